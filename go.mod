@@ -34,3 +34,5 @@ require (
 	gorgonia.org/vecf32 v0.9.0 // indirect
 	gorgonia.org/vecf64 v0.9.0 // indirect
 )
+
+tool google.golang.org/protobuf/cmd/protoc-gen-go

@@ -1,0 +1,108 @@
+package convert
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/bincompress/bincompress/internal/bits"
+	"github.com/bincompress/bincompress/ir"
+)
+
+// BinarizeWeights replaces the weight of every layer marked for
+// binarization by s·sign(W), with s from the scale mode (see package doc).
+func BinarizeWeights() Pass { return passFunc{"binarize", runBinarize} }
+
+func runBinarize(s *State) error {
+	g := s.Model.Graph
+	for _, l := range s.Layers {
+		if !l.Binarized {
+			continue
+		}
+		n, w, err := layerNodeWeight(g, l)
+		if err != nil {
+			return err
+		}
+		v := weightView(n, w)
+		scales := rowScales(v, ScaleMode(l.Scale))
+		out := make([]float32, len(v.data))
+		for r := range v.rows {
+			for j := range v.cols {
+				k := v.at(r, j)
+				out[k] = scales[r] * bits.Sign(v.data[k])
+			}
+		}
+		w.Data = out
+	}
+	return nil
+}
+
+// layerNodeWeight finds a record's node and weight initializer.
+func layerNodeWeight(g *ir.Graph, l ir.LayerRecord) (*ir.Node, *ir.Tensor, error) {
+	for _, n := range g.Nodes {
+		if n.Name == l.Node {
+			w := g.Initializer(n.Input(1))
+			if w == nil || w.DType != ir.Float32 {
+				return nil, nil, fmt.Errorf("node %q: weight %q is not a float32 initializer", n.Name, n.Input(1))
+			}
+			return n, w, nil
+		}
+	}
+	return nil, nil, fmt.Errorf("layer %q: no node of that name", l.Node)
+}
+
+// rowView addresses a layer's weight as [rows, cols]: one row per output
+// channel over the fan-in. A Gemm with transB = 0 and a MatMul hold the
+// weight as [fan_in, outputs], so their rows are columns (colMajor).
+type rowView struct {
+	data       []float32
+	rows, cols int
+	colMajor   bool
+}
+
+func (v rowView) at(r, j int) int {
+	if v.colMajor {
+		return j*v.rows + r
+	}
+	return r*v.cols + j
+}
+
+func weightView(n *ir.Node, w *ir.Tensor) rowView {
+	data := w.Data.([]float32)
+	switch {
+	case n.OpType == "Conv":
+		return rowView{data: data, rows: w.Shape[0], cols: ir.NumElements(w.Shape[1:])}
+	case n.OpType == "Gemm" && n.Int("transB", 0) != 0:
+		return rowView{data: data, rows: w.Shape[0], cols: w.Shape[1]}
+	}
+	return rowView{data: data, rows: w.Shape[1], cols: w.Shape[0], colMajor: true}
+}
+
+// rowScales is s for each output channel under the scale mode.
+func rowScales(v rowView, mode ScaleMode) []float32 {
+	scales := make([]float32, v.rows)
+	switch mode {
+	case ScaleHe:
+		fill(scales, float32(math.Sqrt(2/float64(v.cols))))
+	case ScaleLayer:
+		var sum float64
+		for _, x := range v.data {
+			sum += math.Abs(float64(x))
+		}
+		fill(scales, float32(sum/float64(len(v.data))))
+	default:
+		for r := range v.rows {
+			var sum float64
+			for j := range v.cols {
+				sum += math.Abs(float64(v.data[v.at(r, j)]))
+			}
+			scales[r] = float32(sum / float64(v.cols))
+		}
+	}
+	return scales
+}
+
+func fill(s []float32, x float32) {
+	for i := range s {
+		s[i] = x
+	}
+}

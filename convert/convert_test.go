@@ -1,0 +1,143 @@
+package convert
+
+import (
+	"errors"
+	"math"
+	"strings"
+	"testing"
+
+	"github.com/bincompress/bincompress/ir"
+)
+
+// TestBinarizeScales checks each binarized weight against s·sign(W) with s
+// computed here from the source weight, for every scale mode.
+func TestBinarizeScales(t *testing.T) {
+	for _, mode := range []ScaleMode{ScaleHe, ScaleChannel, ScaleLayer} {
+		src := resnetBlockModel()
+		m := resnetBlockModel()
+		rep, err := Pipeline{Select(), BinarizeWeights()}.Run(m, Options{Scale: mode})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.Binarized() != 5 {
+			t.Fatalf("%s: %d layers binarized, want 5", mode, rep.Binarized())
+		}
+		for _, l := range rep.Layers {
+			w := src.Graph.Initializer(l.Weight).Data.([]float32)
+			got := m.Graph.Initializer(l.Weight).Data.([]float32)
+			k := l.Shape[0] // every layer of this model has rows first
+			checkScaled(t, string(mode)+"/"+l.Node, w, got, k, mode)
+		}
+	}
+}
+
+func checkScaled(t *testing.T, name string, w, got []float32, k int, mode ScaleMode) {
+	t.Helper()
+	cols := len(w) / k
+	var all float64
+	for _, x := range w {
+		all += math.Abs(float64(x))
+	}
+	for r := range k {
+		var s float64
+		switch mode {
+		case ScaleHe:
+			s = math.Sqrt(2 / float64(cols))
+		case ScaleLayer:
+			s = all / float64(len(w))
+		default:
+			for _, x := range w[r*cols : (r+1)*cols] {
+				s += math.Abs(float64(x))
+			}
+			s /= float64(cols)
+		}
+		for j := range cols {
+			want := s
+			if w[r*cols+j] < 0 {
+				want = -s
+			}
+			if d := math.Abs(float64(got[r*cols+j]) - want); d > 1e-6*s {
+				t.Fatalf("%s: w[%d,%d] = %v, want %v", name, r, j, got[r*cols+j], want)
+			}
+		}
+	}
+}
+
+func TestSignOfZeroIsPlus(t *testing.T) {
+	m := foldedModel()
+	w := m.Graph.Initializer("conv0.weight").Data.([]float32)
+	w[0], w[1] = 0, float32(math.Copysign(0, -1))
+	if _, err := (Pipeline{Select(), BinarizeWeights()}).Run(m, Options{Scale: ScaleHe}); err != nil {
+		t.Fatal(err)
+	}
+	got := m.Graph.Initializer("conv0.weight").Data.([]float32)
+	if got[0] <= 0 || got[1] <= 0 {
+		t.Fatalf("sign(0) and sign(-0) gave %v, %v; want +s", got[0], got[1])
+	}
+}
+
+func TestNothingToBinarize(t *testing.T) {
+	_, err := Binarize(foldedModel(), Options{KeepFloat: []string{"first", "last", "conv1"}})
+	if !errors.Is(err, ErrNothingToBinarize) {
+		t.Fatalf("err = %v, want ErrNothingToBinarize", err)
+	}
+	rep, err := Binarize(foldedModel(), Options{KeepFloat: []string{"first", "last", "conv1"}, AllowEmpty: true})
+	if err != nil || rep.Binarized() != 0 || len(rep.Layers) != 3 {
+		t.Fatalf("AllowEmpty: report %+v, err %v", rep, err)
+	}
+}
+
+func TestKeepFloatUnknownName(t *testing.T) {
+	_, err := Binarize(foldedModel(), Options{KeepFloat: []string{"relu0"}})
+	if err == nil || !strings.Contains(err.Error(), `"relu0"`) {
+		t.Fatalf("err = %v, want one naming relu0", err)
+	}
+}
+
+func TestParseScaleMode(t *testing.T) {
+	for in, want := range map[string]ScaleMode{"": ScaleChannel, "he": ScaleHe, " Layer": ScaleLayer, "channel": ScaleChannel} {
+		if got, err := ParseScaleMode(in); err != nil || got != want {
+			t.Errorf("ParseScaleMode(%q) = %v, %v", in, got, err)
+		}
+	}
+	if _, err := ParseScaleMode("xnor"); err == nil {
+		t.Error("xnor accepted")
+	}
+	if _, err := Binarize(foldedModel(), Options{Scale: "bogus"}); err == nil {
+		t.Error("bogus scale accepted by Binarize")
+	}
+}
+
+func TestRecordRoundTrip(t *testing.T) {
+	m := resnetBlockModel()
+	rep, err := Binarize(m, Options{KeepFloat: SplitList(" first, ,last ")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs, err := m.LayerRecords()
+	if err != nil || len(recs) != len(rep.Layers) {
+		t.Fatalf("records %v, err %v", recs, err)
+	}
+	for i := range recs {
+		if recs[i].Node != rep.Layers[i].Node || recs[i].Binarized != rep.Layers[i].Binarized || recs[i].Reason != rep.Layers[i].Reason {
+			t.Errorf("record %d = %+v, report has %+v", i, recs[i], rep.Layers[i])
+		}
+	}
+}
+
+func TestDeterministic(t *testing.T) {
+	dump := func() string {
+		m := unsupportedModel()
+		if _, err := Binarize(m, Options{}); err != nil {
+			t.Fatal(err)
+		}
+		var b strings.Builder
+		if err := ir.Dump(&b, m); err != nil {
+			t.Fatal(err)
+		}
+		return b.String()
+	}
+	if a, b := dump(), dump(); a != b {
+		t.Fatal("two conversions of the same model differ")
+	}
+}

@@ -1,0 +1,45 @@
+// Package convert binarizes the weights of a float model: it turns an
+// ir.Model imported from ONNX into the "binarized float graph", the same
+// graph with each chosen Conv, Gemm and MatMul weight replaced by
+// s·sign(W) in float32 (sign(0) = +1). The float executor runs that graph
+// as is, package pack turns it into a .bnn, and exports and cross-checks
+// start from it.
+//
+// # Passes
+//
+// Conversion is an explicit, ordered list of passes (a Pipeline) over a
+// State that holds the model, the Options and one ir.LayerRecord per
+// binarizable layer. DefaultPipeline runs, in order:
+//
+//	select       find Conv (any kernel, stride, dilation, groups), Gemm and
+//	             MatMul nodes with constant float32 weights; record the
+//	             others with the reason they cannot be binarized
+//	keep-float   apply Options.KeepFloat ("first", "last", node names)
+//	require      fail when no layer is left to binarize (unless AllowEmpty)
+//	binarize     replace each chosen weight by s·sign(W)
+//	fold-bn      fold a BatchNormalization that follows a binarized Conv or
+//	             Gemm into its weights and bias, so that each output channel
+//	             carries one multiplier and one bias
+//	record       store the layer records under ir.LayersKey
+//
+// A caller that wants the decisions without touching the weights (the
+// fine-tuner, which trains the latent float weights) runs PlanPipeline:
+// select, keep-float, require and record.
+//
+// # Scales
+//
+// ScaleHe is McDonnell's per-layer constant sqrt(2/fan_in); ScaleChannel
+// (the default, best for pretrained models) is mean|W| per output channel,
+// the s that minimizes ‖W − s·sign(W)‖² (XNOR-Net); ScaleLayer is mean|W|
+// over the whole layer. fan_in is C/groups·kH·kW for a Conv and the input
+// width for a dense layer. docs/bnn-format.md says how the per-channel
+// multiplier and bias of the .bnn follow from s and a folded
+// BatchNormalization, or from a Conv bias when the source already had its
+// BatchNormalization folded away.
+//
+// # Errors
+//
+// Errors are prefixed "convert: " and name the pass and node. The passes
+// change the model in place; on error the model may be half converted, so
+// callers convert a copy they can drop.
+package convert

@@ -1,0 +1,174 @@
+package convert
+
+import (
+	"fmt"
+
+	"github.com/bincompress/bincompress/ir"
+)
+
+// Select records every Conv, Gemm and MatMul node of the default domain as
+// a layer, marked for binarization when its weight is a constant float32
+// tensor that only it reads, and otherwise with the reason it stays float.
+// Unnamed layers get a unique name so that records can refer to them.
+func Select() Pass { return passFunc{"select", runSelect} }
+
+func runSelect(s *State) error {
+	g := s.Model.Graph
+	inits := g.InitializerMap()
+	uses := useCounts(g)
+	names := valueNames(g)
+	s.Layers = nil
+	for i, n := range g.Nodes {
+		if !isLayerOp(n) {
+			continue
+		}
+		if n.Name == "" {
+			n.Name = uniqueName(names, fmt.Sprintf("%s_%d", n.OpType, i))
+		}
+		rec := ir.LayerRecord{Node: n.Name, Op: n.OpType, Weight: n.Input(1)}
+		w := inits[rec.Weight]
+		if w != nil {
+			rec.Shape = append([]int{}, w.Shape...)
+		}
+		if why := notBinarizable(n, w, inits, uses); why != "" {
+			rec.Reason = why
+		} else {
+			rec.Binarized = true
+			rec.Scale = string(s.Opts.Scale)
+		}
+		s.Layers = append(s.Layers, rec)
+	}
+	return nil
+}
+
+func isLayerOp(n *ir.Node) bool {
+	if n.Domain != "" && n.Domain != "ai.onnx" {
+		return false
+	}
+	return n.OpType == "Conv" || n.OpType == "Gemm" || n.OpType == "MatMul"
+}
+
+// notBinarizable returns why node n with weight w cannot be binarized, or "".
+func notBinarizable(n *ir.Node, w *ir.Tensor, inits map[string]*ir.Tensor, uses map[string]int) string {
+	switch {
+	case w == nil:
+		return "weight is not a constant initializer"
+	case w.DType != ir.Float32:
+		return fmt.Sprintf("weight is %v, not float32", w.DType)
+	case w.Validate() != nil:
+		return "weight data does not match its shape"
+	case uses[w.Name] > 1:
+		return fmt.Sprintf("weight is shared by %d nodes", uses[w.Name])
+	case ir.NumElements(w.Shape) == 0:
+		return "weight is empty"
+	}
+	switch n.OpType {
+	case "Conv":
+		if len(w.Shape) != 4 {
+			return fmt.Sprintf("only 2-D convolutions are binarizable (weight rank %d)", len(w.Shape))
+		}
+	case "MatMul":
+		if len(w.Shape) != 2 {
+			return fmt.Sprintf("MatMul weight has rank %d, not 2", len(w.Shape))
+		}
+	case "Gemm":
+		return gemmProblem(n, w, inits)
+	}
+	return ""
+}
+
+// gemmProblem checks that a Gemm's bias C is absent or a constant that is
+// one value per output (shape [], [1], [N] or [1, N]).
+func gemmProblem(n *ir.Node, w *ir.Tensor, inits map[string]*ir.Tensor) string {
+	if len(w.Shape) != 2 {
+		return fmt.Sprintf("Gemm weight has rank %d, not 2", len(w.Shape))
+	}
+	c := n.Input(2)
+	if c == "" {
+		return ""
+	}
+	ct := inits[c]
+	if ct == nil || ct.DType != ir.Float32 || ct.Validate() != nil {
+		return "Gemm bias C is not a constant float32 tensor"
+	}
+	nOut := gemmOutputs(n, w)
+	if _, ok := perOutput(ct, nOut); !ok {
+		return fmt.Sprintf("Gemm bias C of shape %v is not one value per output (%d)", ct.Shape, nOut)
+	}
+	return ""
+}
+
+// gemmOutputs is N, the number of outputs of a Gemm with weight B.
+func gemmOutputs(n *ir.Node, w *ir.Tensor) int {
+	if n.Int("transB", 0) != 0 {
+		return w.Shape[0]
+	}
+	return w.Shape[1]
+}
+
+// perOutput expands a bias broadcastable to [1, nOut] along the output axis
+// into nOut values.
+func perOutput(c *ir.Tensor, nOut int) ([]float32, bool) {
+	data := c.Data.([]float32)
+	sh := c.Shape
+	for len(sh) > 1 && sh[0] == 1 {
+		sh = sh[1:]
+	}
+	if len(sh) > 1 {
+		return nil, false
+	}
+	out := make([]float32, nOut)
+	switch {
+	case len(data) == 1:
+		for i := range out {
+			out[i] = data[0]
+		}
+	case len(data) == nOut:
+		copy(out, data)
+	default:
+		return nil, false
+	}
+	return out, true
+}
+
+// useCounts counts how many node inputs read each value.
+func useCounts(g *ir.Graph) map[string]int {
+	m := map[string]int{}
+	for _, n := range g.Nodes {
+		for _, in := range n.Inputs {
+			if in != "" {
+				m[in]++
+			}
+		}
+	}
+	return m
+}
+
+// valueNames is the set of every name in the graph (values and nodes).
+func valueNames(g *ir.Graph) map[string]bool {
+	m := map[string]bool{}
+	for _, t := range g.Initializers {
+		m[t.Name] = true
+	}
+	for _, v := range g.Inputs {
+		m[v.Name] = true
+	}
+	for _, n := range g.Nodes {
+		m[n.Name] = true
+		for _, o := range n.Outputs {
+			m[o] = true
+		}
+	}
+	return m
+}
+
+// uniqueName returns base, or base_2, base_3, ... whichever is unused, and
+// marks it used.
+func uniqueName(used map[string]bool, base string) string {
+	name := base
+	for i := 2; used[name]; i++ {
+		name = fmt.Sprintf("%s_%d", base, i)
+	}
+	used[name] = true
+	return name
+}

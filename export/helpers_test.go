@@ -1,0 +1,118 @@
+package export
+
+import (
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"github.com/bincompress/bincompress/convert"
+	"github.com/bincompress/bincompress/infer"
+	"github.com/bincompress/bincompress/internal/npy"
+	"github.com/bincompress/bincompress/ir"
+	"github.com/bincompress/bincompress/onnx"
+	"github.com/bincompress/bincompress/pack"
+)
+
+const modelsDir = "../testdata/models"
+
+var bnnCache sync.Map // model name -> *ir.Model
+
+// loadBNN binarizes testdata/models/NAME.onnx with every conv and dense
+// layer binary (convert's defaults) and packs it: the .bnn the CLI writes.
+func loadBNN(t testing.TB, name string) *ir.Model {
+	t.Helper()
+	if m, ok := bnnCache.Load(name); ok {
+		return m.(*ir.Model)
+	}
+	m, err := onnx.ReadFile(filepath.Join(modelsDir, name+".onnx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := convert.Binarize(m, convert.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	b, err := pack.Pack(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bnnCache.Store(name, b)
+	return b
+}
+
+// loadInput reads testdata/models/NAME.input.npy (a batch of 2).
+func loadInput(t testing.TB, name string) *ir.Tensor {
+	t.Helper()
+	a, err := npy.ReadFile(filepath.Join(modelsDir, name+".input.npy"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ir.NewFloat32("input", a.Shape, a.Data.([]float32))
+}
+
+// runOurs runs m with infer and returns its only output.
+func runOurs(t testing.TB, m *ir.Model, x *ir.Tensor) *ir.Tensor {
+	t.Helper()
+	p, err := infer.Compile(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := p.Run(map[string]*ir.Tensor{m.Graph.DataInputs()[0].Name: x})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out[m.Graph.Outputs[0].Name]
+}
+
+// writeModel encodes m into dir/name and returns the path.
+func writeModel(t testing.TB, dir, name string, m *ir.Model) string {
+	t.Helper()
+	data, err := onnx.Encode(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, name)
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// closeTo fails unless got and want have the same shape and every element
+// within tol·max(1, |want|).
+func closeTo(t testing.TB, what string, got, want *ir.Tensor, tol float64) {
+	t.Helper()
+	if err := compare(got, want, tol); err != nil {
+		t.Errorf("%s: %v", what, err)
+	}
+}
+
+func compare(got, want *ir.Tensor, tol float64) error {
+	if got == nil || want == nil {
+		return fmt.Errorf("missing output (got %v, want %v)", got != nil, want != nil)
+	}
+	g, err := got.Float32s()
+	if err != nil {
+		return err
+	}
+	w, err := want.Float32s()
+	if err != nil {
+		return err
+	}
+	if len(g) != len(w) || fmt.Sprint(got.Shape) != fmt.Sprint(want.Shape) {
+		return fmt.Errorf("shape %v, want %v", got.Shape, want.Shape)
+	}
+	worst, at := 0.0, 0
+	for i := range w {
+		d := math.Abs(float64(g[i])-float64(w[i])) / math.Max(1, math.Abs(float64(w[i])))
+		if !(d <= worst) {
+			worst, at = d, i
+		}
+	}
+	if !(worst <= tol) {
+		return fmt.Errorf("element %d is %v, want %v (error %.3g > %.3g)", at, g[at], w[at], worst, tol)
+	}
+	return nil
+}

@@ -1,0 +1,170 @@
+package autograd
+
+import "fmt"
+
+// broadcast describes numpy-style broadcasting of two shapes: the output
+// shape and, for each operand, its stride along each output dimension
+// (0 where the operand is broadcast).
+type broadcast struct {
+	shape    []int
+	sa, sb   []int
+	same     bool
+	outTotal int
+}
+
+func newBroadcast(a, b []int) (*broadcast, error) {
+	r := max(len(a), len(b))
+	bc := &broadcast{shape: make([]int, r), same: sameShape(a, b)}
+	pa, pb := padShape(a, r), padShape(b, r)
+	for i := range r {
+		switch {
+		case pa[i] == pb[i] || pb[i] == 1:
+			bc.shape[i] = pa[i]
+		case pa[i] == 1:
+			bc.shape[i] = pb[i]
+		default:
+			return nil, fmt.Errorf("autograd: shapes %v and %v do not broadcast", a, b)
+		}
+	}
+	bc.sa, bc.sb = bcStrides(pa, bc.shape), bcStrides(pb, bc.shape)
+	bc.outTotal = lenOf(bc.shape)
+	return bc, nil
+}
+
+func padShape(s []int, r int) []int {
+	p := make([]int, r)
+	for i := range p {
+		p[i] = 1
+	}
+	copy(p[r-len(s):], s)
+	return p
+}
+
+func bcStrides(s, out []int) []int {
+	st := make([]int, len(s))
+	acc := 1
+	for i := len(s) - 1; i >= 0; i-- {
+		if s[i] != 1 || out[i] == 1 {
+			st[i] = acc
+		}
+		acc *= s[i]
+	}
+	return st
+}
+
+// each calls f(out, ia, ib) for every output element.
+func (bc *broadcast) each(f func(o, ia, ib int)) {
+	if bc.same {
+		for i := range bc.outTotal {
+			f(i, i, i)
+		}
+		return
+	}
+	idx := make([]int, len(bc.shape))
+	ia, ib := 0, 0
+	for o := range bc.outTotal {
+		f(o, ia, ib)
+		for d := len(idx) - 1; d >= 0; d-- {
+			idx[d]++
+			ia += bc.sa[d]
+			ib += bc.sb[d]
+			if idx[d] < bc.shape[d] {
+				break
+			}
+			ia -= bc.sa[d] * idx[d]
+			ib -= bc.sb[d] * idx[d]
+			idx[d] = 0
+		}
+	}
+}
+
+// binOp is Add or Mul with broadcasting; Mul keeps both operands.
+type binOp struct {
+	bc          *broadcast
+	mul         bool
+	a, b        []float32
+	out, ag, bg *Grad
+	aLen, bLen  int
+}
+
+// Add is a + b with numpy broadcasting. It saves nothing.
+func (tp *Tape) Add(a, b *Tensor) (*Tensor, error) { return tp.binary(a, b, false) }
+
+// Mul is a·b with numpy broadcasting. It saves both operands.
+func (tp *Tape) Mul(a, b *Tensor) (*Tensor, error) { return tp.binary(a, b, true) }
+
+// Sum adds any number of tensors (ONNX Sum).
+func (tp *Tape) Sum(xs ...*Tensor) (*Tensor, error) {
+	if len(xs) == 0 {
+		return nil, fmt.Errorf("autograd: sum of no tensors")
+	}
+	acc := xs[0]
+	for _, x := range xs[1:] {
+		var err error
+		if acc, err = tp.Add(acc, x); err != nil {
+			return nil, err
+		}
+	}
+	return acc, nil
+}
+
+func (tp *Tape) binary(a, b *Tensor, mul bool) (*Tensor, error) {
+	bc, err := newBroadcast(a.Shape, b.Shape)
+	if err != nil {
+		return nil, err
+	}
+	y := make([]float32, bc.outTotal)
+	if mul {
+		bc.each(func(o, ia, ib int) { y[o] = a.Data[ia] * b.Data[ib] })
+	} else {
+		bc.each(func(o, ia, ib int) { y[o] = a.Data[ia] + b.Data[ib] })
+	}
+	out := result(bc.shape, y, a, b)
+	if tp.recording(a, b) {
+		o := &binOp{bc: bc, mul: mul, out: out.g, ag: a.g, bg: b.g, aLen: len(a.Data), bLen: len(b.Data)}
+		if mul {
+			o.a, o.b = a.Data, b.Data
+		}
+		tp.record(out, o)
+	}
+	return out, nil
+}
+
+func (o *binOp) backward() {
+	dy := o.out.Data
+	if dy == nil {
+		return
+	}
+	var da, db []float32
+	if o.ag != nil {
+		da = make([]float32, o.aLen)
+	}
+	if o.bg != nil {
+		db = make([]float32, o.bLen)
+	}
+	o.bc.each(func(i, ia, ib int) {
+		ga, gb := dy[i], dy[i]
+		if o.mul {
+			ga, gb = dy[i]*o.b[ib], dy[i]*o.a[ia]
+		}
+		if da != nil {
+			da[ia] += ga
+		}
+		if db != nil {
+			db[ib] += gb
+		}
+	})
+	if da != nil {
+		o.ag.add(da)
+	}
+	if db != nil {
+		o.bg.add(db)
+	}
+}
+
+func (o *binOp) saved() []Saved {
+	if !o.mul {
+		return nil
+	}
+	return []Saved{floatRef{d: o.a}, floatRef{d: o.b}}
+}

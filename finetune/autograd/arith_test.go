@@ -1,0 +1,55 @@
+package autograd
+
+import (
+	"math/rand/v2"
+	"testing"
+)
+
+func TestAddMulGrad(t *testing.T) {
+	r := rand.New(rand.NewPCG(2, 3))
+	shapes := [][2][]int{
+		{{2, 3, 4}, {2, 3, 4}},
+		{{2, 3, 4}, {3, 1}},
+		{{1, 3, 1}, {2, 1, 4}},
+		{{2, 3}, {}},
+	}
+	for _, s := range shapes {
+		ins := []*Tensor{randTensor(r, -1, 1, s[0]...), randTensor(r, -1, 1, s[1]...)}
+		checkGrad(t, func(tp *Tape, in []*Tensor) (*Tensor, error) { return tp.Add(in[0], in[1]) }, ins, 1e-2, 2e-3)
+		checkGrad(t, func(tp *Tape, in []*Tensor) (*Tensor, error) { return tp.Mul(in[0], in[1]) }, ins, 1e-2, 2e-3)
+		checkGrad(t, func(tp *Tape, in []*Tensor) (*Tensor, error) { return tp.Sum(in[0], in[1], in[0]) }, ins, 1e-2, 2e-3)
+	}
+	if _, err := (*Tape)(nil).Add(Zeros(2, 3), Zeros(4)); err == nil {
+		t.Fatal("want an error for shapes that do not broadcast")
+	}
+}
+
+// awayFrom returns values uniform in [lo, hi) but at least gap from each kink.
+func awayFrom(r *rand.Rand, lo, hi, gap float32, kinks []float32, shape ...int) *Tensor {
+	t := randTensor(r, lo, hi, shape...)
+	for i, v := range t.Data {
+		for _, k := range kinks {
+			if v > k-gap && v < k+gap {
+				t.Data[i] = k + 2*gap
+			}
+		}
+	}
+	return t
+}
+
+func TestReluClipGrad(t *testing.T) {
+	r := rand.New(rand.NewPCG(4, 4))
+	x := awayFrom(r, -2, 8, 0.05, []float32{0, 6}, 3, 4, 5)
+	for _, compress := range []bool{false, true} {
+		wrap := func(f forwardFn) forwardFn {
+			return func(tp *Tape, in []*Tensor) (*Tensor, error) {
+				if tp != nil {
+					tp.Compress = compress
+				}
+				return f(tp, in)
+			}
+		}
+		checkGrad(t, wrap(func(tp *Tape, in []*Tensor) (*Tensor, error) { return tp.Relu(in[0]), nil }), []*Tensor{x}, 1e-2, 1e-3)
+		checkGrad(t, wrap(func(tp *Tape, in []*Tensor) (*Tensor, error) { return tp.Clip(in[0], 0, 6), nil }), []*Tensor{x}, 1e-2, 1e-3)
+	}
+}

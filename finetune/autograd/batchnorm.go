@@ -1,0 +1,168 @@
+package autograd
+
+import (
+	"fmt"
+	"math"
+)
+
+// BatchStats are the per-channel statistics of one training-mode batch
+// normalization: the batch mean and the biased (population) variance, as
+// ONNX BatchNormalization's training mode defines them.
+type BatchStats struct {
+	Mean, Var []float32
+}
+
+// bnOp saves the normalized input x̂ (recomputed from a float reference of x
+// on an exact tape, or k-bit codes of x̂ on a compressing tape), the batch
+// mean and 1/σ, and γ.
+type bnOp struct {
+	n, c, inner     int
+	x               Saved // floatRef of x, or *Codes of x̂
+	mean, invStd    []float32
+	scale           []float32
+	out, xg, sg, bg *Grad
+}
+
+// BatchNormTrain normalizes x [N, C, ...] with its own batch statistics:
+// y = γ·(x − μ_B)/sqrt(σ²_B + eps) + β. It returns the statistics so that the
+// caller can update running averages.
+func (tp *Tape) BatchNormTrain(x, scale, bias *Tensor, eps float32) (*Tensor, BatchStats, error) {
+	n, c, inner := nci(x.Shape)
+	if len(x.Shape) < 2 || len(scale.Data) != c || len(bias.Data) != c {
+		return nil, BatchStats{}, fmt.Errorf("autograd: batchnorm of %v needs scale and bias of %d, got %d and %d", x.Shape, c, len(scale.Data), len(bias.Data))
+	}
+	st := BatchStats{Mean: make([]float32, c), Var: make([]float32, c)}
+	inv := make([]float32, c)
+	y := make([]float32, len(x.Data))
+	parallelFor(c, func(ch int) {
+		st.Mean[ch], st.Var[ch] = channelMoments(x.Data, n, c, inner, ch)
+		inv[ch] = float32(1 / math.Sqrt(float64(st.Var[ch])+float64(eps)))
+		a := scale.Data[ch] * inv[ch]
+		b := bias.Data[ch] - a*st.Mean[ch]
+		affineChannel(y, x.Data, n, c, inner, ch, a, b)
+	})
+	out := result(append([]int(nil), x.Shape...), y, x, scale, bias)
+	if tp.recording(x, scale, bias) {
+		o := &bnOp{n: n, c: c, inner: inner, mean: st.Mean, invStd: inv, scale: scale.Data,
+			out: out.g, xg: x.g, sg: scale.g, bg: bias.g}
+		o.x = tp.saveNormalized(x, o)
+		tp.record(out, o)
+	}
+	return out, st, nil
+}
+
+// saveNormalized keeps x by reference (exact) or x̂ in BNBits codes.
+func (tp *Tape) saveNormalized(x *Tensor, o *bnOp) Saved {
+	if !tp.Compress {
+		return floatRef{d: x.Data}
+	}
+	xh := Zeros(x.Shape...)
+	o.normalize(xh.Data, x.Data)
+	return Encode(xh, tp.bnBits(), tp.Key, tp.stream())
+}
+
+// BatchNormEval normalizes with given (running) statistics. It has no
+// backward: call it without a tape or with inputs that carry no gradient.
+func BatchNormEval(x, scale, bias, mean, variance *Tensor, eps float32) (*Tensor, error) {
+	n, c, inner := nci(x.Shape)
+	for _, p := range []*Tensor{scale, bias, mean, variance} {
+		if len(p.Data) != c {
+			return nil, fmt.Errorf("autograd: batchnorm of %v needs per-channel parameters of %d, got %d", x.Shape, c, len(p.Data))
+		}
+	}
+	y := make([]float32, len(x.Data))
+	parallelFor(c, func(ch int) {
+		a := scale.Data[ch] / float32(math.Sqrt(float64(variance.Data[ch])+float64(eps)))
+		affineChannel(y, x.Data, n, c, inner, ch, a, bias.Data[ch]-a*mean.Data[ch])
+	})
+	return New(x.Shape, y), nil
+}
+
+// channelMoments is the mean and biased variance of channel ch (float64 sums).
+func channelMoments(x []float32, n, c, inner, ch int) (mean, variance float32) {
+	var s, ss float64
+	for b := 0; b < n; b++ {
+		for _, v := range x[(b*c+ch)*inner : (b*c+ch+1)*inner] {
+			s += float64(v)
+		}
+	}
+	m := s / float64(n*inner)
+	for b := 0; b < n; b++ {
+		for _, v := range x[(b*c+ch)*inner : (b*c+ch+1)*inner] {
+			d := float64(v) - m
+			ss += d * d
+		}
+	}
+	return float32(m), float32(ss / float64(n*inner))
+}
+
+// affineChannel writes y = a·x + b over channel ch.
+func affineChannel(y, x []float32, n, c, inner, ch int, a, b float32) {
+	for bt := 0; bt < n; bt++ {
+		off := (bt*c + ch) * inner
+		for i, v := range x[off : off+inner] {
+			y[off+i] = a*v + b
+		}
+	}
+}
+
+// normalize writes x̂ = (x − μ)/σ.
+func (o *bnOp) normalize(dst, x []float32) {
+	parallelFor(o.c, func(ch int) {
+		affineChannel(dst, x, o.n, o.c, o.inner, ch, o.invStd[ch], -o.invStd[ch]*o.mean[ch])
+	})
+}
+
+// backward: with g = dy, M = N·inner per channel,
+// dβ = Σg, dγ = Σg·x̂, dx = γ/σ·(g − Σg/M − x̂·Σ(g·x̂)/M).
+func (o *bnOp) backward() {
+	g := o.out.Data
+	if g == nil {
+		return
+	}
+	xh := make([]float32, len(g))
+	if f, ok := o.x.(floatRef); ok {
+		o.normalize(xh, f.d)
+	} else {
+		o.x.(*Codes).Decode(xh)
+	}
+	dgamma, dbeta := make([]float32, o.c), make([]float32, o.c)
+	var dx []float32
+	if o.xg != nil {
+		dx = make([]float32, len(g))
+	}
+	parallelFor(o.c, func(ch int) { o.channelBackward(ch, g, xh, dx, dgamma, dbeta) })
+	o.sg.add(dgamma)
+	o.bg.add(dbeta)
+	if dx != nil {
+		o.xg.add(dx)
+	}
+}
+
+func (o *bnOp) channelBackward(ch int, g, xh, dx, dgamma, dbeta []float32) {
+	var sg, sgx float64
+	for b := 0; b < o.n; b++ {
+		off := (b*o.c + ch) * o.inner
+		for i := off; i < off+o.inner; i++ {
+			sg += float64(g[i])
+			sgx += float64(g[i]) * float64(xh[i])
+		}
+	}
+	dbeta[ch], dgamma[ch] = float32(sg), float32(sgx)
+	if dx == nil {
+		return
+	}
+	m := float64(o.n * o.inner)
+	k := o.scale[ch] * o.invStd[ch]
+	mg, mgx := float32(sg/m), float32(sgx/m)
+	for b := 0; b < o.n; b++ {
+		off := (b*o.c + ch) * o.inner
+		for i := off; i < off+o.inner; i++ {
+			dx[i] = k * (g[i] - mg - xh[i]*mgx)
+		}
+	}
+}
+
+func (o *bnOp) saved() []Saved {
+	return []Saved{o.x, floatRef{d: o.mean}, floatRef{d: o.invStd}, floatRef{d: o.scale, param: true}}
+}

@@ -1,0 +1,108 @@
+package autograd
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// TestCodesUnbiased: for each width, the mean of decoded values over many
+// keys approaches x within 5 standard errors (the per-element variance of
+// stochastic rounding is (x−a)(b−x) for the grid neighbours a ≤ x ≤ b).
+func TestCodesUnbiased(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 5))
+	x := randTensor(r, -1, 3, 2, 3, 5)
+	const draws = 2000
+	for _, bits := range []int{1, 2, 4} {
+		sum := make([]float64, len(x.Data))
+		dec := make([]float32, len(x.Data))
+		var q *Codes
+		for d := range draws {
+			q = Encode(x, bits, uint64(d), 1)
+			q.Decode(dec)
+			for i, v := range dec {
+				sum[i] += float64(v)
+			}
+		}
+		for i, v := range x.Data {
+			ch := (i / 5) % 3
+			step := float64(q.Hi[ch]-q.Lo[ch]) / float64(int(1)<<bits-1)
+			frac := (float64(v-q.Lo[ch]) / step) - math.Floor(float64(v-q.Lo[ch])/step)
+			sd := step * math.Sqrt(frac*(1-frac)/draws)
+			if got := sum[i] / draws; math.Abs(got-float64(v)) > 5*sd+1e-6 {
+				t.Errorf("%d bits, element %d: mean %v, want %v ± %v", bits, i, got, v, 5*sd)
+			}
+		}
+	}
+}
+
+// TestCodesDeterministic: the same key gives the same codes; another key differs.
+func TestCodesDeterministic(t *testing.T) {
+	r := rand.New(rand.NewPCG(2, 5))
+	x := randTensor(r, 0, 1, 4, 3, 8)
+	a, b, c := Encode(x, 1, 42, 3), Encode(x, 1, 42, 3), Encode(x, 1, 43, 3)
+	same, differ := true, false
+	for i := range a.words {
+		same = same && a.words[i] == b.words[i]
+		differ = differ || a.words[i] != c.words[i]
+	}
+	if !same || !differ {
+		t.Fatalf("same key equal: %v, other key differs: %v", same, differ)
+	}
+}
+
+// TestCompressedConvGradUnbiased: the weight gradient from 1-bit saved
+// inputs averages to the exact weight gradient; the input gradient (which
+// needs no saved activation) is exact on every draw.
+func TestCompressedConvGradUnbiased(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 5))
+	x := randTensor(r, -1, 2, 2, 3, 5, 5)
+	for i, v := range x.Data { // ReLU outputs: non-negative with exact zeros
+		x.Data[i] = max(v, 0)
+	}
+	w := randTensor(r, -1, 1, 4, 3, 3, 3)
+	a := ConvAttrs{PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1}
+	dy := randTensor(r, -1, 1, 2, 4, 5, 5).Data
+	exactW, exactX := convGrads(t, &Tape{}, x, w, a, dy)
+	const draws = 400
+	sum, sq := make([]float64, len(exactW)), make([]float64, len(exactW))
+	for d := range draws {
+		gw, gx := convGrads(t, &Tape{Compress: true, Key: uint64(d + 1)}, x, w, a, dy)
+		for i, v := range gw {
+			sum[i] += float64(v)
+			sq[i] += float64(v) * float64(v)
+		}
+		for i := range gx {
+			if gx[i] != exactX[i] {
+				t.Fatalf("draw %d: input gradient %d differs: %v vs %v", d, i, gx[i], exactX[i])
+			}
+		}
+	}
+	var noisy int
+	for i, e := range exactW {
+		mean := sum[i] / draws
+		sd := math.Sqrt(math.Max(sq[i]/draws-mean*mean, 0) / draws)
+		if sd > 1e-6 {
+			noisy++
+		}
+		if math.Abs(mean-float64(e)) > 5*sd+1e-4 {
+			t.Errorf("dW[%d]: mean over %d draws %v, exact %v (standard error %v)", i, draws, mean, e, sd)
+		}
+	}
+	if noisy < len(exactW)/2 {
+		t.Fatalf("only %d of %d weight gradients vary between draws: not stochastic", noisy, len(exactW))
+	}
+}
+
+func convGrads(t *testing.T, tp *Tape, x, w *Tensor, a ConvAttrs, dy []float32) (gw, gx []float32) {
+	t.Helper()
+	xp, wp := Param(x.Shape, x.Data), Param(w.Shape, w.Data)
+	y, err := tp.Conv(xp, wp, nil, a, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tp.BackwardFrom(y, dy); err != nil {
+		t.Fatal(err)
+	}
+	return wp.Grad(), xp.Grad()
+}

@@ -1,0 +1,57 @@
+// Package autograd is the reverse-mode differentiation that package finetune
+// trains with: a Tape records each op of one forward pass and runs their
+// backward passes in reverse.
+//
+// # Ops
+//
+// One file per op, with its forward, its backward and a test that checks the
+// backward by central finite differences (float64 accumulation): Conv, Gemm
+// and MatMul (via internal/kernels), BatchNormTrain (batch statistics, biased
+// variance as ONNX's training mode) and BatchNormEval, Relu, Clip, Add, Sum,
+// Mul (numpy broadcasting), MaxPool, AveragePool, GlobalAveragePool, View
+// (Flatten and Reshape), CrossEntropy and Distill (KL divergence with
+// temperature). A nil *Tape computes values only.
+//
+// # Gradients and binary weights
+//
+// A Tensor's gradient lives in a separate Grad, so an op's backward holds the
+// gradient sink but not the forward data: what a tape keeps alive is exactly
+// what its ops saved. Alias gives a tensor (Ŵ = s·sign(W)) the gradient of
+// another (W): the identity straight-through estimator.
+//
+// # What is saved for backward
+//
+// On an exact tape ops keep float32 references, as float autograd does: a
+// conv or Gemm its input, BatchNormalization its input, ReLU its output,
+// Clip its input, Mul both operands, MaxPool an int32 argmax per output.
+// On a compressing tape (Tape.Compress):
+//   - a binary conv or dense layer keeps its input as one stochastic bit per
+//     element (Codes with k = 1): A_q = 1[(A−lo)/(c−lo) + U > 1], decoded as
+//     lo + (c−lo)·A_q, with U ~ Uniform[0,1) and a per-channel range [lo, c]
+//     taken from the batch itself: c is the channel's maximum and lo its
+//     minimum (0 after a ReLU). With c the maximum no value saturates, so
+//     E[decoded] = A exactly and the weight gradient, linear in A, is
+//     unbiased; this also covers inputs that can be negative (a normalized
+//     image). The weight gradient uses the decoded values; the input gradient
+//     needs only the weights and stays exact.
+//   - ReLU and Clip keep their exact condition, one bit per element.
+//   - BatchNormalization keeps x̂ = (x−μ)/σ in Tape.BNBits bits (2 by
+//     default) with per-channel ranges and stochastic rounding (ActNN's
+//     scheme), plus μ and 1/σ per channel.
+//   - MaxPool keeps one byte per output (the argmax's window offset).
+//
+// Layers kept in float keep float references in both modes. Tape.SavedBytes
+// adds up the buffers the recorded ops hold (each shared buffer once), split
+// into activations and parameter references.
+//
+// # Determinism
+//
+// Stochastic codes draw from a counter-based generator keyed by (Tape.Key,
+// the op's position on the tape, the channel); work is split by channel or
+// plane with each index writing its own memory, and reductions run in a
+// fixed order. Results are therefore the same at any GOMAXPROCS.
+//
+// # Errors
+//
+// Shape mismatches and bad labels return errors prefixed "autograd: ".
+package autograd

@@ -1,0 +1,193 @@
+package autograd
+
+import (
+	"fmt"
+
+	"github.com/bincompress/bincompress/internal/kernels"
+)
+
+// mat is a stored row-major matrix used as op(X): X when !t, Xᵀ when t.
+type mat struct {
+	d          []float32
+	rows, cols int // stored dimensions
+	t          bool
+}
+
+func (m mat) r() int    { return pick(m.t, m.cols, m.rows) }
+func (m mat) c() int    { return pick(m.t, m.rows, m.cols) }
+func (m mat) flip() mat { m.t = !m.t; return m }
+func pick(c bool, a, b int) int {
+	if c {
+		return a
+	}
+	return b
+}
+
+// mm writes dst = alpha·op(a)·op(b) (overwriting dst).
+func mm(dst []float32, alpha float32, a, b mat) {
+	kernels.Sgemm(a.t, b.t, a.r(), b.c(), a.c(), alpha, a.d, a.cols, b.d, b.cols, 0, dst, b.c())
+}
+
+// GemmAttrs are ONNX Gemm's attributes.
+type GemmAttrs struct {
+	Alpha, Beta    float32
+	TransA, TransB bool
+}
+
+// gemmOp saves A (a float reference, or 1-bit codes for a binary layer on a
+// compressing tape) for B's gradient and B for A's gradient.
+type gemmOp struct {
+	a, b        mat
+	as          Saved
+	alpha, beta float32
+	out, ag, bg *Grad
+	cg          *Grad
+	cShape      []int
+	m, n        int
+}
+
+// Gemm computes Y = alpha·op(A)·op(B) + beta·C with C broadcast to [M, N]
+// (C may be nil). binary marks B as binary weights (see Conv).
+func (tp *Tape) Gemm(a, b, c *Tensor, at GemmAttrs, binary bool) (*Tensor, error) {
+	if len(a.Shape) != 2 || len(b.Shape) != 2 {
+		return nil, fmt.Errorf("autograd: gemm wants 2-D operands, got %v and %v", a.Shape, b.Shape)
+	}
+	am := mat{d: a.Data, rows: a.Shape[0], cols: a.Shape[1], t: at.TransA}
+	bm := mat{d: b.Data, rows: b.Shape[0], cols: b.Shape[1], t: at.TransB}
+	if am.c() != bm.r() {
+		return nil, fmt.Errorf("autograd: gemm inner dimensions differ: %v and %v (transA %v, transB %v)", a.Shape, b.Shape, at.TransA, at.TransB)
+	}
+	m, n := am.r(), bm.c()
+	y := make([]float32, m*n)
+	mm(y, at.Alpha, am, bm)
+	ins := []*Tensor{a, b}
+	if c != nil {
+		if err := addBias(y, m, n, c, at.Beta); err != nil {
+			return nil, err
+		}
+		ins = append(ins, c)
+	}
+	out := result([]int{m, n}, y, ins...)
+	if tp.recording(ins...) {
+		o := &gemmOp{a: am, b: bm, alpha: at.Alpha, beta: at.Beta, out: out.g, ag: a.g, bg: b.g, m: m, n: n}
+		if c != nil {
+			o.cg, o.cShape = c.g, c.Shape
+		}
+		if b.RequiresGrad() {
+			o.as = tp.saveInput(a, binary)
+		}
+		if !a.RequiresGrad() {
+			o.b.d = nil
+		}
+		tp.record(out, o)
+	}
+	return out, nil
+}
+
+// addBias adds beta·C, C unidirectionally broadcast to [m, n].
+func addBias(y []float32, m, n int, c *Tensor, beta float32) error {
+	rs, cs, err := biasStrides(c.Shape, m, n)
+	if err != nil {
+		return err
+	}
+	for i := range m {
+		for j := range n {
+			y[i*n+j] += beta * c.Data[i*rs+j*cs]
+		}
+	}
+	return nil
+}
+
+// biasStrides gives C's strides over rows and columns of [m, n] (0 where broadcast).
+func biasStrides(shape []int, m, n int) (rs, cs int, err error) {
+	dims := []int{1, 1}
+	copy(dims[2-min(len(shape), 2):], shape[max(len(shape)-2, 0):])
+	if len(shape) > 2 || (dims[0] != 1 && dims[0] != m) || (dims[1] != 1 && dims[1] != n) {
+		return 0, 0, fmt.Errorf("autograd: gemm C of shape %v does not broadcast to [%d %d]", shape, m, n)
+	}
+	if dims[1] != 1 {
+		cs = 1
+	}
+	if dims[0] != 1 {
+		rs = dims[1]
+	}
+	return rs, cs, nil
+}
+
+func (o *gemmOp) backward() {
+	dy := o.out.Data
+	if dy == nil {
+		return
+	}
+	d := mat{d: dy, rows: o.m, cols: o.n}
+	if o.ag != nil && o.b.d != nil {
+		da := make([]float32, len(o.a.d))
+		if o.a.t { // dA = alpha·op(B)·dYᵀ
+			mm(da, o.alpha, o.b, d.flip())
+		} else { // dA = alpha·dY·op(B)ᵀ
+			mm(da, o.alpha, d, o.b.flip())
+		}
+		o.ag.add(da)
+	}
+	if o.bg != nil && o.as != nil {
+		a := o.a
+		a.d = restore(o.as, o.a.rows*o.a.cols)
+		db := make([]float32, o.b.rows*o.b.cols)
+		if o.b.t { // dB = alpha·dYᵀ·op(A)
+			mm(db, o.alpha, d.flip(), a)
+		} else { // dB = alpha·op(A)ᵀ·dY
+			mm(db, o.alpha, a.flip(), d)
+		}
+		o.bg.add(db)
+	}
+	if o.cg != nil {
+		o.cg.add(o.biasGrad(dy))
+	}
+}
+
+// biasGrad reduces beta·dY onto C's broadcast shape.
+func (o *gemmOp) biasGrad(dy []float32) []float32 {
+	rs, cs, _ := biasStrides(o.cShape, o.m, o.n)
+	dc := make([]float32, lenOf(o.cShape))
+	for i := range o.m {
+		for j := range o.n {
+			dc[i*rs+j*cs] += o.beta * dy[i*o.n+j]
+		}
+	}
+	return dc
+}
+
+func lenOf(shape []int) int {
+	n := 1
+	for _, d := range shape {
+		n *= d
+	}
+	return n
+}
+
+func (o *gemmOp) saved() []Saved {
+	var s []Saved
+	if o.as != nil {
+		s = append(s, o.as)
+	}
+	if o.b.d != nil {
+		s = append(s, floatRef{d: o.b.d, param: true})
+	}
+	return s
+}
+
+// MatMul computes A·B for A [..., M, K] and a 2-D B [K, N] (the leading
+// dimensions of A are flattened), as ONNX MatMul does for a dense layer.
+func (tp *Tape) MatMul(a, b *Tensor, binary bool) (*Tensor, error) {
+	if len(a.Shape) < 2 || len(b.Shape) != 2 {
+		return nil, fmt.Errorf("autograd: matmul supports A of rank >= 2 and a 2-D B, got %v and %v", a.Shape, b.Shape)
+	}
+	k := a.Shape[len(a.Shape)-1]
+	flat := tp.View(a, []int{len(a.Data) / max(k, 1), k})
+	y, err := tp.Gemm(flat, b, nil, GemmAttrs{Alpha: 1}, binary)
+	if err != nil {
+		return nil, err
+	}
+	shape := append(append([]int(nil), a.Shape[:len(a.Shape)-1]...), b.Shape[1])
+	return tp.View(y, shape), nil
+}

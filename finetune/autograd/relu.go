@@ -1,0 +1,88 @@
+package autograd
+
+// maskOp passes the gradient where a saved condition holds: ReLU (x > 0) and
+// Clip (lo < x < hi). An exact tape keeps a float reference (ReLU's output,
+// Clip's input, as float autograd does); a compressing tape keeps the exact
+// condition as one bit per element.
+type maskOp struct {
+	ref     []float32 // exact tape
+	mask    *bitMask  // compressing tape
+	lo, hi  float32   // pass where lo < ref < hi
+	out, in *Grad
+}
+
+// Relu is max(x, 0).
+func (tp *Tape) Relu(x *Tensor) *Tensor {
+	y := make([]float32, len(x.Data))
+	for i, v := range x.Data {
+		if !(v < 0) { // NaN passes through, as in float autograd
+			y[i] = v
+		}
+	}
+	out := result(append([]int(nil), x.Shape...), y, x)
+	if tp.recording(x) {
+		tp.record(out, tp.newMask(y, 0, inf32).bind(out, x))
+	}
+	return out
+}
+
+// Clip is min(max(x, lo), hi); the gradient passes where lo < x < hi.
+func (tp *Tape) Clip(x *Tensor, lo, hi float32) *Tensor {
+	y := make([]float32, len(x.Data))
+	for i, v := range x.Data {
+		y[i] = min(max(v, lo), hi)
+	}
+	out := result(append([]int(nil), x.Shape...), y, x)
+	if tp.recording(x) {
+		tp.record(out, tp.newMask(x.Data, lo, hi).bind(out, x))
+	}
+	return out
+}
+
+const inf32 = float32(3.4028234663852886e38)
+
+func (tp *Tape) newMask(ref []float32, lo, hi float32) *maskOp {
+	if !tp.Compress {
+		return &maskOp{ref: ref, lo: lo, hi: hi}
+	}
+	m := newBitMask(len(ref))
+	for w := range m.w {
+		var acc uint64
+		for j, v := range ref[w*64 : min(w*64+64, len(ref))] {
+			if v > lo && v < hi {
+				acc |= 1 << uint(j)
+			}
+		}
+		m.w[w] = acc
+	}
+	return &maskOp{mask: m, lo: lo, hi: hi}
+}
+
+func (o *maskOp) bind(out, in *Tensor) *maskOp { o.out, o.in = out.g, in.g; return o }
+
+func (o *maskOp) backward() {
+	dy := o.out.Data
+	if dy == nil || o.in == nil {
+		return
+	}
+	dx := o.in.buf()
+	for i, g := range dy {
+		if o.pass(i) {
+			dx[i] += g
+		}
+	}
+}
+
+func (o *maskOp) pass(i int) bool {
+	if o.mask != nil {
+		return o.mask.get(i)
+	}
+	return o.ref[i] > o.lo && o.ref[i] < o.hi
+}
+
+func (o *maskOp) saved() []Saved {
+	if o.mask != nil {
+		return []Saved{o.mask}
+	}
+	return []Saved{floatRef{d: o.ref}}
+}

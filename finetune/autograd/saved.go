@@ -1,0 +1,190 @@
+package autograd
+
+import "math"
+
+// Saved is one buffer an op keeps for its backward pass.
+type Saved interface {
+	// Bytes is the memory the buffer occupies.
+	Bytes() int64
+	// Param reports whether it is a weight rather than an activation.
+	Param() bool
+	// key identifies the underlying storage, so that a buffer shared by two
+	// ops is counted once.
+	key() any
+}
+
+// floatRef is a float32 buffer kept by reference (exact backward).
+type floatRef struct {
+	d     []float32
+	param bool
+}
+
+func (f floatRef) Bytes() int64 { return 4 * int64(len(f.d)) }
+func (f floatRef) Param() bool  { return f.param }
+func (f floatRef) key() any {
+	if len(f.d) == 0 {
+		return nil
+	}
+	return &f.d[0]
+}
+
+// bitMask is an exact one-bit-per-element mask, packed 64 to a word.
+type bitMask struct{ w []uint64 }
+
+func newBitMask(n int) *bitMask { return &bitMask{w: make([]uint64, (n+63)/64)} }
+
+func (m *bitMask) set(i int)      { m.w[i>>6] |= 1 << (uint(i) & 63) }
+func (m *bitMask) get(i int) bool { return m.w[i>>6]>>(uint(i)&63)&1 != 0 }
+func (m *bitMask) Bytes() int64   { return 8 * int64(len(m.w)) }
+func (m *bitMask) Param() bool    { return false }
+func (m *bitMask) key() any       { return m }
+
+// byteBuf is a small-integer buffer (pooling window offsets).
+type byteBuf struct{ b []uint8 }
+
+func (b *byteBuf) Bytes() int64 { return int64(len(b.b)) }
+func (b *byteBuf) Param() bool  { return false }
+func (b *byteBuf) key() any     { return b }
+
+// int32Buf is an index buffer (exact pooling argmax).
+type int32Buf struct{ v []int32 }
+
+func (b *int32Buf) Bytes() int64 { return 4 * int64(len(b.v)) }
+func (b *int32Buf) Param() bool  { return false }
+func (b *int32Buf) key() any     { return b }
+
+// Codes holds an NCHW tensor in k bits per element with a per-channel range
+// [Lo, Hi], each value stochastically rounded so that the decoded value is
+// an unbiased estimate of the original wherever it lies in the range:
+//
+//	q = floor((x−Lo)/(Hi−Lo)·L + U),  U ~ Uniform[0,1),  L = 2^k − 1,
+//	x̃ = Lo + q·(Hi−Lo)/L,             E[x̃] = x.
+//
+// With k = 1 and Lo = 0 this is the paper's A_q = 1[A/c + U > 1], c = Hi.
+// Each channel's codes are contiguous and word-aligned, so channels encode
+// in parallel without sharing a word.
+type Codes struct {
+	bits, n, c, inner int // inner = spatial size; per channel n·inner values
+	Lo, Hi            []float32
+	words             []uint64
+	perChan           int // words per channel
+}
+
+func (q *Codes) Bytes() int64 { return 8*int64(len(q.words)) + 8*int64(len(q.Lo)) }
+func (q *Codes) Param() bool  { return false }
+func (q *Codes) key() any     { return q }
+
+// Encode stores x [N, C, inner...] (dims from shape) in bits per element with
+// per-channel min/max ranges, drawing U from the counter-based stream
+// (key, stream, channel).
+func Encode(x *Tensor, bits int, key, stream uint64) *Codes {
+	n, c, inner := nci(x.Shape)
+	per := (n*inner*bits + 63) / 64
+	q := &Codes{bits: bits, n: n, c: c, inner: inner, Lo: make([]float32, c), Hi: make([]float32, c),
+		words: make([]uint64, per*c), perChan: per}
+	parallelFor(c, func(ch int) { q.encodeChannel(x.Data, ch, newStream(key, stream, uint64(ch))) })
+	return q
+}
+
+func (q *Codes) encodeChannel(x []float32, ch int, r *stream) {
+	lo, hi := channelRange(x, q.n, q.c, q.inner, ch)
+	q.Lo[ch], q.Hi[ch] = lo, hi
+	levels := int(1)<<q.bits - 1
+	inv := float32(0)
+	if hi > lo {
+		inv = float32(levels) / (hi - lo)
+	}
+	w := wordWriter{words: q.words[ch*q.perChan : (ch+1)*q.perChan], bits: uint(q.bits)}
+	for b := 0; b < q.n; b++ {
+		for _, v := range x[(b*q.c+ch)*q.inner : (b*q.c+ch+1)*q.inner] {
+			// (v−lo)·inv + U ≥ 0, so truncation is the floor.
+			code := int((v-lo)*inv + r.uniform())
+			if code > levels {
+				code = levels
+			}
+			w.put(uint64(code))
+		}
+	}
+	w.flush()
+}
+
+// wordWriter packs fixed-width codes into words, least significant first.
+type wordWriter struct {
+	words []uint64
+	bits  uint
+	acc   uint64
+	shift uint
+	i     int
+}
+
+func (w *wordWriter) put(code uint64) {
+	w.acc |= code << w.shift
+	w.shift += w.bits
+	if w.shift == 64 {
+		w.words[w.i] = w.acc
+		w.i++
+		w.acc, w.shift = 0, 0
+	}
+}
+
+func (w *wordWriter) flush() {
+	if w.shift > 0 {
+		w.words[w.i] = w.acc
+	}
+}
+
+// Decode writes the decoded values into dst (same layout as the encoded tensor).
+func (q *Codes) Decode(dst []float32) {
+	parallelFor(q.c, func(ch int) { q.decodeChannel(dst, ch) })
+}
+
+func (q *Codes) decodeChannel(dst []float32, ch int) {
+	lo := q.Lo[ch]
+	step := (q.Hi[ch] - lo) / float32(int(1)<<q.bits-1)
+	mask := uint64(1)<<q.bits - 1
+	words := q.words[ch*q.perChan : (ch+1)*q.perChan]
+	pos := 0
+	for b := 0; b < q.n; b++ {
+		row := dst[(b*q.c+ch)*q.inner : (b*q.c+ch+1)*q.inner]
+		for i := range row {
+			code := words[pos>>6] >> (uint(pos) & 63) & mask
+			row[i] = lo + float32(code)*step
+			pos += q.bits
+		}
+	}
+}
+
+// channelRange is the min and max of channel ch.
+func channelRange(x []float32, n, c, inner, ch int) (lo, hi float32) {
+	lo, hi = float32(math.Inf(1)), float32(math.Inf(-1))
+	for b := 0; b < n; b++ {
+		for _, v := range x[(b*c+ch)*inner : (b*c+ch+1)*inner] {
+			if v < lo {
+				lo = v
+			}
+			if v > hi {
+				hi = v
+			}
+		}
+	}
+	if lo > hi {
+		return 0, 0
+	}
+	return lo, hi
+}
+
+// nci splits a shape into batch, channels and the product of the rest; a
+// rank-2 tensor [N, F] counts its features as channels.
+func nci(shape []int) (n, c, inner int) {
+	n, c, inner = 1, 1, 1
+	if len(shape) > 0 {
+		n = shape[0]
+	}
+	if len(shape) > 1 {
+		c = shape[1]
+	}
+	for _, d := range shape[min(2, len(shape)):] {
+		inner *= d
+	}
+	return n, c, inner
+}

@@ -1,0 +1,114 @@
+package autograd
+
+import (
+	"fmt"
+
+	"github.com/bincompress/bincompress/ir"
+)
+
+// Tensor is a float32 value in row-major order. Its gradient lives in a
+// separate Grad so that an op's backward can hold the gradient sink without
+// keeping the forward data alive.
+type Tensor struct {
+	Shape []int
+	Data  []float32
+	g     *Grad
+}
+
+// Grad accumulates the gradient of the loss with respect to one tensor. Data
+// is allocated on the first accumulation (nil means no gradient reached it).
+type Grad struct {
+	Data []float32
+	n    int
+}
+
+// New returns a constant tensor (no gradient flows into it) sharing data.
+func New(shape []int, data []float32) *Tensor {
+	return &Tensor{Shape: append([]int(nil), shape...), Data: data}
+}
+
+// Zeros returns a constant tensor of zeros.
+func Zeros(shape ...int) *Tensor {
+	return New(shape, make([]float32, ir.NumElements(shape)))
+}
+
+// Param returns a leaf tensor that gradients flow into (a trainable value).
+func Param(shape []int, data []float32) *Tensor {
+	t := New(shape, data)
+	t.g = &Grad{n: len(data)}
+	return t
+}
+
+// Alias returns a tensor with its own data whose gradient is src's gradient:
+// the identity straight-through estimator, used for Ŵ = s·sign(W).
+func Alias(src *Tensor, data []float32) *Tensor {
+	t := New(src.Shape, data)
+	t.g = src.g
+	return t
+}
+
+// RequiresGrad reports whether gradients flow into t.
+func (t *Tensor) RequiresGrad() bool { return t != nil && t.g != nil }
+
+// Grad returns t's accumulated gradient, or nil when none reached it.
+func (t *Tensor) Grad() []float32 {
+	if t.g == nil {
+		return nil
+	}
+	return t.g.Data
+}
+
+// ZeroGrad drops the accumulated gradient (the buffer is kept and cleared).
+func (t *Tensor) ZeroGrad() {
+	if t.g != nil && t.g.Data != nil {
+		clear(t.g.Data)
+	}
+}
+
+// Len is the number of elements.
+func (t *Tensor) Len() int { return len(t.Data) }
+
+func (t *Tensor) String() string { return fmt.Sprintf("tensor%v", t.Shape) }
+
+// buf returns the gradient buffer, allocating it on first use.
+func (g *Grad) buf() []float32 {
+	if g.Data == nil {
+		g.Data = make([]float32, g.n)
+	}
+	return g.Data
+}
+
+// add accumulates d into the gradient (no-op for a nil Grad).
+func (g *Grad) add(d []float32) {
+	if g == nil {
+		return
+	}
+	b := g.buf()
+	for i, v := range d {
+		b[i] += v
+	}
+}
+
+// result makes an op's output tensor; it carries a gradient when any input does.
+func result(shape []int, data []float32, ins ...*Tensor) *Tensor {
+	t := &Tensor{Shape: shape, Data: data}
+	for _, in := range ins {
+		if in.RequiresGrad() {
+			t.g = &Grad{n: len(data)}
+			break
+		}
+	}
+	return t
+}
+
+func sameShape(a, b []int) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,131 @@
+package finetune
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/bincompress/bincompress/ir"
+)
+
+// Config is everything a fine-tuning run depends on; equal configs on equal
+// data give identical weights at any GOMAXPROCS. Start from DefaultConfig.
+type Config struct {
+	Epochs    int
+	BatchSize int
+	Seed      uint64
+
+	Scale     ScaleMode // s in Ŵ = s·sign(W)
+	KeepFloat []string  // node or weight names, "first", "last"
+
+	// ExactBackward saves float32 activations for backward instead of the
+	// compressed codes (autograd's doc.go).
+	ExactBackward bool
+	// BNBits is the width of BatchNormalization's saved input when
+	// compressing (1, 2, 4 or 8).
+	BNBits int
+
+	// Distill weights distillation from the source float model:
+	// loss = (1 − Distill)·CE + Distill·T²·KL(teacher ‖ student) at
+	// temperature Temperature. 0 trains on labels alone.
+	Distill     float32
+	Temperature float32
+
+	Schedule      Schedule
+	Momentum      float32
+	Nesterov      bool
+	WeightDecay   float32 // on conv and dense weights only
+	ResetMomentum bool    // zero momentum at each warm restart
+
+	Augment Augment
+	// BNBatches is how many training batches BN re-estimation averages over
+	// (after binarizing and at the end); 0 means one pass over the data.
+	BNBatches int
+
+	// CheckpointDir, when set, receives a checkpoint after every epoch;
+	// Resume continues from the one there.
+	CheckpointDir string
+	Resume        bool
+}
+
+// DefaultConfig is McDonnell's recipe adapted to fine-tuning a pretrained
+// model (design.md): batch 128, SGD momentum 0.9, weight decay 5e-4 on conv
+// and dense weights, DefaultSchedule, per-channel scales, pad-4 crop and
+// flip, compressed backward with 2-bit BN inputs, no distillation.
+func DefaultConfig() Config {
+	return Config{Epochs: 6, BatchSize: 128, Seed: 1, Scale: ScaleChannel, BNBits: 2,
+		Temperature: 1, Schedule: DefaultSchedule, Momentum: 0.9, WeightDecay: 5e-4,
+		Augment: Augment{Pad: 4, Flip: true}, BNBatches: 200}
+}
+
+func (c *Config) validate() error {
+	var errs []error
+	check := func(ok bool, format string, args ...any) {
+		if !ok {
+			errs = append(errs, fmt.Errorf("finetune: "+format, args...))
+		}
+	}
+	check(c.Epochs >= 0, "epochs %d must not be negative", c.Epochs)
+	check(c.BatchSize >= 2, "batch size %d must be at least 2 (batch statistics)", c.BatchSize)
+	_, err := ParseScaleMode(string(c.Scale))
+	check(err == nil, "unknown scale mode %q", c.Scale)
+	check(c.BNBits == 1 || c.BNBits == 2 || c.BNBits == 4 || c.BNBits == 8, "BN bits %d must be 1, 2, 4 or 8", c.BNBits)
+	check(c.Distill >= 0 && c.Distill <= 1, "distill weight %v must lie in [0, 1]", c.Distill)
+	check(c.Distill == 0 || c.Temperature > 0, "temperature %v must be positive", c.Temperature)
+	check(c.Momentum >= 0 && c.Momentum < 1 && c.WeightDecay >= 0, "momentum %v must lie in [0, 1) and weight decay %v be >= 0", c.Momentum, c.WeightDecay)
+	check(c.Augment.Pad >= 0 && c.BNBatches >= 0, "augment pad and BN batches must not be negative")
+	check(!c.Resume || c.CheckpointDir != "", "resume needs a checkpoint directory")
+	if err := c.Schedule.validate(); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+// Event reports progress; Train calls the callback from its own goroutine.
+type Event struct {
+	// Phase is "binarized" (accuracy with stale BN statistics),
+	// "reestimated" (after BN re-estimation), "batch", "epoch" or "done".
+	Phase          string
+	Epoch, Epochs  int // Epoch counts from 1
+	Batch, Batches int // within the epoch, from 1
+	Loss           float64
+	TrainAcc       float64 // fraction; NaN when not measured
+	ValAcc         float64 // fraction; NaN without validation data
+	LR             float64
+	ImagesPerSec   float64
+	Elapsed, ETA   time.Duration
+}
+
+// EpochStats summarizes one epoch.
+type EpochStats struct {
+	Epoch                  int
+	Loss, TrainAcc, ValAcc float64
+	LR                     float64 // at the epoch's last batch
+	ImagesPerSec           float64
+	Seconds                float64
+}
+
+// Memory is what a training step keeps for backward, measured from the
+// tape on the first batch in both modes, and the peak Go heap seen right
+// after a forward pass (runtime/metrics, heap objects).
+type Memory struct {
+	ExactPerImage      float64 // activation bytes per image, float32 autograd
+	CompressedPerImage float64 // activation bytes per image, compressed codes
+	ParamBytes         int64   // weight references the tape holds (per step, not per image)
+	PeakHeap           uint64
+}
+
+// Result is a fine-tuned model: float latent weights in the model's
+// initializers, BN statistics re-estimated, the binary layers listed in
+// Layers and in the metadata key MetadataKey.
+type Result struct {
+	Model                                  *ir.Model
+	Layers                                 []Layer
+	Epochs                                 []EpochStats
+	ValBinarized, ValReestimated, ValFinal float64 // NaN without validation data
+	Memory                                 Memory
+}
+
+// MetadataKey is the model metadata entry listing the binarized layers as
+// JSON: [{"Node": ..., "Weight": ..., "Scale": "channel"}, ...].
+const MetadataKey = "bincompress.finetune.binary_layers"

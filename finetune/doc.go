@@ -1,0 +1,73 @@
+// Package finetune trains a float ONNX ResNet (an ir.Model) into one with
+// binary conv and dense weights, McDonnell's way, with compressed learning:
+// the activations kept for the backward pass take about one bit each.
+//
+// # Entry point
+//
+//	res, err := finetune.Train(ctx, model, train, val, cfg, progress)
+//
+// model is not modified; res.Model is a copy holding the float latent
+// weights W (Ŵ = s·sign(W) is what runs), re-estimated BN statistics, and
+// the list of binary layers in res.Layers and metadata key MetadataKey.
+// train and val are Sources (float32 CHW samples, already normalized); val
+// may be nil. progress receives Events; nothing is printed.
+//
+// # Method
+//
+//   - Binary weights: the forward and backward passes use Ŵ = s·sign(W),
+//     sign(0) = +1, recomputed from W before every step; the gradient of Ŵ
+//     goes unchanged to W (identity straight-through, no clipping), which
+//     SGD updates. s is per layer sqrt(2/fan_in) (he), per output channel
+//     mean|W| (channel, the default) or per layer mean|W| (layer), with the
+//     formulas of package convert. Every Conv, Gemm and MatMul with an
+//     initializer weight is binary unless Config.KeepFloat names it
+//     (node or weight name, "first", "last").
+//   - Compressed learning (package autograd's doc.go has the codes): a
+//     binary layer's input is saved as one stochastic bit per element,
+//     A_q = 1[(A−lo)/(c−lo) + U > 1] with c the channel's maximum in the
+//     batch and lo its minimum (0 after a ReLU), so the weight gradient is
+//     unbiased; ReLU masks are exact bits; BN's normalized input is saved in
+//     Config.BNBits (2) bits with stochastic rounding. ExactBackward keeps
+//     float32 copies instead. Result.Memory reports the bytes the tape holds
+//     per image both ways, measured on a real batch, and the peak heap.
+//   - BN statistics are re-estimated right after binarizing and again at
+//     the end: BNBatches augmented training batches run with batch
+//     statistics; the running mean becomes the mean of batch means and the
+//     running variance E[σ²_B] + Var[μ_B]. During training the running
+//     statistics follow ONNX's rule (momentum attribute, biased variance).
+//   - Loss: (1 − Distill)·cross-entropy + Distill·T²·KL(teacher ‖ student)
+//     at temperature T, the teacher being the source float model run with
+//     its own weights and running statistics.
+//   - SGD with momentum (Nesterov optional), weight decay on conv and dense
+//     weights only, SGDR cosine warm restarts stepped per batch, optional
+//     momentum reset at each restart. DefaultConfig and DefaultSchedule
+//     document the defaults (lr 0.01 → 1e-4, T0 = 2 epochs, Tmult = 2).
+//
+// # Determinism and checkpoints
+//
+// Shuffling, augmentation and stochastic codes are drawn from generators
+// keyed by (seed, epoch, batch) and (seed, step), never from shared state,
+// and every reduction runs in a fixed order, so equal inputs give
+// bit-identical weights at any GOMAXPROCS. With Config.CheckpointDir set, a
+// checkpoint (latent weights, momentum, BN statistics, epoch and step; the
+// random state follows from those) is written atomically after each epoch;
+// Config.Resume continues from it and ends with the weights an
+// uninterrupted run would have. A resume with different settings is
+// refused.
+//
+// # Supported graphs
+//
+// Conv, Gemm, MatMul, BatchNormalization, Relu, Clip, Add, Sum, Mul,
+// MaxPool, AveragePool, GlobalAveragePool, Flatten, Reshape, Identity,
+// Dropout (identity), and the integer shape ops PyTorch exports around
+// Reshape (Constant, Shape, Gather, Unsqueeze, Squeeze, Concat, Cast),
+// folded as they run. A final Softmax or LogSoftmax is dropped so that the
+// loss sees logits. Anything else is an *UnsupportedOpError.
+//
+// # Errors
+//
+// Errors are prefixed "finetune: ". Bad data is reported with the
+// sentinels ErrEmptyData, ErrSampleShape and ErrNaNLoss (a non-finite loss
+// stops the run; the last checkpoint is kept), a model with nothing to
+// binarize with ErrNoBinaryLayer.
+package finetune

@@ -1,0 +1,64 @@
+package finetune
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/bincompress/bincompress/internal/dataset"
+)
+
+const fashionMNIST = "/usr/share/datasets/fashion-mnist"
+
+// TestFashionMNISTTiny fine-tunes the PyTorch-trained fmnist_tiny
+// (ResNet-8) into binary weights on a Fashion-MNIST subset and checks that
+// fine-tuning recovers accuracy lost to binarization. Long: skipped with
+// -short and where the Debian dataset is not installed. FMNIST_TRAIN
+// (images) and FMNIST_EPOCHS override the subset size and epochs.
+func TestFashionMNISTTiny(t *testing.T) {
+	if testing.Short() {
+		t.Skip("long: fine-tunes on Fashion-MNIST")
+	}
+	if _, err := os.Stat(fashionMNIST); err != nil {
+		t.Skip("dataset-fashion-mnist is not installed")
+	}
+	splits, err := dataset.Open(fashionMNIST)
+	if err != nil {
+		t.Fatal(err)
+	}
+	prep := dataset.Preprocess{Mean: []float32{0.286}, Std: []float32{0.353}}
+	train, err := NewDatasetSource(dataset.Head(splits.Train, envInt("FMNIST_TRAIN", 6000)), prep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	val, err := NewDatasetSource(dataset.Head(splits.Test, 2000), prep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, exact := range []bool{false, true} {
+		cfg := DefaultConfig()
+		cfg.Epochs, cfg.ExactBackward, cfg.Augment.Pad = envInt("FMNIST_EPOCHS", 2), exact, 2
+		cfg.BNBatches = 20
+		begin := time.Now()
+		res, err := Train(context.Background(), readModel(t, "fmnist_tiny"), train, val, cfg, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("exact=%v: binarized %.4f, BN re-estimated %.4f, fine-tuned %.4f (%d epochs on %d images, %.0f s); %.0f / %.0f B per image saved for backward",
+			exact, res.ValBinarized, res.ValReestimated, res.ValFinal, cfg.Epochs, train.Len(), time.Since(begin).Seconds(),
+			res.Memory.ExactPerImage, res.Memory.CompressedPerImage)
+		if res.ValFinal < res.ValReestimated || res.ValFinal < 0.75 {
+			t.Errorf("exact=%v: fine-tuning ended at %.4f from %.4f", exact, res.ValFinal, res.ValReestimated)
+		}
+	}
+}
+
+func envInt(name string, def int) int {
+	var v int
+	if _, err := fmt.Sscan(os.Getenv(name), &v); err != nil || v <= 0 {
+		return def
+	}
+	return v
+}

@@ -1,0 +1,117 @@
+package finetune
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/bincompress/bincompress/finetune/autograd"
+	"github.com/bincompress/bincompress/ir"
+)
+
+// mode is how BatchNormalization behaves in a forward pass.
+type mode int
+
+const (
+	modeEval  mode = iota // running statistics
+	modeTrain             // batch statistics; running statistics updated with momentum
+	modeStats             // batch statistics, accumulated for re-estimation
+)
+
+// UnsupportedOpError names a node the trainer cannot differentiate.
+type UnsupportedOpError struct {
+	Op, Domain, Node string
+}
+
+func (e *UnsupportedOpError) Error() string {
+	return fmt.Sprintf("finetune: node %q: op %s (domain %q) is not supported for training", e.Node, e.Op, e.Domain)
+}
+
+// run is one forward pass's state.
+type run struct {
+	n    *net
+	tp   *autograd.Tape
+	mode mode
+	env  map[string]value
+}
+
+type opFunc func(r *run, nd *ir.Node) error
+
+// forward runs the graph on x and returns the logits as [N, K].
+func (n *net) forward(tp *autograd.Tape, x *autograd.Tensor, m mode) (*autograd.Tensor, error) {
+	r := &run{n: n, tp: tp, mode: m, env: map[string]value{n.input: {t: x}}}
+	for i, nd := range n.nodes {
+		h, ok := handlers[nd.OpType]
+		if !ok || (nd.Domain != "" && nd.Domain != "ai.onnx") {
+			return nil, &UnsupportedOpError{Op: nd.OpType, Domain: nd.Domain, Node: nd.Name}
+		}
+		if err := h(r, nd); err != nil {
+			return nil, fmt.Errorf("finetune: node %q (%s): %w", nd.Name, nd.OpType, err)
+		}
+		for _, name := range n.release[i] {
+			delete(r.env, name)
+		}
+	}
+	out := r.env[n.output].t
+	if out == nil || len(out.Shape) < 2 {
+		return nil, fmt.Errorf("finetune: output %q is not a [N, classes] float tensor", n.output)
+	}
+	if len(out.Shape) > 2 {
+		out = r.tp.View(out, []int{out.Shape[0], len(out.Data) / max(out.Shape[0], 1)})
+	}
+	return out, nil
+}
+
+// get returns a value by name: computed, parameter, or constant.
+func (r *run) get(name string) (value, bool) {
+	if v, ok := r.env[name]; ok {
+		return v, true
+	}
+	if p, ok := r.n.params[name]; ok {
+		return value{t: p}, true
+	}
+	v, ok := r.n.consts[name]
+	return v, ok
+}
+
+// tensor returns float input i of nd (nil for an omitted optional input).
+func (r *run) tensor(nd *ir.Node, i int) (*autograd.Tensor, error) {
+	name := nd.Input(i)
+	if name == "" {
+		return nil, nil
+	}
+	v, ok := r.get(name)
+	if !ok || v.t == nil {
+		return nil, fmt.Errorf("input %q is not a float tensor", name)
+	}
+	return v.t, nil
+}
+
+// ints returns integer input i of nd.
+func (r *run) ints(nd *ir.Node, i int) ([]int64, []int, error) {
+	v, ok := r.get(nd.Input(i))
+	if !ok || v.t != nil {
+		return nil, nil, fmt.Errorf("input %q is not a constant integer tensor", nd.Input(i))
+	}
+	return v.ints, v.shape, nil
+}
+
+// inputs returns the first k float inputs of nd, all required.
+func (r *run) inputs(nd *ir.Node, k int) ([]*autograd.Tensor, error) {
+	out := make([]*autograd.Tensor, k)
+	for i := range k {
+		t, err := r.tensor(nd, i)
+		if err != nil {
+			return nil, err
+		}
+		if t == nil {
+			return nil, errors.New("missing required input")
+		}
+		out[i] = t
+	}
+	return out, nil
+}
+
+func (r *run) set(nd *ir.Node, t *autograd.Tensor) error {
+	r.env[nd.Outputs[0]] = value{t: t}
+	return nil
+}

@@ -1,0 +1,238 @@
+package finetune
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"runtime/metrics"
+	"time"
+
+	"github.com/bincompress/bincompress/finetune/autograd"
+)
+
+// runEpoch trains one epoch, evaluates, and saves a checkpoint.
+func (t *trainer) runEpoch(ctx context.Context) error {
+	plan := newPlan(t.train, t.batch, true, true, t.cfg.Augment, t.cfg.Seed, t.epoch)
+	total := plan.count()
+	sctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	begin := time.Now()
+	var lossSum, lr float64
+	correct, seen, i := 0, 0, 0
+	for b := range plan.stream(sctx) {
+		if b.err != nil {
+			return b.err
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		loss, c, err := t.trainStep(b, total, &lr)
+		if err != nil {
+			return err
+		}
+		i++
+		lossSum, correct, seen = lossSum+loss, correct+c, seen+len(b.labels)
+		el := time.Since(begin)
+		t.emit(Event{Phase: "batch", Epoch: t.epoch + 1, Epochs: t.cfg.Epochs, Batch: i, Batches: total,
+			Loss: lossSum / float64(i), TrainAcc: float64(correct) / float64(seen), ValAcc: math.NaN(), LR: lr,
+			ImagesPerSec: float64(seen) / el.Seconds(), Elapsed: el, ETA: t.eta(el, i, total)})
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	secs := time.Since(begin).Seconds()
+	st := EpochStats{Epoch: t.epoch + 1, Loss: lossSum / float64(max(i, 1)), TrainAcc: float64(correct) / float64(max(seen, 1)),
+		LR: lr, ImagesPerSec: float64(seen) / secs, Seconds: secs}
+	return t.endEpoch(ctx, st)
+}
+
+func (t *trainer) endEpoch(ctx context.Context, st EpochStats) error {
+	var err error
+	if st.ValAcc, err = t.evaluate(ctx); err != nil {
+		return err
+	}
+	t.epoch++
+	t.res.Epochs = append(t.res.Epochs, st)
+	if err := t.saveCheckpoint(); err != nil {
+		return err
+	}
+	t.emit(Event{Phase: "epoch", Epoch: st.Epoch, Epochs: t.cfg.Epochs, Loss: st.Loss, TrainAcc: st.TrainAcc,
+		ValAcc: st.ValAcc, LR: st.LR, ImagesPerSec: st.ImagesPerSec, Elapsed: time.Duration(st.Seconds * float64(time.Second))})
+	return nil
+}
+
+// eta is the time left in the run at this epoch's rate per batch.
+func (t *trainer) eta(el time.Duration, done, total int) time.Duration {
+	left := total - done + (t.cfg.Epochs-t.epoch-1)*total
+	return timeLeft(el, done, done+left)
+}
+
+// trainStep runs forward, backward and the update on one batch and returns
+// the loss and the number of correct predictions.
+func (t *trainer) trainStep(b batch, perEpoch int, lr *float64) (float64, int, error) {
+	rate, restart := t.cfg.Schedule.at(t.step, perEpoch)
+	if restart && t.cfg.ResetMomentum {
+		t.opt.resetMomentum()
+	}
+	*lr = rate
+	t.student.binarize()
+	tp := &autograd.Tape{Compress: !t.cfg.ExactBackward, BNBits: t.cfg.BNBits, Key: stepKey(t.cfg.Seed, t.step)}
+	loss, correct, err := t.loss(tp, b)
+	if err != nil {
+		return 0, 0, err
+	}
+	t.samplePeak()
+	v := float64(loss.Data[0])
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return 0, 0, fmt.Errorf("%w (%v) at epoch %d, batch step %d; the last checkpoint is from epoch %d", ErrNaNLoss, v, t.epoch+1, t.step, t.epoch)
+	}
+	if err := tp.Backward(loss); err != nil {
+		return 0, 0, err
+	}
+	t.opt.step(float32(rate))
+	t.step++
+	return v, correct, nil
+}
+
+// loss is (1 − α)·CE + α·T²·KL(teacher ‖ student).
+func (t *trainer) loss(tp *autograd.Tape, b batch) (*autograd.Tensor, int, error) {
+	logits, err := t.student.forward(tp, b.x, modeTrain)
+	if err != nil {
+		return nil, 0, err
+	}
+	a := t.cfg.Distill
+	ce, correct, err := tp.CrossEntropy(logits, b.labels, 1-a)
+	if err != nil || t.teacher == nil {
+		return ce, correct, err
+	}
+	teach, err := t.teacher.forward(nil, b.x, modeEval)
+	if err != nil {
+		return nil, 0, err
+	}
+	kd, err := tp.Distill(logits, teach, t.cfg.Temperature, a)
+	if err != nil {
+		return nil, 0, err
+	}
+	total, err := tp.Add(ce, kd)
+	return total, correct, err
+}
+
+// stepKey derives the stochastic codes' key from the seed and the step.
+func stepKey(seed uint64, step int) uint64 {
+	z := seed*0x9e3779b97f4a7c15 + uint64(step)
+	z = (z ^ z>>31) * 0xbf58476d1ce4e5b9
+	return z ^ z>>29
+}
+
+var heapSample = []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+
+// samplePeak records the heap in use right after a forward pass, when the
+// tape holds the most.
+func (t *trainer) samplePeak() {
+	metrics.Read(heapSample)
+	if heapSample[0].Value.Kind() == metrics.KindUint64 {
+		t.res.Memory.PeakHeap = max(t.res.Memory.PeakHeap, heapSample[0].Value.Uint64())
+	}
+}
+
+// evaluate is the top-1 accuracy on the validation data with binary
+// weights and running BN statistics (NaN without validation data).
+func (t *trainer) evaluate(ctx context.Context) (float64, error) {
+	if t.val == nil {
+		return math.NaN(), nil
+	}
+	t.student.binarize()
+	return accuracy(ctx, t.student, t.val, t.batch)
+}
+
+func accuracy(ctx context.Context, n *net, src Source, size int) (float64, error) {
+	plan := newPlan(src, size, false, false, Augment{}, 0, 0)
+	sctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	correct := 0
+	for b := range plan.stream(sctx) {
+		if b.err != nil {
+			return 0, b.err
+		}
+		logits, err := n.forward(nil, b.x, modeEval)
+		if err != nil {
+			return 0, err
+		}
+		k := logits.Shape[1]
+		for i, l := range b.labels {
+			if argmaxRow(logits.Data[i*k:(i+1)*k]) == l {
+				correct++
+			}
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	return float64(correct) / float64(src.Len()), nil
+}
+
+func argmaxRow(row []float32) int {
+	best := 0
+	for j, v := range row {
+		if v > row[best] {
+			best = j
+		}
+	}
+	return best
+}
+
+// reestimate recomputes BN statistics over (augmented) training batches;
+// tag keeps each re-estimation's batch order distinct and reproducible.
+func (t *trainer) reestimate(ctx context.Context, tag int) error {
+	plan := newPlan(t.train, t.batch, true, true, t.cfg.Augment, t.cfg.Seed, tag)
+	limit := plan.count()
+	if t.cfg.BNBatches > 0 {
+		limit = min(limit, t.cfg.BNBatches)
+	}
+	sctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	t.student.resetStats()
+	i := 0
+	for b := range plan.stream(sctx) {
+		if b.err != nil {
+			return b.err
+		}
+		if _, err := t.student.forward(nil, b.x, modeStats); err != nil {
+			return err
+		}
+		if i++; i == limit {
+			break
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	t.student.applyStats()
+	return nil
+}
+
+// measure records the bytes a training step saves for backward per image,
+// exact and compressed, from what the tape holds after a forward pass on
+// the first training batch.
+func (t *trainer) measure(ctx context.Context) error {
+	b := newPlan(t.train, t.batch, true, false, Augment{}, 0, 0).load(0)
+	if b.err != nil {
+		return b.err
+	}
+	t.student.binarize()
+	for _, exact := range []bool{true, false} {
+		tp := &autograd.Tape{Compress: !exact, BNBits: t.cfg.BNBits, Key: 1}
+		if _, _, err := t.loss(tp, b); err != nil {
+			return err
+		}
+		act, par := tp.SavedBytes()
+		tp.Reset()
+		per := float64(act) / float64(len(b.labels))
+		if exact {
+			t.res.Memory.ExactPerImage = per
+		} else {
+			t.res.Memory.CompressedPerImage, t.res.Memory.ParamBytes = per, par
+		}
+	}
+	return ctx.Err()
+}

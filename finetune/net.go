@@ -1,0 +1,200 @@
+package finetune
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/bincompress/bincompress/finetune/autograd"
+	"github.com/bincompress/bincompress/ir"
+)
+
+// value is what a graph value holds during a forward pass: a float tensor,
+// or a small int64 tensor of a shape subgraph (Shape, Gather, Concat ...),
+// which is folded as it runs.
+type value struct {
+	t     *autograd.Tensor
+	ints  []int64
+	shape []int
+}
+
+// bnState is one BatchNormalization node's running statistics (shared with
+// the model's initializers) and the sums of a re-estimation pass.
+type bnState struct {
+	mean, variance []float32
+	eps, momentum  float32
+	sumMean        []float64
+	sumVar         []float64
+	sumMean2       []float64
+	batches        int
+}
+
+// binLayer is a binary conv or dense layer: its float latent weights W and
+// the Ŵ = s·sign(W) the forward pass uses, whose gradient is W's.
+type binLayer struct {
+	node   *ir.Node
+	weight string
+	layout wlayout
+	mode   ScaleMode
+	latent *autograd.Tensor
+	hat    *autograd.Tensor
+}
+
+// Layer describes one binarized layer of the result.
+type Layer struct {
+	Node, Weight string
+	Scale        ScaleMode
+}
+
+// net is a training graph compiled from an ir.Model whose initializers it
+// shares: training updates the model's weights and BN statistics in place.
+type net struct {
+	nodes   []*ir.Node
+	input   string
+	inShape []int // C, H, W when known (0 where not)
+	output  string
+	params  map[string]*autograd.Tensor
+	order   []string        // params in initializer order
+	decay   map[string]bool // conv and dense weights
+	consts  map[string]value
+	bn      map[*ir.Node]*bnState
+	binary  map[*ir.Node]*binLayer
+	layers  []*binLayer
+	release [][]string // values whose last reader is node i
+}
+
+// compile builds a net from m (which it shares). binarize selects binary
+// layers: nil keeps every layer float.
+func compile(m *ir.Model, sel *selection) (*net, error) {
+	if err := m.Validate(); err != nil {
+		return nil, fmt.Errorf("finetune: %w", err)
+	}
+	g := m.Graph
+	n := &net{nodes: g.Nodes, params: map[string]*autograd.Tensor{}, decay: map[string]bool{},
+		consts: map[string]value{}, bn: map[*ir.Node]*bnState{}, binary: map[*ir.Node]*binLayer{}}
+	if err := n.findIO(g); err != nil {
+		return nil, err
+	}
+	if err := n.loadInitializers(g); err != nil {
+		return nil, err
+	}
+	if err := n.markParams(g); err != nil {
+		return nil, err
+	}
+	if sel != nil {
+		if err := n.selectBinary(sel); err != nil {
+			return nil, err
+		}
+	}
+	n.planRelease()
+	return n, nil
+}
+
+// findIO picks the one data input and the logits: the graph's first output,
+// or the input of a final Softmax/LogSoftmax.
+func (n *net) findIO(g *ir.Graph) error {
+	ins := g.DataInputs()
+	if len(ins) != 1 || len(g.Outputs) == 0 {
+		return fmt.Errorf("finetune: model needs exactly one data input and an output, has %d inputs and %d outputs", len(ins), len(g.Outputs))
+	}
+	n.input, n.output = ins[0].Name, g.Outputs[0].Name
+	for _, d := range ins[0].Shape[min(1, len(ins[0].Shape)):] {
+		n.inShape = append(n.inShape, int(max(d.Size, 0)))
+	}
+	if p := g.Producers()[n.output]; p != nil && (p.OpType == "Softmax" || p.OpType == "LogSoftmax") {
+		n.output = p.Input(0)
+		n.nodes = slices.DeleteFunc(slices.Clone(n.nodes), func(x *ir.Node) bool { return x == p })
+	}
+	return nil
+}
+
+func (n *net) loadInitializers(g *ir.Graph) error {
+	for _, t := range g.Initializers {
+		switch t.DType {
+		case ir.Float32:
+			n.consts[t.Name] = value{t: autograd.New(t.Shape, t.Data.([]float32))}
+		case ir.Int64, ir.Int32:
+			v, err := t.Int64s()
+			if err != nil {
+				return fmt.Errorf("finetune: initializer %q: %w", t.Name, err)
+			}
+			n.consts[t.Name] = value{ints: v, shape: t.Shape}
+		default:
+			return fmt.Errorf("finetune: initializer %q has type %v; convert the model to float32 first", t.Name, t.DType)
+		}
+	}
+	return nil
+}
+
+// markParams makes trainable the initializers that are conv and dense
+// weights and biases and BN scales and offsets; BN means and variances
+// become running statistics.
+func (n *net) markParams(g *ir.Graph) error {
+	for _, nd := range n.nodes {
+		switch nd.OpType {
+		case "Conv", "Gemm":
+			n.param(nd.Input(1), true)
+			n.param(nd.Input(2), false)
+		case "MatMul":
+			n.param(nd.Input(1), true)
+		case "BatchNormalization":
+			if err := n.addBN(nd); err != nil {
+				return err
+			}
+		}
+	}
+	for _, t := range g.Initializers {
+		if _, ok := n.params[t.Name]; ok {
+			n.order = append(n.order, t.Name)
+		}
+	}
+	return nil
+}
+
+func (n *net) param(name string, decay bool) {
+	c, ok := n.consts[name]
+	if !ok || c.t == nil {
+		return
+	}
+	if _, done := n.params[name]; !done {
+		n.params[name] = autograd.Param(c.t.Shape, c.t.Data)
+	}
+	n.decay[name] = n.decay[name] || decay
+}
+
+func (n *net) addBN(nd *ir.Node) error {
+	n.param(nd.Input(1), false)
+	n.param(nd.Input(2), false)
+	mean, v := n.consts[nd.Input(3)], n.consts[nd.Input(4)]
+	if mean.t == nil || v.t == nil {
+		return fmt.Errorf("finetune: node %q (BatchNormalization): mean and variance must be float initializers", nd.Name)
+	}
+	n.bn[nd] = &bnState{mean: mean.t.Data, variance: v.t.Data,
+		eps: nd.Float("epsilon", 1e-5), momentum: nd.Float("momentum", 0.9)}
+	return nil
+}
+
+// planRelease lists, for each node, the values it reads last, so a forward
+// pass drops its references to them (only what ops saved stays alive).
+func (n *net) planRelease() {
+	last := map[string]int{}
+	for i, nd := range n.nodes {
+		for _, in := range nd.Inputs {
+			last[in] = i
+		}
+	}
+	n.release = make([][]string, len(n.nodes))
+	for name, i := range last {
+		if _, c := n.consts[name]; !c && name != n.output && name != "" {
+			n.release[i] = append(n.release[i], name)
+		}
+	}
+}
+
+// Layers lists the binary layers in graph order.
+func (n *net) Layers() []Layer {
+	out := make([]Layer, len(n.layers))
+	for i, l := range n.layers {
+		out[i] = Layer{Node: l.node.Name, Weight: l.weight, Scale: l.mode}
+	}
+	return out
+}

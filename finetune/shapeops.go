@@ -1,0 +1,216 @@
+package finetune
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/bincompress/bincompress/finetune/autograd"
+	"github.com/bincompress/bincompress/ir"
+)
+
+// The ops of shape subgraphs (Shape → Gather → Unsqueeze → Concat → Reshape,
+// as PyTorch exports flatten) run on small int64 values and fold as they go.
+
+func opReshape(r *run, nd *ir.Node) error {
+	x, err := r.inputs(nd, 1)
+	if err != nil {
+		return err
+	}
+	target, _, err := r.ints(nd, 1)
+	if err != nil {
+		return err
+	}
+	shape, err := autograd.ReshapeDims(x[0].Shape, target, nd.Int("allowzero", 0) != 0)
+	if err != nil {
+		return err
+	}
+	return r.set(nd, r.tp.View(x[0], shape))
+}
+
+func opConstant(r *run, nd *ir.Node) error {
+	var v value
+	switch a := nd.Attr("value"); {
+	case a != nil && a.T != nil:
+		c, err := constValue(a.T)
+		if err != nil {
+			return err
+		}
+		v = c
+	case nd.Attr("value_float") != nil:
+		v = value{t: autograd.New([]int{}, []float32{nd.Float("value_float", 0)})}
+	case nd.Attr("value_floats") != nil:
+		f := nd.Floats("value_floats", nil)
+		v = value{t: autograd.New([]int{len(f)}, f)}
+	case nd.Attr("value_int") != nil:
+		v = value{ints: []int64{nd.Int("value_int", 0)}, shape: []int{}}
+	case nd.Attr("value_ints") != nil:
+		is := nd.Ints("value_ints", nil)
+		v = value{ints: is, shape: []int{len(is)}}
+	default:
+		return fmt.Errorf("constant has no supported value attribute")
+	}
+	r.env[nd.Outputs[0]] = v
+	return nil
+}
+
+func constValue(t *ir.Tensor) (value, error) {
+	if t.DType == ir.Float32 || t.DType == ir.Float64 || t.DType == ir.Float16 {
+		f, err := t.Float32s()
+		return value{t: autograd.New(t.Shape, f)}, err
+	}
+	i, err := t.Int64s()
+	return value{ints: i, shape: t.Shape}, err
+}
+
+func opShape(r *run, nd *ir.Node) error {
+	v, ok := r.get(nd.Input(0))
+	if !ok {
+		return fmt.Errorf("input %q is undefined", nd.Input(0))
+	}
+	shape := v.shape
+	if v.t != nil {
+		shape = v.t.Shape
+	}
+	dims := make([]int64, len(shape))
+	for i, d := range shape {
+		dims[i] = int64(d)
+	}
+	start, end := int(nd.Int("start", 0)), int(nd.Int("end", int64(len(dims))))
+	start, end = clampAxis(start, len(dims)), clampAxis(end, len(dims))
+	dims = dims[start:max(start, end)]
+	r.env[nd.Outputs[0]] = value{ints: dims, shape: []int{len(dims)}}
+	return nil
+}
+
+func clampAxis(a, n int) int {
+	if a < 0 {
+		a += n
+	}
+	return min(max(a, 0), n)
+}
+
+func opGather(r *run, nd *ir.Node) error {
+	data, dshape, err := r.ints(nd, 0)
+	if err != nil {
+		return err
+	}
+	idx, ishape, err := r.ints(nd, 1)
+	if err != nil {
+		return err
+	}
+	if len(dshape) != 1 || nd.Int("axis", 0) != 0 {
+		return fmt.Errorf("only gathering from a 1-D integer tensor along axis 0 is supported")
+	}
+	out := make([]int64, len(idx))
+	for i, k := range idx {
+		if k < 0 {
+			k += int64(len(data))
+		}
+		if k < 0 || k >= int64(len(data)) {
+			return fmt.Errorf("index %d is out of range for %d values", idx[i], len(data))
+		}
+		out[i] = data[k]
+	}
+	r.env[nd.Outputs[0]] = value{ints: out, shape: ishape}
+	return nil
+}
+
+// axesOf reads axes from the attribute (opset < 13) or the second input.
+func (r *run) axesOf(nd *ir.Node) ([]int64, error) {
+	if a := nd.Ints("axes", nil); a != nil || nd.Input(1) == "" {
+		return a, nil
+	}
+	a, _, err := r.ints(nd, 1)
+	return a, err
+}
+
+func opUnsqueeze(r *run, nd *ir.Node) error {
+	return reshapeInts(r, nd, func(shape []int, axes []int64) []int {
+		out := slices.Clone(shape)
+		n := len(shape) + len(axes)
+		norm := make([]int, len(axes))
+		for i, a := range axes {
+			norm[i] = clampAxis(int(a), n)
+		}
+		slices.Sort(norm)
+		for _, a := range norm {
+			out = slices.Insert(out, min(a, len(out)), 1)
+		}
+		return out
+	})
+}
+
+func opSqueeze(r *run, nd *ir.Node) error {
+	return reshapeInts(r, nd, func(shape []int, axes []int64) []int {
+		var out []int
+		for i, d := range shape {
+			drop := d == 1 && len(axes) == 0
+			for _, a := range axes {
+				drop = drop || clampAxis(int(a), len(shape)) == i
+			}
+			if !drop {
+				out = append(out, d)
+			}
+		}
+		return out
+	})
+}
+
+// reshapeInts applies a shape change to an integer value, or to a float
+// tensor as a view.
+func reshapeInts(r *run, nd *ir.Node, f func([]int, []int64) []int) error {
+	v, ok := r.get(nd.Input(0))
+	if !ok {
+		return fmt.Errorf("input %q is undefined", nd.Input(0))
+	}
+	axes, err := r.axesOf(nd)
+	if err != nil {
+		return err
+	}
+	if v.t != nil {
+		return r.set(nd, r.tp.View(v.t, f(v.t.Shape, axes)))
+	}
+	r.env[nd.Outputs[0]] = value{ints: v.ints, shape: f(v.shape, axes)}
+	return nil
+}
+
+func opConcat(r *run, nd *ir.Node) error {
+	var out []int64
+	for i := range nd.Inputs {
+		v, shape, err := r.ints(nd, i)
+		if err != nil {
+			return err
+		}
+		if len(shape) > 1 {
+			return fmt.Errorf("only 1-D integer concatenation is supported")
+		}
+		out = append(out, v...)
+	}
+	r.env[nd.Outputs[0]] = value{ints: out, shape: []int{len(out)}}
+	return nil
+}
+
+// opCast converts between the integer values of shape subgraphs and floats.
+func opCast(r *run, nd *ir.Node) error {
+	v, ok := r.get(nd.Input(0))
+	if !ok {
+		return fmt.Errorf("input %q is undefined", nd.Input(0))
+	}
+	toFloat := ir.DType(nd.Int("to", 1)) == ir.Float32
+	switch {
+	case v.t != nil && !toFloat:
+		is := make([]int64, len(v.t.Data))
+		for i, f := range v.t.Data {
+			is[i] = int64(f)
+		}
+		v = value{ints: is, shape: v.t.Shape}
+	case v.t == nil && toFloat:
+		fs := make([]float32, len(v.ints))
+		for i, x := range v.ints {
+			fs[i] = float32(x)
+		}
+		v = value{t: autograd.New(v.shape, fs)}
+	}
+	r.env[nd.Outputs[0]] = v
+	return nil
+}

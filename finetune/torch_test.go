@@ -1,0 +1,131 @@
+package finetune
+
+import (
+	"math"
+	"path/filepath"
+	"testing"
+
+	"github.com/bincompress/bincompress/finetune/autograd"
+	"github.com/bincompress/bincompress/internal/npy"
+	"github.com/bincompress/bincompress/ir"
+	"github.com/bincompress/bincompress/onnx"
+)
+
+// TestForwardMatchesPyTorch runs the trainer's own forward pass (float
+// weights, running statistics) on the PyTorch exports of testdata/models
+// and compares the logits with PyTorch's, saved when the model was exported.
+func TestForwardMatchesPyTorch(t *testing.T) {
+	for _, name := range []string{"resnet20_cifar_op11", "resnet20_cifar_op17", "resnet20_cifar_folded_op13", "fmnist_tiny", "resnet18_w8_op11"} {
+		t.Run(name, func(t *testing.T) {
+			base := filepath.Join("..", "testdata", "models", name)
+			m := readModel(t, name)
+			x, want := readNPY(t, base+".input.npy"), readNPY(t, base+".torch_output.npy")
+			n, err := compile(m, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := n.forward(nil, autograd.New(x.Shape, x.Data.([]float32)), modeEval)
+			if err != nil {
+				t.Fatal(err)
+			}
+			w := want.Data.([]float32)
+			for i := range w {
+				if math.Abs(float64(got.Data[i]-w[i])) > 1e-4*(1+math.Abs(float64(w[i]))) {
+					t.Fatalf("logit %d: %v, PyTorch %v", i, got.Data[i], w[i])
+				}
+			}
+		})
+	}
+}
+
+// readModel reads testdata/models/NAME.onnx.
+func readModel(tb testing.TB, name string) *ir.Model {
+	tb.Helper()
+	m, err := onnx.ReadFile(filepath.Join("..", "testdata", "models", name+".onnx"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return m
+}
+
+func readNPY(t *testing.T, path string) *npy.Array {
+	t.Helper()
+	a, err := npy.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.DType != "float32" {
+		t.Fatalf("%s: dtype %s, want float32", path, a.DType)
+	}
+	return a
+}
+
+// TestGradientsMatchPyTorch: one training-mode step of fmnist_tiny (batch
+// statistics, mean cross-entropy, exact backward, float weights) gives the
+// loss and every parameter gradient PyTorch computed for the same batch
+// (testdata/torch_grads.py).
+func TestGradientsMatchPyTorch(t *testing.T) {
+	work := cloneModel(readModel(t, "fmnist_tiny"))
+	untie(work.Graph)
+	n, err := compile(work, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := readNPY(t, "testdata/fmnist_tiny_step.x.npy")
+	y, err := npy.ReadFile("testdata/fmnist_tiny_step.y.npy")
+	if err != nil {
+		t.Fatal(err)
+	}
+	labels := make([]int, len(y.Data.([]int64)))
+	for i, v := range y.Data.([]int64) {
+		labels[i] = int(v)
+	}
+	tp := &autograd.Tape{}
+	logits, err := n.forward(tp, autograd.New(x.Shape, x.Data.([]float32)), modeStats)
+	if err != nil {
+		t.Fatal(err)
+	}
+	loss, _, err := tp.CrossEntropy(logits, labels, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := readNPY(t, "testdata/fmnist_tiny_step.loss.npy").Data.([]float32)[0]; math.Abs(float64(loss.Data[0]-want)) > 1e-5*float64(want) {
+		t.Fatalf("loss %v, PyTorch %v", loss.Data[0], want)
+	}
+	if err := tp.Backward(loss); err != nil {
+		t.Fatal(err)
+	}
+	ref := readNPY(t, "testdata/fmnist_tiny_step.grads.npy").Data.([]float32)
+	off := 0
+	for _, nd := range n.nodes {
+		if nd.OpType != "Conv" && nd.OpType != "Gemm" && nd.OpType != "BatchNormalization" {
+			continue
+		}
+		for _, in := range nd.Inputs[1:min(3, len(nd.Inputs))] {
+			p, ok := n.params[in]
+			if !ok {
+				continue
+			}
+			compareGrad(t, in, p.Grad(), ref[off:off+len(p.Data)])
+			off += len(p.Data)
+		}
+	}
+	if off != len(ref) {
+		t.Fatalf("compared %d gradient values, PyTorch wrote %d", off, len(ref))
+	}
+}
+
+// compareGrad allows float32 rounding: 1e-3 relative plus 1e-4 of the
+// tensor's largest gradient.
+func compareGrad(t *testing.T, name string, got, want []float32) {
+	t.Helper()
+	var scale float64
+	for _, v := range want {
+		scale = math.Max(scale, math.Abs(float64(v)))
+	}
+	for i := range want {
+		if math.Abs(float64(got[i]-want[i])) > 1e-3*math.Abs(float64(want[i]))+1e-4*scale {
+			t.Fatalf("%s[%d]: gradient %v, PyTorch %v (largest %v)", name, i, got[i], want[i], scale)
+		}
+	}
+}

@@ -1,0 +1,176 @@
+package finetune
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/bincompress/bincompress/finetune/autograd"
+	"github.com/bincompress/bincompress/ir"
+)
+
+// ErrNoBinaryLayer is returned when the selection leaves no layer to binarize.
+var ErrNoBinaryLayer = errors.New("finetune: no conv or dense layer to binarize")
+
+// trainer is one run's state.
+type trainer struct {
+	cfg      Config
+	student  *net
+	teacher  *net
+	opt      *sgd
+	names    []string
+	train    Source
+	val      Source
+	progress func(Event)
+	batch    int
+	epoch    int // epochs completed
+	step     int
+	res      *Result
+}
+
+// Train fine-tunes model into binary weights as cfg says, on train, and
+// reports accuracy on val (which may be nil). The input model is not
+// changed; the result holds a copy with the float latent weights. Progress
+// goes to the callback (which may be nil). A cancelled ctx stops the run
+// between batches with ctx's error; the last checkpoint stays valid.
+func Train(ctx context.Context, model *ir.Model, train, val Source, cfg Config, progress func(Event)) (*Result, error) {
+	t, err := newTrainer(model, train, val, cfg, progress)
+	if err != nil {
+		return nil, err
+	}
+	if err := t.start(ctx); err != nil {
+		return nil, err
+	}
+	for t.epoch < cfg.Epochs {
+		if err := t.runEpoch(ctx); err != nil {
+			return nil, err
+		}
+	}
+	return t.finish(ctx)
+}
+
+func newTrainer(model *ir.Model, train, val Source, cfg Config, progress func(Event)) (*trainer, error) {
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	if model == nil {
+		return nil, errors.New("finetune: no model")
+	}
+	work := cloneModel(model)
+	untie(work.Graph)
+	student, err := compile(work, &selection{mode: cfg.Scale, keep: cfg.KeepFloat})
+	if err != nil {
+		return nil, err
+	}
+	if len(student.layers) == 0 {
+		return nil, ErrNoBinaryLayer
+	}
+	if err := checkSource("training", train, student.inShape, 1); err != nil {
+		return nil, err
+	}
+	if val != nil {
+		if err := checkSource("validation", val, student.inShape, 1); err != nil {
+			return nil, err
+		}
+	}
+	t := &trainer{cfg: cfg, student: student, train: train, val: val, progress: progress,
+		batch: min(cfg.BatchSize, train.Len()), res: &Result{Model: work, Layers: student.Layers()}}
+	if t.batch < 2 {
+		return nil, fmt.Errorf("finetune: training data has %d sample, need at least 2: %w", train.Len(), ErrEmptyData)
+	}
+	if cfg.Distill > 0 {
+		if t.teacher, err = compile(model, nil); err != nil {
+			return nil, err
+		}
+	}
+	t.opt = t.newOptimizer()
+	return t, nil
+}
+
+func (t *trainer) newOptimizer() *sgd {
+	params := make([]*autograd.Tensor, len(t.student.order))
+	decays := make([]bool, len(params))
+	for i, name := range t.student.order {
+		params[i], decays[i] = t.student.params[name], t.student.decay[name]
+	}
+	t.names = t.student.order
+	return newSGD(params, decays, t.cfg.Momentum, t.cfg.WeightDecay, t.cfg.Nesterov)
+}
+
+// start resumes from a checkpoint, or binarizes and re-estimates BN.
+func (t *trainer) start(ctx context.Context) error {
+	if t.cfg.Resume {
+		return t.loadCheckpoint()
+	}
+	t.student.binarize()
+	var err error
+	if t.res.ValBinarized, err = t.evaluate(ctx); err != nil {
+		return err
+	}
+	t.emit(Event{Phase: "binarized", ValAcc: t.res.ValBinarized})
+	if err := t.reestimate(ctx, -1); err != nil {
+		return err
+	}
+	if t.res.ValReestimated, err = t.evaluate(ctx); err != nil {
+		return err
+	}
+	t.emit(Event{Phase: "reestimated", ValAcc: t.res.ValReestimated})
+	return nil
+}
+
+// finish re-estimates BN, evaluates, and records the binarization.
+func (t *trainer) finish(ctx context.Context) (*Result, error) {
+	if err := t.measure(ctx); err != nil {
+		return nil, err
+	}
+	t.student.binarize()
+	if err := t.reestimate(ctx, -2); err != nil {
+		return nil, err
+	}
+	var err error
+	if t.res.ValFinal, err = t.evaluate(ctx); err != nil {
+		return nil, err
+	}
+	layers, _ := json.Marshal(t.res.Layers)
+	t.res.Model.SetMetadata(MetadataKey, string(layers))
+	t.emit(Event{Phase: "done", Epoch: t.epoch, Epochs: t.cfg.Epochs, ValAcc: t.res.ValFinal, TrainAcc: math.NaN()})
+	return t.res, nil
+}
+
+func (t *trainer) emit(e Event) {
+	if t.progress == nil {
+		return
+	}
+	if e.Phase != "batch" && e.Phase != "epoch" && e.Phase != "done" {
+		e.TrainAcc = math.NaN()
+	}
+	t.progress(e)
+}
+
+// cloneModel copies the model deeply enough that training never touches
+// the input: initializers, metadata and the node list.
+func cloneModel(m *ir.Model) *ir.Model {
+	c := *m
+	c.Metadata = append([]ir.KeyValue(nil), m.Metadata...)
+	if m.Graph != nil {
+		g := *m.Graph
+		g.Nodes = append([]*ir.Node(nil), m.Graph.Nodes...)
+		g.Initializers = make([]*ir.Tensor, len(m.Graph.Initializers))
+		for i, t := range m.Graph.Initializers {
+			g.Initializers[i] = t.Clone()
+		}
+		c.Graph = &g
+	}
+	return &c
+}
+
+// timeLeft estimates the remaining time from the rate so far.
+func timeLeft(elapsed time.Duration, done, total int) time.Duration {
+	if done == 0 {
+		return 0
+	}
+	return time.Duration(float64(elapsed) / float64(done) * float64(total-done))
+}

@@ -1,0 +1,180 @@
+package finetune
+
+import (
+	"context"
+	"errors"
+	"math"
+	"reflect"
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/bincompress/bincompress/ir"
+)
+
+func testConfig() Config {
+	c := DefaultConfig()
+	c.Epochs, c.BatchSize, c.Seed = 3, 16, 7
+	c.Augment = Augment{Pad: 1}
+	c.Schedule = Schedule{LRMax: 0.05, LRMin: 1e-3, T0: 1, TMult: 2}
+	c.BNBatches = 4
+	return c
+}
+
+// TestTrainLearns: from random weights, fine-tuning with either backward
+// reaches well above chance on held-out data and lowers the loss.
+func TestTrainLearns(t *testing.T) {
+	train, val := stripes(1, 192, 3), stripes(2, 96, 3)
+	for _, exact := range []bool{false, true} {
+		cfg := testConfig()
+		cfg.ExactBackward = exact
+		var events []Event
+		res, err := Train(context.Background(), tinyResNet(3, 3), train, val, cfg, func(e Event) { events = append(events, e) })
+		if err != nil {
+			t.Fatal(err)
+		}
+		first, last := res.Epochs[0], res.Epochs[len(res.Epochs)-1]
+		t.Logf("exact=%v: val binarized %.3f reestimated %.3f final %.3f; loss %.3f → %.3f; memory %+v",
+			exact, res.ValBinarized, res.ValReestimated, res.ValFinal, first.Loss, last.Loss, res.Memory)
+		if res.ValFinal < 0.8 || last.Loss >= first.Loss {
+			t.Errorf("exact=%v: final accuracy %.3f (want >= 0.8), loss %.3f → %.3f", exact, res.ValFinal, first.Loss, last.Loss)
+		}
+		if len(events) == 0 || events[len(events)-1].Phase != "done" {
+			t.Errorf("exact=%v: progress did not end with done", exact)
+		}
+	}
+}
+
+// latent returns the result's conv and dense weights and BN statistics.
+func latent(t *testing.T, res *Result) map[string][]float32 {
+	t.Helper()
+	out := map[string][]float32{}
+	for _, init := range res.Model.Graph.Initializers {
+		out[init.Name] = init.Data.([]float32)
+	}
+	return out
+}
+
+func sameWeights(t *testing.T, what string, a, b map[string][]float32) {
+	t.Helper()
+	for name, x := range a {
+		y := b[name]
+		for i := range x {
+			if math.Float32bits(x[i]) != math.Float32bits(y[i]) {
+				t.Fatalf("%s: %s[%d] = %v vs %v", what, name, i, x[i], y[i])
+			}
+		}
+	}
+}
+
+// TestDeterministicAcrossThreads: the same seed gives bit-identical weights
+// at GOMAXPROCS 1 and 2, with compressed backward and distillation on.
+func TestDeterministicAcrossThreads(t *testing.T) {
+	train := stripes(1, 96, 3)
+	cfg := testConfig()
+	cfg.Epochs, cfg.Distill, cfg.Temperature = 2, 0.5, 2
+	run := func(procs int) map[string][]float32 {
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+		res, err := Train(context.Background(), tinyResNet(3, 3), train, nil, cfg, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return latent(t, res)
+	}
+	one, two := run(1), run(2)
+	sameWeights(t, "GOMAXPROCS 1 vs 2", one, two)
+	cfg.Seed++
+	other, _ := Train(context.Background(), tinyResNet(3, 3), train, nil, cfg, nil)
+	if reflect.DeepEqual(latent(t, other), one) {
+		t.Fatal("another seed gave the same weights")
+	}
+}
+
+// TestResumeMatchesUninterrupted kills a run mid-way through epoch 2 and
+// resumes it from the epoch-1 checkpoint; it must end with exactly the
+// weights of a run that was never interrupted.
+func TestResumeMatchesUninterrupted(t *testing.T) {
+	train := stripes(1, 96, 3)
+	cfg := testConfig()
+	cfg.ResetMomentum = true
+	full, err := Train(context.Background(), tinyResNet(3, 3), train, nil, cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.CheckpointDir = t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	_, err = Train(ctx, tinyResNet(3, 3), train, nil, cfg, func(e Event) {
+		if e.Phase == "batch" && e.Epoch == 2 && e.Batch == 3 {
+			cancel()
+		}
+	})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("interrupted run: %v, want context.Canceled", err)
+	}
+	cfg.Resume = true
+	resumed, err := Train(context.Background(), tinyResNet(3, 3), train, nil, cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameWeights(t, "resumed vs uninterrupted", latent(t, full), latent(t, resumed))
+	if len(resumed.Epochs) != cfg.Epochs {
+		t.Fatalf("resumed history has %d epochs, want %d", len(resumed.Epochs), cfg.Epochs)
+	}
+	cfg.Seed++
+	if _, err := Train(context.Background(), tinyResNet(3, 3), train, nil, cfg, nil); err == nil {
+		t.Fatal("resuming with another seed must be refused")
+	}
+}
+
+// TestBadInput: each bad input is a named error.
+func TestBadInput(t *testing.T) {
+	cfg := testConfig()
+	cfg.Epochs = 1
+	good := stripes(1, 32, 3)
+	wrongShape := &SliceSource{X: make([]float32, 32*3*8*8), Shape: []int{3, 8, 8}, Labels: make([]int, 32)}
+	nan := stripes(1, 32, 3)
+	for i := range nan.X {
+		nan.X[i] = float32(math.NaN())
+	}
+	badLabel := stripes(1, 32, 3)
+	badLabel.Labels[5] = 3
+	cases := []struct {
+		name string
+		src  Source
+		want error
+	}{
+		{"wrong shape", wrongShape, ErrSampleShape},
+		{"empty", &SliceSource{Shape: []int{1, 8, 8}}, ErrEmptyData},
+		{"nan loss", nan, ErrNaNLoss},
+	}
+	for _, c := range cases {
+		if _, err := Train(context.Background(), tinyResNet(3, 3), c.src, nil, cfg, nil); !errors.Is(err, c.want) {
+			t.Errorf("%s: %v, want %v", c.name, err, c.want)
+		}
+	}
+	if _, err := Train(context.Background(), tinyResNet(3, 3), badLabel, nil, cfg, nil); err == nil || !strings.Contains(err.Error(), "label 3") {
+		t.Errorf("label out of range: %v", err)
+	}
+	cfg.KeepFloat = []string{"c1", "c2", "fc"}
+	if _, err := Train(context.Background(), tinyResNet(3, 3), good, nil, cfg, nil); !errors.Is(err, ErrNoBinaryLayer) {
+		t.Errorf("nothing to binarize: %v", err)
+	}
+	cfg = testConfig()
+	cfg.BNBits = 3
+	if _, err := Train(context.Background(), tinyResNet(3, 3), good, nil, cfg, nil); err == nil {
+		t.Error("want an error for 3 BN bits")
+	}
+}
+
+// TestInputModelUntouched: training works on a copy.
+func TestInputModelUntouched(t *testing.T) {
+	m := tinyResNet(3, 3)
+	before := m.Graph.Initializer("c1.w").Clone()
+	if _, err := Train(context.Background(), m, stripes(1, 32, 3), nil, testConfig(), nil); err != nil {
+		t.Fatal(err)
+	}
+	after := m.Graph.Initializer("c1.w")
+	if !reflect.DeepEqual(before.Data, after.Data) || len(m.Metadata) != 0 || after.DType != ir.Float32 {
+		t.Fatal("Train changed its input model")
+	}
+}

@@ -1,0 +1,144 @@
+package infer
+
+import (
+	"fmt"
+	"reflect"
+	"unsafe"
+
+	"github.com/bincompress/bincompress/ir"
+)
+
+// maxElements bounds any tensor the executor allocates (2^31 elements, 8 GiB
+// of float32): larger shapes come from corrupt or hostile models.
+const maxElements = 1 << 31
+
+// ctx is the per-run state an op sees.
+type ctx struct {
+	opset     int64 // opset of the running node's domain
+	shapeOnly bool  // outputs need the right shape and type, not values
+	pool      *pool
+}
+
+// f32 returns a zeroed float32 tensor of the given shape, reusing a buffer
+// released earlier in this run when one of the same size is free.
+func (c *ctx) f32(shape []int) (*ir.Tensor, []float32, error) {
+	n, err := numElements(shape)
+	if err != nil {
+		return nil, nil, err
+	}
+	buf := c.pool.get(n)
+	return &ir.Tensor{DType: ir.Float32, Shape: shape, Data: buf}, buf, nil
+}
+
+// alloc returns a zeroed tensor of any type; float32 comes from the pool.
+func (c *ctx) alloc(dt ir.DType, shape []int) (*ir.Tensor, error) {
+	if dt == ir.Float32 {
+		t, _, err := c.f32(shape)
+		return t, err
+	}
+	n, err := numElements(shape)
+	if err != nil {
+		return nil, err
+	}
+	data, err := dt.MakeSlice(n)
+	if err != nil {
+		return nil, unsupported("element type %v", dt)
+	}
+	return &ir.Tensor{DType: dt, Shape: shape, Data: data}, nil
+}
+
+// numElements is the product of shape, or an error for negative dims and
+// products beyond maxElements (which also catches overflow).
+func numElements(shape []int) (int, error) {
+	n := 1
+	for _, d := range shape {
+		if d < 0 {
+			return 0, fmt.Errorf("negative dimension in shape %v", shape)
+		}
+		if d != 0 && n > maxElements/d {
+			return 0, fmt.Errorf("shape %v has more than %d elements", shape, maxElements)
+		}
+		n *= d
+	}
+	return n, nil
+}
+
+// pool recycles float32 buffers within one run. A buffer returns to the pool
+// when no live value refers to it any more.
+type pool struct {
+	free map[int][][]float32
+	refs map[unsafe.Pointer]int // live references to pool-made buffers
+	made int                    // float32 elements allocated fresh
+}
+
+func newPool() *pool {
+	return &pool{free: map[int][][]float32{}, refs: map[unsafe.Pointer]int{}}
+}
+
+func (p *pool) get(n int) []float32 {
+	if size := p.fit(n); size > 0 {
+		list := p.free[size]
+		buf := list[len(list)-1][:n]
+		p.free[size] = list[:len(list)-1]
+		clear(buf)
+		p.refs[unsafe.Pointer(unsafe.SliceData(buf))] = 0
+		return buf
+	}
+	buf := make([]float32, n)
+	p.made += n
+	if n > 0 {
+		p.refs[unsafe.Pointer(unsafe.SliceData(buf))] = 0
+	}
+	return buf
+}
+
+// fit is the smallest free buffer size that holds n elements without
+// wasting more than three quarters of it, or 0.
+func (p *pool) fit(n int) int {
+	best := 0
+	for size, list := range p.free {
+		if len(list) > 0 && size >= n && size <= 4*n && (best == 0 || size < best) {
+			best = size
+		}
+	}
+	return best
+}
+
+// retain counts a value that holds t's data.
+func (p *pool) retain(t *ir.Tensor) {
+	if ptr := dataPtr(t.Data); ptr != nil {
+		if r, ok := p.refs[ptr]; ok {
+			p.refs[ptr] = r + 1
+		}
+	}
+}
+
+// release drops one value's hold on t's data and recycles the buffer when
+// it was the last.
+func (p *pool) release(t *ir.Tensor) {
+	if t == nil {
+		return
+	}
+	ptr := dataPtr(t.Data)
+	r, ok := p.refs[ptr]
+	if !ok || ptr == nil {
+		return
+	}
+	if r > 1 {
+		p.refs[ptr] = r - 1
+		return
+	}
+	buf := t.Data.([]float32)
+	buf = buf[:cap(buf)]
+	delete(p.refs, ptr)
+	p.free[len(buf)] = append(p.free[len(buf)], buf)
+}
+
+// dataPtr is the address of a tensor's first element, or nil when empty.
+func dataPtr(data any) unsafe.Pointer {
+	v := reflect.ValueOf(data)
+	if v.Kind() != reflect.Slice || v.Len() == 0 {
+		return nil
+	}
+	return v.UnsafePointer()
+}

@@ -1,0 +1,174 @@
+package infer
+
+import (
+	"fmt"
+
+	"github.com/bincompress/bincompress/ir"
+)
+
+// take builds a tensor of the given shape whose element i is src[idx[i]],
+// or the fill value where idx[i] < 0. It works for every element type.
+func take(c *ctx, src *ir.Tensor, shape, idx []int, fill float64) (*ir.Tensor, error) {
+	y, err := c.alloc(src.DType, shape)
+	if err != nil {
+		return nil, err
+	}
+	switch s := src.Data.(type) {
+	case []float32:
+		takeInto(s, y.Data.([]float32), idx, float32(fill))
+	case []float64:
+		takeInto(s, y.Data.([]float64), idx, fill)
+	case []int64:
+		takeInto(s, y.Data.([]int64), idx, int64(fill))
+	case []int32:
+		takeInto(s, y.Data.([]int32), idx, int32(fill))
+	case []int16:
+		takeInto(s, y.Data.([]int16), idx, int16(fill))
+	case []int8:
+		takeInto(s, y.Data.([]int8), idx, int8(fill))
+	case []uint8:
+		takeInto(s, y.Data.([]uint8), idx, uint8(fill))
+	case []uint16:
+		takeInto(s, y.Data.([]uint16), idx, uint16(fill))
+	case []uint32:
+		takeInto(s, y.Data.([]uint32), idx, uint32(fill))
+	case []uint64:
+		takeInto(s, y.Data.([]uint64), idx, uint64(fill))
+	case []bool:
+		takeInto(s, y.Data.([]bool), idx, fill != 0)
+	case [][]byte:
+		takeInto(s, y.Data.([][]byte), idx, nil)
+	default:
+		return nil, unsupported("element type %v", src.DType)
+	}
+	return y, nil
+}
+
+func takeInto[T any](src, dst []T, idx []int, fill T) {
+	for i, j := range idx {
+		if j >= 0 {
+			dst[i] = src[j]
+		} else {
+			dst[i] = fill
+		}
+	}
+}
+
+// gatherIndex maps every position of an output of shape out to an input
+// position: in(o) returns the input offset or -1 for a fill value.
+func gatherIndex(out []int, in func(o []int) int) []int {
+	n := product(out)
+	idx := make([]int, n)
+	o := make([]int, len(out))
+	for i := range idx {
+		idx[i] = in(o)
+		increment(o, out)
+	}
+	return idx
+}
+
+func opTranspose(c *ctx, n *ir.Node, in []*ir.Tensor) ([]*ir.Tensor, error) {
+	x := in[0]
+	r := len(x.Shape)
+	perm := make([]int64, r)
+	for i := range perm {
+		perm[i] = int64(r - 1 - i) // default: reverse the dims
+	}
+	perm = n.Ints("perm", perm)
+	if len(perm) != r {
+		return nil, fmt.Errorf("perm %v does not fit rank %d", perm, r)
+	}
+	seen := make([]bool, r)
+	shape := make([]int, r)
+	for i, p := range perm {
+		if p < 0 || p >= int64(r) || seen[p] {
+			return nil, fmt.Errorf("perm %v is not a permutation", perm)
+		}
+		seen[p] = true
+		shape[i] = x.Shape[p]
+	}
+	st := strides(x.Shape)
+	idx := gatherIndex(shape, func(o []int) int {
+		off := 0
+		for i, p := range perm {
+			off += o[i] * st[p]
+		}
+		return off
+	})
+	y, err := take(c, x, shape, idx, 0)
+	return []*ir.Tensor{y}, err
+}
+
+func opConcat(c *ctx, n *ir.Node, in []*ir.Tensor) ([]*ir.Tensor, error) {
+	first := in[0]
+	ax, err := axis(n.Int("axis", 1), len(first.Shape)) // required from opset 4
+	if err != nil {
+		return nil, err
+	}
+	shape := clone(first.Shape)
+	shape[ax] = 0
+	for i, t := range in {
+		if t == nil || t.DType != first.DType || len(t.Shape) != len(first.Shape) {
+			return nil, fmt.Errorf("input %d does not match input 0 (%v%v) in type or rank", i, first.DType, first.Shape)
+		}
+		for d := range shape {
+			if d != ax && t.Shape[d] != shape[d] {
+				return nil, fmt.Errorf("input %d has shape %v, input 0 has %v", i, t.Shape, first.Shape)
+			}
+		}
+		shape[ax] += t.Shape[ax]
+	}
+	return concat(c, in, shape, ax)
+}
+
+// concat copies the inputs block by block along axis ax.
+func concat(c *ctx, in []*ir.Tensor, shape []int, ax int) ([]*ir.Tensor, error) {
+	y, err := c.alloc(in[0].DType, shape)
+	if err != nil {
+		return nil, err
+	}
+	outer, inner := product(shape[:ax]), product(shape[ax+1:])
+	widths := make([]int, len(in))
+	for i, t := range in {
+		widths[i] = t.Shape[ax] * inner
+	}
+	switch d := y.Data.(type) {
+	case []float32:
+		concatInto(d, in, outer, widths)
+	case []float64:
+		concatInto(d, in, outer, widths)
+	case []int64:
+		concatInto(d, in, outer, widths)
+	case []int32:
+		concatInto(d, in, outer, widths)
+	case []int16:
+		concatInto(d, in, outer, widths)
+	case []int8:
+		concatInto(d, in, outer, widths)
+	case []uint8:
+		concatInto(d, in, outer, widths)
+	case []uint16:
+		concatInto(d, in, outer, widths)
+	case []uint32:
+		concatInto(d, in, outer, widths)
+	case []uint64:
+		concatInto(d, in, outer, widths)
+	case []bool:
+		concatInto(d, in, outer, widths)
+	case [][]byte:
+		concatInto(d, in, outer, widths)
+	default:
+		return nil, unsupported("element type %v", y.DType)
+	}
+	return []*ir.Tensor{y}, nil
+}
+
+func concatInto[T any](dst []T, parts []*ir.Tensor, outer int, widths []int) {
+	o := 0
+	for r := range outer {
+		for i, p := range parts {
+			src := p.Data.([]T)
+			o += copy(dst[o:], src[r*widths[i]:(r+1)*widths[i]])
+		}
+	}
+}

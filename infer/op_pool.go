@@ -1,0 +1,250 @@
+package infer
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/bincompress/bincompress/ir"
+)
+
+// poolPlan lists, for every output position of one (n, c) plane, the plane
+// offsets of the input elements under its window, and the divisor that
+// count_include_pad=1 uses. The taps of output o are
+// taps[start[o]:start[o+1]].
+type poolPlan struct {
+	outShape []int // spatial output dims
+	taps     []int // input offsets inside the plane, output after output
+	start    []int // per output position and one more: index into taps
+	padded   []int // per output position, taps inside the padded input
+	inPlane  int
+}
+
+// planPool reads the window attributes and builds the plan for the spatial
+// dims of x.
+func planPool(n *ir.Node, spatial []int) (*poolPlan, error) {
+	win, err := readWindow(n, spatial, nil)
+	if err != nil {
+		return nil, err
+	}
+	ceil := n.Int("ceil_mode", 0) != 0 // default 0
+	p := &poolPlan{outShape: make([]int, len(spatial)), inPlane: product(spatial)}
+	axes := make([][][]int, len(spatial)) // per axis, per output coord: valid input coords
+	pads := make([][]int, len(spatial))   // per axis, per output coord: taps inside padding
+	for i, in := range spatial {
+		if p.outShape[i], err = win.outSize(i, in, ceil); err != nil {
+			return nil, err
+		}
+	}
+	if _, err := numElements(append(clone(p.outShape), win.kernel...)); err != nil {
+		return nil, fmt.Errorf("pooling work: %w", err)
+	}
+	for i, in := range spatial {
+		axes[i], pads[i] = axisTaps(win, i, in, p.outShape[i])
+	}
+	p.build(axes, pads, strides(spatial))
+	return p, nil
+}
+
+func axisTaps(w window, i, in, out int) ([][]int, []int) {
+	valid := make([][]int, out)
+	padded := make([]int, out)
+	for o := range out {
+		for k := 0; k < w.kernel[i]; k++ {
+			x := o*w.strides[i] - w.padBegin[i] + k*w.dilations[i]
+			if x >= 0 && x < in {
+				valid[o] = append(valid[o], x)
+			}
+			if x >= -w.padBegin[i] && x < in+w.padEnd[i] {
+				padded[o]++
+			}
+		}
+	}
+	return valid, padded
+}
+
+// build takes the Cartesian product of the per-axis taps.
+func (p *poolPlan) build(axes [][][]int, pads [][]int, st []int) {
+	total := product(p.outShape)
+	p.start = make([]int, total+1)
+	p.padded = make([]int, total)
+	idx := make([]int, len(p.outShape))
+	var offs, next []int
+	for o := range total {
+		offs = append(offs[:0], 0)
+		cnt := 1
+		for a, oi := range idx {
+			next = next[:0]
+			for _, base := range offs {
+				for _, x := range axes[a][oi] {
+					next = append(next, base+x*st[a])
+				}
+			}
+			offs, next = next, offs
+			cnt *= pads[a][oi]
+		}
+		p.taps = append(p.taps, offs...)
+		p.start[o+1], p.padded[o] = len(p.taps), cnt
+		increment(idx, p.outShape)
+	}
+}
+
+// window returns the taps of output position o.
+func (p *poolPlan) window(o int) []int { return p.taps[p.start[o]:p.start[o+1]] }
+
+func poolInput(x *ir.Tensor) ([]float32, error) {
+	if len(x.Shape) < 3 {
+		return nil, fmt.Errorf("input has shape %v, needs rank >= 3 (N, C, spatial...)", x.Shape)
+	}
+	return floats(x, "input")
+}
+
+func opMaxPool(c *ctx, n *ir.Node, in []*ir.Tensor) ([]*ir.Tensor, error) {
+	xs, err := poolInput(in[0])
+	if err != nil {
+		return nil, err
+	}
+	p, err := planPool(n, in[0].Shape[2:])
+	if err != nil {
+		return nil, err
+	}
+	shape := append(clone(in[0].Shape[:2]), p.outShape...)
+	y, ys, err := c.f32(shape)
+	if err != nil {
+		return nil, err
+	}
+	ind, err := c.alloc(ir.Int64, clone(shape))
+	if err != nil {
+		return nil, err
+	}
+	if !c.shapeOnly {
+		p.max(xs, ys, ind.Data.([]int64))
+		if n.Int("storage_order", 0) == 1 { // default 0: row major
+			columnMajor(ind.Data.([]int64), in[0].Shape[2:])
+		}
+	}
+	return []*ir.Tensor{y, ind}, nil
+}
+
+func (p *poolPlan) max(xs, ys []float32, ind []int64) {
+	nout := len(p.padded)
+	for pl := 0; pl*nout < len(ys); pl++ {
+		x := xs[pl*p.inPlane : (pl+1)*p.inPlane]
+		for o := range nout {
+			taps := p.window(o)
+			best, at := float32(math.Inf(-1)), -1
+			for _, off := range taps {
+				if v := x[off]; v > best || at < 0 {
+					best, at = v, off
+				}
+			}
+			ys[pl*nout+o] = best
+			ind[pl*nout+o] = int64(pl*p.inPlane + at)
+		}
+	}
+}
+
+// columnMajor rewrites row-major plane offsets of MaxPool's Indices as
+// column-major ones (storage_order=1).
+func columnMajor(ind []int64, spatial []int) {
+	plane := int64(product(spatial))
+	rowSt := strides(spatial)
+	colSt := make([]int, len(spatial))
+	acc := 1
+	for i := range spatial {
+		colSt[i] = acc
+		acc *= spatial[i]
+	}
+	for i, v := range ind {
+		base, off := v/plane*plane, int(v%plane)
+		col := 0
+		for d := range spatial {
+			col += off / rowSt[d] * colSt[d]
+			off %= rowSt[d]
+		}
+		ind[i] = base + int64(col)
+	}
+}
+
+func opAveragePool(c *ctx, n *ir.Node, in []*ir.Tensor) ([]*ir.Tensor, error) {
+	xs, err := poolInput(in[0])
+	if err != nil {
+		return nil, err
+	}
+	p, err := planPool(n, in[0].Shape[2:])
+	if err != nil {
+		return nil, err
+	}
+	y, ys, err := c.f32(append(clone(in[0].Shape[:2]), p.outShape...))
+	if err != nil {
+		return nil, err
+	}
+	if !c.shapeOnly {
+		p.average(xs, ys, n.Int("count_include_pad", 0) != 0) // default 0
+	}
+	return []*ir.Tensor{y}, nil
+}
+
+func (p *poolPlan) average(xs, ys []float32, includePad bool) {
+	nout := len(p.padded)
+	for pl := 0; pl*nout < len(ys); pl++ {
+		x := xs[pl*p.inPlane : (pl+1)*p.inPlane]
+		for o := range nout {
+			taps := p.window(o)
+			var s float32
+			for _, off := range taps {
+				s += x[off]
+			}
+			div := len(taps)
+			if includePad {
+				div = p.padded[o]
+			}
+			if div > 0 {
+				ys[pl*nout+o] = s / float32(div)
+			}
+		}
+	}
+}
+
+func opGlobalAveragePool(c *ctx, n *ir.Node, in []*ir.Tensor) ([]*ir.Tensor, error) {
+	return globalPool(c, in[0], func(v []float32) float32 {
+		var s float32
+		for _, x := range v {
+			s += x
+		}
+		return s / float32(len(v))
+	})
+}
+
+func opGlobalMaxPool(c *ctx, n *ir.Node, in []*ir.Tensor) ([]*ir.Tensor, error) {
+	return globalPool(c, in[0], func(v []float32) float32 {
+		m := float32(math.Inf(-1))
+		for _, x := range v {
+			m = max(m, x)
+		}
+		return m
+	})
+}
+
+// globalPool reduces every (n, c) plane to one value, keeping rank.
+func globalPool(c *ctx, x *ir.Tensor, f func([]float32) float32) ([]*ir.Tensor, error) {
+	xs, err := poolInput(x)
+	if err != nil {
+		return nil, err
+	}
+	shape := clone(x.Shape)
+	for i := 2; i < len(shape); i++ {
+		shape[i] = 1
+	}
+	y, ys, err := c.f32(shape)
+	if err != nil {
+		return nil, err
+	}
+	plane := product(x.Shape[2:])
+	if plane == 0 || c.shapeOnly {
+		return []*ir.Tensor{y}, nil
+	}
+	for i := range ys {
+		ys[i] = f(xs[i*plane : (i+1)*plane])
+	}
+	return []*ir.Tensor{y}, nil
+}

@@ -1,0 +1,172 @@
+package infer
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/bincompress/bincompress/ir"
+)
+
+// unary applies f to every element of a float32 tensor.
+func unary(c *ctx, x *ir.Tensor, f func(float32) float32) ([]*ir.Tensor, error) {
+	xs, err := floats(x, "input")
+	if err != nil {
+		return nil, err
+	}
+	y, ys, err := c.f32(clone(x.Shape))
+	if err != nil {
+		return nil, err
+	}
+	for i, v := range xs {
+		ys[i] = f(v)
+	}
+	return []*ir.Tensor{y}, nil
+}
+
+func opRelu(c *ctx, n *ir.Node, in []*ir.Tensor) ([]*ir.Tensor, error) {
+	return unary(c, in[0], func(v float32) float32 { return max(v, 0) })
+}
+
+func opLeakyRelu(c *ctx, n *ir.Node, in []*ir.Tensor) ([]*ir.Tensor, error) {
+	alpha := n.Float("alpha", 0.01)
+	return unary(c, in[0], func(v float32) float32 {
+		if v < 0 {
+			return alpha * v
+		}
+		return v
+	})
+}
+
+func opSigmoid(c *ctx, n *ir.Node, in []*ir.Tensor) ([]*ir.Tensor, error) {
+	return unary(c, in[0], func(v float32) float32 {
+		if v >= 0 {
+			return float32(1 / (1 + math.Exp(-float64(v))))
+		}
+		e := math.Exp(float64(v))
+		return float32(e / (1 + e))
+	})
+}
+
+// opClip takes min and max as attributes before opset 11 and as optional
+// inputs from 11 on; it works on every numeric type.
+func opClip(c *ctx, n *ir.Node, in []*ir.Tensor) ([]*ir.Tensor, error) {
+	lo, hi := math.Inf(-1), math.Inf(1)
+	if c.opset < 11 {
+		lo = float64(n.Float("min", -math.MaxFloat32))
+		hi = float64(n.Float("max", math.MaxFloat32))
+	} else {
+		var err error
+		if lo, err = optScalar(in, 1, "min", lo); err != nil {
+			return nil, err
+		}
+		if hi, err = optScalar(in, 2, "max", hi); err != nil {
+			return nil, err
+		}
+	}
+	y, err := c.alloc(in[0].DType, clone(in[0].Shape))
+	if err != nil {
+		return nil, err
+	}
+	if err := clipAny(in[0].Data, y.Data, lo, hi); err != nil {
+		return nil, err
+	}
+	return []*ir.Tensor{y}, nil
+}
+
+func optScalar(in []*ir.Tensor, i int, what string, def float64) (float64, error) {
+	if i >= len(in) || in[i] == nil {
+		return def, nil
+	}
+	return scalarFloat(in[i], what)
+}
+
+func clipAny(src, dst any, lo, hi float64) error {
+	switch s := src.(type) {
+	case []float32:
+		clipSlice(s, dst.([]float32), lo, hi)
+	case []float64:
+		clipSlice(s, dst.([]float64), lo, hi)
+	case []int8:
+		clipSlice(s, dst.([]int8), lo, hi)
+	case []uint8:
+		clipSlice(s, dst.([]uint8), lo, hi)
+	case []int32:
+		clipSlice(s, dst.([]int32), lo, hi)
+	case []int64:
+		clipSlice(s, dst.([]int64), lo, hi)
+	default:
+		return unsupported("Clip of %T", src)
+	}
+	return nil
+}
+
+func clipSlice[T number](src, dst []T, lo, hi float64) {
+	for i, v := range src {
+		f := float64(v)
+		switch {
+		case f < lo:
+			dst[i] = T(lo)
+		case f > hi:
+			dst[i] = T(hi)
+		default:
+			dst[i] = v
+		}
+	}
+}
+
+// opBatchNorm is inference-mode BatchNormalization over axis 1:
+// y = scale*(x-mean)/sqrt(var+epsilon) + B.
+func opBatchNorm(c *ctx, n *ir.Node, in []*ir.Tensor) ([]*ir.Tensor, error) {
+	if n.Int("training_mode", 0) != 0 {
+		return nil, unsupported("BatchNormalization training_mode=1")
+	}
+	if n.Int("spatial", 1) != 1 {
+		return nil, unsupported("BatchNormalization spatial=0")
+	}
+	x := in[0]
+	if len(x.Shape) < 2 {
+		return nil, fmt.Errorf("input has shape %v, needs rank >= 2", x.Shape)
+	}
+	mul, add, err := bnCoefficients(in, x.Shape[1], float64(n.Float("epsilon", 1e-5)))
+	if err != nil {
+		return nil, err
+	}
+	xs, err := floats(x, "input")
+	if err != nil {
+		return nil, err
+	}
+	y, ys, err := c.f32(clone(x.Shape))
+	if err != nil {
+		return nil, err
+	}
+	inner := product(x.Shape[2:])
+	for i := 0; inner > 0 && i < len(xs); i += inner {
+		ch := (i / inner) % x.Shape[1]
+		m, a := mul[ch], add[ch]
+		for j, v := range xs[i : i+inner] {
+			ys[i+j] = v*m + a
+		}
+	}
+	return []*ir.Tensor{y}, nil
+}
+
+// bnCoefficients folds scale, bias, mean and variance into y = x*mul + add.
+func bnCoefficients(in []*ir.Tensor, channels int, eps float64) (mul, add []float32, err error) {
+	var p [4][]float32
+	for i, name := range []string{"scale", "B", "mean", "var"} {
+		if p[i], err = floats(in[i+1], name); err != nil {
+			return nil, nil, err
+		}
+		if len(p[i]) != channels {
+			return nil, nil, fmt.Errorf("%s has %d values for %d channels", name, len(p[i]), channels)
+		}
+	}
+	mul = make([]float32, channels)
+	add = make([]float32, channels)
+	for ch := range mul {
+		m := float64(p[0][ch]) / math.Sqrt(float64(p[3][ch])+eps)
+		mul[ch] = float32(m)
+		add[ch] = float32(float64(p[1][ch]) - float64(p[2][ch])*m)
+	}
+	return mul, add, nil
+}

@@ -1,0 +1,215 @@
+package infer
+
+import (
+	"fmt"
+	"sort"
+	"unsafe"
+
+	"github.com/bincompress/bincompress/ir"
+)
+
+// Program is a compiled model, ready to run. It is immutable and safe for
+// concurrent use.
+type Program struct {
+	steps   []step
+	nslots  int
+	consts  []constSlot
+	inputs  []inputSpec
+	outputs []outputSpec
+	// constPtr holds the backing arrays of initializers and constant
+	// attributes, so that an output aliasing one is copied before it leaves.
+	constPtr map[unsafe.Pointer]bool
+}
+
+// step is one node resolved to its implementation.
+type step struct {
+	node  *ir.Node
+	label string // node name, or #index when unnamed
+	def   opDef
+	opset int64
+	in    []int // value slots, -1 for an omitted input
+	out   []int // value slots, -1 for an omitted output
+	free  []int // slots read for the last time by this step
+}
+
+type constSlot struct {
+	slot int
+	t    *ir.Tensor
+}
+
+type inputSpec struct {
+	name     string
+	slot     int
+	dtype    ir.DType
+	shape    []ir.Dim // nil when the rank is unknown
+	optional bool     // backed by an initializer
+}
+
+type outputSpec struct {
+	name string
+	slot int
+}
+
+// Compile validates m and resolves every node to an implementation for the
+// opset m imports for the node's domain. A node without one yields an
+// *UnsupportedOpError.
+func Compile(m *ir.Model) (*Program, error) {
+	if m == nil {
+		return nil, fmt.Errorf("infer: nil model")
+	}
+	if err := m.Validate(); err != nil {
+		return nil, fmt.Errorf("infer: %w", err)
+	}
+	p := &Program{constPtr: map[unsafe.Pointer]bool{}}
+	sl := slots{}
+	if err := p.bindGraph(m.Graph, sl); err != nil {
+		return nil, err
+	}
+	for i, n := range m.Graph.Nodes {
+		st, err := p.resolve(m, n, i)
+		if err != nil {
+			return nil, err
+		}
+		st.in, st.out = sl.list(n.Inputs), sl.list(n.Outputs)
+		p.steps = append(p.steps, st)
+	}
+	for _, o := range m.Graph.Outputs {
+		p.outputs = append(p.outputs, outputSpec{o.Name, sl.of(o.Name)})
+	}
+	p.nslots = len(sl)
+	p.planFrees()
+	return p, nil
+}
+
+// slots numbers the values of a graph.
+type slots map[string]int
+
+func (s slots) of(name string) int {
+	i, ok := s[name]
+	if !ok {
+		i = len(s)
+		s[name] = i
+	}
+	return i
+}
+
+// list maps names to slots, -1 for an omitted ("") name.
+func (s slots) list(names []string) []int {
+	out := make([]int, len(names))
+	for i, name := range names {
+		out[i] = -1
+		if name != "" {
+			out[i] = s.of(name)
+		}
+	}
+	return out
+}
+
+// bindGraph records the initializers and graph inputs.
+func (p *Program) bindGraph(g *ir.Graph, sl slots) error {
+	for _, t := range g.Initializers {
+		if _, err := numElements(t.Shape); err != nil {
+			return fmt.Errorf("infer: initializer %q: %w", t.Name, err)
+		}
+		p.consts = append(p.consts, constSlot{sl.of(t.Name), t})
+		p.markConst(t)
+	}
+	inits := g.InitializerMap()
+	for _, v := range g.Inputs {
+		_, opt := inits[v.Name]
+		p.inputs = append(p.inputs, inputSpec{v.Name, sl.of(v.Name), v.DType, v.Shape, opt})
+	}
+	return nil
+}
+
+// resolve finds the implementation of node n for the model's opset.
+func (p *Program) resolve(m *ir.Model, n *ir.Node, i int) (step, error) {
+	label := nodeLabel(n, i)
+	domain := n.Domain
+	if domain == "ai.onnx" {
+		domain = ""
+	}
+	opset := m.Opset(domain)
+	def, ok := domains[domain][n.OpType]
+	if !ok || opset < def.since || opset > def.until {
+		return step{}, &UnsupportedOpError{Op: n.OpType, Domain: domain, Node: label, Opset: opset}
+	}
+	for _, a := range n.Attrs {
+		switch {
+		case a.Type == ir.AttrTensor && a.T != nil:
+			p.markConst(a.T)
+		case a.Type == ir.AttrFloats || a.Type == ir.AttrInts:
+			p.markConst(&ir.Tensor{Data: a.Floats})
+			p.markConst(&ir.Tensor{Data: a.Ints})
+		}
+	}
+	return step{node: n, label: label, def: def, opset: opset}, nil
+}
+
+func nodeLabel(n *ir.Node, i int) string {
+	if n.Name != "" {
+		return fmt.Sprintf("%q", n.Name)
+	}
+	return fmt.Sprintf("#%d", i)
+}
+
+func (p *Program) markConst(t *ir.Tensor) {
+	if ptr := dataPtr(t.Data); ptr != nil {
+		p.constPtr[ptr] = true
+	}
+}
+
+// planFrees records, for each step, the values it reads for the last time
+// (or produces without anyone reading them), so Run can drop them early.
+// Graph outputs and initializers are never freed.
+func (p *Program) planFrees() {
+	keep := map[int]bool{}
+	for _, o := range p.outputs {
+		keep[o.slot] = true
+	}
+	for _, c := range p.consts {
+		keep[c.slot] = true
+	}
+	last := map[int]int{}
+	for i, st := range p.steps {
+		for _, s := range st.out {
+			if s >= 0 {
+				last[s] = i
+			}
+		}
+		for _, s := range st.in {
+			if s >= 0 {
+				last[s] = i
+			}
+		}
+	}
+	for s, i := range last {
+		if !keep[s] {
+			p.steps[i].free = append(p.steps[i].free, s)
+		}
+	}
+	for i := range p.steps {
+		sort.Ints(p.steps[i].free)
+	}
+}
+
+// Inputs lists the names of the graph inputs a caller must feed (those not
+// backed by an initializer), in graph order.
+func (p *Program) Inputs() []string {
+	var names []string
+	for _, in := range p.inputs {
+		if !in.optional {
+			names = append(names, in.name)
+		}
+	}
+	return names
+}
+
+// Outputs lists the graph output names in graph order.
+func (p *Program) Outputs() []string {
+	names := make([]string, len(p.outputs))
+	for i, o := range p.outputs {
+		names[i] = o.name
+	}
+	return names
+}

@@ -1,0 +1,197 @@
+package infer
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/bincompress/bincompress/ir"
+)
+
+// Run executes the program on the given inputs, keyed by graph input name,
+// and returns every graph output by name. Inputs backed by an initializer may
+// be omitted (the initializer is used) or overridden. The inputs are only
+// read; outputs are fresh tensors owned by the caller, except that an output
+// which is an input passed through unchanged shares the caller's data.
+func (p *Program) Run(inputs map[string]*ir.Tensor) (map[string]*ir.Tensor, error) {
+	vals, err := p.bind(inputs)
+	if err != nil {
+		return nil, err
+	}
+	return p.run(vals, newPool())
+}
+
+func (p *Program) run(vals []*ir.Tensor, pl *pool) (map[string]*ir.Tensor, error) {
+	c := &ctx{pool: pl}
+	if err := p.exec(c, vals, nil); err != nil {
+		return nil, err
+	}
+	return p.collect(vals), nil
+}
+
+// bind checks the caller's inputs against the graph inputs and returns the
+// initial value table: initializers and inputs in their slots.
+func (p *Program) bind(inputs map[string]*ir.Tensor) ([]*ir.Tensor, error) {
+	vals := make([]*ir.Tensor, p.nslots)
+	for _, c := range p.consts {
+		vals[c.slot] = c.t
+	}
+	known := map[string]bool{}
+	for _, spec := range p.inputs {
+		known[spec.name] = true
+		t, ok := inputs[spec.name]
+		if !ok || t == nil {
+			if spec.optional {
+				continue
+			}
+			return nil, fmt.Errorf("infer: missing input %q (want %v%s)", spec.name, spec.dtype, dimsString(spec.shape))
+		}
+		if err := checkInput(spec, t); err != nil {
+			return nil, err
+		}
+		vals[spec.slot] = t
+	}
+	var extra []string
+	for name := range inputs {
+		if !known[name] {
+			extra = append(extra, fmt.Sprintf("%q", name))
+		}
+	}
+	if len(extra) > 0 {
+		sort.Strings(extra)
+		return nil, fmt.Errorf("infer: unknown input %s (the model's inputs are %v)", strings.Join(extra, ", "), p.Inputs())
+	}
+	return vals, nil
+}
+
+// checkInput compares a fed tensor with the graph input's declared type and
+// shape; symbolic and unknown dimensions match any size.
+func checkInput(spec inputSpec, t *ir.Tensor) error {
+	named := *t
+	named.Name = spec.name
+	if _, err := numElements(t.Shape); err != nil {
+		return fmt.Errorf("infer: input %q: %w", spec.name, err)
+	}
+	if err := named.Validate(); err != nil {
+		return fmt.Errorf("infer: input %q: %w", spec.name, err)
+	}
+	if spec.dtype != ir.Undefined && t.DType != spec.dtype {
+		return fmt.Errorf("infer: input %q has type %v, the model wants %v", spec.name, t.DType, spec.dtype)
+	}
+	if spec.shape == nil {
+		return nil
+	}
+	if len(t.Shape) != len(spec.shape) {
+		return fmt.Errorf("infer: input %q has shape %v (rank %d), the model wants %s (rank %d)",
+			spec.name, t.Shape, len(t.Shape), dimsString(spec.shape), len(spec.shape))
+	}
+	for i, d := range spec.shape {
+		if d.Known() && int64(t.Shape[i]) != d.Size {
+			return fmt.Errorf("infer: input %q has shape %v, the model wants %s (dimension %d)",
+				spec.name, t.Shape, dimsString(spec.shape), i)
+		}
+	}
+	return nil
+}
+
+func dimsString(dims []ir.Dim) string {
+	if dims == nil {
+		return ""
+	}
+	parts := make([]string, len(dims))
+	for i, d := range dims {
+		switch {
+		case d.Param != "":
+			parts[i] = d.Param
+		case d.Size >= 0:
+			parts[i] = fmt.Sprint(d.Size)
+		default:
+			parts[i] = "?"
+		}
+	}
+	return "[" + strings.Join(parts, " ") + "]"
+}
+
+// exec runs every step in order. When seen is not nil it receives each
+// value's tensor as it is produced.
+func (p *Program) exec(c *ctx, vals []*ir.Tensor, seen func(name string, t *ir.Tensor)) error {
+	for i := range p.steps {
+		st := &p.steps[i]
+		if err := p.execStep(c, st, vals); err != nil {
+			return fmt.Errorf("infer: node %s (%s): %w", st.label, st.node.OpType, err)
+		}
+		if seen != nil {
+			for j, s := range st.out {
+				if s >= 0 {
+					seen(st.node.Outputs[j], vals[s])
+				}
+			}
+		}
+		for _, s := range st.free {
+			c.pool.release(vals[s])
+			vals[s] = nil
+		}
+	}
+	return nil
+}
+
+func (p *Program) execStep(c *ctx, st *step, vals []*ir.Tensor) error {
+	in := make([]*ir.Tensor, len(st.in))
+	for j, s := range st.in {
+		if s >= 0 {
+			in[j] = vals[s]
+		}
+	}
+	if err := checkArity(st, in); err != nil {
+		return err
+	}
+	c.opset = st.opset
+	out, err := st.def.run(c, st.node, in)
+	if err != nil {
+		return err
+	}
+	for j, s := range st.out {
+		if s < 0 {
+			continue
+		}
+		if j >= len(out) || out[j] == nil {
+			return fmt.Errorf("output %d (%q) is not produced by this implementation", j, st.node.Outputs[j])
+		}
+		c.pool.retain(out[j])
+		vals[s] = out[j]
+	}
+	return nil
+}
+
+// checkArity makes sure the required inputs are present.
+func checkArity(st *step, in []*ir.Tensor) error {
+	if len(in) < st.def.minIn {
+		return fmt.Errorf("has %d inputs, needs at least %d", len(in), st.def.minIn)
+	}
+	for j := 0; j < st.def.minIn; j++ {
+		if in[j] == nil {
+			return fmt.Errorf("required input %d is empty", j)
+		}
+	}
+	return nil
+}
+
+// collect picks the graph outputs, copying any that alias constant data.
+func (p *Program) collect(vals []*ir.Tensor) map[string]*ir.Tensor {
+	res := make(map[string]*ir.Tensor, len(p.outputs))
+	for _, o := range p.outputs {
+		t := vals[o.slot]
+		if t == nil {
+			continue
+		}
+		if p.constPtr[dataPtr(t.Data)] {
+			t = t.Clone()
+		} else {
+			cp := *t
+			t = &cp
+		}
+		t.Name = o.name
+		res[o.name] = t
+	}
+	return res
+}

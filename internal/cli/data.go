@@ -1,0 +1,193 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/spf13/pflag"
+
+	"github.com/bincompress/bincompress/internal/dataset"
+	"github.com/bincompress/bincompress/ir"
+	"github.com/bincompress/bincompress/verify"
+)
+
+// PrepFlags are the preprocessing flags shared by the commands that read
+// data; they mirror torchvision's ToTensor + Normalize.
+type PrepFlags struct {
+	Mean, Std    string
+	Resize       string
+	CenterCrop   string
+	ChannelOrder string
+	Limit        int
+}
+
+func (p *PrepFlags) register(fs *pflag.FlagSet) {
+	fs.StringVar(&p.Mean, "mean", "", "per-channel mean subtracted from pixels scaled to [0,1], e.g. 0.2860 or 0.485,0.456,0.406")
+	fs.StringVar(&p.Std, "std", "", "per-channel std that pixels are divided by after the mean, e.g. 0.3530")
+	fs.StringVar(&p.Resize, "resize", "", "resize images to H,W (or one size for both) before cropping")
+	fs.StringVar(&p.CenterCrop, "center-crop", "", "center-crop images to H,W (or one size for both)")
+	fs.StringVar(&p.ChannelOrder, "channel-order", "", "RGB (as stored) or BGR")
+	fs.IntVar(&p.Limit, "limit", 0, "use only the first N images of each split (0: all)")
+}
+
+// set reports whether any preprocessing flag was given.
+func (p *PrepFlags) set() bool {
+	return p.Mean != "" || p.Std != "" || p.Resize != "" || p.CenterCrop != "" || p.ChannelOrder != ""
+}
+
+// preprocess turns the flags into a dataset.Preprocess for a model whose
+// input has c channels.
+func (p *PrepFlags) preprocess(c int) (dataset.Preprocess, error) {
+	var out dataset.Preprocess
+	var err error
+	if out.Mean, err = parseFloats("--mean", p.Mean); err != nil {
+		return out, err
+	}
+	if out.Std, err = parseFloats("--std", p.Std); err != nil {
+		return out, err
+	}
+	if out.Resize, err = parseInts("--resize", p.Resize); err != nil {
+		return out, err
+	}
+	if out.CenterCrop, err = parseInts("--center-crop", p.CenterCrop); err != nil {
+		return out, err
+	}
+	out.ChannelOrder = strings.ToUpper(p.ChannelOrder)
+	out.Channels = c
+	if err := out.Validate(); err != nil {
+		return out, usageError{err}
+	}
+	return out, nil
+}
+
+func parseFloats(flag, s string) ([]float32, error) {
+	var out []float32
+	for _, f := range splitList(s) {
+		v, err := strconv.ParseFloat(f, 32)
+		if err != nil {
+			return nil, usagef("%s: %q is not a number", flag, f)
+		}
+		out = append(out, float32(v))
+	}
+	return out, nil
+}
+
+func parseInts(flag, s string) ([]int, error) {
+	var out []int
+	for _, f := range splitList(s) {
+		v, err := strconv.Atoi(f)
+		if err != nil || v <= 0 {
+			return nil, usagef("%s: %q is not a positive size", flag, f)
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// modelIO describes what a classifier takes and gives: its one data input
+// (C, H, W) and its number of classes.
+type modelIO struct {
+	Input   string
+	Shape   dataset.Shape
+	Classes int
+}
+
+// classifierIO reads the input shape from the graph input and the class
+// count from the output shape.
+func classifierIO(m *ir.Model) (modelIO, error) {
+	ins := m.Graph.DataInputs()
+	if len(ins) != 1 {
+		return modelIO{}, fmt.Errorf("the model has %d data inputs; bincompress handles image classifiers with exactly one", len(ins))
+	}
+	in := ins[0]
+	if len(in.Shape) != 4 || !in.Shape[1].Known() || !in.Shape[2].Known() || !in.Shape[3].Known() {
+		return modelIO{}, fmt.Errorf("input %q has shape %v; want [N, C, H, W] with C, H and W fixed", in.Name, in.Shape)
+	}
+	io := modelIO{Input: in.Name, Shape: dataset.Shape{C: int(in.Shape[1].Size), H: int(in.Shape[2].Size), W: int(in.Shape[3].Size)}}
+	if len(m.Graph.Outputs) == 0 {
+		return io, fmt.Errorf("the model has no outputs")
+	}
+	out := m.Graph.Outputs[0]
+	if n := len(out.Shape); n >= 1 && out.Shape[n-1].Known() {
+		io.Classes = int(out.Shape[n-1].Size)
+	}
+	if io.Classes <= 0 {
+		return io, fmt.Errorf("output %q has shape %v; cannot tell the number of classes", out.Name, out.Shape)
+	}
+	return io, nil
+}
+
+// openData opens a data set and checks it against the model: a named error
+// when classes, shapes or counts do not fit.
+func openData(path string, prep dataset.Preprocess, mio modelIO, limit int) (*dataset.Splits, error) {
+	s, err := dataset.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	for _, ds := range []*dataset.Dataset{&s.Train, &s.Test} {
+		if *ds == nil {
+			continue
+		}
+		if limit > 0 && (*ds).Len() > limit {
+			*ds = dataset.Head(*ds, limit)
+		}
+		if err := dataset.Check(*ds, &prep, mio.Shape, mio.Classes); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// sourceAdapter serves a dataset, preprocessed, by index (finetune.Source).
+type sourceAdapter struct {
+	ds    dataset.Dataset
+	prep  dataset.Preprocess
+	shape dataset.Shape
+}
+
+func (a *sourceAdapter) Len() int           { return a.ds.Len() }
+func (a *sourceAdapter) SampleShape() []int { return []int{a.shape.C, a.shape.H, a.shape.W} }
+
+func (a *sourceAdapter) Load(idx []int, x []float32, labels []int) error {
+	k := a.shape.Len()
+	for j, i := range idx {
+		img, err := a.ds.Image(i)
+		if err != nil {
+			return err
+		}
+		if err := a.prep.Apply(x[j*k:(j+1)*k], img); err != nil {
+			return fmt.Errorf("image %d: %w", i, err)
+		}
+		labels[j] = a.ds.Label(i)
+	}
+	return nil
+}
+
+// evalBatches walks a dataset in order for verification.
+func evalBatches(ds dataset.Dataset, prep dataset.Preprocess, batch int) verify.Batches {
+	return func(ctx context.Context, fn func(verify.Batch) error) error {
+		cfg := dataset.BatchConfig{Size: batch, Prep: prep}
+		for b, err := range dataset.Batches(ctx, ds, cfg) {
+			if err != nil {
+				return err
+			}
+			shape := []int{b.N(), b.Shape.C, b.Shape.H, b.Shape.W}
+			if err := fn(verify.Batch{X: b.X, Shape: shape, Labels: b.Labels}); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+}

@@ -1,0 +1,180 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/bincompress/bincompress/ir"
+	"github.com/bincompress/bincompress/onnx"
+)
+
+// InspectOptions are the inputs of `bincompress inspect`.
+type InspectOptions struct {
+	Path string
+	JSON bool
+}
+
+func newInspectCmd(streams IO) *cobra.Command {
+	opts := &InspectOptions{}
+	cmd := &cobra.Command{
+		Use:   "inspect MODEL",
+		Short: "Describe an ONNX model or a .bnn artifact",
+		Long: "Prints the producer, opsets, inputs and outputs with shapes, an op histogram,\n" +
+			"the parameter count and bytes by element type. For a .bnn it also lists each\n" +
+			"layer: binarized or kept float and why, its scale mode and bytes by part.",
+		Example: "  bincompress inspect testdata/models/resnet20_op13.onnx\n" +
+			"  bincompress inspect model.bnn --json | jq .layers",
+		Args: usageArgs(cobra.ExactArgs(1)),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Path = args[0]
+			return runInspect(opts, streams)
+		},
+	}
+	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print a JSON document on stdout")
+	return cmd
+}
+
+// ModelSummary is the JSON form of `inspect`.
+type ModelSummary struct {
+	Path            string            `json:"path"`
+	Producer        string            `json:"producer"`
+	ProducerVersion string            `json:"producer_version,omitempty"`
+	IRVersion       int64             `json:"ir_version"`
+	Opsets          map[string]int64  `json:"opsets"`
+	Inputs          []ValueSummary    `json:"inputs"`
+	Outputs         []ValueSummary    `json:"outputs"`
+	Ops             map[string]int    `json:"ops"`
+	Nodes           int               `json:"nodes"`
+	Parameters      int64             `json:"parameters"`
+	BytesByDType    map[string]int64  `json:"bytes_by_dtype"`
+	Metadata        map[string]string `json:"metadata,omitempty"`
+	Artifact        *ArtifactSummary  `json:"artifact,omitempty"`
+}
+
+// ValueSummary is one graph input or output.
+type ValueSummary struct {
+	Name  string   `json:"name"`
+	DType string   `json:"dtype"`
+	Shape []string `json:"shape"`
+}
+
+func runInspect(opts *InspectOptions, streams IO) error {
+	m, err := onnx.ReadFile(opts.Path)
+	if err != nil {
+		return err
+	}
+	s := summarize(opts.Path, m)
+	if isArtifact(m) {
+		a, err := summarizeArtifact(m)
+		if err != nil {
+			return err
+		}
+		s.Artifact = a
+	}
+	if opts.JSON {
+		enc := json.NewEncoder(streams.Out)
+		enc.SetIndent("", "  ")
+		return enc.Encode(s)
+	}
+	return printSummary(streams.Out, s)
+}
+
+func summarize(path string, m *ir.Model) *ModelSummary {
+	g := m.Graph
+	s := &ModelSummary{
+		Path: path, Producer: m.ProducerName, ProducerVersion: m.ProducerVersion,
+		IRVersion: m.IRVersion, Opsets: map[string]int64{}, Ops: map[string]int{},
+		Nodes: len(g.Nodes), BytesByDType: map[string]int64{},
+	}
+	for _, o := range m.OpsetImports {
+		d := o.Domain
+		if d == "" {
+			d = "ai.onnx"
+		}
+		s.Opsets[d] = o.Version
+	}
+	for _, v := range g.DataInputs() {
+		s.Inputs = append(s.Inputs, valueSummary(v))
+	}
+	for _, v := range g.Outputs {
+		s.Outputs = append(s.Outputs, valueSummary(v))
+	}
+	for _, n := range g.Nodes {
+		op := n.OpType
+		if n.Domain != "" {
+			op = n.Domain + "." + op
+		}
+		s.Ops[op]++
+	}
+	for _, t := range g.Initializers {
+		n := int64(ir.NumElements(t.Shape))
+		s.Parameters += n
+		s.BytesByDType[t.DType.String()] += n * int64(t.DType.Size())
+	}
+	if len(m.Metadata) > 0 {
+		s.Metadata = map[string]string{}
+		for _, kv := range m.Metadata {
+			s.Metadata[kv.Key] = kv.Value
+		}
+	}
+	return s
+}
+
+func valueSummary(v *ir.ValueInfo) ValueSummary {
+	out := ValueSummary{Name: v.Name, DType: v.DType.String(), Shape: []string{}}
+	for _, d := range v.Shape {
+		switch {
+		case d.Param != "":
+			out.Shape = append(out.Shape, d.Param)
+		case d.Size >= 0:
+			out.Shape = append(out.Shape, fmt.Sprint(d.Size))
+		default:
+			out.Shape = append(out.Shape, "?")
+		}
+	}
+	return out
+}
+
+func printSummary(w io.Writer, s *ModelSummary) error {
+	tw := tabwriter.NewWriter(w, 0, 2, 2, ' ', 0)
+	fmt.Fprintf(tw, "model\t%s\n", s.Path)
+	fmt.Fprintf(tw, "producer\t%s %s\n", s.Producer, s.ProducerVersion)
+	fmt.Fprintf(tw, "ir version\t%d\n", s.IRVersion)
+	fmt.Fprintf(tw, "opsets\t%s\n", joinSorted(s.Opsets))
+	for _, v := range s.Inputs {
+		fmt.Fprintf(tw, "input\t%s %s [%s]\n", v.Name, v.DType, strings.Join(v.Shape, " "))
+	}
+	for _, v := range s.Outputs {
+		fmt.Fprintf(tw, "output\t%s %s [%s]\n", v.Name, v.DType, strings.Join(v.Shape, " "))
+	}
+	fmt.Fprintf(tw, "nodes\t%d\n", s.Nodes)
+	fmt.Fprintf(tw, "ops\t%s\n", joinSorted(s.Ops))
+	fmt.Fprintf(tw, "parameters\t%d\n", s.Parameters)
+	fmt.Fprintf(tw, "bytes\t%s\n", joinSorted(s.BytesByDType))
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if s.Artifact != nil {
+		return printArtifact(w, s.Artifact)
+	}
+	return nil
+}
+
+func joinSorted[V int | int64](m map[string]V) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%s=%d", k, m[k])
+	}
+	return strings.Join(parts, " ")
+}

@@ -1,0 +1,63 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"strings"
+	"time"
+
+	"github.com/bincompress/bincompress/finetune"
+)
+
+// logger writes progress and messages to stderr: a line per epoch, and a
+// live bar redrawn in place only when stderr is a terminal.
+type logger struct {
+	w        io.Writer
+	terminal bool
+	lastBar  time.Time
+}
+
+func newLogger(streams IO) *logger { return &logger{w: streams.ErrOut, terminal: streams.IsTerminal} }
+
+func (l *logger) printf(format string, args ...any) {
+	if l.terminal {
+		fmt.Fprint(l.w, "\r\033[K")
+	}
+	fmt.Fprintf(l.w, format+"\n", args...)
+}
+
+// trainEvent renders the trainer's progress callback.
+func (l *logger) trainEvent(e finetune.Event) {
+	switch e.Phase {
+	case "binarized":
+		l.printf("binarized: validation accuracy %s (BatchNormalization statistics still from the float model)", pct(e.ValAcc))
+	case "reestimated":
+		l.printf("BatchNormalization re-estimated: validation accuracy %s", pct(e.ValAcc))
+	case "batch":
+		l.bar(e)
+	case "epoch":
+		l.printf("epoch %d/%d  loss %.4f  train %s  val %s  lr %.3g  %.0f img/s  ETA %s",
+			e.Epoch, e.Epochs, e.Loss, pct(e.TrainAcc), pct(e.ValAcc), e.LR, e.ImagesPerSec, e.ETA.Round(time.Second))
+	case "done":
+		l.printf("fine-tuning done in %s: validation accuracy %s", e.Elapsed.Round(time.Second), pct(e.ValAcc))
+	}
+}
+
+func (l *logger) bar(e finetune.Event) {
+	if !l.terminal || time.Since(l.lastBar) < 200*time.Millisecond || e.Batches == 0 {
+		return
+	}
+	l.lastBar = time.Now()
+	const width = 30
+	done := width * e.Batch / e.Batches
+	fmt.Fprintf(l.w, "\r\033[Kepoch %d/%d [%s%s] %d/%d loss %.4f %.0f img/s", e.Epoch, e.Epochs,
+		strings.Repeat("=", done), strings.Repeat(" ", width-done), e.Batch, e.Batches, e.Loss, e.ImagesPerSec)
+}
+
+func pct(x float64) string {
+	if math.IsNaN(x) {
+		return "-"
+	}
+	return fmt.Sprintf("%.2f%%", 100*x)
+}

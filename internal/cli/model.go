@@ -1,0 +1,96 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"text/tabwriter"
+
+	"github.com/bincompress/bincompress/ir"
+	"github.com/bincompress/bincompress/onnx"
+	"github.com/bincompress/bincompress/pack"
+)
+
+// loadModel reads an ONNX model or a .bnn; a .bnn is checked (version,
+// digest, layer consistency) before anything runs it.
+func loadModel(path string) (*ir.Model, error) {
+	m, err := onnx.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	if isArtifact(m) {
+		if err := pack.Check(m); err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+	}
+	return m, nil
+}
+
+// isArtifact reports whether a model is a .bnn: it declares a .bnn format
+// version or imports the ai.bincompress operator set.
+func isArtifact(m *ir.Model) bool {
+	_, ok := m.MetadataValue(pack.KeyFormatVersion)
+	return ok || m.Opset(pack.Domain) != 0
+}
+
+// modelLabels returns the class names recorded in a .bnn, if any.
+func modelLabels(m *ir.Model) []string {
+	v, ok := m.MetadataValue(pack.KeyLabels)
+	if !ok {
+		return nil
+	}
+	var labels []string
+	if json.Unmarshal([]byte(v), &labels) != nil {
+		return nil
+	}
+	return labels
+}
+
+// ArtifactSummary is the .bnn part of `inspect`.
+type ArtifactSummary struct {
+	FormatVersion string           `json:"format_version"`
+	Layers        []pack.LayerInfo `json:"layers"`
+	Sizes         pack.Sizes       `json:"tensor_bytes"`
+	SourceSHA256  string           `json:"source_sha256,omitempty"`
+	Verify        json.RawMessage  `json:"verify,omitempty"`
+}
+
+func summarizeArtifact(m *ir.Model) (*ArtifactSummary, error) {
+	if err := pack.Check(m); err != nil {
+		return nil, err
+	}
+	layers, err := pack.Layers(m)
+	if err != nil {
+		return nil, err
+	}
+	a := &ArtifactSummary{Layers: layers, Sizes: pack.Measure(m)}
+	a.FormatVersion, _ = m.MetadataValue(pack.KeyFormatVersion)
+	a.SourceSHA256, _ = m.MetadataValue(pack.KeySourceSHA256)
+	if v, ok := m.MetadataValue(pack.KeyVerify); ok && json.Valid([]byte(v)) {
+		a.Verify = json.RawMessage(v)
+	}
+	return a, nil
+}
+
+func printArtifact(w io.Writer, a *ArtifactSummary) error {
+	fmt.Fprintf(w, "\n.bnn format %s\n", a.FormatVersion)
+	tw := tabwriter.NewWriter(w, 0, 2, 2, ' ', 0)
+	fmt.Fprintln(tw, "layer\top\tshape\tkind\tscale\tbits B\tscale+bias B\tfloat B")
+	for _, l := range a.Layers {
+		kind := "binary"
+		if !l.Binarized {
+			kind = "float: " + l.Reason
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%v\t%s\t%s\t%d\t%d\t%d\n", l.Node, l.Op, l.Shape, kind, l.Scale, l.BitsBytes, l.ScaleBytes, l.FloatBytes)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	s := a.Sizes
+	fmt.Fprintf(w, "tensor bytes: packed bits %d, multipliers+biases %d, float weights %d, other %d, total %d\n",
+		s.PackedBits, s.MultBias, s.FloatWeights, s.OtherFloat, s.Tensors())
+	if len(a.Verify) > 0 {
+		fmt.Fprintf(w, "verify report: %s\n", a.Verify)
+	}
+	return nil
+}

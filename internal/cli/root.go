@@ -1,0 +1,47 @@
+package cli
+
+import (
+	"github.com/spf13/cobra"
+)
+
+const rootExample = `  # Binarize only (no data): fast, but accuracy is unverified
+  bincompress testdata/models/fmnist_tiny.onnx tiny.bnn
+
+  # Fine-tune on Fashion-MNIST, verify on its test split, fail (exit 3) on a drop over 1 point
+  bincompress testdata/models/fmnist_resnet20.onnx fmnist.bnn \
+      --data /usr/share/datasets/fashion-mnist --mean 0.2860 --std 0.3530 \
+      --epochs 4 --seed 1 --max-drop 0.01 --json > report.json
+
+  # Only re-estimate BatchNormalization statistics on real data after binarizing
+  bincompress model.onnx model.bnn --calib data/ --calib-batches 50`
+
+func newRootCmd(streams IO) *cobra.Command {
+	opts := defaultCompressOptions()
+	cmd := &cobra.Command{
+		Use:   "bincompress IN.onnx OUT.bnn [flags]",
+		Short: "Compress an ONNX ResNet to one bit per weight, fine-tune it and prove it still works",
+		Long: "bincompress imports a float ONNX model, binarizes its conv and dense weights\n" +
+			"(W -> s*sign(W)), optionally fine-tunes them on your data with McDonnell's\n" +
+			"compressed learning, writes a bit-packed .bnn about 30x smaller, and verifies\n" +
+			"its accuracy against the source model.\n\n" +
+			"Exit codes: 0 ok, 1 failure, 2 usage error, 3 accuracy gate failed.",
+		Example:       rootExample,
+		Args:          usageArgs(cobra.ExactArgs(2)),
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.In, opts.Out = args[0], args[1]
+			if err := opts.validate(); err != nil {
+				return err
+			}
+			return runCompress(cmd.Context(), opts, streams)
+		},
+	}
+	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{err} })
+	opts.register(cmd.Flags())
+	cmd.AddCommand(newInspectCmd(streams), newRunCmd(streams), newVerifyCmd(streams))
+	for _, c := range cmd.Commands() {
+		c.SilenceUsage, c.SilenceErrors = true, true
+	}
+	return cmd
+}

@@ -1,0 +1,109 @@
+package dataset
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+var cifar10Names = []string{"airplane", "automobile", "bird", "cat", "deer",
+	"dog", "frog", "horse", "ship", "truck"}
+
+// cifarKind describes one of the two CIFAR binary layouts: each record is
+// labelBytes label bytes (CIFAR-100: coarse then fine) and a 3x32x32 image,
+// red plane first.
+type cifarKind struct {
+	format     string
+	labelBytes int
+	classes    int
+	namesFile  string
+}
+
+var (
+	cifar10  = cifarKind{"cifar10", 1, 10, "batches.meta.txt"}
+	cifar100 = cifarKind{"cifar100", 2, 100, "fine_label_names.txt"}
+)
+
+// loadCIFAR reads the given batch files of one split into a Memory dataset,
+// using the fine label for CIFAR-100.
+func loadCIFAR(k cifarKind, files []string) (*Memory, error) {
+	size := Shape{3, 32, 32}
+	rec := k.labelBytes + size.Len()
+	m := &Memory{Name: filepath.Dir(files[0]), Format: k.format, Size: size, Classes: k.classes, U8: []uint8{}}
+	for _, path := range files {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return nil, fmt.Errorf("dataset: %w", err)
+		}
+		if len(b)%rec != 0 {
+			return nil, fmt.Errorf("%w: %s: %d bytes is not a whole number of %d-byte records", ErrCorrupt, path, len(b), rec)
+		}
+		for off := 0; off < len(b); off += rec {
+			m.Labels = append(m.Labels, int(b[off+k.labelBytes-1]))
+			m.U8 = append(m.U8, b[off+k.labelBytes:off+rec]...)
+		}
+	}
+	m.ClassNames = cifarNames(filepath.Dir(files[0]), k)
+	if err := m.Validate(); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// cifarNames reads the class names file beside the batches, falling back to
+// the standard CIFAR-10 names; CIFAR-100 without the file has no names.
+func cifarNames(dir string, k cifarKind) []string {
+	var names []string
+	if b, err := os.ReadFile(filepath.Join(dir, k.namesFile)); err == nil {
+		for _, line := range strings.Split(string(b), "\n") {
+			if s := strings.TrimSpace(line); s != "" {
+				names = append(names, s)
+			}
+		}
+	}
+	if len(names) == k.classes {
+		return names
+	}
+	if k.classes == 10 {
+		return cifar10Names
+	}
+	return nil
+}
+
+// openCIFAR detects CIFAR-10 (data_batch_N.bin, test_batch.bin) or
+// CIFAR-100 (train.bin, test.bin) batches in dir.
+func openCIFAR(dir string) (*Splits, bool, error) {
+	train, _ := filepath.Glob(filepath.Join(dir, "data_batch_*.bin"))
+	test := existing(filepath.Join(dir, "test_batch.bin"))
+	k := cifar10
+	if len(train) == 0 && len(test) == 0 {
+		k = cifar100
+		train = existing(filepath.Join(dir, "train.bin"))
+		test = existing(filepath.Join(dir, "test.bin"))
+	}
+	if len(train) == 0 && len(test) == 0 {
+		return nil, false, nil
+	}
+	s := &Splits{}
+	var err error
+	if len(train) > 0 {
+		if s.Train, err = loadCIFAR(k, train); err != nil {
+			return nil, true, err
+		}
+	}
+	if len(test) > 0 {
+		if s.Test, err = loadCIFAR(k, test); err != nil {
+			return nil, true, err
+		}
+	}
+	return s, true, nil
+}
+
+// existing returns []string{path} when path is a regular file, else nil.
+func existing(path string) []string {
+	if st, err := os.Stat(path); err == nil && st.Mode().IsRegular() {
+		return []string{path}
+	}
+	return nil
+}

@@ -1,0 +1,211 @@
+package dataset
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Sentinel errors, matched with errors.Is. Returned errors wrap them with the
+// file, index or value at fault.
+var (
+	ErrEmpty         = errors.New("dataset: empty dataset")
+	ErrLabel         = errors.New("dataset: label out of range")
+	ErrShape         = errors.New("dataset: wrong image shape")
+	ErrCount         = errors.New("dataset: image and label counts differ")
+	ErrCorrupt       = errors.New("dataset: corrupt or truncated file")
+	ErrImage         = errors.New("dataset: unreadable image")
+	ErrClasses       = errors.New("dataset: class count mismatch")
+	ErrUnknownFormat = errors.New("dataset: unrecognized data format")
+)
+
+// Shape is the geometry of one image: C channels of H rows of W pixels.
+type Shape struct{ C, H, W int }
+
+// Len is the number of values C*H*W.
+func (s Shape) Len() int { return s.C * s.H * s.W }
+
+// String is "CxHxW".
+func (s Shape) String() string { return fmt.Sprintf("%dx%dx%d", s.C, s.H, s.W) }
+
+// Image is one decoded image in CHW order. Exactly one of U8 (8-bit
+// pixels, 0..255) and F32 (pixels already on the [0,1] scale) is set. The
+// slices may alias the dataset's storage: do not modify them.
+type Image struct {
+	Shape
+	U8  []uint8
+	F32 []float32
+}
+
+// Info describes a dataset as a whole.
+type Info struct {
+	Name       string   // the path it was opened from, or a caller's name
+	Format     string   // "idx", "cifar10", "cifar100", "imagefolder", "npy" or "memory"
+	Classes    int      // labels lie in [0, Classes)
+	ClassNames []string // empty, or Classes names
+}
+
+// Dataset is a labelled image classification dataset. Implementations are
+// safe for concurrent use; Label and Shape panic on an index outside
+// [0, Len()), like a slice.
+type Dataset interface {
+	Len() int
+	Label(i int) int
+	// Shape is image i's geometry, known without decoding it.
+	Shape(i int) Shape
+	// Image decodes image i.
+	Image(i int) (Image, error)
+	Info() Info
+}
+
+// Memory is a dataset held in memory, every image of the same Size. IDX,
+// CIFAR and NPY data load into it; tests and callers can build one directly
+// (call Validate).
+type Memory struct {
+	Name, Format string
+	Size         Shape
+	U8           []uint8   // Len()*Size.Len() pixels, image after image; or
+	F32          []float32 // the same on the [0,1] scale
+	Labels       []int
+	Classes      int
+	ClassNames   []string
+}
+
+// Len is the number of images.
+func (m *Memory) Len() int { return len(m.Labels) }
+
+// Label is image i's class.
+func (m *Memory) Label(i int) int { return m.Labels[i] }
+
+// Shape is Size for every image.
+func (m *Memory) Shape(i int) Shape {
+	_ = m.Labels[i]
+	return m.Size
+}
+
+// Image returns a view of image i.
+func (m *Memory) Image(i int) (Image, error) {
+	if i < 0 || i >= m.Len() {
+		return Image{}, fmt.Errorf("dataset: %s: image %d out of range [0,%d)", m.Name, i, m.Len())
+	}
+	n := m.Size.Len()
+	if m.U8 != nil {
+		return Image{Shape: m.Size, U8: m.U8[i*n : (i+1)*n : (i+1)*n]}, nil
+	}
+	return Image{Shape: m.Size, F32: m.F32[i*n : (i+1)*n : (i+1)*n]}, nil
+}
+
+// Info describes m.
+func (m *Memory) Info() Info {
+	return Info{Name: m.Name, Format: m.Format, Classes: m.Classes, ClassNames: m.ClassNames}
+}
+
+// Validate checks that m is consistent: not empty, pixel count matching the
+// label count, labels in [0, Classes).
+func (m *Memory) Validate() error {
+	if len(m.Labels) == 0 {
+		return fmt.Errorf("%w: %s holds no images", ErrEmpty, m.Name)
+	}
+	if m.Size.C <= 0 || m.Size.H <= 0 || m.Size.W <= 0 {
+		return fmt.Errorf("%w: %s: image shape %v", ErrShape, m.Name, m.Size)
+	}
+	if (m.U8 == nil) == (m.F32 == nil) {
+		return fmt.Errorf("dataset: %s: exactly one of U8 and F32 must be set", m.Name)
+	}
+	pix := max(len(m.U8), len(m.F32))
+	if pix%m.Size.Len() != 0 || pix/m.Size.Len() != len(m.Labels) {
+		return fmt.Errorf("%w: %s: %d pixel values of %v images (%.4g images) vs %d labels",
+			ErrCount, m.Name, pix, m.Size, float64(pix)/float64(m.Size.Len()), len(m.Labels))
+	}
+	if m.Classes <= 0 || (len(m.ClassNames) != 0 && len(m.ClassNames) != m.Classes) {
+		return fmt.Errorf("%w: %s: %d classes, %d class names", ErrClasses, m.Name, m.Classes, len(m.ClassNames))
+	}
+	return checkLabels(m, m.Classes)
+}
+
+// checkLabels returns an ErrLabel error for the first label outside
+// [0, classes).
+func checkLabels(ds Dataset, classes int) error {
+	for i := range ds.Len() {
+		if l := ds.Label(i); l < 0 || l >= classes {
+			return fmt.Errorf("%w: %s: image %d has label %d, want [0,%d)", ErrLabel, ds.Info().Name, i, l, classes)
+		}
+	}
+	return nil
+}
+
+// maxLabel is the largest label, or -1 for an empty list.
+func maxLabel(labels []int) int {
+	m := -1
+	for _, l := range labels {
+		m = max(m, l)
+	}
+	return m
+}
+
+// Check verifies that ds fits a model taking want-shaped input with
+// numClasses outputs once p (nil: no preprocessing) is applied: ds is not
+// empty (ErrEmpty), declares at most numClasses classes (ErrClasses), has
+// every label in [0, numClasses) (ErrLabel) and every image maps to want
+// (ErrShape).
+func Check(ds Dataset, p *Preprocess, want Shape, numClasses int) error {
+	info := ds.Info()
+	if ds.Len() == 0 {
+		return fmt.Errorf("%w: %s holds no images", ErrEmpty, info.Name)
+	}
+	if info.Classes > numClasses {
+		return fmt.Errorf("%w: %s has %d classes, the model %d outputs", ErrClasses, info.Name, info.Classes, numClasses)
+	}
+	if err := checkLabels(ds, numClasses); err != nil {
+		return err
+	}
+	if p == nil {
+		p = &Preprocess{}
+	}
+	seen := map[Shape]bool{}
+	for i := range ds.Len() {
+		in := ds.Shape(i)
+		if seen[in] {
+			continue
+		}
+		out, err := p.OutShape(in)
+		if err != nil {
+			return fmt.Errorf("%s: image %d: %w", info.Name, i, err)
+		}
+		if out != want {
+			return fmt.Errorf("%w: %s: image %d is %v, becomes %v after preprocessing, the model wants %v",
+				ErrShape, info.Name, i, in, out, want)
+		}
+		seen[in] = true
+	}
+	return nil
+}
+
+// subset is a view of some of a dataset's images.
+type subset struct {
+	Dataset
+	idx []int
+}
+
+func (s *subset) Len() int                   { return len(s.idx) }
+func (s *subset) Label(i int) int            { return s.Dataset.Label(s.idx[i]) }
+func (s *subset) Shape(i int) Shape          { return s.Dataset.Shape(s.idx[i]) }
+func (s *subset) Image(i int) (Image, error) { return s.Dataset.Image(s.idx[i]) }
+
+// Subset is the view of ds holding images idx[0], idx[1], ... in that order.
+func Subset(ds Dataset, idx []int) (Dataset, error) {
+	for _, i := range idx {
+		if i < 0 || i >= ds.Len() {
+			return nil, fmt.Errorf("dataset: %s: subset index %d out of range [0,%d)", ds.Info().Name, i, ds.Len())
+		}
+	}
+	return &subset{ds, append([]int(nil), idx...)}, nil
+}
+
+// Head is the view of ds's first min(n, ds.Len()) images.
+func Head(ds Dataset, n int) Dataset {
+	idx := make([]int, max(0, min(n, ds.Len())))
+	for i := range idx {
+		idx[i] = i
+	}
+	return &subset{ds, idx}
+}

@@ -1,0 +1,405 @@
+package dataset
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/bincompress/bincompress/internal/npy"
+)
+
+func TestIDXFolder(t *testing.T) {
+	for _, compress := range []bool{false, true} {
+		dir := t.TempDir()
+		pix, lab := writeIDXSplit(t, dir, "train", 5, 3, 4, compress)
+		tpix, _ := writeIDXSplit(t, dir, "t10k", 2, 3, 4, compress)
+		s, err := Open(dir)
+		must(t, err)
+		if s.Train == nil || s.Test == nil || s.Train.Len() != 5 || s.Test.Len() != 2 {
+			t.Fatalf("compress=%v: got splits %+v", compress, s)
+		}
+		img, err := s.Train.Image(3)
+		must(t, err)
+		if img.Shape != (Shape{1, 3, 4}) || !bytes.Equal(img.U8, pix[36:48]) || s.Train.Label(3) != int(lab[3]) {
+			t.Fatalf("image 3: %v %v label %d", img.Shape, img.U8, s.Train.Label(3))
+		}
+		timg, _ := s.Test.Image(1)
+		if !bytes.Equal(timg.U8, tpix[12:24]) || s.Eval() != s.Test || s.Train.Info().Classes != 10 {
+			t.Fatalf("test split wrong")
+		}
+	}
+}
+
+func TestIDXSingleFile(t *testing.T) {
+	dir := t.TempDir()
+	writeIDXSplit(t, dir, "t10k", 4, 2, 2, true)
+	s, err := Open(filepath.Join(dir, "t10k-images-idx3-ubyte.gz"))
+	must(t, err)
+	if s.Train != nil || s.Test == nil || s.Test.Len() != 4 {
+		t.Fatalf("got %+v", s)
+	}
+	if _, err := s.Training(); !errors.Is(err, ErrEmpty) {
+		t.Fatalf("Training without a train split: %v", err)
+	}
+}
+
+func TestIDXCorrupt(t *testing.T) {
+	pix := pattern(2*3*3, 0)
+	lab := []byte{1, 2}
+	cases := map[string]struct {
+		images, labels []byte
+		want           error
+	}{
+		"bad magic":        {append([]byte{0, 0, 9, 3}, idxBytes([]int{2, 3, 3}, pix)[4:]...), idxBytes([]int{2}, lab), ErrCorrupt},
+		"labels as images": {idxBytes([]int{2}, lab), idxBytes([]int{2}, lab), ErrCorrupt},
+		"truncated":        {idxBytes([]int{2, 3, 3}, pix[:17]), idxBytes([]int{2}, lab), ErrCorrupt},
+		"trailing bytes":   {idxBytes([]int{2, 3, 3}, append(pix, 0)), idxBytes([]int{2}, lab), ErrCorrupt},
+		"lying header":     {idxBytes([]int{1 << 30, 1 << 30, 1 << 30}, pix), idxBytes([]int{2}, lab), ErrCorrupt},
+		"count mismatch":   {idxBytes([]int{2, 3, 3}, pix), idxBytes([]int{1}, lab[:1]), ErrCount},
+		"empty":            {idxBytes([]int{0, 3, 3}, nil), idxBytes([]int{0}, nil), ErrEmpty},
+		"short file":       {[]byte{0, 0}, idxBytes([]int{2}, lab), ErrCorrupt},
+	}
+	for name, c := range cases {
+		for _, compress := range []bool{false, true} {
+			dir := t.TempDir()
+			img, lb := c.images, c.labels
+			if compress {
+				img, lb = gzBytes(img), gzBytes(lb)
+			}
+			path := filepath.Join(dir, "train-images-idx3-ubyte")
+			writeFile(t, path, img)
+			writeFile(t, filepath.Join(dir, "train-labels-idx1-ubyte"), lb)
+			_, err := Open(dir)
+			if !errors.Is(err, c.want) || (c.want == ErrCorrupt && !strings.Contains(err.Error(), path)) {
+				t.Errorf("%s (gzip %v): got %v, want %v naming the file", name, compress, err, c.want)
+			}
+		}
+	}
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "train-images-idx3-ubyte.gz"), []byte{0x1f, 0x8b, 8, 0, 1, 2})
+	writeFile(t, filepath.Join(dir, "train-labels-idx1-ubyte"), idxBytes([]int{2}, lab))
+	if _, err := Open(dir); !errors.Is(err, ErrCorrupt) {
+		t.Errorf("broken gzip: %v", err)
+	}
+	good := gzBytes(idxBytes([]int{2, 3, 3}, pix))
+	good[len(good)-8] ^= 1 // the CRC-32 of the gzip trailer
+	writeFile(t, filepath.Join(dir, "train-images-idx3-ubyte.gz"), good)
+	if _, err := Open(dir); !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), "checksum") {
+		t.Errorf("bad gzip checksum: %v", err)
+	}
+	os.Remove(filepath.Join(dir, "train-labels-idx1-ubyte"))
+	if _, err := Open(dir); !errors.Is(err, ErrCount) {
+		t.Errorf("missing labels file: %v", err)
+	}
+}
+
+// TestFashionMNIST opens Debian's dataset-fashion-mnist. The reference
+// numbers come from numpy over the same files:
+// np.frombuffer(gzip.open(f).read(), np.uint8, offset=16).astype(np.int64).sum() etc.
+func TestFashionMNIST(t *testing.T) {
+	const dir = "/usr/share/datasets/fashion-mnist"
+	if _, err := os.Stat(dir); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("CI needs the dataset-fashion-mnist package: %v", err)
+		}
+		t.Skip("dataset-fashion-mnist not installed")
+	}
+	s, err := Open(dir)
+	must(t, err)
+	for _, c := range []struct {
+		ds         Dataset
+		n          int
+		sum        int64
+		first      []int
+		perClass   int
+		firstThree int64
+	}{
+		{s.Train, 60000, 3431114169, []int{9, 0, 0, 3, 0}, 6000, 189507},
+		{s.Test, 10000, 573469082, []int{9, 2, 1, 1, 6}, 1000, 185970},
+	} {
+		m := c.ds.(*Memory)
+		if m.Len() != c.n || m.Size != (Shape{1, 28, 28}) || m.Classes != 10 || m.ClassNames[9] != "Ankle boot" {
+			t.Fatalf("%s: %d images of %v, %d classes", m.Name, m.Len(), m.Size, m.Classes)
+		}
+		var sum, three int64
+		for i, v := range m.U8 {
+			sum += int64(v)
+			if i < 3*784 {
+				three += int64(v)
+			}
+		}
+		counts := make([]int, 10)
+		for _, l := range m.Labels {
+			counts[l]++
+		}
+		if sum != c.sum || three != c.firstThree || !reflect.DeepEqual(m.Labels[:5], c.first) {
+			t.Errorf("%s: pixel sum %d (first three %d), labels %v; numpy: %d (%d), %v", m.Name, sum, three, m.Labels[:5], c.sum, c.firstThree, c.first)
+		}
+		for k, n := range counts {
+			if n != c.perClass {
+				t.Errorf("%s: class %d has %d images, want %d", m.Name, k, n, c.perClass)
+			}
+		}
+		if err := Check(m, &Preprocess{Channels: 3, Resize: []int{32}}, Shape{3, 32, 32}, 10); err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+func cifarRecords(labels [][]byte) ([]byte, [][]byte) {
+	var b []byte
+	var imgs [][]byte
+	for i, l := range labels {
+		img := pattern(3072, i)
+		b = append(append(b, l...), img...)
+		imgs = append(imgs, img)
+	}
+	return b, imgs
+}
+
+func TestCIFAR10(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "cifar-10-batches-bin")
+	b1, imgs := cifarRecords([][]byte{{3}, {9}})
+	b2, imgs2 := cifarRecords([][]byte{{0}})
+	tb, _ := cifarRecords([][]byte{{5}})
+	writeFile(t, filepath.Join(dir, "data_batch_1.bin"), b1)
+	writeFile(t, filepath.Join(dir, "data_batch_2.bin"), b2)
+	writeFile(t, filepath.Join(dir, "test_batch.bin"), tb)
+	s, err := Open(filepath.Dir(dir)) // the folder the archive unpacks into
+	must(t, err)
+	if s.Train.Len() != 3 || s.Test.Len() != 1 || s.Train.Label(1) != 9 || s.Train.Label(2) != 0 || s.Test.Label(0) != 5 {
+		t.Fatalf("got %d/%d images, labels %d %d", s.Train.Len(), s.Test.Len(), s.Train.Label(1), s.Train.Label(2))
+	}
+	img, _ := s.Train.Image(2)
+	if img.Shape != (Shape{3, 32, 32}) || !bytes.Equal(img.U8, imgs2[0]) {
+		t.Fatal("image 2 differs")
+	}
+	img, _ = s.Train.Image(1)
+	if !bytes.Equal(img.U8, imgs[1]) || s.Train.Info().ClassNames[9] != "truck" {
+		t.Fatal("image 1 differs")
+	}
+	writeFile(t, filepath.Join(dir, "data_batch_2.bin"), b2[:3000])
+	if _, err := Open(dir); !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), "data_batch_2.bin") {
+		t.Errorf("truncated batch: %v", err)
+	}
+	bad, _ := cifarRecords([][]byte{{10}})
+	writeFile(t, filepath.Join(dir, "data_batch_2.bin"), bad)
+	if _, err := Open(dir); !errors.Is(err, ErrLabel) {
+		t.Errorf("label 10: %v", err)
+	}
+}
+
+func TestCIFAR100(t *testing.T) {
+	dir := t.TempDir()
+	b, imgs := cifarRecords([][]byte{{1, 42}, {19, 99}})
+	writeFile(t, filepath.Join(dir, "train.bin"), b)
+	names := strings.Repeat("x\n", 99) + "worm\n"
+	writeFile(t, filepath.Join(dir, "fine_label_names.txt"), []byte(names))
+	s, err := Open(dir)
+	must(t, err)
+	img, _ := s.Train.Image(1)
+	info := s.Train.Info()
+	if s.Test != nil || s.Train.Label(0) != 42 || s.Train.Label(1) != 99 || info.Classes != 100 || info.ClassNames[99] != "worm" || !bytes.Equal(img.U8, imgs[1]) {
+		t.Fatalf("got labels %d %d, info %+v", s.Train.Label(0), s.Train.Label(1), info.Format)
+	}
+}
+
+func TestImageFolder(t *testing.T) {
+	root := t.TempDir()
+	for _, split := range []string{"train", "val"} {
+		writePNG(t, filepath.Join(root, split, "b_cat", "1.png"), grayImage(4, 3, 1))
+		writePNG(t, filepath.Join(root, split, "b_cat", "0.PNG"), rgbaImage(4, 3, 2))
+		writeJPEG(t, filepath.Join(root, split, "a_dog", "x", "2.jpg"), rgbaImage(4, 3, 3))
+		writeFile(t, filepath.Join(root, split, "a_dog", "notes.txt"), []byte("ignored"))
+	}
+	s, err := Open(root)
+	must(t, err)
+	tr := s.Train.(*Folder)
+	if s.Test == nil || tr.Len() != 3 || !reflect.DeepEqual(tr.Info().ClassNames, []string{"a_dog", "b_cat"}) {
+		t.Fatalf("got %d images, classes %v", tr.Len(), tr.Info().ClassNames)
+	}
+	if !strings.HasSuffix(tr.File(1), "0.PNG") || tr.Label(0) != 0 || tr.Label(1) != 1 || tr.Shape(2) != (Shape{3, 3, 4}) {
+		t.Fatalf("order: %s, labels %d %d, shape %v", tr.File(1), tr.Label(0), tr.Label(1), tr.Shape(2))
+	}
+	// PNG is lossless: the gray image comes back replicated into 3 channels,
+	// the NRGBA one with its non-premultiplied colours and alpha dropped.
+	g, err := tr.Image(2)
+	must(t, err)
+	want := grayImage(4, 3, 1).Pix
+	if !bytes.Equal(g.U8, append(append(append([]byte{}, want...), want...), want...)) {
+		t.Fatalf("gray image: %v", g.U8)
+	}
+	c, err := tr.Image(1)
+	must(t, err)
+	src := rgbaImage(4, 3, 2)
+	for y := range 3 {
+		for x := range 4 {
+			p := src.NRGBAAt(x, y)
+			if got := [3]byte{c.U8[y*4+x], c.U8[12+y*4+x], c.U8[24+y*4+x]}; got != [3]byte{p.R, p.G, p.B} {
+				t.Fatalf("pixel %d,%d: %v want %v", x, y, got, p)
+			}
+		}
+	}
+	if _, err := tr.Image(0); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestImageFolderGrayStaysOneChannel(t *testing.T) {
+	root := t.TempDir()
+	writePNG(t, filepath.Join(root, "0", "a.png"), grayImage(5, 5, 1))
+	writePNG(t, filepath.Join(root, "1", "a.png"), grayImage(5, 5, 2))
+	s, err := Open(root)
+	must(t, err)
+	img, err := s.Train.Image(1)
+	must(t, err)
+	if img.Shape != (Shape{1, 5, 5}) || !bytes.Equal(img.U8, grayImage(5, 5, 2).Pix) {
+		t.Fatalf("got %v", img.Shape)
+	}
+	if img, err := LoadImage(filepath.Join(root, "0", "a.png")); err != nil || img.C != 1 {
+		t.Fatalf("LoadImage: %v %v", img.Shape, err)
+	}
+}
+
+func TestImageFolderBad(t *testing.T) {
+	root := t.TempDir()
+	writePNG(t, filepath.Join(root, "a", "ok.png"), grayImage(2, 2, 0))
+	bad := filepath.Join(root, "b", "broken.png")
+	writeFile(t, bad, []byte("\x89PNG not really"))
+	if _, err := Open(root); !errors.Is(err, ErrImage) || !strings.Contains(err.Error(), bad) {
+		t.Errorf("broken image: %v", err)
+	}
+	must(t, os.Remove(bad))
+	if _, err := Open(root); !errors.Is(err, ErrEmpty) || !strings.Contains(err.Error(), filepath.Join(root, "b")) {
+		t.Errorf("empty class: %v", err)
+	}
+	if _, err := Open(t.TempDir()); !errors.Is(err, ErrEmpty) {
+		t.Errorf("empty folder: %v", err)
+	}
+	// A file that breaks after the folder was opened: named when decoded.
+	must(t, os.Remove(filepath.Join(root, "b")))
+	f, err := OpenFolder(root)
+	must(t, err)
+	writeFile(t, f.File(0), []byte("gone"))
+	if _, err := f.Image(0); !errors.Is(err, ErrImage) || !strings.Contains(err.Error(), f.File(0)) {
+		t.Errorf("decode failure: %v", err)
+	}
+}
+
+func writeNPY(t *testing.T, path string, a *npy.Array) {
+	must(t, npy.WriteFile(path, a))
+}
+
+func TestNPYPairLayouts(t *testing.T) {
+	// Two 3-channel 2×3 images; CHW reference values.
+	chw := make([]float32, 2*3*2*3)
+	for i := range chw {
+		chw[i] = float32(i) / 64
+	}
+	hwc := make([]float32, len(chw))
+	for n := range 2 {
+		for c := range 3 {
+			for p := range 6 {
+				hwc[n*18+p*3+c] = chw[n*18+c*6+p]
+			}
+		}
+	}
+	labels := &npy.Array{Shape: []int{2}, DType: "int64", Data: []int64{1, 4}}
+	for name, x := range map[string]*npy.Array{
+		"nchw": {Shape: []int{2, 3, 2, 3}, DType: "float32", Data: chw},
+		"nhwc": {Shape: []int{2, 2, 3, 3}, DType: "float32", Data: hwc},
+	} {
+		dir := t.TempDir()
+		writeNPY(t, filepath.Join(dir, "x.npy"), x)
+		writeNPY(t, filepath.Join(dir, "y.npy"), labels)
+		s, err := Open(dir)
+		must(t, err)
+		m := s.Train.(*Memory)
+		if m.Size != (Shape{3, 2, 3}) || !reflect.DeepEqual(m.F32, chw) || m.Classes != 5 || m.Label(1) != 4 {
+			t.Errorf("%s: got %v %v classes %d", name, m.Size, m.F32, m.Classes)
+		}
+	}
+}
+
+func TestNPYPairSplitsAndNHW(t *testing.T) {
+	dir := t.TempDir()
+	x := &npy.Array{Shape: []int{3, 2, 2}, DType: "uint8", Data: pattern(12, 0)}
+	y := &npy.Array{Shape: []int{3}, DType: "int32", Data: []int32{0, 1, 2}}
+	for _, s := range []string{"_train", "_test"} {
+		writeNPY(t, filepath.Join(dir, "x"+s+".npy"), x)
+		writeNPY(t, filepath.Join(dir, "y"+s+".npy"), y)
+	}
+	s, err := Open(dir)
+	must(t, err)
+	if s.Train == nil || s.Test == nil || s.Test.Shape(0) != (Shape{1, 2, 2}) {
+		t.Fatalf("got %+v", s)
+	}
+	s, err = Open(filepath.Join(dir, "x_test.npy"))
+	must(t, err)
+	if s.Test == nil || s.Train != nil {
+		t.Fatalf("single file: %+v", s)
+	}
+}
+
+func TestNPYPairBad(t *testing.T) {
+	x := &npy.Array{Shape: []int{3, 2, 2}, DType: "uint8", Data: pattern(12, 0)}
+	cases := map[string]struct {
+		x, y *npy.Array
+		want error
+	}{
+		"count":        {x, &npy.Array{Shape: []int{2}, DType: "int64", Data: []int64{0, 1}}, ErrCount},
+		"negative":     {x, &npy.Array{Shape: []int{3}, DType: "int64", Data: []int64{0, -1, 1}}, ErrLabel},
+		"float labels": {x, &npy.Array{Shape: []int{3}, DType: "float32", Data: []float32{0, 1, 1}}, ErrLabel},
+		"2-D labels":   {x, &npy.Array{Shape: []int{3, 1}, DType: "int64", Data: []int64{0, 1, 1}}, ErrShape},
+		"5 channels":   {&npy.Array{Shape: []int{1, 5, 2, 2}, DType: "uint8", Data: pattern(20, 0)}, &npy.Array{Shape: []int{1}, DType: "int64", Data: []int64{0}}, ErrShape},
+		"empty":        {&npy.Array{Shape: []int{0, 2, 2}, DType: "uint8", Data: []uint8{}}, &npy.Array{Shape: []int{0}, DType: "int64", Data: []int64{}}, ErrEmpty},
+	}
+	for name, c := range cases {
+		dir := t.TempDir()
+		writeNPY(t, filepath.Join(dir, "x.npy"), c.x)
+		writeNPY(t, filepath.Join(dir, "y.npy"), c.y)
+		if _, err := Open(dir); !errors.Is(err, c.want) {
+			t.Errorf("%s: got %v, want %v", name, err, c.want)
+		}
+	}
+	dir := t.TempDir()
+	writeNPY(t, filepath.Join(dir, "x.npy"), x)
+	writeFile(t, filepath.Join(dir, "y.npy"), []byte("\x93NUMPY\x01\x00"))
+	if _, err := Open(dir); !errors.Is(err, npy.ErrFormat) || !strings.Contains(err.Error(), "y.npy") {
+		t.Errorf("corrupt y.npy: %v", err)
+	}
+}
+
+func TestOpenUnknown(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "data.csv")
+	writeFile(t, p, []byte("1,2"))
+	if _, err := Open(p); !errors.Is(err, ErrUnknownFormat) {
+		t.Errorf("csv: %v", err)
+	}
+	if _, err := Open(filepath.Join(t.TempDir(), "missing")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("missing: %v", err)
+	}
+}
+
+// TestImageFolderSplitClasses checks that a val split missing a class keeps
+// the training split's label numbers, and that an unknown class is refused.
+func TestImageFolderSplitClasses(t *testing.T) {
+	root := t.TempDir()
+	for _, c := range []string{"ant", "bee", "cow"} {
+		writePNG(t, filepath.Join(root, "train", c, "1.png"), grayImage(2, 2, 0))
+	}
+	writePNG(t, filepath.Join(root, "val", "cow", "1.png"), grayImage(2, 2, 0))
+	s, err := Open(root)
+	must(t, err)
+	if s.Test.Label(0) != 2 || s.Test.Info().Classes != 3 {
+		t.Fatalf("val image of class cow has label %d of %d classes", s.Test.Label(0), s.Test.Info().Classes)
+	}
+	writePNG(t, filepath.Join(root, "val", "dog", "1.png"), grayImage(2, 2, 0))
+	if _, err := Open(root); !errors.Is(err, ErrClasses) || !strings.Contains(err.Error(), "dog") {
+		t.Fatalf("unknown val class: %v", err)
+	}
+}

@@ -1,0 +1,149 @@
+package dataset
+
+import (
+	"bufio"
+	"compress/gzip"
+	"encoding/binary"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strings"
+)
+
+// fashionNames are Fashion-MNIST's class names, in label order.
+var fashionNames = []string{"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+	"Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"}
+
+// loadIDX reads an IDX image file ([N,H,W] bytes) and its label file ([N]
+// bytes) into a Memory dataset.
+func loadIDX(imagesPath, labelsPath string) (*Memory, error) {
+	idims, pix, err := readIDX(imagesPath, 3)
+	if err != nil {
+		return nil, err
+	}
+	ldims, lab, err := readIDX(labelsPath, 1)
+	if err != nil {
+		return nil, err
+	}
+	if idims[0] != ldims[0] {
+		return nil, fmt.Errorf("%w: %s holds %d images, %s %d labels", ErrCount, imagesPath, idims[0], labelsPath, ldims[0])
+	}
+	m := &Memory{Name: imagesPath, Format: "idx", Size: Shape{1, idims[1], idims[2]}, U8: pix, Labels: make([]int, len(lab))}
+	for i, l := range lab {
+		m.Labels[i] = int(l)
+	}
+	m.Classes = max(10, maxLabel(m.Labels)+1)
+	if m.Classes == 10 && strings.Contains(strings.ToLower(imagesPath), "fashion") {
+		m.ClassNames = fashionNames
+	}
+	return m, m.Validate()
+}
+
+// readIDX reads an unsigned-byte IDX file, raw or gzip-compressed, with
+// wantDims dimensions.
+func readIDX(path string, wantDims int) ([]int, []byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("dataset: %w", err)
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, nil, fmt.Errorf("dataset: %w", err)
+	}
+	return decodeIDX(f, st.Size(), path, wantDims)
+}
+
+// decodeIDX reads IDX data of size bytes (raw or gzip) from r. The data
+// must match the dimensions exactly; the bytes read never exceed what the
+// input really holds, whatever the header claims.
+func decodeIDX(r io.Reader, size int64, path string, wantDims int) ([]int, []byte, error) {
+	br := bufio.NewReader(r)
+	r = br
+	compressed := false
+	if head, _ := br.Peek(2); len(head) == 2 && head[0] == 0x1f && head[1] == 0x8b {
+		zr, err := gzip.NewReader(br)
+		if err != nil {
+			return nil, nil, fmt.Errorf("%w: %s: %v", ErrCorrupt, path, err)
+		}
+		r, compressed = zr, true
+	}
+	dims, n, err := readIDXHeader(r, path, wantDims)
+	if err != nil {
+		return nil, nil, err
+	}
+	hdr := int64(4 + 4*wantDims)
+	if !compressed && size-hdr != n {
+		return nil, nil, fmt.Errorf("%w: %s: dimensions %v need %d data bytes, file holds %d", ErrCorrupt, path, dims, n, size-hdr)
+	}
+	data, err := readAtMost(r, n)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w: %s: %v", ErrCorrupt, path, err)
+	}
+	if int64(len(data)) != n {
+		return nil, nil, fmt.Errorf("%w: %s: dimensions %v need %d data bytes, found %d", ErrCorrupt, path, dims, n, len(data))
+	}
+	// Reading on to the end also makes gzip verify its checksum.
+	var one [1]byte
+	if k, err := io.ReadFull(r, one[:]); k > 0 {
+		return nil, nil, fmt.Errorf("%w: %s: bytes after the %d data bytes of dimensions %v", ErrCorrupt, path, n, dims)
+	} else if err != io.EOF {
+		return nil, nil, fmt.Errorf("%w: %s: %v", ErrCorrupt, path, err)
+	}
+	return dims, data, nil
+}
+
+// preallocLimit caps the buffer a header's claim alone may reserve; beyond
+// it the buffer grows only as data arrives.
+const preallocLimit = 64 << 20
+
+// readAtMost reads up to n bytes (fewer at EOF), reserving
+// min(n, preallocLimit) up front.
+func readAtMost(r io.Reader, n int64) ([]byte, error) {
+	buf := make([]byte, 0, min(n, preallocLimit))
+	for int64(len(buf)) < n {
+		if len(buf) == cap(buf) {
+			buf = slices.Grow(buf, int(min(n-int64(len(buf)), int64(cap(buf)))))
+		}
+		m, err := r.Read(buf[len(buf):int(min(int64(cap(buf)), n))])
+		buf = buf[:len(buf)+m]
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return buf, err
+		}
+	}
+	return buf, nil
+}
+
+// maxIDXBytes bounds the data size a header may claim (1 TiB).
+const maxIDXBytes = 1 << 40
+
+// readIDXHeader reads the magic (0, 0, type 0x08, ndims) and the big-endian
+// dimensions, returning them and their product.
+func readIDXHeader(r io.Reader, path string, wantDims int) ([]int, int64, error) {
+	var magic [4]byte
+	if _, err := io.ReadFull(r, magic[:]); err != nil {
+		return nil, 0, fmt.Errorf("%w: %s: reading magic: %v", ErrCorrupt, path, err)
+	}
+	if magic[0] != 0 || magic[1] != 0 || magic[2] != 0x08 || int(magic[3]) != wantDims {
+		return nil, 0, fmt.Errorf("%w: %s: magic % x, want 00 00 08 %02x (unsigned bytes, %d dimensions)",
+			ErrCorrupt, path, magic, wantDims, wantDims)
+	}
+	raw := make([]byte, 4*wantDims)
+	if _, err := io.ReadFull(r, raw); err != nil {
+		return nil, 0, fmt.Errorf("%w: %s: reading dimensions: %v", ErrCorrupt, path, err)
+	}
+	dims := make([]int, wantDims)
+	n := int64(1)
+	for i := range dims {
+		dims[i] = int(binary.BigEndian.Uint32(raw[4*i:]))
+		if dims[i] > 0 && n > maxIDXBytes/int64(dims[i]) {
+			return nil, 0, fmt.Errorf("%w: %s: dimensions %v too large", ErrCorrupt, path, dims[:i+1])
+		}
+		n *= int64(dims[i])
+	}
+	return dims, n, nil
+}

@@ -1,0 +1,123 @@
+package dataset
+
+import (
+	"fmt"
+
+	"github.com/bincompress/bincompress/internal/npy"
+)
+
+// loadNPYPair reads images from xPath and labels from yPath.
+//
+// x is uint8 (pixels 0..255) or float32/float64 (pixels already on the
+// [0,1] scale) in one of three layouts: [N,H,W] (one channel), [N,C,H,W]
+// when C (dimension 1) is 1 or 3, else [N,H,W,C] when C (dimension 3) is 1
+// or 3. So a 4-D array is read as NCHW whenever dimension 1 could be a
+// channel count, as PyTorch stores it. y is [N] integers (int64, int32 or
+// uint8); the class count is the largest label plus one.
+func loadNPYPair(xPath, yPath string) (*Memory, error) {
+	x, err := npy.ReadFile(xPath)
+	if err != nil {
+		return nil, fmt.Errorf("dataset: %w", err)
+	}
+	y, err := npy.ReadFile(yPath)
+	if err != nil {
+		return nil, fmt.Errorf("dataset: %w", err)
+	}
+	labels, err := npyLabels(y, yPath)
+	if err != nil {
+		return nil, err
+	}
+	size, nhwc, err := npyLayout(x.Shape, xPath)
+	if err != nil {
+		return nil, err
+	}
+	if x.Shape[0] != len(labels) {
+		return nil, fmt.Errorf("%w: %s holds %d images, %s %d labels", ErrCount, xPath, x.Shape[0], yPath, len(labels))
+	}
+	m := &Memory{Name: xPath, Format: "npy", Size: size, Labels: labels, Classes: max(1, maxLabel(labels)+1)}
+	switch d := x.Data.(type) {
+	case []uint8:
+		m.U8 = d
+	case []float32:
+		m.F32 = d
+	case []float64:
+		m.F32 = make([]float32, len(d))
+		for i, v := range d {
+			m.F32[i] = float32(v)
+		}
+	default:
+		return nil, fmt.Errorf("%w: %s: images of dtype %s, want uint8, float32 or float64", ErrShape, xPath, x.DType)
+	}
+	if nhwc {
+		m.U8, m.F32 = hwcToCHW(m.U8, size), hwcToCHW(m.F32, size)
+	}
+	return m, m.Validate()
+}
+
+// npyLayout tells the image shape from x's shape and whether it is NHWC.
+func npyLayout(shape []int, path string) (Shape, bool, error) {
+	isC := func(d int) bool { return d == 1 || d == 3 }
+	for _, d := range shape[min(1, len(shape)):] {
+		if d <= 0 {
+			return Shape{}, false, fmt.Errorf("%w: %s: images of shape %v", ErrShape, path, shape)
+		}
+	}
+	switch {
+	case len(shape) == 3:
+		return Shape{1, shape[1], shape[2]}, false, nil
+	case len(shape) == 4 && isC(shape[1]):
+		return Shape{shape[1], shape[2], shape[3]}, false, nil
+	case len(shape) == 4 && isC(shape[3]):
+		return Shape{shape[3], shape[1], shape[2]}, true, nil
+	}
+	return Shape{}, false, fmt.Errorf("%w: %s: images of shape %v, want [N,H,W], [N,C,H,W] or [N,H,W,C] with C 1 or 3", ErrShape, path, shape)
+}
+
+// npyLabels converts y to labels, which must be non-negative.
+func npyLabels(y *npy.Array, path string) ([]int, error) {
+	if len(y.Shape) != 1 {
+		return nil, fmt.Errorf("%w: %s: labels of shape %v, want [N]", ErrShape, path, y.Shape)
+	}
+	labels := make([]int, y.Len())
+	switch d := y.Data.(type) {
+	case []int64:
+		for i, v := range d {
+			labels[i] = int(v)
+		}
+	case []int32:
+		for i, v := range d {
+			labels[i] = int(v)
+		}
+	case []uint8:
+		for i, v := range d {
+			labels[i] = int(v)
+		}
+	default:
+		return nil, fmt.Errorf("%w: %s: labels of dtype %s, want integers", ErrLabel, path, y.DType)
+	}
+	for i, l := range labels {
+		if l < 0 {
+			return nil, fmt.Errorf("%w: %s: label %d of image %d is negative", ErrLabel, path, l, i)
+		}
+	}
+	return labels, nil
+}
+
+// hwcToCHW reorders images from HWC to CHW (nil stays nil).
+func hwcToCHW[T any](src []T, s Shape) []T {
+	if src == nil {
+		return nil
+	}
+	dst := make([]T, len(src))
+	n := s.Len()
+	for base := 0; base+n <= len(src); base += n {
+		for y := range s.H {
+			for x := range s.W {
+				for c := range s.C {
+					dst[base+(c*s.H+y)*s.W+x] = src[base+(y*s.W+x)*s.C+c]
+				}
+			}
+		}
+	}
+	return dst
+}

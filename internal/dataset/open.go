@@ -1,0 +1,230 @@
+package dataset
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+)
+
+// Splits are the parts of a data set found at a path. Data without a
+// train/test division is in Train; a single file named like a test split
+// (t10k-*, *test*) is in Test.
+type Splits struct {
+	Train Dataset // nil when absent
+	Test  Dataset // nil when absent
+}
+
+// Eval is the split to evaluate on: Test when present, else Train.
+func (s *Splits) Eval() Dataset {
+	if s.Test != nil {
+		return s.Test
+	}
+	return s.Train
+}
+
+// Training is the split to train on; ErrEmpty when there is none.
+func (s *Splits) Training() (Dataset, error) {
+	if s.Train == nil {
+		return nil, fmt.Errorf("%w: no training split", ErrEmpty)
+	}
+	return s.Train, nil
+}
+
+// Open detects the format of the data at path and loads it. For a folder
+// it tries, in order:
+//
+//   - IDX (MNIST, Fashion-MNIST): train-images-idx3-ubyte and
+//     train-labels-idx1-ubyte, t10k-* for the test split, each raw or .gz;
+//   - CIFAR-10 binary (data_batch_*.bin, test_batch.bin) or CIFAR-100
+//     binary (train.bin, test.bin; fine labels), also inside a
+//     cifar-10-batches-bin or cifar-100-binary subfolder;
+//   - an NPY pair: x.npy and y.npy, or x_train.npy/y_train.npy and
+//     x_test.npy/y_test.npy (layouts: see the package documentation);
+//   - train/ and test/ (or val/) subfolders, each opened as above;
+//   - an image folder (one subfolder per class).
+//
+// A file path may name an IDX images file (its labels file is found beside
+// it) or an x*.npy file (its y*.npy is found beside it).
+func Open(path string) (*Splits, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("dataset: %w", err)
+	}
+	if !st.IsDir() {
+		return openFile(path)
+	}
+	for _, try := range []func(string) (*Splits, bool, error){openIDXDir, openCIFAR, openNPYDir, openNested, openSplitDirs} {
+		s, ok, err := try(path)
+		if ok || err != nil {
+			return s, err
+		}
+	}
+	f, err := OpenFolder(path)
+	if err != nil {
+		return nil, err
+	}
+	return &Splits{Train: f}, nil
+}
+
+var idxImages = regexp.MustCompile(`^(train|t10k)-images[.-]idx3-ubyte(\.gz)?$`)
+
+// openFile opens a single IDX images file or x*.npy file.
+func openFile(path string) (*Splits, error) {
+	base := filepath.Base(path)
+	var ds Dataset
+	var err error
+	switch {
+	case idxImages.MatchString(base):
+		labels := labelsFor(path)
+		if labels == "" {
+			return nil, fmt.Errorf("%w: no labels file beside %s", ErrCount, path)
+		}
+		ds, err = loadIDX(path, labels)
+	case strings.HasPrefix(base, "x") && strings.HasSuffix(base, ".npy"):
+		ds, err = loadNPYPair(path, filepath.Join(filepath.Dir(path), "y"+base[1:]))
+	default:
+		return nil, fmt.Errorf("%w: %s (want a folder, an IDX images file or an x*.npy file)", ErrUnknownFormat, path)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if strings.HasPrefix(base, "t10k") || strings.Contains(base, "test") {
+		return &Splits{Test: ds}, nil
+	}
+	return &Splits{Train: ds}, nil
+}
+
+// labelsFor finds the labels file of an IDX images file, raw or .gz.
+func labelsFor(images string) string {
+	base := strings.TrimSuffix(filepath.Base(images), ".gz")
+	base = strings.Replace(strings.Replace(base, "-images", "-labels", 1), "idx3", "idx1", 1)
+	for _, name := range []string{base, base + ".gz"} {
+		if p := filepath.Join(filepath.Dir(images), name); existing(p) != nil {
+			return p
+		}
+	}
+	return ""
+}
+
+// openIDXDir loads the train and t10k IDX pairs in dir.
+func openIDXDir(dir string) (*Splits, bool, error) {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, false, fmt.Errorf("dataset: %w", err)
+	}
+	s, found := &Splits{}, false
+	for _, e := range ents {
+		m := idxImages.FindStringSubmatch(e.Name())
+		if m == nil || (m[1] == "train" && s.Train != nil) || (m[1] == "t10k" && s.Test != nil) {
+			continue
+		}
+		found = true
+		path := filepath.Join(dir, e.Name())
+		labels := labelsFor(path)
+		if labels == "" {
+			return nil, true, fmt.Errorf("%w: no labels file beside %s", ErrCount, path)
+		}
+		ds, err := loadIDX(path, labels)
+		if err != nil {
+			return nil, true, err
+		}
+		if m[1] == "train" {
+			s.Train = ds
+		} else {
+			s.Test = ds
+		}
+	}
+	return s, found, nil
+}
+
+// openNPYDir loads x.npy/y.npy or the x_train/x_test pairs in dir.
+func openNPYDir(dir string) (*Splits, bool, error) {
+	load := func(suffix string) (Dataset, bool, error) {
+		x := filepath.Join(dir, "x"+suffix+".npy")
+		if existing(x) == nil {
+			return nil, false, nil
+		}
+		m, err := loadNPYPair(x, filepath.Join(dir, "y"+suffix+".npy"))
+		return m, true, err
+	}
+	s := &Splits{}
+	var okAll, okTest bool
+	var err error
+	if s.Train, okAll, err = load(""); okAll {
+		return s, true, err
+	}
+	if s.Train, okAll, err = load("_train"); err != nil {
+		return nil, true, err
+	}
+	if s.Test, okTest, err = load("_test"); err != nil {
+		return nil, true, err
+	}
+	return s, okAll || okTest, nil
+}
+
+// openNested opens the folder the CIFAR archives unpack to.
+func openNested(dir string) (*Splits, bool, error) {
+	for _, name := range []string{"cifar-10-batches-bin", "cifar-100-binary"} {
+		if st, err := os.Stat(filepath.Join(dir, name)); err == nil && st.IsDir() {
+			return openCIFARMust(filepath.Join(dir, name))
+		}
+	}
+	return nil, false, nil
+}
+
+func openCIFARMust(dir string) (*Splits, bool, error) {
+	s, ok, err := openCIFAR(dir)
+	if !ok && err == nil {
+		err = fmt.Errorf("%w: %s holds no CIFAR batches", ErrEmpty, dir)
+	}
+	return s, true, err
+}
+
+// openSplitDirs opens train/ and test/ (or val/) subfolders.
+func openSplitDirs(dir string) (*Splits, bool, error) {
+	names, err := subdirs(dir)
+	if err != nil {
+		return nil, false, err
+	}
+	has := map[string]bool{}
+	for _, n := range names {
+		has[n] = true
+	}
+	testName := "test"
+	if !has[testName] {
+		testName = "val"
+	}
+	if !has["train"] || !has[testName] {
+		return nil, false, nil
+	}
+	train, err := openOne(filepath.Join(dir, "train"))
+	if err != nil {
+		return nil, true, err
+	}
+	test, err := openOne(filepath.Join(dir, testName))
+	if err != nil {
+		return nil, true, err
+	}
+	trf, ok1 := train.(*Folder)
+	tef, ok2 := test.(*Folder)
+	if ok1 && ok2 {
+		if err := tef.useClasses(trf.classes); err != nil {
+			return nil, true, err
+		}
+	}
+	return &Splits{Train: train, Test: test}, true, nil
+}
+
+// openOne opens a folder that must hold a single split.
+func openOne(dir string) (Dataset, error) {
+	s, err := Open(dir)
+	if err != nil {
+		return nil, err
+	}
+	if s.Train != nil && s.Test != nil {
+		return nil, fmt.Errorf("%w: split folder %s holds train and test splits itself", ErrUnknownFormat, dir)
+	}
+	return s.Eval(), nil
+}

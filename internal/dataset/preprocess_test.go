@@ -1,0 +1,122 @@
+package dataset
+
+import (
+	"errors"
+	"math"
+	"reflect"
+	"testing"
+
+	"github.com/bincompress/bincompress/internal/npy"
+)
+
+// TestPreprocessTorchvision compares with torchvision's Resize (bilinear,
+// antialias=False), CenterCrop and Normalize on the same uint8 image
+// (testdata/gen_preprocess.py).
+func TestPreprocessTorchvision(t *testing.T) {
+	in, err := npy.ReadFile("testdata/prep_in.npy")
+	must(t, err)
+	img := Image{Shape: Shape{in.Shape[0], in.Shape[1], in.Shape[2]}, U8: in.Data.([]uint8)}
+	for file, p := range map[string]Preprocess{
+		"testdata/prep_down.npy": {Resize: []int{5}, CenterCrop: []int{4},
+			Mean: []float32{0.485, 0.456, 0.406}, Std: []float32{0.229, 0.224, 0.225}},
+		"testdata/prep_up.npy": {Resize: []int{9, 13}, Mean: []float32{0.5}, Std: []float32{0.25}},
+	} {
+		want, err := npy.ReadFile(file)
+		must(t, err)
+		out, err := p.OutShape(img.Shape)
+		must(t, err)
+		if !reflect.DeepEqual([]int{out.C, out.H, out.W}, want.Shape) {
+			t.Fatalf("%s: shape %v, torchvision %v", file, out, want.Shape)
+		}
+		got := make([]float32, out.Len())
+		must(t, p.Apply(got, img))
+		for i, w := range want.Data.([]float32) {
+			if math.Abs(float64(got[i]-w)) > 1e-5 {
+				t.Fatalf("%s: value %d = %v, torchvision %v", file, i, got[i], w)
+			}
+		}
+	}
+}
+
+func TestPreprocessChannels(t *testing.T) {
+	gray := Image{Shape: Shape{1, 1, 2}, U8: []uint8{0, 255}}
+	p := Preprocess{Channels: 3, Mean: []float32{0, 0.5, 1}}
+	got := make([]float32, 6)
+	must(t, p.Apply(got, gray))
+	if want := []float32{0, 1, -0.5, 0.5, -1, 0}; !reflect.DeepEqual(got, want) {
+		t.Fatalf("gray to 3 channels: %v, want %v", got, want)
+	}
+	rgb := Image{Shape: Shape{3, 1, 1}, F32: []float32{0.1, 0.2, 0.3}}
+	got = make([]float32, 3)
+	must(t, Preprocess{ChannelOrder: "BGR", Std: []float32{0.5}}.Apply(got, rgb))
+	if want := []float32{0.6, 0.4, 0.2}; !reflect.DeepEqual(got, want) {
+		t.Fatalf("BGR: %v, want %v", got, want)
+	}
+	if err := (Preprocess{}).Apply(make([]float32, 2), rgb); !errors.Is(err, ErrShape) {
+		t.Fatalf("short destination: %v", err)
+	}
+}
+
+func TestOutShape(t *testing.T) {
+	ok := map[string]struct {
+		p       Preprocess
+		in, out Shape
+	}{
+		"shorter side h": {Preprocess{Resize: []int{256}}, Shape{3, 375, 500}, Shape{3, 256, 341}},
+		"shorter side w": {Preprocess{Resize: []int{32}}, Shape{1, 50, 28}, Shape{1, 57, 32}},
+		"resize+crop":    {Preprocess{Resize: []int{256}, CenterCrop: []int{224}}, Shape{3, 500, 375}, Shape{3, 224, 224}},
+		"crop hw":        {Preprocess{CenterCrop: []int{20, 10}, Channels: 3}, Shape{1, 28, 28}, Shape{3, 20, 10}},
+	}
+	for name, c := range ok {
+		got, err := c.p.OutShape(c.in)
+		if err != nil || got != c.out {
+			t.Errorf("%s: %v %v, want %v", name, got, err, c.out)
+		}
+	}
+	bad := map[string]struct {
+		p  Preprocess
+		in Shape
+	}{
+		"crop too big":   {Preprocess{CenterCrop: []int{30}}, Shape{1, 28, 28}},
+		"1 from 3":       {Preprocess{Channels: 1}, Shape{3, 8, 8}},
+		"mean count":     {Preprocess{Mean: []float32{1, 2}}, Shape{3, 8, 8}},
+		"BGR gray":       {Preprocess{ChannelOrder: "BGR"}, Shape{1, 8, 8}},
+		"4 channels":     {Preprocess{}, Shape{4, 8, 8}},
+		"zero-size":      {Preprocess{}, Shape{1, 0, 8}},
+		"std after gray": {Preprocess{Std: []float32{1, 1, 1}}, Shape{1, 8, 8}},
+		"resize beyond":  {Preprocess{Resize: []int{16384}}, Shape{1, 2, 8}},
+	}
+	for name, c := range bad {
+		if _, err := c.p.OutShape(c.in); !errors.Is(err, ErrShape) {
+			t.Errorf("%s: got %v, want ErrShape", name, err)
+		}
+	}
+}
+
+func TestPreprocessMarshal(t *testing.T) {
+	p := Preprocess{Resize: []int{36}, CenterCrop: []int{32, 30}, Channels: 3, ChannelOrder: "BGR",
+		Mean: []float32{0.4914, 0.4822, 0.4465}, Std: []float32{0.247, 0.2435, 0.2616}}
+	s := p.Marshal()
+	const want = `{"version":1,"resize":[36],"center_crop":[32,30],"channels":3,"channel_order":"BGR",` +
+		`"mean":[0.4914,0.4822,0.4465],"std":[0.247,0.2435,0.2616]}`
+	if s != want {
+		t.Fatalf("Marshal:\n %s\nwant\n %s", s, want)
+	}
+	q, err := ParsePreprocess(s)
+	must(t, err)
+	if !reflect.DeepEqual(p, q) || q.Marshal() != s {
+		t.Fatalf("round trip: %+v", q)
+	}
+	if s := (Preprocess{}).Marshal(); s != `{"version":1}` {
+		t.Fatalf("zero value: %s", s)
+	}
+	for _, bad := range []string{
+		`{"version":2}`, `{}`, `{"version":1,"size":3}`, `{"version":1,"std":[0]}`,
+		`{"version":1,"resize":[0]}`, `{"version":1,"resize":[1,2,3]}`, `{"version":1} {}`,
+		`{"version":1,"channels":2}`, `{"version":1,"channel_order":"GRB"}`, `not json`,
+	} {
+		if _, err := ParsePreprocess(bad); err == nil {
+			t.Errorf("%s accepted", bad)
+		}
+	}
+}

@@ -1,0 +1,204 @@
+package gpu
+
+import (
+	"embed"
+	"fmt"
+	"math"
+	"strings"
+	"unsafe"
+)
+
+//go:embed cuda/*.cu
+var cudaFS embed.FS
+
+// kernelFiles are the CUDA sources in compile order (prelude first).
+var kernelFiles = []string{"prelude", "elementwise", "reduce", "bn", "pool", "loss", "binary", "conv"}
+
+// kernelNames are the entry points looked up after loading.
+var kernelNames = []string{
+	"relu_fwd", "relu_mask", "relu_bwd_mask", "add", "accumulate", "sgd_update", "permute01", "bias_add",
+	"channel_moments", "channel_dot", "channel_minmax", "row_absmean",
+	"bn_apply", "bn_normalize", "bn_bwd_dx", "gap_fwd", "gap_bwd", "maxpool_fwd", "maxpool_bwd",
+	"softmax_xent", "sign_scale", "pack_signs", "encode_codes", "decode_codes", "im2col", "col2im",
+}
+
+// Launch shapes: grid-stride kernels use blockSize threads and at most
+// maxGrid blocks; reductions run one block of reduceBlock threads per
+// channel (RBLOCK in prelude.cu).
+const (
+	blockSize   = 256
+	maxGrid     = 65535
+	reduceBlock = 256
+)
+
+// Source returns the concatenated CUDA source NVRTC compiles.
+func Source() (string, error) {
+	var b strings.Builder
+	for _, f := range kernelFiles {
+		data, err := cudaFS.ReadFile("cuda/" + f + ".cu")
+		if err != nil {
+			return "", fmt.Errorf("gpu: kernel source: %w", err)
+		}
+		fmt.Fprintf(&b, "// ---- %s.cu\n", f)
+		b.Write(data)
+	}
+	return b.String(), nil
+}
+
+// module is the loaded kernels.
+type module struct {
+	handle uintptr
+	funcs  map[string]uintptr
+}
+
+// compileOptions are the NVRTC flags: no fused multiply-add (results match
+// the Go reference bit for bit where the operation order is the same) and
+// IEEE division and square root.
+func compileOptions(major, minor int, cubin bool) []string {
+	arch := fmt.Sprintf("compute_%d%d", major, minor)
+	if cubin {
+		arch = fmt.Sprintf("sm_%d%d", major, minor)
+	}
+	return []string{"--gpu-architecture=" + arch, "--fmad=false", "--prec-div=true", "--prec-sqrt=true", "--std=c++14"}
+}
+
+// loadKernels compiles the sources for this device (CUBIN, so that a driver
+// of the same major version loads it without a PTX JIT; PTX if NVRTC
+// cannot target the architecture) and looks up every kernel.
+func (d *Device) loadKernels() error {
+	src, err := Source()
+	if err != nil {
+		return err
+	}
+	image, err := d.compile(src, true)
+	if err != nil {
+		var err2 error
+		if image, err2 = d.compile(src, false); err2 != nil {
+			return fmt.Errorf("%w (as PTX: %v)", err, err2)
+		}
+	}
+	defer d.enter()()
+	image = append(image, 0)
+	if err := d.drv.cuError("cuModuleLoadData", d.drv.cuModuleLoadData(&d.mod.handle, unsafe.Pointer(&image[0]))); err != nil {
+		return err
+	}
+	d.mod.funcs = map[string]uintptr{}
+	for _, name := range kernelNames {
+		var f uintptr
+		if err := d.drv.cuError("cuModuleGetFunction "+name, d.drv.cuModuleGetFunction(&f, d.mod.handle, name)); err != nil {
+			return err
+		}
+		d.mod.funcs[name] = f
+	}
+	return nil
+}
+
+// compile runs NVRTC on src and returns CUBIN or PTX.
+func (d *Device) compile(src string, cubin bool) ([]byte, error) {
+	var prog uintptr
+	if c := d.rtc.nvrtcCreateProgram(&prog, src, "bincompress.cu", 0, nil, nil); c != 0 {
+		return nil, fmt.Errorf("gpu: nvrtcCreateProgram: nvrtcResult %d", c)
+	}
+	defer d.rtc.nvrtcDestroyProgram(&prog)
+	opts := compileOptions(d.Major, d.Minor, cubin)
+	cs := make([][]byte, len(opts))
+	ptrs := make([]*byte, len(opts))
+	for i, o := range opts {
+		cs[i] = append([]byte(o), 0)
+		ptrs[i] = &cs[i][0]
+	}
+	if c := d.rtc.nvrtcCompileProgram(prog, int32(len(ptrs)), unsafe.Pointer(&ptrs[0])); c != 0 {
+		return nil, fmt.Errorf("gpu: nvrtc compile %s (nvrtcResult %d): %s", strings.Join(opts, " "), c, d.programLog(prog))
+	}
+	get, size := d.rtc.nvrtcGetPTX, d.rtc.nvrtcGetPTXSize
+	if cubin {
+		get, size = d.rtc.nvrtcGetCUBIN, d.rtc.nvrtcGetCUBINSize
+	}
+	var n uint64
+	if c := size(prog, &n); c != 0 || n == 0 {
+		return nil, fmt.Errorf("gpu: nvrtc output size: nvrtcResult %d", c)
+	}
+	out := make([]byte, n)
+	if c := get(prog, &out[0]); c != 0 {
+		return nil, fmt.Errorf("gpu: nvrtc output: nvrtcResult %d", c)
+	}
+	return out, nil
+}
+
+func (d *Device) programLog(prog uintptr) string {
+	var n uint64
+	if d.rtc.nvrtcGetProgramLogSize(prog, &n) != 0 || n <= 1 {
+		return "(no log)"
+	}
+	log := make([]byte, n)
+	d.rtc.nvrtcGetProgramLog(prog, &log[0])
+	return strings.TrimRight(string(log), "\x00\n")
+}
+
+// kernelArgs marshals kernel arguments the way cuLaunchKernel reads them:
+// an array of pointers, one per argument, to its value. Each value gets an
+// 8-byte slot; float32 and int32 sit in the slot's first 4 bytes (little
+// endian), device pointers (Buffer) and 64-bit integers take the slot.
+type kernelArgs struct {
+	slots []uint64
+	ptrs  []unsafe.Pointer
+}
+
+func newKernelArgs(args []any) (*kernelArgs, error) {
+	k := &kernelArgs{slots: make([]uint64, len(args)), ptrs: make([]unsafe.Pointer, len(args))}
+	for i, a := range args {
+		switch v := a.(type) {
+		case Buffer:
+			k.slots[i] = v.Ptr
+		case uint64:
+			k.slots[i] = v
+		case int64:
+			k.slots[i] = uint64(v)
+		case int32:
+			k.slots[i] = uint64(uint32(v))
+		case float32:
+			k.slots[i] = uint64(math.Float32bits(v))
+		default:
+			return nil, fmt.Errorf("gpu: kernel argument %d has unsupported type %T", i, a)
+		}
+		k.ptrs[i] = unsafe.Pointer(&k.slots[i])
+	}
+	return k, nil
+}
+
+// gridFor is the number of blocks of a grid-stride kernel over n items.
+func gridFor(n int64) uint32 {
+	g := (n + blockSize - 1) / blockSize
+	return uint32(max(1, min(g, maxGrid)))
+}
+
+// launch runs kernel name on the device's stream with grid blocks of block
+// threads. The caller has entered the device.
+func (d *Device) launch(name string, grid, block uint32, args ...any) error {
+	f, ok := d.mod.funcs[name]
+	if !ok {
+		return fmt.Errorf("gpu: no kernel %q", name)
+	}
+	k, err := newKernelArgs(args)
+	if err != nil {
+		return fmt.Errorf("gpu: %s: %w", name, err)
+	}
+	var params unsafe.Pointer
+	if len(k.ptrs) > 0 {
+		params = unsafe.Pointer(&k.ptrs[0])
+	}
+	return d.drv.cuError("launch "+name, d.drv.cuLaunchKernel(f, grid, 1, 1, block, 1, 1, 0, d.stream, params, nil))
+}
+
+// launchN runs a grid-stride kernel over n items.
+func (d *Device) launchN(name string, n int64, args ...any) error {
+	return d.launch(name, gridFor(n), blockSize, args...)
+}
+
+// launchPerChannel runs a reduction kernel with one block per channel.
+func (d *Device) launchPerChannel(name string, c int, args ...any) error {
+	if c == 0 {
+		return nil
+	}
+	return d.launch(name, uint32(c), reduceBlock, args...)
+}

@@ -1,0 +1,32 @@
+package kernels
+
+// Conv2D computes y = conv(x, w) + bias over NCHW tensors as p describes:
+// x [N, C, H, W], w [K, C/Groups, KH, KW], bias [K] or nil, y [N, K, OutH, OutW]
+// (overwritten). Conv2DRef defines it.
+func Conv2D(p ConvParams, x, w, bias, y []float32) {
+	p.mustCheck("Conv2D", namedLen{"x", len(x), p.XLen()}, namedLen{"w", len(w), p.WLen()},
+		namedLen{"y", len(y), p.YLen()})
+	if bias != nil && len(bias) < p.K {
+		panic("kernels: Conv2D: bias shorter than K")
+	}
+	conv2D(p, x, w, bias, y)
+}
+
+// Conv2DBackwardData computes dx, the gradient of Σ y·dy with respect to x
+// for y = Conv2D(x, w): dy [N, K, OutH, OutW], w [K, C/Groups, KH, KW],
+// dx [N, C, H, W] (overwritten). Conv2DBackwardDataRef defines it.
+func Conv2DBackwardData(p ConvParams, dy, w, dx []float32) {
+	p.mustCheck("Conv2DBackwardData", namedLen{"dy", len(dy), p.YLen()}, namedLen{"w", len(w), p.WLen()},
+		namedLen{"dx", len(dx), p.XLen()})
+	conv2DBackwardData(p, dy, w, dx)
+}
+
+// Conv2DBackwardFilter computes dw, the gradient of Σ y·dy with respect to w
+// for y = Conv2D(x, w), summed over the batch in a fixed order:
+// x [N, C, H, W], dy [N, K, OutH, OutW], dw [K, C/Groups, KH, KW] (overwritten).
+// Conv2DBackwardFilterRef defines it.
+func Conv2DBackwardFilter(p ConvParams, x, dy, dw []float32) {
+	p.mustCheck("Conv2DBackwardFilter", namedLen{"x", len(x), p.XLen()}, namedLen{"dy", len(dy), p.YLen()},
+		namedLen{"dw", len(dw), p.WLen()})
+	conv2DBackwardFilter(p, x, dy, dw)
+}

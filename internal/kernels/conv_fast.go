@@ -1,0 +1,165 @@
+package kernels
+
+import (
+	"runtime"
+	"sync"
+)
+
+// The fast convolutions. Each image and group is one GEMM: forward
+// Y = W·col, backward-data col = Wᵀ·dY then col2im, backward-filter
+// dW = dY·colᵀ with the whole batch as one reduction. col is never
+// materialized for forward (the GEMM packs it straight from x), and 1×1
+// stride-1 unpadded convolutions use x and y as the GEMM matrices directly.
+
+// pointwise reports a 1×1, stride-1, unpadded convolution, for which
+// col is x itself.
+func (p ConvParams) pointwise() bool {
+	return p.KH == 1 && p.KW == 1 && p.StrideH == 1 && p.StrideW == 1 &&
+		p.PadTop == 0 && p.PadLeft == 0 && p.PadBottom == 0 && p.PadRight == 0
+}
+
+// forTasks runs task(t, gemmWorkers) for t < count: spread over goroutines
+// when there are enough tasks (each task's GEMMs then run on one
+// goroutine), otherwise in order with parallel GEMMs. Tasks write disjoint
+// outputs, so the result does not depend on the split.
+func forTasks(count int, flops float64, task func(t, gemmWorkers int)) {
+	workers := runtime.GOMAXPROCS(0)
+	if count < workers || flops < parallelMinFlops {
+		for t := range count {
+			task(t, workers)
+		}
+		return
+	}
+	var wg sync.WaitGroup
+	for w := range workers {
+		lo, hi := count*w/workers, count*(w+1)/workers
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for t := lo; t < hi; t++ {
+				task(t, 1)
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+func (p ConvParams) flops() float64 {
+	return 2 * float64(p.N) * float64(p.K) * float64(p.OutH()*p.OutW()) * float64(p.C/p.Groups*p.KH*p.KW)
+}
+
+func conv2D(p ConvParams, x, w, bias, y []float32) {
+	cg, kg := p.C/p.Groups, p.K/p.Groups
+	if cg == 1 && kg == 1 {
+		depthwiseConv2D(p, x, w, bias, y)
+		return
+	}
+	taps := cg * p.KH * p.KW
+	conv2DWith(p, func(g int) operandA { return matA{w[g*kg*taps:], taps, false, 1} }, x, bias, y)
+}
+
+// conv2DWith is the forward convolution with the weights of group g given
+// as a left operand (rows: the group's output channels, reduction: taps).
+func conv2DWith(p ConvParams, weights func(g int) operandA, x, bias, y []float32) {
+	if p.shiftable() && !p.pointwise() {
+		shiftConv2D(p, weights, x, bias, y)
+		return
+	}
+	cg, kg := p.C/p.Groups, p.K/p.Groups
+	hw, ohw, taps := p.H*p.W, p.OutH()*p.OutW(), cg*p.KH*p.KW
+	kern := gemmKernel()
+	forTasks(p.N*p.Groups, p.flops(), func(t, workers int) {
+		n, g := t/p.Groups, t%p.Groups
+		xg := x[(n*p.C+g*cg)*hw:]
+		yg := y[(n*p.K+g*kg)*ohw : (n*p.K+(g+1)*kg)*ohw]
+		var b operandB = im2colB{newConvGeom(p, xg)}
+		if p.pointwise() {
+			b = matB{b: xg, ldb: hw}
+		}
+		runGemm(gemmJob{m: kg, n: ohw, k: taps, a: weights(g), b: b, c: yg, ldc: ohw}, kern, workers)
+		if bias != nil {
+			for k := range kg {
+				addConst(yg[k*ohw:(k+1)*ohw], bias[g*kg+k])
+			}
+		}
+	})
+}
+
+func addConst(s []float32, v float32) {
+	for i := range s {
+		s[i] += v
+	}
+}
+
+// depthwiseConv2D is the direct loop for one input channel per group.
+func depthwiseConv2D(p ConvParams, x, w, bias, y []float32) {
+	oh, ow := p.OutH(), p.OutW()
+	forTasks(p.N, p.flops(), func(n, _ int) {
+		for k := range p.K {
+			xc := x[(n*p.C+k)*p.H*p.W : (n*p.C+k+1)*p.H*p.W]
+			wk := w[k*p.KH*p.KW : (k+1)*p.KH*p.KW]
+			yk := y[(n*p.K+k)*oh*ow : (n*p.K+k+1)*oh*ow]
+			b := float32(0)
+			if bias != nil {
+				b = bias[k]
+			}
+			for r := range oh {
+				for s := range ow {
+					sum := b
+					for i := range p.KH {
+						ih := r*p.StrideH - p.PadTop + i*p.DilationH
+						if ih < 0 || ih >= p.H {
+							continue
+						}
+						for j := range p.KW {
+							if iw := s*p.StrideW - p.PadLeft + j*p.DilationW; iw >= 0 && iw < p.W {
+								sum += wk[i*p.KW+j] * xc[ih*p.W+iw]
+							}
+						}
+					}
+					yk[r*ow+s] = sum
+				}
+			}
+		}
+	})
+}
+
+func conv2DBackwardData(p ConvParams, dy, w, dx []float32) {
+	cg, kg := p.C/p.Groups, p.K/p.Groups
+	hw, ohw, taps := p.H*p.W, p.OutH()*p.OutW(), cg*p.KH*p.KW
+	if q, ok := p.backwardAsForward(); ok && p.shiftable() && !p.pointwise() {
+		wf := getBuf(p.WLen())
+		defer bufPool.Put(wf)
+		p.flipWeights(*wf, w)
+		shiftConv2D(q, func(g int) operandA { return matA{(*wf)[g*cg*kg*p.KH*p.KW:], kg * p.KH * p.KW, false, 1} }, dy, nil, dx)
+		return
+	}
+	kern := gemmKernel()
+	forTasks(p.N*p.Groups, p.flops(), func(t, workers int) {
+		n, g := t/p.Groups, t%p.Groups
+		dxg := dx[(n*p.C+g*cg)*hw : (n*p.C+(g+1)*cg)*hw]
+		a := matA{w[g*kg*taps:], taps, true, 1}
+		b := matB{b: dy[(n*p.K+g*kg)*ohw:], ldb: ohw}
+		if p.pointwise() {
+			runGemm(gemmJob{m: taps, n: ohw, k: kg, a: a, b: b, c: dxg, ldc: ohw}, kern, workers)
+			return
+		}
+		col := getBuf(taps * ohw)
+		defer bufPool.Put(col)
+		runGemm(gemmJob{m: taps, n: ohw, k: kg, a: a, b: b, c: *col, ldc: ohw}, kern, workers)
+		clear(dxg)
+		newConvGeom(p, dxg).col2imAdd(dxg, *col)
+	})
+}
+
+func conv2DBackwardFilter(p ConvParams, x, dy, dw []float32) {
+	cg, kg := p.C/p.Groups, p.K/p.Groups
+	ohw, taps := p.OutH()*p.OutW(), cg*p.KH*p.KW
+	kern := gemmKernel()
+	for g := range p.Groups {
+		dwg := dw[g*kg*taps : (g+1)*kg*taps]
+		a := batchDyA{dy: dy[g*kg*ohw:], kTotal: p.K, hw: ohw}
+		b := batchColTB{p: p, x: x[g*cg*p.H*p.W:], oh: p.OutH(), ow: p.OutW()}
+		runGemm(gemmJob{m: kg, n: taps, k: p.N * ohw, a: a, b: b, c: dwg, ldc: taps}, kern, runtime.GOMAXPROCS(0))
+	}
+}

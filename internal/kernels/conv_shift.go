@@ -1,0 +1,158 @@
+package kernels
+
+// Indirect ("shifted window") convolution for stride 1. With the image
+// zero-padded to Hp×Wp and the output computed "wide" (OH rows of Wp
+// columns, the last Wp−OW of each row discarded), tap (c, i, j) of output
+// column s' = oh·Wp + ow reads xp[c·Hp·Wp + i·dH·Wp + j·dW + s']: every
+// GEMM row of col is a contiguous window of xp at a fixed offset. The
+// indirect microkernel reads those windows in place through a table of
+// offsets, so col is neither built nor packed.
+
+// shiftable reports whether the indirect path applies: stride 1.
+func (p ConvParams) shiftable() bool { return p.StrideH == 1 && p.StrideW == 1 }
+
+// shiftGeom is the padded-image geometry of a stride-1 convolution.
+type shiftGeom struct {
+	p      ConvParams
+	hp, wp int // padded input
+	oh, ow int
+	cg, kg int
+	taps   int
+	ncols  int // wide output columns, rounded up to whole tiles
+	mrows  int // output channels per group, rounded up to whole tiles
+	xpLen  int // padded image plus the slack the last tile reads
+	offs   []int
+	mr, nr int
+	kern   *microKernel
+}
+
+func newShiftGeom(p ConvParams, kern *microKernel, offs []int) shiftGeom {
+	g := shiftGeom{p: p, kern: kern, mr: kern.mr, nr: kern.nr}
+	g.hp, g.wp = p.H+p.PadTop+p.PadBottom, p.W+p.PadLeft+p.PadRight
+	g.oh, g.ow = p.OutH(), p.OutW()
+	g.cg, g.kg = p.C/p.Groups, p.K/p.Groups
+	g.taps = g.cg * p.KH * p.KW
+	g.ncols = (g.oh*g.wp + g.nr - 1) / g.nr * g.nr
+	g.mrows = (g.kg + g.mr - 1) / g.mr * g.mr
+	g.xpLen = g.cg*g.hp*g.wp + (p.KW-1)*p.DilationW + g.ncols - g.oh*g.wp + g.nr
+	g.offs = offs[:g.taps]
+	for t := range g.offs {
+		j := t % p.KW
+		i := t / p.KW % p.KH
+		c := t / (p.KW * p.KH)
+		g.offs[t] = c*g.hp*g.wp + i*p.DilationH*g.wp + j*p.DilationW
+	}
+	return g
+}
+
+// padImage writes the group's channels of one image, zero-padded, into xp.
+func (g shiftGeom) padImage(xp, x []float32) {
+	p := g.p
+	clear(xp)
+	for c := range g.cg {
+		for h := range p.H {
+			dst := xp[(c*g.hp+h+p.PadTop)*g.wp+p.PadLeft:]
+			copy(dst[:p.W], x[(c*p.H+h)*p.W:(c*p.H+h+1)*p.W])
+		}
+	}
+}
+
+// shiftChunkBytes bounds the scratch (padded images and wide outputs) of
+// one chunk of images, which share each packed weight block.
+const shiftChunkBytes = 2 << 20
+
+// run computes images [n0, n1) of group gi: each weight block (≤ blockKC
+// taps of the group's output channels, packed from a) is packed once and
+// swept over every image of the chunk.
+func (g shiftGeom) run(a operandA, gi, n0, n1 int, x, bias, y []float32) {
+	p := g.p
+	imgs := n1 - n0
+	outLen := g.mrows * g.ncols
+	xp := getBuf(imgs * g.xpLen)
+	out := getBuf(imgs * outLen)
+	abuf := getBuf(g.mrows * min(blockKC, g.taps))
+	defer bufPool.Put(xp)
+	defer bufPool.Put(out)
+	defer bufPool.Put(abuf)
+	for i := range imgs {
+		g.padImage((*xp)[i*g.xpLen:(i+1)*g.xpLen], x[((n0+i)*p.C+gi*g.cg)*p.H*p.W:])
+	}
+	for pc := 0; pc < g.taps; pc += blockKC {
+		kc := min(blockKC, g.taps-pc)
+		a.packA(*abuf, 0, g.kg, pc, kc, g.mr)
+		offs := g.offs[pc : pc+kc]
+		for i := range imgs {
+			xi, oi := (*xp)[i*g.xpLen:(i+1)*g.xpLen], (*out)[i*outLen:(i+1)*outLen]
+			for jr := 0; jr < g.ncols; jr += g.nr {
+				for ir := 0; ir < g.mrows; ir += g.mr {
+					g.kern.ind(kc, (*abuf)[ir*kc:], xi[jr:], offs, oi[ir*g.ncols+jr:], g.ncols, pc > 0)
+				}
+			}
+		}
+	}
+	for i := range imgs {
+		yi := y[((n0+i)*p.K+gi*g.kg)*g.oh*g.ow:]
+		for k := range g.kg {
+			var b float32
+			if bias != nil {
+				b = bias[gi*g.kg+k]
+			}
+			src := (*out)[i*outLen+k*g.ncols:]
+			for r := range g.oh {
+				row := src[r*g.wp : r*g.wp+g.ow]
+				dst := yi[(k*g.oh+r)*g.ow : (k*g.oh+r+1)*g.ow]
+				for j, v := range row {
+					dst[j] = v + b
+				}
+			}
+		}
+	}
+}
+
+// shiftConv2D is Conv2D for stride 1 through the indirect kernel; a(g)
+// gives the weights of group g as a left operand. Work is split into
+// (group, chunk of images) tasks; an image's result does not depend on
+// its chunk.
+func shiftConv2D(p ConvParams, a func(g int) operandA, x, bias, y []float32) {
+	kern := gemmKernel()
+	offsBuf := getIntBuf(p.C / p.Groups * p.KH * p.KW)
+	defer intPool.Put(offsBuf)
+	geo := newShiftGeom(p, kern, *offsBuf)
+	chunk := max(1, shiftChunkBytes/(4*(geo.mrows*geo.ncols+geo.xpLen)))
+	if workers := gomaxprocs(); p.N >= workers {
+		chunk = min(chunk, (p.N+workers-1)/workers)
+	}
+	chunks := (p.N + chunk - 1) / chunk
+	forTasks(p.Groups*chunks, p.flops(), func(t, _ int) {
+		g, c := t/chunks, t%chunks
+		n0, n1 := c*chunk, min(p.N, (c+1)*chunk)
+		geo.run(a(g), g, n0, n1, x, bias, y)
+	})
+}
+
+// backwardAsForward is the stride-1 backward-data convolution written as a
+// forward one: dx = conv(dy, w′) with w′[c][k][i][j] = w[k][c][KH−1−i][KW−1−j]
+// per group and pads (K−1)·d − pad. ok is false when a pad would be negative.
+func (p ConvParams) backwardAsForward() (q ConvParams, ok bool) {
+	eh, ew := (p.KH-1)*p.DilationH, (p.KW-1)*p.DilationW
+	q = p
+	q.C, q.H, q.W, q.K = p.K, p.OutH(), p.OutW(), p.C
+	q.PadTop, q.PadBottom, q.PadLeft, q.PadRight = eh-p.PadTop, eh-p.PadBottom, ew-p.PadLeft, ew-p.PadRight
+	return q, q.PadTop >= 0 && q.PadBottom >= 0 && q.PadLeft >= 0 && q.PadRight >= 0
+}
+
+// flipWeights writes w′ of backwardAsForward into dst.
+func (p ConvParams) flipWeights(dst, w []float32) {
+	cg, kg, kk := p.C/p.Groups, p.K/p.Groups, p.KH*p.KW
+	for g := range p.Groups {
+		for k := range kg {
+			for c := range cg {
+				src := w[((g*kg+k)*cg+c)*kk:][:kk]
+				out := dst[((g*cg+c)*kg+k)*kk:][:kk]
+				for t, v := range src {
+					out[kk-1-t] = v
+				}
+			}
+		}
+	}
+}

@@ -1,0 +1,111 @@
+//go:build !purego
+
+#include "textflag.h"
+
+// func sgemmIndirect4x24AVX2(kc int, a, b *float32, offs *int, c *float32, ldc int, acc bool)
+//
+// The 4×24 tile of the GEMM kernel with B rows addressed through an offset
+// table instead of a stride (indirect convolution: row p of B is
+// b[offs[p] : offs[p]+nr], a shifted window of a padded image). It
+// implements kernelIndirectGo(4, 24, ...):
+//
+//	for p < kc: for r < 4: for j < 24: s[r][j] += a[4p+r]·b[offs[p]+j]  (VFMADD231PS)
+//	C[r][j] = (acc ? C[r][j] : 0) + s[r][j]
+TEXT ·sgemmIndirect4x24AVX2(SB), NOSPLIT, $0-49
+	MOVQ kc+0(FP), CX
+	MOVQ a+8(FP), SI
+	MOVQ b+16(FP), DI
+	MOVQ offs+24(FP), R10
+	MOVQ c+32(FP), DX
+	MOVQ ldc+40(FP), R8
+	SHLQ $2, R8
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+	VXORPS Y10, Y10, Y10
+	VXORPS Y11, Y11, Y11
+	TESTQ CX, CX
+	JEQ store
+loop:
+	MOVQ (R10), R11
+	VMOVUPS (DI)(R11*4), Y12
+	VMOVUPS 32(DI)(R11*4), Y13
+	VMOVUPS 64(DI)(R11*4), Y14
+	VBROADCASTSS 0(SI), Y15
+	VFMADD231PS Y12, Y15, Y0
+	VFMADD231PS Y13, Y15, Y1
+	VFMADD231PS Y14, Y15, Y2
+	VBROADCASTSS 4(SI), Y15
+	VFMADD231PS Y12, Y15, Y3
+	VFMADD231PS Y13, Y15, Y4
+	VFMADD231PS Y14, Y15, Y5
+	VBROADCASTSS 8(SI), Y15
+	VFMADD231PS Y12, Y15, Y6
+	VFMADD231PS Y13, Y15, Y7
+	VFMADD231PS Y14, Y15, Y8
+	VBROADCASTSS 12(SI), Y15
+	VFMADD231PS Y12, Y15, Y9
+	VFMADD231PS Y13, Y15, Y10
+	VFMADD231PS Y14, Y15, Y11
+	ADDQ $16, SI
+	ADDQ $8, R10
+	DECQ CX
+	JNZ loop
+store:
+	MOVBLZX acc+48(FP), AX
+	TESTL AX, AX
+	JEQ overwrite
+	VADDPS 0(DX), Y0, Y0
+	VADDPS 32(DX), Y1, Y1
+	VADDPS 64(DX), Y2, Y2
+	VMOVUPS Y0, 0(DX)
+	VMOVUPS Y1, 32(DX)
+	VMOVUPS Y2, 64(DX)
+	ADDQ R8, DX
+	VADDPS 0(DX), Y3, Y3
+	VADDPS 32(DX), Y4, Y4
+	VADDPS 64(DX), Y5, Y5
+	VMOVUPS Y3, 0(DX)
+	VMOVUPS Y4, 32(DX)
+	VMOVUPS Y5, 64(DX)
+	ADDQ R8, DX
+	VADDPS 0(DX), Y6, Y6
+	VADDPS 32(DX), Y7, Y7
+	VADDPS 64(DX), Y8, Y8
+	VMOVUPS Y6, 0(DX)
+	VMOVUPS Y7, 32(DX)
+	VMOVUPS Y8, 64(DX)
+	ADDQ R8, DX
+	VADDPS 0(DX), Y9, Y9
+	VADDPS 32(DX), Y10, Y10
+	VADDPS 64(DX), Y11, Y11
+	VMOVUPS Y9, 0(DX)
+	VMOVUPS Y10, 32(DX)
+	VMOVUPS Y11, 64(DX)
+	VZEROUPPER
+	RET
+overwrite:
+	VMOVUPS Y0, 0(DX)
+	VMOVUPS Y1, 32(DX)
+	VMOVUPS Y2, 64(DX)
+	ADDQ R8, DX
+	VMOVUPS Y3, 0(DX)
+	VMOVUPS Y4, 32(DX)
+	VMOVUPS Y5, 64(DX)
+	ADDQ R8, DX
+	VMOVUPS Y6, 0(DX)
+	VMOVUPS Y7, 32(DX)
+	VMOVUPS Y8, 64(DX)
+	ADDQ R8, DX
+	VMOVUPS Y9, 0(DX)
+	VMOVUPS Y10, 32(DX)
+	VMOVUPS Y11, 64(DX)
+	VZEROUPPER
+	RET

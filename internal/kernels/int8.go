@@ -1,0 +1,242 @@
+package kernels
+
+import (
+	"math"
+
+	"github.com/bincompress/bincompress/internal/bits"
+)
+
+// BinaryConv2DInt8 is BinaryConv2D with the activations quantized to int8
+// at run time, per tensor: actScale = max|x|/127, q = round-to-even(x/actScale)
+// clamped to ±127 (see quantize), and
+//
+//	y[n,k,·] = (scale[k]·actScale)·Σ(±1)·q + bias[k]
+//
+// with the sum exact in int32. On amd64 the products run on AVX-512 VNNI
+// (VPDPBUSD) or AVX2 (VPMADDUBSW/VPMADDWD). BinaryConv2DInt8Ref defines it;
+// the fast path matches it bit for bit. x must be finite.
+func BinaryConv2DInt8(p ConvParams, x []float32, wbits []uint64, scale, bias, y []float32) {
+	taps := p.C / max(p.Groups, 1) * p.KH * p.KW
+	p.mustCheck("BinaryConv2DInt8", namedLen{"x", len(x), p.XLen()}, namedLen{"y", len(y), p.YLen()},
+		namedLen{"wbits", len(wbits), p.K * bits.WordsPerRow(taps)}, namedLen{"scale", len(scale), p.K})
+	if bias != nil && len(bias) < p.K {
+		panic("kernels: BinaryConv2DInt8: bias shorter than K")
+	}
+	if p.N == 0 {
+		return
+	}
+	actScale, inv := quantScale(x[:p.XLen()])
+	kern := int8KernelFor()
+	offs := getIntBuf(p.steps())
+	defer intPool.Put(offs)
+	geo := newInt8Geom(p, kern, *offs)
+	a := u32Pool.get(p.Groups * geo.mrows * geo.steps)
+	rowsum := i32Pool.get(p.K)
+	defer u32Pool.Put(a)
+	defer i32Pool.Put(rowsum)
+	geo.packWeights(*a, *rowsum, wbits)
+	hw, ohw := p.H*p.W, geo.oh*geo.ow
+	forTasks(p.N*p.Groups, p.flops(), func(t, _ int) {
+		n, g := t/p.Groups, t%p.Groups
+		mult := func(k int) (float32, float32, int32) {
+			var b float32
+			if bias != nil {
+				b = bias[g*geo.kg+k]
+			}
+			return scale[g*geo.kg+k] * actScale, b, 128 * (*rowsum)[g*geo.kg+k]
+		}
+		geo.run((*a)[g*geo.mrows*geo.steps:], x[(n*p.C+g*geo.cg)*hw:], inv, mult, y[(n*p.K+g*geo.kg)*ohw:])
+	})
+}
+
+// quantScale is the per-tensor activation scale max|x|/127 and its inverse
+// (1 and 1 when x is all zeros).
+func quantScale(x []float32) (scale, inv float32) {
+	m := maxAbs(x)
+	if m == 0 {
+		return 1, 1
+	}
+	return m / 127, 127 / m
+}
+
+func abs32(v float32) float32 { return math.Float32frombits(math.Float32bits(v) &^ (1 << 31)) }
+
+// quantize is the int8 value of v: v·inv rounded to nearest even (as
+// VCVTPS2DQ does), clamped to ±127.
+func quantize(v, inv float32) int32 {
+	r := math.RoundToEven(float64(v * inv))
+	return int32(max(-127, min(127, r)))
+}
+
+// dequant is the float output m·v + b of an integer sum v.
+func dequant(m, v, b float32) float32 { return m*v + b }
+
+// steps is the number of 4-channel reduction steps: ⌈C/G/4⌉·KH·KW.
+func (p ConvParams) steps() int { return (p.C/p.Groups + 3) / 4 * p.KH * p.KW }
+
+// int8Geom lays out one convolution for the int8 kernel. Activations are
+// stored as uint32 words of 4 channels (q+128 each, so padding is 128, the
+// zero point) over a padded image [⌈Cg/4⌉][Hp][Wp]. Reduction step
+// (c4, i, j) covers channels 4c4..4c4+3 of tap (i, j). For stride 1 the
+// kernel reads the padded image in place through offsets (output rows are
+// Wp wide, the extra columns discarded); otherwise the steps are gathered
+// into a [steps][ncols] buffer first.
+type int8Geom struct {
+	p              ConvParams
+	cg, kg, c4     int
+	steps          int
+	hp, wp, oh, ow int
+	rowLen         int // stride between output rows in the kernel's output
+	ncols, mrows   int // kernel output, rounded up to whole tiles
+	imgLen, bLen   int // words of the padded image, and of the kernel's B
+	direct         bool
+	offs           []int
+	kern           *int8Kernel
+}
+
+func newInt8Geom(p ConvParams, kern *int8Kernel, offs []int) int8Geom {
+	g := int8Geom{p: p, kern: kern, direct: p.shiftable()}
+	g.cg, g.kg = p.C/p.Groups, p.K/p.Groups
+	g.c4 = (g.cg + 3) / 4
+	g.steps = p.steps()
+	g.hp, g.wp = p.H+p.PadTop+p.PadBottom, p.W+p.PadLeft+p.PadRight
+	g.oh, g.ow = p.OutH(), p.OutW()
+	g.imgLen = g.c4 * g.hp * g.wp
+	g.mrows = (g.kg + kern.mr - 1) / kern.mr * kern.mr
+	g.offs = offs[:g.steps]
+	g.rowLen = g.ow
+	if g.direct {
+		g.rowLen = g.wp
+	}
+	g.ncols = (g.oh*g.rowLen + kern.nr - 1) / kern.nr * kern.nr
+	for s := range g.offs {
+		j := s % p.KW
+		i := s / p.KW % p.KH
+		c4 := s / (p.KW * p.KH)
+		if g.direct {
+			g.offs[s] = (c4*g.hp+i*p.DilationH)*g.wp + j*p.DilationW
+		} else {
+			g.offs[s] = s * g.ncols
+		}
+	}
+	if g.direct {
+		g.bLen = g.imgLen + (p.KW-1)*p.DilationW + g.ncols - g.oh*g.wp + kern.nr
+	} else {
+		g.bLen = g.steps*g.ncols + kern.nr
+	}
+	return g
+}
+
+// packWeights writes each group's weights as mr-row panels of 4-byte steps
+// (bytes +1, −1, or 0 past the group's channels) and each output channel's
+// Σ±1 into rowsum.
+func (g int8Geom) packWeights(dst []uint32, rowsum []int32, wbits []uint64) {
+	p, mr := g.p, g.kern.mr
+	taps := g.cg * p.KH * p.KW
+	wpr := bits.WordsPerRow(taps)
+	for gi := range p.Groups {
+		for k := range g.mrows {
+			panel := dst[(gi*g.mrows+k/mr*mr)*g.steps:]
+			if k >= g.kg {
+				for s := range g.steps {
+					panel[s*mr+k%mr] = 0
+				}
+				continue
+			}
+			row := wbits[(gi*g.kg+k)*wpr:]
+			var sum int32
+			for s := range g.steps {
+				j, i, c4 := s%p.KW, s/p.KW%p.KH, s/(p.KW*p.KH)
+				var word uint32
+				for b := range 4 {
+					if c := 4*c4 + b; c < g.cg {
+						byteVal := uint32(0xFF) // −1
+						if sign(row, (c*p.KH+i)*p.KW+j, 1) > 0 {
+							byteVal = 1
+						}
+						word |= byteVal << (8 * b)
+						sum += int32(int8(byteVal))
+					}
+				}
+				panel[s*mr+k%mr] = word
+			}
+			rowsum[gi*g.kg+k] = sum
+		}
+	}
+}
+
+// quantImage writes the group's channels of one image, quantized, offset
+// by 128 and padded with 128, into img ([c4][Hp][Wp] words).
+func (g int8Geom) quantImage(img []uint32, x []float32, inv float32) {
+	p := g.p
+	for i := range img {
+		img[i] = 0x80808080
+	}
+	zeros := getBuf(p.W)
+	defer bufPool.Put(zeros)
+	clear(*zeros)
+	var rows [4][]float32
+	for c4 := range g.c4 {
+		plane := img[c4*g.hp*g.wp:]
+		for h := range p.H {
+			for b := range rows {
+				rows[b] = *zeros
+				if c := 4*c4 + b; c < g.cg {
+					rows[b] = x[(c*p.H+h)*p.W : (c*p.H+h+1)*p.W]
+				}
+			}
+			dst := plane[(h+p.PadTop)*g.wp+p.PadLeft:][:p.W]
+			quantRows4(rows[0], rows[1], rows[2], rows[3], inv, dst)
+		}
+	}
+}
+
+// gather builds the [steps][ncols] kernel input of a strided convolution.
+func (g int8Geom) gather(col, img []uint32) {
+	p := g.p
+	for s := range g.steps {
+		j, i, c4 := s%p.KW, s/p.KW%p.KH, s/(p.KW*p.KH)
+		dst := col[s*g.ncols : (s+1)*g.ncols]
+		for oh := range g.oh {
+			src := img[(c4*g.hp+oh*p.StrideH+i*p.DilationH)*g.wp+j*p.DilationW:]
+			row := dst[oh*g.ow : (oh+1)*g.ow]
+			for ow := range row {
+				row[ow] = src[ow*p.StrideW]
+			}
+		}
+		clear(dst[g.oh*g.ow:])
+	}
+}
+
+// run computes one image and group: y [Kg, OH·OW] from x (the group's
+// first input channel); mult(k) gives channel k's multiplier, bias and
+// zero-point correction.
+func (g int8Geom) run(a []uint32, x []float32, inv float32, mult func(k int) (float32, float32, int32), y []float32) {
+	b := u32Pool.get(g.bLen)
+	out := i32Pool.get(g.mrows * g.ncols)
+	defer u32Pool.Put(b)
+	defer i32Pool.Put(out)
+	if g.direct {
+		g.quantImage((*b)[:g.imgLen], x, inv)
+		clear((*b)[g.imgLen:])
+	} else {
+		img := u32Pool.get(g.imgLen)
+		g.quantImage(*img, x, inv)
+		g.gather(*b, *img)
+		clear((*b)[g.steps*g.ncols:])
+		u32Pool.Put(img)
+	}
+	mr, nr := g.kern.mr, g.kern.nr
+	for jr := 0; jr < g.ncols; jr += nr {
+		for ir := 0; ir < g.mrows; ir += mr {
+			g.kern.fn(g.steps, a[ir*g.steps:], (*b)[jr:], g.offs, (*out)[ir*g.ncols+jr:], g.ncols, false)
+		}
+	}
+	for k := range g.kg {
+		m, bias, corr := mult(k)
+		src := (*out)[k*g.ncols:]
+		for oh := range g.oh {
+			dequantRow(src[oh*g.rowLen:], corr, m, bias, y[(k*g.oh+oh)*g.ow:(k*g.oh+oh+1)*g.ow])
+		}
+	}
+}

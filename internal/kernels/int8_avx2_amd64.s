@@ -1,0 +1,106 @@
+//go:build !purego
+
+#include "textflag.h"
+
+// func dotInt8Indirect4x16AVX2(steps int, a, b *uint32, offs *int, c *int32, ldc int, acc bool)
+//
+// The 4×16 int32 tile of the same product for AVX2: 8 ymm accumulators
+// (Y0..Y7), B row p in Y8, Y9, a row's 4 weight bytes broadcast into Y10;
+// VPMADDUBSW multiplies u8 by s8 and adds pairs to int16 (no saturation:
+// the weights are ±1 or 0, so a pair sum is at most 510), VPMADDWD by
+// ones adds the pairs to int32. It implements kernelInt8Go(4, 16, ...).
+TEXT ·dotInt8Indirect4x16AVX2(SB), NOSPLIT, $0-49
+	MOVQ steps+0(FP), CX
+	MOVQ a+8(FP), SI
+	MOVQ b+16(FP), DI
+	MOVQ offs+24(FP), R10
+	MOVQ c+32(FP), DX
+	MOVQ ldc+40(FP), R8
+	SHLQ $2, R8
+	VPXOR Y0, Y0, Y0
+	VPXOR Y1, Y1, Y1
+	VPXOR Y2, Y2, Y2
+	VPXOR Y3, Y3, Y3
+	VPXOR Y4, Y4, Y4
+	VPXOR Y5, Y5, Y5
+	VPXOR Y6, Y6, Y6
+	VPXOR Y7, Y7, Y7
+	VPCMPEQW Y12, Y12, Y12
+	VPSRLW $15, Y12, Y12
+	TESTQ CX, CX
+	JEQ store
+loop:
+	MOVQ (R10), R11
+	VMOVDQU (DI)(R11*4), Y8
+	VMOVDQU 32(DI)(R11*4), Y9
+	VPBROADCASTD 0(SI), Y10
+	VPMADDUBSW Y10, Y8, Y11
+	VPMADDWD Y12, Y11, Y11
+	VPADDD Y11, Y0, Y0
+	VPMADDUBSW Y10, Y9, Y13
+	VPMADDWD Y12, Y13, Y13
+	VPADDD Y13, Y1, Y1
+	VPBROADCASTD 4(SI), Y10
+	VPMADDUBSW Y10, Y8, Y11
+	VPMADDWD Y12, Y11, Y11
+	VPADDD Y11, Y2, Y2
+	VPMADDUBSW Y10, Y9, Y13
+	VPMADDWD Y12, Y13, Y13
+	VPADDD Y13, Y3, Y3
+	VPBROADCASTD 8(SI), Y10
+	VPMADDUBSW Y10, Y8, Y11
+	VPMADDWD Y12, Y11, Y11
+	VPADDD Y11, Y4, Y4
+	VPMADDUBSW Y10, Y9, Y13
+	VPMADDWD Y12, Y13, Y13
+	VPADDD Y13, Y5, Y5
+	VPBROADCASTD 12(SI), Y10
+	VPMADDUBSW Y10, Y8, Y11
+	VPMADDWD Y12, Y11, Y11
+	VPADDD Y11, Y6, Y6
+	VPMADDUBSW Y10, Y9, Y13
+	VPMADDWD Y12, Y13, Y13
+	VPADDD Y13, Y7, Y7
+	ADDQ $16, SI
+	ADDQ $8, R10
+	DECQ CX
+	JNZ loop
+store:
+	MOVBLZX acc+48(FP), AX
+	TESTL AX, AX
+	JEQ overwrite
+	VPADDD 0(DX), Y0, Y0
+	VPADDD 32(DX), Y1, Y1
+	VMOVDQU Y0, 0(DX)
+	VMOVDQU Y1, 32(DX)
+	ADDQ R8, DX
+	VPADDD 0(DX), Y2, Y2
+	VPADDD 32(DX), Y3, Y3
+	VMOVDQU Y2, 0(DX)
+	VMOVDQU Y3, 32(DX)
+	ADDQ R8, DX
+	VPADDD 0(DX), Y4, Y4
+	VPADDD 32(DX), Y5, Y5
+	VMOVDQU Y4, 0(DX)
+	VMOVDQU Y5, 32(DX)
+	ADDQ R8, DX
+	VPADDD 0(DX), Y6, Y6
+	VPADDD 32(DX), Y7, Y7
+	VMOVDQU Y6, 0(DX)
+	VMOVDQU Y7, 32(DX)
+	VZEROUPPER
+	RET
+overwrite:
+	VMOVDQU Y0, 0(DX)
+	VMOVDQU Y1, 32(DX)
+	ADDQ R8, DX
+	VMOVDQU Y2, 0(DX)
+	VMOVDQU Y3, 32(DX)
+	ADDQ R8, DX
+	VMOVDQU Y4, 0(DX)
+	VMOVDQU Y5, 32(DX)
+	ADDQ R8, DX
+	VMOVDQU Y6, 0(DX)
+	VMOVDQU Y7, 32(DX)
+	VZEROUPPER
+	RET

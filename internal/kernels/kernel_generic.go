@@ -1,0 +1,21 @@
+//go:build purego || !amd64
+
+package kernels
+
+// gemmKernel is the microkernel Sgemm uses: without assembly, the Go one.
+func gemmKernel() *microKernel { return &goKernel }
+
+// asmKernels lists the assembly microkernels this CPU can run: none.
+func asmKernels() []*microKernel { return nil }
+
+// int8KernelFor is the int8 kernel: without assembly, the Go one.
+func int8KernelFor() *int8Kernel { return &goInt8Kernel }
+
+// asmInt8Kernels lists the int8 assembly kernels: none.
+func asmInt8Kernels() []*int8Kernel { return nil }
+
+func maxAbsFast([]float32) (int, float32) { return 0, 0 }
+
+func quantRows4Fast(_, _, _, _ []float32, _ float32, _ []uint32) int { return 0 }
+
+func dequantRowFast([]int32, int32, float32, float32, []float32) int { return 0 }

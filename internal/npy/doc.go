@@ -1,0 +1,30 @@
+// Package npy reads and writes NumPy .npy files.
+//
+// # Format
+//
+// A .npy file is the magic "\x93NUMPY", a major and minor version byte, a
+// little-endian header length (uint16 for version 1.0, uint32 for 2.0 and
+// 3.0), an ASCII (UTF-8 for 3.0) Python dict literal such as
+//
+//	{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }
+//
+// padded with spaces and a newline, and then the raw array data.
+//
+// Read accepts versions 1.0, 2.0 and 3.0 with little-endian float32 ('<f4'),
+// float64 ('<f8'), int64 ('<i8'), int32 ('<i4') and uint8 ('|u1') data in C
+// order. Write produces version 1.0 (2.0 only when the header would not fit),
+// byte for byte what numpy.save writes for the same array, for all of those
+// types.
+//
+// # Errors
+//
+// The header parser is strict: exactly the three keys, no other value types,
+// nothing but padding after the dict. Fortran order, big-endian data and other
+// dtypes are rejected with an error matching ErrUnsupported; every other
+// problem matches ErrFormat. Errors are *FormatError values naming the file
+// (when known), the byte offset and the reason.
+//
+// The data size a header claims is checked against the bytes that actually
+// exist before (ReadFile) or while (Read) reading, so a lying header never
+// causes a large allocation.
+package npy

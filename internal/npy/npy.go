@@ -1,0 +1,166 @@
+package npy
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+)
+
+// Sentinel errors, matched with errors.Is.
+var (
+	// ErrFormat marks a file that is not a valid .npy file.
+	ErrFormat = errors.New("invalid npy file")
+	// ErrUnsupported marks a valid .npy file this package does not handle
+	// (Fortran order, big-endian data, other dtypes).
+	ErrUnsupported = errors.New("unsupported npy feature")
+)
+
+// FormatError describes a problem in a .npy file.
+type FormatError struct {
+	File   string // file name, empty when reading from a stream
+	Offset int64  // byte offset the problem was found at
+	Reason string
+	Err    error // ErrFormat or ErrUnsupported
+}
+
+// Error formats the file, offset and reason.
+func (e *FormatError) Error() string {
+	if e.File == "" {
+		return fmt.Sprintf("npy: offset %d: %s", e.Offset, e.Reason)
+	}
+	return fmt.Sprintf("npy: %s: offset %d: %s", e.File, e.Offset, e.Reason)
+}
+
+// Unwrap returns ErrFormat or ErrUnsupported.
+func (e *FormatError) Unwrap() error { return e.Err }
+
+func formatErr(off int64, format string, args ...any) *FormatError {
+	return &FormatError{Offset: off, Reason: fmt.Sprintf(format, args...), Err: ErrFormat}
+}
+
+func unsupportedErr(off int64, format string, args ...any) *FormatError {
+	return &FormatError{Offset: off, Reason: fmt.Sprintf(format, args...), Err: ErrUnsupported}
+}
+
+// Array is an n-dimensional array in C (row-major) order.
+type Array struct {
+	Shape []int
+	// DType is one of "float32", "float64", "int64", "int32", "uint8".
+	DType string
+	// Data is a []float32, []float64, []int64, []int32 or []uint8 matching
+	// DType, with Len() elements.
+	Data any
+}
+
+// Len is the number of elements the shape holds (1 for a scalar).
+func (a *Array) Len() int {
+	n := 1
+	for _, d := range a.Shape {
+		n *= d
+	}
+	return n
+}
+
+// dtypes maps descr strings to dtype names and item sizes.
+var dtypes = map[string]struct {
+	name string
+	size int
+}{
+	"<f4": {"float32", 4},
+	"<f8": {"float64", 8},
+	"<i8": {"int64", 8},
+	"<i4": {"int32", 4},
+	"|u1": {"uint8", 1},
+	"<u1": {"uint8", 1},
+}
+
+// Read reads one array from r, consuming exactly its header and data.
+func Read(r io.Reader) (*Array, error) {
+	h, err := readHeader(r)
+	if err != nil {
+		return nil, err
+	}
+	raw, err := io.ReadAll(io.LimitReader(r, h.dataBytes))
+	if err != nil {
+		return nil, &FormatError{Offset: h.dataOffset, Reason: "reading data: " + err.Error(), Err: ErrFormat}
+	}
+	if int64(len(raw)) != h.dataBytes {
+		return nil, formatErr(h.dataOffset+int64(len(raw)),
+			"truncated: shape %v needs %d data bytes, found %d", h.shape, h.dataBytes, len(raw))
+	}
+	return decode(h, raw), nil
+}
+
+// ReadFile reads the array stored in the file at path. Besides what Read
+// checks, the file must end right after the data.
+func ReadFile(path string) (*Array, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("npy: %w", err)
+	}
+	defer f.Close()
+	a, err := readSized(f)
+	var fe *FormatError
+	if errors.As(err, &fe) {
+		fe.File = path
+	}
+	return a, err
+}
+
+func readSized(f *os.File) (*Array, error) {
+	st, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("npy: %w", err)
+	}
+	h, err := readHeader(f)
+	if err != nil {
+		return nil, err
+	}
+	if have := st.Size() - h.dataOffset; have != h.dataBytes {
+		return nil, formatErr(h.dataOffset, "shape %v needs %d data bytes, file holds %d", h.shape, h.dataBytes, have)
+	}
+	raw := make([]byte, h.dataBytes)
+	if _, err := io.ReadFull(f, raw); err != nil {
+		return nil, &FormatError{Offset: h.dataOffset, Reason: "reading data: " + err.Error(), Err: ErrFormat}
+	}
+	return decode(h, raw), nil
+}
+
+// decode converts little-endian raw bytes into the typed slice.
+func decode(h *header, raw []byte) *Array {
+	a := &Array{Shape: h.shape, DType: h.dtype}
+	n := len(raw) / h.itemSize
+	le := binary.LittleEndian
+	switch h.dtype {
+	case "float32":
+		d := make([]float32, n)
+		for i := range d {
+			d[i] = math.Float32frombits(le.Uint32(raw[4*i:]))
+		}
+		a.Data = d
+	case "float64":
+		d := make([]float64, n)
+		for i := range d {
+			d[i] = math.Float64frombits(le.Uint64(raw[8*i:]))
+		}
+		a.Data = d
+	case "int64":
+		d := make([]int64, n)
+		for i := range d {
+			d[i] = int64(le.Uint64(raw[8*i:]))
+		}
+		a.Data = d
+	case "int32":
+		d := make([]int32, n)
+		for i := range d {
+			d[i] = int32(le.Uint32(raw[4*i:]))
+		}
+		a.Data = d
+	default: // uint8
+		a.Data = raw
+	}
+	return a
+}

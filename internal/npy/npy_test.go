@@ -1,0 +1,260 @@
+package npy
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"math"
+	"os"
+	"path/filepath"
+	"reflect"
+	"runtime"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+type fixture struct {
+	Shape []int
+	DType string
+	Data  []json.Number
+}
+
+// loadExpected reads expected.json, written by numpy in testdata/gen.py.
+func loadExpected(t *testing.T) map[string]fixture {
+	t.Helper()
+	b, err := os.ReadFile("testdata/expected.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var m map[string]fixture
+	if err := dec.Decode(&m); err != nil {
+		t.Fatal(err)
+	}
+	if len(m) < 8 {
+		t.Fatalf("expected.json has only %d cases", len(m))
+	}
+	return m
+}
+
+// want converts numpy's tolist() values to the Go slice type of dtype.
+func want(t *testing.T, f fixture) any {
+	t.Helper()
+	n := len(f.Data)
+	fl := func(i int) float64 { v, err := f.Data[i].Float64(); must(t, err); return v }
+	in := func(i int) int64 { v, err := strconv.ParseInt(string(f.Data[i]), 10, 64); must(t, err); return v }
+	switch f.DType {
+	case "float32":
+		s := make([]float32, n)
+		for i := range s {
+			s[i] = float32(fl(i))
+		}
+		return s
+	case "float64":
+		s := make([]float64, n)
+		for i := range s {
+			s[i] = fl(i)
+		}
+		return s
+	case "int64":
+		s := make([]int64, n)
+		for i := range s {
+			s[i] = in(i)
+		}
+		return s
+	case "int32":
+		s := make([]int32, n)
+		for i := range s {
+			s[i] = int32(in(i))
+		}
+		return s
+	case "uint8":
+		s := make([]uint8, n)
+		for i := range s {
+			s[i] = uint8(in(i))
+		}
+		return s
+	}
+	t.Fatalf("unknown dtype %s", f.DType)
+	return nil
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestReadNumpyFiles(t *testing.T) {
+	for name, f := range loadExpected(t) {
+		t.Run(name, func(t *testing.T) {
+			a, err := ReadFile(filepath.Join("testdata", name+".npy"))
+			must(t, err)
+			if !reflect.DeepEqual(a.Shape, f.Shape) || a.DType != f.DType {
+				t.Fatalf("got shape %v dtype %s, want %v %s", a.Shape, a.DType, f.Shape, f.DType)
+			}
+			if w := want(t, f); !reflect.DeepEqual(a.Data, w) {
+				t.Fatalf("data %v, want %v", a.Data, w)
+			}
+			if a.Len() != len(f.Data) {
+				t.Fatalf("Len %d, numpy has %d elements", a.Len(), len(f.Data))
+			}
+		})
+	}
+}
+
+// TestWriteMatchesNumpy checks that writing what we read reproduces
+// numpy.save's bytes exactly (version 1.0 files).
+func TestWriteMatchesNumpy(t *testing.T) {
+	for name := range loadExpected(t) {
+		if strings.Contains(name, "_v") {
+			continue
+		}
+		t.Run(name, func(t *testing.T) {
+			orig, err := os.ReadFile(filepath.Join("testdata", name+".npy"))
+			must(t, err)
+			a, err := Read(bytes.NewReader(orig))
+			must(t, err)
+			var buf bytes.Buffer
+			must(t, Write(&buf, a))
+			if !bytes.Equal(buf.Bytes(), orig) {
+				t.Fatalf("bytes differ from numpy's:\n got %q\nwant %q", buf.Bytes()[:min(buf.Len(), 160)], orig[:min(len(orig), 160)])
+			}
+		})
+	}
+}
+
+func TestUnsupportedNumpyFiles(t *testing.T) {
+	for _, name := range []string{"fortran", "bigendian", "complex"} {
+		path := filepath.Join("testdata", name+".npy")
+		_, err := ReadFile(path)
+		if !errors.Is(err, ErrUnsupported) || !strings.Contains(err.Error(), path) {
+			t.Errorf("%s: got %v, want ErrUnsupported naming the file", name, err)
+		}
+	}
+}
+
+// build makes a version 1.0 file with the given header text and data bytes.
+func build(header string, data int) []byte {
+	b := []byte(magic + "\x01\x00")
+	b = binary.LittleEndian.AppendUint16(b, uint16(len(header)))
+	b = append(b, header...)
+	return append(b, make([]byte, data)...)
+}
+
+func TestBadInput(t *testing.T) {
+	good := "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }\n"
+	cases := map[string][]byte{
+		"empty":         {},
+		"bad magic":     []byte("\x93NUMPX\x01\x00"),
+		"short header":  build(good, 24)[:20],
+		"truncated":     build(good, 23),
+		"no dict":       build("'descr'\n", 0),
+		"missing key":   build("{'descr': '<f4', 'shape': (2,), }", 8),
+		"extra key":     build("{'descr': '<f4', 'fortran_order': False, 'shape': (2,), 'x': True}", 8),
+		"dup key":       build("{'descr': '<f4', 'descr': '<f4', 'fortran_order': False, 'shape': (2,)}", 8),
+		"int not tuple": build("{'descr': '<f4', 'fortran_order': False, 'shape': (2)}", 8),
+		"negative dim":  build("{'descr': '<f4', 'fortran_order': False, 'shape': (-2,)}", 8),
+		"wrong types":   build("{'descr': '<f4', 'fortran_order': 0, 'shape': (2,)}", 8),
+		"trailing text": build("{'descr': '<f4', 'fortran_order': False, 'shape': (2,)} x", 8),
+		"unterminated":  build("{'descr: '<f4', 'fortran_order': False, 'shape': (2,)}", 8),
+		"overflow":      build("{'descr': '<f8', 'fortran_order': False, 'shape': (4611686018427387904, 4),}", 8),
+		"huge dim":      build("{'descr': '<f8', 'fortran_order': False, 'shape': (10000000000000000000,),}", 8),
+	}
+	for name, b := range cases {
+		if _, err := Read(bytes.NewReader(b)); !errors.Is(err, ErrFormat) {
+			t.Errorf("%s: got %v, want ErrFormat", name, err)
+		}
+	}
+	v4 := []byte(magic + "\x04\x00\x00\x00")
+	if _, err := Read(bytes.NewReader(v4)); !errors.Is(err, ErrUnsupported) {
+		t.Errorf("version 4.0: got %v, want ErrUnsupported", err)
+	}
+}
+
+// TestLyingHeader checks that a header claiming terabytes does not make
+// Read or ReadFile allocate them.
+func TestLyingHeader(t *testing.T) {
+	b := build("{'descr': '<f4', 'fortran_order': False, 'shape': (100000, 100000, 100), }", 64)
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	_, err := Read(bytes.NewReader(b))
+	runtime.ReadMemStats(&after)
+	if !errors.Is(err, ErrFormat) || !strings.Contains(err.Error(), "truncated") {
+		t.Fatalf("got %v, want a truncation error", err)
+	}
+	if d := after.TotalAlloc - before.TotalAlloc; d > 1<<20 {
+		t.Fatalf("Read allocated %d bytes for a 64-byte payload", d)
+	}
+	path := filepath.Join(t.TempDir(), "lie.npy")
+	must(t, os.WriteFile(path, b, 0o644))
+	if _, err := ReadFile(path); !errors.Is(err, ErrFormat) || !strings.Contains(err.Error(), path) {
+		t.Fatalf("ReadFile: got %v, want ErrFormat naming the file", err)
+	}
+}
+
+func TestReadFileTrailingBytes(t *testing.T) {
+	orig, err := os.ReadFile("testdata/f4_2x3.npy")
+	must(t, err)
+	path := filepath.Join(t.TempDir(), "x.npy")
+	must(t, os.WriteFile(path, append(orig, 0), 0o644))
+	if _, err := ReadFile(path); !errors.Is(err, ErrFormat) {
+		t.Fatalf("got %v, want ErrFormat", err)
+	}
+}
+
+// TestReadStream checks that Read consumes exactly one array, so arrays
+// saved one after another to one file read back in sequence.
+func TestReadStream(t *testing.T) {
+	var buf bytes.Buffer
+	must(t, WriteFloat32(&buf, []int{2}, []float32{1, 2}))
+	must(t, WriteInt64(&buf, []int{3}, []int64{4, 5, 6}))
+	a, err := Read(&buf)
+	must(t, err)
+	b, err := Read(&buf)
+	must(t, err)
+	if !reflect.DeepEqual(a.Data, []float32{1, 2}) || !reflect.DeepEqual(b.Data, []int64{4, 5, 6}) || buf.Len() != 0 {
+		t.Fatalf("got %v and %v with %d bytes left", a.Data, b.Data, buf.Len())
+	}
+}
+
+func TestWriteFile(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "w.npy")
+	data := []float32{1, float32(math.Inf(-1)), float32(math.NaN()), -0}
+	must(t, WriteFile(path, &Array{Shape: []int{2, 2}, DType: "float32", Data: data}))
+	a, err := ReadFile(path)
+	must(t, err)
+	got := a.Data.([]float32)
+	for i := range data {
+		if math.Float32bits(got[i]) != math.Float32bits(data[i]) {
+			t.Fatalf("element %d: got %v want %v", i, got[i], data[i])
+		}
+	}
+	bad := &Array{Shape: []int{3}, DType: "float32", Data: data}
+	if err := WriteFile(filepath.Join(dir, "bad.npy"), bad); err == nil {
+		t.Fatal("shape/data mismatch accepted")
+	}
+	ents, _ := os.ReadDir(dir)
+	if len(ents) != 1 {
+		t.Fatalf("folder holds %d entries after a failed write, want 1", len(ents))
+	}
+}
+
+func TestWriteRejects(t *testing.T) {
+	cases := map[string]*Array{
+		"dtype mismatch": {Shape: []int{1}, DType: "int64", Data: []float32{1}},
+		"negative dim":   {Shape: []int{-1}, DType: "float32", Data: []float32{}},
+		"unknown type":   {Shape: []int{1}, DType: "int16", Data: []int16{1}},
+		"count":          {Shape: []int{2, 2}, DType: "uint8", Data: []uint8{1, 2, 3}},
+	}
+	for name, a := range cases {
+		if err := Write(&bytes.Buffer{}, a); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+}

@@ -1,0 +1,49 @@
+package ir
+
+import (
+	"encoding/json"
+	"fmt"
+)
+
+// LayersKey is the metadata key under which package convert records one
+// LayerRecord per binarizable layer (Conv, Gemm, MatMul), as a JSON array
+// in graph order. Package pack reads it to know which layers to pack and
+// keeps it in the .bnn so that inspect can say why a layer stayed float
+// (docs/bnn-format.md).
+const LayersKey = "bnn.layers"
+
+// LayerRecord is what the conversion decided for one layer.
+type LayerRecord struct {
+	Node      string `json:"node"`                // node name (convert names unnamed ones)
+	Op        string `json:"op"`                  // Conv, Gemm or MatMul
+	Weight    string `json:"weight"`              // weight input name
+	Shape     []int  `json:"shape"`               // weight shape as in the source
+	Binarized bool   `json:"binarized"`           // weights are ±multiplier per output channel
+	Scale     string `json:"scale,omitempty"`     // he, channel or layer, when binarized
+	Reason    string `json:"reason,omitempty"`    // why the layer stayed float
+	FoldedBN  string `json:"folded_bn,omitempty"` // BatchNormalization folded into it
+}
+
+// LayerRecords returns the records stored under LayersKey, or nil when the
+// model has none.
+func (m *Model) LayerRecords() ([]LayerRecord, error) {
+	v, ok := m.MetadataValue(LayersKey)
+	if !ok {
+		return nil, nil
+	}
+	var recs []LayerRecord
+	if err := json.Unmarshal([]byte(v), &recs); err != nil {
+		return nil, fmt.Errorf("ir: metadata %s: %w", LayersKey, err)
+	}
+	return recs, nil
+}
+
+// SetLayerRecords stores recs under LayersKey (deterministic JSON).
+func (m *Model) SetLayerRecords(recs []LayerRecord) error {
+	b, err := json.Marshal(recs)
+	if err != nil {
+		return fmt.Errorf("ir: metadata %s: %w", LayersKey, err)
+	}
+	m.SetMetadata(LayersKey, string(b))
+	return nil
+}

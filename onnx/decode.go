@@ -1,0 +1,245 @@
+package onnx
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/bincompress/bincompress/ir"
+	"github.com/bincompress/bincompress/onnx/internal/onnxpb"
+)
+
+// The IR versions and default-domain opsets this reader accepts.
+const (
+	MinIRVersion = 3
+	MaxIRVersion = 10
+	MinOpset     = 7
+	MaxOpset     = 21
+)
+
+// decoder converts protobuf messages to the IR; dir is the model's folder
+// for external data, "" when decoding bytes.
+type decoder struct {
+	dir string
+}
+
+var unmarshal = proto.UnmarshalOptions{DiscardUnknown: true}
+
+// Decode parses a serialized ONNX ModelProto. Tensors with external data
+// are an error, since there is no folder to resolve them in; use ReadFile.
+func Decode(data []byte) (*ir.Model, error) {
+	return (&decoder{}).model(data)
+}
+
+// ReadFile reads an ONNX model from path, resolving external data only
+// inside the model's own folder.
+func ReadFile(path string) (*ir.Model, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, &FormatError{Path: path, Reason: "cannot read model", Err: err}
+	}
+	m, err := (&decoder{dir: filepath.Dir(path)}).model(data)
+	if err != nil {
+		return nil, withPath(err, path)
+	}
+	return m, nil
+}
+
+// DecodeTensor parses a serialized TensorProto, such as the input_0.pb and
+// output_0.pb files of ONNX's backend tests.
+func DecodeTensor(data []byte) (*ir.Tensor, error) {
+	var p onnxpb.TensorProto
+	if err := unmarshal.Unmarshal(data, &p); err != nil {
+		return nil, &FormatError{Reason: "cannot parse tensor", Err: fmt.Errorf("%w: %v", ErrNotONNX, err)}
+	}
+	return (&decoder{}).tensor(&p)
+}
+
+func (d *decoder) model(data []byte) (*ir.Model, error) {
+	var p onnxpb.ModelProto
+	if err := unmarshal.Unmarshal(data, &p); err != nil {
+		return nil, &FormatError{Reason: "cannot parse model", Err: fmt.Errorf("%w: %v", ErrNotONNX, err)}
+	}
+	if err := checkModel(&p); err != nil {
+		return nil, err
+	}
+	g, err := d.graph(p.Graph)
+	if err != nil {
+		return nil, err
+	}
+	return &ir.Model{
+		IRVersion:       p.IrVersion,
+		OpsetImports:    opsetsFromProto(p.OpsetImport),
+		ProducerName:    p.ProducerName,
+		ProducerVersion: p.ProducerVersion,
+		Domain:          p.Domain,
+		ModelVersion:    p.ModelVersion,
+		DocString:       p.DocString,
+		Metadata:        keyValuesFromProto(p.MetadataProps),
+		Graph:           g,
+	}, nil
+}
+
+// checkModel rejects what this reader does not support, before any tensor
+// is converted.
+func checkModel(p *onnxpb.ModelProto) error {
+	if p.Graph == nil {
+		if p.IrVersion == 0 {
+			return errorf(ErrNotONNX, "not an ONNX model (no ir_version and no graph)")
+		}
+		return errorf(ErrNoGraph, "model has no graph")
+	}
+	if p.IrVersion < MinIRVersion || p.IrVersion > MaxIRVersion {
+		return errorf(ErrUnsupported, "IR version %d not supported (want %d to %d)", p.IrVersion, MinIRVersion, MaxIRVersion)
+	}
+	if len(p.Functions) > 0 {
+		return errorf(ErrUnsupported, "model-local functions (%q, ...) are not supported", p.Functions[0].GetName())
+	}
+	return checkOpsets(p)
+}
+
+// checkOpsets requires a default-domain opset in [MinOpset, MaxOpset] when
+// the model imports one or uses default-domain ops.
+func checkOpsets(p *onnxpb.ModelProto) error {
+	found := false
+	for _, o := range p.OpsetImport {
+		if d := o.GetDomain(); d != "" && d != "ai.onnx" {
+			continue
+		}
+		if o.Version < MinOpset || o.Version > MaxOpset {
+			return errorf(ErrUnsupported, "default-domain opset %d not supported (want %d to %d)", o.Version, MinOpset, MaxOpset)
+		}
+		found = true
+	}
+	if found {
+		return nil
+	}
+	for i, n := range p.Graph.Node {
+		if d := n.GetDomain(); d == "" || d == "ai.onnx" {
+			return &FormatError{Node: nodeLabel(n, i), Reason: "uses the default ONNX domain but the model imports no default-domain opset", Err: ErrUnsupported}
+		}
+	}
+	return nil
+}
+
+func opsetsFromProto(ps []*onnxpb.OperatorSetIdProto) []ir.OpsetImport {
+	out := make([]ir.OpsetImport, len(ps))
+	for i, p := range ps {
+		out[i] = ir.OpsetImport{Domain: p.GetDomain(), Version: p.GetVersion()}
+	}
+	return out
+}
+
+func keyValuesFromProto(ps []*onnxpb.StringStringEntryProto) []ir.KeyValue {
+	if len(ps) == 0 {
+		return nil
+	}
+	out := make([]ir.KeyValue, len(ps))
+	for i, p := range ps {
+		out[i] = ir.KeyValue{Key: p.GetKey(), Value: p.GetValue()}
+	}
+	return out
+}
+
+func (d *decoder) graph(p *onnxpb.GraphProto) (*ir.Graph, error) {
+	if p == nil {
+		return nil, errorf(ErrNoGraph, "missing graph")
+	}
+	if len(p.SparseInitializer) > 0 {
+		return nil, &FormatError{Tensor: p.SparseInitializer[0].GetValues().GetName(), Reason: "sparse initializers are not supported", Err: ErrUnsupported}
+	}
+	g := &ir.Graph{
+		Name:      p.Name,
+		DocString: p.DocString,
+		Inputs:    valueInfosFromProto(p.Input),
+		Outputs:   valueInfosFromProto(p.Output),
+		ValueInfo: valueInfosFromProto(p.ValueInfo),
+	}
+	for _, tp := range p.Initializer {
+		t, err := d.tensor(tp)
+		if err != nil {
+			return nil, err
+		}
+		g.Initializers = append(g.Initializers, t)
+	}
+	for i, np := range p.Node {
+		n, err := d.node(np, i)
+		if err != nil {
+			return nil, withNode(err, nodeLabel(np, i))
+		}
+		g.Nodes = append(g.Nodes, n)
+	}
+	return g, nil
+}
+
+// nodeLabel names a node in errors: its name, or its index and op type.
+func nodeLabel(p *onnxpb.NodeProto, i int) string {
+	if p.GetName() != "" {
+		return fmt.Sprintf("%q (%s)", p.GetName(), p.GetOpType())
+	}
+	return fmt.Sprintf("#%d (%s)", i, p.GetOpType())
+}
+
+func (d *decoder) node(p *onnxpb.NodeProto, i int) (*ir.Node, error) {
+	n := &ir.Node{
+		Name:      p.Name,
+		OpType:    p.OpType,
+		Domain:    p.Domain,
+		DocString: p.DocString,
+		Inputs:    p.Input,
+		Outputs:   p.Output,
+	}
+	if n.Domain == "ai.onnx" {
+		n.Domain = ""
+	}
+	for _, ap := range p.Attribute {
+		a, err := d.attr(ap)
+		if err != nil {
+			return nil, err
+		}
+		n.Attrs = append(n.Attrs, a)
+	}
+	return n, nil
+}
+
+func valueInfosFromProto(ps []*onnxpb.ValueInfoProto) []*ir.ValueInfo {
+	var out []*ir.ValueInfo
+	for _, p := range ps {
+		out = append(out, valueInfoFromProto(p))
+	}
+	return out
+}
+
+// valueInfoFromProto keeps tensor types; other kinds of value (sequence,
+// map, optional, sparse tensor) become untyped values.
+func valueInfoFromProto(p *onnxpb.ValueInfoProto) *ir.ValueInfo {
+	v := &ir.ValueInfo{Name: p.GetName(), DocString: p.GetDocString()}
+	tt := p.GetType().GetTensorType()
+	if tt == nil {
+		return v
+	}
+	v.DType = ir.DType(tt.ElemType)
+	if tt.Shape != nil {
+		v.Shape = make([]ir.Dim, len(tt.Shape.Dim))
+		for i, d := range tt.Shape.Dim {
+			v.Shape[i] = dimFromProto(d)
+		}
+	}
+	return v
+}
+
+func dimFromProto(d *onnxpb.TensorShapeProto_Dimension) ir.Dim {
+	switch v := d.GetValue().(type) {
+	case *onnxpb.TensorShapeProto_Dimension_DimValue:
+		if v.DimValue >= 0 {
+			return ir.Dim{Size: v.DimValue}
+		}
+	case *onnxpb.TensorShapeProto_Dimension_DimParam:
+		if v.DimParam != "" {
+			return ir.Dim{Param: v.DimParam}
+		}
+	}
+	return ir.UnknownDim
+}

@@ -1,0 +1,108 @@
+package onnx
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/bincompress/bincompress/onnx/internal/onnxpb"
+)
+
+// writeExternalModel writes tinyConvNet to dir/model.onnx with fc.b (5
+// floats, 20 bytes) as external data described by entries.
+func writeExternalModel(t *testing.T, dir string, entries map[string]string) string {
+	t.Helper()
+	p, err := modelToProto(tinyConvNet())
+	if err != nil {
+		t.Fatal(err)
+	}
+	tp := initializer(p, "fc.b")
+	tp.RawData = nil
+	tp.DataLocation = onnxpb.TensorProto_EXTERNAL
+	for _, k := range []string{"location", "offset", "length"} {
+		if v, ok := entries[k]; ok {
+			tp.ExternalData = append(tp.ExternalData, &onnxpb.StringStringEntryProto{Key: k, Value: v})
+		}
+	}
+	data, err := marshalProto(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "model.onnx")
+	writeBytes(t, path, data)
+	return path
+}
+
+// fcBias is fc.b's data as stored in weights files, after 8 bytes of padding.
+func fcBias() []byte {
+	return append(make([]byte, 8), float32Bytes(weights(9, 5))...)
+}
+
+func TestExternalDataGood(t *testing.T) {
+	dir := t.TempDir()
+	writeBytes(t, filepath.Join(dir, "sub", "w.bin"), fcBias())
+	if err := os.Symlink(filepath.Join("sub", "w.bin"), filepath.Join(dir, "link.bin")); err != nil {
+		t.Fatal(err)
+	}
+	for _, entries := range []map[string]string{
+		{"location": "sub/w.bin", "offset": "8", "length": "20"},
+		{"location": "sub/w.bin", "offset": "8"}, // length: to the end of the file
+		{"location": "link.bin", "offset": "8", "length": "20"},
+		{"location": "sub/../sub/w.bin", "offset": "8", "length": "20"},
+	} {
+		m, err := ReadFile(writeExternalModel(t, dir, entries))
+		if err != nil {
+			t.Errorf("%v: %v", entries, err)
+			continue
+		}
+		if d := diffModels(tinyConvNet(), m); d != "" {
+			t.Errorf("%v: %s", entries, d)
+		}
+	}
+}
+
+func TestExternalDataBad(t *testing.T) {
+	outside := t.TempDir()
+	writeBytes(t, filepath.Join(outside, "w.bin"), fcBias())
+	dir := t.TempDir()
+	writeBytes(t, filepath.Join(dir, "w.bin"), fcBias())
+	if err := os.Symlink(filepath.Join(outside, "w.bin"), filepath.Join(dir, "out.bin")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(outside, filepath.Join(dir, "outdir")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(filepath.Join(dir, "adir"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name    string
+		entries map[string]string
+		want    error
+		words   []string
+	}{
+		{"absolute", map[string]string{"location": filepath.Join(outside, "w.bin")}, ErrExternal, []string{"absolute"}},
+		{"dotdot", map[string]string{"location": "../w.bin"}, ErrExternal, []string{`"../w.bin"`, "leaves the model folder"}},
+		{"dotdot inside", map[string]string{"location": "adir/../../w.bin"}, ErrExternal, []string{"leaves the model folder"}},
+		{"symlink out", map[string]string{"location": "out.bin", "offset": "8"}, ErrExternal, []string{`"out.bin"`, "symlink"}},
+		{"symlinked dir out", map[string]string{"location": "outdir/w.bin", "offset": "8"}, ErrExternal, []string{"symlink"}},
+		{"missing", map[string]string{"location": "nope.bin"}, ErrExternal, []string{`"nope.bin"`, "not found"}},
+		{"no location", map[string]string{"offset": "0"}, ErrExternal, []string{"without a location"}},
+		{"directory", map[string]string{"location": "adir"}, ErrExternal, []string{"not a regular file"}},
+		{"offset past end", map[string]string{"location": "w.bin", "offset": "29"}, ErrExternal, []string{"offset 29", "28 bytes"}},
+		{"length past end", map[string]string{"location": "w.bin", "offset": "12", "length": "20"}, ErrExternal, []string{"offset 12 + length 20"}},
+		{"huge length", map[string]string{"location": "w.bin", "offset": "8", "length": "9223372036854775807"}, ErrExternal, []string{"past the end"}},
+		{"length mismatch", map[string]string{"location": "w.bin", "offset": "4", "length": "24"}, ErrData, []string{"24 bytes", "need 20"}},
+		{"to end mismatch", map[string]string{"location": "w.bin"}, ErrData, []string{"28 bytes", "need 20"}},
+		{"bad offset", map[string]string{"location": "w.bin", "offset": "-8"}, ErrExternal, []string{`offset "-8"`}},
+		{"text length", map[string]string{"location": "w.bin", "length": "twenty"}, ErrExternal, []string{`length "twenty"`}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			path := writeExternalModel(t, dir, c.entries)
+			_, err := ReadFile(path)
+			checkBadError(t, err, c.want, append(c.words, path, `"fc.b"`)...)
+			t.Log(err)
+		})
+	}
+}

@@ -1,0 +1,51 @@
+package pack
+
+import "errors"
+
+// Domain is the operator set of the binary layers.
+const Domain = "ai.bincompress"
+
+// DomainVersion is the version of Domain this package writes and reads.
+const DomainVersion = 1
+
+// FormatVersion is the .bnn format version this package writes and reads.
+const FormatVersion = "1"
+
+// The custom operators of Domain.
+const (
+	OpBinaryConv = "BinaryConv"
+	OpBinaryGemm = "BinaryGemm"
+)
+
+// Metadata keys of a .bnn (docs/bnn-format.md). Pack writes
+// KeyFormatVersion and KeyDigest and keeps ir.LayersKey; the others are
+// reserved for the stages that know their values.
+const (
+	KeyFormatVersion = "bnn.format_version" // "1"
+	KeyDigest        = "bnn.digest"         // "sha256:" + 64 hex digits over the graph
+	KeyPreprocess    = "bnn.preprocess"     // JSON: how to turn an image into the input tensor
+	KeyLabels        = "bnn.labels"         // JSON array of class names, index = output position
+	KeySourceSHA256  = "bnn.source_sha256"  // hex SHA-256 of the source model file
+	KeySeed          = "bnn.seed"           // decimal seed of the run that made the file
+	KeyVerify        = "bnn.verify_report"  // JSON verify report (docs/report-schema.md)
+)
+
+// Errors a reader returns, matched with errors.Is; each names the check
+// that failed.
+var (
+	// ErrNotBNN: the model lacks the format version or the domain import.
+	ErrNotBNN = errors.New("not a .bnn model")
+	// ErrVersion: the format or domain version is not one this reader knows.
+	ErrVersion = errors.New("unsupported .bnn version")
+	// ErrDigest: the digest is missing, malformed or does not match the
+	// graph (the file is corrupt or was edited).
+	ErrDigest = errors.New("digest check failed")
+	// ErrGraph: the graph is not well formed (tensor sizes, dangling names).
+	ErrGraph = errors.New("malformed graph")
+	// ErrLayer: a binary layer's attributes disagree with its tensors, or
+	// an ai.bincompress op is unknown.
+	ErrLayer = errors.New("bad binary layer")
+	// ErrNotBinary: Pack found a layer recorded as binarized whose weight
+	// rows are not ±m (run the convert passes first).
+	ErrNotBinary = errors.New("weights are not binarized")
+)

@@ -1,0 +1,86 @@
+package verify
+
+import (
+	"bytes"
+	"context"
+	"image/png"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func sampleReport(t *testing.T) *Report {
+	r := &Report{Schema: SchemaVersion, Images: 4, Classes: 2, Accuracy: 0.75, Top5: 1,
+		ReferenceAccuracy: ptr(1), Drop: ptr(0.25), Agreement: ptr(0.75),
+		MeanAbsLogitDiff: ptr(0.1), MaxAbsLogitDiff: ptr(0.4),
+		PerClass:  []ClassStats{{Class: 0, Name: "T-shirt/top", Images: 2, Accuracy: 0.5, ReferenceAccuracy: ptr(1)}, {Class: 1, Name: "<Trouser>", Images: 2, Accuracy: 1, ReferenceAccuracy: ptr(1)}},
+		Confusion: [][]int{{1, 1}, {0, 2}}}
+	if err := r.ApplyGate(Gate{MaxDrop: ptr(0.01)}); err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func TestHTMLIsSelfContainedAndEscaped(t *testing.T) {
+	var buf bytes.Buffer
+	if err := WriteHTML(&buf, "fmnist <check>", sampleReport(t), []Image{{"loss", []byte{0x89, 'P', 'N', 'G'}}}); err != nil {
+		t.Fatal(err)
+	}
+	page := buf.String()
+	for _, want := range []string{"FAILED", "&lt;Trouser&gt;", "data:image/png;base64,", "fmnist &lt;check&gt;", "75.00%"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("page lacks %q", want)
+		}
+	}
+	for _, banned := range []string{"http://", "https://", "<script"} {
+		if strings.Contains(page, banned) {
+			t.Errorf("page is not self-contained: contains %q", banned)
+		}
+	}
+}
+
+// TestHTMLRendersInChromium renders the page headless to a PNG.
+func TestHTMLRendersInChromium(t *testing.T) {
+	browser, err := exec.LookPath("chromium")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("chromium is not installed; .ci/run installs the Debian package chromium")
+		}
+		t.Skip("chromium not installed (Debian package chromium): cannot render the HTML report")
+	}
+	dir := t.TempDir()
+	page := filepath.Join(dir, "report.html")
+	var buf bytes.Buffer
+	if err := WriteHTML(&buf, "render check", sampleReport(t), nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(page, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	shot := filepath.Join(dir, "report.png")
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+		"--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
+		"--user-data-dir="+filepath.Join(dir, "profile"), "--window-size=1000,1400",
+		"--screenshot="+shot, "file://"+page)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("chromium failed: %v\n%s", err, out)
+	}
+	f, err := os.Open(shot)
+	if err != nil {
+		t.Fatalf("no screenshot: %v\n%s", err, out)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		t.Fatalf("screenshot is not a PNG: %v", err)
+	}
+	if b := img.Bounds(); b.Dx() < 500 || b.Dy() < 500 {
+		t.Errorf("screenshot is only %v", b)
+	}
+}

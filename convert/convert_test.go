@@ -141,3 +141,33 @@ func TestDeterministic(t *testing.T) {
 		t.Fatal("two conversions of the same model differ")
 	}
 }
+
+// TestPlanThenFinish checks that planning, then finishing from the stored
+// records, gives the same model as one DefaultPipeline run.
+func TestPlanThenFinish(t *testing.T) {
+	opts := Options{Scale: ScaleLayer, KeepFloat: []string{"first"}}
+	one := resnetBlockModel()
+	if _, err := Binarize(one, opts); err != nil {
+		t.Fatal(err)
+	}
+	two := resnetBlockModel()
+	if _, err := PlanPipeline().Run(two, opts); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := FinishPipeline().Run(two, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	var a, b strings.Builder
+	if err := ir.Dump(&a, one); err != nil {
+		t.Fatal(err)
+	}
+	if err := ir.Dump(&b, two); err != nil {
+		t.Fatal(err)
+	}
+	if a.String() != b.String() {
+		t.Errorf("plan+finish differs from one run:\n%s\nvs\n%s", b.String(), a.String())
+	}
+	if _, err := FinishPipeline().Run(resnetBlockModel(), Options{}); err == nil {
+		t.Error("finishing a model without records succeeded")
+	}
+}

@@ -24,7 +24,11 @@
 //
 // A caller that wants the decisions without touching the weights (the
 // fine-tuner, which trains the latent float weights) runs PlanPipeline:
-// select, keep-float, require and record.
+// select, keep-float, require and record; FinishPipeline (load, binarize,
+// fold-bn, record) completes it later from the records stored in the model.
+// A caller that re-estimates BatchNormalization statistics on data between
+// binarizing and folding runs Pipeline{Load(), BinarizeWeights(), Record()},
+// then Pipeline{Load(), FoldBatchNorm(), Record()}.
 //
 // # Scales
 //

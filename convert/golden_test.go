@@ -31,6 +31,7 @@ func goldenCases() []goldenCase {
 		{"all_kept", foldedModel, Options{KeepFloat: []string{"first", "conv1", "last"}}},
 		{"all_kept_allowed", foldedModel, Options{KeepFloat: []string{"first", "conv1", "last"}, AllowEmpty: true}},
 		{"shared_bn_params", sharedParamsModel, Options{}},
+		{"identity_bias", identityBiasModel, Options{}},
 	}
 }
 

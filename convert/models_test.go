@@ -161,3 +161,17 @@ func sharedParamsModel() *ir.Model {
 	b.node("BatchNormalization", "bn1", append([]string{z}, params...), "bn1_out")
 	return b.output("bn1_out", 1, 3, 4, 4)
 }
+
+// identityBiasModel is a conv whose bias and a Gemm whose C reach their
+// initializers through Identity nodes.
+func identityBiasModel() *ir.Model {
+	b := newBuilder(6, "x", 1, 2, 3, 3)
+	b.rand("shared.bias", 4)
+	b.node("Identity", "id_b", []string{"shared.bias"}, "conv0.bias")
+	b.node("Identity", "id_c", []string{"shared.bias"}, "fc.c")
+	y := b.relu("relu", b.conv("conv0", "x", 4, 2, 3, 3, false))
+	b.m.Graph.Nodes[2].Inputs = append(b.m.Graph.Nodes[2].Inputs, "conv0.bias")
+	b.node("Flatten", "flat", []string{y}, "f", intAttr("axis", 1))
+	b.node("Gemm", "fc", []string{"f", b.rand("fc.w", 4, 4), "fc.c"}, "logits", intAttr("transB", 1))
+	return b.output("logits", 1, 4)
+}

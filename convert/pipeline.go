@@ -40,6 +40,13 @@ func PlanPipeline() Pipeline {
 	return Pipeline{Select(), KeepFloat(), Require(), Record()}
 }
 
+// FinishPipeline completes a planned conversion after the latent weights
+// were trained or BN statistics re-estimated: load, binarize, fold-bn,
+// record.
+func FinishPipeline() Pipeline {
+	return Pipeline{Load(), BinarizeWeights(), FoldBatchNorm(), Record()}
+}
+
 // Run applies the passes in order to m (in place) and returns the report.
 func (p Pipeline) Run(m *ir.Model, opts Options) (*Report, error) {
 	if m == nil || m.Graph == nil {
@@ -93,6 +100,22 @@ func (p passFunc) Run(s *State) error { return p.run(s) }
 // Record stores the layer records in the model's metadata (ir.LayersKey).
 func Record() Pass {
 	return passFunc{"record", func(s *State) error { return s.Model.SetLayerRecords(s.Layers) }}
+}
+
+// Load reads the layer records an earlier run stored in the model
+// (ir.LayersKey), so that a pipeline can resume where PlanPipeline stopped.
+func Load() Pass {
+	return passFunc{"load", func(s *State) error {
+		recs, err := s.Model.LayerRecords()
+		if err != nil {
+			return err
+		}
+		if recs == nil {
+			return fmt.Errorf("the model has no %s metadata: run PlanPipeline first", ir.LayersKey)
+		}
+		s.Layers = recs
+		return nil
+	}}
 }
 
 // Require fails with ErrNothingToBinarize when no layer is marked for

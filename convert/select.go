@@ -14,6 +14,7 @@ func Select() Pass { return passFunc{"select", runSelect} }
 
 func runSelect(s *State) error {
 	g := s.Model.Graph
+	resolveConstInputs(g)
 	inits := g.InitializerMap()
 	uses := useCounts(g)
 	names := valueNames(g)
@@ -39,6 +40,28 @@ func runSelect(s *State) error {
 		s.Layers = append(s.Layers, rec)
 	}
 	return nil
+}
+
+// resolveConstInputs points the weight and bias inputs of layers that
+// reach an initializer through Identity nodes (PyTorch's exporter shares
+// equal initializers that way) at the initializer itself.
+func resolveConstInputs(g *ir.Graph) {
+	changed := false
+	for _, n := range g.Nodes {
+		if !isLayerOp(n) {
+			continue
+		}
+		for i := 1; i < len(n.Inputs) && i <= 2; i++ {
+			if in := n.Inputs[i]; in != "" && g.Initializer(in) == nil {
+				if t := constant(g, in); t != nil {
+					n.Inputs[i], changed = t.Name, true
+				}
+			}
+		}
+	}
+	if changed {
+		removeDeadIdentities(g)
+	}
 }
 
 func isLayerOp(n *ir.Node) bool {

@@ -21,24 +21,26 @@ const modelsDir = "../testdata/models"
 var bnnCache sync.Map // model name -> *ir.Model
 
 // loadBNN binarizes testdata/models/NAME.onnx with every conv and dense
-// layer binary (convert's defaults) and packs it: the .bnn the CLI writes.
-func loadBNN(t testing.TB, name string) *ir.Model {
+// layer binary (convert's defaults) except those keep names (--keep-float)
+// and packs it: the .bnn the CLI writes.
+func loadBNN(t testing.TB, name string, keep ...string) *ir.Model {
 	t.Helper()
-	if m, ok := bnnCache.Load(name); ok {
+	key := name + fmt.Sprint(keep)
+	if m, ok := bnnCache.Load(key); ok {
 		return m.(*ir.Model)
 	}
 	m, err := onnx.ReadFile(filepath.Join(modelsDir, name+".onnx"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := convert.Binarize(m, convert.Options{}); err != nil {
+	if _, err := convert.Binarize(m, convert.Options{KeepFloat: keep}); err != nil {
 		t.Fatal(err)
 	}
 	b, err := pack.Pack(m)
 	if err != nil {
 		t.Fatal(err)
 	}
-	bnnCache.Store(name, b)
+	bnnCache.Store(key, b)
 	return b
 }
 

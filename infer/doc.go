@@ -23,9 +23,11 @@
 // # Operator table
 //
 // Operators are looked up by domain and op type in the table of the domain:
-// onnxOps for the default domain (ops_onnx.go) and bincompressOps for
-// "ai.bincompress" (ops_bincompress.go, owned by the pack engineer). An
-// entry is an opDef:
+// onnxOps for the default domain (ops_onnx.go), bincompressOps for
+// "ai.bincompress" (ops_bincompress.go, owned by the pack engineer) and
+// qonnxOps for QONNX (ops_qonnx.go, owned by the export engineer). A new
+// domain needs one line in the domains map of ops_onnx.go. An entry is an
+// opDef:
 //
 //	opDef{since: 1, until: 21, minIn: 2, run: opConv}
 //

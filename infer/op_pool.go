@@ -17,6 +17,10 @@ type poolPlan struct {
 	start    []int // per output position and one more: index into taps
 	padded   []int // per output position, taps inside the padded input
 	inPlane  int
+	// 2-D pools skip the tap lists and loop directly over the window.
+	win     window
+	in      []int   // spatial input dims
+	axisPad [][]int // per axis and output coordinate, taps inside the padding
 }
 
 // planPool reads the window attributes and builds the plan for the spatial
@@ -27,7 +31,7 @@ func planPool(n *ir.Node, spatial []int) (*poolPlan, error) {
 		return nil, err
 	}
 	ceil := n.Int("ceil_mode", 0) != 0 // default 0
-	p := &poolPlan{outShape: make([]int, len(spatial)), inPlane: product(spatial)}
+	p := &poolPlan{outShape: make([]int, len(spatial)), inPlane: product(spatial), win: win, in: spatial}
 	axes := make([][][]int, len(spatial)) // per axis, per output coord: valid input coords
 	pads := make([][]int, len(spatial))   // per axis, per output coord: taps inside padding
 	for i, in := range spatial {
@@ -40,6 +44,10 @@ func planPool(n *ir.Node, spatial []int) (*poolPlan, error) {
 	}
 	for i, in := range spatial {
 		axes[i], pads[i] = axisTaps(win, i, in, p.outShape[i])
+	}
+	if len(spatial) == 2 {
+		p.axisPad = pads
+		return p, nil
 	}
 	p.build(axes, pads, strides(spatial))
 	return p, nil
@@ -117,7 +125,11 @@ func opMaxPool(c *ctx, n *ir.Node, in []*ir.Tensor) ([]*ir.Tensor, error) {
 		return nil, err
 	}
 	if !c.shapeOnly {
-		p.max(xs, ys, ind.Data.([]int64))
+		if p.axisPad != nil {
+			p.max2D(xs, ys, ind.Data.([]int64))
+		} else {
+			p.max(xs, ys, ind.Data.([]int64))
+		}
 		if n.Int("storage_order", 0) == 1 { // default 0: row major
 			columnMajor(ind.Data.([]int64), in[0].Shape[2:])
 		}
@@ -179,7 +191,12 @@ func opAveragePool(c *ctx, n *ir.Node, in []*ir.Tensor) ([]*ir.Tensor, error) {
 		return nil, err
 	}
 	if !c.shapeOnly {
-		p.average(xs, ys, n.Int("count_include_pad", 0) != 0) // default 0
+		includePad := n.Int("count_include_pad", 0) != 0 // default 0
+		if p.axisPad != nil {
+			p.average2D(xs, ys, includePad)
+		} else {
+			p.average(xs, ys, includePad)
+		}
 	}
 	return []*ir.Tensor{y}, nil
 }
@@ -247,4 +264,66 @@ func globalPool(c *ctx, x *ir.Tensor, f func([]float32) float32) ([]*ir.Tensor, 
 		ys[i] = f(xs[i*plane : (i+1)*plane])
 	}
 	return []*ir.Tensor{y}, nil
+}
+
+// for2D calls f for every output position of every plane with the output
+// index, the plane's input slice and the first input row and column of the
+// window (which may lie in the padding).
+func (p *poolPlan) for2D(xs []float32, nout int, f func(o int, x []float32, h0, w0, oh, ow int)) {
+	oh, ow := p.outShape[0], p.outShape[1]
+	for pl := 0; pl*oh*ow < nout; pl++ {
+		x := xs[pl*p.inPlane : (pl+1)*p.inPlane]
+		for i := range oh {
+			for j := range ow {
+				f(pl*oh*ow+i*ow+j, x, i*p.win.strides[0]-p.win.padBegin[0], j*p.win.strides[1]-p.win.padBegin[1], i, j)
+			}
+		}
+	}
+}
+
+func (p *poolPlan) max2D(xs, ys []float32, ind []int64) {
+	H, W, w := p.in[0], p.in[1], p.win
+	p.for2D(xs, len(ys), func(o int, x []float32, h0, w0, _, _ int) {
+		best, at := float32(math.Inf(-1)), -1
+		for kh := range w.kernel[0] {
+			h := h0 + kh*w.dilations[0]
+			if h < 0 || h >= H {
+				continue
+			}
+			for kw := range w.kernel[1] {
+				c := w0 + kw*w.dilations[1]
+				if c >= 0 && c < W && (x[h*W+c] > best || at < 0) {
+					best, at = x[h*W+c], h*W+c
+				}
+			}
+		}
+		ys[o] = best
+		ind[o] = int64(o/(p.outShape[0]*p.outShape[1])*p.inPlane + at)
+	})
+}
+
+func (p *poolPlan) average2D(xs, ys []float32, includePad bool) {
+	H, W, w := p.in[0], p.in[1], p.win
+	p.for2D(xs, len(ys), func(o int, x []float32, h0, w0, oh, ow int) {
+		var s float32
+		n := 0
+		for kh := range w.kernel[0] {
+			h := h0 + kh*w.dilations[0]
+			if h < 0 || h >= H {
+				continue
+			}
+			for kw := range w.kernel[1] {
+				if c := w0 + kw*w.dilations[1]; c >= 0 && c < W {
+					s += x[h*W+c]
+					n++
+				}
+			}
+		}
+		if includePad {
+			n = p.axisPad[0][oh] * p.axisPad[1][ow]
+		}
+		if n > 0 {
+			ys[o] = s / float32(n)
+		}
+	})
 }

@@ -10,7 +10,8 @@ import (
 // Check verifies a .bnn model as a reader must, in this order, and wraps
 // the sentinel of the first check that fails: the format version
 // (ErrNotBNN, ErrVersion), the ai.bincompress opset (ErrNotBNN,
-// ErrVersion), the digest (ErrDigest), the graph structure (ErrGraph) and
+// ErrVersion), the digest (ErrDigest), the layer records (ErrMetadata),
+// the graph structure (ErrGraph) and
 // each binary layer's attributes against its tensors (ErrLayer).
 func Check(m *ir.Model) error {
 	if m == nil || m.Graph == nil {
@@ -25,6 +26,9 @@ func Check(m *ir.Model) error {
 	}
 	if got := Digest(m); got != want {
 		return fmt.Errorf("pack: %w: the graph hashes to %s but %s says %.80q", ErrDigest, got, KeyDigest, want)
+	}
+	if _, err := m.LayerRecords(); err != nil {
+		return fmt.Errorf("pack: %w: %w", ErrMetadata, err)
 	}
 	if err := m.Validate(); err != nil {
 		return fmt.Errorf("pack: %w: %w", ErrGraph, err)

@@ -58,6 +58,7 @@ func corruptions() []corruption {
 			m.Graph.Inputs = append(m.Graph.Inputs, &ir.ValueInfo{Name: "wb", DType: ir.Uint64})
 			n.Inputs[1] = "wb"
 		}, true, ErrLayer},
+		{"bad records", func(m *ir.Model) { m.SetMetadata(ir.LayersKey, "[{") }, false, ErrMetadata},
 		{"short tensor", func(m *ir.Model) {
 			t := m.Graph.Initializer("c70_bias")
 			t.Data = t.Data.([]float32)[:3]

@@ -140,3 +140,26 @@ func roundTrip(t *testing.T, m *ir.Model) *ir.Model {
 	}
 	return back
 }
+
+// TestPackedRunBadInput feeds inputs whose shape disagrees with the binary
+// layers' attributes: the executor must return an error naming the node.
+func TestPackedRunBadInput(t *testing.T) {
+	b := newBinModel(6, 1, 4, 6, 6)
+	y := b.layer("Conv", "bconv", true, []string{"x", b.binary("w", 5, 36, false, 5, 4, 3, 3)}, "y")
+	y = b.layer("Flatten", "flat", false, []string{y}, "f", attrInt("axis", 1))
+	y = b.layer("MatMul", "mm", true, []string{y, b.binary("m", 2, 80, true, 80, 2)}, "z")
+	p := mustPack(t, b.done(y))
+	prog, err := infer.Compile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := prog.Run(map[string]*ir.Tensor{"x": randomInput(1, 1, 4, 6, 6)}); err != nil {
+		t.Fatalf("good input: %v", err)
+	}
+	for _, shape := range [][]int{{1, 3, 6, 6}, {1, 4, 2, 2}, {4, 6, 6}, {1, 4, 7, 6}} {
+		_, err := prog.Run(map[string]*ir.Tensor{"x": randomInput(1, shape...)})
+		if err == nil {
+			t.Errorf("input %v: no error", shape)
+		}
+	}
+}

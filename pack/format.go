@@ -26,6 +26,7 @@ const (
 	KeyPreprocess    = "bnn.preprocess"     // JSON: how to turn an image into the input tensor
 	KeyLabels        = "bnn.labels"         // JSON array of class names, index = output position
 	KeySourceSHA256  = "bnn.source_sha256"  // hex SHA-256 of the source model file
+	KeySourceBytes   = "bnn.source_bytes"   // decimal size of the source model file (inspect compares)
 	KeySeed          = "bnn.seed"           // decimal seed of the run that made the file
 	KeyVerify        = "bnn.verify_report"  // JSON verify report (docs/report-schema.md)
 )
@@ -40,6 +41,9 @@ var (
 	// ErrDigest: the digest is missing, malformed or does not match the
 	// graph (the file is corrupt or was edited).
 	ErrDigest = errors.New("digest check failed")
+	// ErrMetadata: a metadata value this package reads (ir.LayersKey) is
+	// malformed.
+	ErrMetadata = errors.New("malformed metadata")
 	// ErrGraph: the graph is not well formed (tensor sizes, dangling names).
 	ErrGraph = errors.New("malformed graph")
 	// ErrLayer: a binary layer's attributes disagree with its tensors, or

@@ -1,6 +1,10 @@
 package pack
 
-import "github.com/bincompress/bincompress/ir"
+import (
+	"errors"
+
+	"github.com/bincompress/bincompress/ir"
+)
 
 // Sizes counts the tensor bytes of a model by part, as stored in ONNX
 // raw_data (element size times count). The encoded file is larger by its
@@ -70,6 +74,9 @@ type LayerInfo struct {
 // Layers lists the model's layers in graph order, joined with the layer
 // records convert stored (ir.LayersKey), if any.
 func Layers(m *ir.Model) ([]LayerInfo, error) {
+	if m == nil || m.Graph == nil {
+		return nil, errors.New("pack: model has no graph")
+	}
 	recs, err := m.LayerRecords()
 	if err != nil {
 		return nil, err

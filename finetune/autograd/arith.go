@@ -114,7 +114,13 @@ func (tp *Tape) binary(a, b *Tensor, mul bool) (*Tensor, error) {
 		return nil, err
 	}
 	y := make([]float32, bc.outTotal)
-	if mul {
+	if bc.same && !mul {
+		chunks(len(y), func(lo, hi int) {
+			for i := lo; i < hi; i++ {
+				y[i] = a.Data[i] + b.Data[i]
+			}
+		})
+	} else if mul {
 		bc.each(func(o, ia, ib int) { y[o] = a.Data[ia] * b.Data[ib] })
 	} else {
 		bc.each(func(o, ia, ib int) { y[o] = a.Data[ia] + b.Data[ib] })
@@ -133,6 +139,11 @@ func (tp *Tape) binary(a, b *Tensor, mul bool) (*Tensor, error) {
 func (o *binOp) backward() {
 	dy := o.out.Data
 	if dy == nil {
+		return
+	}
+	if o.bc.same && !o.mul { // the common residual add: pass dy on
+		o.bg.add(dy)
+		o.ag.take(dy)
 		return
 	}
 	var da, db []float32
@@ -154,12 +165,8 @@ func (o *binOp) backward() {
 			db[ib] += gb
 		}
 	})
-	if da != nil {
-		o.ag.add(da)
-	}
-	if db != nil {
-		o.bg.add(db)
-	}
+	o.ag.take(da)
+	o.bg.take(db)
 }
 
 func (o *binOp) saved() []Saved {

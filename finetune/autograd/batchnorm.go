@@ -135,7 +135,7 @@ func (o *bnOp) backward() {
 	o.sg.add(dgamma)
 	o.bg.add(dbeta)
 	if dx != nil {
-		o.xg.add(dx)
+		o.xg.take(dx)
 	}
 }
 

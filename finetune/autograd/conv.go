@@ -132,12 +132,12 @@ func (o *convOp) backward() {
 	if o.xg != nil && o.w != nil {
 		dx := make([]float32, o.p.XLen())
 		kernels.Conv2DBackwardData(o.p, dy, o.w, dx)
-		o.xg.add(dx)
+		o.xg.take(dx)
 	}
 	if o.wg != nil && o.xs != nil {
 		dw := make([]float32, o.p.WLen())
 		kernels.Conv2DBackwardFilter(o.p, restore(o.xs, o.p.XLen()), dy, dw)
-		o.wg.add(dw)
+		o.wg.take(dw)
 	}
 	if o.bg != nil {
 		o.bg.add(sumPerChannel(dy, o.p.N, o.p.K, o.outInner))

@@ -127,7 +127,7 @@ func (o *gemmOp) backward() {
 		} else { // dA = alpha·dY·op(B)ᵀ
 			mm(da, o.alpha, d, o.b.flip())
 		}
-		o.ag.add(da)
+		o.ag.take(da)
 	}
 	if o.bg != nil && o.as != nil {
 		a := o.a
@@ -138,7 +138,7 @@ func (o *gemmOp) backward() {
 		} else { // dB = alpha·op(A)ᵀ·dY
 			mm(db, o.alpha, a.flip(), d)
 		}
-		o.bg.add(db)
+		o.bg.take(db)
 	}
 	if o.cg != nil {
 		o.cg.add(o.biasGrad(dy))

@@ -5,6 +5,20 @@ import (
 	"sync"
 )
 
+// grain is the fewest elements worth a goroutine in elementwise loops.
+const grain = 1 << 15
+
+// chunks runs f over [0, n) split into contiguous ranges, one per
+// goroutine; f must write only its own range.
+func chunks(n int, f func(lo, hi int)) {
+	parts := min(runtime.GOMAXPROCS(0), n/grain)
+	if parts <= 1 {
+		f(0, n)
+		return
+	}
+	parallelFor(parts, func(p int) { f(p*n/parts, (p+1)*n/parts) })
+}
+
 // parallelFor runs f(0..n-1) on up to GOMAXPROCS goroutines. Each index
 // must write disjoint memory, so the result does not depend on scheduling.
 func parallelFor(n int, f func(i int)) {

@@ -14,11 +14,13 @@ type maskOp struct {
 // Relu is max(x, 0).
 func (tp *Tape) Relu(x *Tensor) *Tensor {
 	y := make([]float32, len(x.Data))
-	for i, v := range x.Data {
-		if !(v < 0) { // NaN passes through, as in float autograd
-			y[i] = v
+	chunks(len(y), func(lo, hi int) {
+		for i, v := range x.Data[lo:hi] {
+			if !(v < 0) { // NaN passes through, as in float autograd
+				y[lo+i] = v
+			}
 		}
-	}
+	})
 	out := result(append([]int(nil), x.Shape...), y, x)
 	if tp.recording(x) {
 		tp.record(out, tp.newMask(y, 0, inf32).bind(out, x))
@@ -46,38 +48,50 @@ func (tp *Tape) newMask(ref []float32, lo, hi float32) *maskOp {
 		return &maskOp{ref: ref, lo: lo, hi: hi}
 	}
 	m := newBitMask(len(ref))
-	for w := range m.w {
-		var acc uint64
-		for j, v := range ref[w*64 : min(w*64+64, len(ref))] {
-			if v > lo && v < hi {
-				acc |= 1 << uint(j)
+	chunks(len(m.w), func(a, b int) {
+		for w := a; w < b; w++ {
+			var acc uint64
+			for j, v := range ref[w*64 : min(w*64+64, len(ref))] {
+				if v > lo && v < hi {
+					acc |= 1 << uint(j)
+				}
 			}
+			m.w[w] = acc
 		}
-		m.w[w] = acc
-	}
+	})
 	return &maskOp{mask: m, lo: lo, hi: hi}
 }
 
 func (o *maskOp) bind(out, in *Tensor) *maskOp { o.out, o.in = out.g, in.g; return o }
 
+// backward zeroes dy where the condition fails, in place (dy is dead after
+// this op), and hands it to the input.
 func (o *maskOp) backward() {
 	dy := o.out.Data
 	if dy == nil || o.in == nil {
 		return
 	}
-	dx := o.in.buf()
-	for i, g := range dy {
-		if o.pass(i) {
-			dx[i] += g
-		}
-	}
-}
-
-func (o *maskOp) pass(i int) bool {
 	if o.mask != nil {
-		return o.mask.get(i)
+		chunks(len(o.mask.w), func(lo, hi int) {
+			for w := lo; w < hi; w++ {
+				bits := o.mask.w[w]
+				for j := range dy[w*64 : min(w*64+64, len(dy))] {
+					if bits>>uint(j)&1 == 0 {
+						dy[w*64+j] = 0
+					}
+				}
+			}
+		})
+	} else {
+		chunks(len(dy), func(lo, hi int) {
+			for i := lo; i < hi; i++ {
+				if !(o.ref[i] > o.lo && o.ref[i] < o.hi) {
+					dy[i] = 0
+				}
+			}
+		})
 	}
-	return o.ref[i] > o.lo && o.ref[i] < o.hi
+	o.in.take(dy)
 }
 
 func (o *maskOp) saved() []Saved {

@@ -84,9 +84,24 @@ func (g *Grad) add(d []float32) {
 		return
 	}
 	b := g.buf()
-	for i, v := range d {
-		b[i] += v
+	chunks(len(d), func(lo, hi int) {
+		for i, v := range d[lo:hi] {
+			b[lo+i] += v
+		}
+	})
+}
+
+// take accumulates d, a buffer nobody else will read or write any more,
+// adopting it as the gradient when none has arrived yet (saving a copy).
+func (g *Grad) take(d []float32) {
+	if g == nil {
+		return
 	}
+	if g.Data == nil && len(d) == g.n {
+		g.Data = d
+		return
+	}
+	g.add(d)
 }
 
 // result makes an op's output tensor; it carries a gradient when any input does.

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -106,7 +107,7 @@ func runCompress(ctx context.Context, o *CompressOptions, streams IO) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	srcBytes, err := os.ReadFile(o.In)
+	srcBytes, err := readSource(o.In)
 	if err != nil {
 		return err
 	}
@@ -127,7 +128,7 @@ func runCompress(ctx context.Context, o *CompressOptions, streams IO) error {
 	if err != nil {
 		return err
 	}
-	bnn, rep, err := o.binarizeAndPack(work, prep, srcBytes)
+	bnn, rep, err := o.binarizeAndPack(work, &prep, srcBytes)
 	if err != nil {
 		return err
 	}
@@ -193,9 +194,9 @@ func (o *CompressOptions) train(ctx context.Context, src *ir.Model, prep dataset
 
 // binarizeAndPack runs the convert passes and packs the result, recording
 // the run's provenance in the metadata.
-func (o *CompressOptions) binarizeAndPack(m *ir.Model, prep dataset.Preprocess, srcBytes []byte) (*ir.Model, *convert.Report, error) {
-	scale, _ := convert.ParseScaleMode(o.Scale)
-	rep, err := convert.Binarize(m, convert.Options{Scale: scale, KeepFloat: convert.SplitList(o.KeepFloat), AllowEmpty: o.AllowEmpty})
+// prep is nil when the preprocessing is unknown (pack of a checkpoint).
+func (o *CompressOptions) binarizeAndPack(m *ir.Model, prep *dataset.Preprocess, srcBytes []byte) (*ir.Model, *convert.Report, error) {
+	rep, err := convert.Binarize(m, o.convertOptions())
 	if err != nil {
 		return nil, nil, err
 	}
@@ -206,7 +207,9 @@ func (o *CompressOptions) binarizeAndPack(m *ir.Model, prep dataset.Preprocess, 
 	sum := sha256.Sum256(srcBytes)
 	bnn.SetMetadata(pack.KeySourceSHA256, hex.EncodeToString(sum[:]))
 	bnn.SetMetadata(pack.KeySeed, strconv.FormatUint(o.Train.Seed, 10))
-	bnn.SetMetadata(pack.KeyPreprocess, prep.Marshal())
+	if prep != nil {
+		bnn.SetMetadata(pack.KeyPreprocess, prep.Marshal())
+	}
 	return bnn, rep, nil
 }
 
@@ -248,6 +251,15 @@ func (o *CompressOptions) verifyInto(ctx context.Context, bnn, src *ir.Model, pr
 		return ErrGate
 	}
 	return nil
+}
+
+// readSource reads the source model's bytes for its SHA-256 and size.
+func readSource(path string) ([]byte, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, errors.Unwrap(err))
+	}
+	return b, nil
 }
 
 func writeJSON(w io.Writer, v any) error {

@@ -4,9 +4,9 @@ import "fmt"
 
 // ConvGeom is a 2-D convolution's geometry (groups = 1), NCHW.
 type ConvGeom struct {
-	N, C, H, W, K, KH, KW                    int
+	N, C, H, W, K, KH, KW                         int
 	StrideH, StrideW, PadTop, PadLeft, DilH, DilW int
-	OH, OW                                   int // output size, given by the caller
+	OH, OW                                        int // output size, given by the caller
 }
 
 // Rows is C·KH·KW, the rows of the column matrix and the columns of W.
@@ -93,3 +93,8 @@ func checkLen(op string, need int, slices ...int) error {
 	}
 	return nil
 }
+
+var (
+	_ Backend = CPU{}
+	_ Backend = Host{}
+)

@@ -155,7 +155,9 @@ func (d *Device) initContext() error {
 		return errDevice("cannot create a context", err)
 	}
 	defer d.enter()()
-	if err := d.drv.cuError("cuStreamCreate", d.drv.cuStreamCreate(&d.stream, 1)); err != nil { // CU_STREAM_NON_BLOCKING
+	if err := d.drv.cuError("cuStreamCreate", d.drv.cuStreamCreate(&d.stream, 0)); err != nil {
+		// flags 0: a blocking stream, ordered with the synchronous copies
+		// (cuMemcpy*) that run on the legacy default stream.
 		return err
 	}
 	if c := d.blas.cublasCreate(&d.handle); c != 0 {

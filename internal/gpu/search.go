@@ -78,8 +78,18 @@ func (e searchEnv) dirs(l library) []string {
 			out = append(out, filepath.Join(h, "lib64"), filepath.Join(h, "lib"))
 		}
 	}
-	out = append(out, e.globDirs("/usr/local/cuda/lib64", "/usr/local/cuda-*/lib64")...)
-	for _, site := range e.siteDirs() {
+	// A pattern that matched nothing stays in the list, so that an error
+	// shows where the search looked.
+	if m := e.globDirs("/usr/local/cuda/lib64", "/usr/local/cuda-*/lib64"); len(m) > 0 {
+		out = append(out, m...)
+	} else {
+		out = append(out, e.root+"/usr/local/cuda*/lib64")
+	}
+	sites := e.siteDirs()
+	if len(sites) == 0 {
+		sites = []string{e.root + "/usr/lib/python3*/dist-packages"}
+	}
+	for _, site := range sites {
 		for _, sub := range l.pipSub {
 			out = append(out, filepath.Join(site, sub))
 		}

@@ -15,8 +15,11 @@ typedef unsigned char u8;
   for (i64 i = (i64)blockIdx.x * blockDim.x + threadIdx.x; i < (i64)(n); i += (i64)gridDim.x * blockDim.x)
 
 // Threads per block of the reduction kernels (a power of two); the Go side
-// launches them with exactly this many threads.
+// launches them with exactly this many threads. The CPU emulation used in
+// tests (testdata/emu) runs one thread per block and defines it as 1.
+#ifndef RBLOCK
 #define RBLOCK 256
+#endif
 
 #define GOLDEN 0x9e3779b97f4a7c15ULL
 #define CHAN_SALT 0x632be59bd9b4e019ULL

@@ -1,0 +1,288 @@
+package export
+
+import "strings"
+
+// cKernels are the C functions a generated source may use, in the order
+// they are written; only those a model calls are emitted (an unused static
+// function would warn). PFX stands for the prefix. Each loop is the plain
+// definition of its op for one image in NCHW order.
+var cKernels = []struct{ name, code string }{
+	{"window", `typedef struct {
+    long c, h, w;        /* input channels, height, width */
+    long k, oh, ow;      /* output channels, height, width */
+    long kh, kw, sh, sw; /* kernel and stride */
+    long ph, pw, dh, dw; /* leading pads and dilation */
+    long group;
+} PFX_window;
+`},
+	{"conv_f32", `static void PFX_conv_f32(const PFX_window *p, const float *x, const float *w, const float *bias, float *y)
+{
+    long cg = p->c / p->group, kg = p->k / p->group, oc, oy, ox, ic, ky, kx;
+    for (oc = 0; oc < p->k; oc++) {
+        const float *wk = w + oc * cg * p->kh * p->kw;
+        const float *xg = x + (oc / kg) * cg * p->h * p->w;
+        for (oy = 0; oy < p->oh; oy++) {
+            for (ox = 0; ox < p->ow; ox++) {
+                float acc = 0.0f;
+                for (ic = 0; ic < cg; ic++) {
+                    for (ky = 0; ky < p->kh; ky++) {
+                        long iy = oy * p->sh - p->ph + ky * p->dh;
+                        if (iy < 0 || iy >= p->h) continue;
+                        for (kx = 0; kx < p->kw; kx++) {
+                            long ix = ox * p->sw - p->pw + kx * p->dw;
+                            if (ix < 0 || ix >= p->w) continue;
+                            acc += xg[(ic * p->h + iy) * p->w + ix] * wk[(ic * p->kh + ky) * p->kw + kx];
+                        }
+                    }
+                }
+                y[(oc * p->oh + oy) * p->ow + ox] = bias ? acc + bias[oc] : acc;
+            }
+        }
+    }
+}
+`},
+	{"conv_bin", `/* Binary convolution: weight element e of the bit stream is +1 when bit
+   e % 8 of bits[e / 8] is set, else -1; y = mult[k] * sum + bias[k]. */
+static void PFX_conv_bin(const PFX_window *p, const float *x, const unsigned char *bits,
+                         const float *mult, const float *bias, float *y)
+{
+    long cg = p->c / p->group, kg = p->k / p->group, fan = cg * p->kh * p->kw;
+    long oc, oy, ox, ic, ky, kx;
+    for (oc = 0; oc < p->k; oc++) {
+        const float *xg = x + (oc / kg) * cg * p->h * p->w;
+        for (oy = 0; oy < p->oh; oy++) {
+            for (ox = 0; ox < p->ow; ox++) {
+                float acc = 0.0f;
+                for (ic = 0; ic < cg; ic++) {
+                    for (ky = 0; ky < p->kh; ky++) {
+                        long iy = oy * p->sh - p->ph + ky * p->dh;
+                        if (iy < 0 || iy >= p->h) continue;
+                        for (kx = 0; kx < p->kw; kx++) {
+                            long ix = ox * p->sw - p->pw + kx * p->dw;
+                            long e = oc * fan + (ic * p->kh + ky) * p->kw + kx;
+                            float v;
+                            if (ix < 0 || ix >= p->w) continue;
+                            v = xg[(ic * p->h + iy) * p->w + ix];
+                            acc += ((bits[e >> 3] >> (e & 7)) & 1u) ? v : -v;
+                        }
+                    }
+                }
+                y[(oc * p->oh + oy) * p->ow + ox] = mult[oc] * acc + bias[oc];
+            }
+        }
+    }
+}
+`},
+	{"gemm_f32", `/* Y[m, n] = alpha * sum_k A[m, k] * B[k, n] + beta * C[m % cm, n % cn]
+   (A and B transposed when ta, tb; C may be NULL). */
+static void PFX_gemm_f32(long m, long n, long k, int ta, int tb, float alpha, float beta,
+                         const float *a, const float *b, const float *c, long cm, long cn, float *y)
+{
+    long i, o, j;
+    for (i = 0; i < m; i++) {
+        for (o = 0; o < n; o++) {
+            float acc = 0.0f;
+            for (j = 0; j < k; j++) {
+                float av = ta ? a[j * m + i] : a[i * k + j];
+                float bv = tb ? b[o * k + j] : b[j * n + o];
+                acc += av * bv;
+            }
+            acc *= alpha;
+            if (c) acc += beta * c[(cm == 1 ? 0 : i) * cn + (cn == 1 ? 0 : o)];
+            y[i * n + o] = acc;
+        }
+    }
+}
+`},
+	{"gemm_bin", `/* Binary dense layer: Y[m, n] = mult[n] * sum_k A[m, k] * sign(W[n, k]) + bias[n],
+   W[n, k] is bit e % 8 of bits[e / 8] with e = n * k_total + k. */
+static void PFX_gemm_bin(long m, long n, long k, int ta, const float *a, const unsigned char *bits,
+                         const float *mult, const float *bias, float *y)
+{
+    long i, o, j;
+    for (i = 0; i < m; i++) {
+        for (o = 0; o < n; o++) {
+            float acc = 0.0f;
+            for (j = 0; j < k; j++) {
+                long e = o * k + j;
+                float v = ta ? a[j * m + i] : a[i * k + j];
+                acc += ((bits[e >> 3] >> (e & 7)) & 1u) ? v : -v;
+            }
+            y[i * n + o] = mult[o] * acc + bias[o];
+        }
+    }
+}
+`},
+	{"maxpool", `static void PFX_maxpool(const PFX_window *p, const float *x, float *y)
+{
+    long c, oy, ox, ky, kx;
+    for (c = 0; c < p->c; c++) {
+        for (oy = 0; oy < p->oh; oy++) {
+            for (ox = 0; ox < p->ow; ox++) {
+                float best = -INFINITY;
+                for (ky = 0; ky < p->kh; ky++) {
+                    long iy = oy * p->sh - p->ph + ky * p->dh;
+                    if (iy < 0 || iy >= p->h) continue;
+                    for (kx = 0; kx < p->kw; kx++) {
+                        long ix = ox * p->sw - p->pw + kx * p->dw;
+                        float v;
+                        if (ix < 0 || ix >= p->w) continue;
+                        v = x[(c * p->h + iy) * p->w + ix];
+                        if (v > best) best = v;
+                    }
+                }
+                y[(c * p->oh + oy) * p->ow + ox] = best;
+            }
+        }
+    }
+}
+`},
+	{"avgpool", `/* Average pool; with include_pad the divisor counts the kernel positions
+   inside the padded input (pads eh, ew at the end), else only real ones. */
+static void PFX_avgpool(const PFX_window *p, int include_pad, long eh, long ew, const float *x, float *y)
+{
+    long c, oy, ox, ky, kx;
+    for (c = 0; c < p->c; c++) {
+        for (oy = 0; oy < p->oh; oy++) {
+            for (ox = 0; ox < p->ow; ox++) {
+                float acc = 0.0f;
+                long count = 0;
+                for (ky = 0; ky < p->kh; ky++) {
+                    long iy = oy * p->sh - p->ph + ky * p->dh;
+                    if (iy < -p->ph || iy >= p->h + eh) continue;
+                    for (kx = 0; kx < p->kw; kx++) {
+                        long ix = ox * p->sw - p->pw + kx * p->dw;
+                        int inside = iy >= 0 && iy < p->h && ix >= 0 && ix < p->w;
+                        if (ix < -p->pw || ix >= p->w + ew) continue;
+                        if (inside) acc += x[(c * p->h + iy) * p->w + ix];
+                        if (inside || include_pad) count++;
+                    }
+                }
+                y[(c * p->oh + oy) * p->ow + ox] = count ? acc / (float)count : 0.0f;
+            }
+        }
+    }
+}
+`},
+	{"global_avgpool", `static void PFX_global_avgpool(long c, long hw, const float *x, float *y)
+{
+    long i, j;
+    for (i = 0; i < c; i++) {
+        float acc = 0.0f;
+        for (j = 0; j < hw; j++) acc += x[i * hw + j];
+        y[i] = acc / (float)hw;
+    }
+}
+`},
+	{"global_maxpool", `static void PFX_global_maxpool(long c, long hw, const float *x, float *y)
+{
+    long i, j;
+    for (i = 0; i < c; i++) {
+        float best = x[i * hw];
+        for (j = 1; j < hw; j++) if (x[i * hw + j] > best) best = x[i * hw + j];
+        y[i] = best;
+    }
+}
+`},
+	{"relu", `static void PFX_relu(long n, const float *x, float *y)
+{
+    long i;
+    for (i = 0; i < n; i++) y[i] = x[i] > 0.0f ? x[i] : 0.0f;
+}
+`},
+	{"leaky_relu", `static void PFX_leaky_relu(long n, float alpha, const float *x, float *y)
+{
+    long i;
+    for (i = 0; i < n; i++) y[i] = x[i] >= 0.0f ? x[i] : alpha * x[i];
+}
+`},
+	{"sigmoid", `static void PFX_sigmoid(long n, const float *x, float *y)
+{
+    long i;
+    for (i = 0; i < n; i++) y[i] = 1.0f / (1.0f + expf(-x[i]));
+}
+`},
+	{"clip", `static void PFX_clip(long n, float lo, float hi, const float *x, float *y)
+{
+    long i;
+    for (i = 0; i < n; i++) y[i] = x[i] < lo ? lo : (x[i] > hi ? hi : x[i]);
+}
+`},
+	{"channel_affine", `/* y = x * a[c] + b[c] per channel (inference BatchNormalization). */
+static void PFX_channel_affine(long c, long hw, const float *a, const float *b, const float *x, float *y)
+{
+    long i, j;
+    for (i = 0; i < c; i++)
+        for (j = 0; j < hw; j++) y[i * hw + j] = x[i * hw + j] * a[i] + b[i];
+}
+`},
+	{"arith", `/* op 0..3: + - * / on equal shapes. */
+static void PFX_arith(int op, long n, const float *a, const float *b, float *y)
+{
+    long i;
+    for (i = 0; i < n; i++) {
+        float u = a[i], v = b[i];
+        y[i] = op == 0 ? u + v : op == 1 ? u - v : op == 2 ? u * v : u / v;
+    }
+}
+`},
+	{"broadcast", `/* op 0..3 with numpy broadcasting: sa, sb are the inputs' strides per
+   output dim (0 where an input broadcasts). */
+static void PFX_broadcast(int op, int rank, const long *dims, const long *sa, const long *sb,
+                          const float *a, const float *b, float *y)
+{
+    long n = 1, i;
+    int d;
+    for (d = 0; d < rank; d++) n *= dims[d];
+    for (i = 0; i < n; i++) {
+        long r = i, ia = 0, ib = 0;
+        float u, v;
+        for (d = rank - 1; d >= 0; d--) {
+            long q = r % dims[d];
+            r /= dims[d];
+            ia += q * sa[d];
+            ib += q * sb[d];
+        }
+        u = a[ia];
+        v = b[ib];
+        y[i] = op == 0 ? u + v : op == 1 ? u - v : op == 2 ? u * v : u / v;
+    }
+}
+`},
+	{"softmax", `static void PFX_softmax(long outer, long n, long inner, const float *x, float *y)
+{
+    long o, i, j;
+    for (o = 0; o < outer; o++) {
+        for (i = 0; i < inner; i++) {
+            const float *xs = x + o * n * inner + i;
+            float *ys = y + o * n * inner + i;
+            float mx = xs[0], sum = 0.0f;
+            for (j = 1; j < n; j++) if (xs[j * inner] > mx) mx = xs[j * inner];
+            for (j = 0; j < n; j++) {
+                ys[j * inner] = expf(xs[j * inner] - mx);
+                sum += ys[j * inner];
+            }
+            for (j = 0; j < n; j++) ys[j * inner] /= sum;
+        }
+    }
+}
+`},
+	{"concat_part", `static void PFX_concat_part(long outer, long chunk, long total, long at, const float *x, float *y)
+{
+    long o;
+    for (o = 0; o < outer; o++) memcpy(y + o * total + at, x + o * chunk, (size_t)chunk * sizeof(float));
+}
+`},
+}
+
+// kernelText returns the kernels g uses with the prefix filled in.
+func (g *cgen) kernelText() string {
+	var b strings.Builder
+	for _, k := range cKernels {
+		if g.kernels[k.name] {
+			b.WriteString(strings.ReplaceAll(k.code, "PFX", g.prefix))
+			b.WriteByte('\n')
+		}
+	}
+	return b.String()
+}

@@ -1,0 +1,173 @@
+package export
+
+import (
+	"fmt"
+
+	"github.com/bincompress/bincompress/ir"
+	"github.com/bincompress/bincompress/pack"
+)
+
+// Storage kinds of a C op's output.
+const (
+	kindNew     = iota // a buffer of its own
+	kindAlias          // the same data as input 0 (Reshape, Flatten, ...)
+	kindInPlace        // element-wise: may overwrite a dying input of its size
+)
+
+// cOp is one op the C target implements.
+type cOp struct {
+	kind int
+	data []int // indices of inputs that may be run-time values; nil = all
+	emit func(g *cgen, n *ir.Node) error
+}
+
+func (op cOp) dataInputs(n *ir.Node) []int {
+	if op.data != nil {
+		return op.data
+	}
+	idx := make([]int, len(n.Inputs))
+	for i := range idx {
+		idx[i] = i
+	}
+	return idx
+}
+
+// cOps is the C target's operator table, by domain and op type. docs/EXPORT.md
+// lists it.
+var cOps = map[string]map[string]cOp{
+	"": {
+		"Add":                {kind: kindInPlace, emit: emitArith(0)},
+		"Sub":                {kind: kindInPlace, emit: emitArith(1)},
+		"Mul":                {kind: kindInPlace, emit: emitArith(2)},
+		"Div":                {kind: kindInPlace, emit: emitArith(3)},
+		"AveragePool":        {kind: kindNew, data: []int{0}, emit: emitPool("avg")},
+		"MaxPool":            {kind: kindNew, data: []int{0}, emit: emitPool("max")},
+		"BatchNormalization": {kind: kindInPlace, data: []int{0}, emit: emitBatchNorm},
+		"Clip":               {kind: kindInPlace, data: []int{0}, emit: emitClip},
+		"Concat":             {kind: kindNew, emit: emitConcat},
+		"Conv":               {kind: kindNew, data: []int{0}, emit: emitConv},
+		"Dropout":            {kind: kindAlias, data: []int{0}, emit: emitAlias},
+		"Flatten":            {kind: kindAlias, data: []int{0}, emit: emitAlias},
+		"Gemm":               {kind: kindNew, data: []int{0}, emit: emitGemm},
+		"GlobalAveragePool":  {kind: kindNew, emit: emitGlobalPool("avg")},
+		"GlobalMaxPool":      {kind: kindNew, emit: emitGlobalPool("max")},
+		"Identity":           {kind: kindAlias, emit: emitAlias},
+		"LeakyRelu":          {kind: kindInPlace, emit: emitUnary("leaky_relu")},
+		"MatMul":             {kind: kindNew, data: []int{0}, emit: emitMatMul},
+		"Relu":               {kind: kindInPlace, emit: emitUnary("relu")},
+		"Reshape":            {kind: kindAlias, data: []int{0}, emit: emitAlias},
+		"Sigmoid":            {kind: kindInPlace, emit: emitUnary("sigmoid")},
+		"Softmax":            {kind: kindNew, emit: emitSoftmax},
+		"Squeeze":            {kind: kindAlias, data: []int{0}, emit: emitAlias},
+		"Unsqueeze":          {kind: kindAlias, data: []int{0}, emit: emitAlias},
+	},
+	pack.Domain: {
+		pack.OpBinaryConv: {kind: kindNew, data: []int{0}, emit: emitBinaryConv},
+		pack.OpBinaryGemm: {kind: kindNew, data: []int{0}, emit: emitBinaryGemm},
+	},
+}
+
+func lookupCOp(n *ir.Node) (cOp, bool) {
+	d := n.Domain
+	if d == "ai.onnx" {
+		d = ""
+	}
+	op, ok := cOps[d][n.OpType]
+	return op, ok
+}
+
+// COps lists the ops the C target implements as "domain/op" ("" for
+// ai.onnx), sorted.
+func COps() []string {
+	var out []string
+	for d, ops := range cOps {
+		for op := range ops {
+			if d == "" {
+				out = append(out, op)
+			} else {
+				out = append(out, d+"/"+op)
+			}
+		}
+	}
+	sortStrings(out)
+	return out
+}
+
+func emitAlias(g *cgen, n *ir.Node) error {
+	g.comment(n, "shares its input's buffer")
+	return nil
+}
+
+func emitUnary(kernel string) func(*cgen, *ir.Node) error {
+	return func(g *cgen, n *ir.Node) error {
+		x, y := n.Inputs[0], n.Outputs[0]
+		size := ir.NumElements(g.shapes[y])
+		switch kernel {
+		case "leaky_relu":
+			g.call(n, "leaky_relu", "%d, %s, %s, %s", size, g.float(n.Float("alpha", 0.01)), g.ptr(x), g.ptr(y))
+		default:
+			g.call(n, kernel, "%d, %s, %s", size, g.ptr(x), g.ptr(y))
+		}
+		return nil
+	}
+}
+
+// emitClip reads min and max from attributes (opset < 11) or constant
+// inputs; absent bounds are ±infinity.
+func emitClip(g *cgen, n *ir.Node) error {
+	lo, hi := "-INFINITY", "INFINITY"
+	if g.opset(n) < 11 {
+		if a := n.Attr("min"); a != nil {
+			lo = g.float(a.F)
+		}
+		if a := n.Attr("max"); a != nil {
+			hi = g.float(a.F)
+		}
+	} else {
+		for i, dst := range []*string{&lo, &hi} {
+			if name := n.Input(i + 1); name != "" {
+				v, err := g.scalar(n, name)
+				if err != nil {
+					return err
+				}
+				*dst = g.float(v)
+			}
+		}
+	}
+	y := n.Outputs[0]
+	g.call(n, "clip", "%d, %s, %s, %s, %s", ir.NumElements(g.shapes[y]), lo, hi, g.ptr(n.Inputs[0]), g.ptr(y))
+	return nil
+}
+
+// emitBatchNorm folds inference-mode BN into y = x·a[c] + b[c].
+func emitBatchNorm(g *cgen, n *ir.Node) error {
+	if n.Int("training_mode", 0) != 0 || n.Int("spatial", 1) != 1 {
+		return g.errf(n, "only inference-mode, spatial BatchNormalization is supported")
+	}
+	var p [4][]float32
+	for i := range p {
+		t := g.consts[n.Input(i+1)]
+		if t == nil || t.DType != ir.Float32 {
+			return g.errf(n, "input %d is not a float32 constant", i+1)
+		}
+		p[i] = t.Data.([]float32)
+	}
+	shape := g.shapes[n.Inputs[0]]
+	if len(shape) < 2 || len(p[0]) != shape[1] {
+		return g.errf(n, "input shape %v does not match %d channels", shape, len(p[0]))
+	}
+	eps := float64(n.Float("epsilon", 1e-5))
+	a, b := make([]float32, shape[1]), make([]float32, shape[1])
+	for c := range a {
+		a[c] = float32(float64(p[0][c]) / sqrt(float64(p[3][c])+eps))
+		b[c] = float32(float64(p[1][c]) - float64(p[2][c])*float64(a[c]))
+	}
+	y := n.Outputs[0]
+	g.call(n, "channel_affine", "%d, %d, %s, %s, %s, %s", shape[1], ir.NumElements(shape[2:]),
+		g.floats(n, "scale", a), g.floats(n, "shift", b), g.ptr(n.Inputs[0]), g.ptr(y))
+	return nil
+}
+
+func (g *cgen) errf(n *ir.Node, format string, args ...any) error {
+	return fmt.Errorf("export: node %q (%s): %s", n.Name, n.OpType, fmt.Sprintf(format, args...))
+}

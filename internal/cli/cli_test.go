@@ -1,0 +1,245 @@
+package cli
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/bincompress/bincompress/internal/npy"
+)
+
+const fmnistDir = "/usr/share/datasets/fashion-mnist"
+
+func testModel(name string) string { return filepath.Join("..", "..", "testdata", "models", name) }
+
+// run executes the command line in-process and returns the exit code and
+// the two streams.
+func run(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code := Main(args, IO{In: strings.NewReader(""), Out: &out, ErrOut: &errOut})
+	return code, out.String(), errOut.String()
+}
+
+func needFMNIST(t *testing.T) {
+	t.Helper()
+	if _, err := os.Stat(filepath.Join(fmnistDir, "t10k-images-idx3-ubyte.gz")); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("Fashion-MNIST missing: .ci/run installs the Debian package dataset-fashion-mnist")
+		}
+		t.Skip("Fashion-MNIST not installed (Debian package dataset-fashion-mnist)")
+	}
+}
+
+func TestUsageErrorsExit2(t *testing.T) {
+	cases := [][]string{
+		{},
+		{"only-one-arg.onnx"},
+		{"a.onnx", "b.bnn", "--no-such-flag"},
+		{"a.onnx", "b.bnn", "--scale", "bogus"},
+		{"a.onnx", "b.bnn", "--max-drop", "2"},
+		{"a.onnx", "b.bnn", "--calib", "x", "--data", "y"},
+		{"run", "m.onnx"},
+		{"verify", "m.bnn"},
+		{"inspect"},
+	}
+	for _, args := range cases {
+		if code, _, errOut := run(t, args...); code != ExitUsage {
+			t.Errorf("%q: exit %d, want %d (stderr %q)", args, code, ExitUsage, errOut)
+		}
+	}
+}
+
+func TestHelpShowsExamples(t *testing.T) {
+	for _, cmd := range [][]string{{"--help"}, {"inspect", "--help"}, {"run", "--help"}, {"verify", "--help"}} {
+		code, out, _ := run(t, cmd...)
+		if code != 0 || !strings.Contains(out, "Examples:") {
+			t.Errorf("%q: exit %d, examples shown: %v", cmd, code, strings.Contains(out, "Examples:"))
+		}
+	}
+}
+
+func TestBadInputExit1NoOutput(t *testing.T) {
+	dir := t.TempDir()
+	junk := filepath.Join(dir, "junk.onnx")
+	os.WriteFile(junk, []byte("this is not a protobuf at all \xff\xff\xff"), 0o644)
+	truncated := filepath.Join(dir, "trunc.onnx")
+	raw, err := os.ReadFile(testModel("fmnist_tiny.onnx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(truncated, raw[:len(raw)/2], 0o644)
+	for _, in := range []string{junk, truncated, filepath.Join(dir, "missing.onnx")} {
+		out := filepath.Join(dir, "out.bnn")
+		code, _, errOut := run(t, in, out)
+		if code != ExitFailure {
+			t.Errorf("%s: exit %d, want 1 (stderr %q)", in, code, errOut)
+		}
+		if lines := strings.Count(strings.TrimSpace(errOut), "\n"); lines != 0 || !strings.Contains(errOut, filepath.Base(in)) && !strings.Contains(errOut, "onnx") {
+			t.Errorf("%s: want a one-line error naming the problem, got %q", in, errOut)
+		}
+		if entries, _ := os.ReadDir(dir); len(entries) != 2 {
+			t.Errorf("%s: a failed run left files behind: %v", in, entries)
+		}
+	}
+}
+
+func TestBinarizeInspectRun(t *testing.T) {
+	dir := t.TempDir()
+	bnn := filepath.Join(dir, "tiny.bnn")
+	code, _, errOut := run(t, testModel("fmnist_tiny.onnx"), bnn)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if !strings.Contains(errOut, "UNVERIFIED") {
+		t.Errorf("binarizing without data must say accuracy is unverified; stderr %q", errOut)
+	}
+	code, out, errOut := run(t, "inspect", bnn, "--json")
+	if code != 0 {
+		t.Fatalf("inspect: exit %d: %s", code, errOut)
+	}
+	var s ModelSummary
+	if err := json.Unmarshal([]byte(out), &s); err != nil {
+		t.Fatalf("inspect --json: %v\n%s", err, out)
+	}
+	if s.Artifact == nil || len(s.Artifact.Layers) == 0 {
+		t.Fatalf("inspect of a .bnn lists no layers: %s", out)
+	}
+	for _, l := range s.Artifact.Layers {
+		if !l.Binarized && l.Reason == "" {
+			t.Errorf("layer %s kept float without a reason", l.Node)
+		}
+	}
+	y := filepath.Join(dir, "y.npy")
+	code, out, errOut = run(t, "run", bnn, "--input", testModel("fmnist_tiny.input.npy"), "--output", y, "--top", "3")
+	if code != 0 {
+		t.Fatalf("run: exit %d: %s", code, errOut)
+	}
+	a, err := npy.ReadFile(y)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(a.Shape) != 2 || a.Shape[1] != 10 || strings.Count(out, "\n") != a.Shape[0] {
+		t.Errorf("run wrote shape %v and printed %q", a.Shape, out)
+	}
+}
+
+// TestRunMatchesPyTorch runs a float model through `run` and compares with
+// the logits PyTorch computed at export time.
+func TestRunMatchesPyTorch(t *testing.T) {
+	y := filepath.Join(t.TempDir(), "y.npy")
+	code, _, errOut := run(t, "run", testModel("resnet20_cifar_op17.onnx"), "--input", testModel("resnet20_cifar_op17.input.npy"), "--output", y)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	got, err := npy.ReadFile(y)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := npy.ReadFile(testModel("resnet20_cifar_op17.torch_output.npy"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, w := got.Data.([]float32), want.Data.([]float32)
+	if len(g) != len(w) {
+		t.Fatalf("got %d values, want %d", len(g), len(w))
+	}
+	for i := range g {
+		if d := g[i] - w[i]; d > 1e-4 || d < -1e-4 {
+			t.Fatalf("value %d: %v vs PyTorch %v", i, g[i], w[i])
+		}
+	}
+}
+
+// TestDeterministicAcrossThreads: same inputs and seed, byte-identical .bnn
+// at GOMAXPROCS 1 and 2, with a short fine-tune.
+func TestDeterministicAcrossThreads(t *testing.T) {
+	needFMNIST(t)
+	dir := t.TempDir()
+	var outputs [][]byte
+	for _, procs := range []int{1, 2} {
+		prev := runtime.GOMAXPROCS(procs)
+		out := filepath.Join(dir, "m.bnn")
+		code, _, errOut := run(t, testModel("fmnist_tiny.onnx"), out, "--data", fmnistDir, "--limit", "300",
+			"--epochs", "1", "--batch-size", "50", "--mean", "0.2860", "--std", "0.3530", "--seed", "7")
+		runtime.GOMAXPROCS(prev)
+		if code != 0 {
+			t.Fatalf("GOMAXPROCS=%d: exit %d: %s", procs, code, errOut)
+		}
+		b, err := os.ReadFile(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		outputs = append(outputs, b)
+	}
+	if !bytes.Equal(outputs[0], outputs[1]) {
+		t.Fatal("the .bnn differs between GOMAXPROCS=1 and 2")
+	}
+}
+
+// TestEndToEndGate fine-tunes the testdata fp32 model on a Fashion-MNIST
+// subset, verifies on test images, and checks the gate both ways.
+func TestEndToEndGate(t *testing.T) {
+	needFMNIST(t)
+	dir := t.TempDir()
+	bnn := filepath.Join(dir, "tiny.bnn")
+	common := []string{"--data", fmnistDir, "--limit", "1000", "--mean", "0.2860", "--std", "0.3530", "--seed", "1"}
+	code, out, errOut := run(t, append([]string{testModel("fmnist_tiny.onnx"), bnn, "--epochs", "1", "--batch-size", "64",
+		"--max-drop", "0.6", "--json"}, common...)...)
+	if code != 0 {
+		t.Fatalf("compress: exit %d: %s", code, errOut)
+	}
+	var sum CompressSummary
+	if err := json.Unmarshal([]byte(out), &sum); err != nil {
+		t.Fatalf("--json: %v\n%s", err, out)
+	}
+	if sum.Verify == nil || !sum.Verify.Passed || sum.Unverified || sum.Verify.Images != 1000 {
+		t.Fatalf("the main command did not verify: %s", out)
+	}
+	acc := sum.Verify.Accuracy
+	if acc < 0.3 {
+		t.Errorf("accuracy after a short fine-tune is %.3f; want well above chance (0.1)", acc)
+	}
+	// The report travels in the .bnn; inspect shows it.
+	_, inspectOut, _ := run(t, "inspect", bnn)
+	if !strings.Contains(inspectOut, "verify report") {
+		t.Error("inspect does not show the verify report stored in the .bnn")
+	}
+	verifyArgs := []string{"verify", bnn, "--data", fmnistDir, "--limit", "1000", "--ref", testModel("fmnist_tiny.onnx"), "--json"}
+	code, out, errOut = run(t, append(verifyArgs, "--max-drop", "0.6")...)
+	if code != 0 {
+		t.Fatalf("verify with a loose gate: exit %d: %s", code, errOut)
+	}
+	var rep struct {
+		Accuracy float64 `json:"accuracy"`
+		Passed   bool    `json:"passed"`
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil || rep.Accuracy != acc {
+		t.Errorf("verify (preprocessing from metadata) found accuracy %v, the main command %v (%v)", rep.Accuracy, acc, err)
+	}
+	code, out, _ = run(t, append(verifyArgs, "--min-accuracy", "0.99", "--report", filepath.Join(dir, "r.html"))...)
+	if code != ExitGate || !strings.Contains(out, `"passed": false`) {
+		t.Errorf("verify with a strict gate: exit %d, want %d; %s", code, ExitGate, out)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "r.html")); err != nil {
+		t.Errorf("no HTML report: %v", err)
+	}
+}
+
+func TestVerifyRejectsMismatchedData(t *testing.T) {
+	needFMNIST(t)
+	// A CIFAR-shaped model cannot evaluate 28x28 Fashion-MNIST images.
+	code, _, errOut := run(t, "verify", testModel("resnet20_cifar_op17.onnx"), "--data", fmnistDir, "--limit", "10")
+	if code != ExitFailure || !strings.Contains(errOut, "wants") {
+		t.Errorf("exit %d, stderr %q; want 1 and a message about the shape", code, errOut)
+	}
+	empty := t.TempDir()
+	code, _, errOut = run(t, "verify", testModel("fmnist_tiny.onnx"), "--data", empty)
+	if code != ExitFailure {
+		t.Errorf("empty data: exit %d (%q)", code, errOut)
+	}
+}

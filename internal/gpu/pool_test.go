@@ -1,0 +1,105 @@
+package gpu
+
+import (
+	"errors"
+	"testing"
+)
+
+// fakeAlloc hands out increasing addresses and can run out of memory.
+type fakeAlloc struct {
+	next, limit, used uint64
+	live              map[uint64]uint64
+	frees             int
+}
+
+func (f *fakeAlloc) alloc(n uint64) (uint64, error) {
+	if f.used+n > f.limit {
+		return 0, errOutOfMemory
+	}
+	if f.live == nil {
+		f.live = map[uint64]uint64{}
+	}
+	f.next += 1 << 20
+	f.live[f.next] = n
+	f.used += n
+	return f.next, nil
+}
+
+func (f *fakeAlloc) free(p uint64) error {
+	n, ok := f.live[p]
+	if !ok {
+		return errors.New("double free")
+	}
+	delete(f.live, p)
+	f.used -= n
+	f.frees++
+	return nil
+}
+
+func TestSizeClass(t *testing.T) {
+	prev := uint64(0)
+	for n := uint64(1); n < 1<<20; n = n*9/8 + 1 {
+		c := sizeClass(n)
+		if c < n || c < 256 || (n > 256 && float64(c) > 1.25*float64(n)+1) || c < prev {
+			t.Fatalf("sizeClass(%d) = %d", n, c)
+		}
+		if sizeClass(c) != c {
+			t.Fatalf("sizeClass(%d) = %d is not a fixed point", c, sizeClass(c))
+		}
+		prev = c
+	}
+}
+
+func TestPoolReusesAcrossSteps(t *testing.T) {
+	a := &fakeAlloc{limit: 1 << 30}
+	p := NewPool(a)
+	sizes := []uint64{1000, 4096, 70000, 1000, 12}
+	for step := range 3 {
+		var bufs []Buffer
+		for _, s := range sizes {
+			b, err := p.Get(s)
+			if err != nil || b.Size != s || b.Ptr == 0 {
+				t.Fatalf("Get(%d) = %+v, %v", s, b, err)
+			}
+			bufs = append(bufs, b)
+		}
+		for _, b := range bufs {
+			if err := p.Put(b); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if st := p.Stats(); st.Allocs != len(sizes) || st.InUse != 0 {
+			t.Fatalf("step %d: %+v: want %d device allocations in all and nothing in use", step, st, len(sizes))
+		}
+	}
+	if st := p.Stats(); st.Peak != st.Reserved || st.Reserved != a.used {
+		t.Errorf("stats %+v disagree with the device's %d bytes", st, a.used)
+	}
+	p.Release()
+	if a.used != 0 || p.Stats().Reserved != 0 {
+		t.Errorf("after Release: device holds %d, pool reserves %d", a.used, p.Stats().Reserved)
+	}
+}
+
+func TestPoolOutOfMemoryReleasesCache(t *testing.T) {
+	a := &fakeAlloc{limit: 4096}
+	p := NewPool(a)
+	b, _ := p.Get(3000) // class 3072
+	p.Put(b)
+	c, err := p.Get(2000) // needs 2048 more: the cached 3072 must go
+	if err != nil || a.frees != 1 {
+		t.Fatalf("Get after OOM: %v (frees %d)", err, a.frees)
+	}
+	if _, err := p.Get(4000); !errors.Is(err, errOutOfMemory) {
+		t.Errorf("want out of memory, got %v", err)
+	}
+	if err := p.Put(c); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Put(c); err == nil {
+		t.Error("second Put of the same buffer accepted")
+	}
+	if b, err := p.Get(0); err != nil || b.Ptr != 0 || p.Put(b) != nil {
+		t.Errorf("zero-size buffer: %+v, %v", b, err)
+	}
+}

@@ -85,10 +85,18 @@ func (s site) signs() []float32 {
 	return out
 }
 
+// weightShape is the shape of the weight in the site's layout.
+func (s site) weightShape() []int {
+	if s.transposed {
+		return []int{s.layer.cols, s.layer.rows}
+	}
+	return s.weight.Shape
+}
+
 // scaleShape is the shape of the multiplier broadcast against the weight:
 // [K,1,...] along the output-channel axis.
 func (s site) scaleShape() []int {
-	shape := make([]int, len(s.weight.Shape))
+	shape := make([]int, len(s.weightShape()))
 	for i := range shape {
 		shape[i] = 1
 	}

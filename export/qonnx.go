@@ -7,16 +7,19 @@ import (
 // QONNXDomain is the operator set of QONNX's quantizers.
 const QONNXDomain = "qonnx.custom_op.general"
 
-// QONNX returns m as a QONNX model: each binary layer becomes the Conv,
-// Gemm or MatMul+Add of ONNX(m) whose weight is the output of a QONNX
-// BipolarQuant node,
+// QONNX returns m as a QONNX model for FINN. Each binary layer's weight is
+// the output of a QONNX BipolarQuant node,
 //
 //	W = BipolarQuant(X, scale) = scale · (X ≥ 0 ? +1 : −1)
 //
-// with X the layer's ±1 signs (float32, the weight's shape) and scale its
-// per-output-channel multiplier shaped to broadcast ([K,1,1,1] for a Conv,
-// [K,1] for a Gemm, [1,K] for a MatMul). The model imports QONNXDomain at
-// version 1, as QONNX's tools write it. W equals ONNX(m)'s weight exactly.
+// with X the layer's ±1 signs (float32) and scale its per-output-channel
+// multiplier shaped to broadcast against W. The layers take the form FINN's
+// FoldQuantWeights expects when it moves a non-unit scale behind the layer:
+// a binary Conv has no bias input (scale [K,1,1,1]; the bias follows as an
+// Add of a [K,1,1] tensor), and a binary dense layer is MatMul (weight
+// [in, out], scale [1, out]) followed by an Add of the bias; only a Gemm with
+// transA stays a Gemm. The model imports QONNXDomain at version 1, as
+// QONNX's tools write it. W equals ONNX(m)'s weight bit for bit.
 func QONNX(m *ir.Model) (*ir.Model, error) {
 	u, sites, err := unpacked(m)
 	if err != nil {
@@ -24,20 +27,50 @@ func QONNX(m *ir.Model) (*ir.Model, error) {
 	}
 	g := u.Graph
 	used := valueNames(g)
+	consumers := g.Consumers()
 	var pre []*ir.Node
-	for _, s := range sites {
+	for i := range sites {
+		s := &sites[i]
+		node := consumers[s.weight.Name][0]
+		b := &subgraph{g: g, used: used, base: s.weight.Name}
+		splitBias(b, s, node)
 		w := s.weight
 		removeInitializer(g, w.Name)
-		b := &subgraph{g: g, used: used, base: w.Name}
-		x := b.init(ir.NewFloat32(w.Name+"_float", w.Shape, s.signs()))
-		scale := b.init(ir.NewFloat32(w.Name+"_scale", s.scaleShape(), scaleData(s)))
-		b.nodes = append(b.nodes, &ir.Node{Name: b.fresh("quant"), OpType: "BipolarQuant", Domain: QONNXDomain,
+		x := b.init(ir.NewFloat32(w.Name+"_float", s.weightShape(), s.signs()))
+		scale := b.init(ir.NewFloat32(w.Name+"_scale", s.scaleShape(), scaleData(*s)))
+		pre = append(pre, &ir.Node{Name: b.fresh("quant"), OpType: "BipolarQuant", Domain: QONNXDomain,
 			Inputs: []string{x, scale}, Outputs: []string{w.Name}})
-		pre = append(pre, b.nodes...)
 	}
 	g.Nodes = append(pre, g.Nodes...)
 	if u.Opset(QONNXDomain) == 0 {
 		u.OpsetImports = append(u.OpsetImports, ir.OpsetImport{Domain: QONNXDomain, Version: 1})
 	}
 	return u, nil
+}
+
+// splitBias rewrites a binary Conv or Gemm (transA = 0) of the unpacked
+// graph as a bias-free Conv or a MatMul, followed by an Add of the bias,
+// inserted right after it.
+func splitBias(b *subgraph, s *site, n *ir.Node) {
+	if (n.OpType != "Conv" && n.OpType != "Gemm") || n.Int("transA", 0) != 0 || n.Input(2) == "" {
+		return
+	}
+	bias := b.g.Initializer(n.Input(2))
+	shape := []int{s.layer.rows}
+	if n.OpType == "Conv" {
+		shape = []int{s.layer.rows, 1, 1}
+	} else {
+		*n = ir.Node{Name: n.Name, OpType: "MatMul", DocString: n.DocString, Inputs: n.Inputs, Outputs: n.Outputs}
+		s.transposed = true
+	}
+	out, mid := n.Outputs[0], b.fresh("out")
+	biasName := b.init(ir.NewFloat32(s.weight.Name+"_bias", shape, bias.Data.([]float32)))
+	n.Inputs, n.Outputs = n.Inputs[:2], []string{mid}
+	add := &ir.Node{Name: b.fresh("bias_add"), OpType: "Add", Inputs: []string{mid, biasName}, Outputs: []string{out}}
+	for i, x := range b.g.Nodes {
+		if x == n {
+			b.g.Nodes = append(b.g.Nodes[:i+1], append([]*ir.Node{add}, b.g.Nodes[i+1:]...)...)
+			break
+		}
+	}
 }

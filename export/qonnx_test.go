@@ -2,6 +2,7 @@ package export
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/bincompress/bincompress/infer"
@@ -61,12 +62,17 @@ func TestQONNXWeightsEqualONNX(t *testing.T) {
 		if n.Domain != QONNXDomain || len(n.Inputs) != 2 {
 			t.Fatalf("node %s: domain %q, %d inputs", n.Name, n.Domain, len(n.Inputs))
 		}
-		got := bipolarQuant(t, inits[n.Inputs[0]], inits[n.Inputs[1]])
+		x := inits[n.Inputs[0]]
+		got := bipolarQuant(t, x, inits[n.Inputs[1]])
 		w := want[n.Outputs[0]]
 		if w == nil {
 			t.Fatalf("node %s: the ONNX export has no weight %q", n.Name, n.Outputs[0])
 		}
-		for i, v := range w.Data.([]float32) {
+		wd := w.Data.([]float32)
+		if fmt.Sprint(x.Shape) != fmt.Sprint(w.Shape) { // a Gemm weight [out, in] became a MatMul's [in, out]
+			wd = transpose(wd, w.Shape[0], w.Shape[1])
+		}
+		for i, v := range wd {
 			if got[i] != v {
 				t.Fatalf("node %s: element %d is %v, want %v", n.Name, i, got[i], v)
 			}
@@ -96,4 +102,41 @@ func bipolarQuant(t *testing.T, x, scale *ir.Tensor) []float32 {
 		}
 	}
 	return out
+}
+
+func transpose(v []float32, rows, cols int) []float32 {
+	out := make([]float32, len(v))
+	for r := range rows {
+		for c := range cols {
+			out[c*rows+r] = v[r*cols+c]
+		}
+	}
+	return out
+}
+
+// TestQONNXLayerForm checks the form FINN's FoldQuantWeights needs: each
+// BipolarQuant feeds exactly one Conv without bias or one MatMul, and an
+// Add of the bias follows.
+func TestQONNXLayerForm(t *testing.T) {
+	q, err := QONNX(synthBNN(t, 13, 5))
+	if err != nil {
+		t.Fatal(err)
+	}
+	consumers := q.Graph.Consumers()
+	for _, n := range q.Graph.Nodes {
+		if n.OpType != "BipolarQuant" {
+			continue
+		}
+		c := consumers[n.Outputs[0]]
+		if len(c) != 1 || (c[0].OpType != "Conv" && c[0].OpType != "MatMul") || c[0].Input(2) != "" {
+			t.Errorf("%s feeds %d nodes, the first a %s with %d inputs", n.Name, len(c), c[0].OpType, len(c[0].Inputs))
+			continue
+		}
+		if next := consumers[c[0].Outputs[0]]; len(next) != 1 || next[0].OpType != "Add" {
+			t.Errorf("%s (%s) is not followed by the bias Add", c[0].Name, c[0].OpType)
+		}
+	}
+	x := synthInput(5, 2)
+	bnn := synthBNN(t, 13, 5)
+	closeTo(t, "qonnx", runOurs(t, q, x), runOurs(t, bnn, x), 1e-5)
 }

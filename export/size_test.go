@@ -30,3 +30,55 @@ func TestPackedSizeRatio(t *testing.T) {
 		t.Errorf("onnx-packed is 1/%.1f of the float model, want at most 1/20", ratio)
 	}
 }
+
+// TestSizes checks Sizes against the files the exports write, and prints
+// the table docs/EXPORT.md records (go test -run Sizes -v).
+func TestSizes(t *testing.T) {
+	names := []string{"resnet20_cifar_op11", "resnet18_w16_op13"}
+	if !testing.Short() {
+		names = append(names, "resnet18_w8_op11", "resnet50_w8_op17", "fmnist_tiny")
+	}
+	for _, name := range names {
+		bnn := loadBNN(t, name)
+		sizes, err := Sizes(bnn, onnx.Encode)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(sizes) != len(Formats) {
+			t.Fatalf("%d sizes for %d formats", len(sizes), len(Formats))
+		}
+		dir := t.TempDir()
+		for _, s := range sizes {
+			var n int64
+			if s.Format == "c" {
+				if err := WriteC(dir, "bnn", bnn); err != nil {
+					t.Fatal(err)
+				}
+				n = fileSize(t, filepath.Join(dir, "bnn.h")) + fileSize(t, filepath.Join(dir, "bnn.c"))
+				fp, err := Footprint(bnn)
+				if err != nil || fp.FlashBytes != s.FlashBytes || fp.RAMBytes != s.RAMBytes || fp.FlashBytes == 0 {
+					t.Errorf("%s: Footprint %+v (%v) disagrees with Sizes %+v", name, fp, err, s)
+				}
+			} else {
+				m, err := Model(bnn, s.Format)
+				if err != nil {
+					t.Fatal(err)
+				}
+				n = fileSize(t, writeModel(t, dir, s.Format+".onnx", m))
+			}
+			if n != s.Bytes {
+				t.Errorf("%s %s: Sizes says %d bytes, the file has %d", name, s.Format, s.Bytes, n)
+			}
+			t.Logf("%s\t%s\t%d bytes\tflash %d\tram %d", name, s.Format, s.Bytes, s.FlashBytes, s.RAMBytes)
+		}
+	}
+}
+
+func fileSize(t *testing.T, path string) int64 {
+	t.Helper()
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fi.Size()
+}

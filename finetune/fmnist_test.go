@@ -16,7 +16,8 @@ const fashionMNIST = "/usr/share/datasets/fashion-mnist"
 // (ResNet-8) into binary weights on a Fashion-MNIST subset and checks that
 // fine-tuning recovers accuracy lost to binarization. Long: skipped with
 // -short and where the Debian dataset is not installed. FMNIST_TRAIN
-// (images) and FMNIST_EPOCHS override the subset size and epochs.
+// (images), FMNIST_EPOCHS and FMNIST_BNBITS override the subset size, the
+// epochs and the BN code width.
 func TestFashionMNISTTiny(t *testing.T) {
 	if testing.Short() {
 		t.Skip("long: fine-tunes on Fashion-MNIST")
@@ -40,7 +41,7 @@ func TestFashionMNISTTiny(t *testing.T) {
 	for _, exact := range []bool{false, true} {
 		cfg := DefaultConfig()
 		cfg.Epochs, cfg.ExactBackward, cfg.Augment.Pad = envInt("FMNIST_EPOCHS", 2), exact, 2
-		cfg.BNBatches = 20
+		cfg.BNBatches, cfg.BNBits = 20, envInt("FMNIST_BNBITS", 2)
 		begin := time.Now()
 		res, err := Train(context.Background(), readModel(t, "fmnist_tiny"), train, val, cfg, nil)
 		if err != nil {

@@ -59,7 +59,9 @@ type net struct {
 	bn      map[*ir.Node]*bnState
 	binary  map[*ir.Node]*binLayer
 	layers  []*binLayer
-	release [][]string // values whose last reader is node i
+	release [][]string            // values whose last reader is node i
+	fused   map[*ir.Node]*ir.Node // BN → the ReLU that alone reads it
+	skip    map[*ir.Node]bool     // ReLUs run by their BN in training
 }
 
 // compile builds a net from m (which it shares). binarize selects binary
@@ -86,6 +88,7 @@ func compile(m *ir.Model, sel *selection) (*net, error) {
 		}
 	}
 	n.planRelease()
+	n.planFusion()
 	return n, nil
 }
 
@@ -186,6 +189,27 @@ func (n *net) planRelease() {
 	for name, i := range last {
 		if _, c := n.consts[name]; !c && name != n.output && name != "" {
 			n.release[i] = append(n.release[i], name)
+		}
+	}
+}
+
+// planFusion pairs each BatchNormalization whose only reader is a Relu
+// with it, so that training runs autograd's BatchNormRelu (one code serves
+// BN's backward, the mask and the next binary layer's input).
+func (n *net) planFusion() {
+	n.fused, n.skip = map[*ir.Node]*ir.Node{}, map[*ir.Node]bool{}
+	readers := map[string][]*ir.Node{}
+	for _, nd := range n.nodes {
+		for _, in := range nd.Inputs {
+			readers[in] = append(readers[in], nd)
+		}
+	}
+	for _, nd := range n.nodes {
+		if nd.OpType != "BatchNormalization" || len(nd.Outputs) == 0 || nd.Outputs[0] == n.output {
+			continue
+		}
+		if rs := readers[nd.Outputs[0]]; len(rs) == 1 && rs[0].OpType == "Relu" {
+			n.fused[nd], n.skip[rs[0]] = rs[0], true
 		}
 	}
 }

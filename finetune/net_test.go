@@ -98,9 +98,10 @@ func TestSelection(t *testing.T) {
 	}
 }
 
-// TestResNet20Memory runs the CIFAR ResNet-20 topology at batch 2 and checks
-// the compressed tape against the exact one: at least 10× fewer activation
-// bytes (1 bit per conv input and ReLU, 2 per BN input, against 32+32).
+// TestResNet20Memory runs PyTorch's CIFAR ResNet-20 export at batch 4 and
+// checks the compressed tape against the exact one: at least the issue's
+// 16× fewer activation bytes (6 bits per element and block against 128,
+// less the per-channel ranges that a batch of 4 does not amortize).
 func TestResNet20Memory(t *testing.T) {
 	cfg := DefaultConfig()
 	cfg.BatchSize = 4
@@ -114,7 +115,7 @@ func TestResNet20Memory(t *testing.T) {
 	m := tr.res.Memory
 	t.Logf("ResNet-20 saved for backward per image: exact %.0f B, compressed %.0f B (%.1f×); %d binary layers",
 		m.ExactPerImage, m.CompressedPerImage, m.ExactPerImage/m.CompressedPerImage, len(tr.student.layers))
-	if len(tr.student.layers) != 22 || m.ExactPerImage < 10*m.CompressedPerImage {
+	if len(tr.student.layers) != 22 || m.ExactPerImage < 16*m.CompressedPerImage {
 		t.Fatalf("%d binary layers (want 22), exact %v vs compressed %v bytes per image", len(tr.student.layers), m.ExactPerImage, m.CompressedPerImage)
 	}
 }

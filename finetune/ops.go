@@ -128,7 +128,11 @@ func opBN(r *run, nd *ir.Node) error {
 		}
 		return r.set(nd, y)
 	}
-	y, bs, err := r.tp.BatchNormTrain(in[0], in[1], in[2], st.eps)
+	out, bnrelu := nd.Outputs[0], r.tp.BatchNormTrain
+	if relu := r.n.fused[nd]; relu != nil {
+		out, bnrelu = relu.Outputs[0], r.tp.BatchNormRelu
+	}
+	y, bs, err := bnrelu(in[0], in[1], in[2], st.eps)
 	if err != nil {
 		return err
 	}
@@ -137,7 +141,8 @@ func opBN(r *run, nd *ir.Node) error {
 	} else {
 		st.accumulate(bs)
 	}
-	return r.set(nd, y)
+	r.env[out] = value{t: y}
+	return nil
 }
 
 // update applies ONNX's running-statistics rule:

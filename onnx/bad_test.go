@@ -32,7 +32,7 @@ var badCases = []badCase{
 	{"no graph", func(p *onnxpb.ModelProto) { p.Graph = nil }, ErrNoGraph, []string{"no graph"}},
 	{"ir version 2", func(p *onnxpb.ModelProto) { p.IrVersion = 2 }, ErrUnsupported, []string{"IR version 2"}},
 	{"ir version 11", func(p *onnxpb.ModelProto) { p.IrVersion = 11 }, ErrUnsupported, []string{"IR version 11"}},
-	{"opset 6", func(p *onnxpb.ModelProto) { p.OpsetImport[0].Version = 6 }, ErrUnsupported, []string{"opset 6"}},
+	{"opset 0", func(p *onnxpb.ModelProto) { p.OpsetImport[0].Version = 0 }, ErrUnsupported, []string{"opset 0"}},
 	{"opset 22", func(p *onnxpb.ModelProto) { p.OpsetImport[0].Version = 22 }, ErrUnsupported, []string{"opset 22"}},
 	{"ai.onnx opset 22", func(p *onnxpb.ModelProto) {
 		p.OpsetImport[0] = &onnxpb.OperatorSetIdProto{Domain: "ai.onnx", Version: 22}

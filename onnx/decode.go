@@ -15,7 +15,7 @@ import (
 const (
 	MinIRVersion = 3
 	MaxIRVersion = 10
-	MinOpset     = 7
+	MinOpset     = 1
 	MaxOpset     = 21
 )
 

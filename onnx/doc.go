@@ -11,8 +11,9 @@
 //
 // # What is read
 //
-// IR versions 3 to 10 and default-domain ("" or "ai.onnx") opsets 7 to 21;
-// other domains are passed through with their opset version. Initializers
+// IR versions 3 to 10 and default-domain ("" or "ai.onnx") opsets 1 to 21
+// (ResNets come at 7 and up; the older opsets of ONNX's PyTorch backend
+// tests are read too, and the executor decides per op what it runs); other domains are passed through with their opset version. Initializers
 // in raw_data or in the typed fields (float_data, int32_data, which also
 // carries int8, int16, uint8, uint16, bool, float16 and bfloat16 bits,
 // int64_data, double_data, uint64_data, string_data), of every element type

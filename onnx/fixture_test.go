@@ -76,6 +76,27 @@ func TestExternalFixture(t *testing.T) {
 	}
 }
 
+// TestTensorFixtures: each dtypes tensor is committed as a TensorProto file
+// (the form of ONNX's backend-test input_0.pb), which DecodeTensor reads
+// back unchanged. They also seed FuzzRead's DecodeTensor path.
+func TestTensorFixtures(t *testing.T) {
+	for _, want := range dtypesTensors() {
+		data, err := EncodeTensor(want)
+		if err != nil {
+			t.Fatal(err)
+		}
+		name := filepath.Join("tensors", want.Name+".pb")
+		checkFixture(t, name, data)
+		got, err := DecodeTensor(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := diffTensors(want, got); d != "" {
+			t.Errorf("%s: %s", name, d)
+		}
+	}
+}
+
 // checkFixture compares data with the committed file.
 func checkFixture(t *testing.T, name string, data []byte) {
 	t.Helper()
@@ -103,6 +124,13 @@ func writeFixtures(t *testing.T) {
 	}
 	writeBytes(t, filepath.Join(fixtureDir, "typed_fields.onnx"), typed)
 	writeExternalFixture(t, filepath.Join(fixtureDir, "external"))
+	for _, tensor := range dtypesTensors() {
+		data, err := EncodeTensor(tensor)
+		if err != nil {
+			t.Fatal(err)
+		}
+		writeBytes(t, filepath.Join(fixtureDir, "tensors", tensor.Name+".pb"), data)
+	}
 }
 
 // writeTruncated stores cut-off copies of a fixture as fuzz seeds. They use

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/bincompress/bincompress/infer"
 	"github.com/bincompress/bincompress/ir"
 	"github.com/bincompress/bincompress/onnx"
 )
@@ -151,4 +152,30 @@ func TestSmallSeedSize(t *testing.T) {
 	if n := len(encodedSmall(t, nil)); n > 4096 {
 		t.Errorf("fuzz seed is %d bytes; keep it small", n)
 	}
+}
+
+// FuzzResealed mutates .bnn encodings and, when they still decode,
+// recomputes the digest so that the structural checks behind it see the
+// mutation: whatever then passes Check must unpack, and running it from its
+// bits must return outputs or an error, never panic.
+func FuzzResealed(f *testing.F) {
+	f.Add(encodedSmall(f, nil))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		m, err := onnx.Decode(data)
+		if err != nil || m.Graph == nil {
+			return
+		}
+		m.SetMetadata(KeyDigest, Digest(m))
+		if Check(m) != nil {
+			return
+		}
+		if _, err := Unpacked(m); err != nil {
+			t.Fatalf("Check passed but Unpacked failed: %v", err)
+		}
+		p, err := infer.Compile(m)
+		if err != nil || len(p.Inputs()) != 1 {
+			return
+		}
+		_, _ = p.Run(map[string]*ir.Tensor{p.Inputs()[0]: randomInput(1, 1, 2, 5, 5)})
+	})
 }

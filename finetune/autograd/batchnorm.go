@@ -27,20 +27,11 @@ type bnOp struct {
 // y = γ·(x − μ_B)/sqrt(σ²_B + eps) + β. It returns the statistics so that the
 // caller can update running averages.
 func (tp *Tape) BatchNormTrain(x, scale, bias *Tensor, eps float32) (*Tensor, BatchStats, error) {
-	n, c, inner := nci(x.Shape)
-	if len(x.Shape) < 2 || len(scale.Data) != c || len(bias.Data) != c {
-		return nil, BatchStats{}, fmt.Errorf("autograd: batchnorm of %v needs scale and bias of %d, got %d and %d", x.Shape, c, len(scale.Data), len(bias.Data))
+	if err := checkBN(x, scale, bias); err != nil {
+		return nil, BatchStats{}, err
 	}
-	st := BatchStats{Mean: make([]float32, c), Var: make([]float32, c)}
-	inv := make([]float32, c)
-	y := make([]float32, len(x.Data))
-	parallelFor(c, func(ch int) {
-		st.Mean[ch], st.Var[ch] = channelMoments(x.Data, n, c, inner, ch)
-		inv[ch] = float32(1 / math.Sqrt(float64(st.Var[ch])+float64(eps)))
-		a := scale.Data[ch] * inv[ch]
-		b := bias.Data[ch] - a*st.Mean[ch]
-		affineChannel(y, x.Data, n, c, inner, ch, a, b)
-	})
+	n, c, inner := nci(x.Shape)
+	y, st, inv := bnForward(x, scale, bias, eps)
 	out := result(append([]int(nil), x.Shape...), y, x, scale, bias)
 	if tp.recording(x, scale, bias) {
 		o := &bnOp{n: n, c: c, inner: inner, mean: st.Mean, invStd: inv, scale: scale.Data,
@@ -49,6 +40,30 @@ func (tp *Tape) BatchNormTrain(x, scale, bias *Tensor, eps float32) (*Tensor, Ba
 		tp.record(out, o)
 	}
 	return out, st, nil
+}
+
+func checkBN(x, scale, bias *Tensor) error {
+	_, c, _ := nci(x.Shape)
+	if len(x.Shape) < 2 || len(scale.Data) != c || len(bias.Data) != c {
+		return fmt.Errorf("autograd: batchnorm of %v needs scale and bias of %d, got %d and %d", x.Shape, c, len(scale.Data), len(bias.Data))
+	}
+	return nil
+}
+
+// bnForward normalizes x with its batch statistics and returns y, the
+// statistics and 1/σ per channel.
+func bnForward(x, scale, bias *Tensor, eps float32) ([]float32, BatchStats, []float32) {
+	n, c, inner := nci(x.Shape)
+	st := BatchStats{Mean: make([]float32, c), Var: make([]float32, c)}
+	inv := make([]float32, c)
+	y := make([]float32, len(x.Data))
+	parallelFor(c, func(ch int) {
+		st.Mean[ch], st.Var[ch] = channelMoments(x.Data, n, c, inner, ch)
+		inv[ch] = float32(1 / math.Sqrt(float64(st.Var[ch])+float64(eps)))
+		a := scale.Data[ch] * inv[ch]
+		affineChannel(y, x.Data, n, c, inner, ch, a, bias.Data[ch]-a*st.Mean[ch])
+	})
+	return y, st, inv
 }
 
 // saveNormalized keeps x by reference (exact) or x̂ in BNBits codes.
@@ -126,6 +141,11 @@ func (o *bnOp) backward() {
 	} else {
 		o.x.(*Codes).Decode(xh)
 	}
+	o.finish(g, xh)
+}
+
+// finish accumulates the gradients of γ, β and x from g and x̂.
+func (o *bnOp) finish(g, xh []float32) {
 	dgamma, dbeta := make([]float32, o.c), make([]float32, o.c)
 	var dx []float32
 	if o.xg != nil {

@@ -73,17 +73,28 @@ func (tp *Tape) saveInput(x *Tensor, binary bool) Saved {
 	if !tp.Compress || !binary || len(x.Data) == 0 {
 		return floatRef{d: x.Data}
 	}
-	n, c, inner := nci(x.Shape)
-	k := codeKey{&x.Data[0], n, c, inner}
+	k := keyOf(x)
 	if q, ok := tp.codes[k]; ok {
 		return q // a tensor read by two binary layers is encoded once
 	}
 	if tp.codes == nil {
-		tp.codes = map[codeKey]*Codes{}
+		tp.codes = map[codeKey]inputCode{}
 	}
 	q := Encode(x, 1, tp.Key, tp.stream())
 	tp.codes[k] = q
 	return q
+}
+
+// inputCode is a compressed form of a binary layer's input.
+type inputCode interface {
+	Saved
+	Decode(dst []float32)
+}
+
+// keyOf is the cache key of x's data in x's layout.
+func keyOf(x *Tensor) codeKey {
+	n, c, inner := nci(x.Shape)
+	return codeKey{&x.Data[0], n, c, inner}
 }
 
 // codeKey identifies a tensor's data in one layout.
@@ -97,7 +108,7 @@ func restore(s Saved, n int) []float32 {
 	switch v := s.(type) {
 	case floatRef:
 		return v.d
-	case *Codes:
+	case inputCode:
 		d := make([]float32, n)
 		v.Decode(d)
 		return d

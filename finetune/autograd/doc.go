@@ -39,6 +39,18 @@
 //     default) with per-channel ranges and stochastic rounding (ActNN's
 //     scheme), plus μ and 1/σ per channel.
 //   - MaxPool keeps one byte per output (the argmax's window offset).
+//   - BatchNormRelu (BN whose only reader is a ReLU) keeps one BNBits-bit
+//     code per element for all three consumers: bit 0 is the exact ReLU
+//     mask, the rest round x̂ stochastically within its side of the ReLU
+//     threshold, and a binary layer reading the output decodes its input
+//     from the same code (for 2 bits exactly the 1-bit A_q above, c the
+//     channel's maximum). A post-activation block (conv → BN → ReLU → conv
+//     → BN → add → ReLU) then keeps 6 bits per element where float autograd
+//     keeps 128, against 8 bits unfused.
+//
+// Estimators: the weight gradients, dγ and dβ are unbiased; BN's dx has a
+// bias of order 1/M (M values per channel) from the product of two noisy
+// terms in x̂·mean(g·x̂), negligible at training batch sizes.
 //
 // Layers kept in float keep float references in both modes. Tape.SavedBytes
 // adds up the buffers the recorded ops hold (each shared buffer once), split

@@ -18,7 +18,7 @@ type Tape struct {
 
 	ops     []op
 	streams uint64
-	codes   map[codeKey]*Codes
+	codes   map[codeKey]inputCode
 }
 
 // DefaultBNBits is BatchNormalization's saved-input width when Tape.BNBits is 0.

@@ -59,7 +59,7 @@ func compileOptions(major, minor int, cubin bool) []string {
 	if cubin {
 		arch = fmt.Sprintf("sm_%d%d", major, minor)
 	}
-	return []string{"--gpu-architecture=" + arch, "--fmad=false", "--prec-div=true", "--prec-sqrt=true", "--std=c++14"}
+	return []string{"--gpu-architecture=" + arch, "--fmad=false", "--prec-div=true", "--prec-sqrt=true"}
 }
 
 // loadKernels compiles the sources for this device (CUBIN, so that a driver

@@ -119,3 +119,10 @@ func (d *Device) sgemm(transA, transB bool, m, n, k int, alpha float32, a Buffer
 	}
 	return nil
 }
+
+// ReleaseCache returns the pool's cached blocks to the device (blocks in
+// use stay), so that the next peak measurement starts from live memory.
+func (d *Device) ReleaseCache() {
+	defer d.enter()()
+	d.pool.Release()
+}

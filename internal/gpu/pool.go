@@ -37,12 +37,14 @@ type Pool struct {
 	stats PoolStats
 }
 
-// PoolStats counts a pool's memory: InUse is what callers hold, Reserved
-// what the pool holds from the device (InUse plus cached), Peak the most
-// Reserved has been, Allocs the device allocations made.
+// PoolStats counts a pool's memory in bytes: InUse is what callers hold,
+// Reserved what the pool holds from the device (InUse plus cached), Peak
+// the most Reserved has been and PeakInUse the most InUse has been (as
+// PyTorch's max_memory_reserved and max_memory_allocated), Allocs the
+// device allocations made.
 type PoolStats struct {
-	InUse, Reserved, Peak uint64
-	Allocs                int
+	InUse, Reserved, Peak, PeakInUse uint64
+	Allocs                           int
 }
 
 // NewPool returns an empty pool over a.
@@ -72,6 +74,7 @@ func (p *Pool) Get(n uint64) (Buffer, error) {
 		p.free[c] = l[:len(l)-1]
 		p.class[ptr] = c
 		p.stats.InUse += c
+		p.stats.PeakInUse = max(p.stats.PeakInUse, p.stats.InUse)
 		return Buffer{Ptr: ptr, Size: n}, nil
 	}
 	ptr, err := p.a.alloc(c)
@@ -87,6 +90,7 @@ func (p *Pool) Get(n uint64) (Buffer, error) {
 	p.stats.InUse += c
 	p.stats.Reserved += c
 	p.stats.Peak = max(p.stats.Peak, p.stats.Reserved)
+	p.stats.PeakInUse = max(p.stats.PeakInUse, p.stats.InUse)
 	return Buffer{Ptr: ptr, Size: n}, nil
 }
 
@@ -121,7 +125,7 @@ func (p *Pool) Release() {
 func (p *Pool) Stats() PoolStats { return p.stats }
 
 // ResetPeak starts a new peak measurement from the current reservation.
-func (p *Pool) ResetPeak() { p.stats.Peak = p.stats.Reserved }
+func (p *Pool) ResetPeak() { p.stats.Peak, p.stats.PeakInUse = p.stats.Reserved, p.stats.InUse }
 
 // deviceAllocator allocates with cuMemAlloc. Its callers have entered the
 // device (Device.enter).

@@ -52,7 +52,7 @@ func systemEnv() searchEnv { return searchEnv{getenv: os.Getenv} }
 // systemLibDirs are the loader's usual directories plus those of the NVIDIA
 // container runtime and WSL.
 var systemLibDirs = []string{
-	"/usr/local/nvidia/lib64", "/usr/lib/wsl/lib",
+	"/usr/local/nvidia/lib64", "/usr/local/nvidia/lib", "/usr/lib/wsl/lib",
 	"/usr/lib/x86_64-linux-gnu", "/lib/x86_64-linux-gnu",
 	"/usr/lib/aarch64-linux-gnu", "/lib/aarch64-linux-gnu",
 	"/usr/lib64", "/lib64", "/usr/lib", "/lib",
@@ -100,7 +100,9 @@ func (e searchEnv) dirs(l library) []string {
 	return dedupe(out)
 }
 
-// siteDirs are the python site-packages directories that exist.
+// siteDirs are the python site-packages directories that exist: the
+// system's, VIRTUAL_ENV's and CONDA_PREFIX's, the user's, and those of the
+// python3 interpreters on PATH.
 func (e searchEnv) siteDirs() []string {
 	pats := make([]string, 0, len(sitePatterns)+3)
 	for _, p := range sitePatterns {
@@ -113,6 +115,13 @@ func (e searchEnv) siteDirs() []string {
 	}
 	if h := e.getenv("HOME"); h != "" {
 		pats = append(pats, filepath.Join(h, ".local/lib/python3*/site-packages"))
+	}
+	// The environment of each python3 on PATH (a virtualenv's bin/python3
+	// sits two levels below its prefix), found without running it.
+	for _, d := range splitList(e.getenv("PATH")) {
+		if isFile(filepath.Join(d, "python3")) {
+			pats = append(pats, filepath.Join(filepath.Dir(d), "lib/python3*/site-packages"))
+		}
 	}
 	return globAll(pats)
 }

@@ -72,16 +72,20 @@ func TestSearchOrder(t *testing.T) {
 }
 
 func TestSearchEnvVariables(t *testing.T) {
-	root, cuda, explicit := t.TempDir(), t.TempDir(), t.TempDir()
+	root, cuda, explicit, venv := t.TempDir(), t.TempDir(), t.TempDir(), t.TempDir()
 	fakeTree(t, cuda, "lib64/libnvrtc.so.12")
 	fakeTree(t, explicit, "libnvrtc.so.13")
 	fakeTree(t, root, "usr/lib/python3.11/dist-packages/nvidia/cuda_nvrtc/lib/libnvrtc.so.12")
-	env := fakeEnv(root, map[string]string{"CUDA_HOME": cuda, "BINCOMPRESS_CUDA_LIBS": explicit})
+	// A virtualenv found through the python3 on PATH, as /opt/torch/.venv.
+	fakeTree(t, venv, "bin/python3", "lib/python3.12/site-packages/nvidia/cu13/lib/libnvrtc.so.13")
+	env := fakeEnv(root, map[string]string{"CUDA_HOME": cuda, "BINCOMPRESS_CUDA_LIBS": explicit,
+		"PATH": "/nonexistent/bin:" + filepath.Join(venv, "bin")})
 	files, _ := env.candidates(libNVRTC)
 	want := []string{
 		filepath.Join(explicit, "libnvrtc.so.13"),
 		filepath.Join(cuda, "lib64/libnvrtc.so.12"),
 		filepath.Join(root, "usr/lib/python3.11/dist-packages/nvidia/cuda_nvrtc/lib/libnvrtc.so.12"),
+		filepath.Join(venv, "lib/python3.12/site-packages/nvidia/cu13/lib/libnvrtc.so.13"),
 	}
 	if !slices.Equal(files, want) {
 		t.Errorf("candidates:\n got %q\nwant %q", files, want)

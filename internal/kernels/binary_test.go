@@ -69,10 +69,7 @@ func BenchmarkBinaryConv2D(b *testing.B) {
 		x, scale, y := randSlice(r, p.XLen()), randSlice(r, p.K), make([]float32, p.YLen())
 		wb := randBits(r, p.K, taps)
 		b.Run(fmt.Sprintf("C%dH%dK%dS%d", p.C, p.H, p.K, p.StrideH), func(b *testing.B) {
-			for b.Loop() {
-				BinaryConv2D(p, x, wb, scale, nil, y)
-			}
-			b.ReportMetric(p.flops()*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			benchFlops(b, p.flops(), "GFLOP/s", func() { BinaryConv2D(p, x, wb, scale, nil, y) })
 		})
 	}
 }

@@ -24,7 +24,7 @@ func (p ConvParams) pointwise() bool {
 // outputs, so the result does not depend on the split.
 func forTasks(count int, flops float64, task func(t, gemmWorkers int)) {
 	workers := runtime.GOMAXPROCS(0)
-	if count < workers || flops < parallelMinFlops {
+	if workers == 1 || count < workers || flops < parallelMinFlops {
 		for t := range count {
 			task(t, workers)
 		}
@@ -153,6 +153,10 @@ func conv2DBackwardData(p ConvParams, dy, w, dx []float32) {
 }
 
 func conv2DBackwardFilter(p ConvParams, x, dy, dw []float32) {
+	if p.shiftable() && !p.pointwise() {
+		shiftBackwardFilter(p, x, dy, dw)
+		return
+	}
 	cg, kg := p.C/p.Groups, p.K/p.Groups
 	ohw, taps := p.OutH()*p.OutW(), cg*p.KH*p.KW
 	kern := gemmKernel()

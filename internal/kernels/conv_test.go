@@ -182,14 +182,38 @@ func BenchmarkConv(b *testing.B) {
 		y, dx, dw := make([]float32, p.YLen()), make([]float32, p.XLen()), make([]float32, p.WLen())
 		run := func(what string, f func()) {
 			b.Run(what+"/"+name, func(b *testing.B) {
-				for b.Loop() {
-					f()
-				}
-				b.ReportMetric(p.flops()*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+				benchFlops(b, p.flops(), "GFLOP/s", f)
 			})
 		}
 		run("fwd", func() { Conv2D(p, x, w, nil, y) })
 		run("bwdData", func() { Conv2DBackwardData(p, dy, w, dx) })
 		run("bwdFilter", func() { Conv2DBackwardFilter(p, x, dy, dw) })
+	}
+}
+
+// TestDotKernels holds each assembly dot-product tile to its Go twin.
+func TestDotKernels(t *testing.T) {
+	r := newRand(12)
+	for _, dk := range asmDotKernels() {
+		for _, steps := range []int{0, 1, 3, 40} {
+			for _, nimg := range []int{1, 3} {
+				n := steps * dk.lanes
+				lda := n + 5
+				astride, bstride := dk.mr*lda+7, n+61
+				a := randSlice(r, nimg*astride)
+				b := randSlice(r, nimg*bstride)
+				offs := make([]int, dk.nq)
+				for i := range offs {
+					offs[i] = r.IntN(50)
+				}
+				got := randSlice(r, dk.mr*dk.nq*dk.lanes)
+				want := append([]float32(nil), got...)
+				dk.fn(steps, nimg, a, lda, astride, b, bstride, offs, got)
+				dotNTGo(dk.mr, dk.nq, dk.lanes, steps, nimg, a, lda, astride, b, bstride, offs, want)
+				if err := closeTo(got, want, 1e-6*float64(nimg*steps+2)); err != nil {
+					t.Fatalf("%s steps=%d nimg=%d: %v", dk.name, steps, nimg, err)
+				}
+			}
+		}
 	}
 }

@@ -183,11 +183,30 @@ func BenchmarkSgemm(b *testing.B) {
 		b.Run(fmt.Sprintf("%dx%dx%d", m, n, k), func(b *testing.B) {
 			r := newRand(1)
 			x, y, c := randSlice(r, m*k), randSlice(r, k*n), make([]float32, m*n)
-			b.ResetTimer()
-			for b.Loop() {
-				Sgemm(false, false, m, n, k, 1, x, k, y, n, 0, c, n)
-			}
-			b.ReportMetric(2*float64(m)*float64(n)*float64(k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			flops := 2 * float64(m) * float64(n) * float64(k)
+			benchFlops(b, flops, "GFLOP/s", func() { Sgemm(false, false, m, n, k, 1, x, k, y, n, 0, c, n) })
 		})
+	}
+}
+
+// benchFlops runs f b.N times and reports its rate by wall time and, at
+// GOMAXPROCS=1 on Linux, by the thread's CPU time ("cpu-" + unit), which
+// stays steady when other processes share the cores.
+func benchFlops(b *testing.B, flops float64, unit string, f func()) {
+	single := runtime.GOMAXPROCS(0) == 1
+	if single {
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+	}
+	f()
+	c0, ok := threadCPU()
+	b.ResetTimer()
+	for b.Loop() {
+		f()
+	}
+	b.StopTimer()
+	b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, unit)
+	if c1, ok1 := threadCPU(); single && ok && ok1 && c1 > c0 {
+		b.ReportMetric(flops*float64(b.N)/(c1-c0).Seconds()/1e9, "cpu-"+unit)
 	}
 }

@@ -19,3 +19,9 @@ func maxAbsFast([]float32) (int, float32) { return 0, 0 }
 func quantRows4Fast(_, _, _, _ []float32, _ float32, _ []uint32) int { return 0 }
 
 func dequantRowFast([]int32, int32, float32, float32, []float32) int { return 0 }
+
+// dotKernelFor is the lane-wise dot-product tile: without assembly, Go's.
+func dotKernelFor() *dotKernel { return &goDotKernel }
+
+// asmDotKernels lists the assembly dot-product tiles: none.
+func asmDotKernels() []*dotKernel { return nil }

@@ -3,19 +3,21 @@
 // Inference throughput of onnxruntime (CPU) on one model.
 //
 //   node tools/ort/bench.js MODEL.onnx [--batch 32] [--threads 2] [--warmup 3]
-//        [--runs 10] [--optimization all] [--seed 1]
+//        [--runs 10] [--optimization all] [--seed 1] [--spin 1]
 //
 // The input is float32 of the model's first input shape with the symbolic
 // (batch) dimension set to --batch, filled from a seeded generator. After
 // --warmup untimed runs, --runs timed runs; prints one JSON object with the
 // median, min and max milliseconds per run and images/s = batch / median.
-// Start node with OMP/other load in mind: the numbers are wall time.
+// --spin 0 keeps idle intra-op threads from spin-waiting (onnxruntime spins
+// by default). The numbers are wall time: on a loaded machine compare min too.
 
+const os = require('os');
 const { sessionOptions } = require('./tensorio');
 
 function parseArgs(argv) {
-  const opts = { batch: 1, threads: 2, warmup: 3, runs: 10, optimization: 'all', seed: 1 };
-  const ints = new Set(['batch', 'threads', 'warmup', 'runs', 'seed']);
+  const opts = { batch: 1, threads: 2, warmup: 3, runs: 10, optimization: 'all', seed: 1, spin: 1 };
+  const ints = new Set(['batch', 'threads', 'warmup', 'runs', 'seed', 'spin']);
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a.startsWith('--')) {
@@ -25,7 +27,7 @@ function parseArgs(argv) {
       if (v === undefined) throw new Error(`ort: flag ${a} needs a value`);
       if (ints.has(key)) {
         const n = Number(v);
-        if (!Number.isInteger(n) || n < (key === 'warmup' || key === 'seed' ? 0 : 1)) {
+        if (!Number.isInteger(n) || n < (key === 'warmup' || key === 'seed' || key === 'spin' ? 0 : 1) || (key === 'spin' && n > 1)) {
           throw new Error(`ort: bad value ${v} for ${a}`);
         }
         opts[key] = n;
@@ -62,7 +64,7 @@ function median(xs) {
 async function main(argv) {
   const o = parseArgs(argv);
   const ort = require('onnxruntime-node');
-  const session = await ort.InferenceSession.create(o.model, sessionOptions(o.threads, o.optimization));
+  const session = await ort.InferenceSession.create(o.model, sessionOptions(o.threads, o.optimization, o.spin === 1));
   const meta = session.inputMetadata[0];
   if (!meta || !meta.isTensor || meta.type !== 'float32') {
     throw new Error(`ort: ${o.model}: first input is not a float32 tensor`);
@@ -83,7 +85,8 @@ async function main(argv) {
   const med = median(ms);
   const out = {
     runtime: 'onnxruntime-node', version: ort.env.versions.node, model: o.model,
-    input: dims, batch: o.batch, threads: o.threads, optimization: o.optimization,
+    input: dims, batch: o.batch, threads: o.threads, spin: o.spin === 1, optimization: o.optimization,
+    load_avg_1m: +os.loadavg()[0].toFixed(2),
     warmup: o.warmup, runs: o.runs,
     median_ms: +med.toFixed(3), min_ms: +Math.min(...ms).toFixed(3), max_ms: +Math.max(...ms).toFixed(3),
     images_per_s: +(o.batch * 1000 / med).toFixed(1),

@@ -12,6 +12,7 @@
 // model and file paths are relative to IN.json's folder unless absolute;
 // threads (default 2), optimization ("disabled"|"basic"|"extended"|"all",
 // default "all") and outputs (default: all graph outputs) are optional.
+// Idle intra-op threads do not spin (the outputs, not the speed, matter here).
 // OUTDIR/outputs.json: {"ort_version": "1.30.0", "outputs": [{"name", "dtype", "dims", "file"}]}
 // with output i's data in OUTDIR/output_i.bin (raw little-endian).
 // On failure: a one-line message on stderr, exit status 1.
@@ -34,7 +35,7 @@ async function main(argv) {
   const feeds = {};
   for (const e of m.inputs) feeds[e.name] = readTensor(ort, e, dir);
   const session = await ort.InferenceSession.create(
-    path.resolve(dir, m.model), sessionOptions(threads, m.optimization));
+    path.resolve(dir, m.model), sessionOptions(threads, m.optimization, false));
   const names = m.outputs || session.outputNames;
   const results = await session.run(feeds, names);
   fs.mkdirSync(outDir, { recursive: true });

@@ -73,14 +73,19 @@ function writeTensor(name, tensor, dir, file) {
   return { name, dtype, dims: Array.from(tensor.dims), file };
 }
 
-function sessionOptions(threads, optimization) {
-  return {
+// sessionOptions: CPU, `threads` intra-op threads, sequential execution.
+// spin=false stops idle intra-op threads from spinning (helps on a loaded
+// machine; onnxruntime's default is to spin).
+function sessionOptions(threads, optimization, spin = true) {
+  const o = {
     executionProviders: ['cpu'],
     intraOpNumThreads: threads,
     interOpNumThreads: 1,
     executionMode: 'sequential',
     graphOptimizationLevel: optimization || 'all',
   };
+  if (!spin) o.extra = { session: { intra_op: { allow_spinning: '0' } } };
+  return o;
 }
 
 module.exports = { DTYPES, numElements, readTensor, writeTensor, sessionOptions };

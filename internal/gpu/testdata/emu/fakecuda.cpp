@@ -43,6 +43,7 @@ static std::map<std::string, invoker> kernels = {
 static int fake_devices = 1, fake_driver = 13000, fake_launches = 0;
 static long long fake_live = 0;
 
+#pragma GCC visibility push(default)
 extern "C" {
 // Test control.
 void fakecuda_set(const char* key, int v) {
@@ -166,3 +167,4 @@ int nvrtcGetCUBINSize(prog* p, std::size_t* n) { return nvrtcGetPTXSize(p, n); }
 int nvrtcGetCUBIN(prog* p, char* s) { return nvrtcGetPTX(p, s); }
 int nvrtcDestroyProgram(prog** p) { delete *p; *p = nullptr; return 0; }
 }
+#pragma GCC visibility pop

@@ -1,0 +1,185 @@
+package autograd
+
+// BatchNormRelu is Relu(BatchNormTrain(x)). On an exact tape it is exactly
+// those two ops. On a compressing tape (with BNBits >= 2) one code of
+// BNBits bits per element serves the whole backward pass:
+//
+//   - bit 0 is the ReLU mask, exact: 1[γ·x̂ + β > 0];
+//   - the other bits round x̂ stochastically within its half of the
+//     channel's range, [lo, t] or [t, hi], split at the ReLU threshold
+//     t = −β/γ, so E[x̂_q] = x̂ (BN's backward);
+//   - a binary layer that reads the output saves nothing of its own: its
+//     input A = relu(γ·x̂ + β) decodes as γ·x̂_q + β where the mask is set
+//     and 0 elsewhere, unbiased because it is linear in x̂_q. With 2 bits
+//     this is exactly the paper's A_q, with c the channel's maximum.
+//
+// So a conv → BN → ReLU → conv chain keeps 2 bits per element where the
+// unfused ops keep 2 (x̂) + 1 (mask) + 1 (next conv's input).
+func (tp *Tape) BatchNormRelu(x, scale, bias *Tensor, eps float32) (*Tensor, BatchStats, error) {
+	if !tp.recording(x, scale, bias) || !tp.Compress || tp.bnBits() < 2 {
+		y, st, err := tp.BatchNormTrain(x, scale, bias, eps)
+		if err != nil {
+			return nil, st, err
+		}
+		return tp.Relu(y), st, nil
+	}
+	if err := checkBN(x, scale, bias); err != nil {
+		return nil, BatchStats{}, err
+	}
+	y, st, inv := bnForward(x, scale, bias, eps)
+	n, c, inner := nci(x.Shape)
+	bn := &bnOp{n: n, c: c, inner: inner, mean: st.Mean, invStd: inv, scale: scale.Data, xg: x.g, sg: scale.g, bg: bias.g}
+	code := encodeBNRelu(x, y, bn, bias.Data, tp.bnBits(), tp.Key, tp.stream())
+	bn.x = code
+	chunks(len(y), func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			if y[i] < 0 {
+				y[i] = 0
+			}
+		}
+	})
+	out := result(append([]int(nil), x.Shape...), y, x, scale, bias)
+	tp.record(out, &bnReluOp{bn: bn, code: code, out: out.g})
+	if tp.codes == nil {
+		tp.codes = map[codeKey]inputCode{}
+	}
+	tp.codes[keyOf(out)] = reluInput{code}
+	return out, st, nil
+}
+
+// bnReluCode is the fused code: per channel the x̂ range [Lo, Hi] and the
+// threshold T, and k bits per element (mask, then the level in its half).
+type bnReluCode struct {
+	Codes
+	T           []float32
+	gamma, beta []float32
+}
+
+func encodeBNRelu(x *Tensor, ybn []float32, bn *bnOp, beta []float32, bits int, key, stream uint64) *bnReluCode {
+	n, c, inner := nci(x.Shape)
+	per := (n*inner*bits + 63) / 64
+	q := &bnReluCode{Codes: Codes{bits: bits, n: n, c: c, inner: inner, Lo: make([]float32, c), Hi: make([]float32, c),
+		words: make([]uint64, per*c), perChan: per}, T: make([]float32, c), gamma: bn.scale, beta: beta}
+	parallelFor(c, func(ch int) { q.encodeChannel(x.Data, ybn, bn, ch, newStream(key, stream, uint64(ch))) })
+	return q
+}
+
+func (q *bnReluCode) encodeChannel(x, ybn []float32, bn *bnOp, ch int, r *stream) {
+	lo, hi := channelRange(x, q.n, q.c, q.inner, ch)
+	mu, inv := bn.mean[ch], bn.invStd[ch]
+	lo, hi = (lo-mu)*inv, (hi-mu)*inv
+	g, b := q.gamma[ch], q.beta[ch]
+	t := lo
+	switch {
+	case g != 0:
+		t = min(max(-b/g, lo), hi)
+	case b <= 0:
+		t = hi
+	}
+	q.Lo[ch], q.Hi[ch], q.T[ch] = lo, hi, t
+	levels := int(1)<<(q.bits-1) - 1
+	w := wordWriter{words: q.words[ch*q.perChan : (ch+1)*q.perChan], bits: uint(q.bits)}
+	for bt := 0; bt < q.n; bt++ {
+		off := (bt*q.c + ch) * q.inner
+		for i, v := range x[off : off+q.inner] {
+			on := ybn[off+i] > 0
+			p, s := q.half(ch, on)
+			f := float32(0)
+			if s > 0 {
+				f = ((v-mu)*inv - p) / s * float32(levels)
+			}
+			code := min(max(int(f+r.uniform()), 0), levels)
+			w.put(uint64(code)<<1 | b2u(on))
+		}
+	}
+	w.flush()
+}
+
+func b2u(b bool) uint64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// half is the start and width of the x̂ interval an element lies in: above
+// the threshold when it is active and γ ≥ 0 (or inactive and γ < 0).
+func (q *bnReluCode) half(ch int, on bool) (start, width float32) {
+	if on == (q.gamma[ch] >= 0) {
+		return q.T[ch], q.Hi[ch] - q.T[ch]
+	}
+	return q.Lo[ch], q.T[ch] - q.Lo[ch]
+}
+
+// each calls f(i, mask, x̂_q) for every element of channel ch.
+func (q *bnReluCode) each(ch int, f func(i int, on bool, xh float32)) {
+	levels := float32(int(1)<<(q.bits-1) - 1)
+	mask := uint64(1)<<q.bits - 1
+	words := q.words[ch*q.perChan : (ch+1)*q.perChan]
+	pos := 0
+	for bt := 0; bt < q.n; bt++ {
+		off := (bt*q.c + ch) * q.inner
+		for i := off; i < off+q.inner; i++ {
+			code := words[pos>>6] >> (uint(pos) & 63) & mask
+			on := code&1 == 1
+			p, s := q.half(ch, on)
+			f(i, on, p+float32(code>>1)*s/levels)
+			pos += q.bits
+		}
+	}
+}
+
+// reluInput decodes the fused code as the ReLU's output, for a binary layer.
+type reluInput struct{ q *bnReluCode }
+
+func (r reluInput) Bytes() int64 { return r.q.Bytes() }
+func (r reluInput) Param() bool  { return false }
+func (r reluInput) key() any     { return r.q }
+
+// Decode writes relu(γ·x̂_q + β) (0 where the mask is clear).
+func (r reluInput) Decode(dst []float32) {
+	q := r.q
+	parallelFor(q.c, func(ch int) {
+		g, b := q.gamma[ch], q.beta[ch]
+		q.each(ch, func(i int, on bool, xh float32) {
+			dst[i] = 0
+			if on {
+				dst[i] = max(g*xh+b, 0)
+			}
+		})
+	})
+}
+
+func (q *bnReluCode) key() any { return q }
+
+// Bytes counts the codes and Lo, T, Hi per channel.
+func (q *bnReluCode) Bytes() int64 { return 8*int64(len(q.words)) + 12*int64(q.c) }
+
+// bnReluOp masks the gradient with the code's exact mask, then runs BN's
+// backward with the decoded x̂.
+type bnReluOp struct {
+	bn   *bnOp
+	code *bnReluCode
+	out  *Grad
+}
+
+func (o *bnReluOp) backward() {
+	g := o.out.Data
+	if g == nil {
+		return
+	}
+	xh := make([]float32, len(g))
+	parallelFor(o.code.c, func(ch int) {
+		o.code.each(ch, func(i int, on bool, v float32) {
+			xh[i] = v
+			if !on {
+				g[i] = 0
+			}
+		})
+	})
+	o.bn.finish(g, xh)
+}
+
+func (o *bnReluOp) saved() []Saved {
+	return append(o.bn.saved(), floatRef{d: o.code.beta, param: true})
+}

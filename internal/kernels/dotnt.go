@@ -1,0 +1,117 @@
+package kernels
+
+// dotKernel is a tile of lane-wise dot products between mr rows of A and nq
+// windows of B (see dotNTGo); the filter gradient of the indirect
+// convolution runs on it.
+type dotKernel struct {
+	mr, nq, lanes int
+	name          string
+	fn            func(steps, nimg int, a []float32, lda, astride int, b []float32, bstride int, offs []int, partial []float32)
+}
+
+// dotNTGo is the portable lane-wise dot-product tile and the definition of
+// the assembly ones:
+//
+//	for r < mr, x < nq, l < lanes:
+//		s := partial[(r·nq+x)·lanes+l]
+//		for n < nimg, i < steps: s += a[n·astride+r·lda+lanes·i+l]·b[n·bstride+offs[x]+lanes·i+l]
+//		partial[(r·nq+x)·lanes+l] = s
+func dotNTGo(mr, nq, lanes, steps, nimg int, a []float32, lda, astride int, b []float32, bstride int, offs []int, partial []float32) {
+	m := steps * lanes
+	for r := range mr {
+		for x, off := range offs[:nq] {
+			s := partial[(r*nq+x)*lanes : (r*nq+x+1)*lanes]
+			for n := range nimg {
+				ar := a[n*astride+r*lda:][:m]
+				bx := b[n*bstride+off:][:m]
+				for i := 0; i < m; i += lanes {
+					for l := range s {
+						s[l] += ar[i+l] * bx[i+l]
+					}
+				}
+			}
+		}
+	}
+}
+
+var goDotKernel = dotKernel{mr: 4, nq: 4, lanes: 8, name: "go-dot-4x4",
+	fn: func(steps, nimg int, a []float32, lda, astride int, b []float32, bstride int, offs []int, partial []float32) {
+		dotNTGo(4, 4, 8, steps, nimg, a, lda, astride, b, bstride, offs, partial)
+	}}
+
+// shiftBackwardFilter is Conv2DBackwardFilter for stride 1 without im2col:
+// with the images padded (xp) and dy laid out wide (dy′, zero in the
+// discarded columns), dW[k][(c,i,j)] = Σ_n Σ_t dy′_n[k][t]·xp_n[offs(c,i,j)+t].
+// Each (k, tap) pair keeps lane sums over the whole batch, in image order,
+// that are added up lane by lane at the end; goroutines split the (k, tap)
+// tiles only, so the result is the same at any GOMAXPROCS.
+func shiftBackwardFilter(p ConvParams, x, dy, dw []float32) {
+	dk := dotKernelFor()
+	offsBuf := getIntBuf(p.C / p.Groups * p.KH * p.KW)
+	defer intPool.Put(offsBuf)
+	geo := newShiftGeom(p, gemmKernel(), *offsBuf)
+	wide := geo.oh * geo.wp
+	tpad := (wide + dk.lanes - 1) / dk.lanes * dk.lanes
+	mrows := (geo.kg + dk.mr - 1) / dk.mr * dk.mr
+	nqPad := (geo.taps + dk.nq - 1) / dk.nq * dk.nq
+	qoffs := getIntBuf(nqPad)
+	xp := getBuf(p.N * geo.xpLen)
+	dyw := getBuf(p.N * mrows * tpad)
+	partial := getBuf(mrows * nqPad * dk.lanes)
+	defer intPool.Put(qoffs)
+	defer bufPool.Put(xp)
+	defer bufPool.Put(dyw)
+	defer bufPool.Put(partial)
+	clear(*qoffs)
+	copy(*qoffs, geo.offs)
+	rowTiles, qTiles := mrows/dk.mr, nqPad/dk.nq
+	tiles := rowTiles * qTiles
+	tileLen := dk.mr * dk.nq * dk.lanes
+	// Images per sweep of the tiles: their padded images and dy′ stay in L2.
+	imgBlock := max(1, (1<<20)/(4*(geo.xpLen+mrows*tpad)))
+	for g := range p.Groups {
+		forTasks(p.N, p.flops(), func(n, _ int) {
+			geo.padImage((*xp)[n*geo.xpLen:(n+1)*geo.xpLen], x[(n*p.C+g*geo.cg)*p.H*p.W:])
+			geo.wideRows((*dyw)[n*mrows*tpad:(n+1)*mrows*tpad], tpad, dy[(n*p.K+g*geo.kg)*geo.oh*geo.ow:])
+		})
+		clear(*partial)
+		chunks := min(tiles, gomaxprocs())
+		forTasks(chunks, p.flops()/float64(p.Groups), func(c, _ int) {
+			lo, hi := tiles*c/chunks, tiles*(c+1)/chunks
+			for n0 := 0; n0 < p.N; n0 += imgBlock {
+				nimg := min(imgBlock, p.N-n0)
+				xn := (*xp)[n0*geo.xpLen:]
+				dn := (*dyw)[n0*mrows*tpad:]
+				for t := lo; t < hi; t++ {
+					ir, jq := t/qTiles*dk.mr, t%qTiles*dk.nq
+					dk.fn(tpad/dk.lanes, nimg, dn[ir*tpad:], tpad, mrows*tpad, xn, geo.xpLen,
+						(*qoffs)[jq:jq+dk.nq], (*partial)[t*tileLen:(t+1)*tileLen])
+				}
+			}
+		})
+		dwg := dw[g*geo.kg*geo.taps : (g+1)*geo.kg*geo.taps]
+		for k := range geo.kg {
+			for q := range geo.taps {
+				t := k/dk.mr*qTiles + q/dk.nq
+				lanes := (*partial)[t*tileLen+((k%dk.mr)*dk.nq+q%dk.nq)*dk.lanes:][:dk.lanes]
+				var s float32
+				for _, v := range lanes {
+					s += v
+				}
+				dwg[k*geo.taps+q] = s
+			}
+		}
+	}
+}
+
+// wideRows lays one image's group of dy [Kg][OH][OW] out as rows of tpad
+// floats, each output row Wp wide, zero in the discarded columns, the tail
+// and the rows past Kg.
+func (g shiftGeom) wideRows(dst []float32, tpad int, dy []float32) {
+	clear(dst)
+	for k := range g.kg {
+		for r := range g.oh {
+			copy(dst[k*tpad+r*g.wp:k*tpad+r*g.wp+g.ow], dy[(k*g.oh+r)*g.ow:(k*g.oh+r+1)*g.ow])
+		}
+	}
+}

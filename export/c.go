@@ -160,10 +160,15 @@ func (g *cgen) sym(what string) string {
 	return fmt.Sprintf("%s_%s%d", g.prefix, what, g.nsym)
 }
 
-// ptr is the C expression for a run-time value's first float.
+// ptr is the C expression for a value's first float: the input, a place in
+// the workspace, or, for a constant read where a value is expected, a const
+// array.
 func (g *cgen) ptr(name string) string {
 	s := g.store[name]
-	if s.external {
+	switch {
+	case s == nil:
+		return g.floats(&ir.Node{Name: name}, "constant", mustFloats(g.consts[name]))
+	case s.external:
 		return "input"
 	}
 	return "ws + " + strconv.Itoa(s.offset)

@@ -15,61 +15,79 @@ var cKernels = []struct{ name, code string }{
     long group;
 } PFX_window;
 `},
-	{"conv_f32", `static void PFX_conv_f32(const PFX_window *p, const float *x, const float *w, const float *bias, float *y)
+	{"span", `/* The output columns [*lo, *hi) whose input column ox*sw - pw + kx*dw
+   lies inside [0, w). */
+static void PFX_span(const PFX_window *p, long kx, long *lo, long *hi)
 {
-    long cg = p->c / p->group, kg = p->k / p->group, oc, oy, ox, ic, ky, kx;
+    long a = p->pw - kx * p->dw, last = p->w - 1 + a;
+    *lo = a <= 0 ? 0 : (a + p->sw - 1) / p->sw;
+    *hi = last < 0 ? 0 : last / p->sw + 1;
+    if (*hi > p->ow) *hi = p->ow;
+}
+`},
+	{"conv_f32", `/* Convolution, one weight at a time over a whole output row (the loop over
+   ox vectorizes); each output sums its terms in (ic, ky, kx) order. */
+static void PFX_conv_f32(const PFX_window *p, const float *x, const float *w, const float *bias, float *y)
+{
+    long cg = p->c / p->group, kg = p->k / p->group, plane = p->oh * p->ow, oc, oy, ox, ic, ky, kx, lo, hi;
     for (oc = 0; oc < p->k; oc++) {
         const float *wk = w + oc * cg * p->kh * p->kw;
         const float *xg = x + (oc / kg) * cg * p->h * p->w;
-        for (oy = 0; oy < p->oh; oy++) {
-            for (ox = 0; ox < p->ow; ox++) {
-                float acc = 0.0f;
-                for (ic = 0; ic < cg; ic++) {
-                    for (ky = 0; ky < p->kh; ky++) {
+        float *yo = y + oc * plane;
+        for (ox = 0; ox < plane; ox++) yo[ox] = 0.0f;
+        for (ic = 0; ic < cg; ic++) {
+            for (ky = 0; ky < p->kh; ky++) {
+                for (kx = 0; kx < p->kw; kx++) {
+                    float s = wk[(ic * p->kh + ky) * p->kw + kx];
+                    long off = kx * p->dw - p->pw;
+                    PFX_span(p, kx, &lo, &hi);
+                    for (oy = 0; oy < p->oh; oy++) {
                         long iy = oy * p->sh - p->ph + ky * p->dh;
+                        const float *xr;
+                        float *yr = yo + oy * p->ow;
                         if (iy < 0 || iy >= p->h) continue;
-                        for (kx = 0; kx < p->kw; kx++) {
-                            long ix = ox * p->sw - p->pw + kx * p->dw;
-                            if (ix < 0 || ix >= p->w) continue;
-                            acc += xg[(ic * p->h + iy) * p->w + ix] * wk[(ic * p->kh + ky) * p->kw + kx];
-                        }
+                        xr = xg + (ic * p->h + iy) * p->w;
+                        for (ox = lo; ox < hi; ox++) yr[ox] += xr[ox * p->sw + off] * s;
                     }
                 }
-                y[(oc * p->oh + oy) * p->ow + ox] = bias ? acc + bias[oc] : acc;
             }
         }
+        if (bias)
+            for (ox = 0; ox < plane; ox++) yo[ox] += bias[oc];
     }
 }
 `},
 	{"conv_bin", `/* Binary convolution: weight element e of the bit stream is +1 when bit
-   e % 8 of bits[e / 8] is set, else -1; y = mult[k] * sum + bias[k]. */
+   e % 8 of bits[e / 8] is set, else -1; y = mult[k] * sum + bias[k]. Loops
+   as conv_f32: each output sums its terms in (ic, ky, kx) order. */
 static void PFX_conv_bin(const PFX_window *p, const float *x, const unsigned char *bits,
                          const float *mult, const float *bias, float *y)
 {
-    long cg = p->c / p->group, kg = p->k / p->group, fan = cg * p->kh * p->kw;
-    long oc, oy, ox, ic, ky, kx;
+    long cg = p->c / p->group, kg = p->k / p->group, fan = cg * p->kh * p->kw, plane = p->oh * p->ow;
+    long oc, oy, ox, ic, ky, kx, lo, hi;
     for (oc = 0; oc < p->k; oc++) {
         const float *xg = x + (oc / kg) * cg * p->h * p->w;
-        for (oy = 0; oy < p->oh; oy++) {
-            for (ox = 0; ox < p->ow; ox++) {
-                float acc = 0.0f;
-                for (ic = 0; ic < cg; ic++) {
-                    for (ky = 0; ky < p->kh; ky++) {
+        float *yo = y + oc * plane;
+        for (ox = 0; ox < plane; ox++) yo[ox] = 0.0f;
+        for (ic = 0; ic < cg; ic++) {
+            for (ky = 0; ky < p->kh; ky++) {
+                for (kx = 0; kx < p->kw; kx++) {
+                    long e = oc * fan + (ic * p->kh + ky) * p->kw + kx;
+                    float s = ((bits[e >> 3] >> (e & 7)) & 1u) ? 1.0f : -1.0f;
+                    long off = kx * p->dw - p->pw;
+                    PFX_span(p, kx, &lo, &hi);
+                    for (oy = 0; oy < p->oh; oy++) {
                         long iy = oy * p->sh - p->ph + ky * p->dh;
+                        const float *xr;
+                        float *yr = yo + oy * p->ow;
                         if (iy < 0 || iy >= p->h) continue;
-                        for (kx = 0; kx < p->kw; kx++) {
-                            long ix = ox * p->sw - p->pw + kx * p->dw;
-                            long e = oc * fan + (ic * p->kh + ky) * p->kw + kx;
-                            float v;
-                            if (ix < 0 || ix >= p->w) continue;
-                            v = xg[(ic * p->h + iy) * p->w + ix];
-                            acc += ((bits[e >> 3] >> (e & 7)) & 1u) ? v : -v;
-                        }
+                        xr = xg + (ic * p->h + iy) * p->w;
+                        for (ox = lo; ox < hi; ox++) yr[ox] += xr[ox * p->sw + off] * s;
                     }
                 }
-                y[(oc * p->oh + oy) * p->ow + ox] = mult[oc] * acc + bias[oc];
             }
         }
+        for (ox = 0; ox < plane; ox++) yo[ox] = mult[oc] * yo[ox] + bias[oc];
     }
 }
 `},

@@ -94,6 +94,9 @@ func COps() []string {
 }
 
 func emitAlias(g *cgen, n *ir.Node) error {
+	if !g.isData(n.Input(0)) {
+		return g.errf(n, "the C target needs a computed input, not the constant %q", n.Input(0))
+	}
 	g.comment(n, "shares its input's buffer")
 	return nil
 }
@@ -153,8 +156,10 @@ func emitBatchNorm(g *cgen, n *ir.Node) error {
 		p[i] = t.Data.([]float32)
 	}
 	shape := g.shapes[n.Inputs[0]]
-	if len(shape) < 2 || len(p[0]) != shape[1] {
-		return g.errf(n, "input shape %v does not match %d channels", shape, len(p[0]))
+	for i := range p {
+		if len(shape) < 2 || len(p[i]) != shape[1] {
+			return g.errf(n, "input %d has %d values for input shape %v", i+1, len(p[i]), shape)
+		}
 	}
 	eps := float64(n.Float("epsilon", 1e-5))
 	a, b := make([]float32, shape[1]), make([]float32, shape[1])

@@ -71,6 +71,7 @@ func emitConv(g *cgen, n *ir.Node) error {
 			return err
 		}
 	}
+	g.kernels["span"] = true
 	g.call(n, "conv_f32", "%s, %s, %s, %s, %s", g.geometry(n, w), g.ptr(n.Inputs[0]),
 		g.floats(n, "weight", wt.Data.([]float32)), bias, g.ptr(n.Outputs[0]))
 	return nil
@@ -82,6 +83,7 @@ func emitBinaryConv(g *cgen, n *ir.Node) error {
 	if err != nil {
 		return err
 	}
+	g.kernels["span"] = true
 	g.call(n, "conv_bin", "%s, %s, %s, %s, %s, %s", g.geometry(n, w), g.ptr(n.Inputs[0]), g.bitsArray(n, l),
 		g.floats(n, "multiplier", l.mult), g.floats(n, "bias", l.bias), g.ptr(n.Outputs[0]))
 	return nil
@@ -107,9 +109,12 @@ func emitGemm(g *cgen, n *ir.Node) error {
 	if ta != 0 {
 		m, k = k, m
 	}
-	nOut := bt.Shape[1]
+	nOut, bk := bt.Shape[1], bt.Shape[0]
 	if tb != 0 {
-		nOut = bt.Shape[0]
+		nOut, bk = bt.Shape[0], bt.Shape[1]
+	}
+	if bk != k {
+		return g.errf(n, "A has %d columns, B %d rows", k, bk)
 	}
 	c, cm, cn := "NULL", 0, 0
 	if name := n.Input(2); name != "" {

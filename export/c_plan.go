@@ -204,7 +204,7 @@ func (p *plan) reuse(n *ir.Node, i int) *storage {
 	size := ir.NumElements(p.shapes[n.Outputs[0]])
 	switch op.kind {
 	case kindAlias:
-		return p.store[n.Inputs[0]]
+		return p.store[n.Input(0)] // nil for a constant input: emitAlias refuses it
 	case kindInPlace:
 		for _, j := range op.dataInputs(n) {
 			in := n.Input(j)

@@ -187,4 +187,5 @@ var (
 	ErrEmptyData   = errors.New("finetune: not enough data")
 	ErrSampleShape = errors.New("finetune: sample shape does not match the model input")
 	ErrNaNLoss     = errors.New("finetune: loss is not finite")
+	ErrLabel       = errors.New("finetune: label out of range")
 )

@@ -71,7 +71,7 @@
 // # Errors
 //
 // Errors are prefixed "finetune: ". Bad data is reported with the
-// sentinels ErrEmptyData, ErrSampleShape and ErrNaNLoss (a non-finite loss
+// sentinels ErrEmptyData, ErrSampleShape, ErrLabel and ErrNaNLoss (a non-finite loss
 // stops the run; the last checkpoint is kept), a model with nothing to
 // binarize with ErrNoBinaryLayer.
 package finetune

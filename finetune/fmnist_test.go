@@ -14,8 +14,9 @@ const fashionMNIST = "/usr/share/datasets/fashion-mnist"
 
 // TestFashionMNISTTiny fine-tunes the PyTorch-trained fmnist_tiny
 // (ResNet-8) into binary weights on a Fashion-MNIST subset and checks that
-// fine-tuning recovers accuracy lost to binarization. Long: skipped with
-// -short and where the Debian dataset is not installed. FMNIST_TRAIN
+// fine-tuning recovers accuracy lost to binarization (compressed backward;
+// FMNIST_EXACT=1 adds a run with exact backward). About a minute: skipped
+// with -short and where the Debian dataset is not installed. FMNIST_TRAIN
 // (images), FMNIST_EPOCHS and FMNIST_BNBITS override the subset size, the
 // epochs and the BN code width.
 func TestFashionMNISTTiny(t *testing.T) {
@@ -30,17 +31,21 @@ func TestFashionMNISTTiny(t *testing.T) {
 		t.Fatal(err)
 	}
 	prep := dataset.Preprocess{Mean: []float32{0.286}, Std: []float32{0.353}}
-	train, err := NewDatasetSource(dataset.Head(splits.Train, envInt("FMNIST_TRAIN", 6000)), prep)
+	train, err := NewDatasetSource(dataset.Head(splits.Train, envInt("FMNIST_TRAIN", 3000)), prep)
 	if err != nil {
 		t.Fatal(err)
 	}
-	val, err := NewDatasetSource(dataset.Head(splits.Test, 2000), prep)
+	val, err := NewDatasetSource(dataset.Head(splits.Test, 1000), prep)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, exact := range []bool{false, true} {
+	modes := []bool{false}
+	if os.Getenv("FMNIST_EXACT") == "1" {
+		modes = append(modes, true)
+	}
+	for _, exact := range modes {
 		cfg := DefaultConfig()
-		cfg.Epochs, cfg.ExactBackward, cfg.Augment.Pad = envInt("FMNIST_EPOCHS", 2), exact, 2
+		cfg.Epochs, cfg.ExactBackward, cfg.Augment.Pad = envInt("FMNIST_EPOCHS", 1), exact, 2
 		cfg.BNBatches, cfg.BNBits = 20, envInt("FMNIST_BNBITS", 2)
 		begin := time.Now()
 		res, err := Train(context.Background(), readModel(t, "fmnist_tiny"), train, val, cfg, nil)
@@ -50,7 +55,7 @@ func TestFashionMNISTTiny(t *testing.T) {
 		t.Logf("exact=%v: binarized %.4f, BN re-estimated %.4f, fine-tuned %.4f (%d epochs on %d images, %.0f s); %.0f / %.0f B per image saved for backward",
 			exact, res.ValBinarized, res.ValReestimated, res.ValFinal, cfg.Epochs, train.Len(), time.Since(begin).Seconds(),
 			res.Memory.ExactPerImage, res.Memory.CompressedPerImage)
-		if res.ValFinal < res.ValReestimated || res.ValFinal < 0.75 {
+		if res.ValFinal < res.ValReestimated || res.ValFinal < 0.6 {
 			t.Errorf("exact=%v: fine-tuning ended at %.4f from %.4f", exact, res.ValFinal, res.ValReestimated)
 		}
 	}

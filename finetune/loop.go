@@ -100,6 +100,9 @@ func (t *trainer) loss(tp *autograd.Tape, b batch) (*autograd.Tensor, int, error
 	if err != nil {
 		return nil, 0, err
 	}
+	if err := checkLabels(b.labels, logits.Shape[1]); err != nil {
+		return nil, 0, err
+	}
 	a := t.cfg.Distill
 	ce, correct, err := tp.CrossEntropy(logits, b.labels, 1-a)
 	if err != nil || t.teacher == nil {
@@ -115,6 +118,15 @@ func (t *trainer) loss(tp *autograd.Tape, b batch) (*autograd.Tensor, int, error
 	}
 	total, err := tp.Add(ce, kd)
 	return total, correct, err
+}
+
+func checkLabels(labels []int, classes int) error {
+	for i, l := range labels {
+		if l < 0 || l >= classes {
+			return fmt.Errorf("%w: label %d of a batch's sample %d is outside the model's %d classes", ErrLabel, l, i, classes)
+		}
+	}
+	return nil
 }
 
 // stepKey derives the stochastic codes' key from the seed and the step.

@@ -111,9 +111,15 @@ func (q *bnReluCode) half(ch int, on bool) (start, width float32) {
 	return q.Lo[ch], q.T[ch] - q.Lo[ch]
 }
 
-// each calls f(i, mask, x̂_q) for every element of channel ch.
-func (q *bnReluCode) each(ch int, f func(i int, on bool, xh float32)) {
+// decode walks channel ch's codes, calling f(i, mask, x̂_q) per element.
+// f is a concrete type parameter so that the compiler inlines it.
+func decodeBNRelu[F func(int, bool, float32)](q *bnReluCode, ch int, f F) {
 	levels := float32(int(1)<<(q.bits-1) - 1)
+	var start, step [2]float32
+	for on := range 2 {
+		p, s := q.half(ch, on == 1)
+		start[on], step[on] = p, s/levels
+	}
 	mask := uint64(1)<<q.bits - 1
 	words := q.words[ch*q.perChan : (ch+1)*q.perChan]
 	pos := 0
@@ -121,9 +127,8 @@ func (q *bnReluCode) each(ch int, f func(i int, on bool, xh float32)) {
 		off := (bt*q.c + ch) * q.inner
 		for i := off; i < off+q.inner; i++ {
 			code := words[pos>>6] >> (uint(pos) & 63) & mask
-			on := code&1 == 1
-			p, s := q.half(ch, on)
-			f(i, on, p+float32(code>>1)*s/levels)
+			on := code & 1
+			f(i, on == 1, start[on]+float32(code>>1)*step[on])
 			pos += q.bits
 		}
 	}
@@ -141,7 +146,7 @@ func (r reluInput) Decode(dst []float32) {
 	q := r.q
 	parallelFor(q.c, func(ch int) {
 		g, b := q.gamma[ch], q.beta[ch]
-		q.each(ch, func(i int, on bool, xh float32) {
+		decodeBNRelu(q, ch, func(i int, on bool, xh float32) {
 			dst[i] = 0
 			if on {
 				dst[i] = max(g*xh+b, 0)
@@ -170,7 +175,7 @@ func (o *bnReluOp) backward() {
 	}
 	xh := make([]float32, len(g))
 	parallelFor(o.code.c, func(ch int) {
-		o.code.each(ch, func(i int, on bool, v float32) {
+		decodeBNRelu(o.code, ch, func(i int, on bool, v float32) {
 			xh[i] = v
 			if !on {
 				g[i] = 0

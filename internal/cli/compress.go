@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"strconv"
 
@@ -89,18 +90,25 @@ func (o *CompressOptions) validate() error {
 
 // CompressSummary is the JSON output of the main command.
 type CompressSummary struct {
-	Input       string                `json:"input"`
-	Output      string                `json:"output"`
-	SourceBytes int64                 `json:"source_bytes"`
-	OutputBytes int64                 `json:"output_bytes"`
-	SizeRatio   float64               `json:"size_ratio"`
-	Binarized   int                   `json:"binarized_layers"`
-	KeptFloat   int                   `json:"float_layers"`
-	FineTuned   bool                  `json:"fine_tuned"`
-	Epochs      []finetune.EpochStats `json:"epochs,omitempty"`
-	Memory      *finetune.Memory      `json:"memory,omitempty"`
-	Verify      *verify.Report        `json:"verify,omitempty"`
-	Unverified  bool                  `json:"unverified"`
+	Input       string  `json:"input"`
+	Output      string  `json:"output"`
+	SourceBytes int64   `json:"source_bytes"`
+	OutputBytes int64   `json:"output_bytes"`
+	SizeRatio   float64 `json:"size_ratio"`
+	Binarized   int     `json:"binarized_layers"`
+	KeptFloat   int     `json:"float_layers"`
+	FineTuned   bool    `json:"fine_tuned"`
+	// Validation accuracy right after binarizing (BN statistics of the
+	// float model), after BN re-estimation and after fine-tuning; absent
+	// without validation data.
+	BinarizedAccuracy   *float64              `json:"binarized_accuracy,omitempty"`
+	ReestimatedAccuracy *float64              `json:"reestimated_accuracy,omitempty"`
+	FinetunedAccuracy   *float64              `json:"finetuned_accuracy,omitempty"`
+	TrainSeconds        float64               `json:"train_seconds,omitempty"`
+	Epochs              []finetune.EpochStats `json:"epochs,omitempty"`
+	Memory              *finetune.Memory      `json:"memory,omitempty"`
+	Verify              *verify.Report        `json:"verify,omitempty"`
+	Unverified          bool                  `json:"unverified"`
 }
 
 func runCompress(ctx context.Context, o *CompressOptions, streams IO) error {
@@ -136,6 +144,12 @@ func runCompress(ctx context.Context, o *CompressOptions, streams IO) error {
 		Binarized: rep.Binarized(), KeptFloat: len(rep.Layers) - rep.Binarized()}
 	if tuned != nil {
 		sum.Epochs, sum.Memory = tuned.Epochs, &tuned.Memory
+		sum.BinarizedAccuracy = finite(tuned.ValBinarized)
+		sum.ReestimatedAccuracy = finite(tuned.ValReestimated)
+		sum.FinetunedAccuracy = finite(tuned.ValFinal)
+		for _, e := range tuned.Epochs {
+			sum.TrainSeconds += e.Seconds
+		}
 	}
 	gateErr := o.verifyInto(ctx, bnn, src, prep, mio, sum, log)
 	if gateErr != nil && gateErr != ErrGate {
@@ -182,7 +196,7 @@ func (o *CompressOptions) train(ctx context.Context, src *ir.Model, prep dataset
 		return nil, nil, err
 	}
 	var val finetune.Source
-	if splits.Test != nil && cfg.Epochs > 0 {
+	if splits.Test != nil {
 		val = &sourceAdapter{ds: splits.Test, prep: prep, shape: mio.Shape}
 	}
 	res, err := finetune.Train(ctx, src.Clone(), &sourceAdapter{ds: trainDS, prep: prep, shape: mio.Shape}, val, cfg, log.trainEvent)
@@ -206,6 +220,7 @@ func (o *CompressOptions) binarizeAndPack(m *ir.Model, prep *dataset.Preprocess,
 	}
 	sum := sha256.Sum256(srcBytes)
 	bnn.SetMetadata(pack.KeySourceSHA256, hex.EncodeToString(sum[:]))
+	bnn.SetMetadata(pack.KeySourceBytes, strconv.Itoa(len(srcBytes)))
 	bnn.SetMetadata(pack.KeySeed, strconv.FormatUint(o.Train.Seed, 10))
 	if prep != nil {
 		bnn.SetMetadata(pack.KeyPreprocess, prep.Marshal())
@@ -251,6 +266,14 @@ func (o *CompressOptions) verifyInto(ctx context.Context, bnn, src *ir.Model, pr
 		return ErrGate
 	}
 	return nil
+}
+
+// finite returns nil for NaN (not measured).
+func finite(x float64) *float64 {
+	if math.IsNaN(x) {
+		return nil
+	}
+	return &x
 }
 
 // readSource reads the source model's bytes for its SHA-256 and size.

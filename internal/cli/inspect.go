@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -74,6 +75,9 @@ func runInspect(opts *InspectOptions, streams IO) error {
 		a, err := summarizeArtifact(m)
 		if err != nil {
 			return err
+		}
+		if fi, err := os.Stat(opts.Path); err == nil {
+			a.FileBytes = fi.Size()
 		}
 		s.Artifact = a
 	}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strconv"
 	"text/tabwriter"
 
 	"github.com/bincompress/bincompress/ir"
@@ -52,6 +53,8 @@ type ArtifactSummary struct {
 	Layers        []pack.LayerInfo `json:"layers"`
 	Sizes         pack.Sizes       `json:"tensor_bytes"`
 	SourceSHA256  string           `json:"source_sha256,omitempty"`
+	SourceBytes   int64            `json:"source_bytes,omitempty"`
+	FileBytes     int64            `json:"file_bytes"`
 	Verify        json.RawMessage  `json:"verify,omitempty"`
 }
 
@@ -66,6 +69,9 @@ func summarizeArtifact(m *ir.Model) (*ArtifactSummary, error) {
 	a := &ArtifactSummary{Layers: layers, Sizes: pack.Measure(m)}
 	a.FormatVersion, _ = m.MetadataValue(pack.KeyFormatVersion)
 	a.SourceSHA256, _ = m.MetadataValue(pack.KeySourceSHA256)
+	if v, ok := m.MetadataValue(pack.KeySourceBytes); ok {
+		a.SourceBytes, _ = strconv.ParseInt(v, 10, 64)
+	}
 	if v, ok := m.MetadataValue(pack.KeyVerify); ok && json.Valid([]byte(v)) {
 		a.Verify = json.RawMessage(v)
 	}
@@ -89,6 +95,9 @@ func printArtifact(w io.Writer, a *ArtifactSummary) error {
 	s := a.Sizes
 	fmt.Fprintf(w, "tensor bytes: packed bits %d, multipliers+biases %d, float weights %d, other %d, total %d\n",
 		s.PackedBits, s.MultBias, s.FloatWeights, s.OtherFloat, s.Tensors())
+	if a.SourceBytes > 0 && a.FileBytes > 0 {
+		fmt.Fprintf(w, "file: %d bytes against %d of the source model: %.1fx smaller\n", a.FileBytes, a.SourceBytes, float64(a.SourceBytes)/float64(a.FileBytes))
+	}
 	if len(a.Verify) > 0 {
 		fmt.Fprintf(w, "verify report: %s\n", a.Verify)
 	}

@@ -33,6 +33,7 @@ type Device struct {
 	handle uintptr // cuBLAS
 	mod    module
 	pool   *Pool
+	prof   *profiler // nil unless profiling
 }
 
 // Open loads the CUDA libraries, picks device 0 and compiles the kernels.

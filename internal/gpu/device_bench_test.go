@@ -21,15 +21,16 @@ type benchConfig struct {
 // benchResult is what the device benchmark reports per configuration.
 type benchResult struct {
 	benchConfig
-	ImagesPerSec   float64 `json:"images_per_s"`
-	Steps          int     `json:"steps"`
-	PeakReserved   uint64  `json:"peak_reserved_bytes"`
-	PeakAllocated  uint64  `json:"peak_allocated_bytes"`
-	SavedPerImage  int64   `json:"saved_for_backward_bytes_per_image"`
-	FirstLoss      float32 `json:"first_loss"`
-	LastLoss       float32 `json:"last_loss"`
-	Error          string  `json:"error,omitempty"`
-	DeviceFreeLeft uint64  `json:"device_free_bytes_after"`
+	ImagesPerSec   float64   `json:"images_per_s"`
+	Steps          int       `json:"steps"`
+	PeakReserved   uint64    `json:"peak_reserved_bytes"`
+	PeakAllocated  uint64    `json:"peak_allocated_bytes"`
+	SavedPerImage  int64     `json:"saved_for_backward_bytes_per_image"`
+	FirstLoss      float32   `json:"first_loss"`
+	LastLoss       float32   `json:"last_loss"`
+	Error          string    `json:"error,omitempty"`
+	DeviceFreeLeft uint64    `json:"device_free_bytes_after"`
+	Profile        []Profile `json:"profile_top,omitempty"` // two extra steps, each op synchronized
 }
 
 // TestDeviceBenchmark times ResNet-20 (batch 128, 32×32) and the ResNet-18
@@ -43,10 +44,7 @@ func TestDeviceBenchmark(t *testing.T) {
 	if out == "" {
 		t.Skip("set BINCOMPRESS_GPU_BENCH=file.json to run the GPU benchmark")
 	}
-	d, reason := Probe()
-	if d == nil {
-		t.Skip("no GPU: " + reason)
-	}
+	d := openOrSkip(t)
 	defer d.Close()
 	steps := 20
 	if s, err := strconv.Atoi(os.Getenv("BINCOMPRESS_GPU_BENCH_STEPS")); err == nil && s > 0 {
@@ -138,5 +136,14 @@ func runBench(t *testing.T, d *Device, c benchConfig, steps int) benchResult {
 	ps := d.PoolStats()
 	res.PeakReserved, res.PeakAllocated = ps.Peak, ps.PeakInUse
 	res.DeviceFreeLeft, _, _ = d.MemInfo()
+	d.StartProfile()
+	for range 2 {
+		if _, err := nt.Step(x, labels, c.Batch, 3, c.HW, c.HW, 0.01, false); err != nil {
+			d.StopProfile()
+			return fail(err)
+		}
+	}
+	res.Profile = d.StopProfile()
+	res.Profile = res.Profile[:min(12, len(res.Profile))]
 	return res
 }

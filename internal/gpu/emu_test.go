@@ -227,7 +227,8 @@ func TestEmulatedResNet(t *testing.T) {
 	}
 	for _, c := range []bool{false, true} { // ResNet-20 itself, tiny batch
 		r := runBench(t, d, benchConfig{Model: "resnet20", Batch: 2, HW: 8, Classes: 10, Compress: c}, 1)
-		if r.Error != "" || r.ImagesPerSec <= 0 || r.PeakAllocated == 0 || r.PeakAllocated > r.PeakReserved || r.SavedPerImage <= 0 {
+		if r.Error != "" || r.ImagesPerSec <= 0 || r.PeakAllocated == 0 || r.PeakAllocated > r.PeakReserved || r.SavedPerImage <= 0 ||
+			len(r.Profile) == 0 || r.Profile[0].Calls == 0 {
 			t.Errorf("benchmark run on the emulator: %+v", r)
 		}
 	}

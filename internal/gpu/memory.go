@@ -102,7 +102,7 @@ func (d *Device) Sgemm(transA, transB bool, m, n, k int, alpha float32, a Buffer
 		return nil
 	}
 	defer d.enter()()
-	return d.sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	return d.timed("sgemm", func() error { return d.sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) })
 }
 
 func (d *Device) sgemm(transA, transB bool, m, n, k int, alpha float32, a Buffer, lda int, b Buffer, ldb int, beta float32, c Buffer, ldc int) error {

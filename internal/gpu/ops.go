@@ -17,12 +17,6 @@ func (d *Device) run(name string, n int, args ...any) error {
 	return d.launchN(name, i64(n), args...)
 }
 
-// runPerChannel enters the device and launches one block per channel.
-func (d *Device) runPerChannel(name string, c int, args ...any) error {
-	defer d.enter()()
-	return d.launchPerChannel(name, c, args...)
-}
-
 // ReluDev writes y = max(x, 0) over n elements.
 func (d *Device) ReluDev(x, y Buffer, n int) error { return d.run("relu_fwd", n, x, y, i64(n)) }
 
@@ -63,11 +57,6 @@ func (d *Device) BiasAddDev(y, bias Buffer, n, c, inner int) error {
 	return d.run("bias_add", n*c*inner, y, bias, i32(n), i32(c), i64(inner))
 }
 
-// MomentsDev writes per-channel batch mean, biased variance and 1/σ.
-func (d *Device) MomentsDev(x, mean, variance, invStd Buffer, n, c, inner int, eps float32) error {
-	return d.runPerChannel("channel_moments", c, x, mean, variance, invStd, i32(n), i32(c), i64(inner), eps)
-}
-
 // BNApplyDev writes y = γ·(x−μ)·invstd + β.
 func (d *Device) BNApplyDev(x, y, mean, invStd, gamma, beta Buffer, n, c, inner int) error {
 	return d.run("bn_apply", n*c*inner, x, y, mean, invStd, gamma, beta, i32(n), i32(c), i64(inner))
@@ -76,13 +65,6 @@ func (d *Device) BNApplyDev(x, y, mean, invStd, gamma, beta Buffer, n, c, inner 
 // BNNormalizeDev writes x̂ = (x−μ)·invstd.
 func (d *Device) BNNormalizeDev(x, xhat, mean, invStd Buffer, n, c, inner int) error {
 	return d.run("bn_normalize", n*c*inner, x, xhat, mean, invStd, i32(n), i32(c), i64(inner))
-}
-
-// ChannelDotDev writes Σg and Σg·x̂ per channel as float64 (sg, sgx) and
-// float32 (dbeta, dgamma). Any output may be a zero Buffer (skipped); a
-// zero xhat sums g only (a bias gradient).
-func (d *Device) ChannelDotDev(g, xhat, sg, sgx, dbeta, dgamma Buffer, n, c, inner int) error {
-	return d.runPerChannel("channel_dot", c, g, xhat, sg, sgx, dbeta, dgamma, i32(n), i32(c), i64(inner))
 }
 
 // BNBackwardDxDev writes dx from dy, x̂ and ChannelDotDev's float64 sums.
@@ -119,11 +101,6 @@ func (d *Device) MaxPoolBackwardDev(g PoolGeom, dy, arg, dx Buffer) error {
 // (float64) and per-row hits (int32).
 func (d *Device) SoftmaxXentDev(logits, labels, dlogits, rowLoss, hits Buffer, n, k int, coef float32) error {
 	return d.run("softmax_xent", n, logits, labels, dlogits, rowLoss, hits, i32(n), i32(k), coef)
-}
-
-// RowAbsMeanDev writes mean|w| per row.
-func (d *Device) RowAbsMeanDev(w, scale Buffer, rows, cols int) error {
-	return d.runPerChannel("row_absmean", rows, w, scale, i32(rows), i64(cols))
 }
 
 // SignScaleDev writes ŵ = scale[row]·sign(w).
@@ -175,7 +152,7 @@ func (d *Device) FreeCodes(q DevCodes) {
 
 // EncodeDev computes the channel ranges of x and its stochastic codes.
 func (d *Device) EncodeDev(q DevCodes, x Buffer, key, stream uint64) error {
-	if err := d.runPerChannel("channel_minmax", q.C, x, q.Lo, q.Hi, i32(q.N), i32(q.C), i64(q.Inner)); err != nil {
+	if err := d.MinMaxDev(x, q.Lo, q.Hi, q.N, q.C, q.Inner); err != nil {
 		return err
 	}
 	return d.run("encode_codes", q.C*q.WordsPerChannel(), x, q.Lo, q.Hi, q.Words, i32(q.Bits),

@@ -22,8 +22,14 @@ func parityCases() []parityCase {
 			err := b.Permute01(3, 5, 7, x, y)
 			return f32s(y), err
 		}},
-		{"batchnorm train", 1e-5, parityBN},
-		{"batchnorm backward", 1e-5, parityBNBackward},
+		{"batchnorm train", 1e-5, func(b Backend, r *prng) ([][]float64, error) { return parityBN(b, r, 3, 5, 37) }},
+		{"batchnorm backward", 1e-5, func(b Backend, r *prng) ([][]float64, error) { return parityBNBackward(b, r, 4, 3, 50) }},
+		// Channels of more than 2·sliceLen values: the GPU reductions split
+		// them into slices (reduce.go), here 3 of unequal length.
+		{"batchnorm train sliced", 1e-5, func(b Backend, r *prng) ([][]float64, error) { return parityBN(b, r, 2, 2, 6149) }},
+		{"batchnorm backward sliced", 1e-5, func(b Backend, r *prng) ([][]float64, error) { return parityBNBackward(b, r, 2, 2, 6149) }},
+		{"binarize sliced", 1e-6, func(b Backend, r *prng) ([][]float64, error) { return parityBinarize(b, r, 3, 3*sliceLen+77) }},
+		{"codes 2-bit sliced", 0, func(b Backend, r *prng) ([][]float64, error) { return parityCodes(b, r, 2, 2, 2, 6149) }},
 		{"relu", 0, func(b Backend, r *prng) ([][]float64, error) {
 			x, y := r.floats(1000, -1, 1), make([]float32, 1000)
 			err := b.Relu(x, y)
@@ -47,9 +53,11 @@ func parityCases() []parityCase {
 		{"max pool", 0, parityMaxPool},
 		{"softmax cross-entropy", 1e-6, paritySoftmax},
 		{"sgd", 0, paritySGD},
-		{"binarize", 1e-6, parityBinarize},
+		{"binarize", 1e-6, func(b Backend, r *prng) ([][]float64, error) { return parityBinarize(b, r, 6, 100) }},
 		{"train step exact", 1e-4, func(b Backend, r *prng) ([][]float64, error) { return parityStep(b, r, false) }},
-		{"train step compressed", 1e-4, func(b Backend, r *prng) ([][]float64, error) { return parityStep(b, r, true) }},
+		// A stochastic code whose threshold falls within GEMM rounding of the
+		// value can flip between backends; one flip moves parameters by ~1e-4.
+		{"train step compressed", 1e-3, func(b Backend, r *prng) ([][]float64, error) { return parityStep(b, r, true) }},
 	}
 	for i, g := range parityConvs {
 		cs = append(cs, parityCase{fmt.Sprintf("im2col/col2im %d", i), 0, func(b Backend, r *prng) ([][]float64, error) {
@@ -58,7 +66,7 @@ func parityCases() []parityCase {
 	}
 	for _, bits := range []int{1, 2, 4, 8} {
 		cs = append(cs, parityCase{fmt.Sprintf("codes %d-bit", bits), 0, func(b Backend, r *prng) ([][]float64, error) {
-			return parityCodes(b, r, bits)
+			return parityCodes(b, r, bits, 3, 5, 29)
 		}})
 	}
 	return cs
@@ -95,8 +103,7 @@ func parityCol(b Backend, r *prng, g ConvGeom) ([][]float64, error) {
 	return f32s(col, dx), err
 }
 
-func parityBN(b Backend, r *prng) ([][]float64, error) {
-	n, c, inner := 3, 5, 37
+func parityBN(b Backend, r *prng, n, c, inner int) ([][]float64, error) {
 	x := r.floats(n*c*inner, -2, 3)
 	gamma, beta := r.floats(c, 0.5, 1.5), r.floats(c, -1, 1)
 	y, xh := make([]float32, len(x)), make([]float32, len(x))
@@ -110,8 +117,7 @@ func parityBN(b Backend, r *prng) ([][]float64, error) {
 	return f32s(y, xh, st.Mean, st.Var, st.InvStd), nil
 }
 
-func parityBNBackward(b Backend, r *prng) ([][]float64, error) {
-	n, c, inner := 4, 3, 50
+func parityBNBackward(b Backend, r *prng, n, c, inner int) ([][]float64, error) {
 	dy, xh := r.floats(n*c*inner, -1, 1), r.floats(n*c*inner, -2, 2)
 	gamma, inv := r.floats(c, 0.5, 1.5), r.floats(c, 0.5, 2)
 	dx, dg, db := make([]float32, len(dy)), make([]float32, c), make([]float32, c)
@@ -172,8 +178,7 @@ func paritySGD(b Backend, r *prng) ([][]float64, error) {
 	return outs, nil
 }
 
-func parityBinarize(b Backend, r *prng) ([][]float64, error) {
-	rows, cols := 6, 100
+func parityBinarize(b Backend, r *prng, rows, cols int) ([][]float64, error) {
 	w := r.floats(rows*cols, -1, 1)
 	w[0], w[7] = 0, float32(negZero()) // sign(0) = sign(−0) = +1
 	scale, what := make([]float32, rows), make([]float32, rows*cols)
@@ -195,14 +200,14 @@ func negZero() float64 {
 	return -z
 }
 
-func parityCodes(b Backend, r *prng, bits int) ([][]float64, error) {
-	n, c, inner := 3, 5, 29
+func parityCodes(b Backend, r *prng, bits, n, c, inner int) ([][]float64, error) {
 	x := r.floats(n*c*inner, -1, 2)
 	for i := range inner { // channel 1 constant: Hi = Lo
 		for bt := range n {
 			x[(bt*c+1)*inner+i] = 0.25
 		}
 	}
+	x[len(x)-1] = 7 // the maximum in the last slice of the last channel
 	q, err := NewCodes(bits, n, c, inner)
 	if err != nil {
 		return nil, err

@@ -61,7 +61,7 @@ func conv2D(p ConvParams, x, w, bias, y []float32) {
 // conv2DWith is the forward convolution with the weights of group g given
 // as a left operand (rows: the group's output channels, reduction: taps).
 func conv2DWith(p ConvParams, weights func(g int) operandA, x, bias, y []float32) {
-	if p.shiftable() && !p.pointwise() {
+	if p.shiftable() {
 		shiftConv2D(p, weights, x, bias, y)
 		return
 	}
@@ -127,7 +127,7 @@ func depthwiseConv2D(p ConvParams, x, w, bias, y []float32) {
 func conv2DBackwardData(p ConvParams, dy, w, dx []float32) {
 	cg, kg := p.C/p.Groups, p.K/p.Groups
 	hw, ohw, taps := p.H*p.W, p.OutH()*p.OutW(), cg*p.KH*p.KW
-	if q, ok := p.backwardAsForward(); ok && p.shiftable() && !p.pointwise() {
+	if q, ok := p.backwardAsForward(); ok && !p.pointwise() {
 		wf := getBuf(p.WLen())
 		defer bufPool.Put(wf)
 		p.flipWeights(*wf, w)
@@ -153,7 +153,7 @@ func conv2DBackwardData(p ConvParams, dy, w, dx []float32) {
 }
 
 func conv2DBackwardFilter(p ConvParams, x, dy, dw []float32) {
-	if p.shiftable() && !p.pointwise() {
+	if p.shiftable() {
 		shiftBackwardFilter(p, x, dy, dw)
 		return
 	}

@@ -1,26 +1,33 @@
 package kernels
 
-// Indirect ("shifted window") convolution for stride 1. With the image
-// zero-padded to Hp×Wp and the output computed "wide" (OH rows of Wp
-// columns, the last Wp−OW of each row discarded), tap (c, i, j) of output
-// column s' = oh·Wp + ow reads xp[c·Hp·Wp + i·dH·Wp + j·dW + s']: every
-// GEMM row of col is a contiguous window of xp at a fixed offset. The
-// indirect microkernel reads those windows in place through a table of
-// offsets, so col is neither built nor packed.
+// Indirect ("shifted window") convolution. With the image zero-padded to
+// Hp×Wp and split into its sH·sW stride phases (phase (a, b) holds the
+// padded pixels (sH·y+a, sW·x+b), a Hq×Wq image with Hq = ⌈Hp/sH⌉,
+// Wq = ⌈Wp/sW⌉), tap (c, i, j) of output (oh, ow) reads phase
+// (i·dH mod sH, j·dW mod sW) of channel c at (oh + ⌊i·dH/sH⌋, ow + ⌊j·dW/sW⌋).
+// Computing the output "wide" (OH rows of Wq columns, the columns past OW
+// discarded), every GEMM row of col is then a contiguous window of the
+// phase images at a fixed offset, for any stride. The indirect microkernel
+// reads those windows in place through a table of offsets, so col is
+// neither built nor packed. For stride 1 there is one phase, the padded
+// image itself.
 
-// shiftable reports whether the indirect path applies: stride 1.
-func (p ConvParams) shiftable() bool { return p.StrideH == 1 && p.StrideW == 1 }
+// shiftable reports whether the indirect path applies: any convolution but
+// a 1×1 stride-1 unpadded one, which is a plain GEMM on x.
+func (p ConvParams) shiftable() bool { return !p.pointwise() }
 
-// shiftGeom is the padded-image geometry of a stride-1 convolution.
+// shiftGeom is the phase-image geometry of a convolution.
 type shiftGeom struct {
 	p      ConvParams
 	hp, wp int // padded input
+	hq, wq int // one stride phase of it
+	phases int
 	oh, ow int
 	cg, kg int
 	taps   int
 	ncols  int // wide output columns, rounded up to whole tiles
 	mrows  int // output channels per group, rounded up to whole tiles
-	xpLen  int // padded image plus the slack the last tile reads
+	xpLen  int // phase images plus the slack the last tile reads
 	offs   []int
 	mr, nr int
 	kern   *microKernel
@@ -29,30 +36,49 @@ type shiftGeom struct {
 func newShiftGeom(p ConvParams, kern *microKernel, offs []int) shiftGeom {
 	g := shiftGeom{p: p, kern: kern, mr: kern.mr, nr: kern.nr}
 	g.hp, g.wp = p.H+p.PadTop+p.PadBottom, p.W+p.PadLeft+p.PadRight
+	g.hq, g.wq = (g.hp+p.StrideH-1)/p.StrideH, (g.wp+p.StrideW-1)/p.StrideW
+	g.phases = p.StrideH * p.StrideW
 	g.oh, g.ow = p.OutH(), p.OutW()
 	g.cg, g.kg = p.C/p.Groups, p.K/p.Groups
 	g.taps = g.cg * p.KH * p.KW
-	g.ncols = (g.oh*g.wp + g.nr - 1) / g.nr * g.nr
+	g.ncols = (g.oh*g.wq + g.nr - 1) / g.nr * g.nr
 	g.mrows = (g.kg + g.mr - 1) / g.mr * g.mr
-	g.xpLen = g.cg*g.hp*g.wp + (p.KW-1)*p.DilationW + g.ncols - g.oh*g.wp + g.nr
+	g.xpLen = g.phases*g.cg*g.hq*g.wq + (p.KW-1)*p.DilationW/p.StrideW + g.ncols - g.oh*g.wq + g.nr
 	g.offs = offs[:g.taps]
 	for t := range g.offs {
-		j := t % p.KW
-		i := t / p.KW % p.KH
+		j := t % p.KW * p.DilationW
+		i := t / p.KW % p.KH * p.DilationH
 		c := t / (p.KW * p.KH)
-		g.offs[t] = c*g.hp*g.wp + i*p.DilationH*g.wp + j*p.DilationW
+		phase := i%p.StrideH*p.StrideW + j%p.StrideW
+		g.offs[t] = (phase*g.cg+c)*g.hq*g.wq + i/p.StrideH*g.wq + j/p.StrideW
 	}
 	return g
 }
 
-// padImage writes the group's channels of one image, zero-padded, into xp.
+// padImage writes the group's channels of one image, zero-padded and split
+// into stride phases, into xp.
 func (g shiftGeom) padImage(xp, x []float32) {
 	p := g.p
 	clear(xp)
 	for c := range g.cg {
 		for h := range p.H {
-			dst := xp[(c*g.hp+h+p.PadTop)*g.wp+p.PadLeft:]
-			copy(dst[:p.W], x[(c*p.H+h)*p.W:(c*p.H+h+1)*p.W])
+			src := x[(c*p.H+h)*p.W : (c*p.H+h+1)*p.W]
+			y := h + p.PadTop
+			if g.phases == 1 {
+				copy(xp[(c*g.hp+y)*g.wp+p.PadLeft:], src)
+				continue
+			}
+			for b := range p.StrideW {
+				w0 := ((b-p.PadLeft)%p.StrideW + p.StrideW) % p.StrideW
+				if w0 >= p.W {
+					continue
+				}
+				phase := y%p.StrideH*p.StrideW + b
+				dst := xp[((phase*g.cg+c)*g.hq+y/p.StrideH)*g.wq+(w0+p.PadLeft)/p.StrideW:]
+				for q, w := 0, w0; w < p.W; q, w = q+1, w+p.StrideW {
+					dst[q] = src[w]
+				}
+			}
 		}
 	}
 }
@@ -99,7 +125,7 @@ func (g shiftGeom) run(a operandA, gi, n0, n1 int, x, bias, y []float32) {
 			}
 			src := (*out)[i*outLen+k*g.ncols:]
 			for r := range g.oh {
-				row := src[r*g.wp : r*g.wp+g.ow]
+				row := src[r*g.wq : r*g.wq+g.ow]
 				dst := yi[(k*g.oh+r)*g.ow : (k*g.oh+r+1)*g.ow]
 				for j, v := range row {
 					dst[j] = v + b
@@ -132,13 +158,15 @@ func shiftConv2D(p ConvParams, a func(g int) operandA, x, bias, y []float32) {
 
 // backwardAsForward is the stride-1 backward-data convolution written as a
 // forward one: dx = conv(dy, w′) with w′[c][k][i][j] = w[k][c][KH−1−i][KW−1−j]
-// per group and pads (K−1)·d − pad. ok is false when a pad would be negative.
+// per group and pads (K−1)·d − pad. ok is false unless the stride is 1 and
+// every such pad is at least 0.
 func (p ConvParams) backwardAsForward() (q ConvParams, ok bool) {
 	eh, ew := (p.KH-1)*p.DilationH, (p.KW-1)*p.DilationW
 	q = p
 	q.C, q.H, q.W, q.K = p.K, p.OutH(), p.OutW(), p.C
 	q.PadTop, q.PadBottom, q.PadLeft, q.PadRight = eh-p.PadTop, eh-p.PadBottom, ew-p.PadLeft, ew-p.PadRight
-	return q, q.PadTop >= 0 && q.PadBottom >= 0 && q.PadLeft >= 0 && q.PadRight >= 0
+	return q, p.StrideH == 1 && p.StrideW == 1 &&
+		q.PadTop >= 0 && q.PadBottom >= 0 && q.PadLeft >= 0 && q.PadRight >= 0
 }
 
 // flipWeights writes w′ of backwardAsForward into dst.

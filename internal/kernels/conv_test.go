@@ -135,29 +135,40 @@ func TestConvValidate(t *testing.T) {
 	}
 }
 
-// TestConvDeterministic checks bit-identical forward and backward results
-// at GOMAXPROCS 1, 2 and 4.
+// TestConvDeterministic checks bit-identical results of every convolution
+// kernel at GOMAXPROCS 1, 2 and 4.
 func TestConvDeterministic(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
-	p := ConvParams{N: 4, C: 16, H: 16, W: 16, K: 32, KH: 3, KW: 3, StrideH: 1, StrideW: 1,
-		PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1, DilationH: 1, DilationW: 1, Groups: 1}
-	r := newRand(9)
-	x, w, dy := randSlice(r, p.XLen()), randSlice(r, p.WLen()), randSlice(r, p.YLen())
-	var first [3][]float32
-	for _, procs := range []int{1, 2, 4} {
-		runtime.GOMAXPROCS(procs)
-		out := [3][]float32{make([]float32, p.YLen()), make([]float32, p.XLen()), make([]float32, p.WLen())}
-		Conv2D(p, x, w, nil, out[0])
-		Conv2DBackwardData(p, dy, w, out[1])
-		Conv2DBackwardFilter(p, x, dy, out[2])
-		if first[0] == nil {
-			first = out
-			continue
-		}
-		for o := range out {
-			for i := range out[o] {
-				if math.Float32bits(out[o][i]) != math.Float32bits(first[o][i]) {
-					t.Fatalf("output %d differs at GOMAXPROCS=%d, element %d", o, procs, i)
+	params := []ConvParams{
+		{N: 5, C: 16, H: 16, W: 16, K: 32, KH: 3, KW: 3, StrideH: 1, StrideW: 1,
+			PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1, DilationH: 1, DilationW: 1, Groups: 1},
+		{N: 3, C: 12, H: 15, W: 17, K: 18, KH: 3, KW: 3, StrideH: 2, StrideW: 2,
+			PadTop: 1, PadLeft: 0, PadBottom: 1, PadRight: 1, DilationH: 1, DilationW: 1, Groups: 3},
+	}
+	for pi, p := range params {
+		r := newRand(uint64(9 + pi))
+		x, w, dy := randSlice(r, p.XLen()), randSlice(r, p.WLen()), randSlice(r, p.YLen())
+		scale := randSlice(r, p.K)
+		wb := randBits(r, p.K, p.C/p.Groups*p.KH*p.KW)
+		var first [][]float32
+		for _, procs := range []int{1, 2, 4} {
+			runtime.GOMAXPROCS(procs)
+			out := [][]float32{make([]float32, p.YLen()), make([]float32, p.XLen()), make([]float32, p.WLen()),
+				make([]float32, p.YLen()), make([]float32, p.YLen())}
+			Conv2D(p, x, w, nil, out[0])
+			Conv2DBackwardData(p, dy, w, out[1])
+			Conv2DBackwardFilter(p, x, dy, out[2])
+			BinaryConv2D(p, x, wb, scale, nil, out[3])
+			BinaryConv2DInt8(p, x, wb, scale, nil, out[4])
+			if first == nil {
+				first = out
+				continue
+			}
+			for o := range out {
+				for i := range out[o] {
+					if math.Float32bits(out[o][i]) != math.Float32bits(first[o][i]) {
+						t.Fatalf("params %d, output %d differs at GOMAXPROCS=%d, element %d", pi, o, procs, i)
+					}
 				}
 			}
 		}

@@ -39,9 +39,9 @@ var goDotKernel = dotKernel{mr: 4, nq: 4, lanes: 8, name: "go-dot-4x4",
 		dotNTGo(4, 4, 8, steps, nimg, a, lda, astride, b, bstride, offs, partial)
 	}}
 
-// shiftBackwardFilter is Conv2DBackwardFilter for stride 1 without im2col:
-// with the images padded (xp) and dy laid out wide (dy′, zero in the
-// discarded columns), dW[k][(c,i,j)] = Σ_n Σ_t dy′_n[k][t]·xp_n[offs(c,i,j)+t].
+// shiftBackwardFilter is Conv2DBackwardFilter without im2col: with the
+// images padded and split into phases (xp) and dy laid out wide (dy′, zero
+// in the discarded columns), dW[k][(c,i,j)] = Σ_n Σ_t dy′_n[k][t]·xp_n[offs(c,i,j)+t].
 // Each (k, tap) pair keeps lane sums over the whole batch, in image order,
 // that are added up lane by lane at the end; goroutines split the (k, tap)
 // tiles only, so the result is the same at any GOMAXPROCS.
@@ -50,7 +50,7 @@ func shiftBackwardFilter(p ConvParams, x, dy, dw []float32) {
 	offsBuf := getIntBuf(p.C / p.Groups * p.KH * p.KW)
 	defer intPool.Put(offsBuf)
 	geo := newShiftGeom(p, gemmKernel(), *offsBuf)
-	wide := geo.oh * geo.wp
+	wide := geo.oh * geo.wq
 	tpad := (wide + dk.lanes - 1) / dk.lanes * dk.lanes
 	mrows := (geo.kg + dk.mr - 1) / dk.mr * dk.mr
 	nqPad := (geo.taps + dk.nq - 1) / dk.nq * dk.nq
@@ -78,14 +78,20 @@ func shiftBackwardFilter(p ConvParams, x, dy, dw []float32) {
 		chunks := min(tiles, gomaxprocs())
 		forTasks(chunks, p.flops()/float64(p.Groups), func(c, _ int) {
 			lo, hi := tiles*c/chunks, tiles*(c+1)/chunks
-			for n0 := 0; n0 < p.N; n0 += imgBlock {
-				nimg := min(imgBlock, p.N-n0)
-				xn := (*xp)[n0*geo.xpLen:]
-				dn := (*dyw)[n0*mrows*tpad:]
-				for t := lo; t < hi; t++ {
-					ir, jq := t/qTiles*dk.mr, t%qTiles*dk.nq
-					dk.fn(tpad/dk.lanes, nimg, dn[ir*tpad:], tpad, mrows*tpad, xn, geo.xpLen,
-						(*qoffs)[jq:jq+dk.nq], (*partial)[t*tileLen:(t+1)*tileLen])
+			// One row panel at a time, so that its lane sums stay in L2 and
+			// its rows of dy′ in L1 while the image block sweeps its taps.
+			for rlo := lo; rlo < hi; rlo = (rlo/qTiles + 1) * qTiles {
+				rhi := min(hi, (rlo/qTiles+1)*qTiles)
+				ir := rlo / qTiles * dk.mr
+				for n0 := 0; n0 < p.N; n0 += imgBlock {
+					nimg := min(imgBlock, p.N-n0)
+					xn := (*xp)[n0*geo.xpLen:]
+					dn := (*dyw)[(n0*mrows+ir)*tpad:]
+					for t := rlo; t < rhi; t++ {
+						jq := t % qTiles * dk.nq
+						dk.fn(tpad/dk.lanes, nimg, dn, tpad, mrows*tpad, xn, geo.xpLen,
+							(*qoffs)[jq:jq+dk.nq], (*partial)[t*tileLen:(t+1)*tileLen])
+					}
 				}
 			}
 		})
@@ -105,13 +111,13 @@ func shiftBackwardFilter(p ConvParams, x, dy, dw []float32) {
 }
 
 // wideRows lays one image's group of dy [Kg][OH][OW] out as rows of tpad
-// floats, each output row Wp wide, zero in the discarded columns, the tail
+// floats, each output row Wq wide, zero in the discarded columns, the tail
 // and the rows past Kg.
 func (g shiftGeom) wideRows(dst []float32, tpad int, dy []float32) {
 	clear(dst)
 	for k := range g.kg {
 		for r := range g.oh {
-			copy(dst[k*tpad+r*g.wp:k*tpad+r*g.wp+g.ow], dy[(k*g.oh+r)*g.ow:(k*g.oh+r+1)*g.ow])
+			copy(dst[k*tpad+r*g.wq:k*tpad+r*g.wq+g.ow], dy[(k*g.oh+r)*g.ow:(k*g.oh+r+1)*g.ow])
 		}
 	}
 }

@@ -74,55 +74,44 @@ func dequant(m, v, b float32) float32 { return m*v + b }
 // steps is the number of 4-channel reduction steps: ⌈C/G/4⌉·KH·KW.
 func (p ConvParams) steps() int { return (p.C/p.Groups + 3) / 4 * p.KH * p.KW }
 
-// int8Geom lays out one convolution for the int8 kernel. Activations are
-// stored as uint32 words of 4 channels (q+128 each, so padding is 128, the
-// zero point) over a padded image [⌈Cg/4⌉][Hp][Wp]. Reduction step
-// (c4, i, j) covers channels 4c4..4c4+3 of tap (i, j). For stride 1 the
-// kernel reads the padded image in place through offsets (output rows are
-// Wp wide, the extra columns discarded); otherwise the steps are gathered
-// into a [steps][ncols] buffer first.
+// int8Geom lays out one convolution for the int8 kernel, the indirect
+// scheme of conv_shift.go on uint32 words of 4 channels (q+128 each, so
+// padding is 128, the zero point): the padded image split into its stride
+// phases is [phase][⌈Cg/4⌉][Hq][Wq] words, and reduction step (c4, i, j)
+// covers channels 4c4..4c4+3 of tap (i, j) through one offset.
 type int8Geom struct {
 	p              ConvParams
 	cg, kg, c4     int
 	steps          int
-	hp, wp, oh, ow int
-	rowLen         int // stride between output rows in the kernel's output
+	hp, wp, hq, wq int
+	phases         int
+	oh, ow         int
 	ncols, mrows   int // kernel output, rounded up to whole tiles
-	imgLen, bLen   int // words of the padded image, and of the kernel's B
-	direct         bool
+	imgLen, bLen   int // words of the phase images, and with the slack the kernel reads
 	offs           []int
 	kern           *int8Kernel
 }
 
 func newInt8Geom(p ConvParams, kern *int8Kernel, offs []int) int8Geom {
-	g := int8Geom{p: p, kern: kern, direct: p.shiftable()}
+	g := int8Geom{p: p, kern: kern}
 	g.cg, g.kg = p.C/p.Groups, p.K/p.Groups
 	g.c4 = (g.cg + 3) / 4
 	g.steps = p.steps()
 	g.hp, g.wp = p.H+p.PadTop+p.PadBottom, p.W+p.PadLeft+p.PadRight
+	g.hq, g.wq = (g.hp+p.StrideH-1)/p.StrideH, (g.wp+p.StrideW-1)/p.StrideW
+	g.phases = p.StrideH * p.StrideW
 	g.oh, g.ow = p.OutH(), p.OutW()
-	g.imgLen = g.c4 * g.hp * g.wp
+	g.imgLen = g.phases * g.c4 * g.hq * g.wq
 	g.mrows = (g.kg + kern.mr - 1) / kern.mr * kern.mr
+	g.ncols = (g.oh*g.wq + kern.nr - 1) / kern.nr * kern.nr
+	g.bLen = g.imgLen + (p.KW-1)*p.DilationW/p.StrideW + g.ncols - g.oh*g.wq + kern.nr
 	g.offs = offs[:g.steps]
-	g.rowLen = g.ow
-	if g.direct {
-		g.rowLen = g.wp
-	}
-	g.ncols = (g.oh*g.rowLen + kern.nr - 1) / kern.nr * kern.nr
 	for s := range g.offs {
-		j := s % p.KW
-		i := s / p.KW % p.KH
+		j := s % p.KW * p.DilationW
+		i := s / p.KW % p.KH * p.DilationH
 		c4 := s / (p.KW * p.KH)
-		if g.direct {
-			g.offs[s] = (c4*g.hp+i*p.DilationH)*g.wp + j*p.DilationW
-		} else {
-			g.offs[s] = s * g.ncols
-		}
-	}
-	if g.direct {
-		g.bLen = g.imgLen + (p.KW-1)*p.DilationW + g.ncols - g.oh*g.wp + kern.nr
-	} else {
-		g.bLen = g.steps*g.ncols + kern.nr
+		phase := i%p.StrideH*p.StrideW + j%p.StrideW
+		g.offs[s] = ((phase*g.c4+c4)*g.hq+i/p.StrideH)*g.wq + j/p.StrideW
 	}
 	return g
 }
@@ -166,18 +155,19 @@ func (g int8Geom) packWeights(dst []uint32, rowsum []int32, wbits []uint64) {
 }
 
 // quantImage writes the group's channels of one image, quantized, offset
-// by 128 and padded with 128, into img ([c4][Hp][Wp] words).
+// by 128, padded with 128 and split into stride phases, into img.
 func (g int8Geom) quantImage(img []uint32, x []float32, inv float32) {
 	p := g.p
 	for i := range img {
 		img[i] = 0x80808080
 	}
 	zeros := getBuf(p.W)
+	row := u32Pool.get(p.W)
 	defer bufPool.Put(zeros)
+	defer u32Pool.Put(row)
 	clear(*zeros)
 	var rows [4][]float32
 	for c4 := range g.c4 {
-		plane := img[c4*g.hp*g.wp:]
 		for h := range p.H {
 			for b := range rows {
 				rows[b] = *zeros
@@ -185,26 +175,22 @@ func (g int8Geom) quantImage(img []uint32, x []float32, inv float32) {
 					rows[b] = x[(c*p.H+h)*p.W : (c*p.H+h+1)*p.W]
 				}
 			}
-			dst := plane[(h+p.PadTop)*g.wp+p.PadLeft:][:p.W]
-			quantRows4(rows[0], rows[1], rows[2], rows[3], inv, dst)
-		}
-	}
-}
-
-// gather builds the [steps][ncols] kernel input of a strided convolution.
-func (g int8Geom) gather(col, img []uint32) {
-	p := g.p
-	for s := range g.steps {
-		j, i, c4 := s%p.KW, s/p.KW%p.KH, s/(p.KW*p.KH)
-		dst := col[s*g.ncols : (s+1)*g.ncols]
-		for oh := range g.oh {
-			src := img[(c4*g.hp+oh*p.StrideH+i*p.DilationH)*g.wp+j*p.DilationW:]
-			row := dst[oh*g.ow : (oh+1)*g.ow]
-			for ow := range row {
-				row[ow] = src[ow*p.StrideW]
+			y := h + p.PadTop
+			if g.phases == 1 {
+				dst := img[(c4*g.hq+y)*g.wq+p.PadLeft:][:p.W]
+				quantRows4(rows[0], rows[1], rows[2], rows[3], inv, dst)
+				continue
+			}
+			quantRows4(rows[0], rows[1], rows[2], rows[3], inv, *row)
+			for b := range p.StrideW {
+				w0 := ((b-p.PadLeft)%p.StrideW + p.StrideW) % p.StrideW
+				phase := y%p.StrideH*p.StrideW + b
+				dst := img[((phase*g.c4+c4)*g.hq+y/p.StrideH)*g.wq+(w0+p.PadLeft)/p.StrideW:]
+				for q, w := 0, w0; w < p.W; q, w = q+1, w+p.StrideW {
+					dst[q] = (*row)[w]
+				}
 			}
 		}
-		clear(dst[g.oh*g.ow:])
 	}
 }
 
@@ -216,16 +202,8 @@ func (g int8Geom) run(a []uint32, x []float32, inv float32, mult func(k int) (fl
 	out := i32Pool.get(g.mrows * g.ncols)
 	defer u32Pool.Put(b)
 	defer i32Pool.Put(out)
-	if g.direct {
-		g.quantImage((*b)[:g.imgLen], x, inv)
-		clear((*b)[g.imgLen:])
-	} else {
-		img := u32Pool.get(g.imgLen)
-		g.quantImage(*img, x, inv)
-		g.gather(*b, *img)
-		clear((*b)[g.steps*g.ncols:])
-		u32Pool.Put(img)
-	}
+	g.quantImage((*b)[:g.imgLen], x, inv)
+	clear((*b)[g.imgLen:])
 	mr, nr := g.kern.mr, g.kern.nr
 	for jr := 0; jr < g.ncols; jr += nr {
 		for ir := 0; ir < g.mrows; ir += mr {
@@ -236,7 +214,7 @@ func (g int8Geom) run(a []uint32, x []float32, inv float32, mult func(k int) (fl
 		m, bias, corr := mult(k)
 		src := (*out)[k*g.ncols:]
 		for oh := range g.oh {
-			dequantRow(src[oh*g.rowLen:], corr, m, bias, y[(k*g.oh+oh)*g.ow:(k*g.oh+oh+1)*g.ow])
+			dequantRow(src[oh*g.wq:], corr, m, bias, y[(k*g.oh+oh)*g.ow:(k*g.oh+oh+1)*g.ow])
 		}
 	}
 }

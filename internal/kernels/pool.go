@@ -1,29 +1,32 @@
 package kernels
 
 import (
+	mbits "math/bits"
 	"runtime"
 	"sync"
 )
 
 // slicePool reuses scratch slices, so that hot paths do not allocate per
-// call.
-type slicePool[T any] struct{ p sync.Pool }
+// call. Slices are kept in power-of-two size classes, so that buffers of
+// different sizes taken in turn never evict one another.
+type slicePool[T any] struct{ classes [48]sync.Pool }
 
 // get returns a slice of length n (contents undefined).
 func (sp *slicePool[T]) get(n int) *[]T {
-	b, _ := sp.p.Get().(*[]T)
+	c := mbits.Len(uint(max(n, 1) - 1))
+	b, _ := sp.classes[c].Get().(*[]T)
 	if b == nil {
 		b = new([]T)
-	}
-	if cap(*b) < n {
-		*b = make([]T, n)
+		*b = make([]T, 1<<c)
 	}
 	*b = (*b)[:n]
 	return b
 }
 
-// Put returns b to the pool.
-func (sp *slicePool[T]) Put(b *[]T) { sp.p.Put(b) }
+// Put returns b, which get returned, to the pool.
+func (sp *slicePool[T]) Put(b *[]T) {
+	sp.classes[mbits.Len(uint(cap(*b)-1))].Put(b)
+}
 
 var (
 	bufPool slicePool[float32]

@@ -32,7 +32,7 @@ func quantRows4Fast(x0, x1, x2, x3 []float32, inv float32, dst []uint32) int {
 }
 
 func dequantRowFast(src []int32, corr int32, m, b float32, dst []float32) int {
-	n := len(dst) / 16 * 16
+	n := len(dst)
 	if !hasAVX512 || n == 0 {
 		return 0
 	}

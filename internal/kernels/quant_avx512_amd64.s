@@ -113,9 +113,13 @@ qdone:
 // func dequantRowAVX512(n int, src *int32, corr int32, m, b float32, dst *float32)
 //
 //	for i < n: dst[i] = m·float32(src[i]−corr) + b   (a multiply, then an add: no FMA)
+//
+// All n elements: the last n mod 16 through a mask.
 TEXT ·dequantRowAVX512(SB), NOSPLIT, $0-40
 	MOVQ n+0(FP), CX
+	MOVQ CX, DX
 	SHRQ $4, CX
+	ANDQ $15, DX
 	MOVQ src+8(FP), SI
 	MOVL corr+16(FP), AX
 	VPBROADCASTD AX, Z8
@@ -123,7 +127,7 @@ TEXT ·dequantRowAVX512(SB), NOSPLIT, $0-40
 	VBROADCASTSS b+24(FP), Z10
 	MOVQ dst+32(FP), DI
 	TESTQ CX, CX
-	JEQ ddone
+	JEQ dtail
 dloop:
 	VMOVDQU32 (SI), Z0
 	VPSUBD Z8, Z0, Z0
@@ -135,6 +139,20 @@ dloop:
 	ADDQ $64, DI
 	DECQ CX
 	JNZ dloop
+dtail:
+	TESTQ DX, DX
+	JEQ ddone
+	MOVL $1, AX
+	MOVQ DX, CX
+	SHLL CX, AX
+	DECL AX
+	KMOVW AX, K1
+	VMOVDQU32.Z (SI), K1, Z0
+	VPSUBD Z8, Z0, Z0
+	VCVTDQ2PS Z0, Z0
+	VMULPS Z9, Z0, Z0
+	VADDPS Z10, Z0, Z0
+	VMOVUPS Z0, K1, (DI)
 ddone:
 	VZEROUPPER
 	RET

@@ -13,12 +13,9 @@ import (
 // runEpoch trains one epoch, evaluates, and saves a checkpoint.
 func (t *trainer) runEpoch(ctx context.Context) error {
 	plan := newPlan(t.train, t.batch, true, true, t.cfg.Augment, t.cfg.Seed, t.epoch)
-	total := plan.count()
 	sctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	begin := time.Now()
-	var lossSum, lr float64
-	correct, seen, i := 0, 0, 0
+	m := meter{begin: time.Now(), total: plan.count()}
 	for b := range plan.stream(sctx) {
 		if b.err != nil {
 			return b.err
@@ -26,24 +23,43 @@ func (t *trainer) runEpoch(ctx context.Context) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		loss, c, err := t.trainStep(b, total, &lr)
+		loss, c, err := t.trainStep(b, m.total, &m.lr)
 		if err != nil {
 			return err
 		}
-		i++
-		lossSum, correct, seen = lossSum+loss, correct+c, seen+len(b.labels)
-		el := time.Since(begin)
-		t.emit(Event{Phase: "batch", Epoch: t.epoch + 1, Epochs: t.cfg.Epochs, Batch: i, Batches: total,
-			Loss: lossSum / float64(i), TrainAcc: float64(correct) / float64(seen), ValAcc: math.NaN(), LR: lr,
-			ImagesPerSec: float64(seen) / el.Seconds(), Elapsed: el, ETA: t.eta(el, i, total)})
+		m.add(loss, c, len(b.labels))
+		t.emit(m.event(t))
 	}
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	secs := time.Since(begin).Seconds()
-	st := EpochStats{Epoch: t.epoch + 1, Loss: lossSum / float64(max(i, 1)), TrainAcc: float64(correct) / float64(max(seen, 1)),
-		LR: lr, ImagesPerSec: float64(seen) / secs, Seconds: secs}
-	return t.endEpoch(ctx, st)
+	return t.endEpoch(ctx, m.stats(t.epoch+1))
+}
+
+// meter accumulates an epoch's running figures.
+type meter struct {
+	begin          time.Time
+	total, batches int
+	correct, seen  int
+	lossSum, lr    float64
+}
+
+func (m *meter) add(loss float64, correct, n int) {
+	m.batches++
+	m.lossSum, m.correct, m.seen = m.lossSum+loss, m.correct+correct, m.seen+n
+}
+
+func (m *meter) event(t *trainer) Event {
+	el := time.Since(m.begin)
+	return Event{Phase: "batch", Epoch: t.epoch + 1, Epochs: t.cfg.Epochs, Batch: m.batches, Batches: m.total,
+		Loss: m.lossSum / float64(m.batches), TrainAcc: float64(m.correct) / float64(m.seen), ValAcc: math.NaN(), LR: m.lr,
+		ImagesPerSec: float64(m.seen) / el.Seconds(), Elapsed: el, ETA: t.eta(el, m.batches, m.total)}
+}
+
+func (m *meter) stats(epoch int) EpochStats {
+	secs := time.Since(m.begin).Seconds()
+	return EpochStats{Epoch: epoch, Loss: m.lossSum / float64(max(m.batches, 1)), TrainAcc: float64(m.correct) / float64(max(m.seen, 1)),
+		LR: m.lr, ImagesPerSec: float64(m.seen) / secs, Seconds: secs}
 }
 
 func (t *trainer) endEpoch(ctx context.Context, st EpochStats) error {
@@ -171,6 +187,9 @@ func accuracy(ctx context.Context, n *net, src Source, size int) (float64, error
 			return 0, err
 		}
 		k := logits.Shape[1]
+		if err := checkLabels(b.labels, k); err != nil {
+			return 0, err
+		}
 		for i, l := range b.labels {
 			if argmaxRow(logits.Data[i*k:(i+1)*k]) == l {
 				correct++

@@ -1,8 +1,10 @@
 package finetune
 
 import (
+	"context"
 	"math"
 	"path/filepath"
+	"reflect"
 	"testing"
 
 	"github.com/bincompress/bincompress/finetune/autograd"
@@ -127,5 +129,34 @@ func compareGrad(t *testing.T, name string, got, want []float32) {
 		if math.Abs(float64(got[i]-want[i])) > 1e-3*math.Abs(float64(want[i]))+1e-4*scale {
 			t.Fatalf("%s[%d]: gradient %v, PyTorch %v (largest %v)", name, i, got[i], want[i], scale)
 		}
+	}
+}
+
+// TestTrainOnExports runs a short fine-tune on each PyTorch export kind
+// (opset 11 and 17, BN kept or folded into the convs, the Identity nodes
+// of merged initializers) and checks that every binary layer's latent
+// weights moved and the result records the binarization.
+func TestTrainOnExports(t *testing.T) {
+	for _, name := range []string{"resnet20_cifar_op11", "resnet20_cifar_folded_op13", "fmnist_tiny"} {
+		t.Run(name, func(t *testing.T) {
+			m := readModel(t, name)
+			in := m.Graph.DataInputs()[0].Shape
+			src := randomSource(8, int(in[1].Size), int(in[2].Size), int(in[3].Size), 10, 3)
+			cfg := DefaultConfig()
+			cfg.Epochs, cfg.BatchSize, cfg.BNBatches = 1, 4, 1
+			res, err := Train(context.Background(), m, src, src, cfg, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if v, ok := res.Model.MetadataValue(MetadataKey); !ok || len(res.Layers) == 0 {
+				t.Fatalf("binarization not recorded: %q, %d layers", v, len(res.Layers))
+			}
+			for _, l := range res.Layers {
+				before, after := m.Graph.Initializer(l.Weight), res.Model.Graph.Initializer(l.Weight)
+				if reflect.DeepEqual(before.Data, after.Data) {
+					t.Errorf("layer %s: latent weights did not change", l.Node)
+				}
+			}
+		})
 	}
 }

@@ -243,3 +243,33 @@ func TestVerifyRejectsMismatchedData(t *testing.T) {
 		t.Errorf("empty data: exit %d (%q)", code, errOut)
 	}
 }
+
+func TestExportFormats(t *testing.T) {
+	dir := t.TempDir()
+	bnn := filepath.Join(dir, "tiny.bnn")
+	if code, _, errOut := run(t, testModel("fmnist_tiny.onnx"), bnn); code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if code, _, _ := run(t, "export", bnn, "--format", "tflite", "--out", dir); code != ExitUsage {
+		t.Errorf("unknown format: exit %d, want 2", code)
+	}
+	for _, f := range []string{"onnx", "onnx-packed", "qonnx"} {
+		out := filepath.Join(dir, f+".onnx")
+		if code, _, errOut := run(t, "export", bnn, "--format", f, "--out", out); code != 0 {
+			t.Fatalf("%s: exit %d: %s", f, code, errOut)
+		}
+		// Every export is an ONNX model our executor runs.
+		if code, _, errOut := run(t, "run", out, "--input", testModel("fmnist_tiny.input.npy"), "--top", "1"); code != 0 {
+			t.Errorf("run %s export: exit %d: %s", f, code, errOut)
+		}
+	}
+	cdir := filepath.Join(dir, "c")
+	if code, _, errOut := run(t, "export", bnn, "--format", "c", "--out", cdir, "--prefix", "tiny"); code != 0 {
+		t.Fatalf("c: exit %d: %s", code, errOut)
+	}
+	for _, f := range []string{"tiny.h", "tiny.c"} {
+		if _, err := os.Stat(filepath.Join(cdir, f)); err != nil {
+			t.Error(err)
+		}
+	}
+}

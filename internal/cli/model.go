@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"text/tabwriter"
 
+	"github.com/bincompress/bincompress/export"
 	"github.com/bincompress/bincompress/ir"
 	"github.com/bincompress/bincompress/onnx"
 	"github.com/bincompress/bincompress/pack"
@@ -56,6 +57,7 @@ type ArtifactSummary struct {
 	SourceBytes   int64            `json:"source_bytes,omitempty"`
 	FileBytes     int64            `json:"file_bytes"`
 	Verify        json.RawMessage  `json:"verify,omitempty"`
+	Exports       []export.Size    `json:"exports"`
 }
 
 func summarizeArtifact(m *ir.Model) (*ArtifactSummary, error) {
@@ -67,6 +69,9 @@ func summarizeArtifact(m *ir.Model) (*ArtifactSummary, error) {
 		return nil, err
 	}
 	a := &ArtifactSummary{Layers: layers, Sizes: pack.Measure(m)}
+	if a.Exports, err = export.Sizes(m, onnx.Encode); err != nil {
+		return nil, err
+	}
 	a.FormatVersion, _ = m.MetadataValue(pack.KeyFormatVersion)
 	a.SourceSHA256, _ = m.MetadataValue(pack.KeySourceSHA256)
 	if v, ok := m.MetadataValue(pack.KeySourceBytes); ok {
@@ -97,6 +102,13 @@ func printArtifact(w io.Writer, a *ArtifactSummary) error {
 		s.PackedBits, s.MultBias, s.FloatWeights, s.OtherFloat, s.Tensors())
 	if a.SourceBytes > 0 && a.FileBytes > 0 {
 		fmt.Fprintf(w, "file: %d bytes against %d of the source model: %.1fx smaller\n", a.FileBytes, a.SourceBytes, float64(a.SourceBytes)/float64(a.FileBytes))
+	}
+	for _, e := range a.Exports {
+		fmt.Fprintf(w, "export %-12s %d bytes", e.Format, e.Bytes)
+		if e.Format == "c" {
+			fmt.Fprintf(w, " (flash %d, RAM %d)", e.FlashBytes, e.RAMBytes)
+		}
+		fmt.Fprintln(w)
 	}
 	if len(a.Verify) > 0 {
 		fmt.Fprintf(w, "verify report: %s\n", a.Verify)

@@ -39,7 +39,7 @@ func newRootCmd(streams IO) *cobra.Command {
 	}
 	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{err} })
 	opts.register(cmd.Flags())
-	cmd.AddCommand(newInspectCmd(streams), newRunCmd(streams), newVerifyCmd(streams), newFinetuneCmd(streams), newPackCmd(streams), newBenchCmd(streams))
+	cmd.AddCommand(newInspectCmd(streams), newRunCmd(streams), newVerifyCmd(streams), newFinetuneCmd(streams), newPackCmd(streams), newBenchCmd(streams), newExportCmd(streams))
 	for _, c := range cmd.Commands() {
 		c.SilenceUsage, c.SilenceErrors = true, true
 	}

@@ -50,8 +50,13 @@ type param struct {
 type layer interface {
 	forward(x dtensor) (dtensor, error)
 	backward(dy dtensor) (dtensor, error)
-	savedBytes() int64
+	// saved adds what the layer holds for backward to m, keyed by storage
+	// so that a buffer two layers keep counts once.
+	saved(m savedSet)
 }
+
+// savedSet maps a saved buffer's identity to its bytes.
+type savedSet map[any]int64
 
 // nextStream numbers a layer's stochastic codes.
 func (nt *Net) nextStream() int { nt.streams++; return nt.streams }
@@ -150,9 +155,13 @@ func (nt *Net) Step(x, labels Buffer, n, c, h, w int, lr float32, wantLoss bool)
 }
 
 func (nt *Net) savedTotal() int64 {
-	var s int64
+	m := savedSet{}
 	for _, l := range nt.layers {
-		s += l.savedBytes()
+		l.saved(m)
+	}
+	var s int64
+	for _, b := range m {
+		s += b
 	}
 	return s
 }

@@ -12,7 +12,7 @@ type convL struct {
 	p                          *param
 	what, scale                Buffer
 	g                          ConvGeom
-	saved                      dtensor
+	in                         dtensor // the saved input (exact)
 	codes                      *DevCodes
 	needDx                     bool
 }
@@ -96,7 +96,7 @@ func (l *convL) forward(x dtensor) (dtensor, error) {
 
 func (l *convL) save(x dtensor) error {
 	if !l.nt.compress || !l.binary {
-		l.saved = l.nt.retain(x)
+		l.in = l.nt.retain(x)
 		return nil
 	}
 	q, err := l.nt.d.AllocCodes(1, x.n, x.c, x.h*x.w)
@@ -107,21 +107,20 @@ func (l *convL) save(x dtensor) error {
 	return l.nt.d.EncodeDev(q, x.b.buf, l.nt.key, uint64(l.stream))
 }
 
-func (l *convL) savedBytes() int64 {
+func (l *convL) saved(m savedSet) {
 	if l.codes != nil {
-		return l.codes.Bytes()
+		m[l.codes] = l.codes.Bytes()
 	}
-	if l.saved.b != nil {
-		return int64(l.saved.bytes())
+	if l.in.b != nil {
+		m[l.in.b] = int64(l.in.bytes())
 	}
-	return 0
 }
 
 // input returns the saved input (decoded into a new tensor if compressed).
 func (l *convL) input() (dtensor, error) {
 	if l.codes == nil {
-		x := l.saved
-		l.saved = dtensor{}
+		x := l.in
+		l.in = dtensor{}
 		return x, nil
 	}
 	x, err := l.nt.newTensor(l.g.N, l.g.C, l.g.H, l.g.W)
@@ -244,11 +243,14 @@ func (l *bnL) forward(x dtensor) (dtensor, error) {
 	return y, d.EncodeDev(q, xh.b.buf, l.nt.key, uint64(l.stream))
 }
 
-func (l *bnL) savedBytes() int64 {
+func (l *bnL) saved(m savedSet) {
+	m[l] = 8 * int64(l.c) // mean and 1/σ
 	if l.codes != nil {
-		return l.codes.Bytes() + 8*int64(l.c)
+		m[l.codes] = l.codes.Bytes()
 	}
-	return int64(l.xhat.bytes()) + 8*int64(l.c)
+	if l.xhat.b != nil {
+		m[l.xhat.b] = int64(l.xhat.bytes())
+	}
 }
 
 func (l *bnL) backward(dy dtensor) (dtensor, error) {

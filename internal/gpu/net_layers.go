@@ -25,7 +25,7 @@ func (l *reluL) forward(x dtensor) (dtensor, error) {
 	return l.nt.retain(x), l.nt.d.ReluDev(x.b.buf, x.b.buf, n)
 }
 
-func (l *reluL) savedBytes() int64 { return 8 * int64(l.words) }
+func (l *reluL) saved(m savedSet) { m[l] = 8 * int64(l.words) }
 
 func (l *reluL) backward(dy dtensor) (dtensor, error) {
 	err := l.nt.d.ReluBackwardDev(l.mask, dy.b.buf, dy.b.buf, dy.len())
@@ -67,12 +67,10 @@ func (s seq) backward(dy dtensor) (dtensor, error) {
 	return cur, nil
 }
 
-func (s seq) savedBytes() int64 {
-	var t int64
+func (s seq) saved(m savedSet) {
 	for _, l := range s {
-		t += l.savedBytes()
+		l.saved(m)
 	}
-	return t
 }
 
 func (s seq) nt(l layer) *Net {
@@ -153,8 +151,10 @@ func (b *blockL) forward(x dtensor) (dtensor, error) {
 	return z, err
 }
 
-func (b *blockL) savedBytes() int64 {
-	return b.branch.savedBytes() + b.shortcut.savedBytes() + b.out.savedBytes()
+func (b *blockL) saved(m savedSet) {
+	b.branch.saved(m)
+	b.shortcut.saved(m)
+	b.out.saved(m)
 }
 
 func (b *blockL) backward(dy dtensor) (dtensor, error) {
@@ -211,7 +211,7 @@ func (l *poolL) forward(x dtensor) (dtensor, error) {
 	return y, l.nt.d.MaxPoolDev(l.g, x.b.buf, y.b.buf, l.arg)
 }
 
-func (l *poolL) savedBytes() int64 { return int64(l.arg.Size) }
+func (l *poolL) saved(m savedSet) { m[l] = int64(l.arg.Size) }
 
 func (l *poolL) backward(dy dtensor) (dtensor, error) {
 	defer func() { l.nt.d.Free(l.arg); l.arg = Buffer{} }()
@@ -252,7 +252,11 @@ func (l *headL) forward(x dtensor) (dtensor, error) {
 	return y, d.BiasAddDev(y.b.buf, l.b.w, x.n, l.k, 1)
 }
 
-func (l *headL) savedBytes() int64 { return int64(l.feats.bytes()) }
+func (l *headL) saved(m savedSet) {
+	if l.feats.b != nil {
+		m[l.feats.b] = int64(l.feats.bytes())
+	}
+}
 
 func (l *headL) backward(dy dtensor) (dtensor, error) {
 	d, n := l.nt.d, l.in.n

@@ -72,10 +72,7 @@ func conv2DWith(p ConvParams, weights func(g int) operandA, x, bias, y []float32
 		n, g := t/p.Groups, t%p.Groups
 		xg := x[(n*p.C+g*cg)*hw:]
 		yg := y[(n*p.K+g*kg)*ohw : (n*p.K+(g+1)*kg)*ohw]
-		var b operandB = im2colB{newConvGeom(p, xg)}
-		if p.pointwise() {
-			b = matB{b: xg, ldb: hw}
-		}
+		b := matB{b: xg, ldb: hw}
 		runGemm(gemmJob{m: kg, n: ohw, k: taps, a: weights(g), b: b, c: yg, ldc: ohw}, kern, workers)
 		if bias != nil {
 			for k := range kg {
@@ -134,36 +131,20 @@ func conv2DBackwardData(p ConvParams, dy, w, dx []float32) {
 		shiftConv2D(q, func(g int) operandA { return matA{(*wf)[g*cg*kg*p.KH*p.KW:], kg * p.KH * p.KW, false, 1} }, dy, nil, dx)
 		return
 	}
+	if !p.pointwise() {
+		phaseBackwardData(p, dy, w, dx)
+		return
+	}
 	kern := gemmKernel()
 	forTasks(p.N*p.Groups, p.flops(), func(t, workers int) {
 		n, g := t/p.Groups, t%p.Groups
 		dxg := dx[(n*p.C+g*cg)*hw : (n*p.C+(g+1)*cg)*hw]
 		a := matA{w[g*kg*taps:], taps, true, 1}
 		b := matB{b: dy[(n*p.K+g*kg)*ohw:], ldb: ohw}
-		if p.pointwise() {
-			runGemm(gemmJob{m: taps, n: ohw, k: kg, a: a, b: b, c: dxg, ldc: ohw}, kern, workers)
-			return
-		}
-		col := getBuf(taps * ohw)
-		defer bufPool.Put(col)
-		runGemm(gemmJob{m: taps, n: ohw, k: kg, a: a, b: b, c: *col, ldc: ohw}, kern, workers)
-		clear(dxg)
-		newConvGeom(p, dxg).col2imAdd(dxg, *col)
+		runGemm(gemmJob{m: taps, n: ohw, k: kg, a: a, b: b, c: dxg, ldc: ohw}, kern, workers)
 	})
 }
 
 func conv2DBackwardFilter(p ConvParams, x, dy, dw []float32) {
-	if p.shiftable() {
-		shiftBackwardFilter(p, x, dy, dw)
-		return
-	}
-	cg, kg := p.C/p.Groups, p.K/p.Groups
-	ohw, taps := p.OutH()*p.OutW(), cg*p.KH*p.KW
-	kern := gemmKernel()
-	for g := range p.Groups {
-		dwg := dw[g*kg*taps : (g+1)*kg*taps]
-		a := batchDyA{dy: dy[g*kg*ohw:], kTotal: p.K, hw: ohw}
-		b := batchColTB{p: p, x: x[g*cg*p.H*p.W:], oh: p.OutH(), ow: p.OutW()}
-		runGemm(gemmJob{m: kg, n: taps, k: p.N * ohw, a: a, b: b, c: dwg, ldc: taps}, kern, runtime.GOMAXPROCS(0))
-	}
+	shiftBackwardFilter(p, x, dy, dw)
 }

@@ -123,6 +123,19 @@ func (g int8Geom) packWeights(dst []uint32, rowsum []int32, wbits []uint64) {
 	p, mr := g.p, g.kern.mr
 	taps := g.cg * p.KH * p.KW
 	wpr := bits.WordsPerRow(taps)
+	// tap[s·4+b] is the bit index of channel 4c4+b of step s = (c4, i, j), or −1.
+	tapBuf := getIntBuf(4 * g.steps)
+	defer intPool.Put(tapBuf)
+	tap := *tapBuf
+	for s := range g.steps {
+		j, i, c4 := s%p.KW, s/p.KW%p.KH, s/(p.KW*p.KH)
+		for b := range 4 {
+			tap[4*s+b] = -1
+			if c := 4*c4 + b; c < g.cg {
+				tap[4*s+b] = (c*p.KH+i)*p.KW + j
+			}
+		}
+	}
 	for gi := range p.Groups {
 		for k := range g.mrows {
 			panel := dst[(gi*g.mrows+k/mr*mr)*g.steps:]
@@ -135,17 +148,17 @@ func (g int8Geom) packWeights(dst []uint32, rowsum []int32, wbits []uint64) {
 			row := wbits[(gi*g.kg+k)*wpr:]
 			var sum int32
 			for s := range g.steps {
-				j, i, c4 := s%p.KW, s/p.KW%p.KH, s/(p.KW*p.KH)
 				var word uint32
-				for b := range 4 {
-					if c := 4*c4 + b; c < g.cg {
-						byteVal := uint32(0xFF) // −1
-						if sign(row, (c*p.KH+i)*p.KW+j, 1) > 0 {
-							byteVal = 1
-						}
-						word |= byteVal << (8 * b)
-						sum += int32(int8(byteVal))
+				for b, t := range tap[4*s : 4*s+4] {
+					if t < 0 {
+						continue
 					}
+					byteVal, v := uint32(0xFF), int32(-1) // −1
+					if row[t>>6]>>(t&63)&1 != 0 {
+						byteVal, v = 1, 1
+					}
+					word |= byteVal << (8 * b)
+					sum += v
 				}
 				panel[s*mr+k%mr] = word
 			}

@@ -1,8 +1,8 @@
 package kernels
 
 // The vector helpers of the int8 path: each is the Go loop below, with an
-// AVX-512 body on amd64 (quant_*.go) for the leading whole vectors, or, in
-// dequantRow, for all of them.
+// AVX-512 body on amd64 (quant_*.go): maxAbs for the leading multiple of
+// 64 elements, the others for all of them (the tail through a mask).
 
 // maxAbs is max |x[i]| (0 for an empty x).
 func maxAbs(x []float32) float32 {

@@ -22,7 +22,7 @@ func maxAbsFast(x []float32) (int, float32) {
 }
 
 func quantRows4Fast(x0, x1, x2, x3 []float32, inv float32, dst []uint32) int {
-	n := len(dst) / 16 * 16
+	n := len(dst)
 	if !hasAVX512 || n == 0 {
 		return 0
 	}

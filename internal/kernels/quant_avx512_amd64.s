@@ -53,10 +53,13 @@ reduce:
 //
 //	for i < n: dst[i] = Σ_c uint32(quantize(xc[i], inv)+128) << 8c
 //
-// VCVTPS2DQ rounds to nearest even (the MXCSR default Go keeps).
+// All n elements: the last n mod 16 through a mask. VCVTPS2DQ rounds to
+// nearest even (the MXCSR default Go keeps).
 TEXT ·quantRows4AVX512(SB), NOSPLIT, $0-56
 	MOVQ n+0(FP), CX
+	MOVQ CX, DX
 	SHRQ $4, CX
+	ANDQ $15, DX
 	MOVQ x0+8(FP), R8
 	MOVQ x1+16(FP), R9
 	MOVQ x2+24(FP), R10
@@ -70,12 +73,16 @@ TEXT ·quantRows4AVX512(SB), NOSPLIT, $0-56
 	MOVL $128, AX
 	VPBROADCASTD AX, Z11
 	TESTQ CX, CX
-	JEQ qdone
+	JEQ qtail
 qloop:
-	VMULPS (R8), Z8, Z0
-	VMULPS (R9), Z8, Z1
-	VMULPS (R10), Z8, Z2
-	VMULPS (R11), Z8, Z3
+	VMOVUPS (R8), Z0
+	VMOVUPS (R9), Z1
+	VMOVUPS (R10), Z2
+	VMOVUPS (R11), Z3
+	VMULPS Z8, Z0, Z0
+	VMULPS Z8, Z1, Z1
+	VMULPS Z8, Z2, Z2
+	VMULPS Z8, Z3, Z3
 	VCVTPS2DQ Z0, Z0
 	VCVTPS2DQ Z1, Z1
 	VCVTPS2DQ Z2, Z2
@@ -106,6 +113,45 @@ qloop:
 	ADDQ $64, DI
 	DECQ CX
 	JNZ qloop
+qtail:
+	TESTQ DX, DX
+	JEQ qdone
+	MOVL $1, AX
+	MOVQ DX, CX
+	SHLL CX, AX
+	DECL AX
+	KMOVW AX, K1
+	VMOVUPS.Z (R8), K1, Z0
+	VMOVUPS.Z (R9), K1, Z1
+	VMOVUPS.Z (R10), K1, Z2
+	VMOVUPS.Z (R11), K1, Z3
+	VMULPS Z8, Z0, Z0
+	VMULPS Z8, Z1, Z1
+	VMULPS Z8, Z2, Z2
+	VMULPS Z8, Z3, Z3
+	VCVTPS2DQ Z0, Z0
+	VCVTPS2DQ Z1, Z1
+	VCVTPS2DQ Z2, Z2
+	VCVTPS2DQ Z3, Z3
+	VPMINSD Z9, Z0, Z0
+	VPMINSD Z9, Z1, Z1
+	VPMINSD Z9, Z2, Z2
+	VPMINSD Z9, Z3, Z3
+	VPMAXSD Z10, Z0, Z0
+	VPMAXSD Z10, Z1, Z1
+	VPMAXSD Z10, Z2, Z2
+	VPMAXSD Z10, Z3, Z3
+	VPADDD Z11, Z0, Z0
+	VPADDD Z11, Z1, Z1
+	VPADDD Z11, Z2, Z2
+	VPADDD Z11, Z3, Z3
+	VPSLLD $8, Z1, Z1
+	VPSLLD $16, Z2, Z2
+	VPSLLD $24, Z3, Z3
+	VPORD Z1, Z0, Z0
+	VPORD Z3, Z2, Z2
+	VPORD Z2, Z0, Z0
+	VMOVDQU32 Z0, K1, (DI)
 qdone:
 	VZEROUPPER
 	RET

@@ -49,11 +49,14 @@ func (s *SliceSource) Load(idx []int, x []float32, labels []int) error {
 }
 
 // Augment is the training-time augmentation: a random crop of the sample
-// padded by Pad pixels of zeros on each side (zero is the mean colour after
-// normalization) and a horizontal flip with probability ½.
+// padded by Pad pixels on each side and a horizontal flip with probability
+// ½. Padding takes Fill[c] in channel c (one value for all channels, or
+// none for 0, the mean colour after normalization); torchvision pads black
+// before normalizing, which DatasetSource.Black gives.
 type Augment struct {
 	Pad  int
 	Flip bool
+	Fill []float32
 }
 
 // batch is one minibatch, or the error that ended the stream.
@@ -137,29 +140,46 @@ func augment(x []float32, shape []int, a Augment, r *rand.Rand) {
 	c, h, w := shape[1], shape[2], shape[3]
 	tmp := make([]float32, c*h*w)
 	for n := range shape[0] {
-		s := x[n*c*h*w : (n+1)*c*h*w]
 		dy, dx := 0, 0
 		if a.Pad > 0 {
 			dy, dx = r.IntN(2*a.Pad+1)-a.Pad, r.IntN(2*a.Pad+1)-a.Pad
 		}
 		flip := a.Flip && r.IntN(2) == 1
-		copy(tmp, s)
-		for ch := range c {
-			for y := range h {
-				for xx := range w {
-					sy, sx := y+dy, xx+dx
-					if flip {
-						sx = w - 1 - xx + dx
-					}
-					v := float32(0)
-					if sy >= 0 && sy < h && sx >= 0 && sx < w {
-						v = tmp[(ch*h+sy)*w+sx]
-					}
-					s[(ch*h+y)*w+xx] = v
+		shiftFlip(x[n*c*h*w:(n+1)*c*h*w], tmp, []int{c, h, w}, dy, dx, flip, a)
+	}
+}
+
+// shiftFlip sets s(y, x) = s(y+dy, x+dx) (the crop at offset dy, dx of the
+// padded image), then mirrors it horizontally when flip is set; pixels from
+// outside take the fill value.
+func shiftFlip(s, tmp []float32, chw []int, dy, dx int, flip bool, a Augment) {
+	c, h, w := chw[0], chw[1], chw[2]
+	copy(tmp, s)
+	for ch := range c {
+		for y := range h {
+			for xx := range w {
+				sy, sx := y+dy, xx+dx
+				if flip {
+					sx = w - 1 - xx + dx
 				}
+				v := a.fill(ch)
+				if sy >= 0 && sy < h && sx >= 0 && sx < w {
+					v = tmp[(ch*h+sy)*w+sx]
+				}
+				s[(ch*h+y)*w+xx] = v
 			}
 		}
 	}
+}
+
+func (a Augment) fill(ch int) float32 {
+	switch {
+	case len(a.Fill) == 1:
+		return a.Fill[0]
+	case ch < len(a.Fill):
+		return a.Fill[ch]
+	}
+	return 0
 }
 
 // checkSource validates a data source against the model's input.

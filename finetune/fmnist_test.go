@@ -45,7 +45,8 @@ func TestFashionMNISTTiny(t *testing.T) {
 	}
 	for _, exact := range modes {
 		cfg := DefaultConfig()
-		cfg.Epochs, cfg.ExactBackward, cfg.Augment.Pad = envInt("FMNIST_EPOCHS", 1), exact, 2
+		cfg.Epochs, cfg.ExactBackward = envInt("FMNIST_EPOCHS", 1), exact
+		cfg.Augment = Augment{Pad: 2, Flip: true, Fill: train.Black()}
 		cfg.BNBatches, cfg.BNBits = 20, envInt("FMNIST_BNBITS", 2)
 		begin := time.Now()
 		res, err := Train(context.Background(), readModel(t, "fmnist_tiny"), train, val, cfg, nil)

@@ -35,6 +35,28 @@ func NewDatasetSource(ds dataset.Dataset, prep dataset.Preprocess) (*DatasetSour
 	return &DatasetSource{ds: ds, prep: prep, shape: shape}, nil
 }
 
+// Black is a black pixel after preprocessing, per channel: the padding
+// value for Augment.Fill that matches torchvision's pad-then-normalize.
+func (s *DatasetSource) Black() []float32 {
+	fill := make([]float32, s.shape.C)
+	for c := range fill {
+		mean, std := pick32(s.prep.Mean, c, 0), pick32(s.prep.Std, c, 1)
+		fill[c] = -mean / std
+	}
+	return fill
+}
+
+// pick32 is v[c], v[0] when v holds one value for all channels, or def.
+func pick32(v []float32, c int, def float32) float32 {
+	switch {
+	case len(v) == 1:
+		return v[0]
+	case c < len(v):
+		return v[c]
+	}
+	return def
+}
+
 // Len is the number of images.
 func (s *DatasetSource) Len() int { return s.ds.Len() }
 

@@ -29,6 +29,9 @@ func TestDatasetSource(t *testing.T) {
 			t.Fatalf("x = %v, want %v", x, want)
 		}
 	}
+	if b := src.Black(); len(b) != 1 || b[0] != -1 {
+		t.Fatalf("black level %v, want [-1]", b)
+	}
 	if labels[0] != 0 || labels[1] != 1 {
 		t.Fatalf("labels %v, want [0 1]", labels)
 	}

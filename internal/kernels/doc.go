@@ -35,7 +35,8 @@
 // matrix is then a contiguous window of it, which the microkernel reads in
 // place through a table of offsets (no im2col buffer, no packing of B).
 // Backward-data for stride 1 is the forward convolution of dy with the
-// flipped, transposed weights; for other strides it is Wᵀ·dY and col2im.
+// flipped, transposed weights; for other strides each phase of dx is a
+// stride-1 indirect correlation of dy with that phase's taps (no col2im).
 // Backward-filter keeps lane-wise dot products of dy and the input windows
 // over the batch. 1×1 stride-1 convolutions are plain GEMMs on x and y.
 // BinaryConv2D unpacks the bits into the GEMM's packed weight panels, one

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -17,8 +18,8 @@ const fashionMNIST = "/usr/share/datasets/fashion-mnist"
 // fine-tuning recovers accuracy lost to binarization (compressed backward;
 // FMNIST_EXACT=1 adds a run with exact backward). About a minute: skipped
 // with -short and where the Debian dataset is not installed. FMNIST_TRAIN
-// (images), FMNIST_EPOCHS and FMNIST_BNBITS override the subset size, the
-// epochs and the BN code width.
+// (images), FMNIST_EPOCHS, FMNIST_BNBITS and FMNIST_KEEP override the
+// subset size, the epochs, the BN code width and the keep-float layers.
 func TestFashionMNISTTiny(t *testing.T) {
 	if testing.Short() {
 		t.Skip("long: fine-tunes on Fashion-MNIST")
@@ -47,6 +48,9 @@ func TestFashionMNISTTiny(t *testing.T) {
 		cfg := DefaultConfig()
 		cfg.Epochs, cfg.ExactBackward = envInt("FMNIST_EPOCHS", 1), exact
 		cfg.Augment = Augment{Pad: 2, Flip: true, Fill: train.Black()}
+		if k := os.Getenv("FMNIST_KEEP"); k != "" {
+			cfg.KeepFloat = strings.Split(k, ",")
+		}
 		cfg.BNBatches, cfg.BNBits = 20, envInt("FMNIST_BNBITS", 2)
 		begin := time.Now()
 		res, err := Train(context.Background(), readModel(t, "fmnist_tiny"), train, val, cfg, nil)

@@ -273,3 +273,28 @@ func TestExportFormats(t *testing.T) {
 		}
 	}
 }
+
+// TestDeviceFlag: without a GPU, --device cuda fails naming what is missing
+// and --device auto falls back to the CPU with one log line.
+func TestDeviceFlag(t *testing.T) {
+	if _, err := os.Stat("/dev/nvidia0"); err == nil {
+		t.Skip("a GPU is present: this test covers GPU-less machines")
+	}
+	data := filepath.Join("..", "..", "testdata", "data", "fmnist-mini")
+	out := filepath.Join(t.TempDir(), "m.bnn")
+	args := []string{testModel("fmnist_tiny.onnx"), out, "--data", data, "--limit", "100", "--epochs", "0"}
+	code, _, errOut := run(t, append(args, "--device", "cuda")...)
+	if code != ExitFailure || !strings.Contains(errOut, "libcuda") {
+		t.Errorf("--device cuda without a GPU: exit %d, stderr %q; want 1 naming libcuda", code, errOut)
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Error("--device cuda failed but left an output file")
+	}
+	if code, _, _ := run(t, append(args, "--device", "tpu")...); code != ExitUsage {
+		t.Errorf("--device tpu: exit %d, want 2", code)
+	}
+	code, _, errOut = run(t, append(args, "--device", "auto")...)
+	if code != 0 || strings.Count(errOut, "device auto: using the CPU") != 1 {
+		t.Errorf("--device auto: exit %d, stderr %q", code, errOut)
+	}
+}

@@ -17,6 +17,7 @@ import (
 	"github.com/bincompress/bincompress/convert"
 	"github.com/bincompress/bincompress/finetune"
 	"github.com/bincompress/bincompress/internal/dataset"
+	"github.com/bincompress/bincompress/internal/gpu"
 	"github.com/bincompress/bincompress/ir"
 	"github.com/bincompress/bincompress/onnx"
 	"github.com/bincompress/bincompress/pack"
@@ -36,8 +37,9 @@ type CompressOptions struct {
 	CalibBatches int
 	Prep         PrepFlags
 
-	Train finetune.Config
-	Gate  GateFlags
+	Train  finetune.Config
+	Device string
+	Gate   GateFlags
 	JSON  bool
 }
 
@@ -72,6 +74,7 @@ func (o *CompressOptions) register(fs *pflag.FlagSet) {
 	fs.BoolVar(&t.ResetMomentum, "reset-momentum", false, "zero the momentum at each warm restart")
 	fs.IntVar(&t.Augment.Pad, "pad", t.Augment.Pad, "augmentation: pad by this many pixels and crop back at random (0: off)")
 	fs.BoolVar(&t.Augment.Flip, "flip", t.Augment.Flip, "augmentation: random horizontal flip")
+	fs.StringVar(&o.Device, "device", "cpu", "where to fine-tune: cpu, cuda or auto (the GPU when one is usable, else the CPU); see docs/GPU.md")
 	fs.StringVar(&t.CheckpointDir, "checkpoint", "", "save a checkpoint into this folder after every epoch")
 	fs.BoolVar(&t.Resume, "resume", false, "continue from the checkpoint in --checkpoint")
 	o.Gate.register(fs)
@@ -185,6 +188,9 @@ func (o *CompressOptions) train(ctx context.Context, src *ir.Model, prep dataset
 	if path == "" {
 		path, cfg.Epochs, cfg.BNBatches = o.Calib, 0, o.CalibBatches
 	}
+	if err := o.selectDevice(log); err != nil {
+		return nil, nil, err
+	}
 	cfg.Scale = finetune.ScaleMode(o.Scale)
 	cfg.KeepFloat = convert.SplitList(o.KeepFloat)
 	splits, err := openData(path, prep, mio, o.Prep.Limit)
@@ -204,6 +210,26 @@ func (o *CompressOptions) train(ctx context.Context, src *ir.Model, prep dataset
 		return nil, nil, err
 	}
 	return res.Model, res, nil
+}
+
+// selectDevice applies --device. The GPU backend (internal/gpu) loads CUDA
+// and runs its kernels, but the trainer does not drive it yet, so a usable
+// GPU is reported and fine-tuning stays on the CPU for auto, and is an error
+// for an explicit cuda rather than a silent fallback.
+func (o *CompressOptions) selectDevice(log *logger) error {
+	dev, err := gpu.Select(o.Device, log.printf)
+	if errors.Is(err, gpu.ErrDeviceFlag) {
+		return usageError{err}
+	}
+	if err != nil || dev == nil {
+		return err
+	}
+	defer dev.Close()
+	if o.Device == "cuda" {
+		return errors.New("--device cuda: a GPU is usable, but fine-tuning on it is not wired into the trainer yet (docs/GPU.md); use --device cpu or auto")
+	}
+	log.printf("device auto: a GPU is usable, but the trainer runs on the CPU in this version (docs/GPU.md)")
+	return nil
 }
 
 // binarizeAndPack runs the convert passes and packs the result, recording

@@ -191,10 +191,10 @@ func checkSource(name string, s Source, want []int, minLen int) error {
 		return fmt.Errorf("finetune: %s data has %d samples, need at least %d: %w", name, s.Len(), minLen, ErrEmptyData)
 	}
 	got := s.SampleShape()
-	if len(got) != 3 || len(want) != 3 {
-		return fmt.Errorf("finetune: %s samples have shape %v; the model wants [C H W] %v", name, got, want)
+	if len(got) != 3 || (len(want) != 3 && len(want) != 0) {
+		return fmt.Errorf("finetune: %s samples have shape %v; the model wants [C H W] %v: %w", name, got, want, ErrSampleShape)
 	}
-	for i := range got {
+	for i := range want {
 		if want[i] != 0 && got[i] != want[i] {
 			return fmt.Errorf("finetune: %s samples have shape %v, the model wants %v: %w", name, got, want, ErrSampleShape)
 		}

@@ -9,8 +9,11 @@
 // model is not modified; res.Model is a copy holding the float latent
 // weights W (Ŵ = s·sign(W) is what runs), re-estimated BN statistics, and
 // the list of binary layers in res.Layers and metadata key MetadataKey.
-// train and val are Sources (float32 CHW samples, already normalized); val
-// may be nil. progress receives Events; nothing is printed.
+// train and val are Sources (float32 CHW samples, already normalized);
+// NewDatasetSource adapts an internal/dataset Dataset and its
+// preprocessing, and its Black method gives Augment.Fill. val may be nil.
+// progress receives Events; nothing is printed. WriteCurve draws
+// res.Epochs as a PNG.
 //
 // # Method
 //

@@ -18,8 +18,10 @@ const fashionMNIST = "/usr/share/datasets/fashion-mnist"
 // fine-tuning recovers accuracy lost to binarization (compressed backward;
 // FMNIST_EXACT=1 adds a run with exact backward). About a minute: skipped
 // with -short and where the Debian dataset is not installed. FMNIST_TRAIN
-// (images), FMNIST_EPOCHS, FMNIST_BNBITS and FMNIST_KEEP override the
-// subset size, the epochs, the BN code width and the keep-float layers.
+// (images), FMNIST_EPOCHS, FMNIST_BNBITS, FMNIST_KEEP, FMNIST_LR_MILLI and
+// FMNIST_DISTILL_PCT override the subset size, the epochs, the BN code
+// width, the keep-float layers, the peak learning rate (in thousandths) and
+// the distillation weight (in percent).
 func TestFashionMNISTTiny(t *testing.T) {
 	if testing.Short() {
 		t.Skip("long: fine-tunes on Fashion-MNIST")
@@ -40,6 +42,15 @@ func TestFashionMNISTTiny(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	float, err := compile(readModel(t, "fmnist_tiny"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	acc, err := accuracy(context.Background(), float, val, 256)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("float model: %.4f on %d test images", acc, val.Len())
 	modes := []bool{false}
 	if os.Getenv("FMNIST_EXACT") == "1" {
 		modes = append(modes, true)
@@ -48,6 +59,10 @@ func TestFashionMNISTTiny(t *testing.T) {
 		cfg := DefaultConfig()
 		cfg.Epochs, cfg.ExactBackward = envInt("FMNIST_EPOCHS", 1), exact
 		cfg.Augment = Augment{Pad: 2, Flip: true, Fill: train.Black()}
+		if lr := envInt("FMNIST_LR_MILLI", 0); lr > 0 {
+			cfg.Schedule.LRMax = float64(lr) / 1000
+		}
+		cfg.Distill = float32(envInt("FMNIST_DISTILL_PCT", 0)) / 100
 		if k := os.Getenv("FMNIST_KEEP"); k != "" {
 			cfg.KeepFloat = strings.Split(k, ",")
 		}

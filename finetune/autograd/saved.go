@@ -33,11 +33,9 @@ type bitMask struct{ w []uint64 }
 
 func newBitMask(n int) *bitMask { return &bitMask{w: make([]uint64, (n+63)/64)} }
 
-func (m *bitMask) set(i int)      { m.w[i>>6] |= 1 << (uint(i) & 63) }
-func (m *bitMask) get(i int) bool { return m.w[i>>6]>>(uint(i)&63)&1 != 0 }
-func (m *bitMask) Bytes() int64   { return 8 * int64(len(m.w)) }
-func (m *bitMask) Param() bool    { return false }
-func (m *bitMask) key() any       { return m }
+func (m *bitMask) Bytes() int64 { return 8 * int64(len(m.w)) }
+func (m *bitMask) Param() bool  { return false }
+func (m *bitMask) key() any     { return m }
 
 // byteBuf is a small-integer buffer (pooling window offsets).
 type byteBuf struct{ b []uint8 }

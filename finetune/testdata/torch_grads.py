@@ -1,6 +1,9 @@
 #!/usr/bin/python3
 """PyTorch reference for one training-mode step of testdata/models/fmnist_tiny.onnx.
 
+The model is copied beside the references (fmnist_tiny_step.onnx), so that
+retraining testdata/models/fmnist_tiny.onnx does not invalidate them.
+
 Loads the ONNX weights into resnets.cifar_resnet(8, (8, 16, 32), 1 channel),
 pairing the graph's Conv / BatchNormalization / Gemm nodes with the model's
 Conv2d / BatchNorm2d / Linear modules in order (the exporter traced them in
@@ -8,6 +11,7 @@ that order; an Identity forwarding a merged initializer is followed). Runs
 one batch of 8 seeded inputs in train mode (BN with batch statistics) with
 mean cross-entropy and writes, for finetune's TestGradientsMatchPyTorch:
 
+  fmnist_tiny_step.onnx       the model the references are for
   fmnist_tiny_step.x.npy      float32 [8, 1, 28, 28]
   fmnist_tiny_step.y.npy      int64   [8]
   fmnist_tiny_step.loss.npy   float32 [1]
@@ -20,6 +24,7 @@ Run from the repository root with Debian's python (torch 1.13, onnx):
 """
 
 import os
+import shutil
 import sys
 
 import numpy as np
@@ -68,7 +73,9 @@ def load(model, layers):
 def main():
     torch.manual_seed(0)
     model = resnets.cifar_resnet(8, (8, 16, 32), in_channels=1, num_classes=10)
-    mods = load(model, onnx_layers(os.path.join(ROOT, "testdata", "models", "fmnist_tiny.onnx")))
+    src = os.path.join(ROOT, "testdata", "models", "fmnist_tiny.onnx")
+    shutil.copyfile(src, os.path.join(OUT, "fmnist_tiny_step.onnx"))
+    mods = load(model, onnx_layers(src))
     gen = torch.Generator().manual_seed(5)
     x = torch.randn((8, 1, 28, 28), generator=gen)
     y = torch.randint(0, 10, (8,), generator=gen)

@@ -40,7 +40,7 @@ type CompressOptions struct {
 	Train  finetune.Config
 	Device string
 	Gate   GateFlags
-	JSON  bool
+	JSON   bool
 }
 
 func defaultCompressOptions() *CompressOptions {
@@ -134,8 +134,12 @@ func runCompress(ctx context.Context, o *CompressOptions, streams IO) error {
 	if err != nil {
 		return err
 	}
+	data, err := o.openAll(prep, mio)
+	if err != nil {
+		return err
+	}
 	log := newLogger(streams)
-	work, tuned, err := o.train(ctx, src, prep, mio, log)
+	work, tuned, err := o.train(ctx, src, data, prep, mio, log)
 	if err != nil {
 		return err
 	}
@@ -143,6 +147,21 @@ func runCompress(ctx context.Context, o *CompressOptions, streams IO) error {
 	if err != nil {
 		return err
 	}
+	if labels := data.labels(); labels != nil {
+		bnn.SetMetadata(pack.KeyLabels, string(labels))
+	}
+	sum := newSummary(o, srcBytes, rep, tuned)
+	gateErr := o.verifyInto(ctx, bnn, src, data.eval, prep, mio, sum, log)
+	if gateErr != nil && gateErr != ErrGate {
+		return gateErr
+	}
+	if err := onnx.WriteFile(o.Out, bnn); err != nil {
+		return err
+	}
+	return o.finish(sum, log, streams, gateErr)
+}
+
+func newSummary(o *CompressOptions, srcBytes []byte, rep *convert.Report, tuned *finetune.Result) *CompressSummary {
 	sum := &CompressSummary{Input: o.In, Output: o.Out, SourceBytes: int64(len(srcBytes)), FineTuned: tuned != nil,
 		Binarized: rep.Binarized(), KeptFloat: len(rep.Layers) - rep.Binarized()}
 	if tuned != nil {
@@ -154,13 +173,11 @@ func runCompress(ctx context.Context, o *CompressOptions, streams IO) error {
 			sum.TrainSeconds += e.Seconds
 		}
 	}
-	gateErr := o.verifyInto(ctx, bnn, src, prep, mio, sum, log)
-	if gateErr != nil && gateErr != ErrGate {
-		return gateErr
-	}
-	if err := onnx.WriteFile(o.Out, bnn); err != nil {
-		return err
-	}
+	return sum
+}
+
+// finish reports what was written and returns the gate's verdict.
+func (o *CompressOptions) finish(sum *CompressSummary, log *logger, streams IO, gateErr error) error {
 	if fi, err := os.Stat(o.Out); err == nil {
 		sum.OutputBytes = fi.Size()
 		sum.SizeRatio = float64(sum.OutputBytes) / float64(sum.SourceBytes)
@@ -170,6 +187,9 @@ func runCompress(ctx context.Context, o *CompressOptions, streams IO) error {
 	if sum.Unverified {
 		log.printf("accuracy is UNVERIFIED: pass --data DIR to fine-tune and verify (or --val DIR to verify only); see `bincompress --help`")
 	}
+	if gateErr == ErrGate {
+		log.printf("the accuracy gate FAILED (exit 3); %s holds the report (bincompress inspect)", o.Out)
+	}
 	if o.JSON {
 		if err := writeJSON(streams.Out, sum); err != nil {
 			return err
@@ -178,34 +198,74 @@ func runCompress(ctx context.Context, o *CompressOptions, streams IO) error {
 	return gateErr
 }
 
+// compressData is the data a run uses, each set opened once: train for
+// fine-tuning or BN re-estimation, eval for validation and verification
+// (--val, else the test split of --data or --calib; nil when there is none).
+type compressData struct {
+	train, eval dataset.Dataset
+}
+
+func (o *CompressOptions) openAll(prep dataset.Preprocess, mio modelIO) (*compressData, error) {
+	d := &compressData{}
+	if path := o.trainPath(); path != "" {
+		splits, err := openData(path, prep, mio, o.Prep.Limit)
+		if err != nil {
+			return nil, err
+		}
+		if d.train, err = splits.Training(); err != nil {
+			return nil, err
+		}
+		d.eval = splits.Test
+	}
+	if o.Val != "" {
+		splits, err := openData(o.Val, prep, mio, o.Prep.Limit)
+		if err != nil {
+			return nil, err
+		}
+		d.eval = splits.Eval()
+	}
+	return d, nil
+}
+
+// trainPath is --data or --calib (validate makes them exclusive).
+func (o *CompressOptions) trainPath() string {
+	if o.Data != "" {
+		return o.Data
+	}
+	return o.Calib
+}
+
+// labels is the class names as the JSON array .bnn metadata keeps, or nil.
+func (d *compressData) labels() []byte {
+	for _, ds := range []dataset.Dataset{d.eval, d.train} {
+		if ds != nil && len(ds.Info().ClassNames) > 0 {
+			b, _ := json.Marshal(ds.Info().ClassNames)
+			return b
+		}
+	}
+	return nil
+}
+
 // train fine-tunes (with --data) or re-estimates BN (with --calib); with
-// neither it returns the source model unchanged.
-func (o *CompressOptions) train(ctx context.Context, src *ir.Model, prep dataset.Preprocess, mio modelIO, log *logger) (*ir.Model, *finetune.Result, error) {
-	path, cfg := o.Data, o.Train
-	if path == "" && o.Calib == "" {
+// neither it returns a copy of the source model.
+func (o *CompressOptions) train(ctx context.Context, src *ir.Model, data *compressData, prep dataset.Preprocess, mio modelIO, log *logger) (*ir.Model, *finetune.Result, error) {
+	if data.train == nil {
 		return src.Clone(), nil, nil
 	}
-	if path == "" {
-		path, cfg.Epochs, cfg.BNBatches = o.Calib, 0, o.CalibBatches
+	cfg := o.Train
+	if o.Calib != "" {
+		cfg.Epochs, cfg.BNBatches = 0, o.CalibBatches
 	}
 	if err := o.selectDevice(log); err != nil {
 		return nil, nil, err
 	}
 	cfg.Scale = finetune.ScaleMode(o.Scale)
 	cfg.KeepFloat = convert.SplitList(o.KeepFloat)
-	splits, err := openData(path, prep, mio, o.Prep.Limit)
-	if err != nil {
-		return nil, nil, err
-	}
-	trainDS, err := splits.Training()
-	if err != nil {
-		return nil, nil, err
-	}
 	var val finetune.Source
-	if splits.Test != nil {
-		val = &sourceAdapter{ds: splits.Test, prep: prep, shape: mio.Shape}
+	if data.eval != nil {
+		val = &sourceAdapter{ds: data.eval, prep: prep, shape: mio.Shape}
 	}
-	res, err := finetune.Train(ctx, src.Clone(), &sourceAdapter{ds: trainDS, prep: prep, shape: mio.Shape}, val, cfg, log.trainEvent)
+	res, err := finetune.Train(ctx, src.Clone(), &sourceAdapter{ds: data.train, prep: prep, shape: mio.Shape}, val, cfg, log.trainEvent)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -254,28 +314,18 @@ func (o *CompressOptions) binarizeAndPack(m *ir.Model, prep *dataset.Preprocess,
 	return bnn, rep, nil
 }
 
-// verifyInto evaluates the .bnn against the source on the validation data
+// verifyInto evaluates the .bnn against the source on the evaluation data
 // when there is any, stores the report in the .bnn and the summary, and
 // returns ErrGate when a threshold was crossed.
-func (o *CompressOptions) verifyInto(ctx context.Context, bnn, src *ir.Model, prep dataset.Preprocess, mio modelIO, sum *CompressSummary, log *logger) error {
-	path := o.Val
-	for _, p := range []string{o.Data, o.Calib} {
-		if path == "" {
-			path = p
-		}
-	}
-	if path == "" {
+func (o *CompressOptions) verifyInto(ctx context.Context, bnn, src *ir.Model, eval dataset.Dataset, prep dataset.Preprocess, mio modelIO, sum *CompressSummary, log *logger) error {
+	if eval == nil {
 		sum.Unverified = true
 		if o.Gate.set() {
-			return usagef("--max-drop and --min-accuracy need data to verify on: give --data or --val")
+			return usagef("--max-drop and --min-accuracy need data to verify on: give --val, or --data with a test split")
 		}
 		return nil
 	}
-	splits, err := openData(path, prep, mio, o.Prep.Limit)
-	if err != nil {
-		return err
-	}
-	rep, err := evaluate(ctx, bnn, src, splits.Eval(), prep, mio)
+	rep, err := evaluate(ctx, bnn, src, eval, prep, mio)
 	if err != nil {
 		return err
 	}

@@ -58,7 +58,11 @@ func runFinetune(ctx context.Context, o *CompressOptions, out string, streams IO
 	if err != nil {
 		return err
 	}
-	tuned, _, err := o.train(ctx, src, prep, mio, newLogger(streams))
+	data, err := o.openAll(prep, mio)
+	if err != nil {
+		return err
+	}
+	tuned, _, err := o.train(ctx, src, data, prep, mio, newLogger(streams))
 	if err != nil {
 		return err
 	}

@@ -49,27 +49,24 @@ func phaseRange(a, pad, s, size int) (q0, n int) {
 	return q0, max(0, last/s-q0+1)
 }
 
-// phaseTapsA is the group's weights for the taps of one phase as a left
-// operand: rows are input channels c, reduction index r is taps[r] =
-// k·KH·KW + i·KW + j, element w[k][c][i][j].
-type phaseTapsA struct {
-	w      []float32 // the group's first filter
-	cg, kk int
-	taps   []int
-}
-
-func (o phaseTapsA) packA(dst []float32, ic, mc, pc, kc, mr int) {
-	for q := 0; q < mc; q += mr {
-		panel := dst[q*kc : (q+mr)*kc]
-		rows := min(mr, mc-q)
-		if rows < mr {
-			clear(panel)
-		}
-		for r := range rows {
-			c := ic + q + r
-			for p, t := range o.taps[pc : pc+kc] {
-				k, ij := t/o.kk, t%o.kk
-				panel[p*mr+r] = o.w[(k*o.cg+c)*o.kk+ij]
+// packPhaseWeights packs, for group gi and one phase's taps (each
+// k·KH·KW + i·KW + j), the weights w[k][c][i][j] as a left operand: rows
+// are the group's input channels c, and each ≤ blockKC block of taps is a
+// run of mr-row panels at dst[mrows·pc:].
+func (g backGeom) packPhaseWeights(dst, w []float32, gi int, taps []int) {
+	mr := g.kern.mr
+	wg := w[gi*g.kg*g.cg*g.kk:]
+	for pc := 0; pc < len(taps); pc += blockKC {
+		kc := min(blockKC, len(taps)-pc)
+		blk := dst[g.mrows*pc:]
+		for c := range g.mrows {
+			panel := blk[c/mr*mr*kc:]
+			for p, t := range taps[pc : pc+kc] {
+				v := float32(0)
+				if c < g.cg {
+					v = wg[(t/g.kk*g.cg+c)*g.kk+t%g.kk]
+				}
+				panel[p*mr+c%mr] = v
 			}
 		}
 	}
@@ -79,46 +76,59 @@ func (o phaseTapsA) packA(dst []float32, ic, mc, pc, kc, mr int) {
 func phaseBackwardData(p ConvParams, dy, w, dx []float32) {
 	g := newBackGeom(p, gemmKernel())
 	sh, sw := p.StrideH, p.StrideW
-	maxTaps := g.kg * g.kk
-	tapsBuf, offsBuf := getIntBuf(sh*sw*maxTaps), getIntBuf(sh*sw*maxTaps)
+	phases, total := sh*sw, g.kg*g.kk
+	tapsBuf, offsBuf := getIntBuf(total), getIntBuf(total)
 	defer intPool.Put(tapsBuf)
 	defer intPool.Put(offsBuf)
-	counts := make([]int, sh*sw)
-	for a := range sh {
-		for b := range sw {
-			ph := a*sw + b
-			taps, offs := (*tapsBuf)[ph*maxTaps:ph*maxTaps], (*offsBuf)[ph*maxTaps:ph*maxTaps]
-			for k := range g.kg {
-				for i := range p.KH {
-					for j := range p.KW {
-						di, dj := i*p.DilationH, j*p.DilationW
-						if di%sh != a || dj%sw != b {
-							continue
-						}
+	var start [65]int // phase ph's taps are taps[start[ph]:start[ph+1]]
+	if phases > 64 {
+		panic("kernels: Conv2DBackwardData: more than 64 stride phases")
+	}
+	taps, offs := (*tapsBuf)[:0], (*offsBuf)[:0]
+	for ph := range phases {
+		a, b := ph/sw, ph%sw
+		start[ph] = len(taps)
+		for k := range g.kg {
+			for i := range p.KH {
+				for j := range p.KW {
+					di, dj := i*p.DilationH, j*p.DilationW
+					if di%sh == a && dj%sw == b {
 						taps = append(taps, k*g.kk+i*p.KW+j)
 						offs = append(offs, k*g.hd*g.wd+(g.pp-di/sh)*g.wd+g.qq-dj/sw)
 					}
 				}
 			}
-			counts[ph] = len(taps)
+		}
+	}
+	start[phases] = len(taps)
+	packed := getBuf(p.Groups * g.mrows * total)
+	defer bufPool.Put(packed)
+	for gi := range p.Groups {
+		for ph := range phases {
+			g.packPhaseWeights((*packed)[(gi*total+start[ph])*g.mrows:], w, gi, taps[start[ph]:start[ph+1]])
 		}
 	}
 	forTasks(p.N*p.Groups, p.flops(), func(t, _ int) {
 		n, gi := t/p.Groups, t%p.Groups
-		dxg := dx[(n*p.C+gi*g.cg)*p.H*p.W : (n*p.C+(gi+1)*g.cg)*p.H*p.W]
-		clear(dxg)
 		dyp := getBuf(g.dypLen)
 		defer bufPool.Put(dyp)
 		g.padDy(*dyp, dy[(n*p.K+gi*g.kg)*g.oh*g.ow:])
-		wg := w[gi*g.kg*g.cg*g.kk:]
-		for ph, cnt := range counts {
-			if cnt == 0 {
-				continue
-			}
-			a := phaseTapsA{w: wg, cg: g.cg, kk: g.kk, taps: (*tapsBuf)[ph*maxTaps : ph*maxTaps+cnt]}
-			g.phase(ph/sw, ph%sw, a, (*offsBuf)[ph*maxTaps:ph*maxTaps+cnt], *dyp, dxg)
+		outs := getBuf(phases * g.outLen())
+		defer bufPool.Put(outs)
+		for ph := range phases {
+			out := (*outs)[ph*g.outLen() : (ph+1)*g.outLen()]
+			lo, hi := start[ph], start[ph+1]
+			g.phase(ph/sw, ph%sw, (*packed)[(gi*total+lo)*g.mrows:], offs[lo:hi], *dyp, out)
 		}
+		g.scatter(*outs, dx[(n*p.C+gi*g.cg)*p.H*p.W:(n*p.C+(gi+1)*g.cg)*p.H*p.W])
 	})
+}
+
+// outLen is the size of one phase's output buffer: mrows rows of the
+// columns of the tallest phase, ⌈H/sH⌉ rows of Wd.
+func (g backGeom) outLen() int {
+	ny := (g.p.H + g.p.StrideH - 1) / g.p.StrideH
+	return g.mrows * ((ny*g.wd + g.kern.nr - 1) / g.kern.nr * g.kern.nr)
 }
 
 // padDy writes one image's group of dy into dyp, P rows and Q columns in.
@@ -131,40 +141,62 @@ func (g backGeom) padDy(dyp, dy []float32) {
 	}
 }
 
-// phase computes the input positions of phase (a, b) of one image and group.
-func (g backGeom) phase(a, b int, wa phaseTapsA, offs []int, dyp, dxg []float32) {
+// phase computes phase (a, b) of one image and group into out: row c holds
+// the input positions (Yq, Xq) at column (Yq−Yq0)·Wd + Xq (zero when the
+// phase has no taps). wa holds the phase's packed weights.
+func (g backGeom) phase(a, b int, wa []float32, offs []int, dyp, out []float32) {
 	p, kern := g.p, g.kern
 	y0, ny := phaseRange(a, p.PadTop, p.StrideH, p.H)
-	x0, nx := phaseRange(b, p.PadLeft, p.StrideW, p.W)
-	if ny == 0 || nx == 0 {
+	if ny == 0 {
 		return
 	}
 	ncols := (ny*g.wd + kern.nr - 1) / kern.nr * kern.nr
-	taps := len(offs)
-	out := getBuf(g.mrows * ncols)
-	abuf := getBuf(g.mrows * min(blockKC, taps))
-	defer bufPool.Put(out)
-	defer bufPool.Put(abuf)
+	if len(offs) == 0 {
+		clear(out[:g.mrows*ncols])
+		return
+	}
 	base := dyp[y0*g.wd:]
-	for pc := 0; pc < taps; pc += blockKC {
-		kc := min(blockKC, taps-pc)
-		wa.packA(*abuf, 0, g.cg, pc, kc, kern.mr)
+	for pc := 0; pc < len(offs); pc += blockKC {
+		kc := min(blockKC, len(offs)-pc)
+		blk := wa[g.mrows*pc:]
 		for jr := 0; jr < ncols; jr += kern.nr {
 			for ir := 0; ir < g.mrows; ir += kern.mr {
-				kern.ind(kc, (*abuf)[ir*kc:], base[jr:], offs[pc:pc+kc], (*out)[ir*ncols+jr:], ncols, pc > 0)
+				kern.ind(kc, blk[ir*kc:], base[jr:], offs[pc:pc+kc], out[ir*ncols+jr:], ncols, pc > 0)
 			}
 		}
 	}
-	for c := range g.cg {
-		dc := dxg[c*p.H*p.W : (c+1)*p.H*p.W]
-		for yq := range ny {
-			y := p.StrideH*(y0+yq) + a - p.PadTop
-			src := (*out)[c*ncols+yq*g.wd+x0 : c*ncols+yq*g.wd+x0+nx]
-			drow := dc[y*p.W:]
-			x := p.StrideW*x0 + b - p.PadLeft
-			for _, v := range src {
-				drow[x] = v
-				x += p.StrideW
+}
+
+// scatter writes the phase outputs of one image and group into dx; stride-2
+// rows are interleaved from their two phases at once.
+func (g backGeom) scatter(outs, dxg []float32) {
+	p := g.p
+	sh, sw := p.StrideH, p.StrideW
+	for a := range sh {
+		y0, ny := phaseRange(a, p.PadTop, sh, p.H)
+		ncols := (ny*g.wd + g.kern.nr - 1) / g.kern.nr * g.kern.nr
+		for c := range g.cg {
+			dc := dxg[c*p.H*p.W : (c+1)*p.H*p.W]
+			for yq := range ny {
+				y := sh*(y0+yq) + a - p.PadTop
+				drow := dc[y*p.W : (y+1)*p.W]
+				row := func(b int) []float32 {
+					x0, _ := phaseRange(b, p.PadLeft, sw, p.W)
+					return outs[(a*sw+b)*g.outLen()+c*ncols+yq*g.wd+x0:]
+				}
+				if sw == 2 {
+					b0 := p.PadLeft % 2 // the phase of x = 0
+					interleave2(drow, row(b0), row(1-b0))
+					continue
+				}
+				for b := range sw {
+					x0, nx := phaseRange(b, p.PadLeft, sw, p.W)
+					x := sw*x0 + b - p.PadLeft
+					for _, v := range row(b)[:nx] {
+						drow[x] = v
+						x += sw
+					}
+				}
 			}
 		}
 	}

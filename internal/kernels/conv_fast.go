@@ -5,11 +5,16 @@ import (
 	"sync"
 )
 
-// The fast convolutions. Each image and group is one GEMM: forward
-// Y = W·col, backward-data col = Wᵀ·dY then col2im, backward-filter
-// dW = dY·colᵀ with the whole batch as one reduction. col is never
-// materialized for forward (the GEMM packs it straight from x), and 1×1
-// stride-1 unpadded convolutions use x and y as the GEMM matrices directly.
+// The fast convolutions, dispatched by shape:
+//
+//   - 1×1 stride-1 unpadded ("pointwise"): per image and group a plain GEMM
+//     on the NCHW tensors, Y = W·X forward and dX = Wᵀ·dY backward.
+//   - depthwise forward (one input and one output channel per group): a
+//     direct loop.
+//   - everything else: the indirect kernels of conv_shift.go (forward, and
+//     backward-data for stride 1 as a forward convolution), conv_backdata.go
+//     (backward-data by stride phases) and dotnt.go (backward-filter, which
+//     serves pointwise convolutions too).
 
 // pointwise reports a 1×1, stride-1, unpadded convolution, for which
 // col is x itself.
@@ -18,13 +23,17 @@ func (p ConvParams) pointwise() bool {
 		p.PadTop == 0 && p.PadLeft == 0 && p.PadBottom == 0 && p.PadRight == 0
 }
 
-// forTasks runs task(t, gemmWorkers) for t < count: spread over goroutines
-// when there are enough tasks (each task's GEMMs then run on one
-// goroutine), otherwise in order with parallel GEMMs. Tasks write disjoint
-// outputs, so the result does not depend on the split.
-func forTasks(count int, flops float64, task func(t, gemmWorkers int)) {
+// forTasks runs task(t, innerWorkers) for t < count: spread over goroutines
+// when there are enough tasks (each task then runs on one goroutine),
+// otherwise in order, each task free to use innerWorkers goroutines. Small
+// jobs (flops) stay on the calling goroutine. Tasks write disjoint outputs,
+// so the result does not depend on the split.
+func forTasks(count int, flops float64, task func(t, innerWorkers int)) {
 	workers := runtime.GOMAXPROCS(0)
-	if workers == 1 || count < workers || flops < parallelMinFlops {
+	if flops < parallelMinFlops {
+		workers = 1
+	}
+	if workers == 1 || count < workers {
 		for t := range count {
 			task(t, workers)
 		}
@@ -61,7 +70,7 @@ func conv2D(p ConvParams, x, w, bias, y []float32) {
 // conv2DWith is the forward convolution with the weights of group g given
 // as a left operand (rows: the group's output channels, reduction: taps).
 func conv2DWith(p ConvParams, weights func(g int) operandA, x, bias, y []float32) {
-	if p.shiftable() {
+	if !p.pointwise() {
 		shiftConv2D(p, weights, x, bias, y)
 		return
 	}
@@ -125,6 +134,7 @@ func conv2DBackwardData(p ConvParams, dy, w, dx []float32) {
 	cg, kg := p.C/p.Groups, p.K/p.Groups
 	hw, ohw, taps := p.H*p.W, p.OutH()*p.OutW(), cg*p.KH*p.KW
 	if q, ok := p.backwardAsForward(); ok && !p.pointwise() {
+		// Stride 1: the forward convolution of dy with the flipped weights.
 		wf := getBuf(p.WLen())
 		defer bufPool.Put(wf)
 		p.flipWeights(*wf, w)

@@ -1,5 +1,7 @@
 package kernels
 
+import "sync"
+
 // Indirect ("shifted window") convolution. With the image zero-padded to
 // Hp×Wp and split into its sH·sW stride phases (phase (a, b) holds the
 // padded pixels (sH·y+a, sW·x+b), a Hq×Wq image with Hq = ⌈Hp/sH⌉,
@@ -11,10 +13,6 @@ package kernels
 // reads those windows in place through a table of offsets, so col is
 // neither built nor packed. For stride 1 there is one phase, the padded
 // image itself.
-
-// shiftable reports whether the indirect path applies: any convolution but
-// a 1×1 stride-1 unpadded one, which is a plain GEMM on x.
-func (p ConvParams) shiftable() bool { return !p.pointwise() }
 
 // shiftGeom is the phase-image geometry of a convolution.
 type shiftGeom struct {
@@ -56,31 +54,92 @@ func newShiftGeom(p ConvParams, kern *microKernel, offs []int) shiftGeom {
 }
 
 // padImage writes the group's channels of one image, zero-padded and split
-// into stride phases, into xp.
+// into stride phases, into xp. Only the margins around the copied pixels
+// are cleared.
 func (g shiftGeom) padImage(xp, x []float32) {
 	p := g.p
-	clear(xp)
+	plane := g.hq * g.wq
+	for a := range p.StrideH {
+		r0, nr := phaseRange(a, p.PadTop, p.StrideH, p.H)
+		for b := range p.StrideW {
+			c0, nc := phaseRange(b, p.PadLeft, p.StrideW, p.W)
+			base := (a*p.StrideW + b) * g.cg * plane
+			for c := range g.cg {
+				clearMargins(xp[base+c*plane:][:plane], g.wq, r0, nr, c0, nc)
+			}
+		}
+	}
+	clear(xp[g.phases*g.cg*plane:])
 	for c := range g.cg {
 		for h := range p.H {
 			src := x[(c*p.H+h)*p.W : (c*p.H+h+1)*p.W]
 			y := h + p.PadTop
-			if g.phases == 1 {
-				copy(xp[(c*g.hp+y)*g.wp+p.PadLeft:], src)
-				continue
-			}
-			for b := range p.StrideW {
-				w0 := ((b-p.PadLeft)%p.StrideW + p.StrideW) % p.StrideW
-				if w0 >= p.W {
-					continue
-				}
+			rowAt := func(b, w0 int) []float32 { // phase b's row, from input column w0
 				phase := y%p.StrideH*p.StrideW + b
-				dst := xp[((phase*g.cg+c)*g.hq+y/p.StrideH)*g.wq+(w0+p.PadLeft)/p.StrideW:]
-				for q, w := 0, w0; w < p.W; q, w = q+1, w+p.StrideW {
-					dst[q] = src[w]
+				return xp[((phase*g.cg+c)*g.hq+y/p.StrideH)*g.wq+(w0+p.PadLeft)/p.StrideW:]
+			}
+			switch p.StrideW {
+			case 1:
+				copy(rowAt(0, 0), src)
+			case 2:
+				// Even input columns go to phase pL mod 2, odd ones to the other.
+				be := p.PadLeft % 2
+				deinterleave2(src, rowAt(be, 0), rowAt(1-be, 1))
+			default:
+				for b := range p.StrideW {
+					w0 := ((b-p.PadLeft)%p.StrideW + p.StrideW) % p.StrideW
+					if w0 >= p.W {
+						continue
+					}
+					dst := rowAt(b, w0)
+					for q, w := 0, w0; w < p.W; q, w = q+1, w+p.StrideW {
+						dst[q] = src[w]
+					}
 				}
 			}
 		}
 	}
+}
+
+// deinterleave2 writes the even elements of src to even and the odd ones
+// to odd.
+func deinterleave2(src, even, odd []float32) {
+	done := deinterleave2Fast(src, even, odd)
+	for i := 2 * done; i < len(src); i++ {
+		if i%2 == 0 {
+			even[i/2] = src[i]
+		} else {
+			odd[i/2] = src[i]
+		}
+	}
+}
+
+// interleave2 is the inverse of deinterleave2: dst[2i] = first[i],
+// dst[2i+1] = second[i].
+func interleave2(dst, first, second []float32) {
+	done := interleave2Fast(dst, first, second)
+	for i := 2 * done; i < len(dst); i++ {
+		if i%2 == 0 {
+			dst[i] = first[i/2]
+		} else {
+			dst[i] = second[i/2]
+		}
+	}
+}
+
+// clearMargins zeroes a rows×wq plane except the nr×nc block at (r0, c0).
+func clearMargins(plane []float32, wq, r0, nr, c0, nc int) {
+	if nr == 0 || nc == 0 {
+		clear(plane)
+		return
+	}
+	clear(plane[:r0*wq])
+	for r := r0; r < r0+nr; r++ {
+		row := plane[r*wq : (r+1)*wq]
+		clear(row[:c0])
+		clear(row[c0+nc:])
+	}
+	clear(plane[(r0+nr)*wq:])
 }
 
 // shiftChunkBytes bounds the scratch (padded images and wide outputs) of
@@ -89,41 +148,65 @@ const shiftChunkBytes = 2 << 20
 
 // run computes images [n0, n1) of group gi: each weight block (≤ blockKC
 // taps of the group's output channels, packed from a) is packed once and
-// swept over every image of the chunk.
-func (g shiftGeom) run(a operandA, gi, n0, n1 int, x, bias, y []float32) {
+// swept over every image of the chunk. With workers > 1 the output
+// channels are split across goroutines by whole row panels.
+func (g shiftGeom) run(a operandA, gi, n0, n1, workers int, x, bias, y []float32) {
 	p := g.p
 	imgs := n1 - n0
-	outLen := g.mrows * g.ncols
 	xp := getBuf(imgs * g.xpLen)
-	out := getBuf(imgs * outLen)
-	abuf := getBuf(g.mrows * min(blockKC, g.taps))
+	out := getBuf(imgs * g.mrows * g.ncols)
 	defer bufPool.Put(xp)
 	defer bufPool.Put(out)
-	defer bufPool.Put(abuf)
 	for i := range imgs {
 		g.padImage((*xp)[i*g.xpLen:(i+1)*g.xpLen], x[((n0+i)*p.C+gi*g.cg)*p.H*p.W:])
 	}
+	panels := g.mrows / g.mr
+	workers = min(workers, panels)
+	if workers <= 1 {
+		g.runRows(a, gi, n0, n1, 0, g.kg, *xp, *out, bias, y)
+		return
+	}
+	var wg sync.WaitGroup
+	for w := range workers {
+		lo, hi := panels*w/workers*g.mr, min(g.kg, panels*(w+1)/workers*g.mr)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			g.runRows(a, gi, n0, n1, lo, hi, *xp, *out, bias, y)
+		}()
+	}
+	wg.Wait()
+}
+
+// runRows computes output channels [k0, k1) (k0 a multiple of mr) of the
+// images of run from their phase images xp, through the wide buffer out.
+func (g shiftGeom) runRows(a operandA, gi, n0, n1, k0, k1 int, xp, out, bias, y []float32) {
+	p := g.p
+	outLen := g.mrows * g.ncols
+	rows := (k1 - k0 + g.mr - 1) / g.mr * g.mr
+	abuf := getBuf(rows * min(blockKC, g.taps))
+	defer bufPool.Put(abuf)
 	for pc := 0; pc < g.taps; pc += blockKC {
 		kc := min(blockKC, g.taps-pc)
-		a.packA(*abuf, 0, g.kg, pc, kc, g.mr)
+		a.packA(*abuf, k0, k1-k0, pc, kc, g.mr)
 		offs := g.offs[pc : pc+kc]
-		for i := range imgs {
-			xi, oi := (*xp)[i*g.xpLen:(i+1)*g.xpLen], (*out)[i*outLen:(i+1)*outLen]
+		for i := range n1 - n0 {
+			xi, oi := xp[i*g.xpLen:(i+1)*g.xpLen], out[i*outLen+k0*g.ncols:(i+1)*outLen]
 			for jr := 0; jr < g.ncols; jr += g.nr {
-				for ir := 0; ir < g.mrows; ir += g.mr {
+				for ir := 0; ir < rows; ir += g.mr {
 					g.kern.ind(kc, (*abuf)[ir*kc:], xi[jr:], offs, oi[ir*g.ncols+jr:], g.ncols, pc > 0)
 				}
 			}
 		}
 	}
-	for i := range imgs {
+	for i := range n1 - n0 {
 		yi := y[((n0+i)*p.K+gi*g.kg)*g.oh*g.ow:]
-		for k := range g.kg {
+		for k := k0; k < k1; k++ {
 			var b float32
 			if bias != nil {
 				b = bias[gi*g.kg+k]
 			}
-			src := (*out)[i*outLen+k*g.ncols:]
+			src := out[i*outLen+k*g.ncols:]
 			for r := range g.oh {
 				row := src[r*g.wq : r*g.wq+g.ow]
 				dst := yi[(k*g.oh+r)*g.ow : (k*g.oh+r+1)*g.ow]
@@ -135,10 +218,11 @@ func (g shiftGeom) run(a operandA, gi, n0, n1 int, x, bias, y []float32) {
 	}
 }
 
-// shiftConv2D is Conv2D for stride 1 through the indirect kernel; a(g)
-// gives the weights of group g as a left operand. Work is split into
-// (group, chunk of images) tasks; an image's result does not depend on
-// its chunk.
+// shiftConv2D is Conv2D through the indirect kernel; a(g) gives the
+// weights of group g as a left operand. Work is split into (group, chunk of
+// images) tasks, and, when there are fewer tasks than goroutines, each
+// task's output channels are split too; an output's value depends on
+// neither split.
 func shiftConv2D(p ConvParams, a func(g int) operandA, x, bias, y []float32) {
 	kern := gemmKernel()
 	offsBuf := getIntBuf(p.C / p.Groups * p.KH * p.KW)
@@ -149,10 +233,10 @@ func shiftConv2D(p ConvParams, a func(g int) operandA, x, bias, y []float32) {
 		chunk = min(chunk, (p.N+workers-1)/workers)
 	}
 	chunks := (p.N + chunk - 1) / chunk
-	forTasks(p.Groups*chunks, p.flops(), func(t, _ int) {
+	forTasks(p.Groups*chunks, p.flops(), func(t, workers int) {
 		g, c := t/chunks, t%chunks
 		n0, n1 := c*chunk, min(p.N, (c+1)*chunk)
-		geo.run(a(g), g, n0, n1, x, bias, y)
+		geo.run(a(g), g, n0, n1, workers, x, bias, y)
 	})
 }
 

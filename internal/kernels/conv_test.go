@@ -26,6 +26,7 @@ func convSweep() []ConvParams {
 		{N: 3, C: 32, H: 8, W: 8, K: 64, KH: 3, KW: 3, StrideH: 2, StrideW: 2, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1},
 		{N: 2, C: 40, H: 6, W: 5, K: 12, KH: 3, KW: 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1},
 		{N: 1, C: 2, H: 4, W: 4, K: 3, KH: 3, KW: 3, PadTop: 3, PadLeft: 0, PadBottom: 1, PadRight: 2},
+		{N: 1, C: 2, H: 5, W: 70, K: 3, KH: 3, KW: 3, StrideH: 2, StrideW: 2, PadLeft: 1, PadRight: 2},
 		{N: 2, C: 3, H: 33, W: 31, K: 10, KH: 7, KW: 7, StrideH: 2, StrideW: 2, PadTop: 3, PadLeft: 3, PadBottom: 3, PadRight: 3},
 	}
 	for i := range base {
@@ -144,6 +145,9 @@ func TestConvDeterministic(t *testing.T) {
 			PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1, DilationH: 1, DilationW: 1, Groups: 1},
 		{N: 3, C: 12, H: 15, W: 17, K: 18, KH: 3, KW: 3, StrideH: 2, StrideW: 2,
 			PadTop: 1, PadLeft: 0, PadBottom: 1, PadRight: 1, DilationH: 1, DilationW: 1, Groups: 3},
+		// One image: the output channels are split across goroutines.
+		{N: 1, C: 32, H: 24, W: 24, K: 50, KH: 3, KW: 3, StrideH: 1, StrideW: 1,
+			PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1, DilationH: 1, DilationW: 1, Groups: 1},
 	}
 	for pi, p := range params {
 		r := newRand(uint64(9 + pi))
@@ -225,6 +229,28 @@ func TestDotKernels(t *testing.T) {
 					t.Fatalf("%s steps=%d nimg=%d: %v", dk.name, steps, nimg, err)
 				}
 			}
+		}
+	}
+}
+
+// TestDeinterleave2 holds the vector body of deinterleave2 to its loop.
+func TestDeinterleave2(t *testing.T) {
+	r := newRand(13)
+	for n := range 100 {
+		src := randSlice(r, n)
+		even, odd := make([]float32, (n+1)/2+1), make([]float32, n/2+1)
+		deinterleave2(src, even, odd)
+		for i, v := range src {
+			got := odd[i/2]
+			if i%2 == 0 {
+				got = even[i/2]
+			}
+			if got != v {
+				t.Fatalf("n=%d: element %d = %v, want %v", n, i, got, v)
+			}
+		}
+		if even[(n+1)/2] != 0 || odd[n/2] != 0 {
+			t.Fatalf("n=%d: wrote past the end", n)
 		}
 	}
 }

@@ -2,6 +2,8 @@ package kernels
 
 import (
 	"math"
+	"sync"
+	"unsafe"
 
 	"github.com/bincompress/bincompress/internal/bits"
 )
@@ -36,7 +38,7 @@ func BinaryConv2DInt8(p ConvParams, x []float32, wbits []uint64, scale, bias, y 
 	defer i32Pool.Put(rowsum)
 	geo.packWeights(*a, *rowsum, wbits)
 	hw, ohw := p.H*p.W, geo.oh*geo.ow
-	forTasks(p.N*p.Groups, p.flops(), func(t, _ int) {
+	forTasks(p.N*p.Groups, p.flops(), func(t, workers int) {
 		n, g := t/p.Groups, t%p.Groups
 		mult := func(k int) (float32, float32, int32) {
 			var b float32
@@ -45,7 +47,7 @@ func BinaryConv2DInt8(p ConvParams, x []float32, wbits []uint64, scale, bias, y 
 			}
 			return scale[g*geo.kg+k] * actScale, b, 128 * (*rowsum)[g*geo.kg+k]
 		}
-		geo.run((*a)[g*geo.mrows*geo.steps:], x[(n*p.C+g*geo.cg)*hw:], inv, mult, y[(n*p.K+g*geo.kg)*ohw:])
+		geo.run((*a)[g*geo.mrows*geo.steps:], x[(n*p.C+g*geo.cg)*hw:], inv, mult, y[(n*p.K+g*geo.kg)*ohw:], workers)
 	})
 }
 
@@ -68,8 +70,10 @@ func quantize(v, inv float32) int32 {
 	return int32(max(-127, min(127, r)))
 }
 
-// dequant is the float output m·v + b of an integer sum v.
-func dequant(m, v, b float32) float32 { return m*v + b }
+// dequant is the float output m·v + b of an integer sum v, rounded after
+// the product (the conversion forbids fusing it into an FMA, as the
+// assembly does not fuse either).
+func dequant(m, v, b float32) float32 { return float32(m*v) + b }
 
 // steps is the number of 4-channel reduction steps: ⌈C/G/4⌉·KH·KW.
 func (p ConvParams) steps() int { return (p.C/p.Groups + 3) / 4 * p.KH * p.KW }
@@ -195,6 +199,16 @@ func (g int8Geom) quantImage(img []uint32, x []float32, inv float32) {
 				continue
 			}
 			quantRows4(rows[0], rows[1], rows[2], rows[3], inv, *row)
+			rowAt := func(b, w0 int) []uint32 { // phase b's row, from input column w0
+				phase := y%p.StrideH*p.StrideW + b
+				return img[((phase*g.c4+c4)*g.hq+y/p.StrideH)*g.wq+(w0+p.PadLeft)/p.StrideW:]
+			}
+			if p.StrideW == 2 {
+				be := p.PadLeft % 2 // the phase of the even input columns
+				even, odd := rowAt(be, 0), rowAt(1-be, 1)
+				deinterleave2(wordsAsFloats(*row), wordsAsFloats(even[:(p.W+1)/2]), wordsAsFloats(odd[:p.W/2]))
+				continue
+			}
 			for b := range p.StrideW {
 				w0 := ((b-p.PadLeft)%p.StrideW + p.StrideW) % p.StrideW
 				phase := y%p.StrideH*p.StrideW + b
@@ -209,25 +223,54 @@ func (g int8Geom) quantImage(img []uint32, x []float32, inv float32) {
 
 // run computes one image and group: y [Kg, OH·OW] from x (the group's
 // first input channel); mult(k) gives channel k's multiplier, bias and
-// zero-point correction.
-func (g int8Geom) run(a []uint32, x []float32, inv float32, mult func(k int) (float32, float32, int32), y []float32) {
+// zero-point correction. With workers > 1 the output channels are split
+// across goroutines by whole row panels.
+func (g int8Geom) run(a []uint32, x []float32, inv float32, mult func(k int) (float32, float32, int32), y []float32, workers int) {
 	b := u32Pool.get(g.bLen)
 	out := i32Pool.get(g.mrows * g.ncols)
 	defer u32Pool.Put(b)
 	defer i32Pool.Put(out)
 	g.quantImage((*b)[:g.imgLen], x, inv)
 	clear((*b)[g.imgLen:])
+	panels := g.mrows / g.kern.mr
+	workers = min(workers, panels)
+	if workers <= 1 {
+		g.runRows(a, *b, *out, 0, panels, mult, y)
+		return
+	}
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			g.runRows(a, *b, *out, panels*w/workers, panels*(w+1)/workers, mult, y)
+		}()
+	}
+	wg.Wait()
+}
+
+// runRows computes the row panels [p0, p1) of run.
+func (g int8Geom) runRows(a, b []uint32, out []int32, p0, p1 int, mult func(k int) (float32, float32, int32), y []float32) {
 	mr, nr := g.kern.mr, g.kern.nr
 	for jr := 0; jr < g.ncols; jr += nr {
-		for ir := 0; ir < g.mrows; ir += mr {
-			g.kern.fn(g.steps, a[ir*g.steps:], (*b)[jr:], g.offs, (*out)[ir*g.ncols+jr:], g.ncols, false)
+		for ir := p0 * mr; ir < p1*mr; ir += mr {
+			g.kern.fn(g.steps, a[ir*g.steps:], b[jr:], g.offs, out[ir*g.ncols+jr:], g.ncols, false)
 		}
 	}
-	for k := range g.kg {
+	for k := p0 * mr; k < min(g.kg, p1*mr); k++ {
 		m, bias, corr := mult(k)
-		src := (*out)[k*g.ncols:]
+		src := out[k*g.ncols:]
 		for oh := range g.oh {
 			dequantRow(src[oh*g.wq:], corr, m, bias, y[(k*g.oh+oh)*g.ow:(k*g.oh+oh+1)*g.ow])
 		}
 	}
+}
+
+// wordsAsFloats views words as float32s, for the helpers that only move
+// 32-bit lanes (no arithmetic, so every bit pattern survives).
+func wordsAsFloats(w []uint32) []float32 {
+	if len(w) == 0 {
+		return nil
+	}
+	return unsafe.Slice((*float32)(unsafe.Pointer(&w[0])), len(w))
 }

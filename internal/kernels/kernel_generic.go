@@ -25,3 +25,7 @@ func dotKernelFor() *dotKernel { return &goDotKernel }
 
 // asmDotKernels lists the assembly dot-product tiles: none.
 func asmDotKernels() []*dotKernel { return nil }
+
+func deinterleave2Fast(_, _, _ []float32) int { return 0 }
+
+func interleave2Fast(_, _, _ []float32) int { return 0 }

@@ -1,0 +1,71 @@
+//go:build !purego
+
+#include "textflag.h"
+
+// func deinterleave2AVX512(blocks int, src, even, odd *float32, idx *int32)
+//
+// Splits 32·blocks floats into their even and odd elements, 16 of each per
+// block, with two VPERMI2PS (idx holds the indices 0, 2, …, 30 then 1, 3,
+// …, 31). It implements deinterleave2's loop:
+//
+//	for i < 16·blocks: even[i] = src[2i]; odd[i] = src[2i+1]
+TEXT ·deinterleave2AVX512(SB), NOSPLIT, $0-40
+	MOVQ blocks+0(FP), CX
+	MOVQ src+8(FP), SI
+	MOVQ even+16(FP), DI
+	MOVQ odd+24(FP), DX
+	MOVQ idx+32(FP), AX
+	VMOVDQU32 (AX), Z4
+	VMOVDQU32 64(AX), Z5
+	TESTQ CX, CX
+	JEQ done
+loop:
+	VMOVUPS (SI), Z0
+	VMOVUPS 64(SI), Z1
+	VMOVDQA32 Z4, Z2
+	VMOVDQA32 Z5, Z3
+	VPERMI2PS Z1, Z0, Z2
+	VPERMI2PS Z1, Z0, Z3
+	VMOVUPS Z2, (DI)
+	VMOVUPS Z3, (DX)
+	ADDQ $128, SI
+	ADDQ $64, DI
+	ADDQ $64, DX
+	DECQ CX
+	JNZ loop
+done:
+	VZEROUPPER
+	RET
+
+// func interleave2AVX512(blocks int, first, second, dst *float32, idx *int32)
+//
+// The inverse of deinterleave2AVX512 (idx holds 0, 16, 1, 17, …, 15, 31):
+//
+//	for i < 16·blocks: dst[2i] = first[i]; dst[2i+1] = second[i]
+TEXT ·interleave2AVX512(SB), NOSPLIT, $0-40
+	MOVQ blocks+0(FP), CX
+	MOVQ first+8(FP), SI
+	MOVQ second+16(FP), DX
+	MOVQ dst+24(FP), DI
+	MOVQ idx+32(FP), AX
+	VMOVDQU32 (AX), Z4
+	VMOVDQU32 64(AX), Z5
+	TESTQ CX, CX
+	JEQ idone
+iloop:
+	VMOVUPS (SI), Z0
+	VMOVUPS (DX), Z1
+	VMOVDQA32 Z4, Z2
+	VMOVDQA32 Z5, Z3
+	VPERMI2PS Z1, Z0, Z2
+	VPERMI2PS Z1, Z0, Z3
+	VMOVUPS Z2, (DI)
+	VMOVUPS Z3, 64(DI)
+	ADDQ $64, SI
+	ADDQ $64, DX
+	ADDQ $128, DI
+	DECQ CX
+	JNZ iloop
+idone:
+	VZEROUPPER
+	RET

@@ -16,6 +16,7 @@ const maxElements = 1 << 31
 type ctx struct {
 	opset     int64 // opset of the running node's domain
 	shapeOnly bool  // outputs need the right shape and type, not values
+	int8      bool  // Options.Int8Activations
 	pool      *pool
 }
 

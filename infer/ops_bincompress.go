@@ -2,6 +2,7 @@ package infer
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/bincompress/bincompress/internal/bits"
 	"github.com/bincompress/bincompress/internal/kernels"
@@ -90,7 +91,11 @@ func opBinaryConv(c *ctx, n *ir.Node, in []*ir.Tensor) ([]*ir.Tensor, error) {
 	if err != nil || c.shapeOnly {
 		return []*ir.Tensor{y}, err
 	}
-	kernels.BinaryConv2D(p, xs, bp.words, bp.mult, bp.bias, ys)
+	if c.int8 && allFinite(xs) {
+		kernels.BinaryConv2DInt8(p, xs, bp.words, bp.mult, bp.bias, ys)
+	} else {
+		kernels.BinaryConv2D(p, xs, bp.words, bp.mult, bp.bias, ys)
+	}
 	return []*ir.Tensor{y}, nil
 }
 
@@ -155,4 +160,16 @@ func transposed(a []float32, rows, cols int) []float32 {
 		}
 	}
 	return out
+}
+
+// allFinite reports whether every value is finite: the int8 path scales by
+// max|x| and needs finite input, so NaN or Inf fall back to the float path
+// (which propagates them as ONNX does).
+func allFinite(xs []float32) bool {
+	for _, v := range xs {
+		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+			return false
+		}
+	}
+	return true
 }

@@ -21,7 +21,7 @@ func (p *Program) Profile(inputs map[string]*ir.Tensor) (map[string]*ir.Tensor, 
 	if err != nil {
 		return nil, nil, err
 	}
-	c := &ctx{pool: newPool()}
+	c := &ctx{pool: newPool(), int8: p.opts.Int8Activations}
 	times := make([]StepTime, len(p.steps))
 	for i := range p.steps {
 		st := &p.steps[i]

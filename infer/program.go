@@ -19,6 +19,7 @@ type Program struct {
 	// constPtr holds the backing arrays of initializers and constant
 	// attributes, so that an output aliasing one is copied before it leaves.
 	constPtr map[unsafe.Pointer]bool
+	opts     Options
 }
 
 // step is one node resolved to its implementation.
@@ -50,17 +51,30 @@ type outputSpec struct {
 	slot int
 }
 
+// Options change how a Program computes.
+type Options struct {
+	// Int8Activations runs the binary convolutions (ai.bincompress
+	// BinaryConv) with their input quantized to int8 per tensor at run time
+	// (internal/kernels.BinaryConv2DInt8): faster, slightly less exact.
+	Int8Activations bool
+}
+
 // Compile validates m and resolves every node to an implementation for the
 // opset m imports for the node's domain. A node without one yields an
 // *UnsupportedOpError.
 func Compile(m *ir.Model) (*Program, error) {
+	return CompileWith(m, Options{})
+}
+
+// CompileWith is Compile with options.
+func CompileWith(m *ir.Model, opts Options) (*Program, error) {
 	if m == nil {
 		return nil, fmt.Errorf("infer: nil model")
 	}
 	if err := m.Validate(); err != nil {
 		return nil, fmt.Errorf("infer: %w", err)
 	}
-	p := &Program{constPtr: map[unsafe.Pointer]bool{}}
+	p := &Program{constPtr: map[unsafe.Pointer]bool{}, opts: opts}
 	sl := slots{}
 	if err := p.bindGraph(m.Graph, sl); err != nil {
 		return nil, err

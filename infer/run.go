@@ -22,7 +22,7 @@ func (p *Program) Run(inputs map[string]*ir.Tensor) (map[string]*ir.Tensor, erro
 }
 
 func (p *Program) run(vals []*ir.Tensor, pl *pool) (map[string]*ir.Tensor, error) {
-	c := &ctx{pool: pl}
+	c := &ctx{pool: pl, int8: p.opts.Int8Activations}
 	if err := p.exec(c, vals, nil); err != nil {
 		return nil, err
 	}

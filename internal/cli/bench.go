@@ -22,6 +22,7 @@ type BenchOptions struct {
 	Warmup int
 	Top    int
 	JSON   bool
+	Int8   bool
 }
 
 func newBenchCmd(streams IO) *cobra.Command {
@@ -48,6 +49,7 @@ func newBenchCmd(streams IO) *cobra.Command {
 	fs.IntVar(&opts.Warmup, "warmup", 2, "untimed runs first")
 	fs.IntVar(&opts.Top, "top", 15, "layers to list, slowest first (0: all)")
 	fs.BoolVar(&opts.JSON, "json", false, "print JSON on stdout")
+	fs.BoolVar(&opts.Int8, "int8-activations", false, "run the binary convolutions with 8-bit activations (quantized per tensor at run time): faster, slightly less exact")
 	return cmd
 }
 
@@ -55,6 +57,7 @@ func newBenchCmd(streams IO) *cobra.Command {
 type BenchResult struct {
 	Model        string      `json:"model"`
 	Batch        int         `json:"batch"`
+	Int8         bool        `json:"int8_activations"`
 	Runs         int         `json:"runs"`
 	MedianMillis float64     `json:"median_ms"`
 	MinMillis    float64     `json:"min_ms"`
@@ -79,7 +82,7 @@ func runBench(o *BenchOptions, streams IO) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", o.Model, err)
 	}
-	prog, err := infer.Compile(m)
+	prog, err := infer.CompileWith(m, infer.Options{Int8Activations: o.Int8})
 	if err != nil {
 		return err
 	}
@@ -104,7 +107,7 @@ func runBench(o *BenchOptions, streams IO) error {
 		}
 		perStep = append(perStep, steps)
 	}
-	res := &BenchResult{Model: o.Model, Batch: o.Batch, Runs: o.Runs, MedianMillis: median(totals), MinMillis: minOf(totals)}
+	res := &BenchResult{Model: o.Model, Batch: o.Batch, Int8: o.Int8, Runs: o.Runs, MedianMillis: median(totals), MinMillis: minOf(totals)}
 	res.ImagesPerSec = float64(o.Batch) / (res.MedianMillis / 1000)
 	res.Layers = layerMedians(perStep)
 	if o.JSON {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/bincompress/bincompress/convert"
 	"github.com/bincompress/bincompress/finetune"
+	"github.com/bincompress/bincompress/infer"
 	"github.com/bincompress/bincompress/internal/dataset"
 	"github.com/bincompress/bincompress/internal/gpu"
 	"github.com/bincompress/bincompress/ir"
@@ -325,7 +326,7 @@ func (o *CompressOptions) verifyInto(ctx context.Context, bnn, src *ir.Model, ev
 		}
 		return nil
 	}
-	rep, err := evaluate(ctx, bnn, src, eval, prep, mio)
+	rep, err := evaluate(ctx, bnn, src, eval, prep, mio, infer.Options{})
 	if err != nil {
 		return err
 	}

@@ -19,6 +19,7 @@ type RunOptions struct {
 	Input  string
 	Output string
 	Top    int
+	Int8   bool
 }
 
 func newRunCmd(streams IO) *cobra.Command {
@@ -46,6 +47,7 @@ func newRunCmd(streams IO) *cobra.Command {
 	cmd.Flags().StringVar(&opts.Input, "input", "", "float32 NCHW batch as .npy (required)")
 	cmd.Flags().StringVar(&opts.Output, "output", "", "write the first output here as float32 .npy")
 	cmd.Flags().IntVar(&opts.Top, "top", 0, "print the K best classes of each row")
+	cmd.Flags().BoolVar(&opts.Int8, "int8-activations", false, "run the binary convolutions with 8-bit activations (quantized per tensor at run time): faster, slightly less exact")
 	_ = cmd.MarkFlagRequired("input")
 	return cmd
 }
@@ -59,7 +61,7 @@ func runRun(opts *RunOptions, streams IO) error {
 	if err != nil {
 		return err
 	}
-	prog, err := infer.Compile(m)
+	prog, err := infer.CompileWith(m, infer.Options{Int8Activations: opts.Int8})
 	if err != nil {
 		return err
 	}

@@ -22,6 +22,7 @@ type VerifyOptions struct {
 	Report string
 	JSON   bool
 	Batch  int
+	Int8   bool
 	Prep   PrepFlags
 	Gate   GateFlags
 }
@@ -56,6 +57,7 @@ func newVerifyCmd(streams IO) *cobra.Command {
 	fs.StringVar(&opts.Report, "report", "", "write a self-contained HTML report to this file")
 	fs.BoolVar(&opts.JSON, "json", false, "print the report as JSON on stdout")
 	fs.IntVar(&opts.Batch, "batch-size", 100, "images per batch")
+	fs.BoolVar(&opts.Int8, "int8-activations", false, "run the binary convolutions with 8-bit activations (quantized per tensor at run time): faster, slightly less exact")
 	opts.Prep.register(fs)
 	opts.Gate.register(fs)
 	return cmd
@@ -92,7 +94,7 @@ func runVerify(ctx context.Context, o *VerifyOptions, streams IO) error {
 	if err != nil {
 		return err
 	}
-	rep, err := evaluate(ctx, m, ref, splits.Eval(), prep, mio)
+	rep, err := evaluate(ctx, m, ref, splits.Eval(), prep, mio, infer.Options{Int8Activations: o.Int8})
 	if err != nil {
 		return err
 	}
@@ -140,26 +142,27 @@ func (o *VerifyOptions) writeOutputs(rep *verify.Report, streams IO) error {
 }
 
 // evaluate runs the model (and the reference, when given) over ds.
-func evaluate(ctx context.Context, m, ref *ir.Model, ds dataset.Dataset, prep dataset.Preprocess, mio modelIO) (*verify.Report, error) {
-	model, err := classifier(m, mio)
+// opts apply to the model, not the reference.
+func evaluate(ctx context.Context, m, ref *ir.Model, ds dataset.Dataset, prep dataset.Preprocess, mio modelIO, opts infer.Options) (*verify.Report, error) {
+	model, err := classifier(m, mio, opts)
 	if err != nil {
 		return nil, err
 	}
-	opts := verify.Options{Classes: mio.Classes, ClassNames: ds.Info().ClassNames}
+	vopts := verify.Options{Classes: mio.Classes, ClassNames: ds.Info().ClassNames}
 	if ref != nil {
-		if opts.Reference, err = classifier(ref, mio); err != nil {
+		if vopts.Reference, err = classifier(ref, mio, infer.Options{}); err != nil {
 			return nil, err
 		}
 	}
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	return verify.Evaluate(ctx, model, evalBatches(ds, prep, 100), opts)
+	return verify.Evaluate(ctx, model, evalBatches(ds, prep, 100), vopts)
 }
 
 // classifier compiles a model into a verify.Model.
-func classifier(m *ir.Model, mio modelIO) (verify.Model, error) {
-	prog, err := infer.Compile(m)
+func classifier(m *ir.Model, mio modelIO, opts infer.Options) (verify.Model, error) {
+	prog, err := infer.CompileWith(m, opts)
 	if err != nil {
 		return nil, err
 	}

@@ -101,6 +101,12 @@ func phaseBackwardData(p ConvParams, dy, w, dx []float32) {
 		}
 	}
 	start[phases] = len(taps)
+	for a := range sh {
+		// Phase a's windows start y0·Wd into dyp and span its columns.
+		y0, ny := phaseRange(a, p.PadTop, sh, p.H)
+		ncols := (ny*g.wd + g.kern.nr - 1) / g.kern.nr * g.kern.nr
+		checkWindows("backward-data", offs[start[a*sw]:start[(a+1)*sw]], y0*g.wd+ncols, g.dypLen)
+	}
 	packed := getBuf(p.Groups * g.mrows * total)
 	defer bufPool.Put(packed)
 	for gi := range p.Groups {

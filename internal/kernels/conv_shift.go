@@ -1,6 +1,9 @@
 package kernels
 
-import "sync"
+import (
+	"fmt"
+	"sync"
+)
 
 // Indirect ("shifted window") convolution. With the image zero-padded to
 // Hp×Wp and split into its sH·sW stride phases (phase (a, b) holds the
@@ -50,6 +53,7 @@ func newShiftGeom(p ConvParams, kern *microKernel, offs []int) shiftGeom {
 		phase := i%p.StrideH*p.StrideW + j%p.StrideW
 		g.offs[t] = (phase*g.cg+c)*g.hq*g.wq + i/p.StrideH*g.wq + j/p.StrideW
 	}
+	checkWindows("shift", g.offs, g.ncols, g.xpLen)
 	return g
 }
 
@@ -127,6 +131,27 @@ func interleave2(dst, first, second []float32) {
 	}
 }
 
+// checkWindows panics unless every window [off, off+span) lies within a
+// buffer of n elements: the indirect assembly kernels read them unchecked,
+// so a geometry bug must stop here rather than read past a buffer.
+func checkWindows(what string, offs []int, span, n int) {
+	for _, off := range offs {
+		if off < 0 || off+span > n {
+			panic(fmt.Sprintf("kernels: %s geometry: window [%d, %d) outside %d elements", what, off, off+span, n))
+		}
+	}
+}
+
+// addConstRow is dst[i] = src[i] + b.
+func addConstRow(dst, src []float32, b float32) {
+	if addConstRowFast(dst, src, b) {
+		return
+	}
+	for i := range dst {
+		dst[i] = src[i] + b
+	}
+}
+
 // clearMargins zeroes a rows×wq plane except the nr×nc block at (r0, c0).
 func clearMargins(plane []float32, wq, r0, nr, c0, nc int) {
 	if nr == 0 || nc == 0 {
@@ -135,9 +160,14 @@ func clearMargins(plane []float32, wq, r0, nr, c0, nc int) {
 	}
 	clear(plane[:r0*wq])
 	for r := r0; r < r0+nr; r++ {
+		// The side margins are a pad wide: plain stores beat memclr calls.
 		row := plane[r*wq : (r+1)*wq]
-		clear(row[:c0])
-		clear(row[c0+nc:])
+		for i := 0; i < c0; i++ {
+			row[i] = 0
+		}
+		for i := c0 + nc; i < wq; i++ {
+			row[i] = 0
+		}
 	}
 	clear(plane[(r0+nr)*wq:])
 }
@@ -208,11 +238,7 @@ func (g shiftGeom) runRows(a operandA, gi, n0, n1, k0, k1 int, xp, out, bias, y 
 			}
 			src := out[i*outLen+k*g.ncols:]
 			for r := range g.oh {
-				row := src[r*g.wq : r*g.wq+g.ow]
-				dst := yi[(k*g.oh+r)*g.ow : (k*g.oh+r+1)*g.ow]
-				for j, v := range row {
-					dst[j] = v + b
-				}
+				addConstRow(yi[(k*g.oh+r)*g.ow:(k*g.oh+r+1)*g.ow], src[r*g.wq:], b)
 			}
 		}
 	}

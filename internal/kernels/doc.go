@@ -38,7 +38,8 @@
 // flipped, transposed weights; for other strides each phase of dx is a
 // stride-1 indirect correlation of dy with that phase's taps (no col2im).
 // Backward-filter keeps lane-wise dot products of dy and the input windows
-// over the batch. 1×1 stride-1 convolutions are plain GEMMs on x and y.
+// over the batch. 1×1 stride-1 convolutions are plain GEMMs on x and y;
+// depthwise forward convolutions are a direct loop.
 // BinaryConv2D unpacks the bits into the GEMM's packed weight panels, one
 // ≤ blockKC block at a time, never into a whole weight tensor.
 // BinaryConv2DInt8 quantizes the activations to 4-channel uint8 words,

@@ -64,6 +64,7 @@ func shiftBackwardFilter(p ConvParams, x, dy, dw []float32) {
 	defer bufPool.Put(partial)
 	clear(*qoffs)
 	copy(*qoffs, geo.offs)
+	checkWindows("backward-filter", *qoffs, tpad, geo.xpLen)
 	rowTiles, qTiles := mrows/dk.mr, nqPad/dk.nq
 	tiles := rowTiles * qTiles
 	tileLen := dk.mr * dk.nq * dk.lanes

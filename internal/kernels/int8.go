@@ -117,6 +117,7 @@ func newInt8Geom(p ConvParams, kern *int8Kernel, offs []int) int8Geom {
 		phase := i%p.StrideH*p.StrideW + j%p.StrideW
 		g.offs[s] = ((phase*g.c4+c4)*g.hq+i/p.StrideH)*g.wq + j/p.StrideW
 	}
+	checkWindows("int8", g.offs, g.ncols, g.bLen)
 	return g
 }
 

@@ -29,3 +29,5 @@ func asmDotKernels() []*dotKernel { return nil }
 func deinterleave2Fast(_, _, _ []float32) int { return 0 }
 
 func interleave2Fast(_, _, _ []float32) int { return 0 }
+
+func addConstRowFast(_, _ []float32, _ float32) bool { return false }

@@ -41,3 +41,16 @@ func interleave2Fast(dst, first, second []float32) int {
 	interleave2AVX512(blocks, &first[0], &second[0], &dst[0], &interleaveIdx[0])
 	return 16 * blocks
 }
+
+//go:noescape
+func addConstRowAVX512(n int, src *float32, b float32, dst *float32)
+
+func addConstRowFast(dst, src []float32, b float32) bool {
+	n := len(dst)
+	if !hasAVX512 || n == 0 {
+		return false
+	}
+	_ = src[n-1]
+	addConstRowAVX512(n, &src[0], b, &dst[0])
+	return true
+}

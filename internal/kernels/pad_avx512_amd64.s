@@ -69,3 +69,38 @@ iloop:
 idone:
 	VZEROUPPER
 	RET
+
+// func addConstRowAVX512(n int, src *float32, b float32, dst *float32)
+//
+//	for i < n: dst[i] = src[i] + b   (the last n mod 16 through a mask)
+TEXT ·addConstRowAVX512(SB), NOSPLIT, $0-32
+	MOVQ n+0(FP), CX
+	MOVQ CX, DX
+	SHRQ $4, CX
+	ANDQ $15, DX
+	MOVQ src+8(FP), SI
+	VBROADCASTSS b+16(FP), Z1
+	MOVQ dst+24(FP), DI
+	TESTQ CX, CX
+	JEQ atail
+aloop:
+	VADDPS (SI), Z1, Z0
+	VMOVUPS Z0, (DI)
+	ADDQ $64, SI
+	ADDQ $64, DI
+	DECQ CX
+	JNZ aloop
+atail:
+	TESTQ DX, DX
+	JEQ adone
+	MOVL $1, AX
+	MOVQ DX, CX
+	SHLL CX, AX
+	DECL AX
+	KMOVW AX, K1
+	VMOVUPS.Z (SI), K1, Z0
+	VADDPS Z1, Z0, Z0
+	VMOVUPS Z0, K1, (DI)
+adone:
+	VZEROUPPER
+	RET

@@ -62,6 +62,7 @@ type net struct {
 	release [][]string            // values whose last reader is node i
 	fused   map[*ir.Node]*ir.Node // BN → the ReLU that alone reads it
 	skip    map[*ir.Node]bool     // ReLUs run by their BN in training
+	inPlace map[*ir.Node]bool     // ReLUs that may overwrite their input
 }
 
 // compile builds a net from m (which it shares). binarize selects binary
@@ -197,11 +198,24 @@ func (n *net) planRelease() {
 // with it, so that training runs autograd's BatchNormRelu (one code serves
 // BN's backward, the mask and the next binary layer's input).
 func (n *net) planFusion() {
-	n.fused, n.skip = map[*ir.Node]*ir.Node{}, map[*ir.Node]bool{}
+	n.fused, n.skip, n.inPlace = map[*ir.Node]*ir.Node{}, map[*ir.Node]bool{}, map[*ir.Node]bool{}
 	readers := map[string][]*ir.Node{}
 	for _, nd := range n.nodes {
 		for _, in := range nd.Inputs {
 			readers[in] = append(readers[in], nd)
+		}
+	}
+	producers := map[string]*ir.Node{}
+	for _, nd := range n.nodes {
+		for _, out := range nd.Outputs {
+			producers[out] = nd
+		}
+	}
+	for _, nd := range n.nodes {
+		in := nd.Input(0)
+		p := producers[in]
+		if nd.OpType == "Relu" && p != nil && keepsNoOutput[p.OpType] && len(readers[in]) == 1 && in != n.output {
+			n.inPlace[nd] = true
 		}
 	}
 	for _, nd := range n.nodes {
@@ -213,6 +227,10 @@ func (n *net) planFusion() {
 		}
 	}
 }
+
+// keepsNoOutput lists ops whose backward needs none of their own output,
+// so a ReLU that alone reads it may overwrite it.
+var keepsNoOutput = map[string]bool{"Conv": true, "BatchNormalization": true, "Add": true, "Sum": true, "Gemm": true}
 
 // Layers lists the binary layers in graph order.
 func (n *net) Layers() []Layer {

@@ -159,6 +159,9 @@ func opRelu(r *run, nd *ir.Node) error {
 	if err != nil {
 		return err
 	}
+	if r.n.inPlace[nd] {
+		return r.set(nd, r.tp.ReluInPlace(x[0]))
+	}
 	return r.set(nd, r.tp.Relu(x[0]))
 }
 

@@ -21,7 +21,7 @@ func (tp *Tape) BatchNormRelu(x, scale, bias *Tensor, eps float32) (*Tensor, Bat
 		if err != nil {
 			return nil, st, err
 		}
-		return tp.Relu(y), st, nil
+		return tp.ReluInPlace(y), st, nil // BN keeps its input, not its output
 	}
 	if err := checkBN(x, scale, bias); err != nil {
 		return nil, BatchStats{}, err

@@ -12,13 +12,20 @@ type maskOp struct {
 }
 
 // Relu is max(x, 0).
-func (tp *Tape) Relu(x *Tensor) *Tensor {
-	y := make([]float32, len(x.Data))
+func (tp *Tape) Relu(x *Tensor) *Tensor { return tp.relu(x, make([]float32, len(x.Data))) }
+
+// ReluInPlace is Relu writing over x's data, for an x that nothing reads
+// afterwards and no op keeps (a conv, BN or add output read only by this
+// ReLU): it saves an allocation and a pass over fresh memory.
+func (tp *Tape) ReluInPlace(x *Tensor) *Tensor { return tp.relu(x, x.Data) }
+
+func (tp *Tape) relu(x *Tensor, y []float32) *Tensor {
 	chunks(len(y), func(lo, hi int) {
 		for i, v := range x.Data[lo:hi] {
-			if !(v < 0) { // NaN passes through, as in float autograd
-				y[lo+i] = v
+			if v < 0 { // NaN passes through, as in float autograd
+				v = 0
 			}
+			y[lo+i] = v
 		}
 	})
 	out := result(append([]int(nil), x.Shape...), y, x)

@@ -74,6 +74,12 @@ func (g shiftGeom) padImage(xp, x []float32) {
 		}
 	}
 	clear(xp[g.phases*g.cg*plane:])
+	if g.phases == 1 {
+		for c := range g.cg {
+			copyRows(xp[(c*g.hq+p.PadTop)*g.wq+p.PadLeft:], g.wq, x[c*p.H*p.W:], p.W, p.H, p.W)
+		}
+		return
+	}
 	for c := range g.cg {
 		for h := range p.H {
 			src := x[(c*p.H+h)*p.W : (c*p.H+h+1)*p.W]
@@ -84,7 +90,7 @@ func (g shiftGeom) padImage(xp, x []float32) {
 			}
 			switch p.StrideW {
 			case 1:
-				copy(rowAt(0, 0), src)
+				copy(rowAt(y%p.StrideH, 0), src)
 			case 2:
 				// Even input columns go to phase pL mod 2, odd ones to the other.
 				be := p.PadLeft % 2
@@ -139,6 +145,17 @@ func checkWindows(what string, offs []int, span, n int) {
 		if off < 0 || off+span > n {
 			panic(fmt.Sprintf("kernels: %s geometry: window [%d, %d) outside %d elements", what, off, off+span, n))
 		}
+	}
+}
+
+// copyRows copies rows rows of n elements from src (rows sstride apart)
+// to dst (rows dstride apart).
+func copyRows(dst []float32, dstride int, src []float32, sstride, rows, n int) {
+	if copyRowsFast(dst, dstride, src, sstride, rows, n) {
+		return
+	}
+	for r := range rows {
+		copy(dst[r*dstride:r*dstride+n], src[r*sstride:r*sstride+n])
 	}
 }
 

@@ -254,3 +254,38 @@ func TestDeinterleave2(t *testing.T) {
 		}
 	}
 }
+
+// TestRowHelpers holds the vector bodies of copyRows and addConstRow to
+// their loops, with sentinels after each row.
+func TestRowHelpers(t *testing.T) {
+	r := newRand(14)
+	for n := range 70 {
+		rows, ss, ds := 3, n+2, n+5
+		src := randSlice(r, rows*ss)
+		dst := make([]float32, rows*ds)
+		fillSentinel(dst)
+		copyRows(dst, ds, src, ss, rows, n)
+		for i := range rows {
+			for j := range ds {
+				want := sentinel
+				if j < n {
+					want = src[i*ss+j]
+				}
+				if dst[i*ds+j] != want {
+					t.Fatalf("copyRows n=%d: row %d [%d] = %v, want %v", n, i, j, dst[i*ds+j], want)
+				}
+			}
+		}
+		out := make([]float32, n+1)
+		out[n] = sentinel
+		addConstRow(out[:n], src, 0.25)
+		for j := range n {
+			if out[j] != src[j]+0.25 {
+				t.Fatalf("addConstRow n=%d: [%d] = %v, want %v", n, j, out[j], src[j]+0.25)
+			}
+		}
+		if out[n] != sentinel {
+			t.Fatalf("addConstRow n=%d wrote past the end", n)
+		}
+	}
+}

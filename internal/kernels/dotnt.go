@@ -115,10 +115,15 @@ func shiftBackwardFilter(p ConvParams, x, dy, dw []float32) {
 // floats, each output row Wq wide, zero in the discarded columns, the tail
 // and the rows past Kg.
 func (g shiftGeom) wideRows(dst []float32, tpad int, dy []float32) {
-	clear(dst)
 	for k := range g.kg {
+		row := dst[k*tpad : (k+1)*tpad]
+		copyRows(row, g.wq, dy[k*g.oh*g.ow:], g.ow, g.oh, g.ow)
 		for r := range g.oh {
-			copy(dst[k*tpad+r*g.wq:k*tpad+r*g.wq+g.ow], dy[(k*g.oh+r)*g.ow:(k*g.oh+r+1)*g.ow])
+			for i := r*g.wq + g.ow; i < (r+1)*g.wq; i++ {
+				row[i] = 0
+			}
 		}
+		clear(row[g.oh*g.wq:])
 	}
+	clear(dst[g.kg*tpad:])
 }

@@ -54,3 +54,15 @@ func addConstRowFast(dst, src []float32, b float32) bool {
 	addConstRowAVX512(n, &src[0], b, &dst[0])
 	return true
 }
+
+//go:noescape
+func copyRowsAVX512(rows, n int, src *float32, sstride int, dst *float32, dstride int)
+
+func copyRowsFast(dst []float32, dstride int, src []float32, sstride, rows, n int) bool {
+	if !hasAVX512 || rows == 0 || n == 0 {
+		return false
+	}
+	_, _ = src[(rows-1)*sstride+n-1], dst[(rows-1)*dstride+n-1]
+	copyRowsAVX512(rows, n, &src[0], sstride, &dst[0], dstride)
+	return true
+}

@@ -104,3 +104,52 @@ atail:
 adone:
 	VZEROUPPER
 	RET
+
+// func copyRowsAVX512(rows, n int, src *float32, sstride int, dst *float32, dstride int)
+//
+//	for r < rows: copy(dst[r·dstride:][:n], src[r·sstride:][:n])   (the last n mod 16 of a row through a mask)
+TEXT ·copyRowsAVX512(SB), NOSPLIT, $0-48
+	MOVQ n+8(FP), DX
+	MOVQ DX, BX
+	SHRQ $4, BX
+	ANDQ $15, DX
+	MOVL $1, AX
+	MOVQ DX, CX
+	SHLL CX, AX
+	DECL AX
+	KMOVW AX, K1
+	MOVQ src+16(FP), SI
+	MOVQ sstride+24(FP), R8
+	SHLQ $2, R8
+	MOVQ dst+32(FP), DI
+	MOVQ dstride+40(FP), R9
+	SHLQ $2, R9
+	MOVQ rows+0(FP), R10
+	TESTQ R10, R10
+	JEQ cdone
+crow:
+	MOVQ SI, R11
+	MOVQ DI, R12
+	MOVQ BX, CX
+	TESTQ CX, CX
+	JEQ ctail
+cloop:
+	VMOVUPS (R11), Z0
+	VMOVUPS Z0, (R12)
+	ADDQ $64, R11
+	ADDQ $64, R12
+	DECQ CX
+	JNZ cloop
+ctail:
+	TESTQ DX, DX
+	JEQ cnext
+	VMOVUPS.Z (R11), K1, Z0
+	VMOVUPS Z0, K1, (R12)
+cnext:
+	ADDQ R8, SI
+	ADDQ R9, DI
+	DECQ R10
+	JNZ crow
+cdone:
+	VZEROUPPER
+	RET

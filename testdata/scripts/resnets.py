@@ -105,14 +105,3 @@ def tv_resnet18(base=16, num_classes=1000):
 def tv_resnet50(base=8, num_classes=1000):
     return _TVResNet(tvr.Bottleneck, [3, 4, 6, 3], base, num_classes)
 
-
-def randomize_bn(model, gen):
-    """Gives every BatchNorm non-trivial statistics and affine parameters."""
-    with torch.no_grad():
-        for m in model.modules():
-            if isinstance(m, nn.BatchNorm2d):
-                c = m.num_features
-                m.running_mean.copy_(torch.randn(c, generator=gen) * 0.2)
-                m.running_var.copy_(torch.rand(c, generator=gen) * 1.5 + 0.5)
-                m.weight.copy_(torch.rand(c, generator=gen) * 1.0 + 0.5)
-                m.bias.copy_(torch.randn(c, generator=gen) * 0.2)

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Accuracy on the full Fashion-MNIST (Debian dataset-fashion-mnist: 60k train,
+# 10k test) of the PyTorch-trained ResNet-20 in testdata: the fp32 model, then
+# the main command fine-tuning with exact and with compressed backward. Each
+# run's JSON summary holds the accuracy right after binarizing, after BN
+# re-estimation and after fine-tuning (all on the full test set), the epochs,
+# the wall time and the bytes saved for backward per image.
+#
+#   scripts/bench/fmnist.sh [OUT_DIR] [EPOCHS]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+out=${1:-/tmp/bincompress-fmnist}
+epochs=${2:-1}
+data=/usr/share/datasets/fashion-mnist
+model=testdata/models/fmnist_resnet20.onnx
+mkdir -p "$out"
+go build -o "$out/bincompress" ./cmd/bincompress
+b="$out/bincompress"
+git rev-parse HEAD > "$out/commit.txt"
+"$b" verify "$model" --data "$data" --mean 0.2860 --std 0.3530 --json > "$out/fp32.json" 2> "$out/fp32.log"
+for mode in exact compressed; do
+  flag=""
+  [ "$mode" = exact ] && flag=--exact-backward
+  /usr/bin/time -v "$b" "$model" "$out/$mode.bnn" --data "$data" --mean 0.2860 --std 0.3530 \
+    --epochs "$epochs" --t0 "$epochs" --seed 1 $flag --json > "$out/$mode.json" 2> "$out/$mode.log"
+done
+jq -c '{fp32: .accuracy}' "$out/fp32.json"
+for mode in exact compressed; do
+  jq -c "{mode: \"$mode\", binarized: .binarized_accuracy, reestimated: .reestimated_accuracy, finetuned: .finetuned_accuracy, bnn: .verify.accuracy, drop: .verify.drop, train_seconds, memory}" "$out/$mode.json"
+  grep "Maximum resident" "$out/$mode.log"
+done

@@ -106,7 +106,8 @@ th{background:#f4f4f4}.pass{color:#060;font-weight:bold}.fail{color:#b00;font-we
 {{range .R.PerClass}}<tr><td>{{.Class}} {{.Name}}</td><td>{{.Images}}</td><td>{{pct .Accuracy}}</td><td>{{pctp .ReferenceAccuracy}}</td></tr>
 {{end}}</table>
 <h2>Confusion matrix</h2><p>Rows: true class; columns: predicted class.</p>
-<table class="conf">{{range $i, $row := .Cells}}<tr><th>{{$i}}</th>{{range $row}}<td style="{{.Style}}">{{.Count}}</td>{{end}}</tr>
+<table class="conf"><tr><th></th>{{range $i, $row := .Cells}}<th>{{$i}}</th>{{end}}</tr>
+{{range $i, $row := .Cells}}<tr><th>{{$i}}</th>{{range $row}}<td style="{{.Style}}">{{.Count}}</td>{{end}}</tr>
 {{end}}</table>
 {{if .Images}}<h2>Training</h2>{{range .Images}}<figure><img alt="{{.Title}}" src="{{.Src}}"><figcaption>{{.Title}}</figcaption></figure>{{end}}{{end}}
 </body></html>

@@ -78,18 +78,22 @@ func (q *bnReluCode) encodeChannel(x, ybn []float32, bn *bnOp, ch int, r *stream
 	}
 	q.Lo[ch], q.Hi[ch], q.T[ch] = lo, hi, t
 	levels := int(1)<<(q.bits-1) - 1
+	// The level within the half is f = (x̂ − start)/width·levels = v·mul + add.
+	var mul, add [2]float32
+	for on := range 2 {
+		p, s := q.half(ch, on == 1)
+		if s > 0 {
+			mul[on] = inv * float32(levels) / s
+			add[on] = -(mu*inv + p) * float32(levels) / s
+		}
+	}
 	w := wordWriter{words: q.words[ch*q.perChan : (ch+1)*q.perChan], bits: uint(q.bits)}
 	for bt := 0; bt < q.n; bt++ {
 		off := (bt*q.c + ch) * q.inner
 		for i, v := range x[off : off+q.inner] {
-			on := ybn[off+i] > 0
-			p, s := q.half(ch, on)
-			f := float32(0)
-			if s > 0 {
-				f = ((v-mu)*inv - p) / s * float32(levels)
-			}
-			code := min(max(int(f+r.uniform()), 0), levels)
-			w.put(uint64(code)<<1 | b2u(on))
+			on := b2u(ybn[off+i] > 0)
+			code := min(max(int(v*mul[on]+add[on]+r.uniform()), 0), levels)
+			w.put(uint64(code)<<1 | on)
 		}
 	}
 	w.flush()
@@ -111,27 +115,30 @@ func (q *bnReluCode) half(ch int, on bool) (start, width float32) {
 	return q.Lo[ch], q.T[ch] - q.Lo[ch]
 }
 
-// decode walks channel ch's codes, calling f(i, mask, x̂_q) per element.
-// f is a concrete type parameter so that the compiler inlines it.
-func decodeBNRelu[F func(int, bool, float32)](q *bnReluCode, ch int, f F) {
+// reader walks one channel's codes in element order.
+type reader struct {
+	words       []uint64
+	pos, bits   uint
+	mask        uint64
+	start, step [2]float32
+}
+
+func (q *bnReluCode) reader(ch int) *reader {
+	r := &reader{words: q.words[ch*q.perChan : (ch+1)*q.perChan], bits: uint(q.bits), mask: uint64(1)<<q.bits - 1}
 	levels := float32(int(1)<<(q.bits-1) - 1)
-	var start, step [2]float32
 	for on := range 2 {
 		p, s := q.half(ch, on == 1)
-		start[on], step[on] = p, s/levels
+		r.start[on], r.step[on] = p, s/levels
 	}
-	mask := uint64(1)<<q.bits - 1
-	words := q.words[ch*q.perChan : (ch+1)*q.perChan]
-	pos := 0
-	for bt := 0; bt < q.n; bt++ {
-		off := (bt*q.c + ch) * q.inner
-		for i := off; i < off+q.inner; i++ {
-			code := words[pos>>6] >> (uint(pos) & 63) & mask
-			on := code & 1
-			f(i, on == 1, start[on]+float32(code>>1)*step[on])
-			pos += q.bits
-		}
-	}
+	return r
+}
+
+// next returns the next element's mask and x̂_q.
+func (r *reader) next() (uint64, float32) {
+	code := r.words[r.pos>>6] >> (r.pos & 63) & r.mask
+	r.pos += r.bits
+	on := code & 1
+	return on, r.start[on] + float32(code>>1)*r.step[on]
 }
 
 // reluInput decodes the fused code as the ReLU's output, for a binary layer.
@@ -145,13 +152,17 @@ func (r reluInput) key() any     { return r.q }
 func (r reluInput) Decode(dst []float32) {
 	q := r.q
 	parallelFor(q.c, func(ch int) {
-		g, b := q.gamma[ch], q.beta[ch]
-		decodeBNRelu(q, ch, func(i int, on bool, xh float32) {
-			dst[i] = 0
-			if on {
-				dst[i] = max(g*xh+b, 0)
+		g, b, rd := q.gamma[ch], q.beta[ch], q.reader(ch)
+		for bt := 0; bt < q.n; bt++ {
+			row := dst[(bt*q.c+ch)*q.inner : (bt*q.c+ch+1)*q.inner]
+			for i := range row {
+				on, xh := rd.next()
+				row[i] = 0
+				if on == 1 {
+					row[i] = max(g*xh+b, 0)
+				}
 			}
-		})
+		}
 	})
 }
 
@@ -174,13 +185,19 @@ func (o *bnReluOp) backward() {
 		return
 	}
 	xh := make([]float32, len(g))
-	parallelFor(o.code.c, func(ch int) {
-		decodeBNRelu(o.code, ch, func(i int, on bool, v float32) {
-			xh[i] = v
-			if !on {
-				g[i] = 0
+	q := o.code
+	parallelFor(q.c, func(ch int) {
+		rd := q.reader(ch)
+		for bt := 0; bt < q.n; bt++ {
+			off := (bt*q.c + ch) * q.inner
+			for i := off; i < off+q.inner; i++ {
+				on, v := rd.next()
+				xh[i] = v
+				if on == 0 {
+					g[i] = 0
+				}
 			}
-		})
+		}
 	})
 	o.bn.finish(g, xh)
 }

@@ -28,17 +28,3 @@ func TestMatMulGrad(t *testing.T) {
 		return tp.MatMul(in[0], in[1], false)
 	}, []*Tensor{a, b}, 1e-2, 2e-3)
 }
-
-func TestReshapeDims(t *testing.T) {
-	got, err := ReshapeDims([]int{2, 3, 4}, []int64{0, -1}, false)
-	if err != nil || len(got) != 2 || got[0] != 2 || got[1] != 12 {
-		t.Fatalf("ReshapeDims = %v, %v; want [2 12]", got, err)
-	}
-	if _, err := ReshapeDims([]int{2, 3}, []int64{5}, false); err == nil {
-		t.Fatal("want an error for a size change")
-	}
-	f, _ := FlattenDims([]int{2, 3, 4}, -1)
-	if f[0] != 6 || f[1] != 4 {
-		t.Fatalf("FlattenDims = %v, want [6 4]", f)
-	}
-}

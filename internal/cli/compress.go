@@ -10,7 +10,9 @@ import (
 	"io"
 	"math"
 	"os"
+	"path/filepath"
 	"strconv"
+	"strings"
 
 	"github.com/spf13/pflag"
 
@@ -42,6 +44,7 @@ type CompressOptions struct {
 	Device string
 	Gate   GateFlags
 	JSON   bool
+	Report string
 }
 
 func defaultCompressOptions() *CompressOptions {
@@ -80,6 +83,7 @@ func (o *CompressOptions) register(fs *pflag.FlagSet) {
 	fs.BoolVar(&t.Resume, "resume", false, "continue from the checkpoint in --checkpoint")
 	o.Gate.register(fs)
 	fs.BoolVar(&o.JSON, "json", false, "print a JSON summary (with the verify report) on stdout")
+	fs.StringVar(&o.Report, "report", "", "write a self-contained HTML verify report (with the training curves) to this file")
 }
 
 func (o *CompressOptions) validate() error {
@@ -151,12 +155,16 @@ func runCompress(ctx context.Context, o *CompressOptions, streams IO) error {
 	if labels := data.labels(); labels != nil {
 		bnn.SetMetadata(pack.KeyLabels, string(labels))
 	}
+	log.history.store(bnn)
 	sum := newSummary(o, srcBytes, rep, tuned)
 	gateErr := o.verifyInto(ctx, bnn, src, data.eval, prep, mio, sum, log)
 	if gateErr != nil && gateErr != ErrGate {
 		return gateErr
 	}
 	if err := onnx.WriteFile(o.Out, bnn); err != nil {
+		return err
+	}
+	if err := o.writeExtras(bnn, sum, log); err != nil {
 		return err
 	}
 	return o.finish(sum, log, streams, gateErr)
@@ -175,6 +183,29 @@ func newSummary(o *CompressOptions, srcBytes []byte, rep *convert.Report, tuned 
 		}
 	}
 	return sum
+}
+
+// writeExtras writes the training-curve PNGs beside the output and the
+// HTML report when asked for.
+func (o *CompressOptions) writeExtras(bnn *ir.Model, sum *CompressSummary, log *logger) error {
+	images, err := log.history.images()
+	if err != nil {
+		return err
+	}
+	base := strings.TrimSuffix(o.Out, filepath.Ext(o.Out))
+	for _, im := range images {
+		name := base + "." + curveFileStem[im.Title] + ".png"
+		if err := writeFileAtomic(name, func(f *os.File) error { _, err := f.Write(im.PNG); return err }); err != nil {
+			return err
+		}
+		log.printf("wrote %s", name)
+	}
+	if o.Report == "" || sum.Verify == nil {
+		return nil
+	}
+	return writeFileAtomic(o.Report, func(f *os.File) error {
+		return verify.WriteHTML(f, "bincompress: "+o.Out, sum.Verify, images)
+	})
 }
 
 // finish reports what was written and returns the gate's verdict.

@@ -22,6 +22,9 @@ func writeFileAtomic(path string, write func(*os.File) error) (err error) {
 	if err = write(f); err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
+	if err = f.Chmod(0o644); err != nil {
+		return err
+	}
 	if err = f.Sync(); err != nil {
 		return err
 	}

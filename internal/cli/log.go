@@ -16,6 +16,7 @@ type logger struct {
 	w        io.Writer
 	terminal bool
 	lastBar  time.Time
+	history  history
 }
 
 func newLogger(streams IO) *logger { return &logger{w: streams.ErrOut, terminal: streams.IsTerminal} }
@@ -29,6 +30,7 @@ func (l *logger) printf(format string, args ...any) {
 
 // trainEvent renders the trainer's progress callback.
 func (l *logger) trainEvent(e finetune.Event) {
+	l.history.add(e)
 	switch e.Phase {
 	case "binarized":
 		l.printf("binarized: validation accuracy %s (BatchNormalization statistics still from the float model)", pct(e.ValAcc))

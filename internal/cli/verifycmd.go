@@ -101,7 +101,7 @@ func runVerify(ctx context.Context, o *VerifyOptions, streams IO) error {
 	if err := rep.ApplyGate(o.Gate.gate()); err != nil {
 		return usageError{err}
 	}
-	if err := o.writeOutputs(rep, streams); err != nil {
+	if err := o.writeOutputs(rep, loadHistory(m), streams); err != nil {
 		return err
 	}
 	if !rep.Passed {
@@ -124,13 +124,20 @@ func (o *VerifyOptions) preprocess(m *ir.Model, mio modelIO) (dataset.Preprocess
 	return o.Prep.preprocess(mio.Shape.C)
 }
 
-func (o *VerifyOptions) writeOutputs(rep *verify.Report, streams IO) error {
+func (o *VerifyOptions) writeOutputs(rep *verify.Report, h *history, streams IO) error {
 	if err := verify.WriteTable(streams.ErrOut, rep); err != nil {
 		return err
 	}
 	if o.Report != "" {
+		var images []verify.Image
+		if h != nil {
+			var err error
+			if images, err = h.images(); err != nil {
+				return err
+			}
+		}
 		if err := writeFileAtomic(o.Report, func(f *os.File) error {
-			return verify.WriteHTML(f, "bincompress verify: "+o.Model, rep, nil)
+			return verify.WriteHTML(f, "bincompress verify: "+o.Model, rep, images)
 		}); err != nil {
 			return err
 		}

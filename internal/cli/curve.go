@@ -1,0 +1,144 @@
+package cli
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+
+	"github.com/bincompress/bincompress/finetune"
+	"github.com/bincompress/bincompress/ir"
+	"github.com/bincompress/bincompress/verify"
+)
+
+// trainingKey is the .bnn metadata entry holding the training curve, so
+// that `verify --report` can draw it later.
+const trainingKey = "bnn.training"
+
+// history is the training curve: the loss every few batches and the
+// accuracies at the end of each epoch.
+type history struct {
+	Steps  []float64 `json:"steps"` // fractional epochs
+	Loss   []float64 `json:"loss"`
+	Epochs []int     `json:"epochs"`
+	Train  []float64 `json:"train_accuracy"`
+	Val    []float64 `json:"val_accuracy,omitempty"`
+}
+
+// curveFileStem names the PNG of each curve beside the output.
+var curveFileStem = map[string]string{"training loss": "loss", "accuracy per epoch": "accuracy"}
+
+// maxLossPoints bounds the stored curve; batches are sampled evenly.
+const maxLossPoints = 400
+
+func (h *history) add(e finetune.Event) {
+	switch e.Phase {
+	case "batch":
+		if e.Batches == 0 {
+			return
+		}
+		stride := max(1, e.Epochs*e.Batches/maxLossPoints)
+		if ((e.Epoch-1)*e.Batches+e.Batch)%stride == 0 {
+			h.Steps = append(h.Steps, float64(e.Epoch-1)+float64(e.Batch)/float64(e.Batches))
+			h.Loss = append(h.Loss, e.Loss)
+		}
+	case "epoch":
+		h.Epochs = append(h.Epochs, e.Epoch)
+		h.Train = append(h.Train, e.TrainAcc)
+		if !math.IsNaN(e.ValAcc) {
+			h.Val = append(h.Val, e.ValAcc)
+		}
+	}
+}
+
+func (h *history) empty() bool { return len(h.Loss) == 0 && len(h.Epochs) == 0 }
+
+// store records the curve in the model's metadata.
+func (h *history) store(m *ir.Model) {
+	if h.empty() {
+		return
+	}
+	raw, _ := json.Marshal(h)
+	m.SetMetadata(trainingKey, string(raw))
+}
+
+// loadHistory reads the curve a .bnn carries, if any.
+func loadHistory(m *ir.Model) *history {
+	v, ok := m.MetadataValue(trainingKey)
+	if !ok {
+		return nil
+	}
+	var h history
+	if json.Unmarshal([]byte(v), &h) != nil || h.empty() {
+		return nil
+	}
+	return &h
+}
+
+// images draws the loss and accuracy curves as PNGs.
+func (h *history) images() ([]verify.Image, error) {
+	var out []verify.Image
+	if len(h.Loss) > 0 {
+		png, err := linePNG("training loss", "epoch", "loss", map[string][]float64{"loss": h.Loss}, h.Steps)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, verify.Image{Title: "training loss", PNG: png})
+	}
+	if len(h.Epochs) > 0 {
+		xs := make([]float64, len(h.Epochs))
+		for i, e := range h.Epochs {
+			xs[i] = float64(e)
+		}
+		series := map[string][]float64{"train": h.Train}
+		if len(h.Val) == len(xs) {
+			series["validation"] = h.Val
+		}
+		png, err := linePNG("accuracy per epoch", "epoch", "top-1 accuracy", series, xs)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, verify.Image{Title: "accuracy per epoch", PNG: png})
+	}
+	return out, nil
+}
+
+// linePNG plots one line per series over xs, in a fixed series order.
+func linePNG(title, xLabel, yLabel string, series map[string][]float64, xs []float64) ([]byte, error) {
+	p := plot.New()
+	p.Title.Text, p.X.Label.Text, p.Y.Label.Text = title, xLabel, yLabel
+	for i, name := range []string{"loss", "train", "validation"} {
+		ys, ok := series[name]
+		if !ok {
+			continue
+		}
+		pts := make(plotter.XYs, len(ys))
+		for j := range ys {
+			pts[j].X, pts[j].Y = xs[j], ys[j]
+		}
+		line, points, err := plotter.NewLinePoints(pts)
+		if err != nil {
+			return nil, fmt.Errorf("plot %s: %w", title, err)
+		}
+		line.Color = plotColors[i]
+		points.Color = plotColors[i]
+		if len(pts) > 50 {
+			points.Radius = 0
+		}
+		p.Add(line, points)
+		p.Legend.Add(name, line)
+	}
+	w, err := p.WriterTo(6*vg.Inch, 3.5*vg.Inch, "png")
+	if err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	if _, err := w.WriteTo(&buf); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}

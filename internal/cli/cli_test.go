@@ -201,6 +201,11 @@ func TestEndToEndGate(t *testing.T) {
 		t.Fatalf("the main command did not verify: %s", out)
 	}
 	acc := sum.Verify.Accuracy
+	for _, png := range []string{"tiny.loss.png", "tiny.accuracy.png"} {
+		if fi, err := os.Stat(filepath.Join(dir, png)); err != nil || fi.Size() < 1000 {
+			t.Errorf("training curve %s missing or empty: %v", png, err)
+		}
+	}
 	if acc < 0.3 {
 		t.Errorf("accuracy after a short fine-tune is %.3f; want well above chance (0.1)", acc)
 	}
@@ -225,8 +230,9 @@ func TestEndToEndGate(t *testing.T) {
 	if code != ExitGate || !strings.Contains(out, `"passed": false`) {
 		t.Errorf("verify with a strict gate: exit %d, want %d; %s", code, ExitGate, out)
 	}
-	if _, err := os.Stat(filepath.Join(dir, "r.html")); err != nil {
-		t.Errorf("no HTML report: %v", err)
+	page, err := os.ReadFile(filepath.Join(dir, "r.html"))
+	if err != nil || !strings.Contains(string(page), "data:image/png;base64,") {
+		t.Errorf("no HTML report with the training curves embedded: %v", err)
 	}
 }
 

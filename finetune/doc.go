@@ -12,8 +12,8 @@
 // train and val are Sources (float32 CHW samples, already normalized);
 // NewDatasetSource adapts an internal/dataset Dataset and its
 // preprocessing, and its Black method gives Augment.Fill. val may be nil.
-// progress receives Events; nothing is printed. WriteCurve draws
-// res.Epochs as a PNG.
+// progress receives Events; nothing is printed (the CLI draws the training
+// curves from them).
 //
 // # Method
 //

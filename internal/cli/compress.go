@@ -293,11 +293,18 @@ func (o *CompressOptions) train(ctx context.Context, src *ir.Model, data *compre
 	}
 	cfg.Scale = finetune.ScaleMode(o.Scale)
 	cfg.KeepFloat = convert.SplitList(o.KeepFloat)
+	train, err := finetune.NewDatasetSource(data.train, prep)
+	if err != nil {
+		return nil, nil, err
+	}
+	cfg.Augment.Fill = train.Black() // pad with black, as torchvision pads before normalizing
 	var val finetune.Source
 	if data.eval != nil {
-		val = &sourceAdapter{ds: data.eval, prep: prep, shape: mio.Shape}
+		if val, err = finetune.NewDatasetSource(data.eval, prep); err != nil {
+			return nil, nil, err
+		}
 	}
-	res, err := finetune.Train(ctx, src.Clone(), &sourceAdapter{ds: data.train, prep: prep, shape: mio.Shape}, val, cfg, log.trainEvent)
+	res, err := finetune.Train(ctx, src.Clone(), train, val, cfg, log.trainEvent)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -150,31 +150,6 @@ func openData(path string, prep dataset.Preprocess, mio modelIO, limit int) (*da
 	return s, nil
 }
 
-// sourceAdapter serves a dataset, preprocessed, by index (finetune.Source).
-type sourceAdapter struct {
-	ds    dataset.Dataset
-	prep  dataset.Preprocess
-	shape dataset.Shape
-}
-
-func (a *sourceAdapter) Len() int           { return a.ds.Len() }
-func (a *sourceAdapter) SampleShape() []int { return []int{a.shape.C, a.shape.H, a.shape.W} }
-
-func (a *sourceAdapter) Load(idx []int, x []float32, labels []int) error {
-	k := a.shape.Len()
-	for j, i := range idx {
-		img, err := a.ds.Image(i)
-		if err != nil {
-			return err
-		}
-		if err := a.prep.Apply(x[j*k:(j+1)*k], img); err != nil {
-			return fmt.Errorf("image %d: %w", i, err)
-		}
-		labels[j] = a.ds.Label(i)
-	}
-	return nil
-}
-
 // evalBatches walks a dataset in order for verification.
 func evalBatches(ds dataset.Dataset, prep dataset.Preprocess, batch int) verify.Batches {
 	return func(ctx context.Context, fn func(verify.Batch) error) error {

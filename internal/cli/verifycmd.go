@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 
@@ -100,6 +101,17 @@ func runVerify(ctx context.Context, o *VerifyOptions, streams IO) error {
 	}
 	if err := rep.ApplyGate(o.Gate.gate()); err != nil {
 		return usageError{err}
+	}
+	if ref != nil && isArtifact(m) {
+		diff, err := ortMaxDiff(ctx, m, splits.Eval(), prep, mio)
+		switch {
+		case errors.Is(err, errNoORT):
+			fmt.Fprintf(streams.ErrOut, "skipping the onnxruntime cross-check: %v\n", err)
+		case err != nil:
+			return fmt.Errorf("verify: onnxruntime cross-check: %w", err)
+		default:
+			rep.ONNXRuntimeMaxDiff = &diff
+		}
 	}
 	if err := o.writeOutputs(rep, loadHistory(m), streams); err != nil {
 		return err

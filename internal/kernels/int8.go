@@ -1,7 +1,9 @@
 package kernels
 
 import (
+	"encoding/binary"
 	"math"
+	mbits "math/bits"
 	"sync"
 	"unsafe"
 
@@ -121,26 +123,47 @@ func newInt8Geom(p ConvParams, kern *int8Kernel, offs []int) int8Geom {
 	return g
 }
 
+// signBytes[v] holds the 8 sign bytes of the bits of v, LSB first: 0x01
+// (+1) for a 1 bit, 0xFF (−1) for a 0 bit.
+var signBytes = func() (t [256]uint64) {
+	for v := range t {
+		for i := range 8 {
+			b := uint64(0xFF)
+			if v>>i&1 != 0 {
+				b = 0x01
+			}
+			t[v] |= b << (8 * i)
+		}
+	}
+	return t
+}()
+
 // packWeights writes each group's weights as mr-row panels of 4-byte steps
 // (bytes +1, −1, or 0 past the group's channels) and each output channel's
-// Σ±1 into rowsum.
+// Σ±1 into rowsum. Each row's bits are first expanded to sign bytes in tap
+// order, from which each step gathers its 4 channels.
 func (g int8Geom) packWeights(dst []uint32, rowsum []int32, wbits []uint64) {
 	p, mr := g.p, g.kern.mr
 	taps := g.cg * p.KH * p.KW
 	wpr := bits.WordsPerRow(taps)
-	// tap[s·4+b] is the bit index of channel 4c4+b of step s = (c4, i, j), or −1.
+	// tap[s·4+b] is the tap of channel 4c4+b of step s = (c4, i, j); taps
+	// past the group's channels point at a 0 byte after the row.
 	tapBuf := getIntBuf(4 * g.steps)
+	rowBuf := u32Pool.get(wpr*16 + 1) // wpr·64 sign bytes and the zero byte
 	defer intPool.Put(tapBuf)
+	defer u32Pool.Put(rowBuf)
 	tap := *tapBuf
 	for s := range g.steps {
 		j, i, c4 := s%p.KW, s/p.KW%p.KH, s/(p.KW*p.KH)
 		for b := range 4 {
-			tap[4*s+b] = -1
+			tap[4*s+b] = wpr * 64 // the zero byte
 			if c := 4*c4 + b; c < g.cg {
 				tap[4*s+b] = (c*p.KH+i)*p.KW + j
 			}
 		}
 	}
+	signs := unsafe.Slice((*byte)(unsafe.Pointer(&(*rowBuf)[0])), 4*len(*rowBuf))
+	signs[wpr*64] = 0
 	for gi := range p.Groups {
 		for k := range g.mrows {
 			panel := dst[(gi*g.mrows+k/mr*mr)*g.steps:]
@@ -150,24 +173,22 @@ func (g int8Geom) packWeights(dst []uint32, rowsum []int32, wbits []uint64) {
 				}
 				continue
 			}
-			row := wbits[(gi*g.kg+k)*wpr:]
-			var sum int32
-			for s := range g.steps {
-				var word uint32
-				for b, t := range tap[4*s : 4*s+4] {
-					if t < 0 {
-						continue
-					}
-					byteVal, v := uint32(0xFF), int32(-1) // −1
-					if row[t>>6]>>(t&63)&1 != 0 {
-						byteVal, v = 1, 1
-					}
-					word |= byteVal << (8 * b)
-					sum += v
+			row := wbits[(gi*g.kg+k)*wpr : (gi*g.kg+k+1)*wpr]
+			ones := 0
+			for wi, word := range row {
+				if wi == wpr-1 {
+					word &= bits.PaddingMask(taps)
 				}
-				panel[s*mr+k%mr] = word
+				ones += mbits.OnesCount64(word)
+				for q := range 8 {
+					binary.LittleEndian.PutUint64(signs[wi*64+8*q:], signBytes[byte(word>>(8*q))])
+				}
 			}
-			rowsum[gi*g.kg+k] = sum
+			rowsum[gi*g.kg+k] = int32(2*ones - taps)
+			for s := range g.steps {
+				t := tap[4*s : 4*s+4]
+				panel[s*mr+k%mr] = uint32(signs[t[0]]) | uint32(signs[t[1]])<<8 | uint32(signs[t[2]])<<16 | uint32(signs[t[3]])<<24
+			}
 		}
 	}
 }

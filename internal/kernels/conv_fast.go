@@ -8,7 +8,8 @@ import (
 // The fast convolutions, dispatched by shape:
 //
 //   - 1×1 stride-1 unpadded ("pointwise"): per image and group a plain GEMM
-//     on the NCHW tensors, Y = W·X forward and dX = Wᵀ·dY backward.
+//     on the NCHW tensors, Y = W·X forward and dX = Wᵀ·dY backward; strided
+//     1×1 unpadded forward convolutions subsample x first.
 //   - depthwise forward (one input and one output channel per group): a
 //     direct loop.
 //   - everything else: the indirect kernels of conv_shift.go (forward, and
@@ -70,18 +71,35 @@ func conv2D(p ConvParams, x, w, bias, y []float32) {
 // conv2DWith is the forward convolution with the weights of group g given
 // as a left operand (rows: the group's output channels, reduction: taps).
 func conv2DWith(p ConvParams, weights func(g int) operandA, x, bias, y []float32) {
-	if !p.pointwise() {
+	subsampled := p.KH == 1 && p.KW == 1 && p.PadTop == 0 && p.PadLeft == 0 && p.PadBottom == 0 && p.PadRight == 0
+	if !subsampled {
 		shiftConv2D(p, weights, x, bias, y)
 		return
 	}
+	// 1×1 unpadded: a GEMM on x, subsampled first when strided.
 	cg, kg := p.C/p.Groups, p.K/p.Groups
-	hw, ohw, taps := p.H*p.W, p.OutH()*p.OutW(), cg*p.KH*p.KW
+	hw, oh, ow, taps := p.H*p.W, p.OutH(), p.OutW(), cg*p.KH*p.KW
+	ohw := oh * ow
 	kern := gemmKernel()
 	forTasks(p.N*p.Groups, p.flops(), func(t, workers int) {
 		n, g := t/p.Groups, t%p.Groups
 		xg := x[(n*p.C+g*cg)*hw:]
 		yg := y[(n*p.K+g*kg)*ohw : (n*p.K+(g+1)*kg)*ohw]
 		b := matB{b: xg, ldb: hw}
+		if !p.pointwise() {
+			xs := getBuf(cg * ohw)
+			defer bufPool.Put(xs)
+			for c := range cg {
+				for r := range oh {
+					src := xg[c*hw+r*p.StrideH*p.W:]
+					dst := (*xs)[(c*oh+r)*ow : (c*oh+r+1)*ow]
+					for q := range dst {
+						dst[q] = src[q*p.StrideW]
+					}
+				}
+			}
+			b = matB{b: *xs, ldb: ohw}
+		}
 		runGemm(gemmJob{m: kg, n: ohw, k: taps, a: weights(g), b: b, c: yg, ldc: ohw}, kern, workers)
 		if bias != nil {
 			for k := range kg {

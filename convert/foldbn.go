@@ -168,7 +168,7 @@ func layerBias(g *ir.Graph, n *ir.Node, rows int) ([]float32, error) {
 // setLayerBias installs bias as a new initializer for n (a Gemm gets β = 1).
 func setLayerBias(g *ir.Graph, n *ir.Node, bias []float32) {
 	old := n.Input(2)
-	name := uniqueName(valueNames(g), n.Name+"_bias")
+	name := ir.UniqueName(g.Names(), n.Name+"_bias")
 	g.Initializers = append(g.Initializers, ir.NewFloat32(name, []int{len(bias)}, bias))
 	for len(n.Inputs) < 3 {
 		n.Inputs = append(n.Inputs, "")

@@ -17,14 +17,14 @@ func runSelect(s *State) error {
 	resolveConstInputs(g)
 	inits := g.InitializerMap()
 	uses := useCounts(g)
-	names := valueNames(g)
+	names := g.Names()
 	s.Layers = nil
 	for i, n := range g.Nodes {
 		if !isLayerOp(n) {
 			continue
 		}
 		if n.Name == "" {
-			n.Name = uniqueName(names, fmt.Sprintf("%s_%d", n.OpType, i))
+			n.Name = ir.UniqueName(names, fmt.Sprintf("%s_%d", n.OpType, i))
 		}
 		rec := ir.LayerRecord{Node: n.Name, Op: n.OpType, Weight: n.Input(1)}
 		w := inits[rec.Weight]
@@ -165,33 +165,4 @@ func useCounts(g *ir.Graph) map[string]int {
 		}
 	}
 	return m
-}
-
-// valueNames is the set of every name in the graph (values and nodes).
-func valueNames(g *ir.Graph) map[string]bool {
-	m := map[string]bool{}
-	for _, t := range g.Initializers {
-		m[t.Name] = true
-	}
-	for _, v := range g.Inputs {
-		m[v.Name] = true
-	}
-	for _, n := range g.Nodes {
-		m[n.Name] = true
-		for _, o := range n.Outputs {
-			m[o] = true
-		}
-	}
-	return m
-}
-
-// uniqueName returns base, or base_2, base_3, ... whichever is unused, and
-// marks it used.
-func uniqueName(used map[string]bool, base string) string {
-	name := base
-	for i := 2; used[name]; i++ {
-		name = fmt.Sprintf("%s_%d", base, i)
-	}
-	used[name] = true
-	return name
 }

@@ -35,7 +35,7 @@ func ONNXPacked(m *ir.Model) (*ir.Model, error) {
 		return nil, fmt.Errorf("export: onnx-packed needs opset 7 or later, the model imports %d", opset)
 	}
 	g := u.Graph
-	used := valueNames(g)
+	used := g.Names()
 	shared := &subgraph{g: g, used: used, base: "bnn_unpack"}
 	c := consts{
 		pow2: shared.init(ir.NewFloat32("bnn_unpack_pow2", []int{8}, []float32{1, 2, 4, 8, 16, 32, 64, 128})),
@@ -108,12 +108,7 @@ type subgraph struct {
 }
 
 func (b *subgraph) fresh(suffix string) string {
-	name := b.base + "_" + suffix
-	for i := 2; b.used[name]; i++ {
-		name = b.base + "_" + suffix + "_" + strconv.Itoa(i)
-	}
-	b.used[name] = true
-	return name
+	return ir.UniqueName(b.used, b.base+"_"+suffix)
 }
 
 func (b *subgraph) init(t *ir.Tensor) string {
@@ -150,22 +145,4 @@ func (b *subgraph) slice(x string, n int, opset int64) string {
 			&ir.Attr{Name: "ends", Type: ir.AttrInts, Ints: []int64{int64(n)}})
 	}
 	return b.node("Slice", []string{x, b.ints("starts", 0), b.ints("ends", int64(n)), b.ints("axes", 0)})
-}
-
-// valueNames is the set of node, value and initializer names of g.
-func valueNames(g *ir.Graph) map[string]bool {
-	m := map[string]bool{}
-	for _, t := range g.Initializers {
-		m[t.Name] = true
-	}
-	for _, v := range g.Inputs {
-		m[v.Name] = true
-	}
-	for _, n := range g.Nodes {
-		m[n.Name] = true
-		for _, o := range n.Outputs {
-			m[o] = true
-		}
-	}
-	return m
 }

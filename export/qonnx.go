@@ -26,7 +26,7 @@ func QONNX(m *ir.Model) (*ir.Model, error) {
 		return nil, err
 	}
 	g := u.Graph
-	used := valueNames(g)
+	used := g.Names()
 	consumers := g.Consumers()
 	var pre []*ir.Node
 	for i := range sites {

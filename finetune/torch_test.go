@@ -71,7 +71,7 @@ func TestGradientsMatchPyTorch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	work := cloneModel(m)
+	work := m.Clone()
 	untie(work.Graph)
 	n, err := compile(work, nil)
 	if err != nil {

@@ -59,7 +59,7 @@ func newTrainer(model *ir.Model, train, val Source, cfg Config, progress func(Ev
 	if model == nil {
 		return nil, errors.New("finetune: no model")
 	}
-	work := cloneModel(model)
+	work := model.Clone()
 	untie(work.Graph)
 	student, err := compile(work, &selection{mode: cfg.Scale, keep: cfg.KeepFloat})
 	if err != nil {
@@ -148,23 +148,6 @@ func (t *trainer) emit(e Event) {
 		e.TrainAcc = math.NaN()
 	}
 	t.progress(e)
-}
-
-// cloneModel copies the model deeply enough that training never touches
-// the input: initializers, metadata and the node list.
-func cloneModel(m *ir.Model) *ir.Model {
-	c := *m
-	c.Metadata = append([]ir.KeyValue(nil), m.Metadata...)
-	if m.Graph != nil {
-		g := *m.Graph
-		g.Nodes = append([]*ir.Node(nil), m.Graph.Nodes...)
-		g.Initializers = make([]*ir.Tensor, len(m.Graph.Initializers))
-		for i, t := range m.Graph.Initializers {
-			g.Initializers[i] = t.Clone()
-		}
-		c.Graph = &g
-	}
-	return &c
 }
 
 // timeLeft estimates the remaining time from the rate so far.

@@ -1,8 +1,6 @@
 package pack
 
 import (
-	"strconv"
-
 	"github.com/bincompress/bincompress/ir"
 )
 
@@ -31,35 +29,6 @@ func cloneModel(m *ir.Model) *ir.Model {
 		c.Graph = &g
 	}
 	return &c
-}
-
-// names is the set of node and value names of g, for picking fresh ones.
-func names(g *ir.Graph) map[string]bool {
-	m := map[string]bool{}
-	for _, t := range g.Initializers {
-		m[t.Name] = true
-	}
-	for _, v := range g.Inputs {
-		m[v.Name] = true
-	}
-	for _, n := range g.Nodes {
-		m[n.Name] = true
-		for _, o := range n.Outputs {
-			m[o] = true
-		}
-	}
-	return m
-}
-
-// fresh returns base or base_2, base_3, ... whichever is unused, and marks
-// it used.
-func fresh(used map[string]bool, base string) string {
-	name := base
-	for i := 2; used[name]; i++ {
-		name = base + "_" + strconv.Itoa(i)
-	}
-	used[name] = true
-	return name
 }
 
 // dropUnused removes initializer name (and a graph input of that name)

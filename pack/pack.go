@@ -25,7 +25,7 @@ func Pack(m *ir.Model) (*ir.Model, error) {
 		return nil, fmt.Errorf("pack: model has no %s metadata (binarize it with package convert first)", ir.LayersKey)
 	}
 	c := cloneModel(m)
-	used := names(c.Graph)
+	used := c.Graph.Names()
 	for _, r := range recs {
 		if !r.Binarized {
 			continue
@@ -86,9 +86,9 @@ func packLayer(g *ir.Graph, r ir.LayerRecord, used map[string]bool) error {
 // install adds p's tensors, replaces node i by bin and drops the tensors
 // only the old node read.
 func install(g *ir.Graph, i int, old, bin *ir.Node, p *packed, used map[string]bool) {
-	bitsName := fresh(used, old.Name+"_bits")
-	multName := fresh(used, old.Name+"_multiplier")
-	biasName := fresh(used, old.Name+"_bias")
+	bitsName := ir.UniqueName(used, old.Name+"_bits")
+	multName := ir.UniqueName(used, old.Name+"_multiplier")
+	biasName := ir.UniqueName(used, old.Name+"_bias")
 	g.Initializers = append(g.Initializers,
 		&ir.Tensor{Name: bitsName, DType: ir.Uint64, Shape: []int{p.rows, bits.WordsPerRow(p.cols)}, Data: p.words},
 		ir.NewFloat32(multName, []int{p.rows}, p.mult),

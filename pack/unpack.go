@@ -28,7 +28,7 @@ func Unpacked(m *ir.Model) (*ir.Model, error) {
 	}
 	c := cloneModel(m)
 	g := c.Graph
-	used := names(g)
+	used := g.Names()
 	var nodes []*ir.Node
 	for _, n := range g.Nodes {
 		if n.Domain != Domain {
@@ -64,7 +64,7 @@ func unpackNode(g *ir.Graph, n *ir.Node, fromGemm bool, used map[string]bool) []
 	}
 	w := make([]float32, rows*cols)
 	bits.UnpackRows(w, wb.Data.([]uint64), rows, cols, mult)
-	wname := fresh(used, n.Name+"_weight")
+	wname := ir.UniqueName(used, n.Name+"_weight")
 	x, bias, out := n.Inputs[0], n.Inputs[3], n.Outputs
 	if n.OpType == OpBinaryConv {
 		ks := n.Ints("kernel_shape", nil)
@@ -93,9 +93,9 @@ func unpackNode(g *ir.Graph, n *ir.Node, fromGemm bool, used map[string]bool) []
 		}
 	}
 	g.Initializers = append(g.Initializers, ir.NewFloat32(wname, []int{cols, rows}, wt))
-	mm := fresh(used, n.Name+"_matmul")
+	mm := ir.UniqueName(used, n.Name+"_matmul")
 	return []*ir.Node{
 		{Name: n.Name, OpType: "MatMul", DocString: n.DocString, Inputs: []string{x, wname}, Outputs: []string{mm}},
-		{Name: fresh(used, n.Name+"_add"), OpType: "Add", Inputs: []string{mm, bias}, Outputs: out},
+		{Name: ir.UniqueName(used, n.Name+"_add"), OpType: "Add", Inputs: []string{mm, bias}, Outputs: out},
 	}
 }

@@ -73,3 +73,15 @@ func BenchmarkBinaryConv2D(b *testing.B) {
 		})
 	}
 }
+
+func BenchmarkBinaryGemm(b *testing.B) {
+	for _, s := range [][3]int{{128, 10, 64}, {32, 1000, 512}, {256, 512, 512}} {
+		m, n, k := s[0], s[1], s[2]
+		r := newRand(1)
+		x, scale, y := randSlice(r, m*k), randSlice(r, n), make([]float32, m*n)
+		wb := randBits(r, n, k)
+		b.Run(fmt.Sprintf("%dx%dx%d", m, n, k), func(b *testing.B) {
+			benchFlops(b, 2*float64(m*n*k), "GFLOP/s", func() { BinaryGemm(m, n, k, x, wb, scale, nil, y) })
+		})
+	}
+}

@@ -90,7 +90,7 @@ func (g shiftGeom) padImage(xp, x []float32) {
 			}
 			switch p.StrideW {
 			case 1:
-				copy(rowAt(y%p.StrideH, 0), src)
+				copy(rowAt(0, 0), src) // one column phase: b = 0
 			case 2:
 				// Even input columns go to phase pL mod 2, odd ones to the other.
 				be := p.PadLeft % 2

@@ -20,6 +20,7 @@ func convSweep() []ConvParams {
 		{N: 2, C: 4, H: 5, W: 5, K: 8, KH: 3, KW: 3, Groups: 4, StrideH: 2, StrideW: 2},
 		{N: 2, C: 16, H: 8, W: 8, K: 33, KH: 1, KW: 1},
 		{N: 1, C: 8, H: 9, W: 9, K: 16, KH: 1, KW: 1, StrideH: 2, StrideW: 2},
+		{N: 2, C: 6, H: 7, W: 10, K: 4, KH: 1, KW: 1, StrideH: 2, StrideW: 3, Groups: 2},
 		{N: 1, C: 3, H: 4, W: 5, K: 2, KH: 6, KW: 5, PadTop: 1, PadBottom: 1},
 		{N: 0, C: 3, H: 4, W: 4, K: 2, KH: 3, KW: 3},
 		{N: 2, C: 16, H: 17, W: 13, K: 50, KH: 3, KW: 3, PadTop: 1, PadLeft: 0, PadBottom: 2, PadRight: 1},
@@ -28,6 +29,10 @@ func convSweep() []ConvParams {
 		{N: 1, C: 2, H: 4, W: 4, K: 3, KH: 3, KW: 3, PadTop: 3, PadLeft: 0, PadBottom: 1, PadRight: 2},
 		{N: 1, C: 2, H: 5, W: 70, K: 3, KH: 3, KW: 3, StrideH: 2, StrideW: 2, PadLeft: 1, PadRight: 2},
 		{N: 2, C: 3, H: 33, W: 31, K: 10, KH: 7, KW: 7, StrideH: 2, StrideW: 2, PadTop: 3, PadLeft: 3, PadBottom: 3, PadRight: 3},
+		// Unequal strides: one column phase under several row phases, and back.
+		{N: 3, C: 6, H: 9, W: 7, K: 10, KH: 3, KW: 3, StrideH: 2, StrideW: 1, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1},
+		{N: 2, C: 4, H: 7, W: 9, K: 5, KH: 3, KW: 3, StrideH: 1, StrideW: 2, PadTop: 1, PadLeft: 1},
+		{N: 1, C: 3, H: 10, W: 6, K: 4, KH: 2, KW: 3, StrideH: 3, StrideW: 1, PadTop: 2, PadRight: 1},
 	}
 	for i := range base {
 		p := &base[i]

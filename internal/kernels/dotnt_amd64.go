@@ -38,7 +38,7 @@ var (
 // dotKernelFor is the fastest dot-product tile this CPU runs.
 func dotKernelFor() *dotKernel {
 	switch {
-	case hasAVX512:
+	case useAVX512:
 		return &avx512Dot
 	case hasAVX2:
 		return &avx2Dot

@@ -36,7 +36,7 @@ var hasVNNI = hasAVX512 && cpu.X86.HasAVX512VNNI
 // int8KernelFor is the fastest int8 kernel this CPU runs.
 func int8KernelFor() *int8Kernel {
 	switch {
-	case hasVNNI:
+	case useAVX512 && hasVNNI:
 		return &vnniKernel
 	case hasAVX2:
 		return &avx2Int8Kernel

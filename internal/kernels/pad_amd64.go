@@ -22,7 +22,7 @@ var deinterleaveIdx = [32]int32{
 // it returns how many elements of even (and of odd) it wrote.
 func deinterleave2Fast(src, even, odd []float32) int {
 	blocks := len(src) / 32
-	if !hasAVX512 || blocks == 0 {
+	if !useAVX512 || blocks == 0 {
 		return 0
 	}
 	_, _ = even[16*blocks-1], odd[16*blocks-1]
@@ -34,7 +34,7 @@ func deinterleave2Fast(src, even, odd []float32) int {
 // it returns how many elements of first (and of second) it read.
 func interleave2Fast(dst, first, second []float32) int {
 	blocks := len(dst) / 32
-	if !hasAVX512 || blocks == 0 {
+	if !useAVX512 || blocks == 0 {
 		return 0
 	}
 	_, _ = first[16*blocks-1], second[16*blocks-1]
@@ -47,7 +47,7 @@ func addConstRowAVX512(n int, src *float32, b float32, dst *float32)
 
 func addConstRowFast(dst, src []float32, b float32) bool {
 	n := len(dst)
-	if !hasAVX512 || n == 0 {
+	if !useAVX512 || n == 0 {
 		return false
 	}
 	_ = src[n-1]
@@ -59,7 +59,7 @@ func addConstRowFast(dst, src []float32, b float32) bool {
 func copyRowsAVX512(rows, n int, src *float32, sstride int, dst *float32, dstride int)
 
 func copyRowsFast(dst []float32, dstride int, src []float32, sstride, rows, n int) bool {
-	if !hasAVX512 || rows == 0 || n == 0 {
+	if !useAVX512 || rows == 0 || n == 0 {
 		return false
 	}
 	_, _ = src[(rows-1)*sstride+n-1], dst[(rows-1)*dstride+n-1]

@@ -15,7 +15,7 @@ func dequantRowAVX512(n int, src *int32, corr int32, m, b float32, dst *float32)
 // how many it handled and their max |x|.
 func maxAbsFast(x []float32) (int, float32) {
 	n := len(x) / 64 * 64
-	if !hasAVX512 || n == 0 {
+	if !useAVX512 || n == 0 {
 		return 0, 0
 	}
 	return n, maxAbsAVX512(&x[0], n)
@@ -23,7 +23,7 @@ func maxAbsFast(x []float32) (int, float32) {
 
 func quantRows4Fast(x0, x1, x2, x3 []float32, inv float32, dst []uint32) int {
 	n := len(dst)
-	if !hasAVX512 || n == 0 {
+	if !useAVX512 || n == 0 {
 		return 0
 	}
 	_, _, _, _ = x0[n-1], x1[n-1], x2[n-1], x3[n-1]
@@ -33,7 +33,7 @@ func quantRows4Fast(x0, x1, x2, x3 []float32, inv float32, dst []uint32) int {
 
 func dequantRowFast(src []int32, corr int32, m, b float32, dst []float32) int {
 	n := len(dst)
-	if !hasAVX512 || n == 0 {
+	if !useAVX512 || n == 0 {
 		return 0
 	}
 	_ = src[n-1]

@@ -29,6 +29,7 @@ type trainer struct {
 	epoch    int // epochs completed
 	step     int
 	res      *Result
+	begun    time.Time // when Train was called, for the done event
 }
 
 // Train fine-tunes model into binary weights as cfg says, on train, and
@@ -41,6 +42,7 @@ func Train(ctx context.Context, model *ir.Model, train, val Source, cfg Config, 
 	if err != nil {
 		return nil, err
 	}
+	t.begun = time.Now()
 	if err := t.start(ctx); err != nil {
 		return nil, err
 	}
@@ -136,7 +138,8 @@ func (t *trainer) finish(ctx context.Context) (*Result, error) {
 	}
 	layers, _ := json.Marshal(t.res.Layers)
 	t.res.Model.SetMetadata(MetadataKey, string(layers))
-	t.emit(Event{Phase: "done", Epoch: t.epoch, Epochs: t.cfg.Epochs, ValAcc: t.res.ValFinal, TrainAcc: math.NaN()})
+	t.emit(Event{Phase: "done", Epoch: t.epoch, Epochs: t.cfg.Epochs, ValAcc: t.res.ValFinal, TrainAcc: math.NaN(),
+		Elapsed: time.Since(t.begun)})
 	return t.res, nil
 }
 

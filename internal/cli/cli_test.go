@@ -193,9 +193,21 @@ func TestEndToEndGate(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("compress: exit %d: %s", code, errOut)
 	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	var events []string
+	for _, l := range lines[:len(lines)-1] {
+		var ev struct{ Event string }
+		if err := json.Unmarshal([]byte(l), &ev); err != nil {
+			t.Fatalf("--json log line %q: %v", l, err)
+		}
+		events = append(events, ev.Event)
+	}
+	if strings.Join(events, ",") != "binarized,reestimated,epoch,done" {
+		t.Errorf("--json training events %v", events)
+	}
 	var sum CompressSummary
-	if err := json.Unmarshal([]byte(out), &sum); err != nil {
-		t.Fatalf("--json: %v\n%s", err, out)
+	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &sum); err != nil || sum.Event != "summary" {
+		t.Fatalf("--json summary line: %v\n%s", err, out)
 	}
 	if sum.Verify == nil || !sum.Verify.Passed || sum.Unverified || sum.Verify.Images != 1000 {
 		t.Fatalf("the main command did not verify: %s", out)

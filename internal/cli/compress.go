@@ -82,7 +82,7 @@ func (o *CompressOptions) register(fs *pflag.FlagSet) {
 	fs.StringVar(&t.CheckpointDir, "checkpoint", "", "save a checkpoint into this folder after every epoch")
 	fs.BoolVar(&t.Resume, "resume", false, "continue from the checkpoint in --checkpoint")
 	o.Gate.register(fs)
-	fs.BoolVar(&o.JSON, "json", false, "print a JSON summary (with the verify report) on stdout")
+	fs.BoolVar(&o.JSON, "json", false, "print a JSON-lines log on stdout: one line per training event, the summary (with the verify report) last")
 	fs.StringVar(&o.Report, "report", "", "write a self-contained HTML verify report (with the training curves) to this file")
 }
 
@@ -96,8 +96,9 @@ func (o *CompressOptions) validate() error {
 	return o.Gate.validate()
 }
 
-// CompressSummary is the JSON output of the main command.
+// CompressSummary is the last line of the main command's --json log.
 type CompressSummary struct {
+	Event       string  `json:"event"` // "summary"
 	Input       string  `json:"input"`
 	Output      string  `json:"output"`
 	SourceBytes int64   `json:"source_bytes"`
@@ -144,6 +145,9 @@ func runCompress(ctx context.Context, o *CompressOptions, streams IO) error {
 		return err
 	}
 	log := newLogger(streams)
+	if o.JSON {
+		log.events = streams.Out
+	}
 	work, tuned, err := o.train(ctx, src, data, prep, mio, log)
 	if err != nil {
 		return err
@@ -171,7 +175,7 @@ func runCompress(ctx context.Context, o *CompressOptions, streams IO) error {
 }
 
 func newSummary(o *CompressOptions, srcBytes []byte, rep *convert.Report, tuned *finetune.Result) *CompressSummary {
-	sum := &CompressSummary{Input: o.In, Output: o.Out, SourceBytes: int64(len(srcBytes)), FineTuned: tuned != nil,
+	sum := &CompressSummary{Event: "summary", Input: o.In, Output: o.Out, SourceBytes: int64(len(srcBytes)), FineTuned: tuned != nil,
 		Binarized: rep.Binarized(), KeptFloat: len(rep.Layers) - rep.Binarized()}
 	if tuned != nil {
 		sum.Epochs, sum.Memory = tuned.Epochs, &tuned.Memory
@@ -223,7 +227,7 @@ func (o *CompressOptions) finish(sum *CompressSummary, log *logger, streams IO, 
 		log.printf("the accuracy gate FAILED (exit 3); %s holds the report (bincompress inspect)", o.Out)
 	}
 	if o.JSON {
-		if err := writeJSON(streams.Out, sum); err != nil {
+		if err := json.NewEncoder(streams.Out).Encode(sum); err != nil {
 			return err
 		}
 	}

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"math"
@@ -17,6 +18,8 @@ type logger struct {
 	terminal bool
 	lastBar  time.Time
 	history  history
+	// events, when set, receives a JSON line per training event (--json).
+	events io.Writer
 }
 
 func newLogger(streams IO) *logger { return &logger{w: streams.ErrOut, terminal: streams.IsTerminal} }
@@ -31,6 +34,9 @@ func (l *logger) printf(format string, args ...any) {
 // trainEvent renders the trainer's progress callback.
 func (l *logger) trainEvent(e finetune.Event) {
 	l.history.add(e)
+	if e.Phase != "batch" {
+		l.jsonEvent(e)
+	}
 	switch e.Phase {
 	case "binarized":
 		l.printf("binarized: validation accuracy %s (BatchNormalization statistics still from the float model)", pct(e.ValAcc))
@@ -55,6 +61,33 @@ func (l *logger) bar(e finetune.Event) {
 	done := width * e.Batch / e.Batches
 	fmt.Fprintf(l.w, "\r\033[Kepoch %d/%d [%s%s] %d/%d loss %.4f %.0f img/s", e.Epoch, e.Epochs,
 		strings.Repeat("=", done), strings.Repeat(" ", width-done), e.Batch, e.Batches, e.Loss, e.ImagesPerSec)
+}
+
+// eventJSON is one line of the --json training log; accuracies are null
+// when not measured.
+type eventJSON struct {
+	Event        string   `json:"event"`
+	Epoch        int      `json:"epoch,omitempty"`
+	Epochs       int      `json:"epochs,omitempty"`
+	Loss         *float64 `json:"loss,omitempty"`
+	TrainAcc     *float64 `json:"train_accuracy"`
+	ValAcc       *float64 `json:"val_accuracy"`
+	LR           float64  `json:"lr,omitempty"`
+	ImagesPerSec float64  `json:"images_per_sec,omitempty"`
+	ElapsedSec   float64  `json:"elapsed_s"`
+	ETASec       float64  `json:"eta_s"`
+}
+
+func (l *logger) jsonEvent(e finetune.Event) {
+	if l.events == nil {
+		return
+	}
+	ev := eventJSON{Event: e.Phase, Epoch: e.Epoch, Epochs: e.Epochs, TrainAcc: finite(e.TrainAcc), ValAcc: finite(e.ValAcc),
+		LR: e.LR, ImagesPerSec: e.ImagesPerSec, ElapsedSec: e.Elapsed.Seconds(), ETASec: e.ETA.Seconds()}
+	if e.Phase == "epoch" {
+		ev.Loss = finite(e.Loss)
+	}
+	_ = json.NewEncoder(l.events).Encode(ev)
 }
 
 func pct(x float64) string {

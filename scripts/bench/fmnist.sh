@@ -26,6 +26,6 @@ for mode in exact compressed; do
 done
 jq -c '{fp32: .accuracy}' "$out/fp32.json"
 for mode in exact compressed; do
-  jq -c "{mode: \"$mode\", binarized: .binarized_accuracy, reestimated: .reestimated_accuracy, finetuned: .finetuned_accuracy, bnn: .verify.accuracy, drop: .verify.drop, train_seconds, memory}" "$out/$mode.json"
+  tail -n 1 "$out/$mode.json" | jq -c "{mode: \"$mode\", binarized: .binarized_accuracy, reestimated: .reestimated_accuracy, finetuned: .finetuned_accuracy, bnn: .verify.accuracy, drop: .verify.drop, train_seconds, memory}"
   grep "Maximum resident" "$out/$mode.log"
 done

@@ -255,6 +255,11 @@ func TestVerifyRejectsMismatchedData(t *testing.T) {
 	if code != ExitFailure || !strings.Contains(errOut, "wants") {
 		t.Errorf("exit %d, stderr %q; want 1 and a message about the shape", code, errOut)
 	}
+	code, _, errOut = run(t, "verify", testModel("fmnist_tiny.onnx"), "--data", fmnistDir, "--limit", "10",
+		"--ref", testModel("resnet20_cifar_op17.onnx"))
+	if code != ExitFailure || !strings.Contains(errOut, "reference") {
+		t.Errorf("reference with another input shape: exit %d, stderr %q", code, errOut)
+	}
 	empty := t.TempDir()
 	code, _, errOut = run(t, "verify", testModel("fmnist_tiny.onnx"), "--data", empty)
 	if code != ExitFailure {

@@ -94,22 +94,12 @@ func checkInput(spec inputSpec, t *ir.Tensor) error {
 	return nil
 }
 
+// dimsString is the declared shape, or "" when the rank is unknown.
 func dimsString(dims []ir.Dim) string {
 	if dims == nil {
 		return ""
 	}
-	parts := make([]string, len(dims))
-	for i, d := range dims {
-		switch {
-		case d.Param != "":
-			parts[i] = d.Param
-		case d.Size >= 0:
-			parts[i] = fmt.Sprint(d.Size)
-		default:
-			parts[i] = "?"
-		}
-	}
-	return "[" + strings.Join(parts, " ") + "]"
+	return ir.FormatDims(dims)
 }
 
 // exec runs every step in order. When seen is not nil it receives each

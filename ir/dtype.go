@@ -102,3 +102,35 @@ func (d DType) MakeSlice(n int) (any, error) {
 	}
 	return nil, fmt.Errorf("ir: unsupported element type %v", d)
 }
+
+// DTypeOf is the element type whose data slice has data's Go type, or
+// Undefined. A []uint16 reads as Uint16 (float16 and bfloat16 share it).
+func DTypeOf(data any) DType {
+	switch data.(type) {
+	case []float32:
+		return Float32
+	case []float64:
+		return Float64
+	case []uint16:
+		return Uint16
+	case []int8:
+		return Int8
+	case []int16:
+		return Int16
+	case []int32:
+		return Int32
+	case []int64:
+		return Int64
+	case []uint8:
+		return Uint8
+	case []uint32:
+		return Uint32
+	case []uint64:
+		return Uint64
+	case []bool:
+		return Bool
+	case [][]byte:
+		return String
+	}
+	return Undefined
+}

@@ -25,7 +25,7 @@ func Dump(w io.Writer, m *Model) error {
 
 func dumpGraph(b *strings.Builder, g *Graph) {
 	for _, v := range g.Inputs {
-		fmt.Fprintf(b, "input %s %v%s\n", v.Name, v.DType, dimsString(v.Shape))
+		fmt.Fprintf(b, "input %s %v%s\n", v.Name, v.DType, FormatDims(v.Shape))
 	}
 	for _, t := range g.Initializers {
 		fmt.Fprintf(b, "init %s %v%v %s\n", t.Name, t.DType, t.Shape, summary(t))
@@ -42,21 +42,16 @@ func dumpGraph(b *strings.Builder, g *Graph) {
 		b.WriteByte('\n')
 	}
 	for _, v := range g.Outputs {
-		fmt.Fprintf(b, "output %s %v%s\n", v.Name, v.DType, dimsString(v.Shape))
+		fmt.Fprintf(b, "output %s %v%s\n", v.Name, v.DType, FormatDims(v.Shape))
 	}
 }
 
-func dimsString(dims []Dim) string {
+// FormatDims writes a shape as "[batch 3 224 224]", "?" for an unknown
+// dimension.
+func FormatDims(dims []Dim) string {
 	parts := make([]string, len(dims))
 	for i, d := range dims {
-		switch {
-		case d.Param != "":
-			parts[i] = d.Param
-		case d.Size >= 0:
-			parts[i] = fmt.Sprint(d.Size)
-		default:
-			parts[i] = "?"
-		}
+		parts[i] = d.String()
 	}
 	return "[" + strings.Join(parts, " ") + "]"
 }

@@ -1,5 +1,7 @@
 package ir
 
+import "strconv"
+
 // Model is a whole ONNX model: the graph plus the model-level fields that a
 // faithful round trip must keep.
 type Model struct {
@@ -55,6 +57,17 @@ type Dim struct {
 
 // Known reports whether the dimension has a fixed size.
 func (d Dim) Known() bool { return d.Param == "" && d.Size >= 0 }
+
+// String is the symbolic name, the size, or "?" when unknown.
+func (d Dim) String() string {
+	switch {
+	case d.Param != "":
+		return d.Param
+	case d.Size >= 0:
+		return strconv.FormatInt(d.Size, 10)
+	}
+	return "?"
+}
 
 // UnknownDim is a dimension with neither a size nor a name.
 var UnknownDim = Dim{Size: -1}

@@ -128,19 +128,7 @@ func runCompress(ctx context.Context, o *CompressOptions, streams IO) error {
 	if err != nil {
 		return err
 	}
-	src, err := onnx.ReadFile(o.In)
-	if err != nil {
-		return err
-	}
-	mio, err := classifierIO(src)
-	if err != nil {
-		return fmt.Errorf("%s: %w", o.In, err)
-	}
-	prep, err := o.Prep.preprocess(mio.Shape.C)
-	if err != nil {
-		return err
-	}
-	data, err := o.openAll(prep, mio)
+	src, mio, prep, data, err := o.open()
 	if err != nil {
 		return err
 	}
@@ -232,6 +220,24 @@ func (o *CompressOptions) finish(sum *CompressSummary, log *logger, streams IO, 
 		}
 	}
 	return gateErr
+}
+
+// open reads the source model and the data sets and checks that they fit.
+func (o *CompressOptions) open() (*ir.Model, modelIO, dataset.Preprocess, *compressData, error) {
+	var prep dataset.Preprocess
+	src, err := onnx.ReadFile(o.In)
+	if err != nil {
+		return nil, modelIO{}, prep, nil, err
+	}
+	mio, err := classifierIO(src)
+	if err != nil {
+		return nil, mio, prep, nil, fmt.Errorf("%s: %w", o.In, err)
+	}
+	if prep, err = o.Prep.preprocess(mio.Shape.C); err != nil {
+		return nil, mio, prep, nil, err
+	}
+	data, err := o.openAll(prep, mio)
+	return src, mio, prep, data, err
 }
 
 // compressData is the data a run uses, each set opened once: train for

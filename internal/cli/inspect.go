@@ -133,14 +133,7 @@ func summarize(path string, m *ir.Model) *ModelSummary {
 func valueSummary(v *ir.ValueInfo) ValueSummary {
 	out := ValueSummary{Name: v.Name, DType: v.DType.String(), Shape: []string{}}
 	for _, d := range v.Shape {
-		switch {
-		case d.Param != "":
-			out.Shape = append(out.Shape, d.Param)
-		case d.Size >= 0:
-			out.Shape = append(out.Shape, fmt.Sprint(d.Size))
-		default:
-			out.Shape = append(out.Shape, "?")
-		}
+		out.Shape = append(out.Shape, d.String())
 	}
 	return out
 }

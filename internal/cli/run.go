@@ -96,19 +96,8 @@ func readInputNPY(path string) (*ir.Tensor, error) {
 	if err != nil {
 		return nil, err
 	}
-	t := &ir.Tensor{Shape: a.Shape, Data: a.Data}
-	switch a.Data.(type) {
-	case []float32:
-		t.DType = ir.Float32
-	case []float64:
-		t.DType = ir.Float64
-	case []int64:
-		t.DType = ir.Int64
-	case []int32:
-		t.DType = ir.Int32
-	case []uint8:
-		t.DType = ir.Uint8
-	default:
+	t := &ir.Tensor{Shape: a.Shape, Data: a.Data, DType: ir.DTypeOf(a.Data)}
+	if t.DType == ir.Undefined {
 		return nil, fmt.Errorf("run: %s: unsupported element type %s", path, a.DType)
 	}
 	f, err := t.Float32s()

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/spf13/cobra"
 
@@ -46,19 +45,7 @@ func runFinetune(ctx context.Context, o *CompressOptions, out string, streams IO
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	src, err := onnx.ReadFile(o.In)
-	if err != nil {
-		return err
-	}
-	mio, err := classifierIO(src)
-	if err != nil {
-		return fmt.Errorf("%s: %w", o.In, err)
-	}
-	prep, err := o.Prep.preprocess(mio.Shape.C)
-	if err != nil {
-		return err
-	}
-	data, err := o.openAll(prep, mio)
+	src, mio, prep, data, err := o.open()
 	if err != nil {
 		return err
 	}

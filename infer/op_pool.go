@@ -120,6 +120,12 @@ func opMaxPool(c *ctx, n *ir.Node, in []*ir.Tensor) ([]*ir.Tensor, error) {
 	if err != nil {
 		return nil, err
 	}
+	if p.axisPad != nil && n.Input(0) != "" && (len(n.Outputs) < 2 || n.Outputs[1] == "") {
+		if !c.shapeOnly { // 2-D without Indices: the fast path
+			p.maxPool2DPlanes(xs, ys)
+		}
+		return []*ir.Tensor{y}, nil
+	}
 	ind, err := c.alloc(ir.Int64, clone(shape))
 	if err != nil {
 		return nil, err

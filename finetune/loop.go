@@ -215,7 +215,9 @@ func argmaxRow(row []float32) int {
 // reestimate recomputes BN statistics over (augmented) training batches;
 // tag keeps each re-estimation's batch order distinct and reproducible.
 func (t *trainer) reestimate(ctx context.Context, tag int) error {
-	plan := newPlan(t.train, t.batch, true, true, t.cfg.Augment, t.cfg.Seed, tag)
+	// No augmentation: the statistics must describe the images the model
+	// sees at inference, not padded and flipped ones.
+	plan := newPlan(t.train, t.batch, true, true, Augment{}, t.cfg.Seed, tag)
 	limit := plan.count()
 	if t.cfg.BNBatches > 0 {
 		limit = min(limit, t.cfg.BNBatches)

@@ -33,7 +33,7 @@ type history struct {
 var curveFileStem = map[string]string{"training loss": "loss", "accuracy per epoch": "accuracy"}
 
 // maxLossPoints bounds the stored curve; batches are sampled evenly.
-const maxLossPoints = 400
+const maxLossPoints = 100
 
 func (h *history) add(e finetune.Event) {
 	switch e.Phase {
@@ -43,8 +43,8 @@ func (h *history) add(e finetune.Event) {
 		}
 		stride := max(1, e.Epochs*e.Batches/maxLossPoints)
 		if ((e.Epoch-1)*e.Batches+e.Batch)%stride == 0 {
-			h.Steps = append(h.Steps, float64(e.Epoch-1)+float64(e.Batch)/float64(e.Batches))
-			h.Loss = append(h.Loss, e.Loss)
+			h.Steps = append(h.Steps, round4(float64(e.Epoch-1)+float64(e.Batch)/float64(e.Batches)))
+			h.Loss = append(h.Loss, round4(e.Loss))
 		}
 	case "epoch":
 		h.Epochs = append(h.Epochs, e.Epoch)
@@ -54,6 +54,10 @@ func (h *history) add(e finetune.Event) {
 		}
 	}
 }
+
+// round4 keeps four decimals: the curve is for the eye, and the .bnn
+// carries it, so it should stay small.
+func round4(x float64) float64 { return math.Round(x*1e4) / 1e4 }
 
 func (h *history) empty() bool { return len(h.Loss) == 0 && len(h.Epochs) == 0 }
 

@@ -73,7 +73,8 @@ func (t *trainer) endEpoch(ctx context.Context, st EpochStats) error {
 		return err
 	}
 	t.emit(Event{Phase: "epoch", Epoch: st.Epoch, Epochs: t.cfg.Epochs, Loss: st.Loss, TrainAcc: st.TrainAcc,
-		ValAcc: st.ValAcc, LR: st.LR, ImagesPerSec: st.ImagesPerSec, Elapsed: time.Duration(st.Seconds * float64(time.Second))})
+		ValAcc: st.ValAcc, LR: st.LR, ImagesPerSec: st.ImagesPerSec, Elapsed: time.Duration(st.Seconds * float64(time.Second)),
+		ETA: time.Duration(st.Seconds*float64(t.cfg.Epochs-t.epoch)) * time.Second}) // at this epoch's pace
 	return nil
 }
 

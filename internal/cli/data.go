@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/bincompress/bincompress/convert"
 	"github.com/bincompress/bincompress/internal/dataset"
 	"github.com/bincompress/bincompress/ir"
 	"github.com/bincompress/bincompress/verify"
@@ -64,7 +65,7 @@ func (p *PrepFlags) preprocess(c int) (dataset.Preprocess, error) {
 
 func parseFloats(flag, s string) ([]float32, error) {
 	var out []float32
-	for _, f := range splitList(s) {
+	for _, f := range convert.SplitList(s) {
 		v, err := strconv.ParseFloat(f, 32)
 		if err != nil {
 			return nil, usagef("%s: %q is not a number", flag, f)
@@ -76,7 +77,7 @@ func parseFloats(flag, s string) ([]float32, error) {
 
 func parseInts(flag, s string) ([]int, error) {
 	var out []int
-	for _, f := range splitList(s) {
+	for _, f := range convert.SplitList(s) {
 		v, err := strconv.Atoi(f)
 		if err != nil || v <= 0 {
 			return nil, usagef("%s: %q is not a positive size", flag, f)
@@ -84,16 +85,6 @@ func parseInts(flag, s string) ([]int, error) {
 		out = append(out, v)
 	}
 	return out, nil
-}
-
-func splitList(s string) []string {
-	var out []string
-	for _, f := range strings.Split(s, ",") {
-		if f = strings.TrimSpace(f); f != "" {
-			out = append(out, f)
-		}
-	}
-	return out
 }
 
 // modelIO describes what a classifier takes and gives: its one data input
@@ -113,7 +104,7 @@ func classifierIO(m *ir.Model) (modelIO, error) {
 	}
 	in := ins[0]
 	if len(in.Shape) != 4 || !in.Shape[1].Known() || !in.Shape[2].Known() || !in.Shape[3].Known() {
-		return modelIO{}, fmt.Errorf("input %q has shape %v; want [N, C, H, W] with C, H and W fixed", in.Name, in.Shape)
+		return modelIO{}, fmt.Errorf("input %q has shape %s; want [N, C, H, W] with C, H and W fixed", in.Name, ir.FormatDims(in.Shape))
 	}
 	io := modelIO{Input: in.Name, Shape: dataset.Shape{C: int(in.Shape[1].Size), H: int(in.Shape[2].Size), W: int(in.Shape[3].Size)}}
 	if len(m.Graph.Outputs) == 0 {
@@ -124,7 +115,7 @@ func classifierIO(m *ir.Model) (modelIO, error) {
 		io.Classes = int(out.Shape[n-1].Size)
 	}
 	if io.Classes <= 0 {
-		return io, fmt.Errorf("output %q has shape %v; cannot tell the number of classes", out.Name, out.Shape)
+		return io, fmt.Errorf("output %q has shape %s; cannot tell the number of classes", out.Name, ir.FormatDims(out.Shape))
 	}
 	return io, nil
 }

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -121,22 +122,11 @@ func (o *CompressOptions) adoptRecords(m *ir.Model) error {
 			keep = append(keep, r.Node)
 		}
 	}
-	o.KeepFloat = joinComma(keep)
+	o.KeepFloat = strings.Join(keep, ",")
 	return nil
 }
 
 func (o *CompressOptions) convertOptions() convert.Options {
 	scale, _ := convert.ParseScaleMode(o.Scale)
 	return convert.Options{Scale: scale, KeepFloat: convert.SplitList(o.KeepFloat), AllowEmpty: o.AllowEmpty}
-}
-
-func joinComma(items []string) string {
-	s := ""
-	for i, it := range items {
-		if i > 0 {
-			s += ","
-		}
-		s += it
-	}
-	return s
 }

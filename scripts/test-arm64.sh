@@ -43,4 +43,34 @@ for entry in $tests; do
     status=1
   fi
 done
+
+# The bincompress binary itself, cross-built, binarizes a model and runs the
+# .bnn under qemu; its top classes and scores must equal the amd64 build's.
+# The binary loads the CUDA libraries at run time (purego), so it has an ELF
+# interpreter like any glibc program: qemu takes the arm64 glibc of Debian's
+# libc6-arm64-cross, as an edge board has its own.
+echo "== arm64: bincompress binary"
+sysroot=${ARM64_SYSROOT:-/usr/aarch64-linux-gnu}
+if [ ! -e "$sysroot/lib/ld-linux-aarch64.so.1" ]; then
+  echo "test-arm64: no arm64 glibc under $sysroot (Debian: apt-get install libc6-arm64-cross)" >&2
+  exit 1
+fi
+qemu="$qemu -L $sysroot"
+GOOS=linux GOARCH=arm64 CGO_ENABLED=0 go build -o "$out/bincompress-arm64" ./cmd/bincompress
+go build -o "$out/bincompress-host" ./cmd/bincompress
+model=testdata/models/fmnist_tiny.onnx
+input=testdata/models/fmnist_tiny.input.npy
+$qemu "$out/bincompress-arm64" "$model" "$out/arm64.bnn" 2>/dev/null
+"$out/bincompress-host" "$model" "$out/host.bnn" 2>/dev/null
+if ! cmp -s "$out/arm64.bnn" "$out/host.bnn"; then
+  echo "test-arm64: the arm64 build wrote a different .bnn than the host build" >&2
+  status=1
+fi
+$qemu "$out/bincompress-arm64" run "$out/arm64.bnn" --input "$input" --top 3 >"$out/arm64.top"
+"$out/bincompress-host" run "$out/host.bnn" --input "$input" --top 3 >"$out/host.top"
+if ! diff "$out/arm64.top" "$out/host.top"; then
+  echo "test-arm64: the arm64 build's top-3 classes and scores differ from the host's" >&2
+  status=1
+fi
+[ "$status" = 0 ] && echo "PASS: bincompress (linux/arm64) writes the same .bnn and gives the same top-3 as the host build"
 exit $status

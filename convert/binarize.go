@@ -23,6 +23,10 @@ func runBinarize(s *State) error {
 			return err
 		}
 		v := weightView(n, w)
+		if i := firstNonFinite(v.data); i >= 0 {
+			return fmt.Errorf("node %q: weight %q holds %v at index %d; a weight must be finite to binarize",
+				n.Name, w.Name, v.data[i], i)
+		}
 		scales := rowScales(v, ScaleMode(l.Scale))
 		out := make([]float32, len(v.data))
 		for r := range v.rows {
@@ -105,4 +109,14 @@ func fill(s []float32, x float32) {
 	for i := range s {
 		s[i] = x
 	}
+}
+
+// firstNonFinite is the index of the first NaN or ±Inf, or -1.
+func firstNonFinite(xs []float32) int {
+	for i, x := range xs {
+		if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) {
+			return i
+		}
+	}
+	return -1
 }

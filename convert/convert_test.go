@@ -171,3 +171,18 @@ func TestPlanThenFinish(t *testing.T) {
 		t.Error("finishing a model without records succeeded")
 	}
 }
+
+// TestNonFiniteWeightIsNamed: a NaN or Inf weight stops binarization with an
+// error naming the node and the weight.
+func TestNonFiniteWeightIsNamed(t *testing.T) {
+	for _, bad := range []float32{float32(math.NaN()), float32(math.Inf(-1))} {
+		m := resnetBlockModel()
+		first := m.Graph.Nodes[0]
+		w := m.Graph.Initializer(first.Inputs[1])
+		w.Data.([]float32)[3] = bad
+		_, err := Binarize(m, Options{})
+		if err == nil || !strings.Contains(err.Error(), first.Name) || !strings.Contains(err.Error(), w.Name) {
+			t.Errorf("weight %v: got %v, want an error naming node %q and weight %q", bad, err, first.Name, w.Name)
+		}
+	}
+}

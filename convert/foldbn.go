@@ -178,7 +178,7 @@ func setLayerBias(g *ir.Graph, n *ir.Node, bias []float32) {
 		n.SetAttr(&ir.Attr{Name: "beta", Type: ir.AttrFloat, F: 1})
 	}
 	if old != "" {
-		dropUnused(g, old)
+		g.DropUnusedInitializer(old)
 	}
 }
 
@@ -192,24 +192,9 @@ func removeNode(g *ir.Graph, n *ir.Node) {
 	}
 	for _, in := range n.Inputs {
 		if in != "" {
-			dropUnused(g, in)
+			g.DropUnusedInitializer(in)
 		}
 	}
-}
-
-// dropUnused removes the initializer name (and a graph input of that name)
-// when no node reads it any more.
-func dropUnused(g *ir.Graph, name string) {
-	if g.Initializer(name) == nil || len(g.Consumers()[name]) > 0 {
-		return
-	}
-	for _, o := range g.Outputs {
-		if o.Name == name {
-			return
-		}
-	}
-	g.Initializers = deleteWhere(g.Initializers, func(t *ir.Tensor) bool { return t.Name == name })
-	g.Inputs = deleteWhere(g.Inputs, func(v *ir.ValueInfo) bool { return v.Name == name })
 }
 
 func deleteWhere[T any](s []T, drop func(T) bool) []T {

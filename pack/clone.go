@@ -31,28 +31,6 @@ func cloneModel(m *ir.Model) *ir.Model {
 	return &c
 }
 
-// dropUnused removes initializer name (and a graph input of that name)
-// when no node reads it and it is not a graph output.
-func dropUnused(g *ir.Graph, name string) {
-	if name == "" || g.Initializer(name) == nil {
-		return
-	}
-	for _, n := range g.Nodes {
-		for _, in := range n.Inputs {
-			if in == name {
-				return
-			}
-		}
-	}
-	for _, o := range g.Outputs {
-		if o.Name == name {
-			return
-		}
-	}
-	g.Initializers = deleteWhere(g.Initializers, func(t *ir.Tensor) bool { return t.Name == name })
-	g.Inputs = deleteWhere(g.Inputs, func(v *ir.ValueInfo) bool { return v.Name == name })
-}
-
 func deleteWhere[T any](s []T, drop func(T) bool) []T {
 	out := s[:0:0]
 	for _, x := range s {

@@ -98,7 +98,7 @@ func install(g *ir.Graph, i int, old, bin *ir.Node, p *packed, used map[string]b
 	bin.Outputs = old.Outputs
 	g.Nodes[i] = bin
 	for _, in := range old.Inputs[1:] {
-		dropUnused(g, in)
+		g.DropUnusedInitializer(in)
 	}
 }
 

@@ -41,7 +41,7 @@ func Unpacked(m *ir.Model) (*ir.Model, error) {
 	for _, n := range m.Graph.Nodes {
 		if n.Domain == Domain {
 			for _, in := range n.Inputs[1:] {
-				dropUnused(g, in)
+				g.DropUnusedInitializer(in)
 			}
 		}
 	}

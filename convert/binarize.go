@@ -83,32 +83,7 @@ func weightView(n *ir.Node, w *ir.Tensor) rowView {
 
 // rowScales is s for each output channel under the scale mode.
 func rowScales(v rowView, mode ScaleMode) []float32 {
-	scales := make([]float32, v.rows)
-	switch mode {
-	case ScaleHe:
-		fill(scales, float32(math.Sqrt(2/float64(v.cols))))
-	case ScaleLayer:
-		var sum float64
-		for _, x := range v.data {
-			sum += math.Abs(float64(x))
-		}
-		fill(scales, float32(sum/float64(len(v.data))))
-	default:
-		for r := range v.rows {
-			var sum float64
-			for j := range v.cols {
-				sum += math.Abs(float64(v.data[v.at(r, j)]))
-			}
-			scales[r] = float32(sum / float64(v.cols))
-		}
-	}
-	return scales
-}
-
-func fill(s []float32, x float32) {
-	for i := range s {
-		s[i] = x
-	}
+	return bits.RowScales(v.data, v.rows, v.cols, v.at, string(mode))
 }
 
 // firstNonFinite is the index of the first NaN or ±Inf, or -1.

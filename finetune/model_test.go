@@ -21,7 +21,9 @@ func tinyResNet(seed uint64, classes int) *ir.Model {
 	}
 	full := func(name string, v float32, n int) *ir.Tensor {
 		d := make([]float32, n)
-		fill(d, v)
+		for i := range d {
+			d[i] = v
+		}
 		return ir.NewFloat32(name, []int{n}, d)
 	}
 	pads := &ir.Attr{Name: "pads", Type: ir.AttrInts, Ints: []int64{1, 1, 1, 1}}

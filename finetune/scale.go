@@ -2,11 +2,12 @@ package finetune
 
 import (
 	"fmt"
-	"math"
+
+	"github.com/bincompress/bincompress/internal/bits"
 )
 
-// ScaleMode chooses s in Ŵ = s·sign(W). The formulas are the same as package
-// convert's (that package is on the same layer and cannot be imported).
+// ScaleMode chooses s in Ŵ = s·sign(W); the formulas are internal/bits'
+// RowScales, shared with package convert.
 type ScaleMode string
 
 // The scale modes.
@@ -46,32 +47,7 @@ func (l wlayout) index(o, j int) int {
 
 // scales returns s per output channel for w under mode.
 func scales(w []float32, l wlayout, mode ScaleMode) []float32 {
-	s := make([]float32, l.out)
-	switch mode {
-	case ScaleHe:
-		fill(s, float32(math.Sqrt(2/float64(l.fanIn))))
-	case ScaleLayer:
-		var sum float64
-		for _, v := range w {
-			sum += math.Abs(float64(v))
-		}
-		fill(s, float32(sum/float64(len(w))))
-	default:
-		for o := range s {
-			var sum float64
-			for j := range l.fanIn {
-				sum += math.Abs(float64(w[l.index(o, j)]))
-			}
-			s[o] = float32(sum / float64(l.fanIn))
-		}
-	}
-	return s
-}
-
-func fill(s []float32, v float32) {
-	for i := range s {
-		s[i] = v
-	}
+	return bits.RowScales(w, l.out, l.fanIn, l.index, string(mode))
 }
 
 // binarize writes dst = s·sign(w) with sign(0) = +1.

@@ -23,4 +23,9 @@
 // turn disagreements into named errors). Words is the exception: it takes
 // bytes from a file and returns an error on a length that is not a whole
 // number of words.
+//
+// # Scales
+//
+// RowScales computes s of s·sign(W) for the three scale modes, once for the
+// trainer (finetune) and the converter (convert), which must agree.
 package bits

@@ -18,6 +18,8 @@ type ctx struct {
 	shapeOnly bool  // outputs need the right shape and type, not values
 	int8      bool  // Options.Int8Activations
 	pool      *pool
+	fusion    *runFusion // the running step's folded Add and Relu, or nil
+	prog      *Program   // for caches of constant weights; nil in tests
 }
 
 // f32 returns a zeroed float32 tensor of the given shape, reusing a buffer
@@ -28,6 +30,17 @@ func (c *ctx) f32(shape []int) (*ir.Tensor, []float32, error) {
 		return nil, nil, err
 	}
 	buf := c.pool.get(n)
+	return &ir.Tensor{DType: ir.Float32, Shape: shape, Data: buf}, buf, nil
+}
+
+// f32Overwritten is f32 for an op that writes every element: a recycled
+// buffer is not cleared first.
+func (c *ctx) f32Overwritten(shape []int) (*ir.Tensor, []float32, error) {
+	n, err := numElements(shape)
+	if err != nil {
+		return nil, nil, err
+	}
+	buf := c.pool.take(n)
 	return &ir.Tensor{DType: ir.Float32, Shape: shape, Data: buf}, buf, nil
 }
 
@@ -76,12 +89,19 @@ func newPool() *pool {
 	return &pool{free: map[int][][]float32{}, refs: map[unsafe.Pointer]int{}}
 }
 
+// get returns a zeroed buffer of n elements.
 func (p *pool) get(n int) []float32 {
+	buf := p.take(n)
+	clear(buf)
+	return buf
+}
+
+// take returns a buffer of n elements with arbitrary contents.
+func (p *pool) take(n int) []float32 {
 	if size := p.fit(n); size > 0 {
 		list := p.free[size]
 		buf := list[len(list)-1][:n]
 		p.free[size] = list[:len(list)-1]
-		clear(buf)
 		p.refs[unsafe.Pointer(unsafe.SliceData(buf))] = 0
 		return buf
 	}
@@ -91,6 +111,12 @@ func (p *pool) get(n int) []float32 {
 		p.refs[unsafe.Pointer(unsafe.SliceData(buf))] = 0
 	}
 	return buf
+}
+
+// handOver forgets the buffers still referenced (a run's outputs, now the
+// caller's), keeping the free ones for the next run.
+func (p *pool) handOver() {
+	clear(p.refs)
 }
 
 // fit is the smallest free buffer size that holds n elements without

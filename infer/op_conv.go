@@ -179,7 +179,7 @@ func convRun(c *ctx, p kernels.ConvParams, in []*ir.Tensor, r int) ([]*ir.Tensor
 	if r == 1 {
 		shape = []int{p.N, p.K, ow}
 	}
-	y, ys, err := c.f32(shape)
+	y, ys, err := c.f32Overwritten(shape)
 	if err != nil {
 		return nil, err
 	}
@@ -201,7 +201,7 @@ func convRun(c *ctx, p kernels.ConvParams, in []*ir.Tensor, r int) ([]*ir.Tensor
 		}
 	}
 	if !c.shapeOnly {
-		kernels.Conv2D(p, xs, ws, bias, ys)
+		kernels.Conv2DEpilogue(p, xs, ws, bias, ys, c.epilogue(y))
 	}
 	return []*ir.Tensor{y}, nil
 }

@@ -1,8 +1,11 @@
 package infer
 
 import (
+	"math"
 	"runtime"
 	"sync"
+
+	"github.com/bincompress/bincompress/internal/kernels"
 )
 
 // maxPool2DPlanes is 2-D MaxPool without the Indices output, the form every
@@ -30,34 +33,62 @@ func (p *poolPlan) maxPool2DPlanes(xs, ys []float32) {
 	wg.Wait()
 }
 
-// maxPool2DRange pools planes [lo, hi). A window's first in-bounds tap
-// seeds the maximum, as max2D does, so NaN handling is the same.
+// maxPool2DRange pools planes [lo, hi). The window max is separable: each
+// output row first takes the column maxima over its window rows, then the
+// maxima over each run of window columns, both as running maxima over
+// shifted rows (kernels.MaxInto, vectorized), and each output picks its run.
+// A stride-2 3×3 pool does 4 vector max passes per output row instead of 9
+// scalar compares per output (a data-dependent branch per tap cost 4 ns on
+// random activations). NaN propagates, as in max2D; a window wholly in the
+// padding gives −Inf.
 func (p *poolPlan) maxPool2DRange(xs, ys []float32, lo, hi int) {
 	H, W, w := p.in[0], p.in[1], p.win
 	oh, ow := p.outShape[0], p.outShape[1]
+	span := (w.kernel[1]-1)*w.dilations[1] + 1
+	runs := max(W-span+1, 0) // runMax[c] is the max of the window columns starting at c
+	colMax, runMax := make([]float32, W), make([]float32, runs)
+	negInf := float32(math.Inf(-1))
 	for pl := lo; pl < hi; pl++ {
 		x := xs[pl*p.inPlane : (pl+1)*p.inPlane]
 		y := ys[pl*oh*ow : (pl+1)*oh*ow]
 		for i := range oh {
 			h0 := i*w.strides[0] - w.padBegin[0]
-			for j := range ow {
+			rows := 0
+			for kh := range w.kernel[0] {
+				h := h0 + kh*w.dilations[0]
+				if h < 0 || h >= H {
+					continue
+				}
+				if row := x[h*W : (h+1)*W]; rows == 0 {
+					copy(colMax, row)
+				} else {
+					kernels.MaxInto(colMax, row)
+				}
+				rows++
+			}
+			if rows == 0 {
+				for c := range colMax {
+					colMax[c] = negInf
+				}
+			}
+			copy(runMax, colMax)
+			for kw := 1; kw < w.kernel[1]; kw++ {
+				kernels.MaxInto(runMax, colMax[kw*w.dilations[1]:])
+			}
+			out := y[i*ow : (i+1)*ow]
+			for j := range out {
 				w0 := j*w.strides[1] - w.padBegin[1]
-				var best float32
-				seen := false
-				for kh := range w.kernel[0] {
-					h := h0 + kh*w.dilations[0]
-					if h < 0 || h >= H {
-						continue
-					}
-					row := x[h*W : (h+1)*W]
-					for kw := range w.kernel[1] {
-						c := w0 + kw*w.dilations[1]
-						if c >= 0 && c < W && (!seen || row[c] > best) {
-							best, seen = row[c], true
-						}
+				if w0 >= 0 && w0 < runs {
+					out[j] = runMax[w0]
+					continue
+				}
+				best := negInf // a window that reaches into the padding
+				for kw := range w.kernel[1] {
+					if c := w0 + kw*w.dilations[1]; c >= 0 && c < W {
+						best = max(best, colMax[c])
 					}
 				}
-				y[i*ow+j] = best
+				out[j] = best
 			}
 		}
 	}

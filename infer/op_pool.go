@@ -116,15 +116,16 @@ func opMaxPool(c *ctx, n *ir.Node, in []*ir.Tensor) ([]*ir.Tensor, error) {
 		return nil, err
 	}
 	shape := append(clone(in[0].Shape[:2]), p.outShape...)
+	if p.axisPad != nil && n.Input(0) != "" && (len(n.Outputs) < 2 || n.Outputs[1] == "") {
+		y, ys, err := c.f32Overwritten(shape) // 2-D without Indices: the fast path
+		if err == nil && !c.shapeOnly {
+			p.maxPool2DPlanes(xs, ys)
+		}
+		return []*ir.Tensor{y}, err
+	}
 	y, ys, err := c.f32(shape)
 	if err != nil {
 		return nil, err
-	}
-	if p.axisPad != nil && n.Input(0) != "" && (len(n.Outputs) < 2 || n.Outputs[1] == "") {
-		if !c.shapeOnly { // 2-D without Indices: the fast path
-			p.maxPool2DPlanes(xs, ys)
-		}
-		return []*ir.Tensor{y}, nil
 	}
 	ind, err := c.alloc(ir.Int64, clone(shape))
 	if err != nil {
@@ -298,8 +299,12 @@ func (p *poolPlan) max2D(xs, ys []float32, ind []int64) {
 			}
 			for kw := range w.kernel[1] {
 				c := w0 + kw*w.dilations[1]
-				if c >= 0 && c < W && (x[h*W+c] > best || at < 0) {
-					best, at = x[h*W+c], h*W+c
+				if c < 0 || c >= W {
+					continue
+				}
+				// The first NaN wins, as in the fast path without Indices.
+				if v := x[h*W+c]; at < 0 || v > best || v != v && best == best {
+					best, at = v, h*W+c
 				}
 			}
 		}

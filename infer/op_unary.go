@@ -28,7 +28,7 @@ func opRelu(c *ctx, n *ir.Node, in []*ir.Tensor) ([]*ir.Tensor, error) {
 	if err != nil {
 		return nil, err
 	}
-	y, ys, err := c.f32(clone(in[0].Shape))
+	y, ys, err := c.f32Overwritten(clone(in[0].Shape))
 	if err != nil {
 		return nil, err
 	}

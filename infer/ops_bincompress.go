@@ -2,7 +2,6 @@ package infer
 
 import (
 	"fmt"
-	"math"
 
 	"github.com/bincompress/bincompress/internal/bits"
 	"github.com/bincompress/bincompress/internal/kernels"
@@ -83,7 +82,7 @@ func opBinaryConv(c *ctx, n *ir.Node, in []*ir.Tensor) ([]*ir.Tensor, error) {
 	if err := p.Validate(); err != nil {
 		return nil, err
 	}
-	y, ys, err := c.f32([]int{p.N, p.K, p.OutH(), p.OutW()})
+	y, ys, err := c.f32Overwritten([]int{p.N, p.K, p.OutH(), p.OutW()})
 	if err != nil {
 		return nil, err
 	}
@@ -91,11 +90,11 @@ func opBinaryConv(c *ctx, n *ir.Node, in []*ir.Tensor) ([]*ir.Tensor, error) {
 	if err != nil || c.shapeOnly {
 		return []*ir.Tensor{y}, err
 	}
-	if c.int8 && allFinite(xs) {
-		kernels.BinaryConv2DInt8(p, xs, bp.words, bp.mult, bp.bias, ys)
-	} else {
-		kernels.BinaryConv2D(p, xs, bp.words, bp.mult, bp.bias, ys)
+	ep := c.epilogue(y)
+	if c.int8 && kernels.BinaryConv2DInt8Packed(p, xs, c.int8Weights(n, in[1], p, bp.words), bp.mult, bp.bias, ys, ep) {
+		return []*ir.Tensor{y}, nil
 	}
+	kernels.BinaryConv2DEpilogue(p, xs, bp.words, bp.mult, bp.bias, ys, ep) // also when x is not finite
 	return []*ir.Tensor{y}, nil
 }
 
@@ -162,14 +161,15 @@ func transposed(a []float32, rows, cols int) []float32 {
 	return out
 }
 
-// allFinite reports whether every value is finite: the int8 path scales by
-// max|x| and needs finite input, so NaN or Inf fall back to the float path
-// (which propagates them as ONNX does).
-func allFinite(xs []float32) bool {
-	for _, v := range xs {
-		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
-			return false
-		}
+// int8Weights packs a BinaryConv's signs for the int8 kernel, once per
+// node when they are an initializer.
+func (c *ctx) int8Weights(n *ir.Node, wb *ir.Tensor, p kernels.ConvParams, words []uint64) *kernels.Int8Weights {
+	if c.prog == nil || !c.prog.constPtr[dataPtr(wb.Data)] {
+		return kernels.PackInt8Weights(p, words)
 	}
-	return true
+	if w, ok := c.prog.int8Weights.Load(n); ok {
+		return w.(*kernels.Int8Weights)
+	}
+	w, _ := c.prog.int8Weights.LoadOrStore(n, kernels.PackInt8Weights(p, words))
+	return w.(*kernels.Int8Weights)
 }

@@ -21,15 +21,17 @@ func (p *Program) Profile(inputs map[string]*ir.Tensor) (map[string]*ir.Tensor, 
 	if err != nil {
 		return nil, nil, err
 	}
-	c := &ctx{pool: newPool(), int8: p.opts.Int8Activations}
-	times := make([]StepTime, len(p.steps))
-	for i := range p.steps {
-		st := &p.steps[i]
+	pl := p.getPool()
+	defer p.putPool(pl)
+	c := &ctx{pool: pl, int8: p.opts.Int8Activations, prog: p}
+	times := make([]StepTime, len(p.fused))
+	for i := range p.fused {
+		st := &p.fused[i]
 		start := time.Now()
 		if err := p.execStep(c, st, vals); err != nil {
 			return nil, nil, fmt.Errorf("infer: node %s (%s): %w", st.label, st.node.OpType, err)
 		}
-		times[i] = StepTime{Node: stepName(st, i), Op: opName(st.node), Duration: time.Since(start)}
+		times[i] = StepTime{Node: stepName(st, i), Op: opName(st.node) + st.fused.suffix(), Duration: time.Since(start)}
 		for _, s := range st.free {
 			c.pool.release(vals[s])
 			vals[s] = nil

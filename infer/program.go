@@ -3,6 +3,7 @@ package infer
 import (
 	"fmt"
 	"sort"
+	"sync"
 	"unsafe"
 
 	"github.com/bincompress/bincompress/ir"
@@ -11,7 +12,8 @@ import (
 // Program is a compiled model, ready to run. It is immutable and safe for
 // concurrent use.
 type Program struct {
-	steps   []step
+	steps   []step // one per node: what InferShapes runs
+	fused   []step // steps with Add and Relu folded into convolutions: what Run runs
 	nslots  int
 	consts  []constSlot
 	inputs  []inputSpec
@@ -20,6 +22,12 @@ type Program struct {
 	// attributes, so that an output aliasing one is copied before it leaves.
 	constPtr map[unsafe.Pointer]bool
 	opts     Options
+	// pools keeps each run's freed buffers for the next run, so a model run
+	// batch after batch does not fault in fresh memory every time.
+	pools sync.Pool
+	// int8Weights caches each BinaryConv node's constant weights laid out
+	// for the int8 kernel (*ir.Node → *kernels.Int8Weights).
+	int8Weights sync.Map
 }
 
 // step is one node resolved to its implementation.
@@ -31,6 +39,7 @@ type step struct {
 	in    []int // value slots, -1 for an omitted input
 	out   []int // value slots, -1 for an omitted output
 	free  []int // slots read for the last time by this step
+	fused fusion
 }
 
 type constSlot struct {
@@ -91,7 +100,13 @@ func CompileWith(m *ir.Model, opts Options) (*Program, error) {
 		p.outputs = append(p.outputs, outputSpec{o.Name, sl.of(o.Name)})
 	}
 	p.nslots = len(sl)
-	p.planFrees()
+	keep := map[int]bool{}
+	for _, o := range p.outputs {
+		keep[o.slot] = true
+	}
+	p.fused = fuse(p.steps, keep)
+	p.planFrees(p.steps)
+	p.planFrees(p.fused)
 	return p, nil
 }
 
@@ -176,7 +191,7 @@ func (p *Program) markConst(t *ir.Tensor) {
 // planFrees records, for each step, the values it reads for the last time
 // (or produces without anyone reading them), so Run can drop them early.
 // Graph outputs and initializers are never freed.
-func (p *Program) planFrees() {
+func (p *Program) planFrees(steps []step) {
 	keep := map[int]bool{}
 	for _, o := range p.outputs {
 		keep[o.slot] = true
@@ -185,13 +200,12 @@ func (p *Program) planFrees() {
 		keep[c.slot] = true
 	}
 	last := map[int]int{}
-	for i, st := range p.steps {
-		for _, s := range st.out {
-			if s >= 0 {
-				last[s] = i
-			}
+	for i, st := range steps {
+		reads := st.in
+		if st.fused.addStep != nil {
+			reads = append(reads[:len(reads):len(reads)], st.fused.add)
 		}
-		for _, s := range st.in {
+		for _, s := range append(st.out[:len(st.out):len(st.out)], reads...) {
 			if s >= 0 {
 				last[s] = i
 			}
@@ -199,11 +213,11 @@ func (p *Program) planFrees() {
 	}
 	for s, i := range last {
 		if !keep[s] {
-			p.steps[i].free = append(p.steps[i].free, s)
+			steps[i].free = append(steps[i].free, s)
 		}
 	}
-	for i := range p.steps {
-		sort.Ints(p.steps[i].free)
+	for i := range steps {
+		sort.Ints(steps[i].free)
 	}
 }
 

@@ -18,12 +18,29 @@ func (p *Program) Run(inputs map[string]*ir.Tensor) (map[string]*ir.Tensor, erro
 	if err != nil {
 		return nil, err
 	}
-	return p.run(vals, newPool())
+	pl := p.getPool()
+	defer p.putPool(pl)
+	return p.run(vals, pl)
+}
+
+// getPool returns a pool holding the buffers an earlier run freed.
+func (p *Program) getPool() *pool {
+	if pl, ok := p.pools.Get().(*pool); ok {
+		return pl
+	}
+	return newPool()
+}
+
+// putPool keeps pl's free buffers for a later run; the ones still in use
+// are the run's outputs, which now belong to the caller.
+func (p *Program) putPool(pl *pool) {
+	pl.handOver()
+	p.pools.Put(pl)
 }
 
 func (p *Program) run(vals []*ir.Tensor, pl *pool) (map[string]*ir.Tensor, error) {
-	c := &ctx{pool: pl, int8: p.opts.Int8Activations}
-	if err := p.exec(c, vals, nil); err != nil {
+	c := &ctx{pool: pl, int8: p.opts.Int8Activations, prog: p}
+	if err := p.exec(c, p.fused, vals, nil); err != nil {
 		return nil, err
 	}
 	return p.collect(vals), nil
@@ -104,9 +121,9 @@ func dimsString(dims []ir.Dim) string {
 
 // exec runs every step in order. When seen is not nil it receives each
 // value's tensor as it is produced.
-func (p *Program) exec(c *ctx, vals []*ir.Tensor, seen func(name string, t *ir.Tensor)) error {
-	for i := range p.steps {
-		st := &p.steps[i]
+func (p *Program) exec(c *ctx, steps []step, vals []*ir.Tensor, seen func(name string, t *ir.Tensor)) error {
+	for i := range steps {
+		st := &steps[i]
 		if err := p.execStep(c, st, vals); err != nil {
 			return fmt.Errorf("infer: node %s (%s): %w", st.label, st.node.OpType, err)
 		}
@@ -136,9 +153,21 @@ func (p *Program) execStep(c *ctx, st *step, vals []*ir.Tensor) error {
 		return err
 	}
 	c.opset = st.opset
+	c.fusion = nil
+	if st.fused.active() {
+		c.fusion = &runFusion{relu: st.fused.reluStep != nil}
+		if st.fused.addStep != nil {
+			c.fusion.add, c.fusion.hasAdd = vals[st.fused.add], true
+		}
+	}
 	out, err := st.def.run(c, st.node, in)
 	if err != nil {
 		return err
+	}
+	if c.fusion != nil && !c.fusion.done && len(out) > 0 {
+		if out[0], err = unfused(c, st.fused, out[0], vals); err != nil {
+			return err
+		}
 	}
 	for j, s := range st.out {
 		if s < 0 {

@@ -54,7 +54,7 @@ func (p *Program) InferShapes(inputShapes map[string][]int) (map[string][]int, e
 		shapes[c.t.Name] = clone(c.t.Shape)
 	}
 	c := &ctx{pool: newPool(), shapeOnly: true}
-	err = p.exec(c, vals, func(name string, t *ir.Tensor) { shapes[name] = clone(t.Shape) })
+	err = p.exec(c, p.steps, vals, func(name string, t *ir.Tensor) { shapes[name] = clone(t.Shape) })
 	return shapes, err
 }
 

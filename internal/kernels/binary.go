@@ -13,17 +13,23 @@ import (
 // into the GEMM's packed weight panels a cache-sized block at a time,
 // never into a whole float weight tensor. BinaryConv2DRef defines it.
 func BinaryConv2D(p ConvParams, x []float32, wbits []uint64, scale, bias, y []float32) {
+	BinaryConv2DEpilogue(p, x, wbits, scale, bias, y, Epilogue{})
+}
+
+// BinaryConv2DEpilogue is BinaryConv2D followed by ep on y.
+func BinaryConv2DEpilogue(p ConvParams, x []float32, wbits []uint64, scale, bias, y []float32, ep Epilogue) {
 	taps := p.C / max(p.Groups, 1) * p.KH * p.KW
 	p.mustCheck("BinaryConv2D", namedLen{"x", len(x), p.XLen()}, namedLen{"y", len(y), p.YLen()},
 		namedLen{"wbits", len(wbits), p.K * bits.WordsPerRow(taps)}, namedLen{"scale", len(scale), p.K})
 	if bias != nil && len(bias) < p.K {
 		panic("kernels: BinaryConv2D: bias shorter than K")
 	}
+	ep.check("BinaryConv2D", p.YLen())
 	kg := p.K / p.Groups
 	wpr := bits.WordsPerRow(taps)
 	conv2DWith(p, func(g int) operandA {
 		return binA{bits: wbits[g*kg*wpr:], wpr: wpr, scale: scale[g*kg:]}
-	}, x, bias, y)
+	}, x, bias, y, ep)
 }
 
 // BinaryGemm computes the dense layer y = x·wᵀ + bias with binary weights:

@@ -4,12 +4,18 @@ package kernels
 // x [N, C, H, W], w [K, C/Groups, KH, KW], bias [K] or nil, y [N, K, OutH, OutW]
 // (overwritten). Conv2DRef defines it.
 func Conv2D(p ConvParams, x, w, bias, y []float32) {
+	Conv2DEpilogue(p, x, w, bias, y, Epilogue{})
+}
+
+// Conv2DEpilogue is Conv2D followed by ep on y.
+func Conv2DEpilogue(p ConvParams, x, w, bias, y []float32, ep Epilogue) {
 	p.mustCheck("Conv2D", namedLen{"x", len(x), p.XLen()}, namedLen{"w", len(w), p.WLen()},
 		namedLen{"y", len(y), p.YLen()})
 	if bias != nil && len(bias) < p.K {
 		panic("kernels: Conv2D: bias shorter than K")
 	}
-	conv2D(p, x, w, bias, y)
+	ep.check("Conv2D", p.YLen())
+	conv2D(p, x, w, bias, y, ep)
 }
 
 // Conv2DBackwardData computes dx, the gradient of Σ y·dy with respect to x

@@ -58,22 +58,25 @@ func (p ConvParams) flops() float64 {
 	return 2 * float64(p.N) * float64(p.K) * float64(p.OutH()*p.OutW()) * float64(p.C/p.Groups*p.KH*p.KW)
 }
 
-func conv2D(p ConvParams, x, w, bias, y []float32) {
+func conv2D(p ConvParams, x, w, bias, y []float32, ep Epilogue) {
 	cg, kg := p.C/p.Groups, p.K/p.Groups
 	if cg == 1 && kg == 1 {
 		depthwiseConv2D(p, x, w, bias, y)
+		if !ep.none() {
+			ep.apply(y[:p.YLen()], 0)
+		}
 		return
 	}
 	taps := cg * p.KH * p.KW
-	conv2DWith(p, func(g int) operandA { return matA{w[g*kg*taps:], taps, false, 1} }, x, bias, y)
+	conv2DWith(p, func(g int) operandA { return matA{w[g*kg*taps:], taps, false, 1} }, x, bias, y, ep)
 }
 
 // conv2DWith is the forward convolution with the weights of group g given
 // as a left operand (rows: the group's output channels, reduction: taps).
-func conv2DWith(p ConvParams, weights func(g int) operandA, x, bias, y []float32) {
+func conv2DWith(p ConvParams, weights func(g int) operandA, x, bias, y []float32, ep Epilogue) {
 	subsampled := p.KH == 1 && p.KW == 1 && p.PadTop == 0 && p.PadLeft == 0 && p.PadBottom == 0 && p.PadRight == 0
 	if !subsampled {
-		shiftConv2D(p, weights, x, bias, y)
+		shiftConv2D(p, weights, x, bias, y, ep)
 		return
 	}
 	// 1×1 unpadded: a GEMM on x, subsampled first when strided.
@@ -101,9 +104,13 @@ func conv2DWith(p ConvParams, weights func(g int) operandA, x, bias, y []float32
 			b = matB{b: *xs, ldb: ohw}
 		}
 		runGemm(gemmJob{m: kg, n: ohw, k: taps, a: weights(g), b: b, c: yg, ldc: ohw}, kern, workers)
-		if bias != nil {
-			for k := range kg {
-				addConst(yg[k*ohw:(k+1)*ohw], bias[g*kg+k])
+		for k := range kg {
+			row := yg[k*ohw : (k+1)*ohw]
+			if bias != nil {
+				addConst(row, bias[g*kg+k])
+			}
+			if !ep.none() {
+				ep.apply(row, (n*p.K+g*kg+k)*ohw)
 			}
 		}
 	})
@@ -156,7 +163,7 @@ func conv2DBackwardData(p ConvParams, dy, w, dx []float32) {
 		wf := getBuf(p.WLen())
 		defer bufPool.Put(wf)
 		p.flipWeights(*wf, w)
-		shiftConv2D(q, func(g int) operandA { return matA{(*wf)[g*cg*kg*p.KH*p.KW:], kg * p.KH * p.KW, false, 1} }, dy, nil, dx)
+		shiftConv2D(q, func(g int) operandA { return matA{(*wf)[g*cg*kg*p.KH*p.KW:], kg * p.KH * p.KW, false, 1} }, dy, nil, dx, Epilogue{})
 		return
 	}
 	if !p.pointwise() {

@@ -197,7 +197,7 @@ const shiftChunkBytes = 2 << 20
 // taps of the group's output channels, packed from a) is packed once and
 // swept over every image of the chunk. With workers > 1 the output
 // channels are split across goroutines by whole row panels.
-func (g shiftGeom) run(a operandA, gi, n0, n1, workers int, x, bias, y []float32) {
+func (g shiftGeom) run(a operandA, gi, n0, n1, workers int, x, bias, y []float32, ep Epilogue) {
 	p := g.p
 	imgs := n1 - n0
 	xp := getBuf(imgs * g.xpLen)
@@ -210,7 +210,7 @@ func (g shiftGeom) run(a operandA, gi, n0, n1, workers int, x, bias, y []float32
 	panels := g.mrows / g.mr
 	workers = min(workers, panels)
 	if workers <= 1 {
-		g.runRows(a, gi, n0, n1, 0, g.kg, *xp, *out, bias, y)
+		g.runRows(a, gi, n0, n1, 0, g.kg, *xp, *out, bias, y, ep)
 		return
 	}
 	var wg sync.WaitGroup
@@ -219,7 +219,7 @@ func (g shiftGeom) run(a operandA, gi, n0, n1, workers int, x, bias, y []float32
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			g.runRows(a, gi, n0, n1, lo, hi, *xp, *out, bias, y)
+			g.runRows(a, gi, n0, n1, lo, hi, *xp, *out, bias, y, ep)
 		}()
 	}
 	wg.Wait()
@@ -227,7 +227,7 @@ func (g shiftGeom) run(a operandA, gi, n0, n1, workers int, x, bias, y []float32
 
 // runRows computes output channels [k0, k1) (k0 a multiple of mr) of the
 // images of run from their phase images xp, through the wide buffer out.
-func (g shiftGeom) runRows(a operandA, gi, n0, n1, k0, k1 int, xp, out, bias, y []float32) {
+func (g shiftGeom) runRows(a operandA, gi, n0, n1, k0, k1 int, xp, out, bias, y []float32, ep Epilogue) {
 	p := g.p
 	outLen := g.mrows * g.ncols
 	rows := (k1 - k0 + g.mr - 1) / g.mr * g.mr
@@ -247,7 +247,7 @@ func (g shiftGeom) runRows(a operandA, gi, n0, n1, k0, k1 int, xp, out, bias, y 
 		}
 	}
 	for i := range n1 - n0 {
-		yi := y[((n0+i)*p.K+gi*g.kg)*g.oh*g.ow:]
+		base := ((n0+i)*p.K + gi*g.kg) * g.oh * g.ow
 		for k := k0; k < k1; k++ {
 			var b float32
 			if bias != nil {
@@ -255,7 +255,11 @@ func (g shiftGeom) runRows(a operandA, gi, n0, n1, k0, k1 int, xp, out, bias, y 
 			}
 			src := out[i*outLen+k*g.ncols:]
 			for r := range g.oh {
-				addConstRow(yi[(k*g.oh+r)*g.ow:(k*g.oh+r+1)*g.ow], src[r*g.wq:], b)
+				off := base + (k*g.oh+r)*g.ow
+				addConstRow(y[off:off+g.ow], src[r*g.wq:], b)
+				if !ep.none() {
+					ep.apply(y[off:off+g.ow], off)
+				}
 			}
 		}
 	}
@@ -266,7 +270,7 @@ func (g shiftGeom) runRows(a operandA, gi, n0, n1, k0, k1 int, xp, out, bias, y 
 // images) tasks, and, when there are fewer tasks than goroutines, each
 // task's output channels are split too; an output's value depends on
 // neither split.
-func shiftConv2D(p ConvParams, a func(g int) operandA, x, bias, y []float32) {
+func shiftConv2D(p ConvParams, a func(g int) operandA, x, bias, y []float32, ep Epilogue) {
 	kern := gemmKernel()
 	offsBuf := getIntBuf(p.C / p.Groups * p.KH * p.KW)
 	defer intPool.Put(offsBuf)
@@ -279,7 +283,7 @@ func shiftConv2D(p ConvParams, a func(g int) operandA, x, bias, y []float32) {
 	forTasks(p.Groups*chunks, p.flops(), func(t, workers int) {
 		g, c := t/chunks, t%chunks
 		n0, n1 := c*chunk, min(p.N, (c+1)*chunk)
-		geo.run(a(g), g, n0, n1, workers, x, bias, y)
+		geo.run(a(g), g, n0, n1, workers, x, bias, y, ep)
 	})
 }
 

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"math"
 	mbits "math/bits"
+	"slices"
 	"sync"
 	"unsafe"
 
@@ -18,27 +19,73 @@ import (
 //
 // with the sum exact in int32. On amd64 the products run on AVX-512 VNNI
 // (VPDPBUSD) or AVX2 (VPMADDUBSW/VPMADDWD). BinaryConv2DInt8Ref defines it;
-// the fast path matches it bit for bit. x must be finite.
-func BinaryConv2DInt8(p ConvParams, x []float32, wbits []uint64, scale, bias, y []float32) {
+// the fast path matches it bit for bit. A NaN or an infinity in x has no
+// int8 value: then it returns false and leaves y alone (callers fall back
+// to BinaryConv2D); otherwise true.
+func BinaryConv2DInt8(p ConvParams, x []float32, wbits []uint64, scale, bias, y []float32) bool {
+	return BinaryConv2DInt8Epilogue(p, x, wbits, scale, bias, y, Epilogue{})
+}
+
+// BinaryConv2DInt8Epilogue is BinaryConv2DInt8 followed by ep on y.
+func BinaryConv2DInt8Epilogue(p ConvParams, x []float32, wbits []uint64, scale, bias, y []float32, ep Epilogue) bool {
 	taps := p.C / max(p.Groups, 1) * p.KH * p.KW
-	p.mustCheck("BinaryConv2DInt8", namedLen{"x", len(x), p.XLen()}, namedLen{"y", len(y), p.YLen()},
-		namedLen{"wbits", len(wbits), p.K * bits.WordsPerRow(taps)}, namedLen{"scale", len(scale), p.K})
-	if bias != nil && len(bias) < p.K {
-		panic("kernels: BinaryConv2DInt8: bias shorter than K")
-	}
-	if p.N == 0 {
-		return
-	}
-	actScale, inv := quantScale(x[:p.XLen()])
+	p.mustCheck("BinaryConv2DInt8", namedLen{"wbits", len(wbits), p.K * bits.WordsPerRow(taps)})
+	return BinaryConv2DInt8Packed(p, x, PackInt8Weights(p, wbits), scale, bias, y, ep)
+}
+
+// Int8Weights are a binary convolution's signs laid out for the int8
+// kernel: a byte ±1 per tap in the kernel's row panels. A model run batch
+// after batch packs them once (PackInt8Weights) instead of on every call.
+type Int8Weights struct {
+	shape  int8Shape
+	a      []uint32 // per group, mrows×steps words
+	rowsum []int32  // per output channel, Σ±1
+}
+
+// int8Shape is what the packed layout depends on.
+type int8Shape struct{ k, cg, kh, kw, groups, mr int }
+
+func int8ShapeOf(p ConvParams, kern *int8Kernel) int8Shape {
+	return int8Shape{p.K, p.C / p.Groups, p.KH, p.KW, p.Groups, kern.mr}
+}
+
+// PackInt8Weights lays out the packed signs wbits of the convolution p (its
+// N, H, W, strides and pads do not matter) for BinaryConv2DInt8Packed.
+func PackInt8Weights(p ConvParams, wbits []uint64) *Int8Weights {
+	taps := p.C / max(p.Groups, 1) * p.KH * p.KW
+	p.mustCheck("PackInt8Weights", namedLen{"wbits", len(wbits), p.K * bits.WordsPerRow(taps)})
 	kern := int8KernelFor()
 	offs := getIntBuf(p.steps())
 	defer intPool.Put(offs)
 	geo := newInt8Geom(p, kern, *offs)
-	a := u32Pool.get(p.Groups * geo.mrows * geo.steps)
-	rowsum := i32Pool.get(p.K)
-	defer u32Pool.Put(a)
-	defer i32Pool.Put(rowsum)
-	geo.packWeights(*a, *rowsum, wbits)
+	w := &Int8Weights{shape: int8ShapeOf(p, kern), a: make([]uint32, p.Groups*geo.mrows*geo.steps), rowsum: make([]int32, p.K)}
+	geo.packWeights(w.a, w.rowsum, wbits)
+	return w
+}
+
+// BinaryConv2DInt8Packed is BinaryConv2DInt8Epilogue with the weights
+// packed by PackInt8Weights for a convolution of the same shape.
+func BinaryConv2DInt8Packed(p ConvParams, x []float32, w *Int8Weights, scale, bias, y []float32, ep Epilogue) bool {
+	p.mustCheck("BinaryConv2DInt8", namedLen{"x", len(x), p.XLen()}, namedLen{"y", len(y), p.YLen()},
+		namedLen{"scale", len(scale), p.K})
+	if bias != nil && len(bias) < p.K {
+		panic("kernels: BinaryConv2DInt8: bias shorter than K")
+	}
+	kern := int8KernelFor()
+	if w.shape != int8ShapeOf(p, kern) {
+		panic("kernels: BinaryConv2DInt8: weights packed for another convolution shape")
+	}
+	ep.check("BinaryConv2DInt8", p.YLen())
+	if p.N == 0 {
+		return true
+	}
+	actScale, inv, finite := quantScale(x[:p.XLen()])
+	if !finite {
+		return false
+	}
+	offs := getIntBuf(p.steps())
+	defer intPool.Put(offs)
+	geo := newInt8Geom(p, kern, *offs)
 	hw, ohw := p.H*p.W, geo.oh*geo.ow
 	forTasks(p.N*p.Groups, p.flops(), func(t, workers int) {
 		n, g := t/p.Groups, t%p.Groups
@@ -47,20 +94,44 @@ func BinaryConv2DInt8(p ConvParams, x []float32, wbits []uint64, scale, bias, y 
 			if bias != nil {
 				b = bias[g*geo.kg+k]
 			}
-			return scale[g*geo.kg+k] * actScale, b, 128 * (*rowsum)[g*geo.kg+k]
+			return scale[g*geo.kg+k] * actScale, b, 128 * w.rowsum[g*geo.kg+k]
 		}
-		geo.run((*a)[g*geo.mrows*geo.steps:], x[(n*p.C+g*geo.cg)*hw:], inv, mult, y[(n*p.K+g*geo.kg)*ohw:], workers)
+		yoff := (n*p.K + g*geo.kg) * ohw
+		geo.run(w.a[g*geo.mrows*geo.steps:], x[(n*p.C+g*geo.cg)*hw:], inv, mult, y, yoff, ep, workers)
 	})
+	return true
 }
 
 // quantScale is the per-tensor activation scale max|x|/127 and its inverse
-// (1 and 1 when x is all zeros).
-func quantScale(x []float32) (scale, inv float32) {
-	m := maxAbs(x)
-	if m == 0 {
-		return 1, 1
+// (1 and 1 when x is all zeros), and whether x is finite.
+func quantScale(x []float32) (scale, inv float32, finite bool) {
+	bits := maxAbsBitsParallel(x)
+	m := math.Float32frombits(bits)
+	if bits == 0 {
+		return 1, 1, true
 	}
-	return m / 127, 127 / m
+	return m / 127, 127 / m, bits < notFinite
+}
+
+// maxAbsBitsParallel is maxAbsBits split across goroutines for tensors
+// large enough to pay for them (a max does not depend on the split).
+func maxAbsBitsParallel(x []float32) uint32 {
+	const grain = 1 << 18
+	workers := min(gomaxprocs(), len(x)/grain)
+	if workers <= 1 {
+		return maxAbsBits(x)
+	}
+	part := make([]uint32, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			part[w] = maxAbsBits(x[len(x)*w/workers : len(x)*(w+1)/workers])
+		}()
+	}
+	wg.Wait()
+	return slices.Max(part)
 }
 
 func abs32(v float32) float32 { return math.Float32frombits(math.Float32bits(v) &^ (1 << 31)) }
@@ -99,7 +170,7 @@ type int8Geom struct {
 }
 
 func newInt8Geom(p ConvParams, kern *int8Kernel, offs []int) int8Geom {
-	g := int8Geom{p: p, kern: kern}
+	g := int8Geom{p: p}
 	g.cg, g.kg = p.C/p.Groups, p.K/p.Groups
 	g.c4 = (g.cg + 3) / 4
 	g.steps = p.steps()
@@ -107,6 +178,8 @@ func newInt8Geom(p ConvParams, kern *int8Kernel, offs []int) int8Geom {
 	g.hq, g.wq = (g.hp+p.StrideH-1)/p.StrideH, (g.wp+p.StrideW-1)/p.StrideW
 	g.phases = p.StrideH * p.StrideW
 	g.oh, g.ow = p.OutH(), p.OutW()
+	kern = kern.forColumns(g.oh * g.wq)
+	g.kern = kern
 	g.imgLen = g.phases * g.c4 * g.hq * g.wq
 	g.mrows = (g.kg + kern.mr - 1) / kern.mr * kern.mr
 	g.ncols = (g.oh*g.wq + kern.nr - 1) / kern.nr * kern.nr
@@ -243,11 +316,11 @@ func (g int8Geom) quantImage(img []uint32, x []float32, inv float32) {
 	}
 }
 
-// run computes one image and group: y [Kg, OH·OW] from x (the group's
-// first input channel); mult(k) gives channel k's multiplier, bias and
-// zero-point correction. With workers > 1 the output channels are split
+// run computes one image and group: y[yoff:] [Kg, OH·OW] from x (the
+// group's first input channel), then ep; mult(k) gives channel k's
+// multiplier, bias and zero-point correction. With workers > 1 the output channels are split
 // across goroutines by whole row panels.
-func (g int8Geom) run(a []uint32, x []float32, inv float32, mult func(k int) (float32, float32, int32), y []float32, workers int) {
+func (g int8Geom) run(a []uint32, x []float32, inv float32, mult func(k int) (float32, float32, int32), y []float32, yoff int, ep Epilogue, workers int) {
 	b := u32Pool.get(g.bLen)
 	out := i32Pool.get(g.mrows * g.ncols)
 	defer u32Pool.Put(b)
@@ -257,7 +330,7 @@ func (g int8Geom) run(a []uint32, x []float32, inv float32, mult func(k int) (fl
 	panels := g.mrows / g.kern.mr
 	workers = min(workers, panels)
 	if workers <= 1 {
-		g.runRows(a, *b, *out, 0, panels, mult, y)
+		g.runRows(a, *b, *out, 0, panels, mult, y, yoff, ep)
 		return
 	}
 	var wg sync.WaitGroup
@@ -265,14 +338,14 @@ func (g int8Geom) run(a []uint32, x []float32, inv float32, mult func(k int) (fl
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			g.runRows(a, *b, *out, panels*w/workers, panels*(w+1)/workers, mult, y)
+			g.runRows(a, *b, *out, panels*w/workers, panels*(w+1)/workers, mult, y, yoff, ep)
 		}()
 	}
 	wg.Wait()
 }
 
 // runRows computes the row panels [p0, p1) of run.
-func (g int8Geom) runRows(a, b []uint32, out []int32, p0, p1 int, mult func(k int) (float32, float32, int32), y []float32) {
+func (g int8Geom) runRows(a, b []uint32, out []int32, p0, p1 int, mult func(k int) (float32, float32, int32), y []float32, yoff int, ep Epilogue) {
 	mr, nr := g.kern.mr, g.kern.nr
 	for jr := 0; jr < g.ncols; jr += nr {
 		for ir := p0 * mr; ir < p1*mr; ir += mr {
@@ -283,7 +356,11 @@ func (g int8Geom) runRows(a, b []uint32, out []int32, p0, p1 int, mult func(k in
 		m, bias, corr := mult(k)
 		src := out[k*g.ncols:]
 		for oh := range g.oh {
-			dequantRow(src[oh*g.wq:], corr, m, bias, y[(k*g.oh+oh)*g.ow:(k*g.oh+oh+1)*g.ow])
+			off := yoff + (k*g.oh+oh)*g.ow
+			dequantRow(src[oh*g.wq:], corr, m, bias, y[off:off+g.ow])
+			if !ep.none() {
+				ep.apply(y[off:off+g.ow], off)
+			}
 		}
 	}
 }

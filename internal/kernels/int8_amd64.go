@@ -12,15 +12,25 @@ import "golang.org/x/sys/cpu"
 func dotInt8Indirect8x48VNNI(steps int, a, b *uint32, offs *int, c *int32, ldc int, acc bool)
 
 //go:noescape
+func dotInt8Indirect8x32VNNI(steps int, a, b *uint32, offs *int, c *int32, ldc int, acc bool)
+
+//go:noescape
 func dotInt8Indirect4x16AVX2(steps int, a, b *uint32, offs *int, c *int32, ldc int, acc bool)
 
 var (
-	vnniKernel = int8Kernel{mr: 8, nr: 48, name: "vnni-8x48",
+	vnniKernel = int8Kernel{mr: 8, nr: 48, name: "vnni-8x48", narrow: &vnni32Kernel,
 		fn: func(steps int, a, b []uint32, offs []int, c []int32, ldc int, acc bool) {
 			_ = a[8*steps-1]
 			_ = offs[steps-1]
 			_ = c[7*ldc+47]
 			dotInt8Indirect8x48VNNI(steps, &a[0], &b[0], &offs[0], &c[0], ldc, acc)
+		}}
+	vnni32Kernel = int8Kernel{mr: 8, nr: 32, name: "vnni-8x32",
+		fn: func(steps int, a, b []uint32, offs []int, c []int32, ldc int, acc bool) {
+			_ = a[8*steps-1]
+			_ = offs[steps-1]
+			_ = c[7*ldc+31]
+			dotInt8Indirect8x32VNNI(steps, &a[0], &b[0], &offs[0], &c[0], ldc, acc)
 		}}
 	avx2Int8Kernel = int8Kernel{mr: 4, nr: 16, name: "avx2-int8-4x16",
 		fn: func(steps int, a, b []uint32, offs []int, c []int32, ldc int, acc bool) {
@@ -48,7 +58,7 @@ func int8KernelFor() *int8Kernel {
 func asmInt8Kernels() []*int8Kernel {
 	var ks []*int8Kernel
 	if hasVNNI {
-		ks = append(ks, &vnniKernel)
+		ks = append(ks, &vnniKernel, &vnni32Kernel)
 	}
 	if hasAVX2 {
 		ks = append(ks, &avx2Int8Kernel)

@@ -8,6 +8,19 @@ type int8Kernel struct {
 	mr, nr int
 	name   string
 	fn     func(steps int, a, b []uint32, offs []int, c []int32, ldc int, acc bool)
+	// narrow, when not nil, is a kernel with the same mr (so the same
+	// packed weights) and fewer columns, for outputs that would leave much
+	// of the last wide tile empty.
+	narrow *int8Kernel
+}
+
+// forColumns is k or its narrow twin, whichever pads cols less.
+func (k *int8Kernel) forColumns(cols int) *int8Kernel {
+	pad := func(nr int) int { return (cols + nr - 1) / nr * nr }
+	if k.narrow != nil && pad(k.narrow.nr) < pad(k.nr) {
+		return k.narrow
+	}
+	return k
 }
 
 // kernelInt8Go is the portable int8 kernel and the definition of the

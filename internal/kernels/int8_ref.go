@@ -4,7 +4,7 @@ package kernels
 // tensor, sum ±1·q exactly over the taps (padding reads 0), then
 // y = dequant(scale[k]·actScale, sum, bias[k]).
 func BinaryConv2DInt8Ref(p ConvParams, x []float32, wbits []uint64, scale, bias, y []float32) {
-	actScale, inv := quantScale(x[:p.XLen()])
+	actScale, inv, _ := quantScale(x[:p.XLen()])
 	cg, kg := p.C/p.Groups, p.K/p.Groups
 	taps := cg * p.KH * p.KW
 	wpr := (taps + 63) / 64

@@ -39,7 +39,7 @@ func TestBinaryConv2DInt8Accuracy(t *testing.T) {
 		got, want := make([]float32, p.YLen()), make([]float32, p.YLen())
 		BinaryConv2DInt8(p, x, wb, scale, nil, got)
 		BinaryConv2DRef(p, x, wb, scale, nil, want)
-		act, _ := quantScale(x)
+		act, _, _ := quantScale(x)
 		for j := range want {
 			k := j / (p.OutH() * p.OutW()) % p.K
 			bound := float64(abs32(scale[k])) * float64(act) * (0.5*float64(taps) + 1e-3)
@@ -114,8 +114,18 @@ func TestQuantHelpers(t *testing.T) {
 		for _, v := range x {
 			want = max(want, abs32(v))
 		}
-		if got := maxAbs(x); got != want {
-			t.Fatalf("maxAbs n=%d: %v, want %v", 4*n, got, want)
+		if got := math.Float32frombits(maxAbsBits(x)); got != want {
+			t.Fatalf("maxAbsBits n=%d: %v, want %v", 4*n, got, want)
+		}
+		for _, bad := range []float32{float32(math.NaN()), float32(math.Inf(-1))} {
+			if n == 0 {
+				break
+			}
+			y := append([]float32(nil), x...)
+			y[(n*7)%len(y)] = bad
+			if _, _, finite := quantScale(y); finite {
+				t.Fatalf("quantScale n=%d: %v not seen", 4*n, bad)
+			}
 		}
 		inv := float32(127) / want
 		dst := make([]uint32, n)
@@ -138,5 +148,20 @@ func TestQuantHelpers(t *testing.T) {
 				t.Fatalf("dequantRow n=%d: [%d] = %v, want %v", n, i, v, w)
 			}
 		}
+	}
+}
+
+// TestQuantScaleParallel checks the split max on a tensor large enough to
+// be split: the same scale as one pass, and a NaN anywhere is seen.
+func TestQuantScaleParallel(t *testing.T) {
+	r := newRand(9)
+	x := randSlice(r, 1<<20+5)
+	x[1<<20+3] = 9.5
+	if s, _, finite := quantScale(x); !finite || s != 9.5/127 {
+		t.Fatalf("scale %v finite %v, want %v true", s, finite, 9.5/127)
+	}
+	x[r.IntN(len(x))] = float32(math.NaN())
+	if _, _, finite := quantScale(x); finite {
+		t.Fatal("NaN not seen")
 	}
 }

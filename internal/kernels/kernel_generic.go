@@ -14,7 +14,11 @@ func int8KernelFor() *int8Kernel { return &goInt8Kernel }
 // asmInt8Kernels lists the int8 assembly kernels: none.
 func asmInt8Kernels() []*int8Kernel { return nil }
 
-func maxAbsFast([]float32) (int, float32) { return 0, 0 }
+func maxAbsBitsFast([]float32) (int, uint32) { return 0, 0 }
+
+func epilogueRowFast(Epilogue, []float32, int) bool { return false }
+
+func maxIntoFast(_, _ []float32) int { return 0 }
 
 func quantRows4Fast(_, _, _, _ []float32, _ float32, _ []uint32) int { return 0 }
 

@@ -1,17 +1,24 @@
 package kernels
 
+import "math"
+
 // The vector helpers of the int8 path: each is the Go loop below, with an
 // AVX-512 body on amd64 (quant_*.go): maxAbs for the leading multiple of
 // 64 elements, the others for all of them (the tail through a mask).
 
-// maxAbs is max |x[i]| (0 for an empty x).
-func maxAbs(x []float32) float32 {
-	done, m := maxAbsFast(x)
+// maxAbsBits is the largest bits(|x[i]|) as an unsigned integer (0 for an
+// empty x): |x| orders like its bits, and a result of notFinite or more
+// means x holds a NaN or an infinity.
+func maxAbsBits(x []float32) uint32 {
+	done, m := maxAbsBitsFast(x)
 	for _, v := range x[done:] {
-		m = max(m, abs32(v))
+		m = max(m, math.Float32bits(v)&^(1<<31))
 	}
 	return m
 }
+
+// notFinite is the bits of +Inf, the smallest non-finite |x|.
+const notFinite = 0x7f800000
 
 // quantRows4 packs 4 channels of n positions into words:
 // dst[i] = Σ_c uint32(quantize(xc[i], inv)+128) << 8c.

@@ -3,7 +3,23 @@
 package kernels
 
 //go:noescape
-func maxAbsAVX512(x *float32, n int) float32
+func maxAbsBitsAVX512(x *float32, n int) uint32
+
+//go:noescape
+func epilogueRowAVX512(n int, y, add *float32, relu bool)
+
+//go:noescape
+func maxIntoAVX512(n int, dst, src *float32)
+
+func maxIntoFast(dst, src []float32) int {
+	n := len(dst)
+	if !useAVX512 || n == 0 {
+		return 0
+	}
+	_ = src[n-1]
+	maxIntoAVX512(n, &dst[0], &src[0])
+	return n
+}
 
 //go:noescape
 func quantRows4AVX512(n int, x0, x1, x2, x3 *float32, inv float32, dst *uint32)
@@ -11,14 +27,28 @@ func quantRows4AVX512(n int, x0, x1, x2, x3 *float32, inv float32, dst *uint32)
 //go:noescape
 func dequantRowAVX512(n int, src *int32, corr int32, m, b float32, dst *float32)
 
-// maxAbsFast handles the leading multiple of 64 elements of x; it returns
-// how many it handled and their max |x|.
-func maxAbsFast(x []float32) (int, float32) {
+// maxAbsBitsFast handles the leading multiple of 64 elements of x; it
+// returns how many it handled and their maxAbsBits.
+func maxAbsBitsFast(x []float32) (int, uint32) {
 	n := len(x) / 64 * 64
 	if !useAVX512 || n == 0 {
 		return 0, 0
 	}
-	return n, maxAbsAVX512(&x[0], n)
+	return n, maxAbsBitsAVX512(&x[0], n)
+}
+
+// epilogueRowFast applies e to all of y, or returns false.
+func epilogueRowFast(e Epilogue, y []float32, off int) bool {
+	n := len(y)
+	if !useAVX512 || n == 0 {
+		return n == 0
+	}
+	var add *float32
+	if e.Add != nil {
+		add = &e.Add[off : off+n][0]
+	}
+	epilogueRowAVX512(n, &y[0], add, e.ReLU)
+	return true
 }
 
 func quantRows4Fast(x0, x1, x2, x3 []float32, inv float32, dst []uint32) int {

@@ -6,10 +6,14 @@
 // multiple of 16 (64 for maxAbs); its Go twin in quant.go does the rest and
 // defines it.
 
-// func maxAbsAVX512(x *float32, n int) float32
+// func maxAbsBitsAVX512(x *float32, n int) uint32
 //
-//	m := 0; for i < n: m = max(m, |x[i]|)
-TEXT ·maxAbsAVX512(SB), NOSPLIT, $0-20
+//	m := 0; for i < n: m = max(m, bits(x[i]) &^ sign)
+//
+// As unsigned integers, the bits of |x| order like the values, and every
+// NaN or Inf is at least 0x7f800000: one pass finds the scale and whether
+// x is finite.
+TEXT ·maxAbsBitsAVX512(SB), NOSPLIT, $0-20
 	MOVQ x+0(FP), SI
 	MOVQ n+8(FP), CX
 	SHRQ $6, CX
@@ -26,25 +30,25 @@ maxloop:
 	VPANDD 64(SI), Z8, Z5
 	VPANDD 128(SI), Z8, Z6
 	VPANDD 192(SI), Z8, Z7
-	VMAXPS Z4, Z0, Z0
-	VMAXPS Z5, Z1, Z1
-	VMAXPS Z6, Z2, Z2
-	VMAXPS Z7, Z3, Z3
+	VPMAXUD Z4, Z0, Z0
+	VPMAXUD Z5, Z1, Z1
+	VPMAXUD Z6, Z2, Z2
+	VPMAXUD Z7, Z3, Z3
 	ADDQ $256, SI
 	DECQ CX
 	JNZ maxloop
 reduce:
-	VMAXPS Z1, Z0, Z0
-	VMAXPS Z3, Z2, Z2
-	VMAXPS Z2, Z0, Z0
-	VEXTRACTF64X4 $1, Z0, Y1
-	VMAXPS Y1, Y0, Y0
-	VEXTRACTF128 $1, Y0, X1
-	VMAXPS X1, X0, X0
+	VPMAXUD Z1, Z0, Z0
+	VPMAXUD Z3, Z2, Z2
+	VPMAXUD Z2, Z0, Z0
+	VEXTRACTI64X4 $1, Z0, Y1
+	VPMAXUD Y1, Y0, Y0
+	VEXTRACTI128 $1, Y0, X1
+	VPMAXUD X1, X0, X0
 	VPSHUFD $0x4e, X0, X1
-	VMAXPS X1, X0, X0
+	VPMAXUD X1, X0, X0
 	VPSHUFD $0xb1, X0, X1
-	VMAXPS X1, X0, X0
+	VPMAXUD X1, X0, X0
 	VMOVSS X0, ret+16(FP)
 	VZEROUPPER
 	RET
@@ -200,5 +204,108 @@ dtail:
 	VADDPS Z10, Z0, Z0
 	VMOVUPS Z0, K1, (DI)
 ddone:
+	VZEROUPPER
+	RET
+
+// func epilogueRowAVX512(n int, y, add *float32, relu bool)
+//
+//	for i < n: if add != nil { y[i] += add[i] }; if relu { y[i] = max(y[i], 0) }
+//
+// with Go's max: NaN stays NaN and −0 becomes +0. VMAXPS returns its second
+// source when either is NaN or both are zero, so max(0, v) keeps a NaN v
+// and a −0 v; adding +0 then turns −0 into +0 and changes nothing else.
+// All n elements: the last n mod 16 through a mask.
+TEXT ·epilogueRowAVX512(SB), NOSPLIT, $0-25
+	MOVQ n+0(FP), CX
+	MOVQ y+8(FP), DI
+	MOVQ add+16(FP), SI
+	MOVBLZX relu+24(FP), AX
+	VPXORD Z8, Z8, Z8
+	MOVQ CX, DX
+	SHRQ $4, CX
+	ANDQ $15, DX
+	TESTQ CX, CX
+	JEQ etail
+eloop:
+	VMOVUPS (DI), Z0
+	TESTQ SI, SI
+	JEQ enoadd
+	VADDPS (SI), Z0, Z0
+	ADDQ $64, SI
+enoadd:
+	TESTL AX, AX
+	JEQ enorelu
+	VMAXPS Z0, Z8, Z0
+	VADDPS Z8, Z0, Z0
+enorelu:
+	VMOVUPS Z0, (DI)
+	ADDQ $64, DI
+	DECQ CX
+	JNZ eloop
+etail:
+	TESTQ DX, DX
+	JEQ edone
+	MOVL $1, BX
+	MOVQ DX, CX
+	SHLL CX, BX
+	DECL BX
+	KMOVW BX, K1
+	VMOVUPS.Z (DI), K1, Z0
+	TESTQ SI, SI
+	JEQ etnoadd
+	VMOVUPS.Z (SI), K1, Z1
+	VADDPS Z1, Z0, Z0
+etnoadd:
+	TESTL AX, AX
+	JEQ etnorelu
+	VMAXPS Z0, Z8, Z0
+	VADDPS Z8, Z0, Z0
+etnorelu:
+	VMOVUPS Z0, K1, (DI)
+edone:
+	VZEROUPPER
+	RET
+
+// func maxIntoAVX512(n int, dst, src *float32)
+//
+//	for i < n: dst[i] = max(dst[i], src[i]), NaN when either is NaN
+//
+// VMAXPS returns its second source when either is NaN, which keeps a NaN
+// src; a NaN dst is put back through the unordered mask.
+// All n elements: the last n mod 16 through a mask.
+TEXT ·maxIntoAVX512(SB), NOSPLIT, $0-24
+	MOVQ n+0(FP), CX
+	MOVQ dst+8(FP), DI
+	MOVQ src+16(FP), SI
+	MOVQ CX, DX
+	SHRQ $4, CX
+	ANDQ $15, DX
+	TESTQ CX, CX
+	JEQ mtail
+mloop:
+	VMOVUPS (DI), Z0
+	VMAXPS (SI), Z0, Z1
+	VCMPPS $3, Z0, Z0, K2
+	VMOVAPS Z0, K2, Z1
+	VMOVUPS Z1, (DI)
+	ADDQ $64, SI
+	ADDQ $64, DI
+	DECQ CX
+	JNZ mloop
+mtail:
+	TESTQ DX, DX
+	JEQ mdone
+	MOVL $1, BX
+	MOVQ DX, CX
+	SHLL CX, BX
+	DECL BX
+	KMOVW BX, K1
+	VMOVUPS.Z (DI), K1, Z0
+	VMOVUPS.Z (SI), K1, Z2
+	VMAXPS Z2, Z0, Z1
+	VCMPPS $3, Z0, Z0, K2
+	VMOVAPS Z0, K2, Z1
+	VMOVUPS Z1, K1, (DI)
+mdone:
 	VZEROUPPER
 	RET

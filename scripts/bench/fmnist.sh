@@ -6,11 +6,14 @@
 # re-estimation and after fine-tuning (all on the full test set), the epochs,
 # the wall time and the bytes saved for backward per image.
 #
-#   scripts/bench/fmnist.sh [OUT_DIR] [EPOCHS]
+#   scripts/bench/fmnist.sh [OUT_DIR] [EPOCHS] [EXTRA FLAGS...]
+#
+# Extra flags go to both fine-tuning runs, e.g. --keep-float first,last --distill 0.5
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 out=${1:-/tmp/bincompress-fmnist}
 epochs=${2:-1}
+shift $(( $# < 2 ? $# : 2 ))
 data=/usr/share/datasets/fashion-mnist
 model=testdata/models/fmnist_resnet20.onnx
 mkdir -p "$out"
@@ -22,7 +25,7 @@ for mode in exact compressed; do
   flag=""
   [ "$mode" = exact ] && flag=--exact-backward
   /usr/bin/time -v "$b" "$model" "$out/$mode.bnn" --data "$data" --mean 0.2860 --std 0.3530 \
-    --epochs "$epochs" --t0 "$epochs" --seed 1 $flag --json > "$out/$mode.json" 2> "$out/$mode.log"
+    --epochs "$epochs" --t0 "$epochs" --seed 1 $flag "$@" --json > "$out/$mode.json" 2> "$out/$mode.log"
 done
 jq -c '{fp32: .accuracy}' "$out/fp32.json"
 for mode in exact compressed; do

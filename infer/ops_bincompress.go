@@ -2,6 +2,7 @@ package infer
 
 import (
 	"fmt"
+	"sync"
 
 	"github.com/bincompress/bincompress/internal/bits"
 	"github.com/bincompress/bincompress/internal/kernels"
@@ -94,7 +95,11 @@ func opBinaryConv(c *ctx, n *ir.Node, in []*ir.Tensor) ([]*ir.Tensor, error) {
 	if c.int8 && kernels.BinaryConv2DInt8Packed(p, xs, c.int8Weights(n, in[1], p, bp.words), bp.mult, bp.bias, ys, ep) {
 		return []*ir.Tensor{y}, nil
 	}
-	kernels.BinaryConv2DEpilogue(p, xs, bp.words, bp.mult, bp.bias, ys, ep) // also when x is not finite
+	if kernels.FastSignClasses() { // also when x is not finite
+		kernels.BinaryConv2DClasses(p, xs, c.signClasses(n, in[1], p, bp.words), bp.mult, bp.bias, ys, ep)
+	} else {
+		kernels.BinaryConv2DEpilogue(p, xs, bp.words, bp.mult, bp.bias, ys, ep)
+	}
 	return []*ir.Tensor{y}, nil
 }
 
@@ -164,12 +169,27 @@ func transposed(a []float32, rows, cols int) []float32 {
 // int8Weights packs a BinaryConv's signs for the int8 kernel, once per
 // node when they are an initializer.
 func (c *ctx) int8Weights(n *ir.Node, wb *ir.Tensor, p kernels.ConvParams, words []uint64) *kernels.Int8Weights {
+	return prepared(c, func(p *Program) *sync.Map { return &p.int8Weights }, n, wb,
+		func() *kernels.Int8Weights { return kernels.PackInt8Weights(p, words) })
+}
+
+// signClasses sorts a BinaryConv's signs into sign classes, once per node
+// when they are an initializer.
+func (c *ctx) signClasses(n *ir.Node, wb *ir.Tensor, p kernels.ConvParams, words []uint64) *kernels.SignClasses {
+	return prepared(c, func(p *Program) *sync.Map { return &p.signClasses }, n, wb,
+		func() *kernels.SignClasses { return kernels.NewSignClasses(p, words) })
+}
+
+// prepared returns make(), cached per node in the program's cache when
+// the weights wb are one of its constants.
+func prepared[T any](c *ctx, cacheOf func(*Program) *sync.Map, n *ir.Node, wb *ir.Tensor, make func() T) T {
 	if c.prog == nil || !c.prog.constPtr[dataPtr(wb.Data)] {
-		return kernels.PackInt8Weights(p, words)
+		return make()
 	}
-	if w, ok := c.prog.int8Weights.Load(n); ok {
-		return w.(*kernels.Int8Weights)
+	cache := cacheOf(c.prog)
+	if v, ok := cache.Load(n); ok {
+		return v.(T)
 	}
-	w, _ := c.prog.int8Weights.LoadOrStore(n, kernels.PackInt8Weights(p, words))
-	return w.(*kernels.Int8Weights)
+	v, _ := cache.LoadOrStore(n, make())
+	return v.(T)
 }

@@ -28,6 +28,9 @@ type Program struct {
 	// int8Weights caches each BinaryConv node's constant weights laid out
 	// for the int8 kernel (*ir.Node → *kernels.Int8Weights).
 	int8Weights sync.Map
+	// signClasses caches each BinaryConv node's constant weights sorted for
+	// the float kernel (*ir.Node → *kernels.SignClasses).
+	signClasses sync.Map
 }
 
 // step is one node resolved to its implementation.

@@ -163,12 +163,13 @@ func TestConvDeterministic(t *testing.T) {
 		for _, procs := range []int{1, 2, 4} {
 			runtime.GOMAXPROCS(procs)
 			out := [][]float32{make([]float32, p.YLen()), make([]float32, p.XLen()), make([]float32, p.WLen()),
-				make([]float32, p.YLen()), make([]float32, p.YLen())}
+				make([]float32, p.YLen()), make([]float32, p.YLen()), make([]float32, p.YLen())}
 			Conv2D(p, x, w, nil, out[0])
 			Conv2DBackwardData(p, dy, w, out[1])
 			Conv2DBackwardFilter(p, x, dy, out[2])
 			BinaryConv2D(p, x, wb, scale, nil, out[3])
 			BinaryConv2DInt8(p, x, wb, scale, nil, out[4])
+			BinaryConv2DClasses(p, x, NewSignClasses(p, wb), scale, nil, out[5], Epilogue{})
 			if first == nil {
 				first = out
 				continue

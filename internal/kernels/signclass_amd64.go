@@ -1,0 +1,69 @@
+//go:build !purego
+
+package kernels
+
+// classSum4x48AVX512 implements classSumGo(48, ...); the caller
+// guarantees that b holds o+48 elements for every listed offset o.
+//
+//go:noescape
+func classSum4x48AVX512(counts, list *int32, b, c *float32, ldc int, acc bool)
+
+// classSum4x32AVX512 is classSum4x48AVX512 with 32 columns.
+//
+//go:noescape
+func classSum4x32AVX512(counts, list *int32, b, c *float32, ldc int, acc bool)
+
+//go:noescape
+func scaleAddRowAVX512(n int, src *float32, s, b float32, dst *float32)
+
+var avx512ClassKernel = classKernel{nr: 48, name: "avx512-class-4x48", narrow: &avx512ClassKernel32,
+	fn: func(counts []int32, list []int32, b []float32, c []float32, ldc int, acc bool) {
+		_ = counts[classLists-1]
+		_ = c[3*ldc+47]
+		var lp *int32
+		if len(list) > 0 {
+			lp = &list[0]
+		}
+		classSum4x48AVX512(&counts[0], lp, &b[0], &c[0], ldc, acc)
+	}}
+
+var avx512ClassKernel32 = classKernel{nr: 32, name: "avx512-class-4x32",
+	fn: func(counts []int32, list []int32, b []float32, c []float32, ldc int, acc bool) {
+		_ = counts[classLists-1]
+		_ = c[3*ldc+31]
+		var lp *int32
+		if len(list) > 0 {
+			lp = &list[0]
+		}
+		classSum4x32AVX512(&counts[0], lp, &b[0], &c[0], ldc, acc)
+	}}
+
+// classKernelFor is the sign-class kernel this CPU runs.
+func classKernelFor() *classKernel {
+	if useAVX512 {
+		return &avx512ClassKernel
+	}
+	return &goClassKernel
+}
+
+// FastSignClasses reports whether BinaryConv2DClasses has an assembly
+// kernel here; without one it is slower than BinaryConv2D.
+func FastSignClasses() bool { return useAVX512 }
+
+// asmClassKernels lists the sign-class assembly kernels this CPU runs.
+func asmClassKernels() []*classKernel {
+	if hasAVX512 {
+		return []*classKernel{&avx512ClassKernel, &avx512ClassKernel32}
+	}
+	return nil
+}
+
+func scaleAddRowFast(dst, src []float32, s, b float32) bool {
+	n := len(dst)
+	if !useAVX512 || n == 0 {
+		return n == 0
+	}
+	_ = src[n-1]
+	scaleAddRowAVX512(n, &src[0], s, b, &dst[0])
+	return true
+}

@@ -56,6 +56,7 @@ func TestMaxPoolFastPath(t *testing.T) {
 }
 
 func equalShape(a, b []int) bool { return fmt.Sprint(a) == fmt.Sprint(b) }
+
 // BenchmarkMaxPoolStem is the ResNet stem's 3x3 stride-2 MaxPool at batch 32.
 func BenchmarkMaxPoolStem(b *testing.B) {
 	bl := newBuilder(13, 1)

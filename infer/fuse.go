@@ -7,19 +7,24 @@ import (
 	"github.com/bincompress/bincompress/ir"
 )
 
-// fusion is the Add and Relu nodes folded into a convolution step, which
+// fusion is the BatchNormalization, Add and Relu nodes folded into a
+// convolution step. An inference BatchNormalization after a Conv with
+// constant weights becomes new weights and bias at compile time, as every
+// inference engine does (the product is rounded once more, so results move
+// by float rounding). Add and Relu are folded into the convolution step, which
 // then applies them to each output row while it is in cache (see
 // kernels.Epilogue) instead of in two more passes over memory, each with a
 // fresh tensor. Every ResNet block ends in Conv → Add → Relu and every
 // other convolution in Conv → Relu.
 type fusion struct {
+	bnStep   *step // the folded BatchNormalization, or nil
 	addStep  *step // the folded Add, or nil
 	add      int   // with addStep: the slot of the Add's other input
 	convAt   int   // with addStep: which of the Add's inputs the convolution's output was
 	reluStep *step // the folded Relu, or nil
 }
 
-func (f fusion) active() bool { return f.addStep != nil || f.reluStep != nil }
+func (f fusion) active() bool { return f.bnStep != nil || f.addStep != nil || f.reluStep != nil }
 
 // epilogueOps are the ops whose implementation applies a fusion itself.
 var epilogueOps = map[[2]string]bool{{"", "Conv"}: true, {"ai.bincompress", "BinaryConv"}: true}
@@ -29,7 +34,7 @@ var epilogueOps = map[[2]string]bool{{"", "Conv"}: true, {"ai.bincompress", "Bin
 // convolution. keep holds the slots that must stay visible (graph outputs).
 // An Add folds only when its other input is ready before the convolution
 // runs, so moving it earlier changes nothing else.
-func fuse(steps []step, keep map[int]bool) []step {
+func fuse(steps []step, keep map[int]bool, consts map[int]*ir.Tensor) []step {
 	out := make([]step, len(steps))
 	copy(out, steps)
 	readers := map[int]int{}
@@ -43,7 +48,8 @@ func fuse(steps []step, keep map[int]bool) []step {
 		}
 	}
 	// convOutput is the index of the convolution step whose only output
-	// slot s is, read once (by the node being folded), or -1.
+	// slot s is, read once (by the node being folded) and not yet through
+	// a folded Relu, or -1.
 	convOutput := func(s int) int {
 		i, ok := producer[s]
 		if !ok || readers[s] != 1 || keep[s] {
@@ -67,6 +73,10 @@ func fuse(steps []step, keep map[int]bool) []step {
 		}
 		c := -1
 		switch {
+		case st.node.OpType == "BatchNormalization":
+			if c = convOutput(st.in[0]); c >= 0 && (out[c].fused.active() || !foldBatchNorm(&out[c], st, consts)) {
+				c = -1
+			}
 		case st.node.OpType == "Relu" && len(st.in) == 1:
 			if c = convOutput(st.in[0]); c >= 0 {
 				out[c].fused.reluStep = &steps[t]
@@ -105,6 +115,9 @@ func fuse(steps []step, keep map[int]bool) []step {
 // suffix names the folded ops for profiles: "+Add+Relu", "+Relu" or "".
 func (f fusion) suffix() string {
 	s := ""
+	if f.bnStep != nil {
+		s += "+BatchNormalization"
+	}
 	if f.addStep != nil {
 		s += "+Add"
 	}
@@ -178,4 +191,56 @@ func unfused(c *ctx, f fusion, y *ir.Tensor, vals []*ir.Tensor) (*ir.Tensor, err
 		}
 	}
 	return y, nil
+}
+
+// foldBatchNorm makes conv compute conv followed by the inference
+// BatchNormalization bn, through new constant weights and bias in its
+// inputs, when all the parameters are float32 constants that fit; it
+// reports whether it did.
+func foldBatchNorm(conv *step, bn *step, consts map[int]*ir.Tensor) bool {
+	n := bn.node
+	if len(bn.in) != 5 || n.Int("training_mode", 0) != 0 || n.Int("spatial", 1) != 1 || conv.node.OpType != "Conv" {
+		return false
+	}
+	w, ok := consts[conv.in[1]]
+	if !ok || w.DType != ir.Float32 || len(w.Shape) < 3 || w.Shape[0] == 0 {
+		return false
+	}
+	k := w.Shape[0]
+	params := make([]*ir.Tensor, 5)
+	for i, s := range bn.in[1:] {
+		t, ok := consts[s]
+		if !ok || t.DType != ir.Float32 || ir.NumElements(t.Shape) != k {
+			return false
+		}
+		params[i+1] = t
+	}
+	mul, add, err := bnCoefficients(params, k, float64(n.Float("epsilon", 1e-5)))
+	if err != nil {
+		return false
+	}
+	var bias []float32
+	if len(conv.in) > 2 && conv.in[2] >= 0 {
+		b, ok := consts[conv.in[2]]
+		if !ok || b.DType != ir.Float32 || ir.NumElements(b.Shape) != k {
+			return false
+		}
+		bias = b.Data.([]float32)
+	}
+	ws := w.Data.([]float32)
+	per := len(ws) / k
+	folded, fbias := make([]float32, len(ws)), make([]float32, k)
+	for ch := range k {
+		for i, v := range ws[ch*per : (ch+1)*per] {
+			folded[ch*per+i] = v * mul[ch]
+		}
+		var b float32
+		if bias != nil {
+			b = bias[ch]
+		}
+		fbias[ch] = float32(float64(b)*float64(mul[ch]) + float64(add[ch]))
+	}
+	conv.override = []*ir.Tensor{nil, ir.NewFloat32(w.Name, w.Shape, folded), ir.NewFloat32("", []int{k}, fbias)}
+	conv.fused.bnStep = bn
+	return true
 }

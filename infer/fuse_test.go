@@ -113,3 +113,42 @@ func TestFusionBitIdentical(t *testing.T) {
 		}
 	}
 }
+
+// TestFusionFoldsBatchNorm checks that PyTorch-exported models with
+// BatchNormalization after every Conv fold it, and that the folded run
+// stays within float rounding of the node-per-step run.
+func TestFusionFoldsBatchNorm(t *testing.T) {
+	for _, name := range []string{"resnet18_w8_op11", "resnet20_cifar_op17"} {
+		m, err := onnx.ReadFile("../testdata/models/" + name + ".onnx")
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := compile(t, m)
+		ops := infer.FusedOps(p)
+		for _, want := range []string{"Conv+BatchNormalization+Relu", "Conv+BatchNormalization+Add+Relu"} {
+			if !slices.Contains(ops, want) {
+				t.Fatalf("%s: no %s in %v", name, want, ops)
+			}
+		}
+		if slices.Contains(ops, "BatchNormalization") {
+			t.Fatalf("%s: a BatchNormalization left unfolded: %v", name, ops)
+		}
+		in := m.Graph.DataInputs()[0]
+		shape := []int{2}
+		for _, d := range in.Shape[1:] {
+			shape = append(shape, int(d.Size))
+		}
+		feed := map[string]*ir.Tensor{in.Name: randomInput(4, shape...)}
+		got, err := p.Run(feed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := infer.RunUnfused(p, feed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for out, w := range want {
+			assertClose(t, got[out].Data.([]float32), w.Data.([]float32), 1e-4)
+		}
+	}
+}

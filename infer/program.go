@@ -43,6 +43,9 @@ type step struct {
 	out   []int // value slots, -1 for an omitted output
 	free  []int // slots read for the last time by this step
 	fused fusion
+	// override replaces inputs by constants made at compile time (a
+	// folded BatchNormalization's weights); nil entries read the slots.
+	override []*ir.Tensor
 }
 
 type constSlot struct {
@@ -107,7 +110,11 @@ func CompileWith(m *ir.Model, opts Options) (*Program, error) {
 	for _, o := range p.outputs {
 		keep[o.slot] = true
 	}
-	p.fused = fuse(p.steps, keep)
+	consts := map[int]*ir.Tensor{}
+	for _, c := range p.consts {
+		consts[c.slot] = c.t
+	}
+	p.fused = fuse(p.steps, keep, consts)
 	p.planFrees(p.steps)
 	p.planFrees(p.fused)
 	return p, nil

@@ -143,10 +143,15 @@ func (p *Program) exec(c *ctx, steps []step, vals []*ir.Tensor, seen func(name s
 }
 
 func (p *Program) execStep(c *ctx, st *step, vals []*ir.Tensor) error {
-	in := make([]*ir.Tensor, len(st.in))
+	in := make([]*ir.Tensor, max(len(st.in), len(st.override)))
 	for j, s := range st.in {
 		if s >= 0 {
 			in[j] = vals[s]
+		}
+	}
+	for j, t := range st.override {
+		if t != nil {
+			in[j] = t
 		}
 	}
 	if err := checkArity(st, in); err != nil {

@@ -110,9 +110,19 @@ func CompileWith(m *ir.Model, opts Options) (*Program, error) {
 	for _, o := range p.outputs {
 		keep[o.slot] = true
 	}
-	consts := map[int]*ir.Tensor{}
+	consts := map[int]*ir.Tensor{} // initializers a caller cannot override
 	for _, c := range p.consts {
 		consts[c.slot] = c.t
+	}
+	for _, in := range p.inputs {
+		delete(consts, in.slot)
+	}
+	for _, st := range p.steps { // PyTorch passes weights through Identity
+		if st.node.OpType == "Identity" && (st.node.Domain == "" || st.node.Domain == "ai.onnx") && len(st.in) == 1 && len(st.out) == 1 {
+			if t, ok := consts[st.in[0]]; ok && st.out[0] >= 0 {
+				consts[st.out[0]] = t
+			}
+		}
 	}
 	p.fused = fuse(p.steps, keep, consts)
 	p.planFrees(p.steps)

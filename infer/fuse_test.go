@@ -152,3 +152,31 @@ func TestFusionFoldsBatchNorm(t *testing.T) {
 		}
 	}
 }
+
+// TestFusionKeepsOverridableWeights runs a Conv → BatchNormalization whose
+// weights are an initializer that is also a graph input: a caller may feed
+// other weights, so the BatchNormalization must not be folded into the
+// initializer's values.
+func TestFusionKeepsOverridableWeights(t *testing.T) {
+	b := newBuilder(13, 9)
+	x := b.input("input", 4, 6, 6)
+	y := b.convBN(x, 4, 5, 3, 1)
+	b.output(y)
+	conv := b.m.Graph.Nodes[0]
+	w := b.m.Graph.InitializerMap()[conv.Inputs[1]]
+	b.m.Graph.Inputs = append(b.m.Graph.Inputs, &ir.ValueInfo{Name: w.Name, DType: ir.Float32, Shape: []ir.Dim{{Size: 5}, {Size: 4}, {Size: 3}, {Size: 3}}})
+	p := compile(t, b.m)
+	other := randomInput(8, 5, 4, 3, 3)
+	feed := map[string]*ir.Tensor{"input": randomInput(7, 2, 4, 6, 6), w.Name: other}
+	got, err := p.Run(feed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := infer.RunUnfused(p, feed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for out, w := range want {
+		assertClose(t, got[out].Data.([]float32), w.Data.([]float32), 1e-5)
+	}
+}

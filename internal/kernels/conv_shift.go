@@ -35,9 +35,15 @@ type shiftGeom struct {
 }
 
 func newShiftGeom(p ConvParams, kern *microKernel, offs []int) shiftGeom {
+	return newShiftGeomWide(p, kern, offs, 0)
+}
+
+// newShiftGeomWide is newShiftGeom with phase images at least minWq
+// columns wide (the extra columns are zero padding).
+func newShiftGeomWide(p ConvParams, kern *microKernel, offs []int, minWq int) shiftGeom {
 	g := shiftGeom{p: p, kern: kern, mr: kern.mr, nr: kern.nr}
 	g.hp, g.wp = p.H+p.PadTop+p.PadBottom, p.W+p.PadLeft+p.PadRight
-	g.hq, g.wq = (g.hp+p.StrideH-1)/p.StrideH, (g.wp+p.StrideW-1)/p.StrideW
+	g.hq, g.wq = (g.hp+p.StrideH-1)/p.StrideH, max(minWq, (g.wp+p.StrideW-1)/p.StrideW)
 	g.phases = p.StrideH * p.StrideW
 	g.oh, g.ow = p.OutH(), p.OutW()
 	g.cg, g.kg = p.C/p.Groups, p.K/p.Groups

@@ -33,6 +33,12 @@ func convSweep() []ConvParams {
 		{N: 3, C: 6, H: 9, W: 7, K: 10, KH: 3, KW: 3, StrideH: 2, StrideW: 1, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1},
 		{N: 2, C: 4, H: 7, W: 9, K: 5, KH: 3, KW: 3, StrideH: 1, StrideW: 2, PadTop: 1, PadLeft: 1},
 		{N: 1, C: 3, H: 10, W: 6, K: 4, KH: 2, KW: 3, StrideH: 3, StrideW: 1, PadTop: 2, PadRight: 1},
+		// Padded rows of 16 or 32 columns: the sign-class kernel's shifted,
+		// aligned copies (3×3; stride 2; dilation 2; 7×7 stride 2).
+		{N: 2, C: 5, H: 6, W: 14, K: 7, KH: 3, KW: 3, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1},
+		{N: 1, C: 3, H: 9, W: 30, K: 6, KH: 3, KW: 3, StrideH: 2, StrideW: 2, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1},
+		{N: 1, C: 4, H: 5, W: 28, K: 5, KH: 3, KW: 3, DilationH: 2, DilationW: 2, PadTop: 2, PadLeft: 2, PadBottom: 2, PadRight: 2},
+		{N: 2, C: 3, H: 12, W: 26, K: 9, KH: 7, KW: 7, StrideH: 2, StrideW: 2, PadTop: 3, PadLeft: 3, PadBottom: 3, PadRight: 3},
 	}
 	for i := range base {
 		p := &base[i]

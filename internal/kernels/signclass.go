@@ -44,11 +44,17 @@ type SignClasses struct {
 	taps   []int32 // [group][quad] all taps, block-major, list-major inside a block
 
 	mu      sync.Mutex
-	geoKey  [4]int  // H, W and the strides the offsets were made for
-	offsets []int32 // taps mapped through that geometry's tap offsets
+	geoKey  classKey // the layout the offsets were made for
+	offsets []int32  // taps mapped through that layout's tap offsets
 }
 
 type classShape struct{ k, cg, kh, kw, groups int }
+
+// classKey identifies a layout: the convolution but its batch size.
+type classKey struct {
+	p      ConvParams
+	copies int
+}
 
 // NewSignClasses sorts the packed signs wbits of the convolution p (K rows
 // of bits.WordsPerRow(C/G·KH·KW) words; N, H, W, strides and pads do not
@@ -106,18 +112,18 @@ func (sc *SignClasses) blocks() int {
 	return (sc.shape.cg*sc.shape.kh*sc.shape.kw + classBlock - 1) / classBlock
 }
 
-// offsetsFor is sc.taps mapped through geo.offs, made once per geometry.
-func (sc *SignClasses) offsetsFor(geo shiftGeom) []int32 {
-	p := geo.p
-	key := [4]int{p.H, p.W, p.StrideH*1024 + p.StrideW, p.DilationH*1024 + p.DilationW}
+// offsetsFor is sc.taps mapped through lay.tapOffs, made once per layout.
+func (sc *SignClasses) offsetsFor(lay classLayout) []int32 {
+	key := classKey{lay.geo.p, lay.copies}
+	key.p.N = 0
 	sc.mu.Lock()
 	defer sc.mu.Unlock()
-	if sc.offsets != nil && sc.geoKey == key && geo.hq*geo.wq > 0 {
+	if sc.offsets != nil && sc.geoKey == key {
 		return sc.offsets
 	}
 	offs := make([]int32, len(sc.taps))
 	for i, t := range sc.taps {
-		offs[i] = int32(geo.offs[t])
+		offs[i] = int32(lay.tapOffs[t])
 	}
 	sc.geoKey, sc.offsets = key, offs
 	return offs

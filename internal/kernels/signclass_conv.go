@@ -1,6 +1,9 @@
 package kernels
 
-import "sync"
+import (
+	"sync"
+	"unsafe"
+)
 
 // BinaryConv2DClasses is BinaryConv2DEpilogue with the signs sorted by
 // NewSignClasses for a convolution of the same shape: the same result up
@@ -19,14 +22,10 @@ func BinaryConv2DClasses(p ConvParams, x []float32, sc *SignClasses, scale, bias
 	if p.N == 0 {
 		return
 	}
-	wq := (p.W + p.PadLeft + p.PadRight + p.StrideW - 1) / p.StrideW
-	kern := classKernelFor().forColumns(p.OutH() * wq)
-	tile := microKernel{mr: classRows, nr: kern.nr} // the output tiling only
-	offsBuf := getIntBuf(p.C / p.Groups * p.KH * p.KW)
-	defer intPool.Put(offsBuf)
-	geo := newShiftGeom(p, &tile, *offsBuf)
-	lists := sc.offsetsFor(geo)
-	chunk := max(1, shiftChunkBytes/(4*(geo.mrows*geo.ncols+geo.xpLen)))
+	lay := newClassLayout(p)
+	lists := sc.offsetsFor(lay)
+	geo := lay.geo
+	chunk := max(1, shiftChunkBytes/(4*(geo.mrows*geo.ncols+lay.copies*lay.copyLen)))
 	if workers := gomaxprocs(); p.N >= workers {
 		chunk = min(chunk, (p.N+workers-1)/workers)
 	}
@@ -34,16 +33,77 @@ func BinaryConv2DClasses(p ConvParams, x []float32, sc *SignClasses, scale, bias
 	forTasks(p.Groups*chunks, p.flops()/4, func(t, workers int) {
 		g, c := t/chunks, t%chunks
 		n0, n1 := c*chunk, min(p.N, (c+1)*chunk)
-		r := classRun{geo: geo, sc: sc, kern: kern, lists: lists, gi: g, scale: scale, bias: bias, ep: ep}
+		r := classRun{lay: lay, sc: sc, lists: lists, gi: g, scale: scale, bias: bias, ep: ep}
 		r.run(n0, n1, workers, x, y)
 	})
 }
 
+// classLayout is where the sign-class kernel reads a convolution's input:
+// the phase images of conv_shift.go, and, when the rows can be made a
+// multiple of 16 columns wide at little cost, copies of them shifted left
+// by each column offset a tap adds (0, 1, 2 for a 3×3 kernel at stride
+// 1). Then every window starts on a 64-byte boundary, and the kernel's
+// loads never straddle two cache lines (an unaligned zmm load costs two).
+type classLayout struct {
+	geo     shiftGeom
+	kern    *classKernel
+	copies  int   // 1, or one per column shift
+	copyLen int   // floats per copy, a multiple of 16
+	tapOffs []int // per tap, where its window starts
+}
+
+func newClassLayout(p ConvParams) classLayout {
+	wq := (p.W + p.PadLeft + p.PadRight + p.StrideW - 1) / p.StrideW
+	kern := classKernelFor()
+	lay := classLayout{copies: 1}
+	// Measured on ResNet-18 shapes: the copies pay where the rows widen by
+	// at most 1/8 and all copies of one image stay well inside L2; for
+	// larger or strided inputs, writing them costs more than they save.
+	wide := (wq + 15) / 16 * 16
+	copies := (p.KW-1)*p.DilationW/p.StrideW + 1
+	if bytes := 4 * copies * p.C / p.Groups * wide * (p.H + p.PadTop + p.PadBottom); wide*8 <= wq*9 && p.StrideW == 1 && bytes <= 3<<19 {
+		wq, lay.copies = wide, copies
+	}
+	lay.kern = kern.forColumns(p.OutH() * wq)
+	tile := microKernel{mr: classRows, nr: lay.kern.nr} // the output tiling only
+	lay.geo = newShiftGeomWide(p, &tile, make([]int, p.C/p.Groups*p.KH*p.KW), wq)
+	lay.copyLen = (lay.geo.xpLen + 15) / 16 * 16
+	lay.tapOffs = lay.geo.offs
+	if lay.copies > 1 {
+		lay.tapOffs = make([]int, len(lay.geo.offs))
+		for t, off := range lay.geo.offs {
+			shift := t % p.KW * p.DilationW / p.StrideW
+			lay.tapOffs[t] = shift*lay.copyLen + off - shift
+		}
+	}
+	checkWindows("sign-class", lay.tapOffs, lay.geo.ncols, lay.copies*lay.copyLen)
+	return lay
+}
+
+// fill writes one image's group channels into buf (copies·copyLen floats):
+// the padded phase images, then each shifted copy.
+func (lay classLayout) fill(buf, x []float32) {
+	base := buf[:lay.copyLen]
+	lay.geo.padImage(base[:lay.geo.xpLen], x)
+	clear(base[lay.geo.xpLen:])
+	for s := 1; s < lay.copies; s++ {
+		dst := buf[s*lay.copyLen : (s+1)*lay.copyLen]
+		copy(dst, base[s:])
+		clear(dst[lay.copyLen-s:])
+	}
+}
+
+// aligned64 returns n floats of buf starting on a 64-byte boundary; buf
+// must hold n+15.
+func aligned64(buf []float32, n int) []float32 {
+	skip := int(-uintptr(unsafe.Pointer(unsafe.SliceData(buf))) / 4 % 16)
+	return buf[skip : skip+n]
+}
+
 // classRun is one group's share of BinaryConv2DClasses.
 type classRun struct {
-	geo         shiftGeom
+	lay         classLayout
 	sc          *SignClasses
-	kern        *classKernel
 	lists       []int32
 	gi          int
 	scale, bias []float32
@@ -53,19 +113,21 @@ type classRun struct {
 // run computes images [n0, n1) of the group, its quads split across
 // workers goroutines.
 func (r classRun) run(n0, n1, workers int, x, y []float32) {
-	g, p := r.geo, r.geo.p
+	g, p := r.lay.geo, r.lay.geo.p
 	imgs := n1 - n0
-	xp := getBuf(imgs * g.xpLen)
+	per := r.lay.copies * r.lay.copyLen
+	xbuf := getBuf(imgs*per + 15)
 	out := getBuf(imgs * g.mrows * g.ncols)
-	defer bufPool.Put(xp)
+	defer bufPool.Put(xbuf)
 	defer bufPool.Put(out)
+	xp := aligned64(*xbuf, imgs*per)
 	for i := range imgs {
-		g.padImage((*xp)[i*g.xpLen:(i+1)*g.xpLen], x[((n0+i)*p.C+r.gi*g.cg)*p.H*p.W:])
+		r.lay.fill(xp[i*per:(i+1)*per], x[((n0+i)*p.C+r.gi*g.cg)*p.H*p.W:])
 	}
 	quads := r.sc.quads
 	workers = min(workers, quads)
 	if workers <= 1 {
-		r.quads(n0, n1, 0, quads, *xp, *out, y)
+		r.quads(n0, n1, 0, quads, xp, *out, y)
 		return
 	}
 	var wg sync.WaitGroup
@@ -73,7 +135,7 @@ func (r classRun) run(n0, n1, workers int, x, y []float32) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			r.quads(n0, n1, quads*w/workers, quads*(w+1)/workers, *xp, *out, y)
+			r.quads(n0, n1, quads*w/workers, quads*(w+1)/workers, xp, *out, y)
 		}()
 	}
 	wg.Wait()
@@ -82,19 +144,20 @@ func (r classRun) run(n0, n1, workers int, x, y []float32) {
 // quads computes quads [q0, q1) of run: per tap block, each column tile of
 // each image is read once for all those quads, so it stays in cache.
 func (r classRun) quads(n0, n1, q0, q1 int, xp, out, y []float32) {
-	g, p, sc := r.geo, r.geo.p, r.sc
+	g, p, sc := r.lay.geo, r.lay.geo.p, r.sc
 	outLen := g.mrows * g.ncols
+	per := r.lay.copies * r.lay.copyLen
 	blocks := sc.blocks()
 	for b := range blocks {
 		base := b * classBlock
 		for i := range n1 - n0 {
-			xi, oi := xp[i*g.xpLen:(i+1)*g.xpLen], out[i*outLen:(i+1)*outLen]
+			xi, oi := xp[i*per:(i+1)*per], out[i*outLen:(i+1)*outLen]
 			for jr := 0; jr < g.ncols; jr += g.nr {
 				for q := q0; q < q1; q++ {
 					gq := r.gi*sc.quads + q
 					counts := sc.counts[(gq*blocks+b)*classLists:][:classLists]
 					list := r.lists[gq*g.taps+base : gq*g.taps+min(g.taps, base+classBlock)]
-					r.kern.fn(counts, list, xi[jr:], oi[q*classRows*g.ncols+jr:], g.ncols, b > 0)
+					r.lay.kern.fn(counts, list, xi[jr:], oi[q*classRows*g.ncols+jr:], g.ncols, b > 0)
 				}
 			}
 		}

@@ -86,3 +86,24 @@ func BenchmarkBinaryConv2DClasses(b *testing.B) {
 		})
 	}
 }
+
+// TestClassLayoutCopies checks that the sweep reaches both layouts of the
+// sign-class kernel: windows in the phase images, and aligned windows in
+// shifted copies.
+func TestClassLayoutCopies(t *testing.T) {
+	seen := map[bool]bool{}
+	for _, p := range convSweep() {
+		lay := newClassLayout(p)
+		seen[lay.copies > 1] = true
+		if lay.copies > 1 {
+			for tap, off := range lay.tapOffs {
+				if off%16 != 0 {
+					t.Fatalf("%+v: tap %d window at %d, not 64-byte aligned", p, tap, off)
+				}
+			}
+		}
+	}
+	if !seen[true] || !seen[false] {
+		t.Fatalf("layouts seen: %v, want both", seen)
+	}
+}

@@ -14,10 +14,11 @@ type int8Kernel struct {
 	narrow *int8Kernel
 }
 
-// forColumns is k or its narrow twin, whichever pads cols less.
+// forColumns is k, or its narrow twin when that computes a tenth fewer
+// columns (a wide tile does more work per weight broadcast).
 func (k *int8Kernel) forColumns(cols int) *int8Kernel {
 	pad := func(nr int) int { return (cols + nr - 1) / nr * nr }
-	if k.narrow != nil && pad(k.narrow.nr) < pad(k.nr) {
+	if k.narrow != nil && 10*pad(k.narrow.nr) < 9*pad(k.nr) {
 		return k.narrow
 	}
 	return k

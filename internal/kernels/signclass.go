@@ -204,10 +204,11 @@ type classKernel struct {
 	narrow *classKernel
 }
 
-// forColumns is k or its narrow twin, whichever pads cols less.
+// forColumns is k, or its narrow twin when that computes a tenth fewer
+// columns (a wide tile does more work per listed tap).
 func (k *classKernel) forColumns(cols int) *classKernel {
 	pad := func(nr int) int { return (cols + nr - 1) / nr * nr }
-	if k.narrow != nil && pad(k.narrow.nr) < pad(k.nr) {
+	if k.narrow != nil && 10*pad(k.narrow.nr) < 9*pad(k.nr) {
 		return k.narrow
 	}
 	return k

@@ -51,13 +51,25 @@
 // TestOperatorsDoc keeps it in step with the tables, so a new op needs a row
 // there too.
 //
+// # Fusion
+//
+// Run does not run every node as its own pass (fuse.go): an inference
+// BatchNormalization after a Conv with constant weights becomes new weights
+// and bias at compile time, and an Add and a Relu that only post-process a
+// convolution's output are applied by the convolution to each output row
+// (kernels.Epilogue), bit for bit as the separate nodes would. Profile
+// names such steps "Conv+BatchNormalization+Add+Relu". InferShapes runs
+// the nodes one by one, so it still reports every value. Constant binary
+// weights are prepared once per Program (sign classes, int8 panels).
+//
 // # Memory
 //
 // Compile records where each value is read for the last time; Run drops a
 // value right after that node and recycles its float32 buffer for later
 // outputs of the same size, so only the live activations of a network are
-// held at any time. Graph outputs are never recycled and belong to the
-// caller.
+// held at any time. The freed buffers stay with the Program for its next
+// run, so a model run batch after batch does not fault in fresh memory
+// each time. Graph outputs are never recycled and belong to the caller.
 //
 // # Errors
 //

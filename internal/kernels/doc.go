@@ -14,6 +14,13 @@
 //	BinaryConv2D(p, x, wbits, scale, bias, y) Conv2D with w[k] = scale[k]·(±1) from packed bits
 //	BinaryConv2DInt8(p, x, wbits, scale, bias, y)  the same with x quantized to int8 per tensor
 //	BinaryGemm(m, n, k, x, wbits, scale, bias, y)   dense y = x·wᵀ + bias, binary w
+//	MaxInto(dst, src)                         dst = max(dst, src), the vector step of max pooling
+//
+// Convolutions also come with an Epilogue (…Epilogue variants): a residual
+// add and a ReLU applied to each output row while it is in cache. A model
+// run many times prepares binary weights once: NewSignClasses for
+// BinaryConv2DClasses (float activations), PackInt8Weights for
+// BinaryConv2DInt8Packed.
 //
 // Each has a reference (SgemmRef, Conv2DRef, ...) that defines it.
 //
@@ -42,6 +49,11 @@
 // depthwise forward convolutions are a direct loop.
 // BinaryConv2D unpacks the bits into the GEMM's packed weight panels, one
 // ≤ blockKC block at a time, never into a whole weight tensor.
+// BinaryConv2DClasses cuts the arithmetic instead (signclass.go): for each
+// group of four output channels every tap has one of 8 sign patterns up to
+// its sign, so the four sums take one addition per tap (into that
+// pattern's partial sum) and 32 to combine, about a quarter of the
+// multiply-adds of a float convolution.
 // BinaryConv2DInt8 quantizes the activations to 4-channel uint8 words,
 // offsets by 128, and runs a u8×s8 indirect kernel (VPDPBUSD on AVX-512
 // VNNI, VPMADDUBSW/VPMADDWD on AVX2) with exact int32 sums.
@@ -77,6 +89,7 @@
 // Kernels cannot fail. ConvParams.Validate reports bad parameters as errors
 // ("kernels: ..."); callers validate user input with it first. Passing invalid
 // parameters or slices that are too short to a kernel is a programming error
-// and panics with a message that names the argument. Inputs must be finite
-// for BinaryConv2DInt8 (its quantization scale is max|x|).
+// and panics with a message that names the argument. BinaryConv2DInt8
+// returns false, writing nothing, when x holds a NaN or an infinity (they
+// have no int8 value); callers then use BinaryConv2D.
 package kernels

@@ -3,6 +3,8 @@ package autograd
 import (
 	"fmt"
 	"math"
+
+	"github.com/bincompress/bincompress/internal/kernels"
 )
 
 // BatchStats are the per-channel statistics of one training-mode batch
@@ -115,9 +117,7 @@ func channelMoments(x []float32, n, c, inner, ch int) (mean, variance float32) {
 func affineChannel(y, x []float32, n, c, inner, ch int, a, b float32) {
 	for bt := 0; bt < n; bt++ {
 		off := (bt*c + ch) * inner
-		for i, v := range x[off : off+inner] {
-			y[off+i] = a*v + b
-		}
+		kernels.ScaleAdd(y[off:off+inner], x[off:off+inner], a, b)
 	}
 }
 

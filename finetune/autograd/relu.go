@@ -1,5 +1,7 @@
 package autograd
 
+import "github.com/bincompress/bincompress/internal/kernels"
+
 // maskOp passes the gradient where a saved condition holds: ReLU (x > 0) and
 // Clip (lo < x < hi). An exact tape keeps a float reference (ReLU's output,
 // Clip's input, as float autograd does); a compressing tape keeps the exact
@@ -20,14 +22,7 @@ func (tp *Tape) Relu(x *Tensor) *Tensor { return tp.relu(x, make([]float32, len(
 func (tp *Tape) ReluInPlace(x *Tensor) *Tensor { return tp.relu(x, x.Data) }
 
 func (tp *Tape) relu(x *Tensor, y []float32) *Tensor {
-	chunks(len(y), func(lo, hi int) {
-		for i, v := range x.Data[lo:hi] {
-			if v < 0 { // NaN passes through, as in float autograd
-				v = 0
-			}
-			y[lo+i] = v
-		}
-	})
+	chunks(len(y), func(lo, hi int) { kernels.Relu(y[lo:hi], x.Data[lo:hi]) }) // NaN passes, as in float autograd
 	out := result(append([]int(nil), x.Shape...), y, x)
 	if tp.recording(x) {
 		tp.record(out, tp.newMask(y, 0, inf32).bind(out, x))
@@ -90,13 +85,7 @@ func (o *maskOp) backward() {
 			}
 		})
 	} else {
-		chunks(len(dy), func(lo, hi int) {
-			for i := lo; i < hi; i++ {
-				if !(o.ref[i] > o.lo && o.ref[i] < o.hi) {
-					dy[i] = 0
-				}
-			}
-		})
+		chunks(len(dy), func(lo, hi int) { kernels.ZeroOutside(dy[lo:hi], o.ref[lo:hi], o.lo, o.hi) })
 	}
 	o.in.take(dy)
 }

@@ -3,6 +3,7 @@ package autograd
 import (
 	"fmt"
 
+	"github.com/bincompress/bincompress/internal/kernels"
 	"github.com/bincompress/bincompress/ir"
 )
 
@@ -84,11 +85,7 @@ func (g *Grad) add(d []float32) {
 		return
 	}
 	b := g.buf()
-	chunks(len(d), func(lo, hi int) {
-		for i, v := range d[lo:hi] {
-			b[lo+i] += v
-		}
-	})
+	chunks(len(d), func(lo, hi int) { kernels.AddInto(b[lo:hi], d[lo:hi]) })
 }
 
 // take accumulates d, a buffer nobody else will read or write any more,

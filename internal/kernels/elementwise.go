@@ -1,5 +1,9 @@
 package kernels
 
+// Element-wise helpers for the executor and the trainer: each is the Go
+// loop below, with an AVX-512 body on amd64 (elementwise_*.s) that gives
+// the same bits.
+
 // MaxInto sets dst[i] = max(dst[i], src[i]) for i < len(dst), NaN when
 // either is NaN (as Go's max; the sign of a zero result is unspecified).
 // It is the vector step of max pooling: package infer takes window maxima
@@ -9,5 +13,44 @@ func MaxInto(dst, src []float32) {
 	done := maxIntoFast(dst, src)
 	for i, v := range src[done:] {
 		dst[done+i] = max(dst[done+i], v)
+	}
+}
+
+// AddInto sets dst[i] += src[i] for i < len(dst).
+func AddInto(dst, src []float32) {
+	src = src[:len(dst)]
+	done := addIntoFast(dst, src)
+	for i, v := range src[done:] {
+		dst[done+i] += v
+	}
+}
+
+// ScaleAdd sets dst[i] = s·src[i] + b for i < len(dst), the product
+// rounded before the sum (no fused multiply-add).
+func ScaleAdd(dst, src []float32, s, b float32) {
+	scaleAddRow(dst, src[:len(dst)], s, b)
+}
+
+// Relu sets dst[i] = src[i], or 0 where src[i] < 0 (NaN and −0 pass).
+func Relu(dst, src []float32) {
+	src = src[:len(dst)]
+	done := reluFast(dst, src)
+	for i, v := range src[done:] {
+		if v < 0 {
+			v = 0
+		}
+		dst[done+i] = v
+	}
+}
+
+// ZeroOutside sets dy[i] = 0 where ref[i] is not strictly between lo and
+// hi (NaN is not): the backward pass of ReLU and Clip.
+func ZeroOutside(dy, ref []float32, lo, hi float32) {
+	ref = ref[:len(dy)]
+	done := zeroOutsideFast(dy, ref, lo, hi)
+	for i, r := range ref[done:] {
+		if !(r > lo && r < hi) {
+			dy[done+i] = 0
+		}
 	}
 }

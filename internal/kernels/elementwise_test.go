@@ -5,25 +5,63 @@ import (
 	"testing"
 )
 
-// TestMaxInto holds MaxInto (assembly on amd64) to Go's max at every length
-// across the vector width, NaN in either operand included.
-func TestMaxInto(t *testing.T) {
-	specials := []float32{float32(math.NaN()), float32(math.Inf(1)), float32(math.Inf(-1)), -1.5, 2.25, 7, -3}
-	r := newRand(6)
-	for n := range 40 {
-		dst, src := make([]float32, n), make([]float32, n+3)
-		for i := range dst {
-			dst[i] = specials[r.IntN(len(specials))]
-		}
-		for i := range src {
-			src[i] = specials[r.IntN(len(specials))]
-		}
-		got := append([]float32(nil), dst...)
-		MaxInto(got, src)
-		for i, d := range dst {
-			if want := max(d, src[i]); !sameFloat(got[i], want) {
-				t.Fatalf("n=%d: max(%v, %v) = %v, want %v", n, d, src[i], got[i], want)
+// specialFloats mixes ordinary values with the ones vector code gets wrong
+// first: NaN, ±Inf, −0 and a denormal.
+var specialFloats = []float32{float32(math.NaN()), float32(math.Inf(1)), float32(math.Inf(-1)),
+	float32(math.Copysign(0, -1)), 0, 1e-40, -1.5, 2.25, 7, -3}
+
+func randSpecials(n int, seed uint64) []float32 {
+	r := newRand(seed)
+	s := make([]float32, n)
+	for i := range s {
+		s[i] = specialFloats[r.IntN(len(specialFloats))]
+	}
+	return s
+}
+
+// TestElementwise holds each helper (assembly on amd64) to its Go loop,
+// bit for bit (NaN for NaN), at every length across the vector width.
+func TestElementwise(t *testing.T) {
+	helpers := map[string]struct {
+		fast func(dst, src []float32)
+		want func(d, s float32) float32
+	}{
+		"MaxInto": {MaxInto, func(d, s float32) float32 { return max(d, s) }},
+		"AddInto": {AddInto, func(d, s float32) float32 { return d + s }},
+		"Relu": {Relu, func(_, s float32) float32 {
+			if s < 0 {
+				return 0
+			}
+			return s
+		}},
+		"ScaleAdd":        {func(d, s []float32) { ScaleAdd(d, s, 1.5, -0.25) }, func(_, s float32) float32 { return float32(1.5*s) - 0.25 }},
+		"ZeroOutside":     {func(d, s []float32) { ZeroOutside(d, s, 0, math.MaxFloat32) }, zeroOutside(0, math.MaxFloat32)},
+		"ZeroOutsideClip": {func(d, s []float32) { ZeroOutside(d, s, -2, 6) }, zeroOutside(-2, 6)},
+	}
+	for name, h := range helpers {
+		for n := range 40 {
+			dst, src := randSpecials(n, uint64(n)), randSpecials(n+3, uint64(n+100))
+			got := append([]float32(nil), dst...)
+			h.fast(got, src)
+			for i, d := range dst {
+				w := h.want(d, src[i])
+				if name == "MaxInto" && got[i] == w {
+					continue // the sign of a zero maximum is unspecified
+				}
+				if !sameFloat(got[i], w) {
+					t.Fatalf("%s n=%d: [%d] from (%v, %v) = %v, want %v", name, n, i, d, src[i], got[i], w)
+				}
 			}
 		}
+	}
+}
+
+// zeroOutside is ZeroOutside's rule for one element: dy where lo < ref < hi.
+func zeroOutside(lo, hi float32) func(dy, ref float32) float32 {
+	return func(dy, ref float32) float32 {
+		if ref > lo && ref < hi {
+			return dy
+		}
+		return 0
 	}
 }

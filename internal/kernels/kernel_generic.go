@@ -20,6 +20,12 @@ func epilogueRowFast(Epilogue, []float32, int) bool { return false }
 
 func maxIntoFast(_, _ []float32) int { return 0 }
 
+func addIntoFast(_, _ []float32) int { return 0 }
+
+func reluFast(_, _ []float32) int { return 0 }
+
+func zeroOutsideFast(_, _ []float32, _, _ float32) int { return 0 }
+
 func quantRows4Fast(_, _, _, _ []float32, _ float32, _ []uint32) int { return 0 }
 
 func dequantRowFast([]int32, int32, float32, float32, []float32) int { return 0 }

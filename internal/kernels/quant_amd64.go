@@ -8,18 +8,6 @@ func maxAbsBitsAVX512(x *float32, n int) uint32
 //go:noescape
 func epilogueRowAVX512(n int, y, add *float32, relu bool)
 
-//go:noescape
-func maxIntoAVX512(n int, dst, src *float32)
-
-func maxIntoFast(dst, src []float32) int {
-	n := len(dst)
-	if !useAVX512 || n == 0 {
-		return 0
-	}
-	_ = src[n-1]
-	maxIntoAVX512(n, &dst[0], &src[0])
-	return n
-}
 
 //go:noescape
 func quantRows4AVX512(n int, x0, x1, x2, x3 *float32, inv float32, dst *uint32)

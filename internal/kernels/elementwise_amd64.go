@@ -1,0 +1,58 @@
+//go:build !purego
+
+package kernels
+
+//go:noescape
+func addIntoAVX512(n int, dst, src *float32)
+
+//go:noescape
+func reluAVX512(n int, dst, src *float32)
+
+//go:noescape
+func zeroOutsideAVX512(n int, dy, ref *float32, lo, hi float32)
+
+//go:noescape
+func maxIntoAVX512(n int, dst, src *float32)
+
+// The fast paths return how many leading elements they handled: all of
+// them with AVX-512, none otherwise. The callers cut src to len(dst).
+
+func addIntoFast(dst, src []float32) int {
+	n := len(dst)
+	if !useAVX512 || n == 0 {
+		return 0
+	}
+	_ = src[n-1]
+	addIntoAVX512(n, &dst[0], &src[0])
+	return n
+}
+
+func reluFast(dst, src []float32) int {
+	n := len(dst)
+	if !useAVX512 || n == 0 {
+		return 0
+	}
+	_ = src[n-1]
+	reluAVX512(n, &dst[0], &src[0])
+	return n
+}
+
+func zeroOutsideFast(dy, ref []float32, lo, hi float32) int {
+	n := len(dy)
+	if !useAVX512 || n == 0 {
+		return 0
+	}
+	_ = ref[n-1]
+	zeroOutsideAVX512(n, &dy[0], &ref[0], lo, hi)
+	return n
+}
+
+func maxIntoFast(dst, src []float32) int {
+	n := len(dst)
+	if !useAVX512 || n == 0 {
+		return 0
+	}
+	_ = src[n-1]
+	maxIntoAVX512(n, &dst[0], &src[0])
+	return n
+}

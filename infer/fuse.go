@@ -73,7 +73,7 @@ func fuse(steps []step, keep map[int]bool, consts map[int]*ir.Tensor) []step {
 		}
 		c := -1
 		switch {
-		case st.node.OpType == "BatchNormalization":
+		case st.node.OpType == "BatchNormalization" && len(st.in) == 5:
 			if c = convOutput(st.in[0]); c >= 0 && (out[c].fused.active() || !foldBatchNorm(&out[c], st, consts)) {
 				c = -1
 			}
@@ -199,11 +199,16 @@ func unfused(c *ctx, f fusion, y *ir.Tensor, vals []*ir.Tensor) (*ir.Tensor, err
 // reports whether it did.
 func foldBatchNorm(conv *step, bn *step, consts map[int]*ir.Tensor) bool {
 	n := bn.node
-	if len(bn.in) != 5 || n.Int("training_mode", 0) != 0 || n.Int("spatial", 1) != 1 || conv.node.OpType != "Conv" {
+	if len(bn.in) != 5 || n.Int("training_mode", 0) != 0 || n.Int("spatial", 1) != 1 ||
+		conv.node.OpType != "Conv" || len(conv.in) < 2 {
 		return false
 	}
 	w, ok := consts[conv.in[1]]
 	if !ok || w.DType != ir.Float32 || len(w.Shape) < 3 || w.Shape[0] == 0 {
+		return false
+	}
+	ws, ok := w.Data.([]float32)
+	if !ok || len(ws)%w.Shape[0] != 0 {
 		return false
 	}
 	k := w.Shape[0]
@@ -222,12 +227,13 @@ func foldBatchNorm(conv *step, bn *step, consts map[int]*ir.Tensor) bool {
 	var bias []float32
 	if len(conv.in) > 2 && conv.in[2] >= 0 {
 		b, ok := consts[conv.in[2]]
-		if !ok || b.DType != ir.Float32 || ir.NumElements(b.Shape) != k {
+		if !ok || b.DType != ir.Float32 {
 			return false
 		}
-		bias = b.Data.([]float32)
+		if bias, ok = b.Data.([]float32); !ok || len(bias) != k {
+			return false
+		}
 	}
-	ws := w.Data.([]float32)
 	per := len(ws) / k
 	folded, fbias := make([]float32, len(ws)), make([]float32, k)
 	for ch := range k {

@@ -1,6 +1,7 @@
 package infer_test
 
 import (
+	"math"
 	"sort"
 	"testing"
 
@@ -104,5 +105,75 @@ func FuzzOps(f *testing.F) {
 		}
 		_, _ = p.Run(in)
 		_, _ = p.InferShapes(map[string][]int{})
+	})
+}
+
+// FuzzFusedChain builds Conv → [BatchNormalization] → [Add] → [Relu] with
+// random shapes, attributes, constant or fed weights, and broadcasting or
+// mismatched Add operands, and runs it fused and one node per step: the
+// two must fail together, and agree within float rounding otherwise.
+func FuzzFusedChain(f *testing.F) {
+	f.Add([]byte{2, 3, 3, 1, 1, 1, 1, 0, 1, 3, 3, 1})
+	f.Add([]byte{1, 2, 5, 2, 0, 0, 0, 1, 4, 2, 2, 0, 7})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		r := &byteReader{data}
+		b := newBuilder(int64(r.small(11, 7)), 1)
+		c, k, hw := r.small(1, 4), r.small(1, 5), r.small(1, 6)
+		x := b.input("x", int64(c), int64(hw), int64(hw))
+		feed := map[string]*ir.Tensor{"x": randomInput(uint64(r.next()), 2, c, hw, hw)}
+		ks := r.small(1, 3)
+		wShape := []int{k, c, ks, ks}
+		if r.next()%5 == 0 {
+			wShape[0] = r.small(1, 5) // weights of another channel count
+		}
+		w := b.random(wShape, -1, 1)
+		if r.next()%4 == 0 { // weights a caller may override
+			b.m.Graph.Inputs = append(b.m.Graph.Inputs, &ir.ValueInfo{Name: w, DType: ir.Float32})
+		}
+		inputs := []string{x, w}
+		if r.next()%2 == 0 {
+			inputs = append(inputs, b.random([]int{k}, -1, 1))
+		}
+		y := b.node("Conv", inputs, r.attrs()...)
+		if r.next()%2 == 0 {
+			n := []int{k, k, k, r.small(1, 5)}[r.next()%4]
+			y = b.node("BatchNormalization", []string{y, b.random([]int{n}, 0.5, 1.5), b.random([]int{n}, -1, 1),
+				b.random([]int{n}, -1, 1), b.random([]int{n}, 0.5, 2)})
+		}
+		if r.next()%2 == 0 {
+			other := []string{b.random([]int{1, k, 1, 1}, -1, 1), b.random([]int{2, k, hw, hw}, -1, 1), x}[r.next()%3]
+			if r.next()%2 == 0 {
+				y = b.node("Add", []string{y, other})
+			} else {
+				y = b.node("Add", []string{other, y})
+			}
+		}
+		if r.next()%2 == 0 {
+			y = b.node("Relu", []string{y})
+		}
+		b.output(y)
+		p, err := infer.Compile(b.m)
+		if err != nil {
+			return
+		}
+		got, errFused := p.Run(feed)
+		want, errPlain := infer.RunUnfused(p, feed)
+		if (errFused == nil) != (errPlain == nil) {
+			t.Fatalf("fused run error %v, node-per-step run error %v", errFused, errPlain)
+		}
+		if errFused != nil {
+			return
+		}
+		for name, w := range want {
+			g, wd := got[name].Data.([]float32), w.Data.([]float32)
+			if len(g) != len(wd) {
+				t.Fatalf("output %q: %d values, node-per-step run %d", name, len(g), len(wd))
+			}
+			for i := range wd {
+				if d := math.Abs(float64(g[i] - wd[i])); d > 1e-4*(1+math.Abs(float64(wd[i]))) && !(g[i] != g[i] && wd[i] != wd[i]) {
+					t.Fatalf("output %q[%d] = %v, node-per-step run %v", name, i, g[i], wd[i])
+				}
+			}
+		}
 	})
 }

@@ -18,11 +18,13 @@ import (
 //
 //	Σ_t b_k[t]·x_t = Σ_c P_c[k]·S_c   for k = 0..3,
 //
-// so the four sums cost T additions plus 8·4 to combine, against 4T
-// multiply-adds: every tap is read once for four channels instead of once
-// per channel. A vector FMA and a vector add cost the same, so this is the
-// only way 1-bit weights cut arithmetic while the activations stay float
-// (see docs/BENCHMARKS.md).
+// so the four sums cost T additions plus 8·4 to combine (per output
+// position), against 4T multiply-adds: every tap is read once for four
+// channels instead of once per channel. It is the idea of the "method of
+// Four Russians" for Boolean matrix products (share the partial sums of rows
+// with the same bit pattern). A vector FMA and a vector add cost the same,
+// so sharing work, not cheaper instructions, is how 1-bit weights cut the
+// arithmetic while the activations stay float (docs/BENCHMARKS.md).
 //
 // The taps of each group of four channels are sorted, per block of classBlock
 // taps, into 16 lists (8 classes × the sign b0[t]); the kernel walks the

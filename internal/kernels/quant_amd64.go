@@ -8,7 +8,6 @@ func maxAbsBitsAVX512(x *float32, n int) uint32
 //go:noescape
 func epilogueRowAVX512(n int, y, add *float32, relu bool)
 
-
 //go:noescape
 func quantRows4AVX512(n int, x0, x1, x2, x3 *float32, inv float32, dst *uint32)
 

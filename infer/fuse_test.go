@@ -138,18 +138,24 @@ func TestFusionFoldsBatchNorm(t *testing.T) {
 		for _, d := range in.Shape[1:] {
 			shape = append(shape, int(d.Size))
 		}
-		feed := map[string]*ir.Tensor{in.Name: randomInput(4, shape...)}
-		got, err := p.Run(feed)
-		if err != nil {
-			t.Fatal(err)
-		}
-		want, err := infer.RunUnfused(p, feed)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for out, w := range want {
-			assertClose(t, got[out].Data.([]float32), w.Data.([]float32), 1e-4)
-		}
+		assertFusedClose(t, p, map[string]*ir.Tensor{in.Name: randomInput(4, shape...)}, 1e-4)
+	}
+}
+
+// assertFusedClose runs p fused and one node per step on feed and wants
+// the outputs within tol (relative).
+func assertFusedClose(t *testing.T, p *infer.Program, feed map[string]*ir.Tensor, tol float64) {
+	t.Helper()
+	got, err := p.Run(feed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := infer.RunUnfused(p, feed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for out, w := range want {
+		assertClose(t, got[out].Data.([]float32), w.Data.([]float32), tol)
 	}
 }
 
@@ -167,16 +173,5 @@ func TestFusionKeepsOverridableWeights(t *testing.T) {
 	b.m.Graph.Inputs = append(b.m.Graph.Inputs, &ir.ValueInfo{Name: w.Name, DType: ir.Float32, Shape: []ir.Dim{{Size: 5}, {Size: 4}, {Size: 3}, {Size: 3}}})
 	p := compile(t, b.m)
 	other := randomInput(8, 5, 4, 3, 3)
-	feed := map[string]*ir.Tensor{"input": randomInput(7, 2, 4, 6, 6), w.Name: other}
-	got, err := p.Run(feed)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want, err := infer.RunUnfused(p, feed)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for out, w := range want {
-		assertClose(t, got[out].Data.([]float32), w.Data.([]float32), 1e-5)
-	}
+	assertFusedClose(t, p, map[string]*ir.Tensor{"input": randomInput(7, 2, 4, 6, 6), w.Name: other}, 1e-5)
 }

@@ -54,6 +54,26 @@ func forTasks(count int, flops float64, task func(t, innerWorkers int)) {
 	wg.Wait()
 }
 
+// splitRange runs f over [0, n) cut into up to workers contiguous ranges,
+// each on its own goroutine (on the caller's when there is one range). f
+// must write only what its range owns.
+func splitRange(n, workers int, f func(lo, hi int)) {
+	workers = min(workers, n)
+	if workers <= 1 {
+		f(0, n)
+		return
+	}
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			f(n*w/workers, n*(w+1)/workers)
+		}()
+	}
+	wg.Wait()
+}
+
 func (p ConvParams) flops() float64 {
 	return 2 * float64(p.N) * float64(p.K) * float64(p.OutH()*p.OutW()) * float64(p.C/p.Groups*p.KH*p.KW)
 }

@@ -1,9 +1,6 @@
 package kernels
 
-import (
-	"fmt"
-	"sync"
-)
+import "fmt"
 
 // Indirect ("shifted window") convolution. With the image zero-padded to
 // Hp×Wp and split into its sH·sW stride phases (phase (a, b) holds the
@@ -213,22 +210,9 @@ func (g shiftGeom) run(a operandA, gi, n0, n1, workers int, x, bias, y []float32
 	for i := range imgs {
 		g.padImage((*xp)[i*g.xpLen:(i+1)*g.xpLen], x[((n0+i)*p.C+gi*g.cg)*p.H*p.W:])
 	}
-	panels := g.mrows / g.mr
-	workers = min(workers, panels)
-	if workers <= 1 {
-		g.runRows(a, gi, n0, n1, 0, g.kg, *xp, *out, bias, y, ep)
-		return
-	}
-	var wg sync.WaitGroup
-	for w := range workers {
-		lo, hi := panels*w/workers*g.mr, min(g.kg, panels*(w+1)/workers*g.mr)
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			g.runRows(a, gi, n0, n1, lo, hi, *xp, *out, bias, y, ep)
-		}()
-	}
-	wg.Wait()
+	splitRange(g.mrows/g.mr, workers, func(p0, p1 int) {
+		g.runRows(a, gi, n0, n1, p0*g.mr, min(g.kg, p1*g.mr), *xp, *out, bias, y, ep)
+	})
 }
 
 // runRows computes output channels [k0, k1) (k0 a multiple of mr) of the

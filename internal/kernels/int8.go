@@ -5,7 +5,6 @@ import (
 	"math"
 	mbits "math/bits"
 	"slices"
-	"sync"
 	"unsafe"
 
 	"github.com/bincompress/bincompress/internal/bits"
@@ -30,7 +29,11 @@ func BinaryConv2DInt8(p ConvParams, x []float32, wbits []uint64, scale, bias, y 
 func BinaryConv2DInt8Epilogue(p ConvParams, x []float32, wbits []uint64, scale, bias, y []float32, ep Epilogue) bool {
 	taps := p.C / max(p.Groups, 1) * p.KH * p.KW
 	p.mustCheck("BinaryConv2DInt8", namedLen{"wbits", len(wbits), p.K * bits.WordsPerRow(taps)})
-	return BinaryConv2DInt8Packed(p, x, PackInt8Weights(p, wbits), scale, bias, y, ep)
+	a := u32Pool.get(int8PanelLen(p)) // a single call packs into scratch
+	rowsum := i32Pool.get(p.K)
+	defer u32Pool.Put(a)
+	defer i32Pool.Put(rowsum)
+	return BinaryConv2DInt8Packed(p, x, packInt8(p, wbits, *a, *rowsum), scale, bias, y, ep)
 }
 
 // Int8Weights are a binary convolution's signs laid out for the int8
@@ -54,11 +57,23 @@ func int8ShapeOf(p ConvParams, kern *int8Kernel) int8Shape {
 func PackInt8Weights(p ConvParams, wbits []uint64) *Int8Weights {
 	taps := p.C / max(p.Groups, 1) * p.KH * p.KW
 	p.mustCheck("PackInt8Weights", namedLen{"wbits", len(wbits), p.K * bits.WordsPerRow(taps)})
+	return packInt8(p, wbits, make([]uint32, int8PanelLen(p)), make([]int32, p.K))
+}
+
+// int8PanelLen is the length of the packed weight panels of p.
+func int8PanelLen(p ConvParams) int {
+	mr := int8KernelFor().mr
+	mrows := (p.K/p.Groups + mr - 1) / mr * mr
+	return p.Groups * mrows * p.steps()
+}
+
+// packInt8 packs wbits into a (int8PanelLen(p) words) and rowsum (K).
+func packInt8(p ConvParams, wbits []uint64, a []uint32, rowsum []int32) *Int8Weights {
 	kern := int8KernelFor()
 	offs := getIntBuf(p.steps())
 	defer intPool.Put(offs)
 	geo := newInt8Geom(p, kern, *offs)
-	w := &Int8Weights{shape: int8ShapeOf(p, kern), a: make([]uint32, p.Groups*geo.mrows*geo.steps), rowsum: make([]int32, p.K)}
+	w := &Int8Weights{shape: int8ShapeOf(p, kern), a: a, rowsum: rowsum}
 	geo.packWeights(w.a, w.rowsum, wbits)
 	return w
 }
@@ -117,20 +132,11 @@ func quantScale(x []float32) (scale, inv float32, finite bool) {
 // large enough to pay for them (a max does not depend on the split).
 func maxAbsBitsParallel(x []float32) uint32 {
 	const grain = 1 << 18
-	workers := min(gomaxprocs(), len(x)/grain)
-	if workers <= 1 {
-		return maxAbsBits(x)
-	}
+	workers := max(1, min(gomaxprocs(), len(x)/grain))
 	part := make([]uint32, workers)
-	var wg sync.WaitGroup
-	for w := range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			part[w] = maxAbsBits(x[len(x)*w/workers : len(x)*(w+1)/workers])
-		}()
-	}
-	wg.Wait()
+	splitRange(workers, workers, func(w, _ int) {
+		part[w] = maxAbsBits(x[len(x)*w/workers : len(x)*(w+1)/workers])
+	})
 	return slices.Max(part)
 }
 
@@ -327,21 +333,9 @@ func (g int8Geom) run(a []uint32, x []float32, inv float32, mult func(k int) (fl
 	defer i32Pool.Put(out)
 	g.quantImage((*b)[:g.imgLen], x, inv)
 	clear((*b)[g.imgLen:])
-	panels := g.mrows / g.kern.mr
-	workers = min(workers, panels)
-	if workers <= 1 {
-		g.runRows(a, *b, *out, 0, panels, mult, y, yoff, ep)
-		return
-	}
-	var wg sync.WaitGroup
-	for w := range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			g.runRows(a, *b, *out, panels*w/workers, panels*(w+1)/workers, mult, y, yoff, ep)
-		}()
-	}
-	wg.Wait()
+	splitRange(g.mrows/g.kern.mr, workers, func(p0, p1 int) {
+		g.runRows(a, *b, *out, p0, p1, mult, y, yoff, ep)
+	})
 }
 
 // runRows computes the row panels [p0, p1) of run.

@@ -1,9 +1,6 @@
 package kernels
 
-import (
-	"sync"
-	"unsafe"
-)
+import "unsafe"
 
 // BinaryConv2DClasses is BinaryConv2DEpilogue with the signs sorted by
 // NewSignClasses for a convolution of the same shape: the same result up
@@ -124,21 +121,7 @@ func (r classRun) run(n0, n1, workers int, x, y []float32) {
 	for i := range imgs {
 		r.lay.fill(xp[i*per:(i+1)*per], x[((n0+i)*p.C+r.gi*g.cg)*p.H*p.W:])
 	}
-	quads := r.sc.quads
-	workers = min(workers, quads)
-	if workers <= 1 {
-		r.quads(n0, n1, 0, quads, xp, *out, y)
-		return
-	}
-	var wg sync.WaitGroup
-	for w := range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			r.quads(n0, n1, quads*w/workers, quads*(w+1)/workers, xp, *out, y)
-		}()
-	}
-	wg.Wait()
+	splitRange(r.sc.quads, workers, func(q0, q1 int) { r.quads(n0, n1, q0, q1, xp, *out, y) })
 }
 
 // quads computes quads [q0, q1) of run: per tap block, each column tile of

@@ -82,11 +82,7 @@ func TestFusionBitIdentical(t *testing.T) {
 				t.Fatalf("%s: nothing folded: %v", name, infer.FusedOps(p))
 			}
 			in := m.Graph.DataInputs()[0]
-			shape := []int{2}
-			for _, d := range in.Shape[1:] {
-				shape = append(shape, int(d.Size))
-			}
-			x := randomInput(3, shape...)
+			x := randomInput(3, batchOf(in, 2)...)
 			x.Data.([]float32)[5] = float32(math.NaN())
 			feed := map[string]*ir.Tensor{in.Name: x}
 			got, err := p.Run(feed)
@@ -134,11 +130,7 @@ func TestFusionFoldsBatchNorm(t *testing.T) {
 			t.Fatalf("%s: a BatchNormalization left unfolded: %v", name, ops)
 		}
 		in := m.Graph.DataInputs()[0]
-		shape := []int{2}
-		for _, d := range in.Shape[1:] {
-			shape = append(shape, int(d.Size))
-		}
-		assertFusedClose(t, p, map[string]*ir.Tensor{in.Name: randomInput(4, shape...)}, 1e-4)
+		assertFusedClose(t, p, map[string]*ir.Tensor{in.Name: randomInput(4, batchOf(in, 2)...)}, 1e-4)
 	}
 }
 
@@ -174,4 +166,13 @@ func TestFusionKeepsOverridableWeights(t *testing.T) {
 	p := compile(t, b.m)
 	other := randomInput(8, 5, 4, 3, 3)
 	assertFusedClose(t, p, map[string]*ir.Tensor{"input": randomInput(7, 2, 4, 6, 6), w.Name: other}, 1e-5)
+}
+
+// batchOf is the shape of a batch of n for a [batch, ...] input.
+func batchOf(in *ir.ValueInfo, n int) []int {
+	shape := []int{n}
+	for _, d := range in.Shape[1:] {
+		shape = append(shape, int(d.Size))
+	}
+	return shape
 }

@@ -16,27 +16,25 @@ func classSum4x32AVX512(counts, list *int32, b, c *float32, ldc int, acc bool)
 //go:noescape
 func scaleAddRowAVX512(n int, src *float32, s, b float32, dst *float32)
 
-var avx512ClassKernel = classKernel{nr: 48, name: "avx512-class-4x48", narrow: &avx512ClassKernel32,
-	fn: func(counts []int32, list []int32, b []float32, c []float32, ldc int, acc bool) {
-		_ = counts[classLists-1]
-		_ = c[3*ldc+47]
-		var lp *int32
-		if len(list) > 0 {
-			lp = &list[0]
-		}
-		classSum4x48AVX512(&counts[0], lp, &b[0], &c[0], ldc, acc)
-	}}
+var (
+	avx512ClassKernel   = asmClassKernel(48, "avx512-class-4x48", classSum4x48AVX512, &avx512ClassKernel32)
+	avx512ClassKernel32 = asmClassKernel(32, "avx512-class-4x32", classSum4x32AVX512, nil)
+)
 
-var avx512ClassKernel32 = classKernel{nr: 32, name: "avx512-class-4x32",
-	fn: func(counts []int32, list []int32, b []float32, c []float32, ldc int, acc bool) {
-		_ = counts[classLists-1]
-		_ = c[3*ldc+31]
-		var lp *int32
-		if len(list) > 0 {
-			lp = &list[0]
-		}
-		classSum4x32AVX512(&counts[0], lp, &b[0], &c[0], ldc, acc)
-	}}
+// asmClassKernel wraps an assembly tile of nr columns: the bounds checks
+// that make its unchecked loads and stores safe, then the call.
+func asmClassKernel(nr int, name string, tile func(counts, list *int32, b, c *float32, ldc int, acc bool), narrow *classKernel) classKernel {
+	return classKernel{nr: nr, name: name, narrow: narrow,
+		fn: func(counts []int32, list []int32, b []float32, c []float32, ldc int, acc bool) {
+			_ = counts[classLists-1]
+			_ = c[3*ldc+nr-1]
+			var lp *int32
+			if len(list) > 0 {
+				lp = &list[0]
+			}
+			tile(&counts[0], lp, &b[0], &c[0], ldc, acc)
+		}}
+}
 
 // classKernelFor is the sign-class kernel this CPU runs.
 func classKernelFor() *classKernel {

@@ -54,3 +54,13 @@ func ZeroOutside(dy, ref []float32, lo, hi float32) {
 		}
 	}
 }
+
+// scaleAddRow is dst[i] = s·src[i] + b (a product, then a sum).
+func scaleAddRow(dst, src []float32, s, b float32) {
+	if scaleAddRowFast(dst, src, s, b) {
+		return
+	}
+	for i := range dst {
+		dst[i] = float32(s*src[i]) + b
+	}
+}

@@ -14,6 +14,9 @@ func zeroOutsideAVX512(n int, dy, ref *float32, lo, hi float32)
 //go:noescape
 func maxIntoAVX512(n int, dst, src *float32)
 
+//go:noescape
+func scaleAddRowAVX512(n int, src *float32, s, b float32, dst *float32)
+
 // The fast paths return how many leading elements they handled: all of
 // them with AVX-512, none otherwise. The callers cut src to len(dst).
 
@@ -55,4 +58,14 @@ func maxIntoFast(dst, src []float32) int {
 	_ = src[n-1]
 	maxIntoAVX512(n, &dst[0], &src[0])
 	return n
+}
+
+func scaleAddRowFast(dst, src []float32, s, b float32) bool {
+	n := len(dst)
+	if !useAVX512 || n == 0 {
+		return n == 0
+	}
+	_ = src[n-1]
+	scaleAddRowAVX512(n, &src[0], s, b, &dst[0])
+	return true
 }

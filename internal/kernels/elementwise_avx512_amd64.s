@@ -158,3 +158,43 @@ mtail:
 mdone:
 	VZEROUPPER
 	RET
+
+// func scaleAddRowAVX512(n int, src *float32, s, b float32, dst *float32)
+//
+//	for i < n: dst[i] = s·src[i] + b   (a multiply, then an add: no FMA)
+//
+// All n elements: the last n mod 16 through a mask.
+TEXT ·scaleAddRowAVX512(SB), NOSPLIT, $0-32
+	MOVQ n+0(FP), CX
+	MOVQ CX, DX
+	SHRQ $4, CX
+	ANDQ $15, DX
+	MOVQ src+8(FP), SI
+	VBROADCASTSS s+16(FP), Z9
+	VBROADCASTSS b+20(FP), Z10
+	MOVQ dst+24(FP), DI
+	TESTQ CX, CX
+	JEQ stail
+sloop:
+	VMULPS (SI), Z9, Z0
+	VADDPS Z10, Z0, Z0
+	VMOVUPS Z0, (DI)
+	ADDQ $64, SI
+	ADDQ $64, DI
+	DECQ CX
+	JNZ sloop
+stail:
+	TESTQ DX, DX
+	JEQ sdone
+	MOVL $1, AX
+	MOVQ DX, CX
+	SHLL CX, AX
+	DECL AX
+	KMOVW AX, K1
+	VMOVUPS.Z (SI), K1, Z0
+	VMULPS Z0, Z9, Z0
+	VADDPS Z10, Z0, Z0
+	VMOVUPS Z0, K1, (DI)
+sdone:
+	VZEROUPPER
+	RET

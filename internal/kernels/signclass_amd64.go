@@ -13,9 +13,6 @@ func classSum4x48AVX512(counts, list *int32, b, c *float32, ldc int, acc bool)
 //go:noescape
 func classSum4x32AVX512(counts, list *int32, b, c *float32, ldc int, acc bool)
 
-//go:noescape
-func scaleAddRowAVX512(n int, src *float32, s, b float32, dst *float32)
-
 var (
 	avx512ClassKernel   = asmClassKernel(48, "avx512-class-4x48", classSum4x48AVX512, &avx512ClassKernel32)
 	avx512ClassKernel32 = asmClassKernel(32, "avx512-class-4x32", classSum4x32AVX512, nil)
@@ -54,14 +51,4 @@ func asmClassKernels() []*classKernel {
 		return []*classKernel{&avx512ClassKernel, &avx512ClassKernel32}
 	}
 	return nil
-}
-
-func scaleAddRowFast(dst, src []float32, s, b float32) bool {
-	n := len(dst)
-	if !useAVX512 || n == 0 {
-		return n == 0
-	}
-	_ = src[n-1]
-	scaleAddRowAVX512(n, &src[0], s, b, &dst[0])
-	return true
 }

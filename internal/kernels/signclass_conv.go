@@ -165,13 +165,3 @@ func (r classRun) quads(n0, n1, q0, q1 int, xp, out, y []float32) {
 		}
 	}
 }
-
-// scaleAddRow is dst[i] = s·src[i] + b (a product, then a sum).
-func scaleAddRow(dst, src []float32, s, b float32) {
-	if scaleAddRowFast(dst, src, s, b) {
-		return
-	}
-	for i := range dst {
-		dst[i] = float32(s*src[i]) + b
-	}
-}

@@ -71,3 +71,19 @@ func BenchmarkMaxPoolStem(b *testing.B) {
 		}
 	}
 }
+
+// TestMaxPoolNaNAnyRank checks that a NaN anywhere in a window makes the
+// window's maximum NaN on the N-D path too (1-D here), not only when it is
+// the first tap.
+func TestMaxPoolNaNAnyRank(t *testing.T) {
+	b := newBuilder(12, 1)
+	x := b.input("input", 1, 5)
+	b.output(b.node("MaxPool", []string{x}, ints("kernel_shape", 3)))
+	nan := float32(math.NaN())
+	got := run1(t, compile(t, b.m), ir.NewFloat32("input", []int{1, 1, 5}, []float32{1, 5, nan, 2, 3})).Data.([]float32)
+	for i, v := range got { // every window of 3 holds element 2
+		if v == v {
+			t.Fatalf("window %d: max %v, want NaN", i, v)
+		}
+	}
+}

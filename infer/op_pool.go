@@ -152,7 +152,8 @@ func (p *poolPlan) max(xs, ys []float32, ind []int64) {
 			taps := p.window(o)
 			best, at := float32(math.Inf(-1)), -1
 			for _, off := range taps {
-				if v := x[off]; v > best || at < 0 {
+				// The first NaN wins, as in the 2-D paths.
+				if v := x[off]; at < 0 || v > best || v != v && best == best {
 					best, at = v, off
 				}
 			}

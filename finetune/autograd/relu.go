@@ -50,17 +50,7 @@ func (tp *Tape) newMask(ref []float32, lo, hi float32) *maskOp {
 		return &maskOp{ref: ref, lo: lo, hi: hi}
 	}
 	m := newBitMask(len(ref))
-	chunks(len(m.w), func(a, b int) {
-		for w := a; w < b; w++ {
-			var acc uint64
-			for j, v := range ref[w*64 : min(w*64+64, len(ref))] {
-				if v > lo && v < hi {
-					acc |= 1 << uint(j)
-				}
-			}
-			m.w[w] = acc
-		}
-	})
+	chunks(len(m.w), func(a, b int) { kernels.MaskInRange(m.w[a:b], ref[a*64:min(b*64, len(ref))], lo, hi) })
 	return &maskOp{mask: m, lo: lo, hi: hi}
 }
 
@@ -74,16 +64,7 @@ func (o *maskOp) backward() {
 		return
 	}
 	if o.mask != nil {
-		chunks(len(o.mask.w), func(lo, hi int) {
-			for w := lo; w < hi; w++ {
-				bits := o.mask.w[w]
-				for j := range dy[w*64 : min(w*64+64, len(dy))] {
-					if bits>>uint(j)&1 == 0 {
-						dy[w*64+j] = 0
-					}
-				}
-			}
-		})
+		chunks(len(o.mask.w), func(lo, hi int) { kernels.ZeroUnmasked(dy[lo*64:min(hi*64, len(dy))], o.mask.w[lo:hi]) })
 	} else {
 		chunks(len(dy), func(lo, hi int) { kernels.ZeroOutside(dy[lo:hi], o.ref[lo:hi], o.lo, o.hi) })
 	}

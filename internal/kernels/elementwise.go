@@ -64,3 +64,37 @@ func scaleAddRow(dst, src []float32, s, b float32) {
 		dst[i] = float32(s*src[i]) + b
 	}
 }
+
+// MaskInRange sets bit j of mask[w] (least significant first) to
+// lo < x[64w+j] < hi (false for NaN), for the ⌈len(x)/64⌉ words it covers;
+// bits past len(x) are 0. It packs the exact ReLU and Clip masks that a
+// compressing tape keeps for backward.
+func MaskInRange(mask []uint64, x []float32, lo, hi float32) {
+	words := (len(x) + 63) / 64
+	mask = mask[:words]
+	done := maskInRangeFast(mask, x, lo, hi) // whole words
+	for w := done; w < words; w++ {
+		var acc uint64
+		for j, v := range x[w*64 : min(w*64+64, len(x))] {
+			if v > lo && v < hi {
+				acc |= 1 << uint(j)
+			}
+		}
+		mask[w] = acc
+	}
+}
+
+// ZeroUnmasked sets dy[i] = 0 where bit i of mask (64 to a word, least
+// significant first) is 0.
+func ZeroUnmasked(dy []float32, mask []uint64) {
+	mask = mask[:(len(dy)+63)/64]
+	done := zeroUnmaskedFast(dy, mask) // whole words
+	for w := done; w < len(mask); w++ {
+		bits := mask[w]
+		for j := range dy[w*64 : min(w*64+64, len(dy))] {
+			if bits>>uint(j)&1 == 0 {
+				dy[w*64+j] = 0
+			}
+		}
+	}
+}

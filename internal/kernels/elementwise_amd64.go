@@ -69,3 +69,29 @@ func scaleAddRowFast(dst, src []float32, s, b float32) bool {
 	scaleAddRowAVX512(n, &src[0], s, b, &dst[0])
 	return true
 }
+
+//go:noescape
+func maskInRangeAVX512(words int, mask *uint64, x *float32, lo, hi float32)
+
+//go:noescape
+func zeroUnmaskedAVX512(words int, dy *float32, mask *uint64)
+
+func maskInRangeFast(mask []uint64, x []float32, lo, hi float32) int {
+	words := len(x) / 64
+	if !useAVX512 || words == 0 {
+		return 0
+	}
+	_ = mask[words-1]
+	maskInRangeAVX512(words, &mask[0], &x[0], lo, hi)
+	return words
+}
+
+func zeroUnmaskedFast(dy []float32, mask []uint64) int {
+	words := len(dy) / 64
+	if !useAVX512 || words == 0 {
+		return 0
+	}
+	_ = mask[words-1]
+	zeroUnmaskedAVX512(words, &dy[0], &mask[0])
+	return words
+}

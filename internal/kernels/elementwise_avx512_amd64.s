@@ -198,3 +198,73 @@ stail:
 sdone:
 	VZEROUPPER
 	RET
+
+// func maskInRangeAVX512(words int, mask *uint64, x *float32, lo, hi float32)
+//
+// 64 elements per word: each 16 give a 16-bit compare mask, stored in turn.
+TEXT ·maskInRangeAVX512(SB), NOSPLIT, $0-32
+	MOVQ words+0(FP), CX
+	MOVQ mask+8(FP), DI
+	MOVQ x+16(FP), SI
+	VBROADCASTSS lo+24(FP), Z8
+	VBROADCASTSS hi+28(FP), Z9
+	TESTQ CX, CX
+	JEQ kdone
+kloop:
+	VMOVUPS (SI), Z0
+	VCMPPS $0x1e, Z8, Z0, K1
+	VCMPPS $0x11, Z9, Z0, K2
+	KANDW K1, K2, K1
+	KMOVW K1, (DI)
+	VMOVUPS 64(SI), Z0
+	VCMPPS $0x1e, Z8, Z0, K1
+	VCMPPS $0x11, Z9, Z0, K2
+	KANDW K1, K2, K1
+	KMOVW K1, 2(DI)
+	VMOVUPS 128(SI), Z0
+	VCMPPS $0x1e, Z8, Z0, K1
+	VCMPPS $0x11, Z9, Z0, K2
+	KANDW K1, K2, K1
+	KMOVW K1, 4(DI)
+	VMOVUPS 192(SI), Z0
+	VCMPPS $0x1e, Z8, Z0, K1
+	VCMPPS $0x11, Z9, Z0, K2
+	KANDW K1, K2, K1
+	KMOVW K1, 6(DI)
+	ADDQ $256, SI
+	ADDQ $8, DI
+	DECQ CX
+	JNZ kloop
+kdone:
+	VZEROUPPER
+	RET
+
+// func zeroUnmaskedAVX512(words int, dy *float32, mask *uint64)
+//
+// 64 elements per word: each 16 are kept under their 16 mask bits.
+TEXT ·zeroUnmaskedAVX512(SB), NOSPLIT, $0-24
+	MOVQ words+0(FP), CX
+	MOVQ dy+8(FP), DI
+	MOVQ mask+16(FP), SI
+	TESTQ CX, CX
+	JEQ udone
+uloop:
+	KMOVW (SI), K1
+	VMOVUPS.Z (DI), K1, Z0
+	VMOVUPS Z0, (DI)
+	KMOVW 2(SI), K1
+	VMOVUPS.Z 64(DI), K1, Z0
+	VMOVUPS Z0, 64(DI)
+	KMOVW 4(SI), K1
+	VMOVUPS.Z 128(DI), K1, Z0
+	VMOVUPS Z0, 128(DI)
+	KMOVW 6(SI), K1
+	VMOVUPS.Z 192(DI), K1, Z0
+	VMOVUPS Z0, 192(DI)
+	ADDQ $8, SI
+	ADDQ $256, DI
+	DECQ CX
+	JNZ uloop
+udone:
+	VZEROUPPER
+	RET

@@ -65,3 +65,38 @@ func zeroOutside(lo, hi float32) func(dy, ref float32) float32 {
 		return 0
 	}
 }
+
+// TestMasks holds MaskInRange and ZeroUnmasked (assembly on amd64) to
+// their definitions at lengths across whole and partial 64-bit words.
+func TestMasks(t *testing.T) {
+	for n := range 200 {
+		x := randSpecials(n, uint64(300+n))
+		for _, r := range [][2]float32{{0, math.MaxFloat32}, {-2, 6}} {
+			mask := make([]uint64, (n+63)/64+1)
+			for i := range mask {
+				mask[i] = ^uint64(0) // every bit must be written
+			}
+			MaskInRange(mask, x, r[0], r[1])
+			for i, v := range x {
+				if got, want := mask[i/64]>>(i%64)&1 == 1, v > r[0] && v < r[1]; got != want {
+					t.Fatalf("MaskInRange n=%d range %v: bit %d (x=%v) = %v, want %v", n, r, i, v, got, want)
+				}
+			}
+			if n%64 != 0 && mask[n/64]>>(n%64) != 0 {
+				t.Fatalf("MaskInRange n=%d: bits past the end set", n)
+			}
+			dy := randSpecials(n, uint64(700+n))
+			got := append([]float32(nil), dy...)
+			ZeroUnmasked(got, mask)
+			for i, v := range dy {
+				want := v
+				if mask[i/64]>>(i%64)&1 == 0 {
+					want = 0
+				}
+				if !sameFloat(got[i], want) {
+					t.Fatalf("ZeroUnmasked n=%d: [%d] = %v, want %v", n, i, got[i], want)
+				}
+			}
+		}
+	}
+}

@@ -26,6 +26,10 @@ func reluFast(_, _ []float32) int { return 0 }
 
 func zeroOutsideFast(_, _ []float32, _, _ float32) int { return 0 }
 
+func maskInRangeFast(_ []uint64, _ []float32, _, _ float32) int { return 0 }
+
+func zeroUnmaskedFast(_ []float32, _ []uint64) int { return 0 }
+
 func quantRows4Fast(_, _, _, _ []float32, _ float32, _ []uint32) int { return 0 }
 
 func dequantRowFast([]int32, int32, float32, float32, []float32) int { return 0 }

@@ -85,15 +85,8 @@ func TestFusionBitIdentical(t *testing.T) {
 			x := randomInput(3, batchOf(in, 2)...)
 			x.Data.([]float32)[5] = float32(math.NaN())
 			feed := map[string]*ir.Tensor{in.Name: x}
-			got, err := p.Run(feed)
-			if err != nil {
-				t.Fatal(err)
-			}
+			got, want := runBothWays(t, p, feed)
 			again, err := p.Run(feed) // with the buffers the first run left
-			if err != nil {
-				t.Fatal(err)
-			}
-			want, err := infer.RunUnfused(p, feed)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -138,14 +131,7 @@ func TestFusionFoldsBatchNorm(t *testing.T) {
 // the outputs within tol (relative).
 func assertFusedClose(t *testing.T, p *infer.Program, feed map[string]*ir.Tensor, tol float64) {
 	t.Helper()
-	got, err := p.Run(feed)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want, err := infer.RunUnfused(p, feed)
-	if err != nil {
-		t.Fatal(err)
-	}
+	got, want := runBothWays(t, p, feed)
 	for out, w := range want {
 		assertClose(t, got[out].Data.([]float32), w.Data.([]float32), tol)
 	}
@@ -175,4 +161,17 @@ func batchOf(in *ir.ValueInfo, n int) []int {
 		shape = append(shape, int(d.Size))
 	}
 	return shape
+}
+
+// runBothWays runs p on feed fused (got) and one node per step (want).
+func runBothWays(t *testing.T, p *infer.Program, feed map[string]*ir.Tensor) (got, want map[string]*ir.Tensor) {
+	t.Helper()
+	got, err := p.Run(feed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want, err = infer.RunUnfused(p, feed); err != nil {
+		t.Fatal(err)
+	}
+	return got, want
 }

@@ -20,6 +20,7 @@ func TestScratchReused(t *testing.T) {
 	x, w, dy := randSlice(r, p.XLen()), randSlice(r, p.WLen()), randSlice(r, p.YLen())
 	y, dx, dw := make([]float32, p.YLen()), make([]float32, p.XLen()), make([]float32, p.WLen())
 	wb, scale := randBits(r, p.K, p.C*9), randSlice(r, p.K)
+	sc := NewSignClasses(p, wb)
 	for name, f := range map[string]func(){
 		"Sgemm":                func() { Sgemm(false, true, m, n, k, 1, a, k, b, k, 0, c, n) },
 		"Conv2D":               func() { Conv2D(p, x, w, nil, y) },
@@ -27,6 +28,7 @@ func TestScratchReused(t *testing.T) {
 		"Conv2DBackwardFilter": func() { Conv2DBackwardFilter(p, x, dy, dw) },
 		"BinaryConv2D":         func() { BinaryConv2D(p, x, wb, scale, nil, y) },
 		"BinaryConv2DInt8":     func() { BinaryConv2DInt8(p, x, wb, scale, nil, y) },
+		"BinaryConv2DClasses":  func() { BinaryConv2DClasses(p, x, sc, scale, nil, y, Epilogue{}) },
 	} {
 		f()
 		var before, after runtime.MemStats

@@ -19,7 +19,11 @@ func BinaryConv2DClasses(p ConvParams, x []float32, sc *SignClasses, scale, bias
 	if p.N == 0 {
 		return
 	}
-	lay := newClassLayout(p)
+	taps := p.C / p.Groups * p.KH * p.KW
+	offs, shifted := getIntBuf(taps), getIntBuf(taps)
+	defer intPool.Put(offs)
+	defer intPool.Put(shifted)
+	lay := newClassLayout(p, *offs, *shifted)
 	lists := sc.offsetsFor(lay)
 	geo := lay.geo
 	chunk := max(1, shiftChunkBytes/(4*(geo.mrows*geo.ncols+lay.copies*lay.copyLen)))
@@ -49,7 +53,9 @@ type classLayout struct {
 	tapOffs []int // per tap, where its window starts
 }
 
-func newClassLayout(p ConvParams) classLayout {
+// newClassLayout lays p out in scratch: offs and shifted hold a tap
+// offset each (C/G·KH·KW) and must outlive the layout.
+func newClassLayout(p ConvParams, offs, shifted []int) classLayout {
 	wq := (p.W + p.PadLeft + p.PadRight + p.StrideW - 1) / p.StrideW
 	kern := classKernelFor()
 	lay := classLayout{copies: 1}
@@ -63,11 +69,11 @@ func newClassLayout(p ConvParams) classLayout {
 	}
 	lay.kern = kern.forColumns(p.OutH() * wq)
 	tile := microKernel{mr: classRows, nr: lay.kern.nr} // the output tiling only
-	lay.geo = newShiftGeomWide(p, &tile, make([]int, p.C/p.Groups*p.KH*p.KW), wq)
+	lay.geo = newShiftGeomWide(p, &tile, offs, wq)
 	lay.copyLen = (lay.geo.xpLen + 15) / 16 * 16
 	lay.tapOffs = lay.geo.offs
 	if lay.copies > 1 {
-		lay.tapOffs = make([]int, len(lay.geo.offs))
+		lay.tapOffs = shifted[:len(lay.geo.offs)]
 		for t, off := range lay.geo.offs {
 			shift := t % p.KW * p.DilationW / p.StrideW
 			lay.tapOffs[t] = shift*lay.copyLen + off - shift

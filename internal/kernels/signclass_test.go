@@ -93,7 +93,8 @@ func BenchmarkBinaryConv2DClasses(b *testing.B) {
 func TestClassLayoutCopies(t *testing.T) {
 	seen := map[bool]bool{}
 	for _, p := range convSweep() {
-		lay := newClassLayout(p)
+		taps := p.C / p.Groups * p.KH * p.KW
+		lay := newClassLayout(p, make([]int, taps), make([]int, taps))
 		seen[lay.copies > 1] = true
 		if lay.copies > 1 {
 			for tap, off := range lay.tapOffs {

@@ -93,7 +93,10 @@ func (t *trainer) trainStep(b batch, perEpoch int, lr *float64) (float64, int, e
 	}
 	*lr = rate
 	t.student.binarize()
-	tp := &autograd.Tape{Compress: !t.cfg.ExactBackward, BNBits: t.cfg.BNBits, Key: stepKey(t.cfg.Seed, t.step)}
+	if t.bufs == nil {
+		t.bufs = autograd.NewBuffers()
+	}
+	tp := &autograd.Tape{Compress: !t.cfg.ExactBackward, BNBits: t.cfg.BNBits, Key: stepKey(t.cfg.Seed, t.step), Buffers: t.bufs}
 	loss, correct, err := t.loss(tp, b)
 	if err != nil {
 		return 0, 0, err

@@ -29,7 +29,8 @@ type trainer struct {
 	epoch    int // epochs completed
 	step     int
 	res      *Result
-	begun    time.Time // when Train was called, for the done event
+	begun    time.Time         // when Train was called, for the done event
+	bufs     *autograd.Buffers // recycled by every training step's tape
 }
 
 // Train fine-tunes model into binary weights as cfg says, on train, and

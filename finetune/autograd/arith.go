@@ -1,6 +1,13 @@
 package autograd
 
-import "fmt"
+import (
+	"fmt"
+	"math"
+
+	"github.com/bincompress/bincompress/internal/kernels"
+)
+
+var negZero = float32(math.Copysign(0, -1))
 
 // broadcast describes numpy-style broadcasting of two shapes: the output
 // shape and, for each operand, its stride along each output dimension
@@ -113,13 +120,10 @@ func (tp *Tape) binary(a, b *Tensor, mul bool) (*Tensor, error) {
 	if err != nil {
 		return nil, err
 	}
-	y := make([]float32, bc.outTotal)
+	y := tp.output(bc.outTotal, a, b)
 	if bc.same && !mul {
-		chunks(len(y), func(lo, hi int) {
-			for i := lo; i < hi; i++ {
-				y[i] = a.Data[i] + b.Data[i]
-			}
-		})
+		// 1·a + 1·b + (−0) is a + b for every input, signed zeros included.
+		chunks(len(y), func(lo, hi int) { kernels.Combine(y[lo:hi], a.Data[lo:hi], b.Data[lo:hi], 1, 1, negZero) })
 	} else if mul {
 		bc.each(func(o, ia, ib int) { y[o] = a.Data[ia] * b.Data[ib] })
 	} else {
@@ -143,7 +147,7 @@ func (o *binOp) backward() {
 	}
 	if o.bc.same && !o.mul { // the common residual add: pass dy on
 		o.bg.add(dy)
-		o.ag.take(dy)
+		o.ag.takeFrom(o.out)
 		return
 	}
 	var da, db []float32

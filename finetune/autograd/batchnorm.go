@@ -14,15 +14,16 @@ type BatchStats struct {
 	Mean, Var []float32
 }
 
-// bnOp saves the normalized input x̂ (recomputed from a float reference of x
-// on an exact tape, or k-bit codes of x̂ on a compressing tape), the batch
-// mean and 1/σ, and γ.
+// bnOp saves its input (a float reference of x on an exact tape, or k-bit
+// codes of the normalized x̂ on a compressing tape), the batch mean and
+// 1/σ, and γ.
 type bnOp struct {
 	n, c, inner     int
 	x               Saved // floatRef of x, or *Codes of x̂
 	mean, invStd    []float32
 	scale           []float32
 	out, xg, sg, bg *Grad
+	bufs            *Buffers // the tape's, for backward's scratch
 }
 
 // BatchNormTrain normalizes x [N, C, ...] with its own batch statistics:
@@ -33,11 +34,11 @@ func (tp *Tape) BatchNormTrain(x, scale, bias *Tensor, eps float32) (*Tensor, Ba
 		return nil, BatchStats{}, err
 	}
 	n, c, inner := nci(x.Shape)
-	y, st, inv := bnForward(x, scale, bias, eps)
+	y, st, inv := bnForward(tp.output(len(x.Data), x, scale, bias), x, scale, bias, eps)
 	out := result(append([]int(nil), x.Shape...), y, x, scale, bias)
 	if tp.recording(x, scale, bias) {
 		o := &bnOp{n: n, c: c, inner: inner, mean: st.Mean, invStd: inv, scale: scale.Data,
-			out: out.g, xg: x.g, sg: scale.g, bg: bias.g}
+			out: out.g, xg: x.g, sg: scale.g, bg: bias.g, bufs: tp.Buffers}
 		o.x = tp.saveNormalized(x, o)
 		tp.record(out, o)
 	}
@@ -52,13 +53,12 @@ func checkBN(x, scale, bias *Tensor) error {
 	return nil
 }
 
-// bnForward normalizes x with its batch statistics and returns y, the
-// statistics and 1/σ per channel.
-func bnForward(x, scale, bias *Tensor, eps float32) ([]float32, BatchStats, []float32) {
+// bnForward writes x normalized with its batch statistics into y and
+// returns y, the statistics and 1/σ per channel.
+func bnForward(y []float32, x, scale, bias *Tensor, eps float32) ([]float32, BatchStats, []float32) {
 	n, c, inner := nci(x.Shape)
 	st := BatchStats{Mean: make([]float32, c), Var: make([]float32, c)}
 	inv := make([]float32, c)
-	y := make([]float32, len(x.Data))
 	parallelFor(c, func(ch int) {
 		st.Mean[ch], st.Var[ch] = channelMoments(x.Data, n, c, inner, ch)
 		inv[ch] = float32(1 / math.Sqrt(float64(st.Var[ch])+float64(eps)))
@@ -95,22 +95,16 @@ func BatchNormEval(x, scale, bias, mean, variance *Tensor, eps float32) (*Tensor
 	return New(x.Shape, y), nil
 }
 
-// channelMoments is the mean and biased variance of channel ch (float64 sums).
+// channelMoments is the mean and biased variance of channel ch, in one
+// float64 pass around the channel's first element.
 func channelMoments(x []float32, n, c, inner, ch int) (mean, variance float32) {
-	var s, ss float64
-	for b := 0; b < n; b++ {
-		for _, v := range x[(b*c+ch)*inner : (b*c+ch+1)*inner] {
-			s += float64(v)
-		}
+	if n*inner == 0 {
+		return 0, 0
 	}
-	m := s / float64(n*inner)
-	for b := 0; b < n; b++ {
-		for _, v := range x[(b*c+ch)*inner : (b*c+ch+1)*inner] {
-			d := float64(v) - m
-			ss += d * d
-		}
-	}
-	return float32(m), float32(ss / float64(n*inner))
+	shift := float64(x[ch*inner])
+	s, ss := kernels.ShiftedMoments(x[ch*inner:], n, inner, c*inner, shift)
+	m := float64(n * inner)
+	return float32(shift + s/m), float32(max(ss/m-(s/m)*(s/m), 0))
 }
 
 // affineChannel writes y = a·x + b over channel ch.
@@ -130,56 +124,57 @@ func (o *bnOp) normalize(dst, x []float32) {
 
 // backward: with g = dy, M = N·inner per channel,
 // dβ = Σg, dγ = Σg·x̂, dx = γ/σ·(g − Σg/M − x̂·Σ(g·x̂)/M).
+// On an exact tape x̂ = (x − μ)/σ is never stored: the sums take x − μ and
+// dx is a combination of g and x.
 func (o *bnOp) backward() {
 	g := o.out.Data
 	if g == nil {
 		return
 	}
-	xh := make([]float32, len(g))
 	if f, ok := o.x.(floatRef); ok {
-		o.normalize(xh, f.d)
-	} else {
-		o.x.(*Codes).Decode(xh)
-	}
-	o.finish(g, xh)
-}
-
-// finish accumulates the gradients of γ, β and x from g and x̂.
-func (o *bnOp) finish(g, xh []float32) {
-	dgamma, dbeta := make([]float32, o.c), make([]float32, o.c)
-	var dx []float32
-	if o.xg != nil {
-		dx = make([]float32, len(g))
-	}
-	parallelFor(o.c, func(ch int) { o.channelBackward(ch, g, xh, dx, dgamma, dbeta) })
-	o.sg.add(dgamma)
-	o.bg.add(dbeta)
-	if dx != nil {
-		o.xg.take(dx)
-	}
-}
-
-func (o *bnOp) channelBackward(ch int, g, xh, dx, dgamma, dbeta []float32) {
-	var sg, sgx float64
-	for b := 0; b < o.n; b++ {
-		off := (b*o.c + ch) * o.inner
-		for i := off; i < off+o.inner; i++ {
-			sg += float64(g[i])
-			sgx += float64(g[i]) * float64(xh[i])
-		}
-	}
-	dbeta[ch], dgamma[ch] = float32(sg), float32(sgx)
-	if dx == nil {
+		o.finish(o.out, f.d, true)
 		return
 	}
+	xh := o.bufs.get(len(g))
+	o.x.(*Codes).Decode(xh)
+	o.finish(o.out, xh, false)
+	o.bufs.put(xh)
+}
+
+// finish accumulates the gradients of γ, β and x from the output gradient
+// g and x (raw when raw is set, else x̂). dx overwrites g, which nothing
+// reads after this op.
+func (o *bnOp) finish(out *Grad, x []float32, raw bool) {
+	g := out.Data
+	dgamma, dbeta := make([]float32, o.c), make([]float32, o.c)
+	parallelFor(o.c, func(ch int) { o.channelBackward(ch, g, x, raw, dgamma, dbeta) })
+	o.sg.add(dgamma)
+	o.bg.add(dbeta)
+	if o.xg != nil {
+		o.xg.takeFrom(out)
+	}
+}
+
+func (o *bnOp) channelBackward(ch int, g, x []float32, raw bool, dgamma, dbeta []float32) {
+	var mu, inv float64 = 0, 1 // x is x̂ already
+	if raw {
+		mu, inv = float64(o.mean[ch]), float64(o.invStd[ch])
+	}
+	base, stride := ch*o.inner, o.c*o.inner
+	sg, sgx := kernels.CrossSums(g[base:], x[base:], o.n, o.inner, stride, mu)
+	sgx *= inv // Σg·x̂
+	dbeta[ch], dgamma[ch] = float32(sg), float32(sgx)
+	if o.xg == nil {
+		return
+	}
+	// dx = k·g − k·Σg/M − k·Σ(g·x̂)/M·inv·(x − μ) = k·g + b·x + c.
 	m := float64(o.n * o.inner)
-	k := o.scale[ch] * o.invStd[ch]
-	mg, mgx := float32(sg/m), float32(sgx/m)
-	for b := 0; b < o.n; b++ {
-		off := (b*o.c + ch) * o.inner
-		for i := off; i < off+o.inner; i++ {
-			dx[i] = k * (g[i] - mg - xh[i]*mgx)
-		}
+	k := float64(o.scale[ch]) * float64(o.invStd[ch])
+	b := -k * sgx / m * inv
+	c := -k*sg/m - b*mu
+	for bt := 0; bt < o.n; bt++ {
+		row := g[base+bt*stride : base+bt*stride+o.inner]
+		kernels.Combine(row, row, x[base+bt*stride:], float32(k), float32(b), float32(c))
 	}
 }
 

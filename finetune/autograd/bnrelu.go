@@ -1,5 +1,7 @@
 package autograd
 
+import "github.com/bincompress/bincompress/internal/kernels"
+
 // BatchNormRelu is Relu(BatchNormTrain(x)). On an exact tape it is exactly
 // those two ops. On a compressing tape (with BNBits >= 2) one code of
 // BNBits bits per element serves the whole backward pass:
@@ -26,18 +28,13 @@ func (tp *Tape) BatchNormRelu(x, scale, bias *Tensor, eps float32) (*Tensor, Bat
 	if err := checkBN(x, scale, bias); err != nil {
 		return nil, BatchStats{}, err
 	}
-	y, st, inv := bnForward(x, scale, bias, eps)
+	y, st, inv := bnForward(make([]float32, len(x.Data)), x, scale, bias, eps)
 	n, c, inner := nci(x.Shape)
-	bn := &bnOp{n: n, c: c, inner: inner, mean: st.Mean, invStd: inv, scale: scale.Data, xg: x.g, sg: scale.g, bg: bias.g}
+	bn := &bnOp{n: n, c: c, inner: inner, mean: st.Mean, invStd: inv, scale: scale.Data, xg: x.g, sg: scale.g, bg: bias.g,
+		bufs: tp.Buffers}
 	code := encodeBNRelu(x, y, bn, bias.Data, tp.bnBits(), tp.Key, tp.stream())
 	bn.x = code
-	chunks(len(y), func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			if y[i] < 0 {
-				y[i] = 0
-			}
-		}
-	})
+	chunks(len(y), func(lo, hi int) { kernels.Relu(y[lo:hi], y[lo:hi]) })
 	out := result(append([]int(nil), x.Shape...), y, x, scale, bias)
 	tp.record(out, &bnReluOp{bn: bn, code: code, out: out.g})
 	if tp.codes == nil {
@@ -115,30 +112,20 @@ func (q *bnReluCode) half(ch int, on bool) (start, width float32) {
 	return q.Lo[ch], q.T[ch] - q.Lo[ch]
 }
 
-// reader walks one channel's codes in element order.
-type reader struct {
-	words       []uint64
-	pos, bits   uint
-	mask        uint64
-	start, step [2]float32
-}
-
-func (q *bnReluCode) reader(ch int) *reader {
-	r := &reader{words: q.words[ch*q.perChan : (ch+1)*q.perChan], bits: uint(q.bits), mask: uint64(1)<<q.bits - 1}
+// table maps channel ch's codes to x̂_q (bit 0 is the mask, the rest the
+// level within the half).
+func (q *bnReluCode) table(ch int) *codeTable {
 	levels := float32(int(1)<<(q.bits-1) - 1)
+	var start, step [2]float32
 	for on := range 2 {
 		p, s := q.half(ch, on == 1)
-		r.start[on], r.step[on] = p, s/levels
+		start[on], step[on] = p, s/levels
 	}
-	return r
-}
-
-// next returns the next element's mask and x̂_q.
-func (r *reader) next() (uint64, float32) {
-	code := r.words[r.pos>>6] >> (r.pos & 63) & r.mask
-	r.pos += r.bits
-	on := code & 1
-	return on, r.start[on] + float32(code>>1)*r.step[on]
+	tab := new(codeTable)
+	for code := range 1 << q.bits {
+		tab[code] = start[code&1] + float32(code>>1)*step[code&1]
+	}
+	return tab
 }
 
 // reluInput decodes the fused code as the ReLU's output, for a binary layer.
@@ -152,17 +139,14 @@ func (r reluInput) key() any     { return r.q }
 func (r reluInput) Decode(dst []float32) {
 	q := r.q
 	parallelFor(q.c, func(ch int) {
-		g, b, rd := q.gamma[ch], q.beta[ch], q.reader(ch)
-		for bt := 0; bt < q.n; bt++ {
-			row := dst[(bt*q.c+ch)*q.inner : (bt*q.c+ch+1)*q.inner]
-			for i := range row {
-				on, xh := rd.next()
-				row[i] = 0
-				if on == 1 {
-					row[i] = max(g*xh+b, 0)
-				}
+		xh := q.table(ch)
+		var tab codeTable
+		for code := range 1 << q.bits {
+			if code&1 == 1 {
+				tab[code] = max(q.gamma[ch]*xh[code]+q.beta[ch], 0)
 			}
 		}
+		q.eachRow(ch, func(start, pos int) { tab.lookup(dst[start:start+q.inner], nil, q.channelWords(ch), pos, q.bits) })
 	})
 }
 
@@ -184,22 +168,16 @@ func (o *bnReluOp) backward() {
 	if g == nil {
 		return
 	}
-	xh := make([]float32, len(g))
+	xh := o.bn.bufs.get(len(g))
 	q := o.code
 	parallelFor(q.c, func(ch int) {
-		rd := q.reader(ch)
-		for bt := 0; bt < q.n; bt++ {
-			off := (bt*q.c + ch) * q.inner
-			for i := off; i < off+q.inner; i++ {
-				on, v := rd.next()
-				xh[i] = v
-				if on == 0 {
-					g[i] = 0
-				}
-			}
-		}
+		tab := q.table(ch)
+		q.eachRow(ch, func(start, pos int) {
+			tab.lookup(xh[start:start+q.inner], g[start:start+q.inner], q.channelWords(ch), pos, q.bits)
+		})
 	})
-	o.bn.finish(g, xh)
+	o.bn.finish(o.out, xh, false)
+	o.bn.bufs.put(xh)
 }
 
 func (o *bnReluOp) saved() []Saved {

@@ -27,6 +27,7 @@ type convOp struct {
 	w        []float32
 	hasBias  bool
 	outInner int
+	bufs     *Buffers // the tape's, for backward's dx and decoded input
 }
 
 // Conv computes y = conv(x, w) + b for x [N, C, H, W], w [K, C/G, KH, KW],
@@ -44,15 +45,15 @@ func (tp *Tape) Conv(x, w, b *Tensor, a ConvAttrs, binary bool) (*Tensor, error)
 		}
 		bias = b.Data
 	}
-	y := make([]float32, p.YLen())
-	kernels.Conv2D(p, x.Data, w.Data, bias, y)
 	ins := []*Tensor{x, w}
 	if b != nil {
 		ins = append(ins, b)
 	}
+	y := tp.output(p.YLen(), ins...)
+	kernels.Conv2D(p, x.Data, w.Data, bias, y)
 	out := result([]int{p.N, p.K, p.OutH(), p.OutW()}, y, ins...)
 	if tp.recording(ins...) {
-		o := &convOp{p: p, out: out.g, xg: x.g, wg: w.g, hasBias: b != nil, outInner: p.OutH() * p.OutW()}
+		o := &convOp{p: p, out: out.g, xg: x.g, wg: w.g, hasBias: b != nil, outInner: p.OutH() * p.OutW(), bufs: tp.Buffers}
 		if b != nil {
 			o.bg = b.g
 		}
@@ -103,17 +104,15 @@ type codeKey struct {
 	n, c, inner int
 }
 
-// restore returns the float values of a saved input (decoding codes).
-func restore(s Saved, n int) []float32 {
-	switch v := s.(type) {
-	case floatRef:
-		return v.d
-	case inputCode:
-		d := make([]float32, n)
+// restore returns the n float values of a saved input, and whether they
+// were decoded into a buffer from bufs (which the caller gives back).
+func restore(s Saved, n int, bufs *Buffers) ([]float32, bool) {
+	if v, ok := s.(inputCode); ok {
+		d := bufs.get(n)
 		v.Decode(d)
-		return d
+		return d, true
 	}
-	return nil
+	return s.(floatRef).d, false
 }
 
 func convParams(x, w *Tensor, a ConvAttrs) (kernels.ConvParams, error) {
@@ -141,13 +140,19 @@ func (o *convOp) backward() {
 		return
 	}
 	if o.xg != nil && o.w != nil {
-		dx := make([]float32, o.p.XLen())
+		dx := o.bufs.get(o.p.XLen())
 		kernels.Conv2DBackwardData(o.p, dy, o.w, dx)
-		o.xg.take(dx)
+		if !o.xg.take(dx) {
+			o.bufs.put(dx)
+		}
 	}
 	if o.wg != nil && o.xs != nil {
 		dw := make([]float32, o.p.WLen())
-		kernels.Conv2DBackwardFilter(o.p, restore(o.xs, o.p.XLen()), dy, dw)
+		x, decoded := restore(o.xs, o.p.XLen(), o.bufs)
+		kernels.Conv2DBackwardFilter(o.p, x, dy, dw)
+		if decoded {
+			o.bufs.put(x)
+		}
 		o.wg.take(dw)
 	}
 	if o.bg != nil {

@@ -14,7 +14,7 @@ type maskOp struct {
 }
 
 // Relu is max(x, 0).
-func (tp *Tape) Relu(x *Tensor) *Tensor { return tp.relu(x, make([]float32, len(x.Data))) }
+func (tp *Tape) Relu(x *Tensor) *Tensor { return tp.relu(x, tp.output(len(x.Data), x)) }
 
 // ReluInPlace is Relu writing over x's data, for an x that nothing reads
 // afterwards and no op keeps (a conv, BN or add output read only by this
@@ -68,7 +68,7 @@ func (o *maskOp) backward() {
 	} else {
 		chunks(len(dy), func(lo, hi int) { kernels.ZeroOutside(dy[lo:hi], o.ref[lo:hi], o.lo, o.hi) })
 	}
-	o.in.take(dy)
+	o.in.takeFrom(o.out)
 }
 
 func (o *maskOp) saved() []Saved {

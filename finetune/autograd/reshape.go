@@ -15,7 +15,7 @@ func (tp *Tape) View(x *Tensor, shape []int) *Tensor {
 
 func (o *viewOp) backward() {
 	if o.out.Data != nil {
-		o.in.take(o.out.Data)
+		o.in.takeFrom(o.out)
 	}
 }
 

@@ -139,16 +139,65 @@ func (q *Codes) Decode(dst []float32) {
 func (q *Codes) decodeChannel(dst []float32, ch int) {
 	lo := q.Lo[ch]
 	step := (q.Hi[ch] - lo) / float32(int(1)<<q.bits-1)
-	mask := uint64(1)<<q.bits - 1
-	words := q.words[ch*q.perChan : (ch+1)*q.perChan]
-	pos := 0
+	var tab codeTable
+	for code := range 1 << q.bits {
+		tab[code] = lo + float32(code)*step
+	}
+	q.eachRow(ch, func(start, pos int) { tab.lookup(dst[start:start+q.inner], nil, q.channelWords(ch), pos, q.bits) })
+}
+
+// channelWords is channel ch's codes.
+func (q *Codes) channelWords(ch int) []uint64 { return q.words[ch*q.perChan : (ch+1)*q.perChan] }
+
+// eachRow calls f for each batch row of channel ch with the row's offset
+// in the tensor and the bit position of its first code.
+func (q *Codes) eachRow(ch int, f func(start, pos int)) {
 	for b := 0; b < q.n; b++ {
-		row := dst[(b*q.c+ch)*q.inner : (b*q.c+ch+1)*q.inner]
-		for i := range row {
-			code := words[pos>>6] >> (uint(pos) & 63) & mask
-			row[i] = lo + float32(code)*step
-			pos += q.bits
+		f((b*q.c+ch)*q.inner, b*q.inner*q.bits)
+	}
+}
+
+// codeTable maps each code of up to 8 bits to its decoded value, so that
+// decoding is a lookup per element.
+type codeTable [256]float32
+
+// lookup writes tab[code] for the len(dst) codes of bits each that start
+// at bit pos of words (least significant first; bits divides 64). When
+// inactive is not nil it also zeroes inactive[i] where code i has bit 0
+// clear: the gradient through an inactive ReLU.
+func (tab *codeTable) lookup(dst, inactive []float32, words []uint64, pos, bits int) {
+	mask := uint64(1)<<bits - 1
+	one := func(i, pos int) {
+		code := words[pos>>6] >> (pos & 63) & mask
+		dst[i] = tab[uint8(code)]
+		if inactive != nil && code&1 == 0 {
+			inactive[i] = 0
 		}
+	}
+	i := 0
+	for ; i < len(dst) && pos&63 != 0; i, pos = i+1, pos+bits {
+		one(i, pos)
+	}
+	per := 64 / bits
+	for ; i+per <= len(dst); i, pos = i+per, pos+64 {
+		w := words[pos>>6]
+		if inactive == nil {
+			for j, out := 0, dst[i:i+per]; j < len(out); j++ {
+				out[j] = tab[uint8(w&mask)]
+				w >>= bits
+			}
+			continue
+		}
+		for j, out, g := 0, dst[i:i+per], inactive[i:i+per]; j < len(out); j++ {
+			out[j] = tab[uint8(w&mask)]
+			if w&1 == 0 {
+				g[j] = 0
+			}
+			w >>= bits
+		}
+	}
+	for ; i < len(dst); i, pos = i+1, pos+bits {
+		one(i, pos)
 	}
 }
 

@@ -1,6 +1,9 @@
 package autograd
 
-import "errors"
+import (
+	"errors"
+	"math"
+)
 
 // Tape records the ops of one forward pass so that Backward can run them in
 // reverse. A nil *Tape records nothing: ops then compute values only
@@ -16,9 +19,21 @@ type Tape struct {
 	// seed and step so that results never depend on scheduling).
 	Key uint64
 
-	ops     []op
+	// Buffers, when set, recycles the pass's float buffers (see Buffers).
+	Buffers *Buffers
+
+	ops     []recorded
 	streams uint64
 	codes   map[codeKey]inputCode
+	lent    []float32 // the last output buffer taken from Buffers, not yet recorded
+}
+
+// recorded is an op with its output's gradient and, when the tape lent it,
+// the output's buffer: both are dead once the op's backward has run.
+type recorded struct {
+	op    op
+	out   *Grad
+	owned []float32
 }
 
 // DefaultBNBits is BatchNormalization's saved-input width when Tape.BNBits is 0.
@@ -33,9 +48,28 @@ type op interface {
 
 // record appends o when the tape is live and out carries a gradient.
 func (tp *Tape) record(out *Tensor, o op) {
-	if tp != nil && out.g != nil {
-		tp.ops = append(tp.ops, o)
+	if tp == nil || out.g == nil {
+		return
 	}
+	r := recorded{op: o, out: out.g}
+	if len(tp.lent) > 0 && len(out.Data) > 0 && &tp.lent[0] == &out.Data[0] {
+		r.owned = tp.lent
+	}
+	tp.lent = nil
+	tp.ops = append(tp.ops, r)
+}
+
+// output returns a buffer of n elements for the output of an op on ins,
+// which the op must overwrite entirely: from Buffers when this exact tape
+// records the op (the output then lives until the op's backward), else
+// new. A compressing tape does not keep outputs, so they stay garbage
+// collected as soon as the forward pass is done with them.
+func (tp *Tape) output(n int, ins ...*Tensor) []float32 {
+	if tp == nil || tp.Buffers == nil || tp.Compress || !tp.recording(ins...) {
+		return make([]float32, n)
+	}
+	tp.lent = tp.Buffers.get(n)
+	return tp.lent
 }
 
 // recording reports whether an op producing out must save for backward.
@@ -83,8 +117,16 @@ func (tp *Tape) BackwardFrom(out *Tensor, dOut []float32) error {
 	}
 	out.g.add(dOut)
 	for i := len(tp.ops) - 1; i >= 0; i-- {
-		tp.ops[i].backward()
-		tp.ops[i] = nil
+		r := tp.ops[i]
+		r.op.backward()
+		if tp.Buffers != nil {
+			// Every consumer of the output has run: its value and gradient
+			// are dead (a gradient handed on as an input's has left r.out).
+			tp.Buffers.put(r.owned)
+			tp.Buffers.put(r.out.Data)
+			r.out.Data = nil
+		}
+		tp.ops[i] = recorded{}
 	}
 	tp.Reset()
 	return nil
@@ -96,6 +138,7 @@ func (tp *Tape) Reset() {
 	tp.ops = tp.ops[:0]
 	tp.streams = 0
 	tp.codes = nil
+	tp.lent = nil
 }
 
 // SavedBytes adds up what the tape holds for backward, counting each stored
@@ -103,8 +146,8 @@ func (tp *Tape) Reset() {
 // scale with the batch) and parameters (weights the ops keep a reference to).
 func (tp *Tape) SavedBytes() (activations, params int64) {
 	seen := make(map[any]bool)
-	for _, o := range tp.ops {
-		for _, s := range o.saved() {
+	for _, r := range tp.ops {
+		for _, s := range r.op.saved() {
 			k := s.key()
 			if k == nil || seen[k] {
 				continue
@@ -122,3 +165,57 @@ func (tp *Tape) SavedBytes() (activations, params int64) {
 
 // Ops is the number of recorded ops.
 func (tp *Tape) Ops() int { return len(tp.ops) }
+
+// Buffers recycles float buffers from one training pass to the next, so
+// that a step does not allocate (and zero) its activations and gradients
+// anew. A tape with Buffers takes its exact outputs and the activation
+// gradients of backward from them, and gives each back as soon as backward
+// is done with it; gradients of intermediate tensors are therefore not
+// kept after Backward (parameters' are). Tapes sharing Buffers must not run
+// at the same time.
+type Buffers struct {
+	free map[int][][]float32
+	lent map[*float32]bool // handed out by get and not back yet
+}
+
+// NewBuffers returns an empty recycler.
+func NewBuffers() *Buffers { return &Buffers{free: map[int][][]float32{}, lent: map[*float32]bool{}} }
+
+// get returns a buffer of n elements with undefined contents (new, and
+// zeroed, from nil Buffers).
+func (b *Buffers) get(n int) []float32 {
+	if b == nil {
+		return make([]float32, n)
+	}
+	var d []float32
+	if l := b.free[n]; len(l) > 0 {
+		d = l[len(l)-1]
+		b.free[n] = l[:len(l)-1]
+	} else {
+		d = make([]float32, n)
+	}
+	if n > 0 {
+		b.lent[&d[0]] = true
+	}
+	return d
+}
+
+// put takes back d, which nothing may use any more. Buffers that get did
+// not hand out (nil included) are left to the garbage collector, so the
+// free lists never hold more than one pass had out at once.
+func (b *Buffers) put(d []float32) {
+	if b == nil || len(d) == 0 || !b.lent[&d[0]] {
+		return
+	}
+	delete(b.lent, &d[0])
+	if poisonRecycled {
+		for i := range d {
+			d[i] = float32(math.NaN())
+		}
+	}
+	b.free[len(d)] = append(b.free[len(d)], d)
+}
+
+// poisonRecycled fills recycled buffers with NaN (tests: an op that reads a
+// buffer after giving it back, or does not overwrite one it takes, shows).
+var poisonRecycled = false

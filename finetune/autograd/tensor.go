@@ -21,6 +21,7 @@ type Tensor struct {
 type Grad struct {
 	Data []float32
 	n    int
+	keep bool // a parameter's: outlives the tape, so never adopts a buffer
 }
 
 // New returns a constant tensor (no gradient flows into it) sharing data.
@@ -36,7 +37,7 @@ func Zeros(shape ...int) *Tensor {
 // Param returns a leaf tensor that gradients flow into (a trainable value).
 func Param(shape []int, data []float32) *Tensor {
 	t := New(shape, data)
-	t.g = &Grad{n: len(data)}
+	t.g = &Grad{n: len(data), keep: true}
 	return t
 }
 
@@ -79,26 +80,41 @@ func (g *Grad) buf() []float32 {
 	return g.Data
 }
 
-// add accumulates d into the gradient (no-op for a nil Grad).
+// add accumulates d into the gradient (no-op for a nil Grad); the first
+// gradient to arrive is copied.
 func (g *Grad) add(d []float32) {
 	if g == nil {
 		return
 	}
-	b := g.buf()
-	chunks(len(d), func(lo, hi int) { kernels.AddInto(b[lo:hi], d[lo:hi]) })
+	if g.Data == nil {
+		g.Data = append([]float32(nil), d...) // not zeroed first, unlike make
+		return
+	}
+	chunks(len(d), func(lo, hi int) { kernels.AddInto(g.Data[lo:hi], d[lo:hi]) })
 }
 
 // take accumulates d, a buffer nobody else will read or write any more,
-// adopting it as the gradient when none has arrived yet (saving a copy).
-func (g *Grad) take(d []float32) {
+// adopting it as the gradient when none has arrived yet (saving a copy);
+// it reports whether it did. A parameter's gradient, which outlives the
+// tape and its Buffers, copies instead.
+func (g *Grad) take(d []float32) bool {
 	if g == nil {
-		return
+		return false
 	}
-	if g.Data == nil && len(d) == g.n {
+	if g.Data == nil && len(d) == g.n && !g.keep {
 		g.Data = d
-		return
+		return true
 	}
 	g.add(d)
+	return false
+}
+
+// takeFrom takes src's gradient (an op's output gradient, dead after the
+// op's backward); when g adopts the buffer, src lets go of it.
+func (g *Grad) takeFrom(src *Grad) {
+	if g.take(src.Data) {
+		src.Data = nil
+	}
 }
 
 // result makes an op's output tensor; it carries a gradient when any input does.

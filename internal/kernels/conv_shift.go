@@ -266,10 +266,14 @@ func shiftConv2D(p ConvParams, a func(g int) operandA, x, bias, y []float32, ep 
 	defer intPool.Put(offsBuf)
 	geo := newShiftGeom(p, kern, *offsBuf)
 	chunk := max(1, shiftChunkBytes/(4*(geo.mrows*geo.ncols+geo.xpLen)))
-	if workers := gomaxprocs(); p.N >= workers {
-		chunk = min(chunk, (p.N+workers-1)/workers)
-	}
 	chunks := (p.N + chunk - 1) / chunk
+	if workers := gomaxprocs(); p.N >= workers {
+		// Whole rounds of equal chunks: 3 chunks on 2 goroutines would
+		// leave one with twice the other's images.
+		chunks = (chunks + workers - 1) / workers * workers
+		chunk = (p.N + chunks - 1) / chunks
+		chunks = (p.N + chunk - 1) / chunk
+	}
 	forTasks(p.Groups*chunks, p.flops(), func(t, workers int) {
 		g, c := t/chunks, t%chunks
 		n0, n1 := c*chunk, min(p.N, (c+1)*chunk)

@@ -59,3 +59,9 @@ func FastSignClasses() bool { return false }
 func asmClassKernels() []*classKernel { return nil }
 
 func scaleAddRowFast(_, _ []float32, _, _ float32) bool { return false }
+
+func momentsFast(*laneSums, []float32, float64) int { return 0 }
+
+func crossFast(*laneSums, []float32, []float32, float64) int { return 0 }
+
+func combineFast(_, _, _ []float32, _, _, _ float32) int { return 0 }

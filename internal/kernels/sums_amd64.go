@@ -1,0 +1,44 @@
+//go:build !purego
+
+package kernels
+
+//go:noescape
+func momentsAVX512(blocks int, acc *laneSums, x *float32, shift float64)
+
+//go:noescape
+func crossAVX512(blocks int, acc *laneSums, grad, x *float32, shift float64)
+
+//go:noescape
+func combineAVX512(n int, dst, grad, x *float32, a, b, c float32)
+
+// momentsFast and crossFast handle the whole sumLanes-element blocks of a
+// row and return how many elements that was; the caller does the rest.
+
+func momentsFast(acc *laneSums, x []float32, shift float64) int {
+	blocks := len(x) / sumLanes
+	if !useAVX512 || blocks == 0 {
+		return 0
+	}
+	momentsAVX512(blocks, acc, &x[0], shift)
+	return blocks * sumLanes
+}
+
+func crossFast(acc *laneSums, g, x []float32, shift float64) int {
+	blocks := len(g) / sumLanes
+	if !useAVX512 || blocks == 0 {
+		return 0
+	}
+	_ = x[blocks*sumLanes-1]
+	crossAVX512(blocks, acc, &g[0], &x[0], shift)
+	return blocks * sumLanes
+}
+
+func combineFast(dst, g, x []float32, a, b, c float32) int {
+	n := len(dst)
+	if !useAVX512 || n == 0 {
+		return 0
+	}
+	_, _ = g[n-1], x[n-1]
+	combineAVX512(n, &dst[0], &g[0], &x[0], a, b, c)
+	return n
+}

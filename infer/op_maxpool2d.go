@@ -3,7 +3,6 @@ package infer
 import (
 	"math"
 	"runtime"
-	"sync"
 
 	"github.com/bincompress/bincompress/internal/kernels"
 )
@@ -21,16 +20,7 @@ func (p *poolPlan) maxPool2DPlanes(xs, ys []float32) {
 		p.maxPool2DRange(xs, ys, 0, planes)
 		return
 	}
-	var wg sync.WaitGroup
-	for w := range workers {
-		lo, hi := planes*w/workers, planes*(w+1)/workers
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			p.maxPool2DRange(xs, ys, lo, hi)
-		}()
-	}
-	wg.Wait()
+	kernels.Workers(workers, func(w int) { p.maxPool2DRange(xs, ys, planes*w/workers, planes*(w+1)/workers) })
 }
 
 // maxPool2DRange pools planes [lo, hi). The window max is separable: each

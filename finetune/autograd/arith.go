@@ -146,8 +146,8 @@ func (o *binOp) backward() {
 		return
 	}
 	if o.bc.same && !o.mul { // the common residual add: pass dy on
-		o.bg.add(dy)
 		o.ag.takeFrom(o.out)
+		o.bg.share(dy)
 		return
 	}
 	var da, db []float32

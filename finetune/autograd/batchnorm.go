@@ -143,19 +143,27 @@ func (o *bnOp) backward() {
 
 // finish accumulates the gradients of γ, β and x from the output gradient
 // g and x (raw when raw is set, else x̂). dx overwrites g, which nothing
-// reads after this op.
+// reads after this op, unless another gradient shares g's buffer.
 func (o *bnOp) finish(out *Grad, x []float32, raw bool) {
 	g := out.Data
+	dx, inPlace := g, !out.bufs.shared(g)
+	if o.xg != nil && !inPlace {
+		dx = o.bufs.get(len(g))
+	}
 	dgamma, dbeta := make([]float32, o.c), make([]float32, o.c)
-	parallelFor(o.c, func(ch int) { o.channelBackward(ch, g, x, raw, dgamma, dbeta) })
+	parallelFor(o.c, func(ch int) { o.channelBackward(ch, g, x, dx, raw, dgamma, dbeta) })
 	o.sg.add(dgamma)
 	o.bg.add(dbeta)
-	if o.xg != nil {
+	switch {
+	case o.xg == nil:
+	case inPlace:
 		o.xg.takeFrom(out)
+	case !o.xg.take(dx):
+		o.bufs.put(dx)
 	}
 }
 
-func (o *bnOp) channelBackward(ch int, g, x []float32, raw bool, dgamma, dbeta []float32) {
+func (o *bnOp) channelBackward(ch int, g, x, dx []float32, raw bool, dgamma, dbeta []float32) {
 	var mu, inv float64 = 0, 1 // x is x̂ already
 	if raw {
 		mu, inv = float64(o.mean[ch]), float64(o.invStd[ch])
@@ -173,8 +181,8 @@ func (o *bnOp) channelBackward(ch int, g, x []float32, raw bool, dgamma, dbeta [
 	b := -k * sgx / m * inv
 	c := -k*sg/m - b*mu
 	for bt := 0; bt < o.n; bt++ {
-		row := g[base+bt*stride : base+bt*stride+o.inner]
-		kernels.Combine(row, row, x[base+bt*stride:], float32(k), float32(b), float32(c))
+		off := base + bt*stride
+		kernels.Combine(dx[off:off+o.inner], g[off:], x[off:], float32(k), float32(b), float32(c))
 	}
 }
 

@@ -164,10 +164,11 @@ type bnReluOp struct {
 }
 
 func (o *bnReluOp) backward() {
-	g := o.out.Data
-	if g == nil {
+	if o.out.Data == nil {
 		return
 	}
+	o.out.own() // the mask is applied in place
+	g := o.out.Data
 	xh := o.bn.bufs.get(len(g))
 	q := o.code
 	parallelFor(q.c, func(ch int) {

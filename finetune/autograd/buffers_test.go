@@ -99,3 +99,63 @@ func TestBuffersRecycle(t *testing.T) {
 		}
 	}
 }
+
+// TestSharedGradients: a residual Add hands the same gradient buffer to
+// both inputs; an input whose backward writes it in place (ReLU, fused
+// BN+ReLU, BN) while the other still holds it must write a copy. Each
+// branch below runs its in-place op's backward before the other branch's
+// conv reads the shared gradient.
+func TestSharedGradients(t *testing.T) {
+	poisonRecycled = true
+	defer func() { poisonRecycled = false }()
+	r := rand.New(rand.NewPCG(25, 26))
+	x1, x2 := randTensor(r, -1, 1, 2, 3, 5, 5), randTensor(r, -1, 1, 2, 3, 5, 5)
+	w := randTensor(r, -1, 1, 3, 3, 3, 3)
+	gamma, beta := randTensor(r, 0.5, 1.5, 3), randTensor(r, -0.5, 0.5, 3)
+	dOut := randTensor(r, -1, 1, 2, 3, 5, 5).Data
+	pad := ConvAttrs{PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1}
+	branches := map[string]func(tp *Tape, x *Tensor, g, b *Tensor) (*Tensor, error){
+		"relu": func(tp *Tape, x, _, _ *Tensor) (*Tensor, error) { return tp.Relu(x), nil },
+		"bn": func(tp *Tape, x, g, b *Tensor) (*Tensor, error) {
+			y, _, err := tp.BatchNormTrain(x, g, b, 1e-5)
+			return y, err
+		},
+		"bnrelu": func(tp *Tape, x, g, b *Tensor) (*Tensor, error) {
+			y, _, err := tp.BatchNormRelu(x, g, b, 1e-5)
+			return y, err
+		},
+	}
+	for name, branch := range branches {
+		for _, compress := range []bool{false, true} {
+			var grads [2][][]float32
+			for i, bufs := range []*Buffers{nil, NewBuffers()} {
+				tp := &Tape{Compress: compress, Key: 3, Buffers: bufs}
+				ps := []*Tensor{Param(x1.Shape, x1.Data), Param(x2.Shape, x2.Data), Param(w.Shape, w.Data),
+					Param(gamma.Shape, gamma.Data), Param(beta.Shape, beta.Data)}
+				b, err := tp.Conv(ps[1], ps[2], nil, pad, false)
+				if err != nil {
+					t.Fatal(err)
+				}
+				a, err := branch(tp, ps[0], ps[3], ps[4])
+				if err != nil {
+					t.Fatal(err)
+				}
+				y, err := tp.Add(a, b)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := tp.BackwardFrom(y, dOut); err != nil {
+					t.Fatal(err)
+				}
+				for _, p := range ps {
+					grads[i] = append(grads[i], p.Grad())
+				}
+			}
+			for k := range grads[0] {
+				if !slices.Equal(grads[0][k], grads[1][k]) {
+					t.Fatalf("%s, compress=%v: gradient %d differs with Buffers", name, compress, k)
+				}
+			}
+		}
+	}
+}

@@ -2,7 +2,8 @@ package autograd
 
 import (
 	"runtime"
-	"sync"
+
+	"github.com/bincompress/bincompress/internal/kernels"
 )
 
 // grain is the fewest elements worth a goroutine in elementwise loops.
@@ -29,15 +30,9 @@ func parallelFor(n int, f func(i int)) {
 		}
 		return
 	}
-	var wg sync.WaitGroup
-	for w := range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := w; i < n; i += workers {
-				f(i)
-			}
-		}()
-	}
-	wg.Wait()
+	kernels.Workers(workers, func(w int) {
+		for i := w; i < n; i += workers {
+			f(i)
+		}
+	})
 }

@@ -59,10 +59,11 @@ func (o *maskOp) bind(out, in *Tensor) *maskOp { o.out, o.in = out.g, in.g; retu
 // backward zeroes dy where the condition fails, in place (dy is dead after
 // this op), and hands it to the input.
 func (o *maskOp) backward() {
-	dy := o.out.Data
-	if dy == nil || o.in == nil {
+	if o.out.Data == nil || o.in == nil {
 		return
 	}
+	o.out.own()
+	dy := o.out.Data
 	if o.mask != nil {
 		chunks(len(o.mask.w), func(lo, hi int) { kernels.ZeroUnmasked(dy[lo*64:min(hi*64, len(dy))], o.mask.w[lo:hi]) })
 	} else {

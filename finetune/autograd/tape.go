@@ -51,6 +51,7 @@ func (tp *Tape) record(out *Tensor, o op) {
 	if tp == nil || out.g == nil {
 		return
 	}
+	out.g.bufs = tp.Buffers
 	r := recorded{op: o, out: out.g}
 	if len(tp.lent) > 0 && len(out.Data) > 0 && &tp.lent[0] == &out.Data[0] {
 		r.owned = tp.lent
@@ -175,11 +176,11 @@ func (tp *Tape) Ops() int { return len(tp.ops) }
 // at the same time.
 type Buffers struct {
 	free map[int][][]float32
-	lent map[*float32]bool // handed out by get and not back yet
+	lent map[*float32]int // holders of each buffer get handed out
 }
 
 // NewBuffers returns an empty recycler.
-func NewBuffers() *Buffers { return &Buffers{free: map[int][][]float32{}, lent: map[*float32]bool{}} }
+func NewBuffers() *Buffers { return &Buffers{free: map[int][][]float32{}, lent: map[*float32]int{}} }
 
 // get returns a buffer of n elements with undefined contents (new, and
 // zeroed, from nil Buffers).
@@ -195,16 +196,34 @@ func (b *Buffers) get(n int) []float32 {
 		d = make([]float32, n)
 	}
 	if n > 0 {
-		b.lent[&d[0]] = true
+		b.lent[&d[0]] = 1
 	}
 	return d
 }
 
-// put takes back d, which nothing may use any more. Buffers that get did
-// not hand out (nil included) are left to the garbage collector, so the
-// free lists never hold more than one pass had out at once.
+// share adds a holder to d when it is one of the lent buffers.
+func (b *Buffers) share(d []float32) bool {
+	if b == nil || len(d) == 0 || b.lent[&d[0]] == 0 {
+		return false
+	}
+	b.lent[&d[0]]++
+	return true
+}
+
+// shared reports whether d has more than one holder.
+func (b *Buffers) shared(d []float32) bool {
+	return b != nil && len(d) > 0 && b.lent[&d[0]] > 1
+}
+
+// put drops a holder of d; with the last one gone, d is free again and
+// nothing may use it any more. Buffers that get did not hand out (nil
+// included) are left to the garbage collector, so the free lists never
+// hold more than one pass had out at once.
 func (b *Buffers) put(d []float32) {
-	if b == nil || len(d) == 0 || !b.lent[&d[0]] {
+	if b == nil || len(d) == 0 || b.lent[&d[0]] == 0 {
+		return
+	}
+	if b.lent[&d[0]]--; b.lent[&d[0]] > 0 {
 		return
 	}
 	delete(b.lent, &d[0])

@@ -21,7 +21,8 @@ type Tensor struct {
 type Grad struct {
 	Data []float32
 	n    int
-	keep bool // a parameter's: outlives the tape, so never adopts a buffer
+	keep bool     // a parameter's: outlives the tape, so never adopts a buffer
+	bufs *Buffers // an op output's, on a tape with Buffers: Data may be shared
 }
 
 // New returns a constant tensor (no gradient flows into it) sharing data.
@@ -72,12 +73,39 @@ func (t *Tensor) Len() int { return len(t.Data) }
 
 func (t *Tensor) String() string { return fmt.Sprintf("tensor%v", t.Shape) }
 
-// buf returns the gradient buffer, allocating it on first use.
+// buf returns the gradient buffer to accumulate into, allocating it on
+// first use.
 func (g *Grad) buf() []float32 {
 	if g.Data == nil {
 		g.Data = make([]float32, g.n)
 	}
+	g.own()
 	return g.Data
+}
+
+// own gives g a buffer of its own before it is written in place: a buffer
+// it shares (see share) is copied first.
+func (g *Grad) own() {
+	if g.bufs.shared(g.Data) {
+		d := g.bufs.get(g.n)
+		copy(d, g.Data)
+		g.bufs.put(g.Data)
+		g.Data = d
+	}
+}
+
+// share accumulates d, which another gradient holds too: as a shared,
+// read-only buffer when none has arrived yet (saving a copy; whoever
+// writes it first copies it, see own), else as an ordinary add.
+func (g *Grad) share(d []float32) {
+	if g == nil {
+		return
+	}
+	if g.Data == nil && len(d) == g.n && g.bufs.share(d) {
+		g.Data = d
+		return
+	}
+	g.add(d)
 }
 
 // add accumulates d into the gradient (no-op for a nil Grad); the first
@@ -87,9 +115,15 @@ func (g *Grad) add(d []float32) {
 		return
 	}
 	if g.Data == nil {
-		g.Data = append([]float32(nil), d...) // not zeroed first, unlike make
+		if g.bufs != nil {
+			g.Data = g.bufs.get(g.n)
+			copy(g.Data, d)
+		} else {
+			g.Data = append([]float32(nil), d...) // not zeroed first, unlike make
+		}
 		return
 	}
+	g.own()
 	chunks(len(d), func(lo, hi int) { kernels.AddInto(g.Data[lo:hi], d[lo:hi]) })
 }
 

@@ -40,18 +40,11 @@ func forTasks(count int, flops float64, task func(t, innerWorkers int)) {
 		}
 		return
 	}
-	var wg sync.WaitGroup
-	for w := range workers {
-		lo, hi := count*w/workers, count*(w+1)/workers
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for t := lo; t < hi; t++ {
-				task(t, 1)
-			}
-		}()
-	}
-	wg.Wait()
+	Workers(workers, func(w int) {
+		for t := count * w / workers; t < count*(w+1)/workers; t++ {
+			task(t, 1)
+		}
+	})
 }
 
 // splitRange runs f over [0, n) cut into up to workers contiguous ranges,
@@ -60,16 +53,25 @@ func forTasks(count int, flops float64, task func(t, innerWorkers int)) {
 func splitRange(n, workers int, f func(lo, hi int)) {
 	workers = min(workers, n)
 	if workers <= 1 {
-		f(0, n)
+		f(0, n) // before making a closure that escapes
 		return
 	}
+	Workers(workers, func(w int) { f(n*w/workers, n*(w+1)/workers) })
+}
+
+// Workers runs f(w) for w < n, each on its own goroutine, f(0) on the
+// caller's: the caller works instead of waiting for a goroutine to start.
+func Workers(n int, f func(w int)) {
 	var wg sync.WaitGroup
-	for w := range workers {
+	for w := 1; w < n; w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			f(n*w/workers, n*(w+1)/workers)
+			f(w)
 		}()
+	}
+	if n > 0 {
+		f(0)
 	}
 	wg.Wait()
 }

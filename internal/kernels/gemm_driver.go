@@ -2,7 +2,6 @@ package kernels
 
 import (
 	"runtime"
-	"sync"
 )
 
 // Cache blocking (GotoBLAS/BLIS style): a kc×nc panel of op(B) (768 KiB)
@@ -110,18 +109,11 @@ func runGemm(j gemmJob, kern *microKernel, workers int) {
 		gemmSerial(j, kern)
 		return
 	}
-	var wg sync.WaitGroup
-	for w := range workers {
+	Workers(workers, func(w int) {
 		lo := tiles * w / workers * unit
 		hi := min(tiles*(w+1)/workers*unit, span)
-		sub := j.slice(byRows, lo, hi)
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			gemmSerial(sub, kern)
-		}()
-	}
-	wg.Wait()
+		gemmSerial(j.slice(byRows, lo, hi), kern)
+	})
 }
 
 // slice is the sub-job of rows (byRows) or columns [lo, hi) of j's C.

@@ -66,6 +66,20 @@ func newShiftGeomWide(p ConvParams, kern *microKernel, offs []int, minWq int) sh
 func (g shiftGeom) padImage(xp, x []float32) {
 	p := g.p
 	plane := g.hq * g.wq
+	if g.phases == 1 && p.H > 0 && p.W > 0 {
+		// One phase: the gap between two image rows is the right pad of one
+		// and the left pad of the next, zeroed by copyRows.
+		first := p.PadTop*g.wq + p.PadLeft
+		last := (p.PadTop+p.H-1)*g.wq + p.PadLeft + p.W
+		for c := range g.cg {
+			pl := xp[c*plane : (c+1)*plane]
+			clear(pl[:first])
+			copyRows(pl[first:], g.wq, x[c*p.H*p.W:], p.W, p.H, p.W, g.wq-p.W)
+			clear(pl[last:])
+		}
+		clear(xp[g.cg*plane:])
+		return
+	}
 	for a := range p.StrideH {
 		r0, nr := phaseRange(a, p.PadTop, p.StrideH, p.H)
 		for b := range p.StrideW {
@@ -77,12 +91,6 @@ func (g shiftGeom) padImage(xp, x []float32) {
 		}
 	}
 	clear(xp[g.phases*g.cg*plane:])
-	if g.phases == 1 {
-		for c := range g.cg {
-			copyRows(xp[(c*g.hq+p.PadTop)*g.wq+p.PadLeft:], g.wq, x[c*p.H*p.W:], p.W, p.H, p.W)
-		}
-		return
-	}
 	for c := range g.cg {
 		for h := range p.H {
 			src := x[(c*p.H+h)*p.W : (c*p.H+h+1)*p.W]
@@ -152,13 +160,17 @@ func checkWindows(what string, offs []int, span, n int) {
 }
 
 // copyRows copies rows rows of n elements from src (rows sstride apart)
-// to dst (rows dstride apart).
-func copyRows(dst []float32, dstride int, src []float32, sstride, rows, n int) {
-	if copyRowsFast(dst, dstride, src, sstride, rows, n) {
+// to dst (rows dstride apart), and zeroes the gap elements that follow
+// each row in dst but the last (the padding between rows).
+func copyRows(dst []float32, dstride int, src []float32, sstride, rows, n, gap int) {
+	if copyRowsFast(dst, dstride, src, sstride, rows, n, gap) {
 		return
 	}
 	for r := range rows {
 		copy(dst[r*dstride:r*dstride+n], src[r*sstride:r*sstride+n])
+		if r < rows-1 {
+			clear(dst[r*dstride+n : r*dstride+n+gap])
+		}
 	}
 }
 

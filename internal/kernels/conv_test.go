@@ -276,12 +276,14 @@ func TestRowHelpers(t *testing.T) {
 		src := randSlice(r, rows*ss)
 		dst := make([]float32, rows*ds)
 		fillSentinel(dst)
-		copyRows(dst, ds, src, ss, rows, n)
+		copyRows(dst, ds, src, ss, rows, n, ds-n)
 		for i := range rows {
 			for j := range ds {
 				want := sentinel
 				if j < n {
 					want = src[i*ss+j]
+				} else if i < rows-1 {
+					want = 0 // the gap between rows
 				}
 				if dst[i*ds+j] != want {
 					t.Fatalf("copyRows n=%d: row %d [%d] = %v, want %v", n, i, j, dst[i*ds+j], want)

@@ -117,13 +117,12 @@ func shiftBackwardFilter(p ConvParams, x, dy, dw []float32) {
 func (g shiftGeom) wideRows(dst []float32, tpad int, dy []float32) {
 	for k := range g.kg {
 		row := dst[k*tpad : (k+1)*tpad]
-		copyRows(row, g.wq, dy[k*g.oh*g.ow:], g.ow, g.oh, g.ow)
-		for r := range g.oh {
-			for i := r*g.wq + g.ow; i < (r+1)*g.wq; i++ {
-				row[i] = 0
-			}
+		copyRows(row, g.wq, dy[k*g.oh*g.ow:], g.ow, g.oh, g.ow, g.wq-g.ow)
+		if g.oh == 0 {
+			clear(row)
+		} else {
+			clear(row[(g.oh-1)*g.wq+g.ow:]) // the last row's gap on
 		}
-		clear(row[g.oh*g.wq:])
 	}
 	clear(dst[g.kg*tpad:])
 }

@@ -56,13 +56,16 @@ func addConstRowFast(dst, src []float32, b float32) bool {
 }
 
 //go:noescape
-func copyRowsAVX512(rows, n int, src *float32, sstride int, dst *float32, dstride int)
+func copyRowsAVX512(rows, n int, src *float32, sstride int, dst *float32, dstride int, gap int)
 
-func copyRowsFast(dst []float32, dstride int, src []float32, sstride, rows, n int) bool {
-	if !useAVX512 || rows == 0 || n == 0 {
+func copyRowsFast(dst []float32, dstride int, src []float32, sstride, rows, n, gap int) bool {
+	if !useAVX512 || rows == 0 || n == 0 || gap > 16 {
 		return false
 	}
 	_, _ = src[(rows-1)*sstride+n-1], dst[(rows-1)*dstride+n-1]
-	copyRowsAVX512(rows, n, &src[0], sstride, &dst[0], dstride)
+	if rows > 1 {
+		_ = dst[(rows-2)*dstride+n+gap-1]
+	}
+	copyRowsAVX512(rows, n, &src[0], sstride, &dst[0], dstride, gap)
 	return true
 }

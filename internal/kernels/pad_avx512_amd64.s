@@ -105,10 +105,19 @@ adone:
 	VZEROUPPER
 	RET
 
-// func copyRowsAVX512(rows, n int, src *float32, sstride int, dst *float32, dstride int)
+// func copyRowsAVX512(rows, n int, src *float32, sstride int, dst *float32, dstride int, gap int)
 //
 //	for r < rows: copy(dst[r·dstride:][:n], src[r·sstride:][:n])   (the last n mod 16 of a row through a mask)
-TEXT ·copyRowsAVX512(SB), NOSPLIT, $0-48
+//	              and, but after the last row, clear(dst[r·dstride+n:][:gap])   (gap ≤ 16, through mask K2)
+TEXT ·copyRowsAVX512(SB), NOSPLIT, $0-56
+	MOVQ gap+48(FP), CX
+	MOVL $1, AX
+	SHLL CX, AX
+	DECL AX
+	KMOVW AX, K2
+	VPXORD Z1, Z1, Z1
+	MOVQ n+8(FP), R13
+	SHLQ $2, R13
 	MOVQ n+8(FP), DX
 	MOVQ DX, BX
 	SHRQ $4, BX
@@ -146,6 +155,10 @@ ctail:
 	VMOVUPS.Z (R11), K1, Z0
 	VMOVUPS Z0, K1, (R12)
 cnext:
+	CMPQ R10, $1
+	JEQ clast
+	VMOVUPS Z1, K2, (DI)(R13*1)
+clast:
 	ADDQ R8, SI
 	ADDQ R9, DI
 	DECQ R10

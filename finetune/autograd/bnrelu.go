@@ -114,14 +114,14 @@ func (q *bnReluCode) half(ch int, on bool) (start, width float32) {
 
 // table maps channel ch's codes to x̂_q (bit 0 is the mask, the rest the
 // level within the half).
-func (q *bnReluCode) table(ch int) *codeTable {
+func (q *bnReluCode) table(ch int) *kernels.CodeTable {
 	levels := float32(int(1)<<(q.bits-1) - 1)
 	var start, step [2]float32
 	for on := range 2 {
 		p, s := q.half(ch, on == 1)
 		start[on], step[on] = p, s/levels
 	}
-	tab := new(codeTable)
+	tab := new(kernels.CodeTable)
 	for code := range 1 << q.bits {
 		tab[code] = start[code&1] + float32(code>>1)*step[code&1]
 	}
@@ -140,13 +140,15 @@ func (r reluInput) Decode(dst []float32) {
 	q := r.q
 	parallelFor(q.c, func(ch int) {
 		xh := q.table(ch)
-		var tab codeTable
+		var tab kernels.CodeTable
 		for code := range 1 << q.bits {
 			if code&1 == 1 {
 				tab[code] = max(q.gamma[ch]*xh[code]+q.beta[ch], 0)
 			}
 		}
-		q.eachRow(ch, func(start, pos int) { tab.lookup(dst[start:start+q.inner], nil, q.channelWords(ch), pos, q.bits) })
+		q.eachRow(ch, func(start, pos int) {
+			kernels.LookupCodes(dst[start:start+q.inner], nil, q.channelWords(ch), pos, q.bits, &tab)
+		})
 	})
 }
 
@@ -174,7 +176,7 @@ func (o *bnReluOp) backward() {
 	parallelFor(q.c, func(ch int) {
 		tab := q.table(ch)
 		q.eachRow(ch, func(start, pos int) {
-			tab.lookup(xh[start:start+q.inner], g[start:start+q.inner], q.channelWords(ch), pos, q.bits)
+			kernels.LookupCodes(xh[start:start+q.inner], g[start:start+q.inner], q.channelWords(ch), pos, q.bits, tab)
 		})
 	})
 	o.bn.finish(o.out, xh, false)

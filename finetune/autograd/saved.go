@@ -1,6 +1,6 @@
 package autograd
 
-import "math"
+import "github.com/bincompress/bincompress/internal/kernels"
 
 // Saved is one buffer an op keeps for its backward pass.
 type Saved interface {
@@ -92,6 +92,13 @@ func (q *Codes) encodeChannel(x []float32, ch int, r *stream) {
 	if hi > lo {
 		inv = float32(levels) / (hi - lo)
 	}
+	if q.bits == 1 { // the binary layers' inputs: vectorized
+		for b := 0; b < q.n; b++ {
+			row := x[(b*q.c+ch)*q.inner : (b*q.c+ch+1)*q.inner]
+			kernels.StochasticBits(q.channelWords(ch), b*q.inner, row, lo, inv, r.x)
+		}
+		return
+	}
 	w := wordWriter{words: q.words[ch*q.perChan : (ch+1)*q.perChan], bits: uint(q.bits)}
 	for b := 0; b < q.n; b++ {
 		for _, v := range x[(b*q.c+ch)*q.inner : (b*q.c+ch+1)*q.inner] {
@@ -139,11 +146,13 @@ func (q *Codes) Decode(dst []float32) {
 func (q *Codes) decodeChannel(dst []float32, ch int) {
 	lo := q.Lo[ch]
 	step := (q.Hi[ch] - lo) / float32(int(1)<<q.bits-1)
-	var tab codeTable
+	var tab kernels.CodeTable
 	for code := range 1 << q.bits {
 		tab[code] = lo + float32(code)*step
 	}
-	q.eachRow(ch, func(start, pos int) { tab.lookup(dst[start:start+q.inner], nil, q.channelWords(ch), pos, q.bits) })
+	q.eachRow(ch, func(start, pos int) {
+		kernels.LookupCodes(dst[start:start+q.inner], nil, q.channelWords(ch), pos, q.bits, &tab)
+	})
 }
 
 // channelWords is channel ch's codes.
@@ -157,63 +166,10 @@ func (q *Codes) eachRow(ch int, f func(start, pos int)) {
 	}
 }
 
-// codeTable maps each code of up to 8 bits to its decoded value, so that
-// decoding is a lookup per element.
-type codeTable [256]float32
-
-// lookup writes tab[code] for the len(dst) codes of bits each that start
-// at bit pos of words (least significant first; bits divides 64). When
-// inactive is not nil it also zeroes inactive[i] where code i has bit 0
-// clear: the gradient through an inactive ReLU.
-func (tab *codeTable) lookup(dst, inactive []float32, words []uint64, pos, bits int) {
-	mask := uint64(1)<<bits - 1
-	one := func(i, pos int) {
-		code := words[pos>>6] >> (pos & 63) & mask
-		dst[i] = tab[uint8(code)]
-		if inactive != nil && code&1 == 0 {
-			inactive[i] = 0
-		}
-	}
-	i := 0
-	for ; i < len(dst) && pos&63 != 0; i, pos = i+1, pos+bits {
-		one(i, pos)
-	}
-	per := 64 / bits
-	for ; i+per <= len(dst); i, pos = i+per, pos+64 {
-		w := words[pos>>6]
-		if inactive == nil {
-			for j, out := 0, dst[i:i+per]; j < len(out); j++ {
-				out[j] = tab[uint8(w&mask)]
-				w >>= bits
-			}
-			continue
-		}
-		for j, out, g := 0, dst[i:i+per], inactive[i:i+per]; j < len(out); j++ {
-			out[j] = tab[uint8(w&mask)]
-			if w&1 == 0 {
-				g[j] = 0
-			}
-			w >>= bits
-		}
-	}
-	for ; i < len(dst); i, pos = i+1, pos+bits {
-		one(i, pos)
-	}
-}
-
-// channelRange is the min and max of channel ch.
+// channelRange is the min and max of channel ch (NaN skipped; 0, 0 when
+// there is nothing else).
 func channelRange(x []float32, n, c, inner, ch int) (lo, hi float32) {
-	lo, hi = float32(math.Inf(1)), float32(math.Inf(-1))
-	for b := 0; b < n; b++ {
-		for _, v := range x[(b*c+ch)*inner : (b*c+ch+1)*inner] {
-			if v < lo {
-				lo = v
-			}
-			if v > hi {
-				hi = v
-			}
-		}
-	}
+	lo, hi = kernels.MinMax(x[ch*inner:], n, inner, c*inner)
 	if lo > hi {
 		return 0, 0
 	}

@@ -65,3 +65,9 @@ func momentsFast(*laneSums, []float32, float64) int { return 0 }
 func crossFast(*laneSums, []float32, []float32, float64) int { return 0 }
 
 func combineFast(_, _, _ []float32, _, _, _ float32) int { return 0 }
+
+func lookupWordsFast(_, _ []float32, _ []uint64, _ int, _ *CodeTable) int { return 0 }
+
+func stochasticBitsFast([]uint64, int, []float32, float32, float32, uint64) int { return 0 }
+
+func minMaxFast(*[2][sumLanes]float32, []float32) int { return 0 }

@@ -69,3 +69,39 @@ func Combine(dst, g, x []float32, a, b, c float32) {
 		dst[i] = float32(a*g[i]) + float32(b*x[i]) + c
 	}
 }
+
+// MinMax returns the least and greatest non-NaN values of rows rows of n
+// elements of x, stride apart: (+Inf, −Inf) when there are none. It keeps
+// sumLanes running extremes, element j of a row in lane j mod sumLanes,
+// each replaced only by a strictly smaller (greater) value, then combines
+// the lanes in a fixed tree the same way.
+func MinMax(x []float32, rows, n, stride int) (lo, hi float32) {
+	var acc [2][sumLanes]float32
+	for l := range sumLanes {
+		acc[0][l], acc[1][l] = float32(math.Inf(1)), float32(math.Inf(-1))
+	}
+	for r := range rows {
+		row := x[r*stride : r*stride+n]
+		done := minMaxFast(&acc, row)
+		for j := done; j < n; j++ {
+			v := row[j]
+			if v < acc[0][j%sumLanes] {
+				acc[0][j%sumLanes] = v
+			}
+			if v > acc[1][j%sumLanes] {
+				acc[1][j%sumLanes] = v
+			}
+		}
+	}
+	for w := sumLanes / 2; w > 0; w /= 2 {
+		for l := range w {
+			if acc[0][l+w] < acc[0][l] {
+				acc[0][l] = acc[0][l+w]
+			}
+			if acc[1][l+w] > acc[1][l] {
+				acc[1][l] = acc[1][l+w]
+			}
+		}
+	}
+	return acc[0][0], acc[1][0]
+}

@@ -9,6 +9,9 @@ func momentsAVX512(blocks int, acc *laneSums, x *float32, shift float64)
 func crossAVX512(blocks int, acc *laneSums, grad, x *float32, shift float64)
 
 //go:noescape
+func minMaxAVX512(blocks int, acc *[2][sumLanes]float32, x *float32)
+
+//go:noescape
 func combineAVX512(n int, dst, grad, x *float32, a, b, c float32)
 
 // momentsFast and crossFast handle the whole sumLanes-element blocks of a
@@ -41,4 +44,13 @@ func combineFast(dst, g, x []float32, a, b, c float32) int {
 	_, _ = g[n-1], x[n-1]
 	combineAVX512(n, &dst[0], &g[0], &x[0], a, b, c)
 	return n
+}
+
+func minMaxFast(acc *[2][sumLanes]float32, x []float32) int {
+	blocks := len(x) / sumLanes
+	if !useAVX512 || blocks == 0 {
+		return 0
+	}
+	minMaxAVX512(blocks, acc, &x[0])
+	return blocks * sumLanes
 }

@@ -119,3 +119,26 @@ ktail:
 kdone:
 	VZEROUPPER
 	RET
+
+// func minMaxAVX512(blocks int, acc *[2][16]float32, x *float32)
+//
+// MINPS/MAXPS return their second (Intel) source when the values are equal
+// or either is NaN, so with the running extreme there an element replaces
+// it only when strictly smaller (greater), as the Go loop does.
+TEXT ·minMaxAVX512(SB), NOSPLIT, $0-24
+	MOVQ blocks+0(FP), CX
+	MOVQ acc+8(FP), DI
+	MOVQ x+16(FP), SI
+	VMOVUPS 0(DI), Z0
+	VMOVUPS 64(DI), Z1
+xloop:
+	VMOVUPS (SI), Z2
+	VMINPS Z0, Z2, Z0
+	VMAXPS Z1, Z2, Z1
+	ADDQ $64, SI
+	DECQ CX
+	JNZ xloop
+	VMOVUPS Z0, 0(DI)
+	VMOVUPS Z1, 64(DI)
+	VZEROUPPER
+	RET

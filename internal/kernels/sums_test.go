@@ -80,6 +80,37 @@ func TestSumsNaN(t *testing.T) {
 	}
 }
 
+// TestMinMax holds MinMax to the plain extremes over rows with tails and
+// gaps, NaN skipped, and to (+Inf, −Inf) when every value is NaN.
+func TestMinMax(t *testing.T) {
+	r := newRand(9)
+	for _, rows := range []int{0, 1, 3} {
+		for n := range 50 {
+			stride := n + r.IntN(4)
+			x := randSpecials(rows*stride, uint64(rows*100+n))
+			lo, hi := float32(math.Inf(1)), float32(math.Inf(-1))
+			for b := range rows {
+				for _, v := range x[b*stride : b*stride+n] {
+					if v < lo {
+						lo = v
+					}
+					if v > hi {
+						hi = v
+					}
+				}
+			}
+			gl, gh := MinMax(x, rows, n, stride)
+			if gl != lo || gh != hi {
+				t.Fatalf("rows=%d n=%d: (%v, %v), want (%v, %v)", rows, n, gl, gh, lo, hi)
+			}
+		}
+	}
+	nan := []float32{float32(math.NaN()), float32(math.NaN())}
+	if lo, hi := MinMax(nan, 1, 2, 2); !math.IsInf(float64(lo), 1) || !math.IsInf(float64(hi), -1) {
+		t.Fatalf("all NaN: (%v, %v)", lo, hi)
+	}
+}
+
 // TestCombine holds Combine to its element rule bit for bit, out of place
 // and in place, at every length across the vector width.
 func TestCombine(t *testing.T) {

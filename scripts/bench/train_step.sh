@@ -3,6 +3,8 @@
 # ResNet-20 at batch 128 on 3x32x32: bincompress's trainer (exact and
 # compressed backward) against PyTorch CPU (Debian python3-torch), in one
 # run, alternating ROUNDS times so machine noise hits both. Medians.
+# PyTorch runs in both memory formats (NCHW and channels_last); the faster
+# one is its best setting.
 #
 #   scripts/bench/train_step.sh [ROUNDS]
 set -euo pipefail
@@ -17,7 +19,9 @@ for r in $(seq "$rounds"); do
       for(i=1;i<=NF;i++){ if($i=="images/s") ips=$(i-1); if($i=="exact-B/img") e=$(i-1); if($i=="compressed-B/img") c=$(i-1); if($i=="peak-heap-MiB") h=$(i-1) }
       printf "{\"who\":\"bincompress-%s\",\"round\":%d,\"images_per_s\":%s,\"exact_bytes_per_image\":%s,\"compressed_bytes_per_image\":%s,\"peak_heap_mib\":%s}\n", mode, r, ips, e, c, h}'
   for threads in 1 2; do
-    /usr/bin/python3 testdata/scripts/torch_train_step_bench.py --threads "$threads" --steps 8 --warmup 2 |
-      jq -c --argjson r "$r" '{who:"pytorch-\(.results[0].threads)t", round:$r, images_per_s:.results[0].train_step.images_per_s, load_avg_1m}'
+    for layout in "" --channels-last; do
+      /usr/bin/python3 testdata/scripts/torch_train_step_bench.py --threads "$threads" --steps 8 --warmup 2 $layout |
+        jq -c --argjson r "$r" '{who:"pytorch-\(.results[0].threads)t-\(.memory_format)", round:$r, images_per_s:.results[0].train_step.images_per_s, load_avg_1m}'
+    done
   done
 done

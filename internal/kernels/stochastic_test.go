@@ -1,0 +1,80 @@
+package kernels
+
+import (
+	"math"
+	"testing"
+)
+
+// TestUniform: the stream is splitmix64 drawn in turn, two 24-bit values a
+// draw (high bits first), each in [0, 1).
+func TestUniform(t *testing.T) {
+	const seed = 0x1234_5678_9abc_def0
+	x := uint64(seed)
+	for e := 0; e < 1000; e += 2 {
+		x += 0x9e3779b97f4a7c15
+		z := x
+		z = (z ^ z>>30) * 0xbf58476d1ce4e5b9
+		z = (z ^ z>>27) * 0x94d049bb133111eb
+		z ^= z >> 31
+		hi, lo := float32(z>>40)/(1<<24), float32(z&(1<<24-1))/(1<<24)
+		if Uniform(seed, e) != hi || Uniform(seed, e+1) != lo || hi >= 1 || lo >= 1 {
+			t.Fatalf("values %d, %d: %v, %v; want %v, %v", e, e+1, Uniform(seed, e), Uniform(seed, e+1), hi, lo)
+		}
+	}
+}
+
+// TestStochasticBits holds the encoder (assembly on amd64) to its rule for
+// runs starting at every offset in a 16-bit chunk and of every length
+// across a few blocks, with NaN, ±Inf and values at the range's ends.
+func TestStochasticBits(t *testing.T) {
+	r := newRand(8)
+	const lo, inv, seed = -0.5, 0.8, 77
+	for e0 := range 40 {
+		for n := range 70 {
+			x := make([]float32, n)
+			for i := range x {
+				x[i] = lo + r.Float32()/inv
+				switch r.IntN(20) {
+				case 0:
+					x[i] = float32(math.NaN())
+				case 1:
+					x[i] = float32(math.Inf(1 - 2*r.IntN(2)))
+				case 2:
+					x[i] = lo
+				}
+			}
+			words := make([]uint64, (e0+n+63)/64+1)
+			StochasticBits(words, e0, x, lo, inv, seed)
+			for b := range 64 * len(words) {
+				i := b - e0
+				want := i >= 0 && i < n && float32((x[i]-lo)*inv)+Uniform(seed, b) >= 1
+				if got := words[b>>6]>>(b&63)&1 == 1; got != want {
+					t.Fatalf("e0=%d n=%d: bit %d = %v, want %v (x=%v)", e0, n, b, got, want, x[max(i, 0)%max(n, 1)])
+				}
+			}
+		}
+	}
+}
+
+// TestStochasticBitsUnbiased: the mean bit approaches (x − lo)·inv.
+func TestStochasticBitsUnbiased(t *testing.T) {
+	const n = 1 << 16
+	for _, p := range []float32{0, 0.1, 0.5, 0.93, 1} {
+		x := make([]float32, n)
+		for i := range x {
+			x[i] = p
+		}
+		words := make([]uint64, n/64)
+		StochasticBits(words, 0, x, 0, 1, 5)
+		ones := 0
+		for _, w := range words {
+			for ; w != 0; w &= w - 1 {
+				ones++
+			}
+		}
+		sd := math.Sqrt(float64(p*(1-p)) / n)
+		if got := float64(ones) / n; math.Abs(got-float64(p)) > 5*sd+1e-9 {
+			t.Errorf("p=%v: mean bit %v", p, got)
+		}
+	}
+}

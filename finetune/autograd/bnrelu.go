@@ -84,6 +84,13 @@ func (q *bnReluCode) encodeChannel(x, ybn []float32, bn *bnOp, ch int, r *stream
 			add[on] = -(mu*inv + p) * float32(levels) / s
 		}
 	}
+	if q.bits == 2 { // the default width: vectorized
+		for bt := 0; bt < q.n; bt++ {
+			off := (bt*q.c + ch) * q.inner
+			kernels.StochasticReluCodes2(q.channelWords(ch), bt*q.inner, x[off:off+q.inner], ybn[off:off+q.inner], mul, add, r.x)
+		}
+		return
+	}
 	w := wordWriter{words: q.words[ch*q.perChan : (ch+1)*q.perChan], bits: uint(q.bits)}
 	for bt := 0; bt < q.n; bt++ {
 		off := (bt*q.c + ch) * q.inner

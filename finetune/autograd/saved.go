@@ -92,10 +92,14 @@ func (q *Codes) encodeChannel(x []float32, ch int, r *stream) {
 	if hi > lo {
 		inv = float32(levels) / (hi - lo)
 	}
-	if q.bits == 1 { // the binary layers' inputs: vectorized
+	if q.bits <= 2 { // binary layers' inputs and BN's default width: vectorized
+		encode := kernels.StochasticBits
+		if q.bits == 2 {
+			encode = kernels.StochasticCodes2
+		}
 		for b := 0; b < q.n; b++ {
 			row := x[(b*q.c+ch)*q.inner : (b*q.c+ch+1)*q.inner]
-			kernels.StochasticBits(q.channelWords(ch), b*q.inner, row, lo, inv, r.x)
+			encode(q.channelWords(ch), b*q.inner, row, lo, inv, r.x)
 		}
 		return
 	}

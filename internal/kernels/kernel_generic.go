@@ -71,3 +71,7 @@ func lookupWordsFast(_, _ []float32, _ []uint64, _ int, _ *CodeTable) int { retu
 func stochasticBitsFast([]uint64, int, []float32, float32, float32, uint64) int { return 0 }
 
 func minMaxFast(*[2][sumLanes]float32, []float32) int { return 0 }
+
+func stochasticCodes2Fast([]uint64, int, []float32, []float32, [2]float32, [2]float32, uint64) int {
+	return 0
+}

@@ -27,6 +27,70 @@ func Uniform(seed uint64, e int) float32 {
 	return float32(z&(1<<24-1)) / (1 << 24)
 }
 
+// level is ⌊f⌋ clamped to [0, top]: top for f ≥ top (+Inf included), 0
+// for f < 1 and for NaN.
+func level(f float32, top int) uint64 {
+	switch {
+	case f >= float32(top):
+		return uint64(top)
+	case f >= 1:
+		return uint64(f)
+	}
+	return 0
+}
+
+// StochasticCodes2 sets the 2-bit codes e0+i of words (bits 2(e0+i) and
+// 2(e0+i)+1, least significant first; they must be clear) for i < len(x) to
+//
+//	level((x[i] − lo)·inv + Uniform(seed, e0+i), 3),
+//
+// each operation rounded to float32 in that order: the 2-bit stochastic
+// rounding of x on [lo, lo + 3/inv].
+func StochasticCodes2(words []uint64, e0 int, x []float32, lo, inv float32, seed uint64) {
+	one := func(i int) {
+		e := e0 + i
+		words[e>>5] |= level(float32((x[i]-lo)*inv)+Uniform(seed, e), 3) << (2 * (e & 31))
+	}
+	i := 0
+	for ; i < len(x) && (e0+i)%16 != 0; i++ {
+		one(i)
+	}
+	if blocks := (len(x) - i) / 16; blocks > 0 {
+		_ = words[(e0+i+blocks*16-1)>>5]
+		i += stochasticCodes2Fast(words, e0+i, x[i:i+blocks*16], nil, [2]float32{inv, inv}, [2]float32{lo, lo}, seed)
+	}
+	for ; i < len(x); i++ {
+		one(i)
+	}
+}
+
+// StochasticReluCodes2 sets the 2-bit codes e0+i of words (as
+// StochasticCodes2) to on | level(x[i]·mul[on] + add[on] + Uniform(seed,
+// e0+i), 1)<<1 with on = 1 where relu[i] > 0: one code holding a ReLU's
+// exact mask and a stochastic level of x within the half it selects.
+func StochasticReluCodes2(words []uint64, e0 int, x, relu []float32, mul, add [2]float32, seed uint64) {
+	relu = relu[:len(x)]
+	one := func(i int) {
+		e := e0 + i
+		on := uint64(0)
+		if relu[i] > 0 {
+			on = 1
+		}
+		words[e>>5] |= (on | level(float32(x[i]*mul[on])+add[on]+Uniform(seed, e), 1)<<1) << (2 * (e & 31))
+	}
+	i := 0
+	for ; i < len(x) && (e0+i)%16 != 0; i++ {
+		one(i)
+	}
+	if blocks := (len(x) - i) / 16; blocks > 0 {
+		_ = words[(e0+i+blocks*16-1)>>5]
+		i += stochasticCodes2Fast(words, e0+i, x[i:i+blocks*16], relu[i:i+blocks*16], mul, add, seed)
+	}
+	for ; i < len(x); i++ {
+		one(i)
+	}
+}
+
 // StochasticBits sets bit e0+i of words (least significant first; those
 // bits must be clear) for i < len(x) where
 //

@@ -11,8 +11,12 @@ import (
 //go:noescape
 func stochasticBitsAVX512(blocks int, bits *uint16, x *float32, lo, inv float32, counter uint64)
 
-// hasAVX512DQ: the stream needs 64-bit lane multiplies (VPMULLQ).
-var hasAVX512DQ = cpu.X86.HasAVX512DQ
+//go:noescape
+func stochasticCodes2AVX512(blocks int, codes *uint32, x, relu *float32, a0, a1, b0, b1 float32, counter uint64)
+
+// hasAVX512DQ: the stream needs 64-bit lane multiplies (VPMULLQ); the
+// 2-bit codes interleave two masks with PDEP (BMI2).
+var hasAVX512DQ = cpu.X86.HasAVX512DQ && cpu.X86.HasBMI2
 
 // stochasticBitsFast encodes x, whole 16-element blocks starting at a
 // multiple of 16 (so at an even value of the stream), and returns how many
@@ -23,5 +27,23 @@ func stochasticBitsFast(words []uint64, e0 int, x []float32, lo, inv float32, se
 	}
 	chunk := (*uint16)(unsafe.Add(unsafe.Pointer(&words[e0>>6]), e0&63/8))
 	stochasticBitsAVX512(len(x)/16, chunk, &x[0], lo, inv, seed+uint64(e0/2+1)*golden)
+	return len(x) / 16 * 16
+}
+
+// stochasticCodes2Fast encodes whole 16-code blocks from e0, a multiple of
+// 16, and returns how many codes it did: StochasticCodes2's rule,
+// (x − b[0])·a[0], when relu is nil, else StochasticReluCodes2's,
+// x·a[on] + b[on].
+func stochasticCodes2Fast(words []uint64, e0 int, x, relu []float32, a, b [2]float32, seed uint64) int {
+	if !useAVX512 || !hasAVX512DQ || len(x) < 16 {
+		return 0
+	}
+	var r *float32
+	if relu != nil {
+		_ = relu[len(x)-1]
+		r = &relu[0]
+	}
+	chunk := (*uint32)(unsafe.Add(unsafe.Pointer(&words[e0>>5]), e0&31/4))
+	stochasticCodes2AVX512(len(x)/16, chunk, &x[0], r, a[0], a[1], b[0], b[1], seed+uint64(e0/2+1)*golden)
 	return len(x) / 16 * 16
 }

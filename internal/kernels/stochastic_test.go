@@ -78,3 +78,64 @@ func TestStochasticBitsUnbiased(t *testing.T) {
 		}
 	}
 }
+
+// TestStochasticCodes2 holds both 2-bit encoders (assembly on amd64) to
+// their rules, as TestStochasticBits does the 1-bit one.
+func TestStochasticCodes2(t *testing.T) {
+	r := newRand(10)
+	const lo, inv, seed = -1, 1.25, 99
+	mul, add := [2]float32{0.7, -1.3}, [2]float32{0.25, 0.5}
+	for e0 := range 36 {
+		for n := range 70 {
+			x, relu := make([]float32, n), make([]float32, n)
+			for i := range x {
+				x[i] = lo + 3*r.Float32()/inv
+				relu[i] = r.Float32() - 0.5
+				switch r.IntN(16) {
+				case 0:
+					x[i] = float32(math.NaN())
+				case 1:
+					x[i] = float32(math.Inf(1 - 2*r.IntN(2)))
+				case 2:
+					relu[i] = float32(math.NaN())
+				case 3:
+					relu[i] = 0
+				}
+			}
+			plain, fused := make([]uint64, (e0+n+31)/32+1), make([]uint64, (e0+n+31)/32+1)
+			StochasticCodes2(plain, e0, x, lo, inv, seed)
+			StochasticReluCodes2(fused, e0, x, relu, mul, add, seed)
+			for e := range 32 * len(plain) {
+				i := e - e0
+				var wantP, wantF uint64
+				if i >= 0 && i < n {
+					u := Uniform(seed, e)
+					wantP = level(float32((x[i]-lo)*inv)+u, 3)
+					on := uint64(0)
+					if relu[i] > 0 {
+						on = 1
+					}
+					wantF = on | level(float32(x[i]*mul[on])+add[on]+u, 1)<<1
+				}
+				gotP, gotF := plain[e>>5]>>(2*(e&31))&3, fused[e>>5]>>(2*(e&31))&3
+				if gotP != wantP || gotF != wantF {
+					t.Fatalf("e0=%d n=%d: code %d = %d, %d; want %d, %d", e0, n, e, gotP, gotF, wantP, wantF)
+				}
+			}
+		}
+	}
+}
+
+// TestLevel: ⌊f⌋ within [0, top], NaN and negatives 0, +Inf top.
+func TestLevel(t *testing.T) {
+	nan, inf := float32(math.NaN()), float32(math.Inf(1))
+	for _, c := range []struct {
+		f    float32
+		top  int
+		want uint64
+	}{{0, 3, 0}, {0.99, 3, 0}, {1, 3, 1}, {2.5, 3, 2}, {3, 3, 3}, {7, 3, 3}, {inf, 3, 3}, {nan, 3, 0}, {-2, 3, 0}, {-inf, 1, 0}, {1.5, 1, 1}} {
+		if got := level(c.f, c.top); got != c.want {
+			t.Errorf("level(%v, %d) = %d, want %d", c.f, c.top, got, c.want)
+		}
+	}
+}

@@ -51,17 +51,10 @@ func StochasticCodes2(words []uint64, e0 int, x []float32, lo, inv float32, seed
 		e := e0 + i
 		words[e>>5] |= level(float32((x[i]-lo)*inv)+Uniform(seed, e), 3) << (2 * (e & 31))
 	}
-	i := 0
-	for ; i < len(x) && (e0+i)%16 != 0; i++ {
-		one(i)
-	}
-	if blocks := (len(x) - i) / 16; blocks > 0 {
+	in16Blocks(e0, len(x), one, func(i, blocks int) int {
 		_ = words[(e0+i+blocks*16-1)>>5]
-		i += stochasticCodes2Fast(words, e0+i, x[i:i+blocks*16], nil, [2]float32{inv, inv}, [2]float32{lo, lo}, seed)
-	}
-	for ; i < len(x); i++ {
-		one(i)
-	}
+		return stochasticCodes2Fast(words, e0+i, x[i:i+blocks*16], nil, [2]float32{inv, inv}, [2]float32{lo, lo}, seed)
+	})
 }
 
 // StochasticReluCodes2 sets the 2-bit codes e0+i of words (as
@@ -78,17 +71,10 @@ func StochasticReluCodes2(words []uint64, e0 int, x, relu []float32, mul, add [2
 		}
 		words[e>>5] |= (on | level(float32(x[i]*mul[on])+add[on]+Uniform(seed, e), 1)<<1) << (2 * (e & 31))
 	}
-	i := 0
-	for ; i < len(x) && (e0+i)%16 != 0; i++ {
-		one(i)
-	}
-	if blocks := (len(x) - i) / 16; blocks > 0 {
+	in16Blocks(e0, len(x), one, func(i, blocks int) int {
 		_ = words[(e0+i+blocks*16-1)>>5]
-		i += stochasticCodes2Fast(words, e0+i, x[i:i+blocks*16], relu[i:i+blocks*16], mul, add, seed)
-	}
-	for ; i < len(x); i++ {
-		one(i)
-	}
+		return stochasticCodes2Fast(words, e0+i, x[i:i+blocks*16], relu[i:i+blocks*16], mul, add, seed)
+	})
 }
 
 // StochasticBits sets bit e0+i of words (least significant first; those
@@ -105,15 +91,25 @@ func StochasticBits(words []uint64, e0 int, x []float32, lo, inv float32, seed u
 			words[e>>6] |= 1 << (e & 63)
 		}
 	}
+	in16Blocks(e0, len(x), one, func(i, blocks int) int {
+		_ = words[(e0+i+blocks*16-1)>>6]
+		return stochasticBitsFast(words, e0+i, x[i:i+blocks*16], lo, inv, seed)
+	})
+}
+
+// in16Blocks runs the n elements of a stream from position e0: one(i) for
+// those before the first multiple of 16 and after the last whole block of
+// 16, fast(i, blocks) on the whole blocks from element i (it returns how
+// many elements it did, leaving the rest to one).
+func in16Blocks(e0, n int, one func(i int), fast func(i, blocks int) int) {
 	i := 0
-	for ; i < len(x) && (e0+i)%16 != 0; i++ {
+	for ; i < n && (e0+i)%16 != 0; i++ {
 		one(i)
 	}
-	if blocks := (len(x) - i) / 16; blocks > 0 {
-		_ = words[(e0+i+blocks*16-1)>>6]
-		i += stochasticBitsFast(words, e0+i, x[i:i+blocks*16], lo, inv, seed)
+	if blocks := (n - i) / 16; blocks > 0 {
+		i += fast(i, blocks)
 	}
-	for ; i < len(x); i++ {
+	for ; i < n; i++ {
 		one(i)
 	}
 }

@@ -93,6 +93,17 @@ sloop:
 	VZEROUPPER
 	RET
 
+// storeCodes2 writes a block's 32-bit chunk of 2-bit codes at (DI) from
+// the masks of their low (K1) and high (K2) bits, spread by PDEP over the
+// even (R8) and odd (R9) bits (clobbers AX, BX).
+#define storeCodes2 \
+	KMOVW K1, AX; \
+	KMOVW K2, BX; \
+	PDEPL R8, AX, AX; \
+	PDEPL R9, BX, BX; \
+	ORL BX, AX; \
+	MOVL AX, (DI)
+
 // func stochasticCodes2AVX512(blocks int, codes *uint32, x, relu *float32, a0, a1, b0, b1 float32, counter uint64)
 //
 // Per block the code's low and high bits form two 16-bit masks, which
@@ -133,12 +144,7 @@ ploop:
 	VPMAXSD Z21, Z2, Z2
 	VPTESTMD Z30, Z2, K1
 	VPTESTMD Z31, Z2, K2
-	KMOVW K1, AX
-	KMOVW K2, BX
-	PDEPL R8, AX, AX
-	PDEPL R9, BX, BX
-	ORL BX, AX
-	MOVL AX, (DI)
+	storeCodes2
 	VPADDQ Z23, Z22, Z22
 	ADDQ $64, SI
 	ADDQ $4, DI
@@ -157,12 +163,7 @@ rloop:
 	VADDPS Z5, Z2, Z2
 	VADDPS Z0, Z2, Z2
 	VCMPPS $0x1d, Z29, Z2, K2
-	KMOVW K1, AX
-	KMOVW K2, BX
-	PDEPL R8, AX, AX
-	PDEPL R9, BX, BX
-	ORL BX, AX
-	MOVL AX, (DI)
+	storeCodes2
 	VPADDQ Z23, Z22, Z22
 	ADDQ $64, SI
 	ADDQ $64, DX

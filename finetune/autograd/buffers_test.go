@@ -85,6 +85,9 @@ func TestBuffersRecycle(t *testing.T) {
 				}
 				losses[i] = residualNet(t, tp, x, ps, labels)
 			}
+			if len(bufs.lent) != 0 {
+				t.Fatalf("compress=%v step %d: %d buffers still lent after Backward", compress, step, len(bufs.lent))
+			}
 			if losses[0] != losses[1] {
 				t.Fatalf("compress=%v step %d: loss %v with Buffers, %v without", compress, step, losses[1], losses[0])
 			}
@@ -96,6 +99,17 @@ func TestBuffersRecycle(t *testing.T) {
 		}
 		if len(bufs.free) == 0 {
 			t.Fatalf("compress=%v: nothing was recycled", compress)
+		}
+		// A pass that ends in Reset instead of Backward gives its buffers back too.
+		tp := &Tape{Compress: compress, Key: 9, Buffers: bufs}
+		y, err := tp.Conv(x, sets[1][0], nil, ConvAttrs{PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1}, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tp.Relu(y)
+		tp.Reset()
+		if len(bufs.lent) != 0 {
+			t.Fatalf("compress=%v: %d buffers still lent after Reset", compress, len(bufs.lent))
 		}
 	}
 }

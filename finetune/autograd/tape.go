@@ -133,8 +133,18 @@ func (tp *Tape) BackwardFrom(out *Tensor, dOut []float32) error {
 	return nil
 }
 
-// Reset drops the recorded ops without running them.
+// Reset drops the recorded ops without running them (with Buffers, their
+// outputs and gradients go back: the pass's tensors must not be used after).
 func (tp *Tape) Reset() {
+	if tp.Buffers != nil {
+		for _, r := range tp.ops {
+			if r.op != nil {
+				tp.Buffers.put(r.owned)
+				tp.Buffers.put(r.out.Data)
+				r.out.Data = nil
+			}
+		}
+	}
 	clear(tp.ops)
 	tp.ops = tp.ops[:0]
 	tp.streams = 0
@@ -171,9 +181,9 @@ func (tp *Tape) Ops() int { return len(tp.ops) }
 // that a step does not allocate (and zero) its activations and gradients
 // anew. A tape with Buffers takes its exact outputs and the activation
 // gradients of backward from them, and gives each back as soon as backward
-// is done with it; gradients of intermediate tensors are therefore not
-// kept after Backward (parameters' are). Tapes sharing Buffers must not run
-// at the same time.
+// is done with it (or at Reset): neither the pass's outputs nor the
+// gradients of intermediate tensors may be used after Backward (parameters'
+// gradients are kept). Tapes sharing Buffers must not run at the same time.
 type Buffers struct {
 	free map[int][][]float32
 	lent map[*float32]int // holders of each buffer get handed out

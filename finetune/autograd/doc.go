@@ -56,6 +56,15 @@
 // adds up the buffers the recorded ops hold (each shared buffer once), split
 // into activations and parameter references.
 //
+// # Memory reuse
+//
+// A Tape with Buffers (the trainer keeps one for all its steps) recycles its
+// float buffers: an exact tape's outputs and every activation gradient come
+// from them and go back as soon as backward is done with them, and a
+// residual Add hands its gradient to both inputs as one buffer shared
+// copy-on-write (Grad.share, Grad.own). Parameter gradients never adopt a
+// recycled buffer.
+//
 // # Determinism
 //
 // Stochastic codes draw from a counter-based generator keyed by (Tape.Key,

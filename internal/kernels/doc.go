@@ -16,6 +16,14 @@
 //	BinaryGemm(m, n, k, x, wbits, scale, bias, y)   dense y = x·wᵀ + bias, binary w
 //	MaxInto(dst, src)                         dst = max(dst, src), the vector step of max pooling
 //
+// For the trainer: element-wise helpers (AddInto, ScaleAdd, Relu,
+// ZeroOutside, MaskInRange, Combine), batch-normalization sums with float64
+// lanes in a fixed order (ShiftedMoments, CrossSums, MinMax), the
+// counter-based noise and stochastic rounding of the saved codes (Uniform,
+// StochasticBits, StochasticCodes2, StochasticReluCodes2) and their
+// decoding (LookupCodes); Workers runs a goroutine split with the caller
+// taking the first share.
+//
 // Convolutions also come with an Epilogue (…Epilogue variants): a residual
 // add and a ReLU applied to each output row while it is in cache. A model
 // run many times prepares binary weights once: NewSignClasses for

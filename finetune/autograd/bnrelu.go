@@ -96,8 +96,7 @@ func (q *bnReluCode) encodeChannel(x, ybn []float32, bn *bnOp, ch int, r *stream
 		off := (bt*q.c + ch) * q.inner
 		for i, v := range x[off : off+q.inner] {
 			on := b2u(ybn[off+i] > 0)
-			code := min(max(int(v*mul[on]+add[on]+r.uniform()), 0), levels)
-			w.put(uint64(code)<<1 | on)
+			w.put(kernels.Level(float32(v*mul[on])+add[on]+r.uniform(), levels)<<1 | on) // as the 2-bit kernel
 		}
 	}
 	w.flush()

@@ -106,12 +106,7 @@ func (q *Codes) encodeChannel(x []float32, ch int, r *stream) {
 	w := wordWriter{words: q.words[ch*q.perChan : (ch+1)*q.perChan], bits: uint(q.bits)}
 	for b := 0; b < q.n; b++ {
 		for _, v := range x[(b*q.c+ch)*q.inner : (b*q.c+ch+1)*q.inner] {
-			// (v−lo)·inv + U ≥ 0, so truncation is the floor.
-			code := int((v-lo)*inv + r.uniform())
-			if code > levels {
-				code = levels
-			}
-			w.put(uint64(code))
+			w.put(kernels.Level(float32((v-lo)*inv)+r.uniform(), levels)) // as the 1- and 2-bit kernels
 		}
 	}
 	w.flush()

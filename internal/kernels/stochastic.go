@@ -27,9 +27,10 @@ func Uniform(seed uint64, e int) float32 {
 	return float32(z&(1<<24-1)) / (1 << 24)
 }
 
-// level is ⌊f⌋ clamped to [0, top]: top for f ≥ top (+Inf included), 0
-// for f < 1 and for NaN.
-func level(f float32, top int) uint64 {
+// Level is ⌊f⌋ clamped to [0, top]: top for f ≥ top (+Inf included), 0
+// for f < 1 and for NaN. It is the code of a value f = (x − start)/step + U
+// rounded stochastically on a grid of top + 1 levels.
+func Level(f float32, top int) uint64 {
 	switch {
 	case f >= float32(top):
 		return uint64(top)
@@ -42,14 +43,14 @@ func level(f float32, top int) uint64 {
 // StochasticCodes2 sets the 2-bit codes e0+i of words (bits 2(e0+i) and
 // 2(e0+i)+1, least significant first; they must be clear) for i < len(x) to
 //
-//	level((x[i] − lo)·inv + Uniform(seed, e0+i), 3),
+//	Level((x[i] − lo)·inv + Uniform(seed, e0+i), 3),
 //
 // each operation rounded to float32 in that order: the 2-bit stochastic
 // rounding of x on [lo, lo + 3/inv].
 func StochasticCodes2(words []uint64, e0 int, x []float32, lo, inv float32, seed uint64) {
 	one := func(i int) {
 		e := e0 + i
-		words[e>>5] |= level(float32((x[i]-lo)*inv)+Uniform(seed, e), 3) << (2 * (e & 31))
+		words[e>>5] |= Level(float32((x[i]-lo)*inv)+Uniform(seed, e), 3) << (2 * (e & 31))
 	}
 	in16Blocks(e0, len(x), one, func(i, blocks int) int {
 		_ = words[(e0+i+blocks*16-1)>>5]
@@ -58,7 +59,7 @@ func StochasticCodes2(words []uint64, e0 int, x []float32, lo, inv float32, seed
 }
 
 // StochasticReluCodes2 sets the 2-bit codes e0+i of words (as
-// StochasticCodes2) to on | level(x[i]·mul[on] + add[on] + Uniform(seed,
+// StochasticCodes2) to on | Level(x[i]·mul[on] + add[on] + Uniform(seed,
 // e0+i), 1)<<1 with on = 1 where relu[i] > 0: one code holding a ReLU's
 // exact mask and a stochastic level of x within the half it selects.
 func StochasticReluCodes2(words []uint64, e0 int, x, relu []float32, mul, add [2]float32, seed uint64) {
@@ -69,7 +70,7 @@ func StochasticReluCodes2(words []uint64, e0 int, x, relu []float32, mul, add [2
 		if relu[i] > 0 {
 			on = 1
 		}
-		words[e>>5] |= (on | level(float32(x[i]*mul[on])+add[on]+Uniform(seed, e), 1)<<1) << (2 * (e & 31))
+		words[e>>5] |= (on | Level(float32(x[i]*mul[on])+add[on]+Uniform(seed, e), 1)<<1) << (2 * (e & 31))
 	}
 	in16Blocks(e0, len(x), one, func(i, blocks int) int {
 		_ = words[(e0+i+blocks*16-1)>>5]

@@ -110,12 +110,12 @@ func TestStochasticCodes2(t *testing.T) {
 				var wantP, wantF uint64
 				if i >= 0 && i < n {
 					u := Uniform(seed, e)
-					wantP = level(float32((x[i]-lo)*inv)+u, 3)
+					wantP = Level(float32((x[i]-lo)*inv)+u, 3)
 					on := uint64(0)
 					if relu[i] > 0 {
 						on = 1
 					}
-					wantF = on | level(float32(x[i]*mul[on])+add[on]+u, 1)<<1
+					wantF = on | Level(float32(x[i]*mul[on])+add[on]+u, 1)<<1
 				}
 				gotP, gotF := plain[e>>5]>>(2*(e&31))&3, fused[e>>5]>>(2*(e&31))&3
 				if gotP != wantP || gotF != wantF {
@@ -134,8 +134,8 @@ func TestLevel(t *testing.T) {
 		top  int
 		want uint64
 	}{{0, 3, 0}, {0.99, 3, 0}, {1, 3, 1}, {2.5, 3, 2}, {3, 3, 3}, {7, 3, 3}, {inf, 3, 3}, {nan, 3, 0}, {-2, 3, 0}, {-inf, 1, 0}, {1.5, 1, 1}} {
-		if got := level(c.f, c.top); got != c.want {
-			t.Errorf("level(%v, %d) = %d, want %d", c.f, c.top, got, c.want)
+		if got := Level(c.f, c.top); got != c.want {
+			t.Errorf("Level(%v, %d) = %d, want %d", c.f, c.top, got, c.want)
 		}
 	}
 }

@@ -242,8 +242,9 @@ func (g shiftGeom) runRows(a operandA, gi, n0, n1, k0, k1 int, xp, out, bias, y 
 		for i := range n1 - n0 {
 			xi, oi := xp[i*g.xpLen:(i+1)*g.xpLen], out[i*outLen+k0*g.ncols:(i+1)*outLen]
 			for jr := 0; jr < g.ncols; jr += g.nr {
+				k := g.kern.indFor(jr, g.oh*g.wq) // the output reads no column past oh·wq
 				for ir := 0; ir < rows; ir += g.mr {
-					g.kern.ind(kc, (*abuf)[ir*kc:], xi[jr:], offs, oi[ir*g.ncols+jr:], g.ncols, pc > 0)
+					k.ind(kc, (*abuf)[ir*kc:], xi[jr:], offs, oi[ir*g.ncols+jr:], g.ncols, pc > 0)
 				}
 			}
 		}

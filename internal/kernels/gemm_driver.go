@@ -35,6 +35,18 @@ type microKernel struct {
 	// ind is the same tile with B row p at b[offs[p]:]; the caller
 	// guarantees b holds offs[p]+nr elements for every p < kc.
 	ind func(kc int, a, b []float32, offs []int, c []float32, ldc int, acc bool)
+	// edge, when set, is a narrower indirect tile for a last column tile
+	// that it covers, so that the columns past the output are not computed.
+	edge *microKernel
+}
+
+// indFor is the indirect tile for columns [jr, jr+nr) of which only the
+// first cols−jr are wanted.
+func (k *microKernel) indFor(jr, cols int) *microKernel {
+	if e := k.edge; e != nil && cols-jr <= e.nr {
+		return e
+	}
+	return k
 }
 
 // operandA packs rows [i0, i0+mc) and reduction indices [p0, p0+kc) of the

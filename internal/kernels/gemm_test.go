@@ -123,6 +123,39 @@ func TestSgemmBetaZeroIgnoresNaN(t *testing.T) {
 	}
 }
 
+// TestIndirectKernels holds each assembly indirect tile (edge tiles
+// included) to its Go twin, with B rows at scattered offsets.
+func TestIndirectKernels(t *testing.T) {
+	r := newRand(31)
+	var ks []*microKernel
+	for _, k := range asmKernels() {
+		ks = append(ks, k)
+		if k.edge != nil {
+			ks = append(ks, k.edge)
+		}
+	}
+	for _, kern := range ks {
+		for _, kc := range []int{1, 2, 3, 17, 256} {
+			for _, acc := range []bool{false, true} {
+				ldc := kern.nr + 3
+				a := randSlice(r, kern.mr*kc)
+				b := randSlice(r, kc+kern.nr+40)
+				offs := make([]int, kc)
+				for p := range offs {
+					offs[p] = r.IntN(40)
+				}
+				c := randSlice(r, kern.mr*ldc)
+				want := slices.Clone(c)
+				kern.ind(kc, a, b, offs, c, ldc, acc)
+				kernelIndirectGo(kern.mr, kern.nr, kc, a, b, offs, want, ldc, acc)
+				if err := closeTo(c, want, 1e-6*float64(kc+2)); err != nil {
+					t.Fatalf("%s kc=%d acc=%v: %v", kern.name, kc, acc, err)
+				}
+			}
+		}
+	}
+}
+
 // TestMicroKernels holds each assembly kernel to its Go twin directly.
 func TestMicroKernels(t *testing.T) {
 	r := newRand(3)

@@ -17,6 +17,9 @@ func sgemmKernel4x24AVX2(kc int, a, b *float32, ldb int, c *float32, ldc int, ac
 func sgemmIndirect8x48AVX512(kc int, a, b *float32, offs *int, c *float32, ldc int, acc bool)
 
 //go:noescape
+func sgemmIndirect8x32AVX512(kc int, a, b *float32, offs *int, c *float32, ldc int, acc bool)
+
+//go:noescape
 func sgemmIndirect4x24AVX2(kc int, a, b *float32, offs *int, c *float32, ldc int, acc bool)
 
 var (
@@ -32,6 +35,16 @@ var (
 			_ = offs[kc-1]
 			_ = c[7*ldc+47]
 			sgemmIndirect8x48AVX512(kc, &a[0], &b[0], &offs[0], &c[0], ldc, acc)
+		},
+		edge: &avx512Edge}
+	// avx512Edge is the indirect tile for a last column tile of at most 32
+	// columns (its fn is unused: packed GEMMs pad their last tile).
+	avx512Edge = microKernel{mr: 8, nr: 32, name: "avx512-8x32-indirect",
+		ind: func(kc int, a, b []float32, offs []int, c []float32, ldc int, acc bool) {
+			_ = a[8*kc-1]
+			_ = offs[kc-1]
+			_ = c[7*ldc+31]
+			sgemmIndirect8x32AVX512(kc, &a[0], &b[0], &offs[0], &c[0], ldc, acc)
 		}}
 	avx2Kernel = microKernel{mr: 4, nr: 24, name: "avx2-4x24",
 		fn: func(kc int, a, b []float32, ldb int, c []float32, ldc int, acc bool) {

@@ -166,8 +166,9 @@ func (g backGeom) phase(a, b int, wa []float32, offs []int, dyp, out []float32) 
 		kc := min(blockKC, len(offs)-pc)
 		blk := wa[g.mrows*pc:]
 		for jr := 0; jr < ncols; jr += kern.nr {
+			k := kern.indFor(jr, ny*g.wd) // scatter reads no column past ny·Wd
 			for ir := 0; ir < g.mrows; ir += kern.mr {
-				kern.ind(kc, blk[ir*kc:], base[jr:], offs[pc:pc+kc], out[ir*ncols+jr:], ncols, pc > 0)
+				k.ind(kc, blk[ir*kc:], base[jr:], offs[pc:pc+kc], out[ir*ncols+jr:], ncols, pc > 0)
 			}
 		}
 	}

@@ -63,6 +63,7 @@ type net struct {
 	fused   map[*ir.Node]*ir.Node // BN → the ReLU that alone reads it
 	skip    map[*ir.Node]bool     // ReLUs run by their BN in training
 	inPlace map[*ir.Node]bool     // ReLUs that may overwrite their input
+	addInto map[*ir.Node]int      // Adds that may overwrite input 0 or 1
 }
 
 // compile builds a net from m (which it shares). binarize selects binary
@@ -199,6 +200,7 @@ func (n *net) planRelease() {
 // BN's backward, the mask and the next binary layer's input).
 func (n *net) planFusion() {
 	n.fused, n.skip, n.inPlace = map[*ir.Node]*ir.Node{}, map[*ir.Node]bool{}, map[*ir.Node]bool{}
+	n.addInto = map[*ir.Node]int{}
 	readers := map[string][]*ir.Node{}
 	for _, nd := range n.nodes {
 		for _, in := range nd.Inputs {
@@ -211,11 +213,23 @@ func (n *net) planFusion() {
 			producers[out] = nd
 		}
 	}
-	for _, nd := range n.nodes {
-		in := nd.Input(0)
+	// overwritable: a value that only nd reads, made by an op that keeps
+	// none of its output for backward.
+	overwritable := func(nd *ir.Node, in string) bool {
 		p := producers[in]
-		if nd.OpType == "Relu" && p != nil && keepsNoOutput[p.OpType] && len(readers[in]) == 1 && in != n.output {
+		return p != nil && keepsNoOutput[p.OpType] && len(readers[in]) == 1 && in != n.output
+	}
+	for _, nd := range n.nodes {
+		if nd.OpType == "Relu" && overwritable(nd, nd.Input(0)) {
 			n.inPlace[nd] = true
+		}
+		if nd.OpType == "Add" && len(nd.Inputs) == 2 && nd.Inputs[0] != nd.Inputs[1] {
+			for k, in := range nd.Inputs {
+				if overwritable(nd, in) {
+					n.addInto[nd] = k
+					break
+				}
+			}
 		}
 	}
 	for _, nd := range n.nodes {

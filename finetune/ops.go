@@ -185,7 +185,23 @@ func opClip(r *run, nd *ir.Node) error {
 	return r.set(nd, r.tp.Clip(x[0], lo, hi))
 }
 
-func opAdd(r *run, nd *ir.Node) error { return binop(r, nd, (*autograd.Tape).Add) }
+// opAdd writes over an input that nothing else reads when the planner found
+// one (the BN output of a residual block), saving a fresh buffer.
+func opAdd(r *run, nd *ir.Node) error {
+	k, ok := r.n.addInto[nd]
+	if !ok {
+		return binop(r, nd, (*autograd.Tape).Add)
+	}
+	in, err := r.inputs(nd, 2)
+	if err != nil {
+		return err
+	}
+	y, err := r.tp.AddInPlace(in[k], in[1-k]) // addition commutes, bit for bit
+	if err != nil {
+		return err
+	}
+	return r.set(nd, y)
+}
 func opMul(r *run, nd *ir.Node) error { return binop(r, nd, (*autograd.Tape).Mul) }
 
 func binop(r *run, nd *ir.Node, f func(*autograd.Tape, *autograd.Tensor, *autograd.Tensor) (*autograd.Tensor, error)) error {

@@ -95,10 +95,20 @@ type binOp struct {
 }
 
 // Add is a + b with numpy broadcasting. It saves nothing.
-func (tp *Tape) Add(a, b *Tensor) (*Tensor, error) { return tp.binary(a, b, false) }
+func (tp *Tape) Add(a, b *Tensor) (*Tensor, error) { return tp.binary(a, b, false, nil) }
+
+// AddInPlace is Add writing over a's data, for an a that nothing reads
+// afterwards and no op keeps (a BN or conv output read only by this add);
+// with broadcasting it is Add.
+func (tp *Tape) AddInPlace(a, b *Tensor) (*Tensor, error) {
+	if !sameShape(a.Shape, b.Shape) {
+		return tp.Add(a, b)
+	}
+	return tp.binary(a, b, false, a.Data)
+}
 
 // Mul is a·b with numpy broadcasting. It saves both operands.
-func (tp *Tape) Mul(a, b *Tensor) (*Tensor, error) { return tp.binary(a, b, true) }
+func (tp *Tape) Mul(a, b *Tensor) (*Tensor, error) { return tp.binary(a, b, true, nil) }
 
 // Sum adds any number of tensors (ONNX Sum).
 func (tp *Tape) Sum(xs ...*Tensor) (*Tensor, error) {
@@ -115,12 +125,15 @@ func (tp *Tape) Sum(xs ...*Tensor) (*Tensor, error) {
 	return acc, nil
 }
 
-func (tp *Tape) binary(a, b *Tensor, mul bool) (*Tensor, error) {
+// binary is Add or Mul, into y when it is given (a's data, same shape).
+func (tp *Tape) binary(a, b *Tensor, mul bool, y []float32) (*Tensor, error) {
 	bc, err := newBroadcast(a.Shape, b.Shape)
 	if err != nil {
 		return nil, err
 	}
-	y := tp.output(bc.outTotal, a, b)
+	if y == nil {
+		y = tp.output(bc.outTotal, a, b)
+	}
 	if bc.same && !mul {
 		// 1·a + 1·b + (−0) is a + b for every input, signed zeros included.
 		chunks(len(y), func(lo, hi int) { kernels.Combine(y[lo:hi], a.Data[lo:hi], b.Data[lo:hi], 1, 1, negZero) })

@@ -34,7 +34,7 @@ func (tp *Tape) BatchNormTrain(x, scale, bias *Tensor, eps float32) (*Tensor, Ba
 		return nil, BatchStats{}, err
 	}
 	n, c, inner := nci(x.Shape)
-	y, st, inv := bnForward(tp.output(len(x.Data), x, scale, bias), x, scale, bias, eps)
+	y, st, inv := bnForward(tp.output(len(x.Data), x, scale, bias), x, scale, bias, eps, false)
 	out := result(append([]int(nil), x.Shape...), y, x, scale, bias)
 	if tp.recording(x, scale, bias) {
 		o := &bnOp{n: n, c: c, inner: inner, mean: st.Mean, invStd: inv, scale: scale.Data,
@@ -53,9 +53,10 @@ func checkBN(x, scale, bias *Tensor) error {
 	return nil
 }
 
-// bnForward writes x normalized with its batch statistics into y and
-// returns y, the statistics and 1/σ per channel.
-func bnForward(y []float32, x, scale, bias *Tensor, eps float32) ([]float32, BatchStats, []float32) {
+// bnForward writes x normalized with its batch statistics into y (and
+// rectified, with relu, each row while it is in cache) and returns y, the
+// statistics and 1/σ per channel.
+func bnForward(y []float32, x, scale, bias *Tensor, eps float32, relu bool) ([]float32, BatchStats, []float32) {
 	n, c, inner := nci(x.Shape)
 	st := BatchStats{Mean: make([]float32, c), Var: make([]float32, c)}
 	inv := make([]float32, c)
@@ -64,6 +65,12 @@ func bnForward(y []float32, x, scale, bias *Tensor, eps float32) ([]float32, Bat
 		inv[ch] = float32(1 / math.Sqrt(float64(st.Var[ch])+float64(eps)))
 		a := scale.Data[ch] * inv[ch]
 		affineChannel(y, x.Data, n, c, inner, ch, a, bias.Data[ch]-a*st.Mean[ch])
+		if relu {
+			for b := 0; b < n; b++ {
+				row := y[(b*c+ch)*inner : (b*c+ch+1)*inner]
+				kernels.Relu(row, row)
+			}
+		}
 	})
 	return y, st, inv
 }
@@ -132,26 +139,39 @@ func (o *bnOp) backward() {
 		return
 	}
 	if f, ok := o.x.(floatRef); ok {
-		o.finish(o.out, f.d, true)
+		o.finish(o.out, f.d, true, nil)
 		return
 	}
 	xh := o.bufs.get(len(g))
 	o.x.(*Codes).Decode(xh)
-	o.finish(o.out, xh, false)
+	o.finish(o.out, xh, false, nil)
 	o.bufs.put(xh)
 }
 
 // finish accumulates the gradients of γ, β and x from the output gradient
 // g and x (raw when raw is set, else x̂). dx overwrites g, which nothing
-// reads after this op, unless another gradient shares g's buffer.
-func (o *bnOp) finish(out *Grad, x []float32, raw bool) {
+// reads after this op, unless another gradient shares g's buffer. With a
+// ReLU's output as relu, g is first zeroed where the ReLU was off, one
+// channel at a time (the ReLU's backward, while the channel is in cache).
+func (o *bnOp) finish(out *Grad, x []float32, raw bool, relu []float32) {
+	if relu != nil {
+		out.own() // masked in place
+	}
 	g := out.Data
 	dx, inPlace := g, !out.bufs.shared(g)
 	if o.xg != nil && !inPlace {
 		dx = o.bufs.get(len(g))
 	}
 	dgamma, dbeta := make([]float32, o.c), make([]float32, o.c)
-	parallelFor(o.c, func(ch int) { o.channelBackward(ch, g, x, dx, raw, dgamma, dbeta) })
+	parallelFor(o.c, func(ch int) {
+		if relu != nil {
+			for b := 0; b < o.n; b++ {
+				off := (b*o.c + ch) * o.inner
+				kernels.ZeroOutside(g[off:off+o.inner], relu[off:], 0, inf32)
+			}
+		}
+		o.channelBackward(ch, g, x, dx, raw, dgamma, dbeta)
+	})
 	o.sg.add(dgamma)
 	o.bg.add(dbeta)
 	switch {

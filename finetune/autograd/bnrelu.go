@@ -2,9 +2,11 @@ package autograd
 
 import "github.com/bincompress/bincompress/internal/kernels"
 
-// BatchNormRelu is Relu(BatchNormTrain(x)). On an exact tape it is exactly
-// those two ops. On a compressing tape (with BNBits >= 2) one code of
-// BNBits bits per element serves the whole backward pass:
+// BatchNormRelu is Relu(BatchNormTrain(x)). On an exact tape it computes
+// exactly those two ops, recorded as one whose backward applies the ReLU's
+// mask channel by channel as BN's backward reaches it. On a compressing
+// tape (with BNBits >= 2) one code of BNBits bits per element serves the
+// whole backward pass:
 //
 //   - bit 0 is the ReLU mask, exact: 1[γ·x̂ + β > 0];
 //   - the other bits round x̂ stochastically within its half of the
@@ -18,7 +20,7 @@ import "github.com/bincompress/bincompress/internal/kernels"
 // So a conv → BN → ReLU → conv chain keeps 2 bits per element where the
 // unfused ops keep 2 (x̂) + 1 (mask) + 1 (next conv's input).
 func (tp *Tape) BatchNormRelu(x, scale, bias *Tensor, eps float32) (*Tensor, BatchStats, error) {
-	if !tp.recording(x, scale, bias) || !tp.Compress || tp.bnBits() < 2 {
+	if !tp.recording(x, scale, bias) || (tp.Compress && tp.bnBits() < 2) {
 		y, st, err := tp.BatchNormTrain(x, scale, bias, eps)
 		if err != nil {
 			return nil, st, err
@@ -28,14 +30,20 @@ func (tp *Tape) BatchNormRelu(x, scale, bias *Tensor, eps float32) (*Tensor, Bat
 	if err := checkBN(x, scale, bias); err != nil {
 		return nil, BatchStats{}, err
 	}
-	y, st, inv := bnForward(make([]float32, len(x.Data)), x, scale, bias, eps)
+	// The ReLU runs on each row as BN writes it; relu(v) > 0 exactly where
+	// v > 0, so the code's mask reads the rectified values.
+	y, st, inv := bnForward(tp.output(len(x.Data), x, scale, bias), x, scale, bias, eps, true)
 	n, c, inner := nci(x.Shape)
 	bn := &bnOp{n: n, c: c, inner: inner, mean: st.Mean, invStd: inv, scale: scale.Data, xg: x.g, sg: scale.g, bg: bias.g,
 		bufs: tp.Buffers}
+	out := result(append([]int(nil), x.Shape...), y, x, scale, bias)
+	if !tp.Compress { // exactly BN then ReLU, as one op: x and the output kept
+		bn.x = floatRef{d: x.Data}
+		tp.record(out, &bnReluOp{bn: bn, relu: y, out: out.g})
+		return out, st, nil
+	}
 	code := encodeBNRelu(x, y, bn, bias.Data, tp.bnBits(), tp.Key, tp.stream())
 	bn.x = code
-	chunks(len(y), func(lo, hi int) { kernels.Relu(y[lo:hi], y[lo:hi]) })
-	out := result(append([]int(nil), x.Shape...), y, x, scale, bias)
 	tp.record(out, &bnReluOp{bn: bn, code: code, out: out.g})
 	if tp.codes == nil {
 		tp.codes = map[codeKey]inputCode{}
@@ -163,16 +171,22 @@ func (q *bnReluCode) key() any { return q }
 // Bytes counts the codes and Lo, T, Hi per channel.
 func (q *bnReluCode) Bytes() int64 { return 8*int64(len(q.words)) + 12*int64(q.c) }
 
-// bnReluOp masks the gradient with the code's exact mask, then runs BN's
-// backward with the decoded x̂.
+// bnReluOp masks the gradient with the exact ReLU mask, then runs BN's
+// backward: on a compressing tape both from the code (the decoded x̂), on an
+// exact tape from the ReLU's output (relu) and BN's float input.
 type bnReluOp struct {
 	bn   *bnOp
 	code *bnReluCode
+	relu []float32
 	out  *Grad
 }
 
 func (o *bnReluOp) backward() {
 	if o.out.Data == nil {
+		return
+	}
+	if o.code == nil {
+		o.bn.finish(o.out, o.bn.x.(floatRef).d, true, o.relu)
 		return
 	}
 	o.out.own() // the mask is applied in place
@@ -185,10 +199,13 @@ func (o *bnReluOp) backward() {
 			kernels.LookupCodes(xh[start:start+q.inner], g[start:start+q.inner], q.channelWords(ch), pos, q.bits, tab)
 		})
 	})
-	o.bn.finish(o.out, xh, false)
+	o.bn.finish(o.out, xh, false, nil)
 	o.bn.bufs.put(xh)
 }
 
 func (o *bnReluOp) saved() []Saved {
+	if o.code == nil {
+		return append(o.bn.saved(), floatRef{d: o.relu})
+	}
 	return append(o.bn.saved(), floatRef{d: o.code.beta, param: true})
 }

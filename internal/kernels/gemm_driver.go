@@ -1,5 +1,7 @@
 package kernels
 
+//go:generate go run ./internal/indgen
+
 import (
 	"runtime"
 )

@@ -20,7 +20,7 @@ import "github.com/bincompress/bincompress/internal/kernels"
 // So a conv → BN → ReLU → conv chain keeps 2 bits per element where the
 // unfused ops keep 2 (x̂) + 1 (mask) + 1 (next conv's input).
 func (tp *Tape) BatchNormRelu(x, scale, bias *Tensor, eps float32) (*Tensor, BatchStats, error) {
-	if !tp.recording(x, scale, bias) || (tp.Compress && tp.bnBits() < 2) {
+	if tp.recording(x, scale, bias) && tp.Compress && tp.bnBits() < 2 {
 		y, st, err := tp.BatchNormTrain(x, scale, bias, eps)
 		if err != nil {
 			return nil, st, err
@@ -33,10 +33,13 @@ func (tp *Tape) BatchNormRelu(x, scale, bias *Tensor, eps float32) (*Tensor, Bat
 	// The ReLU runs on each row as BN writes it; relu(v) > 0 exactly where
 	// v > 0, so the code's mask reads the rectified values.
 	y, st, inv := bnForward(tp.output(len(x.Data), x, scale, bias), x, scale, bias, eps, true)
+	out := result(append([]int(nil), x.Shape...), y, x, scale, bias)
+	if !tp.recording(x, scale, bias) {
+		return out, st, nil
+	}
 	n, c, inner := nci(x.Shape)
 	bn := &bnOp{n: n, c: c, inner: inner, mean: st.Mean, invStd: inv, scale: scale.Data, xg: x.g, sg: scale.g, bg: bias.g,
 		bufs: tp.Buffers}
-	out := result(append([]int(nil), x.Shape...), y, x, scale, bias)
 	if !tp.Compress { // exactly BN then ReLU, as one op: x and the output kept
 		bn.x = floatRef{d: x.Data}
 		tp.record(out, &bnReluOp{bn: bn, relu: y, out: out.g})

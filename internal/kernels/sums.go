@@ -16,14 +16,19 @@ type laneSums [2][sumLanes]float64
 
 // total adds each quantity's lanes pairwise, always in the same order.
 func (a *laneSums) total() (float64, float64) {
-	for q := range a {
-		for w := sumLanes / 2; w > 0; w /= 2 {
-			for l := range w {
-				a[q][l] += a[q][l+w]
-			}
+	add := func(x, y float64) float64 { return x + y }
+	return foldLanes(&a[0], add), foldLanes(&a[1], add)
+}
+
+// foldLanes combines the lanes pairwise into lane 0, always in the same
+// tree: lane l with lane l+w for w = sumLanes/2, …, 1.
+func foldLanes[T any](lanes *[sumLanes]T, f func(T, T) T) T {
+	for w := sumLanes / 2; w > 0; w /= 2 {
+		for l := range w {
+			lanes[l] = f(lanes[l], lanes[l+w])
 		}
 	}
-	return a[0][0], a[1][0]
+	return lanes[0]
 }
 
 // ShiftedMoments returns Σ(x−shift) and Σ(x−shift)² over rows rows of n
@@ -93,15 +98,17 @@ func MinMax(x []float32, rows, n, stride int) (lo, hi float32) {
 			}
 		}
 	}
-	for w := sumLanes / 2; w > 0; w /= 2 {
-		for l := range w {
-			if acc[0][l+w] < acc[0][l] {
-				acc[0][l] = acc[0][l+w]
-			}
-			if acc[1][l+w] > acc[1][l] {
-				acc[1][l] = acc[1][l+w]
-			}
+	lower := func(a, b float32) float32 {
+		if b < a {
+			return b
 		}
+		return a
 	}
-	return acc[0][0], acc[1][0]
+	higher := func(a, b float32) float32 {
+		if b > a {
+			return b
+		}
+		return a
+	}
+	return foldLanes(&acc[0], lower), foldLanes(&acc[1], higher)
 }

@@ -203,5 +203,9 @@ func conv2DBackwardData(p ConvParams, dy, w, dx []float32) {
 }
 
 func conv2DBackwardFilter(p ConvParams, x, dy, dw []float32) {
+	if fk := filterKernelsFor(); fk != nil && p.useLaneFilter() {
+		channelBackwardFilter(p, x, dy, dw, fk)
+		return
+	}
 	shiftBackwardFilter(p, x, dy, dw)
 }

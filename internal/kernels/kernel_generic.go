@@ -75,3 +75,9 @@ func minMaxFast(*[2][sumLanes]float32, []float32) int { return 0 }
 func stochasticCodes2Fast([]uint64, int, []float32, []float32, [2]float32, [2]float32, uint64) int {
 	return 0
 }
+
+// filterKernelsFor is nil: without assembly, shiftBackwardFilter serves.
+func filterKernelsFor() *filterKernels { return nil }
+
+// asmFilterKernels lists the filter-gradient assembly: none.
+func asmFilterKernels() []*filterKernels { return nil }

@@ -1,0 +1,187 @@
+package kernels
+
+//go:generate go run ./internal/filtergen
+
+// The filter gradient with output channels in the vector lanes. The tiles
+// of shiftBackwardFilter put pixels in the lanes: each multiply-add then
+// needs a fresh vector of both operands, and a tile's ten streams come from
+// L2 faster than it can take them. Here dy is transposed, per image, to
+// [pixel][output channel], so one vector of dy (16 output channels at a
+// pixel) meets a broadcast of one input pixel per input channel: a block of
+// cb input channels by nv·16 output channels reads cb floats and nv vectors
+// a pixel for cb·nv multiply-adds, from two streams per channel block.
+//
+// Images are taken in chunks sized to stay in L2 while every tap and
+// channel block sweeps them; each chunk is padded and transposed by the
+// goroutine that sums it, into its own partial sums, and the chunks' sums
+// are added in chunk order. Chunk boundaries depend on the shapes only, so
+// the result is the same at any GOMAXPROCS.
+
+// filterTileGo is the portable filter-gradient tile, and the definition of
+// the assembly ones:
+//
+//	for c < cb, j < nv, l < 16:
+//		acc[c·astride+16j+l] += Σ_{n<nimg} Σ_{p<steps} x[n·ximg+c·plane+p]·dy[n·dimg+p·dstep+16j+l]
+func filterTileGo(cb, nv, steps, nimg int, x []float32, plane, ximg int, dy []float32, dstep, dimg int, acc []float32, astride int) {
+	for c := range cb {
+		for j := range nv {
+			s := acc[c*astride+16*j:][:16]
+			for n := range nimg {
+				xs := x[n*ximg+c*plane:][:steps]
+				for p, v := range xs {
+					d := dy[n*dimg+p*dstep+16*j:][:16]
+					for l := range s {
+						s[l] += v * d[l]
+					}
+				}
+			}
+		}
+	}
+}
+
+// transpose16Go is the portable 16-row transpose, and the definition of
+// the assembly one: dst[j·dstride+i] = src[i·sstride+j] for i < 16, j < n.
+func transpose16Go(dst []float32, dstride int, src []float32, sstride, n int) {
+	for i := range 16 {
+		for j, v := range src[i*sstride:][:n] {
+			dst[j*dstride+i] = v
+		}
+	}
+}
+
+// filterKernels is a set of filter-gradient tiles: tile(cb, nv) for
+// 1 ≤ nv ≤ 4 and 1 ≤ cb ≤ maxCb[nv], and the transpose that feeds them.
+type filterKernels struct {
+	name      string
+	maxCb     [5]int
+	tile      func(cb, nv, steps, nimg int, x []float32, plane, ximg int, dy []float32, dstep, dimg int, acc []float32, astride int)
+	transpose func(dst []float32, dstride int, src []float32, sstride, n int)
+}
+
+var goFilterKernels = filterKernels{name: "go-filter", maxCb: [5]int{1: 16, 2: 12, 3: 8, 4: 6},
+	tile: filterTileGo, transpose: transpose16Go}
+
+// filterChunkBytes is the most a chunk of padded images and transposed dy
+// should take: half this machine's L2, so that both stay while the tiles
+// sweep them.
+const filterChunkBytes = 1 << 20
+
+// useLaneFilter reports whether the output channels of each group fill
+// their vectors well enough (at least ¾) for channelBackwardFilter.
+func (p ConvParams) useLaneFilter() bool {
+	kg := p.K / p.Groups
+	return 4*kg >= 3*((kg+15)/16*16)
+}
+
+// block is a run of n channels (or channel vectors) from start.
+type block struct{ start, n int }
+
+// splitBlocks cuts [0, total) into the fewest blocks of at most most,
+// as even in size as they can be.
+func splitBlocks(total, most int) []block {
+	count := (total + most - 1) / most
+	bs := make([]block, count)
+	for i := range bs {
+		lo, hi := total*i/count, total*(i+1)/count
+		bs[i] = block{lo, hi - lo}
+	}
+	return bs
+}
+
+// channelBackwardFilter is Conv2DBackwardFilter with output channels in the
+// vector lanes (see the top of this file).
+func channelBackwardFilter(p ConvParams, x, dy, dw []float32, fk *filterKernels) {
+	offsBuf := getIntBuf(p.C / p.Groups * p.KH * p.KW)
+	defer intPool.Put(offsBuf)
+	geo := newShiftGeom(p, gemmKernel(), *offsBuf)
+	spatial, plane := p.KH*p.KW, geo.hq*geo.wq
+	steps := geo.oh * geo.wq
+	kpad := (geo.kg + 15) / 16 * 16
+	xs, ds := geo.xpLen, steps*kpad
+	type tileBlock struct{ c, k block }
+	var blocks []tileBlock
+	for _, k := range splitBlocks(kpad/16, 4) {
+		for _, c := range splitBlocks(geo.cg, fk.maxCb[k.n]) {
+			blocks = append(blocks, tileBlock{c, k})
+		}
+	}
+	// Chunks: as many as L2 asks for, rounded up to a multiple of 4 so that
+	// 2 or 4 goroutines get equal shares.
+	chunks := (p.N*4*(xs+ds) + filterChunkBytes - 1) / filterChunkBytes
+	chunks = max(1, min(p.N, (chunks+3)/4*4))
+	plen := spatial * geo.cg * kpad
+	partial := getBuf(chunks * plen)
+	defer bufPool.Put(partial)
+	for g := range p.Groups {
+		forTasks(chunks, p.flops()/float64(p.Groups), func(ci, _ int) {
+			part := (*partial)[ci*plen : (ci+1)*plen]
+			clear(part)
+			n0, n1 := p.N*ci/chunks, p.N*(ci+1)/chunks
+			nimg := n1 - n0
+			if nimg == 0 {
+				return
+			}
+			scratch := getBuf(nimg * (xs + ds))
+			defer bufPool.Put(scratch)
+			xp, dyT := (*scratch)[:nimg*xs], (*scratch)[nimg*xs:]
+			for i := range nimg {
+				n := n0 + i
+				geo.padImage(xp[i*xs:(i+1)*xs], x[(n*p.C+g*geo.cg)*p.H*p.W:])
+				geo.transposeDy(dyT[i*ds:(i+1)*ds], kpad, dy[(n*p.K+g*geo.kg)*geo.oh*geo.ow:], fk)
+			}
+			for t := range spatial {
+				for _, b := range blocks {
+					fk.tile(b.c.n, b.k.n, steps, nimg, xp[geo.offs[t]+b.c.start*plane:], plane, xs,
+						dyT[16*b.k.start:], kpad, ds, part[(t*geo.cg+b.c.start)*kpad+16*b.k.start:], kpad)
+				}
+			}
+		})
+		sums := (*partial)[:plen]
+		for ci := 1; ci < chunks; ci++ {
+			AddInto(sums, (*partial)[ci*plen:(ci+1)*plen])
+		}
+		dwg := dw[g*geo.kg*geo.taps : (g+1)*geo.kg*geo.taps]
+		for t := range spatial {
+			for c := range geo.cg {
+				for k, v := range sums[(t*geo.cg+c)*kpad:][:geo.kg] {
+					dwg[(k*geo.cg+c)*spatial+t] = v
+				}
+			}
+		}
+	}
+}
+
+// transposeDy lays one image's group of dy [Kg][OH][OW] out as dst
+// [OH·Wq][kpad]: pixel (r, w) of the wide output at row r·Wq+w, zero in the
+// discarded columns and in the channels past Kg.
+func (g shiftGeom) transposeDy(dst []float32, kpad int, dy []float32, fk *filterKernels) {
+	ohw := g.oh * g.ow
+	for r := range g.oh {
+		row := dst[r*g.wq*kpad : (r+1)*g.wq*kpad]
+		for k0 := 0; k0 < kpad; k0 += 16 {
+			if k0+16 > g.kg {
+				g.transposeEdge(row, kpad, k0, dy[r*g.ow:])
+				continue
+			}
+			for w0 := 0; w0 < g.ow; w0 += 16 {
+				fk.transpose(row[w0*kpad+k0:], kpad, dy[k0*ohw+r*g.ow+w0:], ohw, min(16, g.ow-w0))
+			}
+		}
+		clear(row[g.ow*kpad:])
+	}
+}
+
+// transposeEdge is transposeDy's last block of channels k0..k0+15 when Kg
+// ends inside it: the channels past Kg are zero.
+func (g shiftGeom) transposeEdge(row []float32, kpad, k0 int, dy []float32) {
+	ohw := g.oh * g.ow
+	for w := range g.ow {
+		for k := k0; k < k0+16; k++ {
+			var v float32
+			if k < g.kg {
+				v = dy[k*ohw+w]
+			}
+			row[w*kpad+k] = v
+		}
+	}
+}

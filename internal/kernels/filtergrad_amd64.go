@@ -1,0 +1,39 @@
+//go:build !purego
+
+package kernels
+
+var avx512FilterKernels = filterKernels{name: "avx512-filter", maxCb: [5]int{1: 16, 2: 12, 3: 8, 4: 6},
+	tile: func(cb, nv, steps, nimg int, x []float32, plane, ximg int, dy []float32, dstep, dimg int, acc []float32, astride int) {
+		if steps == 0 || nimg == 0 {
+			return
+		}
+		_ = x[(nimg-1)*ximg+(cb-1)*plane+steps-1]
+		_ = dy[(nimg-1)*dimg+(steps-1)*dstep+16*nv-1]
+		_ = acc[(cb-1)*astride+16*nv-1]
+		filterTilesAVX512[nv][cb](steps, nimg, &x[0], plane, ximg, &dy[0], dstep, dimg, &acc[0], astride)
+	},
+	transpose: func(dst []float32, dstride int, src []float32, sstride, n int) {
+		if n == 0 {
+			return
+		}
+		_ = dst[(n-1)*dstride+15]
+		_ = src[15*sstride+n-1]
+		transpose16AVX512(&dst[0], dstride, &src[0], sstride, n)
+	}}
+
+// filterKernelsFor is the filter-gradient set for channelBackwardFilter,
+// or nil where shiftBackwardFilter's tiles serve better (without AVX-512).
+func filterKernelsFor() *filterKernels {
+	if useAVX512 {
+		return &avx512FilterKernels
+	}
+	return nil
+}
+
+// asmFilterKernels lists the filter-gradient sets this CPU can run, for tests.
+func asmFilterKernels() []*filterKernels {
+	if hasAVX512 {
+		return []*filterKernels{&avx512FilterKernels}
+	}
+	return nil
+}

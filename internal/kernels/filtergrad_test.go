@@ -1,0 +1,110 @@
+package kernels
+
+import (
+	"fmt"
+	"testing"
+)
+
+// TestFilterTiles holds every assembly filter-gradient tile to its Go twin,
+// with pixel counts on and off the unroll and several images.
+func TestFilterTiles(t *testing.T) {
+	r := newRand(21)
+	for _, fk := range asmFilterKernels() {
+		for nv := 1; nv <= 4; nv++ {
+			for cb := 1; cb <= fk.maxCb[nv]; cb++ {
+				for _, steps := range []int{0, 1, 2, 3, 5, 8, 37} {
+					for _, nimg := range []int{1, 3} {
+						plane, dstep, astride := steps+7, 16*nv+16, 16*nv+5
+						ximg, dimg := cb*plane+3, steps*dstep+9
+						x, dy := randSlice(r, nimg*ximg), randSlice(r, nimg*dimg)
+						got := randSlice(r, cb*astride)
+						want := append([]float32(nil), got...)
+						fk.tile(cb, nv, steps, nimg, x, plane, ximg, dy, dstep, dimg, got, astride)
+						filterTileGo(cb, nv, steps, nimg, x, plane, ximg, dy, dstep, dimg, want, astride)
+						if err := closeTo(got, want, 1e-6*float64(nimg*steps+2)); err != nil {
+							t.Fatalf("%s %dx%d steps=%d nimg=%d: %v", fk.name, cb, nv, steps, nimg, err)
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestTranspose16 holds the assembly transpose to its Go twin for every
+// width, with sentinels where nothing may be written.
+func TestTranspose16(t *testing.T) {
+	r := newRand(22)
+	for _, fk := range asmFilterKernels() {
+		for n := 1; n <= 16; n++ {
+			sstride, dstride := 21, 19
+			src := randSlice(r, 16*sstride)
+			got, want := make([]float32, 17*dstride), make([]float32, 17*dstride)
+			fillSentinel(got)
+			fillSentinel(want)
+			fk.transpose(got, dstride, src, sstride, n)
+			transpose16Go(want, dstride, src, sstride, n)
+			for i := range got {
+				if got[i] != want[i] {
+					t.Fatalf("%s n=%d: [%d] = %v, want %v", fk.name, n, i, got[i], want[i])
+				}
+			}
+		}
+	}
+}
+
+// TestChannelBackwardFilter runs the lane-filter driver with every tile set
+// (the Go one in every build) over the convolution sweep, against the
+// reference.
+func TestChannelBackwardFilter(t *testing.T) {
+	sets := append([]*filterKernels{&goFilterKernels}, asmFilterKernels()...)
+	for i, p := range append(convSweep(), resnet20Convs(3)...) {
+		r := newRand(uint64(300 + i))
+		x, dy := randSlice(r, p.XLen()), randSlice(r, p.YLen())
+		want := make([]float32, p.WLen())
+		Conv2DBackwardFilterRef(p, x, dy, want)
+		tol := 3e-6 * float64(p.C/p.Groups*p.KH*p.KW+p.N*p.OutH()*p.OutW()+p.K+4)
+		for _, fk := range sets {
+			got := newGuarded(p.WLen())
+			fillSentinel(got.data())
+			channelBackwardFilter(p, x, dy, got.data(), fk)
+			got.check(t, fk.name)
+			if err := closeTo(got.data(), want, tol); err != nil {
+				t.Fatalf("%s %+v: %v", fk.name, p, err)
+			}
+		}
+	}
+}
+
+// TestUseLaneFilter pins which shapes take channelBackwardFilter: output
+// channels per group filling at least ¾ of their vectors.
+func TestUseLaneFilter(t *testing.T) {
+	for _, c := range []struct {
+		k, groups int
+		want      bool
+	}{{16, 1, true}, {12, 1, true}, {11, 1, false}, {8, 1, false}, {32, 1, true}, {50, 1, true}, {36, 1, true}, {35, 1, false}, {64, 4, true}, {64, 8, false}} {
+		p := ConvParams{K: c.k, Groups: c.groups}
+		if got := p.useLaneFilter(); got != c.want {
+			t.Errorf("K=%d groups=%d: useLaneFilter = %v, want %v", c.k, c.groups, got, c.want)
+		}
+	}
+}
+
+// BenchmarkBackwardFilter compares the two filter gradients on the
+// ResNet-20 shapes: output channels in the lanes (channelBackwardFilter)
+// and pixels in the lanes (shiftBackwardFilter).
+func BenchmarkBackwardFilter(b *testing.B) {
+	for _, p := range resnet20Convs(32) {
+		name := fmt.Sprintf("C%dH%dK%dS%d", p.C, p.H, p.K, p.StrideH)
+		r := newRand(1)
+		x, dy, dw := randSlice(r, p.XLen()), randSlice(r, p.YLen()), make([]float32, p.WLen())
+		if fk := filterKernelsFor(); fk != nil {
+			b.Run("lanes/"+name, func(b *testing.B) {
+				benchFlops(b, p.flops(), "GFLOP/s", func() { channelBackwardFilter(p, x, dy, dw, fk) })
+			})
+		}
+		b.Run("pixels/"+name, func(b *testing.B) {
+			benchFlops(b, p.flops(), "GFLOP/s", func() { shiftBackwardFilter(p, x, dy, dw) })
+		})
+	}
+}

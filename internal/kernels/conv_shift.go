@@ -174,13 +174,17 @@ func copyRows(dst []float32, dstride int, src []float32, sstride, rows, n, gap i
 	}
 }
 
-// addConstRow is dst[i] = src[i] + b.
-func addConstRow(dst, src []float32, b float32) {
-	if addConstRowFast(dst, src, b) {
+// addConstRows is dst[r·dstride+i] = src[r·sstride+i] + b for r < rows,
+// i < n.
+func addConstRows(dst []float32, dstride int, src []float32, sstride, rows, n int, b float32) {
+	if addConstRowsFast(dst, dstride, src, sstride, rows, n, b) {
 		return
 	}
-	for i := range dst {
-		dst[i] = src[i] + b
+	for r := range rows {
+		d, s := dst[r*dstride:][:n], src[r*sstride:][:n]
+		for i := range d {
+			d[i] = s[i] + b
+		}
 	}
 }
 
@@ -256,13 +260,15 @@ func (g shiftGeom) runRows(a operandA, gi, n0, n1, k0, k1 int, xp, out, bias, y 
 			if bias != nil {
 				b = bias[gi*g.kg+k]
 			}
-			src := out[i*outLen+k*g.ncols:]
+			src, off := out[i*outLen+k*g.ncols:], base+k*g.oh*g.ow
+			if ep.none() {
+				addConstRows(y[off:], g.ow, src, g.wq, g.oh, g.ow, b)
+				continue
+			}
 			for r := range g.oh {
-				off := base + (k*g.oh+r)*g.ow
-				addConstRow(y[off:off+g.ow], src[r*g.wq:], b)
-				if !ep.none() {
-					ep.apply(y[off:off+g.ow], off)
-				}
+				row := off + r*g.ow
+				addConstRows(y[row:], g.ow, src[r*g.wq:], g.wq, 1, g.ow, b)
+				ep.apply(y[row:row+g.ow], row)
 			}
 		}
 	}

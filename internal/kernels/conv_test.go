@@ -267,7 +267,7 @@ func TestDeinterleave2(t *testing.T) {
 	}
 }
 
-// TestRowHelpers holds the vector bodies of copyRows and addConstRow to
+// TestRowHelpers holds the vector bodies of copyRows and addConstRows to
 // their loops, with sentinels after each row.
 func TestRowHelpers(t *testing.T) {
 	r := newRand(14)
@@ -290,16 +290,19 @@ func TestRowHelpers(t *testing.T) {
 				}
 			}
 		}
-		out := make([]float32, n+1)
-		out[n] = sentinel
-		addConstRow(out[:n], src, 0.25)
-		for j := range n {
-			if out[j] != src[j]+0.25 {
-				t.Fatalf("addConstRow n=%d: [%d] = %v, want %v", n, j, out[j], src[j]+0.25)
+		out := make([]float32, rows*ds)
+		fillSentinel(out)
+		addConstRows(out, ds, src, ss, rows, n, 0.25)
+		for i := range rows {
+			for j := range ds {
+				want := sentinel
+				if j < n {
+					want = src[i*ss+j] + 0.25
+				}
+				if out[i*ds+j] != want {
+					t.Fatalf("addConstRows n=%d: row %d [%d] = %v, want %v", n, i, j, out[i*ds+j], want)
+				}
 			}
-		}
-		if out[n] != sentinel {
-			t.Fatalf("addConstRow n=%d wrote past the end", n)
 		}
 	}
 }

@@ -44,7 +44,7 @@ func deinterleave2Fast(_, _, _ []float32) int { return 0 }
 
 func interleave2Fast(_, _, _ []float32) int { return 0 }
 
-func addConstRowFast(_, _ []float32, _ float32) bool { return false }
+func addConstRowsFast(_ []float32, _ int, _ []float32, _, _, _ int, _ float32) bool { return false }
 
 func copyRowsFast(_ []float32, _ int, _ []float32, _, _, _, _ int) bool { return false }
 

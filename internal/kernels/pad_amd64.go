@@ -43,15 +43,15 @@ func interleave2Fast(dst, first, second []float32) int {
 }
 
 //go:noescape
-func addConstRowAVX512(n int, src *float32, b float32, dst *float32)
+func addConstRowsAVX512(rows, n int, src *float32, sstride int, b float32, dst *float32, dstride int)
 
-func addConstRowFast(dst, src []float32, b float32) bool {
-	n := len(dst)
-	if !useAVX512 || n == 0 {
+func addConstRowsFast(dst []float32, dstride int, src []float32, sstride, rows, n int, b float32) bool {
+	if !useAVX512 || rows == 0 || n == 0 {
 		return false
 	}
-	_ = src[n-1]
-	addConstRowAVX512(n, &src[0], b, &dst[0])
+	_ = src[(rows-1)*sstride+n-1]
+	_ = dst[(rows-1)*dstride+n-1]
+	addConstRowsAVX512(rows, n, &src[0], sstride, b, &dst[0], dstride)
 	return true
 }
 

@@ -70,38 +70,50 @@ idone:
 	VZEROUPPER
 	RET
 
-// func addConstRowAVX512(n int, src *float32, b float32, dst *float32)
+// func addConstRowsAVX512(rows, n int, src *float32, sstride int, b float32, dst *float32, dstride int)
 //
-//	for i < n: dst[i] = src[i] + b   (the last n mod 16 through a mask)
-TEXT ·addConstRowAVX512(SB), NOSPLIT, $0-32
-	MOVQ n+0(FP), CX
-	MOVQ CX, DX
-	SHRQ $4, CX
-	ANDQ $15, DX
-	MOVQ src+8(FP), SI
-	VBROADCASTSS b+16(FP), Z1
-	MOVQ dst+24(FP), DI
-	TESTQ CX, CX
-	JEQ atail
-aloop:
-	VADDPS (SI), Z1, Z0
-	VMOVUPS Z0, (DI)
-	ADDQ $64, SI
-	ADDQ $64, DI
-	DECQ CX
-	JNZ aloop
-atail:
-	TESTQ DX, DX
-	JEQ adone
-	MOVL $1, AX
+//	for r < rows, i < n: dst[r·dstride+i] = src[r·sstride+i] + b   (the last n mod 16 of a row through a mask)
+TEXT ·addConstRowsAVX512(SB), NOSPLIT, $0-56
+	MOVQ n+8(FP), DX
 	MOVQ DX, CX
+	ANDQ $15, CX
+	MOVL $1, AX
 	SHLL CX, AX
 	DECL AX
 	KMOVW AX, K1
-	VMOVUPS.Z (SI), K1, Z0
+	MOVQ rows+0(FP), R8
+	MOVQ src+16(FP), SI
+	MOVQ sstride+24(FP), R9
+	SHLQ $2, R9
+	VBROADCASTSS b+32(FP), Z1
+	MOVQ dst+40(FP), DI
+	MOVQ dstride+48(FP), R10
+	SHLQ $2, R10
+	SHRQ $4, DX
+arow:
+	MOVQ SI, R11
+	MOVQ DI, R12
+	MOVQ DX, CX
+	TESTQ CX, CX
+	JEQ atail
+aloop:
+	VADDPS (R11), Z1, Z0
+	VMOVUPS Z0, (R12)
+	ADDQ $64, R11
+	ADDQ $64, R12
+	DECQ CX
+	JNZ aloop
+atail:
+	KORTESTW K1, K1
+	JEQ anext
+	VMOVUPS.Z (R11), K1, Z0
 	VADDPS Z1, Z0, Z0
-	VMOVUPS Z0, K1, (DI)
-adone:
+	VMOVUPS Z0, K1, (R12)
+anext:
+	ADDQ R9, SI
+	ADDQ R10, DI
+	DECQ R8
+	JNZ arow
 	VZEROUPPER
 	RET
 

@@ -64,13 +64,7 @@ func bnForward(y []float32, x, scale, bias *Tensor, eps float32, relu bool) ([]f
 		st.Mean[ch], st.Var[ch] = channelMoments(x.Data, n, c, inner, ch)
 		inv[ch] = float32(1 / math.Sqrt(float64(st.Var[ch])+float64(eps)))
 		a := scale.Data[ch] * inv[ch]
-		affineChannel(y, x.Data, n, c, inner, ch, a, bias.Data[ch]-a*st.Mean[ch])
-		if relu {
-			for b := 0; b < n; b++ {
-				row := y[(b*c+ch)*inner : (b*c+ch+1)*inner]
-				kernels.Relu(row, row)
-			}
-		}
+		affineChannel(y, x.Data, n, c, inner, ch, a, bias.Data[ch]-a*st.Mean[ch], relu)
 	})
 	return y, st, inv
 }
@@ -97,7 +91,7 @@ func BatchNormEval(x, scale, bias, mean, variance *Tensor, eps float32) (*Tensor
 	y := make([]float32, len(x.Data))
 	parallelFor(c, func(ch int) {
 		a := scale.Data[ch] / float32(math.Sqrt(float64(variance.Data[ch])+float64(eps)))
-		affineChannel(y, x.Data, n, c, inner, ch, a, bias.Data[ch]-a*mean.Data[ch])
+		affineChannel(y, x.Data, n, c, inner, ch, a, bias.Data[ch]-a*mean.Data[ch], false)
 	})
 	return New(x.Shape, y), nil
 }
@@ -114,18 +108,18 @@ func channelMoments(x []float32, n, c, inner, ch int) (mean, variance float32) {
 	return float32(shift + s/m), float32(max(ss/m-(s/m)*(s/m), 0))
 }
 
-// affineChannel writes y = a·x + b over channel ch.
-func affineChannel(y, x []float32, n, c, inner, ch int, a, b float32) {
-	for bt := 0; bt < n; bt++ {
-		off := (bt*c + ch) * inner
-		kernels.ScaleAdd(y[off:off+inner], x[off:off+inner], a, b)
+// affineChannel writes y = a·x + b over channel ch, rectified with relu.
+func affineChannel(y, x []float32, n, c, inner, ch int, a, b float32, relu bool) {
+	if n*inner == 0 {
+		return
 	}
+	kernels.ScaleAddRows(y[ch*inner:], x[ch*inner:], n, inner, c*inner, a, b, relu)
 }
 
 // normalize writes x̂ = (x − μ)/σ.
 func (o *bnOp) normalize(dst, x []float32) {
 	parallelFor(o.c, func(ch int) {
-		affineChannel(dst, x, o.n, o.c, o.inner, ch, o.invStd[ch], -o.invStd[ch]*o.mean[ch])
+		affineChannel(dst, x, o.n, o.c, o.inner, ch, o.invStd[ch], -o.invStd[ch]*o.mean[ch], false)
 	})
 }
 

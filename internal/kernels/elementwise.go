@@ -1,5 +1,7 @@
 package kernels
 
+import "math"
+
 // Element-wise helpers for the executor and the trainer: each is the Go
 // loop below, with an AVX-512 body on amd64 (elementwise_*.s) that gives
 // the same bits.
@@ -25,10 +27,28 @@ func AddInto(dst, src []float32) {
 	}
 }
 
-// ScaleAdd sets dst[i] = s·src[i] + b for i < len(dst), the product
-// rounded before the sum (no fused multiply-add).
-func ScaleAdd(dst, src []float32, s, b float32) {
-	scaleAddRow(dst, src[:len(dst)], s, b)
+// ScaleAddRows sets dst[r·stride+i] = s·src[r·stride+i] + b for r < rows,
+// i < n, the product rounded before the sum (no fused multiply-add); with
+// relu, it then sets 0 where that is below 0, as Relu does. One call
+// covers a channel of an [N, C, inner] tensor (rows N, stride C·inner).
+func ScaleAddRows(dst, src []float32, rows, n, stride int, s, b float32, relu bool) {
+	floor := float32(math.Inf(-1))
+	if relu {
+		floor = 0
+	}
+	if scaleAddRowsFast(dst, src, rows, n, stride, s, b, floor) {
+		return
+	}
+	for r := range rows {
+		d, x := dst[r*stride:][:n], src[r*stride:][:n]
+		for i, v := range x {
+			y := float32(s*v) + b
+			if y < floor {
+				y = floor
+			}
+			d[i] = y
+		}
+	}
 }
 
 // Relu sets dst[i] = src[i], or 0 where src[i] < 0 (NaN and −0 pass).
@@ -57,12 +77,7 @@ func ZeroOutside(dy, ref []float32, lo, hi float32) {
 
 // scaleAddRow is dst[i] = s·src[i] + b (a product, then a sum).
 func scaleAddRow(dst, src []float32, s, b float32) {
-	if scaleAddRowFast(dst, src, s, b) {
-		return
-	}
-	for i := range dst {
-		dst[i] = float32(s*src[i]) + b
-	}
+	ScaleAddRows(dst, src, 1, len(dst), 0, s, b, false)
 }
 
 // MaskInRange sets bit j of mask[w] (least significant first) to

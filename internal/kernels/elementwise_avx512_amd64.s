@@ -159,43 +159,58 @@ mdone:
 	VZEROUPPER
 	RET
 
-// func scaleAddRowAVX512(n int, src *float32, s, b float32, dst *float32)
+// func scaleAddRowsAVX512(rows, n int, src *float32, stride int, s, b float32, dst *float32, floor float32)
 //
-//	for i < n: dst[i] = s·src[i] + b   (a multiply, then an add: no FMA)
+//	for r < rows, i < n: dst[r·stride+i] = max(floor, s·src[r·stride+i] + b)
 //
-// All n elements: the last n mod 16 through a mask.
-TEXT ·scaleAddRowAVX512(SB), NOSPLIT, $0-32
-	MOVQ n+0(FP), CX
-	MOVQ CX, DX
-	SHRQ $4, CX
-	ANDQ $15, DX
-	MOVQ src+8(FP), SI
-	VBROADCASTSS s+16(FP), Z9
-	VBROADCASTSS b+20(FP), Z10
-	MOVQ dst+24(FP), DI
-	TESTQ CX, CX
-	JEQ stail
-sloop:
-	VMULPS (SI), Z9, Z0
-	VADDPS Z10, Z0, Z0
-	VMOVUPS Z0, (DI)
-	ADDQ $64, SI
-	ADDQ $64, DI
-	DECQ CX
-	JNZ sloop
-stail:
-	TESTQ DX, DX
-	JEQ sdone
-	MOVL $1, AX
+// A multiply, then an add (no FMA), then VMAXPS with floor as its first
+// source, so NaN and −0 pass: floor 0 is Relu, −Inf nothing. The last
+// n mod 16 of a row go through a mask.
+TEXT ·scaleAddRowsAVX512(SB), NOSPLIT, $0-52
+	MOVQ n+8(FP), DX
 	MOVQ DX, CX
+	ANDQ $15, CX
+	MOVL $1, AX
 	SHLL CX, AX
 	DECL AX
 	KMOVW AX, K1
-	VMOVUPS.Z (SI), K1, Z0
+	SHRQ $4, DX
+	MOVQ rows+0(FP), R8
+	MOVQ src+16(FP), SI
+	MOVQ stride+24(FP), R9
+	SHLQ $2, R9
+	VBROADCASTSS s+32(FP), Z9
+	VBROADCASTSS b+36(FP), Z10
+	VBROADCASTSS floor+48(FP), Z11
+	MOVQ dst+40(FP), DI
+srow:
+	MOVQ SI, R10
+	MOVQ DI, R11
+	MOVQ DX, CX
+	TESTQ CX, CX
+	JEQ stail
+sloop:
+	VMULPS (R10), Z9, Z0
+	VADDPS Z10, Z0, Z0
+	VMAXPS Z0, Z11, Z0
+	VMOVUPS Z0, (R11)
+	ADDQ $64, R10
+	ADDQ $64, R11
+	DECQ CX
+	JNZ sloop
+stail:
+	KORTESTW K1, K1
+	JEQ snext
+	VMOVUPS.Z (R10), K1, Z0
 	VMULPS Z0, Z9, Z0
 	VADDPS Z10, Z0, Z0
-	VMOVUPS Z0, K1, (DI)
-sdone:
+	VMAXPS Z0, Z11, Z0
+	VMOVUPS Z0, K1, (R11)
+snext:
+	ADDQ R9, SI
+	ADDQ R9, DI
+	DECQ R8
+	JNZ srow
 	VZEROUPPER
 	RET
 

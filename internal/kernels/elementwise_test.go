@@ -34,7 +34,13 @@ func TestElementwise(t *testing.T) {
 			}
 			return s
 		}},
-		"ScaleAdd":        {func(d, s []float32) { ScaleAdd(d, s, 1.5, -0.25) }, func(_, s float32) float32 { return float32(1.5*s) - 0.25 }},
+		"ScaleAdd":        {func(d, s []float32) { ScaleAddRows(d, s, 1, len(d), 0, 1.5, -0.25, false) }, func(_, s float32) float32 { return float32(1.5*s) - 0.25 }},
+		"ScaleAddRelu": {func(d, s []float32) { ScaleAddRows(d, s, 1, len(d), 0, 1.5, -0.25, true) }, func(_, s float32) float32 {
+			if y := float32(1.5*s) - 0.25; !(y < 0) {
+				return y
+			}
+			return 0
+		}},
 		"ZeroOutside":     {func(d, s []float32) { ZeroOutside(d, s, 0, math.MaxFloat32) }, zeroOutside(0, math.MaxFloat32)},
 		"ZeroOutsideClip": {func(d, s []float32) { ZeroOutside(d, s, -2, 6) }, zeroOutside(-2, 6)},
 	}
@@ -51,6 +57,31 @@ func TestElementwise(t *testing.T) {
 				if !sameFloat(got[i], w) {
 					t.Fatalf("%s n=%d: [%d] from (%v, %v) = %v, want %v", name, n, i, d, src[i], got[i], w)
 				}
+			}
+		}
+	}
+}
+
+// TestScaleAddRows checks the row walk of ScaleAddRows: each of rows rows
+// written, the elements between them untouched.
+func TestScaleAddRows(t *testing.T) {
+	for n := range 40 {
+		const rows = 3
+		stride := n + 5
+		src := randSpecials(rows*stride, uint64(n+500))
+		got := make([]float32, rows*stride)
+		fillSentinel(got)
+		ScaleAddRows(got, src, rows, n, stride, 0.5, 1, true)
+		for i, v := range got {
+			want := sentinel
+			if i%stride < n {
+				want = max(float32(0.5*src[i])+1, 0)
+				if math.IsNaN(float64(src[i])) {
+					want = src[i]
+				}
+			}
+			if !sameFloat(v, want) {
+				t.Fatalf("n=%d: [%d] = %v, want %v", n, i, v, want)
 			}
 		}
 	}

@@ -58,7 +58,7 @@ func FastSignClasses() bool { return false }
 // asmClassKernels lists the sign-class assembly kernels: none.
 func asmClassKernels() []*classKernel { return nil }
 
-func scaleAddRowFast(_, _ []float32, _, _ float32) bool { return false }
+func scaleAddRowsFast(_, _ []float32, _, _, _ int, _, _, _ float32) bool { return false }
 
 func momentsFast(*laneSums, []float32, float64) int { return 0 }
 

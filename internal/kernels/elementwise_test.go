@@ -34,7 +34,7 @@ func TestElementwise(t *testing.T) {
 			}
 			return s
 		}},
-		"ScaleAdd":        {func(d, s []float32) { ScaleAddRows(d, s, 1, len(d), 0, 1.5, -0.25, false) }, func(_, s float32) float32 { return float32(1.5*s) - 0.25 }},
+		"ScaleAdd": {func(d, s []float32) { ScaleAddRows(d, s, 1, len(d), 0, 1.5, -0.25, false) }, func(_, s float32) float32 { return float32(1.5*s) - 0.25 }},
 		"ScaleAddRelu": {func(d, s []float32) { ScaleAddRows(d, s, 1, len(d), 0, 1.5, -0.25, true) }, func(_, s float32) float32 {
 			if y := float32(1.5*s) - 0.25; !(y < 0) {
 				return y

@@ -74,9 +74,10 @@ func (tp *Tape) saveNormalized(x *Tensor, o *bnOp) Saved {
 	if !tp.Compress {
 		return floatRef{d: x.Data}
 	}
-	xh := Zeros(x.Shape...)
-	o.normalize(xh.Data, x.Data)
-	return Encode(xh, tp.bnBits(), tp.Key, tp.stream())
+	xh := tp.Buffers.get(len(x.Data)) // scratch: only the codes are kept
+	defer tp.Buffers.put(xh)
+	o.normalize(xh, x.Data)
+	return Encode(New(x.Shape, xh), tp.bnBits(), tp.Key, tp.stream())
 }
 
 // BatchNormEval normalizes with given (running) statistics. It has no

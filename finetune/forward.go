@@ -51,7 +51,11 @@ func (n *net) forward(tp *autograd.Tape, x *autograd.Tensor, m mode) (*autograd.
 			return nil, fmt.Errorf("finetune: node %q (%s): %w", nd.Name, nd.OpType, err)
 		}
 		for _, name := range n.release[i] {
+			v := r.env[name]
 			delete(r.env, name)
+			if v.t != nil && !r.shared(v.t) {
+				tp.Release(v.t)
+			}
 		}
 	}
 	out := r.env[n.output].t
@@ -62,6 +66,20 @@ func (n *net) forward(tp *autograd.Tape, x *autograd.Tensor, m mode) (*autograd.
 		out = r.tp.View(out, []int{out.Shape[0], len(out.Data) / max(out.Shape[0], 1)})
 	}
 	return out, nil
+}
+
+// shared reports whether a live value's data starts where t's does: a view
+// of t, or an op's output written over t.
+func (r *run) shared(t *autograd.Tensor) bool {
+	if len(t.Data) == 0 {
+		return false
+	}
+	for _, v := range r.env {
+		if v.t != nil && len(v.t.Data) > 0 && &v.t.Data[0] == &t.Data[0] {
+			return true
+		}
+	}
+	return false
 }
 
 // get returns a value by name: computed, parameter, or constant.

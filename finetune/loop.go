@@ -94,7 +94,7 @@ func (t *trainer) trainStep(b batch, perEpoch int, lr *float64) (float64, int, e
 	*lr = rate
 	t.student.binarize()
 	if t.bufs == nil {
-		t.bufs = autograd.NewBuffers()
+		t.bufs = newStepBuffers()
 	}
 	tp := &autograd.Tape{Compress: !t.cfg.ExactBackward, BNBits: t.cfg.BNBits, Key: stepKey(t.cfg.Seed, t.step), Buffers: t.bufs}
 	loss, correct, err := t.loss(tp, b)
@@ -273,3 +273,8 @@ func (t *trainer) measure(ctx context.Context) error {
 	}
 	return ctx.Err()
 }
+
+// newStepBuffers makes the recycler of a run's training steps; tests swap
+// in none (every buffer new, the reference recycling must match) or one
+// that poisons what it gets back.
+var newStepBuffers = autograd.NewBuffers

@@ -59,11 +59,15 @@
 // # Memory reuse
 //
 // A Tape with Buffers (the trainer keeps one for all its steps) recycles its
-// float buffers: an exact tape's outputs and every activation gradient come
-// from them and go back as soon as backward is done with them, and a
-// residual Add hands its gradient to both inputs as one buffer shared
-// copy-on-write (Grad.share, Grad.own). Parameter gradients never adopt a
-// recycled buffer.
+// float buffers: op outputs and every activation gradient come from them
+// and go back as soon as backward is done with them, and a residual Add
+// hands its gradient to both inputs as one buffer shared copy-on-write
+// (Grad.share, Grad.own). A compressing tape saves codes, not outputs, so
+// its caller can give an output back in the forward pass, once the last op
+// that reads it has run (Tape.Release; the trainer's graph runner does,
+// for values no live value shares data with); outputs saved as float
+// references stay until backward. Parameter gradients never adopt a
+// recycled buffer; Buffers.Poison makes tests see any use after give-back.
 //
 // # Determinism
 //

@@ -25,7 +25,9 @@ type Tape struct {
 	ops     []recorded
 	streams uint64
 	codes   map[codeKey]inputCode
-	lent    []float32 // the last output buffer taken from Buffers, not yet recorded
+	lent    []float32         // the last output buffer taken from Buffers, not yet recorded
+	owner   map[*float32]int  // the op whose record owns each lent output buffer
+	pinned  map[*float32]bool // activations that ops saved as float references
 }
 
 // recorded is an op with its output's gradient and, when the tape lent it,
@@ -56,17 +58,61 @@ func (tp *Tape) record(out *Tensor, o op) {
 	if len(tp.lent) > 0 && len(out.Data) > 0 && &tp.lent[0] == &out.Data[0] {
 		r.owned = tp.lent
 	}
+	if tp.Compress && tp.Buffers != nil {
+		tp.track(r.owned, o)
+	}
 	tp.lent = nil
 	tp.ops = append(tp.ops, r)
 }
 
+// track notes, on a compressing tape, that the op about to be recorded
+// owns the buffer owned (if any), and which activations o saved as float
+// references: Release must leave those alone until backward.
+func (tp *Tape) track(owned []float32, o op) {
+	if tp.owner == nil {
+		tp.owner, tp.pinned = map[*float32]int{}, map[*float32]bool{}
+	}
+	if len(owned) > 0 {
+		tp.owner[&owned[0]] = len(tp.ops)
+	}
+	for _, s := range o.saved() {
+		if f, ok := s.(floatRef); ok && !f.param && len(f.d) > 0 {
+			tp.pinned[&f.d[0]] = true
+		}
+	}
+}
+
+// Release tells a compressing tape with Buffers that the forward pass is
+// done with t: no op still to run reads it, and nothing else shares its
+// data (the caller checks views and in-place outputs). When the tape lent
+// t's buffer and no op saved it as a float reference, the buffer goes back
+// now instead of after backward, so that the next output reuses it warm
+// and unzeroed. Elsewhere it does nothing.
+func (tp *Tape) Release(t *Tensor) {
+	if tp == nil || !tp.Compress || tp.Buffers == nil || t == nil || len(t.Data) == 0 {
+		return
+	}
+	p := &t.Data[0]
+	i, ok := tp.owner[p]
+	if !ok || tp.pinned[p] {
+		return
+	}
+	delete(tp.owner, p)
+	for k := range tp.codes {
+		if k.p == p { // a later output may reuse the buffer: no stale code
+			delete(tp.codes, k)
+		}
+	}
+	tp.Buffers.put(tp.ops[i].owned)
+	tp.ops[i].owned = nil
+}
+
 // output returns a buffer of n elements for the output of an op on ins,
-// which the op must overwrite entirely: from Buffers when this exact tape
-// records the op (the output then lives until the op's backward), else
-// new. A compressing tape does not keep outputs, so they stay garbage
-// collected as soon as the forward pass is done with them.
+// which the op must overwrite entirely: from Buffers when this tape
+// records the op (the output then lives until the op's backward, or on a
+// compressing tape until Release), else new.
 func (tp *Tape) output(n int, ins ...*Tensor) []float32 {
-	if tp == nil || tp.Buffers == nil || tp.Compress || !tp.recording(ins...) {
+	if tp == nil || tp.Buffers == nil || !tp.recording(ins...) {
 		return make([]float32, n)
 	}
 	tp.lent = tp.Buffers.get(n)
@@ -150,6 +196,7 @@ func (tp *Tape) Reset() {
 	tp.streams = 0
 	tp.codes = nil
 	tp.lent = nil
+	tp.owner, tp.pinned = nil, nil
 }
 
 // SavedBytes adds up what the tape holds for backward, counting each stored
@@ -185,12 +232,18 @@ func (tp *Tape) Ops() int { return len(tp.ops) }
 // gradients of intermediate tensors may be used after Backward (parameters'
 // gradients are kept). Tapes sharing Buffers must not run at the same time.
 type Buffers struct {
-	free map[int][][]float32
-	lent map[*float32]int // holders of each buffer get handed out
+	free   map[int][][]float32
+	lent   map[*float32]int // holders of each buffer get handed out
+	poison bool
 }
 
 // NewBuffers returns an empty recycler.
 func NewBuffers() *Buffers { return &Buffers{free: map[int][][]float32{}, lent: map[*float32]int{}} }
+
+// Poison makes b fill every buffer given back with NaN, for tests: an op
+// that reads a buffer after giving it back, or leaves part of one it takes
+// unwritten, then shows in its results.
+func (b *Buffers) Poison() { b.poison = true }
 
 // get returns a buffer of n elements with undefined contents (new, and
 // zeroed, from nil Buffers).
@@ -237,14 +290,10 @@ func (b *Buffers) put(d []float32) {
 		return
 	}
 	delete(b.lent, &d[0])
-	if poisonRecycled {
+	if b.poison {
 		for i := range d {
 			d[i] = float32(math.NaN())
 		}
 	}
 	b.free[len(d)] = append(b.free[len(d)], d)
 }
-
-// poisonRecycled fills recycled buffers with NaN (tests: an op that reads a
-// buffer after giving it back, or does not overwrite one it takes, shows).
-var poisonRecycled = false

@@ -234,7 +234,6 @@ func (g shiftGeom) run(a operandA, gi, n0, n1, workers int, x, bias, y []float32
 // runRows computes output channels [k0, k1) (k0 a multiple of mr) of the
 // images of run from their phase images xp, through the wide buffer out.
 func (g shiftGeom) runRows(a operandA, gi, n0, n1, k0, k1 int, xp, out, bias, y []float32, ep Epilogue) {
-	p := g.p
 	outLen := g.mrows * g.ncols
 	rows := (k1 - k0 + g.mr - 1) / g.mr * g.mr
 	abuf := getBuf(rows * min(blockKC, g.taps))
@@ -251,25 +250,31 @@ func (g shiftGeom) runRows(a operandA, gi, n0, n1, k0, k1 int, xp, out, bias, y 
 					k.ind(kc, (*abuf)[ir*kc:], xi[jr:], offs, oi[ir*g.ncols+jr:], g.ncols, pc > 0)
 				}
 			}
+			if pc+kc == g.taps { // the image's sums are done: copy them out while in cache
+				g.finishImage(gi, n0+i, k0, k1, out[i*outLen:], bias, y, ep)
+			}
 		}
 	}
-	for i := range n1 - n0 {
-		base := ((n0+i)*p.K + gi*g.kg) * g.oh * g.ow
-		for k := k0; k < k1; k++ {
-			var b float32
-			if bias != nil {
-				b = bias[gi*g.kg+k]
-			}
-			src, off := out[i*outLen+k*g.ncols:], base+k*g.oh*g.ow
-			if ep.none() {
-				addConstRows(y[off:], g.ow, src, g.wq, g.oh, g.ow, b)
-				continue
-			}
-			for r := range g.oh {
-				row := off + r*g.ow
-				addConstRows(y[row:], g.ow, src[r*g.wq:], g.wq, 1, g.ow, b)
-				ep.apply(y[row:row+g.ow], row)
-			}
+}
+
+// finishImage writes output channels [k0, k1) of image n from the wide
+// buffer out (the image's own) to y, adding the bias and the epilogue.
+func (g shiftGeom) finishImage(gi, n, k0, k1 int, out, bias, y []float32, ep Epilogue) {
+	base := (n*g.p.K + gi*g.kg) * g.oh * g.ow
+	for k := k0; k < k1; k++ {
+		var b float32
+		if bias != nil {
+			b = bias[gi*g.kg+k]
+		}
+		src, off := out[k*g.ncols:], base+k*g.oh*g.ow
+		if ep.none() {
+			addConstRows(y[off:], g.ow, src, g.wq, g.oh, g.ow, b)
+			continue
+		}
+		for r := range g.oh {
+			row := off + r*g.ow
+			addConstRows(y[row:], g.ow, src[r*g.wq:], g.wq, 1, g.ow, b)
+			ep.apply(y[row:row+g.ow], row)
 		}
 	}
 }

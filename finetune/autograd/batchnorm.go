@@ -34,12 +34,27 @@ func (tp *Tape) BatchNormTrain(x, scale, bias *Tensor, eps float32) (*Tensor, Ba
 		return nil, BatchStats{}, err
 	}
 	n, c, inner := nci(x.Shape)
-	y, st, inv := bnForward(tp.output(len(x.Data), x, scale, bias), x, scale, bias, eps, false)
+	rec := tp.recording(x, scale, bias)
+	var saved Saved = floatRef{d: x.Data} // exact: x by reference
+	var encode func(ch int, mean, invStd float32)
+	if rec && tp.Compress {
+		// x̂ in BNBits codes, each channel normalized into scratch and
+		// encoded as soon as BN has its statistics, while it is in cache.
+		q := newCodes(n, c, inner, tp.bnBits())
+		xh := tp.Buffers.get(len(x.Data))
+		defer tp.Buffers.put(xh)
+		key, stream := tp.Key, tp.stream()
+		encode = func(ch int, mean, invStd float32) {
+			affineChannel(xh, x.Data, n, c, inner, ch, invStd, -invStd*mean, false)
+			q.encodeChannel(xh, ch, newStream(key, stream, uint64(ch)))
+		}
+		saved = q
+	}
+	y, st, inv := bnForward(tp.output(len(x.Data), x, scale, bias), x, scale, bias, eps, false, encode)
 	out := result(append([]int(nil), x.Shape...), y, x, scale, bias)
-	if tp.recording(x, scale, bias) {
+	if rec {
 		o := &bnOp{n: n, c: c, inner: inner, mean: st.Mean, invStd: inv, scale: scale.Data,
-			out: out.g, xg: x.g, sg: scale.g, bg: bias.g, bufs: tp.Buffers}
-		o.x = tp.saveNormalized(x, o)
+			out: out.g, xg: x.g, sg: scale.g, bg: bias.g, bufs: tp.Buffers, x: saved}
 		tp.record(out, o)
 	}
 	return out, st, nil
@@ -55,8 +70,9 @@ func checkBN(x, scale, bias *Tensor) error {
 
 // bnForward writes x normalized with its batch statistics into y (and
 // rectified, with relu, each row while it is in cache) and returns y, the
-// statistics and 1/σ per channel.
-func bnForward(y []float32, x, scale, bias *Tensor, eps float32, relu bool) ([]float32, BatchStats, []float32) {
+// statistics and 1/σ per channel. When save is set it runs for each
+// channel as soon as the channel is written, while x and y are in cache.
+func bnForward(y []float32, x, scale, bias *Tensor, eps float32, relu bool, save func(ch int, mean, invStd float32)) ([]float32, BatchStats, []float32) {
 	n, c, inner := nci(x.Shape)
 	st := BatchStats{Mean: make([]float32, c), Var: make([]float32, c)}
 	inv := make([]float32, c)
@@ -65,19 +81,11 @@ func bnForward(y []float32, x, scale, bias *Tensor, eps float32, relu bool) ([]f
 		inv[ch] = float32(1 / math.Sqrt(float64(st.Var[ch])+float64(eps)))
 		a := scale.Data[ch] * inv[ch]
 		affineChannel(y, x.Data, n, c, inner, ch, a, bias.Data[ch]-a*st.Mean[ch], relu)
+		if save != nil {
+			save(ch, st.Mean[ch], inv[ch])
+		}
 	})
 	return y, st, inv
-}
-
-// saveNormalized keeps x by reference (exact) or x̂ in BNBits codes.
-func (tp *Tape) saveNormalized(x *Tensor, o *bnOp) Saved {
-	if !tp.Compress {
-		return floatRef{d: x.Data}
-	}
-	xh := tp.Buffers.get(len(x.Data)) // scratch: only the codes are kept
-	defer tp.Buffers.put(xh)
-	o.normalize(xh, x.Data)
-	return Encode(New(x.Shape, xh), tp.bnBits(), tp.Key, tp.stream())
 }
 
 // BatchNormEval normalizes with given (running) statistics. It has no

@@ -32,12 +32,23 @@ func (tp *Tape) BatchNormRelu(x, scale, bias *Tensor, eps float32) (*Tensor, Bat
 	}
 	// The ReLU runs on each row as BN writes it; relu(v) > 0 exactly where
 	// v > 0, so the code's mask reads the rectified values.
-	y, st, inv := bnForward(tp.output(len(x.Data), x, scale, bias), x, scale, bias, eps, true)
+	n, c, inner := nci(x.Shape)
+	rec := tp.recording(x, scale, bias)
+	y := tp.output(len(x.Data), x, scale, bias)
+	var code *bnReluCode
+	var encode func(ch int, mean, invStd float32)
+	if rec && tp.Compress { // each channel encoded as soon as BN has written it
+		code = newBNReluCode(n, c, inner, tp.bnBits(), scale.Data, bias.Data)
+		key, stream := tp.Key, tp.stream()
+		encode = func(ch int, mean, invStd float32) {
+			code.encodeChannel(x.Data, y, mean, invStd, ch, newStream(key, stream, uint64(ch)))
+		}
+	}
+	y, st, inv := bnForward(y, x, scale, bias, eps, true, encode)
 	out := result(append([]int(nil), x.Shape...), y, x, scale, bias)
-	if !tp.recording(x, scale, bias) {
+	if !rec {
 		return out, st, nil
 	}
-	n, c, inner := nci(x.Shape)
 	bn := &bnOp{n: n, c: c, inner: inner, mean: st.Mean, invStd: inv, scale: scale.Data, xg: x.g, sg: scale.g, bg: bias.g,
 		bufs: tp.Buffers}
 	if !tp.Compress { // exactly BN then ReLU, as one op: x and the output kept
@@ -45,7 +56,6 @@ func (tp *Tape) BatchNormRelu(x, scale, bias *Tensor, eps float32) (*Tensor, Bat
 		tp.record(out, &bnReluOp{bn: bn, relu: y, out: out.g})
 		return out, st, nil
 	}
-	code := encodeBNRelu(x, y, bn, bias.Data, tp.bnBits(), tp.Key, tp.stream())
 	bn.x = code
 	tp.record(out, &bnReluOp{bn: bn, code: code, out: out.g})
 	if tp.codes == nil {
@@ -63,18 +73,16 @@ type bnReluCode struct {
 	gamma, beta []float32
 }
 
-func encodeBNRelu(x *Tensor, ybn []float32, bn *bnOp, beta []float32, bits int, key, stream uint64) *bnReluCode {
-	n, c, inner := nci(x.Shape)
-	per := (n*inner*bits + 63) / 64
-	q := &bnReluCode{Codes: Codes{bits: bits, n: n, c: c, inner: inner, Lo: make([]float32, c), Hi: make([]float32, c),
-		words: make([]uint64, per*c), perChan: per}, T: make([]float32, c), gamma: bn.scale, beta: beta}
-	parallelFor(c, func(ch int) { q.encodeChannel(x.Data, ybn, bn, ch, newStream(key, stream, uint64(ch))) })
-	return q
+// newBNReluCode returns an empty fused code for an [n, c, inner] input,
+// for encodeChannel to fill.
+func newBNReluCode(n, c, inner, bits int, gamma, beta []float32) *bnReluCode {
+	return &bnReluCode{Codes: *newCodes(n, c, inner, bits), T: make([]float32, c), gamma: gamma, beta: beta}
 }
 
-func (q *bnReluCode) encodeChannel(x, ybn []float32, bn *bnOp, ch int, r *stream) {
+// encodeChannel encodes channel ch from BN's input x, its output ybn and the
+// channel's statistics.
+func (q *bnReluCode) encodeChannel(x, ybn []float32, mu, inv float32, ch int, r *stream) {
 	lo, hi := channelRange(x, q.n, q.c, q.inner, ch)
-	mu, inv := bn.mean[ch], bn.invStd[ch]
 	lo, hi = (lo-mu)*inv, (hi-mu)*inv
 	g, b := q.gamma[ch], q.beta[ch]
 	t := lo

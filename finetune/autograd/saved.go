@@ -77,11 +77,17 @@ func (q *Codes) key() any     { return q }
 // (key, stream, channel).
 func Encode(x *Tensor, bits int, key, stream uint64) *Codes {
 	n, c, inner := nci(x.Shape)
-	per := (n*inner*bits + 63) / 64
-	q := &Codes{bits: bits, n: n, c: c, inner: inner, Lo: make([]float32, c), Hi: make([]float32, c),
-		words: make([]uint64, per*c), perChan: per}
+	q := newCodes(n, c, inner, bits)
 	parallelFor(c, func(ch int) { q.encodeChannel(x.Data, ch, newStream(key, stream, uint64(ch))) })
 	return q
+}
+
+// newCodes returns empty codes of bits per element for an [n, c, inner]
+// tensor, for encodeChannel to fill.
+func newCodes(n, c, inner, bits int) *Codes {
+	per := (n*inner*bits + 63) / 64
+	return &Codes{bits: bits, n: n, c: c, inner: inner, Lo: make([]float32, c), Hi: make([]float32, c),
+		words: make([]uint64, per*c), perChan: per}
 }
 
 func (q *Codes) encodeChannel(x []float32, ch int, r *stream) {

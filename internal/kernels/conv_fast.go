@@ -96,8 +96,7 @@ func conv2D(p ConvParams, x, w, bias, y []float32, ep Epilogue) {
 // conv2DWith is the forward convolution with the weights of group g given
 // as a left operand (rows: the group's output channels, reduction: taps).
 func conv2DWith(p ConvParams, weights func(g int) operandA, x, bias, y []float32, ep Epilogue) {
-	subsampled := p.KH == 1 && p.KW == 1 && p.PadTop == 0 && p.PadLeft == 0 && p.PadBottom == 0 && p.PadRight == 0
-	if !subsampled {
+	if !p.unpadded1x1() {
 		shiftConv2D(p, weights, x, bias, y, ep)
 		return
 	}
@@ -114,15 +113,7 @@ func conv2DWith(p ConvParams, weights func(g int) operandA, x, bias, y []float32
 		if !p.pointwise() {
 			xs := getBuf(cg * ohw)
 			defer bufPool.Put(xs)
-			for c := range cg {
-				for r := range oh {
-					src := xg[c*hw+r*p.StrideH*p.W:]
-					dst := (*xs)[(c*oh+r)*ow : (c*oh+r+1)*ow]
-					for q := range dst {
-						dst[q] = src[q*p.StrideW]
-					}
-				}
-			}
+			p.subsample(*xs, xg, cg)
 			b = matB{b: *xs, ldb: ohw}
 		}
 		runGemm(gemmJob{m: kg, n: ohw, k: taps, a: weights(g), b: b, c: yg, ldc: ohw}, kern, workers)
@@ -177,7 +168,63 @@ func depthwiseConv2D(p ConvParams, x, w, bias, y []float32) {
 	})
 }
 
+// unpadded1x1 reports a 1×1 convolution without padding: a GEMM on x,
+// subsampled first when strided.
+func (p ConvParams) unpadded1x1() bool {
+	return p.KH == 1 && p.KW == 1 && p.PadTop == 0 && p.PadLeft == 0 && p.PadBottom == 0 && p.PadRight == 0
+}
+
+// strided1x1 is an unpadded strided 1×1 convolution as the pointwise one
+// on the subsampled input (the pixels the strides land on); ok is false
+// for other shapes.
+func (p ConvParams) strided1x1() (q ConvParams, ok bool) {
+	if !p.unpadded1x1() || p.pointwise() {
+		return p, false
+	}
+	q = p
+	q.H, q.W, q.StrideH, q.StrideW, q.DilationH, q.DilationW = p.OutH(), p.OutW(), 1, 1, 1, 1
+	return q, true
+}
+
+// subsample writes the pixels the strides land on of c channels of one
+// image (x [c][H][W]) to dst [c][OutH][OutW].
+func (p ConvParams) subsample(dst, x []float32, c int) {
+	oh, ow := p.OutH(), p.OutW()
+	for ch := range c {
+		for r := range oh {
+			src := x[ch*p.H*p.W+r*p.StrideH*p.W:]
+			d := dst[(ch*oh+r)*ow : (ch*oh+r+1)*ow]
+			for q := range d {
+				d[q] = src[q*p.StrideW]
+			}
+		}
+	}
+}
+
+// strided1x1BackwardData is dx for an unpadded strided 1×1 convolution:
+// the pointwise backward on the subsampled pixels, zero elsewhere.
+func strided1x1BackwardData(p, q ConvParams, dy, w, dx []float32) {
+	dxs := getBuf(q.XLen())
+	defer bufPool.Put(dxs)
+	conv2DBackwardData(q, dy, w, *dxs)
+	oh, ow := q.H, q.W
+	forTasks(p.N*p.C, 2*float64(p.XLen()), func(t, _ int) {
+		plane, sub := dx[t*p.H*p.W:(t+1)*p.H*p.W], (*dxs)[t*oh*ow:]
+		clear(plane)
+		for r := range oh {
+			row, src := plane[r*p.StrideH*p.W:], sub[r*ow:(r+1)*ow]
+			for j, v := range src {
+				row[j*p.StrideW] = v
+			}
+		}
+	})
+}
+
 func conv2DBackwardData(p ConvParams, dy, w, dx []float32) {
+	if q, ok := p.strided1x1(); ok {
+		strided1x1BackwardData(p, q, dy, w, dx)
+		return
+	}
 	cg, kg := p.C/p.Groups, p.K/p.Groups
 	hw, ohw, taps := p.H*p.W, p.OutH()*p.OutW(), cg*p.KH*p.KW
 	if q, ok := p.backwardAsForward(); ok && !p.pointwise() {
@@ -203,6 +250,17 @@ func conv2DBackwardData(p ConvParams, dy, w, dx []float32) {
 }
 
 func conv2DBackwardFilter(p ConvParams, x, dy, dw []float32) {
+	if q, ok := p.strided1x1(); ok {
+		// The filter gradient of the pointwise convolution on the
+		// subsampled input.
+		xs := getBuf(q.XLen())
+		defer bufPool.Put(xs)
+		forTasks(p.N, 2*float64(q.XLen()), func(n, _ int) {
+			p.subsample((*xs)[n*q.C*q.H*q.W:], x[n*p.C*p.H*p.W:], p.C)
+		})
+		conv2DBackwardFilter(q, *xs, dy, dw)
+		return
+	}
 	if fk := filterKernelsFor(); fk != nil && p.useLaneFilter() {
 		channelBackwardFilter(p, x, dy, dw, fk)
 		return

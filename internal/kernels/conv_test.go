@@ -191,19 +191,22 @@ func TestConvDeterministic(t *testing.T) {
 	}
 }
 
-// resnet20Convs are the 3×3 convolutions of ResNet-20 at batch 128 (one of
-// each stage; stride-2 entries are the stage transitions).
+// resnet20Convs are the convolutions of ResNet-20 at the given batch: a 3×3
+// of each stage (stride-2 entries are the stage transitions) and the 1×1
+// stride-2 shortcut of the first transition.
 func resnet20Convs(batch int) []ConvParams {
 	mk := func(c, hw, k, s int) ConvParams {
 		return ConvParams{N: batch, C: c, H: hw, W: hw, K: k, KH: 3, KW: 3, StrideH: s, StrideW: s,
 			PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1, DilationH: 1, DilationW: 1, Groups: 1}
 	}
-	return []ConvParams{mk(3, 32, 16, 1), mk(16, 32, 16, 1), mk(16, 32, 32, 2), mk(32, 16, 32, 1), mk(64, 8, 64, 1)}
+	shortcut := ConvParams{N: batch, C: 16, H: 32, W: 32, K: 32, KH: 1, KW: 1, StrideH: 2, StrideW: 2,
+		DilationH: 1, DilationW: 1, Groups: 1}
+	return []ConvParams{mk(3, 32, 16, 1), mk(16, 32, 16, 1), mk(16, 32, 32, 2), mk(32, 16, 32, 1), mk(64, 8, 64, 1), shortcut}
 }
 
 func BenchmarkConv(b *testing.B) {
 	for _, p := range resnet20Convs(32) {
-		name := fmt.Sprintf("C%dH%dK%dS%d", p.C, p.H, p.K, p.StrideH)
+		name := fmt.Sprintf("C%dH%dK%dS%dk%d", p.C, p.H, p.K, p.StrideH, p.KH)
 		r := newRand(1)
 		x, w, dy := randSlice(r, p.XLen()), randSlice(r, p.WLen()), randSlice(r, p.YLen())
 		y, dx, dw := make([]float32, p.YLen()), make([]float32, p.XLen()), make([]float32, p.WLen())

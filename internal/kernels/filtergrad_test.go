@@ -95,7 +95,7 @@ func TestUseLaneFilter(t *testing.T) {
 // and pixels in the lanes (shiftBackwardFilter).
 func BenchmarkBackwardFilter(b *testing.B) {
 	for _, p := range resnet20Convs(32) {
-		name := fmt.Sprintf("C%dH%dK%dS%d", p.C, p.H, p.K, p.StrideH)
+		name := fmt.Sprintf("C%dH%dK%dS%dk%d", p.C, p.H, p.K, p.StrideH, p.KH)
 		r := newRand(1)
 		x, dy, dw := randSlice(r, p.XLen()), randSlice(r, p.YLen()), make([]float32, p.WLen())
 		if fk := filterKernelsFor(); fk != nil {

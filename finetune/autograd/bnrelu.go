@@ -164,17 +164,33 @@ func (r reluInput) key() any     { return r.q }
 func (r reluInput) Decode(dst []float32) {
 	q := r.q
 	parallelFor(q.c, func(ch int) {
-		xh := q.table(ch)
-		var tab kernels.CodeTable
-		for code := range 1 << q.bits {
-			if code&1 == 1 {
-				tab[code] = max(q.gamma[ch]*xh[code]+q.beta[ch], 0)
-			}
-		}
+		tab := r.channelTable(ch)
 		q.eachRow(ch, func(start, pos int) {
 			kernels.LookupCodes(dst[start:start+q.inner], nil, q.channelWords(ch), pos, q.bits, &tab)
 		})
 	})
+}
+
+// channelTable maps channel ch's codes to the ReLU's output.
+func (r reluInput) channelTable(ch int) kernels.CodeTable {
+	q := r.q
+	xh := q.table(ch)
+	var tab kernels.CodeTable
+	for code := range 1 << q.bits {
+		if code&1 == 1 {
+			tab[code] = max(q.gamma[ch]*xh[code]+q.beta[ch], 0)
+		}
+	}
+	return tab
+}
+
+// imageDecoder is Codes.imageDecoder for the ReLU's output.
+func (r reluInput) imageDecoder() func(n int, dst []float32) {
+	tabs := make([]kernels.CodeTable, r.q.c)
+	for ch := range tabs {
+		tabs[ch] = r.channelTable(ch)
+	}
+	return func(n int, dst []float32) { r.q.decodeImage(n, dst, tabs) }
 }
 
 func (q *bnReluCode) key() any { return q }

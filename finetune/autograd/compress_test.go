@@ -3,6 +3,7 @@ package autograd
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
@@ -105,4 +106,31 @@ func convGrads(t *testing.T, tp *Tape, x, w *Tensor, a ConvAttrs, dy []float32) 
 		t.Fatal(err)
 	}
 	return wp.Grad(), xp.Grad()
+}
+
+// TestImageDecoder: decoding one image at a time (what a binary conv's
+// filter gradient takes) writes exactly what Decode writes, for plain codes
+// of 1 and 2 bits and for a BN+ReLU code read as the ReLU's output.
+func TestImageDecoder(t *testing.T) {
+	r := rand.New(rand.NewPCG(31, 32))
+	x := randTensor(r, -2, 2, 3, 4, 5, 7)
+	n, chw := x.Shape[0], len(x.Data)/x.Shape[0]
+	codes := map[string]inputCode{"1-bit": Encode(x, 1, 5, 1), "2-bit": Encode(x, 2, 5, 2)}
+	tp := &Tape{Compress: true, Key: 6}
+	g, b := randTensor(r, -1, 1, 4), randTensor(r, -1, 1, 4)
+	y, _, err := tp.BatchNormRelu(Param(x.Shape, x.Data), Param(g.Shape, g.Data), Param(b.Shape, b.Data), 1e-5)
+	must(t, err)
+	codes["bn+relu"] = tp.codes[keyOf(y)]
+	for name, c := range codes {
+		whole := make([]float32, len(x.Data))
+		c.Decode(whole)
+		image := c.imageDecoder()
+		for i := range n {
+			one := make([]float32, chw)
+			image(i, one)
+			if !slices.Equal(one, whole[i*chw:(i+1)*chw]) {
+				t.Fatalf("%s: image %d decodes differently one at a time", name, i)
+			}
+		}
+	}
 }

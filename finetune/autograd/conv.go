@@ -90,6 +90,7 @@ func (tp *Tape) saveInput(x *Tensor, binary bool) Saved {
 type inputCode interface {
 	Saved
 	Decode(dst []float32)
+	imageDecoder() func(n int, dst []float32)
 }
 
 // keyOf is the cache key of x's data in x's layout.
@@ -148,10 +149,10 @@ func (o *convOp) backward() {
 	}
 	if o.wg != nil && o.xs != nil {
 		dw := make([]float32, o.p.WLen())
-		x, decoded := restore(o.xs, o.p.XLen(), o.bufs)
-		kernels.Conv2DBackwardFilter(o.p, x, dy, dw)
-		if decoded {
-			o.bufs.put(x)
+		if c, ok := o.xs.(inputCode); ok {
+			kernels.Conv2DBackwardFilterFrom(o.p, c.imageDecoder(), dy, dw) // decoded image by image, in cache
+		} else {
+			kernels.Conv2DBackwardFilter(o.p, o.xs.(floatRef).d, dy, dw)
 		}
 		o.wg.take(dw)
 	}

@@ -149,15 +149,39 @@ func (q *Codes) Decode(dst []float32) {
 }
 
 func (q *Codes) decodeChannel(dst []float32, ch int) {
+	tab := q.channelTable(ch)
+	q.eachRow(ch, func(start, pos int) {
+		kernels.LookupCodes(dst[start:start+q.inner], nil, q.channelWords(ch), pos, q.bits, &tab)
+	})
+}
+
+// channelTable maps channel ch's codes to their values.
+func (q *Codes) channelTable(ch int) kernels.CodeTable {
 	lo := q.Lo[ch]
 	step := (q.Hi[ch] - lo) / float32(int(1)<<q.bits-1)
 	var tab kernels.CodeTable
 	for code := range 1 << q.bits {
 		tab[code] = lo + float32(code)*step
 	}
-	q.eachRow(ch, func(start, pos int) {
-		kernels.LookupCodes(dst[start:start+q.inner], nil, q.channelWords(ch), pos, q.bits, &tab)
-	})
+	return tab
+}
+
+// imageDecoder returns a function that writes image n [C][inner] of the
+// codes to dst (what Decode writes there), for a conv's filter gradient to
+// take one image at a time.
+func (q *Codes) imageDecoder() func(n int, dst []float32) {
+	tabs := make([]kernels.CodeTable, q.c)
+	for ch := range tabs {
+		tabs[ch] = q.channelTable(ch)
+	}
+	return func(n int, dst []float32) { q.decodeImage(n, dst, tabs) }
+}
+
+// decodeImage writes image n through one table per channel.
+func (q *Codes) decodeImage(n int, dst []float32, tabs []kernels.CodeTable) {
+	for ch := range q.c {
+		kernels.LookupCodes(dst[ch*q.inner:(ch+1)*q.inner], nil, q.channelWords(ch), n*q.inner*q.bits, q.bits, &tabs[ch])
+	}
 }
 
 // channelWords is channel ch's codes.

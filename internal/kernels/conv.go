@@ -36,3 +36,27 @@ func Conv2DBackwardFilter(p ConvParams, x, dy, dw []float32) {
 		namedLen{"dw", len(dw), p.WLen()})
 	conv2DBackwardFilter(p, x, dy, dw)
 }
+
+// Conv2DBackwardFilterFrom is Conv2DBackwardFilter with x given one image at
+// a time: image(n, dst) writes image n [C, H, W] to dst. Where the filter
+// gradient works through images in cache-sized chunks, each image is made
+// just before it is read and x is never whole in memory. image may be
+// called from several goroutines at once, and more than once per image.
+func Conv2DBackwardFilterFrom(p ConvParams, image func(n int, dst []float32), dy, dw []float32) {
+	p.mustCheck("Conv2DBackwardFilterFrom", namedLen{"dy", len(dy), p.YLen()}, namedLen{"dw", len(dw), p.WLen()})
+	if fk := filterKernelsFor(); fk != nil && p.useLaneFilter() && !p.unpadded1x1() {
+		chw := p.C * p.H * p.W
+		laneBackwardFilter(p, imageSource{scratch: chw, at: func(n, g int, scratch []float32) []float32 {
+			image(n, scratch)
+			return scratch[g*p.C/p.Groups*p.H*p.W:]
+		}}, dy, dw, fk)
+		return
+	}
+	x := getBuf(p.XLen())
+	defer bufPool.Put(x)
+	forTasks(p.N, float64(p.XLen()), func(n, _ int) {
+		chw := p.C * p.H * p.W
+		image(n, (*x)[n*chw:(n+1)*chw])
+	})
+	conv2DBackwardFilter(p, *x, dy, dw)
+}

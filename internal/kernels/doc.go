@@ -11,12 +11,13 @@
 //	Conv2D(p, x, w, bias, y)                  y = conv(x, w) + bias
 //	Conv2DBackwardData(p, dy, w, dx)          dx = ∂⟨y, dy⟩/∂x
 //	Conv2DBackwardFilter(p, x, dy, dw)        dw = ∂⟨y, dy⟩/∂w, summed over the batch
+//	Conv2DBackwardFilterFrom(p, image, dy, dw)  the same with x made one image at a time
 //	BinaryConv2D(p, x, wbits, scale, bias, y) Conv2D with w[k] = scale[k]·(±1) from packed bits
 //	BinaryConv2DInt8(p, x, wbits, scale, bias, y)  the same with x quantized to int8 per tensor
 //	BinaryGemm(m, n, k, x, wbits, scale, bias, y)   dense y = x·wᵀ + bias, binary w
 //	MaxInto(dst, src)                         dst = max(dst, src), the vector step of max pooling
 //
-// For the trainer: element-wise helpers (AddInto, ScaleAdd, Relu,
+// For the trainer: element-wise helpers (AddInto, ScaleAddRows, Relu,
 // ZeroOutside, MaskInRange, Combine), batch-normalization sums with float64
 // lanes in a fixed order (ShiftedMoments, CrossSums, MinMax), the
 // counter-based noise and stochastic rounding of the saved codes (Uniform,

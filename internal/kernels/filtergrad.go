@@ -88,9 +88,25 @@ func splitBlocks(total, most int) []block {
 	return bs
 }
 
+// imageSource gives the channels of group g of image n ([Cg][H][W]); at
+// may write them into scratch (scratch floats, the caller's, 0 if unused)
+// and return part of it.
+type imageSource struct {
+	scratch int
+	at      func(n, g int, scratch []float32) []float32
+}
+
 // channelBackwardFilter is Conv2DBackwardFilter with output channels in the
 // vector lanes (see the top of this file).
 func channelBackwardFilter(p ConvParams, x, dy, dw []float32, fk *filterKernels) {
+	cg := p.C / p.Groups
+	laneBackwardFilter(p, imageSource{at: func(n, g int, _ []float32) []float32 {
+		return x[(n*p.C+g*cg)*p.H*p.W:]
+	}}, dy, dw, fk)
+}
+
+// laneBackwardFilter is channelBackwardFilter with x from src.
+func laneBackwardFilter(p ConvParams, src imageSource, dy, dw []float32, fk *filterKernels) {
 	offsBuf := getIntBuf(p.C / p.Groups * p.KH * p.KW)
 	defer intPool.Put(offsBuf)
 	geo := newShiftGeom(p, gemmKernel(), *offsBuf)
@@ -121,12 +137,12 @@ func channelBackwardFilter(p ConvParams, x, dy, dw []float32, fk *filterKernels)
 			if nimg == 0 {
 				return
 			}
-			scratch := getBuf(nimg * (xs + ds))
+			scratch := getBuf(nimg*(xs+ds) + src.scratch)
 			defer bufPool.Put(scratch)
-			xp, dyT := (*scratch)[:nimg*xs], (*scratch)[nimg*xs:]
+			xp, dyT, img := (*scratch)[:nimg*xs], (*scratch)[nimg*xs:nimg*(xs+ds)], (*scratch)[nimg*(xs+ds):]
 			for i := range nimg {
 				n := n0 + i
-				geo.padImage(xp[i*xs:(i+1)*xs], x[(n*p.C+g*geo.cg)*p.H*p.W:])
+				geo.padImage(xp[i*xs:(i+1)*xs], src.at(n, g, img))
 				geo.transposeDy(dyT[i*ds:(i+1)*ds], kpad, dy[(n*p.K+g*geo.kg)*geo.oh*geo.ow:], fk)
 			}
 			for t := range spatial {

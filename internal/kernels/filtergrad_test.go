@@ -2,6 +2,7 @@ package kernels
 
 import (
 	"fmt"
+	"slices"
 	"testing"
 )
 
@@ -106,5 +107,21 @@ func BenchmarkBackwardFilter(b *testing.B) {
 		b.Run("pixels/"+name, func(b *testing.B) {
 			benchFlops(b, p.flops(), "GFLOP/s", func() { shiftBackwardFilter(p, x, dy, dw) })
 		})
+	}
+}
+
+// TestConv2DBackwardFilterFrom: the filter gradient with x given image by
+// image is the one from the whole x, bit for bit, on every path.
+func TestConv2DBackwardFilterFrom(t *testing.T) {
+	for i, p := range append(convSweep(), resnet20Convs(3)...) {
+		r := newRand(uint64(400 + i))
+		x, dy := randSlice(r, p.XLen()), randSlice(r, p.YLen())
+		want, got := make([]float32, p.WLen()), make([]float32, p.WLen())
+		Conv2DBackwardFilter(p, x, dy, want)
+		chw := p.C * p.H * p.W
+		Conv2DBackwardFilterFrom(p, func(n int, dst []float32) { copy(dst[:chw], x[n*chw:]) }, dy, got)
+		if !slices.Equal(got, want) {
+			t.Fatalf("%+v: the gradient from images differs from the one from x", p)
+		}
 	}
 }

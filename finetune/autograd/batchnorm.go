@@ -77,7 +77,11 @@ func bnForward(y []float32, x, scale, bias *Tensor, eps float32, relu bool, save
 	st := BatchStats{Mean: make([]float32, c), Var: make([]float32, c)}
 	inv := make([]float32, c)
 	parallelFor(c, func(ch int) {
-		st.Mean[ch], st.Var[ch] = channelMoments(x.Data, n, c, inner, ch)
+		if len(x.moments) == n*c && n > 0 {
+			st.Mean[ch], st.Var[ch] = combinedMoments(x.moments, n, c, ch)
+		} else {
+			st.Mean[ch], st.Var[ch] = channelMoments(x.Data, n, c, inner, ch)
+		}
 		inv[ch] = float32(1 / math.Sqrt(float64(st.Var[ch])+float64(eps)))
 		a := scale.Data[ch] * inv[ch]
 		affineChannel(y, x.Data, n, c, inner, ch, a, bias.Data[ch]-a*st.Mean[ch], relu)
@@ -115,6 +119,16 @@ func channelMoments(x []float32, n, c, inner, ch int) (mean, variance float32) {
 	s, ss := kernels.ShiftedMoments(x[ch*inner:], n, inner, c*inner, shift)
 	m := float64(n * inner)
 	return float32(shift + s/m), float32(max(ss/m-(s/m)*(s/m), 0))
+}
+
+// combinedMoments is channelMoments from the sums of each [n][ch] plane.
+func combinedMoments(ms []kernels.PlaneMoments, n, c, ch int) (mean, variance float32) {
+	planes := make([]kernels.PlaneMoments, n)
+	for b := range planes {
+		planes[b] = ms[b*c+ch]
+	}
+	m, v := kernels.CombineMoments(planes)
+	return float32(m), float32(v)
 }
 
 // affineChannel writes y = a·x + b over channel ch, rectified with relu.

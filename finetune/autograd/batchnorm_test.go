@@ -56,3 +56,27 @@ func TestBatchNormMatchesEval(t *testing.T) {
 		}
 	}
 }
+
+// TestBatchNormTakesConvMoments: after a recorded conv, BN takes its
+// statistics from the sums the conv handed over; they must agree with BN's
+// own pass over the same values.
+func TestBatchNormTakesConvMoments(t *testing.T) {
+	r := rand.New(rand.NewPCG(41, 42))
+	x, w := randTensor(r, -1, 1, 3, 4, 6, 6), randTensor(r, -1, 1, 5, 4, 3, 3)
+	g, b := randTensor(r, 0.5, 1.5, 5), randTensor(r, -0.5, 0.5, 5)
+	tp := &Tape{}
+	y, err := tp.Conv(x, Param(w.Shape, w.Data), nil, ConvAttrs{PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1}, false)
+	must(t, err)
+	if len(y.moments) != 3*5 {
+		t.Fatalf("the conv handed over %d plane sums, want 15", len(y.moments))
+	}
+	_, got, err := tp.BatchNormTrain(y, g, b, 1e-5)
+	must(t, err)
+	_, want, err := (*Tape)(nil).BatchNormTrain(New(y.Shape, y.Data), g, b, 1e-5)
+	must(t, err)
+	for ch := range want.Mean {
+		if math.Abs(float64(got.Mean[ch]-want.Mean[ch])) > 1e-6 || math.Abs(float64(got.Var[ch]-want.Var[ch])) > 1e-5*float64(want.Var[ch]) {
+			t.Fatalf("channel %d: mean, var %v, %v from the conv's sums; %v, %v from BN's pass", ch, got.Mean[ch], got.Var[ch], want.Mean[ch], want.Var[ch])
+		}
+	}
+}

@@ -50,8 +50,13 @@ func (tp *Tape) Conv(x, w, b *Tensor, a ConvAttrs, binary bool) (*Tensor, error)
 		ins = append(ins, b)
 	}
 	y := tp.output(p.YLen(), ins...)
-	kernels.Conv2D(p, x.Data, w.Data, bias, y)
+	var ep kernels.Epilogue
+	if tp.recording(ins...) { // training: a BatchNormalization usually follows
+		ep.Moments = make([]kernels.PlaneMoments, p.N*p.K)
+	}
+	kernels.Conv2DEpilogue(p, x.Data, w.Data, bias, y, ep)
 	out := result([]int{p.N, p.K, p.OutH(), p.OutW()}, y, ins...)
+	out.moments = ep.Moments
 	if tp.recording(ins...) {
 		o := &convOp{p: p, out: out.g, xg: x.g, wg: w.g, hasBias: b != nil, outInner: p.OutH() * p.OutW(), bufs: tp.Buffers}
 		if b != nil {

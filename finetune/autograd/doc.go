@@ -10,7 +10,10 @@
 // variance as ONNX's training mode) and BatchNormEval, Relu, Clip, Add, Sum,
 // Mul (numpy broadcasting), MaxPool, AveragePool, GlobalAveragePool, View
 // (Flatten and Reshape), CrossEntropy and Distill (KL divergence with
-// temperature). A nil *Tape computes values only.
+// temperature). A nil *Tape computes values only. A recorded Conv hands the
+// sums of its output planes to a BatchNormTrain that reads the output (taken
+// in the convolution's epilogue while each plane is in cache), so BN needs
+// no statistics pass of its own.
 //
 // # Gradients and binary weights
 //

@@ -14,6 +14,10 @@ type Tensor struct {
 	Shape []int
 	Data  []float32
 	g     *Grad
+	// moments, when set, are the sums of each [n][c] plane of Data, taken
+	// by the op that wrote it (a recorded Conv) for a BatchNormalization
+	// that reads it, so that BN needs no pass of its own for its statistics.
+	moments []kernels.PlaneMoments
 }
 
 // Grad accumulates the gradient of the loss with respect to one tensor. Data

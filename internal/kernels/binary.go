@@ -24,7 +24,7 @@ func BinaryConv2DEpilogue(p ConvParams, x []float32, wbits []uint64, scale, bias
 	if bias != nil && len(bias) < p.K {
 		panic("kernels: BinaryConv2D: bias shorter than K")
 	}
-	ep.check("BinaryConv2D", p.YLen())
+	ep.check("BinaryConv2D", p.YLen(), -1)
 	kg := p.K / p.Groups
 	wpr := bits.WordsPerRow(taps)
 	conv2DWith(p, func(g int) operandA {

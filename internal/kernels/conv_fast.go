@@ -168,6 +168,11 @@ func depthwiseConv2D(p ConvParams, x, w, bias, y []float32) {
 	})
 }
 
+// shiftPath reports whether conv2D runs p through shiftConv2D.
+func (p ConvParams) shiftPath() bool {
+	return !(p.C == p.Groups && p.K == p.Groups) && !p.unpadded1x1()
+}
+
 // unpadded1x1 reports a 1×1 convolution without padding: a GEMM on x,
 // subsampled first when strided.
 func (p ConvParams) unpadded1x1() bool {

@@ -269,12 +269,15 @@ func (g shiftGeom) finishImage(gi, n, k0, k1 int, out, bias, y []float32, ep Epi
 		src, off := out[k*g.ncols:], base+k*g.oh*g.ow
 		if ep.none() {
 			addConstRows(y[off:], g.ow, src, g.wq, g.oh, g.ow, b)
-			continue
+		} else {
+			for r := range g.oh {
+				row := off + r*g.ow
+				addConstRows(y[row:], g.ow, src[r*g.wq:], g.wq, 1, g.ow, b)
+				ep.apply(y[row:row+g.ow], row)
+			}
 		}
-		for r := range g.oh {
-			row := off + r*g.ow
-			addConstRows(y[row:], g.ow, src[r*g.wq:], g.wq, 1, g.ow, b)
-			ep.apply(y[row:row+g.ow], row)
+		if ep.Moments != nil {
+			ep.Moments[n*g.p.K+gi*g.kg+k] = planeMoments(y[off : off+g.oh*g.ow])
 		}
 	}
 }

@@ -95,3 +95,52 @@ func TestEpilogueApplySpecials(t *testing.T) {
 		}
 	}
 }
+
+// TestConvMoments: the plane sums a convolution hands over through
+// Epilogue.Moments are those of its output planes, on every path (the
+// indirect one fills them as it writes, the others after).
+func TestConvMoments(t *testing.T) {
+	for i, p := range append(convSweep(), resnet20Convs(2)...) {
+		r := newRand(uint64(500 + i))
+		x, w, bias := randSlice(r, p.XLen()), randSlice(r, p.WLen()), randSlice(r, p.K)
+		y := make([]float32, p.YLen())
+		ep := Epilogue{Moments: make([]PlaneMoments, p.N*p.K)}
+		Conv2DEpilogue(p, x, w, bias, y, ep)
+		plane := p.OutH() * p.OutW()
+		for j, got := range ep.Moments {
+			if want := planeMoments(y[j*plane : (j+1)*plane]); got != want {
+				t.Fatalf("%+v: plane %d: moments %+v, want %+v", p, j, got, want)
+			}
+		}
+	}
+}
+
+// TestCombineMoments holds CombineMoments to the mean and variance of the
+// planes taken together, in float64, on values far from zero.
+func TestCombineMoments(t *testing.T) {
+	r := newRand(31)
+	const planes, n = 5, 37
+	x := randSlice(r, planes*n)
+	for i := range x {
+		x[i] = 1000 + x[i]*float32(1+i%3)
+	}
+	ms := make([]PlaneMoments, planes)
+	for b := range ms {
+		ms[b] = planeMoments(x[b*n : (b+1)*n])
+	}
+	var sum, sq float64
+	for _, v := range x {
+		sum += float64(v)
+	}
+	mean := sum / float64(len(x))
+	for _, v := range x {
+		sq += (float64(v) - mean) * (float64(v) - mean)
+	}
+	gotMean, gotVar := CombineMoments(ms)
+	if math.Abs(gotMean-mean) > 1e-9*math.Abs(mean) || math.Abs(gotVar-sq/float64(len(x))) > 1e-9*sq/float64(len(x)) {
+		t.Fatalf("CombineMoments = %v, %v; want %v, %v", gotMean, gotVar, mean, sq/float64(len(x)))
+	}
+	if m, v := CombineMoments(nil); m != 0 || v != 0 {
+		t.Fatalf("no planes: %v, %v", m, v)
+	}
+}

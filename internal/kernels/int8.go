@@ -90,7 +90,7 @@ func BinaryConv2DInt8Packed(p ConvParams, x []float32, w *Int8Weights, scale, bi
 	if w.shape != int8ShapeOf(p, kern) {
 		panic("kernels: BinaryConv2DInt8: weights packed for another convolution shape")
 	}
-	ep.check("BinaryConv2DInt8", p.YLen())
+	ep.check("BinaryConv2DInt8", p.YLen(), -1)
 	if p.N == 0 {
 		return true
 	}

@@ -15,7 +15,7 @@ func BinaryConv2DClasses(p ConvParams, x []float32, sc *SignClasses, scale, bias
 	if sc.shape != (classShape{p.K, p.C / p.Groups, p.KH, p.KW, p.Groups}) {
 		panic("kernels: BinaryConv2D: sign classes made for another convolution shape")
 	}
-	ep.check("BinaryConv2D", p.YLen())
+	ep.check("BinaryConv2D", p.YLen(), -1)
 	if p.N == 0 {
 		return
 	}

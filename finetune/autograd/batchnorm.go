@@ -156,12 +156,11 @@ func (o *bnOp) backward() {
 		return
 	}
 	if f, ok := o.x.(floatRef); ok {
-		o.finish(o.out, f.d, true, nil)
+		o.finish(o.out, f.d, true, nil, nil)
 		return
 	}
-	xh := o.bufs.get(len(g))
-	o.x.(*Codes).Decode(xh)
-	o.finish(o.out, xh, false, nil)
+	xh, q := o.bufs.get(len(g)), o.x.(*Codes)
+	o.finish(o.out, xh, false, nil, func(ch int) { q.decodeChannel(xh, ch) })
 	o.bufs.put(xh)
 }
 
@@ -170,7 +169,9 @@ func (o *bnOp) backward() {
 // reads after this op, unless another gradient shares g's buffer. With a
 // ReLU's output as relu, g is first zeroed where the ReLU was off, one
 // channel at a time (the ReLU's backward, while the channel is in cache).
-func (o *bnOp) finish(out *Grad, x []float32, raw bool, relu []float32) {
+// decode, when set, first writes channel ch of x from the saved codes, so
+// that the channel is in cache for the sums that follow.
+func (o *bnOp) finish(out *Grad, x []float32, raw bool, relu []float32, decode func(ch int)) {
 	if relu != nil {
 		out.own() // masked in place
 	}
@@ -181,6 +182,9 @@ func (o *bnOp) finish(out *Grad, x []float32, raw bool, relu []float32) {
 	}
 	dgamma, dbeta := make([]float32, o.c), make([]float32, o.c)
 	parallelFor(o.c, func(ch int) {
+		if decode != nil {
+			decode(ch)
+		}
 		if relu != nil {
 			for b := 0; b < o.n; b++ {
 				off := (b*o.c + ch) * o.inner

@@ -213,20 +213,19 @@ func (o *bnReluOp) backward() {
 		return
 	}
 	if o.code == nil {
-		o.bn.finish(o.out, o.bn.x.(floatRef).d, true, o.relu)
+		o.bn.finish(o.out, o.bn.x.(floatRef).d, true, o.relu, nil)
 		return
 	}
 	o.out.own() // the mask is applied in place
 	g := o.out.Data
 	xh := o.bn.bufs.get(len(g))
 	q := o.code
-	parallelFor(q.c, func(ch int) {
+	o.bn.finish(o.out, xh, false, nil, func(ch int) { // x̂ decoded and g masked per channel
 		tab := q.table(ch)
 		q.eachRow(ch, func(start, pos int) {
 			kernels.LookupCodes(xh[start:start+q.inner], g[start:start+q.inner], q.channelWords(ch), pos, q.bits, tab)
 		})
 	})
-	o.bn.finish(o.out, xh, false, nil)
 	o.bn.bufs.put(xh)
 }
 

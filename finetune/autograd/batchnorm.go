@@ -38,15 +38,12 @@ func (tp *Tape) BatchNormTrain(x, scale, bias *Tensor, eps float32) (*Tensor, Ba
 	var saved Saved = floatRef{d: x.Data} // exact: x by reference
 	var encode func(ch int, mean, invStd float32)
 	if rec && tp.Compress {
-		// x̂ in BNBits codes, each channel normalized into scratch and
-		// encoded as soon as BN has its statistics, while it is in cache.
+		// x̂ in BNBits codes, each channel encoded as soon as BN has its
+		// statistics, while it is in cache.
 		q := newCodes(n, c, inner, tp.bnBits())
-		xh := tp.Buffers.get(len(x.Data))
-		defer tp.Buffers.put(xh)
 		key, stream := tp.Key, tp.stream()
 		encode = func(ch int, mean, invStd float32) {
-			affineChannel(xh, x.Data, n, c, inner, ch, invStd, -invStd*mean, false)
-			q.encodeChannel(xh, ch, newStream(key, stream, uint64(ch)))
+			q.encodeNormalized(x.Data, ch, invStd, -invStd*mean, newStream(key, stream, uint64(ch)))
 		}
 		saved = q
 	}

@@ -134,3 +134,45 @@ func TestImageDecoder(t *testing.T) {
 		}
 	}
 }
+
+// TestEncodeNormalized: encoding x̂ = a·x + b row by row from x gives the
+// codes (and ranges) of encoding a written-out x̂, bit for bit, also when
+// the range cannot come from x's (a NaN in b, a = +Inf) or there is
+// nothing but NaN.
+func TestEncodeNormalized(t *testing.T) {
+	r := rand.New(rand.NewPCG(33, 34))
+	x := randTensor(r, -2, 2, 3, 4, 5, 5)
+	nan := float32(math.NaN())
+	allNaN := randTensor(r, -1, 1, 3, 4, 5, 5)
+	for i := range allNaN.Data {
+		if i/25%4 == 2 { // channel 2
+			allNaN.Data[i] = nan
+		}
+	}
+	for _, c := range []struct {
+		name string
+		x    *Tensor
+		a, b float32
+	}{{"finite", x, 1.7, -0.4}, {"NaN shift", x, 1.7, nan}, {"infinite scale", x, float32(math.Inf(1)), 0.1}, {"NaN channel", allNaN, 0.9, 0.2}} {
+		for _, bits := range []int{1, 2, 4} {
+			n, ch, inner := nci(c.x.Shape)
+			xh := make([]float32, len(c.x.Data))
+			for i, v := range c.x.Data {
+				xh[i] = float32(c.a*v) + c.b
+			}
+			want, got := newCodes(n, ch, inner, bits), newCodes(n, ch, inner, bits)
+			for k := range ch {
+				want.encodeChannel(xh, k, newStream(7, 1, uint64(k)))
+				got.encodeNormalized(c.x.Data, k, c.a, c.b, newStream(7, 1, uint64(k)))
+			}
+			if !slices.Equal(got.words, want.words) || !sameBits(got.Lo, want.Lo) || !sameBits(got.Hi, want.Hi) {
+				t.Fatalf("%s, %d bits: codes or ranges differ from encoding x̂ written out", c.name, bits)
+			}
+		}
+	}
+}
+
+// sameBits reports whether a and b hold the same float bits.
+func sameBits(a, b []float32) bool {
+	return slices.EqualFunc(a, b, func(x, y float32) bool { return math.Float32bits(x) == math.Float32bits(y) })
+}

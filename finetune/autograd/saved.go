@@ -1,6 +1,10 @@
 package autograd
 
-import "github.com/bincompress/bincompress/internal/kernels"
+import (
+	"math"
+
+	"github.com/bincompress/bincompress/internal/kernels"
+)
 
 // Saved is one buffer an op keeps for its backward pass.
 type Saved interface {
@@ -92,6 +96,43 @@ func newCodes(n, c, inner, bits int) *Codes {
 
 func (q *Codes) encodeChannel(x []float32, ch int, r *stream) {
 	lo, hi := channelRange(x, q.n, q.c, q.inner, ch)
+	q.encodeRows(ch, lo, hi, func(b int) []float32 { return x[(b*q.c+ch)*q.inner : (b*q.c+ch+1)*q.inner] }, r)
+}
+
+// encodeNormalized is encodeChannel of x̂ = a·x + b (the product rounded
+// before the sum, as kernels.ScaleAddRows writes it) without writing x̂
+// out: each row of x̂ is made in a row of scratch just before it is
+// encoded. Its range is x's mapped through the affine, which for a finite
+// a > 0 and finite b is exactly the least and greatest x̂ (the map keeps
+// order); otherwise a first pass over the rows of x̂ finds it.
+func (q *Codes) encodeNormalized(x []float32, ch int, a, b float32, r *stream) {
+	row := make([]float32, q.inner)
+	rowAt := func(n int) []float32 {
+		kernels.ScaleAddRows(row, x[(n*q.c+ch)*q.inner:], 1, q.inner, 0, a, b, false)
+		return row
+	}
+	lo, hi := kernels.MinMax(x[ch*q.inner:], q.n, q.inner, q.c*q.inner)
+	finite := func(v float32) bool { return !math.IsInf(float64(v), 0) && !math.IsNaN(float64(v)) }
+	switch {
+	case lo > hi: // nothing but NaN
+		lo, hi = 0, 0
+	case a > 0 && finite(a) && finite(b):
+		lo, hi = float32(a*lo)+b, float32(a*hi)+b
+	default:
+		lo, hi = float32(math.Inf(1)), float32(math.Inf(-1))
+		for n := range q.n {
+			l, h := kernels.MinMax(rowAt(n), 1, q.inner, 0)
+			lo, hi = min(lo, l), max(hi, h)
+		}
+		if lo > hi {
+			lo, hi = 0, 0
+		}
+	}
+	q.encodeRows(ch, lo, hi, rowAt, r)
+}
+
+// encodeRows encodes channel ch, row n of it from rowAt(n), on [lo, hi].
+func (q *Codes) encodeRows(ch int, lo, hi float32, rowAt func(n int) []float32, r *stream) {
 	q.Lo[ch], q.Hi[ch] = lo, hi
 	levels := int(1)<<q.bits - 1
 	inv := float32(0)
@@ -104,14 +145,13 @@ func (q *Codes) encodeChannel(x []float32, ch int, r *stream) {
 			encode = kernels.StochasticCodes2
 		}
 		for b := 0; b < q.n; b++ {
-			row := x[(b*q.c+ch)*q.inner : (b*q.c+ch+1)*q.inner]
-			encode(q.channelWords(ch), b*q.inner, row, lo, inv, r.x)
+			encode(q.channelWords(ch), b*q.inner, rowAt(b), lo, inv, r.x)
 		}
 		return
 	}
 	w := wordWriter{words: q.words[ch*q.perChan : (ch+1)*q.perChan], bits: uint(q.bits)}
 	for b := 0; b < q.n; b++ {
-		for _, v := range x[(b*q.c+ch)*q.inner : (b*q.c+ch+1)*q.inner] {
+		for _, v := range rowAt(b) {
 			w.put(kernels.Level(float32((v-lo)*inv)+r.uniform(), levels)) // as the 1- and 2-bit kernels
 		}
 	}

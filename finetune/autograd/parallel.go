@@ -20,6 +20,19 @@ func chunks(n int, f func(lo, hi int)) {
 	parallelFor(parts, func(p int) { f(p*n/parts, (p+1)*n/parts) })
 }
 
+// wordChunks is chunks for a loop over the 64-element words of a bit mask
+// of n elements: f gets word ranges [w0, w1), split by elements as chunks
+// splits them.
+func wordChunks(n int, f func(w0, w1 int)) {
+	words := (n + 63) / 64
+	parts := min(runtime.GOMAXPROCS(0), n/grain, words)
+	if parts <= 1 {
+		f(0, words)
+		return
+	}
+	parallelFor(parts, func(p int) { f(p*words/parts, (p+1)*words/parts) })
+}
+
 // parallelFor runs f(0..n-1) on up to GOMAXPROCS goroutines. Each index
 // must write disjoint memory, so the result does not depend on scheduling.
 func parallelFor(n int, f func(i int)) {

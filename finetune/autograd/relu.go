@@ -22,13 +22,31 @@ func (tp *Tape) Relu(x *Tensor) *Tensor { return tp.relu(x, tp.output(len(x.Data
 func (tp *Tape) ReluInPlace(x *Tensor) *Tensor { return tp.relu(x, x.Data) }
 
 func (tp *Tape) relu(x *Tensor, y []float32) *Tensor {
-	chunks(len(y), func(lo, hi int) { kernels.Relu(y[lo:hi], x.Data[lo:hi]) }) // NaN passes, as in float autograd
 	out := result(append([]int(nil), x.Shape...), y, x)
+	if tp.recording(x) && tp.Compress {
+		// The mask's bits are taken block by block as the ReLU writes them.
+		m := newBitMask(len(y))
+		wordChunks(len(y), func(w0, w1 int) {
+			for a := w0; a < w1; a += maskBlockWords {
+				b := min(a+maskBlockWords, w1)
+				lo, hi := a*64, min(b*64, len(y))
+				kernels.Relu(y[lo:hi], x.Data[lo:hi])
+				kernels.MaskInRange(m.w[a:b], y[lo:hi], 0, inf32)
+			}
+		})
+		tp.record(out, (&maskOp{mask: m, lo: 0, hi: inf32}).bind(out, x))
+		return out
+	}
+	chunks(len(y), func(lo, hi int) { kernels.Relu(y[lo:hi], x.Data[lo:hi]) }) // NaN passes, as in float autograd
 	if tp.recording(x) {
 		tp.record(out, tp.newMask(y, 0, inf32).bind(out, x))
 	}
 	return out
 }
+
+// maskBlockWords is how many mask words a fused ReLU takes at a time: 4096
+// elements, 16 KiB of output still in L1 when their bits are taken.
+const maskBlockWords = 64
 
 // Clip is min(max(x, lo), hi); the gradient passes where lo < x < hi.
 func (tp *Tape) Clip(x *Tensor, lo, hi float32) *Tensor {
@@ -50,7 +68,7 @@ func (tp *Tape) newMask(ref []float32, lo, hi float32) *maskOp {
 		return &maskOp{ref: ref, lo: lo, hi: hi}
 	}
 	m := newBitMask(len(ref))
-	chunks(len(m.w), func(a, b int) { kernels.MaskInRange(m.w[a:b], ref[a*64:min(b*64, len(ref))], lo, hi) })
+	wordChunks(len(ref), func(a, b int) { kernels.MaskInRange(m.w[a:b], ref[a*64:min(b*64, len(ref))], lo, hi) })
 	return &maskOp{mask: m, lo: lo, hi: hi}
 }
 
@@ -65,7 +83,7 @@ func (o *maskOp) backward() {
 	o.out.own()
 	dy := o.out.Data
 	if o.mask != nil {
-		chunks(len(o.mask.w), func(lo, hi int) { kernels.ZeroUnmasked(dy[lo*64:min(hi*64, len(dy))], o.mask.w[lo:hi]) })
+		wordChunks(len(dy), func(lo, hi int) { kernels.ZeroUnmasked(dy[lo*64:min(hi*64, len(dy))], o.mask.w[lo:hi]) })
 	} else {
 		chunks(len(dy), func(lo, hi int) { kernels.ZeroOutside(dy[lo:hi], o.ref[lo:hi], o.lo, o.hi) })
 	}

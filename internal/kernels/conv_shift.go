@@ -1,6 +1,9 @@
 package kernels
 
-import "fmt"
+import (
+	"fmt"
+	"math"
+)
 
 // Indirect ("shifted window") convolution. With the image zero-padded to
 // Hp×Wp and split into its sH·sW stride phases (phase (a, b) holds the
@@ -177,7 +180,8 @@ func copyRows(dst []float32, dstride int, src []float32, sstride, rows, n, gap i
 // addConstRows is dst[r·dstride+i] = src[r·sstride+i] + b for r < rows,
 // i < n.
 func addConstRows(dst []float32, dstride int, src []float32, sstride, rows, n int, b float32) {
-	if addConstRowsFast(dst, dstride, src, sstride, rows, n, b) {
+	// s·x + b with s = 1 and no floor: the product is x exactly, so this is x + b.
+	if scaleAddRowsFast(dst, dstride, src, sstride, rows, n, 1, b, float32(math.Inf(-1))) {
 		return
 	}
 	for r := range rows {

@@ -36,7 +36,7 @@ func ScaleAddRows(dst, src []float32, rows, n, stride int, s, b float32, relu bo
 	if relu {
 		floor = 0
 	}
-	if scaleAddRowsFast(dst, src, rows, n, stride, s, b, floor) {
+	if scaleAddRowsFast(dst, stride, src, stride, rows, n, s, b, floor) {
 		return
 	}
 	for r := range rows {

@@ -15,7 +15,7 @@ func zeroOutsideAVX512(n int, dy, ref *float32, lo, hi float32)
 func maxIntoAVX512(n int, dst, src *float32)
 
 //go:noescape
-func scaleAddRowsAVX512(rows, n int, src *float32, stride int, s, b float32, dst *float32, floor float32)
+func scaleAddRowsAVX512(rows, n int, src *float32, sstride int, s, b float32, dst *float32, dstride int, floor float32)
 
 // The fast paths return how many leading elements they handled: all of
 // them with AVX-512, none otherwise. The callers cut src to len(dst).
@@ -60,12 +60,12 @@ func maxIntoFast(dst, src []float32) int {
 	return n
 }
 
-func scaleAddRowsFast(dst, src []float32, rows, n, stride int, s, b, floor float32) bool {
+func scaleAddRowsFast(dst []float32, dstride int, src []float32, sstride, rows, n int, s, b, floor float32) bool {
 	if !useAVX512 || rows == 0 || n == 0 {
 		return rows == 0 || n == 0
 	}
-	_, _ = src[(rows-1)*stride+n-1], dst[(rows-1)*stride+n-1]
-	scaleAddRowsAVX512(rows, n, &src[0], stride, s, b, &dst[0], floor)
+	_, _ = src[(rows-1)*sstride+n-1], dst[(rows-1)*dstride+n-1]
+	scaleAddRowsAVX512(rows, n, &src[0], sstride, s, b, &dst[0], dstride, floor)
 	return true
 }
 

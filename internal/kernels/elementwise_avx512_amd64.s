@@ -159,14 +159,14 @@ mdone:
 	VZEROUPPER
 	RET
 
-// func scaleAddRowsAVX512(rows, n int, src *float32, stride int, s, b float32, dst *float32, floor float32)
+// func scaleAddRowsAVX512(rows, n int, src *float32, sstride int, s, b float32, dst *float32, dstride int, floor float32)
 //
-//	for r < rows, i < n: dst[r·stride+i] = max(floor, s·src[r·stride+i] + b)
+//	for r < rows, i < n: dst[r·dstride+i] = max(floor, s·src[r·sstride+i] + b)
 //
 // A multiply, then an add (no FMA), then VMAXPS with floor as its first
 // source, so NaN and −0 pass: floor 0 is Relu, −Inf nothing. The last
 // n mod 16 of a row go through a mask.
-TEXT ·scaleAddRowsAVX512(SB), NOSPLIT, $0-52
+TEXT ·scaleAddRowsAVX512(SB), NOSPLIT, $0-60
 	MOVQ n+8(FP), DX
 	MOVQ DX, CX
 	ANDQ $15, CX
@@ -177,12 +177,14 @@ TEXT ·scaleAddRowsAVX512(SB), NOSPLIT, $0-52
 	SHRQ $4, DX
 	MOVQ rows+0(FP), R8
 	MOVQ src+16(FP), SI
-	MOVQ stride+24(FP), R9
+	MOVQ sstride+24(FP), R9
 	SHLQ $2, R9
 	VBROADCASTSS s+32(FP), Z9
 	VBROADCASTSS b+36(FP), Z10
-	VBROADCASTSS floor+48(FP), Z11
 	MOVQ dst+40(FP), DI
+	MOVQ dstride+48(FP), R12
+	SHLQ $2, R12
+	VBROADCASTSS floor+56(FP), Z11
 srow:
 	MOVQ SI, R10
 	MOVQ DI, R11
@@ -208,7 +210,7 @@ stail:
 	VMOVUPS Z0, K1, (R11)
 snext:
 	ADDQ R9, SI
-	ADDQ R9, DI
+	ADDQ R12, DI
 	DECQ R8
 	JNZ srow
 	VZEROUPPER

@@ -43,19 +43,6 @@ func interleave2Fast(dst, first, second []float32) int {
 }
 
 //go:noescape
-func addConstRowsAVX512(rows, n int, src *float32, sstride int, b float32, dst *float32, dstride int)
-
-func addConstRowsFast(dst []float32, dstride int, src []float32, sstride, rows, n int, b float32) bool {
-	if !useAVX512 || rows == 0 || n == 0 {
-		return false
-	}
-	_ = src[(rows-1)*sstride+n-1]
-	_ = dst[(rows-1)*dstride+n-1]
-	addConstRowsAVX512(rows, n, &src[0], sstride, b, &dst[0], dstride)
-	return true
-}
-
-//go:noescape
 func copyRowsAVX512(rows, n int, src *float32, sstride int, dst *float32, dstride int, gap int)
 
 func copyRowsFast(dst []float32, dstride int, src []float32, sstride, rows, n, gap int) bool {

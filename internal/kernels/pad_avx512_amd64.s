@@ -70,53 +70,6 @@ idone:
 	VZEROUPPER
 	RET
 
-// func addConstRowsAVX512(rows, n int, src *float32, sstride int, b float32, dst *float32, dstride int)
-//
-//	for r < rows, i < n: dst[r·dstride+i] = src[r·sstride+i] + b   (the last n mod 16 of a row through a mask)
-TEXT ·addConstRowsAVX512(SB), NOSPLIT, $0-56
-	MOVQ n+8(FP), DX
-	MOVQ DX, CX
-	ANDQ $15, CX
-	MOVL $1, AX
-	SHLL CX, AX
-	DECL AX
-	KMOVW AX, K1
-	MOVQ rows+0(FP), R8
-	MOVQ src+16(FP), SI
-	MOVQ sstride+24(FP), R9
-	SHLQ $2, R9
-	VBROADCASTSS b+32(FP), Z1
-	MOVQ dst+40(FP), DI
-	MOVQ dstride+48(FP), R10
-	SHLQ $2, R10
-	SHRQ $4, DX
-arow:
-	MOVQ SI, R11
-	MOVQ DI, R12
-	MOVQ DX, CX
-	TESTQ CX, CX
-	JEQ atail
-aloop:
-	VADDPS (R11), Z1, Z0
-	VMOVUPS Z0, (R12)
-	ADDQ $64, R11
-	ADDQ $64, R12
-	DECQ CX
-	JNZ aloop
-atail:
-	KORTESTW K1, K1
-	JEQ anext
-	VMOVUPS.Z (R11), K1, Z0
-	VADDPS Z1, Z0, Z0
-	VMOVUPS Z0, K1, (R12)
-anext:
-	ADDQ R9, SI
-	ADDQ R10, DI
-	DECQ R8
-	JNZ arow
-	VZEROUPPER
-	RET
-
 // func copyRowsAVX512(rows, n int, src *float32, sstride int, dst *float32, dstride int, gap int)
 //
 //	for r < rows: copy(dst[r·dstride:][:n], src[r·sstride:][:n])   (the last n mod 16 of a row through a mask)

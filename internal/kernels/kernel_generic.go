@@ -44,7 +44,6 @@ func deinterleave2Fast(_, _, _ []float32) int { return 0 }
 
 func interleave2Fast(_, _, _ []float32) int { return 0 }
 
-
 func copyRowsFast(_ []float32, _ int, _ []float32, _, _, _, _ int) bool { return false }
 
 // classKernelFor is the sign-class kernel: without assembly, the Go one.
@@ -57,7 +56,9 @@ func FastSignClasses() bool { return false }
 // asmClassKernels lists the sign-class assembly kernels: none.
 func asmClassKernels() []*classKernel { return nil }
 
-func scaleAddRowsFast(_ []float32, _ int, _ []float32, _, _, _ int, _, _, _ float32) bool { return false }
+func scaleAddRowsFast(_ []float32, _ int, _ []float32, _, _, _ int, _, _, _ float32) bool {
+	return false
+}
 
 func momentsFast(*laneSums, []float32, float64) int { return 0 }
 

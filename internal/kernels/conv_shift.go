@@ -181,15 +181,7 @@ func copyRows(dst []float32, dstride int, src []float32, sstride, rows, n, gap i
 // i < n.
 func addConstRows(dst []float32, dstride int, src []float32, sstride, rows, n int, b float32) {
 	// s·x + b with s = 1 and no floor: the product is x exactly, so this is x + b.
-	if scaleAddRowsFast(dst, dstride, src, sstride, rows, n, 1, b, float32(math.Inf(-1))) {
-		return
-	}
-	for r := range rows {
-		d, s := dst[r*dstride:][:n], src[r*sstride:][:n]
-		for i := range d {
-			d[i] = s[i] + b
-		}
-	}
+	scaleAddRows(dst, dstride, src, sstride, rows, n, 1, b, float32(math.Inf(-1)))
 }
 
 // clearMargins zeroes a rows×wq plane except the nr×nc block at (r0, c0).

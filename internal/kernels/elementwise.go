@@ -36,11 +36,18 @@ func ScaleAddRows(dst, src []float32, rows, n, stride int, s, b float32, relu bo
 	if relu {
 		floor = 0
 	}
-	if scaleAddRowsFast(dst, stride, src, stride, rows, n, s, b, floor) {
+	scaleAddRows(dst, stride, src, stride, rows, n, s, b, floor)
+}
+
+// scaleAddRows is dst[r·dstride+i] = max(floor, s·src[r·sstride+i] + b),
+// the product rounded before the sum, for r < rows, i < n; below floor
+// means y < floor, so NaN and −0 pass a floor of 0.
+func scaleAddRows(dst []float32, dstride int, src []float32, sstride, rows, n int, s, b, floor float32) {
+	if scaleAddRowsFast(dst, dstride, src, sstride, rows, n, s, b, floor) {
 		return
 	}
 	for r := range rows {
-		d, x := dst[r*stride:][:n], src[r*stride:][:n]
+		d, x := dst[r*dstride:][:n], src[r*sstride:][:n]
 		for i, v := range x {
 			y := float32(s*v) + b
 			if y < floor {
@@ -77,7 +84,7 @@ func ZeroOutside(dy, ref []float32, lo, hi float32) {
 
 // scaleAddRow is dst[i] = s·src[i] + b (a product, then a sum).
 func scaleAddRow(dst, src []float32, s, b float32) {
-	ScaleAddRows(dst, src, 1, len(dst), 0, s, b, false)
+	scaleAddRows(dst, 0, src, 0, 1, len(dst), s, b, float32(math.Inf(-1)))
 }
 
 // MaskInRange sets bit j of mask[w] (least significant first) to

@@ -47,7 +47,7 @@ func Conv2DBackwardFilter(p ConvParams, x, dy, dw []float32) {
 // called from several goroutines at once, and more than once per image.
 func Conv2DBackwardFilterFrom(p ConvParams, image func(n int, dst []float32), dy, dw []float32) {
 	p.mustCheck("Conv2DBackwardFilterFrom", namedLen{"dy", len(dy), p.YLen()}, namedLen{"dw", len(dw), p.WLen()})
-	if fk := filterKernelsFor(); fk != nil && p.useLaneFilter() && !p.unpadded1x1() {
+	if fk := p.laneFilterKernels(); fk != nil {
 		chw := p.C * p.H * p.W
 		laneBackwardFilter(p, imageSource{scratch: chw, at: func(n, g int, scratch []float32) []float32 {
 			image(n, scratch)

@@ -266,7 +266,7 @@ func conv2DBackwardFilter(p ConvParams, x, dy, dw []float32) {
 		conv2DBackwardFilter(q, *xs, dy, dw)
 		return
 	}
-	if fk := filterKernelsFor(); fk != nil && p.useLaneFilter() {
+	if fk := p.laneFilterKernels(); fk != nil {
 		channelBackwardFilter(p, x, dy, dw, fk)
 		return
 	}

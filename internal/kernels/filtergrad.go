@@ -50,21 +50,35 @@ func transpose16Go(dst []float32, dstride int, src []float32, sstride, n int) {
 }
 
 // filterKernels is a set of filter-gradient tiles: tile(cb, nv) for
-// 1 ≤ nv ≤ 4 and 1 ≤ cb ≤ maxCb[nv], and the transpose that feeds them.
+// 1 ≤ nv ≤ 4 and 1 ≤ cb ≤ filterMaxCb[nv], and the transpose that feeds them.
 type filterKernels struct {
 	name      string
-	maxCb     [5]int
 	tile      func(cb, nv, steps, nimg int, x []float32, plane, ximg int, dy []float32, dstep, dimg int, acc []float32, astride int)
 	transpose func(dst []float32, dstride int, src []float32, sstride, n int)
 }
 
-var goFilterKernels = filterKernels{name: "go-filter", maxCb: [5]int{1: 16, 2: 12, 3: 8, 4: 6},
-	tile: filterTileGo, transpose: transpose16Go}
+// filterMaxCb is the widest block of input channels per nv vectors of
+// output channels (internal/filtergen generates the tiles up to it): its
+// sums fill at most 24 of the 32 vector registers.
+var filterMaxCb = [5]int{1: 16, 2: 12, 3: 8, 4: 6}
+
+var goFilterKernels = filterKernels{name: "go-filter", tile: filterTileGo, transpose: transpose16Go}
 
 // filterChunkBytes is the most a chunk of padded images and transposed dy
 // should take: half this machine's L2, so that both stay while the tiles
 // sweep them.
 const filterChunkBytes = 1 << 20
+
+// laneFilterKernels is the tile set channelBackwardFilter runs p with, or
+// nil where another filter gradient serves: without the assembly tiles, with
+// too few output channels per group, or for a strided 1×1 (the pointwise
+// one on the subsampled input).
+func (p ConvParams) laneFilterKernels() *filterKernels {
+	if _, strided := p.strided1x1(); strided || !p.useLaneFilter() {
+		return nil
+	}
+	return filterKernelsFor()
+}
 
 // useLaneFilter reports whether the output channels of each group fill
 // their vectors well enough (at least ¾) for channelBackwardFilter.
@@ -117,7 +131,7 @@ func laneBackwardFilter(p ConvParams, src imageSource, dy, dw []float32, fk *fil
 	type tileBlock struct{ c, k block }
 	var blocks []tileBlock
 	for _, k := range splitBlocks(kpad/16, 4) {
-		for _, c := range splitBlocks(geo.cg, fk.maxCb[k.n]) {
+		for _, c := range splitBlocks(geo.cg, filterMaxCb[k.n]) {
 			blocks = append(blocks, tileBlock{c, k})
 		}
 	}

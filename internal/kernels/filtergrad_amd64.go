@@ -2,7 +2,7 @@
 
 package kernels
 
-var avx512FilterKernels = filterKernels{name: "avx512-filter", maxCb: [5]int{1: 16, 2: 12, 3: 8, 4: 6},
+var avx512FilterKernels = filterKernels{name: "avx512-filter",
 	tile: func(cb, nv, steps, nimg int, x []float32, plane, ximg int, dy []float32, dstep, dimg int, acc []float32, astride int) {
 		if steps == 0 || nimg == 0 {
 			return

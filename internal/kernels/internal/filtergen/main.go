@@ -14,9 +14,9 @@ import (
 	"strings"
 )
 
-// maxCb is the widest block of input channels per nv: its sums fill at
-// most 24 of the 32 vector registers, leaving room for nv vectors of dy and
-// the broadcasts.
+// maxCb is the widest block of input channels per nv (package kernels'
+// filterMaxCb): its sums fill at most 24 of the 32 vector registers,
+// leaving room for nv vectors of dy and the broadcasts.
 var maxCb = [...]int{1: 16, 2: 12, 3: 8, 4: 6}
 
 func main() {

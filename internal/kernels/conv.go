@@ -15,10 +15,7 @@ func Conv2DEpilogue(p ConvParams, x, w, bias, y []float32, ep Epilogue) {
 		panic("kernels: Conv2D: bias shorter than K")
 	}
 	ep.check("Conv2D", p.YLen(), p.N*p.K)
-	conv2D(p, x, w, bias, y, ep)
-	if ep.Moments != nil && !p.shiftPath() { // the indirect path fills them as it goes
-		fillMoments(ep.Moments[:p.N*p.K], y[:p.YLen()], p.OutH()*p.OutW())
-	}
+	conv2D(p, x, w, bias, y, ep) // each path takes Moments as it writes each plane
 }
 
 // Conv2DBackwardData computes dx, the gradient of Σ y·dy with respect to x

@@ -87,6 +87,9 @@ func conv2D(p ConvParams, x, w, bias, y []float32, ep Epilogue) {
 		if !ep.none() {
 			ep.apply(y[:p.YLen()], 0)
 		}
+		if ep.Moments != nil {
+			fillMoments(ep.Moments[:p.N*p.K], y[:p.YLen()], p.OutH()*p.OutW())
+		}
 		return
 	}
 	taps := cg * p.KH * p.KW
@@ -120,19 +123,16 @@ func conv2DWith(p ConvParams, weights func(g int) operandA, x, bias, y []float32
 		for k := range kg {
 			row := yg[k*ohw : (k+1)*ohw]
 			if bias != nil {
-				addConst(row, bias[g*kg+k])
+				addConstRows(row, 0, row, 0, 1, ohw, bias[g*kg+k])
 			}
 			if !ep.none() {
 				ep.apply(row, (n*p.K+g*kg+k)*ohw)
 			}
+			if ep.Moments != nil {
+				ep.Moments[n*p.K+g*kg+k] = planeMoments(row)
+			}
 		}
 	})
-}
-
-func addConst(s []float32, v float32) {
-	for i := range s {
-		s[i] += v
-	}
 }
 
 // depthwiseConv2D is the direct loop for one input channel per group.
@@ -166,11 +166,6 @@ func depthwiseConv2D(p ConvParams, x, w, bias, y []float32) {
 			}
 		}
 	})
-}
-
-// shiftPath reports whether conv2D runs p through shiftConv2D.
-func (p ConvParams) shiftPath() bool {
-	return !(p.C == p.Groups && p.K == p.Groups) && !p.unpadded1x1()
 }
 
 // unpadded1x1 reports a 1×1 convolution without padding: a GEMM on x,

@@ -10,7 +10,8 @@ package kernels
 // Moments, when set (Conv2DEpilogue only), receives the shifted sums of
 // each output plane after the rest of the epilogue, Moments[n·K+k] for
 // image n and output channel k: what a BatchNormalization reading y needs
-// for its batch statistics, taken while the plane is in cache.
+// for its batch statistics, taken as each plane is written, while it is in
+// cache.
 type Epilogue struct {
 	Add     []float32
 	ReLU    bool

@@ -120,11 +120,7 @@ func channelMoments(x []float32, n, c, inner, ch int) (mean, variance float32) {
 
 // combinedMoments is channelMoments from the sums of each [n][ch] plane.
 func combinedMoments(ms []kernels.PlaneMoments, n, c, ch int) (mean, variance float32) {
-	planes := make([]kernels.PlaneMoments, n)
-	for b := range planes {
-		planes[b] = ms[b*c+ch]
-	}
-	m, v := kernels.CombineMoments(planes)
+	m, v := kernels.CombineMoments(ms[ch:], n, c)
 	return float32(m), float32(v)
 }
 

@@ -36,12 +36,15 @@ func planeMoments(p []float32) PlaneMoments {
 	return PlaneMoments{Shift: shift, S: s, SS: ss, N: len(p)}
 }
 
-// CombineMoments is the mean and biased variance of the union of planes
-// whose moments are ms (the exact sum of squares about the mean,
-// Σ SS + 2(Shift − μ)·S + N(Shift − μ)², in float64; 0, 0 when empty).
-func CombineMoments(ms []PlaneMoments) (mean, variance float64) {
+// CombineMoments is the mean and biased variance of the union of count
+// planes whose moments are ms[i·stride] (the exact sum of squares about the
+// mean, Σ SS + 2(Shift − μ)·S + N(Shift − μ)², in float64; 0, 0 when
+// empty). With the [n·K+k] layout of Epilogue.Moments, channel k's planes
+// are ms[k:] at stride K.
+func CombineMoments(ms []PlaneMoments, count, stride int) (mean, variance float64) {
 	var total, sum float64
-	for _, m := range ms {
+	for i := range count {
+		m := ms[i*stride]
 		total += float64(m.N)
 		sum += m.Shift*float64(m.N) + m.S
 	}
@@ -50,7 +53,8 @@ func CombineMoments(ms []PlaneMoments) (mean, variance float64) {
 	}
 	mean = sum / total
 	var sq float64
-	for _, m := range ms {
+	for i := range count {
+		m := ms[i*stride]
 		d := m.Shift - mean
 		sq += m.SS + 2*d*m.S + float64(m.N)*d*d
 	}

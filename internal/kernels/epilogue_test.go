@@ -136,11 +136,11 @@ func TestCombineMoments(t *testing.T) {
 	for _, v := range x {
 		sq += (float64(v) - mean) * (float64(v) - mean)
 	}
-	gotMean, gotVar := CombineMoments(ms)
+	gotMean, gotVar := CombineMoments(ms, planes, 1)
 	if math.Abs(gotMean-mean) > 1e-9*math.Abs(mean) || math.Abs(gotVar-sq/float64(len(x))) > 1e-9*sq/float64(len(x)) {
 		t.Fatalf("CombineMoments = %v, %v; want %v, %v", gotMean, gotVar, mean, sq/float64(len(x)))
 	}
-	if m, v := CombineMoments(nil); m != 0 || v != 0 {
+	if m, v := CombineMoments(nil, 0, 1); m != 0 || v != 0 {
 		t.Fatalf("no planes: %v, %v", m, v)
 	}
 }

@@ -153,7 +153,7 @@ func (o *bnOp) backward() {
 		return
 	}
 	xh, q := o.bufs.get(len(g)), o.x.(*Codes)
-	o.finish(o.out, xh, false, nil, func(ch int) { q.decodeChannel(xh, ch) })
+	o.finish(o.out, xh, false, nil, func(ch int) { q.decodeChannel(xh, ch, q.channelTable(ch)) })
 	o.bufs.put(xh)
 }
 

@@ -161,15 +161,7 @@ func (r reluInput) Param() bool  { return false }
 func (r reluInput) key() any     { return r.q }
 
 // Decode writes relu(γ·x̂_q + β) (0 where the mask is clear).
-func (r reluInput) Decode(dst []float32) {
-	q := r.q
-	parallelFor(q.c, func(ch int) {
-		tab := r.channelTable(ch)
-		q.eachRow(ch, func(start, pos int) {
-			kernels.LookupCodes(dst[start:start+q.inner], nil, q.channelWords(ch), pos, q.bits, &tab)
-		})
-	})
-}
+func (r reluInput) Decode(dst []float32) { r.q.decodeWith(dst, r.channelTable) }
 
 // channelTable maps channel ch's codes to the ReLU's output.
 func (r reluInput) channelTable(ch int) kernels.CodeTable {
@@ -186,11 +178,7 @@ func (r reluInput) channelTable(ch int) kernels.CodeTable {
 
 // imageDecoder is Codes.imageDecoder for the ReLU's output.
 func (r reluInput) imageDecoder() func(n int, dst []float32) {
-	tabs := make([]kernels.CodeTable, r.q.c)
-	for ch := range tabs {
-		tabs[ch] = r.channelTable(ch)
-	}
-	return func(n int, dst []float32) { r.q.decodeImage(n, dst, tabs) }
+	return r.q.imageDecoderWith(r.channelTable)
 }
 
 func (q *bnReluCode) key() any { return q }

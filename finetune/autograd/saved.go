@@ -184,16 +184,7 @@ func (w *wordWriter) flush() {
 }
 
 // Decode writes the decoded values into dst (same layout as the encoded tensor).
-func (q *Codes) Decode(dst []float32) {
-	parallelFor(q.c, func(ch int) { q.decodeChannel(dst, ch) })
-}
-
-func (q *Codes) decodeChannel(dst []float32, ch int) {
-	tab := q.channelTable(ch)
-	q.eachRow(ch, func(start, pos int) {
-		kernels.LookupCodes(dst[start:start+q.inner], nil, q.channelWords(ch), pos, q.bits, &tab)
-	})
-}
+func (q *Codes) Decode(dst []float32) { q.decodeWith(dst, q.channelTable) }
 
 // channelTable maps channel ch's codes to their values.
 func (q *Codes) channelTable(ch int) kernels.CodeTable {
@@ -209,18 +200,31 @@ func (q *Codes) channelTable(ch int) kernels.CodeTable {
 // imageDecoder returns a function that writes image n [C][inner] of the
 // codes to dst (what Decode writes there), for a conv's filter gradient to
 // take one image at a time.
-func (q *Codes) imageDecoder() func(n int, dst []float32) {
-	tabs := make([]kernels.CodeTable, q.c)
-	for ch := range tabs {
-		tabs[ch] = q.channelTable(ch)
-	}
-	return func(n int, dst []float32) { q.decodeImage(n, dst, tabs) }
+func (q *Codes) imageDecoder() func(n int, dst []float32) { return q.imageDecoderWith(q.channelTable) }
+
+// decodeWith writes every value, channel ch's through table(ch).
+func (q *Codes) decodeWith(dst []float32, table func(ch int) kernels.CodeTable) {
+	parallelFor(q.c, func(ch int) { q.decodeChannel(dst, ch, table(ch)) })
 }
 
-// decodeImage writes image n through one table per channel.
-func (q *Codes) decodeImage(n int, dst []float32, tabs []kernels.CodeTable) {
-	for ch := range q.c {
-		kernels.LookupCodes(dst[ch*q.inner:(ch+1)*q.inner], nil, q.channelWords(ch), n*q.inner*q.bits, q.bits, &tabs[ch])
+// decodeChannel writes channel ch's values through tab.
+func (q *Codes) decodeChannel(dst []float32, ch int, tab kernels.CodeTable) {
+	q.eachRow(ch, func(start, pos int) {
+		kernels.LookupCodes(dst[start:start+q.inner], nil, q.channelWords(ch), pos, q.bits, &tab)
+	})
+}
+
+// imageDecoderWith is imageDecoder with channel ch's values from table(ch),
+// each table made once.
+func (q *Codes) imageDecoderWith(table func(ch int) kernels.CodeTable) func(n int, dst []float32) {
+	tabs := make([]kernels.CodeTable, q.c)
+	for ch := range tabs {
+		tabs[ch] = table(ch)
+	}
+	return func(n int, dst []float32) {
+		for ch := range q.c {
+			kernels.LookupCodes(dst[ch*q.inner:(ch+1)*q.inner], nil, q.channelWords(ch), n*q.inner*q.bits, q.bits, &tabs[ch])
+		}
 	}
 }
 

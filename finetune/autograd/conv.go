@@ -50,14 +50,15 @@ func (tp *Tape) Conv(x, w, b *Tensor, a ConvAttrs, binary bool) (*Tensor, error)
 		ins = append(ins, b)
 	}
 	y := tp.output(p.YLen(), ins...)
+	rec := tp.recording(ins...)
 	var ep kernels.Epilogue
-	if tp.recording(ins...) { // training: a BatchNormalization usually follows
+	if rec { // training: a BatchNormalization usually follows
 		ep.Moments = make([]kernels.PlaneMoments, p.N*p.K)
 	}
 	kernels.Conv2DEpilogue(p, x.Data, w.Data, bias, y, ep)
 	out := result([]int{p.N, p.K, p.OutH(), p.OutW()}, y, ins...)
 	out.moments = ep.Moments
-	if tp.recording(ins...) {
+	if rec {
 		o := &convOp{p: p, out: out.g, xg: x.g, wg: w.g, hasBias: b != nil, outInner: p.OutH() * p.OutW(), bufs: tp.Buffers}
 		if b != nil {
 			o.bg = b.g
@@ -110,15 +111,15 @@ type codeKey struct {
 	n, c, inner int
 }
 
-// restore returns the n float values of a saved input, and whether they
-// were decoded into a buffer from bufs (which the caller gives back).
-func restore(s Saved, n int, bufs *Buffers) ([]float32, bool) {
+// restore returns the n float values of a saved input, decoding codes
+// into a new buffer.
+func restore(s Saved, n int) []float32 {
 	if v, ok := s.(inputCode); ok {
-		d := bufs.get(n)
+		d := make([]float32, n)
 		v.Decode(d)
-		return d, true
+		return d
 	}
-	return s.(floatRef).d, false
+	return s.(floatRef).d
 }
 
 func convParams(x, w *Tensor, a ConvAttrs) (kernels.ConvParams, error) {

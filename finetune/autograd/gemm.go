@@ -131,7 +131,7 @@ func (o *gemmOp) backward() {
 	}
 	if o.bg != nil && o.as != nil {
 		a := o.a
-		a.d, _ = restore(o.as, o.a.rows*o.a.cols, nil)
+		a.d = restore(o.as, o.a.rows*o.a.cols)
 		db := make([]float32, o.b.rows*o.b.cols)
 		if o.b.t { // dB = alpha·dYᵀ·op(A)
 			mm(db, o.alpha, d.flip(), a)

@@ -5,7 +5,7 @@ package main
 import (
 	"os"
 
-	"github.com/bincompress/bincompress/internal/cli"
+	"github.com/bincompress/bincompress/cmd/bincompress/cli"
 )
 
 func main() {

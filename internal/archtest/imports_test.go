@@ -21,7 +21,7 @@ var thirdParty = map[string][]string{
 	"google.golang.org/protobuf":      {"onnx"},
 	"github.com/owulveryck/onnx-go":   {"onnx"},
 	"gorgonia.org/tensor":             {"ir", "onnx", "infer"},
-	"github.com/spf13/cobra":          {"internal/cli"},
+	"github.com/spf13/cobra":          {"cmd/bincompress/cli"},
 	"github.com/yalue/onnxruntime_go": {},
 }
 
@@ -161,7 +161,7 @@ func TestViolationsDetected(t *testing.T) {
 	src := `package pack
 
 import (
-	_ "github.com/bincompress/bincompress/internal/cli"
+	_ "github.com/bincompress/bincompress/cmd/bincompress/cli"
 	_ "github.com/bincompress/bincompress/onnx"
 	_ "github.com/bincompress/bincompress/ir"
 	_ "github.com/spf13/cobra"

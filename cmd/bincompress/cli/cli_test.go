@@ -14,7 +14,7 @@ import (
 
 const fmnistDir = "/usr/share/datasets/fashion-mnist"
 
-func testModel(name string) string { return filepath.Join("..", "..", "testdata", "models", name) }
+func testModel(name string) string { return filepath.Join("..", "..", "..", "testdata", "models", name) }
 
 // run executes the command line in-process and returns the exit code and
 // the two streams.
@@ -303,7 +303,7 @@ func TestDeviceFlag(t *testing.T) {
 	if _, err := os.Stat("/dev/nvidia0"); err == nil {
 		t.Skip("a GPU is present: this test covers GPU-less machines")
 	}
-	data := filepath.Join("..", "..", "testdata", "data", "fmnist-mini")
+	data := filepath.Join("..", "..", "..", "testdata", "data", "fmnist-mini")
 	out := filepath.Join(t.TempDir(), "m.bnn")
 	args := []string{testModel("fmnist_tiny.onnx"), out, "--data", data, "--limit", "100", "--epochs", "0"}
 	code, _, errOut := run(t, append(args, "--device", "cuda")...)

@@ -14,7 +14,9 @@ import (
 
 const fmnistDir = "/usr/share/datasets/fashion-mnist"
 
-func testModel(name string) string { return filepath.Join("..", "..", "..", "testdata", "models", name) }
+func testModel(name string) string {
+	return filepath.Join("..", "..", "..", "testdata", "models", name)
+}
 
 // run executes the command line in-process and returns the exit code and
 // the two streams.

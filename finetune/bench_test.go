@@ -41,13 +41,13 @@ func BenchmarkTrainStep(b *testing.B) {
 			}
 			bt := newPlan(t.train, 128, true, false, Augment{}, 0, 0).load(0)
 			var lr float64
-			if _, _, err := t.trainStep(bt, 1, &lr); err != nil { // warm-up
+			if _, _, _, err := t.trainStep(bt, &lr); err != nil { // warm-up
 				b.Fatal(err)
 			}
 			cpu0 := cpuSeconds()
 			b.ResetTimer()
 			for range b.N {
-				if _, _, err := t.trainStep(bt, 1, &lr); err != nil {
+				if _, _, _, err := t.trainStep(bt, &lr); err != nil {
 					b.Fatal(err)
 				}
 			}

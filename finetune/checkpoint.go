@@ -26,22 +26,28 @@ type checkpoint struct {
 	History     []EpochStats
 	ValBin      float64
 	ValReest    float64
+	Best        *weights // the best cycle end so far
+	BestAcc     float64
+	BestQuick   bool
+	Snapshots   []Snapshot
 }
 
-const checkpointVersion = 1
+const checkpointVersion = 2
 
 // fingerprint captures what the trajectory depends on, so that a resume
-// with different settings is refused.
+// with different settings is refused. The epoch count is part of it: the
+// schedule is fitted to it.
 func (t *trainer) fingerprint() string {
 	c := t.cfg
-	c.Epochs, c.CheckpointDir, c.Resume = 0, "", false
+	c.CheckpointDir, c.Resume = "", false
 	return fmt.Sprintf("%+v|%v|%d", c, t.names, t.batch)
 }
 
 func (t *trainer) snapshot() *checkpoint {
 	ck := &checkpoint{Version: checkpointVersion, Fingerprint: t.fingerprint(), Epoch: t.epoch, Step: t.step,
 		Params: map[string][]float32{}, Momentum: map[string][]float32{}, Running: map[string][]float32{},
-		History: t.res.Epochs, ValBin: t.res.ValBinarized, ValReest: t.res.ValReestimated}
+		History: t.res.Epochs, ValBin: t.res.ValBinarized, ValReest: t.res.ValReestimated,
+		Best: t.best, BestAcc: t.bestAcc, BestQuick: t.bestQuick, Snapshots: t.res.Snapshots}
 	for i, name := range t.names {
 		ck.Params[name] = t.student.params[name].Data
 		ck.Momentum[name] = t.opt.buf[i]
@@ -106,27 +112,17 @@ func (t *trainer) loadCheckpoint() error {
 	}
 	t.epoch, t.step, t.res.Epochs = ck.Epoch, ck.Step, ck.History
 	t.res.ValBinarized, t.res.ValReestimated = ck.ValBin, ck.ValReest
+	t.best, t.bestAcc, t.bestQuick, t.res.Snapshots = ck.Best, ck.BestAcc, ck.BestQuick, ck.Snapshots
 	return nil
 }
 
 func (t *trainer) restore(ck *checkpoint) error {
 	for i, name := range t.names {
-		if err := restoreInto(t.student.params[name].Data, ck.Params[name], name); err != nil {
-			return err
-		}
 		if err := restoreInto(t.opt.buf[i], ck.Momentum[name], name+" momentum"); err != nil {
 			return err
 		}
 	}
-	for nd, s := range t.student.bn {
-		if err := restoreInto(s.mean, ck.Running[nd.Input(3)], nd.Input(3)); err != nil {
-			return err
-		}
-		if err := restoreInto(s.variance, ck.Running[nd.Input(4)], nd.Input(4)); err != nil {
-			return err
-		}
-	}
-	return nil
+	return t.restoreWeights(&weights{Params: ck.Params, Running: ck.Running})
 }
 
 func restoreInto(dst, src []float32, name string) error {

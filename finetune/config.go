@@ -122,8 +122,16 @@ type Result struct {
 	Model                                  *ir.Model
 	Layers                                 []Layer
 	Epochs                                 []EpochStats
-	ValBinarized, ValReestimated, ValFinal float64 // NaN without validation data
+	ValBinarized, ValReestimated, ValFinal float64 // on the held-out data; NaN without
 	Memory                                 Memory
+	// Cycles is the warm-restart cycle lengths in epochs as fitted to the
+	// budget; Snapshots the cycle ends measured on the held-out data, one
+	// of them kept.
+	Cycles    []float64
+	Snapshots []Snapshot
+	// Holdout is for the caller that split the data (SplitHoldout) to
+	// record; Train does not read it.
+	Holdout Holdout
 }
 
 // MetadataKey is the model metadata entry listing the binarized layers as

@@ -4,14 +4,24 @@
 //
 // # Entry point
 //
-//	res, err := finetune.Train(ctx, model, train, val, cfg, progress)
+//	train, held, info, err := finetune.SplitHoldout(all, finetune.DefaultHoldout, seed)
+//	res, err := finetune.Train(ctx, model, train, held, cfg, progress)
 //
 // model is not modified; res.Model is a copy holding the float latent
 // weights W (Ŵ = s·sign(W) is what runs), re-estimated BN statistics, and
 // the list of binary layers in res.Layers and metadata key MetadataKey.
-// train and val are Sources (float32 CHW samples, already normalized);
+// train and held are Sources (float32 CHW samples, already normalized);
 // NewDatasetSource adapts an internal/dataset Dataset and its
-// preprocessing, and its Black method gives Augment.Fill. val may be nil.
+// preprocessing, and its Black method gives Augment.Fill.
+//
+// # Held-out data decides; the test split only verifies
+//
+// held is a seeded slice of the training data (SplitHoldout: 10 %, at most
+// 5,000 images, by default). Every decision the trainer makes is taken on
+// it: the accuracies reported after binarizing, after BN re-estimation and
+// after each epoch, and the snapshot kept. A caller verifies the result on
+// the test split, which the trainer never sees. held may be nil (then the
+// last snapshot is kept and no accuracy is reported).
 // progress receives Events; nothing is printed (the CLI draws the training
 // curves from them).
 //
@@ -37,18 +47,25 @@
 //     ExactBackward keeps
 //     float32 copies instead. Result.Memory reports the bytes the tape holds
 //     per image both ways, measured on a real batch, and the peak heap.
-//   - BN statistics are re-estimated right after binarizing and again at
-//     the end: BNBatches augmented training batches run with batch
+//   - BN statistics are re-estimated right after binarizing and at every
+//     snapshot: BNBatches unaugmented training batches run with batch
 //     statistics; the running mean becomes the mean of batch means and the
 //     running variance E[σ²_B] + Var[μ_B]. During training the running
-//     statistics follow ONNX's rule (momentum attribute, biased variance).
+//     statistics follow ONNX's rule (momentum attribute, biased variance),
+//     but they lag binary weights that flip fast at high rates, so nothing
+//     is measured with them.
+//   - Snapshots (snapshots.go): each cycle end and each epoch end is
+//     measured on the held-out data after a BN re-estimation (a quarter of
+//     BNBatches at an epoch end that ends no cycle); the best is the
+//     result (Result.Snapshots).
 //   - Loss: (1 − Distill)·cross-entropy + Distill·T²·KL(teacher ‖ student)
 //     at temperature T, the teacher being the source float model run with
 //     its own weights and running statistics.
 //   - SGD with momentum (Nesterov optional), weight decay on conv and dense
 //     weights only, SGDR cosine warm restarts stepped per batch, optional
-//     momentum reset at each restart. DefaultConfig and DefaultSchedule
-//     document the defaults (lr 0.01 → 1e-4, T0 = 2 epochs, Tmult = 2).
+//     momentum reset at each restart. The cycles are fitted to the epoch
+//     budget (Schedule, FitRule) so that the last batch always runs at
+//     LRMin. DefaultConfig and DefaultSchedule document the defaults.
 //
 // # Determinism and checkpoints
 //

@@ -19,20 +19,25 @@ var ErrNoBinaryLayer = errors.New("finetune: no conv or dense layer to binarize"
 
 // trainer is one run's state.
 type trainer struct {
-	cfg      Config
-	student  *net
-	teacher  *net
-	opt      *sgd
-	names    []string
-	train    Source
-	val      Source
-	progress func(Event)
-	batch    int
-	epoch    int // epochs completed
-	step     int
-	res      *Result
-	begun    time.Time         // when Train was called, for the done event
-	bufs     *autograd.Buffers // recycled by every training step's tape
+	cfg       Config
+	student   *net
+	teacher   *net
+	opt       *sgd
+	names     []string
+	train     Source
+	val       Source
+	progress  func(Event)
+	batch     int
+	perEpoch  int // batches in an epoch
+	sched     schedPlan
+	epoch     int // epochs completed
+	step      int
+	best      *weights // the best snapshot so far
+	bestAcc   float64
+	bestQuick bool // best had the quick BN re-estimation
+	res       *Result
+	begun     time.Time         // when Train was called, for the done event
+	bufs      *autograd.Buffers // recycled by every training step's tape
 }
 
 // Train fine-tunes model into binary weights as cfg says, on train, and
@@ -102,6 +107,9 @@ func newTrainer(model *ir.Model, train, val Source, cfg Config, progress func(Ev
 	if t.batch < 2 {
 		return nil, fmt.Errorf("finetune: training data has %d sample, need at least 2: %w", train.Len(), ErrEmptyData)
 	}
+	t.perEpoch = train.Len() / t.batch
+	t.sched = cfg.Schedule.layout(cfg.Epochs*t.perEpoch, t.perEpoch)
+	t.res.Cycles = t.sched.epochs(t.perEpoch)
 	if cfg.Distill > 0 {
 		if t.teacher, err = compile(model, nil); err != nil {
 			return nil, err
@@ -132,7 +140,7 @@ func (t *trainer) start(ctx context.Context) error {
 		return err
 	}
 	t.emit(Event{Phase: "binarized", ValAcc: t.res.ValBinarized})
-	if err := t.reestimate(ctx, -1); err != nil {
+	if err := t.reestimate(ctx, -1, t.cfg.BNBatches); err != nil {
 		return err
 	}
 	if t.res.ValReestimated, err = t.evaluate(ctx); err != nil {
@@ -142,18 +150,23 @@ func (t *trainer) start(ctx context.Context) error {
 	return nil
 }
 
-// finish re-estimates BN, evaluates, and records the binarization.
+// finish keeps the best snapshot (or, after no training, re-estimates BN
+// once more), evaluates, and records the binarization.
 func (t *trainer) finish(ctx context.Context) (*Result, error) {
 	if err := t.measure(ctx); err != nil {
 		return nil, err
 	}
-	t.student.binarize()
-	if err := t.reestimate(ctx, -2); err != nil {
+	var err error
+	if t.res.ValFinal, err = t.keepBest(ctx); err != nil {
 		return nil, err
 	}
-	var err error
-	if t.res.ValFinal, err = t.evaluate(ctx); err != nil {
-		return nil, err
+	if t.best == nil {
+		if err := t.reestimate(ctx, -2, t.cfg.BNBatches); err != nil {
+			return nil, err
+		}
+		if t.res.ValFinal, err = t.evaluate(ctx); err != nil {
+			return nil, err
+		}
 	}
 	layers, _ := json.Marshal(t.res.Layers)
 	t.res.Model.SetMetadata(MetadataKey, string(layers))

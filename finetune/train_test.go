@@ -37,6 +37,7 @@ func TestTrainLearns(t *testing.T) {
 		first, last := res.Epochs[0], res.Epochs[len(res.Epochs)-1]
 		t.Logf("exact=%v: val binarized %.3f reestimated %.3f final %.3f; loss %.3f → %.3f; memory %+v",
 			exact, res.ValBinarized, res.ValReestimated, res.ValFinal, first.Loss, last.Loss, res.Memory)
+		t.Logf("cycles %v snapshots %+v epochs %+v", res.Cycles, res.Snapshots, res.Epochs)
 		if res.ValFinal < 0.8 || last.Loss >= first.Loss {
 			t.Errorf("exact=%v: final accuracy %.3f (want >= 0.8), loss %.3f → %.3f", exact, res.ValFinal, first.Loss, last.Loss)
 		}

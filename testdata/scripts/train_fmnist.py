@@ -36,9 +36,19 @@ import resnets  # noqa: E402
 DATA = "/usr/share/datasets/fashion-mnist"
 MEAN, STD = 0.2860, 0.3530
 PRESETS = {
-    "resnet20": dict(depth=20, widths=(16, 32, 64), epochs=6, lr=0.1, name="fmnist_resnet20"),
-    "tiny": dict(depth=8, widths=(8, 16, 32), epochs=4, lr=0.1, name="fmnist_tiny"),
+    "resnet20": dict(family="cifar", depth=20, widths=(16, 32, 64), epochs=6, lr=0.1, name="fmnist_resnet20"),
+    "tiny": dict(family="cifar", depth=8, widths=(8, 16, 32), epochs=4, lr=0.1, name="fmnist_tiny"),
+    "wrn": dict(family="wrn", depth=8, k=2, epochs=6, lr=0.1, name="fmnist_wrn8_2"),
+    "resnet18": dict(family="tv18", base=16, epochs=15, lr=0.1, name="fmnist_resnet18_w16"),
 }
+
+
+def build(p):
+    if p["family"] == "wrn":
+        return resnets.wide_resnet(p["depth"], p["k"], in_channels=1, num_classes=10)
+    if p["family"] == "tv18":
+        return resnets.tv_resnet18(p["base"], num_classes=10, in_channels=1)
+    return resnets.cifar_resnet(p["depth"], p["widths"], in_channels=1, num_classes=10)
 
 
 def read_idx(path):
@@ -97,6 +107,8 @@ def main():
     ap.add_argument("--batch", type=int, default=128)
     ap.add_argument("--out", default="testdata/models")
     ap.add_argument("--max-steps", type=int, default=0, help="stop each epoch after N steps (timing only)")
+    ap.add_argument("--state", default="", help="also save the trained weights and history here (torch.save)")
+    ap.add_argument("--export-only", action="store_true", help="skip training: load --state and export it again")
     args = ap.parse_args()
     p = PRESETS[args.preset]
     epochs = args.epochs or p["epochs"]
@@ -107,7 +119,12 @@ def main():
 
     xtr, ytr = load("train")
     xte, yte = load("test")
-    model = resnets.cifar_resnet(p["depth"], p["widths"], in_channels=1, num_classes=10)
+    model = build(p)
+    if args.export_only:
+        saved = torch.load(args.state)
+        model.load_state_dict(saved["model"])
+        export(model, p, args, saved["meta"], xte, yte)
+        return
     decay, no_decay = [], []
     for name, prm in model.named_parameters():
         (decay if prm.dim() > 1 else no_decay).append(prm)
@@ -150,9 +167,16 @@ def main():
                    test_acc=acc, epoch_seconds=round(time.time() - te, 1))
         history.append(rec)
         print(json.dumps(rec), flush=True)
-    wall = time.time() - t0
-    cpu = time.process_time() - c0
+    meta = dict(history=history, epochs=epochs, wall_seconds=round(time.time() - t0, 1),
+                cpu_seconds=round(time.process_time() - c0, 1))
+    if args.state:
+        torch.save(dict(model=model.state_dict(), meta=meta), args.state)
+    export(model, p, args, meta, xte, yte)
 
+
+def export(model, p, args, meta, xte, yte):
+    """Writes the ONNX model, the reference input/output pair and the JSON record."""
+    history = meta["history"]
     model.eval()
     os.makedirs(args.out, exist_ok=True)
     base = os.path.join(args.out, p["name"])
@@ -167,12 +191,13 @@ def main():
     np.save(base + ".input.npy", xin)
     np.save(base + ".torch_output.npy", yout)
     info = dict(
-        model=p["name"] + ".onnx", preset=args.preset, depth=p["depth"], widths=list(p["widths"]),
+        model=p["name"] + ".onnx", preset=args.preset,
+        **{k: v for k, v in p.items() if k in ("family", "depth", "widths", "k", "base")},
         params=sum(t.numel() for t in model.parameters()),
         test_accuracy=history[-1]["test_acc"], test_images=len(xte),
-        epochs=epochs, batch=args.batch, lr_max=p["lr"], schedule="cosine per batch, SGD momentum 0.9 nesterov, wd 5e-4",
+        epochs=meta["epochs"], batch=args.batch, lr_max=p["lr"], schedule="cosine per batch, SGD momentum 0.9 nesterov, wd 5e-4",
         augmentation="pad-2 random crop + horizontal flip", mean=MEAN, std=STD,
-        seed=args.seed, threads=args.threads, wall_seconds=round(wall, 1), cpu_seconds=round(cpu, 1),
+        seed=args.seed, threads=args.threads, wall_seconds=meta["wall_seconds"], cpu_seconds=meta["cpu_seconds"],
         torch=torch.__version__, python=platform.python_version(), history=history,
         opset=13, input="input [N,1,28,28] float32", output="logits [N,10] float32",
         data=DATA)

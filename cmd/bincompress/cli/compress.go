@@ -40,8 +40,9 @@ type CompressOptions struct {
 	CalibBatches int
 	Prep         PrepFlags
 
-	Train  finetune.Config
-	Device string
+	Train   finetune.Config
+	Holdout float64
+	Device  string
 	Gate   GateFlags
 	JSON   bool
 	Report string
@@ -61,7 +62,8 @@ func (o *CompressOptions) register(fs *pflag.FlagSet) {
 	fs.IntVar(&o.CalibBatches, "calib-batches", 50, "batches --calib averages over")
 	o.Prep.register(fs)
 	t := &o.Train
-	fs.IntVar(&t.Epochs, "epochs", t.Epochs, "fine-tuning epochs")
+	fs.IntVar(&t.Epochs, "epochs", t.Epochs, "fine-tuning epochs; the learning-rate schedule is fitted to them: "+finetune.FitRule)
+	fs.Float64Var(&o.Holdout, "holdout", finetune.DefaultHoldout, "training images held out to decide the snapshot kept, BN checks and layer sensitivity: a fraction (at most 5000 images) or a count; the test split only verifies")
 	fs.IntVar(&t.BatchSize, "batch-size", t.BatchSize, "images per batch")
 	fs.Uint64Var(&t.Seed, "seed", t.Seed, "seed of shuffling, augmentation and stochastic rounding: same seed, same .bnn")
 	fs.BoolVar(&t.ExactBackward, "exact-backward", false, "save float activations for backward instead of 1-bit codes")
@@ -114,6 +116,9 @@ type CompressSummary struct {
 	ReestimatedAccuracy *float64              `json:"reestimated_accuracy,omitempty"`
 	FinetunedAccuracy   *float64              `json:"finetuned_accuracy,omitempty"`
 	TrainSeconds        float64               `json:"train_seconds,omitempty"`
+	Holdout             *finetune.Holdout     `json:"holdout,omitempty"`
+	Cycles              []float64             `json:"cycles,omitempty"`
+	Snapshots           []finetune.Snapshot   `json:"snapshots,omitempty"`
 	Epochs              []finetune.EpochStats `json:"epochs,omitempty"`
 	Memory              *finetune.Memory      `json:"memory,omitempty"`
 	Verify              *verify.Report        `json:"verify,omitempty"`
@@ -167,6 +172,7 @@ func newSummary(o *CompressOptions, srcBytes []byte, rep *convert.Report, tuned 
 		Binarized: rep.Binarized(), KeptFloat: len(rep.Layers) - rep.Binarized()}
 	if tuned != nil {
 		sum.Epochs, sum.Memory = tuned.Epochs, &tuned.Memory
+		sum.Holdout, sum.Cycles, sum.Snapshots = &tuned.Holdout, tuned.Cycles, tuned.Snapshots
 		sum.BinarizedAccuracy = finite(tuned.ValBinarized)
 		sum.ReestimatedAccuracy = finite(tuned.ValReestimated)
 		sum.FinetunedAccuracy = finite(tuned.ValFinal)
@@ -303,21 +309,21 @@ func (o *CompressOptions) train(ctx context.Context, src *ir.Model, data *compre
 	}
 	cfg.Scale = finetune.ScaleMode(o.Scale)
 	cfg.KeepFloat = convert.SplitList(o.KeepFloat)
-	train, err := finetune.NewDatasetSource(data.train, prep)
+	all, err := finetune.NewDatasetSource(data.train, prep)
 	if err != nil {
 		return nil, nil, err
 	}
-	cfg.Augment.Fill = train.Black() // pad with black, as torchvision pads before normalizing
-	var val finetune.Source
-	if data.eval != nil {
-		if val, err = finetune.NewDatasetSource(data.eval, prep); err != nil {
-			return nil, nil, err
-		}
+	cfg.Augment.Fill = all.Black() // pad with black, as torchvision pads before normalizing
+	train, held, info, err := finetune.SplitHoldout(all, o.Holdout, cfg.Seed)
+	if err != nil {
+		return nil, nil, usageError{err}
 	}
-	res, err := finetune.Train(ctx, src.Clone(), train, val, cfg, log.trainEvent)
+	log.printf("holding out %d of %d training images to decide with (--holdout); the test split only verifies", info.Images, all.Len())
+	res, err := finetune.Train(ctx, src.Clone(), train, held, cfg, log.trainEvent)
 	if err != nil {
 		return nil, nil, err
 	}
+	res.Holdout = info
 	return res.Model, res, nil
 }
 

@@ -39,16 +39,16 @@ func (l *logger) trainEvent(e finetune.Event) {
 	}
 	switch e.Phase {
 	case "binarized":
-		l.printf("binarized: validation accuracy %s (BatchNormalization statistics still from the float model)", pct(e.ValAcc))
+		l.printf("binarized: holdout accuracy %s (BatchNormalization statistics still from the float model)", pct(e.ValAcc))
 	case "reestimated":
-		l.printf("BatchNormalization re-estimated: validation accuracy %s", pct(e.ValAcc))
+		l.printf("BatchNormalization re-estimated: holdout accuracy %s", pct(e.ValAcc))
 	case "batch":
 		l.bar(e)
 	case "epoch":
-		l.printf("epoch %d/%d  loss %.4f  train %s  val %s  lr %.3g  %.0f img/s  ETA %s",
+		l.printf("epoch %d/%d  loss %.4f  train %s  holdout %s  lr %.3g  %.0f img/s  ETA %s",
 			e.Epoch, e.Epochs, e.Loss, pct(e.TrainAcc), pct(e.ValAcc), e.LR, e.ImagesPerSec, e.ETA.Round(time.Second))
 	case "done":
-		l.printf("fine-tuning done in %s: validation accuracy %s", e.Elapsed.Round(time.Second), pct(e.ValAcc))
+		l.printf("fine-tuning done in %s: holdout accuracy %s (snapshot kept)", e.Elapsed.Round(time.Second), pct(e.ValAcc))
 	}
 }
 

@@ -43,9 +43,9 @@ type CompressOptions struct {
 	Train   finetune.Config
 	Holdout float64
 	Device  string
-	Gate   GateFlags
-	JSON   bool
-	Report string
+	Gate    GateFlags
+	JSON    bool
+	Report  string
 }
 
 func defaultCompressOptions() *CompressOptions {

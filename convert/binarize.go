@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 
-	"github.com/bincompress/bincompress/internal/bits"
 	"github.com/bincompress/bincompress/ir"
 )
 
@@ -22,19 +21,14 @@ func runBinarize(s *State) error {
 		if err != nil {
 			return err
 		}
-		v := weightView(n, w)
-		if i := firstNonFinite(v.data); i >= 0 {
+		data := w.Data.([]float32)
+		if i := firstNonFinite(data); i >= 0 {
 			return fmt.Errorf("node %q: weight %q holds %v at index %d; a weight must be finite to binarize",
-				n.Name, w.Name, v.data[i], i)
+				n.Name, w.Name, data[i], i)
 		}
-		scales := rowScales(v, ScaleMode(l.Scale))
-		out := make([]float32, len(v.data))
-		for r := range v.rows {
-			for j := range v.cols {
-				k := v.at(r, j)
-				out[k] = scales[r] * bits.Sign(v.data[k])
-			}
-		}
+		lay, _ := ir.LayoutOf(n, w.Shape) // Select checked that it has one
+		out := make([]float32, len(data))
+		l.Scale.Binarize(out, data, lay)
 		w.Data = out
 	}
 	return nil
@@ -52,38 +46,6 @@ func layerNodeWeight(g *ir.Graph, l ir.LayerRecord) (*ir.Node, *ir.Tensor, error
 		}
 	}
 	return nil, nil, fmt.Errorf("layer %q: no node of that name", l.Node)
-}
-
-// rowView addresses a layer's weight as [rows, cols]: one row per output
-// channel over the fan-in. A Gemm with transB = 0 and a MatMul hold the
-// weight as [fan_in, outputs], so their rows are columns (colMajor).
-type rowView struct {
-	data       []float32
-	rows, cols int
-	colMajor   bool
-}
-
-func (v rowView) at(r, j int) int {
-	if v.colMajor {
-		return j*v.rows + r
-	}
-	return r*v.cols + j
-}
-
-func weightView(n *ir.Node, w *ir.Tensor) rowView {
-	data := w.Data.([]float32)
-	switch {
-	case n.OpType == "Conv":
-		return rowView{data: data, rows: w.Shape[0], cols: ir.NumElements(w.Shape[1:])}
-	case n.OpType == "Gemm" && n.Int("transB", 0) != 0:
-		return rowView{data: data, rows: w.Shape[0], cols: w.Shape[1]}
-	}
-	return rowView{data: data, rows: w.Shape[1], cols: w.Shape[0], colMajor: true}
-}
-
-// rowScales is s for each output channel under the scale mode.
-func rowScales(v rowView, mode ScaleMode) []float32 {
-	return bits.RowScales(v.data, v.rows, v.cols, v.at, string(mode))
 }
 
 // firstNonFinite is the index of the first NaN or ±Inf, or -1.

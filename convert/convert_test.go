@@ -12,7 +12,7 @@ import (
 // TestBinarizeScales checks each binarized weight against s·sign(W) with s
 // computed here from the source weight, for every scale mode.
 func TestBinarizeScales(t *testing.T) {
-	for _, mode := range []ScaleMode{ScaleHe, ScaleChannel, ScaleLayer} {
+	for _, mode := range []ir.ScaleMode{ir.ScaleHe, ir.ScaleChannel, ir.ScaleLayer} {
 		src := resnetBlockModel()
 		m := resnetBlockModel()
 		rep, err := Pipeline{Select(), BinarizeWeights()}.Run(m, Options{Scale: mode})
@@ -31,7 +31,7 @@ func TestBinarizeScales(t *testing.T) {
 	}
 }
 
-func checkScaled(t *testing.T, name string, w, got []float32, k int, mode ScaleMode) {
+func checkScaled(t *testing.T, name string, w, got []float32, k int, mode ir.ScaleMode) {
 	t.Helper()
 	cols := len(w) / k
 	var all float64
@@ -41,9 +41,9 @@ func checkScaled(t *testing.T, name string, w, got []float32, k int, mode ScaleM
 	for r := range k {
 		var s float64
 		switch mode {
-		case ScaleHe:
+		case ir.ScaleHe:
 			s = math.Sqrt(2 / float64(cols))
-		case ScaleLayer:
+		case ir.ScaleLayer:
 			s = all / float64(len(w))
 		default:
 			for _, x := range w[r*cols : (r+1)*cols] {
@@ -67,7 +67,7 @@ func TestSignOfZeroIsPlus(t *testing.T) {
 	m := foldedModel()
 	w := m.Graph.Initializer("conv0.weight").Data.([]float32)
 	w[0], w[1] = 0, float32(math.Copysign(0, -1))
-	if _, err := (Pipeline{Select(), BinarizeWeights()}).Run(m, Options{Scale: ScaleHe}); err != nil {
+	if _, err := (Pipeline{Select(), BinarizeWeights()}).Run(m, Options{Scale: ir.ScaleHe}); err != nil {
 		t.Fatal(err)
 	}
 	got := m.Graph.Initializer("conv0.weight").Data.([]float32)
@@ -94,15 +94,7 @@ func TestKeepFloatUnknownName(t *testing.T) {
 	}
 }
 
-func TestParseScaleMode(t *testing.T) {
-	for in, want := range map[string]ScaleMode{"": ScaleChannel, "he": ScaleHe, " Layer": ScaleLayer, "channel": ScaleChannel} {
-		if got, err := ParseScaleMode(in); err != nil || got != want {
-			t.Errorf("ParseScaleMode(%q) = %v, %v", in, got, err)
-		}
-	}
-	if _, err := ParseScaleMode("xnor"); err == nil {
-		t.Error("xnor accepted")
-	}
+func TestBadScaleMode(t *testing.T) {
 	if _, err := Binarize(foldedModel(), Options{Scale: "bogus"}); err == nil {
 		t.Error("bogus scale accepted by Binarize")
 	}
@@ -145,7 +137,7 @@ func TestDeterministic(t *testing.T) {
 // TestPlanThenFinish checks that planning, then finishing from the stored
 // records, gives the same model as one DefaultPipeline run.
 func TestPlanThenFinish(t *testing.T) {
-	opts := Options{Scale: ScaleLayer, KeepFloat: []string{"first"}}
+	opts := Options{Scale: ir.ScaleLayer, KeepFloat: []string{"first"}}
 	one := resnetBlockModel()
 	if _, err := Binarize(one, opts); err != nil {
 		t.Fatal(err)

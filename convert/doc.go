@@ -22,19 +22,25 @@
 //	             carries one multiplier and one bias
 //	record       store the layer records under ir.LayersKey
 //
-// A caller that wants the decisions without touching the weights (the
-// fine-tuner, which trains the latent float weights) runs PlanPipeline:
-// select, keep-float, require and record; FinishPipeline (load, binarize,
-// fold-bn, record) completes it later from the records stored in the model.
+// # One plan
+//
+// PlanPipeline (select, keep-float, require, record) makes the binarization
+// plan once, without touching a weight: the records under ir.LayersKey.
+// Package finetune trains exactly the layers the plan marks binary, and
+// FinishPipeline (load, binarize, fold-bn, record) completes the plan from
+// the records stored in the model; DefaultPipeline is the two in one go.
+// Nothing re-selects layers after planning, so a layer cannot be trained
+// binary and shipped float.
 // A caller that re-estimates BatchNormalization statistics on data between
 // binarizing and folding runs Pipeline{Load(), BinarizeWeights(), Record()},
 // then Pipeline{Load(), FoldBatchNorm(), Record()}.
 //
 // # Scales
 //
-// ScaleHe is McDonnell's per-layer constant sqrt(2/fan_in); ScaleChannel
-// (the default, best for pretrained models) is mean|W| per output channel,
-// the s that minimizes ‖W − s·sign(W)‖² (XNOR-Net); ScaleLayer is mean|W|
+// ir.ScaleMode defines the scales once for every stage: ir.ScaleHe is
+// McDonnell's per-layer constant sqrt(2/fan_in); ir.ScaleChannel (the
+// default, best for pretrained models) is mean|W| per output channel, the s
+// that minimizes ‖W − s·sign(W)‖² (XNOR-Net); ir.ScaleLayer is mean|W|
 // over the whole layer. fan_in is C/groups·kH·kW for a Conv and the input
 // width for a dense layer. docs/bnn-format.md says how the per-channel
 // multiplier and bias of the .bnn follow from s and a folded

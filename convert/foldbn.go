@@ -71,25 +71,26 @@ func foldableBN(g *ir.Graph, n *ir.Node) *ir.Node {
 
 // foldInto rewrites layer n (weight w) to absorb bn and removes bn.
 func foldInto(g *ir.Graph, n *ir.Node, w *ir.Tensor, bn *ir.Node) error {
-	v := weightView(n, w)
+	v, _ := ir.LayoutOf(n, w.Shape)
+	data := w.Data.([]float32)
 	p := make([][]float32, 4) // scale, B, mean, var
 	for i := range p {
 		p[i] = constant(g, bn.Inputs[i+1]).Data.([]float32)
-		if len(p[i]) != v.rows {
-			return fmt.Errorf("parameter %q has %d values for %d channels", bn.Inputs[i+1], len(p[i]), v.rows)
+		if len(p[i]) != v.Out {
+			return fmt.Errorf("parameter %q has %d values for %d channels", bn.Inputs[i+1], len(p[i]), v.Out)
 		}
 	}
-	bias, err := layerBias(g, n, v.rows)
+	bias, err := layerBias(g, n, v.Out)
 	if err != nil {
 		return err
 	}
 	eps := float64(bn.Float("epsilon", 1e-5))
-	out := make([]float32, len(v.data))
-	for r := range v.rows {
+	out := make([]float32, len(data))
+	for r := range v.Out {
 		a := float64(p[0][r]) / math.Sqrt(float64(p[3][r])+eps)
-		for j := range v.cols {
-			k := v.at(r, j)
-			out[k] = float32(float64(v.data[k]) * a)
+		for j := range v.FanIn {
+			k := v.Index(r, j)
+			out[k] = float32(float64(data[k]) * a)
 		}
 		bias[r] = float32(a*(float64(bias[r])-float64(p[2][r])) + float64(p[1][r]))
 	}

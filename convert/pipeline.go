@@ -73,7 +73,7 @@ func Binarize(m *ir.Model, opts Options) (*Report, error) {
 
 // Report is the outcome of a conversion.
 type Report struct {
-	Scale  ScaleMode
+	Scale  ir.ScaleMode
 	Layers []ir.LayerRecord
 }
 

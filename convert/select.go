@@ -35,7 +35,7 @@ func runSelect(s *State) error {
 			rec.Reason = why
 		} else {
 			rec.Binarized = true
-			rec.Scale = string(s.Opts.Scale)
+			rec.Scale = s.Opts.Scale
 		}
 		s.Layers = append(s.Layers, rec)
 	}

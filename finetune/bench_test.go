@@ -77,7 +77,8 @@ func cpuSeconds() float64 {
 func BenchmarkForward(b *testing.B) {
 	for _, compress := range []bool{false, true} {
 		b.Run(map[bool]string{false: "exact", true: "compressed"}[compress], func(b *testing.B) {
-			n, err := compile(readModel(b, resnet20), &selection{mode: ScaleChannel})
+			m := readModel(b, resnet20)
+			n, err := compile(m, planOfTest(b, m))
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -40,7 +40,11 @@ const checkpointVersion = 2
 func (t *trainer) fingerprint() string {
 	c := t.cfg
 	c.CheckpointDir, c.Resume = "", false
-	return fmt.Sprintf("%+v|%v|%d", c, t.names, t.batch)
+	var plan []string
+	for _, l := range t.student.layers {
+		plan = append(plan, l.node.Name+":"+string(l.mode))
+	}
+	return fmt.Sprintf("%+v|%v|%d|%v", c, t.names, t.batch, plan)
 }
 
 func (t *trainer) snapshot() *checkpoint {

@@ -15,9 +15,6 @@ type Config struct {
 	BatchSize int
 	Seed      uint64
 
-	Scale     ScaleMode // s in Ŵ = s·sign(W)
-	KeepFloat []string  // node or weight names, "first", "last"
-
 	// ExactBackward saves float32 activations for backward instead of the
 	// compressed codes (autograd's doc.go).
 	ExactBackward bool
@@ -50,10 +47,10 @@ type Config struct {
 
 // DefaultConfig is McDonnell's recipe adapted to fine-tuning a pretrained
 // model (design.md): batch 128, SGD momentum 0.9, weight decay 5e-4 on conv
-// and dense weights, DefaultSchedule, per-channel scales, pad-4 crop and
-// flip, compressed backward with 2-bit BN inputs, no distillation.
+// and dense weights, DefaultSchedule, pad-4 crop and flip, compressed
+// backward with 2-bit BN inputs, no distillation.
 func DefaultConfig() Config {
-	return Config{Epochs: 6, BatchSize: 128, Seed: 1, Scale: ScaleChannel, BNBits: 2,
+	return Config{Epochs: 6, BatchSize: 128, Seed: 1, BNBits: 2,
 		Temperature: 1, Schedule: DefaultSchedule, Momentum: 0.9, WeightDecay: 5e-4,
 		Augment: Augment{Pad: 4, Flip: true}, BNBatches: 200}
 }
@@ -67,8 +64,6 @@ func (c *Config) validate() error {
 	}
 	check(c.Epochs >= 0, "epochs %d must not be negative", c.Epochs)
 	check(c.BatchSize >= 2, "batch size %d must be at least 2 (batch statistics)", c.BatchSize)
-	_, err := ParseScaleMode(string(c.Scale))
-	check(err == nil, "unknown scale mode %q", c.Scale)
 	check(c.BNBits == 1 || c.BNBits == 2 || c.BNBits == 4 || c.BNBits == 8, "BN bits %d must be 1, 2, 4 or 8", c.BNBits)
 	check(c.Distill >= 0 && c.Distill <= 1, "distill weight %v must lie in [0, 1]", c.Distill)
 	check(c.Distill == 0 || c.Temperature > 0, "temperature %v must be positive", c.Temperature)
@@ -116,11 +111,10 @@ type Memory struct {
 }
 
 // Result is a fine-tuned model: float latent weights in the model's
-// initializers, BN statistics re-estimated, the binary layers listed in
-// Layers and in the metadata key MetadataKey.
+// initializers, BN statistics re-estimated, and the binarization plan it
+// was trained for unchanged in its metadata (ir.LayersKey).
 type Result struct {
 	Model                                  *ir.Model
-	Layers                                 []Layer
 	Epochs                                 []EpochStats
 	ValBinarized, ValReestimated, ValFinal float64 // on the held-out data; NaN without
 	Memory                                 Memory
@@ -133,7 +127,3 @@ type Result struct {
 	// record; Train does not read it.
 	Holdout Holdout
 }
-
-// MetadataKey is the model metadata entry listing the binarized layers as
-// JSON: [{"Node": ..., "Weight": ..., "Scale": "channel"}, ...].
-const MetadataKey = "bincompress.finetune.binary_layers"

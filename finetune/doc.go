@@ -7,9 +7,12 @@
 //	train, held, info, err := finetune.SplitHoldout(all, finetune.DefaultHoldout, seed)
 //	res, err := finetune.Train(ctx, model, train, held, cfg, progress)
 //
-// model is not modified; res.Model is a copy holding the float latent
-// weights W (Ŵ = s·sign(W) is what runs), re-estimated BN statistics, and
-// the list of binary layers in res.Layers and metadata key MetadataKey.
+// model must carry a binarization plan (ir.LayersKey, made by package
+// convert's PlanPipeline): the trainer trains exactly the layers it marks
+// binary, with their scale modes, and the converter later binarizes
+// exactly those. model is not modified; res.Model is a copy holding the
+// float latent weights W (Ŵ = s·sign(W) is what runs), re-estimated BN
+// statistics and the same plan.
 // train and held are Sources (float32 CHW samples, already normalized);
 // NewDatasetSource adapts an internal/dataset Dataset and its
 // preprocessing, and its Black method gives Augment.Fill.
@@ -31,10 +34,8 @@
 //     sign(0) = +1, recomputed from W before every step; the gradient of Ŵ
 //     goes unchanged to W (identity straight-through, no clipping), which
 //     SGD updates. s is per layer sqrt(2/fan_in) (he), per output channel
-//     mean|W| (channel, the default) or per layer mean|W| (layer), with the
-//     formulas of package convert. Every Conv, Gemm and MatMul with an
-//     initializer weight is binary unless Config.KeepFloat names it
-//     (node or weight name, "first", "last").
+//     mean|W| (channel) or per layer mean|W| (layer), as the plan records
+//     it; ir.ScaleMode holds the formulas, once for every stage.
 //   - Compressed learning (package autograd's doc.go has the codes): a
 //     binary layer's input is saved as one stochastic bit per element,
 //     A_q = 1[(A−lo)/(c−lo) + U > 1] with c the channel's maximum in the
@@ -92,6 +93,6 @@
 //
 // Errors are prefixed "finetune: ". Bad data is reported with the
 // sentinels ErrEmptyData, ErrSampleShape, ErrLabel and ErrNaNLoss (a non-finite loss
-// stops the run; the last checkpoint is kept), a model with nothing to
-// binarize with ErrNoBinaryLayer.
+// stops the run; the last checkpoint is kept), a model without a plan with
+// ErrNoPlan, a plan with nothing to binarize with ErrNoBinaryLayer.
 package finetune

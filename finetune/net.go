@@ -33,16 +33,10 @@ type bnState struct {
 type binLayer struct {
 	node   *ir.Node
 	weight string
-	layout wlayout
-	mode   ScaleMode
+	layout ir.WeightLayout
+	mode   ir.ScaleMode
 	latent *autograd.Tensor
 	hat    *autograd.Tensor
-}
-
-// Layer describes one binarized layer of the result.
-type Layer struct {
-	Node, Weight string
-	Scale        ScaleMode
 }
 
 // net is a training graph compiled from an ir.Model whose initializers it
@@ -66,9 +60,9 @@ type net struct {
 	addInto map[*ir.Node]int      // Adds that may overwrite input 0 or 1
 }
 
-// compile builds a net from m (which it shares). binarize selects binary
-// layers: nil keeps every layer float.
-func compile(m *ir.Model, sel *selection) (*net, error) {
+// compile builds a net from m (which it shares), binary where plan says;
+// a nil plan keeps every layer float.
+func compile(m *ir.Model, plan []ir.LayerRecord) (*net, error) {
 	if err := m.Validate(); err != nil {
 		return nil, fmt.Errorf("finetune: %w", err)
 	}
@@ -84,10 +78,8 @@ func compile(m *ir.Model, sel *selection) (*net, error) {
 	if err := n.markParams(g); err != nil {
 		return nil, err
 	}
-	if sel != nil {
-		if err := n.selectBinary(sel); err != nil {
-			return nil, err
-		}
+	if err := n.selectBinary(plan); err != nil {
+		return nil, err
 	}
 	n.planRelease()
 	n.planFusion()
@@ -245,12 +237,3 @@ func (n *net) planFusion() {
 // keepsNoOutput lists ops whose backward needs none of their own output,
 // so a ReLU that alone reads it may overwrite it.
 var keepsNoOutput = map[string]bool{"Conv": true, "BatchNormalization": true, "Add": true, "Sum": true, "Gemm": true}
-
-// Layers lists the binary layers in graph order.
-func (n *net) Layers() []Layer {
-	out := make([]Layer, len(n.layers))
-	for i, l := range n.layers {
-		out[i] = Layer{Node: l.node.Name, Weight: l.weight, Scale: l.mode}
-	}
-	return out
-}

@@ -2,7 +2,6 @@ package finetune
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -14,8 +13,8 @@ import (
 	"github.com/bincompress/bincompress/ir"
 )
 
-// ErrNoBinaryLayer is returned when the selection leaves no layer to binarize.
-var ErrNoBinaryLayer = errors.New("finetune: no conv or dense layer to binarize")
+// ErrNoBinaryLayer is returned when the plan leaves no layer to binarize.
+var ErrNoBinaryLayer = errors.New("finetune: the plan binarizes no layer")
 
 // trainer is one run's state.
 type trainer struct {
@@ -85,9 +84,13 @@ func newTrainer(model *ir.Model, train, val Source, cfg Config, progress func(Ev
 	if model == nil {
 		return nil, errors.New("finetune: no model")
 	}
+	plan, err := planOf(model)
+	if err != nil {
+		return nil, err
+	}
 	work := model.Clone()
 	untie(work.Graph)
-	student, err := compile(work, &selection{mode: cfg.Scale, keep: cfg.KeepFloat})
+	student, err := compile(work, plan)
 	if err != nil {
 		return nil, err
 	}
@@ -103,7 +106,7 @@ func newTrainer(model *ir.Model, train, val Source, cfg Config, progress func(Ev
 		}
 	}
 	t := &trainer{cfg: cfg, student: student, train: train, val: val, progress: progress,
-		batch: min(cfg.BatchSize, train.Len()), res: &Result{Model: work, Layers: student.Layers()}}
+		batch: min(cfg.BatchSize, train.Len()), res: &Result{Model: work}}
 	if t.batch < 2 {
 		return nil, fmt.Errorf("finetune: training data has %d sample, need at least 2: %w", train.Len(), ErrEmptyData)
 	}
@@ -168,8 +171,6 @@ func (t *trainer) finish(ctx context.Context) (*Result, error) {
 			return nil, err
 		}
 	}
-	layers, _ := json.Marshal(t.res.Layers)
-	t.res.Model.SetMetadata(MetadataKey, string(layers))
 	t.emit(Event{Phase: "done", Epoch: t.epoch, Epochs: t.cfg.Epochs, ValAcc: t.res.ValFinal, TrainAcc: math.NaN(),
 		Elapsed: time.Since(t.begun)})
 	return t.res, nil

@@ -8,6 +8,7 @@ import (
 	"math"
 	"reflect"
 	"runtime"
+	"slices"
 	"testing"
 
 	"github.com/bincompress/bincompress/ir"
@@ -190,8 +191,7 @@ func TestBadInput(t *testing.T) {
 			t.Errorf("%s: %v, want %v", c.name, err, c.want)
 		}
 	}
-	cfg.KeepFloat = []string{"c1", "c2", "fc"}
-	if _, err := Train(context.Background(), tinyResNet(3, 3), good, nil, cfg, nil); !errors.Is(err, ErrNoBinaryLayer) {
+	if _, err := Train(context.Background(), withPlan(tinyResNet(3, 3), "c1", "c2", "fc"), good, nil, cfg, nil); !errors.Is(err, ErrNoBinaryLayer) {
 		t.Errorf("nothing to binarize: %v", err)
 	}
 	cfg = testConfig()
@@ -204,12 +204,12 @@ func TestBadInput(t *testing.T) {
 // TestInputModelUntouched: training works on a copy.
 func TestInputModelUntouched(t *testing.T) {
 	m := tinyResNet(3, 3)
-	before := m.Graph.Initializer("c1.w").Clone()
+	before, meta := m.Graph.Initializer("c1.w").Clone(), slices.Clone(m.Metadata)
 	if _, err := Train(context.Background(), m, stripes(1, 32, 3), nil, testConfig(), nil); err != nil {
 		t.Fatal(err)
 	}
 	after := m.Graph.Initializer("c1.w")
-	if !reflect.DeepEqual(before.Data, after.Data) || len(m.Metadata) != 0 || after.DType != ir.Float32 {
+	if !reflect.DeepEqual(before.Data, after.Data) || !reflect.DeepEqual(meta, m.Metadata) || after.DType != ir.Float32 {
 		t.Fatal("Train changed its input model")
 	}
 }

@@ -100,7 +100,7 @@ func Layers(m *ir.Model) ([]LayerInfo, error) {
 		}
 		r := byNode[n.Name]
 		li := LayerInfo{Node: n.Name, Op: n.OpType, SourceOp: r.Op, Shape: r.Shape, Binarized: binary,
-			Scale: r.Scale, Reason: r.Reason, FoldedBN: r.FoldedBN}
+			Scale: string(r.Scale), Reason: r.Reason, FoldedBN: r.FoldedBN}
 		if binary {
 			li.BitsBytes, li.ScaleBytes = size(n.Input(1)), size(n.Input(2))+size(n.Input(3))
 		} else {

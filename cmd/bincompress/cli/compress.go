@@ -92,7 +92,7 @@ func (o *CompressOptions) validate() error {
 	if o.Calib != "" && o.Data != "" {
 		return usagef("--calib and --data exclude each other: fine-tuning re-estimates BatchNormalization itself")
 	}
-	if _, err := convert.ParseScaleMode(o.Scale); err != nil {
+	if _, err := ir.ParseScaleMode(o.Scale); err != nil {
 		return usageError{err}
 	}
 	return o.Gate.validate()
@@ -141,7 +141,11 @@ func runCompress(ctx context.Context, o *CompressOptions, streams IO) error {
 	if o.JSON {
 		log.events = streams.Out
 	}
-	work, tuned, err := o.train(ctx, src, data, prep, mio, log)
+	planned, err := o.plan(src)
+	if err != nil {
+		return err
+	}
+	work, tuned, err := o.train(ctx, planned, data, prep, mio, log)
 	if err != nil {
 		return err
 	}
@@ -294,11 +298,22 @@ func (d *compressData) labels() []byte {
 	return nil
 }
 
-// train fine-tunes (with --data) or re-estimates BN (with --calib); with
-// neither it returns a copy of the source model.
-func (o *CompressOptions) train(ctx context.Context, src *ir.Model, data *compressData, prep dataset.Preprocess, mio modelIO, log *logger) (*ir.Model, *finetune.Result, error) {
+// plan decides once, on a copy of the source, which layers are binary
+// (convert's plan passes, recorded in the copy's metadata); the trainer
+// trains exactly that plan and binarizeAndPack finishes it.
+func (o *CompressOptions) plan(src *ir.Model) (*ir.Model, error) {
+	m := src.Clone()
+	if _, err := convert.PlanPipeline().Run(m, o.convertOptions()); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// train fine-tunes the planned model (with --data) or re-estimates BN
+// (with --calib); with neither it returns the model as it is.
+func (o *CompressOptions) train(ctx context.Context, planned *ir.Model, data *compressData, prep dataset.Preprocess, mio modelIO, log *logger) (*ir.Model, *finetune.Result, error) {
 	if data.train == nil {
-		return src.Clone(), nil, nil
+		return planned, nil, nil
 	}
 	cfg := o.Train
 	if o.Calib != "" {
@@ -307,8 +322,6 @@ func (o *CompressOptions) train(ctx context.Context, src *ir.Model, data *compre
 	if err := o.selectDevice(log); err != nil {
 		return nil, nil, err
 	}
-	cfg.Scale = finetune.ScaleMode(o.Scale)
-	cfg.KeepFloat = convert.SplitList(o.KeepFloat)
 	all, err := finetune.NewDatasetSource(data.train, prep)
 	if err != nil {
 		return nil, nil, err
@@ -319,7 +332,7 @@ func (o *CompressOptions) train(ctx context.Context, src *ir.Model, data *compre
 		return nil, nil, usageError{err}
 	}
 	log.printf("holding out %d of %d training images to decide with (--holdout); the test split only verifies", info.Images, all.Len())
-	res, err := finetune.Train(ctx, src.Clone(), train, held, cfg, log.trainEvent)
+	res, err := finetune.Train(ctx, planned, train, held, cfg, log.trainEvent)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -347,11 +360,12 @@ func (o *CompressOptions) selectDevice(log *logger) error {
 	return nil
 }
 
-// binarizeAndPack runs the convert passes and packs the result, recording
-// the run's provenance in the metadata.
+// binarizeAndPack binarizes the planned model m as its plan says
+// (convert.FinishPipeline) and packs the result, recording the run's
+// provenance in the metadata.
 // prep is nil when the preprocessing is unknown (pack of a checkpoint).
 func (o *CompressOptions) binarizeAndPack(m *ir.Model, prep *dataset.Preprocess, srcBytes []byte) (*ir.Model, *convert.Report, error) {
-	rep, err := convert.Binarize(m, o.convertOptions())
+	rep, err := convert.FinishPipeline().Run(m, o.convertOptions())
 	if err != nil {
 		return nil, nil, err
 	}

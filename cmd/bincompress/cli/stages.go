@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -50,11 +49,12 @@ func runFinetune(ctx context.Context, o *CompressOptions, out string, streams IO
 	if err != nil {
 		return err
 	}
-	tuned, _, err := o.train(ctx, src, data, prep, mio, newLogger(streams))
+	planned, err := o.plan(src)
 	if err != nil {
 		return err
 	}
-	if _, err := convert.PlanPipeline().Run(tuned, o.convertOptions()); err != nil {
+	tuned, _, err := o.train(ctx, planned, data, prep, mio, newLogger(streams))
+	if err != nil {
 		return err
 	}
 	return onnx.WriteFile(out, tuned)
@@ -89,8 +89,12 @@ func runPack(o *CompressOptions, streams IO) error {
 	if err != nil {
 		return err
 	}
-	if err := o.adoptRecords(m); err != nil {
+	if recs, err := m.LayerRecords(); err != nil {
 		return err
+	} else if recs == nil {
+		if m, err = o.plan(m); err != nil {
+			return err
+		}
 	}
 	srcBytes, err := readSource(o.In)
 	if err != nil {
@@ -107,26 +111,7 @@ func runPack(o *CompressOptions, streams IO) error {
 	return nil
 }
 
-// adoptRecords takes the scale mode and kept-float layers from the layer
-// records a finetune run stored, so pack reproduces its plan.
-func (o *CompressOptions) adoptRecords(m *ir.Model) error {
-	recs, err := m.LayerRecords()
-	if err != nil || recs == nil {
-		return err
-	}
-	var keep []string
-	for _, r := range recs {
-		if r.Binarized {
-			o.Scale = r.Scale
-		} else {
-			keep = append(keep, r.Node)
-		}
-	}
-	o.KeepFloat = strings.Join(keep, ",")
-	return nil
-}
-
 func (o *CompressOptions) convertOptions() convert.Options {
-	scale, _ := convert.ParseScaleMode(o.Scale)
+	scale, _ := ir.ParseScaleMode(o.Scale)
 	return convert.Options{Scale: scale, KeepFloat: convert.SplitList(o.KeepFloat), AllowEmpty: o.AllowEmpty}
 }

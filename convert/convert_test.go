@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/bincompress/bincompress/ir"
+	"github.com/bincompress/bincompress/pack"
 )
 
 // TestBinarizeScales checks each binarized weight against s·sign(W) with s
@@ -175,6 +176,69 @@ func TestNonFiniteWeightIsNamed(t *testing.T) {
 		_, err := Binarize(m, Options{})
 		if err == nil || !strings.Contains(err.Error(), first.Name) || !strings.Contains(err.Error(), w.Name) {
 			t.Errorf("weight %v: got %v, want an error naming node %q and weight %q", bad, err, first.Name, w.Name)
+		}
+	}
+}
+
+// TestEstimateBytes: the estimate equals the tensor bytes pack writes, for
+// an all-binary plan and one that keeps the first and last layers float.
+func TestEstimateBytes(t *testing.T) {
+	for _, keep := range [][]string{nil, {"first", "last"}} {
+		m := resnetBlockModel()
+		rep, err := PlanPipeline().Run(m, Options{KeepFloat: keep})
+		if err != nil {
+			t.Fatal(err)
+		}
+		est, err := EstimateBytes(m, rep.Layers)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := FinishPipeline().Run(m, Options{}); err != nil {
+			t.Fatal(err)
+		}
+		bnn, err := pack.Pack(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := pack.Measure(bnn).Tensors(); got != est {
+			t.Errorf("keep %v: estimate %d bytes, pack wrote %d", keep, est, got)
+		}
+	}
+}
+
+// TestKeepFloatSizeBound: first and last stay float within the bound; a
+// bound that both break but the first alone meets keeps the first only,
+// with a note; a bound nothing meets keeps neither.
+func TestKeepFloatSizeBound(t *testing.T) {
+	ratio := func(keep ...string) float64 {
+		m := resnetBlockModel()
+		all, _ := PlanPipeline().Run(m.Clone(), Options{})
+		kept, _ := PlanPipeline().Run(m, Options{KeepFloat: keep})
+		a, _ := EstimateBytes(m, all.Layers)
+		k, _ := EstimateBytes(m, kept.Layers)
+		return float64(k) / float64(a)
+	}
+	both, first := ratio("first", "last"), ratio("first")
+	if !(first < both && first > 1) {
+		t.Fatalf("ratios first %v, both %v", first, both)
+	}
+	for _, c := range []struct {
+		bound float64
+		float []bool // first, last
+		notes int
+	}{
+		{0, []bool{true, true}, 0},
+		{both + 0.01, []bool{true, true}, 1},
+		{(first + both) / 2, []bool{true, false}, 2},
+		{1.0001, []bool{false, false}, 3},
+	} {
+		rep, err := PlanPipeline().Run(resnetBlockModel(), Options{KeepFloat: []string{"first", "last"}, SizeBound: c.bound})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ls := rep.Layers
+		if got := []bool{!ls[0].Binarized, !ls[len(ls)-1].Binarized}; got[0] != c.float[0] || got[1] != c.float[1] || len(rep.Notes) != c.notes {
+			t.Errorf("bound %.3f: float first/last %v, notes %q; want %v and %d notes", c.bound, got, rep.Notes, c.float, c.notes)
 		}
 	}
 }

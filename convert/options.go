@@ -6,14 +6,22 @@ import (
 	"github.com/bincompress/bincompress/ir"
 )
 
+// DefaultSizeBound is the project's bound on what keeping the first and
+// last layers float may cost: the .bnn within 1.25x the all-binary one.
+const DefaultSizeBound = 1.25
+
 // Options configure the conversion.
 type Options struct {
 	// Scale is the scale mode; "" means ir.ScaleChannel.
 	Scale ir.ScaleMode
 	// KeepFloat lists layers to leave in float: "first" (the first
 	// binarizable layer in graph order), "last" (the last one) and node
-	// names. A name that is no binarizable layer is an error.
+	// names ("none" and "auto" add nothing; see KeepFloat). A name that is
+	// no binarizable layer is an error.
 	KeepFloat []string
+	// SizeBound caps what "first" and "last" may cost: the .bnn at most
+	// this many times the all-binary one (0: no bound).
+	SizeBound float64
 	// AllowEmpty lets a model with no layer to binarize through.
 	AllowEmpty bool
 }

@@ -36,6 +36,8 @@ func runSelect(s *State) error {
 		} else {
 			rec.Binarized = true
 			rec.Scale = s.Opts.Scale
+			lay, _ := ir.LayoutOf(n, w.Shape)
+			rec.FloatBytes, rec.BinaryBytes = lay.FloatBytes(), lay.BinaryBytes()
 		}
 		s.Layers = append(s.Layers, rec)
 	}

@@ -54,7 +54,7 @@ func defaultCompressOptions() *CompressOptions {
 
 func (o *CompressOptions) register(fs *pflag.FlagSet) {
 	fs.StringVar(&o.Scale, "scale", "channel", "scale s of s*sign(W): he (sqrt(2/fan_in) per layer), channel (mean|W| per output channel) or layer (mean|W| per layer)")
-	fs.StringVar(&o.KeepFloat, "keep-float", "", "layers to keep in float: first, last and/or node names, comma-separated")
+	fs.StringVar(&o.KeepFloat, "keep-float", "first,last", "layers to keep in float, comma-separated: first and last (the first and last conv or dense layer, each kept only while the .bnn stays within 1.25x the all-binary one), node names (always kept), or none")
 	fs.BoolVar(&o.AllowEmpty, "allow-empty", false, "write a .bnn even when no layer can be binarized")
 	fs.StringVar(&o.Data, "data", "", "fine-tune on this data set (IDX, CIFAR binary, image folder or x.npy/y.npy); its test split verifies")
 	fs.StringVar(&o.Val, "val", "", "verify on this data set (default: the test split of --data)")
@@ -141,7 +141,7 @@ func runCompress(ctx context.Context, o *CompressOptions, streams IO) error {
 	if o.JSON {
 		log.events = streams.Out
 	}
-	planned, err := o.plan(src)
+	planned, err := o.plan(src, log)
 	if err != nil {
 		return err
 	}
@@ -301,10 +301,14 @@ func (d *compressData) labels() []byte {
 // plan decides once, on a copy of the source, which layers are binary
 // (convert's plan passes, recorded in the copy's metadata); the trainer
 // trains exactly that plan and binarizeAndPack finishes it.
-func (o *CompressOptions) plan(src *ir.Model) (*ir.Model, error) {
+func (o *CompressOptions) plan(src *ir.Model, log *logger) (*ir.Model, error) {
 	m := src.Clone()
-	if _, err := convert.PlanPipeline().Run(m, o.convertOptions()); err != nil {
+	rep, err := convert.PlanPipeline().Run(m, o.convertOptions())
+	if err != nil {
 		return nil, err
+	}
+	for _, n := range rep.Notes {
+		log.printf("%s", n)
 	}
 	return m, nil
 }

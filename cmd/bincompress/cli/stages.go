@@ -49,7 +49,7 @@ func runFinetune(ctx context.Context, o *CompressOptions, out string, streams IO
 	if err != nil {
 		return err
 	}
-	planned, err := o.plan(src)
+	planned, err := o.plan(src, newLogger(streams))
 	if err != nil {
 		return err
 	}
@@ -92,7 +92,7 @@ func runPack(o *CompressOptions, streams IO) error {
 	if recs, err := m.LayerRecords(); err != nil {
 		return err
 	} else if recs == nil {
-		if m, err = o.plan(m); err != nil {
+		if m, err = o.plan(m, newLogger(streams)); err != nil {
 			return err
 		}
 	}
@@ -113,5 +113,5 @@ func runPack(o *CompressOptions, streams IO) error {
 
 func (o *CompressOptions) convertOptions() convert.Options {
 	scale, _ := ir.ParseScaleMode(o.Scale)
-	return convert.Options{Scale: scale, KeepFloat: convert.SplitList(o.KeepFloat), AllowEmpty: o.AllowEmpty}
+	return convert.Options{Scale: scale, KeepFloat: convert.SplitList(o.KeepFloat), SizeBound: convert.DefaultSizeBound, AllowEmpty: o.AllowEmpty}
 }

@@ -79,8 +79,10 @@ func (c *Config) validate() error {
 // Event reports progress; Train calls the callback from its own goroutine.
 type Event struct {
 	// Phase is "binarized" (accuracy with stale BN statistics),
-	// "reestimated" (after BN re-estimation), "batch", "epoch" or "done".
+	// "reestimated" (after BN re-estimation), "batch", "epoch", "done", or
+	// "sensitivity" (Sensitivity measured Layer: Batch of Batches).
 	Phase          string
+	Layer          string
 	Epoch, Epochs  int // Epoch counts from 1
 	Batch, Batches int // within the epoch, from 1
 	Loss           float64
@@ -114,16 +116,16 @@ type Memory struct {
 // initializers, BN statistics re-estimated, and the binarization plan it
 // was trained for unchanged in its metadata (ir.LayersKey).
 type Result struct {
-	Model                                  *ir.Model
-	Epochs                                 []EpochStats
-	ValBinarized, ValReestimated, ValFinal float64 // on the held-out data; NaN without
-	Memory                                 Memory
+	Model  *ir.Model
+	Epochs []EpochStats
+	// Held-out accuracies (NaN without held-out data): the source float
+	// model, right after binarizing, after BN re-estimation, and the kept
+	// snapshot.
+	ValFloat, ValBinarized, ValReestimated, ValFinal float64
+	Memory                                           Memory
 	// Cycles is the warm-restart cycle lengths in epochs as fitted to the
 	// budget; Snapshots the cycle ends measured on the held-out data, one
 	// of them kept.
 	Cycles    []float64
 	Snapshots []Snapshot
-	// Holdout is for the caller that split the data (SplitHoldout) to
-	// record; Train does not read it.
-	Holdout Holdout
 }

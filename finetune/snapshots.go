@@ -99,11 +99,7 @@ func (t *trainer) epochAccuracy(ctx context.Context, atCycleEnd float64) (float6
 	if t.val == nil || !math.IsNaN(atCycleEnd) {
 		return atCycleEnd, nil
 	}
-	quick := t.cfg.BNBatches / 4
-	if t.cfg.BNBatches > 0 {
-		quick = max(1, quick)
-	}
-	return t.candidate(ctx, quick, false)
+	return t.candidate(ctx, t.cfg.quickBN(), false)
 }
 
 // keepBest restores the best snapshot for the result and gives it the full
@@ -119,4 +115,13 @@ func (t *trainer) keepBest(ctx context.Context) (float64, error) {
 		return 0, err
 	}
 	return t.evaluate(ctx)
+}
+
+// quickBN is the number of batches of a quick BN re-estimation: a quarter
+// of BNBatches (0, all of them, stays 0).
+func (c Config) quickBN() int {
+	if c.BNBatches == 0 {
+		return 0
+	}
+	return max(1, c.BNBatches/4)
 }

@@ -19,6 +19,7 @@ var ErrNoBinaryLayer = errors.New("finetune: the plan binarizes no layer")
 // trainer is one run's state.
 type trainer struct {
 	cfg       Config
+	source    *ir.Model // the caller's model, not modified
 	student   *net
 	teacher   *net
 	opt       *sgd
@@ -105,7 +106,7 @@ func newTrainer(model *ir.Model, train, val Source, cfg Config, progress func(Ev
 			return nil, err
 		}
 	}
-	t := &trainer{cfg: cfg, student: student, train: train, val: val, progress: progress,
+	t := &trainer{cfg: cfg, source: model, student: student, train: train, val: val, progress: progress,
 		batch: min(cfg.BatchSize, train.Len()), res: &Result{Model: work}}
 	if t.batch < 2 {
 		return nil, fmt.Errorf("finetune: training data has %d sample, need at least 2: %w", train.Len(), ErrEmptyData)
@@ -132,13 +133,17 @@ func (t *trainer) newOptimizer() *sgd {
 	return newSGD(params, decays, t.cfg.Momentum, t.cfg.WeightDecay, t.cfg.Nesterov)
 }
 
-// start resumes from a checkpoint, or binarizes and re-estimates BN.
+// start measures the float model, then resumes from a checkpoint, or
+// binarizes and re-estimates BN.
 func (t *trainer) start(ctx context.Context) error {
+	var err error
+	if t.res.ValFloat, err = t.floatAccuracy(ctx); err != nil {
+		return err
+	}
 	if t.cfg.Resume {
 		return t.loadCheckpoint()
 	}
 	t.student.binarize()
-	var err error
 	if t.res.ValBinarized, err = t.evaluate(ctx); err != nil {
 		return err
 	}
@@ -174,6 +179,22 @@ func (t *trainer) finish(ctx context.Context) (*Result, error) {
 	t.emit(Event{Phase: "done", Epoch: t.epoch, Epochs: t.cfg.Epochs, ValAcc: t.res.ValFinal, TrainAcc: math.NaN(),
 		Elapsed: time.Since(t.begun)})
 	return t.res, nil
+}
+
+// floatAccuracy is the source model's held-out accuracy (NaN without
+// held-out data).
+func (t *trainer) floatAccuracy(ctx context.Context) (float64, error) {
+	if t.val == nil {
+		return math.NaN(), nil
+	}
+	n := t.teacher
+	if n == nil {
+		var err error
+		if n, err = compile(t.source, nil); err != nil {
+			return 0, err
+		}
+	}
+	return accuracy(ctx, n, t.val, t.batch)
 }
 
 func (t *trainer) emit(e Event) {

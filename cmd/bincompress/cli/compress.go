@@ -108,21 +108,26 @@ type CompressSummary struct {
 	SizeRatio   float64 `json:"size_ratio"`
 	Binarized   int     `json:"binarized_layers"`
 	KeptFloat   int     `json:"float_layers"`
-	FineTuned   bool    `json:"fine_tuned"`
-	// Validation accuracy right after binarizing (BN statistics of the
-	// float model), after BN re-estimation and after fine-tuning; absent
-	// without validation data.
-	BinarizedAccuracy   *float64              `json:"binarized_accuracy,omitempty"`
-	ReestimatedAccuracy *float64              `json:"reestimated_accuracy,omitempty"`
-	FinetunedAccuracy   *float64              `json:"finetuned_accuracy,omitempty"`
-	TrainSeconds        float64               `json:"train_seconds,omitempty"`
-	Holdout             *finetune.Holdout     `json:"holdout,omitempty"`
-	Cycles              []float64             `json:"cycles,omitempty"`
-	Snapshots           []finetune.Snapshot   `json:"snapshots,omitempty"`
-	Epochs              []finetune.EpochStats `json:"epochs,omitempty"`
-	Memory              *finetune.Memory      `json:"memory,omitempty"`
-	Verify              *verify.Report        `json:"verify,omitempty"`
-	Unverified          bool                  `json:"unverified"`
+	// Layers is the plan: per layer binary or float and why, its bytes
+	// both ways and, with --keep-float auto, its measured sensitivity.
+	Layers        []ir.LayerRecord `json:"layers"`
+	KeepFloatAuto *AutoReport      `json:"keep_float_auto,omitempty"`
+	FineTuned     bool             `json:"fine_tuned"`
+	// Held-out accuracy of the source model, right after binarizing (BN
+	// statistics of the float model), after BN re-estimation and of the
+	// snapshot kept; absent without fine-tuning data.
+	FloatHoldoutAccuracy *float64              `json:"float_holdout_accuracy,omitempty"`
+	BinarizedAccuracy    *float64              `json:"binarized_accuracy,omitempty"`
+	ReestimatedAccuracy  *float64              `json:"reestimated_accuracy,omitempty"`
+	FinetunedAccuracy    *float64              `json:"finetuned_accuracy,omitempty"`
+	TrainSeconds         float64               `json:"train_seconds,omitempty"`
+	Holdout              *finetune.Holdout     `json:"holdout,omitempty"`
+	Cycles               []float64             `json:"cycles,omitempty"`
+	Snapshots            []finetune.Snapshot   `json:"snapshots,omitempty"`
+	Epochs               []finetune.EpochStats `json:"epochs,omitempty"`
+	Memory               *finetune.Memory      `json:"memory,omitempty"`
+	Verify               *verify.Report        `json:"verify,omitempty"`
+	Unverified           bool                  `json:"unverified"`
 }
 
 func runCompress(ctx context.Context, o *CompressOptions, streams IO) error {
@@ -145,11 +150,11 @@ func runCompress(ctx context.Context, o *CompressOptions, streams IO) error {
 	if err != nil {
 		return err
 	}
-	work, tuned, err := o.train(ctx, planned, data, prep, mio, log)
+	tr, err := o.train(ctx, planned, data, prep, log)
 	if err != nil {
 		return err
 	}
-	bnn, rep, err := o.binarizeAndPack(work, &prep, srcBytes)
+	bnn, rep, err := o.binarizeAndPack(tr.model, &prep, srcBytes)
 	if err != nil {
 		return err
 	}
@@ -157,10 +162,13 @@ func runCompress(ctx context.Context, o *CompressOptions, streams IO) error {
 		bnn.SetMetadata(pack.KeyLabels, string(labels))
 	}
 	log.history.store(bnn)
-	sum := newSummary(o, srcBytes, rep, tuned)
+	sum := newSummary(o, srcBytes, rep, tr)
 	gateErr := o.verifyInto(ctx, bnn, src, data.eval, prep, mio, sum, log)
 	if gateErr != nil && gateErr != ErrGate {
 		return gateErr
+	}
+	if tr.auto != nil && !tr.auto.Reached {
+		gateErr = ErrGate
 	}
 	if err := onnx.WriteFile(o.Out, bnn); err != nil {
 		return err
@@ -171,12 +179,14 @@ func runCompress(ctx context.Context, o *CompressOptions, streams IO) error {
 	return o.finish(sum, log, streams, gateErr)
 }
 
-func newSummary(o *CompressOptions, srcBytes []byte, rep *convert.Report, tuned *finetune.Result) *CompressSummary {
+func newSummary(o *CompressOptions, srcBytes []byte, rep *convert.Report, tr *trained) *CompressSummary {
+	tuned := tr.res
 	sum := &CompressSummary{Event: "summary", Input: o.In, Output: o.Out, SourceBytes: int64(len(srcBytes)), FineTuned: tuned != nil,
-		Binarized: rep.Binarized(), KeptFloat: len(rep.Layers) - rep.Binarized()}
+		Binarized: rep.Binarized(), KeptFloat: len(rep.Layers) - rep.Binarized(), Layers: rep.Layers, KeepFloatAuto: tr.auto}
 	if tuned != nil {
 		sum.Epochs, sum.Memory = tuned.Epochs, &tuned.Memory
-		sum.Holdout, sum.Cycles, sum.Snapshots = &tuned.Holdout, tuned.Cycles, tuned.Snapshots
+		sum.Holdout, sum.Cycles, sum.Snapshots = &tr.holdout, tuned.Cycles, tuned.Snapshots
+		sum.FloatHoldoutAccuracy = finite(tuned.ValFloat)
 		sum.BinarizedAccuracy = finite(tuned.ValBinarized)
 		sum.ReestimatedAccuracy = finite(tuned.ValReestimated)
 		sum.FinetunedAccuracy = finite(tuned.ValFinal)
@@ -206,7 +216,7 @@ func (o *CompressOptions) writeExtras(bnn *ir.Model, sum *CompressSummary, log *
 		return nil
 	}
 	return writeFileAtomic(o.Report, func(f *os.File) error {
-		return verify.WriteHTML(f, "bincompress: "+o.Out, sum.Verify, images)
+		return verify.WriteHTML(f, "bincompress: "+o.Out, sum.Verify, images, sum.Layers)
 	})
 }
 
@@ -311,37 +321,6 @@ func (o *CompressOptions) plan(src *ir.Model, log *logger) (*ir.Model, error) {
 		log.printf("%s", n)
 	}
 	return m, nil
-}
-
-// train fine-tunes the planned model (with --data) or re-estimates BN
-// (with --calib); with neither it returns the model as it is.
-func (o *CompressOptions) train(ctx context.Context, planned *ir.Model, data *compressData, prep dataset.Preprocess, mio modelIO, log *logger) (*ir.Model, *finetune.Result, error) {
-	if data.train == nil {
-		return planned, nil, nil
-	}
-	cfg := o.Train
-	if o.Calib != "" {
-		cfg.Epochs, cfg.BNBatches = 0, o.CalibBatches
-	}
-	if err := o.selectDevice(log); err != nil {
-		return nil, nil, err
-	}
-	all, err := finetune.NewDatasetSource(data.train, prep)
-	if err != nil {
-		return nil, nil, err
-	}
-	cfg.Augment.Fill = all.Black() // pad with black, as torchvision pads before normalizing
-	train, held, info, err := finetune.SplitHoldout(all, o.Holdout, cfg.Seed)
-	if err != nil {
-		return nil, nil, usageError{err}
-	}
-	log.printf("holding out %d of %d training images to decide with (--holdout); the test split only verifies", info.Images, all.Len())
-	res, err := finetune.Train(ctx, planned, train, held, cfg, log.trainEvent)
-	if err != nil {
-		return nil, nil, err
-	}
-	res.Holdout = info
-	return res.Model, res, nil
 }
 
 // selectDevice applies --device. The GPU backend (internal/gpu) loads CUDA

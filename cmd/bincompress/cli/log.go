@@ -47,6 +47,8 @@ func (l *logger) trainEvent(e finetune.Event) {
 	case "epoch":
 		l.printf("epoch %d/%d  loss %.4f  train %s  holdout %s  lr %.3g  %.0f img/s  ETA %s",
 			e.Epoch, e.Epochs, e.Loss, pct(e.TrainAcc), pct(e.ValAcc), e.LR, e.ImagesPerSec, e.ETA.Round(time.Second))
+	case "sensitivity":
+		l.printf("sensitivity %d/%d: %s binarized alone: holdout accuracy %s", e.Batch, e.Batches, e.Layer, pct(e.ValAcc))
 	case "done":
 		l.printf("fine-tuning done in %s: holdout accuracy %s (snapshot kept)", e.Elapsed.Round(time.Second), pct(e.ValAcc))
 	}

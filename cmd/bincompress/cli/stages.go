@@ -45,7 +45,7 @@ func runFinetune(ctx context.Context, o *CompressOptions, out string, streams IO
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	src, mio, prep, data, err := o.open()
+	src, _, prep, data, err := o.open()
 	if err != nil {
 		return err
 	}
@@ -53,11 +53,11 @@ func runFinetune(ctx context.Context, o *CompressOptions, out string, streams IO
 	if err != nil {
 		return err
 	}
-	tuned, _, err := o.train(ctx, planned, data, prep, mio, newLogger(streams))
+	tr, err := o.train(ctx, planned, data, prep, newLogger(streams))
 	if err != nil {
 		return err
 	}
-	return onnx.WriteFile(out, tuned)
+	return onnx.WriteFile(out, tr.model)
 }
 
 // newPackCmd binarizes and packs a model whose binarization was planned by

@@ -113,7 +113,8 @@ func runVerify(ctx context.Context, o *VerifyOptions, streams IO) error {
 			rep.ONNXRuntimeMaxDiff = &diff
 		}
 	}
-	if err := o.writeOutputs(rep, loadHistory(m), streams); err != nil {
+	layers, _ := m.LayerRecords() // a .bnn's plan, for the report; none for a float model
+	if err := o.writeOutputs(rep, loadHistory(m), layers, streams); err != nil {
 		return err
 	}
 	if !rep.Passed {
@@ -136,7 +137,7 @@ func (o *VerifyOptions) preprocess(m *ir.Model, mio modelIO) (dataset.Preprocess
 	return o.Prep.preprocess(mio.Shape.C)
 }
 
-func (o *VerifyOptions) writeOutputs(rep *verify.Report, h *history, streams IO) error {
+func (o *VerifyOptions) writeOutputs(rep *verify.Report, h *history, layers []ir.LayerRecord, streams IO) error {
 	if err := verify.WriteTable(streams.ErrOut, rep); err != nil {
 		return err
 	}
@@ -149,7 +150,7 @@ func (o *VerifyOptions) writeOutputs(rep *verify.Report, h *history, streams IO)
 			}
 		}
 		if err := writeFileAtomic(o.Report, func(f *os.File) error {
-			return verify.WriteHTML(f, "bincompress verify: "+o.Model, rep, images)
+			return verify.WriteHTML(f, "bincompress verify: "+o.Model, rep, images, layers)
 		}); err != nil {
 			return err
 		}

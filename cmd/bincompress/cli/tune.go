@@ -1,0 +1,158 @@
+package cli
+
+import (
+	"context"
+	"slices"
+	"strings"
+
+	"github.com/bincompress/bincompress/convert"
+	"github.com/bincompress/bincompress/finetune"
+	"github.com/bincompress/bincompress/internal/dataset"
+	"github.com/bincompress/bincompress/ir"
+)
+
+// trained is what the fine-tuning stage hands on: the planned model,
+// trained when there was data.
+type trained struct {
+	model   *ir.Model
+	res     *finetune.Result // nil without training data
+	holdout finetune.Holdout
+	auto    *AutoReport // with --keep-float auto
+}
+
+// AutoReport says what --keep-float auto measured and tried.
+type AutoReport struct {
+	Method  string      `json:"method"`
+	MaxDrop float64     `json:"max_drop"` // the budget on the held-out data (fraction)
+	Rounds  []AutoRound `json:"rounds"`
+	// Reached is false when no plan within the size bound met the budget;
+	// the run then ends with the last plan tried and exit code 3.
+	Reached bool `json:"reached"`
+}
+
+// AutoRound is one fine-tuning run of the search.
+type AutoRound struct {
+	Float       []string `json:"float"` // layers kept float by the search
+	SizeRatio   float64  `json:"size_ratio"`
+	HoldoutDrop float64  `json:"holdout_drop"`
+}
+
+const autoMethod = "each layer the plan binarizes is binarized alone (the rest float), BN re-estimated, and its held-out " +
+	"accuracy loss is its sensitivity; layers are ranked by sensitivity per byte kept float, and the plans keeping the " +
+	"first k float (k = 0, 1, ...) are fine-tuned in turn until one loses at most --max-drop on the held-out data, " +
+	"or the next would make the .bnn more than 1.25x the all-binary one"
+
+// autoFloat reports whether --keep-float asks for auto.
+func (o *CompressOptions) autoFloat() bool {
+	return slices.Contains(convert.SplitList(o.KeepFloat), "auto")
+}
+
+// train fine-tunes the planned model (with --data) or re-estimates BN
+// (with --calib); with neither it returns the model as it is.
+func (o *CompressOptions) train(ctx context.Context, planned *ir.Model, data *compressData, prep dataset.Preprocess, log *logger) (*trained, error) {
+	if data.train == nil {
+		if o.autoFloat() {
+			return nil, usagef("--keep-float auto needs --data: it measures each layer on held-out training images")
+		}
+		return &trained{model: planned}, nil
+	}
+	cfg := o.Train
+	if o.Calib != "" {
+		cfg.Epochs, cfg.BNBatches = 0, o.CalibBatches
+	}
+	if err := o.selectDevice(log); err != nil {
+		return nil, err
+	}
+	all, err := finetune.NewDatasetSource(data.train, prep)
+	if err != nil {
+		return nil, err
+	}
+	cfg.Augment.Fill = all.Black() // pad with black, as torchvision pads before normalizing
+	train, held, info, err := finetune.SplitHoldout(all, o.Holdout, cfg.Seed)
+	if err != nil {
+		return nil, usageError{err}
+	}
+	log.printf("holding out %d of %d training images to decide with (--holdout); the test split only verifies", info.Images, all.Len())
+	if o.autoFloat() {
+		tr, err := o.trainAuto(ctx, planned, train, held, cfg, log)
+		if tr != nil {
+			tr.holdout = info
+		}
+		return tr, err
+	}
+	res, err := finetune.Train(ctx, planned, train, held, cfg, log.trainEvent)
+	if err != nil {
+		return nil, err
+	}
+	return &trained{model: res.Model, res: res, holdout: info}, nil
+}
+
+// trainAuto measures each binarized layer's sensitivity on the held-out
+// data, then fine-tunes the plans that keep the most worthwhile layers
+// float, fewest bytes first, until one meets --max-drop on the held-out
+// data (autoMethod).
+func (o *CompressOptions) trainAuto(ctx context.Context, planned *ir.Model, train, held finetune.Source, cfg finetune.Config, log *logger) (*trained, error) {
+	budget := o.Gate.MaxDrop
+	if !o.Gate.changed("max-drop") || held == nil {
+		return nil, usagef("--keep-float auto needs --max-drop (the accuracy budget it keeps layers float for) and a --holdout")
+	}
+	log.printf("keep-float auto: measuring each layer's sensitivity on %d held-out images", held.Len())
+	ref, plan, err := finetune.Sensitivity(ctx, planned, train, held, cfg, log.trainEvent)
+	if err != nil {
+		return nil, err
+	}
+	rank := convert.RankFloat(plan)
+	all, err := convert.EstimateBytes(planned, plan)
+	if err != nil {
+		return nil, err
+	}
+	rep := &AutoReport{Method: autoMethod, MaxDrop: budget}
+	var last *trained
+	for k := 0; k <= len(rank); k++ {
+		try := convert.KeepRanked(plan, rank[:k])
+		size, err := convert.EstimateBytes(planned, try)
+		if err != nil {
+			return nil, err
+		}
+		ratio := float64(size) / float64(all)
+		if k > 0 && ratio > convert.DefaultSizeBound {
+			break
+		}
+		m := planned.Clone()
+		if err := m.SetLayerRecords(try); err != nil {
+			return nil, err
+		}
+		float := floatNames(plan, rank[:k])
+		log.printf("keep-float auto: round %d: fine-tuning with %s float (.bnn tensors %.2fx the all-binary ones)", k+1, listOr(float, "no layer"), ratio)
+		res, err := finetune.Train(ctx, m, train, held, cfg, log.trainEvent)
+		if err != nil {
+			return nil, err
+		}
+		drop := ref - res.ValFinal
+		rep.Rounds = append(rep.Rounds, AutoRound{Float: float, SizeRatio: ratio, HoldoutDrop: drop})
+		last = &trained{model: res.Model, res: res, auto: rep}
+		log.printf("keep-float auto: round %d: held-out drop %.2f pt (budget %.2f pt)", k+1, 100*drop, 100*budget)
+		if !(drop > budget) {
+			rep.Reached = true
+			return last, nil
+		}
+	}
+	log.printf("keep-float auto: --max-drop %.4g is out of reach: no plan within %.2fx the all-binary size met it on the held-out data; "+
+		"writing the last plan tried, exit code 3", budget, convert.DefaultSizeBound)
+	return last, nil
+}
+
+func floatNames(plan []ir.LayerRecord, idx []int) []string {
+	out := []string{}
+	for _, i := range idx {
+		out = append(out, plan[i].Node)
+	}
+	return out
+}
+
+func listOr(xs []string, none string) string {
+	if len(xs) == 0 {
+		return none
+	}
+	return strings.Join(xs, ", ")
+}

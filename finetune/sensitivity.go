@@ -73,7 +73,7 @@ func (t *trainer) alone(ctx context.Context, plan []ir.LayerRecord, node string)
 	}
 	probe := *t
 	probe.student = n
-	if err := probe.reestimate(ctx, -5000, t.cfg.quickBN()); err != nil {
+	if err := probe.reestimate(ctx, -1, t.cfg.quickBN()); err != nil { // the batches a run starts with
 		return 0, err
 	}
 	return probe.evaluate(ctx)

@@ -2,6 +2,7 @@ package convert
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"strings"
 	"testing"
@@ -240,5 +241,28 @@ func TestKeepFloatSizeBound(t *testing.T) {
 		if got := []bool{!ls[0].Binarized, !ls[len(ls)-1].Binarized}; got[0] != c.float[0] || got[1] != c.float[1] || len(rep.Notes) != c.notes {
 			t.Errorf("bound %.3f: float first/last %v, notes %q; want %v and %d notes", c.bound, got, rep.Notes, c.float, c.notes)
 		}
+	}
+}
+
+// TestRankFloat: layers are ranked by sensitivity per byte kept float;
+// float, unmeasured and harmless layers are left out; KeepRanked keeps the
+// chosen ones float with a reason and leaves the plan it was given alone.
+func TestRankFloat(t *testing.T) {
+	s := func(x float64) *float64 { return &x }
+	plan := []ir.LayerRecord{
+		{Node: "a", Binarized: true, Sensitivity: s(0.10), FloatBytes: 1100, BinaryBytes: 100}, // 1e-4 per byte
+		{Node: "b", Binarized: true, Sensitivity: s(0.02), FloatBytes: 110, BinaryBytes: 10},   // 2e-4
+		{Node: "c", Binarized: true, Sensitivity: s(0), FloatBytes: 110, BinaryBytes: 10},
+		{Node: "d", Binarized: false, Reason: "named", Sensitivity: s(0.5)},
+		{Node: "e", Binarized: true, FloatBytes: 110, BinaryBytes: 10},
+		{Node: "f", Binarized: true, Sensitivity: s(0.30), FloatBytes: 10100, BinaryBytes: 100}, // 3e-5
+	}
+	rank := RankFloat(plan)
+	if fmt.Sprint(rank) != "[1 0 5]" {
+		t.Fatalf("rank %v, want [1 0 5]", rank)
+	}
+	kept := KeepRanked(plan, rank[:2])
+	if kept[1].Binarized || kept[0].Binarized || !kept[5].Binarized || !strings.Contains(kept[1].Reason, "rank 1") || !plan[1].Binarized {
+		t.Fatalf("KeepRanked: %+v", kept)
 	}
 }

@@ -54,7 +54,7 @@ func defaultCompressOptions() *CompressOptions {
 
 func (o *CompressOptions) register(fs *pflag.FlagSet) {
 	fs.StringVar(&o.Scale, "scale", "channel", "scale s of s*sign(W): he (sqrt(2/fan_in) per layer), channel (mean|W| per output channel) or layer (mean|W| per layer)")
-	fs.StringVar(&o.KeepFloat, "keep-float", "first,last", "layers to keep in float, comma-separated: first and last (the first and last conv or dense layer, each kept only while the .bnn stays within 1.25x the all-binary one), node names (always kept), or none")
+	fs.StringVar(&o.KeepFloat, "keep-float", "first,last", "layers to keep in float, comma-separated: first and last (the first and last conv or dense layer, each kept only while the .bnn stays within 1.25x the all-binary one), node names (always kept), none, or auto: with --data and --max-drop, measure each layer on the held-out images and keep float the fewest bytes that meet --max-drop there (exit 3 when none within 1.25x does)")
 	fs.BoolVar(&o.AllowEmpty, "allow-empty", false, "write a .bnn even when no layer can be binarized")
 	fs.StringVar(&o.Data, "data", "", "fine-tune on this data set (IDX, CIFAR binary, image folder or x.npy/y.npy); its test split verifies")
 	fs.StringVar(&o.Val, "val", "", "verify on this data set (default: the test split of --data)")
@@ -72,8 +72,8 @@ func (o *CompressOptions) register(fs *pflag.FlagSet) {
 	fs.Float32Var(&t.Temperature, "temperature", t.Temperature, "distillation temperature")
 	fs.Float64Var(&t.Schedule.LRMax, "lr-max", t.Schedule.LRMax, "learning rate at the start of each cosine cycle")
 	fs.Float64Var(&t.Schedule.LRMin, "lr-min", t.Schedule.LRMin, "learning rate at the end of each cosine cycle")
-	fs.Float64Var(&t.Schedule.T0, "t0", t.Schedule.T0, "epochs in the first cosine cycle")
-	fs.Float64Var(&t.Schedule.TMult, "tmult", t.Schedule.TMult, "growth factor of each next cycle")
+	fs.Float64Var(&t.Schedule.T0, "t0", t.Schedule.T0, "epochs in the first cosine cycle, before the cycles are fitted to --epochs")
+	fs.Float64Var(&t.Schedule.TMult, "tmult", t.Schedule.TMult, "growth factor of each next cycle (1: equal cycles)")
 	fs.Float32Var(&t.Momentum, "momentum", t.Momentum, "SGD momentum")
 	fs.BoolVar(&t.Nesterov, "nesterov", false, "Nesterov momentum")
 	fs.Float32Var(&t.WeightDecay, "weight-decay", t.WeightDecay, "weight decay on conv and dense weights")

@@ -68,7 +68,7 @@ func (o *CompressOptions) register(fs *pflag.FlagSet) {
 	fs.Uint64Var(&t.Seed, "seed", t.Seed, "seed of shuffling, augmentation and stochastic rounding: same seed, same .bnn")
 	fs.BoolVar(&t.ExactBackward, "exact-backward", false, "save float activations for backward instead of 1-bit codes")
 	fs.IntVar(&t.BNBits, "bn-bits", t.BNBits, "bits per element of BatchNormalization's saved input when compressing (1, 2, 4, 8)")
-	fs.Float32Var(&t.Distill, "distill", 0, "weight of distillation from the source float model (0..1)")
+	fs.Float32Var(&t.Distill, "distill", t.Distill, "weight of distillation from the source float model (0..1; 0: labels only)")
 	fs.Float32Var(&t.Temperature, "temperature", t.Temperature, "distillation temperature")
 	fs.Float64Var(&t.Schedule.LRMax, "lr-max", t.Schedule.LRMax, "learning rate at the start of each cosine cycle")
 	fs.Float64Var(&t.Schedule.LRMin, "lr-min", t.Schedule.LRMin, "learning rate at the end of each cosine cycle")

@@ -78,3 +78,31 @@ func TestSliceDims(t *testing.T) {
 		}
 	}
 }
+
+// TestSliceValues: the option-A shortcut's x[:, :, ::2, ::2] and a
+// reversed slice pick the right elements; Split's parts tile the input.
+func TestSliceValues(t *testing.T) {
+	x := Zeros(1, 2, 4, 4)
+	for i := range x.Data {
+		x.Data[i] = float32(i)
+	}
+	s, st, n, err := SliceDims(x.Shape, []int64{0, 0}, []int64{1 << 62, 1 << 62}, []int64{2, 3}, []int64{2, 2})
+	must(t, err)
+	y, err := (*Tape)(nil).Slice(x, s, st, n)
+	must(t, err)
+	if want := []float32{0, 2, 8, 10, 16, 18, 24, 26}; !slices.Equal(y.Shape, []int{1, 2, 2, 2}) || !slices.Equal(y.Data, want) {
+		t.Fatalf("x[:, :, ::2, ::2] = %v %v, want %v", y.Shape, y.Data, want)
+	}
+	s, st, n, err = SliceDims(x.Shape, []int64{-1}, []int64{-1 << 62}, []int64{3}, []int64{-3})
+	must(t, err)
+	y, err = (*Tape)(nil).Slice(x, s, st, n)
+	must(t, err)
+	if y.Data[0] != 3 || y.Data[1] != 0 || len(y.Data) != 16 {
+		t.Fatalf("x[..., ::-3] starts %v, want 3 0", y.Data[:2])
+	}
+	parts, err := (*Tape)(nil).Split(x, 2, []int{1, 3})
+	must(t, err)
+	if parts[0].Data[4] != 16 || parts[1].Data[0] != 4 || len(parts[1].Data) != 24 {
+		t.Fatalf("split: %v / %v", parts[0].Data, parts[1].Data)
+	}
+}

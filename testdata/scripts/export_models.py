@@ -46,8 +46,9 @@ def calibrate_bn(model, shape, gen, batches=4, batch=8):
         for m in model.modules():
             if isinstance(m, nn.BatchNorm2d):
                 c = m.num_features
-                m.weight.copy_(torch.rand(c, generator=gen) + 0.5)
-                m.bias.copy_(torch.randn(c, generator=gen) * 0.2)
+                if m.affine:  # affine=False BN (McDonnell's nets) has no scale/shift
+                    m.weight.copy_(torch.rand(c, generator=gen) + 0.5)
+                    m.bias.copy_(torch.randn(c, generator=gen) * 0.2)
                 m.reset_running_stats()
                 m.momentum = None
         model.train()

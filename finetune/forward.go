@@ -40,10 +40,13 @@ type opFunc func(r *run, nd *ir.Node) error
 func (n *net) forward(tp *autograd.Tape, x *autograd.Tensor, m mode) (*autograd.Tensor, error) {
 	r := &run{n: n, tp: tp, mode: m, env: map[string]value{n.input: {t: x}}}
 	for i, nd := range n.nodes {
-		if m != modeEval && n.skip[nd] {
-			continue // its BatchNormalization ran it
+		if m != modeEval && n.skip[nd] || n.absorbed[nd] != nil {
+			continue // its BatchNormalization, or its chain's fused activation, ran it
 		}
 		h, ok := handlers[nd.OpType]
+		if f, fused := n.acts[nd]; fused {
+			h = f.run
+		}
 		if !ok || (nd.Domain != "" && nd.Domain != "ai.onnx") {
 			return nil, &UnsupportedOpError{Op: nd.OpType, Domain: nd.Domain, Node: nd.Name}
 		}

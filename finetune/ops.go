@@ -16,6 +16,13 @@ var handlers = map[string]opFunc{
 	"Flatten": opFlatten, "Reshape": opReshape, "Identity": opIdentity, "Dropout": opIdentity,
 	"Constant": opConstant, "Shape": opShape, "Gather": opGather, "Unsqueeze": opUnsqueeze,
 	"Squeeze": opSqueeze, "Concat": opConcat, "Cast": opCast,
+	// ops_act.go, ops_arith.go, ops_layout.go
+	"Sigmoid": opSigmoid, "Tanh": opTanh, "Erf": opErf, "Gelu": opGelu, "Softplus": opSoftplus, "Elu": opElu,
+	"Selu": opSelu, "HardSigmoid": opHardSigmoid, "HardSwish": opHardSwish, "LeakyRelu": opLeakyRelu,
+	"PRelu": opPRelu, "Neg": opNeg, "Exp": opExp, "Log": opLog, "Sqrt": opSqrt, "Reciprocal": opReciprocal,
+	"Pow": opPow, "Softmax": opSoftmax, "Sub": opSub, "Div": opDiv, "Max": opMax, "Min": opMin, "Where": opWhere,
+	"ReduceMean": opReduceMean, "ReduceSum": opReduceSum, "ReduceMax": opReduceMax, "Slice": opSlice,
+	"Split": opSplit, "Pad": opPad, "Transpose": opTranspose, "Expand": opExpand, "ConstantOfShape": opConstantOfShape,
 }
 
 func opConv(r *run, nd *ir.Node) error {
@@ -28,8 +35,11 @@ func opConv(r *run, nd *ir.Node) error {
 		return err
 	}
 	w, binary := r.n.weight(nd, in[1])
+	if len(in[0].Shape) == 3 && len(w.Shape) == 3 {
+		return conv1d(r, nd, in[0], w, b, binary)
+	}
 	if len(in[0].Shape) != 4 || len(w.Shape) != 4 {
-		return fmt.Errorf("only 2-D convolution is supported, got input %v weights %v", in[0].Shape, w.Shape)
+		return fmt.Errorf("only 1-D and 2-D convolution are supported, got input %v weights %v", in[0].Shape, w.Shape)
 	}
 	a, err := convAttrs(nd, in[0].Shape, w.Shape)
 	if err != nil {

@@ -1,0 +1,113 @@
+package finetune
+
+import (
+	"fmt"
+
+	"github.com/bincompress/bincompress/finetune/autograd"
+	"github.com/bincompress/bincompress/ir"
+)
+
+func opSub(r *run, nd *ir.Node) error { return binop(r, nd, (*autograd.Tape).Sub) }
+func opDiv(r *run, nd *ir.Node) error { return binop(r, nd, (*autograd.Tape).Div) }
+
+// opMax and opMin fold any number of inputs pairwise, as Sum does.
+func opMax(r *run, nd *ir.Node) error { return fold(r, nd, (*autograd.Tape).Max) }
+func opMin(r *run, nd *ir.Node) error { return fold(r, nd, (*autograd.Tape).Min) }
+
+func fold(r *run, nd *ir.Node, f func(*autograd.Tape, *autograd.Tensor, *autograd.Tensor) (*autograd.Tensor, error)) error {
+	in, err := r.inputs(nd, len(nd.Inputs))
+	if err != nil {
+		return err
+	}
+	if len(in) == 0 {
+		return fmt.Errorf("no inputs")
+	}
+	acc := in[0]
+	for _, x := range in[1:] {
+		if acc, err = f(r.tp, acc, x); err != nil {
+			return err
+		}
+	}
+	return r.set(nd, acc)
+}
+
+// opWhere takes a constant condition (an initializer or a folded value):
+// the gradient flows to the selected float input.
+func opWhere(r *run, nd *ir.Node) error {
+	c, shape, err := r.ints(nd, 0)
+	if err != nil {
+		return fmt.Errorf("condition: %w", err)
+	}
+	in := make([]*autograd.Tensor, 2)
+	for i := range in {
+		if in[i], err = r.tensor(nd, i+1); err != nil {
+			return err
+		}
+		if in[i] == nil {
+			return fmt.Errorf("missing required input")
+		}
+	}
+	cond := make([]bool, len(c))
+	for i, v := range c {
+		cond[i] = v != 0
+	}
+	y, err := r.tp.Where(cond, shape, in[0], in[1])
+	if err != nil {
+		return err
+	}
+	return r.set(nd, y)
+}
+
+// opReduce reduces over axes from the attribute (opset < 13 for ReduceSum,
+// < 18 for the others) or input 1; keepdims defaults to 1; no axes means
+// all of them unless noop_with_empty_axes is set.
+func opReduce(f func(*autograd.Tape, *autograd.Tensor, []int, bool) (*autograd.Tensor, error)) opFunc {
+	return func(r *run, nd *ir.Node) error {
+		x, err := r.inputs(nd, 1)
+		if err != nil {
+			return err
+		}
+		axes, keep, noop, err := r.reduceArgs(nd)
+		if err != nil {
+			return err
+		}
+		rank := len(x[0].Shape)
+		if len(axes) == 0 && noop {
+			return r.set(nd, r.tp.View(x[0], x[0].Shape))
+		}
+		var list []int
+		for _, a := range axes {
+			ax, err := axisIn(a, rank)
+			if err != nil {
+				return err
+			}
+			list = append(list, ax)
+		}
+		if len(axes) == 0 {
+			for a := range rank {
+				list = append(list, a)
+			}
+		}
+		y, err := f(r.tp, x[0], list, keep)
+		if err != nil {
+			return err
+		}
+		return r.set(nd, y)
+	}
+}
+
+func (r *run) reduceArgs(nd *ir.Node) (axes []int64, keep, noop bool, err error) {
+	axes = nd.Ints("axes", nil)
+	if axes == nil && nd.Input(1) != "" {
+		if axes, _, err = r.ints(nd, 1); err != nil {
+			return nil, false, false, err
+		}
+	}
+	return axes, nd.Int("keepdims", 1) != 0, nd.Int("noop_with_empty_axes", 0) != 0, nil
+}
+
+var (
+	opReduceMean = opReduce((*autograd.Tape).ReduceMean)
+	opReduceSum  = opReduce((*autograd.Tape).ReduceSum)
+	opReduceMax  = opReduce((*autograd.Tape).ReduceMax)
+)

@@ -146,7 +146,7 @@ func (n *net) markParams(g *ir.Graph) error {
 		case "MatMul":
 			n.param(nd.Input(1), true)
 		case "PRelu":
-			n.param(nd.Input(1), false)
+			n.param(viewSource(g, nd.Input(1)), false)
 		case "BatchNormalization":
 			if err := n.addBN(nd); err != nil {
 				return err

@@ -199,7 +199,7 @@ func opClip(r *run, nd *ir.Node) error {
 // one (the BN output of a residual block), saving a fresh buffer.
 func opAdd(r *run, nd *ir.Node) error {
 	k, ok := r.n.addInto[nd]
-	if !ok {
+	if !ok || r.intInputs(nd) {
 		return binop(r, nd, (*autograd.Tape).Add)
 	}
 	in, err := r.inputs(nd, 2)
@@ -215,6 +215,9 @@ func opAdd(r *run, nd *ir.Node) error {
 func opMul(r *run, nd *ir.Node) error { return binop(r, nd, (*autograd.Tape).Mul) }
 
 func binop(r *run, nd *ir.Node, f func(*autograd.Tape, *autograd.Tensor, *autograd.Tensor) (*autograd.Tensor, error)) error {
+	if r.intInputs(nd) {
+		return r.intArith(nd)
+	}
 	in, err := r.inputs(nd, 2)
 	if err != nil {
 		return err

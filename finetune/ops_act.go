@@ -117,6 +117,22 @@ func opPRelu(r *run, nd *ir.Node) error {
 	return r.set(nd, y)
 }
 
+// viewSource follows a value back through ops that only reshape it (an
+// export without constant folding unsqueezes PReLU's [C] slope to
+// [C, 1, 1] at run time) to the value they start from.
+func viewSource(g *ir.Graph, name string) string {
+	prod := g.Producers()
+	for {
+		p := prod[name]
+		if p == nil || !reshapes[p.OpType] || len(p.Inputs) == 0 {
+			return name
+		}
+		name = p.Input(0)
+	}
+}
+
+var reshapes = map[string]bool{"Unsqueeze": true, "Squeeze": true, "Reshape": true, "Flatten": true, "Identity": true}
+
 // opPow supports a constant exponent, the form activations and norms
 // export (x³ in GELU's tanh form, x² in a mean of squares).
 func opPow(r *run, nd *ir.Node) error {

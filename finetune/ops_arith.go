@@ -111,3 +111,65 @@ var (
 	opReduceSum  = opReduce((*autograd.Tape).ReduceSum)
 	opReduceMax  = opReduce((*autograd.Tape).ReduceMax)
 )
+
+// intOps is the arithmetic of shape subgraphs (torch's reflect F.pad
+// computes its pads at run time), on int64 as ONNX defines it for integers
+// (Div truncates).
+var intOps = map[string]func(a, b int64) int64{
+	"Add": func(a, b int64) int64 { return a + b },
+	"Sub": func(a, b int64) int64 { return a - b },
+	"Mul": func(a, b int64) int64 { return a * b },
+	"Div": func(a, b int64) int64 {
+		if b == 0 {
+			return 0
+		}
+		return a / b
+	},
+}
+
+// intInputs reports whether nd's two inputs are integer values.
+func (r *run) intInputs(nd *ir.Node) bool {
+	for i := range 2 {
+		if v, ok := r.get(nd.Input(i)); !ok || v.t != nil {
+			return false
+		}
+	}
+	return len(nd.Inputs) == 2
+}
+
+// intArith applies intOps[nd.OpType] with broadcasting: each operand's
+// element numbers are expanded to the common shape (see moveData).
+func (r *run) intArith(nd *ir.Node) error {
+	f, ok := intOps[nd.OpType]
+	if !ok {
+		return fmt.Errorf("integer %s is not supported", nd.OpType)
+	}
+	a, _ := r.get(nd.Input(0))
+	b, _ := r.get(nd.Input(1))
+	ea, err := numbered(a, b.shape)
+	if err != nil {
+		return err
+	}
+	eb, err := numbered(b, a.shape)
+	if err != nil {
+		return err
+	}
+	out := make([]int64, len(ea.Data))
+	for i := range out {
+		out[i] = f(a.ints[int(ea.Data[i])], b.ints[int(eb.Data[i])])
+	}
+	r.env[nd.Outputs[0]] = value{ints: out, shape: ea.Shape}
+	return nil
+}
+
+// numbered is v's element numbers broadcast against shape.
+func numbered(v value, shape []int) (*autograd.Tensor, error) {
+	if len(v.ints) > maxIndexed {
+		return nil, fmt.Errorf("integer input of %d elements is too large", len(v.ints))
+	}
+	idx := make([]float32, len(v.ints))
+	for i := range idx {
+		idx[i] = float32(i)
+	}
+	return (*autograd.Tape)(nil).Expand(autograd.New(v.shape, idx), shape)
+}

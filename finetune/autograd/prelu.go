@@ -5,9 +5,10 @@ import "fmt"
 // preluOp keeps, on an exact tape, x and the slope as float references. On
 // a compressing tape it keeps the exact condition x > 0 as one bit per
 // element (dx is dy or slope·dy, nothing in between) and, when the slope
-// is trained, min(x, 0) as 1-bit stochastic codes with per-channel ranges:
-// the slope's gradient Σ dy·min(x, 0) is linear in it, so it stays
-// unbiased, as a binary conv's weight gradient does (doc.go).
+// is trained, min(x, 0) as SmoothBits-bit stochastic codes with
+// per-channel ranges: the slope's gradient Σ dy·min(x, 0) is linear in
+// it, so it stays unbiased. (One bit, as a binary conv's input, left the
+// few slope gradients off by more than their size at small batches.)
 type preluOp struct {
 	bc          *broadcast
 	x           []float32 // exact tape
@@ -51,13 +52,13 @@ func (tp *Tape) PRelu(x, slope *Tensor) (*Tensor, error) {
 	return out, nil
 }
 
-// encodeNegative is Encode(min(x, 0)) in one stochastic bit per element.
+// encodeNegative is Encode(min(x, 0)) in SmoothBits bits per element.
 func encodeNegative(tp *Tape, x *Tensor) *Codes {
 	neg := New(x.Shape, tp.Buffers.get(len(x.Data)))
 	for i, v := range x.Data {
 		neg.Data[i] = min(v, 0)
 	}
-	q := Encode(neg, 1, tp.Key, tp.stream())
+	q := Encode(neg, SmoothBits, tp.Key, tp.stream())
 	tp.Buffers.put(neg.Data)
 	return q
 }

@@ -21,7 +21,7 @@ func preluCases() []opCase {
 		return []*Tensor{in[0], randTensor(r, 0.1, 0.3, 1)}
 	}
 	saved := func(in []*Tensor) (int64, int64) {
-		return floatBytes(in[0]), maskBytes(len(in[0].Data)) + codeBytes(in[0].Shape, 1)
+		return floatBytes(in[0]), maskBytes(len(in[0].Data)) + codeBytes(in[0].Shape, SmoothBits)
 	}
 	return []opCase{
 		{name: "PRelu", f: prelu, inputs: preluIn, eps: 1e-2, tol: 2e-3, codeTol: -1, unbiased: []int{1}, saved: saved},
@@ -32,7 +32,7 @@ func preluCases() []opCase {
 func TestPReluGrad(t *testing.T) { checkOps(t, preluCases()) }
 
 // TestPReluSlopeUnbiased: on a compressing tape the slope's gradient, from
-// 1-bit codes of min(x, 0), averages over keys to the exact one.
+// codes of min(x, 0), averages over keys to the exact one.
 func TestPReluSlopeUnbiased(t *testing.T) {
 	ins := preluIn(rand.New(rand.NewPCG(23, 1)), false)
 	prelu := func(tp *Tape, in []*Tensor) (*Tensor, error) { return tp.PRelu(in[0], in[1]) }

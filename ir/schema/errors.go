@@ -43,7 +43,7 @@ func (e *UnsupportedOpError) Is(target error) bool { return target == ErrUnsuppo
 // wrong type, unknown to the op, or of an invalid value.
 type AttrError struct {
 	Node, Op, Attr, Reason string
-	Err                error // ErrUnsupported for valid values the op layer does not handle, else nil
+	Err                    error // ErrUnsupported for valid values the op layer does not handle, else nil
 }
 
 func (e *AttrError) Error() string {

@@ -7,16 +7,16 @@ import (
 
 // Resize's attributes (opsets 10-21).
 type Resize struct {
-	Mode                          string  // nearest (default), linear, cubic
-	CoordinateTransformationMode  string  // opset 11+: half_pixel (default), ...
-	NearestMode                   string  // opset 11+: round_prefer_floor (default), ...
-	CubicCoeffA                   float32 // opset 11+, default -0.75
-	ExcludeOutside                bool    // opset 11+, default 0
-	ExtrapolationValue            float32 // opset 11+, default 0 (tf_crop_and_resize)
-	Antialias                     bool    // opset 18+, default 0
-	Axes                          []int64 // opset 18+: the axes scales and sizes refer to
-	KeepAspectRatioPolicy         string  // opset 18+: stretch (default), not_larger, not_smaller
-	scalesInput, sizesInput, roiIn int    // input positions (the opset decides)
+	Mode                           string  // nearest (default), linear, cubic
+	CoordinateTransformationMode   string  // opset 11+: half_pixel (default), ...
+	NearestMode                    string  // opset 11+: round_prefer_floor (default), ...
+	CubicCoeffA                    float32 // opset 11+, default -0.75
+	ExcludeOutside                 bool    // opset 11+, default 0
+	ExtrapolationValue             float32 // opset 11+, default 0 (tf_crop_and_resize)
+	Antialias                      bool    // opset 18+, default 0
+	Axes                           []int64 // opset 18+: the axes scales and sizes refer to
+	KeepAspectRatioPolicy          string  // opset 18+: stretch (default), not_larger, not_smaller
+	scalesInput, sizesInput, roiIn int     // input positions (the opset decides)
 }
 
 func parseResize(r *reader) any {

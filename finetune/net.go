@@ -6,6 +6,7 @@ import (
 
 	"github.com/bincompress/bincompress/finetune/autograd"
 	"github.com/bincompress/bincompress/ir"
+	"github.com/bincompress/bincompress/ir/schema"
 )
 
 // value is what a graph value holds during a forward pass: a float tensor,
@@ -59,11 +60,12 @@ type net struct {
 	bn      map[*ir.Node]*bnState
 	binary  map[*ir.Node]*binLayer
 	layers  []*binLayer
-	release [][]string            // values whose last reader is node i
-	fused   map[*ir.Node]*ir.Node // BN → the ReLU that alone reads it
-	skip    map[*ir.Node]bool     // ReLUs run by their BN in training
-	inPlace map[*ir.Node]bool     // ReLUs that may overwrite their input
-	addInto map[*ir.Node]int      // Adds that may overwrite input 0 or 1
+	release [][]string                // values whose last reader is node i
+	fused   map[*ir.Node]*ir.Node     // BN → the ReLU that alone reads it
+	skip    map[*ir.Node]bool         // ReLUs run by their BN in training
+	inPlace map[*ir.Node]bool         // ReLUs that may overwrite their input
+	addInto map[*ir.Node]int          // Adds that may overwrite input 0 or 1
+	bound   map[*ir.Node]*schema.Node // every node with its op layer attributes
 }
 
 // compile builds a net from m (which it shares). binarize selects binary
@@ -75,6 +77,9 @@ func compile(m *ir.Model, sel *selection) (*net, error) {
 	g := m.Graph
 	n := &net{nodes: g.Nodes, params: map[string]*autograd.Tensor{}, decay: map[string]bool{},
 		consts: map[string]value{}, bn: map[*ir.Node]*bnState{}, binary: map[*ir.Node]*binLayer{}}
+	if err := n.bindNodes(m); err != nil {
+		return nil, err
+	}
 	if err := n.findIO(g); err != nil {
 		return nil, err
 	}
@@ -173,8 +178,11 @@ func (n *net) addBN(nd *ir.Node) error {
 	if mean.t == nil || v.t == nil {
 		return fmt.Errorf("finetune: node %q (BatchNormalization): mean and variance must be float initializers", nd.Name)
 	}
-	n.bn[nd] = &bnState{mean: mean.t.Data, variance: v.t.Data,
-		eps: nd.Float("epsilon", 1e-5), momentum: nd.Float("momentum", 0.9)}
+	a, err := attrsOf[schema.BatchNormalization](n, nd)
+	if err != nil {
+		return fmt.Errorf("finetune: %w", err)
+	}
+	n.bn[nd] = &bnState{mean: mean.t.Data, variance: v.t.Data, eps: a.Epsilon, momentum: a.Momentum}
 	return nil
 }
 

@@ -154,8 +154,8 @@ type BatchNormalization struct {
 
 func parseBatchNorm(r *reader) any {
 	a := &BatchNormalization{Epsilon: r.float("epsilon", 1e-5), Momentum: r.float("momentum", 0.9), Spatial: true}
-	if r.opset < 7 && r.bool("is_test", false) {
-		r.unsupportedf("is_test", "is 1")
+	if r.opset < 7 {
+		r.bool("is_test", false) // inference either way here
 	}
 	if r.opset < 9 {
 		a.Spatial = r.bool("spatial", true)
@@ -288,8 +288,8 @@ type Dropout struct {
 
 func parseDropout(r *reader) any {
 	a := &Dropout{Ratio: 0.5}
-	if r.opset < 7 && r.bool("is_test", false) {
-		r.unsupportedf("is_test", "is 1")
+	if r.opset < 7 {
+		r.bool("is_test", false) // inference either way here
 	}
 	if r.opset < 12 {
 		a.Ratio = r.float("ratio", 0.5)

@@ -82,7 +82,7 @@ var onnxOps = map[string]*Op{
 
 	// Shapes, layout and constants.
 	"Identity":        {Since: 1, Until: 21, In: arity(1, 1), Out: arity(1, 1), parse: none, infer: inferIdentity, stages: ex | tr | cx | passes},
-	"Constant":        {Since: 1, Until: 21, In: arity(0, 0), Out: arity(1, 1), parse: parseConstant, infer: inferConstant, stages: ex | tr | cx | passes},
+	"Constant":        {Since: 1, Until: 21, In: arity(0, 0), Out: arity(1, 1), parse: parseConstant, infer: inferConstant, stages: ex | tr | passes},
 	"Cast":            {Since: 6, Until: 21, In: arity(1, 1), Out: arity(1, 1), parse: parseCast, infer: inferCast, stages: ex | tr | passes},
 	"Shape":           {Since: 1, Until: 21, In: arity(1, 1), Out: arity(1, 1), parse: parseShape, infer: inferShape, stages: ex | tr | passes},
 	"Reshape":         {Since: 5, Until: 21, In: arity(2, 2), Out: arity(1, 1), parse: parseReshape, infer: inferReshape, stages: ex | tr | cx | passes},

@@ -99,35 +99,34 @@ func ReshapeDims(from, target []ir.Dim, allowZero bool) ([]ir.Dim, error) {
 	if err := checkSize(out, DefaultMaxElements); err != nil {
 		return nil, fmt.Errorf("target shape %s: %w", ir.FormatDims(target), err)
 	}
-	rest, ok := divideDims(from, out, infer)
-	if infer >= 0 {
-		if !ok {
-			out[infer] = unknown
-			return out, nil
-		}
-		if rest < 0 {
-			return nil, fmt.Errorf("cannot reshape %s into %s", ir.FormatDims(from), ir.FormatDims(target))
-		}
-		out[infer] = known(rest)
-	} else if ok && rest != 1 {
+	num, den, ok := cancelDims(from, out, infer)
+	switch {
+	case !ok && infer >= 0:
+		out[infer] = unknown
+	case !ok:
+	case infer >= 0 && (den == 0 || num%den != 0):
+		return nil, fmt.Errorf("cannot reshape %s into %s", ir.FormatDims(from), ir.FormatDims(target))
+	case infer >= 0:
+		out[infer] = known(num / den)
+	case num != den:
 		return nil, fmt.Errorf("cannot reshape %s into %s", ir.FormatDims(from), ir.FormatDims(target))
 	}
 	return out, nil
 }
 
-// divideDims returns product(from) / product(out without skip), cancelling
-// symbolic dims that appear in both; ok is false when it is not known.
-// The result is -1 when the division is not exact.
-func divideDims(from, out []ir.Dim, skip int) (int64, bool) {
+// cancelDims returns the products of from and of out without skip, after
+// cancelling symbolic dims that appear in both; ok is false when they are
+// not known.
+func cancelDims(from, out []ir.Dim, skip int) (num, den int64, ok bool) {
 	syms := map[string]int{}
-	num, den := int64(1), int64(1)
+	num, den = 1, 1
 	for _, d := range from {
 		if d.Known() {
 			num *= d.Size
 		} else if d.Param != "" {
 			syms[d.Param]++
 		} else {
-			return 0, false
+			return 0, 0, false
 		}
 	}
 	for i, d := range out {
@@ -138,21 +137,15 @@ func divideDims(from, out []ir.Dim, skip int) (int64, bool) {
 		case d.Param != "" && syms[d.Param] > 0:
 			syms[d.Param]--
 		default:
-			return 0, false
+			return 0, 0, false
 		}
 	}
 	for _, n := range syms {
 		if n > 0 {
-			return 0, false
+			return 0, 0, false
 		}
 	}
-	if den == 0 || num%den != 0 {
-		if den == 0 && num == 0 {
-			return 0, true
-		}
-		return -1, true
-	}
-	return num / den, true
+	return num, den, true
 }
 
 // Axes is the attribute of Squeeze and Unsqueeze before opset 13 (inputs

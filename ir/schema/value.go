@@ -218,3 +218,13 @@ func checkSize(shape []ir.Dim, limit int64) error {
 	}
 	return nil
 }
+
+// Broadcast is numpy's multidirectional broadcast of two fixed shapes.
+func Broadcast(a, b []int) ([]int, error) {
+	d, err := broadcastDims(Dims(a), Dims(b))
+	if err != nil {
+		return nil, err
+	}
+	out, _ := Ints(d)
+	return out, nil
+}

@@ -174,3 +174,13 @@ func ones(r int) []int {
 	}
 	return s
 }
+
+// CheckRank checks the window's list lengths for r spatial axes.
+func (w *Window) CheckRank(r int) error {
+	g := Geometry{Kernel: ones(r), Strides: ones(r), Dilations: ones(r), PadBegin: make([]int, r), PadEnd: make([]int, r)}
+	var kernel []int
+	if w.KernelShape == nil {
+		kernel = ones(r)
+	}
+	return w.fill(&g, kernel)
+}

@@ -1,7 +1,6 @@
 package infer
 
 import (
-
 	"github.com/bincompress/bincompress/ir"
 	"github.com/bincompress/bincompress/ir/schema"
 )

@@ -16,16 +16,14 @@ Run from the repo root with Debian's python (torch 1.13, torchvision 0.14):
   /usr/bin/python3 testdata/scripts/export_bench_models.py [--out /work/models] [--only NAME,...]
 """
 
-import argparse
-import json
 import os
 import sys
 
-import torch
 from torchvision import models
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import export_families  # noqa: E402
+import export_models  # noqa: E402
 import families as fam  # noqa: E402
 
 MODELS = [
@@ -39,16 +37,7 @@ MODELS = [
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--out", default="/work/models")
-    ap.add_argument("--only", default="", help="comma-separated model names")
-    args = ap.parse_args()
-    torch.set_num_threads(1)
-    os.makedirs(args.out, exist_ok=True)
-    only = set(filter(None, args.only.split(",")))
-    for spec in MODELS:
-        if not only or spec[0] in only:
-            print(json.dumps(export_families.export(*spec, out=args.out)), flush=True)
+    export_models.main(MODELS, "/work/models", export_families.export)
 
 
 if __name__ == "__main__":

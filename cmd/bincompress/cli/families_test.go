@@ -15,18 +15,9 @@ import (
 	"github.com/bincompress/bincompress/ir"
 )
 
-// families are the models of testdata/models/families (MODELS in
-// export_families.py).
-var families = []string{
-	"tv_basic_op7", "tv_bottleneck_op17", "resnext_op13", "preact_op9",
-	"se_silu_op17", "eca_op11", "resnet_d_op13", "wrn_mcdonnell_op11",
-	"cifar_option_a_op13", "tf_nhwc_op13",
-	"act_silu_op13", "act_hardswish_op17", "act_hardsigmoid_op11",
-	"act_leakyrelu_op9", "act_prelu_op9", "act_gelu_op13",
-}
-
-// tol is the agreement asked of every comparison, as tol·max(1, |want|).
-const tol = 1e-4
+// familyTol is the agreement asked of every comparison, as
+// familyTol·max(1, |want|).
+const familyTol = 1e-4
 
 func familyFile(name, suffix string) string {
 	return filepath.Join("..", "..", "..", "testdata", "models", "families", name+suffix)
@@ -83,12 +74,17 @@ func familyFile(name, suffix string) string {
 // Keep the table true: after the ops land, run
 // `go test ./cmd/bincompress/cli -run TestFamilies -v` and update it.
 func TestFamilies(t *testing.T) {
-	for _, name := range families {
+	models, err := filepath.Glob(familyFile("*", ".onnx"))
+	if err != nil || len(models) < 16 {
+		t.Fatalf("found %d models in testdata/models/families, want 16 (%v)", len(models), err)
+	}
+	for _, model := range models {
+		name := strings.TrimSuffix(filepath.Base(model), ".onnx")
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			f := &familyCase{name: name, dir: t.TempDir()}
 			f.model, f.input = familyFile(name, ".onnx"), familyFile(name, ".input.npy")
-			f.x = readTensor(t, f.input)
+			f.x = readFloatNPY(t, f.input)
 			t.Run("run", f.run)
 			t.Run("pack", f.pack)
 			t.Run("export", f.export)
@@ -108,21 +104,21 @@ type familyCase struct {
 }
 
 func (f *familyCase) run(t *testing.T) {
-	torch := readTensor(t, familyFile(f.name, ".torch_output.npy"))
+	torch := readFloatNPY(t, familyFile(f.name, ".torch_output.npy"))
 	var theirs *ir.Tensor
 	if ortref.Available() == nil {
 		// The fixture itself first: onnxruntime agrees with PyTorch.
-		theirs = ortRun(t, f.model, f.x)
-		if err := reftest.Compare(theirs, torch, tol); err != nil {
+		theirs = ortLogits(t, f.model, f.x)
+		if err := reftest.Compare(theirs, torch, familyTol); err != nil {
 			t.Errorf("fixture: onnxruntime vs PyTorch: %v", err)
 		}
 	}
 	ours := f.cliRun(t, f.model, "float")
-	if err := reftest.Compare(ours, torch, tol); err != nil {
+	if err := reftest.Compare(ours, torch, familyTol); err != nil {
 		t.Errorf("run vs PyTorch: %v", err)
 	}
 	if theirs != nil {
-		if err := reftest.Compare(ours, theirs, tol); err != nil {
+		if err := reftest.Compare(ours, theirs, familyTol); err != nil {
 			t.Errorf("run vs onnxruntime: %v", err)
 		}
 	}
@@ -135,10 +131,10 @@ func (f *familyCase) pack(t *testing.T) {
 		if _, err := os.Stat(bnn); err == nil {
 			t.Errorf("the main command failed but left %s", filepath.Base(bnn))
 		}
-		t.Fatalf("main command: exit %d: %s", code, firstLineOf(errOut))
+		t.Fatalf("main command: exit %d: %s", code, firstErrLine(errOut))
 	}
 	if code, _, errOut := run(t, "inspect", bnn); code != 0 {
-		t.Errorf("inspect of the .bnn: exit %d: %s", code, firstLineOf(errOut))
+		t.Errorf("inspect of the .bnn: exit %d: %s", code, firstErrLine(errOut))
 	}
 	f.bnn, f.bnnOut = bnn, f.cliRun(t, bnn, "bnn")
 }
@@ -151,20 +147,20 @@ func (f *familyCase) export(t *testing.T) {
 	for _, format := range []string{"onnx", "onnx-packed"} {
 		out := filepath.Join(f.dir, f.name+"."+format+".onnx")
 		if code, _, errOut := run(t, "export", f.bnn, "--format", format, "--out", out); code != 0 {
-			t.Errorf("export --format %s: exit %d: %s", format, code, firstLineOf(errOut))
+			t.Errorf("export --format %s: exit %d: %s", format, code, firstErrLine(errOut))
 			continue
 		}
-		if err := reftest.Compare(ortRun(t, out, f.x), f.bnnOut, tol); err != nil {
+		if err := reftest.Compare(ortLogits(t, out, f.x), f.bnnOut, familyTol); err != nil {
 			t.Errorf("%s export in onnxruntime vs run of the .bnn: %v", format, err)
 		}
 	}
 	reftest.NeedGCC(t)
 	cdir := filepath.Join(f.dir, "c")
 	if code, _, errOut := run(t, "export", f.bnn, "--format", "c", "--out", cdir, "--prefix", "net"); code != 0 {
-		t.Fatalf("export --format c: exit %d: %s", code, firstLineOf(errOut))
+		t.Fatalf("export --format c: exit %d: %s", code, firstErrLine(errOut))
 	}
 	got := reftest.RunC(t, reftest.BuildC(t, cdir, "net"), f.x, f.bnnOut.Shape)
-	if err := reftest.Compare(got, f.bnnOut, tol); err != nil {
+	if err := reftest.Compare(got, f.bnnOut, familyTol); err != nil {
 		t.Errorf("C export vs run of the .bnn: %v", err)
 	}
 }
@@ -175,7 +171,7 @@ func (f *familyCase) finetune(t *testing.T) {
 	bnn := filepath.Join(f.dir, f.name+".tuned.bnn")
 	code, out, errOut := run(t, f.model, bnn, "--data", data, "--epochs", "1", "--batch-size", "8", "--seed", "3", "--json")
 	if code != 0 {
-		t.Fatalf("main command with --data: exit %d: %s", code, firstLineOf(errOut))
+		t.Fatalf("main command with --data: exit %d: %s", code, firstErrLine(errOut))
 	}
 	lines := strings.Split(strings.TrimSpace(out), "\n")
 	var sum CompressSummary
@@ -189,7 +185,7 @@ func (f *familyCase) finetune(t *testing.T) {
 		t.Errorf("the tuned model was not verified on the %d test images: %+v", syntheticTest, sum.Verify)
 	}
 	y := f.cliRun(t, bnn, "tuned")
-	if ys, _ := y.Float32s(); !allFinite(ys) {
+	if ys, _ := y.Float32s(); !finiteAll(ys) {
 		t.Errorf("the tuned .bnn gives non-finite logits %v", ys)
 	}
 }
@@ -199,12 +195,12 @@ func (f *familyCase) cliRun(t *testing.T, model, tag string) *ir.Tensor {
 	t.Helper()
 	y := filepath.Join(f.dir, tag+".out.npy")
 	if code, _, errOut := run(t, "run", model, "--input", f.input, "--output", y); code != 0 {
-		t.Fatalf("run %s: exit %d: %s", filepath.Base(model), code, firstLineOf(errOut))
+		t.Fatalf("run %s: exit %d: %s", filepath.Base(model), code, firstErrLine(errOut))
 	}
-	return readTensor(t, y)
+	return readFloatNPY(t, y)
 }
 
-func ortRun(t *testing.T, model string, x *ir.Tensor) *ir.Tensor {
+func ortLogits(t *testing.T, model string, x *ir.Tensor) *ir.Tensor {
 	t.Helper()
 	out, err := ortref.Run(model, map[string]*ir.Tensor{"input": x})
 	if err != nil {
@@ -213,7 +209,7 @@ func ortRun(t *testing.T, model string, x *ir.Tensor) *ir.Tensor {
 	return out["logits"]
 }
 
-func readTensor(t *testing.T, path string) *ir.Tensor {
+func readFloatNPY(t *testing.T, path string) *ir.Tensor {
 	t.Helper()
 	a, err := npy.ReadFile(path)
 	if err != nil {
@@ -260,7 +256,7 @@ func writeSyntheticData(t *testing.T, dir string, shape []int) {
 	}
 }
 
-func allFinite(xs []float32) bool {
+func finiteAll(xs []float32) bool {
 	for _, v := range xs {
 		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
 			return false
@@ -269,7 +265,7 @@ func allFinite(xs []float32) bool {
 	return len(xs) > 0
 }
 
-func firstLineOf(s string) string {
+func firstErrLine(s string) string {
 	s = strings.TrimSpace(s)
 	if i := strings.IndexByte(s, '\n'); i >= 0 {
 		return s[:i]

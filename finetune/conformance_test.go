@@ -100,7 +100,7 @@ func trainerCase(dir string) (string, error) {
 		}
 	}
 	for _, nd := range m.Graph.Nodes {
-		if nd.Int("training_mode", 0) != 0 || nd.OpType == "Dropout" && nd.Input(2) != "" || len(nd.Outputs) > 1 && nd.OpType != "Split" {
+		if a := nd.Attr("training_mode"); a != nil && a.I != 0 || nd.OpType == "Dropout" && nd.Input(2) != "" || len(nd.Outputs) > 1 && nd.OpType != "Split" {
 			return "training mode or an optional output the trainer does not make", nil
 		}
 	}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/bincompress/bincompress/finetune/autograd"
 	"github.com/bincompress/bincompress/ir"
+	"github.com/bincompress/bincompress/ir/schema"
 )
 
 // mode is how BatchNormalization behaves in a forward pass.
@@ -16,15 +17,6 @@ const (
 	modeTrain             // batch statistics; running statistics updated with momentum
 	modeStats             // batch statistics, accumulated for re-estimation
 )
-
-// UnsupportedOpError names a node the trainer cannot differentiate.
-type UnsupportedOpError struct {
-	Op, Domain, Node string
-}
-
-func (e *UnsupportedOpError) Error() string {
-	return fmt.Sprintf("finetune: node %q: op %s (domain %q) is not supported for training", e.Node, e.Op, e.Domain)
-}
 
 // run is one forward pass's state.
 type run struct {
@@ -64,8 +56,8 @@ func (n *net) exec(tp *autograd.Tape, x *autograd.Tensor, m mode) (*run, error) 
 		if f, fused := n.acts[nd]; fused {
 			h = f.run
 		}
-		if !ok || (nd.Domain != "" && nd.Domain != "ai.onnx") {
-			return nil, &UnsupportedOpError{Op: nd.OpType, Domain: nd.Domain, Node: nd.Name}
+		if b := n.bound[nd]; !ok || !schema.Supports(schema.Trainer, b.Op, b.Opset) {
+			return nil, &schema.UnsupportedOpError{Op: nd.OpType, Domain: b.Op.Domain, Opset: b.Opset, Node: b.Label, Stage: schema.Trainer}
 		}
 		if err := h(r, nd); err != nil {
 			return nil, fmt.Errorf("finetune: node %q (%s): %w", nd.Name, nd.OpType, err)

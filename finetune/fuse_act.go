@@ -6,6 +6,7 @@ import (
 
 	"github.com/bincompress/bincompress/finetune/autograd"
 	"github.com/bincompress/bincompress/ir"
+	"github.com/bincompress/bincompress/ir/schema"
 )
 
 // actFusion runs, at an anchor node, an activation PyTorch exports as
@@ -77,8 +78,8 @@ func (g chainGraph) gated(mul *ir.Node, k int) bool {
 		return true
 	}
 	if h := g.inner(mul.Input(k), "HardSigmoid"); h != nil && h.Input(0) == x {
-		alpha, beta := hardSigmoidAttrs(h)
-		if math.Abs(float64(alpha)-1.0/6) < 1e-7 && beta == 0.5 {
+		a, err := attrsOf[schema.HardSigmoid](g.n, h)
+		if err == nil && math.Abs(float64(a.Alpha)-1.0/6) < 1e-7 && a.Beta == 0.5 {
 			g.fuse(mul, x, (*autograd.Tape).HardSwish, h)
 			return true
 		}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/bincompress/bincompress/finetune/autograd"
 	"github.com/bincompress/bincompress/ir"
+	"github.com/bincompress/bincompress/ir/schema"
 )
 
 // value is what a graph value holds during a forward pass: a float tensor,
@@ -59,14 +60,14 @@ type net struct {
 	bn       map[*ir.Node]*bnState
 	binary   map[*ir.Node]*binLayer
 	layers   []*binLayer
-	release  [][]string             // values whose last reader is node i
-	fused    map[*ir.Node]*ir.Node  // BN → the ReLU that alone reads it
-	skip     map[*ir.Node]bool      // ReLUs run by their BN in training
-	inPlace  map[*ir.Node]bool      // ReLUs that may overwrite their input
-	addInto  map[*ir.Node]int       // Adds that may overwrite input 0 or 1
-	opset    int64                  // of the default domain
-	acts     map[*ir.Node]actFusion // chain anchors run as one activation (fuse_act.go)
-	absorbed map[*ir.Node]*ir.Node  // chain nodes that do not run → their anchor
+	release  [][]string                // values whose last reader is node i
+	fused    map[*ir.Node]*ir.Node     // BN → the ReLU that alone reads it
+	skip     map[*ir.Node]bool         // ReLUs run by their BN in training
+	inPlace  map[*ir.Node]bool         // ReLUs that may overwrite their input
+	addInto  map[*ir.Node]int          // Adds that may overwrite input 0 or 1
+	bound    map[*ir.Node]*schema.Node // every node with its op layer attributes
+	acts     map[*ir.Node]actFusion    // chain anchors run as one activation (fuse_act.go)
+	absorbed map[*ir.Node]*ir.Node     // chain nodes that do not run → their anchor
 }
 
 // compile builds a net from m (which it shares). binarize selects binary
@@ -77,7 +78,10 @@ func compile(m *ir.Model, sel *selection) (*net, error) {
 	}
 	g := m.Graph
 	n := &net{nodes: g.Nodes, params: map[string]*autograd.Tensor{}, decay: map[string]bool{},
-		consts: map[string]value{}, bn: map[*ir.Node]*bnState{}, binary: map[*ir.Node]*binLayer{}, opset: m.Opset("")}
+		consts: map[string]value{}, bn: map[*ir.Node]*bnState{}, binary: map[*ir.Node]*binLayer{}}
+	if err := n.bindNodes(m); err != nil {
+		return nil, err
+	}
 	if err := n.findIO(g); err != nil {
 		return nil, err
 	}
@@ -179,8 +183,11 @@ func (n *net) addBN(nd *ir.Node) error {
 	if mean.t == nil || v.t == nil {
 		return fmt.Errorf("finetune: node %q (BatchNormalization): mean and variance must be float initializers", nd.Name)
 	}
-	n.bn[nd] = &bnState{mean: mean.t.Data, variance: v.t.Data,
-		eps: nd.Float("epsilon", 1e-5), momentum: nd.Float("momentum", 0.9)}
+	a, err := attrsOf[schema.BatchNormalization](n, nd)
+	if err != nil {
+		return fmt.Errorf("finetune: %w", err)
+	}
+	n.bn[nd] = &bnState{mean: mean.t.Data, variance: v.t.Data, eps: a.Epsilon, momentum: a.Momentum}
 	return nil
 }
 

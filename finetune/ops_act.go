@@ -5,11 +5,11 @@ import (
 
 	"github.com/bincompress/bincompress/finetune/autograd"
 	"github.com/bincompress/bincompress/ir"
+	"github.com/bincompress/bincompress/ir/schema"
 )
 
-// The elementwise activations and math ops: one handler each, their
-// attributes read by one small function each (defaults as ONNX states
-// them) until the op layer reads them for every stage.
+// The elementwise activations and math ops, one handler each; their
+// attributes come from the op layer (attrsOf).
 
 // unaryOp adapts a tape method that takes one tensor.
 func unaryOp(f func(*autograd.Tape, *autograd.Tensor) *autograd.Tensor) opFunc {
@@ -35,73 +35,39 @@ var (
 	opReciprocal = unaryOp((*autograd.Tape).Reciprocal)
 )
 
-func opLeakyRelu(r *run, nd *ir.Node) error {
-	x, err := r.inputs(nd, 1)
-	if err != nil {
-		return err
-	}
-	return r.set(nd, r.tp.LeakyRelu(x[0], leakyReluAttrs(nd)))
-}
-
-func leakyReluAttrs(nd *ir.Node) (alpha float32) { return nd.Float("alpha", 0.01) }
-
-func opHardSigmoid(r *run, nd *ir.Node) error {
-	x, err := r.inputs(nd, 1)
-	if err != nil {
-		return err
-	}
-	alpha, beta := hardSigmoidAttrs(nd)
-	return r.set(nd, r.tp.HardSigmoid(x[0], alpha, beta))
-}
-
-func hardSigmoidAttrs(nd *ir.Node) (alpha, beta float32) {
-	return nd.Float("alpha", 0.2), nd.Float("beta", 0.5)
-}
-
-func opElu(r *run, nd *ir.Node) error {
-	x, err := r.inputs(nd, 1)
-	if err != nil {
-		return err
-	}
-	return r.set(nd, r.tp.Elu(x[0], eluAttrs(nd)))
-}
-
-func eluAttrs(nd *ir.Node) (alpha float32) { return nd.Float("alpha", 1) }
-
-func opSelu(r *run, nd *ir.Node) error {
-	x, err := r.inputs(nd, 1)
-	if err != nil {
-		return err
-	}
-	alpha, gamma := seluAttrs(nd)
-	return r.set(nd, r.tp.Selu(x[0], alpha, gamma))
-}
-
-func seluAttrs(nd *ir.Node) (alpha, gamma float32) {
-	return nd.Float("alpha", 1.67326319217681884765625), nd.Float("gamma", 1.05070102214813232421875)
-}
-
-func opGelu(r *run, nd *ir.Node) error {
-	x, err := r.inputs(nd, 1)
-	if err != nil {
-		return err
-	}
-	tanh, err := geluAttrs(nd)
-	if err != nil {
-		return err
-	}
-	return r.set(nd, r.tp.Gelu(x[0], tanh))
-}
-
-// geluAttrs reads approximate ("none" or "tanh", opset 20).
-func geluAttrs(nd *ir.Node) (tanh bool, err error) {
-	switch a := nd.String("approximate", "none"); a {
-	case "none", "tanh":
-		return a == "tanh", nil
-	default:
-		return false, fmt.Errorf("approximate %q is not none or tanh", a)
+// withAttrs adapts a handler of one float input and the op layer's
+// attributes *T.
+func withAttrs[T any](f func(tp *autograd.Tape, x *autograd.Tensor, a *T) *autograd.Tensor) opFunc {
+	return func(r *run, nd *ir.Node) error {
+		x, err := r.inputs(nd, 1)
+		if err != nil {
+			return err
+		}
+		a, err := attrsOf[T](r.n, nd)
+		if err != nil {
+			return err
+		}
+		return r.set(nd, f(r.tp, x[0], a))
 	}
 }
+
+var (
+	opLeakyRelu = withAttrs(func(tp *autograd.Tape, x *autograd.Tensor, a *schema.Alpha) *autograd.Tensor {
+		return tp.LeakyRelu(x, a.Alpha)
+	})
+	opHardSigmoid = withAttrs(func(tp *autograd.Tape, x *autograd.Tensor, a *schema.HardSigmoid) *autograd.Tensor {
+		return tp.HardSigmoid(x, a.Alpha, a.Beta)
+	})
+	opElu = withAttrs(func(tp *autograd.Tape, x *autograd.Tensor, a *schema.Alpha) *autograd.Tensor {
+		return tp.Elu(x, a.Alpha)
+	})
+	opSelu = withAttrs(func(tp *autograd.Tape, x *autograd.Tensor, a *schema.Selu) *autograd.Tensor {
+		return tp.Selu(x, a.Alpha, a.Gamma)
+	})
+	opGelu = withAttrs(func(tp *autograd.Tape, x *autograd.Tensor, a *schema.Gelu) *autograd.Tensor {
+		return tp.Gelu(x, a.Approximate == "tanh")
+	})
+)
 
 // opPRelu trains the slope (markParams makes an initializer slope a
 // parameter).
@@ -169,7 +135,11 @@ func opSoftmax(r *run, nd *ir.Node) error {
 	if err != nil {
 		return err
 	}
-	axis, coerce := softmaxAttrs(nd, r.n.opset)
+	a, err := attrsOf[schema.Softmax](r.n, nd)
+	if err != nil {
+		return err
+	}
+	axis, coerce := int(a.Axis), r.n.opsetOf(nd) < 13
 	if axis < 0 {
 		axis += len(x[0].Shape)
 	}
@@ -189,13 +159,4 @@ func opSoftmax(r *run, nd *ir.Node) error {
 		return err
 	}
 	return r.set(nd, r.tp.View(y, x[0].Shape))
-}
-
-// softmaxAttrs reads axis: default −1 from opset 13, else 1 with the input
-// coerced to 2-D.
-func softmaxAttrs(nd *ir.Node, opset int64) (axis int, coerce bool) {
-	if opset >= 13 {
-		return int(nd.Int("axis", -1)), false
-	}
-	return int(nd.Int("axis", 1)), true
 }

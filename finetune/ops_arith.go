@@ -5,6 +5,7 @@ import (
 
 	"github.com/bincompress/bincompress/finetune/autograd"
 	"github.com/bincompress/bincompress/ir"
+	"github.com/bincompress/bincompress/ir/schema"
 )
 
 func opSub(r *run, nd *ir.Node) error { return binop(r, nd, (*autograd.Tape).Sub) }
@@ -67,43 +68,35 @@ func opReduce(f func(*autograd.Tape, *autograd.Tensor, []int, bool) (*autograd.T
 		if err != nil {
 			return err
 		}
-		axes, keep, noop, err := r.reduceArgs(nd)
+		a, err := attrsOf[schema.Reduce](r.n, nd)
 		if err != nil {
 			return err
 		}
-		rank := len(x[0].Shape)
-		if len(axes) == 0 && noop {
+		axes := a.Axes
+		if nd.Input(1) != "" {
+			if axes, _, err = r.ints(nd, 1); err != nil {
+				return err
+			}
+		}
+		red, _, err := schema.ReducedAxes(axes, len(x[0].Shape), a.NoopWithEmptyAxes)
+		if err != nil {
+			return err
+		}
+		if red == nil { // no axes, noop_with_empty_axes
 			return r.set(nd, r.tp.View(x[0], x[0].Shape))
 		}
 		var list []int
-		for _, a := range axes {
-			ax, err := axisIn(a, rank)
-			if err != nil {
-				return err
-			}
-			list = append(list, ax)
-		}
-		if len(axes) == 0 {
-			for a := range rank {
-				list = append(list, a)
+		for ax, on := range red {
+			if on {
+				list = append(list, ax)
 			}
 		}
-		y, err := f(r.tp, x[0], list, keep)
+		y, err := f(r.tp, x[0], list, a.KeepDims)
 		if err != nil {
 			return err
 		}
 		return r.set(nd, y)
 	}
-}
-
-func (r *run) reduceArgs(nd *ir.Node) (axes []int64, keep, noop bool, err error) {
-	axes = nd.Ints("axes", nil)
-	if axes == nil && nd.Input(1) != "" {
-		if axes, _, err = r.ints(nd, 1); err != nil {
-			return nil, false, false, err
-		}
-	}
-	return axes, nd.Int("keepdims", 1) != 0, nd.Int("noop_with_empty_axes", 0) != 0, nil
 }
 
 var (

@@ -5,6 +5,7 @@ import (
 
 	"github.com/bincompress/bincompress/finetune/autograd"
 	"github.com/bincompress/bincompress/ir"
+	"github.com/bincompress/bincompress/ir/schema"
 )
 
 // The ops that move elements (Slice, Split, Pad, Concat, Transpose,
@@ -107,9 +108,12 @@ func opReshape(r *run, nd *ir.Node) error {
 	if err != nil {
 		return err
 	}
-	allowZero := reshapeAttrs(nd)
+	a, err := attrsOf[schema.Reshape](r.n, nd)
+	if err != nil {
+		return err
+	}
 	return r.moveData(nd, 1, one(func(tp *autograd.Tape, x *autograd.Tensor) (*autograd.Tensor, error) {
-		shape, err := autograd.ReshapeDims(x.Shape, target, allowZero)
+		shape, err := autograd.ReshapeDims(x.Shape, target, a.AllowZero)
 		if err != nil {
 			return nil, err
 		}
@@ -117,21 +121,18 @@ func opReshape(r *run, nd *ir.Node) error {
 	}))
 }
 
-func reshapeAttrs(nd *ir.Node) (allowZero bool) { return nd.Int("allowzero", 0) != 0 }
-
 func opTranspose(r *run, nd *ir.Node) error {
-	perm := transposeAttrs(nd)
+	a, err := attrsOf[schema.Transpose](r.n, nd)
+	if err != nil {
+		return err
+	}
+	var perm []int // nil: the axes reversed
+	for _, p := range a.Perm {
+		perm = append(perm, int(p))
+	}
 	return r.moveData(nd, 1, one(func(tp *autograd.Tape, x *autograd.Tensor) (*autograd.Tensor, error) {
 		return tp.Transpose(x, perm)
 	}))
-}
-
-// transposeAttrs reads perm (default: the axes reversed, nil).
-func transposeAttrs(nd *ir.Node) (perm []int) {
-	for _, p := range nd.Ints("perm", nil) {
-		perm = append(perm, int(p))
-	}
-	return perm
 }
 
 func opExpand(r *run, nd *ir.Node) error {
@@ -163,9 +164,12 @@ func toDims(v []int64, what string) ([]int, error) {
 // opConcat joins float tensors (the zero-channel shortcut) or the integer
 // values of shape subgraphs.
 func opConcat(r *run, nd *ir.Node) error {
-	axis := concatAttrs(nd)
+	c, err := attrsOf[schema.Concat](r.n, nd)
+	if err != nil {
+		return err
+	}
 	return r.moveData(nd, len(nd.Inputs), func(tp *autograd.Tape, xs []*autograd.Tensor) ([]*autograd.Tensor, error) {
-		a, err := axisIn(axis, len(xs[0].Shape))
+		a, err := axisIn(c.Axis, len(xs[0].Shape))
 		if err != nil {
 			return nil, err
 		}
@@ -173,8 +177,6 @@ func opConcat(r *run, nd *ir.Node) error {
 		return []*autograd.Tensor{y}, err
 	})
 }
-
-func concatAttrs(nd *ir.Node) (axis int64) { return nd.Int("axis", 0) }
 
 // axisIn resolves a possibly negative axis of a rank-r tensor.
 func axisIn(a int64, r int) (int, error) {
@@ -193,19 +195,27 @@ func opSlice(r *run, nd *ir.Node) error {
 		return err
 	}
 	return r.moveData(nd, 1, one(func(tp *autograd.Tape, x *autograd.Tensor) (*autograd.Tensor, error) {
-		s, st, n, err := autograd.SliceDims(x.Shape, starts, ends, axes, steps)
+		sl, _, err := schema.Slices(schema.Dims(x.Shape), starts, ends, axes, steps)
 		if err != nil {
 			return nil, err
 		}
-		return tp.Slice(x, s, st, n)
+		start, step, count := make([]int, len(sl)), make([]int, len(sl)), make([]int, len(sl))
+		for k, a := range sl {
+			start[k], step[k], count[k] = a.Start, a.Step, a.Count
+		}
+		return tp.Slice(x, start, step, count)
 	}))
 }
 
-// sliceArgs reads starts, ends, axes and steps from attributes (opset < 10)
-// or inputs 1–4 (axes and steps optional).
+// sliceArgs reads starts, ends, axes and steps from the attributes (opset
+// < 10) or inputs 1–4 (axes and steps optional).
 func (r *run) sliceArgs(nd *ir.Node) (starts, ends, axes, steps []int64, err error) {
-	if nd.Attr("starts") != nil {
-		return nd.Ints("starts", nil), nd.Ints("ends", nil), nd.Ints("axes", nil), nil, nil
+	a, err := attrsOf[schema.Slice](r.n, nd)
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
+	if r.n.opsetOf(nd) < 10 {
+		return a.Starts, a.Ends, a.Axes, nil, nil
 	}
 	out := make([][]int64, 4)
 	for i := range out {
@@ -219,42 +229,30 @@ func (r *run) sliceArgs(nd *ir.Node) (starts, ends, axes, steps []int64, err err
 	return out[0], out[1], out[2], out[3], nil
 }
 
+// opSplit takes the part lengths from the split attribute (opset < 13) or
+// input 1, else equal parts (the last smaller with opset 18's num_outputs).
 func opSplit(r *run, nd *ir.Node) error {
-	axis, sizes, err := r.splitArgs(nd)
+	a, err := attrsOf[schema.Split](r.n, nd)
 	if err != nil {
 		return err
 	}
+	split := a.Split
+	if nd.Input(1) != "" {
+		if split, _, err = r.ints(nd, 1); err != nil {
+			return err
+		}
+	}
 	return r.moveData(nd, 1, func(tp *autograd.Tape, xs []*autograd.Tensor) ([]*autograd.Tensor, error) {
-		a, err := axisIn(axis, len(xs[0].Shape))
+		ax, err := axisIn(a.Axis, len(xs[0].Shape))
 		if err != nil {
 			return nil, err
 		}
-		if sizes == nil { // equal parts, the last smaller (opset 18's num_outputs)
-			d, k := xs[0].Shape[a], len(nd.Outputs)
-			part := (d + k - 1) / max(k, 1)
-			for i := range k {
-				sizes = append(sizes, max(0, min(part, d-i*part)))
-			}
+		sizes, err := schema.SplitSizes(xs[0].Shape[ax], len(nd.Outputs), split, a.NumOutputs != nil)
+		if err != nil {
+			return nil, err
 		}
-		return tp.Split(xs[0], a, sizes)
+		return tp.Split(xs[0], ax, sizes)
 	})
-}
-
-// splitArgs reads axis (default 0) and the part sizes: the split attribute
-// (opset < 13) or input 1, nil for equal parts.
-func (r *run) splitArgs(nd *ir.Node) (axis int64, sizes []int, err error) {
-	axis = nd.Int("axis", 0)
-	split := nd.Ints("split", nil)
-	if split == nil && nd.Input(1) != "" {
-		if split, _, err = r.ints(nd, 1); err != nil {
-			return 0, nil, err
-		}
-	}
-	if split == nil {
-		return axis, nil, nil
-	}
-	sizes, err = toDims(split, "split")
-	return axis, sizes, err
 }
 
 // opPad pads float tensors (constant with any value, reflect, edge, wrap).
@@ -280,20 +278,22 @@ type padArgs struct {
 	value      float32
 }
 
-// padArgs reads mode (default constant) and pads and value from attributes
+// padArgs reads the mode, and the pads and value from the attributes
 // (opset < 11) or inputs pads, constant_value (default 0) and axes (opset
 // 18; default all).
 func (r *run) padArgs(nd *ir.Node, rank int) (padArgs, error) {
-	p := padArgs{mode: nd.String("mode", "constant"), begin: make([]int, rank), end: make([]int, rank)}
-	pads, value := nd.Ints("pads", nil), nd.Float("value", 0)
-	var axes []int64
-	if nd.Attr("pads") == nil {
-		var err error
+	a, err := attrsOf[schema.Pad](r.n, nd)
+	if err != nil {
+		return padArgs{}, err
+	}
+	p := padArgs{mode: a.Mode, value: a.Value}
+	pads, axes := a.Pads, []int64(nil)
+	if r.n.opsetOf(nd) >= 11 {
 		if pads, _, err = r.ints(nd, 1); err != nil {
 			return p, err
 		}
 		if nd.Input(2) != "" {
-			if value, err = r.scalar(nd, 2); err != nil {
+			if p.value, err = r.scalar(nd, 2); err != nil {
 				return p, err
 			}
 		}
@@ -303,23 +303,8 @@ func (r *run) padArgs(nd *ir.Node, rank int) (padArgs, error) {
 			}
 		}
 	}
-	if axes == nil {
-		for a := range rank {
-			axes = append(axes, int64(a))
-		}
-	}
-	if len(pads) != 2*len(axes) {
-		return p, fmt.Errorf("pads %v need 2 values for each of %d axes", pads, len(axes))
-	}
-	for i, a := range axes {
-		ax, err := axisIn(a, rank)
-		if err != nil {
-			return p, err
-		}
-		p.begin[ax], p.end[ax] = int(pads[i]), int(pads[i+len(axes)])
-	}
-	p.value = value
-	return p, nil
+	p.begin, p.end, err = schema.PadAmounts(pads, axes, rank)
+	return p, err
 }
 
 // opConstantOfShape makes a constant (float, or integer for a shape
@@ -334,7 +319,11 @@ func opConstantOfShape(r *run, nd *ir.Node) error {
 	if err != nil {
 		return err
 	}
-	fill, err := constantOfShapeAttrs(nd)
+	a, err := attrsOf[schema.ConstantOfShape](r.n, nd)
+	if err != nil {
+		return err
+	}
+	fill, err := constValue(a.Value) // one element
 	if err != nil {
 		return err
 	}
@@ -353,19 +342,6 @@ func opConstantOfShape(r *run, nd *ir.Node) error {
 	}
 	r.env[nd.Outputs[0]] = value{ints: is, shape: shape}
 	return nil
-}
-
-// constantOfShapeAttrs reads value, a one-element tensor (default float 0).
-func constantOfShapeAttrs(nd *ir.Node) (value, error) {
-	a := nd.Attr("value")
-	if a == nil || a.T == nil {
-		return value{t: autograd.New([]int{1}, []float32{0})}, nil
-	}
-	v, err := constValue(a.T)
-	if n := len(v.ints); err == nil && (v.t != nil && len(v.t.Data) != 1 || v.t == nil && n != 1) {
-		err = fmt.Errorf("value must have one element")
-	}
-	return v, err
 }
 
 // intsOf reads an integer or boolean tensor as int64.

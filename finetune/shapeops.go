@@ -6,32 +6,20 @@ import (
 
 	"github.com/bincompress/bincompress/finetune/autograd"
 	"github.com/bincompress/bincompress/ir"
+	"github.com/bincompress/bincompress/ir/schema"
 )
 
 // The ops of shape subgraphs (Shape → Gather → Unsqueeze → Concat → Reshape,
 // as PyTorch exports flatten) run on small int64 values and fold as they go.
 
 func opConstant(r *run, nd *ir.Node) error {
-	var v value
-	switch a := nd.Attr("value"); {
-	case a != nil && a.T != nil:
-		c, err := constValue(a.T)
-		if err != nil {
-			return err
-		}
-		v = c
-	case nd.Attr("value_float") != nil:
-		v = value{t: autograd.New([]int{}, []float32{nd.Float("value_float", 0)})}
-	case nd.Attr("value_floats") != nil:
-		f := nd.Floats("value_floats", nil)
-		v = value{t: autograd.New([]int{len(f)}, f)}
-	case nd.Attr("value_int") != nil:
-		v = value{ints: []int64{nd.Int("value_int", 0)}, shape: []int{}}
-	case nd.Attr("value_ints") != nil:
-		is := nd.Ints("value_ints", nil)
-		v = value{ints: is, shape: []int{len(is)}}
-	default:
-		return fmt.Errorf("constant has no supported value attribute")
+	a, err := attrsOf[schema.Constant](r.n, nd)
+	if err != nil {
+		return err
+	}
+	v, err := constValue(a.Value)
+	if err != nil {
+		return err
 	}
 	r.env[nd.Outputs[0]] = v
 	return nil
@@ -59,7 +47,14 @@ func opShape(r *run, nd *ir.Node) error {
 	for i, d := range shape {
 		dims[i] = int64(d)
 	}
-	start, end := int(nd.Int("start", 0)), int(nd.Int("end", int64(len(dims))))
+	a, err := attrsOf[schema.Shape](r.n, nd)
+	if err != nil {
+		return err
+	}
+	start, end := int(a.Start), len(dims)
+	if a.End != nil {
+		end = int(*a.End)
+	}
 	start, end = clampAxis(start, len(dims)), clampAxis(end, len(dims))
 	dims = dims[start:max(start, end)]
 	r.env[nd.Outputs[0]] = value{ints: dims, shape: []int{len(dims)}}
@@ -82,7 +77,11 @@ func opGather(r *run, nd *ir.Node) error {
 	if err != nil {
 		return err
 	}
-	if len(dshape) != 1 || nd.Int("axis", 0) != 0 {
+	a, err := attrsOf[schema.Gather](r.n, nd)
+	if err != nil {
+		return err
+	}
+	if len(dshape) != 1 || a.Axis != 0 {
 		return fmt.Errorf("only gathering from a 1-D integer tensor along axis 0 is supported")
 	}
 	out := make([]int64, len(idx))
@@ -101,11 +100,15 @@ func opGather(r *run, nd *ir.Node) error {
 
 // axesOf reads axes from the attribute (opset < 13) or the second input.
 func (r *run) axesOf(nd *ir.Node) ([]int64, error) {
-	if a := nd.Ints("axes", nil); a != nil || nd.Input(1) == "" {
-		return a, nil
+	a, err := attrsOf[schema.Axes](r.n, nd)
+	if err != nil {
+		return nil, err
 	}
-	a, _, err := r.ints(nd, 1)
-	return a, err
+	if r.n.opsetOf(nd) < 13 || nd.Input(1) == "" {
+		return a.Axes, nil
+	}
+	axes, _, err := r.ints(nd, 1)
+	return axes, err
 }
 
 func opUnsqueeze(r *run, nd *ir.Node) error {
@@ -164,7 +167,11 @@ func opCast(r *run, nd *ir.Node) error {
 	if !ok {
 		return fmt.Errorf("input %q is undefined", nd.Input(0))
 	}
-	toFloat := ir.DType(nd.Int("to", 1)) == ir.Float32
+	a, err := attrsOf[schema.Cast](r.n, nd)
+	if err != nil {
+		return err
+	}
+	toFloat := a.To == ir.Float32
 	switch {
 	case v.t != nil && !toFloat:
 		is := make([]int64, len(v.t.Data))

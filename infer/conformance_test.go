@@ -13,6 +13,7 @@ import (
 
 	"github.com/bincompress/bincompress/infer"
 	"github.com/bincompress/bincompress/ir"
+	"github.com/bincompress/bincompress/ir/schema"
 	"github.com/bincompress/bincompress/onnx"
 )
 
@@ -137,7 +138,7 @@ func runCase(dir string) (string, error) {
 		return "model: " + readerReason(err), nil
 	}
 	p, err := infer.Compile(m)
-	var uerr *infer.UnsupportedOpError
+	var uerr *schema.UnsupportedOpError
 	if errors.As(err, &uerr) {
 		return fmt.Sprintf("unsupported op %s at opset %d", uerr.Op, uerr.Opset), nil
 	}

@@ -9,24 +9,19 @@ model NAME this writes, like export_models.py:
   NAME.input.npy          float32 batch of 2, seeded standard normal ([2, C, H, W],
                           or [2, H, W, C] for the NHWC model)
   NAME.torch_output.npy   PyTorch's float32 logits for NAME.input.npy (eval mode)
-and prints one JSON line per model. --table prints the README's table.
+and prints one JSON line per model, then the README's table.
 
 Run from the repo root with Debian's python (torch 1.13, torchvision 0.14, onnx 1.12):
-  /usr/bin/python3 testdata/scripts/export_families.py [--out testdata/models/families] [--table]
+  /usr/bin/python3 testdata/scripts/export_families.py [--out testdata/models/families] [--only NAME,...]
 """
 
-import argparse
-import collections
-import json
 import os
 import sys
 
-import numpy as np
-import torch
 import torch.nn as nn
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import export_models  # noqa: E402  (calibrate_bn)
+import export_models  # noqa: E402
 import families as fam  # noqa: E402
 
 CIFAR = (3, 32, 32)
@@ -69,36 +64,14 @@ MODELS = [
 ]
 
 
-def op_histogram(path):
-    import onnx
-    g = onnx.load(path).graph
-    return dict(sorted(collections.Counter(n.op_type for n in g.node).items()))
-
-
 def export(name, build, shape, opset, seed, what, out):
-    torch.manual_seed(seed)
-    gen = torch.Generator().manual_seed(seed)
-    model = build()
-    export_models.calibrate_bn(model, shape, gen)
-    x = torch.randn((2,) + shape, generator=gen)
-    with torch.no_grad():
-        y = model(x)
-    path = os.path.join(out, name + ".onnx")
-    torch.onnx.export(
-        model, x, path, opset_version=opset,
-        input_names=["input"], output_names=["logits"],
-        dynamic_axes={"input": {0: "batch"}, "logits": {0: "batch"}},
-        # PRESERVE keeps BatchNormalization nodes (EVAL would fold them into
-        # the convs); constant folding stays on, as in torch.onnx.export's
-        # default, so only what depends on the input's shape is computed at
-        # run time.
-        training=torch.onnx.TrainingMode.PRESERVE, do_constant_folding=True)
-    np.save(os.path.join(out, name + ".input.npy"), x.numpy().astype(np.float32))
-    np.save(os.path.join(out, name + ".torch_output.npy"), y.numpy().astype(np.float32))
-    return dict(
-        name=name, opset=opset, input=[-1] + list(shape), seed=seed, what=what,
-        params=sum(p.numel() for p in model.parameters()), bytes=os.path.getsize(path),
-        logits_absmax=float(y.abs().max()), ops=op_histogram(path))
+    """export_models.export without BN folding but with the exporter's
+    constant folding on (torch.onnx.export's default, what users get), so
+    only what depends on the input's shape is computed at run time; BN stays
+    as inference-mode nodes (TrainingMode.PRESERVE)."""
+    s = export_models.export(name, build, shape, opset, False, seed, out, constant_folding=True)
+    s["what"] = what
+    return s
 
 
 def table_row(s):
@@ -109,25 +82,10 @@ def table_row(s):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--out", default="testdata/models/families")
-    ap.add_argument("--only", default="", help="comma-separated model names")
-    ap.add_argument("--table", action="store_true", help="print the README table after the JSON lines")
-    args = ap.parse_args()
-    torch.set_num_threads(1)
-    os.makedirs(args.out, exist_ok=True)
-    only = set(filter(None, args.only.split(",")))
-    rows = []
-    for spec in MODELS:
-        if only and spec[0] not in only:
-            continue
-        s = export(*spec, out=args.out)
-        print(json.dumps(s), flush=True)
-        rows.append(table_row(s))
-    if args.table:
-        print("| file | family | opset | input | params | bytes | ops |")
-        print("|---|---|---:|---|---:|---:|---|")
-        print("\n".join(rows))
+    rows = [table_row(s) for s in export_models.main(MODELS, "testdata/models/families", export)]
+    print("| file | family | opset | input | params | bytes | ops |")
+    print("|---|---|---:|---|---:|---:|---|")
+    print("\n".join(rows))
 
 
 if __name__ == "__main__":

@@ -65,12 +65,13 @@ class _Net(nn.Module):
         return self.fc(torch.flatten(F.adaptive_avg_pool2d(x, 1), 1))
 
 
-def _stages(block, widths, cin, **kw):
-    """One block per width; every stage after the first starts at stride 2."""
+def _stages(block, widths, cin, n=1, **kw):
+    """n blocks per width; every stage after the first starts at stride 2."""
     out = []
     for i, w in enumerate(widths):
-        out.append(block(cin, w, 2 if i else 1, **kw))
-        cin = w
+        for j in range(n):
+            out.append(block(cin, w, 2 if i and not j else 1, **kw))
+            cin = w
     return out
 
 
@@ -218,10 +219,13 @@ class WRNBlock(nn.Module):
 
 
 class McDonnellWRN(nn.Module):
-    def __init__(self, widths=(16, 32, 64), classes=10):
+    """n blocks per stage: depth 6n+2 counting the stem and the 1x1 head
+    (WRN-20-4 of the paper: n=3, widths 64/128/256)."""
+
+    def __init__(self, widths=(16, 32, 64), classes=10, n=1):
         super().__init__()
         self.stem = conv3(3, widths[0])
-        self.blocks = nn.Sequential(*_stages(WRNBlock, widths, widths[0]))
+        self.blocks = nn.Sequential(*_stages(WRNBlock, widths, widths[0], n=n))
         self.bn = nn.BatchNorm2d(widths[-1], affine=False)
         self.head = conv1(widths[-1], classes)
         self.bn_out = nn.BatchNorm2d(classes, affine=False)

@@ -13,15 +13,15 @@ import (
 	"testing"
 
 	"github.com/bincompress/bincompress/finetune/autograd"
+	"github.com/bincompress/bincompress/internal/reftest"
 	"github.com/bincompress/bincompress/ir"
 	"github.com/bincompress/bincompress/onnx"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/conformance_skips.txt")
 
-// onnxNodeTests is where Debian's libonnx-testdata puts ONNX's backend node
-// tests.
-const onnxNodeTests = "/usr/share/libonnx-testdata/data/node"
+// onnxNodeTests holds ONNX's backend node tests.
+var onnxNodeTests = filepath.Join(reftest.ONNXTestData, "node")
 
 const skipsGolden = "testdata/conformance_skips.txt"
 
@@ -33,12 +33,7 @@ const skipsGolden = "testdata/conformance_skips.txt"
 // finite differences. Cases the trainer refuses are listed with their
 // reason in a golden file, so that a pass turning into a skip fails.
 func TestNodeConformance(t *testing.T) {
-	if _, err := os.Stat(onnxNodeTests); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("Debian package libonnx-testdata is required in CI: %v", err)
-		}
-		t.Skipf("Debian package libonnx-testdata not installed (%v)", err)
-	}
+	reftest.NeedONNXTestData(t)
 	dirs, err := filepath.Glob(filepath.Join(onnxNodeTests, "test_*"))
 	if err != nil {
 		t.Fatal(err)
@@ -64,7 +59,7 @@ func TestNodeConformance(t *testing.T) {
 		}
 	}
 	t.Logf("trainer conformance: %d cases passed, %d skipped", len(passing), len(skips))
-	checkGolden(t, skipsGolden, strings.Join(skips, "\n")+"\n")
+	reftest.CheckGolden(t, skipsGolden, strings.Join(skips, "\n")+"\n", *update)
 }
 
 // mustPassNodes are node tests of the ops the ResNet families train
@@ -262,21 +257,4 @@ func checkNetGrad(n *net, x0 *autograd.Tensor) error {
 		}
 	}
 	return nil
-}
-
-func checkGolden(t *testing.T, path, got string) {
-	t.Helper()
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	}
-	if string(want) != got {
-		t.Errorf("skip list differs from %s (run with -update to accept):\n--- want\n%s\n--- got\n%s", path, want, got)
-	}
 }

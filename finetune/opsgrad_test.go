@@ -11,25 +11,24 @@ import (
 	"github.com/bincompress/bincompress/onnx"
 )
 
-// TestOpsGradientsMatchPyTorch: one training-mode step (batch statistics,
-// mean cross-entropy, exact backward, float weights) of a network that puts
-// every op the ResNet families train through on one trained path
-// (testdata/scripts/torch_grads_ops.py says which) gives the loss and every
-// parameter gradient PyTorch's autograd computed for the same batch.
-func TestOpsGradientsMatchPyTorch(t *testing.T) {
-	m, err := onnx.ReadFile("testdata/ops_step.onnx")
+// torchStep compiles testdata/PREFIX.onnx (float weights) and runs one
+// training-mode step on tp (batch statistics, mean cross-entropy, backward
+// included) on the batch in PREFIX.x.npy and PREFIX.y.npy, the references
+// a PyTorch script wrote. It returns the net, whose parameters hold their
+// gradients, and the loss.
+func torchStep(t *testing.T, prefix string, tp *autograd.Tape) (*net, float32) {
+	t.Helper()
+	m, err := onnx.ReadFile("testdata/" + prefix + ".onnx")
 	if err != nil {
 		t.Fatal(err)
 	}
+	untie(m.Graph)
 	n, err := compile(m, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(n.acts) != 4 {
-		t.Errorf("%d activation chains fused (SiLU, two HardSwish, GELU), want 4", len(n.acts))
-	}
-	x := readNPY(t, "testdata/ops_step.x.npy")
-	y, err := npy.ReadFile("testdata/ops_step.y.npy")
+	x := readNPY(t, "testdata/"+prefix+".x.npy")
+	y, err := npy.ReadFile("testdata/" + prefix + ".y.npy")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,7 +36,6 @@ func TestOpsGradientsMatchPyTorch(t *testing.T) {
 	for _, v := range y.Data.([]int64) {
 		labels = append(labels, int(v))
 	}
-	tp := &autograd.Tape{}
 	logits, err := n.forward(tp, autograd.New(x.Shape, x.Data.([]float32)), modeStats)
 	if err != nil {
 		t.Fatal(err)
@@ -46,12 +44,31 @@ func TestOpsGradientsMatchPyTorch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := readNPY(t, "testdata/ops_step.loss.npy").Data.([]float32)[0]; math.Abs(float64(loss.Data[0]-want)) > 1e-5*float64(want) {
-		t.Fatalf("loss %v, PyTorch %v", loss.Data[0], want)
-	}
 	if err := tp.Backward(loss); err != nil {
 		t.Fatal(err)
 	}
+	return n, loss.Data[0]
+}
+
+// checkTorchLoss compares a loss with PyTorch's in testdata/PREFIX.loss.npy.
+func checkTorchLoss(t *testing.T, prefix string, loss float32) {
+	t.Helper()
+	if want := readNPY(t, "testdata/"+prefix+".loss.npy").Data.([]float32)[0]; math.Abs(float64(loss-want)) > 1e-5*float64(want) {
+		t.Fatalf("loss %v, PyTorch %v", loss, want)
+	}
+}
+
+// TestOpsGradientsMatchPyTorch: one training-mode step (batch statistics,
+// mean cross-entropy, exact backward, float weights) of a network that puts
+// every op the ResNet families train through on one trained path
+// (testdata/scripts/torch_grads_ops.py says which) gives the loss and every
+// parameter gradient PyTorch's autograd computed for the same batch.
+func TestOpsGradientsMatchPyTorch(t *testing.T) {
+	n, loss := torchStep(t, "ops_step", &autograd.Tape{})
+	if len(n.acts) != 4 {
+		t.Errorf("%d activation chains fused (SiLU, two HardSwish, GELU), want 4", len(n.acts))
+	}
+	checkTorchLoss(t, "ops_step", loss)
 	names, err := os.ReadFile("testdata/ops_step.names.txt")
 	if err != nil {
 		t.Fatal(err)
@@ -78,41 +95,19 @@ func TestOpsGradientsMatchPyTorch(t *testing.T) {
 // inputs and of Mul operands, masks of piecewise-linear ones) lose little
 // and add no visible bias.
 func TestOpsCompressedGradients(t *testing.T) {
-	grads := func(tp *autograd.Tape) (map[string][]float32, int64) {
-		m, err := onnx.ReadFile("testdata/ops_step.onnx")
-		if err != nil {
-			t.Fatal(err)
-		}
-		n, err := compile(m, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		x := readNPY(t, "testdata/ops_step.x.npy")
-		logits, err := n.forward(tp, autograd.New(x.Shape, x.Data.([]float32)), modeStats)
-		if err != nil {
-			t.Fatal(err)
-		}
-		loss, _, err := tp.CrossEntropy(logits, []int{1, 4, 7, 2}, 1)
-		if err != nil {
-			t.Fatal(err)
-		}
-		saved, _ := tp.SavedBytes()
-		if err := tp.Backward(loss); err != nil {
-			t.Fatal(err)
-		}
+	grads := func(tp *autograd.Tape) map[string][]float32 {
+		n, _ := torchStep(t, "ops_step", tp)
 		out := map[string][]float32{}
 		for name, p := range n.params {
 			out[name] = p.Grad()
 		}
-		return out, saved
+		return out
 	}
-	exact, savedE := grads(&autograd.Tape{})
+	exact := grads(&autograd.Tape{})
 	const draws = 8
 	comp := map[string][]float32{}
-	var savedC int64
 	for k := range draws {
-		g, saved := grads(&autograd.Tape{Compress: true, BNBits: 8, Key: uint64(k + 1)})
-		for name, v := range g {
+		for name, v := range grads(&autograd.Tape{Compress: true, BNBits: 8, Key: uint64(k + 1)}) {
 			if comp[name] == nil {
 				comp[name] = make([]float32, len(v))
 			}
@@ -120,9 +115,7 @@ func TestOpsCompressedGradients(t *testing.T) {
 				comp[name][i] += v[i] / draws
 			}
 		}
-		savedC = saved
 	}
-	t.Logf("saved activations: exact %d B, compressed %d B", savedE, savedC)
 	for name, e := range exact {
 		var diff, norm float64
 		for i := range e {

@@ -169,39 +169,23 @@ func (o *binOp) backward() {
 		o.bg.share(dy)
 		return
 	}
-	var da, db, a, b []float32
-	if o.ag != nil {
-		da = make([]float32, o.aLen)
+	if !o.mul {
+		o.bc.backward(o.ag, o.bg, o.aLen, o.bLen, func(i, _, _ int) (float32, float32) { return dy[i], dy[i] })
+		return
 	}
-	if o.bg != nil {
-		db = make([]float32, o.bLen)
-	}
-	if o.mul {
-		var doneA, doneB func()
-		a, doneA = operand(o.as, o.aLen, o.bufs)
-		b, doneB = operand(o.bs, o.bLen, o.bufs)
-		defer doneA()
-		defer doneB()
-	}
-	o.bc.each(func(i, ia, ib int) {
-		ga, gb := dy[i], dy[i]
-		if o.mul {
-			if da != nil {
-				ga = dy[i] * b[ib]
-			}
-			if db != nil {
-				gb = dy[i] * a[ia]
-			}
+	a, doneA := operand(o.as, o.aLen, o.bufs)
+	b, doneB := operand(o.bs, o.bLen, o.bufs)
+	defer doneA()
+	defer doneB()
+	o.bc.backward(o.ag, o.bg, o.aLen, o.bLen, func(i, ia, ib int) (ga, gb float32) {
+		if o.ag != nil {
+			ga = dy[i] * b[ib]
 		}
-		if da != nil {
-			da[ia] += ga
+		if o.bg != nil {
+			gb = dy[i] * a[ia]
 		}
-		if db != nil {
-			db[ib] += gb
-		}
+		return ga, gb
 	})
-	o.ag.take(da)
-	o.bg.take(db)
 }
 
 func (o *binOp) saved() []Saved {

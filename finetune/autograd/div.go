@@ -40,25 +40,13 @@ func (o *divOp) backward() {
 	if dy == nil {
 		return
 	}
-	var da, db []float32
-	if o.ag != nil {
-		da = make([]float32, o.aLen)
-	}
-	if o.bg != nil {
-		db = make([]float32, len(o.b.d))
-	}
 	a, b := o.a.d, o.b.d
-	o.bc.each(func(i, ia, ib int) {
-		if da != nil {
-			da[ia] += dy[i] / b[ib]
+	o.bc.backward(o.ag, o.bg, o.aLen, len(b), func(i, ia, ib int) (ga, gb float32) {
+		if o.bg != nil {
+			gb = -dy[i] * (a[ia] / b[ib]) / b[ib]
 		}
-		if db != nil {
-			q := a[ia] / b[ib]
-			db[ib] -= dy[i] * q / b[ib]
-		}
+		return dy[i] / b[ib], gb
 	})
-	o.ag.take(da)
-	o.bg.take(db)
 }
 
 func (o *divOp) saved() []Saved {

@@ -64,36 +64,21 @@ func (o *extremumOp) backward() {
 	if dy == nil {
 		return
 	}
-	var da, db []float32
-	if o.ag != nil {
-		da = make([]float32, o.aLen)
-	}
-	if o.bg != nil {
-		db = make([]float32, o.bLen)
-	}
-	o.bc.each(func(i, ia, ib int) {
+	o.bc.backward(o.ag, o.bg, o.aLen, o.bLen, func(i, ia, ib int) (float32, float32) {
 		var won, tie bool
 		if o.won != nil {
 			won, tie = o.won.has(i), o.tie.has(i)
 		} else {
 			won, tie = o.compare(o.a.d[ia], o.b.d[ib])
 		}
-		ga, gb := float32(0), dy[i]
 		switch {
 		case tie:
-			ga, gb = dy[i]/2, dy[i]/2
+			return dy[i] / 2, dy[i] / 2
 		case won:
-			ga, gb = dy[i], 0
+			return dy[i], 0
 		}
-		if da != nil {
-			da[ia] += ga
-		}
-		if db != nil {
-			db[ib] += gb
-		}
+		return 0, dy[i]
 	})
-	o.ag.take(da)
-	o.bg.take(db)
 }
 
 func (o *extremumOp) saved() []Saved {

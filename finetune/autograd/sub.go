@@ -33,23 +33,7 @@ func (o *subOp) backward() {
 	if dy == nil {
 		return
 	}
-	var da, db []float32
-	if o.ag != nil {
-		da = make([]float32, o.aLen)
-	}
-	if o.bg != nil {
-		db = make([]float32, o.bLen)
-	}
-	o.bc.each(func(i, ia, ib int) {
-		if da != nil {
-			da[ia] += dy[i]
-		}
-		if db != nil {
-			db[ib] -= dy[i]
-		}
-	})
-	o.ag.take(da)
-	o.bg.take(db)
+	o.bc.backward(o.ag, o.bg, o.aLen, o.bLen, func(i, _, _ int) (float32, float32) { return dy[i], -dy[i] })
 }
 
 func (o *subOp) saved() []Saved { return nil }

@@ -137,3 +137,29 @@ func trainedParams(t *testing.T, m *ir.Model) []string {
 	}
 	return out
 }
+
+// TestHostileShapes: a shape subgraph that asks for more elements than the
+// op layer's ceiling (ConstantOfShape, Expand, Pad) gets an error naming
+// the node, not an allocation.
+func TestHostileShapes(t *testing.T) {
+	huge := ir.NewInt64("huge", []int{3}, []int64{1 << 20, 2, 1 << 20})
+	pads := ir.NewInt64("pads", []int{4}, []int64{0, 1 << 30, 0, 1 << 30})
+	for _, nd := range []*ir.Node{
+		{Name: "cos", OpType: "ConstantOfShape", Inputs: []string{"huge"}, Outputs: []string{"y"}},
+		{Name: "expand", OpType: "Expand", Inputs: []string{"x", "huge"}, Outputs: []string{"y"}},
+		{Name: "pad", OpType: "Pad", Inputs: []string{"x", "pads"}, Outputs: []string{"y"}},
+	} {
+		m := &ir.Model{IRVersion: 8, OpsetImports: []ir.OpsetImport{{Version: 13}}, Graph: &ir.Graph{
+			Nodes: []*ir.Node{nd}, Initializers: []*ir.Tensor{huge, pads},
+			Inputs:  []*ir.ValueInfo{{Name: "x", DType: ir.Float32, Shape: []ir.Dim{{Param: "N"}, {Size: 1}}}},
+			Outputs: []*ir.ValueInfo{{Name: "y", DType: ir.Float32}},
+		}}
+		n, err := compile(m, nil)
+		if err == nil {
+			_, err = n.exec(nil, autograd.Zeros(2, 1), modeEval)
+		}
+		if err == nil || !strings.Contains(err.Error(), nd.Name) {
+			t.Errorf("%s: error %v, want one naming the node", nd.OpType, err)
+		}
+	}
+}

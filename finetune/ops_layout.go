@@ -145,6 +145,13 @@ func opExpand(r *run, nd *ir.Node) error {
 		return err
 	}
 	return r.moveData(nd, 1, one(func(tp *autograd.Tape, x *autograd.Tensor) (*autograd.Tensor, error) {
+		out, err := schema.Broadcast(x.Shape, dims)
+		if err != nil {
+			return nil, err
+		}
+		if err := checkElements(out); err != nil {
+			return nil, err
+		}
 		return tp.Expand(x, dims)
 	}))
 }
@@ -153,12 +160,25 @@ func opExpand(r *run, nd *ir.Node) error {
 func toDims(v []int64, what string) ([]int, error) {
 	out := make([]int, len(v))
 	for i, d := range v {
-		if d < 0 || d > maxIndexed*64 {
+		if d < 0 || d > schema.DefaultMaxElements {
 			return nil, fmt.Errorf("%s %v has a size out of range", what, v)
 		}
 		out[i] = int(d)
 	}
 	return out, nil
+}
+
+// checkElements refuses a shape of more than the op layer's element
+// ceiling, before anything of that size is allocated.
+func checkElements(shape []int) error {
+	n := 1
+	for _, d := range shape {
+		if d != 0 && n > schema.DefaultMaxElements/d {
+			return fmt.Errorf("shape %v has more than %d elements", shape, schema.DefaultMaxElements)
+		}
+		n *= d
+	}
+	return nil
 }
 
 // opConcat joins float tensors (the zero-channel shortcut) or the integer
@@ -265,6 +285,13 @@ func opPad(r *run, nd *ir.Node) error {
 	if err != nil {
 		return err
 	}
+	out := make([]int, len(x[0].Shape))
+	for k, d := range x[0].Shape {
+		out[k] = max(0, d+p.begin[k]+p.end[k])
+	}
+	if err := checkElements(out); err != nil {
+		return err
+	}
 	y, err := r.tp.Pad(x[0], p.begin, p.end, p.mode, p.value)
 	if err != nil {
 		return err
@@ -317,6 +344,9 @@ func opConstantOfShape(r *run, nd *ir.Node) error {
 	}
 	shape, err := toDims(v, "shape")
 	if err != nil {
+		return err
+	}
+	if err := checkElements(shape); err != nil {
 		return err
 	}
 	a, err := attrsOf[schema.ConstantOfShape](r.n, nd)

@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"github.com/bincompress/bincompress/ir"
+	"github.com/bincompress/bincompress/ir/schema"
 )
 
 // BinarizeWeights replaces the weight of every layer marked for
@@ -26,7 +27,10 @@ func runBinarize(s *State) error {
 			return fmt.Errorf("node %q: weight %q holds %v at index %d; a weight must be finite to binarize",
 				n.Name, w.Name, data[i], i)
 		}
-		lay, _ := ir.LayoutOf(n, w.Shape) // Select checked that it has one
+		lay, err := layoutOf(s.Model, n, w)
+		if err != nil {
+			return err
+		}
 		out := make([]float32, len(data))
 		l.Scale.Binarize(out, data, lay)
 		w.Data = out
@@ -46,6 +50,33 @@ func layerNodeWeight(g *ir.Graph, l ir.LayerRecord) (*ir.Node, *ir.Tensor, error
 		}
 	}
 	return nil, nil, fmt.Errorf("layer %q: no node of that name", l.Node)
+}
+
+// layoutOf is the layout of layer n's weight w; Select checked that it has
+// one.
+func layoutOf(m *ir.Model, n *ir.Node, w *ir.Tensor) (ir.WeightLayout, error) {
+	tb, err := transB(m, n)
+	if err != nil {
+		return ir.WeightLayout{}, err
+	}
+	l, ok := ir.LayoutOf(n.OpType, tb, w.Shape)
+	if !ok {
+		return l, fmt.Errorf("node %q: weight %q of shape %v is not a conv or dense weight", n.Name, w.Name, w.Shape)
+	}
+	return l, nil
+}
+
+// transB reports whether a dense layer holds its weight as [outputs,
+// fan_in]: a Gemm with transB = 1 (read through the op layer).
+func transB(m *ir.Model, n *ir.Node) (bool, error) {
+	if n.OpType != "Gemm" {
+		return false, nil
+	}
+	a, err := schema.AttrsOf[schema.Gemm](m, n)
+	if err != nil {
+		return false, err
+	}
+	return a.TransB, nil
 }
 
 // firstNonFinite is the index of the first NaN or ±Inf, or -1.

@@ -27,7 +27,10 @@ func EstimateBytes(m *ir.Model, plan []ir.LayerRecord) (int64, error) {
 		if err != nil {
 			return 0, fmt.Errorf("convert: estimating the size: %w", err)
 		}
-		lay, _ := ir.LayoutOf(n, w.Shape)
+		lay, err := layoutOf(s.Model, n, w)
+		if err != nil {
+			return 0, fmt.Errorf("convert: estimating the size: %w", err)
+		}
 		binary[w.Name] = lay.BinaryBytes()
 		if b := n.Input(2); b != "" {
 			binary[b] = 0

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/bincompress/bincompress/ir"
+	"github.com/bincompress/bincompress/ir/schema"
 	"github.com/bincompress/bincompress/pack"
 )
 
@@ -107,7 +108,11 @@ func emitUnary(kernel string) func(*cgen, *ir.Node) error {
 		size := ir.NumElements(g.shapes[y])
 		switch kernel {
 		case "leaky_relu":
-			g.call(n, "leaky_relu", "%d, %s, %s, %s", size, g.float(n.Float("alpha", 0.01)), g.ptr(x), g.ptr(y))
+			a, err := attrsOf[schema.Alpha](g, n)
+			if err != nil {
+				return err
+			}
+			g.call(n, "leaky_relu", "%d, %s, %s, %s", size, g.float(a.Alpha), g.ptr(x), g.ptr(y))
 		default:
 			g.call(n, kernel, "%d, %s, %s", size, g.ptr(x), g.ptr(y))
 		}
@@ -115,18 +120,15 @@ func emitUnary(kernel string) func(*cgen, *ir.Node) error {
 	}
 }
 
-// emitClip reads min and max from attributes (opset < 11) or constant
-// inputs; absent bounds are ±infinity.
+// emitClip reads min and max from attributes (opset < 11, default
+// ∓FLT_MAX) or constant inputs (absent bounds are ±infinity).
 func emitClip(g *cgen, n *ir.Node) error {
-	lo, hi := "-INFINITY", "INFINITY"
-	if g.opset(n) < 11 {
-		if a := n.Attr("min"); a != nil {
-			lo = g.float(a.F)
-		}
-		if a := n.Attr("max"); a != nil {
-			hi = g.float(a.F)
-		}
-	} else {
+	a, err := attrsOf[schema.Clip](g, n)
+	if err != nil {
+		return err
+	}
+	lo, hi := g.float(a.Min), g.float(a.Max)
+	if g.opset(n) >= 11 {
 		for i, dst := range []*string{&lo, &hi} {
 			if name := n.Input(i + 1); name != "" {
 				v, err := g.scalar(n, name)
@@ -144,8 +146,12 @@ func emitClip(g *cgen, n *ir.Node) error {
 
 // emitBatchNorm folds inference-mode BN into y = x·a[c] + b[c].
 func emitBatchNorm(g *cgen, n *ir.Node) error {
-	if n.Int("training_mode", 0) != 0 || n.Int("spatial", 1) != 1 {
-		return g.errf(n, "only inference-mode, spatial BatchNormalization is supported")
+	at, err := attrsOf[schema.BatchNormalization](g, n)
+	if err != nil {
+		return err
+	}
+	if at.TrainingMode {
+		return g.errf(n, "only inference-mode BatchNormalization is supported")
 	}
 	var p [4][]float32
 	for i := range p {
@@ -161,7 +167,7 @@ func emitBatchNorm(g *cgen, n *ir.Node) error {
 			return g.errf(n, "input %d has %d values for input shape %v", i+1, len(p[i]), shape)
 		}
 	}
-	eps := float64(n.Float("epsilon", 1e-5))
+	eps := float64(at.Epsilon)
 	a, b := make([]float32, shape[1]), make([]float32, shape[1])
 	for c := range a {
 		a[c] = float32(float64(p[0][c]) / sqrt(float64(p[3][c])+eps))

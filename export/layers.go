@@ -6,6 +6,7 @@ import (
 
 	"github.com/bincompress/bincompress/internal/bits"
 	"github.com/bincompress/bincompress/ir"
+	"github.com/bincompress/bincompress/ir/schema"
 	"github.com/bincompress/bincompress/pack"
 )
 
@@ -45,19 +46,30 @@ func binaryLayers(m *ir.Model) ([]*binLayer, error) {
 		l.rows, l.words = wb.Shape[0], wb.Data.([]uint64)
 		l.mult = inits[n.Inputs[2]].Data.([]float32)
 		l.bias = inits[n.Inputs[3]].Data.([]float32)
-		l.cols = fanIn(n)
+		cols, err := fanIn(m, n)
+		if err != nil {
+			return nil, fmt.Errorf("export: %w", err)
+		}
+		l.cols = cols
 		out = append(out, l)
 	}
 	return out, nil
 }
 
 // fanIn is a checked binary node's row length.
-func fanIn(n *ir.Node) int {
+func fanIn(m *ir.Model, n *ir.Node) (int, error) {
 	if n.OpType == pack.OpBinaryConv {
-		ks := n.Ints("kernel_shape", nil)
-		return int(n.Int("channels", 0)/n.Int("group", 1)) * int(ks[0]*ks[1])
+		a, err := schema.AttrsOf[schema.BinaryConv](m, n)
+		if err != nil {
+			return 0, err
+		}
+		return a.FanIn(), nil
 	}
-	return int(n.Int("in_features", 0))
+	a, err := schema.AttrsOf[schema.BinaryGemm](m, n)
+	if err != nil {
+		return 0, err
+	}
+	return int(a.InFeatures), nil
 }
 
 // site is where pack.Unpacked put a binary layer's float weight: the

@@ -6,6 +6,7 @@ import (
 
 	"github.com/bincompress/bincompress/finetune/autograd"
 	"github.com/bincompress/bincompress/ir"
+	"github.com/bincompress/bincompress/ir/schema"
 )
 
 // ErrNoPlan is returned for a model that carries no binarization plan
@@ -40,7 +41,7 @@ func (n *net) selectBinary(plan []ir.LayerRecord) error {
 			return fmt.Errorf("finetune: the plan's layer %q (weight %q) is not a node of the model reading that weight", r.Node, r.Weight)
 		}
 		w, ok := n.params[r.Weight]
-		layout, lok := ir.LayoutOf(nd, shapeOf(w))
+		layout, lok := ir.LayoutOf(nd.OpType, n.gemmTransB(nd), shapeOf(w))
 		if !ok || !lok || len(w.Data) != layout.Out*layout.FanIn {
 			return fmt.Errorf("finetune: node %q: the plan binarizes weight %q, which is not a conv or dense weight initializer", r.Node, r.Weight)
 		}
@@ -77,4 +78,10 @@ func (n *net) weight(nd *ir.Node, v *autograd.Tensor) (*autograd.Tensor, bool) {
 		return b.hat, true
 	}
 	return v, false
+}
+
+// gemmTransB reports whether a Gemm holds B as [N, K].
+func (n *net) gemmTransB(nd *ir.Node) bool {
+	a, err := attrsOf[schema.Gemm](n, nd)
+	return err == nil && a.TransB
 }

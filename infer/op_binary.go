@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/bincompress/bincompress/ir"
+	"github.com/bincompress/bincompress/ir/schema"
 )
 
 // number is every element type the arithmetic ops accept.
@@ -14,29 +15,26 @@ type number interface {
 
 var errDivZero = errors.New("integer division by zero")
 
-func opAdd(c *ctx, n *ir.Node, in []*ir.Tensor) ([]*ir.Tensor, error) {
-	return binaryNode(c, n, in, binAdd)
+func opAdd(c *ctx, in []*ir.Tensor) ([]*ir.Tensor, error) {
+	return binaryNode(c, in, binAdd)
 }
 
-func opSub(c *ctx, n *ir.Node, in []*ir.Tensor) ([]*ir.Tensor, error) {
-	return binaryNode(c, n, in, binSub)
+func opSub(c *ctx, in []*ir.Tensor) ([]*ir.Tensor, error) {
+	return binaryNode(c, in, binSub)
 }
 
-func opMul(c *ctx, n *ir.Node, in []*ir.Tensor) ([]*ir.Tensor, error) {
-	return binaryNode(c, n, in, binMul)
+func opMul(c *ctx, in []*ir.Tensor) ([]*ir.Tensor, error) {
+	return binaryNode(c, in, binMul)
 }
 
-func opDiv(c *ctx, n *ir.Node, in []*ir.Tensor) ([]*ir.Tensor, error) {
-	return binaryNode(c, n, in, binDiv)
+func opDiv(c *ctx, in []*ir.Tensor) ([]*ir.Tensor, error) {
+	return binaryNode(c, in, binDiv)
 }
 
 // opSum adds any number of inputs with broadcasting.
-func opSum(c *ctx, n *ir.Node, in []*ir.Tensor) ([]*ir.Tensor, error) {
+func opSum(c *ctx, in []*ir.Tensor) ([]*ir.Tensor, error) {
 	acc := in[0]
-	for i, t := range in[1:] {
-		if t == nil {
-			return nil, fmt.Errorf("input %d is empty", i+1)
-		}
+	for _, t := range in[1:] {
 		y, err := binary(c, acc, t, binAdd)
 		if err != nil {
 			return nil, err
@@ -60,11 +58,15 @@ const (
 
 // binaryNode handles the legacy broadcast/axis attributes of opsets < 7
 // before applying numpy broadcasting.
-func binaryNode(c *ctx, n *ir.Node, in []*ir.Tensor, op binOp) ([]*ir.Tensor, error) {
+func binaryNode(c *ctx, in []*ir.Tensor, op binOp) ([]*ir.Tensor, error) {
 	a, b := in[0], in[1]
-	if c.opset < 7 && n.Int("broadcast", 0) == 1 {
+	if at := attrs[schema.Arith](c); c.opset() < 7 && at.Broadcast {
+		ax := int64(len(a.Shape) - len(b.Shape)) // default: aligned to the end
+		if at.Axis != nil {
+			ax = *at.Axis
+		}
 		var err error
-		if b, err = legacyBroadcast(a, b, n.Int("axis", int64(len(a.Shape)-len(b.Shape)))); err != nil {
+		if b, err = legacyBroadcast(a, b, ax); err != nil {
 			return nil, err
 		}
 	}
@@ -92,30 +94,9 @@ func legacyBroadcast(a, b *ir.Tensor, ax int64) (*ir.Tensor, error) {
 	return view(b, shape), nil
 }
 
-// broadcastShape is numpy's multidirectional broadcast of two shapes.
-func broadcastShape(a, b []int) ([]int, error) {
-	r := max(len(a), len(b))
-	out := make([]int, r)
-	for i := 0; i < r; i++ {
-		da, db := dimFromEnd(a, r-1-i), dimFromEnd(b, r-1-i)
-		switch {
-		case da == db, db == 1:
-			out[i] = da
-		case da == 1:
-			out[i] = db
-		default:
-			return nil, fmt.Errorf("shapes %v and %v do not broadcast", a, b)
-		}
-	}
-	return out, nil
-}
-
-func dimFromEnd(s []int, k int) int {
-	if k < len(s) {
-		return s[len(s)-1-k]
-	}
-	return 1
-}
+// broadcastShape is numpy's multidirectional broadcast of two shapes, as
+// the op layer defines it.
+func broadcastShape(a, b []int) ([]int, error) { return schema.Broadcast(a, b) }
 
 // bstrides gives the strides of shape s aligned to an output of rank r, with
 // 0 where s broadcasts.

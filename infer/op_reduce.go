@@ -1,41 +1,25 @@
 package infer
 
 import (
-	"fmt"
 	"math"
 
 	"github.com/bincompress/bincompress/ir"
+	"github.com/bincompress/bincompress/ir/schema"
 )
 
 // opReduceMean averages over axes (attribute before opset 18, optional
 // input from 18); no axes means all unless noop_with_empty_axes=1.
-func opReduceMean(c *ctx, n *ir.Node, in []*ir.Tensor) ([]*ir.Tensor, error) {
+func opReduceMean(c *ctx, in []*ir.Tensor) ([]*ir.Tensor, error) {
 	x := in[0]
 	xs, err := floats(x, "input")
 	if err != nil {
 		return nil, err
 	}
-	list, ok, err := axesArg(c, n, in, 18)
-	if err != nil {
-		return nil, err
+	reduce, err := reducedAxes(c, in, 18)
+	if err != nil || reduce == nil {
+		return []*ir.Tensor{view(x, clone(x.Shape))}, err
 	}
-	if len(list) == 0 && n.Int("noop_with_empty_axes", 0) != 0 { // default 0
-		return []*ir.Tensor{view(x, clone(x.Shape))}, nil
-	}
-	reduce := make([]bool, len(x.Shape))
-	if !ok || len(list) == 0 {
-		for i := range reduce {
-			reduce[i] = true
-		}
-	}
-	axesN, err := normAxes(list, len(x.Shape))
-	if err != nil {
-		return nil, err
-	}
-	for _, a := range axesN {
-		reduce[a] = true
-	}
-	return reduceMean(c, x, xs, reduce, n.Int("keepdims", 1) != 0) // default 1
+	return reduceMean(c, x, xs, reduce, attrs[schema.Reduce](c).KeepDims)
 }
 
 func reduceMean(c *ctx, x *ir.Tensor, xs []float32, reduce []bool, keep bool) ([]*ir.Tensor, error) {
@@ -67,39 +51,32 @@ func reduceMean(c *ctx, x *ir.Tensor, xs []float32, reduce []bool, keep bool) ([
 	return []*ir.Tensor{y}, nil
 }
 
-func opSoftmax(c *ctx, n *ir.Node, in []*ir.Tensor) ([]*ir.Tensor, error) {
-	return softmax(c, n, in[0], false)
+func opSoftmax(c *ctx, in []*ir.Tensor) ([]*ir.Tensor, error) {
+	return softmax(c, in[0], false)
 }
 
-func opLogSoftmax(c *ctx, n *ir.Node, in []*ir.Tensor) ([]*ir.Tensor, error) {
-	return softmax(c, n, in[0], true)
+func opLogSoftmax(c *ctx, in []*ir.Tensor) ([]*ir.Tensor, error) {
+	return softmax(c, in[0], true)
 }
 
 // softmax normalizes along one axis (opset >= 13, default -1) or, before
 // opset 13, over the input coerced to 2-D at axis (default 1).
-func softmax(c *ctx, n *ir.Node, x *ir.Tensor, log bool) ([]*ir.Tensor, error) {
+func softmax(c *ctx, x *ir.Tensor, log bool) ([]*ir.Tensor, error) {
 	xs, err := floats(x, "input")
 	if err != nil {
 		return nil, err
 	}
 	r := len(x.Shape)
-	def := int64(-1)
-	if c.opset < 13 {
-		def = 1
-	}
-	a := n.Int("axis", def)
-	if r == 0 {
-		return nil, fmt.Errorf("input must have rank >= 1")
-	}
+	a := attrs[schema.Softmax](c).Axis
 	ax, err := axis(a, r)
-	if c.opset < 13 && a == int64(r) {
+	if c.opset() < 13 && a == int64(r) {
 		ax, err = r, nil // coercing at the rank is allowed: rows of one column
 	}
 	if err != nil {
 		return nil, err
 	}
 	outer, length, inner := product(x.Shape[:ax]), product(x.Shape[ax:]), 1
-	if c.opset >= 13 {
+	if c.opset() >= 13 {
 		length, inner = x.Shape[ax], product(x.Shape[ax+1:])
 	}
 	y, ys, err := c.f32(clone(x.Shape))
@@ -135,4 +112,20 @@ func softmaxLine(x, y []float32, length, stride int, log bool) {
 			y[k*stride] = float32(math.Exp(v) / s)
 		}
 	}
+}
+
+// reducedAxes marks the axes a Reduce node reduces (nil: none), from the
+// attribute or, from axesInput on, the optional input.
+func reducedAxes(c *ctx, in []*ir.Tensor, axesInput int64) ([]bool, error) {
+	a := attrs[schema.Reduce](c)
+	axes := a.Axes
+	if c.opset() >= axesInput && len(in) > 1 && in[1] != nil {
+		v, err := ints(in[1], "axes")
+		if err != nil {
+			return nil, err
+		}
+		axes = v
+	}
+	red, _, err := schema.ReducedAxes(axes, len(in[0].Shape), a.NoopWithEmptyAxes)
+	return red, err
 }

@@ -59,14 +59,15 @@ func (l WeightLayout) Index(o, j int) int {
 }
 
 // LayoutOf is the layout of the weight (input 1, of the given shape) of a
-// Conv, Gemm or MatMul node; false for other ops and shapes.
-func LayoutOf(n *Node, shape []int) (WeightLayout, bool) {
+// Conv, Gemm or MatMul; transB is the Gemm's attribute (read through the op
+// layer, ir/schema). False for other ops and shapes.
+func LayoutOf(op string, transB bool, shape []int) (WeightLayout, bool) {
 	switch {
-	case n.OpType == "Conv" && len(shape) >= 3:
+	case op == "Conv" && len(shape) >= 3:
 		return WeightLayout{Out: shape[0], FanIn: NumElements(shape[1:])}, true
-	case n.OpType == "Gemm" && len(shape) == 2 && n.Int("transB", 0) != 0:
+	case op == "Gemm" && len(shape) == 2 && transB:
 		return WeightLayout{Out: shape[0], FanIn: shape[1]}, true
-	case (n.OpType == "Gemm" || n.OpType == "MatMul") && len(shape) == 2:
+	case (op == "Gemm" || op == "MatMul") && len(shape) == 2:
 		return WeightLayout{Out: shape[1], FanIn: shape[0], ColMajor: true}, true
 	}
 	return WeightLayout{}, false

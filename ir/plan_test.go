@@ -55,23 +55,23 @@ func TestParseScaleMode(t *testing.T) {
 // TestLayoutOf: each layer op's output channels and fan-in, and the bytes a
 // .bnn gives them (a 3×3 conv of 16 → 32 channels: fan-in 144 = 3 words).
 func TestLayoutOf(t *testing.T) {
-	gemmT := &Node{OpType: "Gemm", Attrs: []*Attr{{Name: "transB", Type: AttrInt, I: 1}}}
 	cases := []struct {
-		n     *Node
-		shape []int
-		want  WeightLayout
+		op     string
+		transB bool
+		shape  []int
+		want   WeightLayout
 	}{
-		{&Node{OpType: "Conv"}, []int{32, 16, 3, 3}, WeightLayout{Out: 32, FanIn: 144}},
-		{gemmT, []int{10, 64}, WeightLayout{Out: 10, FanIn: 64}},
-		{&Node{OpType: "Gemm"}, []int{64, 10}, WeightLayout{Out: 10, FanIn: 64, ColMajor: true}},
-		{&Node{OpType: "MatMul"}, []int{64, 10}, WeightLayout{Out: 10, FanIn: 64, ColMajor: true}},
+		{"Conv", false, []int{32, 16, 3, 3}, WeightLayout{Out: 32, FanIn: 144}},
+		{"Gemm", true, []int{10, 64}, WeightLayout{Out: 10, FanIn: 64}},
+		{"Gemm", false, []int{64, 10}, WeightLayout{Out: 10, FanIn: 64, ColMajor: true}},
+		{"MatMul", false, []int{64, 10}, WeightLayout{Out: 10, FanIn: 64, ColMajor: true}},
 	}
 	for _, c := range cases {
-		if got, ok := LayoutOf(c.n, c.shape); !ok || got != c.want {
-			t.Errorf("%s %v: %+v %v, want %+v", c.n.OpType, c.shape, got, ok, c.want)
+		if got, ok := LayoutOf(c.op, c.transB, c.shape); !ok || got != c.want {
+			t.Errorf("%s %v: %+v %v, want %+v", c.op, c.shape, got, ok, c.want)
 		}
 	}
-	if _, ok := LayoutOf(&Node{OpType: "Relu"}, []int{2, 2}); ok {
+	if _, ok := LayoutOf("Relu", false, []int{2, 2}); ok {
 		t.Error("Relu has a weight layout")
 	}
 	l := cases[0].want

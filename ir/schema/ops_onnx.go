@@ -1,0 +1,106 @@
+package schema
+
+import "github.com/bincompress/bincompress/ir"
+
+// onnxOps is the default domain (ai.onnx). Since..Until are the opsets
+// the op layer reads; stages are the stages that implement the op
+// (docs/OPERATORS.md lists this table, TestOperatorsDoc holds them equal).
+var onnxOps = map[string]*Op{
+	// Convolution, pooling, normalization, dense.
+	"Conv":               {Since: 1, Until: 21, In: arity(2, 3), Out: arity(1, 1), parse: parseConv, infer: inferConv, stages: ex | tr | cx | passes},
+	"MaxPool":            {Since: 1, Until: 21, In: arity(1, 1), Out: arity(1, 1).from(8, 1, 2), parse: parseMaxPool, infer: inferPool, stages: ex | tr | cx | passes},
+	"AveragePool":        {Since: 1, Until: 21, In: arity(1, 1), Out: arity(1, 1), parse: parseAveragePool, infer: inferPool, stages: ex | tr | cx | passes},
+	"GlobalAveragePool":  {Since: 1, Until: 21, In: arity(1, 1), Out: arity(1, 1), parse: none, infer: inferGlobalPool, stages: ex | tr | cx | passes},
+	"GlobalMaxPool":      {Since: 1, Until: 21, In: arity(1, 1), Out: arity(1, 1), parse: none, infer: inferGlobalPool, stages: ex | cx | passes},
+	"BatchNormalization": {Since: 6, Until: 21, In: arity(5, 5), Out: arity(1, 5).from(14, 1, 3), parse: parseBatchNorm, infer: inferBatchNorm, stages: ex | tr | cx | passes},
+	"Gemm":               {Since: 6, Until: 21, In: arity(3, 3).from(11, 2, 3), Out: arity(1, 1), parse: parseGemm, infer: inferGemm, stages: ex | tr | cx | passes},
+	"MatMul":             {Since: 1, Until: 21, In: arity(2, 2), Out: arity(1, 1), parse: none, infer: inferMatMul, stages: ex | tr | cx | passes},
+	"Dropout":            {Since: 6, Until: 21, In: arity(1, 1).from(12, 1, 3), Out: arity(1, 2), parse: parseDropout, infer: inferDropout, stages: ex | tr | cx | passes},
+	"Softmax":            {Since: 1, Until: 21, In: arity(1, 1), Out: arity(1, 1), parse: parseSoftmax, infer: inferSoftmax, stages: ex | tr | cx | passes},
+	"LogSoftmax":         {Since: 1, Until: 21, In: arity(1, 1), Out: arity(1, 1), parse: parseSoftmax, infer: inferSoftmax, stages: ex | passes},
+
+	// Element-wise activations and math.
+	"Relu":            {Since: 6, Until: 21, In: arity(1, 1), Out: arity(1, 1), parse: none, infer: inferUnary, stages: ex | tr | cx | passes},
+	"LeakyRelu":       {Since: 6, Until: 21, In: arity(1, 1), Out: arity(1, 1), parse: parseAlpha(0.01), infer: inferFloatUnary, stages: ex | tr | cx | passes},
+	"Sigmoid":         {Since: 6, Until: 21, In: arity(1, 1), Out: arity(1, 1), parse: none, infer: inferFloatUnary, stages: ex | tr | cx | passes},
+	"Tanh":            {Since: 6, Until: 21, In: arity(1, 1), Out: arity(1, 1), parse: none, infer: inferFloatUnary, stages: ex | tr | passes},
+	"Clip":            {Since: 6, Until: 21, In: arity(1, 1).from(11, 1, 3), Out: arity(1, 1), parse: parseClip, infer: inferUnary, stages: ex | tr | cx | passes},
+	"Floor":           {Since: 6, Until: 21, In: arity(1, 1), Out: arity(1, 1), parse: none, infer: inferFloatUnary, stages: ex | passes},
+	"Ceil":            {Since: 6, Until: 21, In: arity(1, 1), Out: arity(1, 1), parse: none, infer: inferFloatUnary, stages: ex | passes},
+	"Sqrt":            {Since: 6, Until: 21, In: arity(1, 1), Out: arity(1, 1), parse: none, infer: inferFloatUnary, stages: ex | tr | passes},
+	"Exp":             {Since: 6, Until: 21, In: arity(1, 1), Out: arity(1, 1), parse: none, infer: inferFloatUnary, stages: ex | tr | passes},
+	"Log":             {Since: 6, Until: 21, In: arity(1, 1), Out: arity(1, 1), parse: none, infer: inferFloatUnary, stages: ex | tr | passes},
+	"Abs":             {Since: 6, Until: 21, In: arity(1, 1), Out: arity(1, 1), parse: none, infer: inferUnary, stages: passes},
+	"Neg":             {Since: 6, Until: 21, In: arity(1, 1), Out: arity(1, 1), parse: none, infer: inferUnary, stages: tr | passes},
+	"Reciprocal":      {Since: 6, Until: 21, In: arity(1, 1), Out: arity(1, 1), parse: none, infer: inferFloatUnary, stages: tr | passes},
+	"Erf":             {Since: 9, Until: 21, In: arity(1, 1), Out: arity(1, 1), parse: none, infer: inferFloatUnary, stages: tr | passes},
+	"Softplus":        {Since: 1, Until: 21, In: arity(1, 1), Out: arity(1, 1), parse: none, infer: inferFloatUnary, stages: tr | passes},
+	"Softsign":        {Since: 1, Until: 21, In: arity(1, 1), Out: arity(1, 1), parse: none, infer: inferFloatUnary, stages: passes},
+	"Elu":             {Since: 6, Until: 21, In: arity(1, 1), Out: arity(1, 1), parse: parseAlpha(1), infer: inferFloatUnary, stages: tr | passes},
+	"Celu":            {Since: 12, Until: 21, In: arity(1, 1), Out: arity(1, 1), parse: parseAlpha(1), infer: inferFloatUnary, stages: passes},
+	"ThresholdedRelu": {Since: 10, Until: 21, In: arity(1, 1), Out: arity(1, 1), parse: parseAlpha(1), infer: inferFloatUnary, stages: passes},
+	"Selu":            {Since: 6, Until: 21, In: arity(1, 1), Out: arity(1, 1), parse: parseSelu, infer: inferFloatUnary, stages: tr | passes},
+	"HardSigmoid":     {Since: 6, Until: 21, In: arity(1, 1), Out: arity(1, 1), parse: parseHardSigmoid, infer: inferFloatUnary, stages: tr | passes},
+	"HardSwish":       {Since: 14, Until: 21, In: arity(1, 1), Out: arity(1, 1), parse: none, infer: inferFloatUnary, stages: tr | passes},
+	"Mish":            {Since: 18, Until: 21, In: arity(1, 1), Out: arity(1, 1), parse: none, infer: inferFloatUnary, stages: passes},
+	"Gelu":            {Since: 20, Until: 21, In: arity(1, 1), Out: arity(1, 1), parse: parseGelu, infer: inferFloatUnary, stages: tr | passes},
+	"PRelu":           {Since: 7, Until: 21, In: arity(2, 2), Out: arity(1, 1), parse: none, infer: inferPRelu, stages: tr | passes},
+	"Not":             {Since: 1, Until: 21, In: arity(1, 1), Out: arity(1, 1), parse: none, infer: inferLogical, stages: passes},
+
+	// Element-wise with broadcasting.
+	"Add":            {Since: 6, Until: 21, In: arity(2, 2), Out: arity(1, 1), parse: parseArith, infer: inferArith('+'), stages: ex | tr | cx | passes},
+	"Sub":            {Since: 6, Until: 21, In: arity(2, 2), Out: arity(1, 1), parse: parseArith, infer: inferArith('-'), stages: ex | tr | cx | passes},
+	"Mul":            {Since: 6, Until: 21, In: arity(2, 2), Out: arity(1, 1), parse: parseArith, infer: inferArith('*'), stages: ex | tr | cx | passes},
+	"Div":            {Since: 6, Until: 21, In: arity(2, 2), Out: arity(1, 1), parse: parseArith, infer: inferArith('/'), stages: ex | tr | cx | passes},
+	"Pow":            {Since: 7, Until: 21, In: arity(2, 2), Out: arity(1, 1), parse: none, infer: inferPow, stages: tr | passes},
+	"Sum":            {Since: 6, Until: 21, In: arity(1, Variadic), Out: arity(1, 1), parse: none, infer: inferBroadcast(0), stages: ex | tr | passes},
+	"Mean":           {Since: 8, Until: 21, In: arity(1, Variadic), Out: arity(1, 1), parse: none, infer: inferBroadcast(0), stages: passes},
+	"Max":            {Since: 8, Until: 21, In: arity(1, Variadic), Out: arity(1, 1), parse: none, infer: inferBroadcast(0), stages: tr | passes},
+	"Min":            {Since: 8, Until: 21, In: arity(1, Variadic), Out: arity(1, 1), parse: none, infer: inferBroadcast(0), stages: tr | passes},
+	"Equal":          {Since: 7, Until: 21, In: arity(2, 2), Out: arity(1, 1), parse: none, infer: inferBroadcast(boolType), stages: passes},
+	"Less":           {Since: 7, Until: 21, In: arity(2, 2), Out: arity(1, 1), parse: none, infer: inferBroadcast(boolType), stages: passes},
+	"LessOrEqual":    {Since: 12, Until: 21, In: arity(2, 2), Out: arity(1, 1), parse: none, infer: inferBroadcast(boolType), stages: passes},
+	"Greater":        {Since: 7, Until: 21, In: arity(2, 2), Out: arity(1, 1), parse: none, infer: inferBroadcast(boolType), stages: passes},
+	"GreaterOrEqual": {Since: 12, Until: 21, In: arity(2, 2), Out: arity(1, 1), parse: none, infer: inferBroadcast(boolType), stages: passes},
+	"And":            {Since: 7, Until: 21, In: arity(2, 2), Out: arity(1, 1), parse: none, infer: inferLogical, stages: passes},
+	"Or":             {Since: 7, Until: 21, In: arity(2, 2), Out: arity(1, 1), parse: none, infer: inferLogical, stages: passes},
+	"Xor":            {Since: 7, Until: 21, In: arity(2, 2), Out: arity(1, 1), parse: none, infer: inferLogical, stages: passes},
+	"Where":          {Since: 9, Until: 21, In: arity(3, 3), Out: arity(1, 1), parse: none, infer: inferWhere, stages: tr | passes},
+
+	// Reductions.
+	"ReduceMean":      {Since: 1, Until: 21, In: arity(1, 1).from(18, 1, 2), Out: arity(1, 1), parse: parseReduce(18), infer: inferReduce(18), stages: ex | tr | passes},
+	"ReduceSum":       {Since: 1, Until: 21, In: arity(1, 1).from(13, 1, 2), Out: arity(1, 1), parse: parseReduce(13), infer: inferReduce(13), stages: tr | passes},
+	"ReduceMax":       {Since: 1, Until: 21, In: arity(1, 1).from(18, 1, 2), Out: arity(1, 1), parse: parseReduce(18), infer: inferReduce(18), stages: tr | passes},
+	"ReduceMin":       {Since: 1, Until: 21, In: arity(1, 1).from(18, 1, 2), Out: arity(1, 1), parse: parseReduce(18), infer: inferReduce(18), stages: passes},
+	"ReduceProd":      {Since: 1, Until: 21, In: arity(1, 1).from(18, 1, 2), Out: arity(1, 1), parse: parseReduce(18), infer: inferReduce(18), stages: passes},
+	"ReduceL1":        {Since: 1, Until: 21, In: arity(1, 1).from(18, 1, 2), Out: arity(1, 1), parse: parseReduce(18), infer: inferReduce(18), stages: passes},
+	"ReduceL2":        {Since: 1, Until: 21, In: arity(1, 1).from(18, 1, 2), Out: arity(1, 1), parse: parseReduce(18), infer: inferReduce(18), stages: passes},
+	"ReduceSumSquare": {Since: 1, Until: 21, In: arity(1, 1).from(18, 1, 2), Out: arity(1, 1), parse: parseReduce(18), infer: inferReduce(18), stages: passes},
+	"ReduceLogSumExp": {Since: 1, Until: 21, In: arity(1, 1).from(18, 1, 2), Out: arity(1, 1), parse: parseReduce(18), infer: inferReduce(18), stages: passes},
+	"ArgMax":          {Since: 1, Until: 21, In: arity(1, 1), Out: arity(1, 1), parse: parseArgMax, infer: inferArgMax, stages: passes},
+	"ArgMin":          {Since: 1, Until: 21, In: arity(1, 1), Out: arity(1, 1), parse: parseArgMax, infer: inferArgMax, stages: passes},
+
+	// Shapes, layout and constants.
+	"Identity":        {Since: 1, Until: 21, In: arity(1, 1), Out: arity(1, 1), parse: none, infer: inferIdentity, stages: ex | tr | cx | passes},
+	"Constant":        {Since: 1, Until: 21, In: arity(0, 0), Out: arity(1, 1), parse: parseConstant, infer: inferConstant, stages: ex | tr | passes},
+	"Cast":            {Since: 6, Until: 21, In: arity(1, 1), Out: arity(1, 1), parse: parseCast, infer: inferCast, stages: ex | tr | passes},
+	"Shape":           {Since: 1, Until: 21, In: arity(1, 1), Out: arity(1, 1), parse: parseShape, infer: inferShape, stages: ex | tr | passes},
+	"Reshape":         {Since: 5, Until: 21, In: arity(2, 2), Out: arity(1, 1), parse: parseReshape, infer: inferReshape, stages: ex | tr | cx | passes},
+	"Flatten":         {Since: 1, Until: 21, In: arity(1, 1), Out: arity(1, 1), parse: parseFlatten, infer: inferFlatten, stages: ex | tr | cx | passes},
+	"Squeeze":         {Since: 1, Until: 21, In: arity(1, 1).from(13, 1, 2), Out: arity(1, 1), parse: parseAxes(false, 13), infer: inferSqueeze, stages: ex | tr | cx | passes},
+	"Unsqueeze":       {Since: 1, Until: 21, In: arity(1, 1).from(13, 2, 2), Out: arity(1, 1), parse: parseAxes(true, 13), infer: inferUnsqueeze, stages: ex | tr | cx | passes},
+	"Transpose":       {Since: 1, Until: 21, In: arity(1, 1), Out: arity(1, 1), parse: parseTranspose, infer: inferTranspose, stages: ex | tr | passes},
+	"Concat":          {Since: 4, Until: 21, In: arity(1, Variadic), Out: arity(1, 1), parse: parseConcat, infer: inferConcat, stages: ex | tr | cx | passes},
+	"Gather":          {Since: 1, Until: 21, In: arity(2, 2), Out: arity(1, 1), parse: parseGather, infer: inferGather, stages: ex | tr | passes},
+	"Pad":             {Since: 2, Until: 21, In: arity(1, 1).from(11, 2, 3).from(18, 2, 4), Out: arity(1, 1), parse: parsePad, infer: inferPad, stages: ex | tr | passes},
+	"Slice":           {Since: 1, Until: 21, In: arity(1, 1).from(10, 3, 5), Out: arity(1, 1), parse: parseSlice, infer: inferSlice, stages: tr | passes},
+	"Split":           {Since: 2, Until: 21, In: arity(1, 1).from(13, 1, 2), Out: arity(1, Variadic), parse: parseSplit, infer: inferSplit, stages: tr | passes},
+	"Tile":            {Since: 6, Until: 21, In: arity(2, 2), Out: arity(1, 1), parse: none, infer: inferTile, stages: passes},
+	"Expand":          {Since: 8, Until: 21, In: arity(2, 2), Out: arity(1, 1), parse: none, infer: inferExpand, stages: tr | passes},
+	"ConstantOfShape": {Since: 9, Until: 21, In: arity(1, 1), Out: arity(1, 1), parse: parseConstantOfShape, infer: inferConstantOfShape, stages: tr | passes},
+	"Range":           {Since: 11, Until: 21, In: arity(3, 3), Out: arity(1, 1), parse: none, infer: inferRange, stages: passes},
+	"Resize":          {Since: 10, Until: 21, In: arity(2, 2).from(11, 3, 4).from(13, 1, 4), Out: arity(1, 1), parse: parseResize, infer: inferResize, stages: passes},
+}
+
+// boolType is the result type of the comparisons.
+const boolType = ir.Bool

@@ -1,0 +1,141 @@
+package schema
+
+import (
+	"strings"
+
+	"github.com/bincompress/bincompress/ir"
+)
+
+// Stage is a part of bincompress that runs or rewrites graphs. Each
+// stage's own op table is held to the op layer's by a test in the stage's
+// package, so what Supports says is what the stage does.
+type Stage string
+
+// The stages, in the order docs/OPERATORS.md lists them.
+const (
+	Executor     Stage = "executor"           // package infer
+	Trainer      Stage = "trainer"            // package finetune
+	CExport      Stage = "C export"           // export.C
+	ONNXExport   Stage = "ONNX export"        // export.ONNX
+	PackedExport Stage = "packed ONNX export" // export.ONNXPacked
+	QONNXExport  Stage = "QONNX export"       // export.QONNX
+	Pack         Stage = "packer"             // package pack
+)
+
+// Stages lists every stage in table order.
+var Stages = []Stage{Executor, Trainer, CExport, ONNXExport, PackedExport, QONNXExport, Pack}
+
+// StageSet is a set of stages.
+type StageSet uint16
+
+func (s StageSet) Has(st Stage) bool {
+	for i, x := range Stages {
+		if x == st {
+			return s&(1<<i) != 0
+		}
+	}
+	return false
+}
+
+// Short stage bits for the op tables.
+const (
+	ex StageSet = 1 << iota // executor
+	tr                      // trainer
+	cx                      // C export
+	ox                      // ONNX export
+	px                      // packed ONNX export
+	qx                      // QONNX export
+	pk                      // packer
+	// passes are the stages that copy an ordinary op unchanged.
+	passes = ox | px | qx | pk
+)
+
+// Supports reports whether stage implements op at opset.
+func Supports(st Stage, op *Op, opset int64) bool {
+	return op != nil && op.Covers(opset) && op.stages.Has(st)
+}
+
+// StageOps lists the ops a stage implements as "domain/Type" (just
+// "Type" for ai.onnx), sorted: what a stage's own table must equal.
+func StageOps(st Stage) []string {
+	var out []string
+	for _, op := range Ops() {
+		if op.stages.Has(st) {
+			out = append(out, QualifiedName(op.Domain, op.Type))
+		}
+	}
+	return out
+}
+
+// QualifiedName is "Type" for ai.onnx and "domain/Type" otherwise.
+func QualifiedName(domain, opType string) string {
+	if d := normDomain(domain); d != "" {
+		return d + "/" + opType
+	}
+	return opType
+}
+
+// Check returns the first reason the given stages cannot handle m: an
+// op unknown to the op layer or to a stage (*UnsupportedOpError, naming
+// op, node and stage), a badly typed or unknown attribute (*AttrError),
+// a node whose inputs do not fit it, or a value of absurd size, for the
+// data input shapes the graph declares. Commands call it before writing
+// anything.
+func Check(m *ir.Model, stages ...Stage) error {
+	nodes, err := BindModel(m)
+	if err != nil {
+		return err
+	}
+	for _, n := range nodes {
+		for _, st := range stages {
+			if !Supports(st, n.Op, n.Opset) {
+				return &UnsupportedOpError{Op: n.OpType, Domain: normDomain(n.Domain), Opset: n.Opset, Node: n.Label, Stage: st}
+			}
+		}
+	}
+	res, err := inferNodes(m, nodes, Options{})
+	if err != nil {
+		return err
+	}
+	for _, n := range nodes {
+		in := res.inputs(n)
+		for _, st := range stages {
+			if lim := n.Op.limits[st]; lim != nil {
+				if reason := lim(n, in); reason != "" {
+					return &UnsupportedOpError{Op: n.OpType, Domain: normDomain(n.Domain), Opset: n.Opset, Node: n.Label, Stage: st, Reason: reason}
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// Unsupported lists every node of m that one of the stages cannot handle,
+// one *UnsupportedOpError per node and stage, for reports that must not
+// fail (inspect).
+func Unsupported(m *ir.Model, stages ...Stage) []error {
+	nodes, err := BindModel(m)
+	if err != nil {
+		return []error{err}
+	}
+	var out []error
+	for _, n := range nodes {
+		for _, st := range stages {
+			if !Supports(st, n.Op, n.Opset) {
+				out = append(out, &UnsupportedOpError{Op: n.OpType, Domain: normDomain(n.Domain), Opset: n.Opset, Node: n.Label, Stage: st})
+			}
+		}
+	}
+	return out
+}
+
+// stageList is the stages of a set, for messages and docs.
+func (s StageSet) String() string {
+	var names []string
+	for _, st := range Stages {
+		if s.Has(st) {
+			names = append(names, string(st))
+		}
+	}
+	return strings.Join(names, ", ")
+}

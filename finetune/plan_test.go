@@ -3,6 +3,7 @@ package finetune
 import (
 	"context"
 	"errors"
+	"math"
 	"testing"
 
 	"github.com/bincompress/bincompress/convert"
@@ -79,5 +80,29 @@ func TestTrainsThePlan(t *testing.T) {
 	}
 	if recs, _ := res.Model.LayerRecords(); len(recs) != 3 || recs[0].Binarized || !recs[1].Binarized {
 		t.Fatalf("result plan %+v", recs)
+	}
+}
+
+// TestTiedStatisticsWithTeacher: PyTorch's exporter ties equal initializers
+// through Identity nodes, BN running statistics included (a fresh BN's mean
+// equals its zero offset); the teacher and the float reference untie them
+// as the student does, so distillation trains such a model.
+func TestTiedStatisticsWithTeacher(t *testing.T) {
+	m := tinyResNet(3, 3)
+	g := m.Graph
+	for _, n := range g.Nodes {
+		if n.Name == "bn1" {
+			n.Inputs[3] = "bn1.m.tied"
+		}
+	}
+	g.Nodes = append([]*ir.Node{{Name: "tie", OpType: "Identity", Inputs: []string{"bn1.b"}, Outputs: []string{"bn1.m.tied"}}}, g.Nodes...)
+	cfg := testConfig()
+	cfg.Distill = 0.5
+	res, err := Train(context.Background(), m, stripes(1, 64, 3), stripes(2, 32, 3), cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if math.IsNaN(res.ValFloat) || math.IsNaN(res.ValFinal) {
+		t.Fatalf("float %v, final %v", res.ValFloat, res.ValFinal)
 	}
 }

@@ -115,7 +115,7 @@ func newTrainer(model *ir.Model, train, val Source, cfg Config, progress func(Ev
 	t.sched = cfg.Schedule.layout(cfg.Epochs*t.perEpoch, t.perEpoch)
 	t.res.Cycles = t.sched.epochs(t.perEpoch)
 	if cfg.Distill > 0 {
-		if t.teacher, err = compile(model, nil); err != nil {
+		if t.teacher, err = floatNet(model); err != nil {
 			return nil, err
 		}
 	}
@@ -181,6 +181,14 @@ func (t *trainer) finish(ctx context.Context) (*Result, error) {
 	return t.res, nil
 }
 
+// floatNet compiles the source model as it is, every layer float, on a
+// copy with its tied initializers untied (as the student's).
+func floatNet(m *ir.Model) (*net, error) {
+	c := m.Clone()
+	untie(c.Graph)
+	return compile(c, nil)
+}
+
 // floatAccuracy is the source model's held-out accuracy (NaN without
 // held-out data).
 func (t *trainer) floatAccuracy(ctx context.Context) (float64, error) {
@@ -190,7 +198,7 @@ func (t *trainer) floatAccuracy(ctx context.Context) (float64, error) {
 	n := t.teacher
 	if n == nil {
 		var err error
-		if n, err = compile(t.source, nil); err != nil {
+		if n, err = floatNet(t.source); err != nil {
 			return 0, err
 		}
 	}

@@ -9,13 +9,6 @@ GlobalAveragePool, Flatten and Gemm.
 tv_resnet: the torchvision ResNet-18/50 topology (7x7 stem, max pool, four
 stages of BasicBlock/Bottleneck from torchvision itself) at a chosen base width
 instead of the fixed 64.
-
-wide_resnet: McDonnell's wide ResNet (ICLR 2018, section 3.1 and appendix A):
-pre-activation blocks (BN -> ReLU -> conv), an input BN (the only one with a
-learned affine), BN without affine elsewhere, downsampling shortcuts that
-average-pool 3x3/2 and append as many zero channels (no 1x1 projection), and a
-head of BN -> ReLU -> 1x1 conv to the classes -> BN -> global average pool.
-depth = 6n+2 counts the first conv, 6n block convs and the 1x1 classifier.
 """
 
 import torch
@@ -113,65 +106,3 @@ def tv_resnet50(base=8, num_classes=1000):
     return _TVResNet(tvr.Bottleneck, [3, 4, 6, 3], base, num_classes)
 
 
-
-class ZeroPadShortcut(nn.Module):
-    """Average pool 3x3/2 (pad 1, padding not counted) and as many zero
-    channels again: McDonnell's parameter-free downsampling shortcut. The
-    zeros are a Concat with ConstantOfShape in ONNX."""
-
-    def forward(self, x):
-        x = F.avg_pool2d(x, 3, 2, 1, count_include_pad=False)
-        return torch.cat([x, torch.zeros_like(x)], 1)
-
-
-class PreActBlock(nn.Module):
-    def __init__(self, cin, cout, stride):
-        super().__init__()
-        self.bn1 = nn.BatchNorm2d(cin, affine=False)
-        self.conv1 = nn.Conv2d(cin, cout, 3, stride, 1, bias=False)
-        self.bn2 = nn.BatchNorm2d(cout, affine=False)
-        self.conv2 = nn.Conv2d(cout, cout, 3, 1, 1, bias=False)
-        self.shortcut = None
-        if stride != 1 or cin != cout:
-            if stride != 2 or cout != 2 * cin:
-                raise ValueError("a zero-channel shortcut doubles the channels at stride 2")
-            self.shortcut = ZeroPadShortcut()
-
-    def forward(self, x):
-        y = self.conv1(F.relu(self.bn1(x)))
-        y = self.conv2(F.relu(self.bn2(y)))
-        return y + (x if self.shortcut is None else self.shortcut(x))
-
-
-class WideResNet(nn.Module):
-    """McDonnell's WRN-depth-k: widths 16k, 32k, 64k."""
-
-    def __init__(self, depth=20, k=4, in_channels=3, num_classes=10):
-        super().__init__()
-        if (depth - 2) % 6 != 0:
-            raise ValueError("depth must be 6n+2")
-        n = (depth - 2) // 6
-        widths = (16 * k, 32 * k, 64 * k)
-        self.bn_in = nn.BatchNorm2d(in_channels)
-        self.conv1 = nn.Conv2d(in_channels, widths[0], 3, 1, 1, bias=False)
-        blocks, cin = [], widths[0]
-        for i, w in enumerate(widths):
-            for j in range(n):
-                blocks.append(PreActBlock(cin, w, 2 if (i > 0 and j == 0) else 1))
-                cin = w
-        self.blocks = nn.Sequential(*blocks)
-        self.bn_out = nn.BatchNorm2d(cin, affine=False)
-        self.classifier = nn.Conv2d(cin, num_classes, 1, bias=False)
-        self.bn_logits = nn.BatchNorm2d(num_classes, affine=False)
-        for m in self.modules():
-            if isinstance(m, nn.Conv2d):
-                nn.init.kaiming_normal_(m.weight, mode="fan_in", nonlinearity="relu")
-
-    def forward(self, x):
-        x = self.blocks(self.conv1(self.bn_in(x)))
-        x = self.bn_logits(self.classifier(F.relu(self.bn_out(x))))
-        return torch.flatten(F.adaptive_avg_pool2d(x, 1), 1)
-
-
-def wide_resnet(depth=20, k=4, in_channels=3, num_classes=10):
-    return WideResNet(depth, k, in_channels, num_classes)

@@ -9,10 +9,17 @@ pad-2 random crop and horizontal flip. SGD (momentum 0.9, Nesterov, weight decay
 Presets:
   resnet20: depth 20, widths 16/32/64  -> testdata/models/fmnist_resnet20.onnx
   tiny:     depth 8,  widths 8/16/32   -> testdata/models/fmnist_tiny.onnx
+  wrn:      McDonnell's WRN (families.McDonnellWRN: pre-activation, affine-free
+            BN, avg-pool + zero-channel shortcut, 1x1 conv head), one block
+            per stage, widths 32/64/128 -> testdata/models/fmnist_wrn8_2.onnx
+  resnet18: torchvision's ResNet-18 (7x7/2 stem, max pool, 1x1 projection
+            shortcuts), base width 16, 15 epochs -> fmnist_resnet18_w16.onnx
 
 Run from the repo root with Debian's python (torch 1.13):
   /usr/bin/python3 testdata/scripts/train_fmnist.py --preset resnet20
   /usr/bin/python3 testdata/scripts/train_fmnist.py --preset tiny
+  /usr/bin/python3 testdata/scripts/train_fmnist.py --preset wrn
+  /usr/bin/python3 testdata/scripts/train_fmnist.py --preset resnet18
 Writes MODEL.onnx, MODEL.json (accuracy over the full 10k test set, epochs, wall
 time, seed, versions) and MODEL.input.npy / MODEL.torch_output.npy (the first 2
 test images, preprocessed, and PyTorch's logits for them).
@@ -31,6 +38,7 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import families  # noqa: E402
 import resnets  # noqa: E402
 
 DATA = "/usr/share/datasets/fashion-mnist"
@@ -38,14 +46,21 @@ MEAN, STD = 0.2860, 0.3530
 PRESETS = {
     "resnet20": dict(family="cifar", depth=20, widths=(16, 32, 64), epochs=6, lr=0.1, name="fmnist_resnet20"),
     "tiny": dict(family="cifar", depth=8, widths=(8, 16, 32), epochs=4, lr=0.1, name="fmnist_tiny"),
-    "wrn": dict(family="wrn", depth=8, k=2, epochs=6, lr=0.1, name="fmnist_wrn8_2"),
+    "wrn": dict(family="wrn", widths=(32, 64, 128), n=1, epochs=6, lr=0.1, name="fmnist_wrn8_2", fold=True),
     "resnet18": dict(family="tv18", base=16, epochs=15, lr=0.1, name="fmnist_resnet18_w16"),
 }
 
 
 def build(p):
     if p["family"] == "wrn":
-        return resnets.wide_resnet(p["depth"], p["k"], in_channels=1, num_classes=10)
+        # McDonnell's WRN as the paper has it: an affine BN on the input,
+        # Keras "same" pooling in the shortcut, He-normal convs; the zero
+        # channels as the input times 0, so no shape is computed at run time.
+        m = families.McDonnellWRN(p["widths"], 10, p["n"], in_channels=1, input_bn=True, pad_counts=False, zeros="mul")
+        for mod in m.modules():
+            if isinstance(mod, torch.nn.Conv2d):
+                torch.nn.init.kaiming_normal_(mod.weight, mode="fan_in", nonlinearity="relu")
+        return m
     if p["family"] == "tv18":
         return resnets.tv_resnet18(p["base"], num_classes=10, in_channels=1)
     return resnets.cifar_resnet(p["depth"], p["widths"], in_channels=1, num_classes=10)
@@ -184,7 +199,7 @@ def export(model, p, args, meta, xte, yte):
     torch.onnx.export(model, dummy, base + ".onnx", opset_version=13,
                       input_names=["input"], output_names=["logits"],
                       dynamic_axes={"input": {0: "batch"}, "logits": {0: "batch"}},
-                      training=torch.onnx.TrainingMode.PRESERVE, do_constant_folding=False)
+                      training=torch.onnx.TrainingMode.PRESERVE, do_constant_folding=p.get("fold", False))
     xin = xte[:2].numpy().astype(np.float32)
     with torch.no_grad():
         yout = model(xte[:2]).numpy().astype(np.float32)
@@ -192,7 +207,7 @@ def export(model, p, args, meta, xte, yte):
     np.save(base + ".torch_output.npy", yout)
     info = dict(
         model=p["name"] + ".onnx", preset=args.preset,
-        **{k: v for k, v in p.items() if k in ("family", "depth", "widths", "k", "base")},
+        **{k: v for k, v in p.items() if k in ("family", "depth", "widths", "n", "base")},
         params=sum(t.numel() for t in model.parameters()),
         test_accuracy=history[-1]["test_acc"], test_images=len(xte),
         epochs=meta["epochs"], batch=args.batch, lr_max=p["lr"], schedule="cosine per batch, SGD momentum 0.9 nesterov, wd 5e-4",

@@ -55,7 +55,7 @@ func SplitHoldout(src Source, amount float64, seed uint64) (train, held Source, 
 	n := src.Len()
 	k, err := HoldoutSize(n, amount)
 	if err != nil || k == 0 {
-		return src, nil, Holdout{TrainImages: n}, err
+		return src, nil, Holdout{TrainImages: n, Rule: "no holdout: the last snapshot is kept and nothing is measured before verification"}, err
 	}
 	perm := rand.New(rand.NewPCG(seed, 0x401d)).Perm(n)
 	out, in := slices.Clone(perm[:k]), slices.Clone(perm[k:])

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/gob"
+	"encoding/json"
 	"errors"
 	"math"
 	"os"
@@ -239,5 +240,20 @@ func needData(t *testing.T) {
 	t.Helper()
 	if _, err := dataset.Open("../testdata/data/fmnist-mini"); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestJSONWithoutHoldout: without held-out data the epoch and snapshot
+// accuracies are NaN, and their JSON says null.
+func TestJSONWithoutHoldout(t *testing.T) {
+	b, err := json.Marshal([]any{EpochStats{Epoch: 1, ValAcc: math.NaN()}, Snapshot{Step: 3, Accuracy: math.NaN()}, Snapshot{Accuracy: 0.5}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `[{"Epoch":1,"Loss":0,"TrainAcc":0,"LR":0,"ImagesPerSec":0,"Seconds":0,"ValAcc":null},` +
+		`{"epoch":0,"step":3,"cycle_end":false,"bn_batches":0,"kept":false,"holdout_accuracy":null},` +
+		`{"epoch":0,"step":0,"cycle_end":false,"bn_batches":0,"kept":false,"holdout_accuracy":0.5}]`
+	if string(b) != want {
+		t.Fatalf("got  %s\nwant %s", b, want)
 	}
 }

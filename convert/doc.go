@@ -14,7 +14,9 @@
 //	select       find Conv (any kernel, stride, dilation, groups), Gemm and
 //	             MatMul nodes with constant float32 weights; record the
 //	             others with the reason they cannot be binarized
-//	keep-float   apply Options.KeepFloat ("first", "last", node names)
+//	keep-float   apply Options.KeepFloat: node names; "first" and "last"
+//	             only while the .bnn stays within Options.SizeBound times
+//	             the all-binary one (EstimateBytes)
 //	require      fail when no layer is left to binarize (unless AllowEmpty)
 //	binarize     replace each chosen weight by s·sign(W)
 //	fold-bn      fold a BatchNormalization that follows a binarized Conv or
@@ -34,6 +36,14 @@
 // A caller that re-estimates BatchNormalization statistics on data between
 // binarizing and folding runs Pipeline{Load(), BinarizeWeights(), Record()},
 // then Pipeline{Load(), FoldBatchNorm(), Record()}.
+//
+// # Float layers chosen from data
+//
+// For --keep-float auto the caller measures each binarized layer's
+// Sensitivity (package finetune) into the plan; RankFloat orders the
+// layers by sensitivity per byte kept float, and KeepRanked keeps the first
+// k of them float. The caller fine-tunes k = 0, 1, ... and stops at the
+// first plan that meets its budget (auto.go).
 //
 // # Scales
 //

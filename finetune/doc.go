@@ -58,6 +58,9 @@
 //     statistics follow ONNX's rule (momentum attribute, biased variance),
 //     but they lag binary weights that flip fast at high rates, so nothing
 //     is measured with them.
+//   - Sensitivity (sensitivity.go) measures, for --keep-float auto, what
+//     each binarized layer costs alone: the held-out accuracy of the float
+//     model less that with only that layer binarized and BN re-estimated.
 //   - Snapshots (snapshots.go): each cycle end and each epoch end is
 //     measured on the held-out data after a BN re-estimation (a quarter of
 //     BNBatches at an epoch end that ends no cycle); the best is the

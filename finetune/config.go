@@ -80,9 +80,10 @@ func (c *Config) validate() error {
 
 // Event reports progress; Train calls the callback from its own goroutine.
 type Event struct {
-	// Phase is "binarized" (accuracy with stale BN statistics),
-	// "reestimated" (after BN re-estimation), "batch", "epoch", "done", or
-	// "sensitivity" (Sensitivity measured Layer: Batch of Batches).
+	// Phase is "float" (the source model's accuracy), "binarized"
+	// (accuracy with stale BN statistics), "reestimated" (after BN
+	// re-estimation), "batch", "epoch", "done", or "sensitivity"
+	// (Sensitivity measured Layer: Batch of Batches).
 	Phase          string
 	Layer          string
 	Epoch, Epochs  int // Epoch counts from 1

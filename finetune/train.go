@@ -140,6 +140,9 @@ func (t *trainer) start(ctx context.Context) error {
 	if t.res.ValFloat, err = t.floatAccuracy(ctx); err != nil {
 		return err
 	}
+	if t.val != nil {
+		t.emit(Event{Phase: "float", ValAcc: t.res.ValFloat})
+	}
 	if t.cfg.Resume {
 		return t.loadCheckpoint()
 	}

@@ -38,6 +38,8 @@ func (l *logger) trainEvent(e finetune.Event) {
 		l.jsonEvent(e)
 	}
 	switch e.Phase {
+	case "float":
+		l.printf("float model: holdout accuracy %s (these images trained it; the drops below are from this)", pct(e.ValAcc))
 	case "binarized":
 		l.printf("binarized: holdout accuracy %s (BatchNormalization statistics still from the float model)", pct(e.ValAcc))
 	case "reestimated":

@@ -161,8 +161,8 @@ func (t *trainer) start(ctx context.Context) error {
 	return nil
 }
 
-// finish keeps the best snapshot (or, after no training, re-estimates BN
-// once more), evaluates, and records the binarization.
+// finish measures the tape, and keeps the best snapshot or, after no
+// training, re-estimates BN once more and evaluates.
 func (t *trainer) finish(ctx context.Context) (*Result, error) {
 	if err := t.measure(ctx); err != nil {
 		return nil, err

@@ -35,7 +35,7 @@ func BenchmarkTrainStep(b *testing.B) {
 		b.Run(name, func(b *testing.B) {
 			cfg := DefaultConfig()
 			cfg.ExactBackward = exact
-			t, err := newTrainer(readModel(b, resnet20), randomSource(128, 3, 32, 32, 10, 2), nil, cfg, nil)
+			t, err := newTrainer(readModel(b, resnet20), planOfTest(b, readModel(b, resnet20)), randomSource(128, 3, 32, 32, 10, 2), nil, cfg, nil)
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -73,7 +73,7 @@ func TestSoftmaxIsStripped(t *testing.T) {
 func TestResNet20Memory(t *testing.T) {
 	cfg := DefaultConfig()
 	cfg.BatchSize = 4
-	tr, err := newTrainer(readModel(t, resnet20), randomSource(4, 3, 32, 32, 10, 2), nil, cfg, nil)
+	tr, err := newTrainer(readModel(t, resnet20), planOfTest(t, readModel(t, resnet20)), randomSource(4, 3, 32, 32, 10, 2), nil, cfg, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -106,3 +106,28 @@ func TestTiedStatisticsWithTeacher(t *testing.T) {
 		t.Fatalf("float %v, final %v", res.ValFloat, res.ValFinal)
 	}
 }
+
+// TestReference: the reference run trains every layer float: its result,
+// run float, scores on the held-out data what the run reported (a binary
+// run's latent weights run float would not), and its model keeps the plan.
+func TestReference(t *testing.T) {
+	held := stripes(2, 48, 3)
+	res, err := Reference(context.Background(), tinyResNet(3, 3), stripes(1, 96, 3), held, testConfig(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := floatNet(res.Model)
+	if err != nil {
+		t.Fatal(err)
+	}
+	acc, err := accuracy(context.Background(), n, held, 16)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if acc != res.ValFinal || res.ValFinal < 0.5 {
+		t.Fatalf("reference reported %v, its model run float scores %v", res.ValFinal, acc)
+	}
+	if recs, _ := res.Model.LayerRecords(); len(recs) != 3 || !recs[1].Binarized {
+		t.Fatalf("the reference changed the plan it was given: %+v", recs)
+	}
+}

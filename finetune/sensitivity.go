@@ -33,7 +33,7 @@ func Sensitivity(ctx context.Context, model *ir.Model, train, held Source, cfg C
 		return 0, nil, fmt.Errorf("finetune: sensitivity needs held-out data: %w", ErrEmptyData)
 	}
 	cfg.Distill, cfg.Epochs = 0, 0 // nothing trains: no teacher
-	t, err := newTrainer(model, train, held, cfg, progress)
+	t, err := newTrainer(model, plan, train, held, cfg, progress)
 	if err != nil {
 		return 0, nil, err
 	}

@@ -22,9 +22,14 @@ type trained struct {
 
 // AutoReport says what --keep-float auto measured and tried.
 type AutoReport struct {
-	Method  string      `json:"method"`
-	MaxDrop float64     `json:"max_drop"` // the budget on the held-out data (fraction)
-	Rounds  []AutoRound `json:"rounds"`
+	Method  string  `json:"method"`
+	MaxDrop float64 `json:"max_drop"` // the budget on the held-out data (fraction)
+	// Held-out accuracy of the source model and of the reference, the
+	// source fine-tuned the same way with every layer float, which the
+	// drops are taken from.
+	FloatHoldoutAccuracy     float64     `json:"float_holdout_accuracy"`
+	ReferenceHoldoutAccuracy float64     `json:"reference_holdout_accuracy"`
+	Rounds                   []AutoRound `json:"rounds"`
 	// Reached is false when no plan within the size bound met the budget;
 	// the run then ends with the last plan tried and exit code 3.
 	Reached bool `json:"reached"`
@@ -39,7 +44,9 @@ type AutoRound struct {
 
 const autoMethod = "each layer the plan binarizes is binarized alone (the rest float), BN re-estimated, and its held-out " +
 	"accuracy loss is its sensitivity; layers are ranked by sensitivity per byte kept float, and the plans keeping the " +
-	"first k float (k = 0, 1, ...) are fine-tuned in turn until one loses at most --max-drop on the held-out data, " +
+	"first k float (k = 0, 1, ...) are fine-tuned in turn until one loses at most --max-drop on the held-out data " +
+	"against the reference (the source model fine-tuned the same way, every layer float: the source model itself " +
+	"saw the held-out images if it was trained on this data, which inflates its own held-out accuracy), " +
 	"or the next would make the .bnn more than 1.25x the all-binary one"
 
 // autoFloat reports whether --keep-float asks for auto.
@@ -97,16 +104,23 @@ func (o *CompressOptions) trainAuto(ctx context.Context, planned *ir.Model, trai
 		return nil, usagef("--keep-float auto needs --max-drop (the accuracy budget it keeps layers float for) and a --holdout")
 	}
 	log.printf("keep-float auto: measuring each layer's sensitivity on %d held-out images", held.Len())
-	ref, plan, err := finetune.Sensitivity(ctx, planned, train, held, cfg, log.trainEvent)
+	float, plan, err := finetune.Sensitivity(ctx, planned, train, held, cfg, log.trainEvent)
 	if err != nil {
 		return nil, err
 	}
+	log.printf("keep-float auto: fine-tuning the source model with every layer float, the reference the drops are taken from")
+	refRes, err := finetune.Reference(ctx, planned, train, held, cfg, log.trainEvent)
+	if err != nil {
+		return nil, err
+	}
+	ref := refRes.ValFinal
+	log.printf("keep-float auto: reference holdout accuracy %.2f%% (the source model's own: %.2f%%)", 100*ref, 100*float)
 	rank := convert.RankFloat(plan)
 	all, err := convert.EstimateBytes(planned, plan)
 	if err != nil {
 		return nil, err
 	}
-	rep := &AutoReport{Method: autoMethod, MaxDrop: budget}
+	rep := &AutoReport{Method: autoMethod, MaxDrop: budget, FloatHoldoutAccuracy: float, ReferenceHoldoutAccuracy: ref}
 	var last *trained
 	for k := 0; k <= len(rank); k++ {
 		try := convert.KeepRanked(plan, rank[:k])

@@ -39,7 +39,7 @@ func TestKeepFloatAuto(t *testing.T) {
 	}
 	sum := summaryOf(t, out)
 	auto := sum.KeepFloatAuto
-	if auto == nil || auto.Reached || len(auto.Rounds) < 2 || len(auto.Rounds[0].Float) != 0 {
+	if auto == nil || auto.Reached || len(auto.Rounds) < 2 || len(auto.Rounds[0].Float) != 0 || auto.ReferenceHoldoutAccuracy <= 0.1 || auto.FloatHoldoutAccuracy <= 0.1 {
 		t.Fatalf("auto report %+v", auto)
 	}
 	var floatBytes int64

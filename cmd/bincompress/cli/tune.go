@@ -95,32 +95,39 @@ func (o *CompressOptions) train(ctx context.Context, planned *ir.Model, data *co
 }
 
 // trainAuto measures each binarized layer's sensitivity on the held-out
-// data, then fine-tunes the plans that keep the most worthwhile layers
-// float, fewest bytes first, until one meets --max-drop on the held-out
-// data (autoMethod).
+// data and the reference, then fine-tunes the plans that keep the most
+// worthwhile layers float, fewest bytes first, until one meets --max-drop
+// on the held-out data (autoMethod).
 func (o *CompressOptions) trainAuto(ctx context.Context, planned *ir.Model, train, held finetune.Source, cfg finetune.Config, log *logger) (*trained, error) {
-	budget := o.Gate.MaxDrop
 	if !o.Gate.changed("max-drop") || held == nil {
 		return nil, usagef("--keep-float auto needs --max-drop (the accuracy budget it keeps layers float for) and a --holdout")
 	}
 	log.printf("keep-float auto: measuring each layer's sensitivity on %d held-out images", held.Len())
-	float, plan, err := finetune.Sensitivity(ctx, planned, train, held, cfg, log.trainEvent)
+	floatAcc, plan, err := finetune.Sensitivity(ctx, planned, train, held, cfg, log.trainEvent)
 	if err != nil {
 		return nil, err
 	}
 	log.printf("keep-float auto: fine-tuning the source model with every layer float, the reference the drops are taken from")
-	refRes, err := finetune.Reference(ctx, planned, train, held, cfg, log.trainEvent)
+	ref, err := finetune.Reference(ctx, planned, train, held, cfg, log.trainEvent)
 	if err != nil {
 		return nil, err
 	}
-	ref := refRes.ValFinal
-	log.printf("keep-float auto: reference holdout accuracy %.2f%% (the source model's own: %.2f%%)", 100*ref, 100*float)
+	log.printf("keep-float auto: reference holdout accuracy %.2f%% (the source model's own: %.2f%%)", 100*ref.ValFinal, 100*floatAcc)
+	rep := &AutoReport{Method: autoMethod, MaxDrop: o.Gate.MaxDrop, FloatHoldoutAccuracy: floatAcc, ReferenceHoldoutAccuracy: ref.ValFinal}
+	return autoRounds(ctx, planned, plan, rep, func(m *ir.Model) (*finetune.Result, error) {
+		return finetune.Train(ctx, m, train, held, cfg, log.trainEvent)
+	}, log)
+}
+
+// autoRounds fine-tunes (with tune) the plans keeping the first k layers of
+// the ranking float, k = 0, 1, ..., within the size bound, until one's
+// held-out drop meets the budget; it returns the last one tried.
+func autoRounds(ctx context.Context, planned *ir.Model, plan []ir.LayerRecord, rep *AutoReport, tune func(*ir.Model) (*finetune.Result, error), log *logger) (*trained, error) {
 	rank := convert.RankFloat(plan)
 	all, err := convert.EstimateBytes(planned, plan)
 	if err != nil {
 		return nil, err
 	}
-	rep := &AutoReport{Method: autoMethod, MaxDrop: budget, FloatHoldoutAccuracy: float, ReferenceHoldoutAccuracy: ref}
 	var last *trained
 	for k := 0; k <= len(rank); k++ {
 		try := convert.KeepRanked(plan, rank[:k])
@@ -138,22 +145,22 @@ func (o *CompressOptions) trainAuto(ctx context.Context, planned *ir.Model, trai
 		}
 		float := floatNames(plan, rank[:k])
 		log.printf("keep-float auto: round %d: fine-tuning with %s float (.bnn tensors %.2fx the all-binary ones)", k+1, listOr(float, "no layer"), ratio)
-		res, err := finetune.Train(ctx, m, train, held, cfg, log.trainEvent)
+		res, err := tune(m)
 		if err != nil {
 			return nil, err
 		}
-		drop := ref - res.ValFinal
+		drop := rep.ReferenceHoldoutAccuracy - res.ValFinal
 		rep.Rounds = append(rep.Rounds, AutoRound{Float: float, SizeRatio: ratio, HoldoutDrop: drop})
 		last = &trained{model: res.Model, res: res, auto: rep}
-		log.printf("keep-float auto: round %d: held-out drop %.2f pt (budget %.2f pt)", k+1, 100*drop, 100*budget)
-		if !(drop > budget) {
+		log.printf("keep-float auto: round %d: held-out drop %.2f pt (budget %.2f pt)", k+1, 100*drop, 100*rep.MaxDrop)
+		if !(drop > rep.MaxDrop) {
 			rep.Reached = true
 			return last, nil
 		}
 	}
 	log.printf("keep-float auto: --max-drop %.4g is out of reach: no plan within %.2fx the all-binary size met it on the held-out data; "+
-		"writing the last plan tried, exit code 3", budget, convert.DefaultSizeBound)
-	return last, nil
+		"writing the last plan tried, exit code 3", rep.MaxDrop, convert.DefaultSizeBound)
+	return last, ctx.Err()
 }
 
 func floatNames(plan []ir.LayerRecord, idx []int) []string {

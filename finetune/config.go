@@ -48,12 +48,12 @@ type Config struct {
 // DefaultConfig is McDonnell's recipe adapted to fine-tuning a pretrained
 // model (design.md): batch 128, SGD momentum 0.9, weight decay 5e-4 on conv
 // and dense weights, DefaultSchedule, pad-4 crop and flip, compressed
-// backward with 2-bit BN inputs, and half the loss from distillation of the
+// backward with 2-bit BN inputs, and the loss all distillation from the
 // source model (always at hand) at temperature 1. docs/BENCHMARKS.md
 // ("Recipe defaults") has the measurements behind each choice.
 func DefaultConfig() Config {
 	return Config{Epochs: 6, BatchSize: 128, Seed: 1, BNBits: 2,
-		Distill: 0.5, Temperature: 1, Schedule: DefaultSchedule, Momentum: 0.9, WeightDecay: 5e-4,
+		Distill: 1, Temperature: 1, Schedule: DefaultSchedule, Momentum: 0.9, WeightDecay: 5e-4,
 		Augment: Augment{Pad: 4, Flip: true}, BNBatches: 200}
 }
 

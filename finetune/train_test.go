@@ -14,9 +14,11 @@ import (
 	"github.com/bincompress/bincompress/ir"
 )
 
+// testConfig trains the test nets, which start from random weights: their
+// teacher knows nothing, so the labels alone (Distill 0) teach.
 func testConfig() Config {
 	c := DefaultConfig()
-	c.Epochs, c.BatchSize, c.Seed = 3, 16, 7
+	c.Epochs, c.BatchSize, c.Seed, c.Distill = 3, 16, 7, 0
 	c.Augment = Augment{Pad: 1}
 	c.Schedule = Schedule{LRMax: 0.05, LRMin: 1e-3, T0: 1, TMult: 2}
 	c.BNBatches = 4

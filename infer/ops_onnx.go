@@ -88,6 +88,7 @@ var onnxOps = map[string]opFunc{
 	"HardSigmoid":        opHardSigmoid,
 	"HardSwish":          opHardSwish,
 	"Mish":               opMish,
+	"Resize":             opResize,
 	"Gelu":               opGelu,
 	"Relu":               opRelu,
 	"Reshape":            opView,

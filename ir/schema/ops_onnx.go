@@ -100,7 +100,7 @@ var onnxOps = map[string]*Op{
 	"Expand":          {Since: 8, Until: 21, In: arity(2, 2), Out: arity(1, 1), parse: none, infer: inferExpand, stages: ex | passes},
 	"ConstantOfShape": {Since: 9, Until: 21, In: arity(1, 1), Out: arity(1, 1), parse: parseConstantOfShape, infer: inferConstantOfShape, stages: ex | passes},
 	"Range":           {Since: 11, Until: 21, In: arity(3, 3), Out: arity(1, 1), parse: none, infer: inferRange, stages: ex | passes},
-	"Resize":          {Since: 10, Until: 21, In: arity(2, 2).from(11, 3, 4).from(13, 1, 4), Out: arity(1, 1), parse: parseResize, infer: inferResize, stages: passes},
+	"Resize":          {Since: 10, Until: 21, In: arity(2, 2).from(11, 3, 4).from(13, 1, 4), Out: arity(1, 1), parse: parseResize, infer: inferResize, stages: ex | passes},
 }
 
 // boolType is the result type of the comparisons.

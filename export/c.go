@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -270,5 +269,3 @@ func (g *cgen) bitsArray(n *ir.Node, l *binLayer) string {
 }
 
 func sqrt(x float64) float64 { return math.Sqrt(x) }
-
-func sortStrings(s []string) { sort.Strings(s) }

@@ -69,7 +69,7 @@ func opPad(c *ctx, in []*ir.Tensor) ([]*ir.Tensor, error) {
 	if err != nil {
 		return nil, err
 	}
-	src := map[string]func(i, d int) int{"constant": padConstant, "reflect": padReflect, "edge": padEdge, "wrap": padWrap}[a.Mode]
+	src := schema.PadSource(a.Mode)
 	shape, st := c.shape(0), strides(x.Shape)
 	idx := gatherIndex(shape, func(o []int) int {
 		off := 0
@@ -84,28 +84,4 @@ func opPad(c *ctx, in []*ir.Tensor) ([]*ir.Tensor, error) {
 	})
 	y, err := take(c, x, shape, idx, value)
 	return []*ir.Tensor{y}, err
-}
-
-func padConstant(i, d int) int {
-	if i < 0 || i >= d {
-		return -1
-	}
-	return i
-}
-
-func padEdge(i, d int) int { return min(max(i, 0), d-1) }
-
-func padWrap(i, d int) int { return ((i % d) + d) % d }
-
-// padReflect mirrors without repeating the edge element.
-func padReflect(i, d int) int {
-	if d == 1 {
-		return 0
-	}
-	period := 2 * (d - 1)
-	i = ((i % period) + period) % period
-	if i >= d {
-		i = period - i
-	}
-	return i
 }

@@ -364,3 +364,36 @@ func inferPad(c *call) ([]Value, error) {
 	}
 	return one(c.dtype(0), shape)
 }
+
+// PadSource maps a position i of a padded axis (counted from the first
+// original element) to the element of the original axis of length d it
+// copies in a Pad mode, or -1 for the constant value.
+func PadSource(mode string) func(i, d int) int {
+	switch mode {
+	case "reflect":
+		return padReflect
+	case "edge":
+		return func(i, d int) int { return min(max(i, 0), d-1) }
+	case "wrap":
+		return func(i, d int) int { return ((i % d) + d) % d }
+	}
+	return func(i, d int) int {
+		if i < 0 || i >= d {
+			return -1
+		}
+		return i
+	}
+}
+
+// padReflect mirrors without repeating the edge element.
+func padReflect(i, d int) int {
+	if d == 1 {
+		return 0
+	}
+	period := 2 * (d - 1)
+	i = ((i % period) + period) % period
+	if i >= d {
+		i = period - i
+	}
+	return i
+}

@@ -46,9 +46,9 @@ func cCases(short bool) []cCase {
 			func(t *testing.T) *ir.Model { return opsBNN(t, opset) },
 			func(t *testing.T) *ir.Tensor { return opsInput(3) }}
 	}
-	cases := []cCase{model("resnet20_cifar_op11"), model("resnet20_cifar_op17", "first", "last"), synth(9), synth(13), ops(14), ops(20)}
+	cases := []cCase{model("resnet20_cifar_op11"), model("resnet20_cifar_op17", "first", "last"), synth(9), synth(13), ops(20)}
 	if !short {
-		cases = append(cases, model("resnet20_cifar_folded_op13"), model("resnet18_w8_op11"), model("resnet50_w8_op17"), model("fmnist_tiny"))
+		cases = append(cases, ops(14), model("resnet20_cifar_folded_op13"), model("resnet18_w8_op11"), model("resnet50_w8_op17"), model("fmnist_tiny"))
 	}
 	return cases
 }

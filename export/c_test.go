@@ -9,6 +9,7 @@ import (
 	"github.com/bincompress/bincompress/internal/reftest"
 	"github.com/bincompress/bincompress/ir"
 	"github.com/bincompress/bincompress/ir/schema"
+	"github.com/bincompress/bincompress/onnx"
 	"github.com/bincompress/bincompress/pack"
 )
 
@@ -101,6 +102,12 @@ func TestCUnsupportedOp(t *testing.T) {
 	}
 	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
 		t.Errorf("files left behind: %v", entries)
+	}
+	// Sizes (inspect's table) reports the format as unsupported instead of
+	// failing: the other formats still have their sizes.
+	sizes, err := Sizes(&m, onnx.Encode)
+	if err != nil || len(sizes) != 4 || !strings.Contains(sizes[3].Unsupported, "ArgMax") || sizes[0].Bytes == 0 {
+		t.Errorf("Sizes: %+v, %v", sizes, err)
 	}
 }
 

@@ -54,6 +54,8 @@ const (
 	binSub
 	binMul
 	binDiv
+	binMax
+	binMin
 )
 
 // binaryNode handles the legacy broadcast/axis attributes of opsets < 7
@@ -150,6 +152,10 @@ func binaryAny(a, b, y *ir.Tensor, op binOp) error {
 		return broadcastLoop(av, b.Data.([]uint32), y.Data.([]uint32), a.Shape, b.Shape, y.Shape, op)
 	case []uint64:
 		return broadcastLoop(av, b.Data.([]uint64), y.Data.([]uint64), a.Shape, b.Shape, y.Shape, op)
+	case []uint16:
+		if a.DType == ir.Uint16 { // not float16 bits
+			return broadcastLoop(av, b.Data.([]uint16), y.Data.([]uint16), a.Shape, b.Shape, y.Shape, op)
+		}
 	}
 	return unsupported("arithmetic on %v", a.DType)
 }
@@ -206,6 +212,14 @@ func apply[T number](op binOp, a, b, y []T, da, db int) error {
 		}
 	case binDiv:
 		return divide(a, b, y, da, db)
+	case binMax:
+		for i := range y {
+			y[i] = maxNaN(a[i*da], b[i*db])
+		}
+	case binMin:
+		for i := range y {
+			y[i] = minNaN(a[i*da], b[i*db])
+		}
 	}
 	return nil
 }
@@ -221,4 +235,20 @@ func divide[T number](a, b, y []T, da, db int) error {
 		y[i] = a[i*da] / d
 	}
 	return nil
+}
+
+// maxNaN is max propagating NaN (as numpy's maximum, ONNX's reference).
+func maxNaN[T number](a, b T) T {
+	if a != a || a > b {
+		return a
+	}
+	return b
+}
+
+// minNaN is min propagating NaN.
+func minNaN[T number](a, b T) T {
+	if a != a || a < b {
+		return a
+	}
+	return b
 }

@@ -1,6 +1,7 @@
 package schema
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/bincompress/bincompress/ir"
@@ -13,7 +14,8 @@ type Options struct {
 	// name stands for an unknown size of its own.
 	Inputs map[string][]ir.Dim
 	// Eval, when set, computes a node whose inputs are all known, so that
-	// constant subgraphs fold (the simplifier passes the executor's).
+	// constant subgraphs fold (the simplifier passes the executor's). A
+	// node it refuses with ErrUnsupported is left unfolded.
 	Eval func(n *Node, in []*ir.Tensor) ([]*ir.Tensor, error)
 	// FoldLimit is the most elements a folded output may have (default
 	// 1<<16): larger constants are left to run time.
@@ -187,6 +189,9 @@ func fold(n *Node, in, out []Value, opts Options) error {
 		return nil
 	}
 	got, err := opts.Eval(n, consts)
+	if errors.Is(err, ErrUnsupported) {
+		return nil // left to whatever stage runs it
+	}
 	if err != nil {
 		return err
 	}

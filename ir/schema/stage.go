@@ -1,6 +1,8 @@
 package schema
 
 import (
+	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/bincompress/bincompress/ir"
@@ -82,13 +84,22 @@ func QualifiedName(domain, opType string) string {
 // data input shapes the graph declares. Commands call it before writing
 // anything.
 func Check(m *ir.Model, stages ...Stage) error {
+	if m == nil || m.Graph == nil {
+		return fmt.Errorf("schema: no graph")
+	}
 	nodes, err := BindModel(m)
 	if err != nil {
 		return err
 	}
+	var folded map[*Node]bool
+	if slices.Contains(stages, CExport) {
+		if folded, err = foldedForOneImage(m, nodes); err != nil {
+			return err
+		}
+	}
 	for _, n := range nodes {
 		for _, st := range stages {
-			if !Supports(st, n.Op, n.Opset) {
+			if !Supports(st, n.Op, n.Opset) && !(st == CExport && folded[n] && Supports(Executor, n.Op, n.Opset)) {
 				return &UnsupportedOpError{Op: n.OpType, Domain: normDomain(n.Domain), Opset: n.Opset, Node: n.Label, Stage: st}
 			}
 		}
@@ -108,6 +119,44 @@ func Check(m *ir.Model, stages ...Stage) error {
 		}
 	}
 	return nil
+}
+
+// foldedForOneImage marks the nodes whose outputs or inputs are all
+// constant for a batch of one (Shape of the input, what depends only on
+// constants): the C export evaluates them with the executor at export
+// time, so they need no C code.
+func foldedForOneImage(m *ir.Model, nodes []*Node) (map[*Node]bool, error) {
+	opts := Options{Inputs: map[string][]ir.Dim{}}
+	for _, in := range m.Graph.DataInputs() {
+		if len(in.Shape) > 0 {
+			opts.Inputs[in.Name] = append([]ir.Dim{known(1)}, in.Shape[1:]...)
+		}
+	}
+	res, err := inferNodes(m, nodes, opts)
+	if err != nil {
+		return nil, err
+	}
+	constant := map[string]bool{}
+	for name, v := range res.Values {
+		constant[name] = v.Const != nil
+	}
+	out := map[*Node]bool{}
+	for _, n := range nodes {
+		ins, outs := true, true
+		for _, in := range n.Inputs {
+			ins = ins && (in == "" || constant[in])
+		}
+		for _, o := range n.Outputs {
+			outs = outs && (o == "" || constant[o])
+		}
+		if ins || outs {
+			out[n] = true
+			for _, o := range n.Outputs {
+				constant[o] = true
+			}
+		}
+	}
+	return out, nil
 }
 
 // Unsupported lists every node of m that one of the stages cannot handle,

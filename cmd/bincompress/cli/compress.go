@@ -225,7 +225,7 @@ func (o *CompressOptions) finish(sum *CompressSummary, log *logger, streams IO, 
 // open reads the source model and the data sets and checks that they fit.
 func (o *CompressOptions) open() (*ir.Model, modelIO, dataset.Preprocess, *compressData, error) {
 	var prep dataset.Preprocess
-	src, err := onnx.ReadFile(o.In)
+	src, err := importModel(o.In, o.stages()...)
 	if err != nil {
 		return nil, modelIO{}, prep, nil, err
 	}

@@ -51,7 +51,7 @@ func newExportCmd(streams IO) *cobra.Command {
 }
 
 func runExport(o *ExportOptions, streams IO) error {
-	m, err := loadModel(o.Model)
+	m, err := importModel(o.Model, exportStage(o.Format))
 	if err != nil {
 		return err
 	}

@@ -14,16 +14,18 @@ import (
 )
 
 // loadModel reads an ONNX model or a .bnn; a .bnn is checked (version,
-// digest, layer consistency) before anything runs it.
+// digest, layer consistency) before anything runs it, an ONNX model is
+// simplified (ops.go).
 func loadModel(path string) (*ir.Model, error) {
 	m, err := onnx.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
-	if isArtifact(m) {
-		if err := pack.Check(m); err != nil {
-			return nil, fmt.Errorf("%s: %w", path, err)
-		}
+	if !isArtifact(m) {
+		return simplified(path, m)
+	}
+	if err := pack.Check(m); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return m, nil
 }
@@ -104,6 +106,10 @@ func printArtifact(w io.Writer, a *ArtifactSummary) error {
 		fmt.Fprintf(w, "file: %d bytes against %d of the source model: %.1fx smaller\n", a.FileBytes, a.SourceBytes, float64(a.SourceBytes)/float64(a.FileBytes))
 	}
 	for _, e := range a.Exports {
+		if e.Unsupported != "" {
+			fmt.Fprintf(w, "export %-12s unsupported: %s\n", e.Format, e.Unsupported)
+			continue
+		}
 		fmt.Fprintf(w, "export %-12s %d bytes", e.Format, e.Bytes)
 		if e.Format == "c" {
 			fmt.Fprintf(w, " (flash %d, RAM %d)", e.FlashBytes, e.RAMBytes)

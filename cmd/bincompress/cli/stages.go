@@ -8,6 +8,7 @@ import (
 
 	"github.com/bincompress/bincompress/convert"
 	"github.com/bincompress/bincompress/ir"
+	"github.com/bincompress/bincompress/ir/schema"
 	"github.com/bincompress/bincompress/onnx"
 )
 
@@ -85,7 +86,7 @@ func newPackCmd(streams IO) *cobra.Command {
 }
 
 func runPack(o *CompressOptions, streams IO) error {
-	m, err := onnx.ReadFile(o.In)
+	m, err := importModel(o.In, schema.Executor, schema.Pack)
 	if err != nil {
 		return err
 	}

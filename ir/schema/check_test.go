@@ -1,0 +1,33 @@
+package schema
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/bincompress/bincompress/ir"
+)
+
+// TestCheckStages: Check names the first node a stage lacks, with op,
+// opset, node and stage; the C export needs no code for what is constant
+// for one image (the flatten's shape arithmetic).
+func TestCheckStages(t *testing.T) {
+	m := flattenModel()
+	if err := Check(m, Executor, Pack, CExport); err != nil {
+		t.Fatalf("flatten model: %v", err)
+	}
+	m.Graph.Nodes = append(m.Graph.Nodes, &ir.Node{Name: "arg", OpType: "ArgMax", Inputs: []string{"y"}, Outputs: []string{"a"}})
+	m.Graph.Outputs = []*ir.ValueInfo{{Name: "a"}}
+	err := Check(m, Executor, CExport)
+	var u *UnsupportedOpError
+	if !errors.As(err, &u) || u.Op != "ArgMax" || u.Node != `"arg"` || u.Stage != CExport || u.Opset != 11 {
+		t.Fatalf("got %v, want the C export refusing ArgMax at arg", err)
+	}
+	if err := Check(m, Executor); err != nil {
+		t.Errorf("the executor runs ArgMax: %v", err)
+	}
+	m.Graph.Nodes[len(m.Graph.Nodes)-1].Attrs = []*ir.Attr{{Name: "axis", Type: ir.AttrFloat, F: 1}}
+	var ae *AttrError
+	if err := Check(m, Executor); !errors.As(err, &ae) || ae.Attr != "axis" {
+		t.Errorf("a FLOAT axis: got %v, want an AttrError", err)
+	}
+}

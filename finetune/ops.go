@@ -16,6 +16,13 @@ var handlers = map[string]opFunc{
 	"Flatten": opFlatten, "Reshape": opReshape, "Identity": opIdentity, "Dropout": opIdentity,
 	"Constant": opConstant, "Shape": opShape, "Gather": opGather, "Unsqueeze": opUnsqueeze,
 	"Squeeze": opSqueeze, "Concat": opConcat, "Cast": opCast,
+	// ops_act.go, ops_arith.go, ops_layout.go
+	"Sigmoid": opSigmoid, "Tanh": opTanh, "Erf": opErf, "Gelu": opGelu, "Softplus": opSoftplus, "Elu": opElu,
+	"Selu": opSelu, "HardSigmoid": opHardSigmoid, "HardSwish": opHardSwish, "LeakyRelu": opLeakyRelu,
+	"PRelu": opPRelu, "Neg": opNeg, "Exp": opExp, "Log": opLog, "Sqrt": opSqrt, "Reciprocal": opReciprocal,
+	"Pow": opPow, "Softmax": opSoftmax, "Sub": opSub, "Div": opDiv, "Max": opMax, "Min": opMin, "Where": opWhere,
+	"ReduceMean": opReduceMean, "ReduceSum": opReduceSum, "ReduceMax": opReduceMax, "Slice": opSlice,
+	"Split": opSplit, "Pad": opPad, "Transpose": opTranspose, "Expand": opExpand, "ConstantOfShape": opConstantOfShape,
 }
 
 func opConv(r *run, nd *ir.Node) error {
@@ -28,8 +35,11 @@ func opConv(r *run, nd *ir.Node) error {
 		return err
 	}
 	w, binary := r.n.weight(nd, in[1])
+	if len(in[0].Shape) == 3 && len(w.Shape) == 3 {
+		return conv1d(r, nd, in[0], w, b, binary)
+	}
 	if len(in[0].Shape) != 4 || len(w.Shape) != 4 {
-		return fmt.Errorf("only 2-D convolution is supported, got input %v weights %v", in[0].Shape, w.Shape)
+		return fmt.Errorf("only 1-D and 2-D convolution are supported, got input %v weights %v", in[0].Shape, w.Shape)
 	}
 	a, err := convAttrs(r.n, nd, in[0].Shape, w.Shape)
 	if err != nil {
@@ -50,6 +60,9 @@ func convAttrs(n *net, nd *ir.Node, x, w []int) (autograd.ConvAttrs, error) {
 	g, err := c.Window.Resolve(x[2:], w[2:])
 	if err != nil {
 		return autograd.ConvAttrs{}, err
+	}
+	if len(x) == 3 {
+		g = liftGeometry(g) // 1-D: a 2-D convolution of height 1
 	}
 	return autograd.ConvAttrs{StrideH: g.Strides[0], StrideW: g.Strides[1], DilationH: g.Dilations[0], DilationW: g.Dilations[1],
 		Group: int(c.Group), PadTop: g.PadBegin[0], PadLeft: g.PadBegin[1], PadBottom: g.PadEnd[0], PadRight: g.PadEnd[1]}, nil
@@ -169,7 +182,7 @@ func opClip(r *run, nd *ir.Node) error {
 // one (the BN output of a residual block), saving a fresh buffer.
 func opAdd(r *run, nd *ir.Node) error {
 	k, ok := r.n.addInto[nd]
-	if !ok {
+	if !ok || r.intInputs(nd) {
 		return binop(r, nd, (*autograd.Tape).Add)
 	}
 	in, err := r.inputs(nd, 2)
@@ -185,6 +198,9 @@ func opAdd(r *run, nd *ir.Node) error {
 func opMul(r *run, nd *ir.Node) error { return binop(r, nd, (*autograd.Tape).Mul) }
 
 func binop(r *run, nd *ir.Node, f func(*autograd.Tape, *autograd.Tensor, *autograd.Tensor) (*autograd.Tensor, error)) error {
+	if r.intInputs(nd) {
+		return r.intArith(nd)
+	}
 	in, err := r.inputs(nd, 2)
 	if err != nil {
 		return err

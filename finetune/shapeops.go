@@ -12,26 +12,6 @@ import (
 // The ops of shape subgraphs (Shape → Gather → Unsqueeze → Concat → Reshape,
 // as PyTorch exports flatten) run on small int64 values and fold as they go.
 
-func opReshape(r *run, nd *ir.Node) error {
-	x, err := r.inputs(nd, 1)
-	if err != nil {
-		return err
-	}
-	target, _, err := r.ints(nd, 1)
-	if err != nil {
-		return err
-	}
-	a, err := attrsOf[schema.Reshape](r.n, nd)
-	if err != nil {
-		return err
-	}
-	shape, err := autograd.ReshapeDims(x[0].Shape, target, a.AllowZero)
-	if err != nil {
-		return err
-	}
-	return r.set(nd, r.tp.View(x[0], shape))
-}
-
 func opConstant(r *run, nd *ir.Node) error {
 	a, err := attrsOf[schema.Constant](r.n, nd)
 	if err != nil {
@@ -50,7 +30,7 @@ func constValue(t *ir.Tensor) (value, error) {
 		f, err := t.Float32s()
 		return value{t: autograd.New(t.Shape, f)}, err
 	}
-	i, err := t.Int64s()
+	i, err := intsOf(t)
 	return value{ints: i, shape: t.Shape}, err
 }
 
@@ -178,22 +158,6 @@ func reshapeInts(r *run, nd *ir.Node, f func([]int, []int64) []int) error {
 		return r.set(nd, r.tp.View(v.t, f(v.t.Shape, axes)))
 	}
 	r.env[nd.Outputs[0]] = value{ints: v.ints, shape: f(v.shape, axes)}
-	return nil
-}
-
-func opConcat(r *run, nd *ir.Node) error {
-	var out []int64
-	for i := range nd.Inputs {
-		v, shape, err := r.ints(nd, i)
-		if err != nil {
-			return err
-		}
-		if len(shape) > 1 {
-			return fmt.Errorf("only 1-D integer concatenation is supported")
-		}
-		out = append(out, v...)
-	}
-	r.env[nd.Outputs[0]] = value{ints: out, shape: []int{len(out)}}
 	return nil
 }
 

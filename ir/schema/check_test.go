@@ -31,3 +31,19 @@ func TestCheckStages(t *testing.T) {
 		t.Errorf("a FLOAT axis: got %v, want an AttrError", err)
 	}
 }
+
+// TestCheckLimits: a stage that implements an op but not one use of it
+// (a 3-D convolution) is named with the reason.
+func TestCheckLimits(t *testing.T) {
+	m := flattenModel()
+	m.Graph.Inputs[0].Shape = append(m.Graph.Inputs[0].Shape, ir.Dim{Size: 8})
+	m.Graph.Initializers[0] = ir.NewFloat32("w", []int{4, 3, 3, 3, 3}, make([]float32, 324))
+	m.Graph.Nodes[0].Attrs = nil
+	var u *UnsupportedOpError
+	if err := Check(m, Pack, Executor); !errors.As(err, &u) || u.Stage != Executor || u.Op != "Conv" || u.Reason == "" {
+		t.Fatalf("3-D Conv: got %v", err)
+	}
+	if err := Check(m, Pack); err != nil {
+		t.Errorf("the packer copies any Conv: %v", err)
+	}
+}

@@ -7,12 +7,12 @@ import "github.com/bincompress/bincompress/ir"
 // (docs/OPERATORS.md lists this table, TestOperatorsDoc holds them equal).
 var onnxOps = map[string]*Op{
 	// Convolution, pooling, normalization, dense.
-	"Conv":               {Since: 1, Until: 21, In: arity(2, 3), Out: arity(1, 1), parse: parseConv, infer: inferConv, stages: ex | tr | cx | passes},
+	"Conv":               {Since: 1, Until: 21, In: arity(2, 3), Out: arity(1, 1), parse: parseConv, infer: inferConv, stages: ex | tr | cx | passes, limits: convLimits},
 	"MaxPool":            {Since: 1, Until: 21, In: arity(1, 1), Out: arity(1, 1).from(8, 1, 2), parse: parseMaxPool, infer: inferPool, stages: ex | tr | cx | passes},
 	"AveragePool":        {Since: 1, Until: 21, In: arity(1, 1), Out: arity(1, 1), parse: parseAveragePool, infer: inferPool, stages: ex | tr | cx | passes},
 	"GlobalAveragePool":  {Since: 1, Until: 21, In: arity(1, 1), Out: arity(1, 1), parse: none, infer: inferGlobalPool, stages: ex | tr | cx | passes},
 	"GlobalMaxPool":      {Since: 1, Until: 21, In: arity(1, 1), Out: arity(1, 1), parse: none, infer: inferGlobalPool, stages: ex | cx | passes},
-	"BatchNormalization": {Since: 6, Until: 21, In: arity(5, 5), Out: arity(1, 5).from(14, 1, 3), parse: parseBatchNorm, infer: inferBatchNorm, stages: ex | tr | cx | passes},
+	"BatchNormalization": {Since: 6, Until: 21, In: arity(5, 5), Out: arity(1, 5).from(14, 1, 3), parse: parseBatchNorm, infer: inferBatchNorm, stages: ex | tr | cx | passes, limits: bnLimits},
 	"Gemm":               {Since: 6, Until: 21, In: arity(3, 3).from(11, 2, 3), Out: arity(1, 1), parse: parseGemm, infer: inferGemm, stages: ex | tr | cx | passes},
 	"MatMul":             {Since: 1, Until: 21, In: arity(2, 2), Out: arity(1, 1), parse: none, infer: inferMatMul, stages: ex | tr | cx | passes},
 	"Dropout":            {Since: 6, Until: 21, In: arity(1, 1).from(12, 1, 3), Out: arity(1, 2), parse: parseDropout, infer: inferDropout, stages: ex | tr | cx | passes},
@@ -84,7 +84,7 @@ var onnxOps = map[string]*Op{
 	// Shapes, layout and constants.
 	"Identity":        {Since: 1, Until: 21, In: arity(1, 1), Out: arity(1, 1), parse: none, infer: inferIdentity, stages: ex | tr | cx | passes},
 	"Constant":        {Since: 1, Until: 21, In: arity(0, 0), Out: arity(1, 1), parse: parseConstant, infer: inferConstant, stages: ex | tr | passes},
-	"Cast":            {Since: 6, Until: 21, In: arity(1, 1), Out: arity(1, 1), parse: parseCast, infer: inferCast, stages: ex | tr | passes},
+	"Cast":            {Since: 6, Until: 21, In: arity(1, 1), Out: arity(1, 1), parse: parseCast, infer: inferCast, stages: ex | tr | passes, limits: castLimits},
 	"Shape":           {Since: 1, Until: 21, In: arity(1, 1), Out: arity(1, 1), parse: parseShape, infer: inferShape, stages: ex | tr | passes},
 	"Reshape":         {Since: 5, Until: 21, In: arity(2, 2), Out: arity(1, 1), parse: parseReshape, infer: inferReshape, stages: ex | tr | cx | passes},
 	"Flatten":         {Since: 1, Until: 21, In: arity(1, 1), Out: arity(1, 1), parse: parseFlatten, infer: inferFlatten, stages: ex | tr | cx | passes},
@@ -100,7 +100,7 @@ var onnxOps = map[string]*Op{
 	"Expand":          {Since: 8, Until: 21, In: arity(2, 2), Out: arity(1, 1), parse: none, infer: inferExpand, stages: ex | tr | cx | passes},
 	"ConstantOfShape": {Since: 9, Until: 21, In: arity(1, 1), Out: arity(1, 1), parse: parseConstantOfShape, infer: inferConstantOfShape, stages: ex | tr | passes},
 	"Range":           {Since: 11, Until: 21, In: arity(3, 3), Out: arity(1, 1), parse: none, infer: inferRange, stages: ex | passes},
-	"Resize":          {Since: 10, Until: 21, In: arity(2, 2).from(11, 3, 4).from(13, 1, 4), Out: arity(1, 1), parse: parseResize, infer: inferResize, stages: ex | passes},
+	"Resize":          {Since: 10, Until: 21, In: arity(2, 2).from(11, 3, 4).from(13, 1, 4), Out: arity(1, 1), parse: parseResize, infer: inferResize, stages: ex | passes, limits: resizeLimits},
 }
 
 // boolType is the result type of the comparisons.

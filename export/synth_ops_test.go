@@ -4,9 +4,7 @@ import (
 	"math/rand"
 	"testing"
 
-	"github.com/bincompress/bincompress/convert"
 	"github.com/bincompress/bincompress/ir"
-	"github.com/bincompress/bincompress/pack"
 )
 
 // opsBNN packs a network that puts every op the C export implements
@@ -94,14 +92,7 @@ func opsBNN(t testing.TB, opset int64) *ir.Model {
 	x = node("Flatten", []string{node("GlobalAveragePool", []string{x})})
 	x = node("Gemm", []string{x, randT(0.3, 5, 6), randT(0.1, 5)}, &ir.Attr{Name: "transB", Type: ir.AttrInt, I: 1})
 	g.Outputs = []*ir.ValueInfo{{Name: x, DType: ir.Float32}}
-	if _, err := convert.Binarize(m, convert.Options{}); err != nil {
-		t.Fatal(err)
-	}
-	b, err := pack.Pack(m)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
+	return binarizeAndPack(t, m)
 }
 
 func opsInput(batch int) *ir.Tensor {

@@ -327,7 +327,7 @@ func inferSoftmax(c *call) ([]Value, error) {
 	if r == 0 {
 		return nil, fmt.Errorf("input must have rank >= 1")
 	}
-	if _, err := axis(a, r); err != nil && !(c.Opset < 13 && a == int64(r)) {
+	if _, err := Axis(a, r); err != nil && !(c.Opset < 13 && a == int64(r)) {
 		return nil, err // before 13, coercing at the rank is allowed: rows of one column
 	}
 	return c.same()

@@ -268,7 +268,7 @@ func parseConcat(r *reader) any { return &Concat{Axis: r.reqInt("axis")} }
 
 func inferConcat(c *call) ([]Value, error) {
 	first := c.shape(0)
-	ax, err := axis(c.Attrs.(*Concat).Axis, len(first))
+	ax, err := Axis(c.Attrs.(*Concat).Axis, len(first))
 	if err != nil {
 		return nil, err
 	}
@@ -322,7 +322,7 @@ func inferGather(c *call) ([]Value, error) {
 	if !isInt(c.dtype(1)) {
 		return nil, fmt.Errorf("indices must be integers, got %v", c.dtype(1))
 	}
-	ax, err := axis(c.Attrs.(*Gather).Axis, len(x))
+	ax, err := Axis(c.Attrs.(*Gather).Axis, len(x))
 	if err != nil {
 		return nil, err
 	}

@@ -66,7 +66,7 @@ func Slices(dims []ir.Dim, starts, ends, axes, steps []int64) ([]SliceAxis, []ir
 		if axes != nil {
 			ax = axes[i]
 		}
-		a, err := axis(ax, r)
+		a, err := Axis(ax, r)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -202,7 +202,7 @@ func SplitSizes(d, n int, split []int64, uneven bool) ([]int, error) {
 func inferSplit(c *call) ([]Value, error) {
 	a := c.Attrs.(*Split)
 	x := c.shape(0)
-	ax, err := axis(a.Axis, len(x))
+	ax, err := Axis(a.Axis, len(x))
 	if err != nil {
 		return nil, err
 	}
@@ -305,7 +305,7 @@ func PadAmounts(pads, axes []int64, r int) (begin, end []int, err error) {
 	}
 	begin, end = make([]int, r), make([]int, r)
 	for i, a := range axes {
-		ax, err := axis(a, r)
+		ax, err := Axis(a, r)
 		if err != nil {
 			return nil, nil, err
 		}

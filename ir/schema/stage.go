@@ -188,3 +188,26 @@ func (s StageSet) String() string {
 	}
 	return strings.Join(names, ", ")
 }
+
+// CompareTable checks a stage's own op table ("domain/Type" names, as
+// QualifiedName gives them) against the ops the op layer lists for it, in
+// both directions; each stage's tests call it.
+func CompareTable(st Stage, have []string) error {
+	want := StageOps(st)
+	var diffs []string
+	for _, op := range have {
+		if !slices.Contains(want, op) {
+			diffs = append(diffs, fmt.Sprintf("the %s implements %s, which the op layer does not list for it", st, op))
+		}
+	}
+	for _, op := range want {
+		if !slices.Contains(have, op) {
+			diffs = append(diffs, fmt.Sprintf("the op layer lists %s for the %s, which has no implementation", op, st))
+		}
+	}
+	if diffs != nil {
+		slices.Sort(diffs)
+		return fmt.Errorf("schema: %s", strings.Join(diffs, "; "))
+	}
+	return nil
+}

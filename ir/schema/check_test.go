@@ -47,3 +47,14 @@ func TestCheckLimits(t *testing.T) {
 		t.Errorf("the packer copies any Conv: %v", err)
 	}
 }
+
+// TestCheckAbsurdPads: a Conv padded by 12,496 on an 8×8 input (batch
+// symbolic) is refused naming the node, before anything is allocated.
+func TestCheckAbsurdPads(t *testing.T) {
+	m := flattenModel()
+	m.Graph.Nodes[0].Attrs[0] = ints("pads", 12496, 12496, 12496, 12496)
+	err := Check(m, Executor)
+	if err == nil || !contains(err.Error(), `"c" (Conv)`, "more than") {
+		t.Fatalf("got %v", err)
+	}
+}

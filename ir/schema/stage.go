@@ -77,12 +77,19 @@ func QualifiedName(domain, opType string) string {
 	return opType
 }
 
+// CheckElements is the most elements Check lets a value have, counting
+// its known dims only (per item of a symbolic batch): 2^28, 1 GiB of
+// float32 for one image, far beyond any ResNet's largest activation, so a
+// model whose shapes explode (a Conv padded by 12,496) is refused before
+// anything is allocated.
+const CheckElements = 1 << 28
+
 // Check returns the first reason the given stages cannot handle m: an
 // op unknown to the op layer or to a stage (*UnsupportedOpError, naming
 // op, node and stage), a badly typed or unknown attribute (*AttrError),
-// a node whose inputs do not fit it, or a value of absurd size, for the
-// data input shapes the graph declares. Commands call it before writing
-// anything.
+// a node whose inputs do not fit it, or a value of absurd size
+// (CheckElements), for the data input shapes the graph declares. Commands
+// call it before writing anything.
 func Check(m *ir.Model, stages ...Stage) error {
 	if m == nil || m.Graph == nil {
 		return fmt.Errorf("schema: no graph")
@@ -104,7 +111,7 @@ func Check(m *ir.Model, stages ...Stage) error {
 			}
 		}
 	}
-	res, err := inferNodes(m, nodes, Options{})
+	res, err := inferNodes(m, nodes, Options{MaxElements: CheckElements})
 	if err != nil {
 		return err
 	}

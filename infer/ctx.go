@@ -17,6 +17,7 @@ const maxElements = 1 << 31
 type ctx struct {
 	node   *schema.Node   // the running node: op, opset, typed attributes
 	out    []schema.Value // its outputs' types and shapes, from the op layer
+	shapes [][]int        // the outputs' shapes as ints
 	int8   bool           // Options.Int8Activations
 	pool   *pool
 	fusion *runFusion // the running step's folded Add and Relu, or nil
@@ -26,11 +27,9 @@ type ctx struct {
 // opset is the opset of the running node's domain.
 func (c *ctx) opset() int64 { return c.node.Opset }
 
-// shape is output i's shape as the op layer inferred it.
-func (c *ctx) shape(i int) []int {
-	s, _ := c.out[i].Fixed()
-	return s
-}
+// shape is output i's shape as the op layer inferred it (a fresh slice
+// the op may keep).
+func (c *ctx) shape(i int) []int { return c.shapes[i] }
 
 // attrs returns the running node's attributes as *T.
 func attrs[T any](c *ctx) *T { return c.node.Attrs.(*T) }

@@ -68,7 +68,7 @@ func (c *call) content(i int, what string) ([]ir.Dim, bool, error) {
 	if len(v.Shape) > 1 {
 		return nil, false, fmt.Errorf("%s must have rank 0 or 1, has shape %s", what, ir.FormatDims(v.Shape))
 	}
-	d, ok := v.content()
+	d, ok := v.elems(math.MaxInt) // an op's own argument, however long
 	return d, ok, nil
 }
 

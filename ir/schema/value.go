@@ -69,13 +69,21 @@ func (v Value) Rank() int {
 	return len(v.Shape)
 }
 
+// maxContent bounds the integer vectors whose elements the op layer
+// carries from node to node: shapes, axes and pads, not data.
+const maxContent = 64
+
 // content returns a value's elements as dims when it is a small integer
-// tensor whose elements are known or symbolic.
-func (v Value) content() ([]ir.Dim, bool) {
+// tensor (rank 0 or 1, at most maxContent elements) whose elements are
+// known or symbolic.
+func (v Value) content() ([]ir.Dim, bool) { return v.elems(maxContent) }
+
+// elems is content for vectors of up to n elements.
+func (v Value) elems(n int) ([]ir.Dim, bool) {
 	if v.Dims != nil {
 		return v.Dims, true
 	}
-	if v.Const == nil || !isInt(v.DType) || len(v.Const.Shape) > 1 {
+	if v.Const == nil || !isInt(v.DType) || len(v.Const.Shape) > 1 || v.Const.Len() > n {
 		return nil, false
 	}
 	is, err := v.Const.Int64s()

@@ -53,6 +53,11 @@ func scalarOf(dt ir.DType, v float64) *ir.Tensor {
 // opPow raises the base to the exponent, broadcast; the result has the
 // base's type (integer results truncate, as a cast from the float power).
 func opPow(c *ctx, in []*ir.Tensor) ([]*ir.Tensor, error) {
+	if b, err := legacyOperand(c, in); err != nil {
+		return nil, err
+	} else if b != nil {
+		in = []*ir.Tensor{in[0], b}
+	}
 	e, err := asFloat64(in[1])
 	if err != nil {
 		return nil, err

@@ -62,21 +62,30 @@ const (
 // before applying numpy broadcasting.
 func binaryNode(c *ctx, in []*ir.Tensor, op binOp) ([]*ir.Tensor, error) {
 	a, b := in[0], in[1]
-	if at := attrs[schema.Arith](c); c.opset() < 7 && at.Broadcast {
-		ax := int64(len(a.Shape) - len(b.Shape)) // default: aligned to the end
-		if at.Axis != nil {
-			ax = *at.Axis
-		}
-		var err error
-		if b, err = legacyBroadcast(a, b, ax); err != nil {
-			return nil, err
-		}
+	if lb, err := legacyOperand(c, in); err != nil {
+		return nil, err
+	} else if lb != nil {
+		b = lb
 	}
 	y, err := binary(c, a, b, op)
 	if err != nil {
 		return nil, err
 	}
 	return []*ir.Tensor{y}, nil
+}
+
+// legacyOperand is B viewed for the broadcast/axis attributes of opsets
+// < 7, or nil when they do not apply.
+func legacyOperand(c *ctx, in []*ir.Tensor) (*ir.Tensor, error) {
+	at := attrs[schema.Arith](c)
+	if c.opset() >= 7 || !at.Broadcast {
+		return nil, nil
+	}
+	ax := int64(len(in[0].Shape) - len(in[1].Shape)) // default: aligned to the end
+	if at.Axis != nil {
+		ax = *at.Axis
+	}
+	return legacyBroadcast(in[0], in[1], ax)
 }
 
 // legacyBroadcast places b's dims at axis of a's rank (opset 1-6 semantics).

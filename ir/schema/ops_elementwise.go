@@ -59,7 +59,7 @@ func parseClip(r *reader) any {
 	return &Clip{Min: r.float("min", -math.MaxFloat32), Max: r.float("max", math.MaxFloat32)}
 }
 
-// Arith is the attributes of Add, Sub, Mul and Div: before opset 7, B
+// Arith is the attributes of Add, Sub, Mul, Div and Pow: before opset 7, B
 // may be broadcast onto A at Axis when Broadcast is set; from 7 numpy
 // broadcasting applies and there are none.
 type Arith struct {
@@ -232,8 +232,12 @@ func dimArith(op byte, a, b ir.Dim) ir.Dim {
 	return unknownElem
 }
 
-// inferPow: the result has the base's type; the exponent may differ.
+// inferPow: the result has the base's type; the exponent may differ
+// (from opset 12). Before opset 7 the exponent broadcasts as Add's B.
 func inferPow(c *call) ([]Value, error) {
+	if c.Opset < 7 {
+		return inferLegacyArith(c, c.Attrs.(*Arith))
+	}
 	shape, err := broadcastDims(c.shape(0), c.shape(1))
 	if err != nil {
 		return nil, err

@@ -52,7 +52,7 @@ var onnxOps = map[string]*Op{
 	"Sub":            {Since: 6, Until: 21, In: arity(2, 2), Out: arity(1, 1), parse: parseArith, infer: inferArith('-'), stages: ex | tr | cx | passes},
 	"Mul":            {Since: 6, Until: 21, In: arity(2, 2), Out: arity(1, 1), parse: parseArith, infer: inferArith('*'), stages: ex | tr | cx | passes},
 	"Div":            {Since: 6, Until: 21, In: arity(2, 2), Out: arity(1, 1), parse: parseArith, infer: inferArith('/'), stages: ex | tr | cx | passes},
-	"Pow":            {Since: 7, Until: 21, In: arity(2, 2), Out: arity(1, 1), parse: none, infer: inferPow, stages: ex | tr | cx | passes},
+	"Pow":            {Since: 6, Until: 21, In: arity(2, 2), Out: arity(1, 1), parse: parseArith, infer: inferPow, stages: ex | tr | cx | passes},
 	"Sum":            {Since: 6, Until: 21, In: arity(1, Variadic), Out: arity(1, 1), parse: none, infer: inferBroadcast(0), stages: ex | tr | passes},
 	"Mean":           {Since: 6, Until: 21, In: arity(1, Variadic), Out: arity(1, 1), parse: none, infer: inferBroadcast(0), stages: ex | passes},
 	"Max":            {Since: 6, Until: 21, In: arity(1, Variadic), Out: arity(1, 1), parse: none, infer: inferBroadcast(0), stages: ex | tr | cx | passes},

@@ -218,3 +218,15 @@ func CompareTable(st Stage, have []string) error {
 	}
 	return nil
 }
+
+// TableNames lists the ops of a stage's table of tables (domain → op type
+// → implementation) as QualifiedName gives them, for CompareTable.
+func TableNames[T any](domains map[string]map[string]T) []string {
+	var out []string
+	for d, ops := range domains {
+		for op := range ops {
+			out = append(out, QualifiedName(d, op))
+		}
+	}
+	return out
+}

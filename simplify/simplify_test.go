@@ -192,3 +192,35 @@ func TestFlatten(t *testing.T) {
 		}
 	}
 }
+
+// TestIRv3Initializers: before IR version 4 every initializer is also a
+// graph input and still a constant (as onnxruntime holds); what folds is
+// declared as an input too. From IR 4 an initializer listed as an input
+// can be overridden, so nothing that reads it folds.
+func TestIRv3Initializers(t *testing.T) {
+	for _, ir3 := range []bool{true, false} {
+		m := flattenModel()
+		for _, init := range m.Graph.Initializers {
+			m.Graph.Inputs = append(m.Graph.Inputs, &ir.ValueInfo{Name: init.Name, DType: init.DType})
+		}
+		if ir3 {
+			m.IRVersion = 3
+		}
+		s, rep, err := Model(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := rep.Reshapes == 1; got != ir3 {
+			t.Errorf("IR 3 = %v: report %+v", ir3, rep)
+		}
+		inputs := map[string]bool{}
+		for _, v := range s.Graph.Inputs {
+			inputs[v.Name] = true
+		}
+		for _, init := range s.Graph.Initializers {
+			if ir3 && !inputs[init.Name] {
+				t.Errorf("initializer %q is not declared as an input", init.Name)
+			}
+		}
+	}
+}

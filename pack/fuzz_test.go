@@ -125,7 +125,7 @@ func encodedSmall(t testing.TB, edit func(*ir.Model)) []byte {
 // passes Check must unpack.
 func FuzzDecode(f *testing.F) {
 	f.Add(encodedSmall(f, nil))
-	f.Add(encodedSmall(f, func(m *ir.Model) { m.SetMetadata(KeyFormatVersion, "2") }))
+	f.Add(encodedSmall(f, func(m *ir.Model) { m.SetMetadata(KeyFormatVersion, "1") }))
 	f.Add(encodedSmall(f, func(m *ir.Model) { nodeNamed(m, "c14").SetAttr(attrInt("channels", 20)) }))
 	f.Add(encodedSmall(f, func(m *ir.Model) { nodeNamed(m, "fc").SetAttr(attrInt("in_features", 1<<40)) }))
 	f.Fuzz(func(t *testing.T, data []byte) {

@@ -140,12 +140,9 @@ func runCompress(ctx context.Context, o *CompressOptions, streams IO) error {
 	if err != nil {
 		return err
 	}
-	bnn, rep, err := o.binarizeAndPack(work, &prep, srcBytes)
+	bnn, rep, err := o.binarizeAndPack(work, &prep, data.labels(), srcBytes)
 	if err != nil {
 		return err
-	}
-	if labels := data.labels(); labels != nil {
-		bnn.SetMetadata(pack.KeyLabels, string(labels))
 	}
 	log.history.store(bnn)
 	sum := newSummary(o, srcBytes, rep, tuned)
@@ -342,23 +339,28 @@ func (o *CompressOptions) selectDevice(log *logger) error {
 }
 
 // binarizeAndPack runs the convert passes and packs the result, recording
-// the run's provenance in the metadata.
-// prep is nil when the preprocessing is unknown (pack of a checkpoint).
-func (o *CompressOptions) binarizeAndPack(m *ir.Model, prep *dataset.Preprocess, srcBytes []byte) (*ir.Model, *convert.Report, error) {
+// the run's provenance, the preprocessing and the labels in the metadata
+// first, so that the digest covers them.
+// prep is nil when the preprocessing is unknown (pack of a checkpoint);
+// labels is nil when the data names no classes.
+func (o *CompressOptions) binarizeAndPack(m *ir.Model, prep *dataset.Preprocess, labels []byte, srcBytes []byte) (*ir.Model, *convert.Report, error) {
 	rep, err := convert.Binarize(m, o.convertOptions())
 	if err != nil {
 		return nil, nil, err
 	}
+	sum := sha256.Sum256(srcBytes)
+	m.SetMetadata(pack.KeySourceSHA256, hex.EncodeToString(sum[:]))
+	m.SetMetadata(pack.KeySourceBytes, strconv.Itoa(len(srcBytes)))
+	m.SetMetadata(pack.KeySeed, strconv.FormatUint(o.Train.Seed, 10))
+	if prep != nil {
+		m.SetMetadata(pack.KeyPreprocess, prep.Marshal())
+	}
+	if labels != nil {
+		m.SetMetadata(pack.KeyLabels, string(labels))
+	}
 	bnn, err := pack.Pack(m)
 	if err != nil {
 		return nil, nil, err
-	}
-	sum := sha256.Sum256(srcBytes)
-	bnn.SetMetadata(pack.KeySourceSHA256, hex.EncodeToString(sum[:]))
-	bnn.SetMetadata(pack.KeySourceBytes, strconv.Itoa(len(srcBytes)))
-	bnn.SetMetadata(pack.KeySeed, strconv.FormatUint(o.Train.Seed, 10))
-	if prep != nil {
-		bnn.SetMetadata(pack.KeyPreprocess, prep.Marshal())
 	}
 	return bnn, rep, nil
 }

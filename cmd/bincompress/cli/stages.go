@@ -96,7 +96,7 @@ func runPack(o *CompressOptions, streams IO) error {
 	if err != nil {
 		return err
 	}
-	bnn, rep, err := o.binarizeAndPack(m, nil, srcBytes)
+	bnn, rep, err := o.binarizeAndPack(m, nil, nil, srcBytes)
 	if err != nil {
 		return err
 	}

@@ -9,8 +9,9 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"path/filepath"
+	"slices"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -40,11 +41,13 @@ type CompressOptions struct {
 	CalibBatches int
 	Prep         PrepFlags
 
-	Train  finetune.Config
-	Device string
-	Gate   GateFlags
-	JSON   bool
-	Report string
+	Train       finetune.Config
+	Device      string
+	Gate        GateFlags
+	JSON        bool
+	Report      string
+	MaxElements int
+	Quiet       bool
 }
 
 func defaultCompressOptions() *CompressOptions {
@@ -55,9 +58,9 @@ func (o *CompressOptions) register(fs *pflag.FlagSet) {
 	fs.StringVar(&o.Scale, "scale", "channel", "scale s of s*sign(W): he (sqrt(2/fan_in) per layer), channel (mean|W| per output channel) or layer (mean|W| per layer)")
 	fs.StringVar(&o.KeepFloat, "keep-float", "", "layers to keep in float: first, last and/or node names, comma-separated")
 	fs.BoolVar(&o.AllowEmpty, "allow-empty", false, "write a .bnn even when no layer can be binarized")
-	fs.StringVar(&o.Data, "data", "", "fine-tune on this data set (IDX, CIFAR binary, image folder or x.npy/y.npy); its test split verifies")
-	fs.StringVar(&o.Val, "val", "", "verify on this data set (default: the test split of --data)")
-	fs.StringVar(&o.Calib, "calib", "", "without --data: re-estimate BatchNormalization statistics on this data after binarizing")
+	pathFlag(fs, &o.Data, "data", "fine-tune on this data set (IDX, CIFAR binary, image folder or x.npy/y.npy); its test split verifies")
+	pathFlag(fs, &o.Val, "val", "verify on this data set (default: the test split of --data)")
+	pathFlag(fs, &o.Calib, "calib", "without --data: re-estimate BatchNormalization statistics on this data after binarizing")
 	fs.IntVar(&o.CalibBatches, "calib-batches", 50, "batches --calib averages over")
 	o.Prep.register(fs)
 	t := &o.Train
@@ -79,13 +82,15 @@ func (o *CompressOptions) register(fs *pflag.FlagSet) {
 	fs.IntVar(&t.Augment.Pad, "pad", t.Augment.Pad, "augmentation: pad by this many pixels and crop back at random (0: off)")
 	fs.BoolVar(&t.Augment.Flip, "flip", t.Augment.Flip, "augmentation: random horizontal flip")
 	fs.StringVar(&o.Device, "device", "cpu", "where to fine-tune: cpu, cuda or auto (the GPU when one is usable, else the CPU); see docs/GPU.md")
-	fs.StringVar(&t.CheckpointDir, "checkpoint", "", "save a checkpoint into this folder after every epoch")
+	pathFlag(fs, &t.CheckpointDir, "checkpoint", "save a checkpoint into this folder after every epoch")
 	fs.BoolVar(&t.Resume, "resume", false, "continue from the checkpoint in --checkpoint")
 	o.Gate.register(fs)
 	fs.BoolVar(&o.JSON, "json", false, "print a JSON-lines log on stdout: one line per training event, the summary (with the verify report) last")
-	fs.StringVar(&o.Report, "report", "", "write a self-contained HTML verify report (with the training curves) to this file")
+	pathFlag(fs, &o.Report, "report", "write a self-contained HTML verify report (with the training curves) to this file")
+	maxElementsFlag(fs, &o.MaxElements)
 }
 
+// validate checks every flag value before any work (usage errors, exit 2).
 func (o *CompressOptions) validate() error {
 	if o.Calib != "" && o.Data != "" {
 		return usagef("--calib and --data exclude each other: fine-tuning re-estimates BatchNormalization itself")
@@ -93,7 +98,48 @@ func (o *CompressOptions) validate() error {
 	if _, err := convert.ParseScaleMode(o.Scale); err != nil {
 		return usageError{err}
 	}
-	return o.Gate.validate()
+	if err := o.Train.Validate(); err != nil {
+		return usageError{err}
+	}
+	if o.Data == "" && o.Val == "" && o.Calib == "" {
+		if o.Gate.set() || o.Report != "" {
+			return usagef("--max-drop, --min-accuracy and --report need data to verify on: give --data or --val")
+		}
+	}
+	if !slices.Contains([]string{"cpu", "cuda", "auto"}, o.Device) { // gpu.Select's modes
+		return usagef("--device %q: want cpu, cuda or auto", o.Device)
+	}
+	if o.Train.Resume && o.Data == "" {
+		return usagef("--resume continues fine-tuning: give --data")
+	}
+	return firstErr(o.Gate.validate(), checkRange("calib-batches", o.CalibBatches, 1, 1<<30),
+		o.Prep.validate(), checkMaxElements(o.MaxElements))
+}
+
+// declare names the run's inputs and outputs for files.stage. The training
+// curves beside OUT are declared whenever fine-tuning may draw them.
+func (o *CompressOptions) declare(f *files) {
+	f.input("IN", o.In)
+	f.input("--data", o.Data)
+	f.input("--val", o.Val)
+	f.input("--calib", o.Calib)
+	f.output("OUT", o.Out)
+	if o.Data != "" {
+		for _, png := range o.curvePaths() {
+			f.output("OUT (training curve)", png)
+		}
+	}
+	f.output("--report", o.Report)
+}
+
+// curvePaths are the training-curve PNGs beside the output, by title.
+func (o *CompressOptions) curvePaths() map[string]string {
+	base := strings.TrimSuffix(o.Out, filepath.Ext(o.Out))
+	out := map[string]string{}
+	for title, stem := range curveFileStem {
+		out[title] = base + "." + stem + ".png"
+	}
+	return out
 }
 
 // CompressSummary is the last line of the main command's --json log.
@@ -116,6 +162,7 @@ type CompressSummary struct {
 	TrainSeconds        float64               `json:"train_seconds,omitempty"`
 	Epochs              []finetune.EpochStats `json:"epochs,omitempty"`
 	Memory              *finetune.Memory      `json:"memory,omitempty"`
+	Curves              []string              `json:"curves,omitempty"`
 	Verify              *verify.Report        `json:"verify,omitempty"`
 	Unverified          bool                  `json:"unverified"`
 }
@@ -124,17 +171,16 @@ func runCompress(ctx context.Context, o *CompressOptions, streams IO) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	srcBytes, err := readSource(o.In)
-	if err != nil {
+	var f files
+	o.declare(&f)
+	if err := f.stage(); err != nil {
 		return err
 	}
-	src, mio, prep, data, err := o.open()
+	defer f.discard()
+	log := newLogger(streams, o.Quiet, o.JSON)
+	src, srcBytes, mio, prep, data, err := o.open(log)
 	if err != nil {
 		return err
-	}
-	log := newLogger(streams)
-	if o.JSON {
-		log.events = streams.Out
 	}
 	work, tuned, err := o.train(ctx, src, data, prep, mio, log)
 	if err != nil {
@@ -150,10 +196,10 @@ func runCompress(ctx context.Context, o *CompressOptions, streams IO) error {
 	if gateErr != nil && gateErr != ErrGate {
 		return gateErr
 	}
-	if err := onnx.WriteFile(o.Out, bnn); err != nil {
+	if err := o.writeOutputs(&f, bnn, sum, log); err != nil {
 		return err
 	}
-	if err := o.writeExtras(bnn, sum, log); err != nil {
+	if err := f.commit(); err != nil {
 		return err
 	}
 	return o.finish(sum, log, streams, gateErr)
@@ -174,42 +220,62 @@ func newSummary(o *CompressOptions, srcBytes []byte, rep *convert.Report, tuned 
 	return sum
 }
 
-// writeExtras writes the training-curve PNGs beside the output and the
-// HTML report when asked for.
-func (o *CompressOptions) writeExtras(bnn *ir.Model, sum *CompressSummary, log *logger) error {
+// writeOutputs fills the staged outputs: the .bnn, the training-curve PNGs
+// beside it (dropped when there is no curve) and the HTML report.
+func (o *CompressOptions) writeOutputs(f *files, bnn *ir.Model, sum *CompressSummary, log *logger) error {
+	data, err := onnx.Encode(bnn)
+	if err != nil {
+		return err
+	}
+	if err := f.out(o.Out).WriteBytes(data); err != nil {
+		return err
+	}
+	sum.OutputBytes = int64(len(data))
+	sum.SizeRatio = float64(sum.OutputBytes) / float64(sum.SourceBytes)
 	images, err := log.history.images()
 	if err != nil {
 		return err
 	}
-	base := strings.TrimSuffix(o.Out, filepath.Ext(o.Out))
+	drawn := map[string][]byte{}
 	for _, im := range images {
-		name := base + "." + curveFileStem[im.Title] + ".png"
-		if err := writeFileAtomic(name, func(f *os.File) error { _, err := f.Write(im.PNG); return err }); err != nil {
-			return err
-		}
-		log.printf("wrote %s", name)
+		drawn[im.Title] = im.PNG
 	}
-	if o.Report == "" || sum.Verify == nil {
+	if o.Data != "" {
+		for title, path := range o.curvePaths() {
+			if png, ok := drawn[title]; ok {
+				if err := f.out(path).WriteBytes(png); err != nil {
+					return err
+				}
+				sum.Curves = append(sum.Curves, path)
+			} else {
+				f.out(path).Drop()
+			}
+		}
+		sort.Strings(sum.Curves)
+	}
+	if o.Report == "" {
 		return nil
 	}
-	return writeFileAtomic(o.Report, func(f *os.File) error {
-		return verify.WriteHTML(f, "bincompress: "+o.Out, sum.Verify, images)
+	return f.out(o.Report).Write(func(w io.Writer) error {
+		return verify.WriteHTML(w, "bincompress: "+o.Out, sum.Verify, images)
 	})
 }
 
-// finish reports what was written and returns the gate's verdict.
+// finish prints the summary and returns the gate's verdict.
 func (o *CompressOptions) finish(sum *CompressSummary, log *logger, streams IO, gateErr error) error {
-	if fi, err := os.Stat(o.Out); err == nil {
-		sum.OutputBytes = fi.Size()
-		sum.SizeRatio = float64(sum.OutputBytes) / float64(sum.SourceBytes)
+	log.resultf("wrote %s: %d bytes, %s %s; %d layers binarized, %d kept float",
+		o.Out, sum.OutputBytes, sizeComparison(sum.SourceBytes, sum.OutputBytes), o.In, sum.Binarized, sum.KeptFloat)
+	for _, c := range sum.Curves {
+		log.resultf("wrote %s", c)
 	}
-	log.printf("wrote %s: %d bytes, %.1fx smaller than %s; %d layers binarized, %d kept float",
-		o.Out, sum.OutputBytes, 1/sum.SizeRatio, o.In, sum.Binarized, sum.KeptFloat)
+	if o.Report != "" {
+		log.resultf("wrote %s", o.Report)
+	}
 	if sum.Unverified {
-		log.printf("accuracy is UNVERIFIED: pass --data DIR to fine-tune and verify (or --val DIR to verify only); see `bincompress --help`")
+		log.warnf("accuracy is UNVERIFIED: pass --data DIR to fine-tune and verify (or --val DIR to verify only); see `bincompress --help`")
 	}
 	if gateErr == ErrGate {
-		log.printf("the accuracy gate FAILED (exit 3); %s holds the report (bincompress inspect)", o.Out)
+		log.warnf("the accuracy gate FAILED (exit 3); %s holds the report (bincompress inspect)", o.Out)
 	}
 	if o.JSON {
 		if err := json.NewEncoder(streams.Out).Encode(sum); err != nil {
@@ -219,22 +285,52 @@ func (o *CompressOptions) finish(sum *CompressSummary, log *logger, streams IO, 
 	return gateErr
 }
 
-// open reads the source model and the data sets and checks that they fit.
-func (o *CompressOptions) open() (*ir.Model, modelIO, dataset.Preprocess, *compressData, error) {
-	var prep dataset.Preprocess
-	src, err := onnx.ReadFile(o.In)
-	if err != nil {
-		return nil, modelIO{}, prep, nil, err
+// sizeComparison says how out compares with src: "4.5x smaller than" or
+// "1.3x larger than".
+func sizeComparison(src, out int64) string {
+	if out <= 0 || src <= 0 {
+		return "compared with"
 	}
-	mio, err := classifierIO(src)
+	if out > src {
+		return fmt.Sprintf("%.1fx larger than", float64(out)/float64(src))
+	}
+	return fmt.Sprintf("%.1fx smaller than", float64(src)/float64(out))
+}
+
+// open reads the source model and the data sets and checks that they fit:
+// the graph is well formed and its shapes stay within the element limit,
+// the binarization plan applies (--keep-float names real layers), and the
+// data matches the input.
+func (o *CompressOptions) open(log *logger) (*ir.Model, []byte, modelIO, dataset.Preprocess, *compressData, error) {
+	var prep dataset.Preprocess
+	src, srcBytes, err := onnx.ReadFileRaw(o.In)
 	if err != nil {
-		return nil, mio, prep, nil, fmt.Errorf("%s: %w", o.In, err)
+		return nil, nil, modelIO{}, prep, nil, err
+	}
+	mio, _, err := checkModel(o.In, src, infer.Options{MaxElements: o.MaxElements})
+	if err != nil {
+		return nil, nil, mio, prep, nil, err
+	}
+	if _, err := convert.PlanPipeline().Run(src.Clone(), o.convertOptions()); err != nil {
+		if errors.Is(err, convert.ErrKeepFloat) {
+			return nil, nil, mio, prep, nil, usageError{fmt.Errorf("--keep-float: %w", err)}
+		}
+		return nil, nil, mio, prep, nil, fmt.Errorf("%s: %w", o.In, err)
 	}
 	if prep, err = o.Prep.preprocess(mio.Shape.C); err != nil {
-		return nil, mio, prep, nil, err
+		return nil, nil, mio, prep, nil, err
 	}
 	data, err := o.openAll(prep, mio)
-	return src, mio, prep, data, err
+	if err != nil {
+		return nil, nil, mio, prep, nil, err
+	}
+	if data.eval == nil && (o.Gate.set() || o.Report != "") {
+		return nil, nil, mio, prep, nil, usagef("--max-drop, --min-accuracy and --report need data to verify on: %s has no test split; give --val", o.trainPath())
+	}
+	if data.train != nil && !o.Prep.normalizes() {
+		log.warnf("no --mean/--std: %s is fed pixels scaled to [0,1] without normalization; give the normalization %s was trained with", o.In, o.In)
+	}
+	return src, srcBytes, mio, prep, data, nil
 }
 
 // compressData is the data a run uses, each set opened once: train for
@@ -346,7 +442,7 @@ func (o *CompressOptions) selectDevice(log *logger) error {
 func (o *CompressOptions) binarizeAndPack(m *ir.Model, prep *dataset.Preprocess, labels []byte, srcBytes []byte) (*ir.Model, *convert.Report, error) {
 	rep, err := convert.Binarize(m, o.convertOptions())
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, fmt.Errorf("%s: %w", o.In, err)
 	}
 	sum := sha256.Sum256(srcBytes)
 	m.SetMetadata(pack.KeySourceSHA256, hex.EncodeToString(sum[:]))
@@ -371,22 +467,20 @@ func (o *CompressOptions) binarizeAndPack(m *ir.Model, prep *dataset.Preprocess,
 func (o *CompressOptions) verifyInto(ctx context.Context, bnn, src *ir.Model, eval dataset.Dataset, prep dataset.Preprocess, mio modelIO, sum *CompressSummary, log *logger) error {
 	if eval == nil {
 		sum.Unverified = true
-		if o.Gate.set() {
-			return usagef("--max-drop and --min-accuracy need data to verify on: give --val, or --data with a test split")
-		}
 		return nil
 	}
-	rep, err := evaluate(ctx, bnn, src, eval, prep, mio, infer.Options{})
+	rep, err := evaluate(ctx, bnn, src, eval, prep, mio, infer.Options{MaxElements: o.MaxElements}, log)
 	if err != nil {
 		return err
 	}
 	if err := rep.ApplyGate(o.Gate.gate()); err != nil {
 		return usageError{err}
 	}
+	rep.Model = modelInfo(o.Out, bnn, nil, prep)
 	raw, _ := json.Marshal(rep)
 	bnn.SetMetadata(pack.KeyVerify, string(raw))
 	sum.Verify = rep
-	if err := verify.WriteTable(log.w, rep); err != nil {
+	if err := log.writeResult(func(w io.Writer) error { return verify.WriteTable(w, rep) }); err != nil {
 		return err
 	}
 	if !rep.Passed {
@@ -401,15 +495,6 @@ func finite(x float64) *float64 {
 		return nil
 	}
 	return &x
-}
-
-// readSource reads the source model's bytes for its SHA-256 and size.
-func readSource(path string) ([]byte, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, errors.Unwrap(err))
-	}
-	return b, nil
 }
 
 func writeJSON(w io.Writer, v any) error {

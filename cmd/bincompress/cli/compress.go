@@ -98,8 +98,8 @@ func (o *CompressOptions) validate() error {
 	if _, err := convert.ParseScaleMode(o.Scale); err != nil {
 		return usageError{err}
 	}
-	if err := o.Train.Validate(); err != nil {
-		return usageError{err}
+	if err := o.validateTraining(); err != nil {
+		return err
 	}
 	if o.Data == "" && o.Val == "" && o.Calib == "" {
 		if o.Gate.set() || o.Report != "" {
@@ -114,6 +114,29 @@ func (o *CompressOptions) validate() error {
 	}
 	return firstErr(o.Gate.validate(), checkRange("calib-batches", o.CalibBatches, 1, 1<<30),
 		o.Prep.validate(), checkMaxElements(o.MaxElements))
+}
+
+// validateTraining checks the fine-tuning flags by name, then as the
+// trainer will (finetune.Config.Validate).
+func (o *CompressOptions) validateTraining() error {
+	t := &o.Train
+	s := t.Schedule
+	err := firstErr(checkRange("epochs", t.Epochs, 0, 1<<20), checkRange("batch-size", t.BatchSize, 2, 1<<20),
+		checkRange("distill", t.Distill, 0, 1), checkRange("temperature", t.Temperature, 1e-6, 1e6),
+		checkRange("lr-max", s.LRMax, 1e-12, 1e6), checkRange("lr-min", s.LRMin, 0, s.LRMax),
+		checkRange("t0", s.T0, 1e-6, 1e6), checkRange("tmult", s.TMult, 1, 1e6),
+		checkRange("momentum", t.Momentum, 0, 0.999999), checkRange("weight-decay", t.WeightDecay, 0, 1e6),
+		checkRange("pad", t.Augment.Pad, 0, 1<<10))
+	if err != nil {
+		return err
+	}
+	if !slices.Contains([]int{1, 2, 4, 8}, t.BNBits) {
+		return usagef("--bn-bits %d: want 1, 2, 4 or 8", t.BNBits)
+	}
+	if err := t.Validate(); err != nil {
+		return usageError{err}
+	}
+	return nil
 }
 
 // declare names the run's inputs and outputs for files.stage. The training

@@ -37,6 +37,9 @@ func (p *PrepFlags) register(fs *pflag.FlagSet) {
 // validate checks the flags' syntax and ranges before a model says how many
 // channels there are.
 func (p *PrepFlags) validate() error {
+	if o := strings.ToUpper(p.ChannelOrder); o != "" && o != "RGB" && o != "BGR" {
+		return usagef("--channel-order %q: want RGB or BGR", p.ChannelOrder)
+	}
 	if _, err := p.preprocess(0); err != nil {
 		return err
 	}
@@ -71,7 +74,7 @@ func (p *PrepFlags) preprocess(c int) (dataset.Preprocess, error) {
 	out.ChannelOrder = strings.ToUpper(p.ChannelOrder)
 	out.Channels = c
 	if err := out.Validate(); err != nil {
-		return out, usageError{err}
+		return out, usagef("--mean, --std, --resize, --center-crop: %w", err)
 	}
 	return out, nil
 }

@@ -2,6 +2,8 @@ package cli
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -134,6 +136,9 @@ func runPack(o *CompressOptions, log *logger) error {
 		return err
 	}
 	bnn, rep, err := o.binarizeAndPack(m, nil, nil, srcBytes)
+	if errors.Is(err, convert.ErrKeepFloat) {
+		return usageError{fmt.Errorf("--keep-float: %w", err)}
+	}
 	if err != nil {
 		return err
 	}

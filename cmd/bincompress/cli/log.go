@@ -127,7 +127,9 @@ func (l *logger) phaseEvent(e finetune.Event) {
 	if l.phase != key {
 		l.endProgress()
 		l.phase = key
-		l.progress(name, e.Batches, "batches").set(e.Batch, detail)
+		p := l.progress(name, e.Batches, "batches")
+		p.resumeAt(e.Batch - 1)
+		p.set(e.Batch, detail)
 		return
 	}
 	l.mu.Lock()

@@ -23,8 +23,7 @@ type progress struct {
 	phase, unit  string
 	total        int64
 	done         atomic.Int64
-	base         atomic.Int64 // done at the first set: rates count from there
-	based        atomic.Bool
+	base         atomic.Int64 // units done before this report began: rates count from there
 	detail       atomic.Value // string shown after the figures
 	start        time.Time
 	bar          *progressbar.ProgressBar
@@ -62,14 +61,20 @@ func (p *progress) set(done int, detail string) {
 	if p == nil {
 		return
 	}
-	if !p.based.Swap(true) {
-		p.base.Store(int64(done))
-	}
 	p.done.Store(int64(done))
 	p.detail.Store(detail)
 	if p.bar != nil {
 		p.bar.Describe(p.phase + " " + detail)
 		_ = p.bar.Set64(int64(done))
+	}
+}
+
+// resumeAt says the phase had done units before this report began (a
+// phase interrupted by another and taken up again), so rates leave them out.
+func (p *progress) resumeAt(done int) {
+	if p != nil {
+		p.base.Store(int64(done))
+		p.done.Store(int64(done))
 	}
 }
 

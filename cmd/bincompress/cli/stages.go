@@ -100,7 +100,7 @@ func newPackCmd(streams IO) *cobra.Command {
 		Long: "Binarizes the layers recorded by `bincompress finetune` with the recorded scale\n" +
 			"modes (or, for a model without records, as --scale and --keep-float say) and\n" +
 			"writes the bit-packed .bnn.",
-		Example: "  bincompress pack ckpt.onnx model.bnn\n  bincompress pack model.onnx model.bnn --scale he --keep-float first",
+		Example: "  bincompress pack ckpt.onnx model.bnn\n  bincompress pack testdata/models/fmnist_tiny.onnx tiny.he.bnn --scale he --keep-float first",
 		Args:    usageArgs(cobra.ExactArgs(2)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.In, opts.Out = args[0], args[1]

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"os"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -111,6 +112,9 @@ func (o *CompressOptions) validate() error {
 	}
 	if o.Train.Resume && o.Data == "" {
 		return usagef("--resume continues fine-tuning: give --data")
+	}
+	if fi, err := os.Stat(o.Train.CheckpointDir); o.Train.CheckpointDir != "" && err == nil && !fi.IsDir() {
+		return usagef("--checkpoint %s is a file; name a folder", o.Train.CheckpointDir)
 	}
 	return firstErr(o.Gate.validate(), checkRange("calib-batches", o.CalibBatches, 1, 1<<30),
 		o.Prep.validate(), checkMaxElements(o.MaxElements))

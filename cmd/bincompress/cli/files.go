@@ -66,7 +66,7 @@ func (f *files) stage() error {
 		}
 		if err != nil {
 			f.discard()
-			return fmt.Errorf("%s %s: %w", o.name, o.path, errors.Unwrap(err))
+			return fmt.Errorf("%s %s: %w", o.name, o.path, cause(err))
 		}
 		f.staged[o.path] = out
 	}
@@ -84,7 +84,7 @@ func (f *files) check() error {
 		case err == nil && o.dir:
 			return usagef("%s %s exists; name a new folder", o.name, o.path)
 		case err != nil && !errors.Is(err, fs.ErrNotExist):
-			return fmt.Errorf("%s %s: %w", o.name, o.path, errors.Unwrap(err))
+			return fmt.Errorf("%s %s: %w", o.name, o.path, cause(err))
 		}
 		for _, in := range f.inputs {
 			if ii, ierr := os.Stat(in.path); err == nil && ierr == nil && os.SameFile(oi, ii) {
@@ -121,6 +121,14 @@ func canonical(p string) string {
 		dir = real
 	}
 	return filepath.Join(dir, base)
+}
+
+// cause drops the wrapping that repeats the path (the caller names it).
+func cause(err error) error {
+	if u := errors.Unwrap(err); u != nil {
+		return u
+	}
+	return err
 }
 
 // out is the staged output declared for path.

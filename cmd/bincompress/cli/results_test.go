@@ -138,6 +138,10 @@ func TestErrorsNameTheCause(t *testing.T) {
 			bn := firstOp(m, "BatchNormalization")
 			m.Graph.Initializer(bn.Inputs[4]).Data.([]float32)[0] = -1
 		}, []string{"variance", "-1"}},
+		"cobra-like": {func(m *ir.Model) { // main matched cobra's messages in any error: exit 2 for a model problem
+			n := firstOp(m, "Relu")
+			n.OpType, n.Name = "FancyOp", "accepts 1 arg(s), invalid argument"
+		}, []string{"FancyOp"}},
 		"hugepad": {func(m *ir.Model) {
 			firstOp(m, "Conv").SetAttr(&ir.Attr{Name: "pads", Type: ir.AttrInts, Ints: []int64{12496, 12496, 12496, 12496}})
 		}, []string{"--max-elements"}},
@@ -180,4 +184,27 @@ func firstOp(m *ir.Model, op string) *ir.Node {
 		}
 	}
 	panic("no " + op)
+}
+
+// TestPackedHugePadRefused: a .bnn whose BinaryConv pads make its output
+// explode (a 751-byte file made `run` allocate 14.7 GB) fails with a named
+// error, having allocated next to nothing.
+func TestPackedHugePadRefused(t *testing.T) {
+	dir := t.TempDir()
+	bnn := tinyBNN(t, dir)
+	m, err := onnx.ReadFile(bnn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	firstOp(m, pack.OpBinaryConv).SetAttr(&ir.Attr{Name: "pads", Type: ir.AttrInts, Ints: []int64{12496, 12496, 12496, 12496}})
+	m.SetMetadata(pack.KeyDigest, pack.Digest(m)) // as a writer would
+	if err := onnx.WriteFile(bnn, m); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"run", bnn, "--input", testModel("fmnist_tiny.input.npy"), "--top", "1"}, {"bench", bnn}} {
+		code, _, errOut := run(t, args...)
+		if code != ExitFailure || !strings.Contains(errOut, "--max-elements") {
+			t.Errorf("%q: exit %d, stderr %q", args, code, errOut)
+		}
+	}
 }

@@ -26,8 +26,9 @@ func newRootCmd(streams IO) *cobra.Command {
 			"compressed learning, writes a bit-packed .bnn about 30x smaller, and verifies\n" +
 			"its accuracy against the source model.\n\n" +
 			"Results (the summary, the verify table) go to stdout, logs and progress to\n" +
-			"stderr; --json puts JSON on stdout instead. Outputs are written only when the\n" +
-			"whole run succeeds; an output that is an input is refused. See docs/CI.md.\n\n" +
+			"stderr; --json puts JSON on stdout instead. Outputs appear only once the run\n" +
+			"has finished (a failed gate included); an output that is an input is refused.\n" +
+			"See docs/CI.md.\n\n" +
 			"Exit codes: 0 ok, 1 failure, 2 usage error, 3 accuracy gate failed,\n" +
 			"130/143 interrupted (SIGINT/SIGTERM).",
 		Example:           rootExample,

@@ -32,7 +32,7 @@ func opGather(c *ctx, in []*ir.Tensor) ([]*ir.Tensor, error) {
 	shape := c.shape(0)
 	st, ri := strides(x.Shape), len(ind.Shape)
 	ist := strides(ind.Shape)
-	idx := gatherIndex(shape, func(o []int) int {
+	idx, err := c.gatherIndex(shape, func(o []int) int {
 		off := 0
 		for i := 0; i < ax; i++ {
 			off += o[i] * st[i]
@@ -43,6 +43,9 @@ func opGather(c *ctx, in []*ir.Tensor) ([]*ir.Tensor, error) {
 		}
 		return off
 	})
+	if err != nil {
+		return nil, err
+	}
 	y, err := take(c, x, shape, idx, 0)
 	return []*ir.Tensor{y}, err
 }
@@ -71,7 +74,7 @@ func opPad(c *ctx, in []*ir.Tensor) ([]*ir.Tensor, error) {
 	}
 	src := schema.PadSource(a.Mode)
 	shape, st := c.shape(0), strides(x.Shape)
-	idx := gatherIndex(shape, func(o []int) int {
+	idx, err := c.gatherIndex(shape, func(o []int) int {
 		off := 0
 		for i, v := range o {
 			j := src(v-begin[i], x.Shape[i])
@@ -82,6 +85,9 @@ func opPad(c *ctx, in []*ir.Tensor) ([]*ir.Tensor, error) {
 		}
 		return off
 	})
+	if err != nil {
+		return nil, err
+	}
 	y, err := take(c, x, shape, idx, value)
 	return []*ir.Tensor{y}, err
 }

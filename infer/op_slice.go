@@ -30,13 +30,16 @@ func opSlice(c *ctx, in []*ir.Tensor) ([]*ir.Tensor, error) {
 		return nil, err
 	}
 	st := strides(x.Shape)
-	idx := gatherIndex(c.shape(0), func(o []int) int {
+	idx, err := c.gatherIndex(c.shape(0), func(o []int) int {
 		off := 0
 		for i, v := range o {
 			off += (sl[i].Start + v*sl[i].Step) * st[i]
 		}
 		return off
 	})
+	if err != nil {
+		return nil, err
+	}
 	y, err := take(c, x, c.shape(0), idx, 0)
 	return []*ir.Tensor{y}, err
 }
@@ -67,7 +70,10 @@ func opSplit(c *ctx, in []*ir.Tensor) ([]*ir.Tensor, error) {
 	for i, n := range sizes {
 		shape := clone(x.Shape)
 		shape[ax] = n
-		idx := gatherIndex(shape, func(o []int) int { return dot(o, st) + start*st[ax] })
+		idx, err := c.gatherIndex(shape, func(o []int) int { return dot(o, st) + start*st[ax] })
+		if err != nil {
+			return nil, err
+		}
 		if out[i], err = take(c, x, shape, idx, 0); err != nil {
 			return nil, err
 		}
@@ -80,13 +86,16 @@ func opSplit(c *ctx, in []*ir.Tensor) ([]*ir.Tensor, error) {
 func opTile(c *ctx, in []*ir.Tensor) ([]*ir.Tensor, error) {
 	x := in[0]
 	st := strides(x.Shape)
-	idx := gatherIndex(c.shape(0), func(o []int) int {
+	idx, err := c.gatherIndex(c.shape(0), func(o []int) int {
 		off := 0
 		for i, v := range o {
 			off += v % x.Shape[i] * st[i]
 		}
 		return off
 	})
+	if err != nil {
+		return nil, err
+	}
 	y, err := take(c, x, c.shape(0), idx, 0)
 	return []*ir.Tensor{y}, err
 }
@@ -95,7 +104,10 @@ func opTile(c *ctx, in []*ir.Tensor) ([]*ir.Tensor, error) {
 func opExpand(c *ctx, in []*ir.Tensor) ([]*ir.Tensor, error) {
 	x, out := in[0], c.shape(0)
 	st := bstrides(x.Shape, len(out))
-	idx := gatherIndex(out, func(o []int) int { return dot(o, st) })
+	idx, err := c.gatherIndex(out, func(o []int) int { return dot(o, st) })
+	if err != nil {
+		return nil, err
+	}
 	y, err := take(c, x, out, idx, 0)
 	return []*ir.Tensor{y}, err
 }

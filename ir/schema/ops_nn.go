@@ -15,7 +15,7 @@ type Conv struct {
 func parseConv(r *reader) any {
 	a := &Conv{Window: readWindow(r, false, true), Group: r.int("group", 1)}
 	if a.Group < 1 {
-		r.failf("group", "is %d, want at least 1", a.Group)
+		r.failf("group", "group %d is not a positive group count", a.Group)
 	}
 	return a
 }

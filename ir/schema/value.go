@@ -1,6 +1,7 @@
 package schema
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/bincompress/bincompress/ir"
@@ -208,8 +209,11 @@ func dimFromEnd(s []ir.Dim, k int) ir.Dim {
 	return known(1)
 }
 
+// ErrTooLarge marks a shape beyond an element limit.
+var ErrTooLarge = errors.New("tensor exceeds the element limit")
+
 // checkSize returns an error when a shape holds more than limit elements
-// (which also catches overflow) or a negative dim.
+// (which also catches overflow; it wraps ErrTooLarge) or a negative dim.
 func checkSize(shape []ir.Dim, limit int64) error {
 	n := int64(1)
 	for _, d := range shape {
@@ -220,7 +224,7 @@ func checkSize(shape []ir.Dim, limit int64) error {
 			return fmt.Errorf("negative dimension in shape %s", ir.FormatDims(shape))
 		}
 		if d.Size != 0 && n > limit/d.Size {
-			return fmt.Errorf("shape %s has more than %d elements", ir.FormatDims(shape), limit)
+			return fmt.Errorf("shape %s has more than %d elements, beyond the element limit (--max-elements): %w", ir.FormatDims(shape), limit, ErrTooLarge)
 		}
 		n *= d.Size
 	}

@@ -8,19 +8,19 @@ import (
 	"github.com/bincompress/bincompress/simplify"
 )
 
-// importModel loads a model (loadModel: an ONNX model comes back
-// simplified) and refuses it, before the command writes anything, when
-// one of the stages the command runs cannot handle it: the error is one
-// line naming op and node (schema.Check).
-func importModel(path string, stages ...schema.Stage) (*ir.Model, error) {
-	m, err := loadModel(path)
+// importModel loads a model and the file's bytes (loadModel: an ONNX
+// model comes back simplified) and refuses it, before the command writes
+// anything, when one of the stages the command runs cannot handle it: the
+// error is one line naming op and node (schema.Check).
+func importModel(path string, stages ...schema.Stage) (*ir.Model, []byte, error) {
+	m, raw, err := loadModel(path)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := schema.Check(m, stages...); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, nil, fmt.Errorf("%s: %w", path, err)
 	}
-	return m, nil
+	return m, raw, nil
 }
 
 // simplified is an imported ONNX model as every stage sees it: constant

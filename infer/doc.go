@@ -75,8 +75,10 @@
 // DefaultMaxElements, 2^28), checked where ctx allocates and before an op
 // builds an index of its output's size: a crafted shape fails with
 // ErrTooLarge naming the node instead of allocating gigabytes.
-// Program.CheckShapes runs the shape pass on the declared input shapes, so a
-// caller can refuse such a model before running it (limits.go).
+// Program.CheckShapes infers every shape with the op layer for the declared
+// input shapes (allocating nothing of the model's size) and applies the
+// limit to each, so a caller can refuse such a model before running it
+// (limits.go).
 //
 // # Errors
 //

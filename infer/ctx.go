@@ -6,6 +6,7 @@ import (
 	"unsafe"
 
 	"github.com/bincompress/bincompress/ir"
+	"github.com/bincompress/bincompress/ir/schema"
 )
 
 // maxElements is the hard bound on any shape's element count (2^31, 8 GiB
@@ -15,13 +16,24 @@ const maxElements = 1 << 31
 
 // ctx is the per-run state an op sees.
 type ctx struct {
-	opset     int64 // opset of the running node's domain
-	shapeOnly bool  // outputs need the right shape and type, not values
-	int8      bool  // Options.Int8Activations
-	pool      *pool
-	fusion    *runFusion // the running step's folded Add and Relu, or nil
-	prog      *Program   // for caches of constant weights; nil in tests
+	node   *schema.Node   // the running node: op, opset, typed attributes
+	out    []schema.Value // its outputs' types and shapes, from the op layer
+	shapes [][]int        // the outputs' shapes as ints
+	int8   bool           // Options.Int8Activations
+	pool   *pool
+	fusion *runFusion // the running step's folded Add and Relu, or nil
+	prog   *Program   // for caches of constant weights; nil in tests
 }
+
+// opset is the opset of the running node's domain.
+func (c *ctx) opset() int64 { return c.node.Opset }
+
+// shape is output i's shape as the op layer inferred it (a fresh slice
+// the op may keep).
+func (c *ctx) shape(i int) []int { return c.shapes[i] }
+
+// attrs returns the running node's attributes as *T.
+func attrs[T any](c *ctx) *T { return c.node.Attrs.(*T) }
 
 // f32 returns a zeroed float32 tensor of the given shape, reusing a buffer
 // released earlier in this run when one of the same size is free.

@@ -1,10 +1,10 @@
 package infer
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/bincompress/bincompress/ir"
+	"github.com/bincompress/bincompress/ir/schema"
 )
 
 // DefaultMaxElements bounds the elements of any one tensor a run allocates
@@ -14,8 +14,9 @@ import (
 // models (a Conv padded by 12,496 on an 8×8 input) hit it at once.
 const DefaultMaxElements = 1 << 28
 
-// ErrTooLarge is wrapped by a LimitError.
-var ErrTooLarge = errors.New("tensor exceeds the element limit")
+// ErrTooLarge is wrapped by a LimitError and by the op layer's errors for
+// shapes beyond its bound (it is schema.ErrTooLarge).
+var ErrTooLarge = schema.ErrTooLarge
 
 // LimitError reports a tensor the element limit refused; Run and CheckShapes
 // wrap it with the node.
@@ -46,8 +47,8 @@ func (o Options) maxElements() int {
 // activations. Inputs whose other dimensions are not fixed are left out;
 // Run still enforces the limit on them.
 func (p *Program) CheckShapes(batch int) error {
-	c := &ctx{pool: newPool(), shapeOnly: true, prog: p}
-	inputs := map[string]*ir.Tensor{}
+	c := &ctx{prog: p}
+	opts := schema.Options{Inputs: map[string][]ir.Dim{}, Eval: Eval}
 	for _, spec := range p.inputs {
 		if spec.optional {
 			continue
@@ -56,25 +57,25 @@ func (p *Program) CheckShapes(batch int) error {
 		if !ok {
 			return nil // Run will check what shape inference cannot
 		}
-		n, err := c.size(shape)
-		if err != nil {
+		if _, err := c.size(shape); err != nil {
 			return fmt.Errorf("infer: input %q: %w", spec.name, err)
 		}
-		dt := spec.dtype
-		if dt == ir.Undefined {
-			dt = ir.Float32
-		}
-		data, err := dt.MakeSlice(n)
-		if err != nil {
-			return fmt.Errorf("infer: input %q: %w", spec.name, err)
-		}
-		inputs[spec.name] = &ir.Tensor{Name: spec.name, DType: dt, Shape: shape, Data: data}
+		opts.Inputs[spec.name] = schema.Dims(shape)
 	}
-	vals, err := p.bind(inputs)
+	res, err := schema.Infer(p.model, opts) // the op layer's shapes: nothing allocated
 	if err != nil {
 		return err
 	}
-	return p.exec(c, p.steps, vals, nil)
+	for _, st := range p.steps {
+		for _, o := range st.node.Outputs {
+			if shape, ok := res.Values[o].Fixed(); ok && o != "" {
+				if _, err := c.size(shape); err != nil {
+					return fmt.Errorf("infer: node %s (%s): %w", st.label, st.node.OpType, err)
+				}
+			}
+		}
+	}
+	return nil
 }
 
 // batchShape is an input's declared shape with an unknown leading

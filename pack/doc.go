@@ -13,7 +13,9 @@
 // input channel count). BinaryGemm(A, W_bits, multiplier, bias) is the
 // dense layer Y[..., n] = multiplier[n]·Σ_k A[..., k]·sign(W[n, k]) +
 // bias[n] with attributes in_features and transA. W_bits is a UINT64
-// tensor [K, WordsPerRow(fan_in)].
+// tensor [K, WordsPerRow(fan_in)]. Both are described, like every op, in
+// the op layer (ir/schema): Pack and Check read attributes through it
+// (schema.BinaryConv, schema.BinaryGemm, schema.Conv, schema.Gemm).
 //
 // # Functions
 //

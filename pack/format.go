@@ -1,9 +1,14 @@
 package pack
 
-import "errors"
+import (
+	"errors"
 
-// Domain is the operator set of the binary layers.
-const Domain = "ai.bincompress"
+	"github.com/bincompress/bincompress/ir/schema"
+)
+
+// Domain is the operator set of the binary layers (the op layer's
+// BincompressDomain).
+const Domain = schema.BincompressDomain
 
 // DomainVersion is the version of Domain this package writes and reads.
 const DomainVersion = 1

@@ -21,7 +21,6 @@ import (
 	"github.com/bincompress/bincompress/internal/dataset"
 	"github.com/bincompress/bincompress/internal/gpu"
 	"github.com/bincompress/bincompress/ir"
-	"github.com/bincompress/bincompress/onnx"
 	"github.com/bincompress/bincompress/pack"
 	"github.com/bincompress/bincompress/verify"
 )
@@ -224,7 +223,7 @@ func newSummary(o *CompressOptions, srcBytes []byte, rep *convert.Report, tuned 
 // data matches the input.
 func (o *CompressOptions) open(log *logger) (*ir.Model, []byte, modelIO, dataset.Preprocess, *compressData, error) {
 	var prep dataset.Preprocess
-	src, srcBytes, err := onnx.ReadFileRaw(o.In)
+	src, srcBytes, err := importModel(o.In, o.stages()...)
 	if err != nil {
 		return nil, nil, modelIO{}, prep, nil, err
 	}

@@ -88,7 +88,7 @@ func runExport(o *ExportOptions, log *logger) error {
 		return err
 	}
 	defer f.discard()
-	m, _, err := loadModel(o.Model)
+	m, _, err := importModel(o.Model, exportStage(o.Format))
 	if err != nil {
 		return err
 	}

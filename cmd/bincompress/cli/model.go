@@ -19,16 +19,19 @@ import (
 )
 
 // loadModel reads an ONNX model or a .bnn, and the file's bytes; a .bnn is
-// checked (version, digest, layer consistency) before anything runs it.
+// checked (version, digest, layer consistency) before anything runs it, an
+// ONNX model is simplified (ops.go).
 func loadModel(path string) (*ir.Model, []byte, error) {
 	m, raw, err := onnx.ReadFileRaw(path)
 	if err != nil {
 		return nil, nil, err
 	}
-	if isArtifact(m) {
-		if err := pack.Check(m); err != nil {
-			return nil, nil, fmt.Errorf("%s: %w", path, err)
-		}
+	if !isArtifact(m) {
+		s, err := simplified(path, m)
+		return s, raw, err
+	}
+	if err := pack.Check(m); err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return m, raw, nil
 }
@@ -142,6 +145,10 @@ func printArtifact(w io.Writer, a *ArtifactSummary) error {
 		fmt.Fprintf(w, "file: %d bytes against %d of the source model: %s it\n", a.FileBytes, a.SourceBytes, sizeComparison(a.SourceBytes, a.FileBytes))
 	}
 	for _, e := range a.Exports {
+		if e.Unsupported != "" {
+			fmt.Fprintf(w, "export %-12s unsupported: %s\n", e.Format, e.Unsupported)
+			continue
+		}
 		fmt.Fprintf(w, "export %-12s %d bytes", e.Format, e.Bytes)
 		if e.Format == "c" {
 			fmt.Fprintf(w, " (flash %d, RAM %d)", e.FlashBytes, e.RAMBytes)

@@ -11,6 +11,7 @@ import (
 	"github.com/bincompress/bincompress/convert"
 	"github.com/bincompress/bincompress/infer"
 	"github.com/bincompress/bincompress/ir"
+	"github.com/bincompress/bincompress/ir/schema"
 	"github.com/bincompress/bincompress/onnx"
 	"github.com/bincompress/bincompress/pack"
 )
@@ -125,7 +126,7 @@ func runPack(o *CompressOptions, log *logger) error {
 		return err
 	}
 	defer f.discard()
-	m, srcBytes, err := onnx.ReadFileRaw(o.In)
+	m, srcBytes, err := importModel(o.In, schema.Executor, schema.Pack)
 	if err != nil {
 		return err
 	}

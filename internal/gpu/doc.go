@@ -27,7 +27,7 @@
 //
 // # Kernels and numerics
 //
-// The device code is CUDA C in cuda/*.cu, embedded, compiled by NVRTC on
+// The device code is CUDA C in package cuda, embedded, compiled by NVRTC on
 // Open for the device's architecture (CUBIN; PTX as fallback) with
 // --fmad=false and IEEE division and square root, and loaded with
 // cuModuleLoadData. CPU is the reference Backend: the same formulas in Go.
@@ -67,10 +67,12 @@
 //
 // # Testing without a GPU
 //
-// The loader is tested on fake directory trees; the CUDA sources compile to
-// PTX with clang where it is installed; testdata/emu builds a fake driver,
-// cuBLAS and NVRTC from the real kernel sources with a C++ compiler, so the
-// whole Go path (loading, bindings, launches, pool, GEMM layout, Net) runs
-// in tests on the CPU. scripts/gpu/device_check.sh is the one prepared run
+// The loader is tested on fake directory trees; the CUDA sources (package
+// cuda) compile to PTX with clang where it is installed; package emu builds
+// a fake driver, cuBLAS and NVRTC from the real kernel sources with a C++
+// compiler and runs them as a GPU does (every thread of a block, real
+// barriers and shared memory, concurrent blocks), so the whole Go path
+// (loading, bindings, launches, pool, GEMM layout, Net) runs in tests on
+// the CPU. scripts/gpu/device_check.sh is the one prepared run
 // for a machine with a GPU.
 package gpu

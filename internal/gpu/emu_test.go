@@ -2,109 +2,12 @@ package gpu
 
 import (
 	"errors"
-	"fmt"
 	"math"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
-	"github.com/ebitengine/purego"
+	"github.com/bincompress/bincompress/internal/gpu/emu"
 )
-
-// fake is the emulation library, built once per test binary.
-var fake struct {
-	once sync.Once
-	dir  string
-	err  error
-	skip string
-}
-
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if fake.dir != "" {
-		os.RemoveAll(fake.dir)
-	}
-	os.Exit(code)
-}
-
-// buildFakeCUDA returns the directory of the emulation library, building it
-// on first use; it skips without a C++ compiler.
-func buildFakeCUDA(t *testing.T) string {
-	t.Helper()
-	fake.once.Do(func() {
-		cxx, err := exec.LookPath("g++")
-		if err != nil {
-			if cxx, err = exec.LookPath("clang++"); err != nil {
-				fake.skip = "no C++ compiler: the CPU emulation of the CUDA path is skipped"
-				return
-			}
-		}
-		if fake.dir, fake.err = os.MkdirTemp("", "fakecuda"); fake.err == nil {
-			fake.err = compileFake(cxx, fake.dir)
-		}
-	})
-	if fake.skip != "" {
-		t.Skip(fake.skip)
-	}
-	if fake.err != nil {
-		t.Fatal(fake.err)
-	}
-	return fake.dir
-}
-
-// compileFake compiles testdata/emu/fakecuda.cpp with the real kernel
-// sources into one library and links it under the driver's, cuBLAS's and
-// NVRTC's names in dir.
-func compileFake(cxx, dir string) error {
-	src, err := Source()
-	if err != nil {
-		return err
-	}
-	var list strings.Builder
-	for _, k := range kernelNames {
-		list.WriteString("K(" + k + ")\n")
-	}
-	for name, data := range map[string]string{"kernels_all.cu": src, "kernel_list.h": list.String()} {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o644); err != nil {
-			return err
-		}
-	}
-	emu, _ := filepath.Abs("testdata/emu/fakecuda.cpp")
-	lib := filepath.Join(dir, "libfakecuda.so")
-	cmd := exec.Command(cxx, "-std=c++17", "-O1", "-shared", "-fPIC", "-fvisibility=hidden", "-ffp-contract=off",
-		"-I", dir, "-o", lib, emu)
-	if msg, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("%s: %v\n%s", cxx, err, msg)
-	}
-	for _, n := range []string{"libcuda.so.1", "libcublas.so.13", "libnvrtc.so.13"} {
-		if err := os.Symlink(lib, filepath.Join(dir, n)); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// fakeControl binds the fake library's test hooks.
-type fakeControl struct {
-	set      func(key string, v int32)
-	launches func() int32
-	live     func() int64
-}
-
-func openFakeControl(t *testing.T, dir string) fakeControl {
-	h, err := purego.Dlopen(filepath.Join(dir, "libcuda.so.1"), purego.RTLD_NOW|purego.RTLD_GLOBAL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var c fakeControl
-	purego.RegisterLibFunc(&c.set, h, "fakecuda_set")
-	purego.RegisterLibFunc(&c.launches, h, "fakecuda_launches")
-	purego.RegisterLibFunc(&c.live, h, "fakecuda_live")
-	return c
-}
 
 // TestEmulatedDevice runs Open, Probe and the whole parity suite through
 // the fake CUDA libraries: every Go line of the GPU path runs, with the
@@ -113,20 +16,21 @@ func TestEmulatedDevice(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds a C++ library")
 	}
-	dir := buildFakeCUDA(t)
+	dir := emu.Lib(t)
 	t.Setenv("BINCOMPRESS_CUDA_LIBS", dir)
-	ctl := openFakeControl(t, dir)
+	ctl, err := emu.Open(dir)
+	must(t, err)
 
-	ctl.set("devices", 0)
+	ctl.Set("devices", 0)
 	if d, reason := Probe(); d != nil || !strings.Contains(reason, "driver found but no CUDA device") {
 		t.Errorf("no device: Probe = %v, %q", d, reason)
 	}
-	ctl.set("devices", 1)
-	ctl.set("driver", 12040)
+	ctl.Set("devices", 1)
+	ctl.Set("driver", 12040)
 	if _, err := Open(); err == nil || !errors.Is(err, ErrNoGPU) || !strings.Contains(err.Error(), "CUDA 12.4 but NVRTC is 13.0") {
 		t.Errorf("old driver: %v", err)
 	}
-	ctl.set("driver", 13000)
+	ctl.Set("driver", 13000)
 	d, err := Open()
 	if err != nil {
 		t.Fatal(err)
@@ -134,11 +38,19 @@ func TestEmulatedDevice(t *testing.T) {
 	if !strings.Contains(d.String(), "Fake CUDA (CPU emulation) (sm_90") || len(d.Libraries) != 3 {
 		t.Errorf("device %s, libraries %q", d, d.Libraries)
 	}
-	before := ctl.launches()
-	checkParity(t, d.Host(), CPU{})
-	if ctl.launches() == before {
-		t.Error("no kernel was launched")
+	// The suite under each order of the threads of a block between
+	// barriers: a kernel that reads shared memory another thread writes
+	// without a barrier in between fails in one of them.
+	for order := range int64(3) {
+		ctl.Set("order", order)
+		launches, threads := ctl.Get("launches"), ctl.Get("threads")
+		checkParity(t, d.Host(), CPU{})
+		launches, threads = ctl.Get("launches")-launches, ctl.Get("threads")-threads
+		if launches == 0 || threads < blockSize*launches {
+			t.Errorf("order %d: %d launches ran %d GPU threads, want every thread of every %d-thread block", order, launches, threads, blockSize)
+		}
 	}
+	ctl.Set("order", 0)
 	if st := d.PoolStats(); st.InUse != 0 || st.Reserved == 0 {
 		t.Errorf("pool after the suite: %+v (a host op leaked a buffer?)", st)
 	}
@@ -146,7 +58,7 @@ func TestEmulatedDevice(t *testing.T) {
 		t.Error(err)
 	}
 	d.Close()
-	if n := ctl.live(); n != 0 {
+	if n := ctl.Get("live"); n != 0 {
 		t.Errorf("%d device allocations outlive Close", n)
 	}
 }
@@ -158,8 +70,7 @@ func TestEmulatedResNet(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds a C++ library")
 	}
-	dir := buildFakeCUDA(t)
-	t.Setenv("BINCOMPRESS_CUDA_LIBS", dir)
+	t.Setenv("BINCOMPRESS_CUDA_LIBS", emu.Lib(t))
 	d, err := Open()
 	if err != nil {
 		t.Fatal(err)

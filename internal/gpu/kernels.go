@@ -1,27 +1,13 @@
 package gpu
 
 import (
-	"embed"
 	"fmt"
 	"math"
 	"strings"
 	"unsafe"
+
+	"github.com/bincompress/bincompress/internal/gpu/cuda"
 )
-
-//go:embed cuda/*.cu
-var cudaFS embed.FS
-
-// kernelFiles are the CUDA sources in compile order (prelude first).
-var kernelFiles = []string{"prelude", "elementwise", "reduce", "bn", "pool", "loss", "binary", "conv"}
-
-// kernelNames are the entry points looked up after loading.
-var kernelNames = []string{
-	"relu_fwd", "relu_mask", "relu_bwd_mask", "add", "accumulate", "sgd_update", "permute01", "bias_add",
-	"moments_part", "moments_mean", "moments_var", "dot_part", "dot_final", "minmax_part", "minmax_final",
-	"absmean_part", "absmean_final",
-	"bn_apply", "bn_normalize", "bn_bwd_dx", "gap_fwd", "gap_bwd", "maxpool_fwd", "maxpool_bwd",
-	"softmax_xent", "sign_scale", "pack_signs", "encode_codes", "decode_codes", "im2col", "col2im",
-}
 
 // Launch shapes: grid-stride kernels use blockSize threads and at most
 // maxGrid blocks; reductions run blocks of reduceBlock threads (RBLOCK in
@@ -31,20 +17,6 @@ const (
 	maxGrid     = 65535
 	reduceBlock = 256
 )
-
-// Source returns the concatenated CUDA source NVRTC compiles.
-func Source() (string, error) {
-	var b strings.Builder
-	for _, f := range kernelFiles {
-		data, err := cudaFS.ReadFile("cuda/" + f + ".cu")
-		if err != nil {
-			return "", fmt.Errorf("gpu: kernel source: %w", err)
-		}
-		fmt.Fprintf(&b, "// ---- %s.cu\n", f)
-		b.Write(data)
-	}
-	return b.String(), nil
-}
 
 // module is the loaded kernels.
 type module struct {
@@ -67,10 +39,7 @@ func compileOptions(major, minor int, cubin bool) []string {
 // of the same major version loads it without a PTX JIT; PTX if NVRTC
 // cannot target the architecture) and looks up every kernel.
 func (d *Device) loadKernels() error {
-	src, err := Source()
-	if err != nil {
-		return err
-	}
+	src := cuda.Source()
 	image, err := d.compile(src, true)
 	if err != nil {
 		var err2 error
@@ -84,7 +53,7 @@ func (d *Device) loadKernels() error {
 		return err
 	}
 	d.mod.funcs = map[string]uintptr{}
-	for _, name := range kernelNames {
+	for _, name := range cuda.Kernels {
 		var f uintptr
 		if err := d.drv.cuError("cuModuleGetFunction "+name, d.drv.cuModuleGetFunction(&f, d.mod.handle, name)); err != nil {
 			return err

@@ -1,5 +1,5 @@
 // Shared definitions of the bincompress CUDA kernels. The .cu files of this
-// directory are concatenated in the order of kernelFiles (kernels.go) and
+// directory are concatenated in the order of source.go and
 // compiled by NVRTC as one program, with --fmad=false so that every float
 // operation rounds as the Go reference does (elementwise results are then
 // bit-identical to the CPU's). Every kernel is extern "C" so that its name
@@ -15,11 +15,8 @@ typedef unsigned char u8;
   for (i64 i = (i64)blockIdx.x * blockDim.x + threadIdx.x; i < (i64)(n); i += (i64)gridDim.x * blockDim.x)
 
 // Threads per block of the reduction kernels (a power of two); the Go side
-// launches them with exactly this many threads. The CPU emulation used in
-// tests (testdata/emu) runs one thread per block and defines it as 1.
-#ifndef RBLOCK
+// launches them with exactly this many threads (gpu.reduceBlock).
 #define RBLOCK 256
-#endif
 
 #define GOLDEN 0x9e3779b97f4a7c15ULL
 #define CHAN_SALT 0x632be59bd9b4e019ULL

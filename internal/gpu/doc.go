@@ -30,7 +30,7 @@
 // The device code is CUDA C in package cuda, embedded, compiled by NVRTC on
 // Open for the device's architecture (CUBIN; PTX as fallback) with
 // --fmad=false and IEEE division and square root, and loaded with
-// cuModuleLoadData. CPU is the reference Backend: the same formulas in Go.
+// cuModuleLoadData.
 // Elementwise kernels, im2col/col2im, pooling, SGD, binarizing and the
 // stochastic codes perform the same float operations in the same order as
 // the reference and must agree bit for bit; reductions (BN statistics,
@@ -57,13 +57,11 @@
 //
 // # Layers of the API
 //
-//   - Backend: the trainer's ops on host slices; CPU and Device.Host
-//     implement it, Parity compares two implementations op by op and over
-//     whole training steps (TinyNet, TrainStep).
-//   - Device *Dev methods: the same ops on device Buffers, asynchronous.
-//   - Net: a ResNet of basic blocks trained entirely on the device (exact or
-//     compressed saved activations), the training step the device benchmark
-//     times and the pattern the trainer's GPU path follows.
+// The Device *Dev methods run the ops on device Buffers, asynchronously on
+// the device's stream. The package ships no CPU reference of its own: its
+// tests hold every op to a reference kept in the test files, and the
+// hand-built residual network the device benchmark times is a test fixture
+// too.
 //
 // # Testing without a GPU
 //

@@ -1,5 +1,7 @@
 package gpu
 
+import "fmt"
+
 // Device-side ops on Buffers: each launches one kernel of cuda/*.cu on the
 // device's stream (asynchronously; Download waits). Shapes are not checked
 // against buffer sizes here beyond what the Host adapter does: these are
@@ -127,14 +129,14 @@ func (q DevCodes) Bytes() int64 { return 8*int64(q.C*q.WordsPerChannel()) + 8*in
 
 // AllocCodes allocates device codes for an [n, c, inner] tensor.
 func (d *Device) AllocCodes(bits, n, c, inner int) (DevCodes, error) {
-	h, err := NewCodes(bits, n, c, 0) // validates; holds no words
-	if err != nil {
-		return DevCodes{}, err
+	if bits != 1 && bits != 2 && bits != 4 && bits != 8 || n < 0 || c < 0 || inner < 0 {
+		return DevCodes{}, fmt.Errorf("gpu: codes of %d bits for [%d, %d, %d]: want 1, 2, 4 or 8 bits", bits, n, c, inner)
 	}
-	q := DevCodes{Bits: h.Bits, N: n, C: c, Inner: inner}
+	q := DevCodes{Bits: bits, N: n, C: c, Inner: inner}
 	bufs := []*Buffer{&q.Words, &q.Lo, &q.Hi}
 	sizes := []uint64{8 * uint64(c*q.WordsPerChannel()), 4 * uint64(c), 4 * uint64(c)}
 	for i, b := range bufs {
+		var err error
 		if *b, err = d.Alloc(sizes[i]); err != nil {
 			d.FreeCodes(q)
 			return DevCodes{}, err

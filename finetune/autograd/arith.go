@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"math"
 
-	"github.com/bincompress/bincompress/internal/kernels"
+	"github.com/bincompress/bincompress/internal/backend"
 )
 
 var negZero = float32(math.Copysign(0, -1))
@@ -59,6 +59,16 @@ func bcStrides(s, out []int) []int {
 	return st
 }
 
+// geom is bc as the backend interface takes it.
+func (bc *broadcast) geom() backend.Broadcast {
+	return backend.Broadcast{Shape: bc.shape, Strides: [2][]int{bc.sa, bc.sb}, Same: bc.same}
+}
+
+// fromGeom is geom's inverse.
+func fromGeom(g backend.Broadcast) *broadcast {
+	return &broadcast{shape: g.Shape, sa: g.Strides[0], sb: g.Strides[1], same: g.Same, outTotal: lenOf(g.Shape)}
+}
+
 // each calls f(out, ia, ib) for every output element.
 func (bc *broadcast) each(f func(o, ia, ib int)) {
 	if bc.same {
@@ -87,9 +97,10 @@ func (bc *broadcast) each(f func(o, ia, ib int)) {
 
 // binOp is Add or Mul with broadcasting; Mul keeps both operands.
 type binOp struct {
+	be          backend.Backend
 	bc          *broadcast
 	mul         bool
-	a, b        []float32
+	a, b        backend.Buffer
 	out, ag, bg *Grad
 	aLen, bLen  int
 }
@@ -104,7 +115,7 @@ func (tp *Tape) AddInPlace(a, b *Tensor) (*Tensor, error) {
 	if !sameShape(a.Shape, b.Shape) {
 		return tp.Add(a, b)
 	}
-	return tp.binary(a, b, false, a.Data)
+	return tp.binary(a, b, false, a.Buffer())
 }
 
 // Mul is a·b with numpy broadcasting. It saves both operands.
@@ -126,27 +137,32 @@ func (tp *Tape) Sum(xs ...*Tensor) (*Tensor, error) {
 }
 
 // binary is Add or Mul, into y when it is given (a's data, same shape).
-func (tp *Tape) binary(a, b *Tensor, mul bool, y []float32) (*Tensor, error) {
+func (tp *Tape) binary(a, b *Tensor, mul bool, y backend.Buffer) (*Tensor, error) {
 	bc, err := newBroadcast(a.Shape, b.Shape)
 	if err != nil {
 		return nil, err
 	}
+	be, err := backendOf(a, b)
+	if err != nil {
+		return nil, err
+	}
 	if y == nil {
-		y = tp.output(bc.outTotal, a, b)
+		y = tp.outputOn(be, bc.outTotal, a, b)
 	}
-	if bc.same && !mul {
+	switch {
+	case bc.same && !mul:
 		// 1·a + 1·b + (−0) is a + b for every input, signed zeros included.
-		chunks(len(y), func(lo, hi int) { kernels.Combine(y[lo:hi], a.Data[lo:hi], b.Data[lo:hi], 1, 1, negZero) })
-	} else if mul {
-		bc.each(func(o, ia, ib int) { y[o] = a.Data[ia] * b.Data[ib] })
-	} else {
-		bc.each(func(o, ia, ib int) { y[o] = a.Data[ia] + b.Data[ib] })
+		be.Combine(y, a.Buffer(), b.Buffer(), 1, 1, negZero)
+	case mul:
+		be.BroadcastMul(y, a.Buffer(), b.Buffer(), bc.geom())
+	default:
+		be.BroadcastAdd(y, a.Buffer(), b.Buffer(), bc.geom())
 	}
-	out := result(bc.shape, y, a, b)
+	out := resultOn(be, bc.shape, y, a, b)
 	if tp.recording(a, b) {
-		o := &binOp{bc: bc, mul: mul, out: out.g, ag: a.g, bg: b.g, aLen: len(a.Data), bLen: len(b.Data)}
+		o := &binOp{be: be, bc: bc, mul: mul, out: out.g, ag: a.g, bg: b.g, aLen: a.Len(), bLen: b.Len()}
 		if mul {
-			o.a, o.b = a.Data, b.Data
+			o.a, o.b = a.Buffer(), b.Buffer()
 		}
 		tp.record(out, o)
 	}
@@ -154,26 +170,59 @@ func (tp *Tape) binary(a, b *Tensor, mul bool, y []float32) (*Tensor, error) {
 }
 
 func (o *binOp) backward() {
-	dy := o.out.Data
+	dy := o.out.value()
 	if dy == nil {
 		return
 	}
 	if o.bc.same && !o.mul { // the common residual add: pass dy on
 		o.ag.takeFrom(o.out)
-		o.bg.share(dy)
+		o.bg.shareBuf(dy)
 		return
 	}
-	var da, db []float32
+	var da, db backend.Buffer
 	if o.ag != nil {
-		da = make([]float32, o.aLen)
+		da = newBuf(o.be, o.aLen)
 	}
 	if o.bg != nil {
-		db = make([]float32, o.bLen)
+		db = newBuf(o.be, o.bLen)
 	}
-	o.bc.each(func(i, ia, ib int) {
+	o.be.BroadcastGrad(o.mul, da, db, dy, o.a, o.b, o.bc.geom())
+	if da != nil {
+		o.ag.takeBuf(o.be, nil, da)
+	}
+	if db != nil {
+		o.bg.takeBuf(o.be, nil, db)
+	}
+}
+
+func (o *binOp) saved() []Saved {
+	if !o.mul {
+		return nil
+	}
+	return []Saved{floatRef{b: o.a}, floatRef{b: o.b}}
+}
+
+// The CPU's broadcasting ops: sequential loops in output order.
+
+func (CPU) BroadcastAdd(yb, ab, bb backend.Buffer, g backend.Broadcast) {
+	y, a, b := host(yb), host(ab), host(bb)
+	fromGeom(g).each(func(o, ia, ib int) { y[o] = a[ia] + b[ib] })
+}
+
+func (CPU) BroadcastMul(yb, ab, bb backend.Buffer, g backend.Broadcast) {
+	y, a, b := host(yb), host(ab), host(bb)
+	fromGeom(g).each(func(o, ia, ib int) { y[o] = a[ia] * b[ib] })
+}
+
+// BroadcastGrad accumulates in output order into zeroed da and db.
+func (CPU) BroadcastGrad(mul bool, dab, dbb, dyb, ab, bb backend.Buffer, g backend.Broadcast) {
+	da, db, dy, a, b := host(dab), host(dbb), host(dyb), host(ab), host(bb)
+	clear(da)
+	clear(db)
+	fromGeom(g).each(func(i, ia, ib int) {
 		ga, gb := dy[i], dy[i]
-		if o.mul {
-			ga, gb = dy[i]*o.b[ib], dy[i]*o.a[ia]
+		if mul {
+			ga, gb = dy[i]*b[ib], dy[i]*a[ia]
 		}
 		if da != nil {
 			da[ia] += ga
@@ -182,13 +231,4 @@ func (o *binOp) backward() {
 			db[ib] += gb
 		}
 	})
-	o.ag.take(da)
-	o.bg.take(db)
-}
-
-func (o *binOp) saved() []Saved {
-	if !o.mul {
-		return nil
-	}
-	return []Saved{floatRef{d: o.a}, floatRef{d: o.b}}
 }

@@ -105,6 +105,8 @@ type BNGrad struct {
 	// DX receives the input's gradient (nil: not needed); it may be G.
 	// DGamma and DBeta receive the parameters' (overwritten).
 	DX, DGamma, DBeta Buffer
+	// Scratch, with Codes, is room for x̂ decoded (G's size).
+	Scratch Buffer
 }
 
 // Backend runs the trainer's tensor operations on one kind of hardware.
@@ -133,8 +135,9 @@ type Backend interface {
 	// BroadcastAdd and BroadcastMul are y = a + b and y = a·b under bc.
 	BroadcastAdd(y, a, b Buffer, bc Broadcast)
 	BroadcastMul(y, a, b Buffer, bc Broadcast)
-	// BroadcastGrad reduces dy onto each operand's shape: da += Σ dy (·b
-	// for a product), db likewise; a nil da or db is skipped.
+	// BroadcastGrad reduces dy onto each operand's shape: da = Σ dy (·b
+	// for a product) in output order, db likewise; a nil da or db is
+	// skipped.
 	BroadcastGrad(mul bool, da, db, dy, a, b Buffer, bc Broadcast)
 
 	// Relu is y = x, or 0 where x < 0 (NaN passes); y may be x.
@@ -198,9 +201,10 @@ type Backend interface {
 	// target and loss[0] = weight·mean(−log p[label]), and returns the
 	// number of rows whose first maximum is the label.
 	CrossEntropy(loss, p, target, logits Buffer, labels []int32, n, k int, weight float32) int
-	// KLDivergence writes loss[0] = coef·Σ pt·(log pt − log ps) over every
-	// element with pt > 0 (ps and pt written by Softmax).
-	KLDivergence(loss, ps, pt Buffer, coef float32)
+	// KLDivergence writes loss[0] = kl·weight·T²/n, kl = Σ pt·(log pt −
+	// log ps) in float64 over the elements with pt > 0 (ps and pt written by
+	// Softmax at temperature T), the float32 products left to right.
+	KLDivergence(loss, ps, pt Buffer, n int, temperature, weight float32)
 	// LossGrad is d += coef·dy[0]·(p − target).
 	LossGrad(d, p, target, dy Buffer, coef float32)
 

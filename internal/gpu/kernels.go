@@ -108,7 +108,9 @@ func (d *Device) programLog(prog uintptr) string {
 // kernelArgs marshals kernel arguments the way cuLaunchKernel reads them:
 // an array of pointers, one per argument, to its value. Each value gets an
 // 8-byte slot; float32 and int32 sit in the slot's first 4 bytes (little
-// endian), device pointers (Buffer) and 64-bit integers take the slot.
+// endian), device pointers (Buffer) and 64-bit integers take the slot. A
+// struct argument (*bshape, *pgeom) is passed as the pointer to its Go
+// value, laid out as the C struct.
 type kernelArgs struct {
 	slots []uint64
 	ptrs  []unsafe.Pointer
@@ -128,6 +130,12 @@ func newKernelArgs(args []any) (*kernelArgs, error) {
 			k.slots[i] = uint64(uint32(v))
 		case float32:
 			k.slots[i] = uint64(math.Float32bits(v))
+		case *bshape:
+			k.ptrs[i] = unsafe.Pointer(v)
+			continue
+		case *pgeom:
+			k.ptrs[i] = unsafe.Pointer(v)
+			continue
 		default:
 			return nil, fmt.Errorf("gpu: kernel argument %d has unsupported type %T", i, a)
 		}
@@ -165,4 +173,25 @@ func (d *Device) launch(name string, grid, block uint32, args ...any) error {
 // launchN runs a grid-stride kernel over n items.
 func (d *Device) launchN(name string, n int64, args ...any) error {
 	return d.launch(name, gridFor(n), blockSize, args...)
+}
+
+// run enters the device and launches one grid-stride kernel over n items.
+func (d *Device) run(name string, n int, args ...any) error {
+	if n == 0 {
+		return nil
+	}
+	defer d.enter()()
+	return d.launchN(name, int64(n), args...)
+}
+
+// runOne launches a kernel on one thread.
+func (d *Device) runOne(name string, args ...any) error {
+	defer d.enter()()
+	return d.launch(name, 1, 1, args...)
+}
+
+// runBlocks launches blocks blocks of threads threads (a block reduction).
+func (d *Device) runBlocks(name string, blocks, threads int, args ...any) error {
+	defer d.enter()()
+	return d.launch(name, uint32(blocks), uint32(threads), args...)
 }

@@ -121,6 +121,17 @@ func (p *Pool) Release() {
 	}
 }
 
+// FreeAll frees every block, cached or in use (when the device closes).
+func (p *Pool) FreeAll() {
+	for ptr, c := range p.class {
+		p.a.free(ptr)
+		p.stats.InUse -= c
+		p.stats.Reserved -= c
+	}
+	clear(p.class)
+	p.Release()
+}
+
 // Stats returns the pool's counters.
 func (p *Pool) Stats() PoolStats { return p.stats }
 

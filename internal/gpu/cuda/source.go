@@ -19,11 +19,14 @@ var order = []string{"prelude", "elementwise", "reduce", "bn", "pool", "loss", "
 // Kernels are the entry points (extern "C" __global__ functions) the
 // backend looks up after loading; a test holds the list to the sources.
 var Kernels = []string{
-	"relu_fwd", "relu_mask", "relu_bwd_mask", "add", "accumulate", "sgd_update", "permute01", "bias_add",
-	"moments_part", "moments_mean", "moments_var", "dot_part", "dot_final", "minmax_part", "minmax_final",
-	"absmean_part", "absmean_final",
-	"bn_apply", "bn_normalize", "bn_bwd_dx", "gap_fwd", "gap_bwd", "maxpool_fwd", "maxpool_bwd",
-	"softmax_xent", "sign_scale", "pack_signs", "encode_codes", "decode_codes", "im2col", "col2im",
+	"fill", "relu_fwd", "relu_mask", "mask_in_range", "zero_unmasked", "zero_outside", "clip", "accumulate",
+	"combine", "sgd_update", "broadcast_fwd", "broadcast_grad", "bias_add", "add_bias", "bias_grad",
+	"minmax_part", "minmax_final", "channel_sums", "plane_lanes", "chan_lanes", "fold_lanes", "combine_planes",
+	"chan_stats", "bn_apply", "bn_normalize", "bn_eval", "running_update", "bnrelu_prep", "bnrelu_encode",
+	"bnrelu_decode", "relu_input_decode", "grad_lanes", "bn_grad_coef", "bn_grad_dx", "maxpool_fwd",
+	"maxpool_bwd", "avgpool_fwd", "avgpool_bwd", "softmax_rows", "cross_entropy", "kl_divergence", "loss_grad",
+	"scale_rows", "scale_layer", "sign_scale", "encode_codes", "decode_codes", "im2col", "col2im",
+	"out_from_cols", "cols_from_out",
 }
 
 // Source returns the concatenated sources NVRTC compiles as one program.

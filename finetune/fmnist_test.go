@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bincompress/bincompress/finetune/autograd"
 	"github.com/bincompress/bincompress/internal/dataset"
 )
 
@@ -46,7 +47,7 @@ func TestFashionMNISTTiny(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	acc, err := accuracy(context.Background(), float, val, 256)
+	acc, err := accuracy(context.Background(), float, val, 256, func(x *autograd.Tensor) *autograd.Tensor { return x })
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -71,11 +71,8 @@ func (n *net) forward(tp *autograd.Tape, x *autograd.Tensor, m mode) (*autograd.
 // shared reports whether a live value's data starts where t's does: a view
 // of t, or an op's output written over t.
 func (r *run) shared(t *autograd.Tensor) bool {
-	if len(t.Data) == 0 {
-		return false
-	}
 	for _, v := range r.env {
-		if v.t != nil && len(v.t.Data) > 0 && &v.t.Data[0] == &t.Data[0] {
+		if v.t != nil && autograd.SameStorage(v.t, t) {
 			return true
 		}
 	}
@@ -89,6 +86,9 @@ func (r *run) get(name string) (value, bool) {
 	}
 	if p, ok := r.n.params[name]; ok {
 		return value{t: p}, true
+	}
+	if c := r.n.deviceConst(name); c != nil {
+		return value{t: c}, true
 	}
 	v, ok := r.n.consts[name]
 	return v, ok

@@ -102,7 +102,10 @@ func (t *trainer) trainStep(b batch, perEpoch int, lr *float64) (float64, int, e
 		return 0, 0, err
 	}
 	t.samplePeak()
-	v := float64(loss.Data[0])
+	v := float64(values(loss)[0])
+	if err := t.deviceErr(); err != nil {
+		return 0, 0, err
+	}
 	if math.IsNaN(v) || math.IsInf(v, 0) {
 		return 0, 0, fmt.Errorf("%w (%v) at epoch %d, batch step %d; the last checkpoint is from epoch %d", ErrNaNLoss, v, t.epoch+1, t.step, t.epoch)
 	}
@@ -111,12 +114,13 @@ func (t *trainer) trainStep(b batch, perEpoch int, lr *float64) (float64, int, e
 	}
 	t.opt.step(float32(rate))
 	t.step++
-	return v, correct, nil
+	return v, correct, t.deviceErr()
 }
 
 // loss is (1 − α)·CE + α·T²·KL(teacher ‖ student).
 func (t *trainer) loss(tp *autograd.Tape, b batch) (*autograd.Tensor, int, error) {
-	logits, err := t.student.forward(tp, b.x, modeTrain)
+	x := t.input(b.x)
+	logits, err := t.student.forward(tp, x, modeTrain)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -128,11 +132,12 @@ func (t *trainer) loss(tp *autograd.Tape, b batch) (*autograd.Tensor, int, error
 	if err != nil || t.teacher == nil {
 		return ce, correct, err
 	}
-	teach, err := t.teacher.forward(nil, b.x, modeEval)
+	teach, err := t.teacher.forward(nil, x, modeEval)
 	if err != nil {
 		return nil, 0, err
 	}
 	kd, err := tp.Distill(logits, teach, t.cfg.Temperature, a)
+	(*autograd.Tape)(nil).Release(teach) // on a device: its buffer back
 	if err != nil {
 		return nil, 0, err
 	}
@@ -174,10 +179,11 @@ func (t *trainer) evaluate(ctx context.Context) (float64, error) {
 		return math.NaN(), nil
 	}
 	t.student.binarize()
-	return accuracy(ctx, t.student, t.val, t.batch)
+	return accuracy(ctx, t.student, t.val, t.batch, t.input)
 }
 
-func accuracy(ctx context.Context, n *net, src Source, size int) (float64, error) {
+// accuracy runs src through n in batches put on n's backend by input.
+func accuracy(ctx context.Context, n *net, src Source, size int, input func(*autograd.Tensor) *autograd.Tensor) (float64, error) {
 	plan := newPlan(src, size, false, false, Augment{}, 0, 0)
 	sctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -186,16 +192,17 @@ func accuracy(ctx context.Context, n *net, src Source, size int) (float64, error
 		if b.err != nil {
 			return 0, b.err
 		}
-		logits, err := n.forward(nil, b.x, modeEval)
+		logits, err := n.forward(nil, input(b.x), modeEval)
 		if err != nil {
 			return 0, err
 		}
-		k := logits.Shape[1]
+		k, v := logits.Shape[1], values(logits)
+		(*autograd.Tape)(nil).Release(logits) // on a device: its buffer back
 		if err := checkLabels(b.labels, k); err != nil {
 			return 0, err
 		}
 		for i, l := range b.labels {
-			if argmaxRow(logits.Data[i*k:(i+1)*k]) == l {
+			if argmaxRow(v[i*k:(i+1)*k]) == l {
 				correct++
 			}
 		}
@@ -234,9 +241,11 @@ func (t *trainer) reestimate(ctx context.Context, tag int) error {
 		if b.err != nil {
 			return b.err
 		}
-		if _, err := t.student.forward(nil, b.x, modeStats); err != nil {
+		logits, err := t.student.forward(nil, t.input(b.x), modeStats)
+		if err != nil {
 			return err
 		}
+		(*autograd.Tape)(nil).Release(logits)
 		if i++; i == limit {
 			break
 		}
@@ -245,7 +254,8 @@ func (t *trainer) reestimate(ctx context.Context, tag int) error {
 		return err
 	}
 	t.student.applyStats()
-	return nil
+	t.student.statsToDevice()
+	return t.deviceErr()
 }
 
 // measure records the bytes a training step saves for backward per image,

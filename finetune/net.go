@@ -64,6 +64,7 @@ type net struct {
 	skip    map[*ir.Node]bool     // ReLUs run by their BN in training
 	inPlace map[*ir.Node]bool     // ReLUs that may overwrite their input
 	addInto map[*ir.Node]int      // Adds that may overwrite input 0 or 1
+	dev     *deviceNet            // the device copies, when training on one
 }
 
 // compile builds a net from m (which it shares). binarize selects binary

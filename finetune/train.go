@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/bincompress/bincompress/finetune/autograd"
+	"github.com/bincompress/bincompress/internal/backend"
 	"github.com/bincompress/bincompress/ir"
 )
 
@@ -33,6 +34,8 @@ type trainer struct {
 	res      *Result
 	begun    time.Time         // when Train was called, for the done event
 	bufs     *autograd.Buffers // recycled by every training step's tape
+	be       backend.Backend   // a device backend (Config.Backend), or nil for the CPU
+	inBuf    backend.Buffer    // the batch on the device
 }
 
 // Train fine-tunes model into binary weights as cfg says, on train, and
@@ -47,6 +50,7 @@ func Train(ctx context.Context, model *ir.Model, train, val Source, cfg Config, 
 	}
 	t.begun = time.Now()
 	defer collectSooner()()
+	defer t.freeDevice()
 	if err := t.start(ctx); err != nil {
 		return nil, err
 	}
@@ -107,8 +111,15 @@ func newTrainer(model *ir.Model, train, val Source, cfg Config, progress func(Ev
 			return nil, err
 		}
 	}
+	if cfg.Backend != nil && !autograd.IsHost(cfg.Backend) {
+		t.be = cfg.Backend
+		t.student.toDevice(t.be)
+		if t.teacher != nil {
+			t.teacher.toDevice(t.be)
+		}
+	}
 	t.opt = t.newOptimizer()
-	return t, nil
+	return t, t.deviceErr()
 }
 
 func (t *trainer) newOptimizer() *sgd {
@@ -153,6 +164,10 @@ func (t *trainer) finish(ctx context.Context) (*Result, error) {
 	}
 	var err error
 	if t.res.ValFinal, err = t.evaluate(ctx); err != nil {
+		return nil, err
+	}
+	t.student.syncHost() // the trained weights into the result's model
+	if err := t.deviceErr(); err != nil {
 		return nil, err
 	}
 	layers, _ := json.Marshal(t.res.Layers)

@@ -18,6 +18,15 @@ type BatchStats struct {
 	be        backend.Backend
 }
 
+// Free gives back a device's statistics from a forward pass without a
+// tape (a recording tape owns them until backward); a no-op on the host.
+func (s BatchStats) Free() {
+	if s.be != nil {
+		s.be.Free(s.dev.Mean)
+		s.be.Free(s.dev.Var)
+	}
+}
+
 // Buffers are the statistics on their backend.
 func (s BatchStats) Buffers() (mean, variance backend.Buffer) {
 	if s.be != nil {
@@ -82,8 +91,14 @@ func (tp *Tape) batchNorm(x, scale, bias *Tensor, eps float32, relu bool) (*Tens
 	st, code := be.BatchNorm(a, x.Buffer(), scale.Buffer(), bias.Buffer(), y, x.moments)
 	out := resultOn(be, append([]int(nil), x.Shape...), y, x, scale, bias)
 	stats := BatchStats{dev: st, be: be}
-	if h, ok := st.Mean.(backend.Host); ok {
-		stats = BatchStats{Mean: h, Var: host(st.Var)}
+	switch {
+	case isHost(be):
+		stats = BatchStats{Mean: host(st.Mean), Var: host(st.Var)}
+	case tp != nil: // the tape's until backward is done
+		tp.devBe = be
+		tp.transient = append(tp.transient, st.Mean, st.Var, st.InvStd)
+	default: // the caller frees mean and variance (BatchStats.Free)
+		be.Free(st.InvStd)
 	}
 	if rec {
 		o := &bnOp{a: a, be: be, st: st, scale: scale.Buffer(), beta: bias.Buffer(), out: out.g, xg: x.g, sg: scale.g, bg: bias.g, bufs: tp.Buffers}

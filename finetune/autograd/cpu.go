@@ -18,11 +18,14 @@ var _ backend.Backend = CPU{}
 // its buffers are host memory that autograd may recycle.
 func (CPU) onHost() {}
 
-// isHost reports whether be computes on host memory.
-func isHost(be backend.Backend) bool {
+// IsHost reports whether be computes on host memory (tensors on it are
+// host tensors).
+func IsHost(be backend.Backend) bool {
 	_, ok := be.(interface{ onHost() })
 	return ok
 }
+
+func isHost(be backend.Backend) bool { return IsHost(be) }
 
 func host(b backend.Buffer) []float32 {
 	if b == nil {

@@ -98,6 +98,13 @@ func (t *Tensor) Buffer() backend.Buffer {
 	return backend.Host(t.Data)
 }
 
+// SameStorage reports whether a and b share their values' storage (a view
+// of the other, or an op's output written over it).
+func SameStorage(a, b *Tensor) bool {
+	ka, kb := keyOfTensor(a), keyOfTensor(b)
+	return ka != nil && ka == kb
+}
+
 // OnDevice reports whether t lives on a device backend.
 func (t *Tensor) OnDevice() bool { return t.be != nil }
 
@@ -136,6 +143,19 @@ func (t *Tensor) ZeroGrad() {
 	case t.g.Data != nil:
 		clear(t.g.Data)
 	}
+}
+
+// FreeGrad drops t's gradient storage (a device's goes back to its
+// memory); a later accumulation allocates anew.
+func (t *Tensor) FreeGrad() {
+	if t.g == nil {
+		return
+	}
+	if t.g.dev != nil {
+		t.g.be.Free(t.g.dev)
+		t.g.dev = nil
+	}
+	t.g.Data = nil
 }
 
 // Len is the number of elements.

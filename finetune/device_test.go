@@ -1,0 +1,76 @@
+package finetune
+
+import (
+	"context"
+	"math"
+	"testing"
+
+	"github.com/bincompress/bincompress/internal/gpu"
+	"github.com/bincompress/bincompress/internal/gpu/emu"
+)
+
+// openEmulated opens the CUDA emulation (package emu) as the device.
+func openEmulated(t *testing.T) *gpu.Device {
+	t.Helper()
+	t.Setenv("BINCOMPRESS_CUDA_LIBS", emu.Lib(t))
+	d, err := gpu.Open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	return d
+}
+
+// TestTrainOnEmulatedDevice: the trainer runs on the GPU backend (here the
+// CUDA emulation) with the CPU's graph, plan and codes: it reaches the CPU
+// run's accuracy and nearly its weights, gives back all device memory, and
+// its steps after the second allocate nothing.
+func TestTrainOnEmulatedDevice(t *testing.T) {
+	d := openEmulated(t)
+	train, val := stripes(1, 192, 3), stripes(2, 96, 3)
+	for _, exact := range []bool{false, true} {
+		cfg := testConfig()
+		cfg.ExactBackward, cfg.Distill, cfg.Temperature = exact, 0.3, 2
+		cpu, err := Train(context.Background(), tinyResNet(3, 3), train, val, cfg, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg.Backend = d.Backend()
+		var allocs []int
+		res, err := Train(context.Background(), tinyResNet(3, 3), train, val, cfg, func(e Event) {
+			if e.Phase == "batch" {
+				allocs = append(allocs, d.PoolStats().Allocs)
+			}
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		worst := 0.0
+		want := latent(t, cpu)
+		for name, got := range latent(t, res) {
+			for i := range got {
+				worst = max(worst, math.Abs(float64(got[i]-want[name][i]))/(1+math.Abs(float64(want[name][i]))))
+			}
+		}
+		t.Logf("exact=%v: accuracy cpu %.3f gpu %.3f; loss cpu %.4f gpu %.4f; max relative weight difference %.2g; allocations per batch %v",
+			exact, cpu.ValFinal, res.ValFinal, cpu.Epochs[0].Loss, res.Epochs[0].Loss, worst, allocs)
+		// GEMM rounding can move a stochastic code, which moves the weights
+		// by about 1e-4 from there on; here they stay within 1e-6.
+		if worst > 1e-3 {
+			t.Errorf("exact=%v: weights (latent, BN statistics) differ from the CPU run's by up to %.2g", exact, worst)
+		}
+		if math.Abs(res.ValFinal-cpu.ValFinal) > 0.03 || math.Abs(res.Epochs[0].Loss-cpu.Epochs[0].Loss) > 0.01 {
+			t.Errorf("exact=%v: the device run reached %.3f (loss %.4f), the CPU run %.3f (loss %.4f)", exact,
+				res.ValFinal, res.Epochs[0].Loss, cpu.ValFinal, cpu.Epochs[0].Loss)
+		}
+		for i := 2; i < len(allocs); i++ {
+			if allocs[i] != allocs[1] {
+				t.Errorf("exact=%v: batch %d allocated %d new device blocks; the pool should serve every step after the second", exact, i+1, allocs[i]-allocs[1])
+				break
+			}
+		}
+		if st := d.PoolStats(); st.InUse != 0 {
+			t.Errorf("exact=%v: %d bytes of device memory still in use after training", exact, st.InUse)
+		}
+	}
+}

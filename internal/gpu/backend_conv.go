@@ -68,7 +68,7 @@ func (b *Backend) Conv(p backend.Conv, x, w, bias, y backend.Buffer, moments boo
 	defer b.drop(col, yk)
 	c.each(func(b0, n, gi int) {
 		cols := n * c.plane
-		b.run("im2col", c.rows*cols, c.args(arr(x), col, b0, n, gi, false)...)
+		b.run("im2col", c.cg*cols, c.args(arr(x), col, b0, n, gi, false)...)
 		b.gemm(false, false, c.kg, cols, c.rows, 1, at(arr(w), gi*c.kg*c.rows), c.rows, col, cols, 0, yk, cols)
 		b.run("out_from_cols", c.kg*cols, c.outArgs(yk, arr(y), b0, n, gi, false)...)
 	})
@@ -112,7 +112,7 @@ func (b *Backend) filterGrad(p backend.Conv, x Buffer, dy, dw backend.Buffer) {
 	defer b.drop(col, dyk)
 	c.each(func(b0, n, gi int) {
 		cols := n * c.plane
-		b.run("im2col", c.rows*cols, c.args(x, col, b0, n, gi, false)...)
+		b.run("im2col", c.cg*cols, c.args(x, col, b0, n, gi, false)...)
 		b.run("cols_from_out", c.kg*cols, c.outArgs(dyk, arr(dy), b0, n, gi, true)...)
 		beta := float32(1)
 		if b0 == 0 {

@@ -4,18 +4,25 @@
 // out_from_cols moves into the group's channels of NCHW y. Backward:
 // dW_g = dY'·colᵀ, dcol = W_gᵀ·dY', col2im adds dcol back into dx.
 
+// One thread per input channel and output pixel (ci, b, oy, ox) writes
+// that pixel's column entries for every tap (ky, kx): consecutive threads
+// write consecutive addresses. A chunk's column matrix holds at most 2^25
+// floats (gpu.colLimit), so its indices are 32-bit.
 extern "C" __global__ void im2col(const float* x, float* col, int n, int ctot, int c0, int cg, int h, int w, int kh,
                                   int kw, int sh, int sw, int pt, int pl, int dh, int dw, int oh, int ow) {
-  i64 q = (i64)n * oh * ow;
-  GRID_LOOP(j, (i64)cg * kh * kw * q) {
-    i64 r = j / q, cq = j % q;
-    int b = (int)(cq / ((i64)oh * ow)), pix = (int)(cq % ((i64)oh * ow));
-    int oy = pix / ow, ox = pix % ow;
-    int ci = (int)(r / (kh * kw)), kk = (int)(r % (kh * kw)), ky = kk / kw, kx = kk % kw;
-    int iy = oy * sh - pt + ky * dh, ix = ox * sw - pl + kx * dw;
-    float v = 0.0f;
-    if (iy >= 0 && iy < h && ix >= 0 && ix < w) v = x[(((i64)b * ctot + c0 + ci) * h + iy) * w + ix];
-    col[j] = v;
+  int plane = oh * ow, q = n * plane;
+  GRID_LOOP(j, (i64)cg * q) {
+    int jj = (int)j, ci = jj / q, cq = jj - ci * q;
+    int b = cq / plane, pix = cq - b * plane, oy = pix / ow, ox = pix - oy * ow;
+    const float* xp = x + ((i64)b * ctot + c0 + ci) * h * w;
+    float* cp = col + (i64)ci * kh * kw * q + cq;
+    for (int ky = 0; ky < kh; ky++) {
+      int iy = oy * sh - pt + ky * dh;
+      for (int kx = 0; kx < kw; kx++, cp += q) {
+        int ix = ox * sw - pl + kx * dw;
+        *cp = iy >= 0 && iy < h && ix >= 0 && ix < w ? xp[iy * w + ix] : 0.0f;
+      }
+    }
   }
 }
 

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -80,13 +81,60 @@ func inputs() (map[string]string, error) {
 		}
 		out[n] = string(data)
 	}
-	out["kernels_all.cu"] = cuda.Source() + "// ---- selftest.cu\n" + out["selftest.cu"]
+	src := cuda.Source() + "// ---- selftest.cu\n" + out["selftest.cu"]
+	out["kernels_all.cu"] = src
+	barriers := barrierFuncs(src)
 	var list strings.Builder
 	for _, k := range append(append([]string(nil), cuda.Kernels...), selfTest...) {
-		list.WriteString("K(" + k + ")\n")
+		fmt.Fprintf(&list, "K(%s, %v)\n", k, barriers[k])
 	}
 	out["kernel_list.h"] = list.String()
 	return out, nil
+}
+
+// signature finds the name of each __global__ or __device__ function.
+var signature = regexp.MustCompile(`(?m)^(?:extern "C" )?(?:__global__|__device__)[^;{(]*?\b(\w+)\(`)
+
+// barrierFuncs reports which functions of src reach __syncthreads, directly
+// or through a __device__ function that does: their threads must run on
+// fibers; the others' threads run as plain calls (a barrier one reaches
+// anyway fails its launch, so a wrong answer here shows).
+func barrierFuncs(src string) map[string]bool {
+	bodies := map[string]string{}
+	for _, m := range signature.FindAllStringSubmatchIndex(src, -1) {
+		open := strings.IndexByte(src[m[1]:], '{')
+		if open < 0 {
+			continue
+		}
+		start, depth := m[1]+open, 0
+		for i := start; i < len(src); i++ {
+			if src[i] == '{' {
+				depth++
+			} else if src[i] == '}' {
+				if depth--; depth == 0 {
+					bodies[src[m[2]:m[3]]] = src[start : i+1]
+					break
+				}
+			}
+		}
+	}
+	uses := map[string]bool{}
+	for changed := true; changed; {
+		changed = false
+		for name, body := range bodies {
+			if uses[name] {
+				continue
+			}
+			hit := strings.Contains(body, "__syncthreads")
+			for callee := range uses {
+				hit = hit || regexp.MustCompile(`\b`+callee+`\(`).MatchString(body)
+			}
+			if hit {
+				uses[name], changed = true, true
+			}
+		}
+	}
+	return uses
 }
 
 func sortedKeys(m map[string]string) []string {

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"unsafe"
 
+	"github.com/bincompress/bincompress/internal/gpu/cuda"
 	"github.com/ebitengine/purego"
 )
 
@@ -177,5 +178,29 @@ func TestMemoryChecks(t *testing.T) {
 	defer d.Set("memlimit", 1<<30)
 	if rc := d.alloc(&q, 8192); rc != 2 {
 		t.Errorf("allocation over the limit: %d, want 2 (CUDA_ERROR_OUT_OF_MEMORY)", rc)
+	}
+}
+
+// Only the kernels that reach a barrier run on fibers: the classification
+// follows calls into device functions.
+func TestBarrierClassification(t *testing.T) {
+	src := `__device__ double sum(double v, double* sh) {
+  __syncthreads();
+  return v;
+}
+__device__ __forceinline__ float twice(float v) { return 2 * v; }
+extern "C" __global__ void reduce(const float* x) {
+  __shared__ double sh[256];
+  sum(x[0], sh);
+}
+extern "C" __global__ void scale(float* x) { x[0] = twice(x[0]); }
+`
+	got := barrierFuncs(src)
+	if !got["reduce"] || !got["sum"] || got["scale"] || got["twice"] {
+		t.Errorf("barriers: %v; want reduce and sum only", got)
+	}
+	real := barrierFuncs(cuda.Source())
+	if !real["minmax_part"] || real["im2col"] {
+		t.Errorf("package cuda: minmax_part must run on fibers and im2col need not: %v", real)
 	}
 }

@@ -38,6 +38,7 @@ typedef void (*kernel_fn)(void** params);
 // Launch is one cuLaunchKernel: the grid, what runs it and its outcome.
 struct Launch {
   kernel_fn fn;
+  bool barriers;  // the kernel calls __syncthreads (else its threads run as plain calls)
   void** params;
   dim3 grid, block;
   unsigned blocks;  // grid.x * grid.y * grid.z
@@ -66,6 +67,8 @@ struct Worker {
   std::vector<Fiber> fibers;
   const Launch* launch = nullptr;
   Fiber* cur = nullptr;
+  bool direct = false;    // running a barrier-free kernel's threads as plain calls
+  bool misplaced = false; // such a kernel reached a barrier after all
   std::vector<unsigned> perm;
   ~Worker() {
     for (auto& f : fibers)
@@ -205,6 +208,10 @@ static void reset_fiber(Fiber& f) {
 
 // __syncthreads parks the calling thread until the whole block arrives.
 __attribute__((noinline)) static void __syncthreads() {
+  if (emu::worker->direct) {  // the kernel was classified barrier-free: a bug
+    emu::worker->misplaced = true;
+    return;
+  }
   emu::Fiber* f = emu::worker->cur;
   f->state = emu::WAITING;
   f->barriers++;
@@ -232,6 +239,25 @@ static void order_of(Worker& w, unsigned n, int order, unsigned block, unsigned 
 // CUresult codes the scheduler reports.
 const int kLaunchFailed = 719;  // CUDA_ERROR_LAUNCH_FAILED
 
+// run_direct runs the threads of a block of a kernel without barriers as
+// plain calls, in the launch's order: no thread can wait for another, so
+// fibers would change nothing but the cost. A barrier reached anyway fails
+// the launch (the classification in emu.Build is wrong).
+static int run_direct(Launch& L, Worker& w, unsigned b, unsigned n) {
+  if (L.order != 0) order_of(w, n, L.order, b, 0);
+  w.direct = true;
+  w.misplaced = false;
+  for (unsigned k = 0; k < n; k++) {
+    unsigned t = L.order != 0 ? w.perm[k] : k;
+    threadIdx = {t % L.block.x, t / L.block.x % L.block.y, t / (L.block.x * L.block.y)};
+    L.fn(L.params);
+  }
+  w.direct = false;
+  if (w.misplaced) return kLaunchFailed;
+  L.threads += n;
+  return 0;
+}
+
 // run_block runs every thread of block b to completion, barrier phase by
 // barrier phase. Threads that reach different numbers of barriers (a
 // __syncthreads() some threads skip) are a launch failure, as they would
@@ -239,11 +265,12 @@ const int kLaunchFailed = 719;  // CUDA_ERROR_LAUNCH_FAILED
 static int run_block(Launch& L, unsigned b) {
   Worker& w = this_worker();
   unsigned n = L.block.x * L.block.y * L.block.z;
-  if (w.fibers.size() < n) w.fibers.resize(n);
   blockIdx = {b % L.grid.x, b / L.grid.x % L.grid.y, b / (L.grid.x * L.grid.y)};
   blockDim = L.block;
   gridDim = L.grid;
   w.launch = &L;
+  if (!L.barriers) return run_direct(L, w, b, n);
+  if (w.fibers.size() < n) w.fibers.resize(n);
   for (unsigned t = 0; t < n; t++) {
     Fiber& f = w.fibers[t];
     if (!f.sp) reset_fiber(f);

@@ -45,8 +45,14 @@ static void call(void (*f)(A...), void** p) {
   invoke(f, p, std::index_sequence_for<A...>{});
 }
 
-static std::map<std::string, emu::kernel_fn> kernels = {
-#define K(name) {#name, [](void** p) { call(name, p); }},
+// A kernel and whether it calls __syncthreads (kernel_list.h, from the
+// sources by emu.Build): only those run on fibers.
+struct Kernel {
+  emu::kernel_fn fn;
+  bool barriers;
+};
+static std::map<std::string, Kernel> kernels = {
+#define K(name, barriers) {#name, {[](void** p) { call(name, p); }, barriers}},
 #include "kernel_list.h"
 #undef K
 };
@@ -72,6 +78,11 @@ static unsigned fake_workers = 0;  // 0: min(4, hardware threads)
 static std::atomic<long long> fake_launches{0}, fake_threads{0}, fake_allocs{0};
 static emu::Pool pool;
 static void* const kStream = (void*)0x2;
+
+// workers is how many OS threads run a launch's blocks (and a large GEMM).
+static unsigned workers() {
+  return fake_workers ? fake_workers : std::min(4u, std::max(1u, std::thread::hardware_concurrency()));
+}
 
 // inside reports whether [p, p+n) lies in one live allocation.
 static bool inside(std::uint64_t p, std::size_t n) {
@@ -204,7 +215,7 @@ int cuModuleUnload(void*) { return kSuccess; }
 int cuModuleGetFunction(void** f, void*, const char* name) {
   auto it = kernels.find(name);
   if (it == kernels.end()) return kNotFound;
-  *f = (void*)it->second;
+  *f = (void*)&it->second;
   return kSuccess;
 }
 // cuLaunchKernel runs the whole grid before it returns (a real launch is
@@ -218,14 +229,14 @@ int cuLaunchKernel(void* f, unsigned gx, unsigned gy, unsigned gz, unsigned bx, 
     return kInvalidValue;
   if ((unsigned long long)gx * gy * gz > 0xffffffffull) return kInvalidValue;
   emu::Launch L;
-  L.fn = (emu::kernel_fn)f;
+  L.fn = ((Kernel*)f)->fn;
+  L.barriers = ((Kernel*)f)->barriers;
   L.params = params;
   L.grid = {gx, gy, gz};
   L.block = {bx, by, bz};
   L.blocks = gx * gy * gz;
   L.order = fake_order;
-  unsigned w = fake_workers ? fake_workers : std::min(4u, std::max(1u, std::thread::hardware_concurrency()));
-  int rc = pool.run(L, w);
+  int rc = pool.run(L, workers());
   fake_launches++;
   fake_threads += L.threads;
   return rc;
@@ -250,36 +261,50 @@ int cublasGetVersion_v2(void*, int* v) {
 int cublasSetStream_v2(void*, void* s) { return s == kStream ? 0 : 7; }
 int cublasSetMathMode(void*, int) { return 0; }
 // Column-major: C = alpha*op(A)*op(B) + beta*C, op(A) m x k, op(B) k x n,
-// each dot product summed in double (CUBLAS_STATUS_INVALID_VALUE = 7).
-int cublasSgemm_v2(void*, int ta, int tb, int m, int n, int k, const float* alpha, const float* A, int lda,
-                   const float* B, int ldb, const float* beta, float* C, int ldc) {
-  if (m < 0 || n < 0 || k < 0 || ldc < std::max(1, m) || lda < std::max(1, ta ? k : m) ||
-      ldb < std::max(1, tb ? n : k))
-    return 7;
-  std::vector<double> acc(m);
+// each dot product summed in float in order, products and sums rounded
+// separately (CUBLAS_STATUS_INVALID_VALUE = 7). Large products split their
+// columns across threads.
+static void sgemm_cols(int ta, int tb, int m, int j0, int j1, int k, float alpha, const float* A, int lda,
+                       const float* B, int ldb, float beta, float* C, int ldc) {
+  std::vector<float> acc(m);
   std::vector<float> bcol(k);
-  for (int j = 0; j < n; j++) {
-    std::fill(acc.begin(), acc.end(), 0.0);
+  for (int j = j0; j < j1; j++) {
+    std::fill(acc.begin(), acc.end(), 0.0f);
     for (int p = 0; p < k; p++) bcol[p] = tb ? B[j + (long)p * ldb] : B[p + (long)j * ldb];
     if (ta) {
       for (int i = 0; i < m; i++) {
-        double s = 0;
-        for (int p = 0; p < k; p++) s += (double)A[p + (long)i * lda] * (double)bcol[p];
+        float s = 0;
+        for (int p = 0; p < k; p++) s += A[p + (long)i * lda] * bcol[p];
         acc[i] = s;
       }
     } else {
       for (int p = 0; p < k; p++) {
         const float* a = A + (long)p * lda;
-        double b = bcol[p];
-        for (int i = 0; i < m; i++) acc[i] += (double)a[i] * b;
+        float b = bcol[p];
+        for (int i = 0; i < m; i++) acc[i] += a[i] * b;
       }
     }
     for (int i = 0; i < m; i++) {
-      float v = *alpha * (float)acc[i];
+      float v = alpha * acc[i];
       float* c = &C[i + (long)j * ldc];
-      *c = *beta == 0 ? v : v + *beta * *c;
+      *c = beta == 0 ? v : v + beta * *c;
     }
   }
+}
+
+int cublasSgemm_v2(void*, int ta, int tb, int m, int n, int k, const float* alpha, const float* A, int lda,
+                   const float* B, int ldb, const float* beta, float* C, int ldc) {
+  if (m < 0 || n < 0 || k < 0 || ldc < std::max(1, m) || lda < std::max(1, ta ? k : m) ||
+      ldb < std::max(1, tb ? n : k))
+    return 7;
+  unsigned parts = (double)m * n * k > (1 << 22) ? workers() : 1;
+  parts = std::max(1u, std::min<unsigned>(parts, n));
+  std::vector<std::thread> ts;
+  for (unsigned t = 1; t < parts; t++)
+    ts.emplace_back(sgemm_cols, ta, tb, m, (int)((long)n * t / parts), (int)((long)n * (t + 1) / parts), k, *alpha,
+                    A, lda, B, ldb, *beta, C, ldc);
+  sgemm_cols(ta, tb, m, 0, (int)(n / parts), k, *alpha, A, lda, B, ldb, *beta, C, ldc);
+  for (auto& t : ts) t.join();
   return 0;
 }
 

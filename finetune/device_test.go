@@ -2,9 +2,13 @@ package finetune
 
 import (
 	"context"
+	"errors"
 	"math"
+	"strconv"
+	"strings"
 	"testing"
 
+	"github.com/bincompress/bincompress/internal/backend"
 	"github.com/bincompress/bincompress/internal/gpu"
 	"github.com/bincompress/bincompress/internal/gpu/emu"
 )
@@ -19,6 +23,44 @@ func openEmulated(t *testing.T) *gpu.Device {
 	}
 	t.Cleanup(func() { d.Close() })
 	return d
+}
+
+// TestDeviceOutOfMemoryNamesBatch: a batch too large for the device fails
+// with an error that names the largest batch that fits, and that batch
+// trains.
+func TestDeviceOutOfMemoryNamesBatch(t *testing.T) {
+	d := openEmulated(t)
+	ctl, err := emu.Open(emu.Lib(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	train := stripes(1, 256, 3)
+	cfg := testConfig()
+	cfg.Epochs, cfg.BatchSize, cfg.Backend = 1, 128, d.Backend()
+	d.ResetPeak()
+	if _, err := Train(context.Background(), tinyResNet(3, 3), train, nil, cfg, nil); err != nil {
+		t.Fatal(err)
+	}
+	d.ReleaseCache()
+	step := d.PoolStats().Peak
+	ctl.Set("memlimit", ctl.Get("live_bytes")+int64(step)*3/5) // room for about 60% of a batch of 128
+	defer ctl.Set("memlimit", 1<<30)
+	_, err = Train(context.Background(), tinyResNet(3, 3), train, nil, cfg, nil)
+	var fit int
+	if !errors.Is(err, backend.ErrOutOfMemory) {
+		t.Fatalf("batch 128 in %d bytes: %v; want an out-of-memory error", step*3/5, err)
+	}
+	if i := strings.Index(err.Error(), "--batch-size "); i < 0 {
+		t.Fatalf("the error names no batch size: %v", err)
+	} else if fit, _ = strconv.Atoi(strings.TrimRight(err.Error()[i+len("--batch-size "):], ")")); fit < 16 || fit >= 128 {
+		t.Fatalf("advised batch %d for about 60%% of batch 128's memory: %v", fit, err)
+	}
+	t.Log(err)
+	d.ReleaseCache()
+	cfg.BatchSize = fit
+	if _, err := Train(context.Background(), tinyResNet(3, 3), train, nil, cfg, nil); err != nil {
+		t.Errorf("the advised batch %d does not train: %v", fit, err)
+	}
 }
 
 // TestTrainOnEmulatedDevice: the trainer runs on the GPU backend (here the

@@ -48,6 +48,7 @@ func (n *net) forward(tp *autograd.Tape, x *autograd.Tensor, m mode) (*autograd.
 			return nil, &UnsupportedOpError{Op: nd.OpType, Domain: nd.Domain, Node: nd.Name}
 		}
 		if err := h(r, nd); err != nil {
+			r.releaseAll()
 			return nil, fmt.Errorf("finetune: node %q (%s): %w", nd.Name, nd.OpType, err)
 		}
 		for _, name := range n.release[i] {
@@ -66,6 +67,17 @@ func (n *net) forward(tp *autograd.Tape, x *autograd.Tensor, m mode) (*autograd.
 		out = r.tp.View(out, []int{out.Shape[0], len(out.Data) / max(out.Shape[0], 1)})
 	}
 	return out, nil
+}
+
+// releaseAll lets go of every live value (a pass that failed), each
+// storage once.
+func (r *run) releaseAll() {
+	for name, v := range r.env {
+		delete(r.env, name)
+		if v.t != nil && !r.shared(v.t) {
+			r.tp.Release(v.t)
+		}
+	}
 }
 
 // shared reports whether a live value's data starts where t's does: a view

@@ -99,14 +99,17 @@ func (t *trainer) trainStep(b batch, perEpoch int, lr *float64) (float64, int, e
 	tp := &autograd.Tape{Compress: !t.cfg.ExactBackward, BNBits: t.cfg.BNBits, Key: stepKey(t.cfg.Seed, t.step), Buffers: t.bufs}
 	loss, correct, err := t.loss(tp, b)
 	if err != nil {
+		tp.Reset()
 		return 0, 0, err
 	}
 	t.samplePeak()
 	v := float64(values(loss)[0])
 	if err := t.deviceErr(); err != nil {
+		tp.Reset()
 		return 0, 0, err
 	}
 	if math.IsNaN(v) || math.IsInf(v, 0) {
+		tp.Reset()
 		return 0, 0, fmt.Errorf("%w (%v) at epoch %d, batch step %d; the last checkpoint is from epoch %d", ErrNaNLoss, v, t.epoch+1, t.step, t.epoch)
 	}
 	if err := tp.Backward(loss); err != nil {

@@ -52,14 +52,15 @@ func Train(ctx context.Context, model *ir.Model, train, val Source, cfg Config, 
 	defer collectSooner()()
 	defer t.freeDevice()
 	if err := t.start(ctx); err != nil {
-		return nil, err
+		return nil, t.batchAdvice(err)
 	}
 	for t.epoch < cfg.Epochs {
 		if err := t.runEpoch(ctx); err != nil {
-			return nil, err
+			return nil, t.batchAdvice(err)
 		}
 	}
-	return t.finish(ctx)
+	res, err := t.finish(ctx)
+	return res, t.batchAdvice(err)
 }
 
 // collectSooner lowers the garbage collector's target to 50 % growth for a

@@ -1,5 +1,7 @@
 package backend
 
+import "errors"
+
 // Buffer is the storage of a float32 tensor on one backend.
 type Buffer interface {
 	Len() int // elements
@@ -224,4 +226,26 @@ type Backend interface {
 	// output channels of fanIn values: rows of w, or columns when cols; s
 	// per mode as internal/bits.RowScales.
 	Binarize(hat, w Buffer, out, fanIn int, cols bool, mode string)
+}
+
+// ErrOutOfMemory is matched (errors.Is) by a device backend's error when
+// an allocation does not fit in its memory.
+var ErrOutOfMemory = errors.New("out of device memory")
+
+// Memory is a device backend's account of its memory, in bytes: what its
+// buffers hold (InUse), what it holds from the device including cached
+// blocks (Reserved) and the most that has been since ResetPeak
+// (PeakReserved), and what it could hold at most (Capacity: the device's
+// free memory plus Reserved).
+type Memory struct {
+	InUse, Reserved, PeakReserved, Capacity uint64
+}
+
+// MemoryReporter is a backend that manages device memory.
+type MemoryReporter interface {
+	Memory() Memory
+	// ResetPeak starts a new peak measurement from what is reserved now.
+	ResetPeak()
+	// ReleaseCache gives cached blocks back to the device.
+	ReleaseCache()
 }

@@ -18,7 +18,10 @@ type Backend struct {
 	err error
 }
 
-var _ backend.Backend = (*Backend)(nil)
+var (
+	_ backend.Backend        = (*Backend)(nil)
+	_ backend.MemoryReporter = (*Backend)(nil)
+)
 
 // Backend returns the device's trainer backend.
 func (d *Device) Backend() *Backend { return &Backend{d: d} }
@@ -275,3 +278,14 @@ func (b *Backend) Release(s backend.Saved) {
 		b.Release(v.q)
 	}
 }
+
+// Memory reports the pool's account and the device's free memory.
+func (b *Backend) Memory() backend.Memory {
+	st := b.d.PoolStats()
+	free, _, err := b.d.MemInfo()
+	b.fail(err)
+	return backend.Memory{InUse: st.InUse, Reserved: st.Reserved, PeakReserved: st.Peak, Capacity: free + st.Reserved}
+}
+
+func (b *Backend) ResetPeak()    { b.d.ResetPeak() }
+func (b *Backend) ReleaseCache() { b.d.ReleaseCache() }

@@ -38,6 +38,7 @@ func (n *net) toDevice(be backend.Backend) {
 	for name, p := range n.params {
 		d.params[name] = p.Data
 		n.params[name] = autograd.DeviceParam(be, p.Shape, upload(be, p.Data))
+		n.params[name].AllocGrad() // held for the run: steps then reuse the same pool blocks
 	}
 	for name, c := range n.consts {
 		if _, param := n.params[name]; c.t != nil && !param {

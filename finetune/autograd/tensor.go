@@ -145,6 +145,15 @@ func (t *Tensor) ZeroGrad() {
 	}
 }
 
+// AllocGrad gives t its gradient storage now, zeroed, rather than at the
+// first accumulation: a device trainer does so before the first step, so
+// that every step asks its memory pool for the same buffers.
+func (t *Tensor) AllocGrad() {
+	if t.g != nil {
+		t.g.accumulator()
+	}
+}
+
 // FreeGrad drops t's gradient storage (a device's goes back to its
 // memory); a later accumulation allocates anew.
 func (t *Tensor) FreeGrad() {

@@ -72,7 +72,7 @@ func compare(got, want [][]float64, tol float64) (float64, bool) {
 		}
 		for j, w := range want[i] {
 			g := got[i][j]
-			if math.IsNaN(g) && math.IsNaN(w) {
+			if (math.IsNaN(g) && math.IsNaN(w)) || (g == w && math.Signbit(g) == math.Signbit(w)) {
 				continue
 			}
 			d := math.Abs(g - w)
@@ -136,8 +136,11 @@ func TestDeviceParity(t *testing.T) {
 	t.Log(d.String(), d.Libraries)
 	res := checkParity(t, d.Backend())
 	if p := os.Getenv("BINCOMPRESS_GPU_REPORT"); p != "" {
-		data, _ := json.MarshalIndent(map[string]any{"device": d.String(), "libraries": d.Libraries, "parity": res}, "", "  ")
-		if err := os.WriteFile(p, data, 0o644); err != nil {
+		data, err := json.MarshalIndent(map[string]any{"device": d.String(), "libraries": d.Libraries, "parity": res}, "", "  ")
+		if err == nil {
+			err = os.WriteFile(p, data, 0o644)
+		}
+		if err != nil {
 			t.Error(err)
 		}
 	}

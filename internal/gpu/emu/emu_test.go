@@ -1,6 +1,7 @@
 package emu
 
 import (
+	"os"
 	"slices"
 	"testing"
 	"unsafe"
@@ -202,5 +203,18 @@ extern "C" __global__ void scale(float* x) { x[0] = twice(x[0]); }
 	real := barrierFuncs(cuda.Source())
 	if !real["minmax_part"] || real["im2col"] {
 		t.Errorf("package cuda: minmax_part must run on fibers and im2col need not: %v", real)
+	}
+}
+
+// TestLibDir writes the library's directory to the file EMU_LIBDIR_FILE
+// names, for scripts (scripts/gpu/prepare.sh) that run a binary on the
+// emulation.
+func TestLibDir(t *testing.T) {
+	p := os.Getenv("EMU_LIBDIR_FILE")
+	if p == "" {
+		t.Skip("set EMU_LIBDIR_FILE to write the library's directory there")
+	}
+	if err := os.WriteFile(p, []byte(Lib(t)), 0o644); err != nil {
+		t.Fatal(err)
 	}
 }

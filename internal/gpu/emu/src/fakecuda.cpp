@@ -297,7 +297,7 @@ int cublasSgemm_v2(void*, int ta, int tb, int m, int n, int k, const float* alph
   if (m < 0 || n < 0 || k < 0 || ldc < std::max(1, m) || lda < std::max(1, ta ? k : m) ||
       ldb < std::max(1, tb ? n : k))
     return 7;
-  unsigned parts = (double)m * n * k > (1 << 22) ? workers() : 1;
+  unsigned parts = (double)m * n * k > (1 << 25) ? workers() : 1;
   parts = std::max(1u, std::min<unsigned>(parts, n));
   std::vector<std::thread> ts;
   for (unsigned t = 1; t < parts; t++)

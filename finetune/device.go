@@ -24,6 +24,30 @@ type deviceNet struct {
 	consts map[string]*autograd.Tensor // float constants (BN running statistics too) on the device
 }
 
+// deviceOps are the ops whose autograd implementation does all its
+// arithmetic through backend.Backend, and so runs on a device: every op of
+// handlers when the seam was cut. An op added to handlers joins once its
+// autograd implementation calls the backend for its arithmetic (and the GPU
+// backend has the operations); until then CheckDevice refuses a graph that
+// has it.
+var deviceOps = map[string]bool{
+	"Conv": true, "Gemm": true, "MatMul": true, "BatchNormalization": true, "Relu": true, "Clip": true, "Add": true,
+	"Sum": true, "Mul": true, "MaxPool": true, "AveragePool": true, "GlobalAveragePool": true, "Flatten": true,
+	"Reshape": true, "Identity": true, "Dropout": true, "Constant": true, "Shape": true, "Gather": true,
+	"Unsqueeze": true, "Squeeze": true, "Concat": true, "Cast": true, "Softmax": true, "LogSoftmax": true,
+}
+
+// CheckDevice reports whether every op of model can train on a device
+// backend: nil, or an *UnsupportedOpError naming the first that cannot.
+func CheckDevice(model *ir.Model) error {
+	for _, nd := range model.Graph.Nodes {
+		if !deviceOps[nd.OpType] {
+			return &UnsupportedOpError{Op: nd.OpType, Domain: nd.Domain, Node: nd.Name, Device: true}
+		}
+	}
+	return nil
+}
+
 // upload copies host values to a new buffer on be.
 func upload(be backend.Backend, v []float32) backend.Buffer {
 	b := be.Alloc(len(v))

@@ -116,3 +116,22 @@ func TestTrainOnEmulatedDevice(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckDevice: a graph with an op whose arithmetic does not go through
+// the backend is refused on a device, by name, and trains on the CPU.
+func TestCheckDevice(t *testing.T) {
+	m := tinyResNet(3, 3)
+	if err := CheckDevice(m); err != nil {
+		t.Fatal(err)
+	}
+	m.Graph.Nodes[2].OpType = "Sigmoid" // stands for an op not yet on the backend
+	var u *UnsupportedOpError
+	if err := CheckDevice(m); !errors.As(err, &u) || !u.Device || u.Node != m.Graph.Nodes[2].Name {
+		t.Errorf("CheckDevice = %v", err)
+	}
+	cfg := testConfig()
+	cfg.Backend = openEmulated(t).Backend()
+	if _, err := Train(context.Background(), m, stripes(1, 32, 3), nil, cfg, nil); !errors.As(err, &u) {
+		t.Errorf("Train on a device = %v, want the op refused", err)
+	}
+}

@@ -17,12 +17,17 @@ const (
 	modeStats             // batch statistics, accumulated for re-estimation
 )
 
-// UnsupportedOpError names a node the trainer cannot differentiate.
+// UnsupportedOpError names a node the trainer cannot differentiate (on a
+// device backend, when Device is set).
 type UnsupportedOpError struct {
 	Op, Domain, Node string
+	Device           bool
 }
 
 func (e *UnsupportedOpError) Error() string {
+	if e.Device {
+		return fmt.Sprintf("finetune: node %q: op %s (domain %q) does not train on a GPU yet (--device cpu trains it)", e.Node, e.Op, e.Domain)
+	}
 	return fmt.Sprintf("finetune: node %q: op %s (domain %q) is not supported for training", e.Node, e.Op, e.Domain)
 }
 

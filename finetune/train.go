@@ -113,6 +113,9 @@ func newTrainer(model *ir.Model, train, val Source, cfg Config, progress func(Ev
 		}
 	}
 	if cfg.Backend != nil && !autograd.IsHost(cfg.Backend) {
+		if err := CheckDevice(model); err != nil {
+			return nil, err
+		}
 		t.be = cfg.Backend
 		t.student.toDevice(t.be)
 		if t.teacher != nil {

@@ -298,7 +298,7 @@ func (o *CompressOptions) train(ctx context.Context, src *ir.Model, data *compre
 	if o.Calib != "" {
 		cfg.Epochs, cfg.BNBatches = 0, o.CalibBatches
 	}
-	dev, err := o.selectDevice(log)
+	dev, err := o.selectDevice(src, log)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -329,13 +329,21 @@ func (o *CompressOptions) train(ctx context.Context, src *ir.Model, data *compre
 // selectDevice applies --device: the GPU to fine-tune on (for cuda, or
 // for auto when one is usable; said in one line), or nil for the CPU. The
 // caller closes the device.
-func (o *CompressOptions) selectDevice(log *logger) (*gpu.Device, error) {
+func (o *CompressOptions) selectDevice(m *ir.Model, log *logger) (*gpu.Device, error) {
 	dev, err := gpu.Select(o.Device, log.printf)
 	if errors.Is(err, gpu.ErrDeviceFlag) {
 		return nil, usageError{err}
 	}
 	if err != nil || dev == nil {
 		return nil, err
+	}
+	if err := finetune.CheckDevice(m); err != nil { // an op without GPU code
+		dev.Close()
+		if o.Device == "cuda" {
+			return nil, err
+		}
+		log.printf("device auto: using the CPU (%v)", err)
+		return nil, nil
 	}
 	log.printf("device %s: fine-tuning on the GPU, %s", o.Device, dev)
 	return dev, nil

@@ -86,6 +86,9 @@ func foldInto(g *ir.Graph, n *ir.Node, w *ir.Tensor, bn *ir.Node) error {
 	eps := float64(bn.Float("epsilon", 1e-5))
 	out := make([]float32, len(v.data))
 	for r := range v.rows {
+		if vr := float64(p[3][r]) + eps; !(vr > 0) || math.IsInf(vr, 0) {
+			return fmt.Errorf("variance %q of channel %d is %v (epsilon %v): a variance must be positive and finite", bn.Inputs[4], r, p[3][r], float32(eps))
+		}
 		a := float64(p[0][r]) / math.Sqrt(float64(p[3][r])+eps)
 		for j := range v.cols {
 			k := v.at(r, j)

@@ -27,6 +27,15 @@ func (e *UnsupportedOpError) Error() string {
 	return fmt.Sprintf("export: the C target does not implement op %s (domain %s) at node %s", e.Op, d, e.Node)
 }
 
+// CheckPrefix reports whether prefix can name the C export's files and
+// symbols: a C identifier of at most 31 characters.
+func CheckPrefix(prefix string) error {
+	if !identifier.MatchString(prefix) {
+		return fmt.Errorf("export: prefix %q is not a C identifier of at most 31 characters", prefix)
+	}
+	return nil
+}
+
 // DefaultPrefix names the C export's files, function and macros.
 const DefaultPrefix = "bnn"
 
@@ -131,8 +140,8 @@ func generate(m *ir.Model, prefix string) (*cgen, error) {
 	if prefix == "" {
 		prefix = DefaultPrefix
 	}
-	if !identifier.MatchString(prefix) {
-		return nil, fmt.Errorf("export: prefix %q is not a C identifier of at most 31 characters", prefix)
+	if err := CheckPrefix(prefix); err != nil {
+		return nil, err
 	}
 	p, err := newPlan(m)
 	if err != nil {

@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/bincompress/bincompress/finetune/autograd"
 	"github.com/bincompress/bincompress/internal/dataset"
 )
 
@@ -47,7 +46,7 @@ func TestFashionMNISTTiny(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	acc, err := accuracy(context.Background(), float, val, 256, func(x *autograd.Tensor) *autograd.Tensor { return x })
+	acc, err := accuracy(context.Background(), float, val, 256)
 	if err != nil {
 		t.Fatal(err)
 	}

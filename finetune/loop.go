@@ -182,15 +182,21 @@ func (t *trainer) evaluate(ctx context.Context) (float64, error) {
 		return math.NaN(), nil
 	}
 	t.student.binarize()
-	return accuracy(ctx, t.student, t.val, t.batch, t.input)
+	return accuracyReporting(ctx, t.student, t.val, t.batch, t.input, t.phaseProgress("eval"))
 }
 
-// accuracy runs src through n in batches put on n's backend by input.
-func accuracy(ctx context.Context, n *net, src Source, size int, input func(*autograd.Tensor) *autograd.Tensor) (float64, error) {
+func accuracy(ctx context.Context, n *net, src Source, size int) (float64, error) {
+	return accuracyReporting(ctx, n, src, size, func(x *autograd.Tensor) *autograd.Tensor { return x }, nil)
+}
+
+// accuracyReporting is accuracy with the batches put on n's backend by
+// input, calling report(done, total) after each batch when report is not
+// nil.
+func accuracyReporting(ctx context.Context, n *net, src Source, size int, input func(*autograd.Tensor) *autograd.Tensor, report func(done, total int)) (float64, error) {
 	plan := newPlan(src, size, false, false, Augment{}, 0, 0)
 	sctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	correct := 0
+	correct, done := 0, 0
 	for b := range plan.stream(sctx) {
 		if b.err != nil {
 			return 0, b.err
@@ -208,6 +214,9 @@ func accuracy(ctx context.Context, n *net, src Source, size int, input func(*aut
 			if argmaxRow(v[i*k:(i+1)*k]) == l {
 				correct++
 			}
+		}
+		if done++; report != nil {
+			report(done, plan.count())
 		}
 	}
 	if err := ctx.Err(); err != nil {
@@ -249,6 +258,8 @@ func (t *trainer) reestimate(ctx context.Context, tag int) error {
 			return err
 		}
 		(*autograd.Tape)(nil).Release(logits)
+		t.emit(Event{Phase: "bn", Batch: i + 1, Batches: limit})
+
 		if i++; i == limit {
 			break
 		}

@@ -71,6 +71,13 @@
 // run, so a model run batch after batch does not fault in fresh memory
 // each time. Graph outputs are never recycled and belong to the caller.
 //
+// No tensor a run allocates may exceed Options.MaxElements (default
+// DefaultMaxElements, 2^28), checked where ctx allocates and before an op
+// builds an index of its output's size: a crafted shape fails with
+// ErrTooLarge naming the node instead of allocating gigabytes.
+// Program.CheckShapes runs the shape pass on the declared input shapes, so a
+// caller can refuse such a model before running it (limits.go).
+//
 // # Errors
 //
 // Every error is one line prefixed "infer: " and names the node (its name,

@@ -29,7 +29,7 @@ func opGather(c *ctx, n *ir.Node, in []*ir.Tensor) ([]*ir.Tensor, error) {
 		}
 	}
 	shape := append(append(clone(x.Shape[:ax]), ind.Shape...), x.Shape[ax+1:]...)
-	if _, err := numElements(shape); err != nil {
+	if _, err := c.size(shape); err != nil { // before gatherIndex allocates
 		return nil, err
 	}
 	st, ri := strides(x.Shape), len(ind.Shape)
@@ -123,7 +123,7 @@ func opPad(c *ctx, n *ir.Node, in []*ir.Tensor) ([]*ir.Tensor, error) {
 			return nil, fmt.Errorf("pads %v%v do not fit shape %v in mode %s", spec.begin, spec.end, x.Shape, spec.mode)
 		}
 	}
-	if _, err := numElements(shape); err != nil {
+	if _, err := c.size(shape); err != nil { // before gatherIndex allocates
 		return nil, err
 	}
 	st := strides(x.Shape)

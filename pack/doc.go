@@ -20,7 +20,8 @@
 //	Pack(m)       binarized float graph → .bnn model (m is not modified)
 //	Check(m)      what a reader verifies: version, digest, graph, layers
 //	Unpacked(m)   .bnn model → binarized float graph (±multiplier weights)
-//	Digest(m)     the digest Pack records under KeyDigest
+//	Digest(m)     the digest Pack records under KeyDigest: the graph and the
+//	              metadata of DigestedKeys (set those before Pack)
 //	Measure(m)    bytes by part: packed bits, multipliers and biases, floats
 //	Layers(m)     one LayerInfo per layer for inspect
 //

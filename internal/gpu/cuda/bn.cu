@@ -11,18 +11,23 @@
 
 #define LANES 16
 
+// lane_sums adds lane l of a row of inner values to Σ(x−shift) and
+// Σ(x−shift)² (kernels.ShiftedMoments' per-lane step).
+__device__ __forceinline__ void lane_sums(const float* row, i64 l, i64 inner, double shift, double* s, double* ss) {
+  for (i64 j = l; j < inner; j += LANES) {
+    double d = (double)row[j] - shift;
+    *s += d;
+    *ss = fma(d, d, *ss);
+  }
+}
+
 // plane_lanes: thread t = plane*16 + lane sums, over plane p (inner values
 // at p*inner), Σ(x−shift) and Σ(x−shift)² of its lane, shift = x[p*inner].
 extern "C" __global__ void plane_lanes(const float* x, double* lanes, i64 planes, i64 inner) {
   GRID_LOOP(t, planes * LANES) {
-    i64 p = t / LANES, l = t % LANES;
-    const float* row = x + p * inner;
-    double shift = inner > 0 ? (double)row[0] : 0.0, s = 0, ss = 0;
-    for (i64 j = l; j < inner; j += LANES) {
-      double d = (double)row[j] - shift;
-      s += d;
-      ss = fma(d, d, ss);
-    }
+    const float* row = x + t / LANES * inner;
+    double s = 0, ss = 0;
+    lane_sums(row, t % LANES, inner, inner > 0 ? (double)row[0] : 0.0, &s, &ss);
     lanes[2 * t] = s;
     lanes[2 * t + 1] = ss;
   }
@@ -35,14 +40,7 @@ extern "C" __global__ void chan_lanes(const float* x, double* lanes, int n, int 
     int ch = (int)(t / LANES);
     i64 l = t % LANES;
     double shift = inner > 0 && n > 0 ? (double)x[(i64)ch * inner] : 0.0, s = 0, ss = 0;
-    for (int b = 0; b < n; b++) {
-      const float* row = x + ((i64)b * c + ch) * inner;
-      for (i64 j = l; j < inner; j += LANES) {
-        double d = (double)row[j] - shift;
-        s += d;
-        ss = fma(d, d, ss);
-      }
-    }
+    for (int b = 0; b < n; b++) lane_sums(x + ((i64)b * c + ch) * inner, l, inner, shift, &s, &ss);
     lanes[2 * t] = s;
     lanes[2 * t + 1] = ss;
   }

@@ -92,7 +92,7 @@ func (tp *Tape) batchNorm(x, scale, bias *Tensor, eps float32, relu bool) (*Tens
 	out := resultOn(be, append([]int(nil), x.Shape...), y, x, scale, bias)
 	stats := BatchStats{dev: st, be: be}
 	switch {
-	case isHost(be):
+	case IsHost(be):
 		stats = BatchStats{Mean: host(st.Mean), Var: host(st.Var)}
 	case tp != nil: // the tape's until backward is done
 		tp.devBe = be

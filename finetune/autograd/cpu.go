@@ -25,8 +25,6 @@ func IsHost(be backend.Backend) bool {
 	return ok
 }
 
-func isHost(be backend.Backend) bool { return IsHost(be) }
-
 func host(b backend.Buffer) []float32 {
 	if b == nil {
 		return nil
@@ -71,7 +69,7 @@ func newBuf(be backend.Backend, n int) backend.Buffer { return be.Alloc(n) }
 // scratch is a buffer of n elements for a backward pass: from bufs on the
 // host (uninitialized), from be's memory on a device.
 func scratch(be backend.Backend, bufs *Buffers, n int) backend.Buffer {
-	if isHost(be) {
+	if IsHost(be) {
 		return backend.Host(bufs.get(n))
 	}
 	return be.Alloc(n)

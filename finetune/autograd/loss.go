@@ -65,7 +65,7 @@ func (tp *Tape) Distill(logits, teacher *Tensor, temperature, weight float32) (*
 // pass (what a loss saves).
 func (tp *Tape) keep(be backend.Backend, n int) backend.Buffer {
 	b := be.Alloc(n)
-	if tp != nil && !isHost(be) {
+	if tp != nil && !IsHost(be) {
 		tp.devBe = be
 		tp.transient = append(tp.transient, b)
 	}
@@ -74,7 +74,7 @@ func (tp *Tape) keep(be backend.Backend, n int) backend.Buffer {
 
 func (tp *Tape) lossResult(be backend.Backend, logits *Tensor, p, target, loss backend.Buffer, coef float32) *Tensor {
 	out := resultOn(be, []int{}, loss, logits)
-	if tp == nil && !isHost(be) {
+	if tp == nil && !IsHost(be) {
 		be.Free(p)
 		be.Free(target)
 	}

@@ -170,7 +170,7 @@ func (tp *Tape) output(n int, ins ...*Tensor) []float32 {
 // fresh is a new output buffer of n elements on be: made afresh on the
 // host (not from Buffers), on a device as outputOn.
 func (tp *Tape) fresh(be backend.Backend, n int, ins ...*Tensor) backend.Buffer {
-	if isHost(be) {
+	if IsHost(be) {
 		return backend.Host(make([]float32, n))
 	}
 	return tp.outputOn(be, n, ins...)
@@ -181,7 +181,7 @@ func (tp *Tape) fresh(be backend.Backend, n int, ins ...*Tensor) backend.Buffer 
 // for an op this tape does not record, freed at the end of the pass (a
 // nil tape leaves it to Release).
 func (tp *Tape) outputOn(be backend.Backend, n int, ins ...*Tensor) backend.Buffer {
-	if isHost(be) {
+	if IsHost(be) {
 		return backend.Host(tp.output(n, ins...))
 	}
 	b := be.Alloc(n)

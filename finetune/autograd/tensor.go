@@ -191,14 +191,6 @@ func (g *Grad) value() backend.Buffer {
 	return backend.Host(g.Data)
 }
 
-// backend is the backend the gradient lives on.
-func (g *Grad) backend() backend.Backend {
-	if g.be != nil {
-		return g.be
-	}
-	return CPU{}
-}
-
 // drop frees the gradient's storage after its last use: back to bufs on
 // the host, to the device backend's memory on a device.
 func (g *Grad) drop() {
@@ -258,10 +250,6 @@ func (g *Grad) shared() bool { return g.be == nil && g.bufs.shared(g.Data) }
 // writes it first copies it, see own), else as an ordinary add.
 func (g *Grad) share(d []float32) {
 	if g == nil {
-		return
-	}
-	if g.be != nil {
-		g.addBuf(backend.Host(d)) // unreachable: device gradients go through shareBuf
 		return
 	}
 	if g.Data == nil && len(d) == g.n && g.bufs.share(d) {

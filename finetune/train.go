@@ -123,7 +123,11 @@ func newTrainer(model *ir.Model, train, val Source, cfg Config, progress func(Ev
 		}
 	}
 	t.opt = t.newOptimizer()
-	return t, t.deviceErr()
+	if err := t.deviceErr(); err != nil {
+		t.freeDevice()
+		return nil, err
+	}
+	return t, nil
 }
 
 func (t *trainer) newOptimizer() *sgd {

@@ -157,7 +157,7 @@ func (o *bnOp) finish(reluOut backend.Buffer) {
 	be, g := o.be, o.out.value()
 	gr := backend.BNGrad{G: g, ReluOut: reluOut, Gamma: o.scale, Mean: o.st.Mean, InvStd: o.st.InvStd}
 	if f, ok := o.x.(floatRef); ok {
-		gr.X = f.b
+		gr.X = f.buf()
 	} else {
 		gr.Codes = backendSaved(o.x)
 		gr.Scratch = scratch(be, o.bufs, g.Len())

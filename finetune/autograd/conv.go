@@ -127,7 +127,7 @@ func backendSaved(s Saved) backend.Saved {
 // buffer, or its codes decoded into a new buffer (fresh, reports).
 func restore(be backend.Backend, s Saved, n int) (b backend.Buffer, fresh bool) {
 	if f, ok := s.(floatRef); ok {
-		return f.b, false
+		return f.buf(), false
 	}
 	d := newBuf(be, n)
 	be.DecodeInput(backendSaved(s), d)
@@ -181,7 +181,7 @@ func (o *convOp) backward() {
 	if o.wg != nil && o.xs != nil {
 		dw := newBuf(be, o.p.WLen())
 		if f, ok := o.xs.(floatRef); ok {
-			be.ConvBackwardFilter(p, f.b, dy, dw)
+			be.ConvBackwardFilter(p, f.buf(), dy, dw)
 		} else {
 			be.ConvBackwardFilterCodes(p, backendSaved(o.xs), dy, dw)
 		}

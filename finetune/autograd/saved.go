@@ -18,8 +18,10 @@ type Saved interface {
 	key() any
 }
 
-// floatRef is a float32 buffer kept by reference (exact backward).
+// floatRef is a float32 buffer kept by reference (exact backward): host
+// values in d, or a buffer on any backend in b.
 type floatRef struct {
+	d     []float32
 	b     backend.Buffer
 	param bool
 }
@@ -27,13 +29,18 @@ type floatRef struct {
 // ref keeps t's values by reference.
 func ref(t *Tensor) floatRef { return floatRef{b: t.Buffer()} }
 
-// host is the referenced buffer's values on the host backend.
-func (f floatRef) host() []float32 { return f.b.(backend.Host) }
+// buf is the referenced values on their backend.
+func (f floatRef) buf() backend.Buffer {
+	if f.b != nil {
+		return f.b
+	}
+	return backend.Host(f.d)
+}
 
-func (f floatRef) Bytes() int64 { return 4 * int64(f.b.Len()) }
+func (f floatRef) Bytes() int64 { return 4 * int64(f.buf().Len()) }
 func (f floatRef) Param() bool  { return f.param }
 func (f floatRef) key() any {
-	if h, ok := f.b.(backend.Host); ok {
+	if h, ok := f.buf().(backend.Host); ok {
 		return storageKey(h, nil)
 	}
 	return storageKey(nil, f.b)

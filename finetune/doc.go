@@ -53,6 +53,22 @@
 //     momentum reset at each restart. DefaultConfig and DefaultSchedule
 //     document the defaults (lr 0.01 → 1e-4, T0 = 2 epochs, Tmult = 2).
 //
+// # Devices
+//
+// Config.Backend runs the training's arithmetic on a device backend (the
+// GPU: gpu.Device.Backend): the same graph, plan, codes and recipe as on
+// the CPU. The parameters, Ŵ, the momentum, the BN running statistics and
+// the float constants move to the device once; a batch goes up and the
+// loss and the number of correct predictions come down each step; an
+// evaluation brings the logits down, a BN re-estimation each BN's batch
+// statistics; checkpoints and the end of training bring the model's
+// initializers down. A graph with an op that does not yet do its
+// arithmetic through the backend is refused before training by CheckDevice:
+// the op layer's *schema.UnsupportedOpError for stage
+// schema.TrainerDevice (docs/OPERATORS.md lists its ops; TestDeviceTable
+// holds deviceOps to it). When the device runs out of memory, the error
+// names the largest batch that fits.
+//
 // # Determinism and checkpoints
 //
 // Shuffling, augmentation and stochastic codes are drawn from generators

@@ -311,8 +311,13 @@ func (o *CompressOptions) train(ctx context.Context, src *ir.Model, data *compre
 	if o.Calib != "" {
 		cfg.Epochs, cfg.BNBatches = 0, o.CalibBatches
 	}
-	if err := o.selectDevice(log); err != nil {
+	dev, err := o.selectDevice(src, log)
+	if err != nil {
 		return nil, nil, err
+	}
+	if dev != nil {
+		defer dev.Close()
+		cfg.Backend = dev.Backend()
 	}
 	cfg.Scale = finetune.ScaleMode(o.Scale)
 	cfg.KeepFloat = convert.SplitList(o.KeepFloat)
@@ -334,24 +339,27 @@ func (o *CompressOptions) train(ctx context.Context, src *ir.Model, data *compre
 	return res.Model, res, nil
 }
 
-// selectDevice applies --device. The GPU backend (internal/gpu) loads CUDA
-// and runs its kernels, but the trainer does not drive it yet, so a usable
-// GPU is reported and fine-tuning stays on the CPU for auto, and is an error
-// for an explicit cuda rather than a silent fallback.
-func (o *CompressOptions) selectDevice(log *logger) error {
+// selectDevice applies --device: the GPU to fine-tune on (for cuda, or
+// for auto when one is usable; said in one line), or nil for the CPU. The
+// caller closes the device.
+func (o *CompressOptions) selectDevice(m *ir.Model, log *logger) (*gpu.Device, error) {
 	dev, err := gpu.Select(o.Device, log.printf)
 	if errors.Is(err, gpu.ErrDeviceFlag) {
-		return usageError{err}
+		return nil, usageError{err}
 	}
 	if err != nil || dev == nil {
-		return err
+		return nil, err
 	}
-	defer dev.Close()
-	if o.Device == "cuda" {
-		return errors.New("--device cuda: a GPU is usable, but fine-tuning on it is not wired into the trainer yet (docs/GPU.md); use --device cpu or auto")
+	if err := finetune.CheckDevice(m); err != nil { // an op without GPU code
+		dev.Close()
+		if o.Device == "cuda" {
+			return nil, err
+		}
+		log.printf("device auto: using the CPU (%v)", err)
+		return nil, nil
 	}
-	log.printf("device auto: a GPU is usable, but the trainer runs on the CPU in this version (docs/GPU.md)")
-	return nil
+	log.printf("device %s: fine-tuning on the GPU, %s", o.Device, dev)
+	return dev, nil
 }
 
 // binarizeAndPack runs the convert passes and packs the result, recording

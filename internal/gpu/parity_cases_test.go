@@ -192,6 +192,11 @@ func parityBroadcast(be backend.Backend, r *prng, mul bool) ([][]float64, error)
 		da, db := be.Alloc(a.Len()), be.Alloc(b.Len())
 		be.BroadcastGrad(mul, da, db, dy, a, b, g)
 		out = append(out, down(be, y), down(be, da), down(be, db))
+		if mul { // one gradient, with only the operand it reads
+			be.BroadcastGrad(mul, da, nil, dy, nil, b, g)
+			be.BroadcastGrad(mul, nil, db, dy, a, nil, g)
+			out = append(out, down(be, da), down(be, db))
+		}
 	}
 	return out, nil
 }

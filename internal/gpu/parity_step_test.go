@@ -11,8 +11,12 @@ import (
 // parameters and the losses:
 //
 //	x [6,3,8,8] → binary conv 3×3 (8) → BN+ReLU = a1 → binary conv 3×3 (8)
-//	→ BN → + a1 → ReLU → max pool 3×3/2 → global average pool → flatten
+//	→ BN → + a1 → ReLU = a2 → a2·GAP(a2) (an SE-like gate) → ·s (a constant
+//	per-channel scale) → max pool 3×3/2 → global average pool → flatten
 //	→ dense 8→10 with bias → cross-entropy
+//
+// The products save what the other operand's gradient needs: a2 as codes
+// when compressing, the gate as a float, nothing for the scale.
 func parityStep(be backend.Backend, r *prng, compress bool) ([][]float64, error) {
 	const n, c, hw, k = 6, 8, 8, 10
 	_, host := be.Alloc(0).(backend.Host)
@@ -39,6 +43,11 @@ func parityStep(be backend.Backend, r *prng, compress bool) ([][]float64, error)
 		mom[i] = up(be, make([]float32, p.Len()))
 	}
 	pad := autograd.ConvAttrs{PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1}
+	sv := r.floats(c, 0.5, 1.5)
+	scale := autograd.New([]int{1, c, 1, 1}, sv)
+	if !host {
+		scale = autograd.OnDevice(be, scale.Shape, up(be, sv))
+	}
 	var losses []float32
 	key := r.next()
 	for step := range 3 {
@@ -72,6 +81,16 @@ func parityStep(be backend.Backend, r *prng, compress bool) ([][]float64, error)
 			return nil, err
 		}
 		y = tp.Relu(y)
+		gate, err := tp.GlobalAveragePool(y)
+		if err != nil {
+			return nil, err
+		}
+		if y, err = tp.Mul(y, gate); err != nil {
+			return nil, err
+		}
+		if y, err = tp.Mul(y, scale); err != nil {
+			return nil, err
+		}
 		if y, err = tp.MaxPool(y, autograd.PoolAttrs{KH: 3, KW: 3, StrideH: 2, StrideW: 2, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1}); err != nil {
 			return nil, err
 		}

@@ -76,11 +76,29 @@ func (n *net) toDevice(be backend.Backend) {
 			d.consts[name] = autograd.OnDevice(be, c.t.Shape, upload(be, c.t.Data))
 		}
 	}
+	n.constantNodesTo(d)
 	for _, l := range n.layers {
 		l.latent = n.params[l.weight]
 		l.hat = autograd.AliasOnDevice(l.latent, be.Alloc(l.latent.Len()))
 	}
 	n.dev = d
+}
+
+// constantNodesTo uploads the float values of Constant nodes, which every
+// pass reads, under their output's name (opConstant takes them from there).
+func (n *net) constantNodesTo(d *deviceNet) {
+	for _, nd := range n.nodes {
+		if nd.OpType != "Constant" {
+			continue
+		}
+		a, err := attrsOf[schema.Constant](n, nd)
+		if err != nil {
+			continue // the pass reports it
+		}
+		if v, err := constValue(a.Value); err == nil && v.t != nil {
+			d.consts[nd.Outputs[0]] = autograd.OnDevice(d.be, v.t.Shape, upload(d.be, v.t.Data))
+		}
+	}
 }
 
 // syncHost downloads the parameters and BN running statistics into the

@@ -120,6 +120,37 @@ func TestTrainOnEmulatedDevice(t *testing.T) {
 	}
 }
 
+// TestDeviceConstantNode: a float Constant node (here a scale the ReLU's
+// output is multiplied by) reaches the device's ops on the device, and
+// the run matches the CPU's.
+func TestDeviceConstantNode(t *testing.T) {
+	scaled := func() *ir.Model {
+		m := tinyResNet(3, 3)
+		g := m.Graph
+		k := &ir.Node{Name: "k", OpType: "Constant", Outputs: []string{"k"},
+			Attrs: []*ir.Attr{{Name: "value", Type: ir.AttrTensor, T: ir.NewFloat32("", []int{1}, []float32{0.5})}}}
+		mul := &ir.Node{Name: "scale", OpType: "Mul", Inputs: []string{"a1", "k"}, Outputs: []string{"a1s"}}
+		g.Nodes = slices.Insert(g.Nodes, 3, k, mul)
+		g.Nodes[5].Inputs[0] = "a1s" // c2
+		return m
+	}
+	train := stripes(1, 64, 3)
+	cfg := testConfig()
+	cfg.Epochs = 1
+	cpu, err := Train(context.Background(), scaled(), train, nil, cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Backend = openEmulated(t).Backend()
+	res, err := Train(context.Background(), scaled(), train, nil, cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := math.Abs(res.Epochs[0].Loss - cpu.Epochs[0].Loss); d > 1e-3 {
+		t.Errorf("loss on the device %.5f, on the CPU %.5f", res.Epochs[0].Loss, cpu.Epochs[0].Loss)
+	}
+}
+
 // TestCheckDevice: the device trainer takes the graph the trainer runs (a
 // final Softmax is not run), and refuses, before training, a trainer op
 // whose arithmetic is on the host, by node and op, through the op layer's

@@ -39,7 +39,7 @@ func (n *net) forward(tp *autograd.Tape, x *autograd.Tensor, m mode) (*autograd.
 		return nil, fmt.Errorf("finetune: output %q is not a [N, classes] float tensor", n.output)
 	}
 	if len(out.Shape) > 2 {
-		out = r.tp.View(out, []int{out.Shape[0], len(out.Data) / max(out.Shape[0], 1)})
+		out = r.tp.View(out, []int{out.Shape[0], out.Len() / max(out.Shape[0], 1)})
 	}
 	return out, nil
 }
@@ -57,6 +57,7 @@ func (n *net) exec(tp *autograd.Tape, x *autograd.Tensor, m mode) (*run, error) 
 			h = f.run
 		}
 		if b := n.bound[nd]; !ok || !schema.Supports(schema.Trainer, b.Op, b.Opset) {
+			r.releaseAll()
 			return nil, &schema.UnsupportedOpError{Op: nd.OpType, Domain: b.Op.Domain, Opset: b.Opset, Node: b.Label, Stage: schema.Trainer}
 		}
 		if err := h(r, nd); err != nil {

@@ -3,6 +3,7 @@ package cli
 import (
 	"encoding/json"
 	"math"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -51,5 +52,32 @@ func TestDeviceCUDAOnEmulator(t *testing.T) {
 	code, _, errOut = run(t, args("auto", "0", "64")...)
 	if code != 0 || strings.Count(errOut, "device auto: fine-tuning on the GPU") != 1 || strings.Contains(errOut, "using the CPU") {
 		t.Errorf("--device auto with a GPU: exit %d, stderr %q", code, errOut)
+	}
+}
+
+// TestDeviceRefusesHostOps: a model with an op the trainer runs only on
+// the host (SiLU's Sigmoid) is refused on the GPU before training, naming
+// the stage and saying that --device cpu trains it, with no output file;
+// --device auto trains it on the CPU, saying why in one line.
+func TestDeviceRefusesHostOps(t *testing.T) {
+	t.Setenv("BINCOMPRESS_CUDA_LIBS", emu.Lib(t))
+	name := "act_silu_op13"
+	dir := t.TempDir()
+	data := filepath.Join(dir, "data")
+	writeSyntheticData(t, data, readFloatNPY(t, familyFile(name, ".input.npy")).Shape[1:])
+	out := filepath.Join(dir, "m.bnn")
+	args := []string{familyFile(name, ".onnx"), out, "--data", data, "--epochs", "0", "--device"}
+	code, _, errOut := run(t, append(args, "cuda")...)
+	if code != ExitFailure || !strings.Contains(errOut, "the GPU trainer does not support op") || !strings.Contains(errOut, "--device cpu trains it") {
+		t.Errorf("--device cuda: exit %d, stderr %q; want 1 naming the op and the CPU", code, errOut)
+	}
+	lines := strings.Split(strings.TrimSpace(errOut), "\n")
+	t.Log(lines[len(lines)-1])
+	if _, err := os.Stat(out); err == nil {
+		t.Error("--device cuda was refused but left an output file")
+	}
+	code, _, errOut = run(t, append(args, "auto")...)
+	if code != 0 || strings.Count(errOut, "device auto: using the CPU (") != 1 || !strings.Contains(errOut, "GPU trainer") {
+		t.Errorf("--device auto: exit %d, stderr %q; want the CPU, saying why", code, errOut)
 	}
 }

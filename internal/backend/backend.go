@@ -139,7 +139,8 @@ type Backend interface {
 	BroadcastMul(y, a, b Buffer, bc Broadcast)
 	// BroadcastGrad reduces dy onto each operand's shape: da = Σ dy (·b
 	// for a product) in output order, db likewise; a nil da or db is
-	// skipped.
+	// skipped. A product reads b only for da and a only for db, so the
+	// operand only a skipped gradient reads may be nil (Mul saves no more).
 	BroadcastGrad(mul bool, da, db, dy, a, b Buffer, bc Broadcast)
 
 	// Relu is y = x, or 0 where x < 0 (NaN passes); y may be x.

@@ -107,3 +107,11 @@ func collect(t *testing.T, ds Dataset, cfg BatchConfig) []*Batch {
 	}
 	return out
 }
+
+// shapeOf is ds.Shape(i), which must not fail.
+func shapeOf(t *testing.T, ds Dataset, i int) Shape {
+	t.Helper()
+	s, err := ds.Shape(i)
+	must(t, err)
+	return s
+}

@@ -233,7 +233,7 @@ func (o *CompressOptions) open() (*ir.Model, modelIO, dataset.Preprocess, *compr
 	if err != nil {
 		return nil, mio, prep, nil, fmt.Errorf("%s: %w", o.In, err)
 	}
-	if prep, err = o.Prep.preprocess(mio.Shape.C); err != nil {
+	if prep, err = o.Prep.preprocess(mio); err != nil {
 		return nil, mio, prep, nil, err
 	}
 	data, err := o.openAll(prep, mio)
@@ -250,7 +250,7 @@ type compressData struct {
 func (o *CompressOptions) openAll(prep dataset.Preprocess, mio modelIO) (*compressData, error) {
 	d := &compressData{}
 	if path := o.trainPath(); path != "" {
-		splits, err := openData(path, prep, mio, o.Prep.Limit)
+		splits, err := openData(path, prep, mio, o.Prep)
 		if err != nil {
 			return nil, err
 		}
@@ -260,7 +260,7 @@ func (o *CompressOptions) openAll(prep dataset.Preprocess, mio modelIO) (*compre
 		d.eval = splits.Test
 	}
 	if o.Val != "" {
-		splits, err := openData(o.Val, prep, mio, o.Prep.Limit)
+		splits, err := openData(o.Val, prep, mio, o.Prep)
 		if err != nil {
 			return nil, err
 		}
@@ -307,7 +307,7 @@ func (o *CompressOptions) train(ctx context.Context, src *ir.Model, data *compre
 	if err != nil {
 		return nil, nil, err
 	}
-	cfg.Augment.Fill = train.Black() // pad with black, as torchvision pads before normalizing
+	cfg.Augment.Crop = len(prep.CenterCrop) > 0 // training crops at random where evaluation takes the center
 	var val finetune.Source
 	if data.eval != nil {
 		if val, err = finetune.NewDatasetSource(data.eval, prep); err != nil {

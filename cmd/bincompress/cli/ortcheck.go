@@ -66,7 +66,7 @@ func firstBatch(ctx context.Context, ds dataset.Dataset, prep dataset.Preprocess
 		if err != nil {
 			return nil, err
 		}
-		return ir.NewFloat32(mio.Input, []int{b.N(), b.Shape.C, b.Shape.H, b.Shape.W}, b.X), nil
+		return ir.NewFloat32(mio.Input, b.Dims(), b.X), nil
 	}
 	return nil, errors.New("no images")
 }

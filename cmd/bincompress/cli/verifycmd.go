@@ -86,12 +86,12 @@ func runVerify(ctx context.Context, o *VerifyOptions, streams IO) error {
 		if err != nil {
 			return fmt.Errorf("%s: %w", o.Ref, err)
 		}
-		if rio.Shape != mio.Shape || rio.Classes != mio.Classes {
+		if rio.Shape != mio.Shape || rio.Layout != mio.Layout || rio.Classes != mio.Classes {
 			return fmt.Errorf("verify: reference %s takes %v and gives %d classes, but %s takes %v and gives %d",
 				o.Ref, rio.Shape, rio.Classes, o.Model, mio.Shape, mio.Classes)
 		}
 	}
-	splits, err := openData(o.Data, prep, mio, o.Prep.Limit)
+	splits, err := openData(o.Data, prep, mio, o.Prep)
 	if err != nil {
 		return err
 	}
@@ -133,7 +133,7 @@ func (o *VerifyOptions) preprocess(m *ir.Model, mio modelIO) (dataset.Preprocess
 			return p, nil
 		}
 	}
-	return o.Prep.preprocess(mio.Shape.C)
+	return o.Prep.preprocess(mio)
 }
 
 func (o *VerifyOptions) writeOutputs(rep *verify.Report, h *history, streams IO) error {

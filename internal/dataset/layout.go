@@ -1,0 +1,27 @@
+package dataset
+
+import "fmt"
+
+// ImageDims reads the geometry of a batch of images from a 4-D shape
+// [N, C, H, W] or [N, H, W, C] (N is not read): NCHW when dimension 1 is 1
+// or 3, else NHWC when dimension 3 is 1 or 3, as PyTorch and TensorFlow
+// lay images out. A model's declared input and an x.npy array follow this
+// one rule. Dimensions must be positive.
+func ImageDims(dims []int) (Shape, string, error) {
+	isC := func(d int) bool { return d == 1 || d == 3 }
+	if len(dims) != 4 {
+		return Shape{}, "", fmt.Errorf("%w: shape %v: want [N,C,H,W] or [N,H,W,C]", ErrShape, dims)
+	}
+	for _, d := range dims[1:] {
+		if d <= 0 {
+			return Shape{}, "", fmt.Errorf("%w: shape %v: dimensions must be positive", ErrShape, dims)
+		}
+	}
+	switch {
+	case isC(dims[1]):
+		return Shape{dims[1], dims[2], dims[3]}, NCHW, nil
+	case isC(dims[3]):
+		return Shape{dims[3], dims[1], dims[2]}, NHWC, nil
+	}
+	return Shape{}, "", fmt.Errorf("%w: shape %v: want [N,C,H,W] or [N,H,W,C] with C 1 or 3", ErrShape, dims)
+}

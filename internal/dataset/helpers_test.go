@@ -3,7 +3,6 @@ package dataset
 import (
 	"bytes"
 	"compress/gzip"
-	"encoding/binary"
 	"image"
 	"image/color"
 	"image/jpeg"
@@ -11,6 +10,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/bincompress/bincompress/internal/dataset/datasettest"
 )
 
 func must(t *testing.T, err error) {
@@ -21,13 +22,7 @@ func must(t *testing.T, err error) {
 }
 
 // idxBytes builds an unsigned-byte IDX file.
-func idxBytes(dims []int, data []byte) []byte {
-	b := []byte{0, 0, 0x08, byte(len(dims))}
-	for _, d := range dims {
-		b = binary.BigEndian.AppendUint32(b, uint32(d))
-	}
-	return append(b, data...)
-}
+var idxBytes = datasettest.IDX
 
 func gzBytes(b []byte) []byte {
 	var buf bytes.Buffer

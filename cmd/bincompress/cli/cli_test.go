@@ -158,12 +158,12 @@ func TestRunMatchesPyTorch(t *testing.T) {
 }
 
 // TestDeterministicAcrossThreads: same inputs and seed, byte-identical .bnn
-// at GOMAXPROCS 1 and 2, with a short fine-tune.
+// at GOMAXPROCS 1, 2 and 4, with a short fine-tune.
 func TestDeterministicAcrossThreads(t *testing.T) {
 	needFMNIST(t)
 	dir := t.TempDir()
 	var outputs [][]byte
-	for _, procs := range []int{1, 2} {
+	for _, procs := range []int{1, 2, 4} {
 		prev := runtime.GOMAXPROCS(procs)
 		out := filepath.Join(dir, "m.bnn")
 		code, _, errOut := run(t, testModel("fmnist_tiny.onnx"), out, "--data", fmnistDir, "--limit", "300",
@@ -178,8 +178,10 @@ func TestDeterministicAcrossThreads(t *testing.T) {
 		}
 		outputs = append(outputs, b)
 	}
-	if !bytes.Equal(outputs[0], outputs[1]) {
-		t.Fatal("the .bnn differs between GOMAXPROCS=1 and 2")
+	for i, procs := range []int{2, 4} {
+		if !bytes.Equal(outputs[0], outputs[i+1]) {
+			t.Errorf("the .bnn differs between GOMAXPROCS=1 and %d", procs)
+		}
 	}
 }
 

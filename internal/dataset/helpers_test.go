@@ -14,7 +14,7 @@ import (
 	"github.com/bincompress/bincompress/internal/dataset/datasettest"
 )
 
-func must(t *testing.T, err error) {
+func must(t testing.TB, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
@@ -32,7 +32,7 @@ func gzBytes(b []byte) []byte {
 	return buf.Bytes()
 }
 
-func writeFile(t *testing.T, path string, b []byte) {
+func writeFile(t testing.TB, path string, b []byte) {
 	t.Helper()
 	must(t, os.MkdirAll(filepath.Dir(path), 0o755))
 	must(t, os.WriteFile(path, b, 0o644))

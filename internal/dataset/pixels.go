@@ -47,13 +47,27 @@ func grayToCHW(out Image, m *image.Gray) {
 	}
 }
 
+// ycbcrToCHW converts a JPEG's YCbCr planes row by row, with the chroma
+// column of each x looked up once per image, as color.YCbCrToRGB does.
 func ycbcrToCHW(out Image, m *image.YCbCr) {
-	b := m.Rect
+	n, b := out.H*out.W, m.Rect
+	cx := make([]int, out.W)
+	for x := range cx {
+		cx[x] = m.COffset(b.Min.X+x, b.Min.Y) - m.COffset(b.Min.X, b.Min.Y)
+	}
 	for y := range out.H {
-		for x := range out.W {
-			yi, ci := m.YOffset(b.Min.X+x, b.Min.Y+y), m.COffset(b.Min.X+x, b.Min.Y+y)
-			r, g, bl := color.YCbCrToRGB(m.Y[yi], m.Cb[ci], m.Cr[ci])
-			set(out, x, y, r, g, bl)
+		yi, ci := m.YOffset(b.Min.X, b.Min.Y+y), m.COffset(b.Min.X, b.Min.Y+y)
+		yrow, cb, cr := m.Y[yi:yi+out.W], m.Cb[ci:], m.Cr[ci:]
+		dst := out.U8[y*out.W : (y+1)*out.W]
+		if out.C == 1 {
+			for x, v := range yrow {
+				dst[x], _, _ = color.YCbCrToRGB(v, cb[cx[x]], cr[cx[x]])
+			}
+			continue
+		}
+		g, bl := out.U8[n+y*out.W:n+(y+1)*out.W], out.U8[2*n+y*out.W:2*n+(y+1)*out.W]
+		for x, v := range yrow {
+			dst[x], g[x], bl[x] = color.YCbCrToRGB(v, cb[cx[x]], cr[cx[x]])
 		}
 	}
 }

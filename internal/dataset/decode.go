@@ -9,6 +9,7 @@ import (
 	_ "image/jpeg" // registers the JPEG decoder
 	_ "image/png"  // registers the PNG decoder
 	"io"
+	"os"
 
 	"golang.org/x/sync/semaphore"
 )
@@ -39,13 +40,27 @@ func newDecoder(maxPixels int64) *decoder {
 // three otherwise), after checking that it is a regular file and that the
 // image is within the ceiling.
 func (d *decoder) header(path string) (Shape, error) {
-	f, err := openRegular(path)
+	f, s, err := d.open(path)
 	if err != nil {
 		return Shape{}, err
 	}
-	defer f.Close()
+	f.Close()
+	return s, nil
+}
+
+// open opens a regular file and reads and checks its image header; the
+// caller closes the file.
+func (d *decoder) open(path string) (*os.File, Shape, error) {
+	f, err := openRegular(path)
+	if err != nil {
+		return nil, Shape{}, err
+	}
 	s, _, err := d.readHeader(f, path)
-	return s, err
+	if err != nil {
+		f.Close()
+		return nil, Shape{}, err
+	}
+	return f, s, nil
 }
 
 func (d *decoder) readHeader(r io.Reader, path string) (Shape, string, error) {
@@ -69,15 +84,11 @@ func (d *decoder) readHeader(r io.Reader, path string) (Shape, string, error) {
 // decode reads path into CHW bytes: the header is checked first, then the
 // image waits for its pixels in the shared budget before decoding.
 func (d *decoder) decode(path string) (Image, error) {
-	f, err := openRegular(path)
+	f, s, err := d.open(path)
 	if err != nil {
 		return Image{}, err
 	}
 	defer f.Close()
-	s, _, err := d.readHeader(f, path)
-	if err != nil {
-		return Image{}, err
-	}
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return Image{}, fmt.Errorf("%w: %s: %v", ErrImage, path, err)
 	}

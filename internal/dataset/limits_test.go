@@ -4,22 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/bincompress/bincompress/internal/dataset/datasettest"
 )
-
-// allocated runs f and returns the bytes it allocated.
-func allocated(f func()) uint64 {
-	var a, b runtime.MemStats
-	runtime.ReadMemStats(&a)
-	f()
-	runtime.ReadMemStats(&b)
-	return b.TotalAlloc - a.TotalAlloc
-}
 
 // TestLimitReadsOnlyWhatItNeeds (issue 18): a 2.3 MB gzipped IDX file of 3
 // million 28×28 images (2.35 GB inflated) opened with Limit 100 reads 100
@@ -34,7 +24,7 @@ func TestLimitReadsOnlyWhatItNeeds(t *testing.T) {
 	var s *Splits
 	var err error
 	begin := time.Now()
-	alloc := allocated(func() { s, err = OpenWith(dir, Options{Limit: 100}) })
+	alloc := datasettest.Allocated(func() { s, err = OpenWith(dir, Options{Limit: 100}) })
 	must(t, err)
 	if s.Train.Len() != 100 || s.Train.Info().Classes != 10 {
 		t.Fatalf("%d images, %d classes; want 100 and 10", s.Train.Len(), s.Train.Info().Classes)
@@ -56,7 +46,7 @@ func TestPixelCeiling(t *testing.T) {
 	}
 	t.Logf("PNG of 16384x16384: %d KB", len(big)>>10)
 	var batchErr, shapeErr error
-	alloc := allocated(func() {
+	alloc := datasettest.Allocated(func() {
 		s, err := Open(root)
 		must(t, err)
 		_, shapeErr = s.Train.Shape(0)

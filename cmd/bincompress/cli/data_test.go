@@ -23,15 +23,6 @@ import (
 	"github.com/bincompress/bincompress/verify"
 )
 
-// allocated runs f and returns the bytes it allocated.
-func allocated(f func()) uint64 {
-	var a, b runtime.MemStats
-	runtime.ReadMemStats(&a)
-	f()
-	runtime.ReadMemStats(&b)
-	return b.TotalAlloc - a.TotalAlloc
-}
-
 func writeTestFile(t *testing.T, path string, b []byte) {
 	t.Helper()
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
@@ -52,7 +43,7 @@ func TestVerifyLimitStopsEarly(t *testing.T) {
 	writeTestFile(t, filepath.Join(dir, "t10k-labels-idx1-ubyte.gz"), datasettest.ZeroGzip(datasettest.IDX([]int{n}, nil), n))
 	var code int
 	var out, errOut string
-	alloc := allocated(func() {
+	alloc := datasettest.Allocated(func() {
 		code, out, errOut = run(t, "verify", testModel("fmnist_tiny.onnx"), "--data", dir, "--limit", "100",
 			"--mean", "0.2860", "--std", "0.3530", "--json")
 	})
@@ -78,7 +69,7 @@ func TestVerifyRefusesHugeImages(t *testing.T) {
 	args := []string{"verify", testModel("fmnist_tiny.onnx"), "--data", root, "--resize", "28,28", "--mean", "0.2860", "--std", "0.3530"}
 	var code int
 	var errOut string
-	alloc := allocated(func() { code, _, errOut = run(t, args...) })
+	alloc := datasettest.Allocated(func() { code, _, errOut = run(t, args...) })
 	if code != ExitFailure || !strings.Contains(errOut, "16384x16384") || !strings.Contains(errOut, "ceiling") {
 		t.Errorf("exit %d, stderr %q; want 1 and the image and ceiling named", code, errOut)
 	}
@@ -223,13 +214,21 @@ func TestDeterministicFolderAcrossThreads(t *testing.T) {
 		}
 		writeTestFile(t, filepath.Join(root, fmt.Sprintf("%d", i%3), fmt.Sprintf("%02d.png", i)), b.Bytes())
 	}
+	sameBNNAcrossThreads(t, testModel("fmnist_tiny.onnx"), "--data", root, "--resize", "30", "--center-crop", "28",
+		"--epochs", "1", "--batch-size", "16", "--mean", "0.2860", "--std", "0.3530", "--seed", "3")
+}
+
+// sameBNNAcrossThreads runs the main command on model with flags at
+// GOMAXPROCS 1, 2 and 4 and fails unless the three .bnn files are
+// byte-identical.
+func sameBNNAcrossThreads(t *testing.T, model string, flags ...string) {
+	t.Helper()
 	dir := t.TempDir()
 	var outputs [][]byte
 	for _, procs := range []int{1, 2, 4} {
 		prev := runtime.GOMAXPROCS(procs)
 		out := filepath.Join(dir, fmt.Sprintf("m%d.bnn", procs))
-		code, _, errOut := run(t, testModel("fmnist_tiny.onnx"), out, "--data", root, "--resize", "30", "--center-crop", "28",
-			"--epochs", "1", "--batch-size", "16", "--mean", "0.2860", "--std", "0.3530", "--seed", "3")
+		code, _, errOut := run(t, append([]string{model, out}, flags...)...)
 		runtime.GOMAXPROCS(prev)
 		if code != 0 {
 			t.Fatalf("GOMAXPROCS=%d: exit %d: %s", procs, code, errOut)

@@ -1,6 +1,7 @@
 // Package datasettest builds hostile but valid data files for tests of
 // resource limits: gigabytes of zeros that compress to megabytes, in gzip
-// (IDX) and PNG form. It is imported by tests only.
+// (IDX) and PNG form; Allocated measures what reading them costs. It is
+// imported by tests only.
 package datasettest
 
 import (
@@ -8,7 +9,17 @@ import (
 	"compress/flate"
 	"encoding/binary"
 	"hash/crc32"
+	"runtime"
 )
+
+// Allocated runs f and returns the bytes the process allocated meanwhile.
+func Allocated(f func()) uint64 {
+	var a, b runtime.MemStats
+	runtime.ReadMemStats(&a)
+	f()
+	runtime.ReadMemStats(&b)
+	return b.TotalAlloc - a.TotalAlloc
+}
 
 // IDX is an unsigned-byte IDX header for dims followed by data.
 func IDX(dims []int, data []byte) []byte {

@@ -56,38 +56,50 @@ func BenchmarkEpochVsStep(b *testing.B) {
 		b.Fatal(batch.err)
 	}
 	steps := newPlan(src, t.batch, true, true, cfg.Augment, 0, 0).count()
-	var stepRates, epochRates []float64
+	// Rates per wall second, and per CPU second of the whole process: on a
+	// shared machine the second is steadier, and its ratio is the share of
+	// the CPU the pipeline leaves to the steps.
+	var stepWall, epochWall, stepCPU, epochCPU []float64
 	for range b.N {
 		for round := range envInt("EPOCH_BENCH_ROUNDS", 3) {
 			for _, epochFirst := range []bool{round%2 == 1, round%2 == 0} {
+				cpu0, begin := cpuSeconds(), time.Now()
+				var images int
 				if epochFirst {
 					if err := t.runEpoch(context.Background()); err != nil {
 						b.Fatal(err)
 					}
-					epochRates = append(epochRates, t.res.Epochs[len(t.res.Epochs)-1].ImagesPerSec)
+					images = steps * t.batch
 				} else {
-					stepRates = append(stepRates, stepRate(b, t, batch, steps))
+					images = runSteps(b, t, batch, steps)
 				}
+				wall, cpu := &stepWall, &stepCPU
+				if epochFirst {
+					wall, cpu = &epochWall, &epochCPU
+				}
+				*wall = append(*wall, float64(images)/time.Since(begin).Seconds())
+				*cpu = append(*cpu, float64(images)/(cpuSeconds()-cpu0))
 			}
 		}
 	}
-	step, epoch := median(stepRates), median(epochRates)
-	b.ReportMetric(step, "step-images/s")
-	b.ReportMetric(epoch, "epoch-images/s")
-	b.ReportMetric(epoch/step, "epoch/step")
-	b.Logf("step rates %.2f, epoch rates %.2f images/s", stepRates, epochRates)
+	b.ReportMetric(median(stepWall), "step-images/s")
+	b.ReportMetric(median(epochWall), "epoch-images/s")
+	b.ReportMetric(median(epochWall)/median(stepWall), "epoch/step")
+	b.ReportMetric(median(epochCPU)/median(stepCPU), "epoch/step-cpu")
+	b.Logf("per wall second: steps %.2f, epochs %.2f; per CPU second: steps %.3f, epochs %.3f images",
+		stepWall, epochWall, stepCPU, epochCPU)
 }
 
-// stepRate times n training steps on one batch in memory.
-func stepRate(b *testing.B, t *trainer, bt batch, n int) float64 {
+// runSteps runs n training steps on one batch in memory and returns the
+// images they took.
+func runSteps(b *testing.B, t *trainer, bt batch, n int) int {
 	var lr float64
-	begin := time.Now()
 	for range n {
 		if _, _, err := t.trainStep(bt, n, &lr); err != nil {
 			b.Fatal(err)
 		}
 	}
-	return float64(n*len(bt.labels)) / time.Since(begin).Seconds()
+	return n * len(bt.labels)
 }
 
 // benchPrep reads EPOCH_BENCH_PREP ("--resize 256 --center-crop 224").

@@ -63,9 +63,6 @@ func (p *PrepFlags) preprocess(mio modelIO) (dataset.Preprocess, error) {
 	if mio.Layout == dataset.NHWC {
 		out.Layout = dataset.NHWC // NCHW stays implicit: the metadata of NCHW models is unchanged
 	}
-	if p.MaxPixels <= 0 {
-		return out, usagef("--max-image-pixels %d: want a positive pixel count", p.MaxPixels)
-	}
 	if err := out.Validate(); err != nil {
 		return out, usageError{err}
 	}
@@ -143,9 +140,12 @@ func classifierIO(m *ir.Model) (modelIO, error) {
 }
 
 // openData opens a data set and checks it against the model: a named error
-// when classes, shapes, layout or counts do not fit. Only the first limit
-// images of each split are read (0: all).
+// when classes, shapes, layout or counts do not fit. --limit and
+// --max-image-pixels bound what is read.
 func openData(path string, prep dataset.Preprocess, mio modelIO, flags PrepFlags) (*dataset.Splits, error) {
+	if flags.MaxPixels <= 0 || flags.Limit < 0 {
+		return nil, usagef("--max-image-pixels %d, --limit %d: want a positive pixel count and a limit >= 0", flags.MaxPixels, flags.Limit)
+	}
 	if layout := cmp.Or(prep.Layout, dataset.NCHW); layout != mio.Layout {
 		return nil, fmt.Errorf("the preprocessing lays images out %s, but the model's input %q is %s", layout, mio.Input, mio.Layout)
 	}

@@ -187,6 +187,9 @@ func (p Preprocess) apply(dst []float32, img Image, a Augment, r randSource) err
 		return fmt.Errorf("%w: %d pixel values for a %v image", ErrShape, len(img.U8)+len(img.F32), img.Shape)
 	}
 	g := p.geometry(img.Shape, out, a, r)
+	if a.Crop && len(p.CenterCrop) > 0 {
+		a.Pad = 0 // the random window replaces pad-and-crop
+	}
 	planes := g.sample(img)
 	p.emit(dst, planes, img.C, out, a.draw(r))
 	return nil

@@ -374,7 +374,7 @@ func (o *CompressOptions) verifyInto(ctx context.Context, bnn, src *ir.Model, ev
 		}
 		return nil
 	}
-	rep, err := evaluate(ctx, bnn, src, eval, prep, mio, infer.Options{})
+	rep, err := evaluate(ctx, bnn, src, eval, prep, mio, evalBatch, infer.Options{})
 	if err != nil {
 		return err
 	}

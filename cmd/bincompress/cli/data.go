@@ -164,6 +164,10 @@ func openData(path string, prep dataset.Preprocess, mio modelIO, flags PrepFlags
 	return s, nil
 }
 
+// evalBatch is the batch size of verification in the main command (verify
+// has --batch-size): it changes the speed, never the result.
+const evalBatch = 100
+
 // evalBatches walks a dataset in order for verification.
 func evalBatches(ds dataset.Dataset, prep dataset.Preprocess, batch int) verify.Batches {
 	return func(ctx context.Context, fn func(verify.Batch) error) error {

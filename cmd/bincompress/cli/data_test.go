@@ -198,6 +198,22 @@ func TestNHWCInput(t *testing.T) {
 	}
 }
 
+// TestVerifyBatchSize: verify batches as --batch-size says, with the same
+// report at any size; a size below 1 is a usage error.
+func TestVerifyBatchSize(t *testing.T) {
+	data := colorFolder(t, 11, 4, 22, 21)
+	args := []string{"verify", testModel("layout_nchw.onnx"), "--data", data, "--center-crop", "20", "--mean", "0.5", "--std", "0.25", "--json"}
+	_, want, _ := run(t, args...)
+	for _, size := range []string{"1", "4", "11", "50"} {
+		if code, got, errOut := run(t, append(args, "--batch-size", size)...); code != 0 || got != want {
+			t.Errorf("--batch-size %s: exit %d (%s), report differs: %v", size, code, errOut, got != want)
+		}
+	}
+	if code, _, _ := run(t, append(args, "--batch-size", "0")...); code != ExitUsage {
+		t.Errorf("--batch-size 0: exit %d, want %d", code, ExitUsage)
+	}
+}
+
 // TestDeterministicFolderAcrossThreads: fine-tuning from an image folder
 // with a resize, random crops and flips gives a byte-identical .bnn at
 // GOMAXPROCS 1, 2 and 4 (the pipeline's worker count follows it).

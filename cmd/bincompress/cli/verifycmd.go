@@ -49,6 +49,9 @@ func newVerifyCmd(streams IO) *cobra.Command {
 			if err := opts.Gate.validate(); err != nil {
 				return err
 			}
+			if opts.Batch < 1 {
+				return usagef("verify: --batch-size %d: want at least 1", opts.Batch)
+			}
 			return runVerify(cmd.Context(), opts, streams)
 		},
 	}
@@ -95,7 +98,7 @@ func runVerify(ctx context.Context, o *VerifyOptions, streams IO) error {
 	if err != nil {
 		return err
 	}
-	rep, err := evaluate(ctx, m, ref, splits.Eval(), prep, mio, infer.Options{Int8Activations: o.Int8})
+	rep, err := evaluate(ctx, m, ref, splits.Eval(), prep, mio, o.Batch, infer.Options{Int8Activations: o.Int8})
 	if err != nil {
 		return err
 	}
@@ -162,7 +165,7 @@ func (o *VerifyOptions) writeOutputs(rep *verify.Report, h *history, streams IO)
 
 // evaluate runs the model (and the reference, when given) over ds.
 // opts apply to the model, not the reference.
-func evaluate(ctx context.Context, m, ref *ir.Model, ds dataset.Dataset, prep dataset.Preprocess, mio modelIO, opts infer.Options) (*verify.Report, error) {
+func evaluate(ctx context.Context, m, ref *ir.Model, ds dataset.Dataset, prep dataset.Preprocess, mio modelIO, batch int, opts infer.Options) (*verify.Report, error) {
 	model, err := classifier(m, mio, opts)
 	if err != nil {
 		return nil, err
@@ -176,7 +179,7 @@ func evaluate(ctx context.Context, m, ref *ir.Model, ds dataset.Dataset, prep da
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	return verify.Evaluate(ctx, model, evalBatches(ds, prep, 100), vopts)
+	return verify.Evaluate(ctx, model, evalBatches(ds, prep, batch), vopts)
 }
 
 // classifier compiles a model into a verify.Model.

@@ -55,7 +55,7 @@ func (d *decoder) open(path string) (*os.File, Shape, error) {
 	if err != nil {
 		return nil, Shape{}, err
 	}
-	s, _, err := d.readHeader(f, path)
+	s, err := d.readHeader(f, path)
 	if err != nil {
 		f.Close()
 		return nil, Shape{}, err
@@ -63,22 +63,23 @@ func (d *decoder) open(path string) (*os.File, Shape, error) {
 	return f, s, nil
 }
 
-func (d *decoder) readHeader(r io.Reader, path string) (Shape, string, error) {
-	cfg, format, err := image.DecodeConfig(bufio.NewReader(r))
+// readHeader reads an image header from r and checks its size.
+func (d *decoder) readHeader(r io.Reader, path string) (Shape, error) {
+	cfg, _, err := image.DecodeConfig(bufio.NewReader(r))
 	if err != nil {
-		return Shape{}, "", fmt.Errorf("%w: %s: %v", ErrImage, path, err)
+		return Shape{}, fmt.Errorf("%w: %s: %v", ErrImage, path, err)
 	}
 	if cfg.Width <= 0 || cfg.Height <= 0 || cfg.Width > maxSide || cfg.Height > maxSide {
-		return Shape{}, "", fmt.Errorf("%w: %s: %dx%d pixels (at most %d a side)", ErrTooLarge, path, cfg.Width, cfg.Height, maxSide)
+		return Shape{}, fmt.Errorf("%w: %s: %dx%d pixels (at most %d a side)", ErrTooLarge, path, cfg.Width, cfg.Height, maxSide)
 	}
 	if px := int64(cfg.Width) * int64(cfg.Height); px > d.max {
-		return Shape{}, "", fmt.Errorf("%w: %s: %dx%d is %d pixels, over the ceiling of %d", ErrTooLarge, path, cfg.Width, cfg.Height, px, d.max)
+		return Shape{}, fmt.Errorf("%w: %s: %dx%d is %d pixels, over the ceiling of %d", ErrTooLarge, path, cfg.Width, cfg.Height, px, d.max)
 	}
 	c := 3
 	if cfg.ColorModel == color.GrayModel || cfg.ColorModel == color.Gray16Model {
 		c = 1
 	}
-	return Shape{c, cfg.Height, cfg.Width}, format, nil
+	return Shape{c, cfg.Height, cfg.Width}, nil
 }
 
 // decode reads path into CHW bytes: the header is checked first, then the

@@ -1,107 +1,28 @@
 package export
 
 import (
-	"bytes"
-	"encoding/binary"
 	"errors"
-	"math"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/bincompress/bincompress/internal/reftest"
 	"github.com/bincompress/bincompress/ir"
+	"github.com/bincompress/bincompress/ir/schema"
+	"github.com/bincompress/bincompress/onnx"
 	"github.com/bincompress/bincompress/pack"
 )
 
-// ccFlags are the warning flags the generated code must pass cleanly.
-var ccFlags = []string{"-std=c99", "-pedantic", "-Wall", "-Wextra", "-Werror", "-O2"}
-
-// needGCC skips without gcc, except under CI=true where it must be there.
-func needGCC(t *testing.T) string {
-	t.Helper()
-	cc, err := exec.LookPath("gcc")
-	if err == nil {
-		return cc
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatalf("gcc is required under CI=true: %v", err)
-	}
-	t.Skipf("gcc not available: %v", err)
-	return ""
-}
-
-const testMain = `#include <stdio.h>
-#include <stdlib.h>
-#include "PFX.h"
-
-/* Reads images of MACRO_INPUT_SIZE floats from stdin until EOF and writes
-   MACRO_OUTPUT_SIZE floats per image to stdout. The workspace comes from
-   malloc so that the address sanitizer sees its exact bounds. */
-int main(void)
-{
-    static float in[MACRO_INPUT_SIZE];
-    static float out[MACRO_OUTPUT_SIZE];
-    void *ws = malloc(MACRO_WORKSPACE_BYTES > 0 ? MACRO_WORKSPACE_BYTES : 1);
-    if (ws == NULL) return 3;
-    while (fread(in, sizeof(float), MACRO_INPUT_SIZE, stdin) == MACRO_INPUT_SIZE) {
-        if (PFX_run(in, out, ws) != 0) return 2;
-        if (fwrite(out, sizeof(float), MACRO_OUTPUT_SIZE, stdout) != MACRO_OUTPUT_SIZE) return 4;
-    }
-    free(ws);
-    return 0;
-}
-`
-
-// buildC writes the C export of m with prefix into a temporary folder,
-// compiles it with a test main and extra flags, and returns the binary.
+// buildC writes the C export of m with prefix into a temporary folder and
+// compiles it with reftest's harness main and extra flags.
 func buildC(t *testing.T, m *ir.Model, prefix string, extra ...string) string {
 	t.Helper()
-	cc := needGCC(t)
+	reftest.NeedGCC(t)
 	dir := t.TempDir()
 	if err := WriteC(dir, prefix, m); err != nil {
 		t.Fatal(err)
 	}
-	main := strings.NewReplacer("PFX", prefix, "MACRO", strings.ToUpper(prefix)).Replace(testMain)
-	if err := os.WriteFile(filepath.Join(dir, "main.c"), []byte(main), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	bin := filepath.Join(dir, "model")
-	args := append(append(append([]string{}, ccFlags...), extra...), "-o", bin, "main.c", prefix+".c", "-lm")
-	cmd := exec.Command(cc, args...)
-	cmd.Dir = dir
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("gcc %s: %v\n%s", strings.Join(args, " "), err, out)
-	}
-	return bin
-}
-
-// runC feeds the batch x image by image to a built binary and returns its
-// outputs shaped like want.
-func runC(t *testing.T, bin string, x *ir.Tensor, outShape []int, env ...string) *ir.Tensor {
-	t.Helper()
-	var in bytes.Buffer
-	if err := binary.Write(&in, binary.LittleEndian, x.Data.([]float32)); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(bin)
-	cmd.Stdin = &in
-	cmd.Env = append(os.Environ(), env...)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("%s: %v\n%s", bin, err, stderr.String())
-	}
-	if stderr.Len() > 0 {
-		t.Errorf("%s wrote to stderr:\n%s", bin, stderr.String())
-	}
-	y := make([]float32, len(out)/4)
-	for i := range y {
-		y[i] = math.Float32frombits(binary.LittleEndian.Uint32(out[4*i:]))
-	}
-	return ir.NewFloat32("output", outShape, y)
+	return reftest.BuildC(t, dir, prefix, extra...)
 }
 
 type cCase struct {
@@ -120,9 +41,14 @@ func cCases(short bool) []cCase {
 			func(t *testing.T) *ir.Model { return synthBNN(t, opset, opset) },
 			func(t *testing.T) *ir.Tensor { return synthInput(opset, 3) }}
 	}
-	cases := []cCase{model("resnet20_cifar_op11"), model("resnet20_cifar_op17", "first", "last"), synth(9), synth(13)}
+	ops := func(opset int64) cCase {
+		return cCase{"ops_op" + string(rune('0'+opset/10)) + string(rune('0'+opset%10)),
+			func(t *testing.T) *ir.Model { return opsBNN(t, opset) },
+			func(t *testing.T) *ir.Tensor { return opsInput(3) }}
+	}
+	cases := []cCase{model("resnet20_cifar_op11"), model("resnet20_cifar_op17", "first", "last"), synth(9), synth(13), ops(20)}
 	if !short {
-		cases = append(cases, model("resnet20_cifar_folded_op13"), model("resnet18_w8_op11"), model("resnet50_w8_op17"), model("fmnist_tiny"))
+		cases = append(cases, ops(14), model("resnet20_cifar_folded_op13"), model("resnet18_w8_op11"), model("resnet50_w8_op17"), model("fmnist_tiny"))
 	}
 	return cases
 }
@@ -130,12 +56,12 @@ func cCases(short bool) []cCase {
 // TestCMatchesBNN compiles the C export with every warning an error, runs
 // it image by image and checks it against our execution of the .bnn.
 func TestCMatchesBNN(t *testing.T) {
-	needGCC(t)
+	reftest.NeedGCC(t)
 	for _, c := range cCases(testing.Short()) {
 		t.Run(c.name, func(t *testing.T) {
 			bnn, x := c.bnn(t), c.x(t)
 			want := runOurs(t, bnn, x)
-			got := runC(t, buildC(t, bnn, "net"), x, want.Shape)
+			got := reftest.RunC(t, buildC(t, bnn, "net"), x, want.Shape)
 			closeTo(t, "C export", got, want, 1e-4)
 		})
 	}
@@ -144,20 +70,21 @@ func TestCMatchesBNN(t *testing.T) {
 // TestCSanitizers builds with the address and undefined-behaviour
 // sanitizers (any report aborts the run) on models of every op family.
 func TestCSanitizers(t *testing.T) {
-	needGCC(t)
+	reftest.NeedGCC(t)
 	for _, c := range cCases(true) {
 		t.Run(c.name, func(t *testing.T) {
 			bnn, x := c.bnn(t), c.x(t)
 			want := runOurs(t, bnn, x)
 			bin := buildC(t, bnn, DefaultPrefix, "-O1", "-g", "-fsanitize=address,undefined", "-fno-sanitize-recover=all", "-fno-omit-frame-pointer")
-			got := runC(t, bin, x, want.Shape, "ASAN_OPTIONS=detect_leaks=1:abort_on_error=0", "UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1")
+			got := reftest.RunC(t, bin, x, want.Shape, "ASAN_OPTIONS=detect_leaks=1:abort_on_error=0", "UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1")
 			closeTo(t, "C export under sanitizers", got, want, 1e-4)
 		})
 	}
 }
 
-// TestCUnsupportedOp: an op without C code is an *UnsupportedOpError naming
-// op and node, and WriteC leaves no file behind.
+// TestCUnsupportedOp: an op without C code (ArgMax: the C target computes
+// floats only) is the op layer's *UnsupportedOpError naming op, node and
+// the C export, and WriteC leaves no file behind.
 func TestCUnsupportedOp(t *testing.T) {
 	bnn := loadBNN(t, "resnet20_cifar_op11")
 	m := *bnn
@@ -165,20 +92,27 @@ func TestCUnsupportedOp(t *testing.T) {
 	m.Graph, m.Metadata = &g, append([]ir.KeyValue(nil), bnn.Metadata...)
 	g.Nodes = append([]*ir.Node(nil), g.Nodes...)
 	last := g.Nodes[len(g.Nodes)-1]
-	g.Nodes = append(g.Nodes, &ir.Node{Name: "odd_one", OpType: "Erf", Inputs: []string{last.Outputs[0]}, Outputs: []string{"erf_out"}})
-	g.Outputs = []*ir.ValueInfo{{Name: "erf_out", DType: ir.Float32}}
+	g.Nodes = append(g.Nodes, &ir.Node{Name: "odd_one", OpType: "ArgMax", Inputs: []string{last.Outputs[0]}, Outputs: []string{"arg_out"},
+		Attrs: []*ir.Attr{{Name: "axis", Type: ir.AttrInt, I: 1}}})
+	g.Outputs = []*ir.ValueInfo{{Name: "arg_out", DType: ir.Int64}}
 	m.SetMetadata(pack.KeyDigest, pack.Digest(&m))
 	dir := t.TempDir()
 	err := WriteC(dir, "", &m)
-	var u *UnsupportedOpError
-	if !errors.As(err, &u) || u.Op != "Erf" || u.Node != "odd_one" {
-		t.Fatalf("error %v, want an UnsupportedOpError for Erf at odd_one", err)
+	var u *schema.UnsupportedOpError
+	if !errors.As(err, &u) || u.Op != "ArgMax" || u.Node != `"odd_one"` || u.Stage != schema.CExport {
+		t.Fatalf("error %v, want an UnsupportedOpError for ArgMax at odd_one in the C export", err)
 	}
-	if !strings.Contains(err.Error(), "Erf") || !strings.Contains(err.Error(), "odd_one") {
+	if !strings.Contains(err.Error(), "ArgMax") || !strings.Contains(err.Error(), "odd_one") {
 		t.Errorf("message %q does not name op and node", err)
 	}
 	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
 		t.Errorf("files left behind: %v", entries)
+	}
+	// Sizes (inspect's table) reports the format as unsupported instead of
+	// failing: the other formats still have their sizes.
+	sizes, err := Sizes(&m, onnx.Encode)
+	if err != nil || len(sizes) != 4 || !strings.Contains(sizes[3].Unsupported, "ArgMax") || sizes[0].Bytes == 0 {
+		t.Errorf("Sizes: %+v, %v", sizes, err)
 	}
 }
 

@@ -2,7 +2,6 @@ package export
 
 import (
 	"fmt"
-	"math"
 	"os"
 	"path/filepath"
 	"sync"
@@ -11,6 +10,7 @@ import (
 	"github.com/bincompress/bincompress/convert"
 	"github.com/bincompress/bincompress/infer"
 	"github.com/bincompress/bincompress/internal/npy"
+	"github.com/bincompress/bincompress/internal/reftest"
 	"github.com/bincompress/bincompress/ir"
 	"github.com/bincompress/bincompress/onnx"
 	"github.com/bincompress/bincompress/pack"
@@ -86,35 +86,7 @@ func writeModel(t testing.TB, dir, name string, m *ir.Model) string {
 // within tol·max(1, |want|).
 func closeTo(t testing.TB, what string, got, want *ir.Tensor, tol float64) {
 	t.Helper()
-	if err := compare(got, want, tol); err != nil {
+	if err := reftest.Compare(got, want, tol); err != nil {
 		t.Errorf("%s: %v", what, err)
 	}
-}
-
-func compare(got, want *ir.Tensor, tol float64) error {
-	if got == nil || want == nil {
-		return fmt.Errorf("missing output (got %v, want %v)", got != nil, want != nil)
-	}
-	g, err := got.Float32s()
-	if err != nil {
-		return err
-	}
-	w, err := want.Float32s()
-	if err != nil {
-		return err
-	}
-	if len(g) != len(w) || fmt.Sprint(got.Shape) != fmt.Sprint(want.Shape) {
-		return fmt.Errorf("shape %v, want %v", got.Shape, want.Shape)
-	}
-	worst, at := 0.0, 0
-	for i := range w {
-		d := math.Abs(float64(g[i])-float64(w[i])) / math.Max(1, math.Abs(float64(w[i])))
-		if !(d <= worst) {
-			worst, at = d, i
-		}
-	}
-	if !(worst <= tol) {
-		return fmt.Errorf("element %d is %v, want %v (error %.3g > %.3g)", at, g[at], w[at], worst, tol)
-	}
-	return nil
 }

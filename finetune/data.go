@@ -21,33 +21,31 @@ type Source interface {
 	// or [H, W, C] for an NHWC model.
 	SampleShape() []int
 	// Data is the images and the preprocessing the pipeline applies.
-	Data() (dataset.Dataset, dataset.Preprocess)
+	Data() (dataset.Dataset, dataset.Preprocess, error)
 }
 
-// SliceSource is a Source over samples in memory, already preprocessed.
+// SliceSource is a Source over samples in memory, already preprocessed and
+// laid out as the model takes them.
 type SliceSource struct {
-	X      []float32 // N·C·H·W
-	Shape  []int     // C, H, W
+	X      []float32 // N samples of Shape, one after the other
+	Shape  []int     // [C, H, W], or [H, W, C] for an NHWC model
 	Labels []int
 }
 
 // Len is the number of samples.
 func (s *SliceSource) Len() int { return len(s.Labels) }
 
-// SampleShape is [C, H, W].
+// SampleShape is Shape.
 func (s *SliceSource) SampleShape() []int { return s.Shape }
 
-// Data is the samples as a dataset of float pixels that the identity
-// preprocessing passes through unchanged.
-func (s *SliceSource) Data() (dataset.Dataset, dataset.Preprocess) {
-	m := &dataset.Memory{Name: "samples", Format: "memory", F32: s.X, Labels: s.Labels, Classes: 1}
-	if len(s.Shape) == 3 {
-		m.Size = dataset.Shape{C: s.Shape[0], H: s.Shape[1], W: s.Shape[2]}
+// Data is the samples as a dataset.Samples data set, whose preprocessing
+// gives them back unchanged.
+func (s *SliceSource) Data() (dataset.Dataset, dataset.Preprocess, error) {
+	m, p, err := dataset.Samples(s.X, s.Shape, s.Labels)
+	if err != nil {
+		return nil, p, fmt.Errorf("finetune: %w", err)
 	}
-	for _, l := range s.Labels {
-		m.Classes = max(m.Classes, l+1)
-	}
-	return m, dataset.Preprocess{}
+	return m, p, nil
 }
 
 // Augment is the training-time augmentation, dataset.Augment: pad-and-crop,
@@ -63,25 +61,37 @@ type batch struct {
 }
 
 // batchPlan is one pass over a Source through dataset.Batches: shuffled
-// from (seed, epoch) when shuffle is set, in order otherwise.
+// from (seed, epoch) when shuffle is set, in order otherwise. err is why
+// the Source has no data (checkSource reports it first).
 type batchPlan struct {
 	ds  dataset.Dataset
 	cfg dataset.BatchConfig
+	err error
 }
 
 func newPlan(src Source, size int, dropLast, shuffle bool, aug Augment, seed uint64, epoch int) *batchPlan {
-	ds, prep := src.Data()
-	return &batchPlan{ds: ds, cfg: dataset.BatchConfig{Size: size, Prep: prep, Aug: aug, Shuffle: shuffle,
+	ds, prep, err := src.Data()
+	return &batchPlan{ds: ds, err: err, cfg: dataset.BatchConfig{Size: size, Prep: prep, Aug: aug, Shuffle: shuffle,
 		Seed: seed, Epoch: epoch, DropLast: dropLast}}
 }
 
 // count is the number of batches in the epoch.
-func (p *batchPlan) count() int { return dataset.NumBatches(p.ds.Len(), p.cfg) }
+func (p *batchPlan) count() int {
+	if p.err != nil {
+		return 0
+	}
+	return dataset.NumBatches(p.ds.Len(), p.cfg)
+}
 
 // stream hands the epoch's batches over as the pipeline completes them,
 // until the epoch ends, an error (sent last) or ctx is done.
 func (p *batchPlan) stream(ctx context.Context) <-chan batch {
-	ch := make(chan batch)
+	ch := make(chan batch, 1)
+	if p.err != nil {
+		ch <- batch{err: p.err}
+		close(ch)
+		return ch
+	}
 	go func() {
 		defer close(ch)
 		for b, err := range dataset.Batches(ctx, p.ds, p.cfg) {
@@ -97,6 +107,9 @@ func (p *batchPlan) stream(ctx context.Context) <-chan batch {
 
 // load is batch b alone.
 func (p *batchPlan) load(b int) batch {
+	if p.err != nil {
+		return batch{err: p.err}
+	}
 	cfg := p.cfg
 	cfg.Skip = b
 	for x, err := range dataset.Batches(context.Background(), p.ds, cfg) {
@@ -119,6 +132,9 @@ func checkSource(name string, s Source, want []int, minLen int) error {
 	}
 	if s.Len() < minLen {
 		return fmt.Errorf("finetune: %s data has %d samples, need at least %d: %w", name, s.Len(), minLen, ErrEmptyData)
+	}
+	if _, _, err := s.Data(); err != nil {
+		return fmt.Errorf("%w: %s data: %w", ErrSampleShape, name, err)
 	}
 	got := s.SampleShape()
 	if len(got) != 3 || (len(want) != 3 && len(want) != 0) {

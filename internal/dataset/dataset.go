@@ -3,6 +3,8 @@ package dataset
 import (
 	"errors"
 	"fmt"
+
+	"github.com/bincompress/bincompress/internal/safefile"
 )
 
 // Sentinel errors, matched with errors.Is. Returned errors wrap them with the
@@ -17,7 +19,7 @@ var (
 	ErrClasses       = errors.New("dataset: class count mismatch")
 	ErrUnknownFormat = errors.New("dataset: unrecognized data format")
 	ErrTooLarge      = errors.New("dataset: image over the size ceiling")
-	ErrNotRegular    = errors.New("dataset: not a regular file")
+	ErrNotRegular    = safefile.ErrNotRegular // a FIFO, device, socket or folder where a data file is expected
 )
 
 // Shape is the geometry of one image: C channels of H rows of W pixels.

@@ -2,32 +2,24 @@ package dataset
 
 import (
 	"fmt"
+	"math"
 	"os"
+
+	"github.com/bincompress/bincompress/internal/safefile"
 )
 
-// openRegular opens path for reading only if it is a regular file (links
-// followed). The open itself does not block on a FIFO (openFlags), and the
-// check is made on the opened descriptor, so a file swapped for a FIFO or a
-// device after a directory listing is refused, not waited on.
+// openRegular is safefile.OpenRegular with the path named: data files are
+// read only if they are regular, and never block on a FIFO.
 func openRegular(path string) (*os.File, error) {
-	f, err := os.OpenFile(path, os.O_RDONLY|openFlags, 0)
+	f, err := safefile.OpenRegular(path)
 	if err != nil {
-		return nil, fmt.Errorf("dataset: %w", err)
-	}
-	st, err := f.Stat()
-	if err != nil {
-		f.Close()
-		return nil, fmt.Errorf("dataset: %w", err)
-	}
-	if !st.Mode().IsRegular() {
-		f.Close()
-		return nil, fmt.Errorf("%w: %s is not a regular file (%v)", ErrNotRegular, path, st.Mode().Type())
+		return nil, fmt.Errorf("dataset: %s: %w", path, err)
 	}
 	return f, nil
 }
 
 // isRegular reports whether path is a regular file, links followed.
 func isRegular(path string) bool {
-	st, err := os.Stat(path)
-	return err == nil && st.Mode().IsRegular()
+	_, err := safefile.CheckRegular(path, math.MaxInt64)
+	return err == nil
 }

@@ -92,7 +92,7 @@ func (f *Folder) addClass(dir string, label int) error {
 			return nil
 		}
 		if !d.Type().IsRegular() && !isRegular(path) {
-			return fmt.Errorf("%w: %s is not a regular file", ErrNotRegular, path)
+			return fmt.Errorf("dataset: %s: %w", path, ErrNotRegular)
 		}
 		f.files = append(f.files, path)
 		f.labels = append(f.labels, label)

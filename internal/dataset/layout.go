@@ -25,3 +25,22 @@ func ImageDims(dims []int) (Shape, string, error) {
 	}
 	return Shape{}, "", fmt.Errorf("%w: shape %v: want [N,C,H,W] or [N,H,W,C] with C 1 or 3", ErrShape, dims)
 }
+
+// Samples is a data set of float samples already preprocessed, laid out as
+// dims says ([C, H, W] or [H, W, C], told apart by ImageDims's rule), with
+// the preprocessing that gives them back unchanged in that layout.
+func Samples(x []float32, dims, labels []int) (*Memory, Preprocess, error) {
+	s, layout, err := ImageDims(append([]int{len(labels)}, dims...))
+	if err != nil {
+		return nil, Preprocess{}, fmt.Errorf("dataset: samples: %w", err)
+	}
+	if len(x) != len(labels)*s.Len() {
+		return nil, Preprocess{}, fmt.Errorf("%w: %d sample values for %d samples of %v", ErrCount, len(x), len(labels), dims)
+	}
+	m := &Memory{Name: "samples", Format: "memory", Size: s, F32: x, Labels: labels, Classes: max(1, maxLabel(labels)+1)}
+	var p Preprocess
+	if layout == NHWC {
+		m.F32, p.Layout = hwcToCHW(x, s), NHWC
+	}
+	return m, p, nil
+}

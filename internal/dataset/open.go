@@ -93,7 +93,7 @@ func (o *opener) open(path string) (*Splits, error) {
 	}
 	if !st.IsDir() {
 		if !st.Mode().IsRegular() {
-			return nil, fmt.Errorf("%w: %s is neither a folder nor a regular file", ErrNotRegular, path)
+			return nil, fmt.Errorf("dataset: %s: %w, nor a folder", path, ErrNotRegular)
 		}
 		return o.openFile(path)
 	}

@@ -1,6 +1,7 @@
 package dataset
 
 import (
+	"errors"
 	"fmt"
 	"image"
 	"image/color"
@@ -191,5 +192,28 @@ func TestHoldoutSplit(t *testing.T) {
 	}
 	if _, h := Holdout(100000, 0.1, 5000, 5); len(h) != 5000 {
 		t.Fatalf("cap: %d held out", len(h))
+	}
+}
+
+// TestSamplesPassThrough: samples already in the model's layout, NCHW or
+// NHWC, come out of the pipeline unchanged; the wrong value count is named.
+func TestSamplesPassThrough(t *testing.T) {
+	x := make([]float32, 4*5*6*3)
+	for i := range x {
+		x[i] = float32(i)/7 - 3
+	}
+	for _, dims := range [][]int{{3, 5, 6}, {5, 6, 3}} {
+		m, p, err := Samples(x, dims, []int{0, 1, 2, 3})
+		must(t, err)
+		b := collect(t, m, BatchConfig{Size: 4, Prep: p})
+		if !reflect.DeepEqual(b[0].X, x) || !reflect.DeepEqual(b[0].Dims()[1:], dims) {
+			t.Fatalf("%v: samples changed on the way through (dims %v)", dims, b[0].Dims())
+		}
+	}
+	if _, _, err := Samples(x[1:], []int{3, 5, 6}, []int{0, 1, 2, 3}); !errors.Is(err, ErrCount) {
+		t.Fatalf("short samples: %v", err)
+	}
+	if _, _, err := Samples(x, []int{8, 5, 9}, []int{0, 1, 2, 3}); !errors.Is(err, ErrShape) {
+		t.Fatalf("8 channels: %v", err)
 	}
 }

@@ -46,8 +46,9 @@ def calibrate_bn(model, shape, gen, batches=4, batch=8):
         for m in model.modules():
             if isinstance(m, nn.BatchNorm2d):
                 c = m.num_features
-                m.weight.copy_(torch.rand(c, generator=gen) + 0.5)
-                m.bias.copy_(torch.randn(c, generator=gen) * 0.2)
+                if m.affine:  # affine=False BN (McDonnell's nets) has no scale/shift
+                    m.weight.copy_(torch.rand(c, generator=gen) + 0.5)
+                    m.bias.copy_(torch.randn(c, generator=gen) * 0.2)
                 m.reset_running_stats()
                 m.momentum = None
         model.train()
@@ -71,7 +72,9 @@ def op_histogram(path):
     return dict(sorted(collections.Counter(n.op_type for n in g.node).items()))
 
 
-def export(name, build, shape, opset, fold, seed, out):
+def export(name, build, shape, opset, fold, seed, out, constant_folding=None):
+    """constant_folding defaults to fold (see below); export_families.py
+    turns it on for unfolded models, as torch.onnx.export's default does."""
     torch.manual_seed(seed)
     gen = torch.Generator().manual_seed(seed)
     model = build()
@@ -87,7 +90,7 @@ def export(name, build, shape, opset, fold, seed, out):
         # EVAL makes the exporter fold each BatchNormalization into its Conv;
         # PRESERVE (model in eval mode) keeps them as inference-mode BN nodes.
         training=torch.onnx.TrainingMode.EVAL if fold else torch.onnx.TrainingMode.PRESERVE,
-        do_constant_folding=fold)
+        do_constant_folding=fold if constant_folding is None else constant_folding)
     np.save(os.path.join(out, name + ".input.npy"), x.numpy().astype(np.float32))
     np.save(os.path.join(out, name + ".torch_output.npy"), y.numpy().astype(np.float32))
     ops = op_histogram(path)
@@ -99,18 +102,23 @@ def export(name, build, shape, opset, fold, seed, out):
         logits_absmax=float(y.abs().max()), ops=ops)
 
 
-def main():
+def main(models=MODELS, default_out="testdata/models", export_fn=export):
+    """Exports models (or those --only names) with export_fn into --out,
+    printing one JSON summary line each; returns the summaries."""
     ap = argparse.ArgumentParser()
-    ap.add_argument("--out", default="testdata/models")
+    ap.add_argument("--out", default=default_out)
     ap.add_argument("--only", default="", help="comma-separated model names")
     args = ap.parse_args()
     torch.set_num_threads(1)
     os.makedirs(args.out, exist_ok=True)
     only = set(filter(None, args.only.split(",")))
-    for spec in MODELS:
+    summaries = []
+    for spec in models:
         if only and spec[0] not in only:
             continue
-        print(json.dumps(export(*spec, out=args.out)), flush=True)
+        summaries.append(export_fn(*spec, out=args.out))
+        print(json.dumps(summaries[-1]), flush=True)
+    return summaries
 
 
 if __name__ == "__main__":

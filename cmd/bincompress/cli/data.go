@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 
@@ -23,7 +24,7 @@ type PrepFlags struct {
 	CenterCrop   string
 	ChannelOrder string
 	Limit        int
-	MaxPixels    int64
+	MaxPixels    int
 }
 
 func (p *PrepFlags) register(fs *pflag.FlagSet) {
@@ -33,8 +34,23 @@ func (p *PrepFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&p.CenterCrop, "center-crop", "", "center-crop images to H,W (or one size for both)")
 	fs.StringVar(&p.ChannelOrder, "channel-order", "", "RGB (as stored) or BGR")
 	fs.IntVar(&p.Limit, "limit", 0, "use only the first N images of each split, and read no further (0: all)")
-	fs.Int64Var(&p.MaxPixels, "max-image-pixels", dataset.DefaultMaxPixels, "refuse image files larger than this many pixels (width x height), from their header")
+	fs.IntVar(&p.MaxPixels, "max-image-pixels", dataset.DefaultMaxPixels, "refuse image files larger than this many pixels (width x height), from their header")
 }
+
+// validate checks the flags' syntax and ranges before a model says how many
+// channels there are.
+func (p *PrepFlags) validate() error {
+	if o := strings.ToUpper(p.ChannelOrder); o != "" && o != "RGB" && o != "BGR" {
+		return usagef("--channel-order %q: want RGB or BGR", p.ChannelOrder)
+	}
+	if _, err := p.preprocess(modelIO{}); err != nil {
+		return err
+	}
+	return firstErr(checkRange("limit", p.Limit, 0, 1<<40), checkRange("max-image-pixels", p.MaxPixels, 1, 1<<40))
+}
+
+// normalizes reports whether --mean or --std was given.
+func (p *PrepFlags) normalizes() bool { return p.Mean != "" || p.Std != "" }
 
 // set reports whether any preprocessing flag was given.
 func (p *PrepFlags) set() bool {
@@ -64,7 +80,7 @@ func (p *PrepFlags) preprocess(mio modelIO) (dataset.Preprocess, error) {
 		out.Layout = dataset.NHWC // NCHW stays implicit: the metadata of NCHW models is unchanged
 	}
 	if err := out.Validate(); err != nil {
-		return out, usageError{err}
+		return out, usagef("--mean, --std, --resize, --center-crop: %w", err)
 	}
 	return out, nil
 }
@@ -73,8 +89,8 @@ func parseFloats(flag, s string) ([]float32, error) {
 	var out []float32
 	for _, f := range convert.SplitList(s) {
 		v, err := strconv.ParseFloat(f, 32)
-		if err != nil {
-			return nil, usagef("%s: %q is not a number", flag, f)
+		if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
+			return nil, usagef("%s: %q is not a finite number", flag, f)
 		}
 		out = append(out, float32(v))
 	}
@@ -143,13 +159,10 @@ func classifierIO(m *ir.Model) (modelIO, error) {
 // when classes, shapes, layout or counts do not fit. --limit and
 // --max-image-pixels bound what is read.
 func openData(path string, prep dataset.Preprocess, mio modelIO, flags PrepFlags) (*dataset.Splits, error) {
-	if flags.MaxPixels <= 0 || flags.Limit < 0 {
-		return nil, usagef("--max-image-pixels %d, --limit %d: want a positive pixel count and a limit >= 0", flags.MaxPixels, flags.Limit)
-	}
 	if layout := cmp.Or(prep.Layout, dataset.NCHW); layout != mio.Layout {
 		return nil, fmt.Errorf("the preprocessing lays images out %s, but the model's input %q is %s", layout, mio.Input, mio.Layout)
 	}
-	s, err := dataset.OpenWith(path, dataset.Options{Limit: flags.Limit, MaxPixels: flags.MaxPixels})
+	s, err := dataset.OpenWith(path, dataset.Options{Limit: flags.Limit, MaxPixels: int64(flags.MaxPixels)})
 	if err != nil {
 		return nil, err
 	}
@@ -164,13 +177,11 @@ func openData(path string, prep dataset.Preprocess, mio modelIO, flags PrepFlags
 	return s, nil
 }
 
-// evalBatch is the batch size of verification in the main command (verify
-// has --batch-size): it changes the speed, never the result.
-const evalBatch = 100
-
-// evalBatches walks a dataset in order for verification.
-func evalBatches(ds dataset.Dataset, prep dataset.Preprocess, batch int) verify.Batches {
+// evalBatches walks a dataset in order for verification, reporting its
+// progress (nil: none).
+func evalBatches(ds dataset.Dataset, prep dataset.Preprocess, batch int, p *progress) verify.Batches {
 	return func(ctx context.Context, fn func(verify.Batch) error) error {
+		defer p.finish()
 		cfg := dataset.BatchConfig{Size: batch, Prep: prep}
 		for b, err := range dataset.Batches(ctx, ds, cfg) {
 			if err != nil {
@@ -179,6 +190,7 @@ func evalBatches(ds dataset.Dataset, prep dataset.Preprocess, batch int) verify.
 			if err := fn(verify.Batch{X: b.X, Shape: b.Dims(), Labels: b.Labels}); err != nil {
 				return err
 			}
+			p.add(b.N())
 		}
 		return nil
 	}

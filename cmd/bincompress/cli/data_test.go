@@ -116,7 +116,7 @@ func colorFolder(t *testing.T, n, classes, w, h int) string {
 // it (preprocessing from the flags, layout from the model's input).
 func logitsOf(t *testing.T, model, dir string, flags PrepFlags) []float32 {
 	t.Helper()
-	m, err := loadModel(model)
+	m, _, err := loadModel(model)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -137,7 +137,7 @@ func logitsOf(t *testing.T, model, dir string, flags PrepFlags) []float32 {
 		t.Fatal(err)
 	}
 	var all []float32
-	err = evalBatches(splits.Eval(), prep, 7)(context.Background(), func(b verify.Batch) error {
+	err = evalBatches(splits.Eval(), prep, 7, nil)(context.Background(), func(b verify.Batch) error {
 		y, err := f(b.X, b.Shape)
 		all = append(all, y...)
 		return err
@@ -151,8 +151,8 @@ func logitsOf(t *testing.T, model, dir string, flags PrepFlags) []float32 {
 // TestNHWCInput (issue 14): a model whose input is [N,H,W,C] is fed NHWC:
 // with resize, crop and per-channel mean/std it gives the logits its NCHW
 // twin (same weights, testdata/scripts/export_layouts.py) gives; the main
-// command packs it without data and records the layout, and verify reads
-// it back from the .bnn.
+// command packs it without data and records the layout, verify reads it
+// back from the .bnn, and fine-tuning it matches fine-tuning the twin.
 func TestNHWCInput(t *testing.T) {
 	data := colorFolder(t, 20, 4, 26, 23)
 	flags := PrepFlags{Resize: "22", CenterCrop: "20", Mean: "0.485,0.456,0.406", Std: "0.229,0.224,0.225", MaxPixels: dataset.DefaultMaxPixels}
@@ -178,7 +178,7 @@ func TestNHWCInput(t *testing.T) {
 		if code, _, errOut := run(t, append([]string{testModel("layout_" + layout + ".onnx"), out, "--val", data}, prepArgs...)...); code != 0 {
 			t.Fatalf("%s: exit %d: %s", layout, code, errOut)
 		}
-		m, err := loadModel(out)
+		m, _, err := loadModel(out)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -195,6 +195,24 @@ func TestNHWCInput(t *testing.T) {
 	}
 	if accuracy["nchw"] != accuracy["nhwc"] {
 		t.Errorf("binarized NHWC model %v, NCHW twin %v", accuracy["nhwc"], accuracy["nchw"])
+	}
+	// Fine-tuning (random crops, flips) sees the same pixels in either
+	// layout: the same losses, to the bit, and the same accuracy.
+	var sums []CompressSummary
+	for _, layout := range []string{"nchw", "nhwc"} {
+		args := append([]string{testModel("layout_" + layout + ".onnx"), filepath.Join(dir, layout+"-ft.bnn"), "--data", data,
+			"--val", data, "--epochs", "1", "--batch-size", "8", "--seed", "2", "--json"}, prepArgs...)
+		code, stdout, errOut := run(t, args...)
+		lines := strings.Split(strings.TrimSpace(stdout), "\n")
+		var sum CompressSummary
+		if code != 0 || json.Unmarshal([]byte(lines[len(lines)-1]), &sum) != nil || len(sum.Epochs) != 1 || sum.Verify == nil {
+			t.Fatalf("fine-tuning %s: exit %d: %s", layout, code, errOut)
+		}
+		sums = append(sums, sum)
+	}
+	if a, b := sums[0], sums[1]; a.Epochs[0].Loss != b.Epochs[0].Loss || a.Verify.Accuracy != b.Verify.Accuracy {
+		t.Errorf("fine-tuned NCHW: loss %v, accuracy %v; NHWC: loss %v, accuracy %v",
+			a.Epochs[0].Loss, a.Verify.Accuracy, b.Epochs[0].Loss, b.Verify.Accuracy)
 	}
 }
 
@@ -243,7 +261,7 @@ func sameBNNAcrossThreads(t *testing.T, model string, flags ...string) {
 	var outputs [][]byte
 	for _, procs := range []int{1, 2, 4} {
 		prev := runtime.GOMAXPROCS(procs)
-		out := filepath.Join(dir, fmt.Sprintf("m%d.bnn", procs))
+		out := filepath.Join(dir, "m.bnn") // one path: the verify report in the .bnn names it
 		code, _, errOut := run(t, append([]string{model, out}, flags...)...)
 		runtime.GOMAXPROCS(prev)
 		if code != 0 {

@@ -104,6 +104,9 @@ func foldInto(m *ir.Model, n *ir.Node, w *ir.Tensor, bn *ir.Node) error {
 	eps := float64(a.Epsilon)
 	out := make([]float32, len(data))
 	for r := range v.Out {
+		if vr := float64(p[3][r]) + eps; !(vr > 0) || math.IsInf(vr, 0) {
+			return fmt.Errorf("variance %q of channel %d is %v (epsilon %v): a variance must be positive and finite", bn.Inputs[4], r, p[3][r], float32(eps))
+		}
 		a := float64(p[0][r]) / math.Sqrt(float64(p[3][r])+eps)
 		for j := range v.FanIn {
 			k := v.Index(r, j)

@@ -1,9 +1,14 @@
 package convert
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 )
+
+// ErrKeepFloat: Options.KeepFloat names a node that is not a layer of the
+// model.
+var ErrKeepFloat = errors.New("no such layer to keep float")
 
 // KeepFloat unmarks the layers Options.KeepFloat names. A node name is kept
 // float unconditionally; a name that matches no layer is an error. "first"
@@ -46,7 +51,7 @@ func runKeepFloat(s *State) error {
 		default:
 			i := layerIndex(s, sel)
 			if i < 0 {
-				return fmt.Errorf("keep-float: node %q is not a Conv, Gemm or MatMul layer of the model", sel)
+				return fmt.Errorf("keep-float: node %q is not a Conv, Gemm or MatMul layer of the model: %w", sel, ErrKeepFloat)
 			}
 			keep(s, i, "named in --keep-float")
 		}

@@ -7,13 +7,21 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"sort"
 	"strconv"
 	"strings"
 
 	"github.com/bincompress/bincompress/ir"
 	"github.com/bincompress/bincompress/ir/schema"
 )
+
+// CheckPrefix reports whether prefix can name the C export's files and
+// symbols: a C identifier of at most 31 characters.
+func CheckPrefix(prefix string) error {
+	if !identifier.MatchString(prefix) {
+		return fmt.Errorf("export: prefix %q is not a C identifier of at most 31 characters", prefix)
+	}
+	return nil
+}
 
 // DefaultPrefix names the C export's files, function and macros.
 const DefaultPrefix = "bnn"
@@ -119,8 +127,8 @@ func generate(m *ir.Model, prefix string) (*cgen, error) {
 	if prefix == "" {
 		prefix = DefaultPrefix
 	}
-	if !identifier.MatchString(prefix) {
-		return nil, fmt.Errorf("export: prefix %q is not a C identifier of at most 31 characters", prefix)
+	if err := CheckPrefix(prefix); err != nil {
+		return nil, err
 	}
 	p, err := newPlan(m)
 	if err != nil {
@@ -270,5 +278,3 @@ func (g *cgen) bitsArray(n *ir.Node, l *binLayer) string {
 }
 
 func sqrt(x float64) float64 { return math.Sqrt(x) }
-
-func sortStrings(s []string) { sort.Strings(s) }

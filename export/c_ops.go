@@ -33,8 +33,9 @@ func (op cOp) dataInputs(n *ir.Node) []int {
 	return idx
 }
 
-// cOps is the C target's operator table, by domain and op type. docs/EXPORT.md
-// lists it.
+// cOps is the C target's operator table, by domain and op type; the op
+// layer lists it for schema.CExport (TestCTable) and docs/OPERATORS.md
+// prints it.
 var cOps = map[string]map[string]cOp{
 	"": {
 		"Add":                {kind: kindInPlace, emit: emitArith(0)},
@@ -61,6 +62,44 @@ var cOps = map[string]map[string]cOp{
 		"Softmax":            {kind: kindNew, emit: emitSoftmax},
 		"Squeeze":            {kind: kindAlias, data: []int{0}, emit: emitAlias},
 		"Unsqueeze":          {kind: kindAlias, data: []int{0}, emit: emitAlias},
+		"LogSoftmax":         {kind: kindNew, emit: emitSoftmax},
+		"Max":                {kind: kindInPlace, emit: emitArith(4)},
+		"Min":                {kind: kindInPlace, emit: emitArith(5)},
+		"Pow":                {kind: kindInPlace, emit: emitArith(6)},
+		"PRelu":              {kind: kindInPlace, emit: emitArith(7)},
+		"Transpose":          {kind: kindNew, data: []int{0}, emit: emitTranspose},
+		"Slice":              {kind: kindNew, data: []int{0}, emit: emitSlice},
+		"Pad":                {kind: kindNew, data: []int{0}, emit: emitPad},
+		"Expand":             {kind: kindNew, data: []int{0}, emit: emitExpand},
+		"Tile":               {kind: kindNew, data: []int{0}, emit: emitTile},
+		"Tanh":               {kind: kindInPlace, emit: emitUnaryCode},
+		"Erf":                {kind: kindInPlace, emit: emitUnaryCode},
+		"Exp":                {kind: kindInPlace, emit: emitUnaryCode},
+		"Sqrt":               {kind: kindInPlace, emit: emitUnaryCode},
+		"Abs":                {kind: kindInPlace, emit: emitUnaryCode},
+		"Neg":                {kind: kindInPlace, emit: emitUnaryCode},
+		"Reciprocal":         {kind: kindInPlace, emit: emitUnaryCode},
+		"Floor":              {kind: kindInPlace, emit: emitUnaryCode},
+		"Ceil":               {kind: kindInPlace, emit: emitUnaryCode},
+		"Log":                {kind: kindInPlace, emit: emitUnaryCode},
+		"Softplus":           {kind: kindInPlace, emit: emitUnaryCode},
+		"Softsign":           {kind: kindInPlace, emit: emitUnaryCode},
+		"HardSwish":          {kind: kindInPlace, emit: emitUnaryCode},
+		"Mish":               {kind: kindInPlace, emit: emitUnaryCode},
+		"Gelu":               {kind: kindInPlace, emit: emitUnaryCode},
+		"Elu":                {kind: kindInPlace, emit: emitUnary2},
+		"Selu":               {kind: kindInPlace, emit: emitUnary2},
+		"Celu":               {kind: kindInPlace, emit: emitUnary2},
+		"ThresholdedRelu":    {kind: kindInPlace, emit: emitUnary2},
+		"HardSigmoid":        {kind: kindInPlace, emit: emitUnary2},
+		"ReduceSum":          {kind: kindNew, data: []int{0}, emit: emitReduce},
+		"ReduceMean":         {kind: kindNew, data: []int{0}, emit: emitReduce},
+		"ReduceMax":          {kind: kindNew, data: []int{0}, emit: emitReduce},
+		"ReduceMin":          {kind: kindNew, data: []int{0}, emit: emitReduce},
+		"ReduceProd":         {kind: kindNew, data: []int{0}, emit: emitReduce},
+		"ReduceL1":           {kind: kindNew, data: []int{0}, emit: emitReduce},
+		"ReduceL2":           {kind: kindNew, data: []int{0}, emit: emitReduce},
+		"ReduceSumSquare":    {kind: kindNew, data: []int{0}, emit: emitReduce},
 	},
 	pack.Domain: {
 		pack.OpBinaryConv: {kind: kindNew, data: []int{0}, emit: emitBinaryConv},
@@ -75,23 +114,6 @@ func lookupCOp(n *ir.Node) (cOp, bool) {
 	}
 	op, ok := cOps[d][n.OpType]
 	return op, ok
-}
-
-// COps lists the ops the C target implements as "domain/op" ("" for
-// ai.onnx), sorted.
-func COps() []string {
-	var out []string
-	for d, ops := range cOps {
-		for op := range ops {
-			if d == "" {
-				out = append(out, op)
-			} else {
-				out = append(out, d+"/"+op)
-			}
-		}
-	}
-	sortStrings(out)
-	return out
 }
 
 func emitAlias(g *cgen, n *ir.Node) error {

@@ -14,16 +14,22 @@ type window struct {
 }
 
 // windowOf resolves a node's window attributes (the op layer's) for a
-// node whose input and output shapes are [1, C, H, W] and [1, K, OH, OW];
-// kernel is the weight's spatial dims (nil: kernel_shape).
+// node whose input and output shapes are [1, C, H, W] and [1, K, OH, OW],
+// or [1, C, W] and [1, K, OW] (1-D: a 2-D window of height 1); kernel is
+// the weight's spatial dims (nil: kernel_shape).
 func (g *cgen) windowOf(n *ir.Node, w *schema.Window, group int64, kernel []int) (window, error) {
 	in, out := g.shapes[n.Inputs[0]], g.shapes[n.Outputs[0]]
-	if len(in) != 4 || len(out) != 4 {
-		return window{}, g.errf(n, "the C target supports 2-D only (input %v, output %v)", in, out)
+	if len(in) != len(out) || len(in) != 3 && len(in) != 4 {
+		return window{}, g.errf(n, "the C target supports 1-D and 2-D only (input %v, output %v)", in, out)
 	}
 	geo, err := w.Resolve(in[2:], kernel)
 	if err != nil {
 		return window{}, g.errf(n, "%v", err)
+	}
+	if len(in) == 3 { // height 1: one row, no vertical padding
+		in, out = []int{in[0], in[1], 1, in[2]}, []int{out[0], out[1], 1, out[2]}
+		geo = schema.Geometry{Kernel: []int{1, geo.Kernel[0]}, Strides: []int{1, geo.Strides[0]},
+			Dilations: []int{1, geo.Dilations[0]}, PadBegin: []int{0, geo.PadBegin[0]}}
 	}
 	return window{c: in[1], h: in[2], w: in[3], k: out[1], oh: out[2], ow: out[3], kh: geo.Kernel[0], kw: geo.Kernel[1],
 		sh: geo.Strides[0], sw: geo.Strides[1], ph: geo.PadBegin[0], pw: geo.PadBegin[1],
@@ -42,8 +48,8 @@ func (g *cgen) geometry(n *ir.Node, w window) string {
 
 func emitConv(g *cgen, n *ir.Node) error {
 	wt := g.consts[n.Input(1)]
-	if wt == nil || wt.DType != ir.Float32 || len(wt.Shape) != 4 {
-		return g.errf(n, "weight %q is not a constant float32 [K, C/group, kH, kW] tensor", n.Input(1))
+	if wt == nil || wt.DType != ir.Float32 || len(wt.Shape) != 4 && len(wt.Shape) != 3 {
+		return g.errf(n, "weight %q is not a constant float32 [K, C/group, kH, kW] or [K, C/group, kW] tensor", n.Input(1))
 	}
 	a, err := attrsOf[schema.Conv](g, n)
 	if err != nil {
@@ -219,7 +225,7 @@ func emitSoftmax(g *cgen, n *ir.Node) error {
 	if g.opset(n) < 13 {
 		dim, inner = dim*inner, 1
 	}
-	g.call(n, "softmax", "%d, %d, %d, %s, %s", outer, dim, inner, g.ptr(n.Inputs[0]), g.ptr(n.Outputs[0]))
+	g.call(n, "softmax", "%d, %d, %d, %d, %s, %s", outer, dim, inner, b2i(n.OpType == "LogSoftmax"), g.ptr(n.Inputs[0]), g.ptr(n.Outputs[0]))
 	return nil
 }
 
@@ -239,10 +245,8 @@ func emitConcat(g *cgen, n *ir.Node) error {
 	}
 	outer, inner, at := ir.NumElements(out[:ax]), ir.NumElements(out[ax+1:]), 0
 	for _, in := range n.Inputs {
-		src := g.ptr(in)
-		if !g.isData(in) {
-			src = g.floats(n, "part", mustFloats(g.consts[in]))
-		}
+		src := g.ptr(in) // a constant part is emitted as a const array
+
 		d := g.shapes[in][ax]
 		g.call(n, "concat_part", "%d, %d, %d, %d, %s, %s", outer, d*inner, out[ax]*inner, at*inner, src, g.ptr(n.Outputs[0]))
 		at += d
@@ -258,10 +262,15 @@ func mustFloats(t *ir.Tensor) []float32 {
 	return v
 }
 
-// emitArith emits Add/Sub/Mul/Div (op 0..3): a flat loop when both sides
-// have the output's shape, numpy broadcasting through strides otherwise.
+// emitArith emits a binary element-wise op (the binop kernel's codes: Add,
+// Sub, Mul, Div, Max, Min, Pow, PRelu): a flat loop when both sides have
+// the output's shape, numpy broadcasting through strides otherwise.
 func emitArith(op int) func(*cgen, *ir.Node) error {
 	return func(g *cgen, n *ir.Node) error {
+		if len(n.Inputs) != 2 {
+			return g.errf(n, "has %d inputs; the C target takes two", len(n.Inputs))
+		}
+		g.kernels["binop"] = true
 		out := g.shapes[n.Outputs[0]]
 		var ptrs [2]string
 		var strides [2][]int
@@ -273,7 +282,7 @@ func emitArith(op int) func(*cgen, *ir.Node) error {
 				if t == nil || t.DType != ir.Float32 {
 					return g.errf(n, "input %q is not float32", in)
 				}
-				shape = t.Shape
+				shape = g.prelu6Shape(n, t)
 				ptrs[i] = g.floats(n, "operand", t.Data.([]float32))
 			} else {
 				ptrs[i] = g.ptr(in)

@@ -9,6 +9,7 @@ import (
 	"github.com/bincompress/bincompress/internal/reftest"
 	"github.com/bincompress/bincompress/ir"
 	"github.com/bincompress/bincompress/ir/schema"
+	"github.com/bincompress/bincompress/onnx"
 	"github.com/bincompress/bincompress/pack"
 )
 
@@ -40,9 +41,14 @@ func cCases(short bool) []cCase {
 			func(t *testing.T) *ir.Model { return synthBNN(t, opset, opset) },
 			func(t *testing.T) *ir.Tensor { return synthInput(opset, 3) }}
 	}
-	cases := []cCase{model("resnet20_cifar_op11"), model("resnet20_cifar_op17", "first", "last"), synth(9), synth(13)}
+	ops := func(opset int64) cCase {
+		return cCase{"ops_op" + string(rune('0'+opset/10)) + string(rune('0'+opset%10)),
+			func(t *testing.T) *ir.Model { return opsBNN(t, opset) },
+			func(t *testing.T) *ir.Tensor { return opsInput(3) }}
+	}
+	cases := []cCase{model("resnet20_cifar_op11"), model("resnet20_cifar_op17", "first", "last"), synth(9), synth(13), ops(20)}
 	if !short {
-		cases = append(cases, model("resnet20_cifar_folded_op13"), model("resnet18_w8_op11"), model("resnet50_w8_op17"), model("fmnist_tiny"))
+		cases = append(cases, ops(14), model("resnet20_cifar_folded_op13"), model("resnet18_w8_op11"), model("resnet50_w8_op17"), model("fmnist_tiny"))
 	}
 	return cases
 }
@@ -101,6 +107,12 @@ func TestCUnsupportedOp(t *testing.T) {
 	}
 	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
 		t.Errorf("files left behind: %v", entries)
+	}
+	// Sizes (inspect's table) reports the format as unsupported instead of
+	// failing: the other formats still have their sizes.
+	sizes, err := Sizes(&m, onnx.Encode)
+	if err != nil || len(sizes) != 4 || !strings.Contains(sizes[3].Unsupported, "ArgMax") || sizes[0].Bytes == 0 {
+		t.Errorf("Sizes: %+v, %v", sizes, err)
 	}
 }
 

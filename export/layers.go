@@ -157,7 +157,30 @@ func unpacked(m *ir.Model) (*ir.Model, []site, error) {
 // are removed.
 func ONNX(m *ir.Model) (*ir.Model, error) {
 	u, _, err := unpacked(m)
-	return u, err
+	if err != nil {
+		return nil, err
+	}
+	return declareInitializers(u), nil
+}
+
+// declareInitializers lists every initializer among the graph inputs when
+// the model's IR version is below 4, which requires it (onnxruntime
+// refuses such a model otherwise); later versions need nothing.
+func declareInitializers(m *ir.Model) *ir.Model {
+	if m.IRVersion >= 4 {
+		return m
+	}
+	g := m.Graph
+	declared := map[string]bool{}
+	for _, v := range g.Inputs {
+		declared[v.Name] = true
+	}
+	for _, t := range g.Initializers {
+		if !declared[t.Name] {
+			g.Inputs = append(g.Inputs, &ir.ValueInfo{Name: t.Name, DType: t.DType, Shape: schema.Dims(t.Shape)})
+		}
+	}
+	return m
 }
 
 // replaceInitializer removes the initializer named name from g.

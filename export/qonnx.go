@@ -48,7 +48,7 @@ func QONNX(m *ir.Model) (*ir.Model, error) {
 	if u.Opset(QONNXDomain) == 0 {
 		u.OpsetImports = append(u.OpsetImports, ir.OpsetImport{Domain: QONNXDomain, Version: 1})
 	}
-	return u, nil
+	return declareInitializers(u), nil
 }
 
 // splitBias rewrites a binary Conv or Gemm (transA = 0) of the unpacked

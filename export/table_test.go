@@ -1,7 +1,6 @@
 package export
 
 import (
-	"slices"
 	"testing"
 
 	"github.com/bincompress/bincompress/ir/schema"
@@ -10,22 +9,30 @@ import (
 // TestCTable holds the C target's op table to the op layer's list of the
 // ops the C export implements, in both directions.
 func TestCTable(t *testing.T) {
-	var have []string
-	for d, ops := range cOps {
-		for op := range ops {
-			have = append(have, schema.QualifiedName(d, op))
-		}
+	if err := schema.CompareTable(schema.CExport, schema.TableNames(cOps)); err != nil {
+		t.Error(err)
 	}
-	slices.Sort(have)
-	want := schema.StageOps(schema.CExport)
-	for _, op := range have {
-		if !slices.Contains(want, op) {
-			t.Errorf("the C export implements %s, but the op layer does not list it for the C export", op)
+}
+
+// TestIRv3DeclaresInitializers: models of IR version 3 must list every
+// initializer among the graph inputs (onnxruntime refuses them otherwise),
+// including those the exports add.
+func TestIRv3DeclaresInitializers(t *testing.T) {
+	bnn := synthBNN(t, 9, 3)
+	bnn.IRVersion = 3
+	for _, f := range []string{"onnx", "onnx-packed", "qonnx"} {
+		m, err := Model(bnn, f)
+		if err != nil {
+			t.Fatal(err)
 		}
-	}
-	for _, op := range want {
-		if !slices.Contains(have, op) {
-			t.Errorf("the op layer lists %s for the C export, which has no C code", op)
+		inputs := map[string]bool{}
+		for _, v := range m.Graph.Inputs {
+			inputs[v.Name] = true
+		}
+		for _, init := range m.Graph.Initializers {
+			if !inputs[init.Name] {
+				t.Errorf("%s: initializer %q is not a graph input", f, init.Name)
+			}
 		}
 	}
 }

@@ -67,7 +67,7 @@ func shapeOf(t *autograd.Tensor) []int {
 // call it before each forward pass after weights change.
 func (n *net) binarize() {
 	for _, l := range n.layers {
-		l.mode.Binarize(l.hat.Data, l.latent.Data, l.layout)
+		l.latent.Backend().Binarize(l.hat.Buffer(), l.latent.Buffer(), l.layout.Out, l.layout.FanIn, l.layout.ColMajor, string(l.mode))
 	}
 }
 

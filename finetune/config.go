@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/bincompress/bincompress/internal/backend"
 	"github.com/bincompress/bincompress/ir"
 )
 
@@ -43,6 +44,12 @@ type Config struct {
 	// Resume continues from the one there.
 	CheckpointDir string
 	Resume        bool
+
+	// Backend runs the training's tensor work: nil (or autograd.CPU) for
+	// the CPU, a device backend (gpu.Device.Backend) to train on a GPU.
+	// It does not change the result beyond rounding, and a checkpoint from
+	// one backend resumes on another.
+	Backend backend.Backend
 }
 
 // DefaultConfig is McDonnell's recipe adapted to fine-tuning a pretrained
@@ -56,6 +63,10 @@ func DefaultConfig() Config {
 		Distill: 1, Temperature: 1, Schedule: DefaultSchedule, Momentum: 0.9, WeightDecay: 5e-4,
 		Augment: Augment{Pad: 4, Flip: true}, BNBatches: 200}
 }
+
+// Validate checks the config as Train does, so a caller can refuse bad
+// settings before any work.
+func (c *Config) Validate() error { return c.validate() }
 
 func (c *Config) validate() error {
 	var errs []error
@@ -83,7 +94,9 @@ type Event struct {
 	// Phase is "float" (the source model's accuracy), "binarized"
 	// (accuracy with stale BN statistics), "reestimated" (after BN
 	// re-estimation), "batch", "epoch", "done", or "sensitivity"
-	// (Sensitivity measured Layer: Batch of Batches).
+	// (Sensitivity measured Layer: Batch of Batches); or, for progress
+	// within a phase, "bn" (a BN re-estimation batch) or "eval" (a
+	// validation batch), with Batch of Batches set.
 	Phase          string
 	Layer          string
 	Epoch, Epochs  int // Epoch counts from 1

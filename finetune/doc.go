@@ -4,7 +4,7 @@
 //
 // # Entry point
 //
-//	train, held, info, err := finetune.SplitHoldout(all, finetune.DefaultHoldout, seed)
+//	train, held, info, err := finetune.Holdout(all, finetune.DefaultHoldout, seed)
 //	res, err := finetune.Train(ctx, model, train, held, cfg, progress)
 //
 // model must carry a binarization plan (ir.LayersKey, made by package
@@ -13,18 +13,24 @@
 // exactly those. model is not modified; res.Model is a copy holding the
 // float latent weights W (Ŵ = s·sign(W) is what runs), re-estimated BN
 // statistics and the same plan.
-// train and held are Sources (float32 CHW samples, already normalized);
-// NewDatasetSource adapts an internal/dataset Dataset and its
-// preprocessing, and its Black method gives Augment.Fill.
+// train and held are Sources: images and the preprocessing that makes them
+// the model's input. NewDatasetSource adapts an internal/dataset Dataset
+// and its Preprocess, and SliceSource serves samples already in memory.
+// Every batch the trainer reads (training, BN re-estimation, held-out
+// evaluation) comes from internal/dataset's one pipeline, dataset.Batches,
+// whose workers decode, preprocess and augment (Config.Augment,
+// dataset.Augment: random crop, pad-and-crop with black, flip) ahead of the
+// step.
 //
 // # Held-out data decides; the test split only verifies
 //
-// held is a seeded slice of the training data (SplitHoldout: 10 %, at most
-// 5,000 images, by default). Every decision the trainer makes is taken on
-// it: the accuracies reported after binarizing, after BN re-estimation and
-// after each epoch, and the snapshot kept. A caller verifies the result on
-// the test split, which the trainer never sees. held may be nil (then the
-// last snapshot is kept and no accuracy is reported).
+// held is a seeded slice of the training data (Holdout: 10 %, at most
+// 5,000 images, by default, drawn by dataset.Holdout). Every decision the
+// trainer makes is taken on it: the accuracies reported after binarizing,
+// after BN re-estimation and after each epoch, and the snapshot kept. A
+// caller verifies the result on the test split, which the trainer never
+// sees. held may be nil (then the last snapshot is kept and no accuracy is
+// reported).
 // progress receives Events; nothing is printed (the CLI draws the training
 // curves from them).
 //
@@ -74,10 +80,27 @@
 //     budget (Schedule, FitRule) so that the last batch always runs at
 //     LRMin. DefaultConfig and DefaultSchedule document the defaults.
 //
+// # Devices
+//
+// Config.Backend runs the training's arithmetic on a device backend (the
+// GPU: gpu.Device.Backend): the same graph, plan, codes and recipe as on
+// the CPU. The parameters, Ŵ, the momentum, the BN running statistics and
+// the float constants move to the device once; a batch goes up and the
+// loss and the number of correct predictions come down each step; an
+// evaluation brings the logits down, a BN re-estimation each BN's batch
+// statistics; checkpoints and the end of training bring the model's
+// initializers down. A graph with an op that does not yet do its
+// arithmetic through the backend is refused before training by CheckDevice:
+// the op layer's *schema.UnsupportedOpError for stage
+// schema.TrainerDevice (docs/OPERATORS.md lists its ops; TestDeviceTable
+// holds deviceOps to it). When the device runs out of memory, the error
+// names the largest batch that fits.
+//
 // # Determinism and checkpoints
 //
 // Shuffling, augmentation and stochastic codes are drawn from generators
-// keyed by (seed, epoch, batch) and (seed, step), never from shared state,
+// keyed by (seed, epoch), (seed, epoch, image) and (seed, step), never
+// from shared state,
 // and every reduction runs in a fixed order, so equal inputs give
 // bit-identical weights at any GOMAXPROCS. With Config.CheckpointDir set, a
 // checkpoint (latent weights, momentum, BN statistics, epoch and step; the

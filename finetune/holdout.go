@@ -3,8 +3,8 @@ package finetune
 import (
 	"fmt"
 	"math"
-	"math/rand/v2"
-	"slices"
+
+	"github.com/bincompress/bincompress/internal/dataset"
 )
 
 // Holdout defaults: a tenth of the training data, at most 5,000 images.
@@ -13,10 +13,10 @@ const (
 	DefaultHoldoutMax = 5000
 )
 
-// Holdout says which training images were held out to decide what the tool
-// decides (the snapshot kept, BN re-estimation checks, layer sensitivity),
-// so that the test split serves only the final verification.
-type Holdout struct {
+// HoldoutInfo says which training images were held out to decide what the
+// tool decides (the snapshot kept, BN re-estimation checks, layer
+// sensitivity), so that the test split serves only the final verification.
+type HoldoutInfo struct {
 	Images      int    `json:"images"`       // held out
 	TrainImages int    `json:"train_images"` // left to train on
 	Seed        uint64 `json:"seed"`
@@ -45,41 +45,42 @@ func HoldoutSize(n int, amount float64) (int, error) {
 	return k, nil
 }
 
-// SplitHoldout holds out HoldoutSize(src.Len(), amount) images of src: the
-// first ones of a permutation drawn from seed. Both parts keep src's order.
-// With amount 0 it returns src and no holdout.
-func SplitHoldout(src Source, amount float64, seed uint64) (train, held Source, info Holdout, err error) {
+// Holdout holds out HoldoutSize(src.Len(), amount) images of src, drawn by
+// dataset.Holdout from seed (the pipeline's one split: a pure function of
+// the count and the seed, not of the batch size or the workers). Both parts
+// are views of src's data with its preprocessing, in src's order. With
+// amount 0 it returns src and no held-out Source.
+func Holdout(src Source, amount float64, seed uint64) (train, held Source, info HoldoutInfo, err error) {
 	if src == nil {
 		return nil, nil, info, fmt.Errorf("finetune: no training data: %w", ErrEmptyData)
 	}
 	n := src.Len()
 	k, err := HoldoutSize(n, amount)
 	if err != nil || k == 0 {
-		return src, nil, Holdout{TrainImages: n, Rule: "no holdout: the last snapshot is kept and nothing is measured before verification"}, err
+		return src, nil, HoldoutInfo{TrainImages: n, Rule: "no holdout: the last snapshot is kept and nothing is measured before verification"}, err
 	}
-	perm := rand.New(rand.NewPCG(seed, 0x401d)).Perm(n)
-	out, in := slices.Clone(perm[:k]), slices.Clone(perm[k:])
-	slices.Sort(out)
-	slices.Sort(in)
-	info = Holdout{Images: k, TrainImages: n - k, Seed: seed,
-		Rule: fmt.Sprintf("the first %d of a random permutation of the %d training images (PCG seed %d) are held out; "+
+	ds, prep, err := src.Data()
+	if err != nil {
+		return nil, nil, info, err
+	}
+	tr, ho := dataset.Holdout(n, 1, k, seed) // all of them, capped at k: k images
+	if train, err = view(ds, prep, tr); err != nil {
+		return nil, nil, info, err
+	}
+	if held, err = view(ds, prep, ho); err != nil {
+		return nil, nil, info, err
+	}
+	info = HoldoutInfo{Images: k, TrainImages: n - k, Seed: seed,
+		Rule: fmt.Sprintf("%d of the %d training images drawn by seed %d (dataset.Holdout) are held out; "+
 			"they choose the snapshot kept, check BN re-estimation and rank layer sensitivity; the test split only verifies", k, n, seed)}
-	return &subset{src, in}, &subset{src, out}, info, nil
+	return train, held, info, nil
 }
 
-// subset serves the images idx of src.
-type subset struct {
-	src Source
-	idx []int
-}
-
-func (s *subset) Len() int           { return len(s.idx) }
-func (s *subset) SampleShape() []int { return s.src.SampleShape() }
-
-func (s *subset) Load(idx []int, x []float32, labels []int) error {
-	m := make([]int, len(idx))
-	for j, i := range idx {
-		m[j] = s.idx[i]
+// view is the Source of ds's images idx with prep.
+func view(ds dataset.Dataset, prep dataset.Preprocess, idx []int) (Source, error) {
+	sub, err := dataset.Subset(ds, idx)
+	if err != nil {
+		return nil, fmt.Errorf("finetune: %w", err)
 	}
-	return s.src.Load(m, x, labels)
+	return NewDatasetSource(sub, prep)
 }

@@ -1,9 +1,7 @@
 package finetune
 
 import (
-	"bytes"
 	"context"
-	"encoding/gob"
 	"encoding/json"
 	"errors"
 	"math"
@@ -40,20 +38,44 @@ func TestHoldoutSize(t *testing.T) {
 	}
 }
 
-// recording serves a SliceSource and records which images were loaded.
+// recording serves a SliceSource and records which images the pipeline
+// decoded.
 type recording struct {
 	*SliceSource
 	mu     sync.Mutex
 	loaded map[int]int
 }
 
-func (r *recording) Load(idx []int, x []float32, labels []int) error {
+func (r *recording) Data() (dataset.Dataset, dataset.Preprocess, error) {
+	ds, p, err := r.SliceSource.Data()
+	return &recordedData{ds, r}, p, err
+}
+
+// indices lists the images loaded, in increasing order, and forgets them.
+func (r *recording) indices() []int {
 	r.mu.Lock()
-	for _, i := range idx {
-		r.loaded[i]++
+	defer r.mu.Unlock()
+	var idx []int
+	for i, n := range r.loaded {
+		if n > 0 {
+			idx = append(idx, i)
+		}
 	}
-	r.mu.Unlock()
-	return r.SliceSource.Load(idx, x, labels)
+	clear(r.loaded)
+	slices.Sort(idx)
+	return idx
+}
+
+type recordedData struct {
+	dataset.Dataset
+	r *recording
+}
+
+func (d *recordedData) Image(i int) (dataset.Image, error) {
+	d.r.mu.Lock()
+	d.r.loaded[i]++
+	d.r.mu.Unlock()
+	return d.Dataset.Image(i)
 }
 
 // TestHoldoutDisjointAndDecides: the held-out images and the training
@@ -64,14 +86,24 @@ func (r *recording) Load(idx []int, x []float32, labels []int) error {
 func TestHoldoutDisjointAndDecides(t *testing.T) {
 	data := stripes(1, 240, 3)
 	all := &recording{SliceSource: data, loaded: map[int]int{}}
-	train, held, info, err := SplitHoldout(all, 0.2, 9)
+	train, held, info, err := Holdout(all, 0.2, 9)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if info.Images != 48 || info.TrainImages != 192 || held.Len() != 48 || train.Len() != 192 || info.Seed != 9 || info.Rule == "" {
 		t.Fatalf("split %+v: %d held, %d train", info, held.Len(), train.Len())
 	}
-	heldIdx, trainIdx := held.(*subset).idx, train.(*subset).idx
+	// Which images of all each part serves, as one pass over it reads them.
+	seen := func(src Source) []int {
+		if b := newPlan(src, src.Len(), false, false, Augment{}, 0, 0).load(0); b.err != nil {
+			t.Fatal(b.err)
+		}
+		return all.indices()
+	}
+	heldIdx, trainIdx := seen(held), seen(train)
+	if len(heldIdx) != 48 || len(trainIdx) != 192 {
+		t.Fatalf("a pass read %d held-out and %d training images", len(heldIdx), len(trainIdx))
+	}
 	union := append(slices.Clone(heldIdx), trainIdx...)
 	slices.Sort(union)
 	for i, v := range union {
@@ -94,7 +126,7 @@ func TestHoldoutDisjointAndDecides(t *testing.T) {
 	// snapshot kept is the best.
 	clear(all.loaded)
 	evals := &recording{SliceSource: data, loaded: map[int]int{}}
-	_, heldEval, _, _ := SplitHoldout(evals, 0.2, 9)
+	_, heldEval, _, _ := Holdout(evals, 0.2, 9)
 	cfg.CheckpointDir = t.TempDir()
 	var perEpoch []map[string][]float32 // latent weights at each epoch's end, from its checkpoint
 	res, err := Train(context.Background(), tinyResNet(3, 3), train, heldEval, cfg, func(e Event) {
@@ -146,11 +178,11 @@ func readCheckpoint(t *testing.T, dir string) *checkpoint {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var ck checkpoint
-	if err := gob.NewDecoder(bytes.NewReader(data)).Decode(&ck); err != nil {
+	ck, err := decodeCheckpoint(data)
+	if err != nil {
 		t.Fatal(err)
 	}
-	return &ck
+	return ck
 }
 
 func withEpochs(c Config, n int) Config { c.Epochs = n; return c }
@@ -192,7 +224,7 @@ func TestSensitivity(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	train, held, _, err := SplitHoldout(all, 200, 1)
+	train, held, _, err := Holdout(all, 200, 1)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -23,7 +23,7 @@ import (
 // It returns the float model's held-out accuracy and the plan with each
 // binarized record's Sensitivity set (a fraction; nothing else changes).
 // Progress goes to the callback as "sensitivity" events, Batch counting
-// layers.
+// layers (the passes within a layer's measurement report nothing).
 func Sensitivity(ctx context.Context, model *ir.Model, train, held Source, cfg Config, progress func(Event)) (float64, []ir.LayerRecord, error) {
 	plan, err := planOf(model)
 	if err != nil {
@@ -37,6 +37,7 @@ func Sensitivity(ctx context.Context, model *ir.Model, train, held Source, cfg C
 	if err != nil {
 		return 0, nil, err
 	}
+	defer t.freeDevice()
 	ref, err := t.floatAccuracy(ctx)
 	if err != nil {
 		return 0, nil, err
@@ -72,10 +73,15 @@ func (t *trainer) alone(ctx context.Context, plan []ir.LayerRecord, node string)
 	if err != nil {
 		return 0, err
 	}
-	probe := *t
-	probe.student = n
-	if err := probe.reestimate(ctx, -1, t.cfg.quickBN()); err != nil { // the batches a run starts with
+	if t.be != nil {
+		n.toDevice(t.be)
+		defer n.freeDevice()
+	}
+	student, progress := t.student, t.progress
+	t.student, t.progress = n, nil // its passes are one step of the "sensitivity" phase
+	defer func() { t.student, t.progress = student, progress }()
+	if err := t.reestimate(ctx, -1, t.cfg.quickBN()); err != nil { // the batches a run starts with
 		return 0, err
 	}
-	return probe.evaluate(ctx)
+	return t.evaluate(ctx)
 }

@@ -32,10 +32,13 @@ type weights struct {
 	Running map[string][]float32
 }
 
+// copyWeights copies the student's weights to the host (from the device,
+// on a device backend).
 func (t *trainer) copyWeights() *weights {
+	t.student.syncHost()
 	w := &weights{Params: map[string][]float32{}, Running: map[string][]float32{}}
 	for _, name := range t.names {
-		w.Params[name] = slices.Clone(t.student.params[name].Data)
+		w.Params[name] = slices.Clone(t.student.hostValues(name))
 	}
 	for nd, s := range t.student.bn {
 		w.Running[nd.Input(3)], w.Running[nd.Input(4)] = slices.Clone(s.mean), slices.Clone(s.variance)
@@ -43,9 +46,10 @@ func (t *trainer) copyWeights() *weights {
 	return w
 }
 
+// restoreWeights puts w back into the student (and onto its device).
 func (t *trainer) restoreWeights(w *weights) error {
 	for _, name := range t.names {
-		if err := restoreInto(t.student.params[name].Data, w.Params[name], name); err != nil {
+		if err := restoreInto(t.student.hostValues(name), w.Params[name], name); err != nil {
 			return err
 		}
 	}
@@ -57,7 +61,8 @@ func (t *trainer) restoreWeights(w *weights) error {
 			return err
 		}
 	}
-	return nil
+	t.student.syncDevice()
+	return t.deviceErr()
 }
 
 // candidate re-estimates BN over batches training batches, measures the

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/bincompress/bincompress/finetune/autograd"
+	"github.com/bincompress/bincompress/internal/backend"
 	"github.com/bincompress/bincompress/ir"
 )
 
@@ -38,6 +39,8 @@ type trainer struct {
 	res       *Result
 	begun     time.Time         // when Train was called, for the done event
 	bufs      *autograd.Buffers // recycled by every training step's tape
+	be        backend.Backend   // a device backend (Config.Backend), or nil for the CPU
+	inBuf     backend.Buffer    // the batch on the device
 }
 
 // Train fine-tunes model into binary weights as cfg says, on train, and
@@ -88,15 +91,17 @@ func Reference(ctx context.Context, model *ir.Model, train, val Source, cfg Conf
 func (t *trainer) run(ctx context.Context) (*Result, error) {
 	t.begun = time.Now()
 	defer collectSooner()()
+	defer t.freeDevice()
 	if err := t.start(ctx); err != nil {
-		return nil, err
+		return nil, t.batchAdvice(err)
 	}
 	for t.epoch < t.cfg.Epochs {
 		if err := t.runEpoch(ctx); err != nil {
-			return nil, err
+			return nil, t.batchAdvice(err)
 		}
 	}
-	return t.finish(ctx)
+	res, err := t.finish(ctx)
+	return res, t.batchAdvice(err)
 }
 
 // collectSooner lowers the garbage collector's target to 50 % growth for a
@@ -148,7 +153,21 @@ func newTrainer(model *ir.Model, plan []ir.LayerRecord, train, val Source, cfg C
 			return nil, err
 		}
 	}
+	if cfg.Backend != nil && !autograd.IsHost(cfg.Backend) {
+		if err := CheckDevice(model); err != nil {
+			return nil, err
+		}
+		t.be = cfg.Backend
+		t.student.toDevice(t.be)
+		if t.teacher != nil {
+			t.teacher.toDevice(t.be)
+		}
+	}
 	t.opt = t.newOptimizer()
+	if err := t.deviceErr(); err != nil {
+		t.freeDevice()
+		return nil, err
+	}
 	return t, nil
 }
 
@@ -208,6 +227,10 @@ func (t *trainer) finish(ctx context.Context) (*Result, error) {
 			return nil, err
 		}
 	}
+	t.student.syncHost() // the trained weights into the result's model
+	if err := t.deviceErr(); err != nil {
+		return nil, err
+	}
 	t.emit(Event{Phase: "done", Epoch: t.epoch, Epochs: t.cfg.Epochs, ValAcc: t.res.ValFinal, TrainAcc: math.NaN(),
 		Elapsed: time.Since(t.begun)})
 	return t.res, nil
@@ -227,12 +250,12 @@ func (t *trainer) floatAccuracy(ctx context.Context) (float64, error) {
 	if t.val == nil {
 		return math.NaN(), nil
 	}
-	n := t.teacher
-	if n == nil {
-		var err error
-		if n, err = floatNet(t.source); err != nil {
-			return 0, err
-		}
+	if t.teacher != nil { // on the trainer's backend
+		return accuracyReporting(ctx, t.teacher, t.val, t.batch, t.input, t.phaseProgress("eval"))
+	}
+	n, err := floatNet(t.source)
+	if err != nil {
+		return 0, err
 	}
 	return accuracy(ctx, n, t.val, t.batch)
 }

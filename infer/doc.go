@@ -71,6 +71,15 @@
 // run, so a model run batch after batch does not fault in fresh memory
 // each time. Graph outputs are never recycled and belong to the caller.
 //
+// No tensor a run allocates may exceed Options.MaxElements (default
+// DefaultMaxElements, 2^28), checked where ctx allocates and before an op
+// builds an index of its output's size: a crafted shape fails with
+// ErrTooLarge naming the node instead of allocating gigabytes.
+// Program.CheckShapes infers every shape with the op layer for the declared
+// input shapes (allocating nothing of the model's size) and applies the
+// limit to each, so a caller can refuse such a model before running it
+// (limits.go).
+//
 // # Errors
 //
 // Every error is one line prefixed "infer: " (or "schema: " when the op

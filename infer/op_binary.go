@@ -54,27 +54,38 @@ const (
 	binSub
 	binMul
 	binDiv
+	binMax
+	binMin
 )
 
 // binaryNode handles the legacy broadcast/axis attributes of opsets < 7
 // before applying numpy broadcasting.
 func binaryNode(c *ctx, in []*ir.Tensor, op binOp) ([]*ir.Tensor, error) {
 	a, b := in[0], in[1]
-	if at := attrs[schema.Arith](c); c.opset() < 7 && at.Broadcast {
-		ax := int64(len(a.Shape) - len(b.Shape)) // default: aligned to the end
-		if at.Axis != nil {
-			ax = *at.Axis
-		}
-		var err error
-		if b, err = legacyBroadcast(a, b, ax); err != nil {
-			return nil, err
-		}
+	if lb, err := legacyOperand(c, in); err != nil {
+		return nil, err
+	} else if lb != nil {
+		b = lb
 	}
 	y, err := binary(c, a, b, op)
 	if err != nil {
 		return nil, err
 	}
 	return []*ir.Tensor{y}, nil
+}
+
+// legacyOperand is B viewed for the broadcast/axis attributes of opsets
+// < 7, or nil when they do not apply.
+func legacyOperand(c *ctx, in []*ir.Tensor) (*ir.Tensor, error) {
+	at := attrs[schema.Arith](c)
+	if c.opset() >= 7 || !at.Broadcast {
+		return nil, nil
+	}
+	ax := int64(len(in[0].Shape) - len(in[1].Shape)) // default: aligned to the end
+	if at.Axis != nil {
+		ax = *at.Axis
+	}
+	return legacyBroadcast(in[0], in[1], ax)
 }
 
 // legacyBroadcast places b's dims at axis of a's rank (opset 1-6 semantics).
@@ -150,6 +161,10 @@ func binaryAny(a, b, y *ir.Tensor, op binOp) error {
 		return broadcastLoop(av, b.Data.([]uint32), y.Data.([]uint32), a.Shape, b.Shape, y.Shape, op)
 	case []uint64:
 		return broadcastLoop(av, b.Data.([]uint64), y.Data.([]uint64), a.Shape, b.Shape, y.Shape, op)
+	case []uint16:
+		if a.DType == ir.Uint16 { // not float16 bits
+			return broadcastLoop(av, b.Data.([]uint16), y.Data.([]uint16), a.Shape, b.Shape, y.Shape, op)
+		}
 	}
 	return unsupported("arithmetic on %v", a.DType)
 }
@@ -206,6 +221,14 @@ func apply[T number](op binOp, a, b, y []T, da, db int) error {
 		}
 	case binDiv:
 		return divide(a, b, y, da, db)
+	case binMax:
+		for i := range y {
+			y[i] = maxNaN(a[i*da], b[i*db])
+		}
+	case binMin:
+		for i := range y {
+			y[i] = minNaN(a[i*da], b[i*db])
+		}
 	}
 	return nil
 }
@@ -221,4 +244,20 @@ func divide[T number](a, b, y []T, da, db int) error {
 		y[i] = a[i*da] / d
 	}
 	return nil
+}
+
+// maxNaN is max propagating NaN (as numpy's maximum, ONNX's reference).
+func maxNaN[T number](a, b T) T {
+	if a != a || a > b {
+		return a
+	}
+	return b
+}
+
+// minNaN is min propagating NaN.
+func minNaN[T number](a, b T) T {
+	if a != a || a < b {
+		return a
+	}
+	return b
 }

@@ -32,7 +32,7 @@ func opGather(c *ctx, in []*ir.Tensor) ([]*ir.Tensor, error) {
 	shape := c.shape(0)
 	st, ri := strides(x.Shape), len(ind.Shape)
 	ist := strides(ind.Shape)
-	idx := gatherIndex(shape, func(o []int) int {
+	idx, err := c.gatherIndex(shape, func(o []int) int {
 		off := 0
 		for i := 0; i < ax; i++ {
 			off += o[i] * st[i]
@@ -43,6 +43,9 @@ func opGather(c *ctx, in []*ir.Tensor) ([]*ir.Tensor, error) {
 		}
 		return off
 	})
+	if err != nil {
+		return nil, err
+	}
 	y, err := take(c, x, shape, idx, 0)
 	return []*ir.Tensor{y}, err
 }
@@ -69,9 +72,9 @@ func opPad(c *ctx, in []*ir.Tensor) ([]*ir.Tensor, error) {
 	if err != nil {
 		return nil, err
 	}
-	src := map[string]func(i, d int) int{"constant": padConstant, "reflect": padReflect, "edge": padEdge, "wrap": padWrap}[a.Mode]
+	src := schema.PadSource(a.Mode)
 	shape, st := c.shape(0), strides(x.Shape)
-	idx := gatherIndex(shape, func(o []int) int {
+	idx, err := c.gatherIndex(shape, func(o []int) int {
 		off := 0
 		for i, v := range o {
 			j := src(v-begin[i], x.Shape[i])
@@ -82,30 +85,9 @@ func opPad(c *ctx, in []*ir.Tensor) ([]*ir.Tensor, error) {
 		}
 		return off
 	})
+	if err != nil {
+		return nil, err
+	}
 	y, err := take(c, x, shape, idx, value)
 	return []*ir.Tensor{y}, err
-}
-
-func padConstant(i, d int) int {
-	if i < 0 || i >= d {
-		return -1
-	}
-	return i
-}
-
-func padEdge(i, d int) int { return min(max(i, 0), d-1) }
-
-func padWrap(i, d int) int { return ((i % d) + d) % d }
-
-// padReflect mirrors without repeating the edge element.
-func padReflect(i, d int) int {
-	if d == 1 {
-		return 0
-	}
-	period := 2 * (d - 1)
-	i = ((i % period) + period) % period
-	if i >= d {
-		i = period - i
-	}
-	return i
 }

@@ -54,16 +54,20 @@ func takeInto[T any](src, dst []T, idx []int, fill T) {
 }
 
 // gatherIndex maps every position of an output of shape out to an input
-// position: in(o) returns the input offset or -1 for a fill value.
-func gatherIndex(out []int, in func(o []int) int) []int {
-	n := product(out)
+// position: in(o) returns the input offset or -1 for a fill value. The
+// index is as large as the output, so the element limit applies first.
+func (c *ctx) gatherIndex(out []int, in func(o []int) int) ([]int, error) {
+	n, err := c.size(out)
+	if err != nil {
+		return nil, err
+	}
 	idx := make([]int, n)
 	o := make([]int, len(out))
 	for i := range idx {
 		idx[i] = in(o)
 		increment(o, out)
 	}
-	return idx
+	return idx, nil
 }
 
 func opTranspose(c *ctx, in []*ir.Tensor) ([]*ir.Tensor, error) {
@@ -74,13 +78,16 @@ func opTranspose(c *ctx, in []*ir.Tensor) ([]*ir.Tensor, error) {
 	}
 	shape := c.shape(0)
 	st := strides(x.Shape)
-	idx := gatherIndex(shape, func(o []int) int {
+	idx, err := c.gatherIndex(shape, func(o []int) int {
 		off := 0
 		for i, p := range perm {
 			off += o[i] * st[p]
 		}
 		return off
 	})
+	if err != nil {
+		return nil, err
+	}
 	y, err := take(c, x, shape, idx, 0)
 	return []*ir.Tensor{y}, err
 }

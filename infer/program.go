@@ -73,6 +73,9 @@ type Options struct {
 	// BinaryConv) with their input quantized to int8 per tensor at run time
 	// (internal/kernels.BinaryConv2DInt8): faster, slightly less exact.
 	Int8Activations bool
+	// MaxElements bounds the elements of any one tensor a run allocates;
+	// 0 means DefaultMaxElements (limits.go).
+	MaxElements int
 }
 
 // Compile validates m and resolves every node to an implementation for the

@@ -200,12 +200,15 @@ func (c *ctx) runNode(n *schema.Node, run opFunc, in []*ir.Tensor) ([]*ir.Tensor
 	if err != nil {
 		return nil, err
 	}
+	shapes := make([][]int, len(out))
 	for j, v := range out {
-		if _, ok := v.Fixed(); !ok && j < len(n.Outputs) && n.Outputs[j] != "" {
+		s, ok := v.Fixed()
+		if !ok && j < len(n.Outputs) && n.Outputs[j] != "" {
 			return nil, fmt.Errorf("output %d has no fixed shape (%v)", j, v.Shape)
 		}
+		shapes[j] = s
 	}
-	c.node, c.out = n, out
+	c.node, c.out, c.shapes = n, out, shapes
 	return run(c, in)
 }
 

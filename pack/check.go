@@ -26,7 +26,7 @@ func Check(m *ir.Model) error {
 		return fmt.Errorf("pack: %w: metadata %s is missing", ErrDigest, KeyDigest)
 	}
 	if got := Digest(m); got != want {
-		return fmt.Errorf("pack: %w: the graph hashes to %s but %s says %.80q", ErrDigest, got, KeyDigest, want)
+		return fmt.Errorf("pack: %w: the graph and metadata hash to %s but %s says %.80q", ErrDigest, got, KeyDigest, want)
 	}
 	if _, err := m.LayerRecords(); err != nil {
 		return fmt.Errorf("pack: %w: %w", ErrMetadata, err)
@@ -50,6 +50,10 @@ func checkVersions(m *ir.Model) error {
 	v, ok := m.MetadataValue(KeyFormatVersion)
 	if !ok {
 		return fmt.Errorf("pack: %w: metadata %s is missing", ErrNotBNN, KeyFormatVersion)
+	}
+	if v == "1" {
+		return fmt.Errorf("pack: %w: format version 1, whose digest does not cover the preprocessing and layer plan; "+
+			"this reader supports %q: rewrite the file with this version of bincompress", ErrVersion, FormatVersion)
 	}
 	if v != FormatVersion {
 		return fmt.Errorf("pack: %w: format version %.40q, this reader supports %q", ErrVersion, v, FormatVersion)

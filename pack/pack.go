@@ -194,7 +194,10 @@ func packRows(w []float32, rows, cols int, transposed bool) (*packed, error) {
 func rowMagnitude(row []float32) (float32, error) {
 	m := float32(math.Abs(float64(row[0])))
 	for j, x := range row {
-		if float32(math.Abs(float64(x))) != m || math.IsNaN(float64(x)) {
+		if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) {
+			return 0, fmt.Errorf("%w: element %d is %v; weights must be finite", ErrNotBinary, j, x)
+		}
+		if float32(math.Abs(float64(x))) != m {
 			return 0, fmt.Errorf("%w: element %d is %v but element 0 is ±%v", ErrNotBinary, j, x, m)
 		}
 	}

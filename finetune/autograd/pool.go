@@ -3,6 +3,8 @@ package autograd
 import (
 	"fmt"
 	"math"
+
+	"github.com/bincompress/bincompress/internal/backend"
 )
 
 // PoolAttrs are ONNX MaxPool/AveragePool attributes for 2-D pooling.
@@ -52,6 +54,20 @@ func poolOut(in, pa, pb, k, s int, ceil bool) int {
 	return out
 }
 
+// pool is g as the backend interface takes it.
+func (g geom) pool() backend.Pool {
+	return backend.Pool{N: g.n, C: g.c, H: g.h, W: g.w, OH: g.oh, OW: g.ow, KH: g.KH, KW: g.KW,
+		StrideH: g.StrideH, StrideW: g.StrideW, PadTop: g.PadTop, PadLeft: g.PadLeft, PadBottom: g.PadBottom,
+		PadRight: g.PadRight, CountIncludePad: g.CountIncludePad}
+}
+
+// geomOf is pool's inverse.
+func geomOf(p backend.Pool) geom {
+	return geom{PoolAttrs: PoolAttrs{KH: p.KH, KW: p.KW, StrideH: p.StrideH, StrideW: p.StrideW, PadTop: p.PadTop,
+		PadLeft: p.PadLeft, PadBottom: p.PadBottom, PadRight: p.PadRight, CountIncludePad: p.CountIncludePad},
+		n: p.N, c: p.C, h: p.H, w: p.W, oh: p.OH, ow: p.OW}
+}
+
 // window calls f(input offset within the plane, window offset) for the taps of
 // output (oy, ox) that fall inside the input.
 func (g geom) window(oy, ox int, f func(xi, wi int)) {
@@ -73,8 +89,8 @@ func (g geom) window(oy, ox int, f func(xi, wi int)) {
 // exact tape, one byte on a compressing tape (windows up to 256 taps).
 type maxPoolOp struct {
 	g       geom
-	idx32   *int32Buf
-	idx8    *byteBuf
+	be      backend.Backend
+	arg     backend.Saved
 	out, in *Grad
 }
 
@@ -84,73 +100,33 @@ func (tp *Tape) MaxPool(x *Tensor, a PoolAttrs) (*Tensor, error) {
 	if err != nil {
 		return nil, err
 	}
-	planes, opl := g.n*g.c, g.oh*g.ow
-	y := make([]float32, planes*opl)
-	arg := make([]int32, len(y))
-	parallelFor(planes, func(p int) {
-		xp := x.Data[p*g.h*g.w : (p+1)*g.h*g.w]
-		for o := range opl {
-			best, bi := float32(math.Inf(-1)), int32(0)
-			g.window(o/g.ow, o%g.ow, func(xi, wi int) {
-				if xp[xi] > best {
-					best, bi = xp[xi], int32(wi)
-				}
-			})
-			y[p*opl+o], arg[p*opl+o] = best, bi
-		}
-	})
-	out := result([]int{g.n, g.c, g.oh, g.ow}, y, x)
-	if tp.recording(x) {
-		o := &maxPoolOp{g: g, out: out.g, in: x.g}
-		if tp.Compress && g.KH*g.KW <= 256 {
-			o.idx8 = &byteBuf{b: make([]uint8, len(arg))}
-			for i, v := range arg {
-				o.idx8.b[i] = uint8(v)
-			}
-		} else {
-			o.idx32 = &int32Buf{v: arg}
-		}
-		tp.record(out, o)
+	be := x.Backend()
+	y := tp.fresh(be, g.n*g.c*g.oh*g.ow, x)
+	rec := tp.recording(x)
+	arg := be.MaxPool(g.pool(), x.Buffer(), y, rec && tp.Compress && g.KH*g.KW <= 256)
+	out := resultOn(be, []int{g.n, g.c, g.oh, g.ow}, y, x)
+	if !rec {
+		be.Release(arg)
+		return out, nil
 	}
+	tp.record(out, &maxPoolOp{g: g, be: be, arg: arg, out: out.g, in: x.g})
 	return out, nil
 }
 
-func (o *maxPoolOp) arg(i int) int {
-	if o.idx8 != nil {
-		return int(o.idx8.b[i])
-	}
-	return int(o.idx32.v[i])
-}
-
 func (o *maxPoolOp) backward() {
-	dy := o.out.Data
+	dy := o.out.value()
 	if dy == nil {
 		return
 	}
-	g := o.g
-	dx := o.in.buf()
-	opl, ipl := g.oh*g.ow, g.h*g.w
-	parallelFor(g.n*g.c, func(p int) {
-		for q := range opl {
-			i := p*opl + q
-			oy, ox, wi := q/g.ow, q%g.ow, o.arg(i)
-			iy := oy*g.StrideH - g.PadTop + wi/g.KW
-			ix := ox*g.StrideW - g.PadLeft + wi%g.KW
-			dx[p*ipl+iy*g.w+ix] += dy[i]
-		}
-	})
+	o.be.MaxPoolBackward(o.g.pool(), dy, o.arg, o.in.accumulator())
 }
 
-func (o *maxPoolOp) saved() []Saved {
-	if o.idx8 != nil {
-		return []Saved{o.idx8}
-	}
-	return []Saved{o.idx32}
-}
+func (o *maxPoolOp) saved() []Saved { return []Saved{asSaved(o.be, o.arg)} }
 
 // avgPoolOp saves nothing: the geometry alone defines the backward.
 type avgPoolOp struct {
 	g       geom
+	be      backend.Backend
 	out, in *Grad
 }
 
@@ -161,18 +137,11 @@ func (tp *Tape) AveragePool(x *Tensor, a PoolAttrs) (*Tensor, error) {
 	if err != nil {
 		return nil, err
 	}
-	planes, opl := g.n*g.c, g.oh*g.ow
-	y := make([]float32, planes*opl)
-	parallelFor(planes, func(p int) {
-		xp := x.Data[p*g.h*g.w : (p+1)*g.h*g.w]
-		for o := range opl {
-			var s float32
-			g.window(o/g.ow, o%g.ow, func(xi, _ int) { s += xp[xi] })
-			y[p*opl+o] = s / g.divisor(o/g.ow, o%g.ow)
-		}
-	})
-	out := result([]int{g.n, g.c, g.oh, g.ow}, y, x)
-	tp.record(out, &avgPoolOp{g: g, out: out.g, in: x.g})
+	be := x.Backend()
+	y := tp.fresh(be, g.n*g.c*g.oh*g.ow, x)
+	be.AvgPool(g.pool(), x.Buffer(), y)
+	out := resultOn(be, []int{g.n, g.c, g.oh, g.ow}, y, x)
+	tp.record(out, &avgPoolOp{g: g, be: be, out: out.g, in: x.g})
 	return out, nil
 }
 
@@ -190,19 +159,11 @@ func (g geom) divisor(oy, ox int) float32 {
 }
 
 func (o *avgPoolOp) backward() {
-	dy := o.out.Data
+	dy := o.out.value()
 	if dy == nil {
 		return
 	}
-	g := o.g
-	dx := o.in.buf()
-	opl, ipl := g.oh*g.ow, g.h*g.w
-	parallelFor(g.n*g.c, func(p int) {
-		for q := range opl {
-			v := dy[p*opl+q] / g.divisor(q/g.ow, q%g.ow)
-			g.window(q/g.ow, q%g.ow, func(xi, _ int) { dx[p*ipl+xi] += v })
-		}
-	})
+	o.be.AvgPoolBackward(o.g.pool(), dy, o.in.accumulator())
 }
 
 func (o *avgPoolOp) saved() []Saved { return nil }
@@ -213,4 +174,76 @@ func (tp *Tape) GlobalAveragePool(x *Tensor) (*Tensor, error) {
 		return nil, fmt.Errorf("autograd: global average pool wants a 4-D input, got %v", x.Shape)
 	}
 	return tp.AveragePool(x, PoolAttrs{KH: x.Shape[2], KW: x.Shape[3]})
+}
+
+// The CPU's pooling: one goroutine per plane, windows in order.
+
+// MaxPool keeps the first maximum in window order; the offsets are bytes
+// when small, else int32.
+func (CPU) MaxPool(p backend.Pool, xb, yb backend.Buffer, small bool) backend.Saved {
+	g, x, y := geomOf(p), host(xb), host(yb)
+	planes, opl := g.n*g.c, g.oh*g.ow
+	arg := make([]int32, len(y))
+	parallelFor(planes, func(p int) {
+		xp := x[p*g.h*g.w : (p+1)*g.h*g.w]
+		for o := range opl {
+			best, bi := float32(math.Inf(-1)), int32(0)
+			g.window(o/g.ow, o%g.ow, func(xi, wi int) {
+				if xp[xi] > best {
+					best, bi = xp[xi], int32(wi)
+				}
+			})
+			y[p*opl+o], arg[p*opl+o] = best, bi
+		}
+	})
+	if !small {
+		return &int32Buf{v: arg}
+	}
+	b := &byteBuf{b: make([]uint8, len(arg))}
+	for i, v := range arg {
+		b.b[i] = uint8(v)
+	}
+	return b
+}
+
+func (CPU) MaxPoolBackward(p backend.Pool, dyb backend.Buffer, arg backend.Saved, dxb backend.Buffer) {
+	g, dy, dx := geomOf(p), host(dyb), host(dxb)
+	at := func(i int) int { return int(arg.(*int32Buf).v[i]) }
+	if b, ok := arg.(*byteBuf); ok {
+		at = func(i int) int { return int(b.b[i]) }
+	}
+	opl, ipl := g.oh*g.ow, g.h*g.w
+	parallelFor(g.n*g.c, func(p int) {
+		for q := range opl {
+			i := p*opl + q
+			oy, ox, wi := q/g.ow, q%g.ow, at(i)
+			iy := oy*g.StrideH - g.PadTop + wi/g.KW
+			ix := ox*g.StrideW - g.PadLeft + wi%g.KW
+			dx[p*ipl+iy*g.w+ix] += dy[i]
+		}
+	})
+}
+
+func (CPU) AvgPool(p backend.Pool, xb, yb backend.Buffer) {
+	g, x, y := geomOf(p), host(xb), host(yb)
+	opl := g.oh * g.ow
+	parallelFor(g.n*g.c, func(p int) {
+		xp := x[p*g.h*g.w : (p+1)*g.h*g.w]
+		for o := range opl {
+			var s float32
+			g.window(o/g.ow, o%g.ow, func(xi, _ int) { s += xp[xi] })
+			y[p*opl+o] = s / g.divisor(o/g.ow, o%g.ow)
+		}
+	})
+}
+
+func (CPU) AvgPoolBackward(p backend.Pool, dyb, dxb backend.Buffer) {
+	g, dy, dx := geomOf(p), host(dyb), host(dxb)
+	opl, ipl := g.oh*g.ow, g.h*g.w
+	parallelFor(g.n*g.c, func(p int) {
+		for q := range opl {
+			v := dy[p*opl+q] / g.divisor(q/g.ow, q%g.ow)
+			g.window(q/g.ow, q%g.ow, func(xi, _ int) { dx[p*ipl+xi] += v })
+		}
+	})
 }

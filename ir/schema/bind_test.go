@@ -26,7 +26,7 @@ func TestBindStrict(t *testing.T) {
 		{conv(intAttr("strides", 2)), 13, []string{`"c1" (Conv)`, "attribute strides", "is INT, want INTS"}},
 		{conv(ints("group", 2)), 13, []string{"attribute group", "is INTS, want INT"}},
 		{conv(intAttr("bogus", 1)), 13, []string{"attribute bogus", "not an attribute of Conv"}},
-		{conv(intAttr("group", 0)), 13, []string{"attribute group", "is 0"}},
+		{conv(intAttr("group", 0)), 13, []string{"attribute group", "group 0"}},
 		{conv(ints("pads", 1, -1, 1, 1)), 13, []string{"attribute pads", "out of range"}},
 		{conv(&ir.Attr{Name: "auto_pad", Type: ir.AttrString, S: []byte("SAME")}), 13, []string{"attribute auto_pad", `"SAME"`}},
 		{&ir.Node{Name: "p", OpType: "MaxPool", Inputs: []string{"x"}, Outputs: []string{"y"}}, 13, []string{"kernel_shape", "required"}},

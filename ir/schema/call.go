@@ -68,7 +68,7 @@ func (c *call) content(i int, what string) ([]ir.Dim, bool, error) {
 	if len(v.Shape) > 1 {
 		return nil, false, fmt.Errorf("%s must have rank 0 or 1, has shape %s", what, ir.FormatDims(v.Shape))
 	}
-	d, ok := v.content()
+	d, ok := v.elems(math.MaxInt) // an op's own argument, however long
 	return d, ok, nil
 }
 
@@ -118,8 +118,8 @@ func (c *call) scalar(i int, what string) (float64, bool, error) {
 	return float64(is[0]), true, nil
 }
 
-// axis normalizes a possibly negative axis for rank r.
-func axis(a int64, r int) (int, error) {
+// Axis normalizes a possibly negative axis for rank r.
+func Axis(a int64, r int) (int, error) {
 	if a < -int64(r) || a >= int64(r) {
 		return 0, fmt.Errorf("axis %d is out of range for rank %d", a, r)
 	}
@@ -134,7 +134,7 @@ func normAxes(axes []int64, r int) ([]int, error) {
 	out := make([]int, len(axes))
 	seen := make([]bool, r)
 	for i, a := range axes {
-		v, err := axis(a, r)
+		v, err := Axis(a, r)
 		if err != nil {
 			return nil, err
 		}

@@ -1,6 +1,7 @@
 package schema
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/bincompress/bincompress/ir"
@@ -13,7 +14,8 @@ type Options struct {
 	// name stands for an unknown size of its own.
 	Inputs map[string][]ir.Dim
 	// Eval, when set, computes a node whose inputs are all known, so that
-	// constant subgraphs fold (the simplifier passes the executor's).
+	// constant subgraphs fold (the simplifier passes the executor's). A
+	// node it refuses with ErrUnsupported is left unfolded.
 	Eval func(n *Node, in []*ir.Tensor) ([]*ir.Tensor, error)
 	// FoldLimit is the most elements a folded output may have (default
 	// 1<<16): larger constants are left to run time.
@@ -54,7 +56,7 @@ func inferNodes(m *ir.Model, nodes []*Node, opts Options) (*Result, error) {
 		opts.MaxElements = DefaultMaxElements
 	}
 	res := &Result{Values: map[string]Value{}, Nodes: nodes}
-	if err := res.bind(m.Graph, opts); err != nil {
+	if err := res.bind(m, opts); err != nil {
 		return nil, err
 	}
 	for _, n := range nodes {
@@ -66,8 +68,12 @@ func inferNodes(m *ir.Model, nodes []*Node, opts Options) (*Result, error) {
 }
 
 // bind records initializers and graph inputs. An initializer that is
-// also a graph input can be overridden, so its contents are not constant.
-func (r *Result) bind(g *ir.Graph, opts Options) error {
+// also a graph input can be overridden, so its contents are not constant
+// (from IR version 4; before, every initializer had to be an input, and
+// onnxruntime treats them as constants too).
+func (r *Result) bind(m *ir.Model, opts Options) error {
+	g := m.Graph
+	overridable := m.IRVersion == 0 || m.IRVersion >= 4
 	inputs := map[string]*ir.ValueInfo{}
 	for _, v := range g.Inputs {
 		inputs[v.Name] = v
@@ -77,7 +83,7 @@ func (r *Result) bind(g *ir.Graph, opts Options) error {
 			return fmt.Errorf("schema: initializer %q: %w", t.Name, err)
 		}
 		v := Concrete(t)
-		if _, ok := inputs[t.Name]; ok {
+		if _, ok := inputs[t.Name]; ok && overridable {
 			v.Const = nil
 		}
 		r.Values[t.Name] = v
@@ -187,6 +193,9 @@ func fold(n *Node, in, out []Value, opts Options) error {
 		return nil
 	}
 	got, err := opts.Eval(n, consts)
+	if errors.Is(err, ErrUnsupported) {
+		return nil // left to whatever stage runs it
+	}
 	if err != nil {
 		return err
 	}

@@ -39,7 +39,7 @@ func parseBinaryConv(r *reader) any {
 		r.failf("channels", "is %d, want a positive count", a.Channels)
 	}
 	if a.Group < 1 || a.Channels%a.Group != 0 {
-		r.failf("group", "is %d, want a positive divisor of channels %d", a.Group, a.Channels)
+		r.failf("group", "group %d is not a positive divisor of channels %d", a.Group, a.Channels)
 	}
 	return a
 }

@@ -59,7 +59,7 @@ func parseClip(r *reader) any {
 	return &Clip{Min: r.float("min", -math.MaxFloat32), Max: r.float("max", math.MaxFloat32)}
 }
 
-// Arith is the attributes of Add, Sub, Mul and Div: before opset 7, B
+// Arith is the attributes of Add, Sub, Mul, Div and Pow: before opset 7, B
 // may be broadcast onto A at Axis when Broadcast is set; from 7 numpy
 // broadcasting applies and there are none.
 type Arith struct {
@@ -232,8 +232,12 @@ func dimArith(op byte, a, b ir.Dim) ir.Dim {
 	return unknownElem
 }
 
-// inferPow: the result has the base's type; the exponent may differ.
+// inferPow: the result has the base's type; the exponent may differ
+// (from opset 12). Before opset 7 the exponent broadcasts as Add's B.
 func inferPow(c *call) ([]Value, error) {
+	if c.Opset < 7 {
+		return inferLegacyArith(c, c.Attrs.(*Arith))
+	}
 	shape, err := broadcastDims(c.shape(0), c.shape(1))
 	if err != nil {
 		return nil, err
@@ -241,10 +245,18 @@ func inferPow(c *call) ([]Value, error) {
 	return one(c.dtype(0), shape)
 }
 
-// inferPRelu: the slope broadcasts to X (unidirectionally).
+// inferPRelu: the slope broadcasts to X (unidirectionally); at opset 6 it
+// is one value or one per channel (axis 1), see PReluSlopeShape.
 func inferPRelu(c *call) ([]Value, error) {
 	if c.dtype(1) != c.dtype(0) {
 		return nil, fmt.Errorf("slope is %v, input %v", c.dtype(1), c.dtype(0))
+	}
+	if c.Opset < 7 {
+		n, ok := Ints(c.shape(1))
+		if x := c.shape(0); ok && len(x) > 1 && ir.NumElements(n) != 1 && !compatible(x[1], known(int64(ir.NumElements(n)))) {
+			return nil, fmt.Errorf("slope %s is neither one value nor one per channel of %s", ir.FormatDims(c.shape(1)), ir.FormatDims(x))
+		}
+		return c.same()
 	}
 	if s, err := broadcastDims(c.shape(0), c.shape(1)); err != nil || len(s) != len(c.shape(0)) {
 		return nil, fmt.Errorf("slope %s does not broadcast to the input %s", ir.FormatDims(c.shape(1)), ir.FormatDims(c.shape(0)))
@@ -287,4 +299,20 @@ func inferCast(c *call) ([]Value, error) {
 		out = withContent(out, d) // symbolic contents; constant ones fold by evaluation
 	}
 	return []Value{out}, nil
+}
+
+// PReluSlopeShape is the shape a PRelu slope of n elements broadcasts
+// with against an input of the given rank: at opset 6 a slope of one per
+// channel runs along axis 1; from opset 7 numpy's broadcasting applies to
+// the slope as it is (nil).
+func PReluSlopeShape(opset int64, n, rank int) []int {
+	if opset >= 7 || n == 1 || rank < 2 {
+		return nil
+	}
+	shape := make([]int, rank-1)
+	for i := range shape {
+		shape[i] = 1
+	}
+	shape[0] = n
+	return shape
 }

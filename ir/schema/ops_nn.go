@@ -15,7 +15,7 @@ type Conv struct {
 func parseConv(r *reader) any {
 	a := &Conv{Window: readWindow(r, false, true), Group: r.int("group", 1)}
 	if a.Group < 1 {
-		r.failf("group", "is %d, want at least 1", a.Group)
+		r.failf("group", "group %d is not a positive group count", a.Group)
 	}
 	return a
 }
@@ -327,7 +327,7 @@ func inferSoftmax(c *call) ([]Value, error) {
 	if r == 0 {
 		return nil, fmt.Errorf("input must have rank >= 1")
 	}
-	if _, err := axis(a, r); err != nil && !(c.Opset < 13 && a == int64(r)) {
+	if _, err := Axis(a, r); err != nil && !(c.Opset < 13 && a == int64(r)) {
 		return nil, err // before 13, coercing at the rank is allowed: rows of one column
 	}
 	return c.same()

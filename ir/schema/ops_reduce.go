@@ -118,7 +118,7 @@ func parseArgMax(r *reader) any {
 func inferArgMax(c *call) ([]Value, error) {
 	a := c.Attrs.(*ArgMax)
 	x := c.shape(0)
-	ax, err := axis(a.Axis, len(x))
+	ax, err := Axis(a.Axis, len(x))
 	if err != nil {
 		return nil, err
 	}

@@ -66,7 +66,7 @@ func Slices(dims []ir.Dim, starts, ends, axes, steps []int64) ([]SliceAxis, []ir
 		if axes != nil {
 			ax = axes[i]
 		}
-		a, err := axis(ax, r)
+		a, err := Axis(ax, r)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -202,7 +202,7 @@ func SplitSizes(d, n int, split []int64, uneven bool) ([]int, error) {
 func inferSplit(c *call) ([]Value, error) {
 	a := c.Attrs.(*Split)
 	x := c.shape(0)
-	ax, err := axis(a.Axis, len(x))
+	ax, err := Axis(a.Axis, len(x))
 	if err != nil {
 		return nil, err
 	}
@@ -305,7 +305,7 @@ func PadAmounts(pads, axes []int64, r int) (begin, end []int, err error) {
 	}
 	begin, end = make([]int, r), make([]int, r)
 	for i, a := range axes {
-		ax, err := axis(a, r)
+		ax, err := Axis(a, r)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -363,4 +363,37 @@ func inferPad(c *call) ([]Value, error) {
 		shape[i] = known(n)
 	}
 	return one(c.dtype(0), shape)
+}
+
+// PadSource maps a position i of a padded axis (counted from the first
+// original element) to the element of the original axis of length d it
+// copies in a Pad mode, or -1 for the constant value.
+func PadSource(mode string) func(i, d int) int {
+	switch mode {
+	case "reflect":
+		return padReflect
+	case "edge":
+		return func(i, d int) int { return min(max(i, 0), d-1) }
+	case "wrap":
+		return func(i, d int) int { return ((i % d) + d) % d }
+	}
+	return func(i, d int) int {
+		if i < 0 || i >= d {
+			return -1
+		}
+		return i
+	}
+}
+
+// padReflect mirrors without repeating the edge element.
+func padReflect(i, d int) int {
+	if d == 1 {
+		return 0
+	}
+	period := 2 * (d - 1)
+	i = ((i % period) + period) % period
+	if i >= d {
+		i = period - i
+	}
+	return i
 }

@@ -1,6 +1,7 @@
 package schema
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/bincompress/bincompress/ir"
@@ -69,13 +70,21 @@ func (v Value) Rank() int {
 	return len(v.Shape)
 }
 
+// maxContent bounds the integer vectors whose elements the op layer
+// carries from node to node: shapes, axes and pads, not data.
+const maxContent = 64
+
 // content returns a value's elements as dims when it is a small integer
-// tensor whose elements are known or symbolic.
-func (v Value) content() ([]ir.Dim, bool) {
+// tensor (rank 0 or 1, at most maxContent elements) whose elements are
+// known or symbolic.
+func (v Value) content() ([]ir.Dim, bool) { return v.elems(maxContent) }
+
+// elems is content for vectors of up to n elements.
+func (v Value) elems(n int) ([]ir.Dim, bool) {
 	if v.Dims != nil {
 		return v.Dims, true
 	}
-	if v.Const == nil || !isInt(v.DType) || len(v.Const.Shape) > 1 {
+	if v.Const == nil || !isInt(v.DType) || len(v.Const.Shape) > 1 || v.Const.Len() > n {
 		return nil, false
 	}
 	is, err := v.Const.Int64s()
@@ -200,8 +209,11 @@ func dimFromEnd(s []ir.Dim, k int) ir.Dim {
 	return known(1)
 }
 
+// ErrTooLarge marks a shape beyond an element limit.
+var ErrTooLarge = errors.New("tensor exceeds the element limit")
+
 // checkSize returns an error when a shape holds more than limit elements
-// (which also catches overflow) or a negative dim.
+// (which also catches overflow; it wraps ErrTooLarge) or a negative dim.
 func checkSize(shape []ir.Dim, limit int64) error {
 	n := int64(1)
 	for _, d := range shape {
@@ -212,7 +224,7 @@ func checkSize(shape []ir.Dim, limit int64) error {
 			return fmt.Errorf("negative dimension in shape %s", ir.FormatDims(shape))
 		}
 		if d.Size != 0 && n > limit/d.Size {
-			return fmt.Errorf("shape %s has more than %d elements", ir.FormatDims(shape), limit)
+			return fmt.Errorf("shape %s has more than %d elements, beyond the element limit (--max-elements): %w", ir.FormatDims(shape), limit, ErrTooLarge)
 		}
 		n *= d.Size
 	}

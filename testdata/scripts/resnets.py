@@ -104,5 +104,3 @@ def tv_resnet18(base=16, num_classes=1000, in_channels=3):
 
 def tv_resnet50(base=8, num_classes=1000):
     return _TVResNet(tvr.Bottleneck, [3, 4, 6, 3], base, num_classes)
-
-

@@ -10,9 +10,8 @@ import (
 	"io"
 	"math"
 	"os"
-	"path/filepath"
+	"slices"
 	"strconv"
-	"strings"
 
 	"github.com/spf13/pflag"
 
@@ -22,7 +21,6 @@ import (
 	"github.com/bincompress/bincompress/internal/dataset"
 	"github.com/bincompress/bincompress/internal/gpu"
 	"github.com/bincompress/bincompress/ir"
-	"github.com/bincompress/bincompress/onnx"
 	"github.com/bincompress/bincompress/pack"
 	"github.com/bincompress/bincompress/verify"
 )
@@ -40,12 +38,14 @@ type CompressOptions struct {
 	CalibBatches int
 	Prep         PrepFlags
 
-	Train   finetune.Config
-	Holdout float64
-	Device  string
-	Gate    GateFlags
-	JSON    bool
-	Report  string
+	Train       finetune.Config
+	Holdout     float64
+	Device      string
+	Gate        GateFlags
+	JSON        bool
+	Report      string
+	MaxElements int
+	Quiet       bool
 }
 
 func defaultCompressOptions() *CompressOptions {
@@ -56,9 +56,9 @@ func (o *CompressOptions) register(fs *pflag.FlagSet) {
 	fs.StringVar(&o.Scale, "scale", "channel", "scale s of s*sign(W): he (sqrt(2/fan_in) per layer), channel (mean|W| per output channel) or layer (mean|W| per layer)")
 	fs.StringVar(&o.KeepFloat, "keep-float", "first,last", "layers to keep in float, comma-separated: first and last (the first and last conv or dense layer, each kept only while the .bnn stays within 1.25x the all-binary one), node names (always kept), none, or auto: with --data and --max-drop, measure each layer on the held-out images and keep float the fewest bytes that meet --max-drop there (exit 3 when none within 1.25x does)")
 	fs.BoolVar(&o.AllowEmpty, "allow-empty", false, "write a .bnn even when no layer can be binarized")
-	fs.StringVar(&o.Data, "data", "", "fine-tune on this data set (IDX, CIFAR binary, image folder or x.npy/y.npy); its test split verifies")
-	fs.StringVar(&o.Val, "val", "", "verify on this data set (default: the test split of --data)")
-	fs.StringVar(&o.Calib, "calib", "", "without --data: re-estimate BatchNormalization statistics on this data after binarizing")
+	pathFlag(fs, &o.Data, "data", "fine-tune on this data set (IDX, CIFAR binary, image folder or x.npy/y.npy); its test split verifies")
+	pathFlag(fs, &o.Val, "val", "verify on this data set (default: the test split of --data)")
+	pathFlag(fs, &o.Calib, "calib", "without --data: re-estimate BatchNormalization statistics on this data after binarizing")
 	fs.IntVar(&o.CalibBatches, "calib-batches", 50, "batches --calib averages over")
 	o.Prep.register(fs)
 	t := &o.Train
@@ -78,16 +78,18 @@ func (o *CompressOptions) register(fs *pflag.FlagSet) {
 	fs.BoolVar(&t.Nesterov, "nesterov", false, "Nesterov momentum")
 	fs.Float32Var(&t.WeightDecay, "weight-decay", t.WeightDecay, "weight decay on conv and dense weights")
 	fs.BoolVar(&t.ResetMomentum, "reset-momentum", false, "zero the momentum at each warm restart")
-	fs.IntVar(&t.Augment.Pad, "pad", t.Augment.Pad, "augmentation: pad by this many pixels and crop back at random (0: off)")
+	fs.IntVar(&t.Augment.Pad, "pad", t.Augment.Pad, "augmentation: pad by this many pixels and crop back at random (0: off; with --center-crop, training crops the resized image at random instead)")
 	fs.BoolVar(&t.Augment.Flip, "flip", t.Augment.Flip, "augmentation: random horizontal flip")
 	fs.StringVar(&o.Device, "device", "cpu", "where to fine-tune: cpu, cuda or auto (the GPU when one is usable, else the CPU); see docs/GPU.md")
-	fs.StringVar(&t.CheckpointDir, "checkpoint", "", "save a checkpoint into this folder after every epoch")
+	pathFlag(fs, &t.CheckpointDir, "checkpoint", "save a checkpoint into this folder after every epoch")
 	fs.BoolVar(&t.Resume, "resume", false, "continue from the checkpoint in --checkpoint")
 	o.Gate.register(fs)
 	fs.BoolVar(&o.JSON, "json", false, "print a JSON-lines log on stdout: one line per training event, the summary (with the verify report) last")
-	fs.StringVar(&o.Report, "report", "", "write a self-contained HTML verify report (with the training curves) to this file")
+	pathFlag(fs, &o.Report, "report", "write a self-contained HTML verify report (with the training curves) to this file")
+	maxElementsFlag(fs, &o.MaxElements)
 }
 
+// validate checks every flag value before any work (usage errors, exit 2).
 func (o *CompressOptions) validate() error {
 	if o.Calib != "" && o.Data != "" {
 		return usagef("--calib and --data exclude each other: fine-tuning re-estimates BatchNormalization itself")
@@ -95,7 +97,71 @@ func (o *CompressOptions) validate() error {
 	if _, err := ir.ParseScaleMode(o.Scale); err != nil {
 		return usageError{err}
 	}
-	return o.Gate.validate()
+	if err := o.validateTraining(); err != nil {
+		return err
+	}
+	if err := o.validateAuto(); err != nil {
+		return err
+	}
+	if o.Data == "" && o.Val == "" && o.Calib == "" {
+		if o.Gate.set() || o.Report != "" {
+			return usagef("--max-drop, --min-accuracy and --report need data to verify on: give --data or --val")
+		}
+	}
+	if !slices.Contains([]string{"cpu", "cuda", "auto"}, o.Device) { // gpu.Select's modes
+		return usagef("--device %q: want cpu, cuda or auto", o.Device)
+	}
+	if o.Train.Resume && o.Data == "" {
+		return usagef("--resume continues fine-tuning: give --data")
+	}
+	if fi, err := os.Stat(o.Train.CheckpointDir); o.Train.CheckpointDir != "" && err == nil && !fi.IsDir() {
+		return usagef("--checkpoint %s is a file; name a folder", o.Train.CheckpointDir)
+	}
+	return firstErr(o.Gate.validate(), checkRange("calib-batches", o.CalibBatches, 1, 1<<30),
+		o.Prep.validate(), checkMaxElements(o.MaxElements))
+}
+
+// validateTraining checks the fine-tuning flags by name, then as the
+// trainer will (finetune.Config.Validate).
+func (o *CompressOptions) validateTraining() error {
+	t := &o.Train
+	s := t.Schedule
+	err := firstErr(checkRange("epochs", t.Epochs, 0, 1<<20), checkRange("batch-size", t.BatchSize, 2, 1<<20),
+		checkRange("distill", t.Distill, 0, 1), checkRange("temperature", t.Temperature, 1e-6, 1e6),
+		checkRange("lr-max", s.LRMax, 1e-12, 1e6), checkRange("lr-min", s.LRMin, 0, s.LRMax),
+		checkRange("t0", s.T0, 1e-6, 1e6), checkRange("tmult", s.TMult, 1, 1e6),
+		checkRange("momentum", t.Momentum, 0, 0.999999), checkRange("weight-decay", t.WeightDecay, 0, 1e6),
+		checkRange("pad", t.Augment.Pad, 0, 1<<10), checkRange("holdout", o.Holdout, 0, 1<<30))
+	if err != nil {
+		return err
+	}
+	if o.Holdout >= 1 && o.Holdout != math.Trunc(o.Holdout) {
+		return usagef("--holdout %v: a fraction below 1 or a whole number of images", o.Holdout)
+	}
+	if !slices.Contains([]int{1, 2, 4, 8}, t.BNBits) {
+		return usagef("--bn-bits %d: want 1, 2, 4 or 8", t.BNBits)
+	}
+	if err := t.Validate(); err != nil {
+		return usageError{err}
+	}
+	return nil
+}
+
+// validateAuto checks what --keep-float auto needs before any work: data to
+// hold images out of, a held-out slice, and --max-drop, its budget.
+func (o *CompressOptions) validateAuto() error {
+	if !o.autoFloat() {
+		return nil
+	}
+	switch {
+	case o.Data == "":
+		return usagef("--keep-float auto needs --data: it measures each layer on held-out training images")
+	case o.Holdout == 0:
+		return usagef("--keep-float auto needs held-out images: --holdout 0 leaves none")
+	case !o.Gate.changed("max-drop"):
+		return usagef("--keep-float auto needs --max-drop, the accuracy budget it keeps layers float for")
+	}
+	return nil
 }
 
 // CompressSummary is the last line of the main command's --json log.
@@ -121,11 +187,12 @@ type CompressSummary struct {
 	ReestimatedAccuracy  *float64              `json:"reestimated_accuracy,omitempty"`
 	FinetunedAccuracy    *float64              `json:"finetuned_accuracy,omitempty"`
 	TrainSeconds         float64               `json:"train_seconds,omitempty"`
-	Holdout              *finetune.Holdout     `json:"holdout,omitempty"`
+	Holdout              *finetune.HoldoutInfo `json:"holdout,omitempty"`
 	Cycles               []float64             `json:"cycles,omitempty"`
 	Snapshots            []finetune.Snapshot   `json:"snapshots,omitempty"`
 	Epochs               []finetune.EpochStats `json:"epochs,omitempty"`
 	Memory               *finetune.Memory      `json:"memory,omitempty"`
+	Curves               []string              `json:"curves,omitempty"`
 	Verify               *verify.Report        `json:"verify,omitempty"`
 	Unverified           bool                  `json:"unverified"`
 }
@@ -134,17 +201,16 @@ func runCompress(ctx context.Context, o *CompressOptions, streams IO) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	srcBytes, err := readSource(o.In)
-	if err != nil {
+	var f files
+	o.declare(&f)
+	if err := f.stage(); err != nil {
 		return err
 	}
-	src, mio, prep, data, err := o.open()
+	defer f.discard()
+	log := newLogger(streams, o.Quiet, o.JSON)
+	src, srcBytes, mio, prep, data, err := o.open(log)
 	if err != nil {
 		return err
-	}
-	log := newLogger(streams)
-	if o.JSON {
-		log.events = streams.Out
 	}
 	planned, err := o.plan(src, log)
 	if err != nil {
@@ -154,12 +220,9 @@ func runCompress(ctx context.Context, o *CompressOptions, streams IO) error {
 	if err != nil {
 		return err
 	}
-	bnn, rep, err := o.binarizeAndPack(tr.model, &prep, srcBytes)
+	bnn, rep, err := o.binarizeAndPack(tr.model, &prep, data.labels(), srcBytes)
 	if err != nil {
 		return err
-	}
-	if labels := data.labels(); labels != nil {
-		bnn.SetMetadata(pack.KeyLabels, string(labels))
 	}
 	log.history.store(bnn)
 	sum := newSummary(o, srcBytes, rep, tr)
@@ -170,10 +233,10 @@ func runCompress(ctx context.Context, o *CompressOptions, streams IO) error {
 	if tr.auto != nil && !tr.auto.Reached {
 		gateErr = ErrGate
 	}
-	if err := onnx.WriteFile(o.Out, bnn); err != nil {
+	if err := o.writeOutputs(&f, bnn, sum, log); err != nil {
 		return err
 	}
-	if err := o.writeExtras(bnn, sum, log); err != nil {
+	if err := f.commit(); err != nil {
 		return err
 	}
 	return o.finish(sum, log, streams, gateErr)
@@ -197,67 +260,37 @@ func newSummary(o *CompressOptions, srcBytes []byte, rep *convert.Report, tr *tr
 	return sum
 }
 
-// writeExtras writes the training-curve PNGs beside the output and the
-// HTML report when asked for.
-func (o *CompressOptions) writeExtras(bnn *ir.Model, sum *CompressSummary, log *logger) error {
-	images, err := log.history.images()
-	if err != nil {
-		return err
-	}
-	base := strings.TrimSuffix(o.Out, filepath.Ext(o.Out))
-	for _, im := range images {
-		name := base + "." + curveFileStem[im.Title] + ".png"
-		if err := writeFileAtomic(name, func(f *os.File) error { _, err := f.Write(im.PNG); return err }); err != nil {
-			return err
-		}
-		log.printf("wrote %s", name)
-	}
-	if o.Report == "" || sum.Verify == nil {
-		return nil
-	}
-	return writeFileAtomic(o.Report, func(f *os.File) error {
-		return verify.WriteHTML(f, "bincompress: "+o.Out, sum.Verify, images, sum.Layers)
-	})
-}
-
-// finish reports what was written and returns the gate's verdict.
-func (o *CompressOptions) finish(sum *CompressSummary, log *logger, streams IO, gateErr error) error {
-	if fi, err := os.Stat(o.Out); err == nil {
-		sum.OutputBytes = fi.Size()
-		sum.SizeRatio = float64(sum.OutputBytes) / float64(sum.SourceBytes)
-	}
-	log.printf("wrote %s: %d bytes, %.1fx smaller than %s; %d layers binarized, %d kept float",
-		o.Out, sum.OutputBytes, 1/sum.SizeRatio, o.In, sum.Binarized, sum.KeptFloat)
-	if sum.Unverified {
-		log.printf("accuracy is UNVERIFIED: pass --data DIR to fine-tune and verify (or --val DIR to verify only); see `bincompress --help`")
-	}
-	if gateErr == ErrGate {
-		log.printf("the accuracy gate FAILED (exit 3); %s holds the report (bincompress inspect)", o.Out)
-	}
-	if o.JSON {
-		if err := json.NewEncoder(streams.Out).Encode(sum); err != nil {
-			return err
-		}
-	}
-	return gateErr
-}
-
-// open reads the source model and the data sets and checks that they fit.
-func (o *CompressOptions) open() (*ir.Model, modelIO, dataset.Preprocess, *compressData, error) {
+// open reads the source model and the data sets and checks that they fit:
+// the graph is well formed and its shapes stay within the element limit,
+// the binarization plan applies (--keep-float names real layers; the plan
+// itself is made again, logged, by plan), and the data matches the input.
+func (o *CompressOptions) open(log *logger) (*ir.Model, []byte, modelIO, dataset.Preprocess, *compressData, error) {
 	var prep dataset.Preprocess
-	src, err := onnx.ReadFile(o.In)
+	src, srcBytes, err := importModel(o.In, o.stages()...)
 	if err != nil {
-		return nil, modelIO{}, prep, nil, err
+		return nil, nil, modelIO{}, prep, nil, err
 	}
-	mio, err := classifierIO(src)
+	mio, _, err := checkModel(o.In, src, infer.Options{MaxElements: o.MaxElements})
 	if err != nil {
-		return nil, mio, prep, nil, fmt.Errorf("%s: %w", o.In, err)
+		return nil, nil, mio, prep, nil, err
 	}
-	if prep, err = o.Prep.preprocess(mio.Shape.C); err != nil {
-		return nil, mio, prep, nil, err
+	if _, err := o.plan(src, nil); err != nil {
+		return nil, nil, mio, prep, nil, err
+	}
+	if prep, err = o.Prep.preprocess(mio); err != nil {
+		return nil, nil, mio, prep, nil, err
 	}
 	data, err := o.openAll(prep, mio)
-	return src, mio, prep, data, err
+	if err != nil {
+		return nil, nil, mio, prep, nil, err
+	}
+	if data.eval == nil && (o.Gate.set() || o.Report != "") {
+		return nil, nil, mio, prep, nil, usagef("--max-drop, --min-accuracy and --report need data to verify on: %s has no test split; give --val", o.trainPath())
+	}
+	if data.train != nil && !o.Prep.normalizes() {
+		log.warnf("no --mean/--std: %s is fed pixels scaled to [0,1] without normalization; give the normalization %s was trained with", o.In, o.In)
+	}
+	return src, srcBytes, mio, prep, data, nil
 }
 
 // compressData is the data a run uses, each set opened once: train for
@@ -270,7 +303,7 @@ type compressData struct {
 func (o *CompressOptions) openAll(prep dataset.Preprocess, mio modelIO) (*compressData, error) {
 	d := &compressData{}
 	if path := o.trainPath(); path != "" {
-		splits, err := openData(path, prep, mio, o.Prep.Limit)
+		splits, err := openData(path, prep, mio, o.Prep)
 		if err != nil {
 			return nil, err
 		}
@@ -280,7 +313,7 @@ func (o *CompressOptions) openAll(prep dataset.Preprocess, mio modelIO) (*compre
 		d.eval = splits.Test
 	}
 	if o.Val != "" {
-		splits, err := openData(o.Val, prep, mio, o.Prep.Limit)
+		splits, err := openData(o.Val, prep, mio, o.Prep)
 		if err != nil {
 			return nil, err
 		}
@@ -310,58 +343,72 @@ func (d *compressData) labels() []byte {
 
 // plan decides once, on a copy of the source, which layers are binary
 // (convert's plan passes, recorded in the copy's metadata); the trainer
-// trains exactly that plan and binarizeAndPack finishes it.
+// trains exactly that plan and binarizeAndPack finishes it. Its notes go
+// to log unless log is nil (open's check before any work).
 func (o *CompressOptions) plan(src *ir.Model, log *logger) (*ir.Model, error) {
 	m := src.Clone()
 	rep, err := convert.PlanPipeline().Run(m, o.convertOptions())
+	if errors.Is(err, convert.ErrKeepFloat) {
+		return nil, usageError{fmt.Errorf("--keep-float: %w", err)}
+	}
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%s: %w", o.In, err)
 	}
 	for _, n := range rep.Notes {
-		log.printf("%s", n)
+		if log != nil {
+			log.printf("%s", n)
+		}
 	}
 	return m, nil
 }
 
-// selectDevice applies --device. The GPU backend (internal/gpu) loads CUDA
-// and runs its kernels, but the trainer does not drive it yet, so a usable
-// GPU is reported and fine-tuning stays on the CPU for auto, and is an error
-// for an explicit cuda rather than a silent fallback.
-func (o *CompressOptions) selectDevice(log *logger) error {
+// selectDevice applies --device: the GPU to fine-tune on (for cuda, or
+// for auto when one is usable; said in one line), or nil for the CPU. The
+// caller closes the device.
+func (o *CompressOptions) selectDevice(m *ir.Model, log *logger) (*gpu.Device, error) {
 	dev, err := gpu.Select(o.Device, log.printf)
 	if errors.Is(err, gpu.ErrDeviceFlag) {
-		return usageError{err}
+		return nil, usageError{err}
 	}
 	if err != nil || dev == nil {
-		return err
+		return nil, err
 	}
-	defer dev.Close()
-	if o.Device == "cuda" {
-		return errors.New("--device cuda: a GPU is usable, but fine-tuning on it is not wired into the trainer yet (docs/GPU.md); use --device cpu or auto")
+	if err := finetune.CheckDevice(m); err != nil { // an op without GPU code
+		dev.Close()
+		if o.Device == "cuda" {
+			return nil, err
+		}
+		log.printf("device auto: using the CPU (%v)", err)
+		return nil, nil
 	}
-	log.printf("device auto: a GPU is usable, but the trainer runs on the CPU in this version (docs/GPU.md)")
-	return nil
+	log.printf("device %s: fine-tuning on the GPU, %s", o.Device, dev)
+	return dev, nil
 }
 
 // binarizeAndPack binarizes the planned model m as its plan says
 // (convert.FinishPipeline) and packs the result, recording the run's
-// provenance in the metadata.
-// prep is nil when the preprocessing is unknown (pack of a checkpoint).
-func (o *CompressOptions) binarizeAndPack(m *ir.Model, prep *dataset.Preprocess, srcBytes []byte) (*ir.Model, *convert.Report, error) {
+// provenance, the preprocessing and the labels in the metadata first, so
+// that the digest covers them.
+// prep is nil when the preprocessing is unknown (pack of a checkpoint);
+// labels is nil when the data names no classes.
+func (o *CompressOptions) binarizeAndPack(m *ir.Model, prep *dataset.Preprocess, labels []byte, srcBytes []byte) (*ir.Model, *convert.Report, error) {
 	rep, err := convert.FinishPipeline().Run(m, o.convertOptions())
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, fmt.Errorf("%s: %w", o.In, err)
+	}
+	sum := sha256.Sum256(srcBytes)
+	m.SetMetadata(pack.KeySourceSHA256, hex.EncodeToString(sum[:]))
+	m.SetMetadata(pack.KeySourceBytes, strconv.Itoa(len(srcBytes)))
+	m.SetMetadata(pack.KeySeed, strconv.FormatUint(o.Train.Seed, 10))
+	if prep != nil {
+		m.SetMetadata(pack.KeyPreprocess, prep.Marshal())
+	}
+	if labels != nil {
+		m.SetMetadata(pack.KeyLabels, string(labels))
 	}
 	bnn, err := pack.Pack(m)
 	if err != nil {
 		return nil, nil, err
-	}
-	sum := sha256.Sum256(srcBytes)
-	bnn.SetMetadata(pack.KeySourceSHA256, hex.EncodeToString(sum[:]))
-	bnn.SetMetadata(pack.KeySourceBytes, strconv.Itoa(len(srcBytes)))
-	bnn.SetMetadata(pack.KeySeed, strconv.FormatUint(o.Train.Seed, 10))
-	if prep != nil {
-		bnn.SetMetadata(pack.KeyPreprocess, prep.Marshal())
 	}
 	return bnn, rep, nil
 }
@@ -372,22 +419,20 @@ func (o *CompressOptions) binarizeAndPack(m *ir.Model, prep *dataset.Preprocess,
 func (o *CompressOptions) verifyInto(ctx context.Context, bnn, src *ir.Model, eval dataset.Dataset, prep dataset.Preprocess, mio modelIO, sum *CompressSummary, log *logger) error {
 	if eval == nil {
 		sum.Unverified = true
-		if o.Gate.set() {
-			return usagef("--max-drop and --min-accuracy need data to verify on: give --val, or --data with a test split")
-		}
 		return nil
 	}
-	rep, err := evaluate(ctx, bnn, src, eval, prep, mio, infer.Options{})
+	rep, err := evaluate(ctx, bnn, src, eval, prep, mio, infer.Options{MaxElements: o.MaxElements}, log)
 	if err != nil {
 		return err
 	}
 	if err := rep.ApplyGate(o.Gate.gate()); err != nil {
 		return usageError{err}
 	}
+	rep.Model = modelInfo(o.Out, bnn, nil, prep)
 	raw, _ := json.Marshal(rep)
 	bnn.SetMetadata(pack.KeyVerify, string(raw))
 	sum.Verify = rep
-	if err := verify.WriteTable(log.w, rep); err != nil {
+	if err := log.writeResult(func(w io.Writer) error { return verify.WriteTable(w, rep) }); err != nil {
 		return err
 	}
 	if !rep.Passed {
@@ -402,15 +447,6 @@ func finite(x float64) *float64 {
 		return nil
 	}
 	return &x
-}
-
-// readSource reads the source model's bytes for its SHA-256 and size.
-func readSource(path string) ([]byte, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, errors.Unwrap(err))
-	}
-	return b, nil
 }
 
 func writeJSON(w io.Writer, v any) error {

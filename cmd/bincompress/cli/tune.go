@@ -16,7 +16,7 @@ import (
 type trained struct {
 	model   *ir.Model
 	res     *finetune.Result // nil without training data
-	holdout finetune.Holdout
+	holdout finetune.HoldoutInfo
 	auto    *AutoReport // with --keep-float auto
 }
 
@@ -58,24 +58,26 @@ func (o *CompressOptions) autoFloat() bool {
 // (with --calib); with neither it returns the model as it is.
 func (o *CompressOptions) train(ctx context.Context, planned *ir.Model, data *compressData, prep dataset.Preprocess, log *logger) (*trained, error) {
 	if data.train == nil {
-		if o.autoFloat() {
-			return nil, usagef("--keep-float auto needs --data: it measures each layer on held-out training images")
-		}
 		return &trained{model: planned}, nil
 	}
 	cfg := o.Train
 	if o.Calib != "" {
 		cfg.Epochs, cfg.BNBatches = 0, o.CalibBatches
 	}
-	if err := o.selectDevice(log); err != nil {
+	dev, err := o.selectDevice(planned, log)
+	if err != nil {
 		return nil, err
+	}
+	if dev != nil {
+		defer dev.Close()
+		cfg.Backend = dev.Backend()
 	}
 	all, err := finetune.NewDatasetSource(data.train, prep)
 	if err != nil {
 		return nil, err
 	}
-	cfg.Augment.Fill = all.Black() // pad with black, as torchvision pads before normalizing
-	train, held, info, err := finetune.SplitHoldout(all, o.Holdout, cfg.Seed)
+	cfg.Augment.Crop = len(prep.CenterCrop) > 0 // training crops at random where evaluation takes the center
+	train, held, info, err := finetune.Holdout(all, o.Holdout, cfg.Seed)
 	if err != nil {
 		return nil, usageError{err}
 	}
@@ -99,11 +101,12 @@ func (o *CompressOptions) train(ctx context.Context, planned *ir.Model, data *co
 // worthwhile layers float, fewest bytes first, until one meets --max-drop
 // on the held-out data (autoMethod).
 func (o *CompressOptions) trainAuto(ctx context.Context, planned *ir.Model, train, held finetune.Source, cfg finetune.Config, log *logger) (*trained, error) {
-	if !o.Gate.changed("max-drop") || held == nil {
-		return nil, usagef("--keep-float auto needs --max-drop (the accuracy budget it keeps layers float for) and a --holdout")
+	if held == nil { // validateAuto refuses --holdout 0
+		return nil, usagef("--keep-float auto needs held-out images (--holdout)")
 	}
 	log.printf("keep-float auto: measuring each layer's sensitivity on %d held-out images", held.Len())
 	floatAcc, plan, err := finetune.Sensitivity(ctx, planned, train, held, cfg, log.trainEvent)
+	log.endProgress() // no event follows the last layer's
 	if err != nil {
 		return nil, err
 	}
@@ -145,6 +148,7 @@ func autoRounds(ctx context.Context, planned *ir.Model, plan []ir.LayerRecord, r
 		}
 		float := floatNames(plan, rank[:k])
 		log.printf("keep-float auto: round %d: fine-tuning with %s float (.bnn tensors %.2fx the all-binary ones)", k+1, listOr(float, "no layer"), ratio)
+		log.history = history{} // the training curve is the kept round's
 		res, err := tune(m)
 		if err != nil {
 			return nil, err

@@ -26,8 +26,8 @@ func summaryOf(t *testing.T, out string) CompressSummary {
 // binarizable layer gets a measured sensitivity and its bytes; a budget
 // nothing meets tries plans keeping more layers float, fewest bytes first,
 // within the size bound, then exits 3 with the last plan written and its
-// table in the JSON, in inspect and in the HTML report; a loose budget is
-// met by the first plan, all binary.
+// table in the JSON, in inspect and in the HTML report; the measurement
+// shows as progress; a loose budget is met by the first plan, all binary.
 func TestKeepFloatAuto(t *testing.T) {
 	dir := t.TempDir()
 	bnn, page := filepath.Join(dir, "auto.bnn"), filepath.Join(dir, "auto.html")
@@ -36,6 +36,12 @@ func TestKeepFloatAuto(t *testing.T) {
 	code, out, errOut := run(t, append(args, "--max-drop", "0")...)
 	if code != ExitGate || !strings.Contains(errOut, "out of reach") {
 		t.Fatalf("an unreachable budget: exit %d, want %d: %s", code, ExitGate, errOut)
+	}
+	// The sensitivity measurement reports through the CLI's progress, one
+	// unit per layer, ended before the next phase's log line.
+	sens, ref := strings.Index(errOut, "layer sensitivity: done, 10/10 layers"), strings.Index(errOut, "with every layer float")
+	if sens < 0 || ref < sens {
+		t.Errorf("no sensitivity progress before the reference run:\n%s", errOut)
 	}
 	sum := summaryOf(t, out)
 	auto := sum.KeepFloatAuto

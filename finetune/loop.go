@@ -96,7 +96,24 @@ func (t *trainer) trainStep(b batch, perEpoch int, lr *float64) (float64, int, e
 	if t.bufs == nil {
 		t.bufs = newStepBuffers()
 	}
-	tp := &autograd.Tape{Compress: !t.cfg.ExactBackward, BNBits: t.cfg.BNBits, Key: stepKey(t.cfg.Seed, t.step), Buffers: t.bufs}
+	v, correct, err := t.forwardBackward(b, stepKey(t.cfg.Seed, t.step))
+	if err != nil {
+		return 0, 0, err
+	}
+	t.opt.step(float32(rate))
+	t.step++
+	return v, correct, nil
+}
+
+// forwardBackward runs the forward pass, the loss and the backward pass
+// of a training step on b (a "train" pass of the step buffers), leaving
+// the gradients in the parameters, and returns the loss and the number of
+// correct predictions.
+func (t *trainer) forwardBackward(b batch, key uint64) (float64, int, error) {
+	t.bufs.Begin("train")
+	defer t.bufs.End()
+	tp := &autograd.Tape{Compress: !t.cfg.ExactBackward, BNBits: t.cfg.BNBits, Key: key, Buffers: t.bufs}
+	defer tp.Reset() // after an error; Backward resets it too
 	loss, correct, err := t.loss(tp, b)
 	if err != nil {
 		return 0, 0, err
@@ -106,12 +123,7 @@ func (t *trainer) trainStep(b batch, perEpoch int, lr *float64) (float64, int, e
 	if math.IsNaN(v) || math.IsInf(v, 0) {
 		return 0, 0, fmt.Errorf("%w (%v) at epoch %d, batch step %d; the last checkpoint is from epoch %d", ErrNaNLoss, v, t.epoch+1, t.step, t.epoch)
 	}
-	if err := tp.Backward(loss); err != nil {
-		return 0, 0, err
-	}
-	t.opt.step(float32(rate))
-	t.step++
-	return v, correct, nil
+	return v, correct, tp.Backward(loss)
 }
 
 // loss is (1 − α)·CE + α·T²·KL(teacher ‖ student).
@@ -128,7 +140,9 @@ func (t *trainer) loss(tp *autograd.Tape, b batch) (*autograd.Tensor, int, error
 	if err != nil || t.teacher == nil {
 		return ce, correct, err
 	}
-	teach, err := t.teacher.forward(nil, b.x, modeEval)
+	vtp := &autograd.Tape{Buffers: t.bufs, ValuesOnly: true}
+	defer vtp.Reset() // Distill keeps its own softmax of the teacher's logits
+	teach, err := t.teacher.forward(vtp, b.x, modeEval)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -174,10 +188,12 @@ func (t *trainer) evaluate(ctx context.Context) (float64, error) {
 		return math.NaN(), nil
 	}
 	t.student.binarize()
-	return accuracy(ctx, t.student, t.val, t.batch)
+	return accuracy(ctx, t.student, t.val, t.batch, t.bufs)
 }
 
-func accuracy(ctx context.Context, n *net, src Source, size int) (float64, error) {
+// accuracy is the top-1 accuracy of n on src in batches of size, its
+// passes' outputs in bufs (which may be nil).
+func accuracy(ctx context.Context, n *net, src Source, size int, bufs *autograd.Buffers) (float64, error) {
 	plan := newPlan(src, size, false, false, Augment{}, 0, 0)
 	sctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -186,24 +202,42 @@ func accuracy(ctx context.Context, n *net, src Source, size int) (float64, error
 		if b.err != nil {
 			return 0, b.err
 		}
-		logits, err := n.forward(nil, b.x, modeEval)
+		err := valuesPass(n, bufs, b.x, modeEval, func(logits *autograd.Tensor) error {
+			k := logits.Shape[1]
+			if err := checkLabels(b.labels, k); err != nil {
+				return err
+			}
+			for i, l := range b.labels {
+				if argmaxRow(logits.Data[i*k:(i+1)*k]) == l {
+					correct++
+				}
+			}
+			return nil
+		})
 		if err != nil {
 			return 0, err
-		}
-		k := logits.Shape[1]
-		if err := checkLabels(b.labels, k); err != nil {
-			return 0, err
-		}
-		for i, l := range b.labels {
-			if argmaxRow(logits.Data[i*k:(i+1)*k]) == l {
-				correct++
-			}
 		}
 	}
 	if err := ctx.Err(); err != nil {
 		return 0, err
 	}
 	return float64(correct) / float64(src.Len()), nil
+}
+
+// valuesPass runs a forward pass of n on x that computes values only
+// (evaluation, or BN statistics), its outputs taken from bufs (nil: new)
+// and given back as soon as they are read, hands the logits to read (when
+// set), and gives every buffer back.
+func valuesPass(n *net, bufs *autograd.Buffers, x *autograd.Tensor, m mode, read func(*autograd.Tensor) error) error {
+	bufs.Begin(map[mode]string{modeEval: "eval", modeStats: "stats"}[m])
+	defer bufs.End()
+	tp := &autograd.Tape{Buffers: bufs, ValuesOnly: true}
+	defer tp.Reset()
+	logits, err := n.forward(tp, x, m)
+	if err != nil || read == nil {
+		return err
+	}
+	return read(logits)
 }
 
 func argmaxRow(row []float32) int {
@@ -234,7 +268,7 @@ func (t *trainer) reestimate(ctx context.Context, tag int) error {
 		if b.err != nil {
 			return b.err
 		}
-		if _, err := t.student.forward(nil, b.x, modeStats); err != nil {
+		if err := valuesPass(t.student, t.bufs, b.x, modeStats, nil); err != nil {
 			return err
 		}
 		if i++; i == limit {
@@ -249,28 +283,22 @@ func (t *trainer) reestimate(ctx context.Context, tag int) error {
 }
 
 // measure records the bytes a training step saves for backward per image,
-// exact and compressed, from what the tape holds after a forward pass on
-// the first training batch.
+// exact and compressed, and the planned memory of the run, from the memory
+// model's traces (no pass at the run's batch: an exact one would set the
+// compressed run's peak).
 func (t *trainer) measure(ctx context.Context) error {
-	b := newPlan(t.train, t.batch, true, false, Augment{}, 0, 0).load(0)
-	if b.err != nil {
-		return b.err
-	}
-	t.student.binarize()
-	for _, exact := range []bool{true, false} {
-		tp := &autograd.Tape{Compress: !exact, BNBits: t.cfg.BNBits, Key: 1}
-		if _, _, err := t.loss(tp, b); err != nil {
+	if t.mem == nil {
+		m, err := newMemoryModel(t.res.Model, t.train.SampleShape(), t.cfg)
+		if err != nil {
 			return err
 		}
-		act, par := tp.SavedBytes()
-		tp.Reset()
-		per := float64(act) / float64(len(b.labels))
-		if exact {
-			t.res.Memory.ExactPerImage = per
-		} else {
-			t.res.Memory.CompressedPerImage, t.res.Memory.ParamBytes = per, par
-		}
+		t.mem = m
 	}
+	exact, compressed := t.mem.plan(t.batch, true), t.mem.plan(t.batch, false)
+	mem := &t.res.Memory
+	mem.ExactPerImage, mem.CompressedPerImage, mem.ParamBytes = exact.SavedPerImage, compressed.SavedPerImage, compressed.ParamBytes
+	mem.Batch, mem.PlanExact, mem.PlanCompressed = t.batch, exact, compressed
+	mem.PeakRSS = PeakResident()
 	return ctx.Err()
 }
 

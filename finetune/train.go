@@ -33,6 +33,7 @@ type trainer struct {
 	res      *Result
 	begun    time.Time         // when Train was called, for the done event
 	bufs     *autograd.Buffers // recycled by every training step's tape
+	mem      *memoryModel      // the run's memory plan
 }
 
 // Train fine-tunes model into binary weights as cfg says, on train, and
@@ -41,11 +42,23 @@ type trainer struct {
 // goes to the callback (which may be nil). A cancelled ctx stops the run
 // between batches with ctx's error; the last checkpoint stays valid.
 func Train(ctx context.Context, model *ir.Model, train, val Source, cfg Config, progress func(Event)) (*Result, error) {
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	begun := time.Now()
+	mem, err := newMemoryModel(model, train.SampleShape(), cfg)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.BatchSize, err = mem.chooseBatch(cfg, train.Len()); err != nil {
+		return nil, err
+	}
 	t, err := newTrainer(model, train, val, cfg, progress)
 	if err != nil {
 		return nil, err
 	}
-	t.begun = time.Now()
+	t.begun, t.mem = begun, mem
+	defer t.planMemory()()
 	defer collectSooner()()
 	if err := t.start(ctx); err != nil {
 		return nil, err

@@ -92,13 +92,19 @@ func bnForward(y []float32, x, scale, bias *Tensor, eps float32, relu bool, save
 // BatchNormEval normalizes with given (running) statistics. It has no
 // backward: call it without a tape or with inputs that carry no gradient.
 func BatchNormEval(x, scale, bias, mean, variance *Tensor, eps float32) (*Tensor, error) {
+	return (*Tape)(nil).BatchNormEval(x, scale, bias, mean, variance, eps)
+}
+
+// BatchNormEval is the function BatchNormEval with its output from the
+// tape's Buffers on a ValuesOnly tape. It records nothing.
+func (tp *Tape) BatchNormEval(x, scale, bias, mean, variance *Tensor, eps float32) (*Tensor, error) {
 	n, c, inner := nci(x.Shape)
 	for _, p := range []*Tensor{scale, bias, mean, variance} {
 		if len(p.Data) != c {
 			return nil, fmt.Errorf("autograd: batchnorm of %v needs per-channel parameters of %d, got %d", x.Shape, c, len(p.Data))
 		}
 	}
-	y := make([]float32, len(x.Data))
+	y := tp.valueOutput(len(x.Data))
 	parallelFor(c, func(ch int) {
 		a := scale.Data[ch] / float32(math.Sqrt(float64(variance.Data[ch])+float64(eps)))
 		affineChannel(y, x.Data, n, c, inner, ch, a, bias.Data[ch]-a*mean.Data[ch], false)
@@ -221,5 +227,5 @@ func (o *bnOp) channelBackward(ch int, g, x, dx []float32, raw bool, dgamma, dbe
 }
 
 func (o *bnOp) saved() []Saved {
-	return []Saved{o.x, floatRef{d: o.mean}, floatRef{d: o.invStd}, floatRef{d: o.scale, param: true}}
+	return []Saved{o.x, floatRef{d: o.mean, fixed: true}, floatRef{d: o.invStd, fixed: true}, floatRef{d: o.scale, param: true}}
 }

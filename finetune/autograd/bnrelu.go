@@ -159,6 +159,9 @@ type reluInput struct{ q *bnReluCode }
 func (r reluInput) Bytes() int64 { return r.q.Bytes() }
 func (r reluInput) Param() bool  { return false }
 func (r reluInput) key() any     { return r.q }
+func (r reluInput) bytesAt(from, batch int) int64 {
+	return r.q.bytesAt(from, batch)
+}
 
 // Decode writes relu(γ·x̂_q + β) (0 where the mask is clear).
 func (r reluInput) Decode(dst []float32) { r.q.decodeWith(dst, r.channelTable) }
@@ -185,6 +188,9 @@ func (q *bnReluCode) key() any { return q }
 
 // Bytes counts the codes and Lo, T, Hi per channel.
 func (q *bnReluCode) Bytes() int64 { return 8*int64(len(q.words)) + 12*int64(q.c) }
+func (q *bnReluCode) bytesAt(from, batch int) int64 {
+	return q.wordBytesAt(from, batch) + 12*int64(q.c)
+}
 
 // bnReluOp masks the gradient with the exact ReLU mask, then runs BN's
 // backward: on a compressing tape both from the code (the decoded x̂), on an

@@ -112,10 +112,10 @@ type codeKey struct {
 }
 
 // restore returns the n float values of a saved input, decoding codes
-// into a new buffer.
-func restore(s Saved, n int) []float32 {
+// into a buffer from bufs (the caller gives it back).
+func restore(s Saved, n int, bufs *Buffers) []float32 {
 	if v, ok := s.(inputCode); ok {
-		d := make([]float32, n)
+		d := bufs.get(n)
 		v.Decode(d)
 		return d
 	}
@@ -154,7 +154,7 @@ func (o *convOp) backward() {
 		}
 	}
 	if o.wg != nil && o.xs != nil {
-		dw := make([]float32, o.p.WLen())
+		dw := o.wg.scratch(o.p.WLen(), o.bufs)
 		if c, ok := o.xs.(inputCode); ok {
 			kernels.Conv2DBackwardFilterFrom(o.p, c.imageDecoder(), dy, dw) // decoded image by image, in cache
 		} else {

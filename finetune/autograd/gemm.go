@@ -44,6 +44,7 @@ type gemmOp struct {
 	cg          *Grad
 	cShape      []int
 	m, n        int
+	bufs        *Buffers // the tape's, for backward's dA and decoded A
 }
 
 // Gemm computes Y = alpha·op(A)·op(B) + beta·C with C broadcast to [M, N]
@@ -58,18 +59,21 @@ func (tp *Tape) Gemm(a, b, c *Tensor, at GemmAttrs, binary bool) (*Tensor, error
 		return nil, fmt.Errorf("autograd: gemm inner dimensions differ: %v and %v (transA %v, transB %v)", a.Shape, b.Shape, at.TransA, at.TransB)
 	}
 	m, n := am.r(), bm.c()
-	y := make([]float32, m*n)
-	mm(y, at.Alpha, am, bm)
 	ins := []*Tensor{a, b}
 	if c != nil {
-		if err := addBias(y, m, n, c, at.Beta); err != nil {
+		if _, _, err := biasStrides(c.Shape, m, n); err != nil {
 			return nil, err
 		}
 		ins = append(ins, c)
 	}
+	y := tp.output(m*n, ins...)
+	mm(y, at.Alpha, am, bm)
+	if c != nil {
+		addBias(y, m, n, c, at.Beta)
+	}
 	out := result([]int{m, n}, y, ins...)
 	if tp.recording(ins...) {
-		o := &gemmOp{a: am, b: bm, alpha: at.Alpha, beta: at.Beta, out: out.g, ag: a.g, bg: b.g, m: m, n: n}
+		o := &gemmOp{a: am, b: bm, alpha: at.Alpha, beta: at.Beta, out: out.g, ag: a.g, bg: b.g, m: m, n: n, bufs: tp.Buffers}
 		if c != nil {
 			o.cg, o.cShape = c.g, c.Shape
 		}
@@ -84,18 +88,15 @@ func (tp *Tape) Gemm(a, b, c *Tensor, at GemmAttrs, binary bool) (*Tensor, error
 	return out, nil
 }
 
-// addBias adds beta·C, C unidirectionally broadcast to [m, n].
-func addBias(y []float32, m, n int, c *Tensor, beta float32) error {
-	rs, cs, err := biasStrides(c.Shape, m, n)
-	if err != nil {
-		return err
-	}
+// addBias adds beta·C, C unidirectionally broadcast to [m, n] (checked
+// by biasStrides first).
+func addBias(y []float32, m, n int, c *Tensor, beta float32) {
+	rs, cs, _ := biasStrides(c.Shape, m, n)
 	for i := range m {
 		for j := range n {
 			y[i*n+j] += beta * c.Data[i*rs+j*cs]
 		}
 	}
-	return nil
 }
 
 // biasStrides gives C's strides over rows and columns of [m, n] (0 where broadcast).
@@ -121,24 +122,29 @@ func (o *gemmOp) backward() {
 	}
 	d := mat{d: dy, rows: o.m, cols: o.n}
 	if o.ag != nil && o.b.d != nil {
-		da := make([]float32, len(o.a.d))
+		da := o.bufs.get(len(o.a.d))
 		if o.a.t { // dA = alpha·op(B)·dYᵀ
 			mm(da, o.alpha, o.b, d.flip())
 		} else { // dA = alpha·dY·op(B)ᵀ
 			mm(da, o.alpha, d, o.b.flip())
 		}
-		o.ag.take(da)
+		if !o.ag.take(da) {
+			o.bufs.put(da)
+		}
 	}
 	if o.bg != nil && o.as != nil {
 		a := o.a
-		a.d = restore(o.as, o.a.rows*o.a.cols)
-		db := make([]float32, o.b.rows*o.b.cols)
+		a.d = restore(o.as, o.a.rows*o.a.cols, o.bufs)
+		db := o.bg.scratch(o.b.rows*o.b.cols, o.bufs)
 		if o.b.t { // dB = alpha·dYᵀ·op(A)
 			mm(db, o.alpha, d.flip(), a)
 		} else { // dB = alpha·op(A)ᵀ·dY
 			mm(db, o.alpha, a.flip(), d)
 		}
 		o.bg.take(db)
+		if _, decoded := o.as.(inputCode); decoded {
+			o.bufs.put(a.d)
+		}
 	}
 	if o.cg != nil {
 		o.cg.add(o.biasGrad(dy))

@@ -85,34 +85,44 @@ func (tp *Tape) MaxPool(x *Tensor, a PoolAttrs) (*Tensor, error) {
 		return nil, err
 	}
 	planes, opl := g.n*g.c, g.oh*g.ow
-	y := make([]float32, planes*opl)
-	arg := make([]int32, len(y))
+	y := tp.output(planes*opl, x)
+	o := &maxPoolOp{g: g, in: x.g}
+	rec := tp.recording(x)
+	switch {
+	case rec && tp.Compress && g.KH*g.KW <= 256:
+		o.idx8 = &byteBuf{b: make([]uint8, len(y))}
+	case rec:
+		o.idx32 = &int32Buf{v: make([]int32, len(y))}
+	}
 	parallelFor(planes, func(p int) {
 		xp := x.Data[p*g.h*g.w : (p+1)*g.h*g.w]
-		for o := range opl {
-			best, bi := float32(math.Inf(-1)), int32(0)
-			g.window(o/g.ow, o%g.ow, func(xi, wi int) {
+		for q := range opl {
+			best, bi := float32(math.Inf(-1)), 0
+			g.window(q/g.ow, q%g.ow, func(xi, wi int) {
 				if xp[xi] > best {
-					best, bi = xp[xi], int32(wi)
+					best, bi = xp[xi], wi
 				}
 			})
-			y[p*opl+o], arg[p*opl+o] = best, bi
+			y[p*opl+q] = best
+			o.setArg(p*opl+q, bi)
 		}
 	})
 	out := result([]int{g.n, g.c, g.oh, g.ow}, y, x)
-	if tp.recording(x) {
-		o := &maxPoolOp{g: g, out: out.g, in: x.g}
-		if tp.Compress && g.KH*g.KW <= 256 {
-			o.idx8 = &byteBuf{b: make([]uint8, len(arg))}
-			for i, v := range arg {
-				o.idx8.b[i] = uint8(v)
-			}
-		} else {
-			o.idx32 = &int32Buf{v: arg}
-		}
+	if rec {
+		o.out = out.g
 		tp.record(out, o)
 	}
 	return out, nil
+}
+
+// setArg stores output i's window offset in the form the op saves.
+func (o *maxPoolOp) setArg(i, wi int) {
+	switch {
+	case o.idx8 != nil:
+		o.idx8.b[i] = uint8(wi)
+	case o.idx32 != nil:
+		o.idx32.v[i] = int32(wi)
+	}
 }
 
 func (o *maxPoolOp) arg(i int) int {
@@ -162,7 +172,7 @@ func (tp *Tape) AveragePool(x *Tensor, a PoolAttrs) (*Tensor, error) {
 		return nil, err
 	}
 	planes, opl := g.n*g.c, g.oh*g.ow
-	y := make([]float32, planes*opl)
+	y := tp.output(planes*opl, x)
 	parallelFor(planes, func(p int) {
 		xp := x.Data[p*g.h*g.w : (p+1)*g.h*g.w]
 		for o := range opl {

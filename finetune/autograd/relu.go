@@ -50,7 +50,7 @@ const maskBlockWords = 64
 
 // Clip is min(max(x, lo), hi); the gradient passes where lo < x < hi.
 func (tp *Tape) Clip(x *Tensor, lo, hi float32) *Tensor {
-	y := make([]float32, len(x.Data))
+	y := tp.output(len(x.Data), x)
 	for i, v := range x.Data {
 		y[i] = min(max(v, lo), hi)
 	}

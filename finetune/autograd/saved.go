@@ -17,14 +17,46 @@ type Saved interface {
 	key() any
 }
 
-// floatRef is a float32 buffer kept by reference (exact backward).
+// batchScaler is a Saved whose size does not simply follow the batch:
+// bytesAt is Bytes for the same op on a batch of batch samples, the buffer
+// having been saved on a batch of from.
+type batchScaler interface {
+	bytesAt(from, batch int) int64
+}
+
+// savedBytesAt is s's size at batch, saved at from: a weight's stays, a
+// batchScaler says, anything else is in proportion to the batch (its
+// first dimension). The plan of memory replays a small traced batch at
+// any size with it.
+func savedBytesAt(s Saved, from, batch int) int64 {
+	switch v := s.(type) {
+	case batchScaler:
+		return v.bytesAt(from, batch)
+	case nil:
+		return 0
+	}
+	if s.Param() {
+		return s.Bytes()
+	}
+	return s.Bytes() / int64(from) * int64(batch)
+}
+
+// floatRef is a float32 buffer kept by reference (exact backward). A
+// weight (param) or a per-channel statistic (fixed) keeps its size at any
+// batch; anything else has the batch as its first dimension.
 type floatRef struct {
-	d     []float32
-	param bool
+	d            []float32
+	param, fixed bool
 }
 
 func (f floatRef) Bytes() int64 { return 4 * int64(len(f.d)) }
 func (f floatRef) Param() bool  { return f.param }
+func (f floatRef) bytesAt(from, batch int) int64 {
+	if f.param || f.fixed {
+		return f.Bytes()
+	}
+	return 4 * int64(len(f.d)/from*batch)
+}
 func (f floatRef) key() any {
 	if len(f.d) == 0 {
 		return nil
@@ -33,13 +65,19 @@ func (f floatRef) key() any {
 }
 
 // bitMask is an exact one-bit-per-element mask, packed 64 to a word.
-type bitMask struct{ w []uint64 }
+type bitMask struct {
+	w []uint64
+	n int
+}
 
-func newBitMask(n int) *bitMask { return &bitMask{w: make([]uint64, (n+63)/64)} }
+func newBitMask(n int) *bitMask { return &bitMask{w: make([]uint64, (n+63)/64), n: n} }
 
 func (m *bitMask) Bytes() int64 { return 8 * int64(len(m.w)) }
-func (m *bitMask) Param() bool  { return false }
-func (m *bitMask) key() any     { return m }
+func (m *bitMask) bytesAt(from, batch int) int64 {
+	return 8 * int64((m.n/from*batch+63)/64)
+}
+func (m *bitMask) Param() bool { return false }
+func (m *bitMask) key() any    { return m }
 
 // byteBuf is a small-integer buffer (pooling window offsets).
 type byteBuf struct{ b []uint8 }
@@ -73,8 +111,16 @@ type Codes struct {
 }
 
 func (q *Codes) Bytes() int64 { return 8*int64(len(q.words)) + 8*int64(len(q.Lo)) }
-func (q *Codes) Param() bool  { return false }
-func (q *Codes) key() any     { return q }
+func (q *Codes) bytesAt(from, batch int) int64 {
+	return q.wordBytesAt(from, batch) + 8*int64(q.c)
+}
+
+// wordBytesAt is the bytes of the codes' words at batch (see Saved).
+func (q *Codes) wordBytesAt(from, batch int) int64 {
+	return 8 * int64(q.c) * int64((q.n/from*batch*q.inner*q.bits+63)/64)
+}
+func (q *Codes) Param() bool { return false }
+func (q *Codes) key() any    { return q }
 
 // Encode stores x [N, C, inner...] (dims from shape) in bits per element with
 // per-channel min/max ranges, drawing U from the counter-based stream

@@ -1,9 +1,6 @@
 package autograd
 
-import (
-	"errors"
-	"math"
-)
+import "errors"
 
 // Tape records the ops of one forward pass so that Backward can run them in
 // reverse. A nil *Tape records nothing: ops then compute values only
@@ -21,13 +18,25 @@ type Tape struct {
 
 	// Buffers, when set, recycles the pass's float buffers (see Buffers).
 	Buffers *Buffers
+	// ValuesOnly makes the tape record nothing, as a nil Tape, while its
+	// ops still take their outputs from Buffers and Release gives them
+	// back: evaluation and statistics passes then reuse the training
+	// step's memory instead of leaving garbage.
+	ValuesOnly bool
 
 	ops     []recorded
 	streams uint64
 	codes   map[codeKey]inputCode
-	lent    []float32         // the last output buffer taken from Buffers, not yet recorded
-	owner   map[*float32]int  // the op whose record owns each lent output buffer
-	pinned  map[*float32]bool // activations that ops saved as float references
+	lent    []float32            // the last output buffer taken from Buffers, not yet recorded
+	owner   map[*float32]lentBuf // who owns each lent output buffer
+	pinned  map[*float32]bool    // activations that ops saved as float references
+}
+
+// lentBuf is an output buffer taken from Buffers and who owns it: the op
+// recorded at index op, or the pass itself (op < 0, a ValuesOnly tape).
+type lentBuf struct {
+	op  int
+	buf []float32
 }
 
 // recorded is an op with its output's gradient and, when the tape lent it,
@@ -50,7 +59,7 @@ type op interface {
 
 // record appends o when the tape is live and out carries a gradient.
 func (tp *Tape) record(out *Tensor, o op) {
-	if tp == nil || out.g == nil {
+	if tp == nil || tp.ValuesOnly || out.g == nil {
 		return
 	}
 	out.g.bufs = tp.Buffers
@@ -58,22 +67,28 @@ func (tp *Tape) record(out *Tensor, o op) {
 	if len(tp.lent) > 0 && len(out.Data) > 0 && &tp.lent[0] == &out.Data[0] {
 		r.owned = tp.lent
 	}
-	if tp.Compress && tp.Buffers != nil {
-		tp.track(r.owned, o)
+	if tp.Buffers != nil {
+		tp.track(r.owned, len(tp.ops), o)
+		if tp.Buffers.trace != nil {
+			tp.traceSaved(o)
+		}
 	}
 	tp.lent = nil
 	tp.ops = append(tp.ops, r)
 }
 
-// track notes, on a compressing tape, that the op about to be recorded
-// owns the buffer owned (if any), and which activations o saved as float
-// references: Release must leave those alone until backward.
-func (tp *Tape) track(owned []float32, o op) {
+// track notes that op i owns the buffer owned (if any), and which
+// activations o saved as float references: Release must leave those alone
+// until backward.
+func (tp *Tape) track(owned []float32, i int, o op) {
 	if tp.owner == nil {
-		tp.owner, tp.pinned = map[*float32]int{}, map[*float32]bool{}
+		tp.owner, tp.pinned = map[*float32]lentBuf{}, map[*float32]bool{}
 	}
 	if len(owned) > 0 {
-		tp.owner[&owned[0]] = len(tp.ops)
+		tp.owner[&owned[0]] = lentBuf{i, owned}
+	}
+	if o == nil {
+		return
 	}
 	for _, s := range o.saved() {
 		if f, ok := s.(floatRef); ok && !f.param && len(f.d) > 0 {
@@ -82,18 +97,18 @@ func (tp *Tape) track(owned []float32, o op) {
 	}
 }
 
-// Release tells a compressing tape with Buffers that the forward pass is
-// done with t: no op still to run reads it, and nothing else shares its
-// data (the caller checks views and in-place outputs). When the tape lent
-// t's buffer and no op saved it as a float reference, the buffer goes back
-// now instead of after backward, so that the next output reuses it warm
-// and unzeroed. Elsewhere it does nothing.
+// Release tells a tape with Buffers that the forward pass is done with t:
+// no op still to run reads it, and nothing else shares its data (the
+// caller checks views and in-place outputs). When the tape lent t's buffer
+// and no op saved it as a float reference, the buffer goes back now
+// instead of after backward, so that the next output reuses it warm and
+// unzeroed. Elsewhere it does nothing.
 func (tp *Tape) Release(t *Tensor) {
-	if tp == nil || !tp.Compress || tp.Buffers == nil || t == nil || len(t.Data) == 0 {
+	if tp == nil || tp.Buffers == nil || t == nil || len(t.Data) == 0 {
 		return
 	}
 	p := &t.Data[0]
-	i, ok := tp.owner[p]
+	l, ok := tp.owner[p]
 	if !ok || tp.pinned[p] {
 		return
 	}
@@ -103,25 +118,44 @@ func (tp *Tape) Release(t *Tensor) {
 			delete(tp.codes, k)
 		}
 	}
-	tp.Buffers.put(tp.ops[i].owned)
-	tp.ops[i].owned = nil
+	tp.Buffers.put(l.buf)
+	if l.op >= 0 {
+		tp.ops[l.op].owned = nil
+	}
 }
 
 // output returns a buffer of n elements for the output of an op on ins,
 // which the op must overwrite entirely: from Buffers when this tape
-// records the op (the output then lives until the op's backward, or on a
-// compressing tape until Release), else new.
+// records the op (the output then lives until the op's backward, or until
+// Release) or computes values only, else new.
 func (tp *Tape) output(n int, ins ...*Tensor) []float32 {
-	if tp == nil || tp.Buffers == nil || !tp.recording(ins...) {
+	switch {
+	case tp == nil || tp.Buffers == nil:
+	case tp.ValuesOnly:
+		return tp.valueOutput(n)
+	case tp.recording(ins...):
+		tp.lent = tp.Buffers.get(n)
+		return tp.lent
+	}
+	return make([]float32, n)
+}
+
+// valueOutput is output for an op that never records (BatchNormEval): from
+// Buffers only on a ValuesOnly tape, which owns it until Release or Reset.
+func (tp *Tape) valueOutput(n int) []float32 {
+	if tp == nil || tp.Buffers == nil || !tp.ValuesOnly {
 		return make([]float32, n)
 	}
-	tp.lent = tp.Buffers.get(n)
-	return tp.lent
+	d := tp.Buffers.get(n)
+	if n > 0 {
+		tp.track(d, -1, nil)
+	}
+	return d
 }
 
 // recording reports whether an op producing out must save for backward.
 func (tp *Tape) recording(ins ...*Tensor) bool {
-	if tp == nil {
+	if tp == nil || tp.ValuesOnly {
 		return false
 	}
 	for _, t := range ins {
@@ -163,6 +197,7 @@ func (tp *Tape) BackwardFrom(out *Tensor, dOut []float32) error {
 		return errors.New("autograd: output carries no gradient or seed has the wrong length")
 	}
 	out.g.add(dOut)
+	tp.codes = nil // only the forward pass looks codes up: each op holds its own
 	for i := len(tp.ops) - 1; i >= 0; i-- {
 		r := tp.ops[i]
 		r.op.backward()
@@ -172,6 +207,9 @@ func (tp *Tape) BackwardFrom(out *Tensor, dOut []float32) error {
 			tp.Buffers.put(r.owned)
 			tp.Buffers.put(r.out.Data)
 			r.out.Data = nil
+			if tp.Buffers.trace != nil {
+				tp.traceFreed(r.op)
+			}
 		}
 		tp.ops[i] = recorded{}
 	}
@@ -180,7 +218,8 @@ func (tp *Tape) BackwardFrom(out *Tensor, dOut []float32) error {
 }
 
 // Reset drops the recorded ops without running them (with Buffers, their
-// outputs and gradients go back: the pass's tensors must not be used after).
+// outputs and gradients go back: the pass's tensors must not be used
+// after), and on a ValuesOnly tape gives back every output not released.
 func (tp *Tape) Reset() {
 	if tp.Buffers != nil {
 		for _, r := range tp.ops {
@@ -188,6 +227,14 @@ func (tp *Tape) Reset() {
 				tp.Buffers.put(r.owned)
 				tp.Buffers.put(r.out.Data)
 				r.out.Data = nil
+				if tp.Buffers.trace != nil {
+					tp.traceFreed(r.op)
+				}
+			}
+		}
+		for _, l := range tp.owner {
+			if l.op < 0 {
+				tp.Buffers.put(l.buf)
 			}
 		}
 	}
@@ -223,77 +270,3 @@ func (tp *Tape) SavedBytes() (activations, params int64) {
 
 // Ops is the number of recorded ops.
 func (tp *Tape) Ops() int { return len(tp.ops) }
-
-// Buffers recycles float buffers from one training pass to the next, so
-// that a step does not allocate (and zero) its activations and gradients
-// anew. A tape with Buffers takes its exact outputs and the activation
-// gradients of backward from them, and gives each back as soon as backward
-// is done with it (or at Reset): neither the pass's outputs nor the
-// gradients of intermediate tensors may be used after Backward (parameters'
-// gradients are kept). Tapes sharing Buffers must not run at the same time.
-type Buffers struct {
-	free   map[int][][]float32
-	lent   map[*float32]int // holders of each buffer get handed out
-	poison bool
-}
-
-// NewBuffers returns an empty recycler.
-func NewBuffers() *Buffers { return &Buffers{free: map[int][][]float32{}, lent: map[*float32]int{}} }
-
-// Poison makes b fill every buffer given back with NaN, for tests: an op
-// that reads a buffer after giving it back, or leaves part of one it takes
-// unwritten, then shows in its results.
-func (b *Buffers) Poison() { b.poison = true }
-
-// get returns a buffer of n elements with undefined contents (new, and
-// zeroed, from nil Buffers).
-func (b *Buffers) get(n int) []float32 {
-	if b == nil {
-		return make([]float32, n)
-	}
-	var d []float32
-	if l := b.free[n]; len(l) > 0 {
-		d = l[len(l)-1]
-		b.free[n] = l[:len(l)-1]
-	} else {
-		d = make([]float32, n)
-	}
-	if n > 0 {
-		b.lent[&d[0]] = 1
-	}
-	return d
-}
-
-// share adds a holder to d when it is one of the lent buffers.
-func (b *Buffers) share(d []float32) bool {
-	if b == nil || len(d) == 0 || b.lent[&d[0]] == 0 {
-		return false
-	}
-	b.lent[&d[0]]++
-	return true
-}
-
-// shared reports whether d has more than one holder.
-func (b *Buffers) shared(d []float32) bool {
-	return b != nil && len(d) > 0 && b.lent[&d[0]] > 1
-}
-
-// put drops a holder of d; with the last one gone, d is free again and
-// nothing may use it any more. Buffers that get did not hand out (nil
-// included) are left to the garbage collector, so the free lists never
-// hold more than one pass had out at once.
-func (b *Buffers) put(d []float32) {
-	if b == nil || len(d) == 0 || b.lent[&d[0]] == 0 {
-		return
-	}
-	if b.lent[&d[0]]--; b.lent[&d[0]] > 0 {
-		return
-	}
-	delete(b.lent, &d[0])
-	if b.poison {
-		for i := range d {
-			d[i] = float32(math.NaN())
-		}
-	}
-	b.free[len(d)] = append(b.free[len(d)], d)
-}

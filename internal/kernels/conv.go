@@ -45,17 +45,8 @@ func Conv2DBackwardFilter(p ConvParams, x, dy, dw []float32) {
 func Conv2DBackwardFilterFrom(p ConvParams, image func(n int, dst []float32), dy, dw []float32) {
 	p.mustCheck("Conv2DBackwardFilterFrom", namedLen{"dy", len(dy), p.YLen()}, namedLen{"dw", len(dw), p.WLen()})
 	chw, cgHW := p.C*p.H*p.W, p.C/p.Groups*p.H*p.W
-	src := imageSource{scratch: chw, at: func(n, g int, scratch []float32) []float32 {
+	backwardFilterFrom(p, imageSource{scratch: chw, at: func(n, g int, scratch []float32) []float32 {
 		image(n, scratch)
 		return scratch[g*cgHW:]
-	}}
-	if laneBackwardFilterFrom(p, src, dy, dw) {
-		return
-	}
-	x := getBuf(p.XLen())
-	defer bufPool.Put(x)
-	forTasks(p.N, float64(p.XLen()), func(n, _ int) {
-		image(n, (*x)[n*chw:(n+1)*chw])
-	})
-	conv2DBackwardFilter(p, *x, dy, dw)
+	}}, dy, dw)
 }

@@ -261,19 +261,19 @@ func conv2DBackwardData(p ConvParams, dy, w, dx []float32) {
 }
 
 func conv2DBackwardFilter(p ConvParams, x, dy, dw []float32) {
-	if laneBackwardFilterFrom(p, xSource(p, x), dy, dw) {
+	backwardFilterFrom(p, xSource(p, x), dy, dw)
+}
+
+// backwardFilterFrom is the filter gradient with images from src: output
+// channels in the lanes where that serves, else pixels in the lanes; a
+// strided 1×1 as the pointwise one on the images subsampled one by one.
+func backwardFilterFrom(p ConvParams, src imageSource, dy, dw []float32) {
+	if laneBackwardFilterFrom(p, src, dy, dw) {
 		return
 	}
 	if q, ok := p.strided1x1(); ok {
-		// The filter gradient of the pointwise convolution on the
-		// subsampled input.
-		xs := getBuf(q.XLen())
-		defer bufPool.Put(xs)
-		forTasks(p.N, 2*float64(q.XLen()), func(n, _ int) {
-			p.subsample((*xs)[n*q.C*q.H*q.W:], x[n*p.C*p.H*p.W:], p.C)
-		})
-		conv2DBackwardFilter(q, *xs, dy, dw)
+		shiftBackwardFilter(q, subsampled(p, q, src), dy, dw)
 		return
 	}
-	shiftBackwardFilter(p, x, dy, dw)
+	shiftBackwardFilter(p, src, dy, dw)
 }

@@ -253,14 +253,19 @@ func laneBackwardFilterFrom(p ConvParams, src imageSource, dy, dw []float32) boo
 		return fk != nil
 	}
 	fk := q.laneFilterKernels()
-	if fk == nil {
-		return false
+	if fk != nil {
+		laneBackwardFilter(q, subsampled(p, q, src), dy, dw, fk)
 	}
+	return fk != nil
+}
+
+// subsampled serves the images of src, for the strided 1×1 p, subsampled
+// to those of its pointwise form q, each into the caller's scratch.
+func subsampled(p, q ConvParams, src imageSource) imageSource {
 	cg := p.C / p.Groups
 	sub := cg * q.H * q.W
-	laneBackwardFilter(q, imageSource{scratch: sub + src.scratch, at: func(n, g int, scratch []float32) []float32 {
+	return imageSource{scratch: sub + src.scratch, at: func(n, g int, scratch []float32) []float32 {
 		p.subsample(scratch[:sub], src.at(n, g, scratch[sub:]), cg)
 		return scratch[:sub]
-	}}, dy, dw, fk)
-	return true
+	}}
 }

@@ -40,8 +40,9 @@ type MemoryPlan struct {
 	// an allowance for the kernels' scratch.
 	Model, Data, Scratch int64
 	// Base is the process's resident memory when the plan was made (the
-	// program, the source model, the data sets).
-	Base int64
+	// program, the source model, the data sets), BaseGo the part of it the
+	// Go runtime manages (the rest is the program's code and data).
+	Base, BaseGo int64
 	// Headroom is what the garbage collector may let pile up above the
 	// live memory (the heap limit is set at Peak).
 	Headroom int64
@@ -62,10 +63,10 @@ const traceBatch = 2
 // passes (a training step, an evaluation pass and a statistics pass) at
 // traceBatch, one trace per backward mode.
 type memoryModel struct {
-	traces      [2]*autograd.Trace // by exact
-	model       int64
-	sampleBytes int64
-	base        int64
+	traces       [2]*autograd.Trace // by exact
+	model        int64
+	sampleBytes  int64
+	base, baseGo int64
 }
 
 // newMemoryModel traces a training step, an evaluation and a statistics
@@ -93,7 +94,7 @@ func newMemoryModel(model *ir.Model, sample []int, cfg Config) (*memoryModel, er
 		m.traces[b2i(exact)] = twin[0]
 	}
 	m.model = p.modelBytes()
-	m.base = processResident()
+	m.base, m.baseGo = processResident()
 	return m, nil
 }
 
@@ -152,7 +153,7 @@ func (m *memoryModel) plan(batch int, exact bool) MemoryPlan {
 	tp := m.traces[b2i(exact)].Plan(batch)
 	p := MemoryPlan{Batch: batch, Exact: exact, SavedPerImage: float64(tp.Saved) / float64(batch),
 		ParamBytes: tp.SavedParams, Floats: tp.Arena, Saved: tp.SavedPeak, Model: m.model,
-		Data: pipelineBatches * int64(batch) * (m.sampleBytes + 8), Scratch: scratchAllowance(), Base: m.base}
+		Data: pipelineBatches * int64(batch) * (m.sampleBytes + 8), Scratch: scratchAllowance(), Base: m.base, BaseGo: m.baseGo}
 	p.Floor = p.Base + p.Floats + p.Saved + p.Model + p.Data + p.Scratch
 	// The collector may let a step's garbage (its codes, a parameter
 	// gradient's copy) pile up before it runs: half the saved memory, and
@@ -231,15 +232,15 @@ func FormatBytes(n int64) string {
 	return fmt.Sprintf("%.0f MiB", float64(n)/(1<<20))
 }
 
-// limitMemory sets the Go heap limit to the planned peak less what the
-// runtime does not manage (the program's code), so that garbage is
-// collected before the process grows past the plan, unless GOMEMLIMIT
+// limitMemory sets the Go runtime's memory limit to the planned peak less
+// what the runtime does not manage (the program's code), so that garbage
+// is collected before the process grows past the plan, unless GOMEMLIMIT
 // says otherwise; it returns the undo.
 func limitMemory(p MemoryPlan) (undo func()) {
 	if os.Getenv("GOMEMLIMIT") != "" {
 		return func() {}
 	}
-	old := debug.SetMemoryLimit(p.Peak - (p.Base - goMappedBytes()))
+	old := debug.SetMemoryLimit(p.Peak - (p.Base - p.BaseGo))
 	return func() { debug.SetMemoryLimit(old) }
 }
 
@@ -248,14 +249,15 @@ func limitMemory(p MemoryPlan) (undo func()) {
 var processResident = residentBytes
 
 // residentBytes is the process's resident memory now, after a collection
-// that returns what it freed: VmRSS where /proc has it, else what the Go
-// runtime has mapped.
-func residentBytes() int64 {
+// that returns what it freed (VmRSS where /proc has it, else what the Go
+// runtime has mapped), and the part of it the Go runtime manages.
+func residentBytes() (all, goPart int64) {
 	debug.FreeOSMemory()
-	if v := procStatus("VmRSS"); v > 0 {
-		return v
+	goPart = goMappedBytes()
+	if v := procStatus("VmRSS"); v > goPart {
+		return v, goPart
 	}
-	return goMappedBytes()
+	return goPart, goPart
 }
 
 // PeakResident is the process's resident-memory high-water mark (VmHWM),

@@ -93,8 +93,8 @@ func TestMemoryPlanMatchesTape(t *testing.T) {
 // refused before training with ErrMemory naming the largest batch that
 // fits, and AutoBatch trains with that batch.
 func TestMaxMemory(t *testing.T) {
-	defer func(f func() int64) { processResident = f }(processResident)
-	processResident = func() int64 { return 100 << 20 }
+	defer func(f func() (int64, int64)) { processResident = f }(processResident)
+	processResident = func() (int64, int64) { return 100 << 20, 90 << 20 }
 	cfg := testConfig()
 	cfg.Epochs = 1
 	train := stripes(1, 256, 3)

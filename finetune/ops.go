@@ -122,7 +122,7 @@ func opBN(r *run, nd *ir.Node) error {
 	st := r.n.bn[nd]
 	if r.mode == modeEval {
 		c := len(st.mean)
-		y, err := autograd.BatchNormEval(in[0], in[1], in[2], autograd.New([]int{c}, st.mean), autograd.New([]int{c}, st.variance), st.eps)
+		y, err := r.tp.BatchNormEval(in[0], in[1], in[2], autograd.New([]int{c}, st.mean), autograd.New([]int{c}, st.variance), st.eps)
 		if err != nil {
 			return err
 		}

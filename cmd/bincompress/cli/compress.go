@@ -62,7 +62,8 @@ func (o *CompressOptions) register(fs *pflag.FlagSet) {
 	o.Prep.register(fs)
 	t := &o.Train
 	fs.IntVar(&t.Epochs, "epochs", t.Epochs, "fine-tuning epochs")
-	fs.IntVar(&t.BatchSize, "batch-size", t.BatchSize, "images per batch")
+	fs.Var(batchSizeFlag{&t.BatchSize}, "batch-size", "images per batch, or auto: the largest batch whose planned memory fits --max-memory")
+	fs.Var(memoryFlag{&t.MaxMemory}, "max-memory", "plan the run's memory before training and fail (exit 1, naming the largest batch that fits) if its peak exceeds this size, e.g. 2GiB")
 	fs.Uint64Var(&t.Seed, "seed", t.Seed, "seed of shuffling, augmentation and stochastic rounding: same seed, same .bnn")
 	fs.BoolVar(&t.ExactBackward, "exact-backward", false, "save float activations for backward instead of 1-bit codes")
 	fs.IntVar(&t.BNBits, "bn-bits", t.BNBits, "bits per element of BatchNormalization's saved input when compressing (1, 2, 4, 8)")
@@ -92,6 +93,9 @@ func (o *CompressOptions) validate() error {
 	}
 	if _, err := convert.ParseScaleMode(o.Scale); err != nil {
 		return usageError{err}
+	}
+	if o.Train.BatchSize == finetune.AutoBatch && o.Train.MaxMemory == 0 {
+		return usagef("--batch-size auto needs --max-memory")
 	}
 	return o.Gate.validate()
 }
@@ -317,6 +321,9 @@ func (o *CompressOptions) train(ctx context.Context, src *ir.Model, data *compre
 	res, err := finetune.Train(ctx, src.Clone(), train, val, cfg, log.trainEvent)
 	if err != nil {
 		return nil, nil, err
+	}
+	if cfg.Epochs > 0 {
+		log.printf("%s", memoryLine(res.Memory, cfg.ExactBackward))
 	}
 	return res.Model, res, nil
 }

@@ -35,8 +35,18 @@
 //     next binary layer's input (autograd.BatchNormRelu), so a ResNet
 //     block keeps 6 bits per element against float autograd's 128.
 //     ExactBackward keeps
-//     float32 copies instead. Result.Memory reports the bytes the tape holds
-//     per image both ways, measured on a real batch, and the peak heap.
+//     float32 copies instead.
+//   - Memory is planned before training (memplan.go): a training step, an
+//     evaluation and a statistics pass are traced at batches 2 and 3 on a
+//     copy of the model, and the trace replayed at the run's batch gives
+//     the bytes saved for backward, the arena of float tensors every pass
+//     then takes its buffers from, and the peak (MemoryPlan). The Go
+//     memory limit follows the plan while the run lasts (unless GOMEMLIMIT
+//     is set); Config.MaxMemory refuses a batch whose plan exceeds it
+//     (ErrMemory names the largest batch that fits) and BatchSize
+//     AutoBatch takes that batch. Result.Memory reports the saved bytes
+//     per image both ways, both modes' plans, the peak heap and the
+//     process's peak resident memory.
 //   - BN statistics are re-estimated right after binarizing and again at
 //     the end: BNBatches augmented training batches run with batch
 //     statistics; the running mean becomes the mean of batch means and the

@@ -74,6 +74,7 @@ type memoryModel struct {
 // sample's shape, on a copy of the model (the traced step changes
 // nothing the run will use).
 func newMemoryModel(model *ir.Model, sample []int, cfg Config) (*memoryModel, error) {
+	base, baseGo := processResident()
 	pcfg := cfg
 	pcfg.BatchSize, pcfg.CheckpointDir, pcfg.Resume = traceBatch+1, "", false
 	src := &SliceSource{X: make([]float32, (traceBatch+1)*ir.NumElements(sample)), Shape: sample, Labels: make([]int, traceBatch+1)}
@@ -94,7 +95,7 @@ func newMemoryModel(model *ir.Model, sample []int, cfg Config) (*memoryModel, er
 		m.traces[b2i(exact)] = twin[0]
 	}
 	m.model = p.modelBytes()
-	m.base, m.baseGo = processResident()
+	m.base, m.baseGo = base, baseGo
 	return m, nil
 }
 

@@ -20,8 +20,18 @@ import "github.com/bincompress/bincompress/internal/kernels"
 // So a conv → BN → ReLU → conv chain keeps 2 bits per element where the
 // unfused ops keep 2 (x̂) + 1 (mask) + 1 (next conv's input).
 func (tp *Tape) BatchNormRelu(x, scale, bias *Tensor, eps float32) (*Tensor, BatchStats, error) {
+	return tp.batchNormRelu(x, scale, bias, eps, false)
+}
+
+// BatchNormReluInPlace is BatchNormRelu writing over x's data where the
+// tape allows it (see BatchNormTrainInPlace).
+func (tp *Tape) BatchNormReluInPlace(x, scale, bias *Tensor, eps float32) (*Tensor, BatchStats, error) {
+	return tp.batchNormRelu(x, scale, bias, eps, true)
+}
+
+func (tp *Tape) batchNormRelu(x, scale, bias *Tensor, eps float32, inPlace bool) (*Tensor, BatchStats, error) {
 	if tp.recording(x, scale, bias) && tp.Compress && tp.bnBits() < 2 {
-		y, st, err := tp.BatchNormTrain(x, scale, bias, eps)
+		y, st, err := tp.batchNormTrain(x, scale, bias, eps, inPlace)
 		if err != nil {
 			return nil, st, err
 		}
@@ -34,14 +44,21 @@ func (tp *Tape) BatchNormRelu(x, scale, bias *Tensor, eps float32) (*Tensor, Bat
 	// v > 0, so the code's mask reads the rectified values.
 	n, c, inner := nci(x.Shape)
 	rec := tp.recording(x, scale, bias)
-	y := tp.output(len(x.Data), x, scale, bias)
+	y := x.Data
+	if inPlace = tp.inPlaceBN(inPlace, x, scale, bias); !inPlace {
+		y = tp.output(len(x.Data), x, scale, bias)
+	}
 	var code *bnReluCode
 	var encode func(ch int, mean, invStd float32)
-	if rec && tp.Compress { // each channel encoded as soon as BN has written it
+	if rec && tp.Compress { // each channel encoded as soon as BN has its statistics
 		code = newBNReluCode(n, c, inner, tp.bnBits(), scale.Data, bias.Data)
 		key, stream := tp.Key, tp.stream()
 		encode = func(ch int, mean, invStd float32) {
-			code.encodeChannel(x.Data, y, mean, invStd, ch, newStream(key, stream, uint64(ch)))
+			ybn := y
+			if inPlace { // y is not written yet: the code makes each row of it
+				ybn = nil
+			}
+			code.encodeChannel(x.Data, ybn, mean, invStd, ch, newStream(key, stream, uint64(ch)))
 		}
 	}
 	y, st, inv := bnForward(y, x, scale, bias, eps, true, encode)
@@ -80,8 +97,19 @@ func newBNReluCode(n, c, inner, bits int, gamma, beta []float32) *bnReluCode {
 }
 
 // encodeChannel encodes channel ch from BN's input x, its output ybn and the
-// channel's statistics.
+// channel's statistics. With ybn nil (BN about to write over x) each row
+// of the output is made in a row of scratch, as bnForward will write it.
 func (q *bnReluCode) encodeChannel(x, ybn []float32, mu, inv float32, ch int, r *stream) {
+	yRow := func(off int) []float32 { return ybn[off : off+q.inner] }
+	if ybn == nil {
+		row := make([]float32, q.inner)
+		a := q.gamma[ch] * inv
+		b := q.beta[ch] - a*mu
+		yRow = func(off int) []float32 {
+			kernels.ScaleAddRows(row, x[off:], 1, q.inner, 0, a, b, true)
+			return row
+		}
+	}
 	lo, hi := channelRange(x, q.n, q.c, q.inner, ch)
 	lo, hi = (lo-mu)*inv, (hi-mu)*inv
 	g, b := q.gamma[ch], q.beta[ch]
@@ -106,15 +134,16 @@ func (q *bnReluCode) encodeChannel(x, ybn []float32, mu, inv float32, ch int, r 
 	if q.bits == 2 { // the default width: vectorized
 		for bt := 0; bt < q.n; bt++ {
 			off := (bt*q.c + ch) * q.inner
-			kernels.StochasticReluCodes2(q.channelWords(ch), bt*q.inner, x[off:off+q.inner], ybn[off:off+q.inner], mul, add, r.x)
+			kernels.StochasticReluCodes2(q.channelWords(ch), bt*q.inner, x[off:off+q.inner], yRow(off), mul, add, r.x)
 		}
 		return
 	}
 	w := wordWriter{words: q.words[ch*q.perChan : (ch+1)*q.perChan], bits: uint(q.bits)}
 	for bt := 0; bt < q.n; bt++ {
 		off := (bt*q.c + ch) * q.inner
+		yr := yRow(off)
 		for i, v := range x[off : off+q.inner] {
-			on := b2u(ybn[off+i] > 0)
+			on := b2u(yr[i] > 0)
 			w.put(kernels.Level(float32(v*mul[on])+add[on]+r.uniform(), levels)<<1 | on) // as the 2-bit kernel
 		}
 	}
@@ -207,20 +236,17 @@ func (o *bnReluOp) backward() {
 		return
 	}
 	if o.code == nil {
-		o.bn.finish(o.out, o.bn.x.(floatRef).d, true, o.relu, nil)
+		o.bn.finish(o.out, o.bn.x.(floatRef).d, o.relu, nil)
 		return
 	}
-	o.out.own() // the mask is applied in place
-	g := o.out.Data
-	xh := o.bn.bufs.get(len(g))
 	q := o.code
-	o.bn.finish(o.out, xh, false, nil, func(ch int) { // x̂ decoded and g masked per channel
-		tab := q.table(ch)
-		q.eachRow(ch, func(start, pos int) {
-			kernels.LookupCodes(xh[start:start+q.inner], g[start:start+q.inner], q.channelWords(ch), pos, q.bits, tab)
-		})
+	o.bn.finish(o.out, nil, nil, func(ch int, xc []float32) { // x̂ decoded and g masked per channel
+		g, tab := o.out.Data, q.table(ch)
+		for b := range q.n {
+			start := (b*q.c + ch) * q.inner
+			kernels.LookupCodes(xc[b*q.inner:(b+1)*q.inner], g[start:start+q.inner], q.channelWords(ch), b*q.inner*q.bits, q.bits, tab)
+		}
 	})
-	o.bn.bufs.put(xh)
 }
 
 func (o *bnReluOp) saved() []Saved {

@@ -260,6 +260,14 @@ func (q *Codes) decodeChannel(dst []float32, ch int, tab kernels.CodeTable) {
 	})
 }
 
+// decodeChannelCompact writes channel ch's values through tab into dst
+// [N][inner] (the channel alone, rows back to back).
+func (q *Codes) decodeChannelCompact(dst []float32, ch int, tab kernels.CodeTable) {
+	for b := range q.n {
+		kernels.LookupCodes(dst[b*q.inner:(b+1)*q.inner], nil, q.channelWords(ch), b*q.inner*q.bits, q.bits, &tab)
+	}
+}
+
 // imageDecoderWith is imageDecoder with channel ch's values from table(ch),
 // each table made once.
 func (q *Codes) imageDecoderWith(table func(ch int) kernels.CodeTable) func(n int, dst []float32) {

@@ -298,7 +298,6 @@ func (t *trainer) measure(ctx context.Context) error {
 	mem := &t.res.Memory
 	mem.ExactPerImage, mem.CompressedPerImage, mem.ParamBytes = exact.SavedPerImage, compressed.SavedPerImage, compressed.ParamBytes
 	mem.Batch, mem.PlanExact, mem.PlanCompressed = t.batch, exact, compressed
-	mem.PeakRSS = PeakResident()
 	return ctx.Err()
 }
 

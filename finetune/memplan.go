@@ -241,7 +241,10 @@ func limitMemory(p MemoryPlan) (undo func()) {
 	if os.Getenv("GOMEMLIMIT") != "" {
 		return func() {}
 	}
-	old := debug.SetMemoryLimit(p.Peak - (p.Base - p.BaseGo))
+	// Never below what the runtime holds now (the arena included), plus
+	// the headroom: a plan that fell short must slow the collector down,
+	// not make it run without end.
+	old := debug.SetMemoryLimit(max(p.Peak-(p.Base-p.BaseGo), goMappedBytes()+p.Headroom))
 	return func() { debug.SetMemoryLimit(old) }
 }
 

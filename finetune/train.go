@@ -45,6 +45,9 @@ func Train(ctx context.Context, model *ir.Model, train, val Source, cfg Config, 
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
+	if train == nil {
+		return nil, errors.New("finetune: no training data")
+	}
 	begun := time.Now()
 	mem, err := newMemoryModel(model, train.SampleShape(), cfg)
 	if err != nil {
@@ -168,6 +171,7 @@ func (t *trainer) finish(ctx context.Context) (*Result, error) {
 	if t.res.ValFinal, err = t.evaluate(ctx); err != nil {
 		return nil, err
 	}
+	t.res.Memory.PeakRSS = PeakResident()
 	layers, _ := json.Marshal(t.res.Layers)
 	t.res.Model.SetMetadata(MetadataKey, string(layers))
 	t.emit(Event{Phase: "done", Epoch: t.epoch, Epochs: t.cfg.Epochs, ValAcc: t.res.ValFinal, TrainAcc: math.NaN(),

@@ -293,6 +293,15 @@ func goMappedBytes() int64 {
 	return int64(s[0].Value.Uint64() - s[1].Value.Uint64())
 }
 
+// releaseMemory hands the run's arena back to the system as Train
+// returns, so that what the caller does next (verification) starts from
+// the memory the process had before, not on top of a dead arena that the
+// collector, its limit lifted, would keep for a while.
+func (t *trainer) releaseMemory() {
+	t.bufs = nil
+	debug.FreeOSMemory()
+}
+
 // planMemory lays the step buffers out for the run's batch and mode and
 // limits the heap to the plan; it returns the undo of the limit.
 func (t *trainer) planMemory() (undo func()) {

@@ -63,6 +63,7 @@ func Train(ctx context.Context, model *ir.Model, train, val Source, cfg Config, 
 	t.begun, t.mem = begun, mem
 	defer t.planMemory()()
 	defer collectSooner()()
+	defer t.releaseMemory()
 	if err := t.start(ctx); err != nil {
 		return nil, err
 	}

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/bincompress/bincompress/finetune/autograd"
+	"github.com/bincompress/bincompress/internal/kernels"
 	"github.com/bincompress/bincompress/ir"
 )
 
@@ -67,6 +68,7 @@ type memoryModel struct {
 	model        int64
 	sampleBytes  int64
 	base, baseGo int64
+	scratch      int64
 }
 
 // newMemoryModel traces a training step, an evaluation and a statistics
@@ -94,7 +96,7 @@ func newMemoryModel(model *ir.Model, sample []int, cfg Config) (*memoryModel, er
 		twin[0].Twin(twin[1])
 		m.traces[b2i(exact)] = twin[0]
 	}
-	m.model = p.modelBytes()
+	m.model, m.scratch = p.modelBytes(), p.student.scratchBytes()
 	m.base, m.baseGo = base, baseGo
 	return m, nil
 }
@@ -154,7 +156,7 @@ func (m *memoryModel) plan(batch int, exact bool) MemoryPlan {
 	tp := m.traces[b2i(exact)].Plan(batch)
 	p := MemoryPlan{Batch: batch, Exact: exact, SavedPerImage: float64(tp.Saved) / float64(batch),
 		ParamBytes: tp.SavedParams, Floats: tp.Arena, Saved: tp.SavedPeak, Model: m.model,
-		Data: pipelineBatches * int64(batch) * (m.sampleBytes + 8), Scratch: scratchAllowance(), Base: m.base, BaseGo: m.baseGo}
+		Data: pipelineBatches * int64(batch) * (m.sampleBytes + 8), Scratch: m.scratch, Base: m.base, BaseGo: m.baseGo}
 	p.Floor = p.Base + p.Floats + p.Saved + p.Model + p.Data + p.Scratch
 	// The collector may let a step's garbage (its codes, a parameter
 	// gradient's copy) pile up before it runs: half the saved memory, and
@@ -168,10 +170,23 @@ func (m *memoryModel) plan(batch int, exact bool) MemoryPlan {
 // two waiting in its channel, one being loaded and the one in the step.
 const pipelineBatches = 4
 
-// scratchAllowance is the kernels' scratch: chunks of a few MiB per
-// goroutine (internal/kernels sizes them to the caches, never to the
-// batch) for the forward, backward and filter passes.
-func scratchAllowance() int64 { return int64(runtime.GOMAXPROCS(0)) * 8 << 20 }
+// scratchBytes is the kernels' scratch for n's convolutions: the partial
+// sums of the largest filter gradient (kernels.FilterScratch, a quarter
+// more for the pools' size classes) and chunks of a few MiB per goroutine
+// for the rest (internal/kernels sizes them to the caches, never to the
+// batch).
+func (n *net) scratchBytes() int64 {
+	var most int64
+	for _, nd := range n.nodes {
+		w, ok := n.params[nd.Input(1)]
+		if nd.OpType != "Conv" || !ok || len(w.Shape) != 4 {
+			continue
+		}
+		g := int(nd.Int("group", 1))
+		most = max(most, kernels.FilterScratch(kernels.ConvParams{K: w.Shape[0], C: w.Shape[1] * g, KH: w.Shape[2], KW: w.Shape[3], Groups: g}))
+	}
+	return most + most/4 + int64(runtime.GOMAXPROCS(0))*8<<20
+}
 
 // largestBatch is the largest batch in [2, most] whose planned peak fits
 // budget, or 0 when none does (the peak grows with the batch).

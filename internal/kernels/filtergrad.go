@@ -147,7 +147,7 @@ func laneBackwardFilter(p ConvParams, src imageSource, dy, dw []float32, fk *fil
 	// one partial per chunk, in scratch that does not grow with the batch.
 	chunks := (p.N*4*(xs+ds) + filterChunkBytes - 1) / filterChunkBytes
 	chunks = max(1, min(p.N, (chunks+3)/4*4))
-	wave := min(chunks, filterWave)
+	wave := min(chunks, filterWave*gomaxprocs())
 	plen := spatial * geo.cg * kpad
 	partial := getBuf((wave + 1) * plen)
 	defer bufPool.Put(partial)
@@ -198,10 +198,10 @@ func laneBackwardFilter(p ConvParams, src imageSource, dy, dw []float32, fk *fil
 }
 
 // filterWave is how many chunks of images laneBackwardFilter sums at once
-// (a variable for the tests):
-// enough for 8 goroutines to share; the partial sums' scratch is
-// filterWave + 1 filter gradients.
-var filterWave = 8
+// per goroutine (a variable for the tests): the partial sums' scratch is
+// filterWave·GOMAXPROCS + 1 filter gradients, which for a 512-channel 3×3
+// layer are 9 MiB each.
+var filterWave = 1
 
 // transposeDy lays one image's group of dy [Kg][OH][OW] out as dst
 // [OH·Wq][kpad]: pixel (r, w) of the wide output at row r·Wq+w, zero in the
@@ -268,4 +268,15 @@ func subsampled(p, q ConvParams, src imageSource) imageSource {
 		p.subsample(scratch[:sub], src.at(n, g, scratch[sub:]), cg)
 		return scratch[:sub]
 	}}
+}
+
+// FilterScratch is the scratch (bytes) the filter gradient of a
+// convolution with p's channels and kernel holds for its partial sums, at
+// the current GOMAXPROCS and at any batch: the part of a training step's
+// kernel scratch set by the layer rather than by the chunk of images.
+func FilterScratch(p ConvParams) int64 {
+	g := max(p.Groups, 1)
+	kpad := (p.K/g + 15) / 16 * 16
+	plen := p.KH * p.KW * (p.C / g) * kpad
+	return 4 * int64(plen) * int64(filterWave*gomaxprocs()+1)
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"runtime"
 	"runtime/debug"
 	"time"
 
@@ -53,6 +54,7 @@ func Train(ctx context.Context, model *ir.Model, train, val Source, cfg Config, 
 	if err != nil {
 		return nil, err
 	}
+	runtime.GC() // the traced copy of the model is garbage: let the trainer reuse its memory
 	if cfg.BatchSize, err = mem.chooseBatch(cfg, train.Len()); err != nil {
 		return nil, err
 	}

@@ -185,12 +185,10 @@ func (q *bnReluCode) table(ch int) *kernels.CodeTable {
 // reluInput decodes the fused code as the ReLU's output, for a binary layer.
 type reluInput struct{ q *bnReluCode }
 
-func (r reluInput) Bytes() int64 { return r.q.Bytes() }
-func (r reluInput) Param() bool  { return false }
-func (r reluInput) key() any     { return r.q }
-func (r reluInput) bytesAt(from, batch int) int64 {
-	return r.q.bytesAt(from, batch)
-}
+func (r reluInput) Bytes() int64    { return r.q.Bytes() }
+func (r reluInput) Param() bool     { return false }
+func (r reluInput) key() any        { return r.q }
+func (r reluInput) size() savedSize { return r.q.size() }
 
 // Decode writes relu(γ·x̂_q + β) (0 where the mask is clear).
 func (r reluInput) Decode(dst []float32) { r.q.decodeWith(dst, r.channelTable) }
@@ -216,10 +214,8 @@ func (r reluInput) imageDecoder() func(n int, dst []float32) {
 func (q *bnReluCode) key() any { return q }
 
 // Bytes counts the codes and Lo, T, Hi per channel.
-func (q *bnReluCode) Bytes() int64 { return 8*int64(len(q.words)) + 12*int64(q.c) }
-func (q *bnReluCode) bytesAt(from, batch int) int64 {
-	return q.wordBytesAt(from, batch) + 12*int64(q.c)
-}
+func (q *bnReluCode) Bytes() int64    { return 8*int64(len(q.words)) + 12*int64(q.c) }
+func (q *bnReluCode) size() savedSize { return q.sizeWith(12) }
 
 // bnReluOp masks the gradient with the exact ReLU mask, then runs BN's
 // backward: on a compressing tape both from the code (the decoded x̂), on an

@@ -17,29 +17,42 @@ type Saved interface {
 	key() any
 }
 
-// batchScaler is a Saved whose size does not simply follow the batch:
-// bytesAt is Bytes for the same op on a batch of batch samples, the buffer
-// having been saved on a batch of from.
-type batchScaler interface {
-	bytesAt(from, batch int) int64
+// savedSize is how a saved buffer's size follows the batch, without the
+// buffer: at is its bytes for the same op on a batch of batch samples, the
+// buffer having been saved on a batch of from. The plan of memory replays
+// a small traced batch at any size with it.
+type savedSize interface {
+	at(from, batch int) int64
 }
 
-// savedBytesAt is s's size at batch, saved at from: a weight's stays, a
-// batchScaler says, anything else is in proportion to the batch (its
-// first dimension). The plan of memory replays a small traced batch at
-// any size with it.
-func savedBytesAt(s Saved, from, batch int) int64 {
-	switch v := s.(type) {
-	case batchScaler:
-		return v.bytesAt(from, batch)
-	case nil:
-		return 0
+// sizer is a Saved whose size does not simply follow the batch.
+type sizer interface {
+	size() savedSize
+}
+
+// sizeOf is s's savedSize: a sizer says; else a weight's stays and
+// anything else is in proportion to the batch (its first dimension).
+func sizeOf(s Saved) savedSize {
+	if v, ok := s.(sizer); ok {
+		return v.size()
 	}
 	if s.Param() {
-		return s.Bytes()
+		return fixedSize(s.Bytes())
 	}
-	return s.Bytes() / int64(from) * int64(batch)
+	return propSize(s.Bytes())
 }
+
+// savedBytesAt is s's size at batch, saved at from.
+func savedBytesAt(s Saved, from, batch int) int64 { return sizeOf(s).at(from, batch) }
+
+// fixedSize keeps its bytes at any batch; propSize follows the batch.
+type (
+	fixedSize int64
+	propSize  int64
+)
+
+func (f fixedSize) at(_, _ int) int64       { return int64(f) }
+func (p propSize) at(from, batch int) int64 { return int64(p) / int64(from) * int64(batch) }
 
 // floatRef is a float32 buffer kept by reference (exact backward). A
 // weight (param) or a per-channel statistic (fixed) keeps its size at any
@@ -51,11 +64,11 @@ type floatRef struct {
 
 func (f floatRef) Bytes() int64 { return 4 * int64(len(f.d)) }
 func (f floatRef) Param() bool  { return f.param }
-func (f floatRef) bytesAt(from, batch int) int64 {
+func (f floatRef) size() savedSize {
 	if f.param || f.fixed {
-		return f.Bytes()
+		return fixedSize(f.Bytes())
 	}
-	return 4 * int64(len(f.d)/from*batch)
+	return propSize(f.Bytes())
 }
 func (f floatRef) key() any {
 	if len(f.d) == 0 {
@@ -72,12 +85,15 @@ type bitMask struct {
 
 func newBitMask(n int) *bitMask { return &bitMask{w: make([]uint64, (n+63)/64), n: n} }
 
-func (m *bitMask) Bytes() int64 { return 8 * int64(len(m.w)) }
-func (m *bitMask) bytesAt(from, batch int) int64 {
-	return 8 * int64((m.n/from*batch+63)/64)
-}
-func (m *bitMask) Param() bool { return false }
-func (m *bitMask) key() any    { return m }
+func (m *bitMask) Bytes() int64    { return 8 * int64(len(m.w)) }
+func (m *bitMask) size() savedSize { return maskSize(m.n) }
+
+// maskSize is a bit mask of so many elements: whole words.
+type maskSize int
+
+func (m maskSize) at(from, batch int) int64 { return 8 * int64((int(m)/from*batch+63)/64) }
+func (m *bitMask) Param() bool              { return false }
+func (m *bitMask) key() any                 { return m }
 
 // byteBuf is a small-integer buffer (pooling window offsets).
 type byteBuf struct{ b []uint8 }
@@ -110,14 +126,24 @@ type Codes struct {
 	perChan           int // words per channel
 }
 
-func (q *Codes) Bytes() int64 { return 8*int64(len(q.words)) + 8*int64(len(q.Lo)) }
-func (q *Codes) bytesAt(from, batch int) int64 {
-	return q.wordBytesAt(from, batch) + 8*int64(q.c)
+func (q *Codes) Bytes() int64    { return 8*int64(len(q.words)) + 8*int64(len(q.Lo)) }
+func (q *Codes) size() savedSize { return q.sizeWith(8) }
+
+// sizeWith is the codes' savedSize with perChan bytes of ranges per channel.
+func (q *Codes) sizeWith(perChan int64) savedSize {
+	return codesSize{n: q.n, c: q.c, inner: q.inner, bits: q.bits, perChan: perChan}
 }
 
-// wordBytesAt is the bytes of the codes' words at batch (see Saved).
-func (q *Codes) wordBytesAt(from, batch int) int64 {
-	return 8 * int64(q.c) * int64((q.n/from*batch*q.inner*q.bits+63)/64)
+// codesSize is codes of bits per element over [n, c, inner], each
+// channel's words whole, and perChan bytes of ranges per channel.
+type codesSize struct {
+	n, c, inner, bits int
+	perChan           int64
+}
+
+func (s codesSize) at(from, batch int) int64 {
+	words := (s.n/from*batch*s.inner*s.bits + 63) / 64
+	return 8*int64(s.c)*int64(words) + s.perChan*int64(s.c)
 }
 func (q *Codes) Param() bool { return false }
 func (q *Codes) key() any    { return q }

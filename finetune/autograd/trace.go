@@ -32,11 +32,11 @@ type passTrace struct {
 
 // block is one buffer of a traced pass.
 type block struct {
-	float   bool // taken from Buffers (laid out in the arena)
-	memory  bool // saved in memory of its own (not a reference to a float buffer, the input or a weight)
-	param   bool // a saved reference to a weight
-	elems   int  // a float buffer's length at the traced batch
-	saved   Saved
+	float   bool      // taken from Buffers (laid out in the arena)
+	memory  bool      // saved in memory of its own (not a reference to a float buffer, the input or a weight)
+	param   bool      // a saved reference to a weight
+	elems   int       // a float buffer's length at the traced batch
+	saved   savedSize // nil for a float buffer; never the buffer itself
 	holders int
 	born    int
 	died    int // -1 while live
@@ -98,8 +98,10 @@ func (tr *Trace) end() {
 				ps.blocks[i].died = ps.tick
 			}
 		}
+		ps.saved = nil // its keys are the pass's buffers: keep none alive
 	}
 	tr.cur = nil
+	clear(tr.extern)
 }
 
 // add appends a live block to the pass under way and returns its index.
@@ -149,7 +151,7 @@ func (tp *Tape) traceSaved(o op) {
 		if f, ok := s.(floatRef); ok && mem {
 			mem = tp.Buffers.lent[&f.d[0]] == 0 && !tp.Buffers.trace.extern[&f.d[0]]
 		}
-		ps.saved[k] = ps.add(block{memory: mem, param: s.Param(), saved: s, holders: 1})
+		ps.saved[k] = ps.add(block{memory: mem, param: s.Param(), saved: sizeOf(s), holders: 1})
 	}
 }
 
@@ -212,7 +214,7 @@ func (tr *Trace) Plan(batch int) TracePlan {
 			if b.saved == nil {
 				continue
 			}
-			n := savedBytesAt(b.saved, tr.Batch, batch)
+			n := b.saved.at(tr.Batch, batch)
 			switch {
 			case b.param:
 				params += n

@@ -4,7 +4,6 @@ import (
 	mbits "math/bits"
 	"runtime"
 	"sync"
-	"sync/atomic"
 )
 
 // slicePool reuses scratch slices, so that hot paths do not allocate per
@@ -12,10 +11,14 @@ import (
 // different sizes taken in turn never evict one another. Each class also
 // holds one slice outside the sync.Pool: a garbage collection empties the
 // pools, and a training step collects often enough that its large scratch
-// would otherwise be allocated (and zeroed) anew every few calls.
+// would otherwise be allocated (and zeroed) anew every few calls. A
+// request takes a kept slice of a larger class (up to four times its
+// size) when its own has none, so that one layer's idle scratch serves
+// the smaller layers after it instead of each keeping its own.
 type slicePool[T any] struct {
 	classes [poolClasses]sync.Pool
-	kept    [poolClasses]atomic.Pointer[[]T]
+	mu      sync.Mutex
+	kept    [poolClasses]*[]T
 }
 
 // poolClasses covers every length up to 2^40.
@@ -39,7 +42,7 @@ func sizeClass(n int) (class, size int) {
 // get returns a slice of length n (contents undefined).
 func (sp *slicePool[T]) get(n int) *[]T {
 	c, size := sizeClass(n)
-	b := sp.kept[c].Swap(nil)
+	b := sp.takeKept(c, size)
 	if b == nil {
 		b, _ = sp.classes[c].Get().(*[]T)
 	}
@@ -51,12 +54,34 @@ func (sp *slicePool[T]) get(n int) *[]T {
 	return b
 }
 
+// takeKept takes the kept slice of class c (of size elements) or of the
+// smallest larger class that has one, up to four times the size.
+func (sp *slicePool[T]) takeKept(c, size int) *[]T {
+	sp.mu.Lock()
+	defer sp.mu.Unlock()
+	for k := c; k < poolClasses; k++ {
+		if b := sp.kept[k]; b != nil {
+			if cap(*b) > 4*size {
+				return nil
+			}
+			sp.kept[k] = nil
+			return b
+		}
+	}
+	return nil
+}
+
 // Put returns b, which get returned, to the pool.
 func (sp *slicePool[T]) Put(b *[]T) {
 	c, _ := sizeClass(cap(*b))
-	if !sp.kept[c].CompareAndSwap(nil, b) {
-		sp.classes[c].Put(b)
+	sp.mu.Lock()
+	if sp.kept[c] == nil {
+		sp.kept[c] = b
+		sp.mu.Unlock()
+		return
 	}
+	sp.mu.Unlock()
+	sp.classes[c].Put(b)
 }
 
 var (

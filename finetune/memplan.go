@@ -167,8 +167,8 @@ func (m *memoryModel) plan(batch int, exact bool) MemoryPlan {
 }
 
 // pipelineBatches is how many batches the input pipeline holds at most:
-// two waiting in its channel, one being loaded and the one in the step.
-const pipelineBatches = 4
+// one waiting in its channel, one being loaded and the one in the step.
+const pipelineBatches = 3
 
 // scratchBytes is the kernels' scratch for n's convolutions: the partial
 // sums of the largest filter gradient (kernels.FilterScratch, a quarter

@@ -318,7 +318,7 @@ func (o *CompressOptions) train(ctx context.Context, src *ir.Model, data *compre
 			return nil, nil, err
 		}
 	}
-	res, err := finetune.Train(ctx, src.Clone(), train, val, cfg, log.trainEvent)
+	res, err := finetune.Train(ctx, src, train, val, cfg, log.trainEvent) // Train copies what it changes
 	if err != nil {
 		return nil, nil, err
 	}

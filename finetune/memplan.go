@@ -159,9 +159,9 @@ func (m *memoryModel) plan(batch int, exact bool) MemoryPlan {
 		Data: pipelineBatches * int64(batch) * (m.sampleBytes + 8), Scratch: m.scratch, Base: m.base, BaseGo: m.baseGo}
 	p.Floor = p.Base + p.Floats + p.Saved + p.Model + p.Data + p.Scratch
 	// The collector may let a step's garbage (its codes, a parameter
-	// gradient's copy) pile up before it runs: half the saved memory, and
-	// a few MiB for the rest.
-	p.Headroom = p.Saved/2 + 16<<20
+	// gradient's copy) pile up before it runs: a quarter of the saved
+	// memory, and a few MiB for the rest.
+	p.Headroom = p.Saved/4 + 16<<20
 	p.Peak = p.Floor + p.Headroom
 	return p
 }

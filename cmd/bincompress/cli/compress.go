@@ -148,6 +148,9 @@ func runCompress(ctx context.Context, o *CompressOptions, streams IO) error {
 	if err != nil {
 		return err
 	}
+	if tuned != nil {
+		tuned.Model = nil // packed: the float weights need not outlive it through verification
+	}
 	if labels := data.labels(); labels != nil {
 		bnn.SetMetadata(pack.KeyLabels, string(labels))
 	}

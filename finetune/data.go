@@ -99,10 +99,12 @@ func (p *batchPlan) count() int {
 	return (len(p.order) + p.size - 1) / p.size
 }
 
-// stream loads batches in a goroutine, two ahead of the consumer, until the
-// epoch ends or ctx is done. Each batch depends only on (seed, epoch, index).
+// stream loads batches in a goroutine, one ahead of the consumer (one
+// waiting, the next being loaded: a step takes longer than a load, and
+// each batch in flight is memory), until the epoch ends or ctx is done.
+// Each batch depends only on (seed, epoch, index).
 func (p *batchPlan) stream(ctx context.Context) <-chan batch {
-	ch := make(chan batch, 2)
+	ch := make(chan batch, 1)
 	go func() {
 		defer close(ch)
 		for b := range p.count() {

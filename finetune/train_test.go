@@ -99,7 +99,8 @@ func TestDeterministicAcrossThreads(t *testing.T) {
 // compressing tape, each activation given back as soon as its last reader
 // has run) and without, on a ResNet whose ReLUs and residual Adds write in
 // place and whose head reads a view; the weights must match bit for bit,
-// with every buffer given back poisoned with NaN.
+// with every buffer given back poisoned with NaN, and the arena the memory
+// plan lays out must serve every request of every pass.
 func TestRecyclingChangesNothing(t *testing.T) {
 	train := stripes(1, 64, 3)
 	cfg := testConfig()
@@ -107,16 +108,20 @@ func TestRecyclingChangesNothing(t *testing.T) {
 	run := func(recycle bool) map[string][]float32 {
 		defer func(f func() *autograd.Buffers) { newStepBuffers = f }(newStepBuffers)
 		newStepBuffers = func() *autograd.Buffers { return nil }
+		var bufs *autograd.Buffers
 		if recycle {
 			newStepBuffers = func() *autograd.Buffers {
-				b := autograd.NewBuffers()
-				b.Poison()
-				return b
+				bufs = autograd.NewBuffers()
+				bufs.Poison()
+				return bufs
 			}
 		}
 		res, err := Train(context.Background(), tinyResNet(3, 3), train, nil, cfg, nil)
 		if err != nil {
 			t.Fatal(err)
+		}
+		if recycle && (bufs.ArenaBytes() == 0 || bufs.Misses() != 0) {
+			t.Fatalf("arena of %d B, %d requests outside it: the planned arena must serve every pass", bufs.ArenaBytes(), bufs.Misses())
 		}
 		return latent(t, res)
 	}

@@ -210,7 +210,10 @@ func (t *Tensor) String() string { return fmt.Sprintf("tensor%v", t.Shape) }
 // buf returns the gradient buffer to accumulate into, allocating it on
 // first use.
 func (g *Grad) buf() []float32 {
-	if g.Data == nil {
+	if g.Data == nil && g.bufs != nil {
+		g.Data = g.bufs.get(g.n)
+		clear(g.Data)
+	} else if g.Data == nil {
 		g.Data = make([]float32, g.n)
 	}
 	g.own()
@@ -339,6 +342,16 @@ func (g *Grad) take(d []float32) bool {
 	}
 	g.add(d)
 	return false
+}
+
+// scratch returns a buffer of n elements to compute a gradient in before
+// take: the Buffers' parameter scratch for a parameter's gradient (which
+// take copies), else a new buffer that take may adopt.
+func (g *Grad) scratch(n int, bufs *Buffers) []float32 {
+	if g.keep {
+		return bufs.paramScratch(n)
+	}
+	return make([]float32, n)
 }
 
 // takeFrom takes src's gradient (an op's output gradient, dead after the

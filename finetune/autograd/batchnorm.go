@@ -216,10 +216,10 @@ func (o *bnOp) finish(reluOut backend.Buffer) {
 			gr.DX = scratch(be, o.bufs, g.Len())
 		}
 	}
-	gr.DGamma, gr.DBeta = newBuf(be, o.a.C), newBuf(be, o.a.C)
+	gr.DGamma, gr.DBeta = scratch(be, o.bufs, o.a.C), scratch(be, o.bufs, o.a.C)
 	be.BatchNormBackward(o.a, gr)
-	o.sg.takeBuf(be, nil, gr.DGamma)
-	o.bg.takeBuf(be, nil, gr.DBeta)
+	o.sg.takeBuf(be, o.bufs, gr.DGamma)
+	o.bg.takeBuf(be, o.bufs, gr.DBeta)
 	switch {
 	case o.xg == nil:
 	case inPlace:

@@ -31,6 +31,7 @@ type Buffers struct {
 	trace   *Trace           // records the pass when set (see Buffers.Trace)
 	traced  map[*float32]int // the trace block of each buffer lent while tracing
 	misses  int              // requests a plan could not serve (see Misses)
+	adopted int              // foreign buffers pass gradients adopted (see Foreign)
 }
 
 // NewBuffers returns an empty recycler.
@@ -87,6 +88,18 @@ func (b *Buffers) End() {
 // Misses counts the requests a plan could not serve (a pass that strayed
 // from its plan, or asked for more than planned), for tests and reports.
 func (b *Buffers) Misses() int { return b.misses }
+
+// Foreign counts the buffers that the gradients of a pass's tensors
+// adopted without Buffers handing them out: memory an op made for itself,
+// which neither the trace nor the arena sees. Tests hold it to zero.
+func (b *Buffers) Foreign() int { return b.adopted }
+
+// noteAdopted counts d when a gradient with b adopts it from elsewhere.
+func (b *Buffers) noteAdopted(d []float32) {
+	if b != nil && len(d) > 0 && b.lent[&d[0]] == 0 {
+		b.adopted++
+	}
+}
 
 // ArenaBytes is the size of the planned arena (0 without a plan).
 func (b *Buffers) ArenaBytes() int64 { return 4 * int64(len(b.arena)) }

@@ -186,12 +186,12 @@ func (o *convOp) backward() {
 		} else {
 			be.ConvBackwardFilterCodes(p, backendSaved(o.xs), dy, dw)
 		}
-		o.wg.takeBuf(be, nil, dw)
+		o.wg.takeBuf(be, o.bufs, dw)
 	}
 	if o.bg != nil {
-		sums := newBuf(be, o.p.K)
+		sums := scratch(be, o.bufs, o.p.K)
 		be.ChannelSums(sums, dy, o.p.N, o.p.K, o.outInner)
-		o.bg.takeBuf(be, nil, sums)
+		o.bg.takeBuf(be, o.bufs, sums)
 	}
 }
 

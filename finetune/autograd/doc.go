@@ -140,8 +140,10 @@
 // A ValuesOnly tape records nothing but takes its outputs from Buffers
 // too, so evaluation and statistics passes reuse the same memory.
 // Parameter gradients never adopt a recycled buffer (a conv's filter
-// gradient is computed in one parameter-sized scratch); Buffers.Poison
-// makes tests see any use after give-back.
+// gradient is computed in one parameter-sized scratch); every other
+// gradient an op computes starts in a buffer from Buffers, so that none
+// lives outside the arena (Buffers.Foreign counts those that do, for
+// tests); Buffers.Poison makes tests see any use after give-back.
 //
 // # Planning memory
 //

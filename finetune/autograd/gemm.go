@@ -164,16 +164,16 @@ func (o *gemmOp) backward() {
 		} else { // dB = alpha·op(A)ᵀ·dY
 			mm(be, db, o.alpha, a.flip(), d)
 		}
-		o.bg.takeBuf(be, nil, db)
+		o.bg.takeBuf(be, o.bufs, db)
 		if fresh {
 			unscratch(be, o.bufs, ad)
 		}
 	}
 	if o.cg != nil {
 		rs, cs, _ := biasStrides(o.cShape, o.m, o.n)
-		dc := newBuf(be, lenOf(o.cShape))
+		dc := scratch(be, o.bufs, lenOf(o.cShape))
 		be.BiasGrad(dc, dy, o.m, o.n, rs, cs, o.beta)
-		o.cg.takeBuf(be, nil, dc)
+		o.cg.takeBuf(be, o.bufs, dc)
 	}
 }
 

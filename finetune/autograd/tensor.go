@@ -337,6 +337,7 @@ func (g *Grad) take(d []float32) bool {
 		return false
 	}
 	if g.Data == nil && len(d) == g.n && !g.keep {
+		g.bufs.noteAdopted(d)
 		g.Data = d
 		return true
 	}
@@ -346,12 +347,13 @@ func (g *Grad) take(d []float32) bool {
 
 // scratch returns a buffer of n elements to compute a gradient in before
 // take: the Buffers' parameter scratch for a parameter's gradient (which
-// take copies), else a new buffer that take may adopt.
+// take copies), else a buffer from bufs that take may adopt (the caller
+// gives it back when take does not).
 func (g *Grad) scratch(n int, bufs *Buffers) []float32 {
 	if g.keep {
 		return bufs.paramScratch(n)
 	}
-	return make([]float32, n)
+	return bufs.get(n)
 }
 
 // takeFrom takes src's gradient (an op's output gradient, dead after the

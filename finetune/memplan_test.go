@@ -3,11 +3,13 @@ package finetune
 import (
 	"errors"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/bincompress/bincompress/finetune/autograd"
 	"github.com/bincompress/bincompress/ir"
+	"github.com/bincompress/bincompress/onnx"
 )
 
 // planCase is a model the memory plan is checked on, with its input shape.
@@ -21,12 +23,25 @@ func planCases() []planCase {
 	file := func(name string) func(testing.TB) *ir.Model {
 		return func(tb testing.TB) *ir.Model { return readModel(tb, name) }
 	}
+	family := func(name string) func(testing.TB) *ir.Model {
+		return func(tb testing.TB) *ir.Model {
+			m, err := onnx.ReadFile(filepath.Join(familyDir, name+".onnx"))
+			if err != nil {
+				tb.Fatal(err)
+			}
+			return m
+		}
+	}
 	return []planCase{
 		{"tiny", func(testing.TB) *ir.Model { return tinyResNet(3, 3) }, []int{1, 8, 8}},
 		{"fmnist_resnet20", file("fmnist_resnet20"), []int{1, 28, 28}},
 		{"resnet20_cifar_op17", file(resnet20), []int{3, 32, 32}},
 		{"resnet18_w8_op11", file("resnet18_w8_op11"), []int{3, 224, 224}},
 		{"resnet18_w16_op13", file("resnet18_w16_op13"), []int{3, 224, 224}},
+		// The trainer's later ops: an SE block (Sigmoid, Mul, ReduceMean) and
+		// an option-A shortcut (AveragePool, Pad, Concat).
+		{"se_silu_op17", family("se_silu_op17"), []int{3, 32, 32}},
+		{"wrn_mcdonnell_op11", family("wrn_mcdonnell_op11"), []int{3, 32, 32}},
 	}
 }
 

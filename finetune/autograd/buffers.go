@@ -230,8 +230,8 @@ func (b *Buffers) paramScratch(n int) []float32 {
 
 // Plan lays out an arena for passes of each traced kind at batch: every
 // float buffer of the trace, scaled from the traced batch to batch, gets
-// an offset such that buffers live at the same time never overlap (greedy
-// by size, as inference runtimes plan their tensors). Later passes Begun
+// an offset such that buffers live at the same time never overlap
+// (planArena: greedy, by size or in request order). Later passes Begun
 // with a planned kind take their buffers there. It returns the arena's
 // size in bytes, the same figure Trace.Plan predicts.
 func (b *Buffers) Plan(tr *Trace, batch int) int64 {

@@ -154,8 +154,9 @@
 // it is taken and let go; Trace.Plan replays them at any batch: the bytes
 // saved for backward (what Tape.SavedBytes would count), the most float
 // memory live at once, and the arena that holds it. Buffers.Plan lays
-// that arena out (greedy by size, as inference runtimes plan tensors:
-// buffers live together never overlap) and serves each later pass of a
+// that arena out (greedy, by size as inference runtimes plan tensors or
+// in request order, whichever is smaller: buffers live together never
+// overlap) and serves each later pass of a
 // planned kind (Buffers.Begin) from it in request order, so a step holds
 // the float memory its worst moment needs, not every size's worst case.
 // A pass that strays from its plan is served by plain allocations from

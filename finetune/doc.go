@@ -9,9 +9,14 @@
 // model is not modified; res.Model is a copy holding the float latent
 // weights W (Ŵ = s·sign(W) is what runs), re-estimated BN statistics, and
 // the list of binary layers in res.Layers and metadata key MetadataKey.
-// train and val are Sources (float32 CHW samples, already normalized);
-// NewDatasetSource adapts an internal/dataset Dataset and its
-// preprocessing, and its Black method gives Augment.Fill. val may be nil.
+// train and val are Sources: images and the preprocessing that makes them
+// the model's input. NewDatasetSource adapts an internal/dataset Dataset
+// and its Preprocess, SliceSource serves samples already in memory, and
+// Holdout splits off a seeded held-out slice. Every batch the trainer
+// reads (training, BN re-estimation, validation) comes from
+// internal/dataset's one pipeline, dataset.Batches, whose workers decode,
+// preprocess and augment (Config.Augment, dataset.Augment: random crop,
+// pad-and-crop with black, flip) ahead of the step. val may be nil.
 // progress receives Events; nothing is printed (the CLI draws the training
 // curves from them).
 //
@@ -85,7 +90,8 @@
 // # Determinism and checkpoints
 //
 // Shuffling, augmentation and stochastic codes are drawn from generators
-// keyed by (seed, epoch, batch) and (seed, step), never from shared state,
+// keyed by (seed, epoch), (seed, epoch, image) and (seed, step), never
+// from shared state,
 // and every reduction runs in a fixed order, so equal inputs give
 // bit-identical weights at any GOMAXPROCS. With Config.CheckpointDir set, a
 // checkpoint (latent weights, momentum, BN statistics, epoch and step; the

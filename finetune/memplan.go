@@ -169,7 +169,8 @@ func (m *memoryModel) plan(batch int, exact bool) MemoryPlan {
 }
 
 // pipelineBatches is how many batches the input pipeline holds at most:
-// one waiting in its channel, one being loaded and the one in the step.
+// the one in the step, one ready to hand over and one being filled
+// (batchPlan.stream).
 const pipelineBatches = 3
 
 // scratchBytes is the kernels' scratch for n's convolutions: the partial

@@ -77,7 +77,7 @@ func (o *CompressOptions) register(fs *pflag.FlagSet) {
 	fs.BoolVar(&t.Nesterov, "nesterov", false, "Nesterov momentum")
 	fs.Float32Var(&t.WeightDecay, "weight-decay", t.WeightDecay, "weight decay on conv and dense weights")
 	fs.BoolVar(&t.ResetMomentum, "reset-momentum", false, "zero the momentum at each warm restart")
-	fs.IntVar(&t.Augment.Pad, "pad", t.Augment.Pad, "augmentation: pad by this many pixels and crop back at random (0: off)")
+	fs.IntVar(&t.Augment.Pad, "pad", t.Augment.Pad, "augmentation: pad by this many pixels and crop back at random (0: off; with --center-crop, training crops the resized image at random instead)")
 	fs.BoolVar(&t.Augment.Flip, "flip", t.Augment.Flip, "augmentation: random horizontal flip")
 	fs.StringVar(&o.Device, "device", "cpu", "where to fine-tune: cpu, cuda or auto (the GPU when one is usable, else the CPU); see docs/GPU.md")
 	pathFlag(fs, &t.CheckpointDir, "checkpoint", "save a checkpoint into this folder after every epoch")
@@ -248,7 +248,7 @@ func (o *CompressOptions) open(log *logger) (*ir.Model, []byte, modelIO, dataset
 		}
 		return nil, nil, mio, prep, nil, fmt.Errorf("%s: %w", o.In, err)
 	}
-	if prep, err = o.Prep.preprocess(mio.Shape.C); err != nil {
+	if prep, err = o.Prep.preprocess(mio); err != nil {
 		return nil, nil, mio, prep, nil, err
 	}
 	data, err := o.openAll(prep, mio)
@@ -274,7 +274,7 @@ type compressData struct {
 func (o *CompressOptions) openAll(prep dataset.Preprocess, mio modelIO) (*compressData, error) {
 	d := &compressData{}
 	if path := o.trainPath(); path != "" {
-		splits, err := openData(path, prep, mio, o.Prep.Limit)
+		splits, err := openData(path, prep, mio, o.Prep)
 		if err != nil {
 			return nil, err
 		}
@@ -284,7 +284,7 @@ func (o *CompressOptions) openAll(prep dataset.Preprocess, mio modelIO) (*compre
 		d.eval = splits.Test
 	}
 	if o.Val != "" {
-		splits, err := openData(o.Val, prep, mio, o.Prep.Limit)
+		splits, err := openData(o.Val, prep, mio, o.Prep)
 		if err != nil {
 			return nil, err
 		}
@@ -336,7 +336,7 @@ func (o *CompressOptions) train(ctx context.Context, src *ir.Model, data *compre
 	if err != nil {
 		return nil, nil, err
 	}
-	cfg.Augment.Fill = train.Black() // pad with black, as torchvision pads before normalizing
+	cfg.Augment.Crop = len(prep.CenterCrop) > 0 // training crops at random where evaluation takes the center
 	var val finetune.Source
 	if data.eval != nil {
 		if val, err = finetune.NewDatasetSource(data.eval, prep); err != nil {

@@ -35,10 +35,16 @@ func BenchmarkTrainStep(b *testing.B) {
 		b.Run(name, func(b *testing.B) {
 			cfg := DefaultConfig()
 			cfg.ExactBackward = exact
-			t, err := newTrainer(readModel(b, resnet20), planOfTest(b, readModel(b, resnet20)), randomSource(128, 3, 32, 32, 10, 2), nil, cfg, nil)
+			model := readModel(b, resnet20)
+			plan := planOfTest(b, model)
+			t, err := newTrainer(model, plan, randomSource(128, 3, 32, 32, 10, 2), nil, cfg, nil)
 			if err != nil {
 				b.Fatal(err)
 			}
+			if t.mem, err = newMemoryModel(model, plan, []int{3, 32, 32}, cfg); err != nil {
+				b.Fatal(err)
+			}
+			defer t.planMemory()() // the step buffers in their arena, as Train runs them
 			bt := newPlan(t.train, 128, true, false, Augment{}, 0, 0).load(0)
 			var lr float64
 			if _, _, _, err := t.trainStep(bt, &lr); err != nil { // warm-up

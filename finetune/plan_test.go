@@ -120,7 +120,7 @@ func TestReference(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	acc, err := accuracy(context.Background(), n, held, 16)
+	acc, err := accuracy(context.Background(), n, held, 16, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"runtime"
 	"runtime/debug"
+	"slices"
 	"time"
 
 	"github.com/bincompress/bincompress/finetune/autograd"
@@ -20,7 +22,8 @@ var ErrNoBinaryLayer = errors.New("finetune: the plan binarizes no layer")
 // trainer is one run's state.
 type trainer struct {
 	cfg       Config
-	source    *ir.Model // the caller's model, not modified
+	source    *ir.Model        // the caller's model, not modified
+	plan      []ir.LayerRecord // what the student trains binary
 	student   *net
 	teacher   *net
 	opt       *sgd
@@ -41,6 +44,7 @@ type trainer struct {
 	bufs      *autograd.Buffers // recycled by every training step's tape
 	be        backend.Backend   // a device backend (Config.Backend), or nil for the CPU
 	inBuf     backend.Buffer    // the batch on the device
+	mem       *memoryModel      // the run's memory plan
 }
 
 // Train fine-tunes model into binary weights as cfg says, on train, and
@@ -53,14 +57,10 @@ func Train(ctx context.Context, model *ir.Model, train, val Source, cfg Config, 
 	if err != nil {
 		return nil, err
 	}
-	t, err := newTrainer(model, plan, train, val, cfg, progress)
-	if err != nil {
-		return nil, err
-	}
-	if len(t.student.layers) == 0 {
+	if !slices.ContainsFunc(plan, func(r ir.LayerRecord) bool { return r.Binarized }) {
 		return nil, ErrNoBinaryLayer
 	}
-	return t.run(ctx)
+	return trainPlan(ctx, model, plan, train, val, cfg, progress)
 }
 
 // Reference fine-tunes model exactly as Train would, on the same data and
@@ -80,18 +80,41 @@ func Reference(ctx context.Context, model *ir.Model, train, val Source, cfg Conf
 	for i := range float {
 		float[i].Binarized = false
 	}
-	t, err := newTrainer(model, float, train, val, cfg, progress)
+	return trainPlan(ctx, model, float, train, val, cfg, progress)
+}
+
+// trainPlan plans the run's memory (the batch too, for AutoBatch), then
+// trains plan's binary layers of model.
+func trainPlan(ctx context.Context, model *ir.Model, plan []ir.LayerRecord, train, val Source, cfg Config, progress func(Event)) (*Result, error) {
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	if train == nil {
+		return nil, errors.New("finetune: no training data")
+	}
+	begun := time.Now()
+	mem, err := newMemoryModel(model, plan, train.SampleShape(), cfg)
 	if err != nil {
 		return nil, err
 	}
+	runtime.GC() // the traced copy of the model is garbage: let the trainer reuse its memory
+	if cfg.BatchSize, err = mem.chooseBatch(cfg, train.Len()); err != nil {
+		return nil, err
+	}
+	t, err := newTrainer(model, plan, train, val, cfg, progress)
+	if err != nil {
+		return nil, err
+	}
+	t.begun, t.mem = begun, mem
 	return t.run(ctx)
 }
 
 // run trains the epochs and finishes.
 func (t *trainer) run(ctx context.Context) (*Result, error) {
-	t.begun = time.Now()
+	defer t.planMemory()()
 	defer collectSooner()()
 	defer t.freeDevice()
+	defer t.releaseMemory()
 	if err := t.start(ctx); err != nil {
 		return nil, t.batchAdvice(err)
 	}
@@ -140,7 +163,7 @@ func newTrainer(model *ir.Model, plan []ir.LayerRecord, train, val Source, cfg C
 			return nil, err
 		}
 	}
-	t := &trainer{cfg: cfg, source: model, student: student, train: train, val: val, progress: progress,
+	t := &trainer{cfg: cfg, source: model, plan: plan, student: student, train: train, val: val, progress: progress,
 		batch: min(cfg.BatchSize, train.Len()), res: &Result{Model: work}}
 	if t.batch < 2 {
 		return nil, fmt.Errorf("finetune: training data has %d sample, need at least 2: %w", train.Len(), ErrEmptyData)
@@ -153,7 +176,7 @@ func newTrainer(model *ir.Model, plan []ir.LayerRecord, train, val Source, cfg C
 			return nil, err
 		}
 	}
-	if cfg.Backend != nil && !autograd.IsHost(cfg.Backend) {
+	if onDevice(cfg) {
 		if err := CheckDevice(model); err != nil {
 			return nil, err
 		}
@@ -231,6 +254,7 @@ func (t *trainer) finish(ctx context.Context) (*Result, error) {
 	if err := t.deviceErr(); err != nil {
 		return nil, err
 	}
+	t.res.Memory.PeakRSS = PeakResident()
 	t.emit(Event{Phase: "done", Epoch: t.epoch, Epochs: t.cfg.Epochs, ValAcc: t.res.ValFinal, TrainAcc: math.NaN(),
 		Elapsed: time.Since(t.begun)})
 	return t.res, nil
@@ -251,13 +275,13 @@ func (t *trainer) floatAccuracy(ctx context.Context) (float64, error) {
 		return math.NaN(), nil
 	}
 	if t.teacher != nil { // on the trainer's backend
-		return accuracyReporting(ctx, t.teacher, t.val, t.batch, t.input, t.phaseProgress("eval"))
+		return accuracyReporting(ctx, t.teacher, t.val, t.batch, t.bufs, t.input, t.phaseProgress("eval"))
 	}
 	n, err := floatNet(t.source)
 	if err != nil {
 		return 0, err
 	}
-	return accuracy(ctx, n, t.val, t.batch)
+	return accuracy(ctx, n, t.val, t.batch, nil)
 }
 
 func (t *trainer) emit(e Event) {

@@ -35,17 +35,24 @@ func wordChunks(n int, f func(w0, w1 int)) {
 
 // parallelFor runs f(0..n-1) on up to GOMAXPROCS goroutines. Each index
 // must write disjoint memory, so the result does not depend on scheduling.
-func parallelFor(n int, f func(i int)) {
-	workers := min(runtime.GOMAXPROCS(0), n)
+func parallelFor(n int, f func(i int)) { parallelForW(n, func(i, _ int) { f(i) }) }
+
+// parallelForW is parallelFor telling f which of the workersFor(n)
+// goroutines runs index i, for scratch of its own.
+func parallelForW(n int, f func(i, w int)) {
+	workers := workersFor(n)
 	if workers <= 1 {
 		for i := range n {
-			f(i)
+			f(i, 0)
 		}
 		return
 	}
 	kernels.Workers(workers, func(w int) {
 		for i := w; i < n; i += workers {
-			f(i)
+			f(i, w)
 		}
 	})
 }
+
+// workersFor is how many goroutines parallelFor runs n indices on.
+func workersFor(n int) int { return max(1, min(runtime.GOMAXPROCS(0), n)) }

@@ -33,7 +33,8 @@ var badValues = map[string][]string{
 	"calib-batches":          {"0"},
 	"epochs":                 {"-1"},
 	"holdout":                {"-0.1", "2.5"}, // a count must be whole
-	"batch-size":             {"0"},
+	"batch-size":             {"0", "x", "automatic"},
+	"max-memory":             {"0", "-1", "x", "2QB"},
 	"bincompress/batch-size": {"1"}, // training needs batch statistics
 	"finetune/batch-size":    {"1"},
 	"bn-bits":                {"3"},

@@ -82,18 +82,23 @@ func (o *CompressOptions) train(ctx context.Context, planned *ir.Model, data *co
 		return nil, usageError{err}
 	}
 	log.printf("holding out %d of %d training images to decide with (--holdout); the test split only verifies", info.Images, all.Len())
+	var tr *trained
 	if o.autoFloat() {
-		tr, err := o.trainAuto(ctx, planned, train, held, cfg, log)
-		if tr != nil {
-			tr.holdout = info
+		tr, err = o.trainAuto(ctx, planned, train, held, cfg, log)
+	} else {
+		var res *finetune.Result
+		if res, err = finetune.Train(ctx, planned, train, held, cfg, log.trainEvent); err == nil { // Train copies what it changes
+			tr = &trained{model: res.Model, res: res}
 		}
-		return tr, err
 	}
-	res, err := finetune.Train(ctx, planned, train, held, cfg, log.trainEvent)
-	if err != nil {
+	if tr == nil {
 		return nil, err
 	}
-	return &trained{model: res.Model, res: res, holdout: info}, nil
+	tr.holdout = info
+	if cfg.Epochs > 0 {
+		log.printf("%s", memoryLine(tr.res.Memory, cfg.ExactBackward))
+	}
+	return tr, err
 }
 
 // trainAuto measures each binarized layer's sensitivity on the held-out

@@ -32,7 +32,11 @@ func Sensitivity(ctx context.Context, model *ir.Model, train, held Source, cfg C
 	if held == nil {
 		return 0, nil, fmt.Errorf("finetune: sensitivity needs held-out data: %w", ErrEmptyData)
 	}
-	cfg.Distill, cfg.Epochs = 0, 0 // nothing trains: no teacher
+	// Nothing trains, so no teacher; the batch as the run's (AutoBatch).
+	cfg.Distill, cfg.Epochs = 0, 0
+	if _, cfg, err = planRun(model, plan, train, cfg); err != nil {
+		return 0, nil, err
+	}
 	t, err := newTrainer(model, plan, train, held, cfg, progress)
 	if err != nil {
 		return 0, nil, err

@@ -86,19 +86,9 @@ func Reference(ctx context.Context, model *ir.Model, train, val Source, cfg Conf
 // trainPlan plans the run's memory (the batch too, for AutoBatch), then
 // trains plan's binary layers of model.
 func trainPlan(ctx context.Context, model *ir.Model, plan []ir.LayerRecord, train, val Source, cfg Config, progress func(Event)) (*Result, error) {
-	if err := cfg.validate(); err != nil {
-		return nil, err
-	}
-	if train == nil {
-		return nil, errors.New("finetune: no training data")
-	}
 	begun := time.Now()
-	mem, err := newMemoryModel(model, plan, train.SampleShape(), cfg)
+	mem, cfg, err := planRun(model, plan, train, cfg)
 	if err != nil {
-		return nil, err
-	}
-	runtime.GC() // the traced copy of the model is garbage: let the trainer reuse its memory
-	if cfg.BatchSize, err = mem.chooseBatch(cfg, train.Len()); err != nil {
 		return nil, err
 	}
 	t, err := newTrainer(model, plan, train, val, cfg, progress)
@@ -107,6 +97,24 @@ func trainPlan(ctx context.Context, model *ir.Model, plan []ir.LayerRecord, trai
 	}
 	t.begun, t.mem = begun, mem
 	return t.run(ctx)
+}
+
+// planRun checks cfg and plans the memory of a run of plan on train: the
+// plan (MaxMemory refuses a batch over it) and cfg with AutoBatch resolved.
+func planRun(model *ir.Model, plan []ir.LayerRecord, train Source, cfg Config) (*memoryModel, Config, error) {
+	if err := cfg.validate(); err != nil {
+		return nil, cfg, err
+	}
+	if train == nil {
+		return nil, cfg, errors.New("finetune: no training data")
+	}
+	mem, err := newMemoryModel(model, plan, train.SampleShape(), cfg)
+	if err != nil {
+		return nil, cfg, err
+	}
+	runtime.GC() // the traced copy of the model is garbage: let the trainer reuse its memory
+	cfg.BatchSize, err = mem.chooseBatch(cfg, train.Len())
+	return mem, cfg, err
 }
 
 // run trains the epochs and finishes.

@@ -20,7 +20,8 @@
 // evaluation) comes from internal/dataset's one pipeline, dataset.Batches,
 // whose workers decode, preprocess and augment (Config.Augment,
 // dataset.Augment: random crop, pad-and-crop with black, flip) ahead of the
-// step.
+// step. progress receives Events; nothing is printed (the CLI draws the
+// training curves and the progress of each phase from them).
 //
 // # Held-out data decides; the test split only verifies
 //
@@ -31,8 +32,6 @@
 // caller verifies the result on the test split, which the trainer never
 // sees. held may be nil (then the last snapshot is kept and no accuracy is
 // reported).
-// progress receives Events; nothing is printed (the CLI draws the training
-// curves from them).
 //
 // # Method
 //

@@ -100,8 +100,8 @@
 // the float constants move to the device once; a batch goes up and the
 // loss and the number of correct predictions come down each step; an
 // evaluation brings the logits down, a BN re-estimation each BN's batch
-// statistics; checkpoints and the end of training bring the model's
-// initializers down. A graph with an op that does not yet do its
+// statistics; checkpoints, snapshots and the end of training bring the
+// model's initializers down (a snapshot kept goes back up). A graph with an op that does not yet do its
 // arithmetic through the backend is refused before training by CheckDevice:
 // the op layer's *schema.UnsupportedOpError for stage
 // schema.TrainerDevice (docs/OPERATORS.md lists its ops; TestDeviceTable

@@ -127,16 +127,7 @@ func TestHoldoutDisjointAndDecides(t *testing.T) {
 	clear(all.loaded)
 	evals := &recording{SliceSource: data, loaded: map[int]int{}}
 	_, heldEval, _, _ := Holdout(evals, 0.2, 9)
-	cfg.CheckpointDir = t.TempDir()
-	var perEpoch []map[string][]float32 // latent weights at each epoch's end, from its checkpoint
-	res, err := Train(context.Background(), tinyResNet(3, 3), train, heldEval, cfg, func(e Event) {
-		if e.Phase == "epoch" {
-			perEpoch = append(perEpoch, readCheckpoint(t, cfg.CheckpointDir).Params)
-		}
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := checkKeptSnapshot(t, train, heldEval, cfg)
 	for i, n := range evals.loaded {
 		if !slices.Contains(heldIdx, i) && n > 0 {
 			t.Fatalf("evaluation loaded training image %d", i)
@@ -146,6 +137,31 @@ func TestHoldoutDisjointAndDecides(t *testing.T) {
 		if all.loaded[i] > 0 {
 			t.Fatalf("training loaded held-out image %d", i)
 		}
+	}
+	// On a device backend (emulated) the kept snapshot goes back to the
+	// device before the result comes down: the result is its weights too.
+	cfg.Backend = openEmulated(t).Backend()
+	dev := checkKeptSnapshot(t, train, heldEval, cfg)
+	if d := math.Abs(dev.ValFinal - res.ValFinal); d > 0.05 {
+		t.Errorf("held-out accuracy %.3f on the device, %.3f on the CPU", dev.ValFinal, res.ValFinal)
+	}
+}
+
+// checkKeptSnapshot trains with checkpoints and wants the held-out
+// accuracies to decide the snapshot kept: the best (the later on a tie),
+// not the last, whose latent weights, as its epoch's checkpoint holds them,
+// are the result's.
+func checkKeptSnapshot(t *testing.T, train, held Source, cfg Config) *Result {
+	t.Helper()
+	cfg.CheckpointDir = t.TempDir()
+	var perEpoch []map[string][]float32 // latent weights at each epoch's end, from its checkpoint
+	res, err := Train(context.Background(), tinyResNet(3, 3), train, held, cfg, func(e Event) {
+		if e.Phase == "epoch" {
+			perEpoch = append(perEpoch, readCheckpoint(t, cfg.CheckpointDir).Params)
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 	best, kept := -1.0, -1
 	for i, s := range res.Snapshots {
@@ -170,6 +186,7 @@ func TestHoldoutDisjointAndDecides(t *testing.T) {
 			t.Fatalf("result weight %s is not the kept snapshot's (epoch %d)", name, kept+1)
 		}
 	}
+	return res
 }
 
 func readCheckpoint(t *testing.T, dir string) *checkpoint {

@@ -94,6 +94,9 @@ func newMemoryModel(model *ir.Model, sample []int, cfg Config) (*memoryModel, er
 			if twin[i], err = p.trace(exact, traceBatch+i); err != nil {
 				return nil, err
 			}
+			// Before the heap limit is set, a trace's garbage would pile
+			// up to twice the live heap and set the run's peak.
+			debug.FreeOSMemory()
 		}
 		twin[0].Twin(twin[1])
 		m.traces[b2i(exact)] = twin[0]
@@ -270,8 +273,29 @@ func limitMemory(p MemoryPlan) (undo func()) {
 	// Never below what the runtime holds now (the arena included), plus
 	// the headroom: a plan that fell short must slow the collector down,
 	// not make it run without end.
-	old := debug.SetMemoryLimit(max(p.Peak-(p.Base-p.BaseGo), goMappedBytes()+p.Headroom))
+	old := debug.SetMemoryLimit(max(p.goLimit(), goMappedBytes()+p.Headroom))
 	return func() { debug.SetMemoryLimit(old) }
+}
+
+// goLimit is the plan's peak less what the Go runtime does not manage.
+func (p MemoryPlan) goLimit() int64 { return p.Peak - (p.Base - p.BaseGo) }
+
+// KeepWithinPlan holds the Go heap, for what the process does after
+// training (packing, verification), to the peak that training planned in
+// its backward mode, unless GOMEMLIMIT says otherwise: with the limit lifted the
+// collector would let verification's garbage grow to twice the live heap,
+// and the process would peak after training, above its plan. It is a soft
+// limit: work that needs more still gets it. A run without a plan (on a
+// device, or not trained) changes nothing.
+func (m Memory) KeepWithinPlan(exact bool) {
+	p := m.PlanCompressed
+	if exact {
+		p = m.PlanExact
+	}
+	if os.Getenv("GOMEMLIMIT") != "" || p.Peak <= 0 {
+		return
+	}
+	debug.SetMemoryLimit(p.goLimit())
 }
 
 // processResident measures the process's memory before a run (tests pin

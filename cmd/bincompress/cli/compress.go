@@ -187,19 +187,22 @@ func runCompress(ctx context.Context, o *CompressOptions, streams IO) error {
 	if err != nil {
 		return err
 	}
+	source := sourceOf(srcBytes)
+	srcBytes = nil // as large as the model: not kept through training
 	work, tuned, err := o.train(ctx, src, data, prep, mio, log)
 	if err != nil {
 		return err
 	}
-	bnn, rep, err := o.binarizeAndPack(work, &prep, data.labels(), srcBytes)
+	bnn, rep, err := o.binarizeAndPack(work, &prep, data.labels(), source)
 	if err != nil {
 		return err
 	}
 	if tuned != nil {
 		tuned.Model = nil // packed: the float weights need not outlive it through verification
+		tuned.Memory.KeepWithinPlan(o.Train.ExactBackward)
 	}
 	log.history.store(bnn)
-	sum := newSummary(o, srcBytes, rep, tuned)
+	sum := newSummary(o, source, rep, tuned)
 	gateErr := o.verifyInto(ctx, bnn, src, data.eval, prep, mio, sum, log)
 	if gateErr != nil && gateErr != ErrGate {
 		return gateErr
@@ -213,8 +216,8 @@ func runCompress(ctx context.Context, o *CompressOptions, streams IO) error {
 	return o.finish(sum, log, streams, gateErr)
 }
 
-func newSummary(o *CompressOptions, srcBytes []byte, rep *convert.Report, tuned *finetune.Result) *CompressSummary {
-	sum := &CompressSummary{Event: "summary", Input: o.In, Output: o.Out, SourceBytes: int64(len(srcBytes)), FineTuned: tuned != nil,
+func newSummary(o *CompressOptions, source sourceFile, rep *convert.Report, tuned *finetune.Result) *CompressSummary {
+	sum := &CompressSummary{Event: "summary", Input: o.In, Output: o.Out, SourceBytes: source.size, FineTuned: tuned != nil,
 		Binarized: rep.Binarized(), KeptFloat: len(rep.Layers) - rep.Binarized()}
 	if tuned != nil {
 		sum.Epochs, sum.Memory = tuned.Epochs, &tuned.Memory
@@ -226,6 +229,16 @@ func newSummary(o *CompressOptions, srcBytes []byte, rep *convert.Report, tuned 
 		}
 	}
 	return sum
+}
+
+// sourceFile is what the .bnn records of its source model's file.
+type sourceFile struct {
+	size   int64
+	sha256 [sha256.Size]byte
+}
+
+func sourceOf(raw []byte) sourceFile {
+	return sourceFile{size: int64(len(raw)), sha256: sha256.Sum256(raw)}
 }
 
 // open reads the source model and the data sets and checks that they fit:
@@ -381,14 +394,13 @@ func (o *CompressOptions) selectDevice(m *ir.Model, log *logger) (*gpu.Device, e
 // first, so that the digest covers them.
 // prep is nil when the preprocessing is unknown (pack of a checkpoint);
 // labels is nil when the data names no classes.
-func (o *CompressOptions) binarizeAndPack(m *ir.Model, prep *dataset.Preprocess, labels []byte, srcBytes []byte) (*ir.Model, *convert.Report, error) {
+func (o *CompressOptions) binarizeAndPack(m *ir.Model, prep *dataset.Preprocess, labels []byte, source sourceFile) (*ir.Model, *convert.Report, error) {
 	rep, err := convert.Binarize(m, o.convertOptions())
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", o.In, err)
 	}
-	sum := sha256.Sum256(srcBytes)
-	m.SetMetadata(pack.KeySourceSHA256, hex.EncodeToString(sum[:]))
-	m.SetMetadata(pack.KeySourceBytes, strconv.Itoa(len(srcBytes)))
+	m.SetMetadata(pack.KeySourceSHA256, hex.EncodeToString(source.sha256[:]))
+	m.SetMetadata(pack.KeySourceBytes, strconv.FormatInt(source.size, 10))
 	m.SetMetadata(pack.KeySeed, strconv.FormatUint(o.Train.Seed, 10))
 	if prep != nil {
 		m.SetMetadata(pack.KeyPreprocess, prep.Marshal())

@@ -19,8 +19,8 @@ type Backend struct {
 }
 
 var (
-	_ backend.Backend        = (*Backend)(nil)
-	_ backend.MemoryReporter = (*Backend)(nil)
+	_ backend.Backend       = (*Backend)(nil)
+	_ backend.MemoryPlanner = (*Backend)(nil)
 )
 
 // Backend returns the device's trainer backend.
@@ -287,5 +287,8 @@ func (b *Backend) Memory() backend.Memory {
 	return backend.Memory{InUse: st.InUse, Reserved: st.Reserved, PeakReserved: st.Peak, Capacity: free + st.Reserved}
 }
 
-func (b *Backend) ResetPeak()    { b.d.ResetPeak() }
-func (b *Backend) ReleaseCache() { b.d.ReleaseCache() }
+func (b *Backend) ResetPeak()                                   { b.d.ResetPeak() }
+func (b *Backend) ReleaseCache()                                { b.d.ReleaseCache() }
+func (b *Backend) TraceMemory()                                 { b.d.TraceMemory() }
+func (b *Backend) TracedMemory() []backend.MemoryEvent          { return b.d.TracedMemory() }
+func (b *Backend) PlanPeak(events []backend.MemoryEvent) uint64 { return PlanPeak(events) }

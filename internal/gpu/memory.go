@@ -3,6 +3,8 @@ package gpu
 import (
 	"fmt"
 	"unsafe"
+
+	"github.com/bincompress/bincompress/internal/backend"
 )
 
 // Alloc returns a device buffer of at least n bytes from the pool (plain
@@ -23,6 +25,18 @@ func (d *Device) Free(b Buffer) error {
 func (d *Device) PoolStats() PoolStats {
 	defer d.enter()()
 	return d.pool.Stats()
+}
+
+// TraceMemory starts recording the pool's requests (Pool.Trace).
+func (d *Device) TraceMemory() {
+	defer d.enter()()
+	d.pool.Trace()
+}
+
+// TracedMemory stops recording and returns the pool's requests.
+func (d *Device) TracedMemory() []backend.MemoryEvent {
+	defer d.enter()()
+	return d.pool.Traced()
 }
 
 // ResetPeak starts a new peak memory measurement.

@@ -1,0 +1,70 @@
+package finetune
+
+import (
+	"context"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/bincompress/bincompress/ir"
+)
+
+// noiseSource is n random samples of shape with labels in [0, classes).
+func noiseSource(seed uint64, n, classes int, shape []int) *SliceSource {
+	r := rand.New(rand.NewPCG(seed, 11))
+	s := &SliceSource{X: make([]float32, n*ir.NumElements(shape)), Shape: shape, Labels: make([]int, n)}
+	for i := range s.X {
+		s.X[i] = float32(r.NormFloat64())
+	}
+	for i := range s.Labels {
+		s.Labels[i] = r.IntN(classes)
+	}
+	return s
+}
+
+// TestDevicePeakMatchesPlan holds the plan of device memory, made from the
+// pool's requests traced on the device at batches 2 and 3, to the pool's
+// measured high-water mark over a whole run (steps, evaluations, BN
+// re-estimation) at a larger batch, within 10 %, in both backward modes,
+// on the emulated device; compressed backward plans and takes less device
+// memory than exact.
+func TestDevicePeakMatchesPlan(t *testing.T) {
+	d := openEmulated(t)
+	cases := []struct {
+		name   string
+		model  func(testing.TB) *ir.Model
+		sample []int
+		batch  int
+	}{
+		{"fmnist_tiny", func(tb testing.TB) *ir.Model { return readModel(tb, "fmnist_tiny") }, []int{1, 28, 28}, 24},
+		{"resnet20_cifar_op17", func(tb testing.TB) *ir.Model { return readModel(tb, resnet20) }, []int{3, 32, 32}, 6},
+	}
+	for _, c := range cases {
+		var peak [2]int64
+		for _, exact := range []bool{false, true} {
+			cfg := testConfig()
+			cfg.Epochs, cfg.BatchSize, cfg.ExactBackward, cfg.BNBatches, cfg.Backend = 1, c.batch, exact, 1, d.Backend()
+			train, val := noiseSource(1, 2*c.batch, 3, c.sample), noiseSource(2, c.batch, 3, c.sample)
+			res, err := Train(context.Background(), c.model(t), train, val, cfg, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			m := res.Memory
+			plan := map[bool]MemoryPlan{false: m.PlanCompressed, true: m.PlanExact}[exact]
+			t.Logf("%s exact=%v batch %d: device peak %d B measured, %d planned (held %d); other mode plans %d",
+				c.name, exact, c.batch, m.PeakDevice, plan.Device.Peak, plan.Device.Held, map[bool]MemoryPlan{true: m.PlanCompressed, false: m.PlanExact}[exact].Device.Peak)
+			if m.PeakDevice <= 0 || plan.Device.Peak <= 0 || plan.Device.Held <= 0 || plan.Device.Held >= plan.Device.Peak {
+				t.Fatalf("%s exact=%v: measured %d, planned %+v", c.name, exact, m.PeakDevice, plan.Device)
+			}
+			if r := float64(plan.Device.Peak) / float64(m.PeakDevice); r < 0.9 || r > 1.1 {
+				t.Errorf("%s exact=%v: planned device peak %d is %.3f× the measured %d", c.name, exact, plan.Device.Peak, r, m.PeakDevice)
+			}
+			if m.PlanCompressed.Device.Peak >= m.PlanExact.Device.Peak {
+				t.Errorf("%s: compressed plans %d B of device memory, exact %d", c.name, m.PlanCompressed.Device.Peak, m.PlanExact.Device.Peak)
+			}
+			peak[b2i(exact)] = m.PeakDevice
+		}
+		if peak[0] >= peak[1] {
+			t.Errorf("%s: compressed took %d B of device memory at its peak, exact %d", c.name, peak[0], peak[1])
+		}
+	}
+}

@@ -26,7 +26,7 @@ func noiseSource(seed uint64, n, classes int, shape []int) *SliceSource {
 // measured high-water mark over a whole run (steps, evaluations, BN
 // re-estimation) at a larger batch, within 10 %, in both backward modes,
 // on the emulated device; compressed backward plans and takes less device
-// memory than exact.
+// memory than exact; the second step allocates nothing.
 func TestDevicePeakMatchesPlan(t *testing.T) {
 	d := openEmulated(t)
 	cases := []struct {
@@ -44,9 +44,17 @@ func TestDevicePeakMatchesPlan(t *testing.T) {
 			cfg := testConfig()
 			cfg.Epochs, cfg.BatchSize, cfg.ExactBackward, cfg.BNBatches, cfg.Backend = 1, c.batch, exact, 1, d.Backend()
 			train, val := noiseSource(1, 2*c.batch, 3, c.sample), noiseSource(2, c.batch, 3, c.sample)
-			res, err := Train(context.Background(), c.model(t), train, val, cfg, nil)
+			var allocs []int
+			res, err := Train(context.Background(), c.model(t), train, val, cfg, func(e Event) {
+				if e.Phase == "batch" {
+					allocs = append(allocs, d.PoolStats().Allocs)
+				}
+			})
 			if err != nil {
 				t.Fatal(err)
+			}
+			if len(allocs) != 2 || allocs[1] != allocs[0] {
+				t.Errorf("%s exact=%v: device allocations after each step %v; the second step should allocate nothing", c.name, exact, allocs)
 			}
 			m := res.Memory
 			plan := map[bool]MemoryPlan{false: m.PlanCompressed, true: m.PlanExact}[exact]

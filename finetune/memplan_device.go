@@ -27,7 +27,8 @@ type DevicePlan struct {
 // and traceBatch+1 (per backward mode) and replayed through the device's
 // own pool at the run's batch (backend.MemoryPlanner.PlanPeak). A
 // request's size is affine in the batch: taken from the two traces, as
-// autograd.Trace takes a float buffer's.
+// autograd.Trace takes a float buffer's, up to the bound the backend
+// gives a scratch it takes in chunks (MemoryEvent.Most).
 type deviceModel struct {
 	mp     backend.MemoryPlanner
 	traces [2][2][]backend.MemoryEvent // by exact, then batch traceBatch+i
@@ -137,6 +138,9 @@ func (m *deviceModel) plan(batch int, exact bool) DevicePlan {
 			// batch stays as traced.
 			grow := int64(tw[1][i].Bytes) - int64(e.Bytes)
 			ev[i].Bytes = uint64(max(int64(e.Bytes)+max(grow, 0)*int64(batch-traceBatch), 0))
+			if e.Most > 0 { // a scratch the backend bounds
+				ev[i].Bytes = min(ev[i].Bytes, e.Most)
+			}
 		}
 	}
 	held := m.held[b2i(exact)]

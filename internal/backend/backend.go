@@ -254,11 +254,13 @@ type MemoryReporter interface {
 
 // MemoryEvent is one request a device backend's memory served while it
 // was traced: an allocation of Bytes, or (Free) the release of the
-// allocation at index Of of the same trace.
+// allocation at index Of of the same trace. Most, when not 0, is the most
+// that request asks for at any batch (a scratch the backend bounds, as
+// convolution's columns, taken a chunk of images at a time).
 type MemoryEvent struct {
-	Bytes uint64
-	Free  bool
-	Of    int
+	Bytes, Most uint64
+	Free        bool
+	Of          int
 }
 
 // MemoryPlanner is a device backend whose memory can be planned: it

@@ -128,11 +128,15 @@ func (b *Backend) one(name string, args ...any) {
 }
 
 // scratch is device memory for an op's intermediate values.
-func (b *Backend) scratch(bytes uint64) Buffer {
+func (b *Backend) scratch(bytes uint64) Buffer { return b.scratchUpTo(bytes, 0) }
+
+// scratchUpTo is scratch of a size that never exceeds most at any batch
+// (0: unbounded), which the device's memory plan needs to know.
+func (b *Backend) scratchUpTo(bytes, most uint64) Buffer {
 	if !b.ok() || bytes == 0 {
 		return Buffer{}
 	}
-	buf, err := b.d.Alloc(bytes)
+	buf, err := b.d.AllocBounded(bytes, most)
 	b.fail(err)
 	return buf
 }

@@ -14,6 +14,13 @@ func (d *Device) Alloc(n uint64) (Buffer, error) {
 	return d.pool.Get(n)
 }
 
+// AllocBounded is Alloc for a request never larger than most bytes at any
+// batch (Pool.GetBounded).
+func (d *Device) AllocBounded(n, most uint64) (Buffer, error) {
+	defer d.enter()()
+	return d.pool.GetBounded(n, most)
+}
+
 // Free returns a buffer to the pool for reuse.
 func (d *Device) Free(b Buffer) error {
 	defer d.enter()()

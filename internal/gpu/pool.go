@@ -74,7 +74,11 @@ func sizeClass(n uint64) uint64 {
 }
 
 // Get returns a buffer of at least n bytes (n = 0 gives a zero Buffer).
-func (p *Pool) Get(n uint64) (Buffer, error) {
+func (p *Pool) Get(n uint64) (Buffer, error) { return p.GetBounded(n, 0) }
+
+// GetBounded is Get for a request that never asks for more than most
+// bytes at any batch (0: no bound), which a trace records.
+func (p *Pool) GetBounded(n, most uint64) (Buffer, error) {
 	if n == 0 {
 		return Buffer{}, nil
 	}
@@ -85,7 +89,7 @@ func (p *Pool) Get(n uint64) (Buffer, error) {
 		p.class[ptr] = c
 		p.stats.InUse += c
 		p.stats.PeakInUse = max(p.stats.PeakInUse, p.stats.InUse)
-		p.traceGet(ptr, n)
+		p.traceGet(ptr, n, most)
 		return Buffer{Ptr: ptr, Size: n}, nil
 	}
 	ptr, err := p.a.alloc(c)
@@ -102,7 +106,7 @@ func (p *Pool) Get(n uint64) (Buffer, error) {
 	p.stats.Reserved += c
 	p.stats.Peak = max(p.stats.Peak, p.stats.Reserved)
 	p.stats.PeakInUse = max(p.stats.PeakInUse, p.stats.InUse)
-	p.traceGet(ptr, n)
+	p.traceGet(ptr, n, most)
 	return Buffer{Ptr: ptr, Size: n}, nil
 }
 
@@ -183,10 +187,10 @@ func (p *Pool) Traced() []backend.MemoryEvent {
 	return ev
 }
 
-func (p *Pool) traceGet(ptr, n uint64) {
+func (p *Pool) traceGet(ptr, n, most uint64) {
 	if p.trace != nil {
 		p.trace.of[ptr] = len(p.trace.events)
-		p.trace.events = append(p.trace.events, backend.MemoryEvent{Bytes: n})
+		p.trace.events = append(p.trace.events, backend.MemoryEvent{Bytes: n, Most: most})
 	}
 }
 

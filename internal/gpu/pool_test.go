@@ -4,6 +4,9 @@ import (
 	"errors"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/bincompress/bincompress/internal/backend"
+	"github.com/bincompress/bincompress/internal/gpu/emu"
 )
 
 // fakeAlloc hands out increasing addresses and can run out of memory.
@@ -156,5 +159,31 @@ func TestPlanPeakReplaysTrace(t *testing.T) {
 		if got != want {
 			t.Errorf("round %d: replayed peak %d, the pool's %d (%d events)", round, got, want, len(ev))
 		}
+	}
+}
+
+// TestConvScratchBound: a convolution's column scratch, taken a chunk of
+// images at a time, is traced with the most it takes at any batch (the
+// chunk's bound), so that a plan replayed at a large batch does not scale
+// it past what the backend asks for.
+func TestConvScratchBound(t *testing.T) {
+	t.Setenv("BINCOMPRESS_CUDA_LIBS", emu.Lib(t))
+	d := openOrSkip(t)
+	defer d.Close()
+	b := d.Backend()
+	// 3·3·3 rows over a 100×100 plane: at most 124 images per chunk.
+	p := backend.Conv{N: 2, C: 3, H: 100, W: 100, K: 8, KH: 3, KW: 3, StrideH: 1, StrideW: 1, PadTop: 1, PadLeft: 1,
+		PadBottom: 1, PadRight: 1, DilationH: 1, DilationW: 1, Groups: 1}
+	d.TraceMemory()
+	col, out := b.convScratch(planConv(p))
+	b.drop(col, out)
+	ev := d.TracedMemory()
+	if err := b.Err(); err != nil {
+		t.Fatal(err)
+	}
+	most := colLimit / (27 * 100 * 100)
+	want := []backend.MemoryEvent{{Bytes: 4 * 27 * 2 * 1e4, Most: 4 * 27 * uint64(most) * 1e4}, {Bytes: 4 * 8 * 2 * 1e4, Most: 4 * 8 * uint64(most) * 1e4}}
+	if len(ev) != 4 || ev[0] != want[0] || ev[1] != want[1] {
+		t.Errorf("traced %+v, want %+v and their releases", ev, want)
 	}
 }

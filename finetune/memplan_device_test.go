@@ -2,24 +2,10 @@ package finetune
 
 import (
 	"context"
-	"math/rand/v2"
 	"testing"
 
 	"github.com/bincompress/bincompress/ir"
 )
-
-// noiseSource is n random samples of shape with labels in [0, classes).
-func noiseSource(seed uint64, n, classes int, shape []int) *SliceSource {
-	r := rand.New(rand.NewPCG(seed, 11))
-	s := &SliceSource{X: make([]float32, n*ir.NumElements(shape)), Shape: shape, Labels: make([]int, n)}
-	for i := range s.X {
-		s.X[i] = float32(r.NormFloat64())
-	}
-	for i := range s.Labels {
-		s.Labels[i] = r.IntN(classes)
-	}
-	return s
-}
 
 // TestDevicePeakMatchesPlan holds the plan of device memory, made from the
 // pool's requests traced on the device at batches 2 and 3, to the pool's
@@ -43,7 +29,8 @@ func TestDevicePeakMatchesPlan(t *testing.T) {
 		for _, exact := range []bool{false, true} {
 			cfg := testConfig()
 			cfg.Epochs, cfg.BatchSize, cfg.ExactBackward, cfg.BNBatches, cfg.Backend = 1, c.batch, exact, 1, d.Backend()
-			train, val := noiseSource(1, 2*c.batch, 3, c.sample), noiseSource(2, c.batch, 3, c.sample)
+			in := c.sample
+			train, val := randomSource(2*c.batch, in[0], in[1], in[2], 3, 1), randomSource(c.batch, in[0], in[1], in[2], 3, 2)
 			var allocs []int
 			res, err := Train(context.Background(), c.model(t), train, val, cfg, func(e Event) {
 				if e.Phase == "batch" {

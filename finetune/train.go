@@ -38,6 +38,7 @@ type trainer struct {
 	be       backend.Backend   // a device backend (Config.Backend), or nil for the CPU
 	inBuf    backend.Buffer    // the batch on the device
 	mem      *memoryModel      // the run's memory plan
+	devBase  uint64            // device memory reserved before the run (resetDevicePeak)
 }
 
 // Train fine-tunes model into binary weights as cfg says, on train, and
@@ -61,11 +62,12 @@ func Train(ctx context.Context, model *ir.Model, train, val Source, cfg Config, 
 	if cfg.BatchSize, err = mem.chooseBatch(cfg, train.Len()); err != nil {
 		return nil, err
 	}
+	devBase := resetDevicePeak(cfg.Backend)
 	t, err := newTrainer(model, train, val, cfg, progress)
 	if err != nil {
 		return nil, err
 	}
-	t.begun, t.mem = begun, mem
+	t.begun, t.mem, t.devBase = begun, mem, devBase
 	defer t.planMemory()()
 	defer collectSooner()()
 	defer t.freeDevice()
@@ -197,7 +199,7 @@ func (t *trainer) finish(ctx context.Context) (*Result, error) {
 	if err := t.deviceErr(); err != nil {
 		return nil, err
 	}
-	t.res.Memory.PeakRSS = PeakResident()
+	t.res.Memory.PeakRSS, t.res.Memory.PeakDevice = PeakResident(), t.devicePeak()
 	layers, _ := json.Marshal(t.res.Layers)
 	t.res.Model.SetMetadata(MetadataKey, string(layers))
 	t.emit(Event{Phase: "done", Epoch: t.epoch, Epochs: t.cfg.Epochs, ValAcc: t.res.ValFinal, TrainAcc: math.NaN(),

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/bincompress/bincompress/finetune"
 	"github.com/bincompress/bincompress/internal/gpu/emu"
 )
 
@@ -24,11 +25,12 @@ func TestDeviceCUDAOnEmulator(t *testing.T) {
 		return []string{testModel("fmnist_tiny.onnx"), filepath.Join(dir, device+".bnn"), "--data", data, "--mean", "0.2860",
 			"--std", "0.3530", "--epochs", epochs, "--limit", limit, "--json", "--device", device}
 	}
+	var s struct {
+		Verify struct{ Accuracy float64 } `json:"verify"`
+		Memory finetune.Memory            `json:"memory"`
+	}
 	accuracy := func(device, stdout string) float64 {
 		lines := strings.Split(strings.TrimSpace(stdout), "\n")
-		var s struct {
-			Verify struct{ Accuracy float64 } `json:"verify"`
-		}
 		if err := json.Unmarshal([]byte(lines[len(lines)-1]), &s); err != nil {
 			t.Fatalf("--device %s: summary: %v", device, err)
 		}
@@ -48,6 +50,12 @@ func TestDeviceCUDAOnEmulator(t *testing.T) {
 		t.Errorf("the .bnn fine-tuned on the GPU verifies at %.4f, the CPU's at %.4f", gpu, cpu)
 	} else {
 		t.Logf("verified accuracy: CPU %.4f, GPU %.4f", cpu, gpu)
+	}
+	// The device's memory, planned and measured, in the summary and the JSON.
+	m := s.Memory
+	if r := float64(m.PlanCompressed.Device.Peak) / float64(m.PeakDevice); m.PeakDevice == 0 || r < 0.9 || r > 1.1 ||
+		m.PlanExact.Device.Peak <= m.PlanCompressed.Device.Peak || !strings.Contains(errOut, "peak device memory") {
+		t.Errorf("--device cuda: device memory %d B measured, planned %+v compressed, %+v exact; stderr %q", m.PeakDevice, m.PlanCompressed.Device, m.PlanExact.Device, errOut)
 	}
 	code, _, errOut = run(t, args("auto", "0", "64")...)
 	if code != 0 || strings.Count(errOut, "device auto: fine-tuning on the GPU") != 1 || strings.Contains(errOut, "using the CPU") {

@@ -16,7 +16,8 @@ type Config struct {
 	BatchSize int // AutoBatch: the largest that fits MaxMemory
 	Seed      uint64
 	// MaxMemory, when set, is the most resident memory the run may plan
-	// for (MemoryPlan.Peak, bytes): a batch whose plan exceeds it is an
+	// for (MemoryPlan.Peak, bytes), on a device the most device memory
+	// (MemoryPlan.Device.Peak): a batch whose plan exceeds it is an
 	// ErrMemory naming the largest batch that fits.
 	MaxMemory int64
 
@@ -126,14 +127,16 @@ type EpochStats struct {
 // Memory is what a training step keeps for backward in both modes and the
 // memory the run planned (MemoryPlan, in both modes, at the run's batch)
 // and saw: the peak Go heap right after a forward pass (runtime/metrics,
-// heap objects) and the process's peak resident memory (VmHWM) at the end
-// of training.
+// heap objects), the process's peak resident memory (VmHWM) at the end
+// of training and, on a device, the most device memory the backend's pool
+// reserved during the run (PeakDevice; MemoryPlan.Device plans it).
 type Memory struct {
 	ExactPerImage      float64 // activation bytes per image, float32 autograd
 	CompressedPerImage float64 // activation bytes per image, compressed codes
 	ParamBytes         int64   // weight references the tape holds (per step, not per image)
 	PeakHeap           uint64
 	PeakRSS            int64
+	PeakDevice         int64
 	Batch              int
 	PlanExact          MemoryPlan
 	PlanCompressed     MemoryPlan

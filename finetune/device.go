@@ -3,6 +3,8 @@ package finetune
 import (
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/bincompress/bincompress/finetune/autograd"
@@ -67,12 +69,14 @@ func upload(be backend.Backend, v []float32) backend.Buffer {
 // running statistics to be.
 func (n *net) toDevice(be backend.Backend) {
 	d := &deviceNet{be: be, params: map[string][]float32{}, consts: map[string]*autograd.Tensor{}}
-	for name, p := range n.params {
+	for _, name := range slices.Sorted(maps.Keys(n.params)) { // in one order: the device's memory plan replays it
+		p := n.params[name]
 		d.params[name] = p.Data
 		n.params[name] = autograd.DeviceParam(be, p.Shape, upload(be, p.Data))
 		n.params[name].AllocGrad() // held for the run: steps then reuse the same pool blocks
 	}
-	for name, c := range n.consts {
+	for _, name := range slices.Sorted(maps.Keys(n.consts)) {
+		c := n.consts[name]
 		if _, param := n.params[name]; c.t != nil && !param {
 			d.consts[name] = autograd.OnDevice(be, c.t.Shape, upload(be, c.t.Data))
 		}

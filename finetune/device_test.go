@@ -3,6 +3,7 @@ package finetune
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"slices"
 	"strconv"
@@ -67,10 +68,11 @@ func TestDeviceOutOfMemoryNamesBatch(t *testing.T) {
 }
 
 // TestDeviceMemoryPlan: a device run reports the bytes saved per image from
-// the memory plan's trace (made on the CPU, so the CPU run's figures) but
-// plans no host arena and no peak (its tensors are the device's), and a
-// memory limit or an automatic batch, which the plan cannot keep there, is
-// refused before training with ErrMemory naming the device.
+// the memory plan's CPU trace (the CPU run's figures) and plans device
+// memory, not host memory; a memory limit bounds the device memory: a
+// batch whose planned device peak exceeds it is refused before training
+// with ErrMemory naming the device and the largest batch that fits, and
+// an automatic batch is the largest that fits, and trains within it.
 func TestDeviceMemoryPlan(t *testing.T) {
 	d := openEmulated(t)
 	train := stripes(1, 64, 3)
@@ -90,15 +92,31 @@ func TestDeviceMemoryPlan(t *testing.T) {
 		t.Errorf("device run: %.0f / %.0f B per image at batch %d, the CPU run's %.0f / %.0f at %d",
 			g.ExactPerImage, g.CompressedPerImage, g.Batch, c.ExactPerImage, c.CompressedPerImage, c.Batch)
 	}
-	if c.PlanCompressed.Peak == 0 || g.PlanCompressed.Peak != 0 || g.PlanExact.Peak != 0 {
-		t.Errorf("planned peaks: CPU %d, device %d / %d (want none on the device)", c.PlanCompressed.Peak, g.PlanCompressed.Peak, g.PlanExact.Peak)
+	if c.PlanCompressed.Peak == 0 || c.PlanCompressed.Device.Peak != 0 || g.PlanCompressed.Peak != 0 || g.PlanCompressed.Device.Peak == 0 {
+		t.Errorf("planned peaks: CPU %d (device %d), device run %d (device %d); want host memory planned on the CPU only, device memory on the device only",
+			c.PlanCompressed.Peak, c.PlanCompressed.Device.Peak, g.PlanCompressed.Peak, g.PlanCompressed.Device.Peak)
 	}
-	for _, batch := range []int{16, AutoBatch} {
-		cfg.BatchSize, cfg.MaxMemory = batch, 1<<40
-		_, err := Train(context.Background(), tinyResNet(3, 3), train, nil, cfg, nil)
-		if !errors.Is(err, ErrMemory) || !strings.Contains(err.Error(), d.Backend().Name()) {
-			t.Errorf("batch %d with a memory limit on the device: %v, want ErrMemory naming it", batch, err)
-		}
+	limit := g.PlanCompressed.Device.Peak - 1 // batch 16 does not fit
+	cfg.MaxMemory = limit
+	_, err = Train(context.Background(), tinyResNet(3, 3), train, nil, cfg, nil)
+	const hint = "the largest batch that fits is "
+	i := strings.Index(fmt.Sprint(err), hint)
+	if !errors.Is(err, ErrMemory) || !strings.Contains(err.Error(), d.Backend().Name()) || i < 0 {
+		t.Fatalf("batch 16 over its planned device peak: %v, want ErrMemory naming the device and a batch", err)
+	}
+	fit, _ := strconv.Atoi(err.Error()[i+len(hint):])
+	if fit < 2 || fit >= 16 {
+		t.Errorf("batch 16 over its planned device peak names batch %d: %v", fit, err)
+	}
+	cfg.BatchSize = AutoBatch
+	auto, err := Train(context.Background(), tinyResNet(3, 3), train, nil, cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := auto.Memory
+	t.Logf("limit %d B: batch %d named and taken, device peak %d B (planned %d)", limit, m.Batch, m.PeakDevice, m.PlanCompressed.Device.Peak)
+	if m.Batch != fit || m.PeakDevice > limit || m.PlanCompressed.Device.Peak > limit {
+		t.Errorf("automatic batch under %d B of device memory: batch %d (named %d), device peak %d B, planned %d", limit, m.Batch, fit, m.PeakDevice, m.PlanCompressed.Device.Peak)
 	}
 }
 

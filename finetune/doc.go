@@ -65,10 +65,14 @@
 //     exceeds it (ErrMemory names the largest batch that fits) and
 //     BatchSize AutoBatch takes that batch. Result.Memory reports the
 //     saved bytes per image both ways, both modes' plans, the peak heap and
-//     the process's peak resident memory. On a device backend the plan
-//     gives the saved bytes only: the step's tensors come from the
-//     device's pool, which it does not model, so there is no arena, no
-//     heap limit and no MaxMemory or AutoBatch (docs/GPU.md).
+//     the process's peak resident memory. On a device backend the step's
+//     tensors come from the device's pool, so the plan there is of device
+//     memory (memplan_device.go, MemoryPlan.Device): the same passes are
+//     traced on the device at batches 2 and 3, the pool recording every
+//     request, and replayed through the pool at the run's batch; there is
+//     no arena and no heap limit, MaxMemory and AutoBatch bound the
+//     device's memory, and Memory.PeakDevice measures the pool's
+//     high-water mark (docs/GPU.md).
 //   - BN statistics are re-estimated right after binarizing and at every
 //     snapshot: BNBatches unaugmented training batches run with batch
 //     statistics; the running mean becomes the mean of batch means and the
@@ -106,7 +110,7 @@
 // the op layer's *schema.UnsupportedOpError for stage
 // schema.TrainerDevice (docs/OPERATORS.md lists its ops; TestDeviceTable
 // holds deviceOps to it). When the device runs out of memory, the error
-// names the largest batch that fits.
+// names the largest batch whose device plan fits.
 //
 // # Determinism and checkpoints
 //

@@ -328,7 +328,7 @@ func (t *trainer) measure(ctx context.Context) error {
 	mem := &t.res.Memory
 	mem.ExactPerImage, mem.CompressedPerImage, mem.ParamBytes = exact.SavedPerImage, compressed.SavedPerImage, compressed.ParamBytes
 	mem.Batch = t.batch
-	if t.be == nil { // a device run's step memory is the device's (not planned)
+	if t.be == nil || t.mem.dev != nil { // a device's plan is of device memory (none where it keeps no account)
 		mem.PlanExact, mem.PlanCompressed = exact, compressed
 	}
 	return ctx.Err()

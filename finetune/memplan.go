@@ -50,6 +50,10 @@ type MemoryPlan struct {
 	Headroom int64
 	Floor    int64
 	Peak     int64
+	// Device is a device run's plan of device memory (zero on the CPU,
+	// whose run plans none; a device run plans nothing of the above but
+	// the saved bytes).
+	Device DevicePlan
 }
 
 // ErrMemory is returned when the planned peak of a run exceeds
@@ -70,13 +74,15 @@ type memoryModel struct {
 	sampleBytes  int64
 	base, baseGo int64
 	scratch      int64
+	dev          *deviceModel // a device run's (nil on the CPU)
 }
 
 // newMemoryModel traces a training step, an evaluation and a statistics
 // pass of model as cfg trains plan, on a zero batch of traceBatch samples of
 // sample's shape, on a copy of the model (the traced step changes
 // nothing the run will use), on the CPU whatever cfg.Backend: the plan is
-// of host buffers.
+// of host buffers. A device run's passes are traced on its device too
+// (deviceModel), for the plan of device memory.
 func newMemoryModel(model *ir.Model, plan []ir.LayerRecord, sample []int, cfg Config) (*memoryModel, error) {
 	base, baseGo := processResident()
 	pcfg := cfg
@@ -94,12 +100,20 @@ func newMemoryModel(model *ir.Model, plan []ir.LayerRecord, sample []int, cfg Co
 			if twin[i], err = p.trace(exact, traceBatch+i); err != nil {
 				return nil, err
 			}
+			// Before the heap limit is set, a trace's garbage would pile
+			// up to twice the live heap and set the run's peak.
+			debug.FreeOSMemory()
 		}
 		twin[0].Twin(twin[1])
 		m.traces[b2i(exact)] = twin[0]
 	}
 	m.model, m.scratch = p.modelBytes(), p.student.scratchBytes()
 	m.base, m.baseGo = base, baseGo
+	if onDevice(cfg) {
+		if m.dev, err = newDeviceModel(model, plan, sample, cfg); err != nil {
+			return nil, err
+		}
+	}
 	return m, nil
 }
 
@@ -153,9 +167,14 @@ func (t *trainer) modelBytes() int64 {
 	return n + largest
 }
 
-// plan is the memory of a run at batch in the given mode.
+// plan is the memory of a run at batch in the given mode: on a device,
+// the saved bytes and the device's memory.
 func (m *memoryModel) plan(batch int, exact bool) MemoryPlan {
 	tp := m.traces[b2i(exact)].Plan(batch)
+	if m.dev != nil {
+		return MemoryPlan{Batch: batch, Exact: exact, SavedPerImage: float64(tp.Saved) / float64(batch),
+			ParamBytes: tp.SavedParams, Device: m.dev.plan(batch, exact)}
+	}
 	p := MemoryPlan{Batch: batch, Exact: exact, SavedPerImage: float64(tp.Saved) / float64(batch),
 		ParamBytes: tp.SavedParams, Floats: tp.Arena, Saved: tp.SavedPeak, Model: m.model,
 		Data: pipelineBatches * int64(batch) * (m.sampleBytes + 8), Scratch: m.scratch, Base: m.base, BaseGo: m.baseGo}
@@ -195,16 +214,25 @@ func (n *net) scratchBytes() int64 {
 	return most + most/4 + int64(runtime.GOMAXPROCS(0))*8<<20
 }
 
+// peak is the planned peak at batch that a memory limit bounds: the
+// process's resident memory, or on a device the device memory.
+func (m *memoryModel) peak(batch int, exact bool) int64 {
+	if m.dev != nil {
+		return m.dev.plan(batch, exact).Peak
+	}
+	return m.plan(batch, exact).Peak
+}
+
 // largestBatch is the largest batch in [2, most] whose planned peak fits
 // budget, or 0 when none does (the peak grows with the batch).
 func (m *memoryModel) largestBatch(budget int64, exact bool, most int) int {
 	lo, hi := 1, most // plan(lo) fits (or lo = 1), plan(hi+1) does not
-	if m.plan(2, exact).Peak > budget {
+	if m.peak(2, exact) > budget {
 		return 0
 	}
 	for lo < hi {
 		mid := (lo + hi + 1) / 2
-		if m.plan(mid, exact).Peak <= budget {
+		if m.peak(mid, exact) <= budget {
 			lo = mid
 		} else {
 			hi = mid - 1
@@ -215,30 +243,34 @@ func (m *memoryModel) largestBatch(budget int64, exact bool, most int) int {
 
 // chooseBatch applies Config.MaxMemory and returns the batch size to
 // train with: the one cfg asks for, which (at most the data's size) must
-// fit it, or with AutoBatch the largest batch that fits.
+// fit it, or with AutoBatch the largest batch that fits. On a device the
+// limit bounds the device's memory.
 func (m *memoryModel) chooseBatch(cfg Config, samples int) (int, error) {
-	if onDevice(cfg) && (cfg.MaxMemory > 0 || cfg.BatchSize == AutoBatch) {
-		return 0, fmt.Errorf("%w: the memory plan is of the CPU trainer's memory; on %s the step's tensors come from the device's own, which it does not plan yet: give a batch size (a step that runs out of device memory names the largest batch that fits)",
-			ErrMemory, cfg.Backend.Name())
+	if onDevice(cfg) && m.dev == nil && (cfg.MaxMemory > 0 || cfg.BatchSize == AutoBatch) {
+		return 0, fmt.Errorf("%w: %s does not account for its memory, so no plan can bound it: give a batch size", ErrMemory, cfg.Backend.Name())
 	}
 	exact := cfg.ExactBackward
 	batch := min(cfg.BatchSize, samples)
+	what := "--max-memory"
+	if m.dev != nil {
+		what = "--max-memory (device memory on " + cfg.Backend.Name() + ")"
+	}
 	if cfg.BatchSize == AutoBatch {
 		batch = min(samples, m.largestBatch(cfg.MaxMemory, exact, samples))
 		if batch < 2 {
-			return 0, fmt.Errorf("%w: %s at batch 2 exceeds --max-memory %s", ErrMemory, FormatBytes(m.plan(2, exact).Peak), FormatBytes(cfg.MaxMemory))
+			return 0, fmt.Errorf("%w: %s at batch 2 exceeds %s %s", ErrMemory, FormatBytes(m.peak(2, exact)), what, FormatBytes(cfg.MaxMemory))
 		}
 		return batch, nil
 	}
 	if cfg.MaxMemory > 0 && batch >= 2 {
-		if p := m.plan(batch, exact); p.Peak > cfg.MaxMemory {
+		if p := m.plan(batch, exact); m.peak(batch, exact) > cfg.MaxMemory {
 			fit := m.largestBatch(cfg.MaxMemory, exact, batch)
 			hint := "no batch of at least 2 fits"
 			if fit >= 2 {
 				hint = fmt.Sprintf("the largest batch that fits is %d", fit)
 			}
-			return 0, fmt.Errorf("%w: batch %d needs %s (plan: %s), more than %s; %s", ErrMemory, batch,
-				FormatBytes(p.Peak), p.Summary(), FormatBytes(cfg.MaxMemory), hint)
+			return 0, fmt.Errorf("%w: batch %d needs %s (plan: %s), more than %s %s; %s", ErrMemory, batch,
+				FormatBytes(m.peak(batch, exact)), p.Summary(), what, FormatBytes(cfg.MaxMemory), hint)
 		}
 	}
 	return cfg.BatchSize, nil
@@ -246,6 +278,9 @@ func (m *memoryModel) chooseBatch(cfg Config, samples int) (int, error) {
 
 // Summary lists the plan's parts, for messages.
 func (p MemoryPlan) Summary() string {
+	if p.Device.Peak > 0 {
+		return fmt.Sprintf("device memory held for the run %s, peak %s", FormatBytes(p.Device.Held), FormatBytes(p.Device.Peak))
+	}
 	return fmt.Sprintf("floats %s, saved %s, model %s, data %s, scratch %s, process before training %s, headroom %s",
 		FormatBytes(p.Floats), FormatBytes(p.Saved), FormatBytes(p.Model), FormatBytes(p.Data), FormatBytes(p.Scratch),
 		FormatBytes(p.Base), FormatBytes(p.Headroom))
@@ -270,8 +305,29 @@ func limitMemory(p MemoryPlan) (undo func()) {
 	// Never below what the runtime holds now (the arena included), plus
 	// the headroom: a plan that fell short must slow the collector down,
 	// not make it run without end.
-	old := debug.SetMemoryLimit(max(p.Peak-(p.Base-p.BaseGo), goMappedBytes()+p.Headroom))
+	old := debug.SetMemoryLimit(max(p.goLimit(), goMappedBytes()+p.Headroom))
 	return func() { debug.SetMemoryLimit(old) }
+}
+
+// goLimit is the plan's peak less what the Go runtime does not manage.
+func (p MemoryPlan) goLimit() int64 { return p.Peak - (p.Base - p.BaseGo) }
+
+// KeepWithinPlan holds the Go heap, for what the process does after
+// training (packing, verification), to the peak that training planned in
+// its backward mode, unless GOMEMLIMIT says otherwise: with the limit lifted the
+// collector would let verification's garbage grow to twice the live heap,
+// and the process would peak after training, above its plan. It is a soft
+// limit: work that needs more still gets it. A run without a plan (on a
+// device, or not trained) changes nothing.
+func (m Memory) KeepWithinPlan(exact bool) {
+	p := m.PlanCompressed
+	if exact {
+		p = m.PlanExact
+	}
+	if os.Getenv("GOMEMLIMIT") != "" || p.Peak <= 0 {
+		return
+	}
+	debug.SetMemoryLimit(p.goLimit())
 }
 
 // processResident measures the process's memory before a run (tests pin

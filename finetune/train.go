@@ -45,6 +45,7 @@ type trainer struct {
 	be        backend.Backend   // a device backend (Config.Backend), or nil for the CPU
 	inBuf     backend.Buffer    // the batch on the device
 	mem       *memoryModel      // the run's memory plan
+	devBase   uint64            // device memory reserved before the run (resetDevicePeak)
 }
 
 // Train fine-tunes model into binary weights as cfg says, on train, and
@@ -91,11 +92,12 @@ func trainPlan(ctx context.Context, model *ir.Model, plan []ir.LayerRecord, trai
 	if err != nil {
 		return nil, err
 	}
+	devBase := resetDevicePeak(cfg.Backend)
 	t, err := newTrainer(model, plan, train, val, cfg, progress)
 	if err != nil {
 		return nil, err
 	}
-	t.begun, t.mem = begun, mem
+	t.begun, t.mem, t.devBase = begun, mem, devBase
 	return t.run(ctx)
 }
 
@@ -262,7 +264,7 @@ func (t *trainer) finish(ctx context.Context) (*Result, error) {
 	if err := t.deviceErr(); err != nil {
 		return nil, err
 	}
-	t.res.Memory.PeakRSS = PeakResident()
+	t.res.Memory.PeakRSS, t.res.Memory.PeakDevice = PeakResident(), t.devicePeak()
 	t.emit(Event{Phase: "done", Epoch: t.epoch, Epochs: t.cfg.Epochs, ValAcc: t.res.ValFinal, TrainAcc: math.NaN(),
 		Elapsed: time.Since(t.begun)})
 	return t.res, nil

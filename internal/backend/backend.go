@@ -251,3 +251,28 @@ type MemoryReporter interface {
 	// ReleaseCache gives cached blocks back to the device.
 	ReleaseCache()
 }
+
+// MemoryEvent is one request a device backend's memory served while it
+// was traced: an allocation of Bytes, or (Free) the release of the
+// allocation at index Of of the same trace. Most, when not 0, is the most
+// that request asks for at any batch (a scratch the backend bounds, as
+// convolution's columns, taken a chunk of images at a time).
+type MemoryEvent struct {
+	Bytes, Most uint64
+	Free        bool
+	Of          int
+}
+
+// MemoryPlanner is a device backend whose memory can be planned: it
+// records the requests of traced passes and replays requests (the traced
+// ones at another batch) through its own allocation policy.
+type MemoryPlanner interface {
+	MemoryReporter
+	// TraceMemory starts recording every allocation and release.
+	TraceMemory()
+	// TracedMemory stops recording and returns what was recorded.
+	TracedMemory() []MemoryEvent
+	// PlanPeak is the most memory the backend would reserve from the
+	// device serving events from nothing cached (PeakReserved's measure).
+	PlanPeak(events []MemoryEvent) uint64
+}

@@ -19,8 +19,8 @@ type Backend struct {
 }
 
 var (
-	_ backend.Backend        = (*Backend)(nil)
-	_ backend.MemoryReporter = (*Backend)(nil)
+	_ backend.Backend       = (*Backend)(nil)
+	_ backend.MemoryPlanner = (*Backend)(nil)
 )
 
 // Backend returns the device's trainer backend.
@@ -128,11 +128,15 @@ func (b *Backend) one(name string, args ...any) {
 }
 
 // scratch is device memory for an op's intermediate values.
-func (b *Backend) scratch(bytes uint64) Buffer {
+func (b *Backend) scratch(bytes uint64) Buffer { return b.scratchUpTo(bytes, 0) }
+
+// scratchUpTo is scratch of a size that never exceeds most at any batch
+// (0: unbounded), which the device's memory plan needs to know.
+func (b *Backend) scratchUpTo(bytes, most uint64) Buffer {
 	if !b.ok() || bytes == 0 {
 		return Buffer{}
 	}
-	buf, err := b.d.Alloc(bytes)
+	buf, err := b.d.AllocBounded(bytes, most)
 	b.fail(err)
 	return buf
 }
@@ -287,5 +291,8 @@ func (b *Backend) Memory() backend.Memory {
 	return backend.Memory{InUse: st.InUse, Reserved: st.Reserved, PeakReserved: st.Peak, Capacity: free + st.Reserved}
 }
 
-func (b *Backend) ResetPeak()    { b.d.ResetPeak() }
-func (b *Backend) ReleaseCache() { b.d.ReleaseCache() }
+func (b *Backend) ResetPeak()                                   { b.d.ResetPeak() }
+func (b *Backend) ReleaseCache()                                { b.d.ReleaseCache() }
+func (b *Backend) TraceMemory()                                 { b.d.TraceMemory() }
+func (b *Backend) TracedMemory() []backend.MemoryEvent          { return b.d.TracedMemory() }
+func (b *Backend) PlanPeak(events []backend.MemoryEvent) uint64 { return PlanPeak(events) }

@@ -21,8 +21,23 @@ func planConv(p backend.Conv) convPlan {
 	c := convPlan{p: p, oh: p.OutH(), ow: p.OutW(), cg: p.C / g, kg: p.K / g}
 	c.plane = c.oh * c.ow
 	c.rows = c.cg * p.KH * p.KW
-	c.chunk = max(1, min(p.N, colLimit/max(1, c.rows*c.plane)))
+	c.chunk = max(1, min(p.N, c.mostChunk()))
 	return c
+}
+
+// mostChunk is the most images a chunk takes at any batch.
+func (c convPlan) mostChunk() int { return max(1, colLimit/max(1, c.rows*c.plane)) }
+
+// scratch is a chunk's columns (rows·plane per image) and its GEMM
+// output (kg·plane), bounded at any batch by mostChunk.
+func (b *Backend) convScratch(c convPlan) (col, out Buffer) {
+	per := func(rows int) (uint64, uint64) {
+		return 4 * uint64(rows*c.chunk*c.plane), 4 * uint64(rows*c.mostChunk()*c.plane)
+	}
+	n, most := per(c.rows)
+	col = b.scratchUpTo(n, most)
+	n, most = per(c.kg)
+	return col, b.scratchUpTo(n, most)
 }
 
 // args are im2col's arguments (col2im's with the first two swapped) for
@@ -64,7 +79,7 @@ type convMoments struct{}
 
 func (b *Backend) Conv(p backend.Conv, x, w, bias, y backend.Buffer, moments bool) backend.Moments {
 	c := planConv(p)
-	col, yk := b.scratch(4*uint64(c.rows*c.chunk*c.plane)), b.scratch(4*uint64(c.kg*c.chunk*c.plane))
+	col, yk := b.convScratch(c)
 	defer b.drop(col, yk)
 	c.each(func(b0, n, gi int) {
 		cols := n * c.plane
@@ -83,7 +98,7 @@ func (b *Backend) Conv(p backend.Conv, x, w, bias, y backend.Buffer, moments boo
 
 func (b *Backend) ConvBackwardData(p backend.Conv, dy, w, dx backend.Buffer) {
 	c := planConv(p)
-	col, dyk := b.scratch(4*uint64(c.rows*c.chunk*c.plane)), b.scratch(4*uint64(c.kg*c.chunk*c.plane))
+	col, dyk := b.convScratch(c)
 	defer b.drop(col, dyk)
 	c.each(func(b0, n, gi int) {
 		cols := n * c.plane
@@ -108,7 +123,7 @@ func (b *Backend) ConvBackwardFilterCodes(p backend.Conv, q backend.Saved, dy, d
 // filterGrad is dW_g = Σ over chunks dY'·colᵀ (the first chunk overwrites).
 func (b *Backend) filterGrad(p backend.Conv, x Buffer, dy, dw backend.Buffer) {
 	c := planConv(p)
-	col, dyk := b.scratch(4*uint64(c.rows*c.chunk*c.plane)), b.scratch(4*uint64(c.kg*c.chunk*c.plane))
+	col, dyk := b.convScratch(c)
 	defer b.drop(col, dyk)
 	c.each(func(b0, n, gi int) {
 		cols := n * c.plane

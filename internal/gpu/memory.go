@@ -3,6 +3,8 @@ package gpu
 import (
 	"fmt"
 	"unsafe"
+
+	"github.com/bincompress/bincompress/internal/backend"
 )
 
 // Alloc returns a device buffer of at least n bytes from the pool (plain
@@ -10,6 +12,13 @@ import (
 func (d *Device) Alloc(n uint64) (Buffer, error) {
 	defer d.enter()()
 	return d.pool.Get(n)
+}
+
+// AllocBounded is Alloc for a request never larger than most bytes at any
+// batch (Pool.GetBounded).
+func (d *Device) AllocBounded(n, most uint64) (Buffer, error) {
+	defer d.enter()()
+	return d.pool.GetBounded(n, most)
 }
 
 // Free returns a buffer to the pool for reuse.
@@ -23,6 +32,18 @@ func (d *Device) Free(b Buffer) error {
 func (d *Device) PoolStats() PoolStats {
 	defer d.enter()()
 	return d.pool.Stats()
+}
+
+// TraceMemory starts recording the pool's requests (Pool.Trace).
+func (d *Device) TraceMemory() {
+	defer d.enter()()
+	d.pool.Trace()
+}
+
+// TracedMemory stops recording and returns the pool's requests.
+func (d *Device) TracedMemory() []backend.MemoryEvent {
+	defer d.enter()()
+	return d.pool.Traced()
 }
 
 // ResetPeak starts a new peak memory measurement.

@@ -37,6 +37,14 @@ type Pool struct {
 	free  map[uint64][]uint64 // class size -> cached blocks
 	class map[uint64]uint64   // live block -> its class size
 	stats PoolStats
+	trace *poolTrace // requests recorded while tracing (Trace)
+}
+
+// poolTrace is the requests a pool served while traced, and which request
+// each live traced block came from.
+type poolTrace struct {
+	events []backend.MemoryEvent
+	of     map[uint64]int // live block -> index of its allocation event
 }
 
 // PoolStats counts a pool's memory in bytes: InUse is what callers hold,
@@ -66,7 +74,11 @@ func sizeClass(n uint64) uint64 {
 }
 
 // Get returns a buffer of at least n bytes (n = 0 gives a zero Buffer).
-func (p *Pool) Get(n uint64) (Buffer, error) {
+func (p *Pool) Get(n uint64) (Buffer, error) { return p.GetBounded(n, 0) }
+
+// GetBounded is Get for a request that never asks for more than most
+// bytes at any batch (0: no bound), which a trace records.
+func (p *Pool) GetBounded(n, most uint64) (Buffer, error) {
 	if n == 0 {
 		return Buffer{}, nil
 	}
@@ -77,6 +89,7 @@ func (p *Pool) Get(n uint64) (Buffer, error) {
 		p.class[ptr] = c
 		p.stats.InUse += c
 		p.stats.PeakInUse = max(p.stats.PeakInUse, p.stats.InUse)
+		p.traceGet(ptr, n, most)
 		return Buffer{Ptr: ptr, Size: n}, nil
 	}
 	ptr, err := p.a.alloc(c)
@@ -93,6 +106,7 @@ func (p *Pool) Get(n uint64) (Buffer, error) {
 	p.stats.Reserved += c
 	p.stats.Peak = max(p.stats.Peak, p.stats.Reserved)
 	p.stats.PeakInUse = max(p.stats.PeakInUse, p.stats.InUse)
+	p.traceGet(ptr, n, most)
 	return Buffer{Ptr: ptr, Size: n}, nil
 }
 
@@ -107,6 +121,7 @@ func (p *Pool) Put(b Buffer) error {
 		return fmt.Errorf("gpu: pool: buffer %#x is not in use", b.Ptr)
 	}
 	delete(p.class, b.Ptr)
+	p.tracePut(b.Ptr)
 	p.free[c] = append(p.free[c], b.Ptr)
 	p.stats.InUse -= c
 	return nil
@@ -156,3 +171,64 @@ func (a deviceAllocator) alloc(n uint64) (uint64, error) {
 func (a deviceAllocator) free(p uint64) error {
 	return a.d.drv.cuError("cuMemFree", a.d.drv.cuMemFree(p))
 }
+
+// Trace starts recording the requests the pool serves (the sizes asked
+// for, not their classes), for PlanPeak to replay at other sizes.
+func (p *Pool) Trace() { p.trace = &poolTrace{of: map[uint64]int{}} }
+
+// Traced stops recording and returns the requests recorded. A block taken
+// before Trace and given back during it is no event.
+func (p *Pool) Traced() []backend.MemoryEvent {
+	if p.trace == nil {
+		return nil
+	}
+	ev := p.trace.events
+	p.trace = nil
+	return ev
+}
+
+func (p *Pool) traceGet(ptr, n, most uint64) {
+	if p.trace != nil {
+		p.trace.of[ptr] = len(p.trace.events)
+		p.trace.events = append(p.trace.events, backend.MemoryEvent{Bytes: n, Most: most})
+	}
+}
+
+func (p *Pool) tracePut(ptr uint64) {
+	if p.trace == nil {
+		return
+	}
+	if i, ok := p.trace.of[ptr]; ok {
+		delete(p.trace.of, ptr)
+		p.trace.events = append(p.trace.events, backend.MemoryEvent{Free: true, Of: i})
+	}
+}
+
+// PlanPeak is the most a pool would reserve from the device serving
+// events from an empty start with nothing failing: the pool itself,
+// replayed over an allocator that only counts (Stats().Peak, the figure a
+// run measures).
+func PlanPeak(events []backend.MemoryEvent) uint64 {
+	p := NewPool(&countingAllocator{})
+	bufs := make([]Buffer, len(events))
+	for i, e := range events {
+		if e.Free {
+			if e.Of >= 0 && e.Of < i {
+				p.Put(bufs[e.Of]) // a block given back twice is no event of a pool trace
+			}
+			continue
+		}
+		bufs[i], _ = p.Get(e.Bytes) // a counting allocator never fails
+	}
+	return p.Stats().Peak
+}
+
+// countingAllocator hands out distinct addresses and holds no memory.
+type countingAllocator struct{ next uint64 }
+
+func (a *countingAllocator) alloc(n uint64) (uint64, error) {
+	a.next += 256
+	return a.next, nil
+}
+
+func (a *countingAllocator) free(uint64) error { return nil }

@@ -2,7 +2,11 @@ package gpu
 
 import (
 	"errors"
+	"math/rand/v2"
 	"testing"
+
+	"github.com/bincompress/bincompress/internal/backend"
+	"github.com/bincompress/bincompress/internal/gpu/emu"
 )
 
 // fakeAlloc hands out increasing addresses and can run out of memory.
@@ -101,5 +105,85 @@ func TestPoolOutOfMemoryReleasesCache(t *testing.T) {
 	}
 	if b, err := p.Get(0); err != nil || b.Ptr != 0 || p.Put(b) != nil {
 		t.Errorf("zero-size buffer: %+v, %v", b, err)
+	}
+}
+
+// TestPlanPeakReplaysTrace: PlanPeak, replaying the requests a pool
+// recorded, reaches the pool's own peak reservation, byte for byte, over
+// random interleavings of requests and releases; a block taken before the
+// trace and given back during it is no event; the trace's sizes are the
+// sizes asked for.
+func TestPlanPeakReplaysTrace(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	for round := range 20 {
+		p := NewPool(&fakeAlloc{limit: 1 << 40})
+		early, _ := p.Get(5000)
+		p.ResetPeak()
+		p.Trace()
+		var live []Buffer
+		asked := map[uint64]bool{}
+		for range 300 {
+			if len(live) > 0 && r.IntN(3) == 0 {
+				i := r.IntN(len(live))
+				p.Put(live[i])
+				live = append(live[:i], live[i+1:]...)
+				continue
+			}
+			n := uint64(r.IntN(1 << uint(4+r.IntN(16))))
+			b, _ := p.Get(n)
+			if n > 0 {
+				live, asked[n] = append(live, b), true
+			}
+			if round == 0 && early.Ptr != 0 {
+				p.Put(early)
+				early = Buffer{}
+			}
+		}
+		ev := p.Traced()
+		for _, e := range ev {
+			if !e.Free && !asked[e.Bytes] {
+				t.Fatalf("round %d: the trace has a request of %d bytes, never asked for", round, e.Bytes)
+			}
+		}
+		for i, e := range ev {
+			if e.Free && (e.Of >= i || ev[e.Of].Free) {
+				t.Fatalf("round %d: event %d frees event %d", round, i, e.Of)
+			}
+		}
+		got, want := PlanPeak(ev), p.Stats().Peak
+		if early.Ptr != 0 {
+			want -= sizeClass(5000) // live before the trace and after: in the pool's peak, not in the replay's
+		} else if got <= want { // its block, given back during the trace, may have served a request
+			continue
+		}
+		if got != want {
+			t.Errorf("round %d: replayed peak %d, the pool's %d (%d events)", round, got, want, len(ev))
+		}
+	}
+}
+
+// TestConvScratchBound: a convolution's column scratch, taken a chunk of
+// images at a time, is traced with the most it takes at any batch (the
+// chunk's bound), so that a plan replayed at a large batch does not scale
+// it past what the backend asks for.
+func TestConvScratchBound(t *testing.T) {
+	t.Setenv("BINCOMPRESS_CUDA_LIBS", emu.Lib(t))
+	d := openOrSkip(t)
+	defer d.Close()
+	b := d.Backend()
+	// 3·3·3 rows over a 100×100 plane: at most 124 images per chunk.
+	p := backend.Conv{N: 2, C: 3, H: 100, W: 100, K: 8, KH: 3, KW: 3, StrideH: 1, StrideW: 1, PadTop: 1, PadLeft: 1,
+		PadBottom: 1, PadRight: 1, DilationH: 1, DilationW: 1, Groups: 1}
+	d.TraceMemory()
+	col, out := b.convScratch(planConv(p))
+	b.drop(col, out)
+	ev := d.TracedMemory()
+	if err := b.Err(); err != nil {
+		t.Fatal(err)
+	}
+	most := colLimit / (27 * 100 * 100)
+	want := []backend.MemoryEvent{{Bytes: 4 * 27 * 2 * 1e4, Most: 4 * 27 * uint64(most) * 1e4}, {Bytes: 4 * 8 * 2 * 1e4, Most: 4 * 8 * uint64(most) * 1e4}}
+	if len(ev) != 4 || ev[0] != want[0] || ev[1] != want[1] {
+		t.Errorf("traced %+v, want %+v and their releases", ev, want)
 	}
 }

@@ -19,9 +19,14 @@ def load(out, name):
 
 
 def product(p):
-    v = p.get("verify") or {}
+    v, m = p.get("verify") or {}, p.get("memory") or {}
+    mib = lambda b: round(b / 2**20, 1) if b else None
     return {k: p.get(k) for k in ("binarized_accuracy", "reestimated_accuracy", "finetuned_accuracy", "train_seconds",
-                                  "missing")} | {"verified_accuracy": v.get("accuracy")}
+                                  "missing")} | {"verified_accuracy": v.get("accuracy"),
+            # the run's peak device memory (its mode) and the plan of both modes
+            "peak_device_MiB": mib(m.get("PeakDevice")),
+            "planned_device_MiB": {"compressed": mib((m.get("PlanCompressed") or {}).get("Device", {}).get("Peak")),
+                                   "exact": mib((m.get("PlanExact") or {}).get("Device", {}).get("Peak"))}}
 
 
 def main(argv):
@@ -49,6 +54,9 @@ def main(argv):
                      "ratio_go_over_torch": round(g["images_per_s"] / t["images_per_s"], 3) if t.get("images_per_s") else None,
                      "go_peak_allocated_MiB": round(g["peak_allocated_bytes"] / 2**20, 1),
                      "go_peak_reserved_MiB": round(g["peak_reserved_bytes"] / 2**20, 1),
+                     "go_planned_peak_MiB": round(g.get("planned_peak_bytes", 0) / 2**20, 1),
+                     "go_planned_over_measured": round(g["planned_peak_bytes"] / g["peak_reserved_bytes"], 3)
+                     if g.get("planned_peak_bytes") and g.get("peak_reserved_bytes") else None,
                      "torch_peak_allocated_MiB": round(t.get("peak_allocated_bytes", 0) / 2**20, 1),
                      "saved_for_backward_KiB_per_image": round(g["saved_for_backward_bytes_per_image"] / 1024, 1),
                      "go_loss_first_last": [g["first_loss"], g["last_loss"]],

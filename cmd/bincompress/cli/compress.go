@@ -65,7 +65,7 @@ func (o *CompressOptions) register(fs *pflag.FlagSet) {
 	fs.IntVar(&t.Epochs, "epochs", t.Epochs, "fine-tuning epochs; the learning-rate schedule is fitted to them: "+finetune.FitRule)
 	fs.Float64Var(&o.Holdout, "holdout", finetune.DefaultHoldout, "training images held out to decide the snapshot kept, BN checks and layer sensitivity: a fraction (at most 5000 images) or a count; the test split only verifies")
 	fs.Var(batchSizeFlag{&t.BatchSize}, "batch-size", "images per batch, or auto: the largest batch whose planned memory fits --max-memory (the summary reports it: pass it explicitly to reproduce a run)")
-	fs.Var(memoryFlag{&t.MaxMemory}, "max-memory", "plan the run's memory before training and fail (exit 1, naming the largest batch that fits) if its peak exceeds this size, e.g. 2GiB")
+	fs.Var(memoryFlag{&t.MaxMemory}, "max-memory", "plan the run's memory before training and fail (exit 1, naming the largest batch that fits) if its peak exceeds this size, e.g. 2GiB; with --device cuda it bounds the GPU's memory, not the host's")
 	fs.Uint64Var(&t.Seed, "seed", t.Seed, "seed of shuffling, augmentation and stochastic rounding: same seed, same .bnn")
 	fs.BoolVar(&t.ExactBackward, "exact-backward", false, "save float activations for backward instead of 1-bit codes")
 	fs.IntVar(&t.BNBits, "bn-bits", t.BNBits, "bits per element of BatchNormalization's saved input when compressing (1, 2, 4, 8)")
@@ -220,6 +220,8 @@ func runCompress(ctx context.Context, o *CompressOptions, streams IO) error {
 	if err != nil {
 		return err
 	}
+	source := sourceOf(srcBytes)
+	srcBytes = nil // as large as the model: not kept through training
 	planned, err := o.plan(src, log)
 	if err != nil {
 		return err
@@ -228,15 +230,16 @@ func runCompress(ctx context.Context, o *CompressOptions, streams IO) error {
 	if err != nil {
 		return err
 	}
-	bnn, rep, err := o.binarizeAndPack(tr.model, &prep, data.labels(), srcBytes)
+	bnn, rep, err := o.binarizeAndPack(tr.model, &prep, data.labels(), source)
 	if err != nil {
 		return err
 	}
 	if tr.model = nil; tr.res != nil {
 		tr.res.Model = nil // packed: the float weights need not outlive it through verification
+		tr.res.Memory.KeepWithinPlan(o.Train.ExactBackward)
 	}
 	log.history.store(bnn)
-	sum := newSummary(o, srcBytes, rep, tr)
+	sum := newSummary(o, source, rep, tr)
 	gateErr := o.verifyInto(ctx, bnn, src, data.eval, prep, mio, sum, log)
 	if gateErr != nil && gateErr != ErrGate {
 		return gateErr
@@ -253,9 +256,9 @@ func runCompress(ctx context.Context, o *CompressOptions, streams IO) error {
 	return o.finish(sum, log, streams, gateErr)
 }
 
-func newSummary(o *CompressOptions, srcBytes []byte, rep *convert.Report, tr *trained) *CompressSummary {
+func newSummary(o *CompressOptions, source sourceFile, rep *convert.Report, tr *trained) *CompressSummary {
 	tuned := tr.res
-	sum := &CompressSummary{Event: "summary", Input: o.In, Output: o.Out, SourceBytes: int64(len(srcBytes)), FineTuned: tuned != nil,
+	sum := &CompressSummary{Event: "summary", Input: o.In, Output: o.Out, SourceBytes: source.size, FineTuned: tuned != nil,
 		Binarized: rep.Binarized(), KeptFloat: len(rep.Layers) - rep.Binarized(), Layers: rep.Layers, KeepFloatAuto: tr.auto}
 	if tuned != nil {
 		sum.Epochs, sum.Memory = tuned.Epochs, &tuned.Memory
@@ -269,6 +272,16 @@ func newSummary(o *CompressOptions, srcBytes []byte, rep *convert.Report, tr *tr
 		}
 	}
 	return sum
+}
+
+// sourceFile is what the .bnn records of its source model's file.
+type sourceFile struct {
+	size   int64
+	sha256 [sha256.Size]byte
+}
+
+func sourceOf(raw []byte) sourceFile {
+	return sourceFile{size: int64(len(raw)), sha256: sha256.Sum256(raw)}
 }
 
 // open reads the source model and the data sets and checks that they fit:
@@ -402,14 +415,13 @@ func (o *CompressOptions) selectDevice(m *ir.Model, log *logger) (*gpu.Device, e
 // that the digest covers them.
 // prep is nil when the preprocessing is unknown (pack of a checkpoint);
 // labels is nil when the data names no classes.
-func (o *CompressOptions) binarizeAndPack(m *ir.Model, prep *dataset.Preprocess, labels []byte, srcBytes []byte) (*ir.Model, *convert.Report, error) {
+func (o *CompressOptions) binarizeAndPack(m *ir.Model, prep *dataset.Preprocess, labels []byte, source sourceFile) (*ir.Model, *convert.Report, error) {
 	rep, err := convert.FinishPipeline().Run(m, o.convertOptions())
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", o.In, err)
 	}
-	sum := sha256.Sum256(srcBytes)
-	m.SetMetadata(pack.KeySourceSHA256, hex.EncodeToString(sum[:]))
-	m.SetMetadata(pack.KeySourceBytes, strconv.Itoa(len(srcBytes)))
+	m.SetMetadata(pack.KeySourceSHA256, hex.EncodeToString(source.sha256[:]))
+	m.SetMetadata(pack.KeySourceBytes, strconv.FormatInt(source.size, 10))
 	m.SetMetadata(pack.KeySeed, strconv.FormatUint(o.Train.Seed, 10))
 	if prep != nil {
 		m.SetMetadata(pack.KeyPreprocess, prep.Marshal())

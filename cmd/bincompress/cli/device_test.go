@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/bincompress/bincompress/finetune"
 	"github.com/bincompress/bincompress/internal/gpu/emu"
 )
 
@@ -20,27 +21,31 @@ func TestDeviceCUDAOnEmulator(t *testing.T) {
 	lib := emu.Lib(t)
 	data := filepath.Join("..", "..", "..", "testdata", "data", "fmnist-mini")
 	dir := t.TempDir()
-	args := func(device, epochs, limit string) []string {
+	// 128 held out, one whole batch: evaluation takes the training
+	// batch's buffers (a partial held-out batch asks the pool for sizes the
+	// planned passes do not, which it then caches).
+	args := func(device, epochs, limit, holdout string) []string {
 		return []string{testModel("fmnist_tiny.onnx"), filepath.Join(dir, device+".bnn"), "--data", data, "--mean", "0.2860",
-			"--std", "0.3530", "--epochs", epochs, "--limit", limit, "--json", "--device", device}
+			"--std", "0.3530", "--epochs", epochs, "--limit", limit, "--holdout", holdout, "--json", "--device", device}
+	}
+	var s struct {
+		Verify struct{ Accuracy float64 } `json:"verify"`
+		Memory finetune.Memory            `json:"memory"`
 	}
 	accuracy := func(device, stdout string) float64 {
 		lines := strings.Split(strings.TrimSpace(stdout), "\n")
-		var s struct {
-			Verify struct{ Accuracy float64 } `json:"verify"`
-		}
 		if err := json.Unmarshal([]byte(lines[len(lines)-1]), &s); err != nil {
 			t.Fatalf("--device %s: summary: %v", device, err)
 		}
 		return s.Verify.Accuracy
 	}
-	code, out, errOut := run(t, args("cpu", "1", "512")...)
+	code, out, errOut := run(t, args("cpu", "1", "512", "128")...)
 	if code != 0 {
 		t.Fatalf("--device cpu: exit %d: %s", code, errOut)
 	}
 	cpu := accuracy("cpu", out)
 	t.Setenv("BINCOMPRESS_CUDA_LIBS", lib)
-	code, out, errOut = run(t, args("cuda", "1", "512")...)
+	code, out, errOut = run(t, args("cuda", "1", "512", "128")...)
 	if code != 0 || !strings.Contains(errOut, "device cuda: fine-tuning on the GPU, Fake CUDA") {
 		t.Fatalf("--device cuda: exit %d: %s", code, errOut)
 	}
@@ -49,7 +54,13 @@ func TestDeviceCUDAOnEmulator(t *testing.T) {
 	} else {
 		t.Logf("verified accuracy: CPU %.4f, GPU %.4f", cpu, gpu)
 	}
-	code, _, errOut = run(t, args("auto", "0", "64")...)
+	// The device's memory, planned and measured, in the summary and the JSON.
+	m := s.Memory
+	if r := float64(m.PlanCompressed.Device.Peak) / float64(m.PeakDevice); m.PeakDevice == 0 || r < 0.9 || r > 1.1 ||
+		m.PlanExact.Device.Peak <= m.PlanCompressed.Device.Peak || !strings.Contains(errOut, "peak device memory") {
+		t.Errorf("--device cuda: device memory %d B measured, planned %+v compressed, %+v exact; stderr %q", m.PeakDevice, m.PlanCompressed.Device, m.PlanExact.Device, errOut)
+	}
+	code, _, errOut = run(t, args("auto", "0", "64", "0.1")...)
 	if code != 0 || strings.Count(errOut, "device auto: fine-tuning on the GPU") != 1 || strings.Contains(errOut, "using the CPU") {
 		t.Errorf("--device auto with a GPU: exit %d, stderr %q", code, errOut)
 	}

@@ -82,12 +82,18 @@ func parseSize(s string) (int64, error) {
 }
 
 // memoryLine is the summary of a run's memory: what it planned and saw in
-// its backward mode, and what the other mode would plan (nothing planned
-// on a device, whose step memory the plan does not cover).
+// its backward mode, and what the other mode would plan (on a device, its
+// memory; nothing planned on a device that keeps no account of it).
 func memoryLine(m finetune.Memory, exact bool) string {
 	mode, run, other := "compressed", m.PlanCompressed, m.PlanExact
 	if exact {
 		mode, run, other = "exact", m.PlanExact, m.PlanCompressed
+	}
+	if run.Device.Peak > 0 {
+		return fmt.Sprintf("memory (%s backward, batch %d): peak device memory %s, planned %s (held for the run %s; %s backward would plan %s); peak resident %s; saved for backward %.0f B per image (exact %.0f B, %.1fx less)",
+			mode, m.Batch, finetune.FormatBytes(m.PeakDevice), finetune.FormatBytes(run.Device.Peak), finetune.FormatBytes(run.Device.Held),
+			map[bool]string{true: "compressed", false: "exact"}[exact], finetune.FormatBytes(other.Device.Peak), finetune.FormatBytes(m.PeakRSS),
+			m.CompressedPerImage, m.ExactPerImage, m.ExactPerImage/m.CompressedPerImage)
 	}
 	if run.Peak == 0 {
 		return fmt.Sprintf("memory (%s backward, batch %d): peak resident %s; saved for backward %.0f B per image (exact %.0f B, %.1fx less)",

@@ -144,7 +144,7 @@ func runPack(o *CompressOptions, log *logger) error {
 	if _, _, err := checkModel(o.In, m, infer.Options{}); err != nil {
 		return err
 	}
-	bnn, rep, err := o.binarizeAndPack(m, nil, nil, srcBytes)
+	bnn, rep, err := o.binarizeAndPack(m, nil, nil, sourceOf(srcBytes))
 	if errors.Is(err, convert.ErrKeepFloat) {
 		return usageError{fmt.Errorf("--keep-float: %w", err)}
 	}

@@ -1,6 +1,7 @@
 package infer_test
 
 import (
+	"fmt"
 	"math"
 	"path/filepath"
 	"slices"
@@ -96,4 +97,33 @@ func sameNaNs(t *testing.T, got, want *ir.Tensor) (*ir.Tensor, *ir.Tensor) {
 		}
 	}
 	return ir.NewFloat32("", got.Shape, g), ir.NewFloat32("", want.Shape, w)
+}
+
+// TestResize18Forms: what onnxruntime cannot be the reference for. An
+// antialiased Resize is refused, naming antialiasing;
+// negative axes (allowed from opset 18) give what the same axes counted
+// from the front give with a keep_aspect_ratio_policy (onnxruntime 1.30
+// ignores the policy with negative axes; with axes [2, 3] it agrees with
+// us, resize_not_larger_18 in TestOpsets18to21).
+func TestResize18Forms(t *testing.T) {
+	x := randomInput(5, 2, 3, 5, 6)
+	sizes := i64(7, 20)
+	policy := strAttr("keep_aspect_ratio_policy", "not_larger")
+	front := runSingle(t, 18, "Resize", x, []*ir.Tensor{nil, nil, sizes}, ints("axes", 2, 3), policy)
+	back := runSingle(t, 18, "Resize", x, []*ir.Tensor{nil, nil, sizes}, ints("axes", -2, -1), policy)
+	sameTensor(t, back, front)
+	if fmt.Sprint(front.Shape) != "[2 3 7 8]" {
+		t.Errorf("not_larger to 7×20 of 5×6: shape %v, want [2 3 7 8]", front.Shape)
+	}
+	b := newBuilder(18, 1)
+	b.m.Graph.Inputs = []*ir.ValueInfo{{Name: "input", DType: ir.Float32, Shape: []ir.Dim{{Size: 2}, {Size: 3}, {Size: 5}, {Size: 6}}}}
+	b.output(b.node("Resize", []string{"input", "", b.init(ir.NewFloat32("", []int{4}, []float32{1, 1, 0.5, 0.5}))},
+		intAttr("antialias", 1), strAttr("mode", "linear")))
+	p, err := infer.Compile(b.m)
+	if err == nil {
+		_, err = p.Run(map[string]*ir.Tensor{"input": x})
+	}
+	if err == nil || !strings.Contains(err.Error(), "antialias") {
+		t.Errorf("an antialiased Resize: got %v, want a refusal naming antialiasing", err)
+	}
 }

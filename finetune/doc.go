@@ -140,8 +140,9 @@
 // Add/Sub/Mul/Div, Concat, Slice, Reshape, Transpose), folded as they run.
 // SiLU, HardSwish and GELU exported as chains of nodes train as one op each
 // (fuse_act.go). A final Softmax or LogSoftmax is dropped so that the loss
-// sees logits. Anything else is a *schema.UnsupportedOpError (stage
-// trainer); the op layer lists the trainer's ops (docs/OPERATORS.md), and
+// sees logits; Check, which commands run before writing anything, checks
+// the graph without it, so the two agree. Anything else is a
+// *schema.UnsupportedOpError (stage trainer); the op layer lists the trainer's ops (docs/OPERATORS.md), and
 // TestTrainerTable holds the handler table to it. TestNodeConformance
 // runs ONNX's backend node tests through the trainer's forward pass and
 // checks their gradients (skips in testdata/conformance_skips.txt).

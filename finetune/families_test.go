@@ -42,7 +42,7 @@ func readFamily(t *testing.T, name string) *ir.Model {
 }
 
 // fusedActs is how many activation chains each family's export fuses.
-var fusedActs = map[string]int{"act_silu_op13": 7, "se_silu_op17": 10, "act_gelu_op13": 7}
+var fusedActs = map[string]int{"act_silu_op13": 7, "se_silu_op17": 10, "se_silu_op18": 10, "act_gelu_op13": 7}
 
 // TestFamiliesForward: the trainer's own forward pass (float weights,
 // running statistics) gives PyTorch's logits on every family.

@@ -62,8 +62,8 @@ func opConstant(c *ctx, in []*ir.Tensor) ([]*ir.Tensor, error) {
 	return []*ir.Tensor{view(t, clone(t.Shape))}, nil
 }
 
-// opShape returns the dims the op layer computed (Shape's contents are
-// part of its inference).
+// opShape returns the dims (Shape) or the element count (Size) the op
+// layer computed: their contents are part of its inference.
 func opShape(c *ctx, in []*ir.Tensor) ([]*ir.Tensor, error) {
 	t := c.out[0].Const
 	if t == nil {

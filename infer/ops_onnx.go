@@ -93,6 +93,7 @@ var onnxOps = map[string]opFunc{
 	"Relu":               opRelu,
 	"Reshape":            opView,
 	"Shape":              opShape,
+	"Size":               opShape,
 	"Sigmoid":            opSigmoid,
 	"Floor":              opFloor,
 	"Ceil":               opCeil,

@@ -33,6 +33,9 @@ var dtypeNames = map[DType]string{
 	String: "string", Bool: "bool", Float16: "float16", Float64: "float64",
 	Uint32: "uint32", Uint64: "uint64", Complex64: "complex64",
 	Complex128: "complex128", BFloat16: "bfloat16",
+	// ONNX's newer types (opsets 19 and 21), which the IR cannot hold:
+	// named so that the errors refusing them say which.
+	17: "float8e4m3fn", 18: "float8e4m3fnuz", 19: "float8e5m2", 20: "float8e5m2fnuz", 21: "uint4", 22: "int4",
 }
 
 func (d DType) String() string {

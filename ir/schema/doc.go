@@ -25,11 +25,14 @@
 // attribute, never a silent default. Every default is written inline
 // where the parser reads it, per opset; TestAgainstONNXSchemas holds the
 // attributes (names, types, required, defaults) and the arity of every
-// op at every opset up to 17 to ONNX's own operator schemas
+// op at every opset up to 21 to ONNX's own operator schemas
 // (testdata/onnx_schemas.json, dumped by
-// testdata/scripts/dump_onnx_schemas.py from python3-onnx). Valid values
-// the op layer does not implement (a sparse Constant, spatial=0) wrap
-// ErrUnsupported.
+// testdata/scripts/dump_onnx_schemas.py from python3-onnx, which stops at
+// opset 17; testdata/onnx_schemas_18_21.json, read from ONNX's
+// docs/Changelog.md by testdata/scripts/dump_onnx_changelog.py). Valid values
+// the op layer does not implement (a sparse Constant, spatial=0, a Cast
+// to float8) wrap ErrUnsupported, and so does a graph input of an element
+// type the IR cannot hold (float8, 4-bit integers).
 //
 // # Shapes and values
 //

@@ -106,6 +106,9 @@ func (r *Result) bind(m *ir.Model, opts Options) error {
 		if err := checkSize(shape, opts.MaxElements); err != nil {
 			return fmt.Errorf("schema: input %q: %w", in.Name, err)
 		}
+		if in.DType != ir.Undefined && !in.DType.Supported() {
+			return fmt.Errorf("schema: input %q: element type %v: %w", in.Name, in.DType, ErrUnsupported)
+		}
 		r.Values[in.Name] = Value{DType: in.DType, Shape: shape}
 	}
 	return nil

@@ -86,6 +86,7 @@ var onnxOps = map[string]*Op{
 	"Constant":        {Since: 1, Until: 21, In: arity(0, 0), Out: arity(1, 1), parse: parseConstant, infer: inferConstant, stages: ex | tr | td | passes},
 	"Cast":            {Since: 6, Until: 21, In: arity(1, 1), Out: arity(1, 1), parse: parseCast, infer: inferCast, stages: ex | tr | td | passes, limits: castLimits},
 	"Shape":           {Since: 1, Until: 21, In: arity(1, 1), Out: arity(1, 1), parse: parseShape, infer: inferShape, stages: ex | tr | td | passes},
+	"Size":            {Since: 1, Until: 21, In: arity(1, 1), Out: arity(1, 1), parse: none, infer: inferSize, stages: ex | passes},
 	"Reshape":         {Since: 5, Until: 21, In: arity(2, 2), Out: arity(1, 1), parse: parseReshape, infer: inferReshape, stages: ex | tr | td | cx | passes},
 	"Flatten":         {Since: 1, Until: 21, In: arity(1, 1), Out: arity(1, 1), parse: parseFlatten, infer: inferFlatten, stages: ex | tr | td | cx | passes},
 	"Squeeze":         {Since: 1, Until: 21, In: arity(1, 1).from(13, 1, 2), Out: arity(1, 1), parse: parseAxes(false, 13), infer: inferSqueeze, stages: ex | tr | td | cx | passes},

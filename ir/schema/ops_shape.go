@@ -2,6 +2,7 @@ package schema
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/bincompress/bincompress/ir"
 )
@@ -31,6 +32,22 @@ func inferShape(c *call) ([]Value, error) {
 		end = clampAxis(*a.End, r)
 	}
 	return []Value{intsValue(asElems(x[start:max(start, end)]), false)}, nil
+}
+
+// inferSize: X's element count, an int64 scalar (known when every dim is).
+func inferSize(c *call) ([]Value, error) {
+	dims, ok := Ints(c.shape(0))
+	if !ok {
+		return []Value{intsValue([]ir.Dim{unknownElem}, true)}, nil
+	}
+	n := int64(1)
+	for _, d := range dims {
+		if d != 0 && n > math.MaxInt64/int64(d) {
+			return nil, fmt.Errorf("element count of %v overflows int64", dims)
+		}
+		n *= int64(d)
+	}
+	return []Value{intsValue([]ir.Dim{known(n)}, true)}, nil
 }
 
 func clampAxis(a, r int64) int64 {

@@ -13,8 +13,11 @@ import (
 	"github.com/bincompress/bincompress/ir"
 )
 
-// onnxSchemas is ONNX's own operator schemas (python3-onnx 1.12, opsets up
-// to 17), dumped by testdata/scripts/dump_onnx_schemas.py.
+// onnxSchemas is ONNX's own operator schemas: python3-onnx 1.12's (opsets
+// up to 17, dumped by testdata/scripts/dump_onnx_schemas.py) and the
+// versions of opsets 18 to 21 read from ONNX's docs/Changelog.md
+// (testdata/scripts/dump_onnx_changelog.py, whose parser is checked
+// against the python dump for the versions up to 17).
 type onnxSchemas struct {
 	Opset int `json:"onnx"`
 	Ops   map[string]map[string]struct {
@@ -25,7 +28,34 @@ type onnxSchemas struct {
 			Required bool   `json:"required"`
 			Default  any    `json:"default"`
 		} `json:"attributes"`
+		Types map[string][]string `json:"types"` // only in the changelog's dump
 	} `json:"ops"`
+}
+
+// loadONNXSchemas merges the two dumps: every version up to opset 21.
+func loadONNXSchemas(t *testing.T) onnxSchemas {
+	t.Helper()
+	var ref, newer onnxSchemas
+	for file, into := range map[string]*onnxSchemas{"onnx_schemas.json": &ref, "onnx_schemas_18_21.json": &newer} {
+		data, err := os.ReadFile("testdata/" + file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(data, into); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for op, versions := range newer.Ops {
+		if ref.Ops[op] == nil {
+			ref.Ops[op] = versions
+			continue
+		}
+		for v, s := range versions {
+			ref.Ops[op][v] = s
+		}
+	}
+	ref.Opset = newer.Opset
+	return ref
 }
 
 var attrTypes = map[string]ir.AttrType{"float": ir.AttrFloat, "int": ir.AttrInt, "string": ir.AttrString,
@@ -33,17 +63,10 @@ var attrTypes = map[string]ir.AttrType{"float": ir.AttrFloat, "int": ir.AttrInt,
 	"strings": ir.AttrStrings, "tensors": ir.AttrTensors, "graphs": ir.AttrGraphs, "sparse_tensor": attrSparseTensor}
 
 // TestAgainstONNXSchemas holds every ai.onnx op's arity and attributes
-// (names, types, required, defaults) at every opset it covers up to 17 to
+// (names, types, required, defaults) at every opset it covers up to 21 to
 // ONNX's own operator schemas.
 func TestAgainstONNXSchemas(t *testing.T) {
-	data, err := os.ReadFile("testdata/onnx_schemas.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var ref onnxSchemas
-	if err := json.Unmarshal(data, &ref); err != nil {
-		t.Fatal(err)
-	}
+	ref := loadONNXSchemas(t)
 	checked := 0
 	for _, op := range Ops() {
 		if op.Domain != "" {

@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 
+	"github.com/bincompress/bincompress/finetune"
 	"github.com/bincompress/bincompress/ir"
 	"github.com/bincompress/bincompress/ir/schema"
 	"github.com/bincompress/bincompress/simplify"
@@ -17,10 +18,26 @@ func importModel(path string, stages ...schema.Stage) (*ir.Model, []byte, error)
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := schema.Check(m, stages...); err != nil {
+	if err := checkStages(m, stages); err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return m, raw, nil
+}
+
+// checkStages is schema.Check, except that the trainer's stage is checked
+// by the trainer itself on the graph it runs (finetune.Check: a final
+// Softmax or LogSoftmax is dropped, not trained).
+func checkStages(m *ir.Model, stages []schema.Stage) error {
+	rest := make([]schema.Stage, 0, len(stages))
+	for _, s := range stages {
+		if s != schema.Trainer {
+			rest = append(rest, s)
+		}
+	}
+	if err := schema.Check(m, rest...); err != nil || len(rest) == len(stages) {
+		return err
+	}
+	return finetune.Check(m)
 }
 
 // simplified is an imported ONNX model as every stage sees it: constant

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 
-	"github.com/bincompress/bincompress/internal/bits"
 	"github.com/bincompress/bincompress/ir"
 	"github.com/bincompress/bincompress/ir/schema"
 )
@@ -23,22 +22,17 @@ func runBinarize(s *State) error {
 		if err != nil {
 			return err
 		}
-		v, err := weightView(s.Model, n, w)
+		data := w.Data.([]float32)
+		if i := firstNonFinite(data); i >= 0 {
+			return fmt.Errorf("node %q: weight %q holds %v at index %d; a weight must be finite to binarize",
+				n.Name, w.Name, data[i], i)
+		}
+		lay, err := layoutOf(s.Model, n, w)
 		if err != nil {
 			return err
 		}
-		if i := firstNonFinite(v.data); i >= 0 {
-			return fmt.Errorf("node %q: weight %q holds %v at index %d; a weight must be finite to binarize",
-				n.Name, w.Name, v.data[i], i)
-		}
-		scales := rowScales(v, ScaleMode(l.Scale))
-		out := make([]float32, len(v.data))
-		for r := range v.rows {
-			for j := range v.cols {
-				k := v.at(r, j)
-				out[k] = scales[r] * bits.Sign(v.data[k])
-			}
-		}
+		out := make([]float32, len(data))
+		l.Scale.Binarize(out, data, lay)
 		w.Data = out
 	}
 	return nil
@@ -58,31 +52,18 @@ func layerNodeWeight(g *ir.Graph, l ir.LayerRecord) (*ir.Node, *ir.Tensor, error
 	return nil, nil, fmt.Errorf("layer %q: no node of that name", l.Node)
 }
 
-// rowView addresses a layer's weight as [rows, cols]: one row per output
-// channel over the fan-in. A Gemm with transB = 0 and a MatMul hold the
-// weight as [fan_in, outputs], so their rows are columns (colMajor).
-type rowView struct {
-	data       []float32
-	rows, cols int
-	colMajor   bool
-}
-
-func (v rowView) at(r, j int) int {
-	if v.colMajor {
-		return j*v.rows + r
+// layoutOf is the layout of layer n's weight w; Select checked that it has
+// one.
+func layoutOf(m *ir.Model, n *ir.Node, w *ir.Tensor) (ir.WeightLayout, error) {
+	tb, err := transB(m, n)
+	if err != nil {
+		return ir.WeightLayout{}, err
 	}
-	return r*v.cols + j
-}
-
-func weightView(m *ir.Model, n *ir.Node, w *ir.Tensor) (rowView, error) {
-	data := w.Data.([]float32)
-	if n.OpType == "Conv" {
-		return rowView{data: data, rows: w.Shape[0], cols: ir.NumElements(w.Shape[1:])}, nil
+	l, ok := ir.LayoutOf(n.OpType, tb, w.Shape)
+	if !ok {
+		return l, fmt.Errorf("node %q: weight %q of shape %v is not a conv or dense weight", n.Name, w.Name, w.Shape)
 	}
-	if trans, err := transB(m, n); err != nil || trans {
-		return rowView{data: data, rows: w.Shape[0], cols: w.Shape[1]}, err
-	}
-	return rowView{data: data, rows: w.Shape[1], cols: w.Shape[0], colMajor: true}, nil
+	return l, nil
 }
 
 // transB reports whether a dense layer holds its weight as [outputs,
@@ -96,11 +77,6 @@ func transB(m *ir.Model, n *ir.Node) (bool, error) {
 		return false, err
 	}
 	return a.TransB, nil
-}
-
-// rowScales is s for each output channel under the scale mode.
-func rowScales(v rowView, mode ScaleMode) []float32 {
-	return bits.RowScales(v.data, v.rows, v.cols, v.at, string(mode))
 }
 
 // firstNonFinite is the index of the first NaN or ±Inf, or -1.

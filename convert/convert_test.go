@@ -2,17 +2,19 @@ package convert
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"strings"
 	"testing"
 
 	"github.com/bincompress/bincompress/ir"
+	"github.com/bincompress/bincompress/pack"
 )
 
 // TestBinarizeScales checks each binarized weight against s·sign(W) with s
 // computed here from the source weight, for every scale mode.
 func TestBinarizeScales(t *testing.T) {
-	for _, mode := range []ScaleMode{ScaleHe, ScaleChannel, ScaleLayer} {
+	for _, mode := range []ir.ScaleMode{ir.ScaleHe, ir.ScaleChannel, ir.ScaleLayer} {
 		src := resnetBlockModel()
 		m := resnetBlockModel()
 		rep, err := Pipeline{Select(), BinarizeWeights()}.Run(m, Options{Scale: mode})
@@ -31,7 +33,7 @@ func TestBinarizeScales(t *testing.T) {
 	}
 }
 
-func checkScaled(t *testing.T, name string, w, got []float32, k int, mode ScaleMode) {
+func checkScaled(t *testing.T, name string, w, got []float32, k int, mode ir.ScaleMode) {
 	t.Helper()
 	cols := len(w) / k
 	var all float64
@@ -41,9 +43,9 @@ func checkScaled(t *testing.T, name string, w, got []float32, k int, mode ScaleM
 	for r := range k {
 		var s float64
 		switch mode {
-		case ScaleHe:
+		case ir.ScaleHe:
 			s = math.Sqrt(2 / float64(cols))
-		case ScaleLayer:
+		case ir.ScaleLayer:
 			s = all / float64(len(w))
 		default:
 			for _, x := range w[r*cols : (r+1)*cols] {
@@ -67,7 +69,7 @@ func TestSignOfZeroIsPlus(t *testing.T) {
 	m := foldedModel()
 	w := m.Graph.Initializer("conv0.weight").Data.([]float32)
 	w[0], w[1] = 0, float32(math.Copysign(0, -1))
-	if _, err := (Pipeline{Select(), BinarizeWeights()}).Run(m, Options{Scale: ScaleHe}); err != nil {
+	if _, err := (Pipeline{Select(), BinarizeWeights()}).Run(m, Options{Scale: ir.ScaleHe}); err != nil {
 		t.Fatal(err)
 	}
 	got := m.Graph.Initializer("conv0.weight").Data.([]float32)
@@ -94,15 +96,7 @@ func TestKeepFloatUnknownName(t *testing.T) {
 	}
 }
 
-func TestParseScaleMode(t *testing.T) {
-	for in, want := range map[string]ScaleMode{"": ScaleChannel, "he": ScaleHe, " Layer": ScaleLayer, "channel": ScaleChannel} {
-		if got, err := ParseScaleMode(in); err != nil || got != want {
-			t.Errorf("ParseScaleMode(%q) = %v, %v", in, got, err)
-		}
-	}
-	if _, err := ParseScaleMode("xnor"); err == nil {
-		t.Error("xnor accepted")
-	}
+func TestBadScaleMode(t *testing.T) {
 	if _, err := Binarize(foldedModel(), Options{Scale: "bogus"}); err == nil {
 		t.Error("bogus scale accepted by Binarize")
 	}
@@ -145,7 +139,7 @@ func TestDeterministic(t *testing.T) {
 // TestPlanThenFinish checks that planning, then finishing from the stored
 // records, gives the same model as one DefaultPipeline run.
 func TestPlanThenFinish(t *testing.T) {
-	opts := Options{Scale: ScaleLayer, KeepFloat: []string{"first"}}
+	opts := Options{Scale: ir.ScaleLayer, KeepFloat: []string{"first"}}
 	one := resnetBlockModel()
 	if _, err := Binarize(one, opts); err != nil {
 		t.Fatal(err)
@@ -184,5 +178,91 @@ func TestNonFiniteWeightIsNamed(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), first.Name) || !strings.Contains(err.Error(), w.Name) {
 			t.Errorf("weight %v: got %v, want an error naming node %q and weight %q", bad, err, first.Name, w.Name)
 		}
+	}
+}
+
+// TestEstimateBytes: the estimate equals the tensor bytes pack writes, for
+// an all-binary plan and one that keeps the first and last layers float.
+func TestEstimateBytes(t *testing.T) {
+	for _, keep := range [][]string{nil, {"first", "last"}} {
+		m := resnetBlockModel()
+		rep, err := PlanPipeline().Run(m, Options{KeepFloat: keep})
+		if err != nil {
+			t.Fatal(err)
+		}
+		est, err := EstimateBytes(m, rep.Layers)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := FinishPipeline().Run(m, Options{}); err != nil {
+			t.Fatal(err)
+		}
+		bnn, err := pack.Pack(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := pack.Measure(bnn).Tensors(); got != est {
+			t.Errorf("keep %v: estimate %d bytes, pack wrote %d", keep, est, got)
+		}
+	}
+}
+
+// TestKeepFloatSizeBound: first and last stay float within the bound; a
+// bound that both break but the first alone meets keeps the first only,
+// with a note; a bound nothing meets keeps neither.
+func TestKeepFloatSizeBound(t *testing.T) {
+	ratio := func(keep ...string) float64 {
+		m := resnetBlockModel()
+		all, _ := PlanPipeline().Run(m.Clone(), Options{})
+		kept, _ := PlanPipeline().Run(m, Options{KeepFloat: keep})
+		a, _ := EstimateBytes(m, all.Layers)
+		k, _ := EstimateBytes(m, kept.Layers)
+		return float64(k) / float64(a)
+	}
+	both, first := ratio("first", "last"), ratio("first")
+	if !(first < both && first > 1) {
+		t.Fatalf("ratios first %v, both %v", first, both)
+	}
+	for _, c := range []struct {
+		bound float64
+		float []bool // first, last
+		notes int
+	}{
+		{0, []bool{true, true}, 0},
+		{both + 0.01, []bool{true, true}, 1},
+		{(first + both) / 2, []bool{true, false}, 2},
+		{1.0001, []bool{false, false}, 3},
+	} {
+		rep, err := PlanPipeline().Run(resnetBlockModel(), Options{KeepFloat: []string{"first", "last"}, SizeBound: c.bound})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ls := rep.Layers
+		if got := []bool{!ls[0].Binarized, !ls[len(ls)-1].Binarized}; got[0] != c.float[0] || got[1] != c.float[1] || len(rep.Notes) != c.notes {
+			t.Errorf("bound %.3f: float first/last %v, notes %q; want %v and %d notes", c.bound, got, rep.Notes, c.float, c.notes)
+		}
+	}
+}
+
+// TestRankFloat: layers are ranked by sensitivity per byte kept float;
+// float, unmeasured and harmless layers are left out; KeepRanked keeps the
+// chosen ones float with a reason and leaves the plan it was given alone.
+func TestRankFloat(t *testing.T) {
+	s := func(x float64) *float64 { return &x }
+	plan := []ir.LayerRecord{
+		{Node: "a", Binarized: true, Sensitivity: s(0.10), FloatBytes: 1100, BinaryBytes: 100}, // 1e-4 per byte
+		{Node: "b", Binarized: true, Sensitivity: s(0.02), FloatBytes: 110, BinaryBytes: 10},   // 2e-4
+		{Node: "c", Binarized: true, Sensitivity: s(0), FloatBytes: 110, BinaryBytes: 10},
+		{Node: "d", Binarized: false, Reason: "named", Sensitivity: s(0.5)},
+		{Node: "e", Binarized: true, FloatBytes: 110, BinaryBytes: 10},
+		{Node: "f", Binarized: true, Sensitivity: s(0.30), FloatBytes: 10100, BinaryBytes: 100}, // 3e-5
+	}
+	rank := RankFloat(plan)
+	if fmt.Sprint(rank) != "[1 0 5]" {
+		t.Fatalf("rank %v, want [1 0 5]", rank)
+	}
+	kept := KeepRanked(plan, rank[:2])
+	if kept[1].Binarized || kept[0].Binarized || !kept[5].Binarized || !strings.Contains(kept[1].Reason, "rank 1") || !plan[1].Binarized {
+		t.Fatalf("KeepRanked: %+v", kept)
 	}
 }

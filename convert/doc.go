@@ -14,7 +14,9 @@
 //	select       find Conv (any kernel, stride, dilation, groups), Gemm and
 //	             MatMul nodes with constant float32 weights; record the
 //	             others with the reason they cannot be binarized
-//	keep-float   apply Options.KeepFloat ("first", "last", node names)
+//	keep-float   apply Options.KeepFloat: node names; "first" and "last"
+//	             only while the .bnn stays within Options.SizeBound times
+//	             the all-binary one (EstimateBytes)
 //	require      fail when no layer is left to binarize (unless AllowEmpty)
 //	binarize     replace each chosen weight by s·sign(W)
 //	fold-bn      fold a BatchNormalization that follows a binarized Conv or
@@ -22,19 +24,33 @@
 //	             carries one multiplier and one bias
 //	record       store the layer records under ir.LayersKey
 //
-// A caller that wants the decisions without touching the weights (the
-// fine-tuner, which trains the latent float weights) runs PlanPipeline:
-// select, keep-float, require and record; FinishPipeline (load, binarize,
-// fold-bn, record) completes it later from the records stored in the model.
+// # One plan
+//
+// PlanPipeline (select, keep-float, require, record) makes the binarization
+// plan once, without touching a weight: the records under ir.LayersKey.
+// Package finetune trains exactly the layers the plan marks binary, and
+// FinishPipeline (load, binarize, fold-bn, record) completes the plan from
+// the records stored in the model; DefaultPipeline is the two in one go.
+// Nothing re-selects layers after planning, so a layer cannot be trained
+// binary and shipped float.
 // A caller that re-estimates BatchNormalization statistics on data between
 // binarizing and folding runs Pipeline{Load(), BinarizeWeights(), Record()},
 // then Pipeline{Load(), FoldBatchNorm(), Record()}.
 //
+// # Float layers chosen from data
+//
+// For --keep-float auto the caller measures each binarized layer's
+// Sensitivity (package finetune) into the plan; RankFloat orders the
+// layers by sensitivity per byte kept float, and KeepRanked keeps the first
+// k of them float. The caller fine-tunes k = 0, 1, ... and stops at the
+// first plan that meets its budget (auto.go).
+//
 // # Scales
 //
-// ScaleHe is McDonnell's per-layer constant sqrt(2/fan_in); ScaleChannel
-// (the default, best for pretrained models) is mean|W| per output channel,
-// the s that minimizes ‖W − s·sign(W)‖² (XNOR-Net); ScaleLayer is mean|W|
+// ir.ScaleMode defines the scales once for every stage: ir.ScaleHe is
+// McDonnell's per-layer constant sqrt(2/fan_in); ir.ScaleChannel (the
+// default, best for pretrained models) is mean|W| per output channel, the s
+// that minimizes ‖W − s·sign(W)‖² (XNOR-Net); ir.ScaleLayer is mean|W|
 // over the whole layer. fan_in is C/groups·kH·kW for a Conv and the input
 // width for a dense layer. docs/bnn-format.md says how the per-channel
 // multiplier and bias of the .bnn follow from s and a folded

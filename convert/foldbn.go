@@ -81,10 +81,11 @@ func foldableBN(m *ir.Model, n *ir.Node) (*ir.Node, error) {
 // foldInto rewrites layer n (weight w) to absorb bn and removes bn.
 func foldInto(m *ir.Model, n *ir.Node, w *ir.Tensor, bn *ir.Node) error {
 	g := m.Graph
-	v, err := weightView(m, n, w)
+	v, err := layoutOf(m, n, w)
 	if err != nil {
 		return err
 	}
+	data := w.Data.([]float32)
 	a, err := schema.AttrsOf[schema.BatchNormalization](m, bn)
 	if err != nil {
 		return err
@@ -92,24 +93,24 @@ func foldInto(m *ir.Model, n *ir.Node, w *ir.Tensor, bn *ir.Node) error {
 	p := make([][]float32, 4) // scale, B, mean, var
 	for i := range p {
 		p[i] = constant(g, bn.Inputs[i+1]).Data.([]float32)
-		if len(p[i]) != v.rows {
-			return fmt.Errorf("parameter %q has %d values for %d channels", bn.Inputs[i+1], len(p[i]), v.rows)
+		if len(p[i]) != v.Out {
+			return fmt.Errorf("parameter %q has %d values for %d channels", bn.Inputs[i+1], len(p[i]), v.Out)
 		}
 	}
-	bias, err := layerBias(m, n, v.rows)
+	bias, err := layerBias(m, n, v.Out)
 	if err != nil {
 		return err
 	}
 	eps := float64(a.Epsilon)
-	out := make([]float32, len(v.data))
-	for r := range v.rows {
+	out := make([]float32, len(data))
+	for r := range v.Out {
 		if vr := float64(p[3][r]) + eps; !(vr > 0) || math.IsInf(vr, 0) {
 			return fmt.Errorf("variance %q of channel %d is %v (epsilon %v): a variance must be positive and finite", bn.Inputs[4], r, p[3][r], float32(eps))
 		}
 		a := float64(p[0][r]) / math.Sqrt(float64(p[3][r])+eps)
-		for j := range v.cols {
-			k := v.at(r, j)
-			out[k] = float32(float64(v.data[k]) * a)
+		for j := range v.FanIn {
+			k := v.Index(r, j)
+			out[k] = float32(float64(data[k]) * a)
 		}
 		bias[r] = float32(a*(float64(bias[r])-float64(p[2][r])) + float64(p[1][r]))
 	}

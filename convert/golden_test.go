@@ -24,8 +24,8 @@ type goldenCase struct {
 func goldenCases() []goldenCase {
 	return []goldenCase{
 		{"resnet_block", resnetBlockModel, Options{KeepFloat: []string{"first"}}},
-		{"resnet_block_he_last", resnetBlockModel, Options{Scale: ScaleHe, KeepFloat: []string{"last", "proj"}}},
-		{"grouped_layer", groupedModel, Options{Scale: ScaleLayer}},
+		{"resnet_block_he_last", resnetBlockModel, Options{Scale: ir.ScaleHe, KeepFloat: []string{"last", "proj"}}},
+		{"grouped_layer", groupedModel, Options{Scale: ir.ScaleLayer}},
 		{"folded_bn", foldedModel, Options{}},
 		{"unsupported", unsupportedModel, Options{}},
 		{"all_kept", foldedModel, Options{KeepFloat: []string{"first", "conv1", "last"}}},
@@ -89,15 +89,16 @@ func magnitudes(m *ir.Model, l ir.LayerRecord) string {
 	if err != nil || w.Validate() != nil {
 		return "n/a"
 	}
-	v, err := weightView(m, n, w)
+	v, err := layoutOf(m, n, w)
 	if err != nil {
 		return "n/a"
 	}
-	parts := make([]string, v.rows)
-	for r := range v.rows {
-		m := math.Abs(float64(v.data[v.at(r, 0)]))
-		for j := range v.cols {
-			if math.Abs(float64(v.data[v.at(r, j)])) != m {
+	data := w.Data.([]float32)
+	parts := make([]string, v.Out)
+	for r := range v.Out {
+		m := math.Abs(float64(data[v.Index(r, 0)]))
+		for j := range v.FanIn {
+			if math.Abs(float64(data[v.Index(r, j)])) != m {
 				return "mixed"
 			}
 		}

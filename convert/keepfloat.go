@@ -3,16 +3,28 @@ package convert
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // ErrKeepFloat: Options.KeepFloat names a node that is not a layer of the
 // model.
 var ErrKeepFloat = errors.New("no such layer to keep float")
 
-// KeepFloat unmarks the layers Options.KeepFloat names: "first" and "last"
-// are the first and last layers marked for binarization in graph order,
-// anything else is a node name. A name that matches no layer is an error.
+// KeepFloat unmarks the layers Options.KeepFloat names. A node name is kept
+// float unconditionally; a name that matches no layer is an error. "first"
+// and "last" (the first and last binarizable layers in graph order) are kept
+// float only while the .bnn stays within Options.SizeBound times the size of
+// the all-binary one (EstimateBytes; 0 means no bound): both if they fit,
+// else the first alone, else the last alone, else neither; Report.Notes says
+// what was left binary and why. "none" asks for nothing, and "auto" is the
+// caller's (it keeps float, by name, what a sensitivity measurement chose).
 func KeepFloat() Pass { return passFunc{"keep-float", runKeepFloat} }
+
+// edge is a "first" or "last" request.
+type edge struct {
+	sel string
+	i   int
+}
 
 func runKeepFloat(s *State) error {
 	first, last := -1, -1
@@ -24,15 +36,17 @@ func runKeepFloat(s *State) error {
 			last = i
 		}
 	}
+	all, err := EstimateBytes(s.Model, s.Layers)
+	if err != nil {
+		return err
+	}
+	var edges []edge
 	for _, sel := range s.Opts.KeepFloat {
 		switch sel {
+		case "none", "auto":
 		case "first", "last":
-			i := first
-			if sel == "last" {
-				i = last
-			}
-			if i >= 0 {
-				keep(s, i, fmt.Sprintf("%s layer kept float (--keep-float %s)", sel, sel))
+			if i := map[string]int{"first": first, "last": last}[sel]; i >= 0 {
+				edges = append(edges, edge{sel, i})
 			}
 		default:
 			i := layerIndex(s, sel)
@@ -41,6 +55,46 @@ func runKeepFloat(s *State) error {
 			}
 			keep(s, i, "named in --keep-float")
 		}
+	}
+	return keepEdges(s, edges, all)
+}
+
+// keepEdges keeps float the largest choice among the requested first and
+// last layers (both, the first, the last) that fits the size bound, all
+// being the all-binary estimate.
+func keepEdges(s *State, edges []edge, all int64) error {
+	tries := [][]edge{edges}
+	if len(edges) == 2 {
+		tries = append(tries, edges[:1], edges[1:])
+	}
+	for _, try := range tries {
+		if len(try) == 0 {
+			return nil
+		}
+		trial := append(s.Layers[:0:0], s.Layers...)
+		var names []string
+		for _, e := range try {
+			trial[e.i].Binarized = false
+			names = append(names, e.sel+" ("+trial[e.i].Node+")")
+		}
+		size, err := EstimateBytes(s.Model, trial)
+		if err != nil {
+			return err
+		}
+		ratio := float64(size) / float64(all)
+		if s.Opts.SizeBound > 0 && ratio > s.Opts.SizeBound {
+			s.Notes = append(s.Notes, fmt.Sprintf("keep-float: %s left binary: kept float, the .bnn would be %.2fx the all-binary one (bound %.2fx)",
+				strings.Join(names, " and "), ratio, s.Opts.SizeBound))
+			continue
+		}
+		for _, e := range try {
+			keep(s, e.i, fmt.Sprintf("%s layer kept float (--keep-float %s)", e.sel, e.sel))
+		}
+		if s.Opts.SizeBound > 0 {
+			s.Notes = append(s.Notes, fmt.Sprintf("keep-float: %s kept float: the .bnn's tensors are %.2fx the all-binary ones (bound %.2fx)",
+				strings.Join(names, " and "), ratio, s.Opts.SizeBound))
+		}
+		return nil
 	}
 	return nil
 }

@@ -1,44 +1,32 @@
 package convert
 
 import (
-	"fmt"
 	"strings"
+
+	"github.com/bincompress/bincompress/ir"
 )
 
-// ScaleMode chooses the scale s of the binarized weights s·sign(W).
-type ScaleMode string
-
-// The scale modes.
-const (
-	ScaleHe      ScaleMode = "he"      // sqrt(2/fan_in) per layer (McDonnell)
-	ScaleChannel ScaleMode = "channel" // mean|W| per output channel (default)
-	ScaleLayer   ScaleMode = "layer"   // mean|W| per layer
-)
-
-// ParseScaleMode accepts "he", "channel" or "layer"; "" means ScaleChannel.
-func ParseScaleMode(s string) (ScaleMode, error) {
-	switch m := ScaleMode(strings.ToLower(strings.TrimSpace(s))); m {
-	case "":
-		return ScaleChannel, nil
-	case ScaleHe, ScaleChannel, ScaleLayer:
-		return m, nil
-	}
-	return "", fmt.Errorf("convert: unknown scale mode %q (want he, channel or layer)", s)
-}
+// DefaultSizeBound is the project's bound on what keeping the first and
+// last layers float may cost: the .bnn within 1.25x the all-binary one.
+const DefaultSizeBound = 1.25
 
 // Options configure the conversion.
 type Options struct {
-	// Scale is the scale mode; "" means ScaleChannel.
-	Scale ScaleMode
+	// Scale is the scale mode; "" means ir.ScaleChannel.
+	Scale ir.ScaleMode
 	// KeepFloat lists layers to leave in float: "first" (the first
 	// binarizable layer in graph order), "last" (the last one) and node
-	// names. A name that is no binarizable layer is an error.
+	// names ("none" and "auto" add nothing; see KeepFloat). A name that is
+	// no binarizable layer is an error.
 	KeepFloat []string
+	// SizeBound caps what "first" and "last" may cost: the .bnn at most
+	// this many times the all-binary one (0: no bound).
+	SizeBound float64
 	// AllowEmpty lets a model with no layer to binarize through.
 	AllowEmpty bool
 }
 
-func (o Options) scale() (ScaleMode, error) { return ParseScaleMode(string(o.Scale)) }
+func (o Options) scale() (ir.ScaleMode, error) { return ir.ParseScaleMode(string(o.Scale)) }
 
 // SplitList splits a comma-separated flag value such as "first,last,conv1"
 // into trimmed, non-empty items.

@@ -23,6 +23,7 @@ type State struct {
 	Model  *ir.Model
 	Opts   Options
 	Layers []ir.LayerRecord
+	Notes  []string // decisions a user should hear about
 }
 
 // Pipeline is an ordered list of passes.
@@ -63,7 +64,7 @@ func (p Pipeline) Run(m *ir.Model, opts Options) (*Report, error) {
 			return nil, fmt.Errorf("convert: pass %s: %w", pass.Name(), err)
 		}
 	}
-	return &Report{Scale: mode, Layers: s.Layers}, nil
+	return &Report{Scale: mode, Layers: s.Layers, Notes: s.Notes}, nil
 }
 
 // Binarize runs DefaultPipeline on m in place.
@@ -73,8 +74,9 @@ func Binarize(m *ir.Model, opts Options) (*Report, error) {
 
 // Report is the outcome of a conversion.
 type Report struct {
-	Scale  ScaleMode
+	Scale  ir.ScaleMode
 	Layers []ir.LayerRecord
+	Notes  []string
 }
 
 // Binarized counts the binarized layers.

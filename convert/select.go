@@ -38,8 +38,12 @@ func runSelect(s *State) error {
 		if why != "" {
 			rec.Reason = why
 		} else {
-			rec.Binarized = true
-			rec.Scale = string(s.Opts.Scale)
+			lay, err := layoutOf(s.Model, n, w)
+			if err != nil {
+				return err
+			}
+			rec.Binarized, rec.Scale = true, s.Opts.Scale
+			rec.FloatBytes, rec.BinaryBytes = lay.FloatBytes(), lay.BinaryBytes()
 		}
 		s.Layers = append(s.Layers, rec)
 	}

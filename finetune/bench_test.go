@@ -36,23 +36,24 @@ func BenchmarkTrainStep(b *testing.B) {
 			cfg := DefaultConfig()
 			cfg.ExactBackward = exact
 			model := readModel(b, resnet20)
-			t, err := newTrainer(model, randomSource(128, 3, 32, 32, 10, 2), nil, cfg, nil)
+			plan := planOfTest(b, model)
+			t, err := newTrainer(model, plan, randomSource(128, 3, 32, 32, 10, 2), nil, cfg, nil)
 			if err != nil {
 				b.Fatal(err)
 			}
-			if t.mem, err = newMemoryModel(model, []int{3, 32, 32}, cfg); err != nil {
+			if t.mem, err = newMemoryModel(model, plan, []int{3, 32, 32}, cfg); err != nil {
 				b.Fatal(err)
 			}
 			defer t.planMemory()() // the step buffers in their arena, as Train runs them
 			bt := newPlan(t.train, 128, true, false, Augment{}, 0, 0).load(0)
 			var lr float64
-			if _, _, err := t.trainStep(bt, 1, &lr); err != nil { // warm-up
+			if _, _, _, err := t.trainStep(bt, &lr); err != nil { // warm-up
 				b.Fatal(err)
 			}
 			cpu0 := cpuSeconds()
 			b.ResetTimer()
 			for range b.N {
-				if _, _, err := t.trainStep(bt, 1, &lr); err != nil {
+				if _, _, _, err := t.trainStep(bt, &lr); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -82,7 +83,8 @@ func cpuSeconds() float64 {
 func BenchmarkForward(b *testing.B) {
 	for _, compress := range []bool{false, true} {
 		b.Run(map[bool]string{false: "exact", true: "compressed"}[compress], func(b *testing.B) {
-			n, err := compile(readModel(b, resnet20), &selection{mode: ScaleChannel})
+			m := readModel(b, resnet20)
+			n, err := compile(m, planOfTest(b, m))
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -1,6 +1,7 @@
 package finetune
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/bincompress/bincompress/finetune/autograd"
@@ -8,69 +9,65 @@ import (
 	"github.com/bincompress/bincompress/ir/schema"
 )
 
-// selection says which layers become binary: every Conv, Gemm and MatMul
-// with an initializer weight, except those Keep names.
-type selection struct {
-	mode ScaleMode
-	keep []string // node or weight names, "first", "last"
+// ErrNoPlan is returned for a model that carries no binarization plan
+// (ir.LayersKey): package convert's PlanPipeline makes one.
+var ErrNoPlan = errors.New("finetune: the model carries no binarization plan (" + ir.LayersKey + "); plan it with convert.PlanPipeline first")
+
+// planOf reads the model's binarization plan.
+func planOf(m *ir.Model) ([]ir.LayerRecord, error) {
+	recs, err := m.LayerRecords()
+	if err != nil {
+		return nil, fmt.Errorf("finetune: %w", err)
+	}
+	if recs == nil {
+		return nil, ErrNoPlan
+	}
+	return recs, nil
 }
 
-// candidates lists the binarizable layers in graph order with their layouts.
-func (n *net) candidates() []*binLayer {
-	var out []*binLayer
+// selectBinary makes binary exactly the layers the plan marks binarized,
+// each with its recorded scale mode, and gives each its Ŵ.
+func (n *net) selectBinary(plan []ir.LayerRecord) error {
+	byName := map[string]*ir.Node{}
 	for _, nd := range n.nodes {
-		w, ok := n.params[nd.Input(1)]
-		if !ok {
-			continue
-		}
-		var l wlayout
-		switch {
-		case nd.OpType == "Conv" && len(w.Shape) == 4:
-			l = wlayout{out: w.Shape[0], fanIn: w.Shape[1] * w.Shape[2] * w.Shape[3]}
-		case nd.OpType == "Gemm" && len(w.Shape) == 2 && n.gemmTransB(nd):
-			l = wlayout{out: w.Shape[0], fanIn: w.Shape[1]}
-		case (nd.OpType == "Gemm" || nd.OpType == "MatMul") && len(w.Shape) == 2:
-			l = wlayout{out: w.Shape[1], fanIn: w.Shape[0], cols: true}
-		default:
-			continue
-		}
-		out = append(out, &binLayer{node: nd, weight: nd.Input(1), layout: l, latent: w})
+		byName[nd.Name] = nd
 	}
-	return out
-}
-
-// selectBinary marks the selected layers binary and gives each its Ŵ.
-func (n *net) selectBinary(sel *selection) error {
-	cands := n.candidates()
-	keep := map[*ir.Node]bool{}
-	for _, k := range sel.keep {
-		found := false
-		for i, c := range cands {
-			if k == c.node.Name || k == c.weight || (k == "first" && i == 0) || (k == "last" && i == len(cands)-1) {
-				keep[c.node], found = true, true
-			}
-		}
-		if !found {
-			return fmt.Errorf("finetune: keep-float %q names no conv or dense layer", k)
-		}
-	}
-	for _, c := range cands {
-		if keep[c.node] {
+	for _, r := range plan {
+		if !r.Binarized {
 			continue
 		}
-		c.mode = sel.mode
-		c.hat = autograd.Alias(c.latent, make([]float32, len(c.latent.Data)))
-		n.binary[c.node] = c
-		n.layers = append(n.layers, c)
+		nd := byName[r.Node]
+		if nd == nil || nd.Input(1) != r.Weight {
+			return fmt.Errorf("finetune: the plan's layer %q (weight %q) is not a node of the model reading that weight", r.Node, r.Weight)
+		}
+		w, ok := n.params[r.Weight]
+		layout, lok := ir.LayoutOf(nd.OpType, n.gemmTransB(nd), shapeOf(w))
+		if !ok || !lok || len(w.Data) != layout.Out*layout.FanIn {
+			return fmt.Errorf("finetune: node %q: the plan binarizes weight %q, which is not a conv or dense weight initializer", r.Node, r.Weight)
+		}
+		if _, err := ir.ParseScaleMode(string(r.Scale)); err != nil {
+			return fmt.Errorf("finetune: node %q: %w", r.Node, err)
+		}
+		l := &binLayer{node: nd, weight: r.Weight, layout: layout, mode: r.Scale, latent: w,
+			hat: autograd.Alias(w, make([]float32, len(w.Data)))}
+		n.binary[nd] = l
+		n.layers = append(n.layers, l)
 	}
 	return nil
+}
+
+func shapeOf(t *autograd.Tensor) []int {
+	if t == nil {
+		return nil
+	}
+	return t.Shape
 }
 
 // binarize recomputes every Ŵ = s·sign(W) from the current latent weights;
 // call it before each forward pass after weights change.
 func (n *net) binarize() {
 	for _, l := range n.layers {
-		l.latent.Backend().Binarize(l.hat.Buffer(), l.latent.Buffer(), l.layout.out, l.layout.fanIn, l.layout.cols, string(l.mode))
+		l.latent.Backend().Binarize(l.hat.Buffer(), l.latent.Buffer(), l.layout.Out, l.layout.FanIn, l.layout.ColMajor, string(l.mode))
 	}
 }
 

@@ -29,23 +29,33 @@ type checkpoint struct {
 	History     []EpochStats
 	ValBin      float64
 	ValReest    float64
+	Best        *weights // the best cycle end so far
+	BestAcc     float64
+	BestQuick   bool
+	Snapshots   []Snapshot
 }
 
-const checkpointVersion = 1
+const checkpointVersion = 2
 
 // fingerprint captures what the trajectory depends on, so that a resume
-// with different settings is refused.
+// with different settings is refused. The epoch count is part of it: the
+// schedule is fitted to it.
 func (t *trainer) fingerprint() string {
 	c := t.cfg
-	c.Epochs, c.CheckpointDir, c.Resume, c.Backend = 0, "", false, nil
-	return fmt.Sprintf("%+v|%v|%d", c, t.names, t.batch)
+	c.CheckpointDir, c.Resume, c.Backend = "", false, nil
+	var plan []string
+	for _, l := range t.student.layers {
+		plan = append(plan, l.node.Name+":"+string(l.mode))
+	}
+	return fmt.Sprintf("%+v|%v|%d|%v", c, t.names, t.batch, plan)
 }
 
 func (t *trainer) snapshot() *checkpoint {
 	t.student.syncHost()
 	ck := &checkpoint{Version: checkpointVersion, Fingerprint: t.fingerprint(), Epoch: t.epoch, Step: t.step,
 		Params: map[string][]float32{}, Momentum: map[string][]float32{}, Running: map[string][]float32{},
-		History: t.res.Epochs, ValBin: t.res.ValBinarized, ValReest: t.res.ValReestimated}
+		History: t.res.Epochs, ValBin: t.res.ValBinarized, ValReest: t.res.ValReestimated,
+		Best: t.best, BestAcc: t.bestAcc, BestQuick: t.bestQuick, Snapshots: t.res.Snapshots}
 	for i, name := range t.names {
 		ck.Params[name] = t.student.hostValues(name)
 		ck.Momentum[name] = t.opt.momentumOf(i)
@@ -95,30 +105,19 @@ func (t *trainer) loadCheckpoint() error {
 	}
 	t.epoch, t.step, t.res.Epochs = ck.Epoch, ck.Step, ck.History
 	t.res.ValBinarized, t.res.ValReestimated = ck.ValBin, ck.ValReest
+	t.best, t.bestAcc, t.bestQuick, t.res.Snapshots = ck.Best, ck.BestAcc, ck.BestQuick, ck.Snapshots
 	return nil
 }
 
 func (t *trainer) restore(ck *checkpoint) error {
 	for i, name := range t.names {
-		if err := restoreInto(t.student.hostValues(name), ck.Params[name], name); err != nil {
-			return err
-		}
 		m := make([]float32, t.opt.buf[i].Len())
 		if err := restoreInto(m, ck.Momentum[name], name+" momentum"); err != nil {
 			return err
 		}
 		t.opt.setMomentum(i, m)
 	}
-	for nd, s := range t.student.bn {
-		if err := restoreInto(s.mean, ck.Running[nd.Input(3)], nd.Input(3)); err != nil {
-			return err
-		}
-		if err := restoreInto(s.variance, ck.Running[nd.Input(4)], nd.Input(4)); err != nil {
-			return err
-		}
-	}
-	t.student.syncDevice()
-	return t.deviceErr()
+	return t.restoreWeights(&weights{Params: ck.Params, Running: ck.Running})
 }
 
 func restoreInto(dst, src []float32, name string) error {

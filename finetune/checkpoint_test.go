@@ -69,7 +69,7 @@ func FuzzCheckpoint(f *testing.F) {
 	f.Add(good, false)
 	f.Add(good[head:], true)
 	f.Add(good[head:head+len(good[head:])/2], true)
-	tr, err := newTrainer(tinyResNet(3, 3), stripes(1, 48, 3), nil, cfg, nil)
+	tr, err := newTrainer(tinyResNet(3, 3), planOfTest(f, tinyResNet(3, 3)), stripes(1, 48, 3), nil, cfg, nil)
 	if err != nil {
 		f.Fatal(err)
 	}

@@ -21,9 +21,6 @@ type Config struct {
 	// ErrMemory naming the largest batch that fits.
 	MaxMemory int64
 
-	Scale     ScaleMode // s in Ŵ = s·sign(W)
-	KeepFloat []string  // node or weight names, "first", "last"
-
 	// ExactBackward saves float32 activations for backward instead of the
 	// compressed codes (autograd's doc.go).
 	ExactBackward bool
@@ -62,11 +59,13 @@ type Config struct {
 
 // DefaultConfig is McDonnell's recipe adapted to fine-tuning a pretrained
 // model (design.md): batch 128, SGD momentum 0.9, weight decay 5e-4 on conv
-// and dense weights, DefaultSchedule, per-channel scales, pad-4 crop and
-// flip, compressed backward with 2-bit BN inputs, no distillation.
+// and dense weights, DefaultSchedule, pad-4 crop and flip, compressed
+// backward with 2-bit BN inputs, and the loss all distillation from the
+// source model (always at hand) at temperature 1. docs/BENCHMARKS.md
+// ("Recipe defaults") has the measurements behind each choice.
 func DefaultConfig() Config {
-	return Config{Epochs: 6, BatchSize: 128, Seed: 1, Scale: ScaleChannel, BNBits: 2,
-		Temperature: 1, Schedule: DefaultSchedule, Momentum: 0.9, WeightDecay: 5e-4,
+	return Config{Epochs: 6, BatchSize: 128, Seed: 1, BNBits: 2,
+		Distill: 1, Temperature: 1, Schedule: DefaultSchedule, Momentum: 0.9, WeightDecay: 5e-4,
 		Augment: Augment{Pad: 4, Flip: true}, BNBatches: 200}
 }
 
@@ -84,8 +83,6 @@ func (c *Config) validate() error {
 	check(c.Epochs >= 0, "epochs %d must not be negative", c.Epochs)
 	check(c.BatchSize >= 2 || c.BatchSize == AutoBatch && c.MaxMemory > 0, "batch size %d must be at least 2 (batch statistics), or auto with a memory limit", c.BatchSize)
 	check(c.MaxMemory >= 0, "memory limit %d must not be negative", c.MaxMemory)
-	_, err := ParseScaleMode(string(c.Scale))
-	check(err == nil, "unknown scale mode %q", c.Scale)
 	check(c.BNBits == 1 || c.BNBits == 2 || c.BNBits == 4 || c.BNBits == 8, "BN bits %d must be 1, 2, 4 or 8", c.BNBits)
 	check(c.Distill >= 0 && c.Distill <= 1, "distill weight %v must lie in [0, 1]", c.Distill)
 	check(c.Distill == 0 || c.Temperature > 0, "temperature %v must be positive", c.Temperature)
@@ -100,11 +97,14 @@ func (c *Config) validate() error {
 
 // Event reports progress; Train calls the callback from its own goroutine.
 type Event struct {
-	// Phase is "binarized" (accuracy with stale BN statistics),
-	// "reestimated" (after BN re-estimation), "batch", "epoch" or "done";
-	// or, for progress within a phase, "bn" (a BN re-estimation batch) or
-	// "eval" (a validation batch), with Batch of Batches set.
+	// Phase is "float" (the source model's accuracy), "binarized"
+	// (accuracy with stale BN statistics), "reestimated" (after BN
+	// re-estimation), "batch", "epoch", "done", or "sensitivity"
+	// (Sensitivity measured Layer: Batch of Batches); or, for progress
+	// within a phase, "bn" (a BN re-estimation batch) or "eval" (a
+	// validation batch), with Batch of Batches set.
 	Phase          string
+	Layer          string
 	Epoch, Epochs  int // Epoch counts from 1
 	Batch, Batches int // within the epoch, from 1
 	Loss           float64
@@ -147,16 +147,19 @@ type Memory struct {
 const AutoBatch = 0
 
 // Result is a fine-tuned model: float latent weights in the model's
-// initializers, BN statistics re-estimated, the binary layers listed in
-// Layers and in the metadata key MetadataKey.
+// initializers, BN statistics re-estimated, and the binarization plan it
+// was trained for unchanged in its metadata (ir.LayersKey).
 type Result struct {
-	Model                                  *ir.Model
-	Layers                                 []Layer
-	Epochs                                 []EpochStats
-	ValBinarized, ValReestimated, ValFinal float64 // NaN without validation data
-	Memory                                 Memory
+	Model  *ir.Model
+	Epochs []EpochStats
+	// Held-out accuracies (NaN without held-out data): the source float
+	// model, right after binarizing, after BN re-estimation, and the kept
+	// snapshot.
+	ValFloat, ValBinarized, ValReestimated, ValFinal float64
+	Memory                                           Memory
+	// Cycles is the warm-restart cycle lengths in epochs as fitted to the
+	// budget; Snapshots the cycle ends measured on the held-out data, one
+	// of them kept.
+	Cycles    []float64
+	Snapshots []Snapshot
 }
-
-// MetadataKey is the model metadata entry listing the binarized layers as
-// JSON: [{"Node": ..., "Weight": ..., "Scale": "channel"}, ...].
-const MetadataKey = "bincompress.finetune.binary_layers"

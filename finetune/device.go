@@ -18,8 +18,9 @@ import (
 // momentum, the BN running statistics and the float constants are copied
 // to the device once, and every op then runs there. Host data crosses only
 // for a batch (up), the loss and metrics and the logits of an evaluation
-// (down), a BN re-estimation's batch statistics (down), and checkpoints and
-// the end of training (down, into the model's initializers).
+// (down), a BN re-estimation's batch statistics (down), and checkpoints,
+// snapshots and the end of training (down, into the model's initializers;
+// the snapshot kept back up).
 
 // deviceNet is what a net keeps on a device: the host slices its device
 // tensors mirror (the model's initializers), to sync back and forth.

@@ -119,7 +119,7 @@ func benchOne(t *testing.T, d *gpu.Device, m *ir.Model, c benchConfig, steps int
 	d.ReleaseCache() // the previous configuration's cached blocks
 	cfg := DefaultConfig()
 	cfg.ExactBackward, cfg.BatchSize, cfg.Backend = !c.Compress, c.Batch, d.Backend()
-	tr, err := newTrainer(m, randomSource(c.Batch, 3, c.HW, c.HW, c.Classes, 2), nil, cfg, nil)
+	tr, err := newTrainer(m, planOfTest(t, m), randomSource(c.Batch, 3, c.HW, c.HW, c.Classes, 2), nil, cfg, nil)
 	if err != nil {
 		res.Error = err.Error()
 		return res
@@ -128,7 +128,7 @@ func benchOne(t *testing.T, d *gpu.Device, m *ir.Model, c benchConfig, steps int
 	bt := newPlan(tr.train, c.Batch, true, false, Augment{}, 0, 0).load(0)
 	var lr float64
 	step := func() float64 {
-		loss, _, err := tr.trainStep(bt, 1, &lr) // downloads the loss: each step ends synchronized
+		loss, _, _, err := tr.trainStep(bt, &lr) // downloads the loss: each step ends synchronized
 		if err != nil && res.Error == "" {
 			res.Error = err.Error()
 		}

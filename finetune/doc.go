@@ -4,21 +4,34 @@
 //
 // # Entry point
 //
-//	res, err := finetune.Train(ctx, model, train, val, cfg, progress)
+//	train, held, info, err := finetune.Holdout(all, finetune.DefaultHoldout, seed)
+//	res, err := finetune.Train(ctx, model, train, held, cfg, progress)
 //
-// model is not modified; res.Model is a copy holding the float latent
-// weights W (Ŵ = s·sign(W) is what runs), re-estimated BN statistics, and
-// the list of binary layers in res.Layers and metadata key MetadataKey.
-// train and val are Sources: images and the preprocessing that makes them
+// model must carry a binarization plan (ir.LayersKey, made by package
+// convert's PlanPipeline): the trainer trains exactly the layers it marks
+// binary, with their scale modes, and the converter later binarizes
+// exactly those. model is not modified; res.Model is a copy holding the
+// float latent weights W (Ŵ = s·sign(W) is what runs), re-estimated BN
+// statistics and the same plan.
+// train and held are Sources: images and the preprocessing that makes them
 // the model's input. NewDatasetSource adapts an internal/dataset Dataset
-// and its Preprocess, SliceSource serves samples already in memory, and
-// Holdout splits off a seeded held-out slice. Every batch the trainer
-// reads (training, BN re-estimation, validation) comes from
-// internal/dataset's one pipeline, dataset.Batches, whose workers decode,
-// preprocess and augment (Config.Augment, dataset.Augment: random crop,
-// pad-and-crop with black, flip) ahead of the step. val may be nil.
-// progress receives Events; nothing is printed (the CLI draws the training
-// curves from them).
+// and its Preprocess, and SliceSource serves samples already in memory.
+// Every batch the trainer reads (training, BN re-estimation, held-out
+// evaluation) comes from internal/dataset's one pipeline, dataset.Batches,
+// whose workers decode, preprocess and augment (Config.Augment,
+// dataset.Augment: random crop, pad-and-crop with black, flip) ahead of the
+// step. progress receives Events; nothing is printed (the CLI draws the
+// training curves and the progress of each phase from them).
+//
+// # Held-out data decides; the test split only verifies
+//
+// held is a seeded slice of the training data (Holdout: 10 %, at most
+// 5,000 images, by default, drawn by dataset.Holdout). Every decision the
+// trainer makes is taken on it: the accuracies reported after binarizing,
+// after BN re-estimation and after each epoch, and the snapshot kept. A
+// caller verifies the result on the test split, which the trainer never
+// sees. held may be nil (then the last snapshot is kept and no accuracy is
+// reported).
 //
 // # Method
 //
@@ -26,10 +39,8 @@
 //     sign(0) = +1, recomputed from W before every step; the gradient of Ŵ
 //     goes unchanged to W (identity straight-through, no clipping), which
 //     SGD updates. s is per layer sqrt(2/fan_in) (he), per output channel
-//     mean|W| (channel, the default) or per layer mean|W| (layer), with the
-//     formulas of package convert. Every Conv, Gemm and MatMul with an
-//     initializer weight is binary unless Config.KeepFloat names it
-//     (node or weight name, "first", "last").
+//     mean|W| (channel) or per layer mean|W| (layer), as the plan records
+//     it; ir.ScaleMode holds the formulas, once for every stage.
 //   - Compressed learning (package autograd's doc.go has the codes): a
 //     binary layer's input is saved as one stochastic bit per element,
 //     A_q = 1[(A−lo)/(c−lo) + U > 1] with c the channel's maximum in the
@@ -62,18 +73,28 @@
 //     no arena and no heap limit, MaxMemory and AutoBatch bound the
 //     device's memory, and Memory.PeakDevice measures the pool's
 //     high-water mark (docs/GPU.md).
-//   - BN statistics are re-estimated right after binarizing and again at
-//     the end: BNBatches augmented training batches run with batch
+//   - BN statistics are re-estimated right after binarizing and at every
+//     snapshot: BNBatches unaugmented training batches run with batch
 //     statistics; the running mean becomes the mean of batch means and the
 //     running variance E[σ²_B] + Var[μ_B]. During training the running
-//     statistics follow ONNX's rule (momentum attribute, biased variance).
+//     statistics follow ONNX's rule (momentum attribute, biased variance),
+//     but they lag binary weights that flip fast at high rates, so nothing
+//     is measured with them.
+//   - Sensitivity (sensitivity.go) measures, for --keep-float auto, what
+//     each binarized layer costs alone: the held-out accuracy of the float
+//     model less that with only that layer binarized and BN re-estimated.
+//   - Snapshots (snapshots.go): each cycle end and each epoch end is
+//     measured on the held-out data after a BN re-estimation (a quarter of
+//     BNBatches at an epoch end that ends no cycle); the best is the
+//     result (Result.Snapshots).
 //   - Loss: (1 − Distill)·cross-entropy + Distill·T²·KL(teacher ‖ student)
 //     at temperature T, the teacher being the source float model run with
 //     its own weights and running statistics.
 //   - SGD with momentum (Nesterov optional), weight decay on conv and dense
 //     weights only, SGDR cosine warm restarts stepped per batch, optional
-//     momentum reset at each restart. DefaultConfig and DefaultSchedule
-//     document the defaults (lr 0.01 → 1e-4, T0 = 2 epochs, Tmult = 2).
+//     momentum reset at each restart. The cycles are fitted to the epoch
+//     budget (Schedule, FitRule) so that the last batch always runs at
+//     LRMin. DefaultConfig and DefaultSchedule document the defaults.
 //
 // # Devices
 //
@@ -83,8 +104,8 @@
 // the float constants move to the device once; a batch goes up and the
 // loss and the number of correct predictions come down each step; an
 // evaluation brings the logits down, a BN re-estimation each BN's batch
-// statistics; checkpoints and the end of training bring the model's
-// initializers down. A graph with an op that does not yet do its
+// statistics; checkpoints, snapshots and the end of training bring the
+// model's initializers down (a snapshot kept goes back up). A graph with an op that does not yet do its
 // arithmetic through the backend is refused before training by CheckDevice:
 // the op layer's *schema.UnsupportedOpError for stage
 // schema.TrainerDevice (docs/OPERATORS.md lists its ops; TestDeviceTable
@@ -130,6 +151,6 @@
 //
 // Errors are prefixed "finetune: ". Bad data is reported with the
 // sentinels ErrEmptyData, ErrSampleShape, ErrLabel and ErrNaNLoss (a non-finite loss
-// stops the run; the last checkpoint is kept), a model with nothing to
-// binarize with ErrNoBinaryLayer.
+// stops the run; the last checkpoint is kept), a model without a plan with
+// ErrNoPlan, a plan with nothing to binarize with ErrNoBinaryLayer.
 package finetune

@@ -47,7 +47,7 @@ func BenchmarkEpochVsStep(b *testing.B) {
 	cfg := DefaultConfig()
 	cfg.BatchSize = envInt("EPOCH_BENCH_BATCH", 32)
 	cfg.Augment.Crop = len(prep.CenterCrop) > 0
-	t, err := newTrainer(m, src, nil, cfg, nil)
+	t, err := newTrainer(m, planOfTest(b, m), src, nil, cfg, nil)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -95,7 +95,7 @@ func BenchmarkEpochVsStep(b *testing.B) {
 func runSteps(b *testing.B, t *trainer, bt batch, n int) int {
 	var lr float64
 	for range n {
-		if _, _, err := t.trainStep(bt, n, &lr); err != nil {
+		if _, _, _, err := t.trainStep(bt, &lr); err != nil {
 			b.Fatal(err)
 		}
 	}

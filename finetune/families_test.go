@@ -89,7 +89,7 @@ func TestFamiliesTrain(t *testing.T) {
 				cfg := DefaultConfig()
 				cfg.Epochs, cfg.BatchSize, cfg.BNBatches, cfg.ExactBackward = 1, 8, 1, exact
 				cfg.Augment = Augment{}
-				res, err := Train(context.Background(), m, src, nil, cfg, nil)
+				res, err := Train(context.Background(), withPlan(m), src, nil, cfg, nil)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -101,8 +101,8 @@ func TestFamiliesTrain(t *testing.T) {
 				if mem.CompressedPerImage*5 > mem.ExactPerImage {
 					t.Errorf("compressed backward keeps %.0f B per image, more than a fifth of exact's %.0f B", mem.CompressedPerImage, mem.ExactPerImage)
 				}
-				if len(res.Layers) == 0 {
-					t.Fatal("no binary layer")
+				if n, err := compile(m.Clone(), planOfTest(t, m)); err != nil || len(n.layers) == 0 {
+					t.Fatalf("no binary layer (%v)", err)
 				}
 				trained := trainedParams(t, m)
 				for _, nd := range m.Graph.Nodes {

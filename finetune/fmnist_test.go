@@ -63,12 +63,14 @@ func TestFashionMNISTTiny(t *testing.T) {
 			cfg.Schedule.LRMax = float64(lr) / 1000
 		}
 		cfg.Distill = float32(envInt("FMNIST_DISTILL_PCT", 0)) / 100
+		var keep []string
 		if k := os.Getenv("FMNIST_KEEP"); k != "" {
-			cfg.KeepFloat = strings.Split(k, ",")
+			keep = strings.Split(k, ",")
 		}
 		cfg.BNBatches, cfg.BNBits = 20, envInt("FMNIST_BNBITS", 2)
 		begin := time.Now()
-		res, err := Train(context.Background(), readModel(t, "fmnist_tiny"), train, val, cfg, nil)
+		m := readModel(t, "fmnist_tiny")
+		res, err := Train(context.Background(), withPlan(m, keep...), train, val, cfg, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -23,17 +23,22 @@ func (t *trainer) runEpoch(ctx context.Context) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		loss, c, err := t.trainStep(b, m.total, &m.lr)
+		loss, c, endsCycle, err := t.trainStep(b, &m.lr)
 		if err != nil {
 			return err
 		}
 		m.add(loss, c, len(b.labels))
 		t.emit(m.event(t))
+		if m.cycleAcc = math.NaN(); endsCycle {
+			if m.cycleAcc, err = t.cycleEnd(ctx, t.step == t.sched.total()); err != nil {
+				return err
+			}
+		}
 	}
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	return t.endEpoch(ctx, m.stats(t.epoch+1))
+	return t.endEpoch(ctx, m.stats(t.epoch+1), m.cycleAcc)
 }
 
 // meter accumulates an epoch's running figures.
@@ -42,6 +47,7 @@ type meter struct {
 	total, batches int
 	correct, seen  int
 	lossSum, lr    float64
+	cycleAcc       float64 // holdout accuracy if the last batch ended a cycle, else NaN
 }
 
 func (m *meter) add(loss float64, correct, n int) {
@@ -62,9 +68,9 @@ func (m *meter) stats(epoch int) EpochStats {
 		LR: m.lr, ImagesPerSec: float64(m.seen) / secs, Seconds: secs}
 }
 
-func (t *trainer) endEpoch(ctx context.Context, st EpochStats) error {
+func (t *trainer) endEpoch(ctx context.Context, st EpochStats, cycleAcc float64) error {
 	var err error
-	if st.ValAcc, err = t.evaluate(ctx); err != nil {
+	if st.ValAcc, err = t.epochAccuracy(ctx, cycleAcc); err != nil {
 		return err
 	}
 	t.epoch++
@@ -85,9 +91,10 @@ func (t *trainer) eta(el time.Duration, done, total int) time.Duration {
 }
 
 // trainStep runs forward, backward and the update on one batch and returns
-// the loss and the number of correct predictions.
-func (t *trainer) trainStep(b batch, perEpoch int, lr *float64) (float64, int, error) {
-	rate, restart := t.cfg.Schedule.at(t.step, perEpoch)
+// the loss, the number of correct predictions and whether the step ended a
+// warm-restart cycle.
+func (t *trainer) trainStep(b batch, lr *float64) (float64, int, bool, error) {
+	rate, restart, endsCycle := t.sched.at(t.step)
 	if restart && t.cfg.ResetMomentum {
 		t.opt.resetMomentum()
 	}
@@ -98,11 +105,11 @@ func (t *trainer) trainStep(b batch, perEpoch int, lr *float64) (float64, int, e
 	}
 	v, correct, err := t.forwardBackward(b, stepKey(t.cfg.Seed, t.step))
 	if err != nil {
-		return 0, 0, err
+		return 0, 0, false, err
 	}
 	t.opt.step(float32(rate))
 	t.step++
-	return v, correct, t.deviceErr()
+	return v, correct, endsCycle, t.deviceErr()
 }
 
 // forwardBackward runs the forward pass, the loss and the backward pass
@@ -269,18 +276,20 @@ func argmaxRow(row []float32) int {
 	return best
 }
 
-// reestimate recomputes BN statistics over (augmented) training batches;
-// tag keeps each re-estimation's batch order distinct and reproducible.
-func (t *trainer) reestimate(ctx context.Context, tag int) error {
+// reestimate recomputes BN statistics over up to batches training batches
+// (all of them for 0); tag keeps each re-estimation's batch order distinct
+// and reproducible.
+func (t *trainer) reestimate(ctx context.Context, tag, batches int) error {
 	// No augmentation: the statistics must describe the images the model
 	// sees at inference, not padded and flipped ones.
 	plan := newPlan(t.train, t.batch, true, true, Augment{}, t.cfg.Seed, tag)
 	limit := plan.count()
-	if t.cfg.BNBatches > 0 {
-		limit = min(limit, t.cfg.BNBatches)
+	if batches > 0 {
+		limit = min(limit, batches)
 	}
 	sctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	t.student.binarize() // the latent weights may have moved since the last step's Ŵ
 	t.student.resetStats()
 	i := 0
 	for b := range plan.stream(sctx) {
@@ -309,7 +318,7 @@ func (t *trainer) reestimate(ctx context.Context, tag int) error {
 // compressed run's peak).
 func (t *trainer) measure(ctx context.Context) error {
 	if t.mem == nil {
-		m, err := newMemoryModel(t.res.Model, t.train.SampleShape(), t.cfg)
+		m, err := newMemoryModel(t.source, t.plan, t.train.SampleShape(), t.cfg)
 		if err != nil {
 			return err
 		}

@@ -78,17 +78,17 @@ type memoryModel struct {
 }
 
 // newMemoryModel traces a training step, an evaluation and a statistics
-// pass of model as cfg trains it, on a zero batch of traceBatch samples of
+// pass of model as cfg trains plan, on a zero batch of traceBatch samples of
 // sample's shape, on a copy of the model (the traced step changes
 // nothing the run will use), on the CPU whatever cfg.Backend: the plan is
 // of host buffers. A device run's passes are traced on its device too
 // (deviceModel), for the plan of device memory.
-func newMemoryModel(model *ir.Model, sample []int, cfg Config) (*memoryModel, error) {
+func newMemoryModel(model *ir.Model, plan []ir.LayerRecord, sample []int, cfg Config) (*memoryModel, error) {
 	base, baseGo := processResident()
 	pcfg := cfg
 	pcfg.BatchSize, pcfg.CheckpointDir, pcfg.Resume, pcfg.Backend = traceBatch+1, "", false, nil
 	src := &SliceSource{X: make([]float32, (traceBatch+1)*ir.NumElements(sample)), Shape: sample, Labels: make([]int, traceBatch+1)}
-	p, err := newTrainer(model, src, nil, pcfg, nil)
+	p, err := newTrainer(model, plan, src, nil, pcfg, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -110,7 +110,7 @@ func newMemoryModel(model *ir.Model, sample []int, cfg Config) (*memoryModel, er
 	m.model, m.scratch = p.modelBytes(), p.student.scratchBytes()
 	m.base, m.baseGo = base, baseGo
 	if onDevice(cfg) {
-		if m.dev, err = newDeviceModel(model, sample, cfg); err != nil {
+		if m.dev, err = newDeviceModel(model, plan, sample, cfg); err != nil {
 			return nil, err
 		}
 	}

@@ -35,10 +35,10 @@ type deviceModel struct {
 	held   [2]int                      // the set-up's events, by exact
 }
 
-// newDeviceModel traces cfg's run of model on its device (nil when the
+// newDeviceModel traces cfg's run of plan on its device (nil when the
 // backend plans no memory). The traced trainers' memory goes back to the
 // device, cached blocks included, before it returns.
-func newDeviceModel(model *ir.Model, sample []int, cfg Config) (*deviceModel, error) {
+func newDeviceModel(model *ir.Model, plan []ir.LayerRecord, sample []int, cfg Config) (*deviceModel, error) {
 	mp, ok := cfg.Backend.(backend.MemoryPlanner)
 	if !ok {
 		return nil, nil
@@ -47,7 +47,7 @@ func newDeviceModel(model *ir.Model, sample []int, cfg Config) (*deviceModel, er
 	defer mp.ReleaseCache()
 	for _, exact := range []bool{false, true} {
 		for i := range 2 {
-			ev, held, err := traceDevice(mp, model, sample, cfg, exact, traceBatch+i)
+			ev, held, err := traceDevice(mp, model, plan, sample, cfg, exact, traceBatch+i)
 			if err != nil {
 				return nil, err
 			}
@@ -64,12 +64,12 @@ func newDeviceModel(model *ir.Model, sample []int, cfg Config) (*deviceModel, er
 // traceDevice records the pool requests of a trainer of model on the
 // device at batch in one mode: its set-up (the first held events), then a
 // training step, an evaluation and a statistics pass on a zero batch.
-func traceDevice(mp backend.MemoryPlanner, model *ir.Model, sample []int, cfg Config, exact bool, batch int) ([]backend.MemoryEvent, int, error) {
+func traceDevice(mp backend.MemoryPlanner, model *ir.Model, plan []ir.LayerRecord, sample []int, cfg Config, exact bool, batch int) ([]backend.MemoryEvent, int, error) {
 	pcfg := cfg
 	pcfg.BatchSize, pcfg.CheckpointDir, pcfg.Resume, pcfg.ExactBackward = batch, "", false, exact
 	src := &SliceSource{X: make([]float32, batch*ir.NumElements(sample)), Shape: sample, Labels: make([]int, batch)}
 	mp.TraceMemory()
-	t, err := newTrainer(model, src, nil, pcfg, nil)
+	t, err := newTrainer(model, plan, src, nil, pcfg, nil)
 	setup := mp.TracedMemory()
 	if err != nil {
 		return nil, 0, err

@@ -60,12 +60,13 @@ func TestMemoryPlanMatchesTape(t *testing.T) {
 			t.Run(fmt.Sprintf("%s/exact=%v", c.name, exact), func(t *testing.T) {
 				cfg := DefaultConfig()
 				cfg.ExactBackward, cfg.BatchSize = exact, batch
-				m, err := newMemoryModel(c.model(t), c.sample, cfg)
+				plan := planOfTest(t, c.model(t))
+				m, err := newMemoryModel(c.model(t), plan, c.sample, cfg)
 				if err != nil {
 					t.Fatal(err)
 				}
 				p := m.plan(batch, exact)
-				tr, err := newTrainer(c.model(t), randomSource(batch, c.sample[0], c.sample[1], c.sample[2], 3, 4), nil, cfg, nil)
+				tr, err := newTrainer(c.model(t), plan, randomSource(batch, c.sample[0], c.sample[1], c.sample[2], 3, 4), nil, cfg, nil)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -113,7 +114,7 @@ func TestMaxMemory(t *testing.T) {
 	cfg := testConfig()
 	cfg.Epochs = 1
 	train := stripes(1, 256, 3)
-	m, err := newMemoryModel(tinyResNet(3, 3), []int{1, 8, 8}, cfg)
+	m, err := newMemoryModel(tinyResNet(3, 3), planOfTest(t, tinyResNet(3, 3)), []int{1, 8, 8}, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

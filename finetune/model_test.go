@@ -9,7 +9,7 @@ import (
 
 // tinyResNet is a post-activation residual net on [N, 1, 8, 8] inputs:
 // conv → BN → ReLU → conv → BN → (+ skip) → ReLU → MaxPool → GAP → Flatten
-// → Gemm(transB) → Softmax, with He-initialized weights.
+// → Gemm(transB) → Softmax, with He-initialized weights, planned all binary.
 func tinyResNet(seed uint64, classes int) *ir.Model {
 	r := rand.New(rand.NewPCG(seed, 3))
 	he := func(name string, fanIn int, shape ...int) *ir.Tensor {
@@ -59,11 +59,11 @@ func tinyResNet(seed uint64, classes int) *ir.Model {
 		}
 		return out
 	}
-	return &ir.Model{IRVersion: 8, OpsetImports: []ir.OpsetImport{{Version: 13}}, Graph: &ir.Graph{
+	return withPlan(&ir.Model{IRVersion: 8, OpsetImports: []ir.OpsetImport{{Version: 13}}, Graph: &ir.Graph{
 		Name: "tiny", Nodes: nodes, Initializers: inits,
 		Inputs:  []*ir.ValueInfo{{Name: "x", DType: ir.Float32, Shape: dims(1, 8, 8)}},
 		Outputs: []*ir.ValueInfo{{Name: "prob", DType: ir.Float32, Shape: dims(int64(classes))}},
-	}}
+	}})
 }
 
 // stripes makes a learnable synthetic set: class 0 has horizontal stripes,

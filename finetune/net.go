@@ -34,16 +34,10 @@ type bnState struct {
 type binLayer struct {
 	node   *ir.Node
 	weight string
-	layout wlayout
-	mode   ScaleMode
+	layout ir.WeightLayout
+	mode   ir.ScaleMode
 	latent *autograd.Tensor
 	hat    *autograd.Tensor
-}
-
-// Layer describes one binarized layer of the result.
-type Layer struct {
-	Node, Weight string
-	Scale        ScaleMode
 }
 
 // net is a training graph compiled from an ir.Model whose initializers it
@@ -71,9 +65,9 @@ type net struct {
 	dev      *deviceNet                // the device copies, when training on one
 }
 
-// compile builds a net from m (which it shares). binarize selects binary
-// layers: nil keeps every layer float.
-func compile(m *ir.Model, sel *selection) (*net, error) {
+// compile builds a net from m (which it shares), binary where plan says;
+// a nil plan keeps every layer float.
+func compile(m *ir.Model, plan []ir.LayerRecord) (*net, error) {
 	if err := m.Validate(); err != nil {
 		return nil, fmt.Errorf("finetune: %w", err)
 	}
@@ -92,10 +86,8 @@ func compile(m *ir.Model, sel *selection) (*net, error) {
 	if err := n.markParams(g); err != nil {
 		return nil, err
 	}
-	if sel != nil {
-		if err := n.selectBinary(sel); err != nil {
-			return nil, err
-		}
+	if err := n.selectBinary(plan); err != nil {
+		return nil, err
 	}
 	n.planRelease()
 	n.planFusion()
@@ -294,12 +286,3 @@ func (n *net) planFusion() {
 var keepsNoOutput = map[string]bool{"Conv": true, "BatchNormalization": true, "Add": true, "Sum": true, "Gemm": true,
 	"Mul": true, "Sub": true, "Concat": true, "Pad": true, "Slice": true, "Transpose": true, "Sigmoid": true, "Tanh": true,
 	"Gelu": true, "Erf": true, "HardSwish": true, "LeakyRelu": true, "PRelu": true, "Softplus": true, "Elu": true, "Selu": true}
-
-// Layers lists the binary layers in graph order.
-func (n *net) Layers() []Layer {
-	out := make([]Layer, len(n.layers))
-	for i, l := range n.layers {
-		out[i] = Layer{Node: l.node.Name, Weight: l.weight, Scale: l.mode}
-	}
-	return out
-}

@@ -66,38 +66,6 @@ func TestSoftmaxIsStripped(t *testing.T) {
 	}
 }
 
-// TestSelection: keep-float by position and name; unknown names fail.
-func TestSelection(t *testing.T) {
-	for _, c := range []struct {
-		keep []string
-		want []string
-	}{
-		{nil, []string{"c1", "c2", "fc"}},
-		{[]string{"first", "last"}, []string{"c2"}},
-		{[]string{"c2.w"}, []string{"c1", "fc"}},
-	} {
-		n, err := compile(tinyResNet(1, 3), &selection{mode: ScaleChannel, keep: c.keep})
-		if err != nil {
-			t.Fatal(err)
-		}
-		var got []string
-		for _, l := range n.Layers() {
-			got = append(got, l.Node)
-		}
-		if len(got) != len(c.want) {
-			t.Fatalf("keep %v: binary %v, want %v", c.keep, got, c.want)
-		}
-		for i := range got {
-			if got[i] != c.want[i] {
-				t.Fatalf("keep %v: binary %v, want %v", c.keep, got, c.want)
-			}
-		}
-	}
-	if _, err := compile(tinyResNet(1, 3), &selection{mode: ScaleHe, keep: []string{"nope"}}); err == nil {
-		t.Fatal("want an error for an unknown keep-float name")
-	}
-}
-
 // TestResNet20Memory runs PyTorch's CIFAR ResNet-20 export at batch 4 and
 // checks the compressed tape against the exact one: at least the issue's
 // 16× fewer activation bytes (6 bits per element and block against 128,
@@ -105,7 +73,7 @@ func TestSelection(t *testing.T) {
 func TestResNet20Memory(t *testing.T) {
 	cfg := DefaultConfig()
 	cfg.BatchSize = 4
-	tr, err := newTrainer(readModel(t, resnet20), randomSource(4, 3, 32, 32, 10, 2), nil, cfg, nil)
+	tr, err := newTrainer(readModel(t, resnet20), planOfTest(t, readModel(t, resnet20)), randomSource(4, 3, 32, 32, 10, 2), nil, cfg, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -59,28 +59,65 @@ func near(t *testing.T, what string, got []float32, want []float64) {
 	}
 }
 
-// TestScheduleByHand: T0 = 1 epoch of 4 batches, Tmult = 2, lr 1 → 0.
+// TestScheduleByHand: a budget of 3 epochs of 4 batches, T0 = 1, Tmult = 2,
+// lr 1 → 0: cycles of 1 and 2 epochs (4 and 8 batches), each starting at
+// LRMax and ending at LRMin.
 func TestScheduleByHand(t *testing.T) {
-	s := Schedule{LRMax: 1, LRMin: 0, T0: 1, TMult: 2}
+	p := Schedule{LRMax: 1, LRMin: 0, T0: 1, TMult: 2}.layout(12, 4)
 	cases := []struct {
-		step    int
-		lr      float64
-		restart bool
+		step          int
+		lr            float64
+		restart, ends bool
 	}{
-		{0, 1, false},
-		{2, 0.5, false}, // half-way through a 4-batch cycle
-		{3, 0.5 * (1 + math.Cos(math.Pi*3/4)), false}, // 0.1464
-		{4, 1, true}, // second cycle: 8 batches
-		{6, 0.5 * (1 + math.Cos(math.Pi*2/8)), false},
-		{12, 1, true}, // third cycle: 16 batches
+		{0, 1, false, false},
+		{1, 0.5 * (1 + math.Cos(math.Pi/3)), false, false}, // 0.75
+		{3, 0, false, true},
+		{4, 1, true, false}, // second cycle: 8 batches
+		{6, 0.5 * (1 + math.Cos(math.Pi*2/7)), false, false},
+		{11, 0, false, true},
 	}
 	for _, c := range cases {
-		lr, restart := s.at(c.step, 4)
-		if math.Abs(lr-c.lr) > 1e-12 || restart != c.restart {
-			t.Errorf("step %d: lr %v restart %v, want %v %v", c.step, lr, restart, c.lr, c.restart)
+		lr, restart, ends := p.at(c.step)
+		if math.Abs(lr-c.lr) > 1e-12 || restart != c.restart || ends != c.ends {
+			t.Errorf("step %d: lr %v restart %v ends %v, want %v %v %v", c.step, lr, restart, ends, c.lr, c.restart, c.ends)
 		}
 	}
 	if err := (Schedule{LRMax: 0.1, LRMin: 0.2, T0: 1, TMult: 1}).validate(); err == nil {
 		t.Fatal("want an error for LRMin > LRMax")
+	}
+}
+
+// TestScheduleFitsBudget: for every budget, the default schedule's last
+// batch is at LRMin and ends a cycle, the cycles keep the 1 : 2 : 4
+// proportions and cover the run, and the rule's cycle counts hold.
+func TestScheduleFitsBudget(t *testing.T) {
+	s := DefaultSchedule
+	wantCycles := map[int]int{1: 1, 2: 1, 3: 1, 4: 1, 5: 1, 6: 2, 8: 2, 13: 2, 14: 3, 29: 3, 30: 4}
+	for epochs := 1; epochs <= 30; epochs++ {
+		for _, perEpoch := range []int{1, 7, 469} {
+			total := epochs * perEpoch
+			p := s.layout(total, perEpoch)
+			lr, _, ends := p.at(total - 1)
+			if lr != s.LRMin || !ends || p.total() != total {
+				t.Fatalf("%d epochs of %d batches: last lr %v ends %v total %d, want %v true %d", epochs, perEpoch, lr, ends, p.total(), s.LRMin, total)
+			}
+			if lr, _, _ := p.at(0); perEpoch > 1 && lr != s.LRMax {
+				t.Fatalf("%d epochs: first lr %v, want %v", epochs, lr, s.LRMax)
+			}
+			c := s.Cycles(float64(epochs))
+			if n, ok := wantCycles[epochs]; ok && len(c) != n {
+				t.Errorf("%d epochs: %d cycles %v, want %d", epochs, len(c), c, n)
+			}
+			sum := 0.0
+			for i, x := range c {
+				sum += x
+				if i > 0 && math.Abs(x/c[i-1]-s.TMult) > 1e-9 {
+					t.Errorf("%d epochs: cycles %v lose the Tmult proportion", epochs, c)
+				}
+			}
+			if math.Abs(sum-float64(epochs)) > 1e-9 {
+				t.Errorf("%d epochs: cycles %v sum to %v", epochs, c, sum)
+			}
+		}
 	}
 }

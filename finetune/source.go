@@ -47,34 +47,3 @@ func (s *DatasetSource) SampleShape() []int {
 
 // Data is the dataset and its preprocessing.
 func (s *DatasetSource) Data() (dataset.Dataset, dataset.Preprocess, error) { return s.ds, s.prep, nil }
-
-// Holdout splits src into the samples to train on and a held-out slice
-// (dataset.Holdout: frac of them, at most most, chosen by seed), each a
-// view of src's data with its preprocessing. held is nil when the slice is
-// empty.
-func Holdout(src Source, frac float64, most int, seed uint64) (train, held Source, err error) {
-	ds, prep, err := src.Data()
-	if err != nil {
-		return nil, nil, err
-	}
-	tr, ho := dataset.Holdout(ds.Len(), frac, most, seed)
-	view := func(idx []int) (*DatasetSource, error) {
-		sub, err := dataset.Subset(ds, idx)
-		if err != nil {
-			return nil, err
-		}
-		return NewDatasetSource(sub, prep)
-	}
-	trs, err := view(tr)
-	if err != nil {
-		return nil, nil, err
-	}
-	if len(ho) == 0 {
-		return trs, nil, nil
-	}
-	hos, err := view(ho)
-	if err != nil {
-		return nil, nil, err
-	}
-	return trs, hos, nil
-}

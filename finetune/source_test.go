@@ -52,25 +52,26 @@ func TestDatasetSource(t *testing.T) {
 	}
 }
 
-// TestHoldout: the held-out slice is the seeded share of the data, capped,
-// disjoint from the training part, and the same for the same seed.
+// TestHoldout: the held-out slice is the seeded share of the data, or a
+// count, and the same for the same seed (TestHoldoutDisjointAndDecides
+// checks that it partitions the data).
 func TestHoldout(t *testing.T) {
 	src := stripes(1, 50, 3)
-	train, held, err := Holdout(src, 0.1, 0, 7)
+	train, held, _, err := Holdout(src, 0.1, 7)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if train.Len() != 45 || held.Len() != 5 {
 		t.Fatalf("split %d/%d, want 45/5", train.Len(), held.Len())
 	}
-	_, capped, err := Holdout(src, 0.5, 3, 7)
-	if err != nil || capped.Len() != 3 {
-		t.Fatalf("capped at 3: %v, %v", capped, err)
+	_, three, _, err := Holdout(src, 3, 7)
+	if err != nil || three.Len() != 3 {
+		t.Fatalf("a count of 3: %v, %v", three, err)
 	}
-	if _, none, err := Holdout(src, 0, 0, 7); err != nil || none != nil {
+	if _, none, _, err := Holdout(src, 0, 7); err != nil || none != nil {
 		t.Fatalf("no holdout: %v, %v", none, err)
 	}
-	again, _, _ := Holdout(src, 0.1, 0, 7)
+	again, _, _, _ := Holdout(src, 0.1, 7)
 	a, b := newPlan(train, 45, false, false, Augment{}, 0, 0).load(0), newPlan(again, 45, false, false, Augment{}, 0, 0).load(0)
 	if !reflect.DeepEqual(a.x.Data, b.x.Data) {
 		t.Fatal("the same seed gave another split")

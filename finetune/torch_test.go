@@ -40,14 +40,14 @@ func TestForwardMatchesPyTorch(t *testing.T) {
 	}
 }
 
-// readModel reads testdata/models/NAME.onnx.
+// readModel reads testdata/models/NAME.onnx and plans it all binary.
 func readModel(tb testing.TB, name string) *ir.Model {
 	tb.Helper()
 	m, err := onnx.ReadFile(filepath.Join("..", "testdata", "models", name+".onnx"))
 	if err != nil {
 		tb.Fatal(err)
 	}
-	return m
+	return withPlan(m)
 }
 
 func readNPY(t *testing.T, path string) *npy.Array {
@@ -110,7 +110,7 @@ func compareGrad(t *testing.T, name string, got, want []float32) {
 // TestTrainOnExports runs a short fine-tune on each PyTorch export kind
 // (opset 11 and 17, BN kept or folded into the convs, the Identity nodes
 // of merged initializers) and checks that every binary layer's latent
-// weights moved and the result records the binarization.
+// weights moved and the result keeps the plan.
 func TestTrainOnExports(t *testing.T) {
 	for _, name := range []string{"resnet20_cifar_op11", "resnet20_cifar_folded_op13", "fmnist_tiny"} {
 		t.Run(name, func(t *testing.T) {
@@ -123,10 +123,14 @@ func TestTrainOnExports(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if v, ok := res.Model.MetadataValue(MetadataKey); !ok || len(res.Layers) == 0 {
-				t.Fatalf("binarization not recorded: %q, %d layers", v, len(res.Layers))
+			recs, err := res.Model.LayerRecords()
+			if err != nil || len(recs) == 0 {
+				t.Fatalf("plan not kept: %v, %d layers", err, len(recs))
 			}
-			for _, l := range res.Layers {
+			for _, l := range recs {
+				if !l.Binarized {
+					continue
+				}
 				before, after := m.Graph.Initializer(l.Weight), res.Model.Graph.Initializer(l.Weight)
 				if reflect.DeepEqual(before.Data, after.Data) {
 					t.Errorf("layer %s: latent weights did not change", l.Node)

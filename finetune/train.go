@@ -2,13 +2,13 @@ package finetune
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
 	"os"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"time"
 
 	"github.com/bincompress/bincompress/finetune/autograd"
@@ -16,29 +16,36 @@ import (
 	"github.com/bincompress/bincompress/ir"
 )
 
-// ErrNoBinaryLayer is returned when the selection leaves no layer to binarize.
-var ErrNoBinaryLayer = errors.New("finetune: no conv or dense layer to binarize")
+// ErrNoBinaryLayer is returned when the plan leaves no layer to binarize.
+var ErrNoBinaryLayer = errors.New("finetune: the plan binarizes no layer")
 
 // trainer is one run's state.
 type trainer struct {
-	cfg      Config
-	student  *net
-	teacher  *net
-	opt      *sgd
-	names    []string
-	train    Source
-	val      Source
-	progress func(Event)
-	batch    int
-	epoch    int // epochs completed
-	step     int
-	res      *Result
-	begun    time.Time         // when Train was called, for the done event
-	bufs     *autograd.Buffers // recycled by every training step's tape
-	be       backend.Backend   // a device backend (Config.Backend), or nil for the CPU
-	inBuf    backend.Buffer    // the batch on the device
-	mem      *memoryModel      // the run's memory plan
-	devBase  uint64            // device memory reserved before the run (resetDevicePeak)
+	cfg       Config
+	source    *ir.Model        // the caller's model, not modified
+	plan      []ir.LayerRecord // what the student trains binary
+	student   *net
+	teacher   *net
+	opt       *sgd
+	names     []string
+	train     Source
+	val       Source
+	progress  func(Event)
+	batch     int
+	perEpoch  int // batches in an epoch
+	sched     schedPlan
+	epoch     int // epochs completed
+	step      int
+	best      *weights // the best snapshot so far
+	bestAcc   float64
+	bestQuick bool // best had the quick BN re-estimation
+	res       *Result
+	begun     time.Time         // when Train was called, for the done event
+	bufs      *autograd.Buffers // recycled by every training step's tape
+	be        backend.Backend   // a device backend (Config.Backend), or nil for the CPU
+	inBuf     backend.Buffer    // the batch on the device
+	mem       *memoryModel      // the run's memory plan
+	devBase   uint64            // device memory reserved before the run (resetDevicePeak)
 }
 
 // Train fine-tunes model into binary weights as cfg says, on train, and
@@ -47,27 +54,73 @@ type trainer struct {
 // goes to the callback (which may be nil). A cancelled ctx stops the run
 // between batches with ctx's error; the last checkpoint stays valid.
 func Train(ctx context.Context, model *ir.Model, train, val Source, cfg Config, progress func(Event)) (*Result, error) {
-	if err := cfg.validate(); err != nil {
-		return nil, err
-	}
-	if train == nil {
-		return nil, errors.New("finetune: no training data")
-	}
-	begun := time.Now()
-	mem, err := newMemoryModel(model, train.SampleShape(), cfg)
+	plan, err := planOf(model)
 	if err != nil {
 		return nil, err
 	}
-	runtime.GC() // the traced copy of the model is garbage: let the trainer reuse its memory
-	if cfg.BatchSize, err = mem.chooseBatch(cfg, train.Len()); err != nil {
+	if !slices.ContainsFunc(plan, func(r ir.LayerRecord) bool { return r.Binarized }) {
+		return nil, ErrNoBinaryLayer
+	}
+	return trainPlan(ctx, model, plan, train, val, cfg, progress)
+}
+
+// Reference fine-tunes model exactly as Train would, on the same data and
+// with the same recipe, but with every layer float: the matched control
+// for held-out drops. When the source model was trained on the held-out
+// images (the holdout is a slice of the training data), its own held-out
+// accuracy overstates what it does on unseen images, and more than a
+// fine-tuned model's does, since fine-tuning on the other images wears the
+// memory of them off; the reference has had the same exposure as the
+// binary model, so the difference of the two is the binarization's cost.
+func Reference(ctx context.Context, model *ir.Model, train, val Source, cfg Config, progress func(Event)) (*Result, error) {
+	plan, err := planOf(model)
+	if err != nil {
+		return nil, err
+	}
+	float := append([]ir.LayerRecord(nil), plan...)
+	for i := range float {
+		float[i].Binarized = false
+	}
+	return trainPlan(ctx, model, float, train, val, cfg, progress)
+}
+
+// trainPlan plans the run's memory (the batch too, for AutoBatch), then
+// trains plan's binary layers of model.
+func trainPlan(ctx context.Context, model *ir.Model, plan []ir.LayerRecord, train, val Source, cfg Config, progress func(Event)) (*Result, error) {
+	begun := time.Now()
+	mem, cfg, err := planRun(model, plan, train, cfg)
+	if err != nil {
 		return nil, err
 	}
 	devBase := resetDevicePeak(cfg.Backend)
-	t, err := newTrainer(model, train, val, cfg, progress)
+	t, err := newTrainer(model, plan, train, val, cfg, progress)
 	if err != nil {
 		return nil, err
 	}
 	t.begun, t.mem, t.devBase = begun, mem, devBase
+	return t.run(ctx)
+}
+
+// planRun checks cfg and plans the memory of a run of plan on train: the
+// plan (MaxMemory refuses a batch over it) and cfg with AutoBatch resolved.
+func planRun(model *ir.Model, plan []ir.LayerRecord, train Source, cfg Config) (*memoryModel, Config, error) {
+	if err := cfg.validate(); err != nil {
+		return nil, cfg, err
+	}
+	if train == nil {
+		return nil, cfg, errors.New("finetune: no training data")
+	}
+	mem, err := newMemoryModel(model, plan, train.SampleShape(), cfg)
+	if err != nil {
+		return nil, cfg, err
+	}
+	runtime.GC() // the traced copy of the model is garbage: let the trainer reuse its memory
+	cfg.BatchSize, err = mem.chooseBatch(cfg, train.Len())
+	return mem, cfg, err
+}
+
+// run trains the epochs and finishes.
+func (t *trainer) run(ctx context.Context) (*Result, error) {
 	defer t.planMemory()()
 	defer collectSooner()()
 	defer t.freeDevice()
@@ -75,7 +128,7 @@ func Train(ctx context.Context, model *ir.Model, train, val Source, cfg Config, 
 	if err := t.start(ctx); err != nil {
 		return nil, t.batchAdvice(err)
 	}
-	for t.epoch < cfg.Epochs {
+	for t.epoch < t.cfg.Epochs {
 		if err := t.runEpoch(ctx); err != nil {
 			return nil, t.batchAdvice(err)
 		}
@@ -99,7 +152,7 @@ func collectSooner() (undo func()) {
 	return func() { debug.SetGCPercent(old) }
 }
 
-func newTrainer(model *ir.Model, train, val Source, cfg Config, progress func(Event)) (*trainer, error) {
+func newTrainer(model *ir.Model, plan []ir.LayerRecord, train, val Source, cfg Config, progress func(Event)) (*trainer, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
@@ -108,12 +161,9 @@ func newTrainer(model *ir.Model, train, val Source, cfg Config, progress func(Ev
 	}
 	work := model.Clone()
 	untie(work.Graph)
-	student, err := compile(work, &selection{mode: cfg.Scale, keep: cfg.KeepFloat})
+	student, err := compile(work, plan)
 	if err != nil {
 		return nil, err
-	}
-	if len(student.layers) == 0 {
-		return nil, ErrNoBinaryLayer
 	}
 	if err := checkSource("training", train, student.inShape, 1); err != nil {
 		return nil, err
@@ -123,13 +173,16 @@ func newTrainer(model *ir.Model, train, val Source, cfg Config, progress func(Ev
 			return nil, err
 		}
 	}
-	t := &trainer{cfg: cfg, student: student, train: train, val: val, progress: progress,
-		batch: min(cfg.BatchSize, train.Len()), res: &Result{Model: work, Layers: student.Layers()}}
+	t := &trainer{cfg: cfg, source: model, plan: plan, student: student, train: train, val: val, progress: progress,
+		batch: min(cfg.BatchSize, train.Len()), res: &Result{Model: work}}
 	if t.batch < 2 {
 		return nil, fmt.Errorf("finetune: training data has %d sample, need at least 2: %w", train.Len(), ErrEmptyData)
 	}
+	t.perEpoch = train.Len() / t.batch
+	t.sched = cfg.Schedule.layout(cfg.Epochs*t.perEpoch, t.perEpoch)
+	t.res.Cycles = t.sched.epochs(t.perEpoch)
 	if cfg.Distill > 0 {
-		if t.teacher, err = compile(model, nil); err != nil {
+		if t.teacher, err = floatNet(model); err != nil {
 			return nil, err
 		}
 	}
@@ -161,18 +214,25 @@ func (t *trainer) newOptimizer() *sgd {
 	return newSGD(params, decays, t.cfg.Momentum, t.cfg.WeightDecay, t.cfg.Nesterov)
 }
 
-// start resumes from a checkpoint, or binarizes and re-estimates BN.
+// start measures the float model, then resumes from a checkpoint, or
+// binarizes and re-estimates BN.
 func (t *trainer) start(ctx context.Context) error {
+	var err error
+	if t.res.ValFloat, err = t.floatAccuracy(ctx); err != nil {
+		return err
+	}
+	if t.val != nil {
+		t.emit(Event{Phase: "float", ValAcc: t.res.ValFloat})
+	}
 	if t.cfg.Resume {
 		return t.loadCheckpoint()
 	}
 	t.student.binarize()
-	var err error
 	if t.res.ValBinarized, err = t.evaluate(ctx); err != nil {
 		return err
 	}
 	t.emit(Event{Phase: "binarized", ValAcc: t.res.ValBinarized})
-	if err := t.reestimate(ctx, -1); err != nil {
+	if err := t.reestimate(ctx, -1, t.cfg.BNBatches); err != nil {
 		return err
 	}
 	if t.res.ValReestimated, err = t.evaluate(ctx); err != nil {
@@ -182,29 +242,56 @@ func (t *trainer) start(ctx context.Context) error {
 	return nil
 }
 
-// finish re-estimates BN, evaluates, and records the binarization.
+// finish measures the tape, and keeps the best snapshot or, after no
+// training, re-estimates BN once more and evaluates.
 func (t *trainer) finish(ctx context.Context) (*Result, error) {
 	if err := t.measure(ctx); err != nil {
 		return nil, err
 	}
-	t.student.binarize()
-	if err := t.reestimate(ctx, -2); err != nil {
+	var err error
+	if t.res.ValFinal, err = t.keepBest(ctx); err != nil {
 		return nil, err
 	}
-	var err error
-	if t.res.ValFinal, err = t.evaluate(ctx); err != nil {
-		return nil, err
+	if t.best == nil {
+		if err := t.reestimate(ctx, -2, t.cfg.BNBatches); err != nil {
+			return nil, err
+		}
+		if t.res.ValFinal, err = t.evaluate(ctx); err != nil {
+			return nil, err
+		}
 	}
 	t.student.syncHost() // the trained weights into the result's model
 	if err := t.deviceErr(); err != nil {
 		return nil, err
 	}
 	t.res.Memory.PeakRSS, t.res.Memory.PeakDevice = PeakResident(), t.devicePeak()
-	layers, _ := json.Marshal(t.res.Layers)
-	t.res.Model.SetMetadata(MetadataKey, string(layers))
 	t.emit(Event{Phase: "done", Epoch: t.epoch, Epochs: t.cfg.Epochs, ValAcc: t.res.ValFinal, TrainAcc: math.NaN(),
 		Elapsed: time.Since(t.begun)})
 	return t.res, nil
+}
+
+// floatNet compiles the source model as it is, every layer float, on a
+// copy with its tied initializers untied (as the student's).
+func floatNet(m *ir.Model) (*net, error) {
+	c := m.Clone()
+	untie(c.Graph)
+	return compile(c, nil)
+}
+
+// floatAccuracy is the source model's held-out accuracy (NaN without
+// held-out data).
+func (t *trainer) floatAccuracy(ctx context.Context) (float64, error) {
+	if t.val == nil {
+		return math.NaN(), nil
+	}
+	if t.teacher != nil { // on the trainer's backend
+		return accuracyReporting(ctx, t.teacher, t.val, t.batch, t.bufs, t.input, t.phaseProgress("eval"))
+	}
+	n, err := floatNet(t.source)
+	if err != nil {
+		return 0, err
+	}
+	return accuracy(ctx, n, t.val, t.batch, nil)
 }
 
 func (t *trainer) emit(e Event) {

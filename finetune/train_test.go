@@ -8,14 +8,17 @@ import (
 	"math"
 	"reflect"
 	"runtime"
+	"slices"
 	"testing"
 
 	"github.com/bincompress/bincompress/ir"
 )
 
+// testConfig trains the test nets, which start from random weights: their
+// teacher knows nothing, so the labels alone (Distill 0) teach.
 func testConfig() Config {
 	c := DefaultConfig()
-	c.Epochs, c.BatchSize, c.Seed = 3, 16, 7
+	c.Epochs, c.BatchSize, c.Seed, c.Distill = 3, 16, 7, 0
 	c.Augment = Augment{Pad: 1}
 	c.Schedule = Schedule{LRMax: 0.05, LRMin: 1e-3, T0: 1, TMult: 2}
 	c.BNBatches = 4
@@ -37,6 +40,7 @@ func TestTrainLearns(t *testing.T) {
 		first, last := res.Epochs[0], res.Epochs[len(res.Epochs)-1]
 		t.Logf("exact=%v: val binarized %.3f reestimated %.3f final %.3f; loss %.3f → %.3f; memory %+v",
 			exact, res.ValBinarized, res.ValReestimated, res.ValFinal, first.Loss, last.Loss, res.Memory)
+		t.Logf("cycles %v snapshots %+v epochs %+v", res.Cycles, res.Snapshots, res.Epochs)
 		if res.ValFinal < 0.8 || last.Loss >= first.Loss {
 			t.Errorf("exact=%v: final accuracy %.3f (want >= 0.8), loss %.3f → %.3f", exact, res.ValFinal, first.Loss, last.Loss)
 		}
@@ -112,7 +116,7 @@ func TestRecyclingChangesNothing(t *testing.T) {
 	}
 	models := []model{{"tiny", func() *ir.Model { return tinyResNet(3, 3) }, stripes(1, 64, 3)}}
 	for _, name := range []string{"se_silu_op17", "wrn_mcdonnell_op11"} {
-		models = append(models, model{name, func() *ir.Model { return readFamily(t, name) }, randomSource(32, 3, 32, 32, 10, 3)})
+		models = append(models, model{name, func() *ir.Model { return withPlan(readFamily(t, name)) }, randomSource(32, 3, 32, 32, 10, 3)})
 	}
 	cfg := testConfig()
 	cfg.Epochs, cfg.Distill, cfg.Temperature = 2, 0.5, 2
@@ -208,8 +212,7 @@ func TestBadInput(t *testing.T) {
 			t.Errorf("%s: %v, want %v", c.name, err, c.want)
 		}
 	}
-	cfg.KeepFloat = []string{"c1", "c2", "fc"}
-	if _, err := Train(context.Background(), tinyResNet(3, 3), good, nil, cfg, nil); !errors.Is(err, ErrNoBinaryLayer) {
+	if _, err := Train(context.Background(), withPlan(tinyResNet(3, 3), "c1", "c2", "fc"), good, nil, cfg, nil); !errors.Is(err, ErrNoBinaryLayer) {
 		t.Errorf("nothing to binarize: %v", err)
 	}
 	cfg = testConfig()
@@ -222,12 +225,12 @@ func TestBadInput(t *testing.T) {
 // TestInputModelUntouched: training works on a copy.
 func TestInputModelUntouched(t *testing.T) {
 	m := tinyResNet(3, 3)
-	before := m.Graph.Initializer("c1.w").Clone()
+	before, meta := m.Graph.Initializer("c1.w").Clone(), slices.Clone(m.Metadata)
 	if _, err := Train(context.Background(), m, stripes(1, 32, 3), nil, testConfig(), nil); err != nil {
 		t.Fatal(err)
 	}
 	after := m.Graph.Initializer("c1.w")
-	if !reflect.DeepEqual(before.Data, after.Data) || len(m.Metadata) != 0 || after.DType != ir.Float32 {
+	if !reflect.DeepEqual(before.Data, after.Data) || !reflect.DeepEqual(meta, m.Metadata) || after.DType != ir.Float32 {
 		t.Fatal("Train changed its input model")
 	}
 }

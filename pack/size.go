@@ -69,6 +69,9 @@ type LayerInfo struct {
 	BitsBytes  int64  `json:"bits_bytes"`
 	ScaleBytes int64  `json:"scale_bytes"` // multiplier and bias
 	FloatBytes int64  `json:"float_bytes"` // float weight and bias of a kept layer
+	// Sensitivity is the held-out accuracy the layer costs binarized alone,
+	// from the records (--keep-float auto); nil when not measured.
+	Sensitivity *float64 `json:"sensitivity,omitempty"`
 }
 
 // Layers lists the model's layers in graph order, joined with the layer
@@ -100,7 +103,7 @@ func Layers(m *ir.Model) ([]LayerInfo, error) {
 		}
 		r := byNode[n.Name]
 		li := LayerInfo{Node: n.Name, Op: n.OpType, SourceOp: r.Op, Shape: r.Shape, Binarized: binary,
-			Scale: r.Scale, Reason: r.Reason, FoldedBN: r.FoldedBN}
+			Scale: string(r.Scale), Reason: r.Reason, FoldedBN: r.FoldedBN, Sensitivity: r.Sensitivity}
 		if binary {
 			li.BitsBytes, li.ScaleBytes = size(n.Input(1)), size(n.Input(2))+size(n.Input(3))
 		} else {

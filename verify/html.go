@@ -6,6 +6,8 @@ import (
 	"html/template"
 	"io"
 	"math"
+
+	"github.com/bincompress/bincompress/ir"
 )
 
 // Image is a PNG to embed in the HTML report, such as a training curve.
@@ -15,15 +17,17 @@ type Image struct {
 }
 
 // WriteHTML writes one self-contained HTML page: the summary, the per-class
-// table, the confusion matrix as a heat map, and the images embedded as
-// data URIs. It loads nothing from elsewhere.
-func WriteHTML(w io.Writer, title string, r *Report, images []Image) error {
+// table, the confusion matrix as a heat map, the model's binarization plan
+// (layers; may be nil) and the images embedded as data URIs. It loads
+// nothing from elsewhere.
+func WriteHTML(w io.Writer, title string, r *Report, images []Image, layers []ir.LayerRecord) error {
 	data := struct {
 		Title  string
 		R      *Report
 		Images []htmlImage
 		Cells  [][]htmlCell
-	}{Title: title, R: r, Cells: confusionCells(r.Confusion)}
+		Layers []ir.LayerRecord
+	}{Title: title, R: r, Cells: confusionCells(r.Confusion), Layers: layers}
 	for _, im := range images {
 		data.Images = append(data.Images, htmlImage{im.Title,
 			template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(im.PNG))})
@@ -112,6 +116,11 @@ th{background:#f4f4f4}.pass{color:#060;font-weight:bold}.fail{color:#b00;font-we
 <table class="conf"><tr><th></th>{{range $i, $row := .Cells}}<th>{{$i}}</th>{{end}}</tr>
 {{range $i, $row := .Cells}}<tr><th>{{$i}}</th>{{range $row}}<td style="{{.Style}}">{{.Count}}</td>{{end}}</tr>
 {{end}}</table>
+{{if .Layers}}<h2>Layers</h2><p>The binarization plan: each conv and dense layer, binary or kept float and why, its weight's bytes
+both ways, and the held-out accuracy it costs binarized alone, where measured (--keep-float auto).</p>
+<table><tr><th>layer</th><th>op</th><th>shape</th><th>decision</th><th>sensitivity</th><th>float B</th><th>binary B</th></tr>
+{{range .Layers}}<tr><td>{{.Node}}</td><td>{{.Op}}</td><td>{{.Shape}}</td><td style="text-align:left">{{if .Binarized}}binary ({{.Scale}}){{else}}float: {{.Reason}}{{end}}</td><td>{{pctp .Sensitivity}}</td><td>{{.FloatBytes}}</td><td>{{.BinaryBytes}}</td></tr>
+{{end}}</table>{{end}}
 {{if .Images}}<h2>Training</h2>{{range .Images}}<figure><img alt="{{.Title}}" src="{{.Src}}"><figcaption>{{.Title}}</figcaption></figure>{{end}}{{end}}
 </body></html>
 `))

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/bincompress/bincompress/ir"
 )
 
 func sampleReport(t *testing.T) *Report {
@@ -26,11 +28,12 @@ func sampleReport(t *testing.T) *Report {
 
 func TestHTMLIsSelfContainedAndEscaped(t *testing.T) {
 	var buf bytes.Buffer
-	if err := WriteHTML(&buf, "fmnist <check>", sampleReport(t), []Image{{"loss", []byte{0x89, 'P', 'N', 'G'}}}); err != nil {
+	if err := WriteHTML(&buf, "fmnist <check>", sampleReport(t), []Image{{"loss", []byte{0x89, 'P', 'N', 'G'}}}, sampleLayers()); err != nil {
 		t.Fatal(err)
 	}
 	page := buf.String()
-	for _, want := range []string{"FAILED", "&lt;Trouser&gt;", "data:image/png;base64,", "fmnist &lt;check&gt;", "75.00%"} {
+	for _, want := range []string{"FAILED", "&lt;Trouser&gt;", "data:image/png;base64,", "fmnist &lt;check&gt;", "75.00%",
+		"<td>conv0</td>", "float: kept float by --keep-float auto", "<td>12.50%</td>", "binary (channel)"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("page lacks %q", want)
 		}
@@ -54,7 +57,7 @@ func TestHTMLRendersInChromium(t *testing.T) {
 	dir := t.TempDir()
 	page := filepath.Join(dir, "report.html")
 	var buf bytes.Buffer
-	if err := WriteHTML(&buf, "render check", sampleReport(t), nil); err != nil {
+	if err := WriteHTML(&buf, "render check", sampleReport(t), nil, sampleLayers()); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(page, buf.Bytes(), 0o644); err != nil {
@@ -82,5 +85,14 @@ func TestHTMLRendersInChromium(t *testing.T) {
 	}
 	if b := img.Bounds(); b.Dx() < 500 || b.Dy() < 500 {
 		t.Errorf("screenshot is only %v", b)
+	}
+}
+
+// sampleLayers is a plan with one layer kept float by --keep-float auto.
+func sampleLayers() []ir.LayerRecord {
+	s := 0.125
+	return []ir.LayerRecord{
+		{Node: "conv0", Op: "Conv", Shape: []int{8, 1, 3, 3}, Reason: "kept float by --keep-float auto", Sensitivity: &s, FloatBytes: 288, BinaryBytes: 128},
+		{Node: "fc", Op: "Gemm", Shape: []int{10, 8}, Binarized: true, Scale: ir.ScaleChannel, FloatBytes: 320, BinaryBytes: 160},
 	}
 }

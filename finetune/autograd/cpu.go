@@ -2,8 +2,8 @@ package autograd
 
 import (
 	"github.com/bincompress/bincompress/internal/backend"
-	"github.com/bincompress/bincompress/internal/bits"
 	"github.com/bincompress/bincompress/internal/kernels"
+	"github.com/bincompress/bincompress/ir"
 )
 
 // CPU is the host backend: each op's arithmetic on host memory with the
@@ -112,24 +112,8 @@ func (CPU) SGD(wb, gb, momb backend.Buffer, lr, wd, mu float32, nesterov bool) {
 	}
 }
 
-// Binarize writes ŵ = s·sign(w), sign(0) = +1, with internal/bits' scales.
+// Binarize writes ŵ = s·sign(w), sign(0) = +1, with the plan's formulas
+// (ir.ScaleMode).
 func (CPU) Binarize(hatb, wb backend.Buffer, out, fanIn int, cols bool, mode string) {
-	hat, w := host(hatb), host(wb)
-	at := func(o, j int) int {
-		if cols {
-			return j*out + o
-		}
-		return o*fanIn + j
-	}
-	s := bits.RowScales(w, out, fanIn, at, mode)
-	for o := range out {
-		for j := range fanIn {
-			i := at(o, j)
-			if w[i] < 0 {
-				hat[i] = -s[o]
-			} else {
-				hat[i] = s[o]
-			}
-		}
-	}
+	ir.ScaleMode(mode).Binarize(host(hatb), host(wb), ir.WeightLayout{Out: out, FanIn: fanIn, ColMajor: cols})
 }

@@ -226,7 +226,7 @@ type Backend interface {
 	SGD(w, g, mom Buffer, lr, wd, mu float32, nesterov bool)
 	// Binarize writes hat = s·sign(w) (sign(0) = +1) for a weight of out
 	// output channels of fanIn values: rows of w, or columns when cols; s
-	// per mode as internal/bits.RowScales.
+	// per mode as ir.ScaleMode.Scales.
 	Binarize(hat, w Buffer, out, fanIn int, cols bool, mode string)
 }
 

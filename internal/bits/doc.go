@@ -24,8 +24,6 @@
 // bytes from a file and returns an error on a length that is not a whole
 // number of words.
 //
-// # Scales
-//
-// RowScales computes s of s·sign(W) for the three scale modes, once for the
-// trainer (finetune) and the converter (convert), which must agree.
+// The scale s of s·sign(W) is not a bit convention: ir.ScaleMode defines
+// it, once for the planner, the trainer and the converter.
 package bits

@@ -251,8 +251,8 @@ func (b *Backend) SGD(w, g, mom backend.Buffer, lr, wd, mu float32, nesterov boo
 	b.run("sgd_update", w.Len(), arr(w), arr(g), arr(mom), i64(w.Len()), lr, wd, mu, flag(nesterov))
 }
 
-// Binarize computes the scales with the formulas of internal/bits
-// (RowScales), each sum in double in the CPU's order, then ŵ = s·sign(w).
+// Binarize computes the scales with the formulas of ir.ScaleMode
+// (Scales), each sum in double in the CPU's order, then ŵ = s·sign(w).
 func (b *Backend) Binarize(hat, w backend.Buffer, out, fanIn int, cols bool, mode string) {
 	scale := b.scratch(4 * uint64(out))
 	defer b.drop(scale)

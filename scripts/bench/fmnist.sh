@@ -3,8 +3,11 @@
 # 10k test) of the PyTorch-trained ResNet-20 in testdata: the fp32 model, then
 # the main command fine-tuning with exact and with compressed backward. Each
 # run's JSON summary holds the accuracy right after binarizing, after BN
-# re-estimation and after fine-tuning (all on the full test set), the epochs,
-# the wall time and the bytes saved for backward per image.
+# re-estimation and after fine-tuning (on the held-out training images: the
+# full test set only verifies, under .verify), the epochs, the wall time and
+# the bytes saved for backward per image. The runs take the recipe defaults
+# (docs/BENCHMARKS.md, "Recipe defaults"); the older tables there used
+# --holdout 0 --keep-float none --distill 0.
 #
 #   scripts/bench/fmnist.sh [OUT_DIR] [EPOCHS] [EXTRA FLAGS...]
 #

@@ -199,39 +199,46 @@ def resnet_d(widths=(8, 16, 32), stem=8, classes=10):
 
 class WRNBlock(nn.Module):
     """Pre-activation block with affine-free BN; a downsampling block's
-    shortcut is avg-pool 3x3/2 (pad 1) and zero channels."""
+    shortcut is avg-pool 3x3/2 (pad 1; pad_counts=False leaves the padding
+    out of the average, as Keras' "same" pooling does) and zero channels,
+    exported as a Concat with Shape + ConstantOfShape, or with zeros="mul"
+    as a Concat with the input times 0 (no shape computed at run time)."""
 
-    def __init__(self, cin, cout, stride):
+    def __init__(self, cin, cout, stride, pad_counts=True, zeros="like"):
         super().__init__()
         self.bn1 = nn.BatchNorm2d(cin, affine=False)
         self.conv1 = conv3(cin, cout, stride)
         self.bn2 = nn.BatchNorm2d(cout, affine=False)
         self.conv2 = conv3(cout, cout)
         self.downsample = stride != 1
+        self.pad_counts, self.zeros = pad_counts, zeros
         assert cin == cout or cout == 2 * cin
 
     def forward(self, x):
         y = self.conv2(F.relu(self.bn2(self.conv1(F.relu(self.bn1(x))))))
         if self.downsample:
-            x = F.avg_pool2d(x, 3, 2, 1)
-            x = torch.cat((x, torch.zeros_like(x)), 1)
+            x = F.avg_pool2d(x, 3, 2, 1, count_include_pad=self.pad_counts)
+            x = torch.cat((x, x * 0 if self.zeros == "mul" else torch.zeros_like(x)), 1)
         return y + x
 
 
 class McDonnellWRN(nn.Module):
     """n blocks per stage: depth 6n+2 counting the stem and the 1x1 head
-    (WRN-20-4 of the paper: n=3, widths 64/128/256)."""
+    (WRN-20-4 of the paper: n=3, widths 64/128/256). input_bn puts the
+    paper's affine BatchNormalization before the stem; pad_counts and zeros
+    go to every WRNBlock."""
 
-    def __init__(self, widths=(16, 32, 64), classes=10, n=1):
+    def __init__(self, widths=(16, 32, 64), classes=10, n=1, in_channels=3, input_bn=False, pad_counts=True, zeros="like"):
         super().__init__()
-        self.stem = conv3(3, widths[0])
-        self.blocks = nn.Sequential(*_stages(WRNBlock, widths, widths[0], n=n))
+        self.bn_in = nn.BatchNorm2d(in_channels) if input_bn else nn.Identity()
+        self.stem = conv3(in_channels, widths[0])
+        self.blocks = nn.Sequential(*_stages(WRNBlock, widths, widths[0], n=n, pad_counts=pad_counts, zeros=zeros))
         self.bn = nn.BatchNorm2d(widths[-1], affine=False)
         self.head = conv1(widths[-1], classes)
         self.bn_out = nn.BatchNorm2d(classes, affine=False)
 
     def forward(self, x):
-        x = F.relu(self.bn(self.blocks(self.stem(x))))
+        x = F.relu(self.bn(self.blocks(self.stem(self.bn_in(x)))))
         x = self.bn_out(self.head(x))
         return torch.flatten(F.adaptive_avg_pool2d(x, 1), 1)
 

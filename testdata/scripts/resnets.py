@@ -76,14 +76,14 @@ def cifar_resnet(depth=20, widths=(16, 32, 64), in_channels=3, num_classes=10):
 class _TVResNet(tvr.ResNet):
     """torchvision.models.resnet.ResNet with base width `base` instead of 64."""
 
-    def __init__(self, block, layers, base=64, num_classes=1000):
+    def __init__(self, block, layers, base=64, num_classes=1000, in_channels=3):
         nn.Module.__init__(self)
         self._norm_layer = nn.BatchNorm2d
         self.inplanes = base
         self.dilation = 1
         self.groups = 1
         self.base_width = 64  # Bottleneck inner width = planes * base_width/64
-        self.conv1 = nn.Conv2d(3, base, kernel_size=7, stride=2, padding=3, bias=False)
+        self.conv1 = nn.Conv2d(in_channels, base, kernel_size=7, stride=2, padding=3, bias=False)
         self.bn1 = nn.BatchNorm2d(base)
         self.relu = nn.ReLU(inplace=True)
         self.maxpool = nn.MaxPool2d(kernel_size=3, stride=2, padding=1)
@@ -98,10 +98,9 @@ class _TVResNet(tvr.ResNet):
                 nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
 
 
-def tv_resnet18(base=16, num_classes=1000):
-    return _TVResNet(tvr.BasicBlock, [2, 2, 2, 2], base, num_classes)
+def tv_resnet18(base=16, num_classes=1000, in_channels=3):
+    return _TVResNet(tvr.BasicBlock, [2, 2, 2, 2], base, num_classes, in_channels)
 
 
 def tv_resnet50(base=8, num_classes=1000):
     return _TVResNet(tvr.Bottleneck, [3, 4, 6, 3], base, num_classes)
-

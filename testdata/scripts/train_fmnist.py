@@ -9,10 +9,17 @@ pad-2 random crop and horizontal flip. SGD (momentum 0.9, Nesterov, weight decay
 Presets:
   resnet20: depth 20, widths 16/32/64  -> testdata/models/fmnist_resnet20.onnx
   tiny:     depth 8,  widths 8/16/32   -> testdata/models/fmnist_tiny.onnx
+  wrn:      McDonnell's WRN (families.McDonnellWRN: pre-activation, affine-free
+            BN, avg-pool + zero-channel shortcut, 1x1 conv head), one block
+            per stage, widths 32/64/128 -> testdata/models/fmnist_wrn8_2.onnx
+  resnet18: torchvision's ResNet-18 (7x7/2 stem, max pool, 1x1 projection
+            shortcuts), base width 16, 15 epochs -> fmnist_resnet18_w16.onnx
 
 Run from the repo root with Debian's python (torch 1.13):
   /usr/bin/python3 testdata/scripts/train_fmnist.py --preset resnet20
   /usr/bin/python3 testdata/scripts/train_fmnist.py --preset tiny
+  /usr/bin/python3 testdata/scripts/train_fmnist.py --preset wrn
+  /usr/bin/python3 testdata/scripts/train_fmnist.py --preset resnet18
 Writes MODEL.onnx, MODEL.json (accuracy over the full 10k test set, epochs, wall
 time, seed, versions) and MODEL.input.npy / MODEL.torch_output.npy (the first 2
 test images, preprocessed, and PyTorch's logits for them).
@@ -31,14 +38,32 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import families  # noqa: E402
 import resnets  # noqa: E402
 
 DATA = "/usr/share/datasets/fashion-mnist"
 MEAN, STD = 0.2860, 0.3530
 PRESETS = {
-    "resnet20": dict(depth=20, widths=(16, 32, 64), epochs=6, lr=0.1, name="fmnist_resnet20"),
-    "tiny": dict(depth=8, widths=(8, 16, 32), epochs=4, lr=0.1, name="fmnist_tiny"),
+    "resnet20": dict(family="cifar", depth=20, widths=(16, 32, 64), epochs=6, lr=0.1, name="fmnist_resnet20"),
+    "tiny": dict(family="cifar", depth=8, widths=(8, 16, 32), epochs=4, lr=0.1, name="fmnist_tiny"),
+    "wrn": dict(family="wrn", widths=(32, 64, 128), n=1, epochs=6, lr=0.1, name="fmnist_wrn8_2", fold=True),
+    "resnet18": dict(family="tv18", base=16, epochs=15, lr=0.1, name="fmnist_resnet18_w16"),
 }
+
+
+def build(p):
+    if p["family"] == "wrn":
+        # McDonnell's WRN as the paper has it: an affine BN on the input,
+        # Keras "same" pooling in the shortcut, He-normal convs; the zero
+        # channels as the input times 0, so no shape is computed at run time.
+        m = families.McDonnellWRN(p["widths"], 10, p["n"], in_channels=1, input_bn=True, pad_counts=False, zeros="mul")
+        for mod in m.modules():
+            if isinstance(mod, torch.nn.Conv2d):
+                torch.nn.init.kaiming_normal_(mod.weight, mode="fan_in", nonlinearity="relu")
+        return m
+    if p["family"] == "tv18":
+        return resnets.tv_resnet18(p["base"], num_classes=10, in_channels=1)
+    return resnets.cifar_resnet(p["depth"], p["widths"], in_channels=1, num_classes=10)
 
 
 def read_idx(path):
@@ -97,6 +122,8 @@ def main():
     ap.add_argument("--batch", type=int, default=128)
     ap.add_argument("--out", default="testdata/models")
     ap.add_argument("--max-steps", type=int, default=0, help="stop each epoch after N steps (timing only)")
+    ap.add_argument("--state", default="", help="also save the trained weights and history here (torch.save)")
+    ap.add_argument("--export-only", action="store_true", help="skip training: load --state and export it again")
     args = ap.parse_args()
     p = PRESETS[args.preset]
     epochs = args.epochs or p["epochs"]
@@ -107,7 +134,12 @@ def main():
 
     xtr, ytr = load("train")
     xte, yte = load("test")
-    model = resnets.cifar_resnet(p["depth"], p["widths"], in_channels=1, num_classes=10)
+    model = build(p)
+    if args.export_only:
+        saved = torch.load(args.state)
+        model.load_state_dict(saved["model"])
+        export(model, p, args, saved["meta"], xte, yte)
+        return
     decay, no_decay = [], []
     for name, prm in model.named_parameters():
         (decay if prm.dim() > 1 else no_decay).append(prm)
@@ -150,9 +182,16 @@ def main():
                    test_acc=acc, epoch_seconds=round(time.time() - te, 1))
         history.append(rec)
         print(json.dumps(rec), flush=True)
-    wall = time.time() - t0
-    cpu = time.process_time() - c0
+    meta = dict(history=history, epochs=epochs, wall_seconds=round(time.time() - t0, 1),
+                cpu_seconds=round(time.process_time() - c0, 1))
+    if args.state:
+        torch.save(dict(model=model.state_dict(), meta=meta), args.state)
+    export(model, p, args, meta, xte, yte)
 
+
+def export(model, p, args, meta, xte, yte):
+    """Writes the ONNX model, the reference input/output pair and the JSON record."""
+    history = meta["history"]
     model.eval()
     os.makedirs(args.out, exist_ok=True)
     base = os.path.join(args.out, p["name"])
@@ -160,19 +199,20 @@ def main():
     torch.onnx.export(model, dummy, base + ".onnx", opset_version=13,
                       input_names=["input"], output_names=["logits"],
                       dynamic_axes={"input": {0: "batch"}, "logits": {0: "batch"}},
-                      training=torch.onnx.TrainingMode.PRESERVE, do_constant_folding=False)
+                      training=torch.onnx.TrainingMode.PRESERVE, do_constant_folding=p.get("fold", False))
     xin = xte[:2].numpy().astype(np.float32)
     with torch.no_grad():
         yout = model(xte[:2]).numpy().astype(np.float32)
     np.save(base + ".input.npy", xin)
     np.save(base + ".torch_output.npy", yout)
     info = dict(
-        model=p["name"] + ".onnx", preset=args.preset, depth=p["depth"], widths=list(p["widths"]),
+        model=p["name"] + ".onnx", preset=args.preset,
+        **{k: v for k, v in p.items() if k in ("family", "depth", "widths", "n", "base")},
         params=sum(t.numel() for t in model.parameters()),
         test_accuracy=history[-1]["test_acc"], test_images=len(xte),
-        epochs=epochs, batch=args.batch, lr_max=p["lr"], schedule="cosine per batch, SGD momentum 0.9 nesterov, wd 5e-4",
+        epochs=meta["epochs"], batch=args.batch, lr_max=p["lr"], schedule="cosine per batch, SGD momentum 0.9 nesterov, wd 5e-4",
         augmentation="pad-2 random crop + horizontal flip", mean=MEAN, std=STD,
-        seed=args.seed, threads=args.threads, wall_seconds=round(wall, 1), cpu_seconds=round(cpu, 1),
+        seed=args.seed, threads=args.threads, wall_seconds=meta["wall_seconds"], cpu_seconds=meta["cpu_seconds"],
         torch=torch.__version__, python=platform.python_version(), history=history,
         opset=13, input="input [N,1,28,28] float32", output="logits [N,10] float32",
         data=DATA)

@@ -185,7 +185,7 @@ func TestEndToEndGate(t *testing.T) {
 		}
 		events = append(events, ev.Event)
 	}
-	if strings.Join(events, ",") != "binarized,reestimated,epoch,done" {
+	if strings.Join(events, ",") != "float,binarized,reestimated,epoch,done" {
 		t.Errorf("--json training events %v", events)
 	}
 	var sum CompressSummary

@@ -39,6 +39,7 @@ type CompressOptions struct {
 	Prep         PrepFlags
 
 	Train       finetune.Config
+	Holdout     float64
 	Device      string
 	Gate        GateFlags
 	JSON        bool
@@ -53,7 +54,7 @@ func defaultCompressOptions() *CompressOptions {
 
 func (o *CompressOptions) register(fs *pflag.FlagSet) {
 	fs.StringVar(&o.Scale, "scale", "channel", "scale s of s*sign(W): he (sqrt(2/fan_in) per layer), channel (mean|W| per output channel) or layer (mean|W| per layer)")
-	fs.StringVar(&o.KeepFloat, "keep-float", "", "layers to keep in float: first, last and/or node names, comma-separated")
+	fs.StringVar(&o.KeepFloat, "keep-float", "first,last", "layers to keep in float, comma-separated: first and last (the first and last conv or dense layer, each kept only while the .bnn stays within 1.25x the all-binary one), node names (always kept), none, or auto: with --data and --max-drop, measure each layer on the held-out images and keep float the fewest bytes that meet --max-drop there (exit 3 when none within 1.25x does)")
 	fs.BoolVar(&o.AllowEmpty, "allow-empty", false, "write a .bnn even when no layer can be binarized")
 	pathFlag(fs, &o.Data, "data", "fine-tune on this data set (IDX, CIFAR binary, image folder or x.npy/y.npy); its test split verifies")
 	pathFlag(fs, &o.Val, "val", "verify on this data set (default: the test split of --data)")
@@ -61,18 +62,19 @@ func (o *CompressOptions) register(fs *pflag.FlagSet) {
 	fs.IntVar(&o.CalibBatches, "calib-batches", 50, "batches --calib averages over")
 	o.Prep.register(fs)
 	t := &o.Train
-	fs.IntVar(&t.Epochs, "epochs", t.Epochs, "fine-tuning epochs")
+	fs.IntVar(&t.Epochs, "epochs", t.Epochs, "fine-tuning epochs; the learning-rate schedule is fitted to them: "+finetune.FitRule)
+	fs.Float64Var(&o.Holdout, "holdout", finetune.DefaultHoldout, "training images held out to decide the snapshot kept, BN checks and layer sensitivity: a fraction (at most 5000 images) or a count; the test split only verifies")
 	fs.Var(batchSizeFlag{&t.BatchSize}, "batch-size", "images per batch, or auto: the largest batch whose planned memory fits --max-memory (the summary reports it: pass it explicitly to reproduce a run)")
 	fs.Var(memoryFlag{&t.MaxMemory}, "max-memory", "plan the run's memory before training and fail (exit 1, naming the largest batch that fits) if its peak exceeds this size, e.g. 2GiB; with --device cuda it bounds the GPU's memory, not the host's")
 	fs.Uint64Var(&t.Seed, "seed", t.Seed, "seed of shuffling, augmentation and stochastic rounding: same seed, same .bnn")
 	fs.BoolVar(&t.ExactBackward, "exact-backward", false, "save float activations for backward instead of 1-bit codes")
 	fs.IntVar(&t.BNBits, "bn-bits", t.BNBits, "bits per element of BatchNormalization's saved input when compressing (1, 2, 4, 8)")
-	fs.Float32Var(&t.Distill, "distill", 0, "weight of distillation from the source float model (0..1)")
+	fs.Float32Var(&t.Distill, "distill", t.Distill, "weight of distillation from the source float model (0..1; 0: labels only)")
 	fs.Float32Var(&t.Temperature, "temperature", t.Temperature, "distillation temperature")
 	fs.Float64Var(&t.Schedule.LRMax, "lr-max", t.Schedule.LRMax, "learning rate at the start of each cosine cycle")
 	fs.Float64Var(&t.Schedule.LRMin, "lr-min", t.Schedule.LRMin, "learning rate at the end of each cosine cycle")
-	fs.Float64Var(&t.Schedule.T0, "t0", t.Schedule.T0, "epochs in the first cosine cycle")
-	fs.Float64Var(&t.Schedule.TMult, "tmult", t.Schedule.TMult, "growth factor of each next cycle")
+	fs.Float64Var(&t.Schedule.T0, "t0", t.Schedule.T0, "epochs in the first cosine cycle, before the cycles are fitted to --epochs")
+	fs.Float64Var(&t.Schedule.TMult, "tmult", t.Schedule.TMult, "growth factor of each next cycle (1: equal cycles)")
 	fs.Float32Var(&t.Momentum, "momentum", t.Momentum, "SGD momentum")
 	fs.BoolVar(&t.Nesterov, "nesterov", false, "Nesterov momentum")
 	fs.Float32Var(&t.WeightDecay, "weight-decay", t.WeightDecay, "weight decay on conv and dense weights")
@@ -93,10 +95,13 @@ func (o *CompressOptions) validate() error {
 	if o.Calib != "" && o.Data != "" {
 		return usagef("--calib and --data exclude each other: fine-tuning re-estimates BatchNormalization itself")
 	}
-	if _, err := convert.ParseScaleMode(o.Scale); err != nil {
+	if _, err := ir.ParseScaleMode(o.Scale); err != nil {
 		return usageError{err}
 	}
 	if err := o.validateTraining(); err != nil {
+		return err
+	}
+	if err := o.validateAuto(); err != nil {
 		return err
 	}
 	if o.Data == "" && o.Val == "" && o.Calib == "" {
@@ -134,15 +139,35 @@ func (o *CompressOptions) validateTraining() error {
 		checkRange("lr-max", s.LRMax, 1e-12, 1e6), checkRange("lr-min", s.LRMin, 0, s.LRMax),
 		checkRange("t0", s.T0, 1e-6, 1e6), checkRange("tmult", s.TMult, 1, 1e6),
 		checkRange("momentum", t.Momentum, 0, 0.999999), checkRange("weight-decay", t.WeightDecay, 0, 1e6),
-		checkRange("pad", t.Augment.Pad, 0, 1<<10))
+		checkRange("pad", t.Augment.Pad, 0, 1<<10), checkRange("holdout", o.Holdout, 0, 1<<30))
 	if err != nil {
 		return err
+	}
+	if o.Holdout >= 1 && o.Holdout != math.Trunc(o.Holdout) {
+		return usagef("--holdout %v: a fraction below 1 or a whole number of images", o.Holdout)
 	}
 	if !slices.Contains([]int{1, 2, 4, 8}, t.BNBits) {
 		return usagef("--bn-bits %d: want 1, 2, 4 or 8", t.BNBits)
 	}
 	if err := t.Validate(); err != nil {
 		return usageError{err}
+	}
+	return nil
+}
+
+// validateAuto checks what --keep-float auto needs before any work: data to
+// hold images out of, a held-out slice, and --max-drop, its budget.
+func (o *CompressOptions) validateAuto() error {
+	if !o.autoFloat() {
+		return nil
+	}
+	switch {
+	case o.Data == "":
+		return usagef("--keep-float auto needs --data: it measures each layer on held-out training images")
+	case o.Holdout == 0:
+		return usagef("--keep-float auto needs held-out images: --holdout 0 leaves none")
+	case !o.Gate.changed("max-drop"):
+		return usagef("--keep-float auto needs --max-drop, the accuracy budget it keeps layers float for")
 	}
 	return nil
 }
@@ -157,19 +182,27 @@ type CompressSummary struct {
 	SizeRatio   float64 `json:"size_ratio"`
 	Binarized   int     `json:"binarized_layers"`
 	KeptFloat   int     `json:"float_layers"`
-	FineTuned   bool    `json:"fine_tuned"`
-	// Validation accuracy right after binarizing (BN statistics of the
-	// float model), after BN re-estimation and after fine-tuning; absent
-	// without validation data.
-	BinarizedAccuracy   *float64              `json:"binarized_accuracy,omitempty"`
-	ReestimatedAccuracy *float64              `json:"reestimated_accuracy,omitempty"`
-	FinetunedAccuracy   *float64              `json:"finetuned_accuracy,omitempty"`
-	TrainSeconds        float64               `json:"train_seconds,omitempty"`
-	Epochs              []finetune.EpochStats `json:"epochs,omitempty"`
-	Memory              *finetune.Memory      `json:"memory,omitempty"`
-	Curves              []string              `json:"curves,omitempty"`
-	Verify              *verify.Report        `json:"verify,omitempty"`
-	Unverified          bool                  `json:"unverified"`
+	// Layers is the plan: per layer binary or float and why, its bytes
+	// both ways and, with --keep-float auto, its measured sensitivity.
+	Layers        []ir.LayerRecord `json:"layers"`
+	KeepFloatAuto *AutoReport      `json:"keep_float_auto,omitempty"`
+	FineTuned     bool             `json:"fine_tuned"`
+	// Held-out accuracy of the source model, right after binarizing (BN
+	// statistics of the float model), after BN re-estimation and of the
+	// snapshot kept; absent without fine-tuning data.
+	FloatHoldoutAccuracy *float64              `json:"float_holdout_accuracy,omitempty"`
+	BinarizedAccuracy    *float64              `json:"binarized_accuracy,omitempty"`
+	ReestimatedAccuracy  *float64              `json:"reestimated_accuracy,omitempty"`
+	FinetunedAccuracy    *float64              `json:"finetuned_accuracy,omitempty"`
+	TrainSeconds         float64               `json:"train_seconds,omitempty"`
+	Holdout              *finetune.HoldoutInfo `json:"holdout,omitempty"`
+	Cycles               []float64             `json:"cycles,omitempty"`
+	Snapshots            []finetune.Snapshot   `json:"snapshots,omitempty"`
+	Epochs               []finetune.EpochStats `json:"epochs,omitempty"`
+	Memory               *finetune.Memory      `json:"memory,omitempty"`
+	Curves               []string              `json:"curves,omitempty"`
+	Verify               *verify.Report        `json:"verify,omitempty"`
+	Unverified           bool                  `json:"unverified"`
 }
 
 func runCompress(ctx context.Context, o *CompressOptions, streams IO) error {
@@ -189,23 +222,30 @@ func runCompress(ctx context.Context, o *CompressOptions, streams IO) error {
 	}
 	source := sourceOf(srcBytes)
 	srcBytes = nil // as large as the model: not kept through training
-	work, tuned, err := o.train(ctx, src, data, prep, mio, log)
+	planned, err := o.plan(src, log)
 	if err != nil {
 		return err
 	}
-	bnn, rep, err := o.binarizeAndPack(work, &prep, data.labels(), source)
+	tr, err := o.train(ctx, planned, data, prep, log)
 	if err != nil {
 		return err
 	}
-	if tuned != nil {
-		tuned.Model = nil // packed: the float weights need not outlive it through verification
-		tuned.Memory.KeepWithinPlan(o.Train.ExactBackward)
+	bnn, rep, err := o.binarizeAndPack(tr.model, &prep, data.labels(), source)
+	if err != nil {
+		return err
+	}
+	if tr.model = nil; tr.res != nil {
+		tr.res.Model = nil // packed: the float weights need not outlive it through verification
+		tr.res.Memory.KeepWithinPlan(o.Train.ExactBackward)
 	}
 	log.history.store(bnn)
-	sum := newSummary(o, source, rep, tuned)
+	sum := newSummary(o, source, rep, tr)
 	gateErr := o.verifyInto(ctx, bnn, src, data.eval, prep, mio, sum, log)
 	if gateErr != nil && gateErr != ErrGate {
 		return gateErr
+	}
+	if tr.auto != nil && !tr.auto.Reached {
+		gateErr = ErrGate
 	}
 	if err := o.writeOutputs(&f, bnn, sum, log); err != nil {
 		return err
@@ -216,11 +256,14 @@ func runCompress(ctx context.Context, o *CompressOptions, streams IO) error {
 	return o.finish(sum, log, streams, gateErr)
 }
 
-func newSummary(o *CompressOptions, source sourceFile, rep *convert.Report, tuned *finetune.Result) *CompressSummary {
+func newSummary(o *CompressOptions, source sourceFile, rep *convert.Report, tr *trained) *CompressSummary {
+	tuned := tr.res
 	sum := &CompressSummary{Event: "summary", Input: o.In, Output: o.Out, SourceBytes: source.size, FineTuned: tuned != nil,
-		Binarized: rep.Binarized(), KeptFloat: len(rep.Layers) - rep.Binarized()}
+		Binarized: rep.Binarized(), KeptFloat: len(rep.Layers) - rep.Binarized(), Layers: rep.Layers, KeepFloatAuto: tr.auto}
 	if tuned != nil {
 		sum.Epochs, sum.Memory = tuned.Epochs, &tuned.Memory
+		sum.Holdout, sum.Cycles, sum.Snapshots = &tr.holdout, tuned.Cycles, tuned.Snapshots
+		sum.FloatHoldoutAccuracy = finite(tuned.ValFloat)
 		sum.BinarizedAccuracy = finite(tuned.ValBinarized)
 		sum.ReestimatedAccuracy = finite(tuned.ValReestimated)
 		sum.FinetunedAccuracy = finite(tuned.ValFinal)
@@ -243,8 +286,8 @@ func sourceOf(raw []byte) sourceFile {
 
 // open reads the source model and the data sets and checks that they fit:
 // the graph is well formed and its shapes stay within the element limit,
-// the binarization plan applies (--keep-float names real layers), and the
-// data matches the input.
+// the binarization plan applies (--keep-float names real layers; the plan
+// itself is made again, logged, by plan), and the data matches the input.
 func (o *CompressOptions) open(log *logger) (*ir.Model, []byte, modelIO, dataset.Preprocess, *compressData, error) {
 	var prep dataset.Preprocess
 	src, srcBytes, err := importModel(o.In, o.stages()...)
@@ -255,11 +298,8 @@ func (o *CompressOptions) open(log *logger) (*ir.Model, []byte, modelIO, dataset
 	if err != nil {
 		return nil, nil, mio, prep, nil, err
 	}
-	if _, err := convert.PlanPipeline().Run(src.Clone(), o.convertOptions()); err != nil {
-		if errors.Is(err, convert.ErrKeepFloat) {
-			return nil, nil, mio, prep, nil, usageError{fmt.Errorf("--keep-float: %w", err)}
-		}
-		return nil, nil, mio, prep, nil, fmt.Errorf("%s: %w", o.In, err)
+	if _, err := o.plan(src, nil); err != nil {
+		return nil, nil, mio, prep, nil, err
 	}
 	if prep, err = o.Prep.preprocess(mio); err != nil {
 		return nil, nil, mio, prep, nil, err
@@ -325,45 +365,25 @@ func (d *compressData) labels() []byte {
 	return nil
 }
 
-// train fine-tunes (with --data) or re-estimates BN (with --calib); with
-// neither it returns a copy of the source model.
-func (o *CompressOptions) train(ctx context.Context, src *ir.Model, data *compressData, prep dataset.Preprocess, mio modelIO, log *logger) (*ir.Model, *finetune.Result, error) {
-	if data.train == nil {
-		return src.Clone(), nil, nil
+// plan decides once, on a copy of the source, which layers are binary
+// (convert's plan passes, recorded in the copy's metadata); the trainer
+// trains exactly that plan and binarizeAndPack finishes it. Its notes go
+// to log unless log is nil (open's check before any work).
+func (o *CompressOptions) plan(src *ir.Model, log *logger) (*ir.Model, error) {
+	m := src.Clone()
+	rep, err := convert.PlanPipeline().Run(m, o.convertOptions())
+	if errors.Is(err, convert.ErrKeepFloat) {
+		return nil, usageError{fmt.Errorf("--keep-float: %w", err)}
 	}
-	cfg := o.Train
-	if o.Calib != "" {
-		cfg.Epochs, cfg.BNBatches = 0, o.CalibBatches
-	}
-	dev, err := o.selectDevice(src, log)
 	if err != nil {
-		return nil, nil, err
+		return nil, fmt.Errorf("%s: %w", o.In, err)
 	}
-	if dev != nil {
-		defer dev.Close()
-		cfg.Backend = dev.Backend()
-	}
-	cfg.Scale = finetune.ScaleMode(o.Scale)
-	cfg.KeepFloat = convert.SplitList(o.KeepFloat)
-	train, err := finetune.NewDatasetSource(data.train, prep)
-	if err != nil {
-		return nil, nil, err
-	}
-	cfg.Augment.Crop = len(prep.CenterCrop) > 0 // training crops at random where evaluation takes the center
-	var val finetune.Source
-	if data.eval != nil {
-		if val, err = finetune.NewDatasetSource(data.eval, prep); err != nil {
-			return nil, nil, err
+	for _, n := range rep.Notes {
+		if log != nil {
+			log.printf("%s", n)
 		}
 	}
-	res, err := finetune.Train(ctx, src, train, val, cfg, log.trainEvent) // Train copies what it changes
-	if err != nil {
-		return nil, nil, err
-	}
-	if cfg.Epochs > 0 {
-		log.printf("%s", memoryLine(res.Memory, cfg.ExactBackward))
-	}
-	return res.Model, res, nil
+	return m, nil
 }
 
 // selectDevice applies --device: the GPU to fine-tune on (for cuda, or
@@ -389,13 +409,14 @@ func (o *CompressOptions) selectDevice(m *ir.Model, log *logger) (*gpu.Device, e
 	return dev, nil
 }
 
-// binarizeAndPack runs the convert passes and packs the result, recording
-// the run's provenance, the preprocessing and the labels in the metadata
-// first, so that the digest covers them.
+// binarizeAndPack binarizes the planned model m as its plan says
+// (convert.FinishPipeline) and packs the result, recording the run's
+// provenance, the preprocessing and the labels in the metadata first, so
+// that the digest covers them.
 // prep is nil when the preprocessing is unknown (pack of a checkpoint);
 // labels is nil when the data names no classes.
 func (o *CompressOptions) binarizeAndPack(m *ir.Model, prep *dataset.Preprocess, labels []byte, source sourceFile) (*ir.Model, *convert.Report, error) {
-	rep, err := convert.Binarize(m, o.convertOptions())
+	rep, err := convert.FinishPipeline().Run(m, o.convertOptions())
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", o.In, err)
 	}

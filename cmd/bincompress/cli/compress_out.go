@@ -76,7 +76,7 @@ func (o *CompressOptions) writeOutputs(f *files, bnn *ir.Model, sum *CompressSum
 		return nil
 	}
 	return f.out(o.Report).Write(func(w io.Writer) error {
-		return verify.WriteHTML(w, "bincompress: "+o.Out, sum.Verify, images)
+		return verify.WriteHTML(w, "bincompress: "+o.Out, sum.Verify, images, sum.Layers)
 	})
 }
 

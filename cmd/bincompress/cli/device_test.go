@@ -21,9 +21,12 @@ func TestDeviceCUDAOnEmulator(t *testing.T) {
 	lib := emu.Lib(t)
 	data := filepath.Join("..", "..", "..", "testdata", "data", "fmnist-mini")
 	dir := t.TempDir()
-	args := func(device, epochs, limit string) []string {
+	// 128 held out, one whole batch: evaluation takes the training
+	// batch's buffers (a partial held-out batch asks the pool for sizes the
+	// planned passes do not, which it then caches).
+	args := func(device, epochs, limit, holdout string) []string {
 		return []string{testModel("fmnist_tiny.onnx"), filepath.Join(dir, device+".bnn"), "--data", data, "--mean", "0.2860",
-			"--std", "0.3530", "--epochs", epochs, "--limit", limit, "--json", "--device", device}
+			"--std", "0.3530", "--epochs", epochs, "--limit", limit, "--holdout", holdout, "--json", "--device", device}
 	}
 	var s struct {
 		Verify struct{ Accuracy float64 } `json:"verify"`
@@ -36,13 +39,13 @@ func TestDeviceCUDAOnEmulator(t *testing.T) {
 		}
 		return s.Verify.Accuracy
 	}
-	code, out, errOut := run(t, args("cpu", "1", "512")...)
+	code, out, errOut := run(t, args("cpu", "1", "512", "128")...)
 	if code != 0 {
 		t.Fatalf("--device cpu: exit %d: %s", code, errOut)
 	}
 	cpu := accuracy("cpu", out)
 	t.Setenv("BINCOMPRESS_CUDA_LIBS", lib)
-	code, out, errOut = run(t, args("cuda", "1", "512")...)
+	code, out, errOut = run(t, args("cuda", "1", "512", "128")...)
 	if code != 0 || !strings.Contains(errOut, "device cuda: fine-tuning on the GPU, Fake CUDA") {
 		t.Fatalf("--device cuda: exit %d: %s", code, errOut)
 	}
@@ -57,7 +60,7 @@ func TestDeviceCUDAOnEmulator(t *testing.T) {
 		m.PlanExact.Device.Peak <= m.PlanCompressed.Device.Peak || !strings.Contains(errOut, "peak device memory") {
 		t.Errorf("--device cuda: device memory %d B measured, planned %+v compressed, %+v exact; stderr %q", m.PeakDevice, m.PlanCompressed.Device, m.PlanExact.Device, errOut)
 	}
-	code, _, errOut = run(t, args("auto", "0", "64")...)
+	code, _, errOut = run(t, args("auto", "0", "64", "0.1")...)
 	if code != 0 || strings.Count(errOut, "device auto: fine-tuning on the GPU") != 1 || strings.Contains(errOut, "using the CPU") {
 		t.Errorf("--device auto with a GPU: exit %d, stderr %q", code, errOut)
 	}

@@ -238,6 +238,11 @@ func finiteAll(xs []float32) bool {
 
 func firstErrLine(s string) string {
 	s = strings.TrimSpace(s)
+	for _, l := range strings.Split(s, "\n") {
+		if strings.HasPrefix(l, "bincompress: ") { // the error, after any progress lines
+			return l
+		}
+	}
 	if i := strings.IndexByte(s, '\n'); i >= 0 {
 		return s[:i]
 	}

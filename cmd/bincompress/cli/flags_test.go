@@ -19,7 +19,7 @@ import (
 // TestEveryFlagRefusesBadValues.
 var badValues = map[string][]string{
 	"scale":                  {"bogus"},
-	"keep-float":             {"no_such_layer"},
+	"keep-float":             {"no_such_layer", "auto"}, // auto: without --max-drop (and, on the main command, --data)
 	"channel-order":          {"GRB"},
 	"mean":                   {"x", "NaN", "0.1,Inf"},
 	"std":                    {"0", "-1", "x"},
@@ -32,6 +32,7 @@ var badValues = map[string][]string{
 	"max-image-pixels":       {"0", "-1"},
 	"calib-batches":          {"0"},
 	"epochs":                 {"-1"},
+	"holdout":                {"-0.1", "2.5"}, // a count must be whole
 	"batch-size":             {"0", "x", "automatic"},
 	"max-memory":             {"0", "-1", "x", "2QB"},
 	"bincompress/batch-size": {"1"}, // training needs batch statistics

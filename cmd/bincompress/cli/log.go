@@ -90,30 +90,33 @@ func (l *logger) finishActive() {
 func (l *logger) trainEvent(e finetune.Event) {
 	l.history.add(e)
 	switch e.Phase {
-	case "batch", "bn", "eval":
+	case "batch", "bn", "eval", "sensitivity":
 		l.phaseEvent(e)
 		return
 	}
 	l.endProgress()
 	l.jsonEvent(e)
 	switch e.Phase {
+	case "float":
+		l.printf("float model: holdout accuracy %s (these images trained it; the drops below are from this)", pct(e.ValAcc))
 	case "binarized":
-		l.printf("binarized: validation accuracy %s (BatchNormalization statistics still from the float model)", pct(e.ValAcc))
+		l.printf("binarized: holdout accuracy %s (BatchNormalization statistics still from the float model)", pct(e.ValAcc))
 	case "reestimated":
-		l.printf("BatchNormalization re-estimated: validation accuracy %s", pct(e.ValAcc))
+		l.printf("BatchNormalization re-estimated: holdout accuracy %s", pct(e.ValAcc))
 	case "epoch":
-		l.printf("epoch %d/%d  loss %.4f  train %s  val %s  lr %.3g  %.0f img/s  ETA %s",
+		l.printf("epoch %d/%d  loss %.4f  train %s  holdout %s  lr %.3g  %.0f img/s  ETA %s",
 			e.Epoch, e.Epochs, e.Loss, pct(e.TrainAcc), pct(e.ValAcc), e.LR, e.ImagesPerSec, e.ETA.Round(time.Second))
 	case "done":
-		l.printf("fine-tuning done in %s: validation accuracy %s", e.Elapsed.Round(time.Second), pct(e.ValAcc))
+		l.printf("fine-tuning done in %s: holdout accuracy %s (snapshot kept)", e.Elapsed.Round(time.Second), pct(e.ValAcc))
 	}
 }
 
 // phaseEvent moves the progress of the trainer's current phase (an epoch
-// of training, a BN re-estimation, a validation pass), starting a new one
-// when the phase changes.
+// of training, a BN re-estimation, a validation pass, the layer
+// sensitivity of --keep-float auto), starting a new one when the phase
+// changes.
 func (l *logger) phaseEvent(e finetune.Event) {
-	key, name, detail := e.Phase, "", ""
+	key, name, detail, unit := e.Phase, "", "", "batches"
 	switch e.Phase {
 	case "batch":
 		key = fmt.Sprintf("epoch %d", e.Epoch)
@@ -122,12 +125,15 @@ func (l *logger) phaseEvent(e finetune.Event) {
 	case "bn":
 		name = "BatchNormalization re-estimation"
 	case "eval":
-		name = "validation"
+		name = "held-out evaluation"
+	case "sensitivity":
+		name, unit = "layer sensitivity", "layers"
+		detail = fmt.Sprintf("%s binarized alone: holdout %s", e.Layer, pct(e.ValAcc))
 	}
 	if l.phase != key {
 		l.endProgress()
 		l.phase = key
-		p := l.progress(name, e.Batches, "batches")
+		p := l.progress(name, e.Batches, unit)
 		p.resumeAt(e.Batch - 1)
 		p.set(e.Batch, detail)
 		return

@@ -34,7 +34,8 @@ func TestMaxMemory(t *testing.T) {
 	data := filepath.Join("..", "..", "..", "testdata", "data", "fmnist-mini")
 	dir := t.TempDir()
 	out := filepath.Join(dir, "m.bnn")
-	args := []string{testModel("fmnist_tiny.onnx"), out, "--data", data, "--limit", "1000", "--epochs", "1", "--json"}
+	// --holdout 0: all 1000 images train, so batch 1000 is one batch.
+	args := []string{testModel("fmnist_tiny.onnx"), out, "--data", data, "--limit", "1000", "--epochs", "1", "--holdout", "0", "--json"}
 	if code, _, errOut := run(t, append(args, "--batch-size", "auto")...); code != ExitUsage {
 		t.Fatalf("auto without --max-memory: exit %d (%q), want 2", code, errOut)
 	}

@@ -127,13 +127,17 @@ func summarizeArtifact(m *ir.Model) (*ArtifactSummary, error) {
 func printArtifact(w io.Writer, a *ArtifactSummary) error {
 	fmt.Fprintf(w, "\n.bnn format %s\n", a.FormatVersion)
 	tw := tabwriter.NewWriter(w, 0, 2, 2, ' ', 0)
-	fmt.Fprintln(tw, "layer\top\tshape\tkind\tscale\tbits B\tscale+bias B\tfloat B")
+	fmt.Fprintln(tw, "layer\top\tshape\tkind\tscale\tsensitivity\tbits B\tscale+bias B\tfloat B")
 	for _, l := range a.Layers {
 		kind := "binary"
 		if !l.Binarized {
 			kind = "float: " + l.Reason
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%v\t%s\t%s\t%d\t%d\t%d\n", l.Node, l.Op, l.Shape, kind, l.Scale, l.BitsBytes, l.ScaleBytes, l.FloatBytes)
+		sens := "-"
+		if l.Sensitivity != nil {
+			sens = fmt.Sprintf("%.2f pt", 100**l.Sensitivity)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%v\t%s\t%s\t%s\t%d\t%d\t%d\n", l.Node, l.Op, l.Shape, kind, l.Scale, sens, l.BitsBytes, l.ScaleBytes, l.FloatBytes)
 	}
 	if err := tw.Flush(); err != nil {
 		return err

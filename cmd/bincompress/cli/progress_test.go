@@ -63,7 +63,7 @@ func TestProgressOnTerminal(t *testing.T) {
 }
 
 // TestTrainingPhasesReportProgress: a fine-tuning run off a terminal
-// reports BN re-estimation, validation and each epoch as phases (it
+// reports BN re-estimation, held-out evaluation and each epoch as phases (it
 // printed one line per epoch and nothing for BN or evaluation).
 func TestTrainingPhasesReportProgress(t *testing.T) {
 	code, _, errOut := run(t, testModel("fmnist_tiny.onnx"), filepath.Join(t.TempDir(), "m.bnn"), "--data", miniData,
@@ -71,7 +71,7 @@ func TestTrainingPhasesReportProgress(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
-	for _, want := range []string{"BatchNormalization re-estimation: done", "validation: done", "fine-tuning epoch 1/1: done", "verification: done, 200/200 images"} {
+	for _, want := range []string{"BatchNormalization re-estimation: done", "held-out evaluation: done", "fine-tuning epoch 1/1: done", "verification: done, 200/200 images"} {
 		if !strings.Contains(errOut, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, errOut)
 		}

@@ -12,6 +12,11 @@ const rootExample = `  # Binarize only (no data): fast, but accuracy is unverifi
       --data /usr/share/datasets/fashion-mnist --mean 0.2860 --std 0.3530 \
       --epochs 4 --seed 1 --max-drop 0.01 --json > report.json
 
+  # Let held-out data choose which layers stay float: the fewest bytes that keep the drop within half a point
+  bincompress testdata/models/fmnist_resnet20.onnx fmnist.bnn \
+      --data /usr/share/datasets/fashion-mnist --mean 0.2860 --std 0.3530 \
+      --epochs 4 --keep-float auto --max-drop 0.005
+
   # Only re-estimate BatchNormalization statistics on real data after binarizing
   bincompress testdata/models/fmnist_tiny.onnx tiny.bnn --calib testdata/data/fmnist-mini --calib-batches 5 \
       --mean 0.2860 --std 0.3530`

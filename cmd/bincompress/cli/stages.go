@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -61,17 +60,19 @@ func runFinetune(ctx context.Context, o *CompressOptions, out string, streams IO
 	}
 	defer f.discard()
 	log := newLogger(streams, o.Quiet, o.JSON)
-	src, _, mio, prep, data, err := o.open(log)
+	src, _, _, prep, data, err := o.open(log)
 	if err != nil {
 		return err
 	}
-	tuned, _, err := o.train(ctx, src, data, prep, mio, log)
+	planned, err := o.plan(src, log)
 	if err != nil {
 		return err
 	}
-	if _, err := convert.PlanPipeline().Run(tuned, o.convertOptions()); err != nil {
+	tr, err := o.train(ctx, planned, data, prep, log)
+	if err != nil {
 		return err
 	}
+	tuned := tr.model
 	// pack keeps these, so the .bnn records how its inputs are prepared.
 	tuned.SetMetadata(pack.KeyPreprocess, prep.Marshal())
 	if labels := data.labels(); labels != nil {
@@ -105,8 +106,11 @@ func newPackCmd(streams IO) *cobra.Command {
 		Args:    usageArgs(cobra.ExactArgs(2)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.In, opts.Out = args[0], args[1]
-			if _, err := convert.ParseScaleMode(opts.Scale); err != nil {
+			if _, err := ir.ParseScaleMode(opts.Scale); err != nil {
 				return usageError{err}
+			}
+			if opts.autoFloat() {
+				return usagef("pack --keep-float auto: choosing float layers needs data; use the main command or finetune with --data and --max-drop")
 			}
 			return runPack(opts, newLogger(streams, quiet(cmd), false))
 		},
@@ -130,8 +134,12 @@ func runPack(o *CompressOptions, log *logger) error {
 	if err != nil {
 		return err
 	}
-	if err := o.adoptRecords(m); err != nil {
+	if recs, err := m.LayerRecords(); err != nil {
 		return err
+	} else if recs == nil { // a float model: plan it here
+		if m, err = o.plan(m, log); err != nil {
+			return err
+		}
 	}
 	if _, _, err := checkModel(o.In, m, infer.Options{}); err != nil {
 		return err
@@ -158,26 +166,7 @@ func runPack(o *CompressOptions, log *logger) error {
 	return nil
 }
 
-// adoptRecords takes the scale mode and kept-float layers from the layer
-// records a finetune run stored, so pack reproduces its plan.
-func (o *CompressOptions) adoptRecords(m *ir.Model) error {
-	recs, err := m.LayerRecords()
-	if err != nil || recs == nil {
-		return err
-	}
-	var keep []string
-	for _, r := range recs {
-		if r.Binarized {
-			o.Scale = r.Scale
-		} else {
-			keep = append(keep, r.Node)
-		}
-	}
-	o.KeepFloat = strings.Join(keep, ",")
-	return nil
-}
-
 func (o *CompressOptions) convertOptions() convert.Options {
-	scale, _ := convert.ParseScaleMode(o.Scale)
-	return convert.Options{Scale: scale, KeepFloat: convert.SplitList(o.KeepFloat), AllowEmpty: o.AllowEmpty}
+	scale, _ := ir.ParseScaleMode(o.Scale)
+	return convert.Options{Scale: scale, KeepFloat: convert.SplitList(o.KeepFloat), SizeBound: convert.DefaultSizeBound, AllowEmpty: o.AllowEmpty}
 }

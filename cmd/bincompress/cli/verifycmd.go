@@ -115,7 +115,8 @@ func runVerify(ctx context.Context, o *VerifyOptions, streams IO) error {
 		return usageError{err}
 	}
 	rep.Model = modelInfo(o.Model, m, raw, prep)
-	if err := o.writeOutputs(&f, rep, loadHistory(m), log, streams); err != nil {
+	layers, _ := m.LayerRecords() // a .bnn's plan, for the report; none for a float model
+	if err := o.writeOutputs(&f, rep, loadHistory(m), layers, log, streams); err != nil {
 		return err
 	}
 	if !rep.Passed {
@@ -163,7 +164,7 @@ func (o *VerifyOptions) preprocess(m *ir.Model, mio modelIO, log *logger) (datas
 	return o.Prep.preprocess(mio)
 }
 
-func (o *VerifyOptions) writeOutputs(f *files, rep *verify.Report, h *history, log *logger, streams IO) error {
+func (o *VerifyOptions) writeOutputs(f *files, rep *verify.Report, h *history, layers []ir.LayerRecord, log *logger, streams IO) error {
 	if err := log.writeResult(func(w io.Writer) error { return verify.WriteTable(w, rep) }); err != nil {
 		return err
 	}
@@ -176,7 +177,7 @@ func (o *VerifyOptions) writeOutputs(f *files, rep *verify.Report, h *history, l
 			}
 		}
 		err := f.out(o.Report).Write(func(w io.Writer) error {
-			return verify.WriteHTML(w, "bincompress verify: "+o.Model, rep, images)
+			return verify.WriteHTML(w, "bincompress verify: "+o.Model, rep, images, layers)
 		})
 		if err != nil {
 			return err

@@ -1,0 +1,188 @@
+package cli
+
+import (
+	"context"
+	"slices"
+	"strings"
+
+	"github.com/bincompress/bincompress/convert"
+	"github.com/bincompress/bincompress/finetune"
+	"github.com/bincompress/bincompress/internal/dataset"
+	"github.com/bincompress/bincompress/ir"
+)
+
+// trained is what the fine-tuning stage hands on: the planned model,
+// trained when there was data.
+type trained struct {
+	model   *ir.Model
+	res     *finetune.Result // nil without training data
+	holdout finetune.HoldoutInfo
+	auto    *AutoReport // with --keep-float auto
+}
+
+// AutoReport says what --keep-float auto measured and tried.
+type AutoReport struct {
+	Method  string  `json:"method"`
+	MaxDrop float64 `json:"max_drop"` // the budget on the held-out data (fraction)
+	// Held-out accuracy of the source model and of the reference, the
+	// source fine-tuned the same way with every layer float, which the
+	// drops are taken from.
+	FloatHoldoutAccuracy     float64     `json:"float_holdout_accuracy"`
+	ReferenceHoldoutAccuracy float64     `json:"reference_holdout_accuracy"`
+	Rounds                   []AutoRound `json:"rounds"`
+	// Reached is false when no plan within the size bound met the budget;
+	// the run then ends with the last plan tried and exit code 3.
+	Reached bool `json:"reached"`
+}
+
+// AutoRound is one fine-tuning run of the search.
+type AutoRound struct {
+	Float       []string `json:"float"` // layers kept float by the search
+	SizeRatio   float64  `json:"size_ratio"`
+	HoldoutDrop float64  `json:"holdout_drop"`
+}
+
+const autoMethod = "each layer the plan binarizes is binarized alone (the rest float), BN re-estimated, and its held-out " +
+	"accuracy loss is its sensitivity; layers are ranked by sensitivity per byte kept float, and the plans keeping the " +
+	"first k float (k = 0, 1, ...) are fine-tuned in turn until one loses at most --max-drop on the held-out data " +
+	"against the reference (the source model fine-tuned the same way, every layer float: the source model itself " +
+	"saw the held-out images if it was trained on this data, which inflates its own held-out accuracy), " +
+	"or the next would make the .bnn more than 1.25x the all-binary one"
+
+// autoFloat reports whether --keep-float asks for auto.
+func (o *CompressOptions) autoFloat() bool {
+	return slices.Contains(convert.SplitList(o.KeepFloat), "auto")
+}
+
+// train fine-tunes the planned model (with --data) or re-estimates BN
+// (with --calib); with neither it returns the model as it is.
+func (o *CompressOptions) train(ctx context.Context, planned *ir.Model, data *compressData, prep dataset.Preprocess, log *logger) (*trained, error) {
+	if data.train == nil {
+		return &trained{model: planned}, nil
+	}
+	cfg := o.Train
+	if o.Calib != "" {
+		cfg.Epochs, cfg.BNBatches = 0, o.CalibBatches
+	}
+	dev, err := o.selectDevice(planned, log)
+	if err != nil {
+		return nil, err
+	}
+	if dev != nil {
+		defer dev.Close()
+		cfg.Backend = dev.Backend()
+	}
+	all, err := finetune.NewDatasetSource(data.train, prep)
+	if err != nil {
+		return nil, err
+	}
+	cfg.Augment.Crop = len(prep.CenterCrop) > 0 // training crops at random where evaluation takes the center
+	train, held, info, err := finetune.Holdout(all, o.Holdout, cfg.Seed)
+	if err != nil {
+		return nil, usageError{err}
+	}
+	log.printf("holding out %d of %d training images to decide with (--holdout); the test split only verifies", info.Images, all.Len())
+	var tr *trained
+	if o.autoFloat() {
+		tr, err = o.trainAuto(ctx, planned, train, held, cfg, log)
+	} else {
+		var res *finetune.Result
+		if res, err = finetune.Train(ctx, planned, train, held, cfg, log.trainEvent); err == nil { // Train copies what it changes
+			tr = &trained{model: res.Model, res: res}
+		}
+	}
+	if tr == nil {
+		return nil, err
+	}
+	tr.holdout = info
+	if cfg.Epochs > 0 {
+		log.printf("%s", memoryLine(tr.res.Memory, cfg.ExactBackward))
+	}
+	return tr, err
+}
+
+// trainAuto measures each binarized layer's sensitivity on the held-out
+// data and the reference, then fine-tunes the plans that keep the most
+// worthwhile layers float, fewest bytes first, until one meets --max-drop
+// on the held-out data (autoMethod).
+func (o *CompressOptions) trainAuto(ctx context.Context, planned *ir.Model, train, held finetune.Source, cfg finetune.Config, log *logger) (*trained, error) {
+	if held == nil { // validateAuto refuses --holdout 0
+		return nil, usagef("--keep-float auto needs held-out images (--holdout)")
+	}
+	log.printf("keep-float auto: measuring each layer's sensitivity on %d held-out images", held.Len())
+	floatAcc, plan, err := finetune.Sensitivity(ctx, planned, train, held, cfg, log.trainEvent)
+	log.endProgress() // no event follows the last layer's
+	if err != nil {
+		return nil, err
+	}
+	log.printf("keep-float auto: fine-tuning the source model with every layer float, the reference the drops are taken from")
+	ref, err := finetune.Reference(ctx, planned, train, held, cfg, log.trainEvent)
+	if err != nil {
+		return nil, err
+	}
+	log.printf("keep-float auto: reference holdout accuracy %.2f%% (the source model's own: %.2f%%)", 100*ref.ValFinal, 100*floatAcc)
+	rep := &AutoReport{Method: autoMethod, MaxDrop: o.Gate.MaxDrop, FloatHoldoutAccuracy: floatAcc, ReferenceHoldoutAccuracy: ref.ValFinal}
+	return autoRounds(ctx, planned, plan, rep, func(m *ir.Model) (*finetune.Result, error) {
+		return finetune.Train(ctx, m, train, held, cfg, log.trainEvent)
+	}, log)
+}
+
+// autoRounds fine-tunes (with tune) the plans keeping the first k layers of
+// the ranking float, k = 0, 1, ..., within the size bound, until one's
+// held-out drop meets the budget; it returns the last one tried.
+func autoRounds(ctx context.Context, planned *ir.Model, plan []ir.LayerRecord, rep *AutoReport, tune func(*ir.Model) (*finetune.Result, error), log *logger) (*trained, error) {
+	rank := convert.RankFloat(plan)
+	all, err := convert.EstimateBytes(planned, plan)
+	if err != nil {
+		return nil, err
+	}
+	var last *trained
+	for k := 0; k <= len(rank); k++ {
+		try := convert.KeepRanked(plan, rank[:k])
+		size, err := convert.EstimateBytes(planned, try)
+		if err != nil {
+			return nil, err
+		}
+		ratio := float64(size) / float64(all)
+		if k > 0 && ratio > convert.DefaultSizeBound {
+			break
+		}
+		m := planned.Clone()
+		if err := m.SetLayerRecords(try); err != nil {
+			return nil, err
+		}
+		float := floatNames(plan, rank[:k])
+		log.printf("keep-float auto: round %d: fine-tuning with %s float (.bnn tensors %.2fx the all-binary ones)", k+1, listOr(float, "no layer"), ratio)
+		log.history = history{} // the training curve is the kept round's
+		res, err := tune(m)
+		if err != nil {
+			return nil, err
+		}
+		drop := rep.ReferenceHoldoutAccuracy - res.ValFinal
+		rep.Rounds = append(rep.Rounds, AutoRound{Float: float, SizeRatio: ratio, HoldoutDrop: drop})
+		last = &trained{model: res.Model, res: res, auto: rep}
+		log.printf("keep-float auto: round %d: held-out drop %.2f pt (budget %.2f pt)", k+1, 100*drop, 100*rep.MaxDrop)
+		if !(drop > rep.MaxDrop) {
+			rep.Reached = true
+			return last, nil
+		}
+	}
+	log.printf("keep-float auto: --max-drop %.4g is out of reach: no plan within %.2fx the all-binary size met it on the held-out data; "+
+		"writing the last plan tried, exit code 3", rep.MaxDrop, convert.DefaultSizeBound)
+	return last, ctx.Err()
+}
+
+func floatNames(plan []ir.LayerRecord, idx []int) []string {
+	out := []string{}
+	for _, i := range idx {
+		out = append(out, plan[i].Node)
+	}
+	return out
+}
+
+func listOr(xs []string, none string) string {
+	if len(xs) == 0 {
+		return none
+	}
+	return strings.Join(xs, ", ")
+}

@@ -1,0 +1,103 @@
+package cli
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+var fmnistMini = filepath.Join("..", "..", "..", "testdata", "data", "fmnist-mini")
+
+// summaryOf parses the last line of a --json log.
+func summaryOf(t *testing.T, out string) CompressSummary {
+	t.Helper()
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	var sum CompressSummary
+	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &sum); err != nil || sum.Event != "summary" {
+		t.Fatalf("--json summary line: %v\n%s", err, out)
+	}
+	return sum
+}
+
+// TestKeepFloatAuto runs --keep-float auto on a tiny budget: every
+// binarizable layer gets a measured sensitivity and its bytes; a budget
+// nothing meets tries plans keeping more layers float, fewest bytes first,
+// within the size bound, then exits 3 with the last plan written and its
+// table in the JSON, in inspect and in the HTML report; the measurement
+// shows as progress; a loose budget is met by the first plan, all binary.
+func TestKeepFloatAuto(t *testing.T) {
+	dir := t.TempDir()
+	bnn, page := filepath.Join(dir, "auto.bnn"), filepath.Join(dir, "auto.html")
+	args := []string{testModel("fmnist_tiny.onnx"), bnn, "--data", fmnistMini, "--limit", "500", "--mean", "0.2860", "--std", "0.3530",
+		"--epochs", "1", "--batch-size", "50", "--seed", "3", "--keep-float", "auto", "--json", "--report", page}
+	code, out, errOut := run(t, append(args, "--max-drop", "0")...)
+	if code != ExitGate || !strings.Contains(errOut, "out of reach") {
+		t.Fatalf("an unreachable budget: exit %d, want %d: %s", code, ExitGate, errOut)
+	}
+	// The sensitivity measurement reports through the CLI's progress, one
+	// unit per layer, ended before the next phase's log line.
+	sens, ref := strings.Index(errOut, "layer sensitivity: done, 10/10 layers"), strings.Index(errOut, "with every layer float")
+	if sens < 0 || ref < sens {
+		t.Errorf("no sensitivity progress before the reference run:\n%s", errOut)
+	}
+	sum := summaryOf(t, out)
+	auto := sum.KeepFloatAuto
+	if auto == nil || auto.Reached || len(auto.Rounds) < 2 || len(auto.Rounds[0].Float) != 0 || auto.ReferenceHoldoutAccuracy <= 0.1 || auto.FloatHoldoutAccuracy <= 0.1 {
+		t.Fatalf("auto report %+v", auto)
+	}
+	var floatBytes int64
+	for i, r := range auto.Rounds {
+		if len(r.Float) != i || r.SizeRatio > 1.25 || (i > 0 && r.SizeRatio <= auto.Rounds[i-1].SizeRatio) {
+			t.Errorf("round %d %+v: each round keeps one more layer float, within 1.25x", i, r)
+		}
+	}
+	last := auto.Rounds[len(auto.Rounds)-1].Float
+	for _, l := range sum.Layers {
+		if l.Sensitivity == nil || l.FloatBytes <= l.BinaryBytes || l.BinaryBytes == 0 {
+			t.Errorf("layer %s: sensitivity %v, bytes %d float / %d binary", l.Node, l.Sensitivity, l.FloatBytes, l.BinaryBytes)
+		}
+		kept := strings.Contains(l.Reason, "--keep-float auto")
+		if kept != !l.Binarized || kept != slices.Contains(last, l.Node) {
+			t.Errorf("layer %s: binarized %v, reason %q; the last plan keeps %v float", l.Node, l.Binarized, l.Reason, last)
+		}
+		if kept {
+			floatBytes += l.FloatBytes
+		}
+	}
+	if sum.KeptFloat != len(last) || floatBytes == 0 {
+		t.Errorf("%d layers kept float, the last plan keeps %v", sum.KeptFloat, last)
+	}
+	_, inspectOut, _ := run(t, "inspect", bnn)
+	if !strings.Contains(inspectOut, "sensitivity") || !strings.Contains(inspectOut, " pt") || !strings.Contains(inspectOut, "kept float by --keep-float auto") {
+		t.Errorf("inspect lacks the sensitivity table:\n%s", inspectOut)
+	}
+	html, err := os.ReadFile(page)
+	if err != nil || !strings.Contains(string(html), "<h2>Layers</h2>") || !strings.Contains(string(html), last[0]) {
+		t.Errorf("the HTML report lacks the layer table: %v", err)
+	}
+
+	code, out, errOut = run(t, append(args, "--max-drop", "0.9")...)
+	if code != 0 {
+		t.Fatalf("a loose budget: exit %d: %s", code, errOut)
+	}
+	sum = summaryOf(t, out)
+	if a := sum.KeepFloatAuto; a == nil || !a.Reached || len(a.Rounds) != 1 || len(a.Rounds[0].Float) != 0 {
+		t.Fatalf("a loose budget: auto report %+v", a)
+	}
+	// The JSON says which images decided: 10 % of the 500 training images.
+	h, kept := sum.Holdout, 0
+	for _, s := range sum.Snapshots {
+		if s.Kept {
+			kept++
+		}
+	}
+	if h == nil || h.Images != 50 || h.TrainImages != 450 || h.Seed != 3 || !strings.Contains(h.Rule, "held out") || kept != 1 {
+		t.Errorf("holdout %+v, snapshots %+v", h, sum.Snapshots)
+	}
+	if code, _, errOut := run(t, args...); code != ExitUsage || !strings.Contains(errOut, "--max-drop") {
+		t.Errorf("auto without --max-drop: exit %d: %s", code, errOut)
+	}
+}

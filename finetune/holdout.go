@@ -1,0 +1,86 @@
+package finetune
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/bincompress/bincompress/internal/dataset"
+)
+
+// Holdout defaults: a tenth of the training data, at most 5,000 images.
+const (
+	DefaultHoldout    = 0.1
+	DefaultHoldoutMax = 5000
+)
+
+// HoldoutInfo says which training images were held out to decide what the
+// tool decides (the snapshot kept, BN re-estimation checks, layer
+// sensitivity), so that the test split serves only the final verification.
+type HoldoutInfo struct {
+	Images      int    `json:"images"`       // held out
+	TrainImages int    `json:"train_images"` // left to train on
+	Seed        uint64 `json:"seed"`
+	Rule        string `json:"rule"`
+}
+
+// HoldoutSize is how many of n training images a holdout setting takes:
+// amount < 1 is a fraction of n, capped at DefaultHoldoutMax; amount >= 1
+// is a count. At least one image is left to train on.
+func HoldoutSize(n int, amount float64) (int, error) {
+	if amount < 0 || math.IsNaN(amount) || math.IsInf(amount, 0) {
+		return 0, fmt.Errorf("finetune: holdout %v must be a fraction in [0, 1) or an image count", amount)
+	}
+	k := int(amount)
+	if amount < 1 {
+		k = min(int(math.Round(amount*float64(n))), DefaultHoldoutMax)
+	} else if float64(k) != amount {
+		return 0, fmt.Errorf("finetune: holdout %v: a count must be a whole number", amount)
+	}
+	if amount > 0 && k == 0 {
+		k = 1
+	}
+	if k >= n-1 {
+		return 0, fmt.Errorf("finetune: holdout of %d images leaves %d of %d to train on: %w", k, n-k, n, ErrEmptyData)
+	}
+	return k, nil
+}
+
+// Holdout holds out HoldoutSize(src.Len(), amount) images of src, drawn by
+// dataset.Holdout from seed (the pipeline's one split: a pure function of
+// the count and the seed, not of the batch size or the workers). Both parts
+// are views of src's data with its preprocessing, in src's order. With
+// amount 0 it returns src and no held-out Source.
+func Holdout(src Source, amount float64, seed uint64) (train, held Source, info HoldoutInfo, err error) {
+	if src == nil {
+		return nil, nil, info, fmt.Errorf("finetune: no training data: %w", ErrEmptyData)
+	}
+	n := src.Len()
+	k, err := HoldoutSize(n, amount)
+	if err != nil || k == 0 {
+		return src, nil, HoldoutInfo{TrainImages: n, Rule: "no holdout: the last snapshot is kept and nothing is measured before verification"}, err
+	}
+	ds, prep, err := src.Data()
+	if err != nil {
+		return nil, nil, info, err
+	}
+	tr, ho := dataset.Holdout(n, 1, k, seed) // all of them, capped at k: k images
+	if train, err = view(ds, prep, tr); err != nil {
+		return nil, nil, info, err
+	}
+	if held, err = view(ds, prep, ho); err != nil {
+		return nil, nil, info, err
+	}
+	info = HoldoutInfo{Images: k, TrainImages: n - k, Seed: seed,
+		Rule: fmt.Sprintf("%d of the %d training images drawn by seed %d (dataset.Holdout) are held out; "+
+			"they choose the snapshot kept, check BN re-estimation and rank layer sensitivity; the test split only verifies", k, n, seed)}
+	return train, held, info, nil
+}
+
+// view is the Source of ds's images idx with prep.
+func view(ds dataset.Dataset, prep dataset.Preprocess, idx []int) (Source, error) {
+	sub, err := dataset.Subset(ds, idx)
+	if err != nil {
+		return nil, fmt.Errorf("finetune: %w", err)
+	}
+	return NewDatasetSource(sub, prep)
+}

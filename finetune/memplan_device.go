@@ -160,6 +160,18 @@ func resetDevicePeak(be backend.Backend) uint64 {
 	return mr.Memory().Reserved
 }
 
+// limitDeviceCache holds a device run's pool to its plan (what the pool
+// held before the run plus the planned peak) and returns the undo; on the
+// CPU it does nothing.
+func limitDeviceCache(be backend.Backend, base uint64, p MemoryPlan) (undo func()) {
+	mr, ok := be.(backend.MemoryReporter)
+	if !ok || p.Device.Peak <= 0 {
+		return func() {}
+	}
+	mr.LimitCache(base + uint64(p.Device.Peak))
+	return func() { mr.LimitCache(0) }
+}
+
 // devicePeak is the most device memory the run's pool reserved beyond
 // what it held before the run (Memory.PeakDevice; 0 on the CPU).
 func (t *trainer) devicePeak() int64 {

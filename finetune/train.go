@@ -93,6 +93,7 @@ func trainPlan(ctx context.Context, model *ir.Model, plan []ir.LayerRecord, trai
 		return nil, err
 	}
 	devBase := resetDevicePeak(cfg.Backend)
+	defer limitDeviceCache(cfg.Backend, devBase, mem.plan(cfg.BatchSize, cfg.ExactBackward))()
 	t, err := newTrainer(model, plan, train, val, cfg, progress)
 	if err != nil {
 		return nil, err

@@ -250,6 +250,9 @@ type MemoryReporter interface {
 	ResetPeak()
 	// ReleaseCache gives cached blocks back to the device.
 	ReleaseCache()
+	// LimitCache makes the backend give its cached blocks back before
+	// reserving more than bytes (0: no limit).
+	LimitCache(bytes uint64)
 }
 
 // MemoryEvent is one request a device backend's memory served while it

@@ -293,6 +293,7 @@ func (b *Backend) Memory() backend.Memory {
 
 func (b *Backend) ResetPeak()                                   { b.d.ResetPeak() }
 func (b *Backend) ReleaseCache()                                { b.d.ReleaseCache() }
+func (b *Backend) LimitCache(bytes uint64)                      { b.d.LimitCache(bytes) }
 func (b *Backend) TraceMemory()                                 { b.d.TraceMemory() }
 func (b *Backend) TracedMemory() []backend.MemoryEvent          { return b.d.TracedMemory() }
 func (b *Backend) PlanPeak(events []backend.MemoryEvent) uint64 { return PlanPeak(events) }

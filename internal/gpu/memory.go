@@ -159,3 +159,9 @@ func (d *Device) ReleaseCache() {
 	defer d.enter()()
 	d.pool.Release()
 }
+
+// LimitCache bounds what the device's pool reserves (Pool.Limit).
+func (d *Device) LimitCache(bytes uint64) {
+	defer d.enter()()
+	d.pool.Limit(bytes)
+}

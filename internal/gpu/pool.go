@@ -38,6 +38,7 @@ type Pool struct {
 	class map[uint64]uint64   // live block -> its class size
 	stats PoolStats
 	trace *poolTrace // requests recorded while tracing (Trace)
+	limit uint64     // what Reserved may reach before a miss frees the cache (Limit)
 }
 
 // poolTrace is the requests a pool served while traced, and which request
@@ -92,6 +93,9 @@ func (p *Pool) GetBounded(n, most uint64) (Buffer, error) {
 		p.traceGet(ptr, n, most)
 		return Buffer{Ptr: ptr, Size: n}, nil
 	}
+	if p.limit > 0 && p.stats.Reserved+c > p.limit {
+		p.Release()
+	}
 	ptr, err := p.a.alloc(c)
 	if errors.Is(err, errOutOfMemory) {
 		p.Release()
@@ -126,6 +130,13 @@ func (p *Pool) Put(b Buffer) error {
 	p.stats.InUse -= c
 	return nil
 }
+
+// Limit bounds what the pool reserves while what is in use allows: a
+// request that misses the cache and would take Reserved past bytes first
+// frees the cached blocks (0: no bound). A run sets it to its planned peak,
+// so that passes the plan did not trace (an evaluation's last, partial
+// batch asks for sizes of its own) reuse memory instead of adding to it.
+func (p *Pool) Limit(bytes uint64) { p.limit = bytes }
 
 // Release frees every cached block back to the device; blocks in use stay.
 func (p *Pool) Release() {

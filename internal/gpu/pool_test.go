@@ -108,6 +108,31 @@ func TestPoolOutOfMemoryReleasesCache(t *testing.T) {
 	}
 }
 
+// TestPoolLimitFreesCache: with a limit, a request of a new size that
+// would take the reservation past it first frees the cached blocks (the
+// device never sees more than the limit while what is in use fits), and
+// without one the cache grows.
+func TestPoolLimitFreesCache(t *testing.T) {
+	for _, limit := range []uint64{0, 8192} {
+		a := &fakeAlloc{limit: 1 << 30}
+		p := NewPool(a)
+		p.Limit(limit)
+		b, _ := p.Get(6144) // a full batch's buffer
+		p.Put(b)
+		c, _ := p.Get(5000) // a partial batch's: a class of its own
+		p.Put(c)
+		d, _ := p.Get(6144)
+		p.Put(d)
+		s := p.Stats()
+		if limit == 0 && s.Peak != 6144+5120 {
+			t.Errorf("no limit: peak %d, want both classes cached (%d)", s.Peak, 6144+5120)
+		}
+		if limit > 0 && (s.Peak > limit || a.used > limit || s.Reserved != a.used) {
+			t.Errorf("limit %d: peak %d, device holds %d, pool reserves %d", limit, s.Peak, a.used, s.Reserved)
+		}
+	}
+}
+
 // TestPlanPeakReplaysTrace: PlanPeak, replaying the requests a pool
 // recorded, reaches the pool's own peak reservation, byte for byte, over
 // random interleavings of requests and releases; a block taken before the

@@ -21,9 +21,9 @@ func TestDeviceCUDAOnEmulator(t *testing.T) {
 	lib := emu.Lib(t)
 	data := filepath.Join("..", "..", "..", "testdata", "data", "fmnist-mini")
 	dir := t.TempDir()
-	// 128 held out, one whole batch: evaluation takes the training
-	// batch's buffers (a partial held-out batch asks the pool for sizes the
-	// planned passes do not, which it then caches).
+	// The default holdout, 51 images: its last evaluation batch is partial
+	// and asks the pool for sizes the planned passes do not (the pool's
+	// limit at the plan frees the cache for them).
 	args := func(device, epochs, limit, holdout string) []string {
 		return []string{testModel("fmnist_tiny.onnx"), filepath.Join(dir, device+".bnn"), "--data", data, "--mean", "0.2860",
 			"--std", "0.3530", "--epochs", epochs, "--limit", limit, "--holdout", holdout, "--json", "--device", device}
@@ -39,13 +39,13 @@ func TestDeviceCUDAOnEmulator(t *testing.T) {
 		}
 		return s.Verify.Accuracy
 	}
-	code, out, errOut := run(t, args("cpu", "1", "512", "128")...)
+	code, out, errOut := run(t, args("cpu", "1", "512", "0.1")...)
 	if code != 0 {
 		t.Fatalf("--device cpu: exit %d: %s", code, errOut)
 	}
 	cpu := accuracy("cpu", out)
 	t.Setenv("BINCOMPRESS_CUDA_LIBS", lib)
-	code, out, errOut = run(t, args("cuda", "1", "512", "128")...)
+	code, out, errOut = run(t, args("cuda", "1", "512", "0.1")...)
 	if code != 0 || !strings.Contains(errOut, "device cuda: fine-tuning on the GPU, Fake CUDA") {
 		t.Fatalf("--device cuda: exit %d: %s", code, errOut)
 	}

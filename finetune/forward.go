@@ -47,7 +47,7 @@ func (n *net) forward(tp *autograd.Tape, x *autograd.Tensor, m mode) (*autograd.
 		if !ok || (nd.Domain != "" && nd.Domain != "ai.onnx") {
 			return nil, &UnsupportedOpError{Op: nd.OpType, Domain: nd.Domain, Node: nd.Name}
 		}
-		if err := h(r, nd); err != nil {
+		if err := r.node(h, nd); err != nil {
 			return nil, fmt.Errorf("finetune: node %q (%s): %w", nd.Name, nd.OpType, err)
 		}
 		for _, name := range n.release[i] {
@@ -66,6 +66,14 @@ func (n *net) forward(tp *autograd.Tape, x *autograd.Tensor, m mode) (*autograd.
 		out = r.tp.View(out, []int{out.Shape[0], len(out.Data) / max(out.Shape[0], 1)})
 	}
 	return out, nil
+}
+
+// node runs h on nd, through the net's around hook when it has one.
+func (r *run) node(h opFunc, nd *ir.Node) error {
+	if r.n.around != nil {
+		return r.n.around(r, nd, func() error { return h(r, nd) })
+	}
+	return h(r, nd)
 }
 
 // shared reports whether a live value's data starts where t's does: a view

@@ -96,7 +96,7 @@ func (t *trainer) trainStep(b batch, perEpoch int, lr *float64) (float64, int, e
 	if t.bufs == nil {
 		t.bufs = newStepBuffers()
 	}
-	tp := &autograd.Tape{Compress: !t.cfg.ExactBackward, BNBits: t.cfg.BNBits, Key: stepKey(t.cfg.Seed, t.step), Buffers: t.bufs}
+	tp := &autograd.Tape{Compress: !t.cfg.ExactBackward, BNBits: t.cfg.BNBits, Key: stepKey(t.cfg.Seed, t.step), Buffers: t.bufs, Around: t.around}
 	loss, correct, err := t.loss(tp, b)
 	if err != nil {
 		return 0, 0, err

@@ -64,6 +64,9 @@ type net struct {
 	skip    map[*ir.Node]bool     // ReLUs run by their BN in training
 	inPlace map[*ir.Node]bool     // ReLUs that may overwrite their input
 	addInto map[*ir.Node]int      // Adds that may overwrite input 0 or 1
+	// around, when set, runs each node of a forward pass as
+	// around(r, nd, run): a profiler times the nodes with it.
+	around func(r *run, nd *ir.Node, run func() error) error
 }
 
 // compile builds a net from m (which it shares). binarize selects binary

@@ -33,6 +33,8 @@ type trainer struct {
 	res      *Result
 	begun    time.Time         // when Train was called, for the done event
 	bufs     *autograd.Buffers // recycled by every training step's tape
+	// around is each step tape's Around (a profiler's), or nil.
+	around func(i int, backward func())
 }
 
 // Train fine-tunes model into binary weights as cfg says, on train, and

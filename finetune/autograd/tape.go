@@ -21,6 +21,9 @@ type Tape struct {
 
 	// Buffers, when set, recycles the pass's float buffers (see Buffers).
 	Buffers *Buffers
+	// Around, when set, runs the backward of recorded op i (recording
+	// order) as Around(i, backward): a profiler times each op with it.
+	Around func(i int, backward func())
 
 	ops     []recorded
 	streams uint64
@@ -165,7 +168,11 @@ func (tp *Tape) BackwardFrom(out *Tensor, dOut []float32) error {
 	out.g.add(dOut)
 	for i := len(tp.ops) - 1; i >= 0; i-- {
 		r := tp.ops[i]
-		r.op.backward()
+		if tp.Around != nil {
+			tp.Around(i, r.op.backward)
+		} else {
+			r.op.backward()
+		}
 		if tp.Buffers != nil {
 			// Every consumer of the output has run: its value and gradient
 			// are dead (a gradient handed on as an input's has left r.out).

@@ -1,0 +1,185 @@
+package finetune
+
+import (
+	"cmp"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/bincompress/bincompress/ir"
+)
+
+// stepProfile is the time of each layer of training steps, forward and
+// backward, keyed by op type and shape (layers of one shape add up), plus
+// the optimizer's update. Wall time shows what a step waits for; CPU time
+// (of this process, all goroutines) stays readable on a loaded machine.
+type stepProfile struct {
+	rows  map[string]*profRow
+	label map[int]string // tape op index → its node's label, this step
+	steps int
+}
+
+// profRow is one label's time over the profiled steps.
+type profRow struct {
+	label            string
+	layers           int // layers of this label in one step
+	fwd, bwd         time.Duration
+	fwdCPU, bwdCPU   float64
+	seenInStep, seen int
+}
+
+// profiled attaches a profile to t: every following step is timed per
+// layer until the returned stop function detaches it.
+func profiled(t *trainer) (*stepProfile, func()) {
+	p := &stepProfile{rows: map[string]*profRow{}, label: map[int]string{}}
+	t.student.around = func(r *run, nd *ir.Node, f func() error) error {
+		l := layerLabel(r, nd)
+		before := r.tp.Ops()
+		err := p.time(l, false, f)
+		for i := before; i < r.tp.Ops(); i++ {
+			p.label[i] = l
+		}
+		return err
+	}
+	t.around = func(i int, f func()) {
+		l, ok := p.label[i]
+		if !ok {
+			l = "loss"
+		}
+		_ = p.time(l, true, func() error { f(); return nil })
+	}
+	return p, func() { t.student.around, t.around = nil, nil }
+}
+
+// step runs one profiled training step, timing the optimizer's update.
+func (p *stepProfile) step(t *trainer, b batch, lr *float64) error {
+	clear(p.label)
+	for _, r := range p.rows {
+		r.seenInStep = 0
+	}
+	w0, c0 := time.Now(), cpuSeconds()
+	_, _, err := t.trainStep(b, 1, lr)
+	p.steps++
+	r := p.row("step (whole)")
+	r.fwd += time.Since(w0)
+	r.fwdCPU += cpuSeconds() - c0
+	return err
+}
+
+// time runs f and adds its wall and CPU time to label's row.
+func (p *stepProfile) time(label string, backward bool, f func() error) error {
+	w0, c0 := time.Now(), cpuSeconds()
+	err := f()
+	wall, cpu := time.Since(w0), cpuSeconds()-c0
+	r := p.row(label)
+	if backward {
+		r.bwd += wall
+		r.bwdCPU += cpu
+		return err
+	}
+	r.fwd += wall
+	r.fwdCPU += cpu
+	if r.seenInStep++; r.seenInStep > r.layers {
+		r.layers = r.seenInStep
+	}
+	return err
+}
+
+func (p *stepProfile) row(label string) *profRow {
+	r, ok := p.rows[label]
+	if !ok {
+		r = &profRow{label: label}
+		p.rows[label] = r
+	}
+	return r
+}
+
+// write prints the rows by total wall time per step, largest first, and
+// then the same times summed per op type.
+func (p *stepProfile) write(w io.Writer) {
+	n := float64(max(p.steps, 1))
+	ms := func(d time.Duration) float64 { return d.Seconds() * 1e3 / n }
+	rows := slices.SortedFunc(func(yield func(*profRow) bool) {
+		for _, r := range p.rows {
+			if !yield(r) {
+				return
+			}
+		}
+	}, func(a, b *profRow) int { return cmp.Compare(b.fwd+b.bwd, a.fwd+a.bwd) })
+	fmt.Fprintf(w, "%-52s %6s %9s %9s %9s %9s\n", "layer (per step, ms)", "layers", "fwd", "bwd", "total", "cpu")
+	types := map[string]*profRow{}
+	for _, r := range rows {
+		fmt.Fprintf(w, "%-52s %6d %9.1f %9.1f %9.1f %9.1f\n", r.label, r.layers, ms(r.fwd), ms(r.bwd),
+			ms(r.fwd+r.bwd), (r.fwdCPU+r.bwdCPU)*1e3/n)
+		if r.label == "step (whole)" {
+			continue
+		}
+		op, _, _ := strings.Cut(r.label, " ")
+		t, ok := types[op]
+		if !ok {
+			t = &profRow{label: op}
+			types[op] = t
+		}
+		t.layers += r.layers
+		t.fwd, t.bwd, t.fwdCPU, t.bwdCPU = t.fwd+r.fwd, t.bwd+r.bwd, t.fwdCPU+r.fwdCPU, t.bwdCPU+r.bwdCPU
+	}
+	fmt.Fprintln(w)
+	for _, t := range slices.SortedFunc(func(yield func(*profRow) bool) {
+		for _, r := range types {
+			if !yield(r) {
+				return
+			}
+		}
+	}, func(a, b *profRow) int { return cmp.Compare(b.fwd+b.bwd, a.fwd+a.bwd) }) {
+		fmt.Fprintf(w, "%-52s %6d %9.1f %9.1f %9.1f %9.1f\n", "all "+t.label, t.layers, ms(t.fwd), ms(t.bwd),
+			ms(t.fwd+t.bwd), (t.fwdCPU+t.bwdCPU)*1e3/n)
+	}
+}
+
+// layerLabel names a node by op type and shape: a convolution by kernel,
+// stride, channels and input plane (and whether it is binary), other ops
+// by their input's shape.
+func layerLabel(r *run, nd *ir.Node) string {
+	op := nd.OpType
+	if r.n.fused[nd] != nil && r.mode != modeEval {
+		op += "+Relu"
+	}
+	var in []int
+	if v, ok := r.get(nd.Input(0)); ok && v.t != nil {
+		in = v.t.Shape
+	}
+	dims := func(s []int) string {
+		var b strings.Builder
+		for i, d := range s {
+			if i > 0 {
+				b.WriteString("×")
+			}
+			fmt.Fprint(&b, d)
+		}
+		return b.String()
+	}
+	switch nd.OpType {
+	case "Conv":
+		w, _ := r.get(nd.Input(1))
+		if w.t == nil || len(w.t.Shape) != 4 || len(in) != 4 {
+			break
+		}
+		st := nd.Ints("strides", []int64{1, 1})
+		kind := "float"
+		if r.n.binary[nd] != nil {
+			kind = "bin"
+		}
+		return fmt.Sprintf("%s %dx%d/%d %d→%d @%dx%d %s", op, w.t.Shape[2], w.t.Shape[3], st[0], in[1], w.t.Shape[0], in[2], in[3], kind)
+	case "MaxPool", "AveragePool":
+		k, st := nd.Ints("kernel_shape", nil), nd.Ints("strides", []int64{1, 1})
+		if len(k) == 2 && len(in) == 4 {
+			return fmt.Sprintf("%s %dx%d/%d %s", op, k[0], k[1], st[0], dims(in[1:]))
+		}
+	}
+	if len(in) > 1 {
+		return op + " " + dims(in[1:])
+	}
+	return op
+}

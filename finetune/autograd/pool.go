@@ -2,7 +2,8 @@ package autograd
 
 import (
 	"fmt"
-	"math"
+
+	"github.com/bincompress/bincompress/internal/kernels"
 )
 
 // PoolAttrs are ONNX MaxPool/AveragePool attributes for 2-D pooling.
@@ -84,42 +85,28 @@ func (tp *Tape) MaxPool(x *Tensor, a PoolAttrs) (*Tensor, error) {
 	if err != nil {
 		return nil, err
 	}
-	planes, opl := g.n*g.c, g.oh*g.ow
-	y := make([]float32, planes*opl)
-	arg := make([]int32, len(y))
-	parallelFor(planes, func(p int) {
-		xp := x.Data[p*g.h*g.w : (p+1)*g.h*g.w]
-		for o := range opl {
-			best, bi := float32(math.Inf(-1)), int32(0)
-			g.window(o/g.ow, o%g.ow, func(xi, wi int) {
-				if xp[xi] > best {
-					best, bi = xp[xi], int32(wi)
-				}
-			})
-			y[p*opl+o], arg[p*opl+o] = best, bi
-		}
-	})
+	y := make([]float32, g.n*g.c*g.oh*g.ow)
+	rec := tp.recording(x)
+	o := &maxPoolOp{g: g}
+	if (!rec || tp.Compress) && g.KH*g.KW <= 256 {
+		o.idx8 = &byteBuf{b: make([]uint8, len(y))}
+		kernels.MaxPoolArg(g.kernel(), x.Data, y, o.idx8.b)
+	} else {
+		o.idx32 = &int32Buf{v: make([]int32, len(y))}
+		kernels.MaxPoolArg(g.kernel(), x.Data, y, o.idx32.v)
+	}
 	out := result([]int{g.n, g.c, g.oh, g.ow}, y, x)
-	if tp.recording(x) {
-		o := &maxPoolOp{g: g, out: out.g, in: x.g}
-		if tp.Compress && g.KH*g.KW <= 256 {
-			o.idx8 = &byteBuf{b: make([]uint8, len(arg))}
-			for i, v := range arg {
-				o.idx8.b[i] = uint8(v)
-			}
-		} else {
-			o.idx32 = &int32Buf{v: arg}
-		}
+	if rec {
+		o.out, o.in = out.g, x.g
 		tp.record(out, o)
 	}
 	return out, nil
 }
 
-func (o *maxPoolOp) arg(i int) int {
-	if o.idx8 != nil {
-		return int(o.idx8.b[i])
-	}
-	return int(o.idx32.v[i])
+// kernel is g as the kernels' pooling parameters.
+func (g geom) kernel() kernels.PoolParams {
+	return kernels.PoolParams{Planes: g.n * g.c, H: g.h, W: g.w, KH: g.KH, KW: g.KW, StrideH: g.StrideH, StrideW: g.StrideW,
+		PadTop: g.PadTop, PadLeft: g.PadLeft, OutH: g.oh, OutW: g.ow}
 }
 
 func (o *maxPoolOp) backward() {
@@ -127,18 +114,11 @@ func (o *maxPoolOp) backward() {
 	if dy == nil {
 		return
 	}
-	g := o.g
-	dx := o.in.buf()
-	opl, ipl := g.oh*g.ow, g.h*g.w
-	parallelFor(g.n*g.c, func(p int) {
-		for q := range opl {
-			i := p*opl + q
-			oy, ox, wi := q/g.ow, q%g.ow, o.arg(i)
-			iy := oy*g.StrideH - g.PadTop + wi/g.KW
-			ix := ox*g.StrideW - g.PadLeft + wi%g.KW
-			dx[p*ipl+iy*g.w+ix] += dy[i]
-		}
-	})
+	if o.idx8 != nil {
+		kernels.MaxPoolBackward(o.g.kernel(), dy, o.idx8.b, o.in.buf())
+	} else {
+		kernels.MaxPoolBackward(o.g.kernel(), dy, o.idx32.v, o.in.buf())
+	}
 }
 
 func (o *maxPoolOp) saved() []Saved {

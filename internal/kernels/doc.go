@@ -16,6 +16,8 @@
 //	BinaryConv2DInt8(p, x, wbits, scale, bias, y)  the same with x quantized to int8 per tensor
 //	BinaryGemm(m, n, k, x, wbits, scale, bias, y)   dense y = x·wᵀ + bias, binary w
 //	MaxInto(dst, src)                         dst = max(dst, src), the vector step of max pooling
+//	MaxPoolArg(p, x, y, arg)                  training max pooling: window maxima and their taps
+//	MaxPoolBackward(p, dy, arg, dx)           dx += dy at those taps
 //
 // For the trainer: element-wise helpers (AddInto, ScaleAddRows, Relu,
 // ZeroOutside, MaskInRange, Combine), batch-normalization sums with float64

@@ -81,3 +81,5 @@ func filterKernelsFor() *filterKernels { return nil }
 
 // asmFilterKernels lists the filter-gradient assembly: none.
 func asmFilterKernels() []*filterKernels { return nil }
+
+func maxArgStepFast(_ []float32, _ []int32, _ []float32, _ int32) int { return 0 }

@@ -92,6 +92,10 @@ func conv2D(p ConvParams, x, w, bias, y []float32, ep Epilogue) {
 		}
 		return
 	}
+	if p.winograd() {
+		winoConv2D(p, w, x, bias, y, ep)
+		return
+	}
 	taps := cg * p.KH * p.KW
 	conv2DWith(p, func(g int) operandA { return matA{w[g*kg*taps:], taps, false, 1} }, x, bias, y, ep)
 }
@@ -232,6 +236,10 @@ func conv2DBackwardData(p ConvParams, dy, w, dx []float32) {
 		wf := getBuf(p.WLen())
 		defer bufPool.Put(wf)
 		p.flipWeights(*wf, w)
+		if q.winograd() {
+			winoConv2D(q, *wf, dy, nil, dx, Epilogue{})
+			return
+		}
 		shiftConv2D(q, func(g int) operandA { return matA{(*wf)[g*cg*kg*p.KH*p.KW:], kg * p.KH * p.KW, false, 1} }, dy, nil, dx, Epilogue{})
 		return
 	}
@@ -259,6 +267,10 @@ func conv2DBackwardFilter(p ConvParams, x, dy, dw []float32) {
 			p.subsample((*xs)[n*q.C*q.H*q.W:], x[n*p.C*p.H*p.W:], p.C)
 		})
 		conv2DBackwardFilter(q, *xs, dy, dw)
+		return
+	}
+	if p.winograd() {
+		winoBackwardFilter(p, imageSource{at: func(n, _ int, _ []float32) []float32 { return x[n*p.C*p.H*p.W:] }}, dy, dw)
 		return
 	}
 	if fk := p.laneFilterKernels(); fk != nil {

@@ -31,3 +31,39 @@ func BenchmarkResNet18Convs(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkResNet18Train times the training passes of ResNet-18's
+// convolutions at batch 32 (effective GFLOP/s: 2·MACs of the direct
+// convolution per second), the Winograd-eligible ones both ways.
+func BenchmarkResNet18Train(b *testing.B) {
+	for _, p := range resnet18Convs(32) {
+		benchTrainConv(b, p)
+	}
+}
+
+// benchTrainConv times Conv2D and its two gradients for p, by Winograd
+// ("wino") and by the direct paths ("direct") when p qualifies.
+func benchTrainConv(b *testing.B, p ConvParams) {
+	name := fmt.Sprintf("C%dH%dK%dk%dS%d", p.C, p.H, p.K, p.KH, p.StrideH)
+	r := newRand(1)
+	x, w, dy := randSlice(r, p.XLen()), randSlice(r, p.WLen()), randSlice(r, p.YLen())
+	y, dx, dw := make([]float32, p.YLen()), make([]float32, p.XLen()), make([]float32, p.WLen())
+	ways := []string{"direct"}
+	if p.winograd() {
+		ways = append(ways, "wino")
+	}
+	for _, way := range ways {
+		run := func(what string, f func()) {
+			b.Run(what+"/"+name+"/"+way, func(b *testing.B) {
+				if way == "direct" {
+					defer func(m int) { winoMinChannels = m }(winoMinChannels)
+					winoMinChannels = 1 << 30
+				}
+				benchFlops(b, p.flops(), "GFLOP/s", f)
+			})
+		}
+		run("fwd", func() { Conv2D(p, x, w, nil, y) })
+		run("bwdData", func() { Conv2DBackwardData(p, dy, w, dx) })
+		run("bwdFilter", func() { Conv2DBackwardFilter(p, x, dy, dw) })
+	}
+}

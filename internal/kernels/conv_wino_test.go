@@ -1,0 +1,128 @@
+package kernels
+
+import (
+	"fmt"
+	"math"
+	"runtime"
+	"slices"
+	"testing"
+)
+
+// winoOn runs f with Winograd taken for every 3×3 stride-1 shape (from one
+// channel, on any CPU) and chunks of at most chunkBytes.
+func winoOn(chunkBytes int, f func()) {
+	defer func(m, c int, a bool) { winoMinChannels, winoChunkBytes, winoAnyCPU = m, c, a }(winoMinChannels, winoChunkBytes, winoAnyCPU)
+	winoMinChannels, winoChunkBytes, winoAnyCPU = 1, chunkBytes, true
+	f()
+}
+
+// winoSweep is a sweep of Winograd shapes: planes from 1×1 (output tiles
+// cut by the plane on both sides), pads 0 to 2 on each side, channel
+// counts around a vector, one to five images.
+func winoSweep() []ConvParams {
+	var ps []ConvParams
+	mk := func(n, c, h, w, k, pt, pl, pb, pr int) {
+		ps = append(ps, ConvParams{N: n, C: c, H: h, W: w, K: k, KH: 3, KW: 3, StrideH: 1, StrideW: 1,
+			PadTop: pt, PadLeft: pl, PadBottom: pb, PadRight: pr, DilationH: 1, DilationW: 1, Groups: 1})
+	}
+	for _, hw := range [][2]int{{1, 1}, {2, 5}, {3, 3}, {4, 4}, {5, 7}, {8, 8}, {9, 6}, {13, 17}, {20, 4}} {
+		for _, pad := range [][4]int{{0, 0, 0, 0}, {1, 1, 1, 1}, {2, 1, 0, 2}, {0, 2, 2, 0}} {
+			if hw[0]+pad[0]+pad[2] < 3 || hw[1]+pad[1]+pad[3] < 3 {
+				continue
+			}
+			mk(1+hw[0]%3, 3+hw[1]%5, hw[0], hw[1], 17+hw[0]%4, pad[0], pad[1], pad[2], pad[3])
+		}
+	}
+	mk(5, 64, 20, 20, 48, 1, 1, 1, 1)
+	mk(3, 33, 7, 7, 70, 1, 1, 1, 1)
+	return ps
+}
+
+// TestWinograd holds the Winograd forward (with bias and moments), input
+// gradient and filter gradient (from x and image by image) to the
+// references over winoSweep, in one chunk and in chunks of one or two
+// images, and checks that they are taken.
+func TestWinograd(t *testing.T) {
+	for _, chunkBytes := range []int{8 << 20, 1} {
+		winoOn(chunkBytes, func() {
+			for i, p := range winoSweep() {
+				if !p.winograd() {
+					t.Fatalf("%+v: not taken by Winograd", p)
+				}
+				name := fmt.Sprintf("%+v chunk %d", p, newWinoGeom(p).chunk)
+				r := newRand(uint64(700 + i))
+				x, w, bias, dy := randSlice(r, p.XLen()), randSlice(r, p.WLen()), randSlice(r, p.K), randSlice(r, p.YLen())
+				tol := 3e-6 * float64(p.C*9+p.N*p.OutH()*p.OutW()+p.K+4)
+				y, want := newGuarded(p.YLen()), make([]float32, p.YLen())
+				ep := Epilogue{Moments: make([]PlaneMoments, p.N*p.K)}
+				Conv2DEpilogue(p, x, w, bias, y.data(), ep)
+				Conv2DRef(p, x, w, bias, want)
+				y.check(t, name)
+				if err := closeTo(y.data(), want, tol); err != nil {
+					t.Fatalf("Conv2D %s: %v", name, err)
+				}
+				plane := p.OutH() * p.OutW()
+				for j, got := range ep.Moments {
+					if got != planeMoments(y.data()[j*plane:(j+1)*plane]) {
+						t.Fatalf("Conv2D %s: moments of plane %d", name, j)
+					}
+				}
+				dx, wantDx := newGuarded(p.XLen()), make([]float32, p.XLen())
+				fillSentinel(dx.data())
+				Conv2DBackwardData(p, dy, w, dx.data())
+				Conv2DBackwardDataRef(p, dy, w, wantDx)
+				dx.check(t, name)
+				if err := closeTo(dx.data(), wantDx, tol); err != nil {
+					t.Fatalf("Conv2DBackwardData %s: %v", name, err)
+				}
+				dw, from, wantDw := newGuarded(p.WLen()), make([]float32, p.WLen()), make([]float32, p.WLen())
+				fillSentinel(dw.data())
+				Conv2DBackwardFilter(p, x, dy, dw.data())
+				Conv2DBackwardFilterRef(p, x, dy, wantDw)
+				dw.check(t, name)
+				if err := closeTo(dw.data(), wantDw, tol); err != nil {
+					t.Fatalf("Conv2DBackwardFilter %s: %v", name, err)
+				}
+				chw := p.C * p.H * p.W
+				Conv2DBackwardFilterFrom(p, func(n int, dst []float32) { copy(dst[:chw], x[n*chw:]) }, dy, from)
+				if !slices.Equal(from, dw.data()) {
+					t.Fatalf("Conv2DBackwardFilterFrom %s: differs from the gradient from x", name)
+				}
+			}
+		})
+	}
+}
+
+// TestWinogradDeterministic: the three Winograd passes give the same bits
+// at GOMAXPROCS 1, 2 and 3, over several chunks.
+func TestWinogradDeterministic(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+	p := ConvParams{N: 7, C: 24, H: 11, W: 13, K: 40, KH: 3, KW: 3, StrideH: 1, StrideW: 1,
+		PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1, DilationH: 1, DilationW: 1, Groups: 1}
+	r := newRand(77)
+	x, w, dy := randSlice(r, p.XLen()), randSlice(r, p.WLen()), randSlice(r, p.YLen())
+	winoOn(400<<10, func() {
+		if g := newWinoGeom(p); g.chunk >= p.N {
+			t.Fatalf("one chunk of %d images: the test wants several", g.chunk)
+		}
+		var first [][]float32
+		for _, procs := range []int{1, 2, 3} {
+			runtime.GOMAXPROCS(procs)
+			out := [][]float32{make([]float32, p.YLen()), make([]float32, p.XLen()), make([]float32, p.WLen())}
+			Conv2D(p, x, w, nil, out[0])
+			Conv2DBackwardData(p, dy, w, out[1])
+			Conv2DBackwardFilter(p, x, dy, out[2])
+			if first == nil {
+				first = out
+				continue
+			}
+			for o := range out {
+				for i := range out[o] {
+					if math.Float32bits(out[o][i]) != math.Float32bits(first[o][i]) {
+						t.Fatalf("output %d differs at GOMAXPROCS=%d, element %d", o, procs, i)
+					}
+				}
+			}
+		}
+	})
+}

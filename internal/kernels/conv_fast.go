@@ -107,6 +107,10 @@ func conv2DWith(p ConvParams, weights func(g int) operandA, x, bias, y []float32
 		shiftConv2D(p, weights, x, bias, y, ep)
 		return
 	}
+	if p.pointwiseBatch() > 1 {
+		batchedPointwise(p, weights(0), x, bias, y, ep)
+		return
+	}
 	// 1×1 unpadded: a GEMM on x, subsampled first when strided.
 	cg, kg := p.C/p.Groups, p.K/p.Groups
 	hw, oh, ow, taps := p.H*p.W, p.OutH(), p.OutW(), cg*p.KH*p.KW
@@ -225,6 +229,10 @@ func strided1x1BackwardData(p, q ConvParams, dy, w, dx []float32) {
 }
 
 func conv2DBackwardData(p ConvParams, dy, w, dx []float32) {
+	if p.pointwiseBatch() > 1 {
+		batchedPointwiseBackwardData(p, w, dy, dx)
+		return
+	}
 	if q, ok := p.strided1x1(); ok {
 		strided1x1BackwardData(p, q, dy, w, dx)
 		return

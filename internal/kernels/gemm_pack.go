@@ -85,7 +85,7 @@ type packedA struct {
 
 // packAll packs the m×k operand a for mr-row tiles into buf, which must
 // hold roundup(m, mr)·k floats.
-func packAll(buf []float32, a matA, m, k, mr int) packedA {
+func packAll[A operandA](buf []float32, a A, m, k, mr int) packedA {
 	pa := packedA{m: m, mr: mr, rounds: (m + mr - 1) / mr * mr}
 	pa.buf = buf[:pa.rounds*k]
 	for pc := 0; pc < k; pc += blockKC {

@@ -94,3 +94,21 @@ func benchTrainConv(b *testing.B, p ConvParams) {
 		run("bwdFilter", func() { Conv2DBackwardFilter(p, x, dy, dw) })
 	}
 }
+
+// BenchmarkResNet20Train is BenchmarkResNet18Train for ResNet-20's
+// convolutions at its training batch, 128.
+func BenchmarkResNet20Train(b *testing.B) {
+	for _, p := range resnet20Convs(128) {
+		benchTrainConv(b, p)
+	}
+}
+
+// BenchmarkWRNTrain is BenchmarkResNet18Train for the 3×3 stride-1
+// convolutions of McDonnell's WRN-20-4 at batch 128.
+func BenchmarkWRNTrain(b *testing.B) {
+	for _, cw := range [][2]int{{64, 32}, {128, 16}, {256, 8}} {
+		c, hw := cw[0], cw[1]
+		benchTrainConv(b, ConvParams{N: 128, C: c, H: hw, W: hw, K: c, KH: 3, KW: 3, StrideH: 1, StrideW: 1,
+			PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1, DilationH: 1, DilationW: 1, Groups: 1})
+	}
+}

@@ -85,7 +85,7 @@ var (
 
 // winoChunkBytes bounds the transformed inputs and products of one chunk
 // of images.
-var winoChunkBytes = 8 << 20 // a variable for the tests
+var winoChunkBytes = 16 << 20 // a variable for the tests
 
 // winoGeom is the tile geometry of a convolution.
 type winoGeom struct {
@@ -102,12 +102,22 @@ func newWinoGeom(p ConvParams) winoGeom {
 	g := winoGeom{p: p, oh: p.OutH(), ow: p.OutW()}
 	g.th, g.tw = (g.oh+3)/4, (g.ow+3)/4
 	g.seg = 4 * (g.tw + 1)
-	perImage := 36 * (p.C + (p.K+15)/16*16) * g.th * (g.tw + 1) * 4
-	g.chunk = max(1, min(p.N, winoChunkBytes/perImage))
-	g.ldv = g.chunk * g.th * (g.tw + 1)
+	tiles := g.th * (g.tw + 1)
+	most := max(1, min(p.N, winoChunkBytes/(36*(p.C+(p.K+15)/16*16)*tiles*4)))
+	// The chunk whose tile columns best fill the GEMMs' 48-column tiles.
+	g.chunk = most
+	for imgs := most - 1; imgs >= 1; imgs-- {
+		if fill(imgs*tiles, 48) > fill(g.chunk*tiles, 48) {
+			g.chunk = imgs
+		}
+	}
+	g.ldv = g.chunk * tiles
 	g.room = winoRowRoom(g.ldv)
 	return g
 }
+
+// fill is the share of n columns in the tiles of width w that cover them.
+func fill(n, w int) float64 { return float64(n) / float64((n+w-1)/w*w) }
 
 // weights writes U_ξ = G g Gᵀ for each pair of channels, from w
 // [K][C][3][3], into u: point ξ at u[ξ·n:] (n = rounds·C, rounds = K

@@ -17,10 +17,11 @@ import "sync"
 //
 // Tiles are laid out in strips: for one channel, every tile row of every
 // image of a chunk side by side, each as a segment of tw+1 tiles (4·tw+4
-// columns; the last tile of a segment is padding, computed and dropped,
-// and zero where it enters a sum). A transform is then two passes over
-// whole strips: linRows down the six (or four) rows of all tile rows at
-// once, and winoSplit or winoMerge across the tiles, 16 tiles a vector.
+// columns; the last tile of a segment is padding, which winoSplit drops
+// and winoMerge fills with zeros, so the products see only real tiles). A
+// transform is then two passes over whole strips: linRows down the six
+// (or four) rows of all tile rows at once, and winoSplit or winoMerge
+// across the tiles, 16 tiles a vector.
 // Images go in chunks whose size depends on the shapes alone; within a
 // chunk the transforms split by channel and the 36 products by point, and
 // the filter gradient adds the chunks in order, so results do not depend
@@ -94,15 +95,15 @@ type winoGeom struct {
 	th, tw int // tile rows and columns of an image
 	seg    int // columns of a tile row's segment: 4·(tw+1)
 	chunk  int // images per chunk
-	ldv    int // tile columns of a chunk: chunk·th·(tw+1)
-	room   int // floats per strip row (winoRowRoom of a chunk's tiles)
+	ldv    int // tile columns of a chunk: chunk·th·tw
+	room   int // floats per strip row (winoRowRoom of a chunk's strip tiles)
 }
 
 func newWinoGeom(p ConvParams) winoGeom {
 	g := winoGeom{p: p, oh: p.OutH(), ow: p.OutW()}
 	g.th, g.tw = (g.oh+3)/4, (g.ow+3)/4
 	g.seg = 4 * (g.tw + 1)
-	tiles := g.th * (g.tw + 1)
+	tiles := g.th * g.tw
 	most := max(1, min(p.N, winoChunkBytes/(36*(p.C+(p.K+15)/16*16)*tiles*4)))
 	// The chunk whose tile columns best fill the GEMMs' 48-column tiles.
 	g.chunk = most
@@ -112,7 +113,7 @@ func newWinoGeom(p ConvParams) winoGeom {
 		}
 	}
 	g.ldv = g.chunk * tiles
-	g.room = winoRowRoom(g.ldv)
+	g.room = winoRowRoom(g.chunk * g.th * (g.tw + 1))
 	return g
 }
 
@@ -225,10 +226,7 @@ func (g winoGeom) inputStrip(v []float32, c, imgs int, image func(i int) []float
 		so[r] = r * g.room
 	}
 	linRows(4*tiles, winoBT, strip, so[:], tb, so[:])
-	for r := range 6 { // the last padding tile reads two columns past the strip
-		clear(tb[r*g.room+4*tiles : r*g.room+4*tiles+4])
-	}
-	winoSplit(tiles, 6, 6, winoBT, tb, g.room, v[c*g.ldv:], p.C*g.ldv)
+	winoSplit(tiles, 6, 6, winoBT, tb, g.room, v[c*g.ldv:], p.C*g.ldv, g.tw+1)
 }
 
 // padRow writes input row iy of plane x into a segment, shifted by the
@@ -248,7 +246,7 @@ func (g winoGeom) padRow(dst, x []float32, iy int) {
 // gradStrip writes M = A dy Aᵀ of output channel k of a chunk's imgs
 // images into m [36][kpad][ldv]: dy(i) is image i's [K][OH][OW]. A runs
 // down the four rows of every tile row (zero past OH and OW), then across
-// each tile's four columns; a segment's padding tile gets zeros.
+// each tile's four columns.
 func (g winoGeom) gradStrip(m []float32, kpad, k, imgs int, dy func(i int) []float32) {
 	buf := getBuf(10 * g.room)
 	defer bufPool.Put(buf)
@@ -275,7 +273,7 @@ func (g winoGeom) gradStrip(m []float32, kpad, k, imgs int, dy func(i int) []flo
 		so[i], do[i] = i*g.room, i*g.room
 	}
 	linRows(4*tiles, winoA, strip, so[:4], ub, do[:])
-	winoSplit(tiles, 4, 6, winoA, ub, g.room, m[k*g.ldv:], kpad*g.ldv)
+	winoSplit(tiles, 4, 6, winoA, ub, g.room, m[k*g.ldv:], kpad*g.ldv, g.tw+1)
 }
 
 // outputStrip writes output channel k of a chunk's imgs images from the
@@ -290,7 +288,7 @@ func (g winoGeom) outputStrip(yb []float32, k, imgs int, y func(i int) []float32
 	defer bufPool.Put(buf)
 	ob := *buf
 	tiles := imgs * g.th * (g.tw + 1)
-	winoMerge(tiles, winoAT, yb[k*g.ldv:], p.K*g.ldv, ob, g.room)
+	winoMerge(tiles, winoAT, yb[k*g.ldv:], p.K*g.ldv, ob, g.room, g.tw+1)
 	ohw := g.oh * g.ow
 	var so, do [6]int
 	for i := range imgs {
@@ -349,7 +347,7 @@ func winoConv2D(p ConvParams, w, x, bias, y []float32, ep Epilogue) {
 		forTasks(p.C, p.flops(), func(c, _ int) {
 			g.inputStrip(v, c, imgs, func(i int) []float32 { return x[(n0+i)*chw : (n0+i+1)*chw] })
 		})
-		cols := imgs * g.th * (g.tw + 1)
+		cols := imgs * g.th * g.tw
 		forTasks(36, p.flops(), func(xi, workers int) {
 			runGemm(gemmJob{m: p.K, n: cols, k: p.C, a: &as[xi], b: &bs[xi], c: yb[xi*p.K*g.ldv:], ldc: g.ldv}, kern, workers)
 		})
@@ -405,7 +403,7 @@ func winoBackwardFilter(p ConvParams, src imageSource, dy, dw []float32) {
 		forTasks(p.K, p.flops(), func(k, _ int) {
 			g.gradStrip(m, kpad, k, imgs, func(i int) []float32 { return dy[(n0+i)*p.K*ohw : (n0+i+1)*p.K*ohw] })
 		})
-		cols := imgs * g.th * (g.tw + 1)
+		cols := imgs * g.th * g.tw
 		forTasks(36, p.flops(), func(xi, _ int) {
 			mt := getBuf(cols * kpad)
 			defer bufPool.Put(mt)

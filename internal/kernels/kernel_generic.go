@@ -86,9 +86,9 @@ func maxArgStepFast(_ []float32, _ []int32, _ []float32, _ int32) int { return 0
 
 func linRowsFast(int, []float32, []float32, []int, []float32, []int) bool { return false }
 
-func winoSplitFast(int, int, int, []float32, []float32, int, []float32, int) bool { return false }
+func winoSplitFast(int, int, int, []float32, []float32, int, []float32, int, int) bool { return false }
 
-func winoMergeFast(int, []float32, []float32, int, []float32, int) bool { return false }
+func winoMergeFast(int, []float32, []float32, int, []float32, int, int) bool { return false }
 
 // useAVX512 is false: no assembly.
 const useAVX512 = false

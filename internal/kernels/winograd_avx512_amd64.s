@@ -121,15 +121,42 @@ GLOBL ·winoPairHi(SB), RODATA|NOPTR, $64
 	VMOVAPS Z8, Z6; VPERMT2PS Z10, Z31, Z6; \
 	VMOVAPS Z9, Z7; VPERMT2PS Z11, Z31, Z7
 
-// func winoSplitAVX512(n, k, m int, coef, src *float32, sstride int, dst *float32, dstride int)
+// blockMasks sets K2 to the tiles of the block that are kept (the block
+// mask at phase R15 in the table at R14, and'ed with the tail mask K1),
+// K3 to as many low lanes as K2 has bits, BX to that count, and moves the
+// phase on by 16 tiles modulo the segment DX (R15 stays 0 when DX is 0).
+// Clobbers AX.
+#define blockMasks \
+	MOVWLZX (R14)(R15*2), AX; \
+	KMOVW AX, K2; \
+	KANDW K1, K2, K2; \
+	KMOVW K2, AX; \
+	POPCNTL AX, BX; \
+	MOVL $1, AX; \
+	SHLXL BX, AX, AX; \
+	DECL AX; \
+	KMOVW AX, K3; \
+	TESTQ DX, DX; \
+	JEQ 6(PC); \
+	ADDQ $16, R15; \
+	CMPQ R15, DX; \
+	JLT 3(PC); \
+	SUBQ DX, R15; \
+	JMP -3(PC)
+
+// func winoSplitAVX512(n, k, m int, coef, src *float32, sstride int, dst *float32, dstride int, masks *uint16, seg int)
 //
 // For six rows i and tiles t < n, with d_c = src[i·sstride + 4t + c]
-// (c < k, k 4 or 6): dst[(i·m+j)·dstride + t] = Σ_c coef[j·k+c]·d_c.
-// 16 tiles a block; a row's last block reads 64·blocks + 4 floats.
-TEXT ·winoSplitAVX512(SB), NOSPLIT, $0-64
-	MOVQ coef+24(FP), BX
-	MOVQ dstride+56(FP), DX
-	SHLQ $2, DX
+// (c < k, k 4 or 6): dst[(i·m+j)·dstride + t'] = Σ_c coef[j·k+c]·d_c,
+// t' = t − ⌊t/seg⌋ with the tiles t ≡ seg−1 (mod seg) dropped (seg 0:
+// none, t' = t). masks[ph] has bit l set when tile ph+l is kept. 16 tiles
+// a block, the kept ones compressed together; a row's last block reads
+// 64·blocks + 4 floats.
+TEXT ·winoSplitAVX512(SB), NOSPLIT, $0-80
+	MOVQ dstride+56(FP), R13
+	SHLQ $2, R13
+	MOVQ masks+64(FP), R14
+	MOVQ seg+72(FP), DX
 	VMOVUPS ·winoEven(SB), Z30
 	VMOVUPS ·winoOdd(SB), Z31
 	XORQ R8, R8
@@ -142,11 +169,13 @@ srow:
 	LEAQ (SI)(AX*4), SI
 	MOVQ m+16(FP), AX
 	IMULQ R8, AX
-	IMULQ DX, AX
+	IMULQ R13, AX
 	MOVQ dst+48(FP), DI
 	ADDQ AX, DI
 	MOVQ n+0(FP), CX
-	XORQ R9, R9
+	XORQ R9, R9  // tile of the block
+	XORQ R10, R10 // kept tiles before it
+	XORQ R15, R15 // its phase in the segment
 sblock:
 	TESTQ CX, CX
 	JLE snext
@@ -158,13 +187,14 @@ sblock:
 	DECL AX
 sfull:
 	KMOVW AX, K1
-	MOVQ R9, R10
-	SHLQ $4, R10
-	ADDQ SI, R10
-	VMOVUPS (R10), Z0
-	VMOVUPS 64(R10), Z1
-	VMOVUPS 128(R10), Z2
-	VMOVUPS 192(R10), Z3
+	blockMasks
+	MOVQ R9, R11
+	SHLQ $4, R11
+	ADDQ SI, R11
+	VMOVUPS (R11), Z0
+	VMOVUPS 64(R11), Z1
+	VMOVUPS 128(R11), Z2
+	VMOVUPS 192(R11), Z3
 	splitPhases
 	CMPQ k+8(FP), $6
 	JNE sfour
@@ -172,10 +202,10 @@ sfull:
 	VMOVAPS Z5, Z21
 	VMOVAPS Z6, Z22
 	VMOVAPS Z7, Z23
-	VMOVUPS 16(R10), Z0
-	VMOVUPS 80(R10), Z1
-	VMOVUPS 144(R10), Z2
-	VMOVUPS 208(R10), Z3
+	VMOVUPS 16(R11), Z0
+	VMOVUPS 80(R11), Z1
+	VMOVUPS 144(R11), Z2
+	VMOVUPS 208(R11), Z3
 	splitPhases
 	VMOVAPS Z4, Z24
 	VMOVAPS Z5, Z25
@@ -184,9 +214,9 @@ sfull:
 	VMOVAPS Z22, Z6
 	VMOVAPS Z23, Z7
 sfour:
-	MOVQ BX, R11
-	LEAQ (DI)(R9*4), R12
-	MOVQ m+16(FP), R13
+	MOVQ coef+24(FP), R11
+	LEAQ (DI)(R10*4), R12
+	MOVQ m+16(FP), AX
 sout:
 	VMULPS.BCST (R11), Z4, Z14
 	VFMADD231PS.BCST 4(R11), Z5, Z14
@@ -199,10 +229,12 @@ sout:
 	VFMADD231PS.BCST 4(R11), Z25, Z14
 	ADDQ $8, R11
 sstore:
-	VMOVUPS Z14, K1, (R12)
-	ADDQ DX, R12
-	DECQ R13
+	VCOMPRESSPS Z14, K2, Z15
+	VMOVUPS Z15, K3, (R12)
+	ADDQ R13, R12
+	DECQ AX
 	JNZ sout
+	ADDQ BX, R10
 	ADDQ $16, R9
 	SUBQ $16, CX
 	JMP sblock
@@ -213,16 +245,18 @@ sdone:
 	VZEROUPPER
 	RET
 
-// func winoMergeAVX512(n int, coef, src *float32, pstride int, dst *float32, dstride int)
+// func winoMergeAVX512(n int, coef, src *float32, pstride int, dst *float32, dstride int, masks *uint16, seg int)
 //
-// For six rows i and tiles t < n, with m_c = src[(6i+c)·pstride + t]
-// (c < 6): dst[i·dstride + 4t + j] = Σ_c coef[j·6+c]·m_c (j < 4), the
-// four results of a tile interleaved. 16 tiles a block; a row's last
-// block writes all its 64 floats (zero-weighted lanes past n).
-TEXT ·winoMergeAVX512(SB), NOSPLIT, $0-48
-	MOVQ coef+8(FP), BX
-	MOVQ pstride+24(FP), DX
-	SHLQ $2, DX
+// For six rows i and tiles t < n, with m_c = src[(6i+c)·pstride + t']
+// (c < 6; t' and the dropped tiles as in winoSplitAVX512, whose m_c are 0):
+// dst[i·dstride + 4t + j] = Σ_c coef[j·6+c]·m_c (j < 4), the four results
+// of a tile interleaved. 16 tiles a block; a row's last block writes all
+// its 64 floats (zero-weighted lanes past n).
+TEXT ·winoMergeAVX512(SB), NOSPLIT, $0-64
+	MOVQ pstride+24(FP), R13
+	SHLQ $2, R13
+	MOVQ masks+48(FP), R14
+	MOVQ seg+56(FP), DX
 	VMOVUPS ·winoLo(SB), Z26
 	VMOVUPS ·winoHi(SB), Z27
 	VMOVUPS ·winoPairLo(SB), Z28
@@ -231,7 +265,7 @@ TEXT ·winoMergeAVX512(SB), NOSPLIT, $0-48
 mrow:
 	CMPQ R8, $6
 	JGE mdone
-	MOVQ DX, AX
+	MOVQ R13, AX
 	IMULQ $6, AX
 	IMULQ R8, AX
 	MOVQ src+16(FP), SI
@@ -242,6 +276,8 @@ mrow:
 	LEAQ (DI)(AX*4), DI
 	MOVQ n+0(FP), CX
 	XORQ R9, R9
+	XORQ R10, R10
+	XORQ R15, R15
 mblock:
 	TESTQ CX, CX
 	JLE mnext
@@ -253,20 +289,26 @@ mblock:
 	DECL AX
 mfull:
 	KMOVW AX, K1
-	LEAQ (SI)(R9*4), R10
-	VMOVUPS.Z (R10), K1, Z0
-	ADDQ DX, R10
-	VMOVUPS.Z (R10), K1, Z1
-	ADDQ DX, R10
-	VMOVUPS.Z (R10), K1, Z2
-	ADDQ DX, R10
-	VMOVUPS.Z (R10), K1, Z3
-	ADDQ DX, R10
-	VMOVUPS.Z (R10), K1, Z4
-	ADDQ DX, R10
-	VMOVUPS.Z (R10), K1, Z5
-	MOVQ BX, R11
-	MOVQ $4, R13
+	blockMasks
+	LEAQ (SI)(R10*4), R11
+	VMOVUPS.Z (R11), K3, Z6
+	VEXPANDPS.Z Z6, K2, Z0
+	ADDQ R13, R11
+	VMOVUPS.Z (R11), K3, Z6
+	VEXPANDPS.Z Z6, K2, Z1
+	ADDQ R13, R11
+	VMOVUPS.Z (R11), K3, Z6
+	VEXPANDPS.Z Z6, K2, Z2
+	ADDQ R13, R11
+	VMOVUPS.Z (R11), K3, Z6
+	VEXPANDPS.Z Z6, K2, Z3
+	ADDQ R13, R11
+	VMOVUPS.Z (R11), K3, Z6
+	VEXPANDPS.Z Z6, K2, Z4
+	ADDQ R13, R11
+	VMOVUPS.Z (R11), K3, Z6
+	VEXPANDPS.Z Z6, K2, Z5
+	MOVQ coef+8(FP), R11
 	// Z8..Z11 = the four results
 	VMULPS.BCST (R11), Z0, Z8
 	VFMADD231PS.BCST 4(R11), Z1, Z8
@@ -309,13 +351,14 @@ mfull:
 	VPERMT2PS Z15, Z28, Z18
 	VMOVAPS Z13, Z19
 	VPERMT2PS Z15, Z29, Z19
-	MOVQ R9, R10
-	SHLQ $4, R10
-	ADDQ DI, R10
-	VMOVUPS Z16, (R10)
-	VMOVUPS Z17, 64(R10)
-	VMOVUPS Z18, 128(R10)
-	VMOVUPS Z19, 192(R10)
+	MOVQ R9, R11
+	SHLQ $4, R11
+	ADDQ DI, R11
+	VMOVUPS Z16, (R11)
+	VMOVUPS Z17, 64(R11)
+	VMOVUPS Z18, 128(R11)
+	VMOVUPS Z19, 192(R11)
+	ADDQ BX, R10
 	ADDQ $16, R9
 	SUBQ $16, CX
 	JMP mblock

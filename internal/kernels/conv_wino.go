@@ -392,13 +392,26 @@ func winoBackwardFilter(p ConvParams, src imageSource, dy, dw []float32) {
 			blocks = append(blocks, struct{ c, k block }{c, k})
 		}
 	}
-	ohw := g.oh * g.ow
+	ohw, chw := g.oh*g.ow, p.C*p.H*p.W
+	// Images that src makes (decodes) are made once per chunk, each into
+	// its own scratch, before the channels' transforms read them.
+	var made *[]float32
+	if src.scratch > 0 {
+		made = getBuf(g.chunk * src.scratch)
+		defer bufPool.Put(made)
+	}
+	images := make([][]float32, g.chunk)
 	for n0 := 0; n0 < p.N; n0 += g.chunk {
 		imgs := min(g.chunk, p.N-n0)
+		forTasks(imgs, float64(imgs*chw), func(i, _ int) {
+			var scratch []float32
+			if made != nil {
+				scratch = (*made)[i*src.scratch : (i+1)*src.scratch]
+			}
+			images[i] = src.at(n0+i, 0, scratch)
+		})
 		forTasks(p.C, p.flops(), func(c, _ int) {
-			img := getBuf(src.scratch)
-			defer bufPool.Put(img)
-			g.inputStrip(v, c, imgs, func(i int) []float32 { return src.at(n0+i, 0, *img) })
+			g.inputStrip(v, c, imgs, func(i int) []float32 { return images[i] })
 		})
 		forTasks(p.K, p.flops(), func(k, _ int) {
 			g.gradStrip(m, kpad, k, imgs, func(i int) []float32 { return dy[(n0+i)*p.K*ohw : (n0+i+1)*p.K*ohw] })

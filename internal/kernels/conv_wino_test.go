@@ -5,6 +5,7 @@ import (
 	"math"
 	"runtime"
 	"slices"
+	"sync/atomic"
 	"testing"
 )
 
@@ -84,9 +85,13 @@ func TestWinograd(t *testing.T) {
 					t.Fatalf("Conv2DBackwardFilter %s: %v", name, err)
 				}
 				chw := p.C * p.H * p.W
-				Conv2DBackwardFilterFrom(p, func(n int, dst []float32) { copy(dst[:chw], x[n*chw:]) }, dy, from)
+				var made atomic.Int64
+				Conv2DBackwardFilterFrom(p, func(n int, dst []float32) { made.Add(1); copy(dst[:chw], x[n*chw:]) }, dy, from)
 				if !slices.Equal(from, dw.data()) {
 					t.Fatalf("Conv2DBackwardFilterFrom %s: differs from the gradient from x", name)
+				}
+				if made.Load() != int64(p.N) { // images are decoded codes: once each
+					t.Fatalf("Conv2DBackwardFilterFrom %s: %d images made for %d", name, made.Load(), p.N)
 				}
 			}
 		})

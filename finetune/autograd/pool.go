@@ -77,6 +77,7 @@ type maxPoolOp struct {
 	idx32   *int32Buf
 	idx8    *byteBuf
 	out, in *Grad
+	bufs    *Buffers // the tape's, for backward's dx
 }
 
 // MaxPool takes the maximum over each window (padding never wins).
@@ -85,7 +86,7 @@ func (tp *Tape) MaxPool(x *Tensor, a PoolAttrs) (*Tensor, error) {
 	if err != nil {
 		return nil, err
 	}
-	y := make([]float32, g.n*g.c*g.oh*g.ow)
+	y := tp.output(g.n*g.c*g.oh*g.ow, x)
 	rec := tp.recording(x)
 	o := &maxPoolOp{g: g}
 	if (!rec || tp.Compress) && g.KH*g.KW <= 256 {
@@ -97,7 +98,7 @@ func (tp *Tape) MaxPool(x *Tensor, a PoolAttrs) (*Tensor, error) {
 	}
 	out := result([]int{g.n, g.c, g.oh, g.ow}, y, x)
 	if rec {
-		o.out, o.in = out.g, x.g
+		o.out, o.in, o.bufs = out.g, x.g, tp.Buffers
 		tp.record(out, o)
 	}
 	return out, nil
@@ -114,10 +115,22 @@ func (o *maxPoolOp) backward() {
 	if dy == nil {
 		return
 	}
-	if o.idx8 != nil {
-		kernels.MaxPoolBackward(o.g.kernel(), dy, o.idx8.b, o.in.buf())
+	// The first gradient to reach x is written whole, into a recycled
+	// buffer, rather than added to a zeroed one.
+	first := o.in.Data == nil
+	dx := o.in.Data
+	if first {
+		dx = o.bufs.get(o.in.n)
 	} else {
-		kernels.MaxPoolBackward(o.g.kernel(), dy, o.idx32.v, o.in.buf())
+		dx = o.in.buf()
+	}
+	if o.idx8 != nil {
+		kernels.MaxPoolBackward(o.g.kernel(), dy, o.idx8.b, dx, !first)
+	} else {
+		kernels.MaxPoolBackward(o.g.kernel(), dy, o.idx32.v, dx, !first)
+	}
+	if first && !o.in.take(dx) {
+		o.bufs.put(dx)
 	}
 }
 

@@ -32,15 +32,20 @@ func MaxPoolArg[T PoolArg](p PoolParams, x, y []float32, arg []T) {
 }
 
 // MaxPoolBackward adds dy [Planes][OutH][OutW] to dx [Planes][H][W] at the
-// taps arg names (MaxPoolArg's), in output order within each plane.
+// taps arg names (MaxPoolArg's), in output order within each plane; with
+// add false it first zeroes each plane of dx (one pass, plane by plane in
+// cache, instead of a zeroed buffer and then the sums).
 // MaxPoolBackwardRef defines it.
-func MaxPoolBackward[T PoolArg](p PoolParams, dy []float32, arg []T, dx []float32) {
+func MaxPoolBackward[T PoolArg](p PoolParams, dy []float32, arg []T, dx []float32, add bool) {
 	p.check("MaxPoolBackward", len(dx), len(dy), len(arg))
 	ipl, opl := p.H*p.W, p.OutH*p.OutW
 	var offs [256]int
 	taps := p.tapOffsets(offs[:0])
 	forTasks(p.Planes, 2*float64(p.Planes*opl), func(pl, _ int) {
 		dxp, dyp, ap := dx[pl*ipl:(pl+1)*ipl], dy[pl*opl:(pl+1)*opl], arg[pl*opl:(pl+1)*opl]
+		if !add {
+			clear(dxp)
+		}
 		for oy := range p.OutH {
 			for ox := range p.OutW {
 				o := oy*p.OutW + ox

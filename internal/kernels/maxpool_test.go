@@ -92,11 +92,13 @@ func TestMaxPoolArg(t *testing.T) {
 			}
 		}
 		dy := randSlice(newRand(7), n)
-		dxWant, dx := poolInput(p.Planes*p.H*p.W, 9), poolInput(p.Planes*p.H*p.W, 9)
-		MaxPoolBackwardRef(p, dy, warg, dxWant)
-		MaxPoolBackward(p, dy, arg32, dx)
-		if !sameBits(dx, dxWant) {
-			t.Fatalf("%s: fast max pooling backward differs from the reference", name)
+		for _, add := range []bool{true, false} {
+			dxWant, dx := poolInput(p.Planes*p.H*p.W, 9), poolInput(p.Planes*p.H*p.W, 9)
+			MaxPoolBackwardRef(p, dy, warg, dxWant, add)
+			MaxPoolBackward(p, dy, arg32, dx, add)
+			if !sameBits(dx, dxWant) {
+				t.Fatalf("%s (add %v): fast max pooling backward differs from the reference", name, add)
+			}
 		}
 	})
 }
@@ -112,6 +114,6 @@ func BenchmarkMaxPool(b *testing.B) {
 		benchFlops(b, taps, "Gtap/s", func() { MaxPoolArg(p, x, y, arg) })
 	})
 	b.Run("backward", func(b *testing.B) {
-		benchFlops(b, float64(len(y)), "Gout/s", func() { MaxPoolBackward(p, y, arg, dx) })
+		benchFlops(b, float64(len(y)), "Gout/s", func() { MaxPoolBackward(p, y, arg, dx, false) })
 	})
 }

@@ -16,9 +16,12 @@ func MaxPoolArgRef[T PoolArg](p PoolParams, x, y []float32, arg []T) {
 }
 
 // MaxPoolBackwardRef is the reference MaxPoolBackward.
-func MaxPoolBackwardRef[T PoolArg](p PoolParams, dy []float32, arg []T, dx []float32) {
+func MaxPoolBackwardRef[T PoolArg](p PoolParams, dy []float32, arg []T, dx []float32, add bool) {
 	p.check("MaxPoolBackwardRef", len(dx), len(dy), len(arg))
 	ipl, opl := p.H*p.W, p.OutH*p.OutW
+	if !add {
+		clear(dx[:p.Planes*ipl])
+	}
 	for pl := range p.Planes {
 		for oy := range p.OutH {
 			for ox := range p.OutW {

@@ -6,6 +6,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"testing"
 	"time"
 
 	"github.com/bincompress/bincompress/ir"
@@ -35,9 +36,12 @@ type profRow struct {
 func profiled(t *trainer) (*stepProfile, func()) {
 	p := &stepProfile{rows: map[string]*profRow{}, label: map[int]string{}}
 	t.student.around = func(r *run, nd *ir.Node, f func() error) error {
-		l := layerLabel(r, nd)
 		before := r.tp.Ops()
-		err := p.time(l, false, f)
+		w0, c0 := time.Now(), cpuSeconds()
+		err := f()
+		wall, cpu := time.Since(w0), cpuSeconds()-c0
+		l := layerLabel(r, nd) // after the node ran: its output's shape is known
+		p.add(l, false, wall, cpu)
 		for i := before; i < r.tp.Ops(); i++ {
 			p.label[i] = l
 		}
@@ -72,19 +76,23 @@ func (p *stepProfile) step(t *trainer, b batch, lr *float64) error {
 func (p *stepProfile) time(label string, backward bool, f func() error) error {
 	w0, c0 := time.Now(), cpuSeconds()
 	err := f()
-	wall, cpu := time.Since(w0), cpuSeconds()-c0
+	p.add(label, backward, time.Since(w0), cpuSeconds()-c0)
+	return err
+}
+
+// add adds one run of label's op (forward or backward) to its row.
+func (p *stepProfile) add(label string, backward bool, wall time.Duration, cpu float64) {
 	r := p.row(label)
 	if backward {
 		r.bwd += wall
 		r.bwdCPU += cpu
-		return err
+		return
 	}
 	r.fwd += wall
 	r.fwdCPU += cpu
 	if r.seenInStep++; r.seenInStep > r.layers {
 		r.layers = r.seenInStep
 	}
-	return err
 }
 
 func (p *stepProfile) row(label string) *profRow {
@@ -138,18 +146,23 @@ func (p *stepProfile) write(w io.Writer) {
 	}
 }
 
-// layerLabel names a node by op type and shape: a convolution by kernel,
-// stride, channels and input plane (and whether it is binary), other ops
-// by their input's shape.
+// layerLabel names a node that has run by op type and shapes: a
+// convolution by kernel, stride (input over output height), channels and
+// input plane (and whether it is binary), pooling by its input and output
+// planes, other ops by their input's shape. It reads no attributes, so
+// that it stays with whatever reads them.
 func layerLabel(r *run, nd *ir.Node) string {
 	op := nd.OpType
 	if r.n.fused[nd] != nil && r.mode != modeEval {
 		op += "+Relu"
 	}
-	var in []int
-	if v, ok := r.get(nd.Input(0)); ok && v.t != nil {
-		in = v.t.Shape
+	shape := func(name string) []int {
+		if v, ok := r.get(name); ok && v.t != nil {
+			return v.t.Shape
+		}
+		return nil
 	}
+	in, out := shape(nd.Input(0)), shape(nd.Outputs[0])
 	dims := func(s []int) string {
 		var b strings.Builder
 		for i, d := range s {
@@ -160,26 +173,67 @@ func layerLabel(r *run, nd *ir.Node) string {
 		}
 		return b.String()
 	}
-	switch nd.OpType {
-	case "Conv":
-		w, _ := r.get(nd.Input(1))
-		if w.t == nil || len(w.t.Shape) != 4 || len(in) != 4 {
+	switch {
+	case nd.OpType == "Conv" && len(in) == 4 && len(out) == 4 && out[2] > 0:
+		w := shape(nd.Input(1))
+		if len(w) != 4 {
 			break
 		}
-		st := nd.Ints("strides", []int64{1, 1})
 		kind := "float"
 		if r.n.binary[nd] != nil {
 			kind = "bin"
 		}
-		return fmt.Sprintf("%s %dx%d/%d %d→%d @%dx%d %s", op, w.t.Shape[2], w.t.Shape[3], st[0], in[1], w.t.Shape[0], in[2], in[3], kind)
-	case "MaxPool", "AveragePool":
-		k, st := nd.Ints("kernel_shape", nil), nd.Ints("strides", []int64{1, 1})
-		if len(k) == 2 && len(in) == 4 {
-			return fmt.Sprintf("%s %dx%d/%d %s", op, k[0], k[1], st[0], dims(in[1:]))
-		}
+		stride := (in[2] + out[2]/2) / out[2]
+		return fmt.Sprintf("%s %dx%d/%d %d→%d @%dx%d %s", op, w[2], w[3], stride, in[1], w[0], in[2], in[3], kind)
+	case (nd.OpType == "MaxPool" || nd.OpType == "AveragePool") && len(in) == 4 && len(out) == 4:
+		return fmt.Sprintf("%s %s→%dx%d", op, dims(in[1:]), out[2], out[3])
 	}
 	if len(in) > 1 {
 		return op + " " + dims(in[1:])
 	}
 	return op
+}
+
+// TestStepProfile: a profiled step of ResNet-20 times every convolution
+// of the model, forward and backward, under labels that carry its shape,
+// and the whole step.
+func TestStepProfile(t *testing.T) {
+	m := readModel(t, resnet20)
+	convs := 0
+	for _, nd := range m.Graph.Nodes {
+		if nd.OpType == "Conv" {
+			convs++
+		}
+	}
+	tr, err := newTrainer(m, randomSource(4, 3, 32, 32, 10, 2), nil, DefaultConfig(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bt := newPlan(tr.train, 4, true, false, Augment{}, 0, 0).load(0)
+	p, stop := profiled(tr)
+	var lr float64
+	if err := p.step(tr, bt, &lr); err != nil {
+		t.Fatal(err)
+	}
+	stop()
+	layers, backward := 0, 0
+	for label, r := range p.rows {
+		if strings.HasPrefix(label, "Conv ") {
+			layers += r.layers
+			if r.bwd > 0 {
+				backward++
+			}
+		}
+	}
+	if layers != convs {
+		t.Fatalf("profile has %d conv layers, the model %d", layers, convs)
+	}
+	if backward == 0 || p.rows["Conv 3x3/2 16→32 @32x32 bin"] == nil || p.rows["step (whole)"].fwd == 0 {
+		t.Fatalf("profile misses backward times, a stride-2 label or the whole step: %v", p.rows)
+	}
+	var sb strings.Builder
+	p.write(&sb)
+	if !strings.Contains(sb.String(), "all Conv") {
+		t.Fatalf("profile table lacks the per-type sums:\n%s", sb.String())
+	}
 }

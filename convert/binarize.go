@@ -6,6 +6,7 @@ import (
 
 	"github.com/bincompress/bincompress/internal/bits"
 	"github.com/bincompress/bincompress/ir"
+	"github.com/bincompress/bincompress/ir/schema"
 )
 
 // BinarizeWeights replaces the weight of every layer marked for
@@ -22,7 +23,10 @@ func runBinarize(s *State) error {
 		if err != nil {
 			return err
 		}
-		v := weightView(n, w)
+		v, err := weightView(s.Model, n, w)
+		if err != nil {
+			return err
+		}
 		if i := firstNonFinite(v.data); i >= 0 {
 			return fmt.Errorf("node %q: weight %q holds %v at index %d; a weight must be finite to binarize",
 				n.Name, w.Name, v.data[i], i)
@@ -70,15 +74,28 @@ func (v rowView) at(r, j int) int {
 	return r*v.cols + j
 }
 
-func weightView(n *ir.Node, w *ir.Tensor) rowView {
+func weightView(m *ir.Model, n *ir.Node, w *ir.Tensor) (rowView, error) {
 	data := w.Data.([]float32)
-	switch {
-	case n.OpType == "Conv":
-		return rowView{data: data, rows: w.Shape[0], cols: ir.NumElements(w.Shape[1:])}
-	case n.OpType == "Gemm" && n.Int("transB", 0) != 0:
-		return rowView{data: data, rows: w.Shape[0], cols: w.Shape[1]}
+	if n.OpType == "Conv" {
+		return rowView{data: data, rows: w.Shape[0], cols: ir.NumElements(w.Shape[1:])}, nil
 	}
-	return rowView{data: data, rows: w.Shape[1], cols: w.Shape[0], colMajor: true}
+	if trans, err := transB(m, n); err != nil || trans {
+		return rowView{data: data, rows: w.Shape[0], cols: w.Shape[1]}, err
+	}
+	return rowView{data: data, rows: w.Shape[1], cols: w.Shape[0], colMajor: true}, nil
+}
+
+// transB reports whether a dense layer holds its weight as [outputs,
+// fan_in]: a Gemm with transB = 1 (read through the op layer).
+func transB(m *ir.Model, n *ir.Node) (bool, error) {
+	if n.OpType != "Gemm" {
+		return false, nil
+	}
+	a, err := schema.AttrsOf[schema.Gemm](m, n)
+	if err != nil {
+		return false, err
+	}
+	return a.TransB, nil
 }
 
 // rowScales is s for each output channel under the scale mode.

@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"github.com/bincompress/bincompress/ir"
+	"github.com/bincompress/bincompress/ir/schema"
 )
 
 // FoldBatchNorm folds a BatchNormalization that directly and solely
@@ -26,11 +27,14 @@ func runFoldBN(s *State) error {
 		if err != nil {
 			return err
 		}
-		bn := foldableBN(g, n)
+		bn, err := foldableBN(s.Model, n)
+		if err != nil {
+			return err
+		}
 		if bn == nil {
 			continue
 		}
-		if err := foldInto(g, n, w, bn); err != nil {
+		if err := foldInto(s.Model, n, w, bn); err != nil {
 			return fmt.Errorf("node %q: %w", bn.Name, err)
 		}
 		l.FoldedBN = bn.Name
@@ -40,38 +44,51 @@ func runFoldBN(s *State) error {
 
 // foldableBN returns the BatchNormalization that is the only reader of n's
 // output, in inference mode, with constant parameters; nil if there is none.
-func foldableBN(g *ir.Graph, n *ir.Node) *ir.Node {
+func foldableBN(m *ir.Model, n *ir.Node) (*ir.Node, error) {
+	g := m.Graph
 	out := n.Outputs[0]
 	for _, o := range g.Outputs {
 		if o.Name == out {
-			return nil
+			return nil, nil
 		}
 	}
 	readers := g.Consumers()[out]
 	if len(readers) != 1 {
-		return nil
+		return nil, nil
 	}
 	bn := readers[0]
 	if bn.OpType != "BatchNormalization" || (bn.Domain != "" && bn.Domain != "ai.onnx") ||
-		len(bn.Inputs) != 5 || bn.Inputs[0] != out || bn.Int("training_mode", 0) != 0 || bn.Int("spatial", 1) != 1 {
-		return nil
+		len(bn.Inputs) != 5 || bn.Inputs[0] != out {
+		return nil, nil
+	}
+	a, err := schema.AttrsOf[schema.BatchNormalization](m, bn)
+	if err != nil || a.TrainingMode {
+		return nil, err
 	}
 	for _, o := range bn.Outputs[1:] {
 		if o != "" && len(g.Consumers()[o]) > 0 {
-			return nil
+			return nil, nil
 		}
 	}
 	for _, in := range bn.Inputs[1:] {
 		if t := constant(g, in); t == nil || t.DType != ir.Float32 || t.Validate() != nil {
-			return nil
+			return nil, nil
 		}
 	}
-	return bn
+	return bn, nil
 }
 
 // foldInto rewrites layer n (weight w) to absorb bn and removes bn.
-func foldInto(g *ir.Graph, n *ir.Node, w *ir.Tensor, bn *ir.Node) error {
-	v := weightView(n, w)
+func foldInto(m *ir.Model, n *ir.Node, w *ir.Tensor, bn *ir.Node) error {
+	g := m.Graph
+	v, err := weightView(m, n, w)
+	if err != nil {
+		return err
+	}
+	a, err := schema.AttrsOf[schema.BatchNormalization](m, bn)
+	if err != nil {
+		return err
+	}
 	p := make([][]float32, 4) // scale, B, mean, var
 	for i := range p {
 		p[i] = constant(g, bn.Inputs[i+1]).Data.([]float32)
@@ -79,13 +96,16 @@ func foldInto(g *ir.Graph, n *ir.Node, w *ir.Tensor, bn *ir.Node) error {
 			return fmt.Errorf("parameter %q has %d values for %d channels", bn.Inputs[i+1], len(p[i]), v.rows)
 		}
 	}
-	bias, err := layerBias(g, n, v.rows)
+	bias, err := layerBias(m, n, v.rows)
 	if err != nil {
 		return err
 	}
-	eps := float64(bn.Float("epsilon", 1e-5))
+	eps := float64(a.Epsilon)
 	out := make([]float32, len(v.data))
 	for r := range v.rows {
+		if vr := float64(p[3][r]) + eps; !(vr > 0) || math.IsInf(vr, 0) {
+			return fmt.Errorf("variance %q of channel %d is %v (epsilon %v): a variance must be positive and finite", bn.Inputs[4], r, p[3][r], float32(eps))
+		}
 		a := float64(p[0][r]) / math.Sqrt(float64(p[3][r])+eps)
 		for j := range v.cols {
 			k := v.at(r, j)
@@ -143,7 +163,8 @@ func removeDeadIdentities(g *ir.Graph) {
 
 // layerBias returns a fresh copy of the layer's per-output bias (Conv B,
 // Gemm β·C), zeros when absent.
-func layerBias(g *ir.Graph, n *ir.Node, rows int) ([]float32, error) {
+func layerBias(m *ir.Model, n *ir.Node, rows int) ([]float32, error) {
+	g := m.Graph
 	name := n.Input(2)
 	if name == "" {
 		return make([]float32, rows), nil
@@ -157,9 +178,12 @@ func layerBias(g *ir.Graph, n *ir.Node, rows int) ([]float32, error) {
 		return nil, fmt.Errorf("bias %q of %q has shape %v for %d outputs", name, n.Name, t.Shape, rows)
 	}
 	if n.OpType == "Gemm" {
-		beta := n.Float("beta", 1)
+		a, err := schema.AttrsOf[schema.Gemm](m, n)
+		if err != nil {
+			return nil, err
+		}
 		for i := range b {
-			b[i] *= beta
+			b[i] *= a.Beta
 		}
 	}
 	return b, nil

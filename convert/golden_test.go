@@ -79,17 +79,20 @@ func dumpState(s *State) string {
 	for _, l := range s.Layers {
 		fmt.Fprintf(&b, "layer %s op=%s weight=%s shape=%v binarized=%v scale=%q reason=%q folded_bn=%q\n",
 			l.Node, l.Op, l.Weight, l.Shape, l.Binarized, l.Scale, l.Reason, l.FoldedBN)
-		fmt.Fprintf(&b, "  magnitudes %s\n", magnitudes(s.Model.Graph, l))
+		fmt.Fprintf(&b, "  magnitudes %s\n", magnitudes(s.Model, l))
 	}
 	return b.String()
 }
 
-func magnitudes(g *ir.Graph, l ir.LayerRecord) string {
-	n, w, err := layerNodeWeight(g, l)
+func magnitudes(m *ir.Model, l ir.LayerRecord) string {
+	n, w, err := layerNodeWeight(m.Graph, l)
 	if err != nil || w.Validate() != nil {
 		return "n/a"
 	}
-	v := weightView(n, w)
+	v, err := weightView(m, n, w)
+	if err != nil {
+		return "n/a"
+	}
 	parts := make([]string, v.rows)
 	for r := range v.rows {
 		m := math.Abs(float64(v.data[v.at(r, 0)]))

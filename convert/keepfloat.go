@@ -1,6 +1,13 @@
 package convert
 
-import "fmt"
+import (
+	"errors"
+	"fmt"
+)
+
+// ErrKeepFloat: Options.KeepFloat names a node that is not a layer of the
+// model.
+var ErrKeepFloat = errors.New("no such layer to keep float")
 
 // KeepFloat unmarks the layers Options.KeepFloat names: "first" and "last"
 // are the first and last layers marked for binarization in graph order,
@@ -30,7 +37,7 @@ func runKeepFloat(s *State) error {
 		default:
 			i := layerIndex(s, sel)
 			if i < 0 {
-				return fmt.Errorf("keep-float: node %q is not a Conv, Gemm or MatMul layer of the model", sel)
+				return fmt.Errorf("keep-float: node %q is not a Conv, Gemm or MatMul layer of the model: %w", sel, ErrKeepFloat)
 			}
 			keep(s, i, "named in --keep-float")
 		}

@@ -31,7 +31,11 @@ func runSelect(s *State) error {
 		if w != nil {
 			rec.Shape = append([]int{}, w.Shape...)
 		}
-		if why := notBinarizable(n, w, inits, uses); why != "" {
+		why, err := notBinarizable(s.Model, n, w, inits, uses)
+		if err != nil {
+			return err
+		}
+		if why != "" {
 			rec.Reason = why
 		} else {
 			rec.Binarized = true
@@ -72,37 +76,38 @@ func isLayerOp(n *ir.Node) bool {
 }
 
 // notBinarizable returns why node n with weight w cannot be binarized, or "".
-func notBinarizable(n *ir.Node, w *ir.Tensor, inits map[string]*ir.Tensor, uses map[string]int) string {
+func notBinarizable(m *ir.Model, n *ir.Node, w *ir.Tensor, inits map[string]*ir.Tensor, uses map[string]int) (string, error) {
 	switch {
 	case w == nil:
-		return "weight is not a constant initializer"
+		return "weight is not a constant initializer", nil
 	case w.DType != ir.Float32:
-		return fmt.Sprintf("weight is %v, not float32", w.DType)
+		return fmt.Sprintf("weight is %v, not float32", w.DType), nil
 	case w.Validate() != nil:
-		return "weight data does not match its shape"
+		return "weight data does not match its shape", nil
 	case uses[w.Name] > 1:
-		return fmt.Sprintf("weight is shared by %d nodes", uses[w.Name])
+		return fmt.Sprintf("weight is shared by %d nodes", uses[w.Name]), nil
 	case ir.NumElements(w.Shape) == 0:
-		return "weight is empty"
+		return "weight is empty", nil
 	}
 	switch n.OpType {
 	case "Conv":
 		if len(w.Shape) != 4 {
-			return fmt.Sprintf("only 2-D convolutions are binarizable (weight rank %d)", len(w.Shape))
+			return fmt.Sprintf("only 2-D convolutions are binarizable (weight rank %d)", len(w.Shape)), nil
 		}
 	case "MatMul":
 		if len(w.Shape) != 2 {
-			return fmt.Sprintf("MatMul weight has rank %d, not 2", len(w.Shape))
+			return fmt.Sprintf("MatMul weight has rank %d, not 2", len(w.Shape)), nil
 		}
 	case "Gemm":
-		return gemmProblem(n, w, inits)
+		trans, err := transB(m, n)
+		return gemmProblem(n, w, trans, inits), err
 	}
-	return ""
+	return "", nil
 }
 
 // gemmProblem checks that a Gemm's bias C is absent or a constant that is
 // one value per output (shape [], [1], [N] or [1, N]).
-func gemmProblem(n *ir.Node, w *ir.Tensor, inits map[string]*ir.Tensor) string {
+func gemmProblem(n *ir.Node, w *ir.Tensor, transB bool, inits map[string]*ir.Tensor) string {
 	if len(w.Shape) != 2 {
 		return fmt.Sprintf("Gemm weight has rank %d, not 2", len(w.Shape))
 	}
@@ -114,19 +119,14 @@ func gemmProblem(n *ir.Node, w *ir.Tensor, inits map[string]*ir.Tensor) string {
 	if ct == nil || ct.DType != ir.Float32 || ct.Validate() != nil {
 		return "Gemm bias C is not a constant float32 tensor"
 	}
-	nOut := gemmOutputs(n, w)
+	nOut := w.Shape[1] // N: B is [K, N], or [N, K] with transB
+	if transB {
+		nOut = w.Shape[0]
+	}
 	if _, ok := perOutput(ct, nOut); !ok {
 		return fmt.Sprintf("Gemm bias C of shape %v is not one value per output (%d)", ct.Shape, nOut)
 	}
 	return ""
-}
-
-// gemmOutputs is N, the number of outputs of a Gemm with weight B.
-func gemmOutputs(n *ir.Node, w *ir.Tensor) int {
-	if n.Int("transB", 0) != 0 {
-		return w.Shape[0]
-	}
-	return w.Shape[1]
 }
 
 // perOutput expands a bias broadcastable to [1, nOut] along the output axis

@@ -7,24 +7,20 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"sort"
 	"strconv"
 	"strings"
 
 	"github.com/bincompress/bincompress/ir"
+	"github.com/bincompress/bincompress/ir/schema"
 )
 
-// UnsupportedOpError reports a node the C target has no code for.
-type UnsupportedOpError struct {
-	Op, Domain, Node string
-}
-
-func (e *UnsupportedOpError) Error() string {
-	d := e.Domain
-	if d == "" {
-		d = "ai.onnx"
+// CheckPrefix reports whether prefix can name the C export's files and
+// symbols: a C identifier of at most 31 characters.
+func CheckPrefix(prefix string) error {
+	if !identifier.MatchString(prefix) {
+		return fmt.Errorf("export: prefix %q is not a C identifier of at most 31 characters", prefix)
 	}
-	return fmt.Sprintf("export: the C target does not implement op %s (domain %s) at node %s", e.Op, d, e.Node)
+	return nil
 }
 
 // DefaultPrefix names the C export's files, function and macros.
@@ -45,7 +41,7 @@ type CFootprint struct {
 // declares PREFIX_run and the PREFIX_INPUT_SIZE, PREFIX_OUTPUT_SIZE and
 // PREFIX_WORKSPACE_BYTES macros (upper case); PREFIX.c includes "PREFIX.h".
 // prefix "" means DefaultPrefix; it must be a C identifier. An op the C
-// target lacks is an *UnsupportedOpError.
+// target lacks is a *schema.UnsupportedOpError (stage schema.CExport).
 func C(m *ir.Model, prefix string) (header, source []byte, err error) {
 	g, err := generate(m, prefix)
 	if err != nil {
@@ -131,8 +127,8 @@ func generate(m *ir.Model, prefix string) (*cgen, error) {
 	if prefix == "" {
 		prefix = DefaultPrefix
 	}
-	if !identifier.MatchString(prefix) {
-		return nil, fmt.Errorf("export: prefix %q is not a C identifier of at most 31 characters", prefix)
+	if err := CheckPrefix(prefix); err != nil {
+		return nil, err
 	}
 	p, err := newPlan(m)
 	if err != nil {
@@ -152,7 +148,10 @@ func (g *cgen) footprint() CFootprint {
 	return CFootprint{FlashBytes: g.flash, RAMBytes: int64(4 * g.wsFloats)}
 }
 
-func (g *cgen) opset(n *ir.Node) int64 { return g.m.Opset(n.Domain) }
+func (g *cgen) opset(n *ir.Node) int64 { return g.bound[n].Opset }
+
+// attrsOf returns node n's attributes as the op layer read them.
+func attrsOf[T any](g *cgen, n *ir.Node) (*T, error) { return schema.As[T](g.bound[n]) }
 
 // sym returns a fresh static symbol name.
 func (g *cgen) sym(what string) string {
@@ -279,5 +278,3 @@ func (g *cgen) bitsArray(n *ir.Node, l *binLayer) string {
 }
 
 func sqrt(x float64) float64 { return math.Sqrt(x) }
-
-func sortStrings(s []string) { sort.Strings(s) }

@@ -2,11 +2,19 @@ package export
 
 import "strings"
 
-// cKernels are the C functions a generated source may use, in the order
-// they are written; only those a model calls are emitted (an unused static
-// function would warn). PFX stands for the prefix. Each loop is the plain
-// definition of its op for one image in NCHW order.
-var cKernels = []struct{ name, code string }{
+// cKernel is one C function a generated source may use; PFX stands for
+// the prefix. Each loop is the plain definition of its op for one image in
+// NCHW order.
+type cKernel struct{ name, code string }
+
+// cKernels are all of them in the order they are written (helpers first);
+// only those a model calls are emitted (an unused static function would
+// warn).
+var cKernels = append(append(append([]cKernel(nil), helperKernels...), nnKernels...), opKernels...)
+
+// nnKernels are the convolution, dense, pooling and basic element-wise
+// kernels.
+var nnKernels = []cKernel{
 	{"window", `typedef struct {
     long c, h, w;        /* input channels, height, width */
     long k, oh, ow;      /* output channels, height, width */
@@ -234,17 +242,14 @@ static void PFX_channel_affine(long c, long hw, const float *a, const float *b, 
         for (j = 0; j < hw; j++) y[i * hw + j] = x[i * hw + j] * a[i] + b[i];
 }
 `},
-	{"arith", `/* op 0..3: + - * / on equal shapes. */
+	{"arith", `/* binop on equal shapes. */
 static void PFX_arith(int op, long n, const float *a, const float *b, float *y)
 {
     long i;
-    for (i = 0; i < n; i++) {
-        float u = a[i], v = b[i];
-        y[i] = op == 0 ? u + v : op == 1 ? u - v : op == 2 ? u * v : u / v;
-    }
+    for (i = 0; i < n; i++) y[i] = PFX_binop(op, a[i], b[i]);
 }
 `},
-	{"broadcast", `/* op 0..3 with numpy broadcasting: sa, sb are the inputs' strides per
+	{"broadcast", `/* binop with numpy broadcasting: sa, sb are the inputs' strides per
    output dim (0 where an input broadcasts). */
 static void PFX_broadcast(int op, int rank, const long *dims, const long *sa, const long *sb,
                           const float *a, const float *b, float *y)
@@ -254,20 +259,18 @@ static void PFX_broadcast(int op, int rank, const long *dims, const long *sa, co
     for (d = 0; d < rank; d++) n *= dims[d];
     for (i = 0; i < n; i++) {
         long r = i, ia = 0, ib = 0;
-        float u, v;
         for (d = rank - 1; d >= 0; d--) {
             long q = r % dims[d];
             r /= dims[d];
             ia += q * sa[d];
             ib += q * sb[d];
         }
-        u = a[ia];
-        v = b[ib];
-        y[i] = op == 0 ? u + v : op == 1 ? u - v : op == 2 ? u * v : u / v;
+        y[i] = PFX_binop(op, a[ia], b[ib]);
     }
 }
 `},
-	{"softmax", `static void PFX_softmax(long outer, long n, long inner, const float *x, float *y)
+	{"softmax", `/* Softmax (logp: LogSoftmax) over n elements inner apart. */
+static void PFX_softmax(long outer, long n, long inner, int logp, const float *x, float *y)
 {
     long o, i, j;
     for (o = 0; o < outer; o++) {
@@ -280,7 +283,7 @@ static void PFX_broadcast(int op, int rank, const long *dims, const long *sa, co
                 ys[j * inner] = expf(xs[j * inner] - mx);
                 sum += ys[j * inner];
             }
-            for (j = 0; j < n; j++) ys[j * inner] /= sum;
+            for (j = 0; j < n; j++) ys[j * inner] = logp ? xs[j * inner] - mx - logf(sum) : ys[j * inner] / sum;
         }
     }
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/bincompress/bincompress/ir"
+	"github.com/bincompress/bincompress/ir/schema"
 	"github.com/bincompress/bincompress/pack"
 )
 
@@ -32,8 +33,9 @@ func (op cOp) dataInputs(n *ir.Node) []int {
 	return idx
 }
 
-// cOps is the C target's operator table, by domain and op type. docs/EXPORT.md
-// lists it.
+// cOps is the C target's operator table, by domain and op type; the op
+// layer lists it for schema.CExport (TestCTable) and docs/OPERATORS.md
+// prints it.
 var cOps = map[string]map[string]cOp{
 	"": {
 		"Add":                {kind: kindInPlace, emit: emitArith(0)},
@@ -60,6 +62,44 @@ var cOps = map[string]map[string]cOp{
 		"Softmax":            {kind: kindNew, emit: emitSoftmax},
 		"Squeeze":            {kind: kindAlias, data: []int{0}, emit: emitAlias},
 		"Unsqueeze":          {kind: kindAlias, data: []int{0}, emit: emitAlias},
+		"LogSoftmax":         {kind: kindNew, emit: emitSoftmax},
+		"Max":                {kind: kindInPlace, emit: emitArith(4)},
+		"Min":                {kind: kindInPlace, emit: emitArith(5)},
+		"Pow":                {kind: kindInPlace, emit: emitArith(6)},
+		"PRelu":              {kind: kindInPlace, emit: emitArith(7)},
+		"Transpose":          {kind: kindNew, data: []int{0}, emit: emitTranspose},
+		"Slice":              {kind: kindNew, data: []int{0}, emit: emitSlice},
+		"Pad":                {kind: kindNew, data: []int{0}, emit: emitPad},
+		"Expand":             {kind: kindNew, data: []int{0}, emit: emitExpand},
+		"Tile":               {kind: kindNew, data: []int{0}, emit: emitTile},
+		"Tanh":               {kind: kindInPlace, emit: emitUnaryCode},
+		"Erf":                {kind: kindInPlace, emit: emitUnaryCode},
+		"Exp":                {kind: kindInPlace, emit: emitUnaryCode},
+		"Sqrt":               {kind: kindInPlace, emit: emitUnaryCode},
+		"Abs":                {kind: kindInPlace, emit: emitUnaryCode},
+		"Neg":                {kind: kindInPlace, emit: emitUnaryCode},
+		"Reciprocal":         {kind: kindInPlace, emit: emitUnaryCode},
+		"Floor":              {kind: kindInPlace, emit: emitUnaryCode},
+		"Ceil":               {kind: kindInPlace, emit: emitUnaryCode},
+		"Log":                {kind: kindInPlace, emit: emitUnaryCode},
+		"Softplus":           {kind: kindInPlace, emit: emitUnaryCode},
+		"Softsign":           {kind: kindInPlace, emit: emitUnaryCode},
+		"HardSwish":          {kind: kindInPlace, emit: emitUnaryCode},
+		"Mish":               {kind: kindInPlace, emit: emitUnaryCode},
+		"Gelu":               {kind: kindInPlace, emit: emitUnaryCode},
+		"Elu":                {kind: kindInPlace, emit: emitUnary2},
+		"Selu":               {kind: kindInPlace, emit: emitUnary2},
+		"Celu":               {kind: kindInPlace, emit: emitUnary2},
+		"ThresholdedRelu":    {kind: kindInPlace, emit: emitUnary2},
+		"HardSigmoid":        {kind: kindInPlace, emit: emitUnary2},
+		"ReduceSum":          {kind: kindNew, data: []int{0}, emit: emitReduce},
+		"ReduceMean":         {kind: kindNew, data: []int{0}, emit: emitReduce},
+		"ReduceMax":          {kind: kindNew, data: []int{0}, emit: emitReduce},
+		"ReduceMin":          {kind: kindNew, data: []int{0}, emit: emitReduce},
+		"ReduceProd":         {kind: kindNew, data: []int{0}, emit: emitReduce},
+		"ReduceL1":           {kind: kindNew, data: []int{0}, emit: emitReduce},
+		"ReduceL2":           {kind: kindNew, data: []int{0}, emit: emitReduce},
+		"ReduceSumSquare":    {kind: kindNew, data: []int{0}, emit: emitReduce},
 	},
 	pack.Domain: {
 		pack.OpBinaryConv: {kind: kindNew, data: []int{0}, emit: emitBinaryConv},
@@ -76,23 +116,6 @@ func lookupCOp(n *ir.Node) (cOp, bool) {
 	return op, ok
 }
 
-// COps lists the ops the C target implements as "domain/op" ("" for
-// ai.onnx), sorted.
-func COps() []string {
-	var out []string
-	for d, ops := range cOps {
-		for op := range ops {
-			if d == "" {
-				out = append(out, op)
-			} else {
-				out = append(out, d+"/"+op)
-			}
-		}
-	}
-	sortStrings(out)
-	return out
-}
-
 func emitAlias(g *cgen, n *ir.Node) error {
 	if !g.isData(n.Input(0)) {
 		return g.errf(n, "the C target needs a computed input, not the constant %q", n.Input(0))
@@ -107,7 +130,11 @@ func emitUnary(kernel string) func(*cgen, *ir.Node) error {
 		size := ir.NumElements(g.shapes[y])
 		switch kernel {
 		case "leaky_relu":
-			g.call(n, "leaky_relu", "%d, %s, %s, %s", size, g.float(n.Float("alpha", 0.01)), g.ptr(x), g.ptr(y))
+			a, err := attrsOf[schema.Alpha](g, n)
+			if err != nil {
+				return err
+			}
+			g.call(n, "leaky_relu", "%d, %s, %s, %s", size, g.float(a.Alpha), g.ptr(x), g.ptr(y))
 		default:
 			g.call(n, kernel, "%d, %s, %s", size, g.ptr(x), g.ptr(y))
 		}
@@ -115,18 +142,15 @@ func emitUnary(kernel string) func(*cgen, *ir.Node) error {
 	}
 }
 
-// emitClip reads min and max from attributes (opset < 11) or constant
-// inputs; absent bounds are ±infinity.
+// emitClip reads min and max from attributes (opset < 11, default
+// ∓FLT_MAX) or constant inputs (absent bounds are ±infinity).
 func emitClip(g *cgen, n *ir.Node) error {
-	lo, hi := "-INFINITY", "INFINITY"
-	if g.opset(n) < 11 {
-		if a := n.Attr("min"); a != nil {
-			lo = g.float(a.F)
-		}
-		if a := n.Attr("max"); a != nil {
-			hi = g.float(a.F)
-		}
-	} else {
+	a, err := attrsOf[schema.Clip](g, n)
+	if err != nil {
+		return err
+	}
+	lo, hi := g.float(a.Min), g.float(a.Max)
+	if g.opset(n) >= 11 {
 		for i, dst := range []*string{&lo, &hi} {
 			if name := n.Input(i + 1); name != "" {
 				v, err := g.scalar(n, name)
@@ -144,8 +168,12 @@ func emitClip(g *cgen, n *ir.Node) error {
 
 // emitBatchNorm folds inference-mode BN into y = x·a[c] + b[c].
 func emitBatchNorm(g *cgen, n *ir.Node) error {
-	if n.Int("training_mode", 0) != 0 || n.Int("spatial", 1) != 1 {
-		return g.errf(n, "only inference-mode, spatial BatchNormalization is supported")
+	at, err := attrsOf[schema.BatchNormalization](g, n)
+	if err != nil {
+		return err
+	}
+	if at.TrainingMode {
+		return g.errf(n, "only inference-mode BatchNormalization is supported")
 	}
 	var p [4][]float32
 	for i := range p {
@@ -161,7 +189,7 @@ func emitBatchNorm(g *cgen, n *ir.Node) error {
 			return g.errf(n, "input %d has %d values for input shape %v", i+1, len(p[i]), shape)
 		}
 	}
-	eps := float64(n.Float("epsilon", 1e-5))
+	eps := float64(at.Epsilon)
 	a, b := make([]float32, shape[1]), make([]float32, shape[1])
 	for c := range a {
 		a[c] = float32(float64(p[0][c]) / sqrt(float64(p[3][c])+eps))

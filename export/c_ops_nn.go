@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/bincompress/bincompress/ir"
+	"github.com/bincompress/bincompress/ir/schema"
 )
 
 // window is a 2-D convolution or pool geometry for one image.
@@ -12,38 +13,27 @@ type window struct {
 	c, h, w, k, oh, ow, kh, kw, sh, sw, ph, pw, dh, dw, group int
 }
 
-// windowOf reads kernel, strides, pads, dilations and auto_pad for a node
-// whose input and output shapes are [1, C, H, W] and [1, K, OH, OW].
-func (g *cgen) windowOf(n *ir.Node, kernel []int64) (window, error) {
+// windowOf resolves a node's window attributes (the op layer's) for a
+// node whose input and output shapes are [1, C, H, W] and [1, K, OH, OW],
+// or [1, C, W] and [1, K, OW] (1-D: a 2-D window of height 1); kernel is
+// the weight's spatial dims (nil: kernel_shape).
+func (g *cgen) windowOf(n *ir.Node, w *schema.Window, group int64, kernel []int) (window, error) {
 	in, out := g.shapes[n.Inputs[0]], g.shapes[n.Outputs[0]]
-	if len(in) != 4 || len(out) != 4 || len(kernel) != 2 {
-		return window{}, g.errf(n, "the C target supports 2-D only (input %v, output %v, kernel %v)", in, out, kernel)
+	if len(in) != len(out) || len(in) != 3 && len(in) != 4 {
+		return window{}, g.errf(n, "the C target supports 1-D and 2-D only (input %v, output %v)", in, out)
 	}
-	w := window{c: in[1], h: in[2], w: in[3], k: out[1], oh: out[2], ow: out[3], kh: int(kernel[0]), kw: int(kernel[1]), group: int(n.Int("group", 1))}
-	s, d := n.Ints("strides", []int64{1, 1}), n.Ints("dilations", []int64{1, 1})
-	pads := n.Ints("pads", []int64{0, 0, 0, 0})
-	if len(s) != 2 || len(d) != 2 || len(pads) != 4 {
-		return window{}, g.errf(n, "strides %v, dilations %v or pads %v is not 2-D", s, d, pads)
+	geo, err := w.Resolve(in[2:], kernel)
+	if err != nil {
+		return window{}, g.errf(n, "%v", err)
 	}
-	w.sh, w.sw, w.dh, w.dw = int(s[0]), int(s[1]), int(d[0]), int(d[1])
-	w.ph, w.pw = int(pads[0]), int(pads[1])
-	switch ap := n.String("auto_pad", "NOTSET"); ap {
-	case "VALID":
-		w.ph, w.pw = 0, 0
-	case "SAME_UPPER", "SAME_LOWER":
-		w.ph = samePad(w.h, w.oh, w.kh, w.sh, w.dh, ap == "SAME_LOWER")
-		w.pw = samePad(w.w, w.ow, w.kw, w.sw, w.dw, ap == "SAME_LOWER")
+	if len(in) == 3 { // height 1: one row, no vertical padding
+		in, out = []int{in[0], in[1], 1, in[2]}, []int{out[0], out[1], 1, out[2]}
+		geo = schema.Geometry{Kernel: []int{1, geo.Kernel[0]}, Strides: []int{1, geo.Strides[0]},
+			Dilations: []int{1, geo.Dilations[0]}, PadBegin: []int{0, geo.PadBegin[0]}}
 	}
-	return w, nil
-}
-
-// samePad is the leading pad of auto_pad SAME_UPPER/SAME_LOWER.
-func samePad(in, out, k, s, d int, lower bool) int {
-	total := max(0, (out-1)*s+(k-1)*d+1-in)
-	if lower {
-		return total - total/2
-	}
-	return total / 2
+	return window{c: in[1], h: in[2], w: in[3], k: out[1], oh: out[2], ow: out[3], kh: geo.Kernel[0], kw: geo.Kernel[1],
+		sh: geo.Strides[0], sw: geo.Strides[1], ph: geo.PadBegin[0], pw: geo.PadBegin[1],
+		dh: geo.Dilations[0], dw: geo.Dilations[1], group: int(group)}, nil
 }
 
 // geometry emits the window as a const struct and returns its address.
@@ -58,10 +48,14 @@ func (g *cgen) geometry(n *ir.Node, w window) string {
 
 func emitConv(g *cgen, n *ir.Node) error {
 	wt := g.consts[n.Input(1)]
-	if wt == nil || wt.DType != ir.Float32 || len(wt.Shape) != 4 {
-		return g.errf(n, "weight %q is not a constant float32 [K, C/group, kH, kW] tensor", n.Input(1))
+	if wt == nil || wt.DType != ir.Float32 || len(wt.Shape) != 4 && len(wt.Shape) != 3 {
+		return g.errf(n, "weight %q is not a constant float32 [K, C/group, kH, kW] or [K, C/group, kW] tensor", n.Input(1))
 	}
-	w, err := g.windowOf(n, []int64{int64(wt.Shape[2]), int64(wt.Shape[3])})
+	a, err := attrsOf[schema.Conv](g, n)
+	if err != nil {
+		return err
+	}
+	w, err := g.windowOf(n, &a.Window, a.Group, wt.Shape[2:])
 	if err != nil {
 		return err
 	}
@@ -79,7 +73,11 @@ func emitConv(g *cgen, n *ir.Node) error {
 
 func emitBinaryConv(g *cgen, n *ir.Node) error {
 	l := g.layers[n]
-	w, err := g.windowOf(n, n.Ints("kernel_shape", nil))
+	a, err := attrsOf[schema.BinaryConv](g, n)
+	if err != nil {
+		return err
+	}
+	w, err := g.windowOf(n, &a.Window, a.Group, nil)
 	if err != nil {
 		return err
 	}
@@ -91,8 +89,12 @@ func emitBinaryConv(g *cgen, n *ir.Node) error {
 
 func emitBinaryGemm(g *cgen, n *ir.Node) error {
 	l := g.layers[n]
+	a, err := attrsOf[schema.BinaryGemm](g, n)
+	if err != nil {
+		return err
+	}
 	rows := ir.NumElements(g.shapes[n.Inputs[0]]) / l.cols
-	g.call(n, "gemm_bin", "%d, %d, %d, %d, %s, %s, %s, %s, %s", rows, l.rows, l.cols, n.Int("transA", 0),
+	g.call(n, "gemm_bin", "%d, %d, %d, %d, %s, %s, %s, %s, %s", rows, l.rows, l.cols, b2i(a.TransA),
 		g.ptr(n.Inputs[0]), g.bitsArray(n, l), g.floats(n, "multiplier", l.mult), g.floats(n, "bias", l.bias), g.ptr(n.Outputs[0]))
 	return nil
 }
@@ -104,7 +106,11 @@ func emitGemm(g *cgen, n *ir.Node) error {
 	if len(a) != 2 || bt == nil || bt.DType != ir.Float32 || len(bt.Shape) != 2 {
 		return g.errf(n, "needs a 2-D input and a constant float32 2-D B")
 	}
-	ta, tb := n.Int("transA", 0), n.Int("transB", 0)
+	at, err := attrsOf[schema.Gemm](g, n)
+	if err != nil {
+		return err
+	}
+	ta, tb := b2i(at.TransA), b2i(at.TransB)
 	m, k := a[0], a[1]
 	if ta != 0 {
 		m, k = k, m
@@ -132,7 +138,7 @@ func emitGemm(g *cgen, n *ir.Node) error {
 		c = g.floats(n, "c", ct.Data.([]float32))
 	}
 	g.call(n, "gemm_f32", "%d, %d, %d, %d, %d, %s, %s, %s, %s, %s, %d, %d, %s", m, nOut, k, ta, tb,
-		g.float(n.Float("alpha", 1)), g.float(n.Float("beta", 1)), g.ptr(n.Inputs[0]),
+		g.float(at.Alpha), g.float(at.Beta), g.ptr(n.Inputs[0]),
 		g.floats(n, "b", bt.Data.([]float32)), c, cm, cn, g.ptr(n.Outputs[0]))
 	return nil
 }
@@ -152,23 +158,41 @@ func emitMatMul(g *cgen, n *ir.Node) error {
 
 func emitPool(kind string) func(*cgen, *ir.Node) error {
 	return func(g *cgen, n *ir.Node) error {
-		w, err := g.windowOf(n, n.Ints("kernel_shape", nil))
-		if err != nil {
-			return err
-		}
 		if kind == "max" {
+			a, err := attrsOf[schema.MaxPool](g, n)
+			if err != nil {
+				return err
+			}
+			w, err := g.windowOf(n, &a.Window, 1, nil)
+			if err != nil {
+				return err
+			}
 			g.call(n, "maxpool", "%s, %s, %s", g.geometry(n, w), g.ptr(n.Inputs[0]), g.ptr(n.Outputs[0]))
 			return nil
 		}
-		pads := n.Ints("pads", []int64{0, 0, 0, 0})
-		eh, ew := 0, 0
-		if len(pads) == 4 && n.String("auto_pad", "NOTSET") == "NOTSET" {
-			eh, ew = int(pads[2]), int(pads[3])
+		a, err := attrsOf[schema.AveragePool](g, n)
+		if err != nil {
+			return err
 		}
-		g.call(n, "avgpool", "%s, %d, %d, %d, %s, %s", g.geometry(n, w), n.Int("count_include_pad", 0), eh, ew,
+		w, err := g.windowOf(n, &a.Window, 1, nil)
+		if err != nil {
+			return err
+		}
+		eh, ew := 0, 0 // the end pads count_include_pad counts
+		if len(a.Pads) == 4 && a.AutoPad == "NOTSET" {
+			eh, ew = int(a.Pads[2]), int(a.Pads[3])
+		}
+		g.call(n, "avgpool", "%s, %d, %d, %d, %s, %s", g.geometry(n, w), b2i(a.CountIncludePad), eh, ew,
 			g.ptr(n.Inputs[0]), g.ptr(n.Outputs[0]))
 		return nil
 	}
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 func emitGlobalPool(kind string) func(*cgen, *ir.Node) error {
@@ -186,11 +210,11 @@ func emitGlobalPool(kind string) func(*cgen, *ir.Node) error {
 // the axis on (opset < 13, ONNX's 2-D coercion).
 func emitSoftmax(g *cgen, n *ir.Node) error {
 	shape := g.shapes[n.Inputs[0]]
-	def := int64(1)
-	if g.opset(n) >= 13 {
-		def = -1
+	a, err := attrsOf[schema.Softmax](g, n)
+	if err != nil {
+		return err
 	}
-	ax := int(n.Int("axis", def))
+	ax := int(a.Axis)
 	if ax < 0 {
 		ax += len(shape)
 	}
@@ -201,14 +225,18 @@ func emitSoftmax(g *cgen, n *ir.Node) error {
 	if g.opset(n) < 13 {
 		dim, inner = dim*inner, 1
 	}
-	g.call(n, "softmax", "%d, %d, %d, %s, %s", outer, dim, inner, g.ptr(n.Inputs[0]), g.ptr(n.Outputs[0]))
+	g.call(n, "softmax", "%d, %d, %d, %d, %s, %s", outer, dim, inner, b2i(n.OpType == "LogSoftmax"), g.ptr(n.Inputs[0]), g.ptr(n.Outputs[0]))
 	return nil
 }
 
 // emitConcat copies each run-time input's slab into place along the axis.
 func emitConcat(g *cgen, n *ir.Node) error {
 	out := g.shapes[n.Outputs[0]]
-	ax := int(n.Int("axis", 1))
+	a, err := attrsOf[schema.Concat](g, n)
+	if err != nil {
+		return err
+	}
+	ax := int(a.Axis)
 	if ax < 0 {
 		ax += len(out)
 	}
@@ -217,10 +245,8 @@ func emitConcat(g *cgen, n *ir.Node) error {
 	}
 	outer, inner, at := ir.NumElements(out[:ax]), ir.NumElements(out[ax+1:]), 0
 	for _, in := range n.Inputs {
-		src := g.ptr(in)
-		if !g.isData(in) {
-			src = g.floats(n, "part", mustFloats(g.consts[in]))
-		}
+		src := g.ptr(in) // a constant part is emitted as a const array
+
 		d := g.shapes[in][ax]
 		g.call(n, "concat_part", "%d, %d, %d, %d, %s, %s", outer, d*inner, out[ax]*inner, at*inner, src, g.ptr(n.Outputs[0]))
 		at += d
@@ -236,10 +262,15 @@ func mustFloats(t *ir.Tensor) []float32 {
 	return v
 }
 
-// emitArith emits Add/Sub/Mul/Div (op 0..3): a flat loop when both sides
-// have the output's shape, numpy broadcasting through strides otherwise.
+// emitArith emits a binary element-wise op (the binop kernel's codes: Add,
+// Sub, Mul, Div, Max, Min, Pow, PRelu): a flat loop when both sides have
+// the output's shape, numpy broadcasting through strides otherwise.
 func emitArith(op int) func(*cgen, *ir.Node) error {
 	return func(g *cgen, n *ir.Node) error {
+		if len(n.Inputs) != 2 {
+			return g.errf(n, "has %d inputs; the C target takes two", len(n.Inputs))
+		}
+		g.kernels["binop"] = true
 		out := g.shapes[n.Outputs[0]]
 		var ptrs [2]string
 		var strides [2][]int
@@ -251,7 +282,7 @@ func emitArith(op int) func(*cgen, *ir.Node) error {
 				if t == nil || t.DType != ir.Float32 {
 					return g.errf(n, "input %q is not float32", in)
 				}
-				shape = t.Shape
+				shape = g.prelu6Shape(n, t)
 				ptrs[i] = g.floats(n, "operand", t.Data.([]float32))
 			} else {
 				ptrs[i] = g.ptr(in)

@@ -5,7 +5,7 @@ import (
 
 	"github.com/bincompress/bincompress/infer"
 	"github.com/bincompress/bincompress/ir"
-	"github.com/bincompress/bincompress/pack"
+	"github.com/bincompress/bincompress/ir/schema"
 )
 
 // storage is one buffer of the C workspace: the values that share it
@@ -29,6 +29,7 @@ type plan struct {
 	store      map[string]*storage
 	storages   []*storage
 	layers     map[*ir.Node]*binLayer
+	bound      map[*ir.Node]*schema.Node // the op layer's reading of each node
 	wsFloats   int
 	lastUse    map[string]int
 	inputShape []int
@@ -48,11 +49,10 @@ func newPlan(m *ir.Model) (*plan, error) {
 	if err := p.ends(); err != nil {
 		return nil, err
 	}
-	p.collectConsts()
-	if err := p.selectNodes(); err != nil {
+	if err := p.inferValues(); err != nil {
 		return nil, err
 	}
-	if err := p.inferShapes(); err != nil {
+	if err := p.selectNodes(); err != nil {
 		return nil, err
 	}
 	p.liveness()
@@ -81,29 +81,35 @@ func (p *plan) ends() error {
 	return nil
 }
 
-// inferShapes runs infer's shape inference on the unpacked graph (the
-// binary nodes keep their output names there) for a batch of one.
-func (p *plan) inferShapes() error {
-	u, err := pack.Unpacked(p.m)
+// inferValues runs the op layer's inference for a batch of one, folding
+// with the executor every node whose inputs are then constant (shape
+// subgraphs, ConstantOfShape, weights rearranged by Transpose, ...): those
+// need no C code. It records every value's shape and every constant.
+func (p *plan) inferValues() error {
+	res, err := schema.Infer(p.m, schema.Options{
+		Inputs:    map[string][]ir.Dim{p.input: schema.Dims(p.inputShape)},
+		Eval:      infer.Eval,
+		FoldLimit: 1 << 22,
+	})
 	if err != nil {
-		return fmt.Errorf("export: %w", err)
+		return fmt.Errorf("export: for one image: %w", err)
 	}
-	p.shapes, err = infer.InferShapes(u, map[string][]int{p.input: p.inputShape})
-	if err != nil {
-		return fmt.Errorf("export: shapes for one image: %w", err)
-	}
-	return nil
-}
-
-func (p *plan) collectConsts() {
-	for _, t := range p.m.Graph.Initializers {
-		p.consts[t.Name] = t
-	}
-	for _, n := range p.m.Graph.Nodes {
-		if a := n.Attr("value"); n.OpType == "Constant" && n.Domain == "" && a != nil && a.T != nil && len(n.Outputs) == 1 {
-			p.consts[n.Outputs[0]] = a.T
+	p.shapes, p.bound = map[string][]int{}, map[*ir.Node]*schema.Node{}
+	for name, v := range res.Values {
+		if s, ok := v.Fixed(); ok {
+			p.shapes[name] = s
+		}
+		if v.Const != nil {
+			p.consts[name] = v.Const
 		}
 	}
+	for _, t := range p.m.Graph.Initializers { // the C target has no way to override one
+		p.consts[t.Name] = t
+	}
+	for _, n := range res.Nodes {
+		p.bound[n.Node] = n
+	}
+	return nil
 }
 
 // isData reports whether a value is computed at run time (the input or a
@@ -114,20 +120,20 @@ func (p *plan) isData(name string) bool {
 }
 
 // selectNodes keeps, in graph order, the nodes the output depends on
-// through data inputs; shape subgraphs (Shape → Gather → Concat feeding a
-// Reshape) drop out because the shapes are static. An op without a C
-// implementation is an error only if it is needed.
+// through data inputs; nodes whose outputs are constant for one image
+// (shape subgraphs, Constants) drop out because inferValues computed them.
+// An op without a C implementation is an error only if it is needed.
 func (p *plan) selectNodes() error {
 	needed := map[string]bool{p.output: true}
 	var keep []*ir.Node
 	for i := len(p.m.Graph.Nodes) - 1; i >= 0; i-- {
 		n := p.m.Graph.Nodes[i]
-		if !producesAny(n, needed) || (n.OpType == "Constant" && n.Domain == "") {
+		if !producesAny(n, needed) || p.folded(n) {
 			continue
 		}
 		op, ok := lookupCOp(n)
-		if !ok {
-			return &UnsupportedOpError{Op: n.OpType, Domain: n.Domain, Node: nodeName(n, i)}
+		if b := p.bound[n]; !ok || !schema.Supports(schema.CExport, b.Op, b.Opset) {
+			return &schema.UnsupportedOpError{Op: n.OpType, Domain: b.Op.Domain, Opset: b.Opset, Node: b.Label, Stage: schema.CExport}
 		}
 		for _, j := range op.dataInputs(n) {
 			if in := n.Input(j); p.isData(in) {
@@ -150,6 +156,16 @@ func (p *plan) selectNodes() error {
 	return nil
 }
 
+// folded reports whether every output of n is a constant for one image.
+func (p *plan) folded(n *ir.Node) bool {
+	for _, o := range n.Outputs {
+		if _, ok := p.consts[o]; o != "" && !ok {
+			return false
+		}
+	}
+	return true
+}
+
 func producesAny(n *ir.Node, set map[string]bool) bool {
 	for _, o := range n.Outputs {
 		if set[o] {
@@ -157,13 +173,6 @@ func producesAny(n *ir.Node, set map[string]bool) bool {
 		}
 	}
 	return false
-}
-
-func nodeName(n *ir.Node, i int) string {
-	if n.Name != "" {
-		return n.Name
-	}
-	return fmt.Sprintf("#%d", i)
 }
 
 // liveness assigns storages: a new buffer per output, except that alias ops

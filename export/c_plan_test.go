@@ -2,9 +2,6 @@ package export
 
 import (
 	"bytes"
-	"os"
-	"regexp"
-	"strings"
 	"testing"
 
 	"github.com/bincompress/bincompress/onnx"
@@ -60,28 +57,6 @@ func TestFloatLiteral(t *testing.T) {
 	for v, want := range cases {
 		if got := g.float(v); got != want {
 			t.Errorf("float(%v) = %s, want %s", v, got, want)
-		}
-	}
-}
-
-// TestCOpsDocumented keeps docs/EXPORT.md's list of C ops in step with the
-// table.
-func TestCOpsDocumented(t *testing.T) {
-	data, err := os.ReadFile("../docs/EXPORT.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	doc := string(data)
-	start := strings.Index(doc, "### Ops")
-	end := strings.Index(doc[start:], "### Tests")
-	if start < 0 || end < 0 {
-		t.Fatal("docs/EXPORT.md has no '### Ops' section before '### Tests'")
-	}
-	section := doc[start : start+end]
-	for _, op := range COps() {
-		name := op[strings.LastIndex(op, "/")+1:]
-		if !regexp.MustCompile(`\b` + name + `\b`).MatchString(section) {
-			t.Errorf("docs/EXPORT.md's Ops section does not list %s", op)
 		}
 	}
 }

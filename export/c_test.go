@@ -8,6 +8,8 @@ import (
 
 	"github.com/bincompress/bincompress/internal/reftest"
 	"github.com/bincompress/bincompress/ir"
+	"github.com/bincompress/bincompress/ir/schema"
+	"github.com/bincompress/bincompress/onnx"
 	"github.com/bincompress/bincompress/pack"
 )
 
@@ -39,9 +41,14 @@ func cCases(short bool) []cCase {
 			func(t *testing.T) *ir.Model { return synthBNN(t, opset, opset) },
 			func(t *testing.T) *ir.Tensor { return synthInput(opset, 3) }}
 	}
-	cases := []cCase{model("resnet20_cifar_op11"), model("resnet20_cifar_op17", "first", "last"), synth(9), synth(13)}
+	ops := func(opset int64) cCase {
+		return cCase{"ops_op" + string(rune('0'+opset/10)) + string(rune('0'+opset%10)),
+			func(t *testing.T) *ir.Model { return opsBNN(t, opset) },
+			func(t *testing.T) *ir.Tensor { return opsInput(3) }}
+	}
+	cases := []cCase{model("resnet20_cifar_op11"), model("resnet20_cifar_op17", "first", "last"), synth(9), synth(13), ops(20)}
 	if !short {
-		cases = append(cases, model("resnet20_cifar_folded_op13"), model("resnet18_w8_op11"), model("resnet50_w8_op17"), model("fmnist_tiny"))
+		cases = append(cases, ops(14), model("resnet20_cifar_folded_op13"), model("resnet18_w8_op11"), model("resnet50_w8_op17"), model("fmnist_tiny"))
 	}
 	return cases
 }
@@ -75,8 +82,9 @@ func TestCSanitizers(t *testing.T) {
 	}
 }
 
-// TestCUnsupportedOp: an op without C code is an *UnsupportedOpError naming
-// op and node, and WriteC leaves no file behind.
+// TestCUnsupportedOp: an op without C code (ArgMax: the C target computes
+// floats only) is the op layer's *UnsupportedOpError naming op, node and
+// the C export, and WriteC leaves no file behind.
 func TestCUnsupportedOp(t *testing.T) {
 	bnn := loadBNN(t, "resnet20_cifar_op11")
 	m := *bnn
@@ -84,20 +92,27 @@ func TestCUnsupportedOp(t *testing.T) {
 	m.Graph, m.Metadata = &g, append([]ir.KeyValue(nil), bnn.Metadata...)
 	g.Nodes = append([]*ir.Node(nil), g.Nodes...)
 	last := g.Nodes[len(g.Nodes)-1]
-	g.Nodes = append(g.Nodes, &ir.Node{Name: "odd_one", OpType: "Erf", Inputs: []string{last.Outputs[0]}, Outputs: []string{"erf_out"}})
-	g.Outputs = []*ir.ValueInfo{{Name: "erf_out", DType: ir.Float32}}
+	g.Nodes = append(g.Nodes, &ir.Node{Name: "odd_one", OpType: "ArgMax", Inputs: []string{last.Outputs[0]}, Outputs: []string{"arg_out"},
+		Attrs: []*ir.Attr{{Name: "axis", Type: ir.AttrInt, I: 1}}})
+	g.Outputs = []*ir.ValueInfo{{Name: "arg_out", DType: ir.Int64}}
 	m.SetMetadata(pack.KeyDigest, pack.Digest(&m))
 	dir := t.TempDir()
 	err := WriteC(dir, "", &m)
-	var u *UnsupportedOpError
-	if !errors.As(err, &u) || u.Op != "Erf" || u.Node != "odd_one" {
-		t.Fatalf("error %v, want an UnsupportedOpError for Erf at odd_one", err)
+	var u *schema.UnsupportedOpError
+	if !errors.As(err, &u) || u.Op != "ArgMax" || u.Node != `"odd_one"` || u.Stage != schema.CExport {
+		t.Fatalf("error %v, want an UnsupportedOpError for ArgMax at odd_one in the C export", err)
 	}
-	if !strings.Contains(err.Error(), "Erf") || !strings.Contains(err.Error(), "odd_one") {
+	if !strings.Contains(err.Error(), "ArgMax") || !strings.Contains(err.Error(), "odd_one") {
 		t.Errorf("message %q does not name op and node", err)
 	}
 	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
 		t.Errorf("files left behind: %v", entries)
+	}
+	// Sizes (inspect's table) reports the format as unsupported instead of
+	// failing: the other formats still have their sizes.
+	sizes, err := Sizes(&m, onnx.Encode)
+	if err != nil || len(sizes) != 4 || !strings.Contains(sizes[3].Unsupported, "ArgMax") || sizes[0].Bytes == 0 {
+		t.Errorf("Sizes: %+v, %v", sizes, err)
 	}
 }
 

@@ -27,7 +27,8 @@
 // # Errors
 //
 // Errors are prefixed "export: " and name the node; an op the C target does
-// not implement is an *UnsupportedOpError. Nothing panics on user input.
+// not implement is the op layer's *schema.UnsupportedOpError (stage
+// schema.CExport). Nothing panics on user input.
 //
 // # Determinism
 //

@@ -6,6 +6,7 @@ import (
 
 	"github.com/bincompress/bincompress/internal/bits"
 	"github.com/bincompress/bincompress/ir"
+	"github.com/bincompress/bincompress/ir/schema"
 	"github.com/bincompress/bincompress/pack"
 )
 
@@ -45,19 +46,30 @@ func binaryLayers(m *ir.Model) ([]*binLayer, error) {
 		l.rows, l.words = wb.Shape[0], wb.Data.([]uint64)
 		l.mult = inits[n.Inputs[2]].Data.([]float32)
 		l.bias = inits[n.Inputs[3]].Data.([]float32)
-		l.cols = fanIn(n)
+		cols, err := fanIn(m, n)
+		if err != nil {
+			return nil, fmt.Errorf("export: %w", err)
+		}
+		l.cols = cols
 		out = append(out, l)
 	}
 	return out, nil
 }
 
 // fanIn is a checked binary node's row length.
-func fanIn(n *ir.Node) int {
+func fanIn(m *ir.Model, n *ir.Node) (int, error) {
 	if n.OpType == pack.OpBinaryConv {
-		ks := n.Ints("kernel_shape", nil)
-		return int(n.Int("channels", 0)/n.Int("group", 1)) * int(ks[0]*ks[1])
+		a, err := schema.AttrsOf[schema.BinaryConv](m, n)
+		if err != nil {
+			return 0, err
+		}
+		return a.FanIn(), nil
 	}
-	return int(n.Int("in_features", 0))
+	a, err := schema.AttrsOf[schema.BinaryGemm](m, n)
+	if err != nil {
+		return 0, err
+	}
+	return int(a.InFeatures), nil
 }
 
 // site is where pack.Unpacked put a binary layer's float weight: the
@@ -145,7 +157,30 @@ func unpacked(m *ir.Model) (*ir.Model, []site, error) {
 // are removed.
 func ONNX(m *ir.Model) (*ir.Model, error) {
 	u, _, err := unpacked(m)
-	return u, err
+	if err != nil {
+		return nil, err
+	}
+	return declareInitializers(u), nil
+}
+
+// declareInitializers lists every initializer among the graph inputs when
+// the model's IR version is below 4, which requires it (onnxruntime
+// refuses such a model otherwise); later versions need nothing.
+func declareInitializers(m *ir.Model) *ir.Model {
+	if m.IRVersion >= 4 {
+		return m
+	}
+	g := m.Graph
+	declared := map[string]bool{}
+	for _, v := range g.Inputs {
+		declared[v.Name] = true
+	}
+	for _, t := range g.Initializers {
+		if !declared[t.Name] {
+			g.Inputs = append(g.Inputs, &ir.ValueInfo{Name: t.Name, DType: t.DType, Shape: schema.Dims(t.Shape)})
+		}
+	}
+	return m
 }
 
 // replaceInitializer removes the initializer named name from g.

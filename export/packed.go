@@ -47,7 +47,7 @@ func ONNXPacked(m *ir.Model) (*ir.Model, error) {
 		pre = append(pre, unpackSubgraph(g, s, c, opset, used)...)
 	}
 	g.Nodes = append(pre, g.Nodes...)
-	return u, nil
+	return declareInitializers(u), nil
 }
 
 // unpackSubgraph stores s's weight as bits and returns the nodes that

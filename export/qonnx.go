@@ -2,10 +2,11 @@ package export
 
 import (
 	"github.com/bincompress/bincompress/ir"
+	"github.com/bincompress/bincompress/ir/schema"
 )
 
 // QONNXDomain is the operator set of QONNX's quantizers.
-const QONNXDomain = "qonnx.custom_op.general"
+const QONNXDomain = schema.QONNXDomain
 
 // QONNX returns m as a QONNX model for FINN. Each binary layer's weight is
 // the output of a QONNX BipolarQuant node,
@@ -33,7 +34,9 @@ func QONNX(m *ir.Model) (*ir.Model, error) {
 		s := &sites[i]
 		node := consumers[s.weight.Name][0]
 		b := &subgraph{g: g, used: used, base: s.weight.Name}
-		splitBias(b, s, node)
+		if err := splitBias(u, b, s, node); err != nil {
+			return nil, err
+		}
 		w := s.weight
 		removeInitializer(g, w.Name)
 		x := b.init(ir.NewFloat32(w.Name+"_float", s.weightShape(), s.signs()))
@@ -45,15 +48,20 @@ func QONNX(m *ir.Model) (*ir.Model, error) {
 	if u.Opset(QONNXDomain) == 0 {
 		u.OpsetImports = append(u.OpsetImports, ir.OpsetImport{Domain: QONNXDomain, Version: 1})
 	}
-	return u, nil
+	return declareInitializers(u), nil
 }
 
 // splitBias rewrites a binary Conv or Gemm (transA = 0) of the unpacked
-// graph as a bias-free Conv or a MatMul, followed by an Add of the bias,
+// model u as a bias-free Conv or a MatMul, followed by an Add of the bias,
 // inserted right after it.
-func splitBias(b *subgraph, s *site, n *ir.Node) {
-	if (n.OpType != "Conv" && n.OpType != "Gemm") || n.Int("transA", 0) != 0 || n.Input(2) == "" {
-		return
+func splitBias(u *ir.Model, b *subgraph, s *site, n *ir.Node) error {
+	if (n.OpType != "Conv" && n.OpType != "Gemm") || n.Input(2) == "" {
+		return nil
+	}
+	if n.OpType == "Gemm" {
+		if a, err := schema.AttrsOf[schema.Gemm](u, n); err != nil || a.TransA {
+			return err
+		}
 	}
 	bias := b.g.Initializer(n.Input(2))
 	shape := []int{s.layer.rows}
@@ -73,4 +81,5 @@ func splitBias(b *subgraph, s *site, n *ir.Node) {
 			break
 		}
 	}
+	return nil
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/bincompress/bincompress/infer"
 	"github.com/bincompress/bincompress/ir"
+	"github.com/bincompress/bincompress/ir/schema"
 )
 
 // TestQONNXRunsLikeBNN runs the QONNX export in our executor: its outputs
@@ -24,7 +25,7 @@ func TestQONNXRunsLikeBNN(t *testing.T) {
 				t.Fatal(err)
 			}
 			if _, err := infer.Compile(q); err != nil {
-				var u *infer.UnsupportedOpError
+				var u *schema.UnsupportedOpError
 				if errors.As(err, &u) && u.Domain == QONNXDomain {
 					t.Skipf("infer does not register domain %s yet (infer/ops_onnx.go's domains needs %q: qonnxOps): %v", QONNXDomain, QONNXDomain, err)
 				}

@@ -1,9 +1,11 @@
 package export
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/bincompress/bincompress/ir"
+	"github.com/bincompress/bincompress/ir/schema"
 )
 
 // Formats are the export formats, as the CLI's --format names them.
@@ -25,22 +27,28 @@ func Model(m *ir.Model, format string) (*ir.Model, error) {
 
 // Size is one format's output size: Bytes is the file size (for "c", the
 // header and source together); the C format also reports its footprint.
+// Unsupported says why the format cannot take the model (an op it lacks),
+// and then the sizes are zero.
 type Size struct {
-	Format     string `json:"format"`
-	Bytes      int64  `json:"bytes"`
-	FlashBytes int64  `json:"flash_bytes,omitempty"`
-	RAMBytes   int64  `json:"ram_bytes,omitempty"`
+	Format      string `json:"format"`
+	Bytes       int64  `json:"bytes"`
+	FlashBytes  int64  `json:"flash_bytes,omitempty"`
+	RAMBytes    int64  `json:"ram_bytes,omitempty"`
+	Unsupported string `json:"unsupported,omitempty"`
 }
 
 // Sizes exports m in every format and returns the sizes in Formats order.
 // encode serializes an ONNX model (the CLI passes onnx.Encode). A format
-// that cannot take m (an op the C target lacks) makes the whole call fail;
-// the error names the format.
+// that cannot take m (an op the C target lacks: an error matching
+// schema.ErrUnsupported) is reported in its Size; any other error fails
+// the call, naming the format.
 func Sizes(m *ir.Model, encode func(*ir.Model) ([]byte, error)) ([]Size, error) {
 	out := make([]Size, 0, len(Formats))
 	for _, f := range Formats {
 		s, err := sizeOf(m, f, encode)
-		if err != nil {
+		if errors.Is(err, schema.ErrUnsupported) {
+			s = Size{Format: f, Unsupported: err.Error()}
+		} else if err != nil {
 			return nil, fmt.Errorf("export: size of %s: %w", f, err)
 		}
 		out = append(out, s)

@@ -50,13 +50,7 @@ func synthBNN(t testing.TB, opset int64, seed int64) *ir.Model {
 	x = node("Gemm", "fc", []string{x, randT("w4", 0.2, 5, 13), randT("b4", 0.1, 5)},
 		&ir.Attr{Name: "transB", Type: ir.AttrInt, I: 1})
 	g.Outputs = []*ir.ValueInfo{{Name: x, DType: ir.Float32}}
-	if _, err := convert.Binarize(m, convert.Options{}); err != nil {
-		t.Fatal(err)
-	}
-	b, err := pack.Pack(m)
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := binarizeAndPack(t, m)
 	layers, err := binaryLayers(b)
 	if err != nil {
 		t.Fatal(err)
@@ -74,4 +68,18 @@ func synthInput(seed int64, batch int) *ir.Tensor {
 		d[i] = float32(rng.NormFloat64())
 	}
 	return ir.NewFloat32("input", []int{batch, 6, 9, 7}, d)
+}
+
+// binarizeAndPack binarizes every layer of m with convert's defaults and
+// packs it.
+func binarizeAndPack(t testing.TB, m *ir.Model) *ir.Model {
+	t.Helper()
+	if _, err := convert.Binarize(m, convert.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	b, err := pack.Pack(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

@@ -5,6 +5,7 @@ import (
 
 	"github.com/bincompress/bincompress/finetune/autograd"
 	"github.com/bincompress/bincompress/ir"
+	"github.com/bincompress/bincompress/ir/schema"
 )
 
 // selection says which layers become binary: every Conv, Gemm and MatMul
@@ -26,7 +27,7 @@ func (n *net) candidates() []*binLayer {
 		switch {
 		case nd.OpType == "Conv" && len(w.Shape) == 4:
 			l = wlayout{out: w.Shape[0], fanIn: w.Shape[1] * w.Shape[2] * w.Shape[3]}
-		case nd.OpType == "Gemm" && len(w.Shape) == 2 && nd.Int("transB", 0) != 0:
+		case nd.OpType == "Gemm" && len(w.Shape) == 2 && n.gemmTransB(nd):
 			l = wlayout{out: w.Shape[0], fanIn: w.Shape[1]}
 		case (nd.OpType == "Gemm" || nd.OpType == "MatMul") && len(w.Shape) == 2:
 			l = wlayout{out: w.Shape[1], fanIn: w.Shape[0], cols: true}
@@ -80,4 +81,10 @@ func (n *net) weight(nd *ir.Node, v *autograd.Tensor) (*autograd.Tensor, bool) {
 		return b.hat, true
 	}
 	return v, false
+}
+
+// gemmTransB reports whether a Gemm holds B as [N, K].
+func (n *net) gemmTransB(nd *ir.Node) bool {
+	a, err := attrsOf[schema.Gemm](n, nd)
+	return err == nil && a.TransB
 }

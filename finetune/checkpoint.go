@@ -2,11 +2,14 @@ package finetune
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/gob"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+
+	"github.com/bincompress/bincompress/internal/safefile"
 )
 
 // CheckpointFile is the checkpoint's name inside Config.CheckpointDir.
@@ -58,31 +61,16 @@ func (t *trainer) saveCheckpoint() error {
 	if t.cfg.CheckpointDir == "" {
 		return nil
 	}
-	var buf bytes.Buffer
-	if err := gob.NewEncoder(&buf).Encode(t.snapshot()); err != nil {
-		return fmt.Errorf("finetune: encoding checkpoint: %w", err)
+	data, err := encodeCheckpoint(t.snapshot())
+	if err != nil {
+		return err
 	}
 	if err := os.MkdirAll(t.cfg.CheckpointDir, 0o755); err != nil {
 		return fmt.Errorf("finetune: checkpoint directory: %w", err)
 	}
-	return writeAtomic(filepath.Join(t.cfg.CheckpointDir, CheckpointFile), buf.Bytes())
-}
-
-func writeAtomic(path string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), ".ckpt-*")
-	if err != nil {
-		return fmt.Errorf("finetune: checkpoint: %w", err)
-	}
-	_, werr := f.Write(data)
-	serr := f.Sync()
-	cerr := f.Close()
-	if err := errors.Join(werr, serr, cerr); err != nil {
-		os.Remove(f.Name())
-		return fmt.Errorf("finetune: writing checkpoint %s: %w", path, err)
-	}
-	if err := os.Rename(f.Name(), path); err != nil {
-		os.Remove(f.Name())
-		return fmt.Errorf("finetune: checkpoint: %w", err)
+	path := filepath.Join(t.cfg.CheckpointDir, CheckpointFile)
+	if err := safefile.WriteFile(path, data); err != nil {
+		return fmt.Errorf("finetune: writing checkpoint: %w", err)
 	}
 	return nil
 }
@@ -90,18 +78,18 @@ func writeAtomic(path string, data []byte) error {
 // loadCheckpoint restores a run saved by saveCheckpoint.
 func (t *trainer) loadCheckpoint() error {
 	path := filepath.Join(t.cfg.CheckpointDir, CheckpointFile)
-	data, err := os.ReadFile(path)
+	data, err := safefile.ReadRegular(path, maxCheckpointBytes)
 	if err != nil {
-		return fmt.Errorf("finetune: resume: %w", err)
+		return fmt.Errorf("finetune: resume: %s: %w", path, err)
 	}
-	var ck checkpoint
-	if err := gob.NewDecoder(bytes.NewReader(data)).Decode(&ck); err != nil {
-		return fmt.Errorf("finetune: resume: checkpoint %s is corrupt: %w", path, err)
+	ck, err := decodeCheckpoint(data)
+	if err != nil {
+		return fmt.Errorf("finetune: resume: checkpoint %s: %w", path, err)
 	}
 	if ck.Version != checkpointVersion || ck.Fingerprint != t.fingerprint() {
 		return fmt.Errorf("finetune: resume: checkpoint %s was written by a different version or configuration", path)
 	}
-	if err := t.restore(&ck); err != nil {
+	if err := t.restore(ck); err != nil {
 		return fmt.Errorf("finetune: resume from %s: %w", path, err)
 	}
 	t.epoch, t.step, t.res.Epochs = ck.Epoch, ck.Step, ck.History
@@ -135,4 +123,44 @@ func restoreInto(dst, src []float32, name string) error {
 	}
 	copy(dst, src)
 	return nil
+}
+
+// A checkpoint file is checkpointMagic, the SHA-256 of the payload, then the
+// payload (the gob-encoded checkpoint). The digest is checked before the
+// payload is decoded, so a flipped byte is refused rather than resumed into
+// a different model.
+const checkpointMagic = "bincompress checkpoint\n"
+
+// maxCheckpointBytes bounds the file read on resume (the weights and
+// momentum of any model this trainer fits in memory are far smaller).
+const maxCheckpointBytes = 4 << 30
+
+// ErrCheckpoint marks a checkpoint file that is not one, or fails its digest.
+var ErrCheckpoint = errors.New("corrupt checkpoint")
+
+func encodeCheckpoint(ck *checkpoint) ([]byte, error) {
+	var payload bytes.Buffer
+	if err := gob.NewEncoder(&payload).Encode(ck); err != nil {
+		return nil, fmt.Errorf("finetune: encoding checkpoint: %w", err)
+	}
+	sum := sha256.Sum256(payload.Bytes())
+	out := make([]byte, 0, len(checkpointMagic)+len(sum)+payload.Len())
+	out = append(append(append(out, checkpointMagic...), sum[:]...), payload.Bytes()...)
+	return out, nil
+}
+
+func decodeCheckpoint(data []byte) (*checkpoint, error) {
+	head := len(checkpointMagic) + sha256.Size
+	if len(data) < head || string(data[:len(checkpointMagic)]) != checkpointMagic {
+		return nil, fmt.Errorf("%w: not a bincompress checkpoint (or one from before digests)", ErrCheckpoint)
+	}
+	payload := data[head:]
+	if sum := sha256.Sum256(payload); !bytes.Equal(sum[:], data[len(checkpointMagic):head]) {
+		return nil, fmt.Errorf("%w: its digest does not match its contents (the file was damaged or edited)", ErrCheckpoint)
+	}
+	var ck checkpoint
+	if err := gob.NewDecoder(bytes.NewReader(payload)).Decode(&ck); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrCheckpoint, err)
+	}
+	return &ck, nil
 }

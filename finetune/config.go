@@ -58,6 +58,10 @@ func DefaultConfig() Config {
 		Augment: Augment{Pad: 4, Flip: true}, BNBatches: 200}
 }
 
+// Validate checks the config as Train does, so a caller can refuse bad
+// settings before any work.
+func (c *Config) Validate() error { return c.validate() }
+
 func (c *Config) validate() error {
 	var errs []error
 	check := func(ok bool, format string, args ...any) {
@@ -84,7 +88,9 @@ func (c *Config) validate() error {
 // Event reports progress; Train calls the callback from its own goroutine.
 type Event struct {
 	// Phase is "binarized" (accuracy with stale BN statistics),
-	// "reestimated" (after BN re-estimation), "batch", "epoch" or "done".
+	// "reestimated" (after BN re-estimation), "batch", "epoch" or "done";
+	// or, for progress within a phase, "bn" (a BN re-estimation batch) or
+	// "eval" (a validation batch), with Batch of Batches set.
 	Phase          string
 	Epoch, Epochs  int // Epoch counts from 1
 	Batch, Batches int // within the epoch, from 1

@@ -6,6 +6,7 @@ import (
 
 	"github.com/bincompress/bincompress/finetune/autograd"
 	"github.com/bincompress/bincompress/ir"
+	"github.com/bincompress/bincompress/ir/schema"
 )
 
 // mode is how BatchNormalization behaves in a forward pass.
@@ -16,15 +17,6 @@ const (
 	modeTrain             // batch statistics; running statistics updated with momentum
 	modeStats             // batch statistics, accumulated for re-estimation
 )
-
-// UnsupportedOpError names a node the trainer cannot differentiate.
-type UnsupportedOpError struct {
-	Op, Domain, Node string
-}
-
-func (e *UnsupportedOpError) Error() string {
-	return fmt.Sprintf("finetune: node %q: op %s (domain %q) is not supported for training", e.Node, e.Op, e.Domain)
-}
 
 // run is one forward pass's state.
 type run struct {
@@ -38,14 +30,34 @@ type opFunc func(r *run, nd *ir.Node) error
 
 // forward runs the graph on x and returns the logits as [N, K].
 func (n *net) forward(tp *autograd.Tape, x *autograd.Tensor, m mode) (*autograd.Tensor, error) {
+	r, err := n.exec(tp, x, m)
+	if err != nil {
+		return nil, err
+	}
+	out := r.env[n.output].t
+	if out == nil || len(out.Shape) < 2 {
+		return nil, fmt.Errorf("finetune: output %q is not a [N, classes] float tensor", n.output)
+	}
+	if len(out.Shape) > 2 {
+		out = r.tp.View(out, []int{out.Shape[0], len(out.Data) / max(out.Shape[0], 1)})
+	}
+	return out, nil
+}
+
+// exec runs the graph's nodes on x and returns the pass's state, with the
+// graph's outputs among its values.
+func (n *net) exec(tp *autograd.Tape, x *autograd.Tensor, m mode) (*run, error) {
 	r := &run{n: n, tp: tp, mode: m, env: map[string]value{n.input: {t: x}}}
 	for i, nd := range n.nodes {
-		if m != modeEval && n.skip[nd] {
-			continue // its BatchNormalization ran it
+		if m != modeEval && n.skip[nd] || n.absorbed[nd] != nil {
+			continue // its BatchNormalization, or its chain's fused activation, ran it
 		}
 		h, ok := handlers[nd.OpType]
-		if !ok || (nd.Domain != "" && nd.Domain != "ai.onnx") {
-			return nil, &UnsupportedOpError{Op: nd.OpType, Domain: nd.Domain, Node: nd.Name}
+		if f, fused := n.acts[nd]; fused {
+			h = f.run
+		}
+		if b := n.bound[nd]; !ok || !schema.Supports(schema.Trainer, b.Op, b.Opset) {
+			return nil, &schema.UnsupportedOpError{Op: nd.OpType, Domain: b.Op.Domain, Opset: b.Opset, Node: b.Label, Stage: schema.Trainer}
 		}
 		if err := r.node(h, nd); err != nil {
 			return nil, fmt.Errorf("finetune: node %q (%s): %w", nd.Name, nd.OpType, err)
@@ -58,14 +70,7 @@ func (n *net) forward(tp *autograd.Tape, x *autograd.Tensor, m mode) (*autograd.
 			}
 		}
 	}
-	out := r.env[n.output].t
-	if out == nil || len(out.Shape) < 2 {
-		return nil, fmt.Errorf("finetune: output %q is not a [N, classes] float tensor", n.output)
-	}
-	if len(out.Shape) > 2 {
-		out = r.tp.View(out, []int{out.Shape[0], len(out.Data) / max(out.Shape[0], 1)})
-	}
-	return out, nil
+	return r, nil
 }
 
 // node runs h on nd, through the net's around hook when it has one.

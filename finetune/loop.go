@@ -174,14 +174,20 @@ func (t *trainer) evaluate(ctx context.Context) (float64, error) {
 		return math.NaN(), nil
 	}
 	t.student.binarize()
-	return accuracy(ctx, t.student, t.val, t.batch)
+	return accuracyReporting(ctx, t.student, t.val, t.batch, t.phaseProgress("eval"))
 }
 
 func accuracy(ctx context.Context, n *net, src Source, size int) (float64, error) {
+	return accuracyReporting(ctx, n, src, size, nil)
+}
+
+// accuracyReporting is accuracy that calls report(done, total) after each
+// batch when report is not nil.
+func accuracyReporting(ctx context.Context, n *net, src Source, size int, report func(done, total int)) (float64, error) {
 	plan := newPlan(src, size, false, false, Augment{}, 0, 0)
 	sctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	correct := 0
+	correct, done := 0, 0
 	for b := range plan.stream(sctx) {
 		if b.err != nil {
 			return 0, b.err
@@ -198,6 +204,9 @@ func accuracy(ctx context.Context, n *net, src Source, size int) (float64, error
 			if argmaxRow(logits.Data[i*k:(i+1)*k]) == l {
 				correct++
 			}
+		}
+		if done++; report != nil {
+			report(done, plan.count())
 		}
 	}
 	if err := ctx.Err(); err != nil {
@@ -237,6 +246,8 @@ func (t *trainer) reestimate(ctx context.Context, tag int) error {
 		if _, err := t.student.forward(nil, b.x, modeStats); err != nil {
 			return err
 		}
+		t.emit(Event{Phase: "bn", Batch: i + 1, Batches: limit})
+
 		if i++; i == limit {
 			break
 		}

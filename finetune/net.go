@@ -6,6 +6,7 @@ import (
 
 	"github.com/bincompress/bincompress/finetune/autograd"
 	"github.com/bincompress/bincompress/ir"
+	"github.com/bincompress/bincompress/ir/schema"
 )
 
 // value is what a graph value holds during a forward pass: a float tensor,
@@ -48,22 +49,25 @@ type Layer struct {
 // net is a training graph compiled from an ir.Model whose initializers it
 // shares: training updates the model's weights and BN statistics in place.
 type net struct {
-	nodes   []*ir.Node
-	input   string
-	inShape []int // C, H, W when known (0 where not)
-	output  string
-	params  map[string]*autograd.Tensor
-	order   []string        // params in initializer order
-	decay   map[string]bool // conv and dense weights
-	consts  map[string]value
-	bn      map[*ir.Node]*bnState
-	binary  map[*ir.Node]*binLayer
-	layers  []*binLayer
-	release [][]string            // values whose last reader is node i
-	fused   map[*ir.Node]*ir.Node // BN → the ReLU that alone reads it
-	skip    map[*ir.Node]bool     // ReLUs run by their BN in training
-	inPlace map[*ir.Node]bool     // ReLUs that may overwrite their input
-	addInto map[*ir.Node]int      // Adds that may overwrite input 0 or 1
+	nodes    []*ir.Node
+	input    string
+	inShape  []int // C, H, W when known (0 where not)
+	output   string
+	params   map[string]*autograd.Tensor
+	order    []string        // params in initializer order
+	decay    map[string]bool // conv and dense weights
+	consts   map[string]value
+	bn       map[*ir.Node]*bnState
+	binary   map[*ir.Node]*binLayer
+	layers   []*binLayer
+	release  [][]string                // values whose last reader is node i
+	fused    map[*ir.Node]*ir.Node     // BN → the ReLU that alone reads it
+	skip     map[*ir.Node]bool         // ReLUs run by their BN in training
+	inPlace  map[*ir.Node]bool         // ReLUs that may overwrite their input
+	addInto  map[*ir.Node]int          // Adds that may overwrite input 0 or 1
+	bound    map[*ir.Node]*schema.Node // every node with its op layer attributes
+	acts     map[*ir.Node]actFusion    // chain anchors run as one activation (fuse_act.go)
+	absorbed map[*ir.Node]*ir.Node     // chain nodes that do not run → their anchor
 	// around, when set, runs each node of a forward pass as
 	// around(r, nd, run): a profiler times the nodes with it.
 	around func(r *run, nd *ir.Node, run func() error) error
@@ -78,6 +82,9 @@ func compile(m *ir.Model, sel *selection) (*net, error) {
 	g := m.Graph
 	n := &net{nodes: g.Nodes, params: map[string]*autograd.Tensor{}, decay: map[string]bool{},
 		consts: map[string]value{}, bn: map[*ir.Node]*bnState{}, binary: map[*ir.Node]*binLayer{}}
+	if err := n.bindNodes(m); err != nil {
+		return nil, err
+	}
 	if err := n.findIO(g); err != nil {
 		return nil, err
 	}
@@ -94,6 +101,7 @@ func compile(m *ir.Model, sel *selection) (*net, error) {
 	}
 	n.planRelease()
 	n.planFusion()
+	n.planActivations()
 	return n, nil
 }
 
@@ -120,8 +128,8 @@ func (n *net) loadInitializers(g *ir.Graph) error {
 		switch t.DType {
 		case ir.Float32:
 			n.consts[t.Name] = value{t: autograd.New(t.Shape, t.Data.([]float32))}
-		case ir.Int64, ir.Int32:
-			v, err := t.Int64s()
+		case ir.Int64, ir.Int32, ir.Bool:
+			v, err := intsOf(t)
 			if err != nil {
 				return fmt.Errorf("finetune: initializer %q: %w", t.Name, err)
 			}
@@ -144,6 +152,8 @@ func (n *net) markParams(g *ir.Graph) error {
 			n.param(nd.Input(2), false)
 		case "MatMul":
 			n.param(nd.Input(1), true)
+		case "PRelu":
+			n.param(viewSource(g, nd.Input(1)), false)
 		case "BatchNormalization":
 			if err := n.addBN(nd); err != nil {
 				return err
@@ -176,8 +186,11 @@ func (n *net) addBN(nd *ir.Node) error {
 	if mean.t == nil || v.t == nil {
 		return fmt.Errorf("finetune: node %q (BatchNormalization): mean and variance must be float initializers", nd.Name)
 	}
-	n.bn[nd] = &bnState{mean: mean.t.Data, variance: v.t.Data,
-		eps: nd.Float("epsilon", 1e-5), momentum: nd.Float("momentum", 0.9)}
+	a, err := attrsOf[schema.BatchNormalization](n, nd)
+	if err != nil {
+		return fmt.Errorf("finetune: %w", err)
+	}
+	n.bn[nd] = &bnState{mean: mean.t.Data, variance: v.t.Data, eps: a.Epsilon, momentum: a.Momentum}
 	return nil
 }
 
@@ -247,7 +260,9 @@ func (n *net) planFusion() {
 
 // keepsNoOutput lists ops whose backward needs none of their own output,
 // so a ReLU that alone reads it may overwrite it.
-var keepsNoOutput = map[string]bool{"Conv": true, "BatchNormalization": true, "Add": true, "Sum": true, "Gemm": true}
+var keepsNoOutput = map[string]bool{"Conv": true, "BatchNormalization": true, "Add": true, "Sum": true, "Gemm": true,
+	"Mul": true, "Sub": true, "Concat": true, "Pad": true, "Slice": true, "Transpose": true, "Sigmoid": true, "Tanh": true,
+	"Gelu": true, "Erf": true, "HardSwish": true, "LeakyRelu": true, "PRelu": true, "Softplus": true, "Elu": true, "Selu": true}
 
 // Layers lists the binary layers in graph order.
 func (n *net) Layers() []Layer {

@@ -2,10 +2,10 @@ package finetune
 
 import (
 	"fmt"
-	"math"
 
 	"github.com/bincompress/bincompress/finetune/autograd"
 	"github.com/bincompress/bincompress/ir"
+	"github.com/bincompress/bincompress/ir/schema"
 )
 
 // handlers maps each supported op to its forward; the tape differentiates it.
@@ -16,6 +16,13 @@ var handlers = map[string]opFunc{
 	"Flatten": opFlatten, "Reshape": opReshape, "Identity": opIdentity, "Dropout": opIdentity,
 	"Constant": opConstant, "Shape": opShape, "Gather": opGather, "Unsqueeze": opUnsqueeze,
 	"Squeeze": opSqueeze, "Concat": opConcat, "Cast": opCast,
+	// ops_act.go, ops_arith.go, ops_layout.go
+	"Sigmoid": opSigmoid, "Tanh": opTanh, "Erf": opErf, "Gelu": opGelu, "Softplus": opSoftplus, "Elu": opElu,
+	"Selu": opSelu, "HardSigmoid": opHardSigmoid, "HardSwish": opHardSwish, "LeakyRelu": opLeakyRelu,
+	"PRelu": opPRelu, "Neg": opNeg, "Exp": opExp, "Log": opLog, "Sqrt": opSqrt, "Reciprocal": opReciprocal,
+	"Pow": opPow, "Softmax": opSoftmax, "Sub": opSub, "Div": opDiv, "Max": opMax, "Min": opMin, "Where": opWhere,
+	"ReduceMean": opReduceMean, "ReduceSum": opReduceSum, "ReduceMax": opReduceMax, "Slice": opSlice,
+	"Split": opSplit, "Pad": opPad, "Transpose": opTranspose, "Expand": opExpand, "ConstantOfShape": opConstantOfShape,
 }
 
 func opConv(r *run, nd *ir.Node) error {
@@ -28,10 +35,13 @@ func opConv(r *run, nd *ir.Node) error {
 		return err
 	}
 	w, binary := r.n.weight(nd, in[1])
-	if len(in[0].Shape) != 4 || len(w.Shape) != 4 {
-		return fmt.Errorf("only 2-D convolution is supported, got input %v weights %v", in[0].Shape, w.Shape)
+	if len(in[0].Shape) == 3 && len(w.Shape) == 3 {
+		return conv1d(r, nd, in[0], w, b, binary)
 	}
-	a, err := convAttrs(nd, in[0].Shape, w.Shape)
+	if len(in[0].Shape) != 4 || len(w.Shape) != 4 {
+		return fmt.Errorf("only 1-D and 2-D convolution are supported, got input %v weights %v", in[0].Shape, w.Shape)
+	}
+	a, err := convAttrs(r.n, nd, in[0].Shape, w.Shape)
 	if err != nil {
 		return err
 	}
@@ -42,44 +52,20 @@ func opConv(r *run, nd *ir.Node) error {
 	return r.set(nd, y)
 }
 
-func convAttrs(nd *ir.Node, x, w []int) (autograd.ConvAttrs, error) {
-	st, dil := nd.Ints("strides", []int64{1, 1}), nd.Ints("dilations", []int64{1, 1})
-	if len(st) != 2 || len(dil) != 2 {
-		return autograd.ConvAttrs{}, fmt.Errorf("strides %v and dilations %v must have 2 values", st, dil)
+func convAttrs(n *net, nd *ir.Node, x, w []int) (autograd.ConvAttrs, error) {
+	c, err := attrsOf[schema.Conv](n, nd)
+	if err != nil {
+		return autograd.ConvAttrs{}, err
 	}
-	a := autograd.ConvAttrs{StrideH: int(st[0]), StrideW: int(st[1]), DilationH: int(dil[0]), DilationW: int(dil[1]),
-		Group: int(nd.Int("group", 1))}
-	pads, err := padsOf(nd, x[2:], []int{(w[2]-1)*a.DilationH + 1, (w[3]-1)*a.DilationW + 1}, []int{a.StrideH, a.StrideW})
-	a.PadTop, a.PadLeft, a.PadBottom, a.PadRight = pads[0], pads[1], pads[2], pads[3]
-	return a, err
-}
-
-// padsOf reads ONNX pads [top, left, bottom, right] or resolves auto_pad.
-func padsOf(nd *ir.Node, in, k, s []int) ([]int, error) {
-	switch ap := nd.String("auto_pad", "NOTSET"); ap {
-	case "NOTSET", "VALID":
-		p := nd.Ints("pads", []int64{0, 0, 0, 0})
-		if ap == "VALID" {
-			p = []int64{0, 0, 0, 0}
-		}
-		if len(p) != 4 {
-			return []int{0, 0, 0, 0}, fmt.Errorf("pads %v must have 4 values", p)
-		}
-		return []int{int(p[0]), int(p[1]), int(p[2]), int(p[3])}, nil
-	case "SAME_UPPER", "SAME_LOWER":
-		out := make([]int, 4)
-		for i := range 2 {
-			total := max(0, ((in[i]+s[i]-1)/s[i]-1)*s[i]+k[i]-in[i])
-			small := total / 2
-			out[i], out[i+2] = small, total-small
-			if ap == "SAME_LOWER" {
-				out[i], out[i+2] = total-small, small
-			}
-		}
-		return out, nil
-	default:
-		return []int{0, 0, 0, 0}, fmt.Errorf("auto_pad %q is not supported", ap)
+	g, err := c.Window.Resolve(x[2:], w[2:])
+	if err != nil {
+		return autograd.ConvAttrs{}, err
 	}
+	if len(x) == 3 {
+		g = liftGeometry(g) // 1-D: a 2-D convolution of height 1
+	}
+	return autograd.ConvAttrs{StrideH: g.Strides[0], StrideW: g.Strides[1], DilationH: g.Dilations[0], DilationW: g.Dilations[1],
+		Group: int(c.Group), PadTop: g.PadBegin[0], PadLeft: g.PadBegin[1], PadBottom: g.PadEnd[0], PadRight: g.PadEnd[1]}, nil
 }
 
 func opGemm(r *run, nd *ir.Node) error {
@@ -92,8 +78,11 @@ func opGemm(r *run, nd *ir.Node) error {
 		return err
 	}
 	w, binary := r.n.weight(nd, in[1])
-	a := autograd.GemmAttrs{Alpha: nd.Float("alpha", 1), Beta: nd.Float("beta", 1),
-		TransA: nd.Int("transA", 0) != 0, TransB: nd.Int("transB", 0) != 0}
+	g, err := attrsOf[schema.Gemm](r.n, nd)
+	if err != nil {
+		return err
+	}
+	a := autograd.GemmAttrs{Alpha: g.Alpha, Beta: g.Beta, TransA: g.TransA, TransB: g.TransB}
 	y, err := r.tp.Gemm(in[0], w, c, a, binary)
 	if err != nil {
 		return err
@@ -172,7 +161,11 @@ func opClip(r *run, nd *ir.Node) error {
 	if err != nil {
 		return err
 	}
-	lo, hi := nd.Float("min", float32(math.Inf(-1))), nd.Float("max", float32(math.Inf(1)))
+	a, err := attrsOf[schema.Clip](r.n, nd)
+	if err != nil {
+		return err
+	}
+	lo, hi := a.Min, a.Max // attributes before opset 11, ∓infinity after
 	for i, dst := range []*float32{&lo, &hi} {
 		t, err := r.tensor(nd, i+1)
 		if err != nil {
@@ -189,7 +182,7 @@ func opClip(r *run, nd *ir.Node) error {
 // one (the BN output of a residual block), saving a fresh buffer.
 func opAdd(r *run, nd *ir.Node) error {
 	k, ok := r.n.addInto[nd]
-	if !ok {
+	if !ok || r.intInputs(nd) {
 		return binop(r, nd, (*autograd.Tape).Add)
 	}
 	in, err := r.inputs(nd, 2)
@@ -205,6 +198,9 @@ func opAdd(r *run, nd *ir.Node) error {
 func opMul(r *run, nd *ir.Node) error { return binop(r, nd, (*autograd.Tape).Mul) }
 
 func binop(r *run, nd *ir.Node, f func(*autograd.Tape, *autograd.Tensor, *autograd.Tensor) (*autograd.Tensor, error)) error {
+	if r.intInputs(nd) {
+		return r.intArith(nd)
+	}
 	in, err := r.inputs(nd, 2)
 	if err != nil {
 		return err
@@ -228,19 +224,30 @@ func opSum(r *run, nd *ir.Node) error {
 	return r.set(nd, y)
 }
 
-func poolAttrs(nd *ir.Node, x []int) (autograd.PoolAttrs, error) {
-	k, st := nd.Ints("kernel_shape", nil), nd.Ints("strides", []int64{1, 1})
-	if d := nd.Ints("dilations", []int64{1, 1}); len(d) != 2 || d[0] != 1 || d[1] != 1 {
-		return autograd.PoolAttrs{}, fmt.Errorf("pooling dilations %v are not supported", d)
+func poolAttrs(n *net, nd *ir.Node, x []int) (autograd.PoolAttrs, error) {
+	var w *schema.Window
+	var a autograd.PoolAttrs
+	switch p := n.bound[nd].Attrs.(type) {
+	case *schema.MaxPool:
+		w, a.CeilMode = &p.Window, p.CeilMode
+	case *schema.AveragePool:
+		w, a.CeilMode, a.CountIncludePad = &p.Window, p.CeilMode, p.CountIncludePad
+	default:
+		return a, fmt.Errorf("node %q is not a pool", nd.Name)
 	}
-	if len(k) != 2 || len(st) != 2 || len(x) != 4 {
-		return autograd.PoolAttrs{}, fmt.Errorf("only 2-D pooling is supported (kernel %v, input %v)", k, x)
+	if len(x) != 4 {
+		return a, fmt.Errorf("only 2-D pooling is supported (input %v)", x)
 	}
-	a := autograd.PoolAttrs{KH: int(k[0]), KW: int(k[1]), StrideH: int(st[0]), StrideW: int(st[1]),
-		CeilMode: nd.Int("ceil_mode", 0) != 0, CountIncludePad: nd.Int("count_include_pad", 0) != 0}
-	pads, err := padsOf(nd, x[2:], []int{a.KH, a.KW}, []int{a.StrideH, a.StrideW})
-	a.PadTop, a.PadLeft, a.PadBottom, a.PadRight = pads[0], pads[1], pads[2], pads[3]
-	return a, err
+	g, err := w.Resolve(x[2:], nil)
+	if err != nil {
+		return a, err
+	}
+	if g.Dilations[0] != 1 || g.Dilations[1] != 1 {
+		return a, fmt.Errorf("pooling dilations %v are not supported", g.Dilations)
+	}
+	a.KH, a.KW, a.StrideH, a.StrideW = g.Kernel[0], g.Kernel[1], g.Strides[0], g.Strides[1]
+	a.PadTop, a.PadLeft, a.PadBottom, a.PadRight = g.PadBegin[0], g.PadBegin[1], g.PadEnd[0], g.PadEnd[1]
+	return a, nil
 }
 
 func opMaxPool(r *run, nd *ir.Node) error { return pool(r, nd, (*autograd.Tape).MaxPool) }
@@ -254,7 +261,7 @@ func pool(r *run, nd *ir.Node, f func(*autograd.Tape, *autograd.Tensor, autograd
 	if len(nd.Outputs) > 1 && nd.Outputs[1] != "" {
 		return fmt.Errorf("the Indices output is not supported")
 	}
-	a, err := poolAttrs(nd, x[0].Shape)
+	a, err := poolAttrs(r.n, nd, x[0].Shape)
 	if err != nil {
 		return err
 	}
@@ -282,7 +289,11 @@ func opFlatten(r *run, nd *ir.Node) error {
 	if err != nil {
 		return err
 	}
-	shape, err := autograd.FlattenDims(x[0].Shape, int(nd.Int("axis", 1)))
+	a, err := attrsOf[schema.Flatten](r.n, nd)
+	if err != nil {
+		return err
+	}
+	shape, err := autograd.FlattenDims(x[0].Shape, int(a.Axis))
 	if err != nil {
 		return err
 	}

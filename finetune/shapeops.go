@@ -6,48 +6,20 @@ import (
 
 	"github.com/bincompress/bincompress/finetune/autograd"
 	"github.com/bincompress/bincompress/ir"
+	"github.com/bincompress/bincompress/ir/schema"
 )
 
 // The ops of shape subgraphs (Shape → Gather → Unsqueeze → Concat → Reshape,
 // as PyTorch exports flatten) run on small int64 values and fold as they go.
 
-func opReshape(r *run, nd *ir.Node) error {
-	x, err := r.inputs(nd, 1)
-	if err != nil {
-		return err
-	}
-	target, _, err := r.ints(nd, 1)
-	if err != nil {
-		return err
-	}
-	shape, err := autograd.ReshapeDims(x[0].Shape, target, nd.Int("allowzero", 0) != 0)
-	if err != nil {
-		return err
-	}
-	return r.set(nd, r.tp.View(x[0], shape))
-}
-
 func opConstant(r *run, nd *ir.Node) error {
-	var v value
-	switch a := nd.Attr("value"); {
-	case a != nil && a.T != nil:
-		c, err := constValue(a.T)
-		if err != nil {
-			return err
-		}
-		v = c
-	case nd.Attr("value_float") != nil:
-		v = value{t: autograd.New([]int{}, []float32{nd.Float("value_float", 0)})}
-	case nd.Attr("value_floats") != nil:
-		f := nd.Floats("value_floats", nil)
-		v = value{t: autograd.New([]int{len(f)}, f)}
-	case nd.Attr("value_int") != nil:
-		v = value{ints: []int64{nd.Int("value_int", 0)}, shape: []int{}}
-	case nd.Attr("value_ints") != nil:
-		is := nd.Ints("value_ints", nil)
-		v = value{ints: is, shape: []int{len(is)}}
-	default:
-		return fmt.Errorf("constant has no supported value attribute")
+	a, err := attrsOf[schema.Constant](r.n, nd)
+	if err != nil {
+		return err
+	}
+	v, err := constValue(a.Value)
+	if err != nil {
+		return err
 	}
 	r.env[nd.Outputs[0]] = v
 	return nil
@@ -58,7 +30,7 @@ func constValue(t *ir.Tensor) (value, error) {
 		f, err := t.Float32s()
 		return value{t: autograd.New(t.Shape, f)}, err
 	}
-	i, err := t.Int64s()
+	i, err := intsOf(t)
 	return value{ints: i, shape: t.Shape}, err
 }
 
@@ -75,7 +47,14 @@ func opShape(r *run, nd *ir.Node) error {
 	for i, d := range shape {
 		dims[i] = int64(d)
 	}
-	start, end := int(nd.Int("start", 0)), int(nd.Int("end", int64(len(dims))))
+	a, err := attrsOf[schema.Shape](r.n, nd)
+	if err != nil {
+		return err
+	}
+	start, end := int(a.Start), len(dims)
+	if a.End != nil {
+		end = int(*a.End)
+	}
 	start, end = clampAxis(start, len(dims)), clampAxis(end, len(dims))
 	dims = dims[start:max(start, end)]
 	r.env[nd.Outputs[0]] = value{ints: dims, shape: []int{len(dims)}}
@@ -98,7 +77,11 @@ func opGather(r *run, nd *ir.Node) error {
 	if err != nil {
 		return err
 	}
-	if len(dshape) != 1 || nd.Int("axis", 0) != 0 {
+	a, err := attrsOf[schema.Gather](r.n, nd)
+	if err != nil {
+		return err
+	}
+	if len(dshape) != 1 || a.Axis != 0 {
 		return fmt.Errorf("only gathering from a 1-D integer tensor along axis 0 is supported")
 	}
 	out := make([]int64, len(idx))
@@ -117,11 +100,15 @@ func opGather(r *run, nd *ir.Node) error {
 
 // axesOf reads axes from the attribute (opset < 13) or the second input.
 func (r *run) axesOf(nd *ir.Node) ([]int64, error) {
-	if a := nd.Ints("axes", nil); a != nil || nd.Input(1) == "" {
-		return a, nil
+	a, err := attrsOf[schema.Axes](r.n, nd)
+	if err != nil {
+		return nil, err
 	}
-	a, _, err := r.ints(nd, 1)
-	return a, err
+	if r.n.opsetOf(nd) < 13 || nd.Input(1) == "" {
+		return a.Axes, nil
+	}
+	axes, _, err := r.ints(nd, 1)
+	return axes, err
 }
 
 func opUnsqueeze(r *run, nd *ir.Node) error {
@@ -174,29 +161,17 @@ func reshapeInts(r *run, nd *ir.Node, f func([]int, []int64) []int) error {
 	return nil
 }
 
-func opConcat(r *run, nd *ir.Node) error {
-	var out []int64
-	for i := range nd.Inputs {
-		v, shape, err := r.ints(nd, i)
-		if err != nil {
-			return err
-		}
-		if len(shape) > 1 {
-			return fmt.Errorf("only 1-D integer concatenation is supported")
-		}
-		out = append(out, v...)
-	}
-	r.env[nd.Outputs[0]] = value{ints: out, shape: []int{len(out)}}
-	return nil
-}
-
 // opCast converts between the integer values of shape subgraphs and floats.
 func opCast(r *run, nd *ir.Node) error {
 	v, ok := r.get(nd.Input(0))
 	if !ok {
 		return fmt.Errorf("input %q is undefined", nd.Input(0))
 	}
-	toFloat := ir.DType(nd.Int("to", 1)) == ir.Float32
+	a, err := attrsOf[schema.Cast](r.n, nd)
+	if err != nil {
+		return err
+	}
+	toFloat := a.To == ir.Float32
 	switch {
 	case v.t != nil && !toFloat:
 		is := make([]int64, len(v.t.Data))

@@ -67,43 +67,11 @@ func readNPY(t *testing.T, path string) *npy.Array {
 // loss and every parameter gradient PyTorch computed for the same batch
 // (testdata/torch_grads.py).
 func TestGradientsMatchPyTorch(t *testing.T) {
-	m, err := onnx.ReadFile("testdata/fmnist_tiny_step.onnx")
-	if err != nil {
-		t.Fatal(err)
-	}
-	work := m.Clone()
-	untie(work.Graph)
-	n, err := compile(work, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	n, loss := torchStep(t, "fmnist_tiny_step", &autograd.Tape{})
 	if len(n.addInto) == 0 {
 		t.Fatal("no residual Add runs in place: this test would not cover AddInPlace")
 	}
-	x := readNPY(t, "testdata/fmnist_tiny_step.x.npy")
-	y, err := npy.ReadFile("testdata/fmnist_tiny_step.y.npy")
-	if err != nil {
-		t.Fatal(err)
-	}
-	labels := make([]int, len(y.Data.([]int64)))
-	for i, v := range y.Data.([]int64) {
-		labels[i] = int(v)
-	}
-	tp := &autograd.Tape{}
-	logits, err := n.forward(tp, autograd.New(x.Shape, x.Data.([]float32)), modeStats)
-	if err != nil {
-		t.Fatal(err)
-	}
-	loss, _, err := tp.CrossEntropy(logits, labels, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if want := readNPY(t, "testdata/fmnist_tiny_step.loss.npy").Data.([]float32)[0]; math.Abs(float64(loss.Data[0]-want)) > 1e-5*float64(want) {
-		t.Fatalf("loss %v, PyTorch %v", loss.Data[0], want)
-	}
-	if err := tp.Backward(loss); err != nil {
-		t.Fatal(err)
-	}
+	checkTorchLoss(t, "fmnist_tiny_step", loss)
 	ref := readNPY(t, "testdata/fmnist_tiny_step.grads.npy").Data.([]float32)
 	off := 0
 	for _, nd := range n.nodes {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/bincompress/bincompress/ir"
+	"github.com/bincompress/bincompress/ir/schema"
 )
 
 // floats returns t's data when t is float32.
@@ -57,16 +58,9 @@ func scalarFloat(t *ir.Tensor, what string) (float64, error) {
 	return float64(i[0]), nil
 }
 
-// axis normalizes a possibly negative axis for a tensor of the given rank.
-func axis(a int64, rank int) (int, error) {
-	if a < -int64(rank) || a >= int64(rank) {
-		return 0, fmt.Errorf("axis %d out of range for rank %d", a, rank)
-	}
-	if a < 0 {
-		a += int64(rank)
-	}
-	return int(a), nil
-}
+// axis normalizes a possibly negative axis for a tensor of the given rank,
+// as the op layer does.
+func axis(a int64, rank int) (int, error) { return schema.Axis(a, rank) }
 
 // toInts converts int64 attribute values to int, rejecting absurd ones.
 func toInts(v []int64, what string) ([]int, error) {

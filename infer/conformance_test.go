@@ -12,14 +12,16 @@ import (
 	"testing"
 
 	"github.com/bincompress/bincompress/infer"
+	"github.com/bincompress/bincompress/internal/reftest"
 	"github.com/bincompress/bincompress/ir"
+	"github.com/bincompress/bincompress/ir/schema"
 	"github.com/bincompress/bincompress/onnx"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/conformance_skips.txt")
 
 // onnxTestData is where Debian's libonnx-testdata puts ONNX's backend tests.
-const onnxTestData = "/usr/share/libonnx-testdata/data"
+const onnxTestData = reftest.ONNXTestData
 
 const skipsGolden = "testdata/conformance_skips.txt"
 
@@ -28,12 +30,7 @@ const skipsGolden = "testdata/conformance_skips.txt"
 // Cases we cannot run are listed with their reason in a golden file, so a
 // pass turning into a skip fails the test until -update accepts it.
 func TestConformance(t *testing.T) {
-	if _, err := os.Stat(onnxTestData); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("Debian package libonnx-testdata is required in CI: %v", err)
-		}
-		t.Skipf("Debian package libonnx-testdata not installed (%v)", err)
-	}
+	reftest.NeedONNXTestData(t)
 	var skips, details, failures []string
 	passed := map[string]int{}
 	passing := map[string]bool{}
@@ -69,7 +66,7 @@ func TestConformance(t *testing.T) {
 	sort.Strings(skips)
 	sort.Strings(details)
 	t.Logf("conformance: passed %v, failed %d, skipped %d:\n%s", passed, len(failures), len(skips), strings.Join(details, "\n"))
-	checkGolden(t, skipsGolden, strings.Join(skips, "\n")+"\n")
+	reftest.CheckGolden(t, skipsGolden, strings.Join(skips, "\n")+"\n", *update)
 }
 
 // mustPass are node tests of the ops every ResNet uses.
@@ -87,44 +84,6 @@ var mustPass = []string{
 	"node/test_clip", "node/test_sigmoid", "node/test_leakyrelu", "node/test_sum_example",
 }
 
-func checkGolden(t *testing.T, path, got string) {
-	t.Helper()
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	}
-	if string(want) != got {
-		t.Errorf("skip list differs from %s (run with -update to accept):\n%s", path, lineDiff(string(want), got))
-	}
-}
-
-// lineDiff lists lines only in want (-) or only in got (+).
-func lineDiff(want, got string) string {
-	w, g := map[string]bool{}, map[string]bool{}
-	for _, l := range strings.Split(want, "\n") {
-		w[l] = true
-	}
-	var out []string
-	for _, l := range strings.Split(got, "\n") {
-		g[l] = true
-		if !w[l] {
-			out = append(out, "+ "+l)
-		}
-	}
-	for _, l := range strings.Split(want, "\n") {
-		if !g[l] {
-			out = append(out, "- "+l)
-		}
-	}
-	return strings.Join(out, "\n")
-}
-
 // runCase returns a skip reason, an error for a wrong result, or neither
 // when every data set matched.
 func runCase(dir string) (string, error) {
@@ -137,7 +96,7 @@ func runCase(dir string) (string, error) {
 		return "model: " + readerReason(err), nil
 	}
 	p, err := infer.Compile(m)
-	var uerr *infer.UnsupportedOpError
+	var uerr *schema.UnsupportedOpError
 	if errors.As(err, &uerr) {
 		return fmt.Sprintf("unsupported op %s at opset %d", uerr.Op, uerr.Opset), nil
 	}

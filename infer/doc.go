@@ -9,7 +9,7 @@
 //
 // RunDense does the same with gorgonia.org/tensor Dense values at the
 // boundary, and InferShapes reports every value's shape for given input
-// shapes without doing the heavy arithmetic.
+// shapes through the op layer, without doing the heavy arithmetic.
 //
 // # Data layout
 //
@@ -22,34 +22,34 @@
 //
 // # Operator table
 //
-// Operators are looked up by domain and op type in the table of the domain:
-// onnxOps for the default domain (ops_onnx.go), bincompressOps for
-// "ai.bincompress" (ops_bincompress.go, owned by the pack engineer) and
-// qonnxOps for QONNX (ops_qonnx.go, owned by the export engineer). A new
-// domain needs one line in the domains map of ops_onnx.go. An entry is an
-// opDef:
+// Every node is first bound by the op layer (package ir/schema), which
+// checks its arity and reads its attributes strictly into the op's typed
+// struct; then the op is looked up by domain and op type in the executor's
+// table of the domain: onnxOps for the default domain (ops_onnx.go),
+// bincompressOps for "ai.bincompress" (ops_bincompress.go) and qonnxOps for
+// QONNX (ops_qonnx.go). The op layer says which opsets each op covers and
+// lists the ops the executor implements; TestExecutorTable holds the
+// tables to that list, and docs/OPERATORS.md prints it. An entry is an
+// opFunc:
 //
-//	opDef{since: 1, until: 21, minIn: 2, run: opConv}
-//
-// since and until are the opset versions of the node's domain the
-// implementation covers (inclusive), minIn the number of inputs that must be
-// present, and run has the signature
-//
-//	func(c *ctx, n *ir.Node, in []*ir.Tensor) ([]*ir.Tensor, error)
+//	func(c *ctx, in []*ir.Tensor) ([]*ir.Tensor, error)
 //
 // in holds one entry per node input, nil for an omitted optional input;
-// inputs must never be modified. run returns the node's outputs in order (it
-// may return more than the node names; extra ones are dropped) and may
-// return a tensor sharing an input's Data for view ops such as Reshape.
-// c.opset is the opset of the node's domain, c.f32(shape) allocates a zeroed
-// float32 output from the run's buffer pool, and when c.shapeOnly is set the
-// op must still validate its inputs and produce outputs of the right shape
-// and type but may skip the arithmetic (InferShapes sets it; values
-// derived from shapes are still computed by the cheap ops). Errors are
-// plain lowercase messages without a prefix: Run adds "infer: node NAME
-// (OP): ". docs/OPERATORS.md lists every entry of every domain and
-// TestOperatorsDoc keeps it in step with the tables, so a new op needs a row
-// there too.
+// inputs must never be modified. Before the op runs, the op layer has
+// inferred its outputs' types and shapes from the inputs (c.out, c.shape(i)):
+// there is one shape definition per op, and an op allocates what it is
+// told. c.node is the bound node (c.node.Attrs the typed attributes, e.g.
+// attrs[schema.Conv](c); c.opset() the opset of its domain), c.f32(shape)
+// allocates a zeroed float32 output from the run's buffer pool. run returns
+// the node's outputs in order (it may return more than the node names;
+// extra ones are dropped) and may return a tensor sharing an input's Data
+// for view ops such as Reshape. Errors are plain lowercase messages
+// without a prefix: Run adds "infer: node NAME (OP): ".
+//
+// Eval runs one bound node on known inputs; it is the evaluator the op
+// layer's graph inference takes (schema.Options.Eval), so InferShapes and
+// the simplifier fold constant subgraphs through the same code that runs
+// them.
 //
 // # Fusion
 //
@@ -58,8 +58,8 @@
 // and bias at compile time, and an Add and a Relu that only post-process a
 // convolution's output are applied by the convolution to each output row
 // (kernels.Epilogue), bit for bit as the separate nodes would. Profile
-// names such steps "Conv+BatchNormalization+Add+Relu". InferShapes runs
-// the nodes one by one, so it still reports every value. Constant binary
+// names such steps "Conv+BatchNormalization+Add+Relu". InferShapes works
+// on the graph, so it still reports every value. Constant binary
 // weights are prepared once per Program (sign classes, int8 panels).
 //
 // # Memory
@@ -71,11 +71,21 @@
 // run, so a model run batch after batch does not fault in fresh memory
 // each time. Graph outputs are never recycled and belong to the caller.
 //
+// No tensor a run allocates may exceed Options.MaxElements (default
+// DefaultMaxElements, 2^28), checked where ctx allocates and before an op
+// builds an index of its output's size: a crafted shape fails with
+// ErrTooLarge naming the node instead of allocating gigabytes.
+// Program.CheckShapes infers every shape with the op layer for the declared
+// input shapes (allocating nothing of the model's size) and applies the
+// limit to each, so a caller can refuse such a model before running it
+// (limits.go).
+//
 // # Errors
 //
-// Every error is one line prefixed "infer: " and names the node (its name,
-// or #index when unnamed) and op type. An op missing from the table, or
-// present but not at the model's opset, is an *UnsupportedOpError; features
+// Every error is one line prefixed "infer: " (or "schema: " when the op
+// layer refuses the node) and names the node (its name, or #index when
+// unnamed) and op type. An op missing from the table, or present but not at
+// the model's opset, is a *schema.UnsupportedOpError; features
 // an implemented op does not cover (3-D convolution, float8, training mode)
 // wrap ErrUnsupported so callers can tell "not implemented" from bad input
 // with errors.Is. Bad input (missing graph inputs, wrong dtype, rank or

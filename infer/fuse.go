@@ -5,6 +5,7 @@ import (
 
 	"github.com/bincompress/bincompress/internal/kernels"
 	"github.com/bincompress/bincompress/ir"
+	"github.com/bincompress/bincompress/ir/schema"
 )
 
 // fusion is the BatchNormalization, Add and Relu nodes folded into a
@@ -164,8 +165,8 @@ func (c *ctx) epilogue(y *ir.Tensor) kernels.Epilogue {
 // their own nodes would have.
 func unfused(c *ctx, f fusion, y *ir.Tensor, vals []*ir.Tensor) (*ir.Tensor, error) {
 	apply := func(st *step, in []*ir.Tensor) error {
-		c.opset, c.fusion = st.opset, nil
-		out, err := st.def.run(c, st.node, in)
+		c.fusion = nil
+		out, err := c.runNode(st.node, st.run, in)
 		if err != nil {
 			return fmt.Errorf("node %s (%s): %w", st.label, st.node.OpType, err)
 		}
@@ -198,9 +199,8 @@ func unfused(c *ctx, f fusion, y *ir.Tensor, vals []*ir.Tensor) (*ir.Tensor, err
 // inputs, when all the parameters are float32 constants that fit; it
 // reports whether it did.
 func foldBatchNorm(conv *step, bn *step, consts map[int]*ir.Tensor) bool {
-	n := bn.node
-	if len(bn.in) != 5 || n.Int("training_mode", 0) != 0 || n.Int("spatial", 1) != 1 ||
-		conv.node.OpType != "Conv" || len(conv.in) < 2 {
+	a, ok := bn.node.Attrs.(*schema.BatchNormalization)
+	if !ok || len(bn.in) != 5 || a.TrainingMode || conv.node.OpType != "Conv" || len(conv.in) < 2 {
 		return false
 	}
 	w, ok := consts[conv.in[1]]
@@ -220,7 +220,7 @@ func foldBatchNorm(conv *step, bn *step, consts map[int]*ir.Tensor) bool {
 		}
 		params[i+1] = t
 	}
-	mul, add, err := bnCoefficients(params, k, float64(n.Float("epsilon", 1e-5)))
+	mul, add, err := bnCoefficients(params, k, float64(a.Epsilon))
 	if err != nil {
 		return false
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/bincompress/bincompress/ir"
+	"github.com/bincompress/bincompress/ir/schema"
 )
 
 // number is every element type the arithmetic ops accept.
@@ -14,29 +15,26 @@ type number interface {
 
 var errDivZero = errors.New("integer division by zero")
 
-func opAdd(c *ctx, n *ir.Node, in []*ir.Tensor) ([]*ir.Tensor, error) {
-	return binaryNode(c, n, in, binAdd)
+func opAdd(c *ctx, in []*ir.Tensor) ([]*ir.Tensor, error) {
+	return binaryNode(c, in, binAdd)
 }
 
-func opSub(c *ctx, n *ir.Node, in []*ir.Tensor) ([]*ir.Tensor, error) {
-	return binaryNode(c, n, in, binSub)
+func opSub(c *ctx, in []*ir.Tensor) ([]*ir.Tensor, error) {
+	return binaryNode(c, in, binSub)
 }
 
-func opMul(c *ctx, n *ir.Node, in []*ir.Tensor) ([]*ir.Tensor, error) {
-	return binaryNode(c, n, in, binMul)
+func opMul(c *ctx, in []*ir.Tensor) ([]*ir.Tensor, error) {
+	return binaryNode(c, in, binMul)
 }
 
-func opDiv(c *ctx, n *ir.Node, in []*ir.Tensor) ([]*ir.Tensor, error) {
-	return binaryNode(c, n, in, binDiv)
+func opDiv(c *ctx, in []*ir.Tensor) ([]*ir.Tensor, error) {
+	return binaryNode(c, in, binDiv)
 }
 
 // opSum adds any number of inputs with broadcasting.
-func opSum(c *ctx, n *ir.Node, in []*ir.Tensor) ([]*ir.Tensor, error) {
+func opSum(c *ctx, in []*ir.Tensor) ([]*ir.Tensor, error) {
 	acc := in[0]
-	for i, t := range in[1:] {
-		if t == nil {
-			return nil, fmt.Errorf("input %d is empty", i+1)
-		}
+	for _, t := range in[1:] {
 		y, err := binary(c, acc, t, binAdd)
 		if err != nil {
 			return nil, err
@@ -56,23 +54,38 @@ const (
 	binSub
 	binMul
 	binDiv
+	binMax
+	binMin
 )
 
 // binaryNode handles the legacy broadcast/axis attributes of opsets < 7
 // before applying numpy broadcasting.
-func binaryNode(c *ctx, n *ir.Node, in []*ir.Tensor, op binOp) ([]*ir.Tensor, error) {
+func binaryNode(c *ctx, in []*ir.Tensor, op binOp) ([]*ir.Tensor, error) {
 	a, b := in[0], in[1]
-	if c.opset < 7 && n.Int("broadcast", 0) == 1 {
-		var err error
-		if b, err = legacyBroadcast(a, b, n.Int("axis", int64(len(a.Shape)-len(b.Shape)))); err != nil {
-			return nil, err
-		}
+	if lb, err := legacyOperand(c, in); err != nil {
+		return nil, err
+	} else if lb != nil {
+		b = lb
 	}
 	y, err := binary(c, a, b, op)
 	if err != nil {
 		return nil, err
 	}
 	return []*ir.Tensor{y}, nil
+}
+
+// legacyOperand is B viewed for the broadcast/axis attributes of opsets
+// < 7, or nil when they do not apply.
+func legacyOperand(c *ctx, in []*ir.Tensor) (*ir.Tensor, error) {
+	at := attrs[schema.Arith](c)
+	if c.opset() >= 7 || !at.Broadcast {
+		return nil, nil
+	}
+	ax := int64(len(in[0].Shape) - len(in[1].Shape)) // default: aligned to the end
+	if at.Axis != nil {
+		ax = *at.Axis
+	}
+	return legacyBroadcast(in[0], in[1], ax)
 }
 
 // legacyBroadcast places b's dims at axis of a's rank (opset 1-6 semantics).
@@ -92,30 +105,9 @@ func legacyBroadcast(a, b *ir.Tensor, ax int64) (*ir.Tensor, error) {
 	return view(b, shape), nil
 }
 
-// broadcastShape is numpy's multidirectional broadcast of two shapes.
-func broadcastShape(a, b []int) ([]int, error) {
-	r := max(len(a), len(b))
-	out := make([]int, r)
-	for i := 0; i < r; i++ {
-		da, db := dimFromEnd(a, r-1-i), dimFromEnd(b, r-1-i)
-		switch {
-		case da == db, db == 1:
-			out[i] = da
-		case da == 1:
-			out[i] = db
-		default:
-			return nil, fmt.Errorf("shapes %v and %v do not broadcast", a, b)
-		}
-	}
-	return out, nil
-}
-
-func dimFromEnd(s []int, k int) int {
-	if k < len(s) {
-		return s[len(s)-1-k]
-	}
-	return 1
-}
+// broadcastShape is numpy's multidirectional broadcast of two shapes, as
+// the op layer defines it.
+func broadcastShape(a, b []int) ([]int, error) { return schema.Broadcast(a, b) }
 
 // bstrides gives the strides of shape s aligned to an output of rank r, with
 // 0 where s broadcasts.
@@ -169,6 +161,10 @@ func binaryAny(a, b, y *ir.Tensor, op binOp) error {
 		return broadcastLoop(av, b.Data.([]uint32), y.Data.([]uint32), a.Shape, b.Shape, y.Shape, op)
 	case []uint64:
 		return broadcastLoop(av, b.Data.([]uint64), y.Data.([]uint64), a.Shape, b.Shape, y.Shape, op)
+	case []uint16:
+		if a.DType == ir.Uint16 { // not float16 bits
+			return broadcastLoop(av, b.Data.([]uint16), y.Data.([]uint16), a.Shape, b.Shape, y.Shape, op)
+		}
 	}
 	return unsupported("arithmetic on %v", a.DType)
 }
@@ -225,6 +221,14 @@ func apply[T number](op binOp, a, b, y []T, da, db int) error {
 		}
 	case binDiv:
 		return divide(a, b, y, da, db)
+	case binMax:
+		for i := range y {
+			y[i] = maxNaN(a[i*da], b[i*db])
+		}
+	case binMin:
+		for i := range y {
+			y[i] = minNaN(a[i*da], b[i*db])
+		}
 	}
 	return nil
 }
@@ -240,4 +244,20 @@ func divide[T number](a, b, y []T, da, db int) error {
 		y[i] = a[i*da] / d
 	}
 	return nil
+}
+
+// maxNaN is max propagating NaN (as numpy's maximum, ONNX's reference).
+func maxNaN[T number](a, b T) T {
+	if a != a || a > b {
+		return a
+	}
+	return b
+}
+
+// minNaN is min propagating NaN.
+func minNaN[T number](a, b T) T {
+	if a != a || a < b {
+		return a
+	}
+	return b
 }

@@ -4,12 +4,13 @@ import (
 	"math"
 
 	"github.com/bincompress/bincompress/ir"
+	"github.com/bincompress/bincompress/ir/schema"
 )
 
 // opCast converts between the numeric types, bool, float16 and bfloat16.
-func opCast(c *ctx, n *ir.Node, in []*ir.Tensor) ([]*ir.Tensor, error) {
+func opCast(c *ctx, in []*ir.Tensor) ([]*ir.Tensor, error) {
 	x := in[0]
-	to := ir.DType(n.Int("to", int64(ir.Undefined))) // required
+	to := attrs[schema.Cast](c).To
 	if x.DType == ir.String || to == ir.String || !to.Supported() {
 		return nil, unsupported("Cast from %v to %v", x.DType, to)
 	}

@@ -1,9 +1,8 @@
 package infer
 
 import (
-	"fmt"
-
 	"github.com/bincompress/bincompress/ir"
+	"github.com/bincompress/bincompress/ir/schema"
 )
 
 // take builds a tensor of the given shape whose element i is src[idx[i]],
@@ -55,70 +54,50 @@ func takeInto[T any](src, dst []T, idx []int, fill T) {
 }
 
 // gatherIndex maps every position of an output of shape out to an input
-// position: in(o) returns the input offset or -1 for a fill value.
-func gatherIndex(out []int, in func(o []int) int) []int {
-	n := product(out)
+// position: in(o) returns the input offset or -1 for a fill value. The
+// index is as large as the output, so the element limit applies first.
+func (c *ctx) gatherIndex(out []int, in func(o []int) int) ([]int, error) {
+	n, err := c.size(out)
+	if err != nil {
+		return nil, err
+	}
 	idx := make([]int, n)
 	o := make([]int, len(out))
 	for i := range idx {
 		idx[i] = in(o)
 		increment(o, out)
 	}
-	return idx
+	return idx, nil
 }
 
-func opTranspose(c *ctx, n *ir.Node, in []*ir.Tensor) ([]*ir.Tensor, error) {
+func opTranspose(c *ctx, in []*ir.Tensor) ([]*ir.Tensor, error) {
 	x := in[0]
-	r := len(x.Shape)
-	perm := make([]int64, r)
-	for i := range perm {
-		perm[i] = int64(r - 1 - i) // default: reverse the dims
+	perm, err := attrs[schema.Transpose](c).PermFor(len(x.Shape))
+	if err != nil {
+		return nil, err
 	}
-	perm = n.Ints("perm", perm)
-	if len(perm) != r {
-		return nil, fmt.Errorf("perm %v does not fit rank %d", perm, r)
-	}
-	seen := make([]bool, r)
-	shape := make([]int, r)
-	for i, p := range perm {
-		if p < 0 || p >= int64(r) || seen[p] {
-			return nil, fmt.Errorf("perm %v is not a permutation", perm)
-		}
-		seen[p] = true
-		shape[i] = x.Shape[p]
-	}
+	shape := c.shape(0)
 	st := strides(x.Shape)
-	idx := gatherIndex(shape, func(o []int) int {
+	idx, err := c.gatherIndex(shape, func(o []int) int {
 		off := 0
 		for i, p := range perm {
 			off += o[i] * st[p]
 		}
 		return off
 	})
+	if err != nil {
+		return nil, err
+	}
 	y, err := take(c, x, shape, idx, 0)
 	return []*ir.Tensor{y}, err
 }
 
-func opConcat(c *ctx, n *ir.Node, in []*ir.Tensor) ([]*ir.Tensor, error) {
-	first := in[0]
-	ax, err := axis(n.Int("axis", 1), len(first.Shape)) // required from opset 4
+func opConcat(c *ctx, in []*ir.Tensor) ([]*ir.Tensor, error) {
+	ax, err := axis(attrs[schema.Concat](c).Axis, len(in[0].Shape))
 	if err != nil {
 		return nil, err
 	}
-	shape := clone(first.Shape)
-	shape[ax] = 0
-	for i, t := range in {
-		if t == nil || t.DType != first.DType || len(t.Shape) != len(first.Shape) {
-			return nil, fmt.Errorf("input %d does not match input 0 (%v%v) in type or rank", i, first.DType, first.Shape)
-		}
-		for d := range shape {
-			if d != ax && t.Shape[d] != shape[d] {
-				return nil, fmt.Errorf("input %d has shape %v, input 0 has %v", i, t.Shape, first.Shape)
-			}
-		}
-		shape[ax] += t.Shape[ax]
-	}
-	return concat(c, in, shape, ax)
+	return concat(c, in, c.shape(0), ax)
 }
 
 // concat copies the inputs block by block along axis ax.

@@ -5,16 +5,18 @@ import (
 
 	"github.com/bincompress/bincompress/internal/kernels"
 	"github.com/bincompress/bincompress/ir"
+	"github.com/bincompress/bincompress/ir/schema"
 )
 
 // opGemm is Y = alpha*op(A)*op(B) + beta*C with C broadcast to (M, N).
-func opGemm(c *ctx, n *ir.Node, in []*ir.Tensor) ([]*ir.Tensor, error) {
+func opGemm(c *ctx, in []*ir.Tensor) ([]*ir.Tensor, error) {
 	a, b := in[0], in[1]
-	transA, transB := n.Int("transA", 0) != 0, n.Int("transB", 0) != 0 // defaults 0
-	alpha, beta := n.Float("alpha", 1), n.Float("beta", 1)             // defaults 1
-	m, k, nn, err := gemmDims(a.Shape, b.Shape, transA, transB)
-	if err != nil {
-		return nil, err
+	at := attrs[schema.Gemm](c)
+	transA, transB, alpha, beta := at.TransA, at.TransB, at.Alpha, at.Beta
+	m, nn := c.shape(0)[0], c.shape(0)[1]
+	k := a.Shape[1]
+	if transA {
+		k = a.Shape[0]
 	}
 	y, ys, err := c.f32([]int{m, nn})
 	if err != nil {
@@ -36,7 +38,7 @@ func opGemm(c *ctx, n *ir.Node, in []*ir.Tensor) ([]*ir.Tensor, error) {
 		beta = 0
 	}
 	switch {
-	case c.shapeOnly || m*nn == 0:
+	case m*nn == 0:
 	case k == 0: // an empty product: Y = beta*C
 		for i := range ys {
 			ys[i] *= beta
@@ -45,25 +47,6 @@ func opGemm(c *ctx, n *ir.Node, in []*ir.Tensor) ([]*ir.Tensor, error) {
 		kernels.Sgemm(transA, transB, m, nn, k, alpha, as, a.Shape[1], bs, b.Shape[1], beta, ys, nn)
 	}
 	return []*ir.Tensor{y}, nil
-}
-
-// gemmDims returns M, K and N of op(A)*op(B) for matrices A and B.
-func gemmDims(as, bs []int, transA, transB bool) (m, k, n int, err error) {
-	if len(as) != 2 || len(bs) != 2 {
-		return 0, 0, 0, fmt.Errorf("A %v and B %v must be matrices", as, bs)
-	}
-	m, k = as[0], as[1]
-	if transA {
-		m, k = k, m
-	}
-	kb, n := bs[0], bs[1]
-	if transB {
-		kb, n = n, kb
-	}
-	if k != kb {
-		return 0, 0, 0, fmt.Errorf("A %v (transA=%v) and B %v (transB=%v) disagree on the inner dimension", as, transA, bs, transB)
-	}
-	return m, k, n, nil
 }
 
 // fillBroadcast copies float32 src into y, broadcasting src to y's shape.
@@ -94,27 +77,21 @@ func equalShape(a, b []int) bool {
 
 // opMatMul is numpy matmul: batched over leading dims with broadcasting,
 // 1-D operands promoted and the added dimension removed again.
-func opMatMul(c *ctx, n *ir.Node, in []*ir.Tensor) ([]*ir.Tensor, error) {
+func opMatMul(c *ctx, in []*ir.Tensor) ([]*ir.Tensor, error) {
 	a, b := in[0], in[1]
 	as, bs := a.Shape, b.Shape
-	if len(as) == 0 || len(bs) == 0 {
-		return nil, fmt.Errorf("operands %v and %v must have rank >= 1", as, bs)
-	}
 	if len(as) == 1 {
 		as = []int{1, as[0]}
 	}
 	if len(bs) == 1 {
 		bs = []int{bs[0], 1}
 	}
-	m, k, kb, nn := as[len(as)-2], as[len(as)-1], bs[len(bs)-2], bs[len(bs)-1]
-	if k != kb {
-		return nil, fmt.Errorf("shapes %v and %v disagree on the inner dimension", a.Shape, b.Shape)
-	}
+	m, k, nn := as[len(as)-2], as[len(as)-1], bs[len(bs)-1]
 	batch, err := broadcastShape(as[:len(as)-2], bs[:len(bs)-2])
 	if err != nil {
 		return nil, err
 	}
-	y, ys, err := c.f32(matmulShape(batch, a.Shape, b.Shape, m, nn))
+	y, ys, err := c.f32(c.shape(0))
 	if err != nil {
 		return nil, err
 	}
@@ -126,7 +103,7 @@ func opMatMul(c *ctx, n *ir.Node, in []*ir.Tensor) ([]*ir.Tensor, error) {
 	if err != nil {
 		return nil, err
 	}
-	if c.shapeOnly || len(ys) == 0 || k == 0 {
+	if len(ys) == 0 || k == 0 {
 		return []*ir.Tensor{y}, nil
 	}
 	sa, sb := bstrides(as[:len(as)-2], len(batch)), bstrides(bs[:len(bs)-2], len(batch))
@@ -137,17 +114,6 @@ func opMatMul(c *ctx, n *ir.Node, in []*ir.Tensor) ([]*ir.Tensor, error) {
 		increment(idx, batch)
 	}
 	return []*ir.Tensor{y}, nil
-}
-
-func matmulShape(batch, a, b []int, m, n int) []int {
-	shape := clone(batch)
-	if len(a) > 1 {
-		shape = append(shape, m)
-	}
-	if len(b) > 1 {
-		shape = append(shape, n)
-	}
-	return shape
 }
 
 func dot(a, b []int) int {

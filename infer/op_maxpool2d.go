@@ -34,7 +34,7 @@ func (p *poolPlan) maxPool2DPlanes(xs, ys []float32) {
 func (p *poolPlan) maxPool2DRange(xs, ys []float32, lo, hi int) {
 	H, W, w := p.in[0], p.in[1], p.win
 	oh, ow := p.outShape[0], p.outShape[1]
-	span := (w.kernel[1]-1)*w.dilations[1] + 1
+	span := (w.Kernel[1]-1)*w.Dilations[1] + 1
 	runs := max(W-span+1, 0) // runMax[c] is the max of the window columns starting at c
 	colMax, runMax := make([]float32, W), make([]float32, runs)
 	negInf := float32(math.Inf(-1))
@@ -42,10 +42,10 @@ func (p *poolPlan) maxPool2DRange(xs, ys []float32, lo, hi int) {
 		x := xs[pl*p.inPlane : (pl+1)*p.inPlane]
 		y := ys[pl*oh*ow : (pl+1)*oh*ow]
 		for i := range oh {
-			h0 := i*w.strides[0] - w.padBegin[0]
+			h0 := i*w.Strides[0] - w.PadBegin[0]
 			rows := 0
-			for kh := range w.kernel[0] {
-				h := h0 + kh*w.dilations[0]
+			for kh := range w.Kernel[0] {
+				h := h0 + kh*w.Dilations[0]
 				if h < 0 || h >= H {
 					continue
 				}
@@ -62,19 +62,19 @@ func (p *poolPlan) maxPool2DRange(xs, ys []float32, lo, hi int) {
 				}
 			}
 			copy(runMax, colMax)
-			for kw := 1; kw < w.kernel[1]; kw++ {
-				kernels.MaxInto(runMax, colMax[kw*w.dilations[1]:])
+			for kw := 1; kw < w.Kernel[1]; kw++ {
+				kernels.MaxInto(runMax, colMax[kw*w.Dilations[1]:])
 			}
 			out := y[i*ow : (i+1)*ow]
 			for j := range out {
-				w0 := j*w.strides[1] - w.padBegin[1]
+				w0 := j*w.Strides[1] - w.PadBegin[1]
 				if w0 >= 0 && w0 < runs {
 					out[j] = runMax[w0]
 					continue
 				}
 				best := negInf // a window that reaches into the padding
-				for kw := range w.kernel[1] {
-					if c := w0 + kw*w.dilations[1]; c >= 0 && c < W {
+				for kw := range w.Kernel[1] {
+					if c := w0 + kw*w.Dilations[1]; c >= 0 && c < W {
 						best = max(best, colMax[c])
 					}
 				}

@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"github.com/bincompress/bincompress/ir"
+	"github.com/bincompress/bincompress/ir/schema"
 )
 
 // poolPlan lists, for every output position of one (n, c) plane, the plane
@@ -18,28 +19,22 @@ type poolPlan struct {
 	padded   []int // per output position, taps inside the padded input
 	inPlane  int
 	// 2-D pools skip the tap lists and loop directly over the window.
-	win     window
+	win     schema.Geometry
 	in      []int   // spatial input dims
 	axisPad [][]int // per axis and output coordinate, taps inside the padding
 }
 
-// planPool reads the window attributes and builds the plan for the spatial
-// dims of x.
-func planPool(n *ir.Node, spatial []int) (*poolPlan, error) {
-	win, err := readWindow(n, spatial, nil)
+// planPool resolves the window for the spatial dims of x and builds the
+// plan for the spatial output dims the op layer inferred.
+func planPool(w *schema.Window, spatial, outShape []int) (*poolPlan, error) {
+	win, err := w.Resolve(spatial, nil)
 	if err != nil {
 		return nil, err
 	}
-	ceil := n.Int("ceil_mode", 0) != 0 // default 0
-	p := &poolPlan{outShape: make([]int, len(spatial)), inPlane: product(spatial), win: win, in: spatial}
+	p := &poolPlan{outShape: outShape, inPlane: product(spatial), win: win, in: spatial}
 	axes := make([][][]int, len(spatial)) // per axis, per output coord: valid input coords
 	pads := make([][]int, len(spatial))   // per axis, per output coord: taps inside padding
-	for i, in := range spatial {
-		if p.outShape[i], err = win.outSize(i, in, ceil); err != nil {
-			return nil, err
-		}
-	}
-	if _, err := numElements(append(clone(p.outShape), win.kernel...)); err != nil {
+	if _, err := numElements(append(clone(p.outShape), win.Kernel...)); err != nil {
 		return nil, fmt.Errorf("pooling work: %w", err)
 	}
 	for i, in := range spatial {
@@ -53,16 +48,16 @@ func planPool(n *ir.Node, spatial []int) (*poolPlan, error) {
 	return p, nil
 }
 
-func axisTaps(w window, i, in, out int) ([][]int, []int) {
+func axisTaps(w schema.Geometry, i, in, out int) ([][]int, []int) {
 	valid := make([][]int, out)
 	padded := make([]int, out)
 	for o := range out {
-		for k := 0; k < w.kernel[i]; k++ {
-			x := o*w.strides[i] - w.padBegin[i] + k*w.dilations[i]
+		for k := 0; k < w.Kernel[i]; k++ {
+			x := o*w.Strides[i] - w.PadBegin[i] + k*w.Dilations[i]
 			if x >= 0 && x < in {
 				valid[o] = append(valid[o], x)
 			}
-			if x >= -w.padBegin[i] && x < in+w.padEnd[i] {
+			if x >= -w.PadBegin[i] && x < in+w.PadEnd[i] {
 				padded[o]++
 			}
 		}
@@ -106,19 +101,21 @@ func poolInput(x *ir.Tensor) ([]float32, error) {
 	return floats(x, "input")
 }
 
-func opMaxPool(c *ctx, n *ir.Node, in []*ir.Tensor) ([]*ir.Tensor, error) {
+func opMaxPool(c *ctx, in []*ir.Tensor) ([]*ir.Tensor, error) {
+	a := attrs[schema.MaxPool](c)
 	xs, err := poolInput(in[0])
 	if err != nil {
 		return nil, err
 	}
-	p, err := planPool(n, in[0].Shape[2:])
+	shape := c.shape(0)
+	p, err := planPool(&a.Window, in[0].Shape[2:], shape[2:])
 	if err != nil {
 		return nil, err
 	}
-	shape := append(clone(in[0].Shape[:2]), p.outShape...)
-	if p.axisPad != nil && n.Input(0) != "" && (len(n.Outputs) < 2 || n.Outputs[1] == "") {
+	n := c.node
+	if p.axisPad != nil && (len(n.Outputs) < 2 || n.Outputs[1] == "") {
 		y, ys, err := c.f32Overwritten(shape) // 2-D without Indices: the fast path
-		if err == nil && !c.shapeOnly {
+		if err == nil {
 			p.maxPool2DPlanes(xs, ys)
 		}
 		return []*ir.Tensor{y}, err
@@ -131,15 +128,13 @@ func opMaxPool(c *ctx, n *ir.Node, in []*ir.Tensor) ([]*ir.Tensor, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !c.shapeOnly {
-		if p.axisPad != nil {
-			p.max2D(xs, ys, ind.Data.([]int64))
-		} else {
-			p.max(xs, ys, ind.Data.([]int64))
-		}
-		if n.Int("storage_order", 0) == 1 { // default 0: row major
-			columnMajor(ind.Data.([]int64), in[0].Shape[2:])
-		}
+	if p.axisPad != nil {
+		p.max2D(xs, ys, ind.Data.([]int64))
+	} else {
+		p.max(xs, ys, ind.Data.([]int64))
+	}
+	if a.StorageOrder == 1 {
+		columnMajor(ind.Data.([]int64), in[0].Shape[2:])
 	}
 	return []*ir.Tensor{y, ind}, nil
 }
@@ -185,26 +180,24 @@ func columnMajor(ind []int64, spatial []int) {
 	}
 }
 
-func opAveragePool(c *ctx, n *ir.Node, in []*ir.Tensor) ([]*ir.Tensor, error) {
+func opAveragePool(c *ctx, in []*ir.Tensor) ([]*ir.Tensor, error) {
+	a := attrs[schema.AveragePool](c)
 	xs, err := poolInput(in[0])
 	if err != nil {
 		return nil, err
 	}
-	p, err := planPool(n, in[0].Shape[2:])
+	p, err := planPool(&a.Window, in[0].Shape[2:], c.shape(0)[2:])
 	if err != nil {
 		return nil, err
 	}
-	y, ys, err := c.f32(append(clone(in[0].Shape[:2]), p.outShape...))
+	y, ys, err := c.f32(c.shape(0))
 	if err != nil {
 		return nil, err
 	}
-	if !c.shapeOnly {
-		includePad := n.Int("count_include_pad", 0) != 0 // default 0
-		if p.axisPad != nil {
-			p.average2D(xs, ys, includePad)
-		} else {
-			p.average(xs, ys, includePad)
-		}
+	if p.axisPad != nil {
+		p.average2D(xs, ys, a.CountIncludePad)
+	} else {
+		p.average(xs, ys, a.CountIncludePad)
 	}
 	return []*ir.Tensor{y}, nil
 }
@@ -230,7 +223,7 @@ func (p *poolPlan) average(xs, ys []float32, includePad bool) {
 	}
 }
 
-func opGlobalAveragePool(c *ctx, n *ir.Node, in []*ir.Tensor) ([]*ir.Tensor, error) {
+func opGlobalAveragePool(c *ctx, in []*ir.Tensor) ([]*ir.Tensor, error) {
 	return globalPool(c, in[0], func(v []float32) float32 {
 		var s float32
 		for _, x := range v {
@@ -240,7 +233,7 @@ func opGlobalAveragePool(c *ctx, n *ir.Node, in []*ir.Tensor) ([]*ir.Tensor, err
 	})
 }
 
-func opGlobalMaxPool(c *ctx, n *ir.Node, in []*ir.Tensor) ([]*ir.Tensor, error) {
+func opGlobalMaxPool(c *ctx, in []*ir.Tensor) ([]*ir.Tensor, error) {
 	return globalPool(c, in[0], func(v []float32) float32 {
 		m := float32(math.Inf(-1))
 		for _, x := range v {
@@ -256,16 +249,12 @@ func globalPool(c *ctx, x *ir.Tensor, f func([]float32) float32) ([]*ir.Tensor, 
 	if err != nil {
 		return nil, err
 	}
-	shape := clone(x.Shape)
-	for i := 2; i < len(shape); i++ {
-		shape[i] = 1
-	}
-	y, ys, err := c.f32(shape)
+	y, ys, err := c.f32(c.shape(0))
 	if err != nil {
 		return nil, err
 	}
 	plane := product(x.Shape[2:])
-	if plane == 0 || c.shapeOnly {
+	if plane == 0 {
 		return []*ir.Tensor{y}, nil
 	}
 	for i := range ys {
@@ -283,7 +272,7 @@ func (p *poolPlan) for2D(xs []float32, nout int, f func(o int, x []float32, h0, 
 		x := xs[pl*p.inPlane : (pl+1)*p.inPlane]
 		for i := range oh {
 			for j := range ow {
-				f(pl*oh*ow+i*ow+j, x, i*p.win.strides[0]-p.win.padBegin[0], j*p.win.strides[1]-p.win.padBegin[1], i, j)
+				f(pl*oh*ow+i*ow+j, x, i*p.win.Strides[0]-p.win.PadBegin[0], j*p.win.Strides[1]-p.win.PadBegin[1], i, j)
 			}
 		}
 	}
@@ -293,13 +282,13 @@ func (p *poolPlan) max2D(xs, ys []float32, ind []int64) {
 	H, W, w := p.in[0], p.in[1], p.win
 	p.for2D(xs, len(ys), func(o int, x []float32, h0, w0, _, _ int) {
 		best, at := float32(math.Inf(-1)), -1
-		for kh := range w.kernel[0] {
-			h := h0 + kh*w.dilations[0]
+		for kh := range w.Kernel[0] {
+			h := h0 + kh*w.Dilations[0]
 			if h < 0 || h >= H {
 				continue
 			}
-			for kw := range w.kernel[1] {
-				c := w0 + kw*w.dilations[1]
+			for kw := range w.Kernel[1] {
+				c := w0 + kw*w.Dilations[1]
 				if c < 0 || c >= W {
 					continue
 				}
@@ -319,13 +308,13 @@ func (p *poolPlan) average2D(xs, ys []float32, includePad bool) {
 	p.for2D(xs, len(ys), func(o int, x []float32, h0, w0, oh, ow int) {
 		var s float32
 		n := 0
-		for kh := range w.kernel[0] {
-			h := h0 + kh*w.dilations[0]
+		for kh := range w.Kernel[0] {
+			h := h0 + kh*w.Dilations[0]
 			if h < 0 || h >= H {
 				continue
 			}
-			for kw := range w.kernel[1] {
-				if c := w0 + kw*w.dilations[1]; c >= 0 && c < W {
+			for kw := range w.Kernel[1] {
+				if c := w0 + kw*w.Dilations[1]; c >= 0 && c < W {
 					s += x[h*W+c]
 					n++
 				}

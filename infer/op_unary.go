@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"github.com/bincompress/bincompress/ir"
+	"github.com/bincompress/bincompress/ir/schema"
 )
 
 // unary applies f to every element of a float32 tensor.
@@ -13,7 +14,7 @@ func unary(c *ctx, x *ir.Tensor, f func(float32) float32) ([]*ir.Tensor, error) 
 	if err != nil {
 		return nil, err
 	}
-	y, ys, err := c.f32(clone(x.Shape))
+	y, ys, err := c.f32Overwritten(clone(x.Shape))
 	if err != nil {
 		return nil, err
 	}
@@ -23,7 +24,7 @@ func unary(c *ctx, x *ir.Tensor, f func(float32) float32) ([]*ir.Tensor, error) 
 	return []*ir.Tensor{y}, nil
 }
 
-func opRelu(c *ctx, n *ir.Node, in []*ir.Tensor) ([]*ir.Tensor, error) {
+func opRelu(c *ctx, in []*ir.Tensor) ([]*ir.Tensor, error) {
 	xs, err := floats(in[0], "input")
 	if err != nil {
 		return nil, err
@@ -38,8 +39,8 @@ func opRelu(c *ctx, n *ir.Node, in []*ir.Tensor) ([]*ir.Tensor, error) {
 	return []*ir.Tensor{y}, nil
 }
 
-func opLeakyRelu(c *ctx, n *ir.Node, in []*ir.Tensor) ([]*ir.Tensor, error) {
-	alpha := n.Float("alpha", 0.01)
+func opLeakyRelu(c *ctx, in []*ir.Tensor) ([]*ir.Tensor, error) {
+	alpha := attrs[schema.Alpha](c).Alpha
 	return unary(c, in[0], func(v float32) float32 {
 		if v < 0 {
 			return alpha * v
@@ -48,7 +49,7 @@ func opLeakyRelu(c *ctx, n *ir.Node, in []*ir.Tensor) ([]*ir.Tensor, error) {
 	})
 }
 
-func opSigmoid(c *ctx, n *ir.Node, in []*ir.Tensor) ([]*ir.Tensor, error) {
+func opSigmoid(c *ctx, in []*ir.Tensor) ([]*ir.Tensor, error) {
 	return unary(c, in[0], func(v float32) float32 {
 		if v >= 0 {
 			return float32(1 / (1 + math.Exp(-float64(v))))
@@ -60,12 +61,10 @@ func opSigmoid(c *ctx, n *ir.Node, in []*ir.Tensor) ([]*ir.Tensor, error) {
 
 // opClip takes min and max as attributes before opset 11 and as optional
 // inputs from 11 on; it works on every numeric type.
-func opClip(c *ctx, n *ir.Node, in []*ir.Tensor) ([]*ir.Tensor, error) {
-	lo, hi := math.Inf(-1), math.Inf(1)
-	if c.opset < 11 {
-		lo = float64(n.Float("min", -math.MaxFloat32))
-		hi = float64(n.Float("max", math.MaxFloat32))
-	} else {
+func opClip(c *ctx, in []*ir.Tensor) ([]*ir.Tensor, error) {
+	a := attrs[schema.Clip](c) // ∓infinity from opset 11, where the bounds are inputs
+	lo, hi := float64(a.Min), float64(a.Max)
+	if c.opset() >= 11 {
 		var err error
 		if lo, err = optScalar(in, 1, "min", lo); err != nil {
 			return nil, err
@@ -127,18 +126,13 @@ func clipSlice[T number](src, dst []T, lo, hi float64) {
 
 // opBatchNorm is inference-mode BatchNormalization over axis 1:
 // y = scale*(x-mean)/sqrt(var+epsilon) + B.
-func opBatchNorm(c *ctx, n *ir.Node, in []*ir.Tensor) ([]*ir.Tensor, error) {
-	if n.Int("training_mode", 0) != 0 {
+func opBatchNorm(c *ctx, in []*ir.Tensor) ([]*ir.Tensor, error) {
+	a := attrs[schema.BatchNormalization](c)
+	if a.TrainingMode {
 		return nil, unsupported("BatchNormalization training_mode=1")
 	}
-	if n.Int("spatial", 1) != 1 {
-		return nil, unsupported("BatchNormalization spatial=0")
-	}
 	x := in[0]
-	if len(x.Shape) < 2 {
-		return nil, fmt.Errorf("input has shape %v, needs rank >= 2", x.Shape)
-	}
-	mul, add, err := bnCoefficients(in, x.Shape[1], float64(n.Float("epsilon", 1e-5)))
+	mul, add, err := bnCoefficients(in, x.Shape[1], float64(a.Epsilon))
 	if err != nil {
 		return nil, err
 	}

@@ -7,14 +7,15 @@ import (
 	"github.com/bincompress/bincompress/internal/bits"
 	"github.com/bincompress/bincompress/internal/kernels"
 	"github.com/bincompress/bincompress/ir"
+	"github.com/bincompress/bincompress/ir/schema"
 )
 
 // bincompressOps holds the ops of the "ai.bincompress" domain, the binary
 // layers of a .bnn (docs/bnn-format.md is their spec). Their weights stay
 // packed: internal/kernels unpacks a cache-sized panel at a time.
-var bincompressOps = map[string]opDef{
-	"BinaryConv": {since: 1, until: 1, minIn: 4, run: opBinaryConv},
-	"BinaryGemm": {since: 1, until: 1, minIn: 4, run: opBinaryGemm},
+var bincompressOps = map[string]opFunc{
+	"BinaryConv": opBinaryConv,
+	"BinaryGemm": opBinaryGemm,
 }
 
 // binaryParams are a binary layer's packed rows, multiplier and bias.
@@ -55,41 +56,28 @@ func (p binaryParams) checkFanIn(fanIn int) error {
 
 // opBinaryConv is Conv with packed ±1 weights, then multiplier·y + bias per
 // output channel. kernel_shape and channels are required.
-func opBinaryConv(c *ctx, n *ir.Node, in []*ir.Tensor) ([]*ir.Tensor, error) {
-	x := in[0]
-	if len(x.Shape) != 4 {
-		return nil, fmt.Errorf("input has shape %v, needs rank 4 (NCHW)", x.Shape)
-	}
+func opBinaryConv(c *ctx, in []*ir.Tensor) ([]*ir.Tensor, error) {
+	a := attrs[schema.BinaryConv](c)
+	n, x := c.node.Node, in[0]
 	bp, err := readBinary(in)
 	if err != nil {
 		return nil, err
 	}
-	ks, err := intsAttr(n, "kernel_shape", nil, 2) // required
-	if err != nil || len(ks) != 2 {
-		return nil, fmt.Errorf("kernel_shape is required and needs 2 values")
-	}
-	ch, g := n.Int("channels", 0), n.Int("group", 1) // channels required, group default 1
-	if ch != int64(x.Shape[1]) || g < 1 || ch%g != 0 {
-		return nil, fmt.Errorf("channels %d and group %d do not fit input %v", ch, g, x.Shape)
-	}
-	cg := int(ch / g)
-	if err := bp.checkFanIn(cg * ks[0] * ks[1]); err != nil {
+	if err := bp.checkFanIn(a.FanIn()); err != nil {
 		return nil, err
 	}
-	p, err := convParams(n, x.Shape, []int{bp.rows, cg, ks[0], ks[1]})
+	ks := a.KernelShape
+	p, err := convParams(&a.Window, int(a.Group), x.Shape, []int{bp.rows, int(a.Channels / a.Group), int(ks[0]), int(ks[1])})
 	if err != nil {
 		return nil, err
 	}
-	if err := p.Validate(); err != nil {
-		return nil, err
-	}
-	y, ys, err := c.f32Overwritten([]int{p.N, p.K, p.OutH(), p.OutW()})
+	y, ys, err := c.f32Overwritten(c.shape(0))
 	if err != nil {
 		return nil, err
 	}
 	xs, err := floats(x, "input")
-	if err != nil || c.shapeOnly {
-		return []*ir.Tensor{y}, err
+	if err != nil {
+		return nil, err
 	}
 	ep := c.epilogue(y)
 	if c.int8 && kernels.BinaryConv2DInt8Packed(p, xs, c.int8Weights(n, in[1], p, bp.words), bp.mult, bp.bias, ys, ep) {
@@ -105,53 +93,31 @@ func opBinaryConv(c *ctx, n *ir.Node, in []*ir.Tensor) ([]*ir.Tensor, error) {
 
 // opBinaryGemm is Y[..., n] = multiplier[n]·Σ_k A[..., k]·sign(W[n, k]) +
 // bias[n]; with transA = 1, A is a [K, M] matrix.
-func opBinaryGemm(c *ctx, n *ir.Node, in []*ir.Tensor) ([]*ir.Tensor, error) {
+func opBinaryGemm(c *ctx, in []*ir.Tensor) ([]*ir.Tensor, error) {
+	at := attrs[schema.BinaryGemm](c)
 	bp, err := readBinary(in)
 	if err != nil {
 		return nil, err
 	}
-	k := int(n.Int("in_features", 0)) // required
-	if k <= 0 {
-		return nil, fmt.Errorf("in_features %d must be positive", k)
-	}
+	k := int(at.InFeatures)
 	if err := bp.checkFanIn(k); err != nil {
 		return nil, err
 	}
 	a := in[0]
-	transA := n.Int("transA", 0) != 0 // default 0
-	m, shape, err := gemmRows(a.Shape, k, transA)
-	if err != nil {
-		return nil, err
-	}
-	y, ys, err := c.f32(append(shape, bp.rows))
+	m := product(c.shape(0)) / max(bp.rows, 1)
+	y, ys, err := c.f32(c.shape(0))
 	if err != nil {
 		return nil, err
 	}
 	as, err := floats(a, "A")
-	if err != nil || c.shapeOnly {
-		return []*ir.Tensor{y}, err
+	if err != nil {
+		return nil, err
 	}
-	if transA {
+	if at.TransA {
 		as = transposed(as, k, m)
 	}
 	kernels.BinaryGemm(m, bp.rows, k, as, bp.words, bp.mult, bp.bias, ys)
 	return []*ir.Tensor{y}, nil
-}
-
-// gemmRows returns M and the output shape without its last axis: A's
-// leading axes ([..., K] input), or [M] for a transposed [K, M] matrix.
-func gemmRows(shape []int, k int, transA bool) (int, []int, error) {
-	if transA {
-		if len(shape) != 2 || shape[0] != k {
-			return 0, nil, fmt.Errorf("A has shape %v, transA=1 needs [%d, M]", shape, k)
-		}
-		return shape[1], []int{shape[1]}, nil
-	}
-	if len(shape) < 1 || shape[len(shape)-1] != k {
-		return 0, nil, fmt.Errorf("A has shape %v, needs a last axis of in_features %d", shape, k)
-	}
-	lead := clone(shape[:len(shape)-1])
-	return product(lead), lead, nil
 }
 
 // transposed returns the [cols, rows] transpose of a row-major [rows, cols]

@@ -1,65 +1,109 @@
 package infer
 
-import "github.com/bincompress/bincompress/ir"
+import (
+	"github.com/bincompress/bincompress/ir"
+	"github.com/bincompress/bincompress/ir/schema"
+)
 
 // opFunc runs one node; see the package documentation for its contract.
-type opFunc func(c *ctx, n *ir.Node, in []*ir.Tensor) ([]*ir.Tensor, error)
+type opFunc func(c *ctx, in []*ir.Tensor) ([]*ir.Tensor, error)
 
-// opDef is one operator implementation: the opsets of its domain it covers
-// (since..until inclusive), how many leading inputs must be present, and the
-// function that runs it.
-type opDef struct {
-	since, until int64
-	minIn        int
-	run          opFunc
+// domains maps an opset domain ("" is ai.onnx) to the executor's op table.
+// The op layer (ir/schema) says which opsets each op covers and checks
+// arity and attributes; TestExecutorTable holds these tables to its list
+// of what the executor supports.
+var domains = map[string]map[string]opFunc{
+	"":                       onnxOps,
+	schema.BincompressDomain: bincompressOps,
+	schema.QONNXDomain:       qonnxOps,
 }
 
-// domains maps an opset domain ("" is ai.onnx) to its op table.
-var domains = map[string]map[string]opDef{
-	"":               onnxOps,
-	"ai.bincompress": bincompressOps,
-	qonnxDomain:      qonnxOps,
-}
-
-// onnxOps is the default-domain table. docs/OPERATORS.md mirrors it.
-var onnxOps = map[string]opDef{
-	"Add":                {since: 6, until: 21, minIn: 2, run: opAdd},
-	"AveragePool":        {since: 1, until: 21, minIn: 1, run: opAveragePool},
-	"BatchNormalization": {since: 6, until: 21, minIn: 5, run: opBatchNorm},
-	"Cast":               {since: 6, until: 21, minIn: 1, run: opCast},
-	"Clip":               {since: 6, until: 21, minIn: 1, run: opClip},
-	"Concat":             {since: 4, until: 21, minIn: 1, run: opConcat},
-	"Constant":           {since: 1, until: 21, minIn: 0, run: opConstant},
-	"Conv":               {since: 1, until: 21, minIn: 2, run: opConv},
-	"Div":                {since: 6, until: 21, minIn: 2, run: opDiv},
-	"Dropout":            {since: 6, until: 21, minIn: 1, run: opDropout},
-	"Flatten":            {since: 1, until: 21, minIn: 1, run: opFlatten},
-	"Gather":             {since: 1, until: 21, minIn: 2, run: opGather},
-	"Gemm":               {since: 6, until: 21, minIn: 2, run: opGemm},
-	"GlobalAveragePool":  {since: 1, until: 21, minIn: 1, run: opGlobalAveragePool},
-	"GlobalMaxPool":      {since: 1, until: 21, minIn: 1, run: opGlobalMaxPool},
-	"Identity":           {since: 1, until: 21, minIn: 1, run: opIdentity},
-	"LeakyRelu":          {since: 6, until: 21, minIn: 1, run: opLeakyRelu},
-	"LogSoftmax":         {since: 1, until: 21, minIn: 1, run: opLogSoftmax},
-	"MatMul":             {since: 1, until: 21, minIn: 2, run: opMatMul},
-	"MaxPool":            {since: 1, until: 21, minIn: 1, run: opMaxPool},
-	"Mul":                {since: 6, until: 21, minIn: 2, run: opMul},
-	"Pad":                {since: 2, until: 21, minIn: 1, run: opPad},
-	"ReduceMean":         {since: 1, until: 21, minIn: 1, run: opReduceMean},
-	"Relu":               {since: 6, until: 21, minIn: 1, run: opRelu},
-	"Reshape":            {since: 5, until: 21, minIn: 2, run: opReshape},
-	"Shape":              {since: 1, until: 21, minIn: 1, run: opShape},
-	"Sigmoid":            {since: 6, until: 21, minIn: 1, run: opSigmoid},
-	"Floor":              {since: 6, until: 21, minIn: 1, run: opFloor},
-	"Ceil":               {since: 6, until: 21, minIn: 1, run: opCeil},
-	"Sqrt":               {since: 6, until: 21, minIn: 1, run: opSqrt},
-	"Exp":                {since: 6, until: 21, minIn: 1, run: opExp},
-	"Log":                {since: 6, until: 21, minIn: 1, run: opLog},
-	"Tanh":               {since: 6, until: 21, minIn: 1, run: opTanh},
-	"Softmax":            {since: 1, until: 21, minIn: 1, run: opSoftmax},
-	"Squeeze":            {since: 1, until: 21, minIn: 1, run: opSqueeze},
-	"Sub":                {since: 6, until: 21, minIn: 2, run: opSub},
-	"Sum":                {since: 6, until: 21, minIn: 1, run: opSum},
-	"Transpose":          {since: 1, until: 21, minIn: 1, run: opTranspose},
-	"Unsqueeze":          {since: 1, until: 21, minIn: 1, run: opUnsqueeze},
+// onnxOps is the default-domain table.
+var onnxOps = map[string]opFunc{
+	"Add":                opAdd,
+	"AveragePool":        opAveragePool,
+	"BatchNormalization": opBatchNorm,
+	"Cast":               opCast,
+	"Clip":               opClip,
+	"Concat":             opConcat,
+	"Constant":           opConstant,
+	"Conv":               opConv,
+	"Div":                opDiv,
+	"Dropout":            opDropout,
+	"Flatten":            opView,
+	"Gather":             opGather,
+	"Gemm":               opGemm,
+	"GlobalAveragePool":  opGlobalAveragePool,
+	"GlobalMaxPool":      opGlobalMaxPool,
+	"Identity":           opView,
+	"LeakyRelu":          opLeakyRelu,
+	"LogSoftmax":         opLogSoftmax,
+	"MatMul":             opMatMul,
+	"MaxPool":            opMaxPool,
+	"Mul":                opMul,
+	"Pad":                opPad,
+	"ReduceMean":         opReduce,
+	"ReduceSum":          opReduce,
+	"ReduceMax":          opReduce,
+	"ReduceMin":          opReduce,
+	"ReduceProd":         opReduce,
+	"ReduceL1":           opReduce,
+	"ReduceL2":           opReduce,
+	"ReduceSumSquare":    opReduce,
+	"ReduceLogSum":       opReduce,
+	"ReduceLogSumExp":    opReduce,
+	"ArgMax":             opArgMax,
+	"ArgMin":             opArgMin,
+	"Slice":              opSlice,
+	"Split":              opSplit,
+	"Tile":               opTile,
+	"Expand":             opExpand,
+	"ConstantOfShape":    opConstantOfShape,
+	"Range":              opRange,
+	"Equal":              opEqual,
+	"Less":               opLess,
+	"LessOrEqual":        opLessOrEqual,
+	"Greater":            opGreater,
+	"GreaterOrEqual":     opGreaterOrEqual,
+	"And":                opAnd,
+	"Or":                 opOr,
+	"Xor":                opXor,
+	"Not":                opNot,
+	"Where":              opWhere,
+	"Max":                opMax,
+	"Min":                opMin,
+	"Mean":               opMean,
+	"Pow":                opPow,
+	"PRelu":              opPRelu,
+	"Neg":                opNeg,
+	"Abs":                opAbs,
+	"Reciprocal":         opReciprocal,
+	"Erf":                opErf,
+	"Softplus":           opSoftplus,
+	"Softsign":           opSoftsign,
+	"Elu":                opElu,
+	"Celu":               opCelu,
+	"Selu":               opSelu,
+	"ThresholdedRelu":    opThresholdedRelu,
+	"HardSigmoid":        opHardSigmoid,
+	"HardSwish":          opHardSwish,
+	"Mish":               opMish,
+	"Resize":             opResize,
+	"Gelu":               opGelu,
+	"Relu":               opRelu,
+	"Reshape":            opView,
+	"Shape":              opShape,
+	"Sigmoid":            opSigmoid,
+	"Floor":              opFloor,
+	"Ceil":               opCeil,
+	"Sqrt":               opSqrt,
+	"Exp":                opExp,
+	"Log":                opLog,
+	"Tanh":               opTanh,
+	"Softmax":            opSoftmax,
+	"Squeeze":            opView,
+	"Sub":                opSub,
+	"Sum":                opSum,
+	"Transpose":          opTranspose,
+	"Unsqueeze":          opView,
 }

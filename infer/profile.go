@@ -31,7 +31,7 @@ func (p *Program) Profile(inputs map[string]*ir.Tensor) (map[string]*ir.Tensor, 
 		if err := p.execStep(c, st, vals); err != nil {
 			return nil, nil, fmt.Errorf("infer: node %s (%s): %w", st.label, st.node.OpType, err)
 		}
-		times[i] = StepTime{Node: stepName(st, i), Op: opName(st.node) + st.fused.suffix(), Duration: time.Since(start)}
+		times[i] = StepTime{Node: stepName(st, i), Op: opName(st.node.Node) + st.fused.suffix(), Duration: time.Since(start)}
 		for _, s := range st.free {
 			c.pool.release(vals[s])
 			vals[s] = nil

@@ -7,12 +7,14 @@ import (
 	"unsafe"
 
 	"github.com/bincompress/bincompress/ir"
+	"github.com/bincompress/bincompress/ir/schema"
 )
 
 // Program is a compiled model, ready to run. It is immutable and safe for
 // concurrent use.
 type Program struct {
-	steps   []step // one per node: what InferShapes runs
+	model   *ir.Model
+	steps   []step // one per node, in graph order
 	fused   []step // steps with Add and Relu folded into convolutions: what Run runs
 	nslots  int
 	consts  []constSlot
@@ -35,10 +37,9 @@ type Program struct {
 
 // step is one node resolved to its implementation.
 type step struct {
-	node  *ir.Node
-	label string // node name, or #index when unnamed
-	def   opDef
-	opset int64
+	node  *schema.Node // the node with its op layer entry and attributes
+	label string       // node name, or #index when unnamed
+	run   opFunc
 	in    []int // value slots, -1 for an omitted input
 	out   []int // value slots, -1 for an omitted output
 	free  []int // slots read for the last time by this step
@@ -72,11 +73,15 @@ type Options struct {
 	// BinaryConv) with their input quantized to int8 per tensor at run time
 	// (internal/kernels.BinaryConv2DInt8): faster, slightly less exact.
 	Int8Activations bool
+	// MaxElements bounds the elements of any one tensor a run allocates;
+	// 0 means DefaultMaxElements (limits.go).
+	MaxElements int
 }
 
 // Compile validates m and resolves every node to an implementation for the
-// opset m imports for the node's domain. A node without one yields an
-// *UnsupportedOpError.
+// opset m imports for the node's domain. A node without one yields a
+// *schema.UnsupportedOpError; attributes are read strictly by the op
+// layer (a wrongly typed one is a *schema.AttrError).
 func Compile(m *ir.Model) (*Program, error) {
 	return CompileWith(m, Options{})
 }
@@ -89,7 +94,7 @@ func CompileWith(m *ir.Model, opts Options) (*Program, error) {
 	if err := m.Validate(); err != nil {
 		return nil, fmt.Errorf("infer: %w", err)
 	}
-	p := &Program{constPtr: map[unsafe.Pointer]bool{}, opts: opts}
+	p := &Program{model: m, constPtr: map[unsafe.Pointer]bool{}, opts: opts}
 	sl := slots{}
 	if err := p.bindGraph(m.Graph, sl); err != nil {
 		return nil, err
@@ -118,7 +123,7 @@ func CompileWith(m *ir.Model, opts Options) (*Program, error) {
 		delete(consts, in.slot)
 	}
 	for _, st := range p.steps { // PyTorch passes weights through Identity
-		if st.node.OpType == "Identity" && (st.node.Domain == "" || st.node.Domain == "ai.onnx") && len(st.in) == 1 && len(st.out) == 1 {
+		if st.node.OpType == "Identity" && st.node.Op.Domain == "" && len(st.in) == 1 && len(st.out) == 1 {
 			if t, ok := consts[st.in[0]]; ok && st.out[0] >= 0 {
 				consts[st.out[0]] = t
 			}
@@ -171,17 +176,16 @@ func (p *Program) bindGraph(g *ir.Graph, sl slots) error {
 	return nil
 }
 
-// resolve finds the implementation of node n for the model's opset.
+// resolve binds node n through the op layer and finds its implementation.
 func (p *Program) resolve(m *ir.Model, n *ir.Node, i int) (step, error) {
-	label := nodeLabel(n, i)
-	domain := n.Domain
-	if domain == "ai.onnx" {
-		domain = ""
+	label := schema.Label(n, i)
+	b, err := schema.Bind(n, m.Opset(n.Domain), label)
+	if err != nil {
+		return step{}, err
 	}
-	opset := m.Opset(domain)
-	def, ok := domains[domain][n.OpType]
-	if !ok || opset < def.since || opset > def.until {
-		return step{}, &UnsupportedOpError{Op: n.OpType, Domain: domain, Node: label, Opset: opset}
+	run, ok := domains[b.Op.Domain][n.OpType]
+	if !ok || !schema.Supports(schema.Executor, b.Op, b.Opset) {
+		return step{}, &schema.UnsupportedOpError{Op: n.OpType, Domain: b.Op.Domain, Opset: b.Opset, Node: label, Stage: schema.Executor}
 	}
 	for _, a := range n.Attrs {
 		switch {
@@ -192,14 +196,7 @@ func (p *Program) resolve(m *ir.Model, n *ir.Node, i int) (step, error) {
 			p.markConst(&ir.Tensor{Data: a.Ints})
 		}
 	}
-	return step{node: n, label: label, def: def, opset: opset}, nil
-}
-
-func nodeLabel(n *ir.Node, i int) string {
-	if n.Name != "" {
-		return fmt.Sprintf("%q", n.Name)
-	}
-	return fmt.Sprintf("#%d", i)
+	return step{node: b, label: label, run: run}, nil
 }
 
 func (p *Program) markConst(t *ir.Tensor) {

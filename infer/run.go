@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/bincompress/bincompress/ir"
+	"github.com/bincompress/bincompress/ir/schema"
 )
 
 // Run executes the program on the given inputs, keyed by graph input name,
@@ -154,10 +155,6 @@ func (p *Program) execStep(c *ctx, st *step, vals []*ir.Tensor) error {
 			in[j] = t
 		}
 	}
-	if err := checkArity(st, in); err != nil {
-		return err
-	}
-	c.opset = st.opset
 	c.fusion = nil
 	if st.fused.active() {
 		c.fusion = &runFusion{relu: st.fused.reluStep != nil}
@@ -165,7 +162,7 @@ func (p *Program) execStep(c *ctx, st *step, vals []*ir.Tensor) error {
 			c.fusion.add, c.fusion.hasAdd = vals[st.fused.add], true
 		}
 	}
-	out, err := st.def.run(c, st.node, in)
+	out, err := c.runNode(st.node, st.run, in)
 	if err != nil {
 		return err
 	}
@@ -187,17 +184,32 @@ func (p *Program) execStep(c *ctx, st *step, vals []*ir.Tensor) error {
 	return nil
 }
 
-// checkArity makes sure the required inputs are present.
-func checkArity(st *step, in []*ir.Tensor) error {
-	if len(in) < st.def.minIn {
-		return fmt.Errorf("has %d inputs, needs at least %d", len(in), st.def.minIn)
-	}
-	for j := 0; j < st.def.minIn; j++ {
-		if in[j] == nil {
-			return fmt.Errorf("required input %d is empty", j)
+// runNode sizes a node's outputs through the op layer, then runs it.
+func (c *ctx) runNode(n *schema.Node, run opFunc, in []*ir.Tensor) ([]*ir.Tensor, error) {
+	vals := make([]schema.Value, len(in))
+	for j, t := range in {
+		if t == nil {
+			if n.Input(j) != "" {
+				return nil, fmt.Errorf("input %d is missing", j)
+			}
+			continue
 		}
+		vals[j] = schema.Concrete(t)
 	}
-	return nil
+	out, err := n.Infer(vals)
+	if err != nil {
+		return nil, err
+	}
+	shapes := make([][]int, len(out))
+	for j, v := range out {
+		s, ok := v.Fixed()
+		if !ok && j < len(n.Outputs) && n.Outputs[j] != "" {
+			return nil, fmt.Errorf("output %d has no fixed shape (%v)", j, v.Shape)
+		}
+		shapes[j] = s
+	}
+	c.node, c.out, c.shapes = n, out, shapes
+	return run(c, in)
 }
 
 // collect picks the graph outputs, copying any that alias constant data.

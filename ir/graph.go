@@ -121,7 +121,9 @@ type Attr struct {
 	RefAttrName string
 }
 
-// Attr returns the node's attribute with the given name, or nil.
+// Attr returns the node's attribute with the given name, or nil. Stages
+// read attribute values through the op layer (ir/schema), which checks
+// their types; this is for passes that copy or rewrite attributes.
 func (n *Node) Attr(name string) *Attr {
 	for _, a := range n.Attrs {
 		if a.Name == name {
@@ -129,46 +131,6 @@ func (n *Node) Attr(name string) *Attr {
 		}
 	}
 	return nil
-}
-
-// Int returns an int attribute, or def when the node lacks it.
-func (n *Node) Int(name string, def int64) int64 {
-	if a := n.Attr(name); a != nil && a.Type == AttrInt {
-		return a.I
-	}
-	return def
-}
-
-// Float returns a float attribute, or def when the node lacks it.
-func (n *Node) Float(name string, def float32) float32 {
-	if a := n.Attr(name); a != nil && a.Type == AttrFloat {
-		return a.F
-	}
-	return def
-}
-
-// String returns a string attribute, or def when the node lacks it.
-func (n *Node) String(name string, def string) string {
-	if a := n.Attr(name); a != nil && a.Type == AttrString {
-		return string(a.S)
-	}
-	return def
-}
-
-// Ints returns an ints attribute, or def when the node lacks it.
-func (n *Node) Ints(name string, def []int64) []int64 {
-	if a := n.Attr(name); a != nil && a.Type == AttrInts {
-		return a.Ints
-	}
-	return def
-}
-
-// Floats returns a floats attribute, or def when the node lacks it.
-func (n *Node) Floats(name string, def []float32) []float32 {
-	if a := n.Attr(name); a != nil && a.Type == AttrFloats {
-		return a.Floats
-	}
-	return def
 }
 
 // SetAttr replaces or appends an attribute.

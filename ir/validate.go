@@ -31,7 +31,7 @@ func (g *Graph) Validate() error {
 	for i, n := range g.Nodes {
 		for _, in := range n.Inputs {
 			if in != "" && !defined[in] {
-				return fmt.Errorf("ir: node %s (%s): input %q is produced by nothing before it", n.label(i), n.OpType, in)
+				return undefinedInput(g, i, n, in)
 			}
 		}
 		for _, out := range n.Outputs {
@@ -50,6 +50,20 @@ func (g *Graph) Validate() error {
 		}
 	}
 	return nil
+}
+
+// undefinedInput explains an input no earlier node produced: a later node
+// producing it means a cycle or an unsorted graph, which ONNX forbids.
+func undefinedInput(g *Graph, i int, n *Node, in string) error {
+	for j := i; j < len(g.Nodes); j++ {
+		for _, out := range g.Nodes[j].Outputs {
+			if out == in {
+				return fmt.Errorf("ir: node %s (%s): input %q is produced only by node %s after it: the graph has a cycle or is not in topological order",
+					n.label(i), n.OpType, in, g.Nodes[j].label(j))
+			}
+		}
+	}
+	return fmt.Errorf("ir: node %s (%s): input %q is produced by nothing before it", n.label(i), n.OpType, in)
 }
 
 // label names a node for messages: its name, or its index when unnamed.

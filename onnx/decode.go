@@ -2,8 +2,6 @@ package onnx
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 
 	"google.golang.org/protobuf/proto"
 
@@ -31,20 +29,6 @@ var unmarshal = proto.UnmarshalOptions{DiscardUnknown: true}
 // are an error, since there is no folder to resolve them in; use ReadFile.
 func Decode(data []byte) (*ir.Model, error) {
 	return (&decoder{}).model(data)
-}
-
-// ReadFile reads an ONNX model from path, resolving external data only
-// inside the model's own folder.
-func ReadFile(path string) (*ir.Model, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, &FormatError{Path: path, Reason: "cannot read model", Err: err}
-	}
-	m, err := (&decoder{dir: filepath.Dir(path)}).model(data)
-	if err != nil {
-		return nil, withPath(err, path)
-	}
-	return m, nil
 }
 
 // DecodeTensor parses a serialized TensorProto, such as the input_0.pb and

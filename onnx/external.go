@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/bincompress/bincompress/internal/safefile"
 	"github.com/bincompress/bincompress/ir"
 	"github.com/bincompress/bincompress/onnx/internal/onnxpb"
 )
@@ -103,7 +104,16 @@ func resolveInside(dir, location string) (string, error) {
 
 // readSection reads ref's byte range from path after checking it against
 // the file's size and the size the tensor's dims need.
+// The file is checked to be regular before it is opened, since opening a
+// FIFO blocks until a writer comes, and again once open.
 func readSection(path string, ref externalRef, need int64) ([]byte, error) {
+	before, err := os.Stat(path)
+	if err != nil {
+		return nil, &FormatError{Reason: "cannot stat external data " + strconv.Quote(ref.location), Err: err}
+	}
+	if !before.Mode().IsRegular() {
+		return nil, errorf(ErrExternal, "external data %q is %s, not a regular file", ref.location, safefile.Kind(before.Mode()))
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, &FormatError{Reason: "cannot open external data " + strconv.Quote(ref.location), Err: err}
@@ -113,8 +123,8 @@ func readSection(path string, ref externalRef, need int64) ([]byte, error) {
 	if err != nil {
 		return nil, &FormatError{Reason: "cannot stat external data " + strconv.Quote(ref.location), Err: err}
 	}
-	if !info.Mode().IsRegular() {
-		return nil, errorf(ErrExternal, "external data %q is not a regular file", ref.location)
+	if !info.Mode().IsRegular() || !os.SameFile(before, info) {
+		return nil, errorf(ErrExternal, "external data %q changed while it was opened", ref.location)
 	}
 	size := info.Size()
 	if ref.offset > size {

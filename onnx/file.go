@@ -1,65 +1,48 @@
 package onnx
 
 import (
-	"os"
 	"path/filepath"
 
+	"github.com/bincompress/bincompress/internal/safefile"
 	"github.com/bincompress/bincompress/ir"
 )
 
+// MaxFileBytes bounds a model file: protobuf messages cannot exceed 2 GiB,
+// so a larger file is not a model, and nothing larger is read into memory.
+const MaxFileBytes = 2<<30 - 1
+
+// ReadFile reads an ONNX model from path, resolving external data only
+// inside the model's own folder.
+func ReadFile(path string) (*ir.Model, error) {
+	m, _, err := ReadFileRaw(path)
+	return m, err
+}
+
+// ReadFileRaw is ReadFile that also returns the file's bytes (for a digest
+// of the source model).
+func ReadFileRaw(path string) (*ir.Model, []byte, error) {
+	data, err := safefile.ReadRegular(path, MaxFileBytes)
+	if err != nil {
+		return nil, nil, &FormatError{Path: path, Reason: "cannot read model", Err: err}
+	}
+	m, err := (&decoder{dir: filepath.Dir(path)}).model(data)
+	if err != nil {
+		return nil, nil, withPath(err, path)
+	}
+	return m, data, nil
+}
+
 // WriteFile encodes m and writes it to path through a temporary file in
 // the same folder that is synced and then renamed into place, so that a
-// failure leaves neither a partial file nor the temporary one.
+// failure leaves neither a partial file nor the temporary one
+// (internal/safefile).
 func WriteFile(path string, m *ir.Model) error {
 	data, err := Encode(m)
 	if err != nil {
 		return withPath(err, path)
 	}
-	if err := writeAtomic(path, data); err != nil {
+	if err := safefile.WriteFile(path, data); err != nil {
 		return &FormatError{Path: path, Reason: "cannot write model", Err: err}
 	}
 	return nil
-}
-
-func writeAtomic(path string, data []byte) (err error) {
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	f, err := os.CreateTemp(dir, "."+base+".tmp*")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}()
-	if _, err = f.Write(data); err != nil {
-		return err
-	}
-	if err = f.Sync(); err != nil {
-		return err
-	}
-	if err = f.Close(); err != nil {
-		return err
-	}
-	if err = os.Chmod(f.Name(), 0o644); err != nil {
-		return err
-	}
-	if err = os.Rename(f.Name(), path); err != nil {
-		return err
-	}
-	syncDir(dir)
-	return nil
-}
-
-// syncDir makes the rename durable where the platform allows; failure is
-// harmless (the file is complete either way).
-func syncDir(dir string) {
-	if d, err := os.Open(dir); err == nil {
-		d.Sync()
-		d.Close()
-	}
 }

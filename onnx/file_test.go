@@ -4,8 +4,12 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
+	"syscall"
 	"testing"
+	"time"
 
+	"github.com/bincompress/bincompress/internal/safefile"
 	"github.com/bincompress/bincompress/ir"
 )
 
@@ -122,5 +126,50 @@ func TestTensorRoundTrip(t *testing.T) {
 		if d := diffTensors(want, got); d != "" {
 			t.Errorf("%s: %s", want.Name, d)
 		}
+	}
+}
+
+// TestReadFileRefusesNonRegular: a folder, a device or a FIFO is refused by
+// name before anything is read or allocated; /dev/zero would otherwise grow
+// until the kernel kills the process and a FIFO would block forever.
+func TestReadFileRefusesNonRegular(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "pipe.onnx")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ path, kind string }{
+		{"/dev/zero", "a device"},
+		{dir, "a folder"},
+		{fifo, "a FIFO"},
+	} {
+		done := make(chan error, 1)
+		go func() { _, err := ReadFile(c.path); done <- err }()
+		select {
+		case err := <-done:
+			if !errors.Is(err, safefile.ErrNotRegular) || !strings.Contains(err.Error(), c.kind) || !strings.Contains(err.Error(), c.path) {
+				t.Errorf("%s: got %v, want ErrNotRegular naming the path and %q", c.path, err, c.kind)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("%s: ReadFile blocks", c.path)
+		}
+	}
+}
+
+// TestExternalDataFIFO: external data that is a FIFO is refused without
+// opening it (opening blocks until a writer comes).
+func TestExternalDataFIFO(t *testing.T) {
+	dir := t.TempDir()
+	if err := syscall.Mkfifo(filepath.Join(dir, "w.bin"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	path := writeExternalModel(t, dir, map[string]string{"location": "w.bin", "offset": "8", "length": "20"})
+	done := make(chan error, 1)
+	go func() { _, err := ReadFile(path); done <- err }()
+	select {
+	case err := <-done:
+		checkBadError(t, err, ErrExternal, "w.bin", "a FIFO")
+	case <-time.After(5 * time.Second):
+		t.Fatal("ReadFile blocks on a FIFO holding external data")
 	}
 }

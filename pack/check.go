@@ -5,6 +5,7 @@ import (
 
 	"github.com/bincompress/bincompress/internal/bits"
 	"github.com/bincompress/bincompress/ir"
+	"github.com/bincompress/bincompress/ir/schema"
 )
 
 // Check verifies a .bnn model as a reader must, in this order, and wraps
@@ -25,7 +26,7 @@ func Check(m *ir.Model) error {
 		return fmt.Errorf("pack: %w: metadata %s is missing", ErrDigest, KeyDigest)
 	}
 	if got := Digest(m); got != want {
-		return fmt.Errorf("pack: %w: the graph hashes to %s but %s says %.80q", ErrDigest, got, KeyDigest, want)
+		return fmt.Errorf("pack: %w: the graph and metadata hash to %s but %s says %.80q", ErrDigest, got, KeyDigest, want)
 	}
 	if _, err := m.LayerRecords(); err != nil {
 		return fmt.Errorf("pack: %w: %w", ErrMetadata, err)
@@ -38,8 +39,8 @@ func Check(m *ir.Model) error {
 		if n.Domain != Domain {
 			continue
 		}
-		if err := checkLayer(n, inits); err != nil {
-			return fmt.Errorf("pack: %w: node %s (%s): %w", ErrLayer, label(n, i), n.OpType, err)
+		if err := checkLayer(n, schema.Label(n, i), inits); err != nil {
+			return fmt.Errorf("pack: %w: node %s (%s): %w", ErrLayer, schema.Label(n, i), n.OpType, err)
 		}
 	}
 	return nil
@@ -49,6 +50,10 @@ func checkVersions(m *ir.Model) error {
 	v, ok := m.MetadataValue(KeyFormatVersion)
 	if !ok {
 		return fmt.Errorf("pack: %w: metadata %s is missing", ErrNotBNN, KeyFormatVersion)
+	}
+	if v == "1" {
+		return fmt.Errorf("pack: %w: format version 1, whose digest does not cover the preprocessing and layer plan; "+
+			"this reader supports %q: rewrite the file with this version of bincompress", ErrVersion, FormatVersion)
 	}
 	if v != FormatVersion {
 		return fmt.Errorf("pack: %w: format version %.40q, this reader supports %q", ErrVersion, v, FormatVersion)
@@ -63,31 +68,26 @@ func checkVersions(m *ir.Model) error {
 	}
 }
 
-func label(n *ir.Node, i int) string {
-	if n.Name != "" {
-		return fmt.Sprintf("%q", n.Name)
-	}
-	return fmt.Sprintf("#%d", i)
-}
-
 // layerTensors are a binary layer's constant inputs.
 type layerTensors struct {
 	bits, mult, bias *ir.Tensor
 }
 
-func checkLayer(n *ir.Node, inits map[string]*ir.Tensor) error {
+func checkLayer(n *ir.Node, label string, inits map[string]*ir.Tensor) error {
+	b, err := schema.Bind(n, DomainVersion, label)
+	if err != nil {
+		return err
+	}
 	lt, err := tensorsOf(n, inits)
 	if err != nil {
 		return err
 	}
 	var cols int
-	switch n.OpType {
-	case OpBinaryConv:
-		cols, err = convFanIn(n, lt.bits.Shape[0])
-	case OpBinaryGemm:
-		cols, err = gemmFanIn(n)
-	default:
-		return fmt.Errorf("unknown operator of domain %s", Domain)
+	switch a := b.Attrs.(type) {
+	case *schema.BinaryConv:
+		cols, err = convFanIn(a, lt.bits.Shape[0])
+	case *schema.BinaryGemm:
+		cols = int(a.InFeatures) // the op layer bounds it
 	}
 	if err != nil {
 		return err
@@ -133,56 +133,20 @@ func tensorsOf(n *ir.Node, inits map[string]*ir.Tensor) (layerTensors, error) {
 // maxFanIn bounds a row's length so that sizes never overflow.
 const maxFanIn = 1 << 31
 
-// convFanIn checks BinaryConv's attributes against its K rows and returns
-// C/group·kH·kW.
-func convFanIn(n *ir.Node, k int) (int, error) {
-	ks := n.Ints("kernel_shape", nil)
-	c := n.Int("channels", 0)
-	g := n.Int("group", 1)
-	switch {
-	case len(ks) != 2 || ks[0] <= 0 || ks[1] <= 0 || ks[0] > maxFanIn || ks[1] > maxFanIn:
-		return 0, fmt.Errorf("kernel_shape %v is not two positive sizes", ks)
-	case c <= 0 || c > maxFanIn:
-		return 0, fmt.Errorf("channels %d is not a positive count", c)
-	case g <= 0 || c%g != 0 || int64(k)%g != 0:
-		return 0, fmt.Errorf("group %d does not divide channels %d and the %d output channels", g, c, k)
+// convFanIn checks BinaryConv's attributes (which the op layer has read
+// and range-checked) against its K rows and returns C/group·kH·kW.
+func convFanIn(a *schema.BinaryConv, k int) (int, error) {
+	if int64(k)%a.Group != 0 {
+		return 0, fmt.Errorf("group %d does not divide the %d output channels", a.Group, k)
 	}
-	if err := checkConvAttrs(n); err != nil {
+	if err := a.Window.CheckRank(2); err != nil {
 		return 0, err
 	}
-	fan := c / g
-	for _, d := range ks {
+	fan := a.Channels / a.Group
+	for _, d := range a.KernelShape {
 		if fan *= d; fan > maxFanIn { // each factor is at most 2^31: no overflow
-			return 0, fmt.Errorf("fan-in channels/group·kH·kW of %d·%v is too large", c/g, ks)
+			return 0, fmt.Errorf("fan-in channels/group·kH·kW of %d·%v is too large", a.Channels/a.Group, a.KernelShape)
 		}
 	}
 	return int(fan), nil
-}
-
-func checkConvAttrs(n *ir.Node) error {
-	for _, name := range []string{"strides", "dilations"} {
-		if v := n.Ints(name, []int64{1, 1}); len(v) != 2 || v[0] <= 0 || v[1] <= 0 {
-			return fmt.Errorf("%s %v is not two positive values", name, v)
-		}
-	}
-	if p := n.Ints("pads", []int64{0, 0, 0, 0}); len(p) != 4 || p[0] < 0 || p[1] < 0 || p[2] < 0 || p[3] < 0 {
-		return fmt.Errorf("pads %v is not four nonnegative values", p)
-	}
-	switch ap := n.String("auto_pad", "NOTSET"); ap {
-	case "NOTSET", "VALID", "SAME_UPPER", "SAME_LOWER":
-		return nil
-	default:
-		return fmt.Errorf("auto_pad %.40q is not NOTSET, VALID, SAME_UPPER or SAME_LOWER", ap)
-	}
-}
-
-func gemmFanIn(n *ir.Node) (int, error) {
-	k := n.Int("in_features", 0)
-	if k <= 0 || k > maxFanIn {
-		return 0, fmt.Errorf("in_features %d is not a positive count", k)
-	}
-	if t := n.Int("transA", 0); t != 0 && t != 1 {
-		return 0, fmt.Errorf("transA %d is not 0 or 1", t)
-	}
-	return int(k), nil
 }

@@ -25,7 +25,8 @@ func corruptions() []corruption {
 		{"no version", func(m *ir.Model) {
 			m.Metadata = deleteWhere(m.Metadata, func(kv ir.KeyValue) bool { return kv.Key == KeyFormatVersion })
 		}, false, ErrNotBNN},
-		{"wrong version", func(m *ir.Model) { m.SetMetadata(KeyFormatVersion, "2") }, false, ErrVersion},
+		{"wrong version", func(m *ir.Model) { m.SetMetadata(KeyFormatVersion, "3") }, false, ErrVersion},
+		{"version 1", func(m *ir.Model) { m.SetMetadata(KeyFormatVersion, "1") }, true, ErrVersion},
 		{"no opset", func(m *ir.Model) { m.OpsetImports = m.OpsetImports[:1] }, true, ErrNotBNN},
 		{"opset 2", func(m *ir.Model) { m.OpsetImports[1].Version = 2 }, true, ErrVersion},
 		{"no digest", func(m *ir.Model) {
@@ -58,7 +59,8 @@ func corruptions() []corruption {
 			m.Graph.Inputs = append(m.Graph.Inputs, &ir.ValueInfo{Name: "wb", DType: ir.Uint64})
 			n.Inputs[1] = "wb"
 		}, true, ErrLayer},
-		{"bad records", func(m *ir.Model) { m.SetMetadata(ir.LayersKey, "[{") }, false, ErrMetadata},
+		{"bad records", func(m *ir.Model) { m.SetMetadata(ir.LayersKey, "[{") }, true, ErrMetadata},
+		{"edited records", func(m *ir.Model) { m.SetMetadata(ir.LayersKey, "[{") }, false, ErrDigest},
 		{"short tensor", func(m *ir.Model) {
 			t := m.Graph.Initializer("c70_bias")
 			t.Data = t.Data.([]float32)[:3]
@@ -89,8 +91,42 @@ func TestCheckNamesTheFailedCheck(t *testing.T) {
 func TestMetadataOutsideDigest(t *testing.T) {
 	m := mustPack(t, mixedModel())
 	m.SetMetadata(KeyVerify, `{"top1":0.9}`)
-	m.SetMetadata(KeySeed, "42")
+	m.SetMetadata("bnn.training", `{"loss":[1]}`)
 	if err := Check(m); err != nil {
 		t.Fatalf("adding metadata broke the check: %v", err)
+	}
+}
+
+// TestDigestCoversMetadata: editing, adding or removing any digested entry
+// (the stored mean of the preprocessing, the labels, the plan, ...) fails
+// the check, while reordering the entries does not.
+func TestDigestCoversMetadata(t *testing.T) {
+	base := mixedModel()
+	base.SetMetadata(KeyPreprocess, `{"mean":[0.286],"std":[0.353]}`)
+	base.SetMetadata(KeyLabels, `["a","b"]`)
+	base.SetMetadata(KeySourceSHA256, "00")
+	for _, k := range DigestedKeys {
+		m := mustPack(t, base)
+		v, ok := m.MetadataValue(k)
+		m.SetMetadata(k, v+"x")
+		if err := Check(m); !errors.Is(err, ErrDigest) && !(k == KeyFormatVersion && errors.Is(err, ErrVersion)) {
+			t.Errorf("editing %s: Check = %v, want ErrDigest", k, err)
+		}
+		m = mustPack(t, base)
+		if ok {
+			m.Metadata = deleteWhere(m.Metadata, func(kv ir.KeyValue) bool { return kv.Key == k })
+		} else {
+			m.SetMetadata(k, "1")
+		}
+		if err := Check(m); !errors.Is(err, ErrDigest) && !errors.Is(err, ErrNotBNN) {
+			t.Errorf("adding or removing %s: Check = %v, want ErrDigest", k, err)
+		}
+	}
+	m := mustPack(t, base)
+	for i, j := 0, len(m.Metadata)-1; i < j; i, j = i+1, j-1 {
+		m.Metadata[i], m.Metadata[j] = m.Metadata[j], m.Metadata[i]
+	}
+	if err := Check(m); err != nil {
+		t.Errorf("reordered metadata: %v", err)
 	}
 }

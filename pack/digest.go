@@ -13,11 +13,13 @@ import (
 // DigestPrefix starts the value stored under KeyDigest.
 const DigestPrefix = "sha256:"
 
-// Digest is "sha256:" and the hex SHA-256 of the model's canonical graph
-// bytes: opset imports, then graph input and output names, initializers
-// and nodes, each in file order (docs/bnn-format.md, "Digest"). Metadata,
-// doc strings, value infos and producer fields are not covered, so later
-// stages may add metadata without invalidating the digest.
+// Digest is "sha256:" and the hex SHA-256 of the model's canonical bytes:
+// opset imports, then graph input and output names, initializers and nodes,
+// each in file order, then the metadata entries of DigestedKeys that are
+// present, in that list's order (docs/bnn-format.md, "Digest"). Doc strings,
+// value infos, producer fields and other metadata (the verify report, the
+// training curve) are not covered, so later stages may add them without
+// invalidating the digest.
 func Digest(m *ir.Model) string {
 	d := digester{h: sha256.New()}
 	d.u32(uint32(len(m.OpsetImports)))
@@ -28,7 +30,30 @@ func Digest(m *ir.Model) string {
 	if m.Graph != nil {
 		d.graph(m.Graph)
 	}
+	d.metadata(m)
 	return DigestPrefix + hex.EncodeToString(d.h.Sum(nil))
+}
+
+// DigestedKeys are the metadata entries the digest covers: everything a
+// reader acts on (the layer plan, the input preprocessing, the class names)
+// and the provenance a cache relies on. Set them before Pack.
+var DigestedKeys = []string{KeyFormatVersion, ir.LayersKey, KeyPreprocess, KeyLabels, KeySourceSHA256, KeySourceBytes, KeySeed}
+
+// metadata writes the count of DigestedKeys present, then str(key) and
+// str(value) of each, in DigestedKeys order.
+func (d *digester) metadata(m *ir.Model) {
+	var present []string
+	for _, k := range DigestedKeys {
+		if _, ok := m.MetadataValue(k); ok {
+			present = append(present, k)
+		}
+	}
+	d.u32(uint32(len(present)))
+	for _, k := range present {
+		v, _ := m.MetadataValue(k)
+		d.str(k)
+		d.str(v)
+	}
 }
 
 type digester struct {

@@ -13,14 +13,17 @@
 // input channel count). BinaryGemm(A, W_bits, multiplier, bias) is the
 // dense layer Y[..., n] = multiplier[n]·Σ_k A[..., k]·sign(W[n, k]) +
 // bias[n] with attributes in_features and transA. W_bits is a UINT64
-// tensor [K, WordsPerRow(fan_in)].
+// tensor [K, WordsPerRow(fan_in)]. Both are described, like every op, in
+// the op layer (ir/schema): Pack and Check read attributes through it
+// (schema.BinaryConv, schema.BinaryGemm, schema.Conv, schema.Gemm).
 //
 // # Functions
 //
 //	Pack(m)       binarized float graph → .bnn model (m is not modified)
 //	Check(m)      what a reader verifies: version, digest, graph, layers
 //	Unpacked(m)   .bnn model → binarized float graph (±multiplier weights)
-//	Digest(m)     the digest Pack records under KeyDigest
+//	Digest(m)     the digest Pack records under KeyDigest: the graph and the
+//	              metadata of DigestedKeys (set those before Pack)
 //	Measure(m)    bytes by part: packed bits, multipliers and biases, floats
 //	Layers(m)     one LayerInfo per layer for inspect
 //

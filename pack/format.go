@@ -1,15 +1,22 @@
 package pack
 
-import "errors"
+import (
+	"errors"
 
-// Domain is the operator set of the binary layers.
-const Domain = "ai.bincompress"
+	"github.com/bincompress/bincompress/ir/schema"
+)
+
+// Domain is the operator set of the binary layers (the op layer's
+// BincompressDomain).
+const Domain = schema.BincompressDomain
 
 // DomainVersion is the version of Domain this package writes and reads.
 const DomainVersion = 1
 
 // FormatVersion is the .bnn format version this package writes and reads.
-const FormatVersion = "1"
+// Version 2 extended the digest to the metadata a reader acts on
+// (DigestedKeys); a version 1 file is refused with ErrVersion.
+const FormatVersion = "2"
 
 // The custom operators of Domain.
 const (
@@ -18,11 +25,11 @@ const (
 )
 
 // Metadata keys of a .bnn (docs/bnn-format.md). Pack writes
-// KeyFormatVersion and KeyDigest and keeps ir.LayersKey; the others are
-// reserved for the stages that know their values.
+// KeyFormatVersion and KeyDigest and keeps the others; the stages that know
+// their values set them, the digested ones (DigestedKeys) before Pack.
 const (
-	KeyFormatVersion = "bnn.format_version" // "1"
-	KeyDigest        = "bnn.digest"         // "sha256:" + 64 hex digits over the graph
+	KeyFormatVersion = "bnn.format_version" // "2"
+	KeyDigest        = "bnn.digest"         // "sha256:" + 64 hex digits over the graph and DigestedKeys
 	KeyPreprocess    = "bnn.preprocess"     // JSON: how to turn an image into the input tensor
 	KeyLabels        = "bnn.labels"         // JSON array of class names, index = output position
 	KeySourceSHA256  = "bnn.source_sha256"  // hex SHA-256 of the source model file
@@ -39,7 +46,7 @@ var (
 	// ErrVersion: the format or domain version is not one this reader knows.
 	ErrVersion = errors.New("unsupported .bnn version")
 	// ErrDigest: the digest is missing, malformed or does not match the
-	// graph (the file is corrupt or was edited).
+	// graph and digested metadata (the file is corrupt or was edited).
 	ErrDigest = errors.New("digest check failed")
 	// ErrMetadata: a metadata value this package reads (ir.LayersKey) is
 	// malformed.

@@ -7,6 +7,7 @@ import (
 
 	"github.com/bincompress/bincompress/internal/bits"
 	"github.com/bincompress/bincompress/ir"
+	"github.com/bincompress/bincompress/ir/schema"
 )
 
 // Pack returns the .bnn form of a binarized float graph: every layer that
@@ -30,7 +31,7 @@ func Pack(m *ir.Model) (*ir.Model, error) {
 		if !r.Binarized {
 			continue
 		}
-		if err := packLayer(c.Graph, r, used); err != nil {
+		if err := packLayer(c, r, used); err != nil {
 			return nil, fmt.Errorf("pack: layer %q: %w", r.Node, err)
 		}
 	}
@@ -53,7 +54,8 @@ type packed struct {
 	mult, bias []float32
 }
 
-func packLayer(g *ir.Graph, r ir.LayerRecord, used map[string]bool) error {
+func packLayer(m *ir.Model, r ir.LayerRecord, used map[string]bool) error {
+	g := m.Graph
 	i := nodeIndex(g, r.Node)
 	if i < 0 {
 		return errors.New("no node of that name")
@@ -70,9 +72,9 @@ func packLayer(g *ir.Graph, r ir.LayerRecord, used map[string]bool) error {
 	)
 	switch {
 	case n.OpType == "Conv" && len(w.Shape) == 4:
-		p, bin, err = packConv(g, n, w)
+		p, bin, err = packConv(m, n, w)
 	case (n.OpType == "Gemm" || n.OpType == "MatMul") && len(w.Shape) == 2:
-		p, bin, err = packDense(g, n, w)
+		p, bin, err = packDense(m, n, w)
 	default:
 		err = fmt.Errorf("%s with a weight of shape %v cannot be packed", n.OpType, w.Shape)
 	}
@@ -102,16 +104,20 @@ func install(g *ir.Graph, i int, old, bin *ir.Node, p *packed, used map[string]b
 	}
 }
 
-func packConv(g *ir.Graph, n *ir.Node, w *ir.Tensor) (*packed, *ir.Node, error) {
+func packConv(m *ir.Model, n *ir.Node, w *ir.Tensor) (*packed, *ir.Node, error) {
+	a, err := schema.AttrsOf[schema.Conv](m, n)
+	if err != nil {
+		return nil, nil, err
+	}
 	k, cols := w.Shape[0], ir.NumElements(w.Shape[1:])
 	p, err := packRows(w.Data.([]float32), k, cols, false)
 	if err != nil {
 		return nil, nil, err
 	}
-	if p.bias, err = biasOf(g, n, k, 1); err != nil {
+	if p.bias, err = biasOf(m.Graph, n, k, 1); err != nil {
 		return nil, nil, err
 	}
-	group := n.Int("group", 1)
+	group := a.Group
 	bin := &ir.Node{OpType: OpBinaryConv}
 	for _, a := range n.Attrs {
 		switch a.Name {
@@ -124,8 +130,15 @@ func packConv(g *ir.Graph, n *ir.Node, w *ir.Tensor) (*packed, *ir.Node, error) 
 	return p, bin, nil
 }
 
-func packDense(g *ir.Graph, n *ir.Node, w *ir.Tensor) (*packed, *ir.Node, error) {
-	transposed := n.OpType == "MatMul" || n.Int("transB", 0) == 0
+func packDense(m *ir.Model, n *ir.Node, w *ir.Tensor) (*packed, *ir.Node, error) {
+	a := &schema.Gemm{Alpha: 1, Beta: 1} // MatMul: Y = A·B
+	if n.OpType == "Gemm" {
+		var err error
+		if a, err = schema.AttrsOf[schema.Gemm](m, n); err != nil {
+			return nil, nil, err
+		}
+	}
+	transposed := !a.TransB
 	rows, cols := w.Shape[0], w.Shape[1]
 	if transposed {
 		rows, cols = cols, rows
@@ -140,15 +153,14 @@ func packDense(g *ir.Graph, n *ir.Node, w *ir.Tensor) (*packed, *ir.Node, error)
 		p.bias = make([]float32, rows)
 		return p, bin, nil
 	}
-	alpha := float64(n.Float("alpha", 1))
 	for i := range p.mult {
-		p.mult[i] = float32(float64(p.mult[i]) * alpha)
+		p.mult[i] = float32(float64(p.mult[i]) * float64(a.Alpha))
 	}
-	if p.bias, err = biasOf(g, n, rows, n.Float("beta", 1)); err != nil {
+	if p.bias, err = biasOf(m.Graph, n, rows, a.Beta); err != nil {
 		return nil, nil, err
 	}
-	if t := n.Int("transA", 0); t != 0 {
-		bin.SetAttr(&ir.Attr{Name: "transA", Type: ir.AttrInt, I: t})
+	if a.TransA {
+		bin.SetAttr(&ir.Attr{Name: "transA", Type: ir.AttrInt, I: 1})
 	}
 	return p, bin, nil
 }
@@ -182,7 +194,10 @@ func packRows(w []float32, rows, cols int, transposed bool) (*packed, error) {
 func rowMagnitude(row []float32) (float32, error) {
 	m := float32(math.Abs(float64(row[0])))
 	for j, x := range row {
-		if float32(math.Abs(float64(x))) != m || math.IsNaN(float64(x)) {
+		if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) {
+			return 0, fmt.Errorf("%w: element %d is %v; weights must be finite", ErrNotBinary, j, x)
+		}
+		if float32(math.Abs(float64(x))) != m {
 			return 0, fmt.Errorf("%w: element %d is %v but element 0 is ±%v", ErrNotBinary, j, x, m)
 		}
 	}

@@ -5,6 +5,7 @@ import (
 
 	"github.com/bincompress/bincompress/internal/bits"
 	"github.com/bincompress/bincompress/ir"
+	"github.com/bincompress/bincompress/ir/schema"
 )
 
 // Unpacked returns the binarized float graph of a .bnn: each BinaryConv
@@ -53,21 +54,22 @@ func Unpacked(m *ir.Model) (*ir.Model, error) {
 // unpackNode returns the float nodes that replace binary node n (already
 // checked) and adds their weights to g.
 func unpackNode(g *ir.Graph, n *ir.Node, fromGemm bool, used map[string]bool) []*ir.Node {
+	b, _ := schema.Bind(n, DomainVersion, n.Name) // Check has bound it
 	wb := g.Initializer(n.Inputs[1])
 	mult := g.Initializer(n.Inputs[2]).Data.([]float32)
 	rows, cols := wb.Shape[0], 0
-	if n.OpType == OpBinaryConv {
-		ks := n.Ints("kernel_shape", nil)
-		cols = int(n.Int("channels", 0)/n.Int("group", 1)) * int(ks[0]*ks[1])
+	conv, isConv := b.Attrs.(*schema.BinaryConv)
+	if isConv {
+		cols = conv.FanIn()
 	} else {
-		cols = int(n.Int("in_features", 0))
+		cols = int(b.Attrs.(*schema.BinaryGemm).InFeatures)
 	}
 	w := make([]float32, rows*cols)
 	bits.UnpackRows(w, wb.Data.([]uint64), rows, cols, mult)
 	wname := ir.UniqueName(used, n.Name+"_weight")
 	x, bias, out := n.Inputs[0], n.Inputs[3], n.Outputs
-	if n.OpType == OpBinaryConv {
-		ks := n.Ints("kernel_shape", nil)
+	if isConv {
+		ks := conv.KernelShape
 		g.Initializers = append(g.Initializers, ir.NewFloat32(wname, []int{rows, cols / int(ks[0]*ks[1]), int(ks[0]), int(ks[1])}, w))
 		conv := &ir.Node{Name: n.Name, OpType: "Conv", DocString: n.DocString, Inputs: []string{x, wname, bias}, Outputs: out}
 		for _, a := range n.Attrs {
@@ -77,11 +79,11 @@ func unpackNode(g *ir.Graph, n *ir.Node, fromGemm bool, used map[string]bool) []
 		}
 		return []*ir.Node{conv}
 	}
-	if transA := n.Int("transA", 0); fromGemm || transA != 0 {
+	if transA := b.Attrs.(*schema.BinaryGemm).TransA; fromGemm || transA {
 		g.Initializers = append(g.Initializers, ir.NewFloat32(wname, []int{rows, cols}, w))
 		gemm := &ir.Node{Name: n.Name, OpType: "Gemm", DocString: n.DocString, Inputs: []string{x, wname, bias}, Outputs: out,
 			Attrs: []*ir.Attr{{Name: "transB", Type: ir.AttrInt, I: 1}}}
-		if transA != 0 {
+		if transA {
 			gemm.Attrs = append(gemm.Attrs, &ir.Attr{Name: "transA", Type: ir.AttrInt, I: 1})
 		}
 		return []*ir.Node{gemm}

@@ -88,11 +88,14 @@ th{background:#f4f4f4}.pass{color:#060;font-weight:bold}.fail{color:#b00;font-we
 .conf td{min-width:2.5em}img{max-width:48%;border:1px solid #ddd;margin:4px}
 </style></head><body>
 <h1>{{.Title}}</h1>
-<p class="{{if .R.Passed}}pass{{else}}fail{{end}}">{{if .R.Passed}}PASSED{{else}}FAILED{{end}}</p>
+<p class="{{if .R.Passed}}pass{{else}}fail{{end}}">{{.R.Verdict}}</p>
 {{range .R.Failures}}<p class="fail">{{.}}</p>{{end}}
 <h2>Summary</h2>
 <table>
-<tr><th>images</th><td>{{.R.Images}}</td></tr>
+{{with .R.Model}}<tr><th>model</th><td>{{.Path}}</td></tr>
+<tr><th>digest</th><td>{{.Digest}}</td></tr>
+{{if .Preprocess}}<tr><th>preprocessing</th><td>{{printf "%s" .Preprocess}}</td></tr>{{end}}
+{{end}}<tr><th>images</th><td>{{.R.Images}}</td></tr>
 <tr><th>top-1</th><td>{{pct .R.Accuracy}}</td></tr>
 <tr><th>top-5</th><td>{{pct .R.Top5}}</td></tr>
 <tr><th>reference top-1</th><td>{{pctp .R.ReferenceAccuracy}}</td></tr>

@@ -2,6 +2,7 @@ package verify
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -30,7 +31,9 @@ type Batches func(ctx context.Context, fn func(Batch) error) error
 // Report is the outcome of Evaluate. Pointer fields are absent (null) when
 // no reference model was given.
 type Report struct {
-	Schema            string       `json:"schema"`
+	Schema string `json:"schema"`
+	// Model names what was evaluated; set by the caller, absent when unset.
+	Model             *ModelInfo   `json:"model,omitempty"`
 	Images            int          `json:"images"`
 	Classes           int          `json:"classes"`
 	Accuracy          float64      `json:"accuracy"`
@@ -44,11 +47,18 @@ type Report struct {
 	PerClass          []ClassStats `json:"per_class"`
 	Confusion         [][]int      `json:"confusion"`
 	Gate              Gate         `json:"gate"`
+	Gated             bool         `json:"gated"`
 	Passed            bool         `json:"passed"`
 	Failures          []string     `json:"failures"`
-	// ONNXRuntimeMaxDiff is the largest |logit| difference between our
-	// execution and onnxruntime on the exported standard ONNX, when measured.
-	ONNXRuntimeMaxDiff *float64 `json:"onnxruntime_max_diff,omitempty"`
+}
+
+// ModelInfo identifies the evaluated model: where it was read from, its
+// digest, and the preprocessing its inputs went through (the JSON of
+// bnn.preprocess).
+type ModelInfo struct {
+	Path       string          `json:"path"`
+	Digest     string          `json:"digest"`
+	Preprocess json.RawMessage `json:"preprocess,omitempty"`
 }
 
 // ClassStats is the accuracy on the images of one true class.
@@ -260,6 +270,7 @@ func inTopK(row []float32, label, k int) bool {
 // and Failures. A max drop without a reference is an error.
 func (r *Report) ApplyGate(g Gate) error {
 	r.Gate = g
+	r.Gated = g.MaxDrop != nil || g.MinAccuracy != nil
 	r.Passed, r.Failures = true, []string{}
 	if g.MaxDrop != nil {
 		if r.Drop == nil {

@@ -191,7 +191,7 @@ func TestSchemaDocMatchesJSON(t *testing.T) {
 			documented[m[1]] = true
 		}
 	}
-	r := &Report{Schema: SchemaVersion, ONNXRuntimeMaxDiff: ptr(0)}
+	r := &Report{Schema: SchemaVersion, Model: &ModelInfo{}}
 	raw, _ := json.Marshal(r)
 	var keys map[string]any
 	if err := json.Unmarshal(raw, &keys); err != nil {

@@ -85,13 +85,15 @@ func (bc *broadcast) each(f func(o, ia, ib int)) {
 	}
 }
 
-// binOp is Add or Mul with broadcasting; Mul keeps both operands.
+// binOp is Add or Mul with broadcasting. Mul keeps each operand that the
+// other one's gradient needs (mul.go says in what form).
 type binOp struct {
 	bc          *broadcast
 	mul         bool
-	a, b        []float32
+	as, bs      Saved // Mul: a (for b's gradient) and b (for a's)
 	out, ag, bg *Grad
 	aLen, bLen  int
+	bufs        *Buffers
 }
 
 // Add is a + b with numpy broadcasting. It saves nothing.
@@ -107,7 +109,8 @@ func (tp *Tape) AddInPlace(a, b *Tensor) (*Tensor, error) {
 	return tp.binary(a, b, false, a.Data)
 }
 
-// Mul is a·b with numpy broadcasting. It saves both operands.
+// Mul is a·b with numpy broadcasting. It saves an operand only when the
+// other one needs a gradient (see saveOperand).
 func (tp *Tape) Mul(a, b *Tensor) (*Tensor, error) { return tp.binary(a, b, true, nil) }
 
 // Sum adds any number of tensors (ONNX Sum).
@@ -144,9 +147,12 @@ func (tp *Tape) binary(a, b *Tensor, mul bool, y []float32) (*Tensor, error) {
 	}
 	out := result(bc.shape, y, a, b)
 	if tp.recording(a, b) {
-		o := &binOp{bc: bc, mul: mul, out: out.g, ag: a.g, bg: b.g, aLen: len(a.Data), bLen: len(b.Data)}
-		if mul {
-			o.a, o.b = a.Data, b.Data
+		o := &binOp{bc: bc, mul: mul, out: out.g, ag: a.g, bg: b.g, aLen: len(a.Data), bLen: len(b.Data), bufs: tp.Buffers}
+		if mul && b.RequiresGrad() {
+			o.as = tp.saveOperand(a, bc.outTotal)
+		}
+		if mul && a.RequiresGrad() {
+			o.bs = tp.saveOperand(b, bc.outTotal)
 		}
 		tp.record(out, o)
 	}
@@ -163,32 +169,31 @@ func (o *binOp) backward() {
 		o.bg.share(dy)
 		return
 	}
-	var da, db []float32
-	if o.ag != nil {
-		da = make([]float32, o.aLen)
+	if !o.mul {
+		o.bc.backward(o.ag, o.bg, o.aLen, o.bLen, func(i, _, _ int) (float32, float32) { return dy[i], dy[i] })
+		return
 	}
-	if o.bg != nil {
-		db = make([]float32, o.bLen)
-	}
-	o.bc.each(func(i, ia, ib int) {
-		ga, gb := dy[i], dy[i]
-		if o.mul {
-			ga, gb = dy[i]*o.b[ib], dy[i]*o.a[ia]
+	a, doneA := operand(o.as, o.aLen, o.bufs)
+	b, doneB := operand(o.bs, o.bLen, o.bufs)
+	defer doneA()
+	defer doneB()
+	o.bc.backward(o.ag, o.bg, o.aLen, o.bLen, func(i, ia, ib int) (ga, gb float32) {
+		if o.ag != nil {
+			ga = dy[i] * b[ib]
 		}
-		if da != nil {
-			da[ia] += ga
+		if o.bg != nil {
+			gb = dy[i] * a[ia]
 		}
-		if db != nil {
-			db[ib] += gb
-		}
+		return ga, gb
 	})
-	o.ag.take(da)
-	o.bg.take(db)
 }
 
 func (o *binOp) saved() []Saved {
-	if !o.mul {
-		return nil
+	var s []Saved
+	for _, x := range []Saved{o.as, o.bs} {
+		if x != nil {
+			s = append(s, x)
+		}
 	}
-	return []Saved{floatRef{d: o.a}, floatRef{d: o.b}}
+	return s
 }

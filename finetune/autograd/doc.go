@@ -4,16 +4,31 @@
 //
 // # Ops
 //
-// One file per op, with its forward, its backward and a test that checks the
-// backward by central finite differences (float64 accumulation): Conv, Gemm
-// and MatMul (via internal/kernels), BatchNormTrain (batch statistics, biased
-// variance as ONNX's training mode) and BatchNormEval, Relu, Clip, Add, Sum,
-// Mul (numpy broadcasting), MaxPool, AveragePool, GlobalAveragePool, View
-// (Flatten and Reshape), CrossEntropy and Distill (KL divergence with
-// temperature). A nil *Tape computes values only. A recorded Conv hands the
-// sums of its output planes to a BatchNormTrain that reads the output (taken
-// in the convolution's epilogue while each plane is in cache), so BN needs
-// no statistics pass of its own.
+// One file per op (or family of twin ops), with its forward, its backward and
+// a test that checks the backward by central finite differences (float64
+// accumulation): Conv, Gemm and MatMul (via internal/kernels),
+// BatchNormTrain (batch statistics, biased variance as ONNX's training mode)
+// and BatchNormEval, Relu, Clip, Add, Sum, Mul, Sub and Neg, Div, Max and
+// Min (numpy broadcasting; ties split the gradient as PyTorch does),
+// MaxPool, AveragePool, GlobalAveragePool, View (Flatten and Reshape),
+// CrossEntropy and Distill (KL divergence with temperature); the
+// activations Sigmoid, Silu (x·σ(x) as one op), Tanh, Erf, Gelu (erf and
+// tanh forms), Softplus, Elu and Selu, HardSigmoid, HardSwish, LeakyRelu,
+// PRelu (a trained slope broadcast to x), Pow (constant exponent), Sqrt,
+// Reciprocal, Exp, Log and Softmax; and the ops that move elements: Slice
+// (steps, negative too) and Split, Pad (constant, reflect, edge, wrap),
+// Expand, Concat, Transpose, ReduceSum, ReduceMean, ReduceMax and Where
+// (constant condition). Slice, Pad, Expand, Concat's parts and the
+// reductions are one axisMap each (axismap.go): a gather whose adjoint
+// scatter is the backward. A nil *Tape computes values only. A recorded
+// Conv hands the sums of its output planes to a BatchNormTrain that reads
+// the output (taken in the convolution's epilogue while each plane is in
+// cache), so BN needs no statistics pass of its own.
+//
+// Besides its own gradient check, each op runs in TestOpsBuffers (same bits
+// with recycled, poisoned Buffers), TestOpsDeterministic (same bits at
+// GOMAXPROCS 1 and 8 on inputs past the goroutine grain) and
+// TestOpsSavedBytes (SavedBytes equals what this file says each op keeps).
 //
 // # Gradients and binary weights
 //
@@ -26,7 +41,12 @@
 //
 // On an exact tape ops keep float32 references, as float autograd does: a
 // conv or Gemm its input, BatchNormalization its input, ReLU its output,
-// Clip its input, Mul both operands, MaxPool an int32 argmax per output.
+// Clip its input, Mul the operand the other's gradient needs, MaxPool an
+// int32 argmax per output, smooth activations and LeakyRelu/PRelu their
+// input, HardSigmoid and Softmax their output, Max/Min both operands.
+// Ops that move elements (Slice, Pad, Expand, Concat, Transpose, Split,
+// Sub, Neg, ReduceSum/Mean) keep nothing; ReduceMax keeps an int32 argmax
+// per output; Where its constant condition (a parameter).
 // On a compressing tape (Tape.Compress):
 //   - a binary conv or dense layer keeps its input as one stochastic bit per
 //     element (Codes with k = 1): A_q = 1[(A−lo)/(c−lo) + U > 1], decoded as
@@ -42,6 +62,30 @@
 //     default) with per-channel ranges and stochastic rounding (ActNN's
 //     scheme), plus μ and 1/σ per channel.
 //   - MaxPool keeps one byte per output (the argmax's window offset).
+//   - Where the derivative is piecewise constant, the exact condition as
+//     bits: LeakyRelu and PRelu's dx one bit (x > 0), HardSigmoid one bit
+//     (0 < αx + β < 1), Max/Min two bits per output (a won, tie). These
+//     gradients are the exact tape's, bit for bit.
+//   - Where the derivative is a smooth, bounded function of the input
+//     (Sigmoid, Silu, Tanh, Erf, Gelu, Softplus, Elu, Selu, HardSwish, Pow
+//     with exponent ≥ 1; Softmax of its output), the input in SmoothBits
+//     (8) bits with per-channel ranges and stochastic rounding: the
+//     derivative is then taken at a value within one step (range/255) of
+//     the true one, off by at most that step times its slope. SiLU's
+//     Sigmoid → Mul, HardSwish's HardSigmoid → Mul and GELU's Div → Erf →
+//     Add → Mul → Mul run as one op (the trainer fuses them), keeping 8
+//     bits per element where the chains keep three float tensors.
+//   - Where the saved value enters a gradient linearly (a Mul operand for
+//     the other operand's gradient, PRelu's min(x, 0) for the slope's), an
+//     activation as large as the output in SmoothBits codes (unbiased; the
+//     SE gate's gradient from the feature map it scales), one that is
+//     broadcast (the SE gate [N, C, 1, 1] itself, tiny) as a float, a
+//     parameter or constant as a float reference counted as a parameter.
+//   - Sqrt, Reciprocal, Exp, Log, Div and Pow below 1 keep float
+//     references: their derivatives are unbounded near values a code
+//     could round to, where a finite gradient would turn infinite. They
+//     sit on small side paths in ResNets (normalizations), not on the
+//     main one.
 //   - BatchNormRelu (BN whose only reader is a ReLU) keeps one BNBits-bit
 //     code per element for all three consumers: bit 0 is the exact ReLU
 //     mask, the rest round x̂ stochastically within its side of the ReLU

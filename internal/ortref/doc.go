@@ -1,6 +1,7 @@
 // Package ortref runs ONNX models in onnxruntime, the reference that
 // bincompress's executor and exporters are held to. It is for _test.go files
-// only: the product never imports it.
+// only: the product never imports it (internal/archtest fails otherwise),
+// since it needs a source checkout with node_modules.
 //
 // # How it runs onnxruntime
 //

@@ -1,6 +1,7 @@
 // Package reftest holds the helpers that tests share to hold bincompress to
-// its references: building and running the C99 export with gcc, and
-// comparing float outputs within a relative tolerance. It is for _test.go
+// its references: building and running the C99 export with gcc, comparing
+// float outputs within a relative tolerance, locating ONNX's backend tests
+// and checking golden lists (a conformance test's skips) against a file. It is for _test.go
 // files only: the product never imports it.
 //
 // # The C harness
@@ -12,6 +13,7 @@
 //
 // # In tests
 //
-// NeedGCC skips the test when gcc is missing, except under CI=true, where
-// gcc is installed and its absence is a failure.
+// NeedGCC skips the test when gcc is missing, and NeedONNXTestData when
+// libonnx-testdata is, except under CI=true, where both are installed and
+// their absence is a failure.
 package reftest

@@ -16,13 +16,14 @@ import (
 
 // BenchOptions are the inputs of `bincompress bench`.
 type BenchOptions struct {
-	Model  string
-	Batch  int
-	Runs   int
-	Warmup int
-	Top    int
-	JSON   bool
-	Int8   bool
+	Model       string
+	Batch       int
+	Runs        int
+	Warmup      int
+	Top         int
+	JSON        bool
+	Int8        bool
+	MaxElements int
 }
 
 func newBenchCmd(streams IO) *cobra.Command {
@@ -32,13 +33,14 @@ func newBenchCmd(streams IO) *cobra.Command {
 		Short: "Measure inference images/s and per-layer time",
 		Long: "Runs the model on a random batch: warm-up runs, then timed runs. Reports the median\n" +
 			"images/s and, per layer, the median time of the timed runs. Works for ONNX and .bnn.",
-		Example: "  bincompress bench testdata/models/resnet18_w16_op13.onnx --batch 32\n" +
-			"  bincompress bench model.bnn --batch 1 --runs 50 --json",
+		Example: "  bincompress bench testdata/models/resnet18_w16_op13.onnx --batch 4 --runs 2\n" +
+			"  bincompress bench tiny.bnn --batch 1 --runs 50 --json",
 		Args: usageArgs(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Model = args[0]
-			if opts.Batch < 1 || opts.Runs < 1 || opts.Warmup < 0 {
-				return usagef("bench: --batch and --runs must be positive, --warmup not negative")
+			if err := firstErr(checkRange("batch", opts.Batch, 1, 1<<20), checkRange("runs", opts.Runs, 1, 1<<20),
+				checkRange("warmup", opts.Warmup, 0, 1<<20), checkRange("top", opts.Top, 0, 1<<20), checkMaxElements(opts.MaxElements)); err != nil {
+				return err
 			}
 			return runBench(opts, streams)
 		},
@@ -50,6 +52,7 @@ func newBenchCmd(streams IO) *cobra.Command {
 	fs.IntVar(&opts.Top, "top", 15, "layers to list, slowest first (0: all)")
 	fs.BoolVar(&opts.JSON, "json", false, "print JSON on stdout")
 	fs.BoolVar(&opts.Int8, "int8-activations", false, "run the binary convolutions with 8-bit activations (quantized per tensor at run time): faster, slightly less exact")
+	maxElementsFlag(fs, &opts.MaxElements)
 	return cmd
 }
 
@@ -74,17 +77,16 @@ type LayerTime struct {
 }
 
 func runBench(o *BenchOptions, streams IO) error {
-	m, err := loadModel(o.Model)
+	m, _, err := loadModel(o.Model)
 	if err != nil {
 		return err
 	}
-	mio, err := classifierIO(m)
-	if err != nil {
-		return fmt.Errorf("%s: %w", o.Model, err)
-	}
-	prog, err := infer.CompileWith(m, infer.Options{Int8Activations: o.Int8})
+	mio, prog, err := checkModel(o.Model, m, infer.Options{Int8Activations: o.Int8, MaxElements: o.MaxElements})
 	if err != nil {
 		return err
+	}
+	if err := prog.CheckShapes(o.Batch); err != nil {
+		return fmt.Errorf("%s at --batch %d: %w", o.Model, o.Batch, err)
 	}
 	x := randomBatch(mio, o.Batch)
 	in := map[string]*ir.Tensor{mio.Input: x}

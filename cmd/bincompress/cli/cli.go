@@ -1,20 +1,28 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
-	"strings"
+	"os"
+	"os/signal"
+	"syscall"
 
 	"github.com/spf13/cobra"
+
+	"github.com/bincompress/bincompress/internal/safefile"
 )
 
-// Exit codes of the bincompress command.
+// Exit codes of the bincompress command (docs/CI.md).
 const (
 	ExitOK      = 0
 	ExitFailure = 1
 	ExitUsage   = 2
 	ExitGate    = 3
+	// ExitSIGINT and ExitSIGTERM are 128 + the signal, as shells report.
+	ExitSIGINT  = 130
+	ExitSIGTERM = 143
 )
 
 // IO carries the streams a command may use; tests pass buffers.
@@ -26,7 +34,8 @@ type IO struct {
 	IsTerminal bool
 }
 
-// usageError marks an error in how the command was called.
+// usageError marks an error in how the command was called: a flag or an
+// argument (exit 2).
 type usageError struct{ err error }
 
 func (e usageError) Error() string { return e.err.Error() }
@@ -39,18 +48,33 @@ func usagef(format string, args ...any) error {
 // ErrGate is returned when verification ran but the accuracy gate failed.
 var ErrGate = errors.New("accuracy gate failed")
 
-// Main runs the command line and returns the process exit code.
+// Main runs the command line and returns the process exit code. SIGINT and
+// SIGTERM remove every temporary output and exit 130 or 143 at once.
 func Main(args []string, streams IO) int {
+	stop := onSignal(streams.ErrOut)
+	defer stop()
 	root := newRootCmd(streams)
+	started := false // set when a command's RunE starts: errors before are cobra's
+	for _, c := range append(root.Commands(), root) {
+		if run := c.RunE; run != nil {
+			c.RunE = func(cmd *cobra.Command, args []string) error {
+				started = true
+				return run(cmd, args)
+			}
+		}
+	}
 	root.SetArgs(args)
 	root.SetIn(streams.In)
 	root.SetOut(streams.Out)
 	root.SetErr(streams.ErrOut)
-	err := root.Execute()
+	err := root.ExecuteContext(context.Background())
 	if err == nil {
 		return ExitOK
 	}
 	fmt.Fprintf(streams.ErrOut, "bincompress: %v\n", err)
+	if !started {
+		return ExitUsage // cobra's errors: unknown flags, bad values, argument counts, required flags
+	}
 	return exitCode(err)
 }
 
@@ -59,23 +83,35 @@ func exitCode(err error) int {
 	switch {
 	case errors.Is(err, ErrGate):
 		return ExitGate
-	case errors.As(err, &ue), isCobraUsage(err):
+	case errors.As(err, &ue):
 		return ExitUsage
 	}
 	return ExitFailure
 }
 
-// isCobraUsage recognizes the errors cobra itself returns for bad flags and
-// arguments; cobra has no typed errors for them.
-func isCobraUsage(err error) bool {
-	msg := err.Error()
-	for _, p := range []string{"unknown flag", "unknown shorthand flag", "unknown command", "flag needs an argument",
-		"invalid argument", "accepts ", "requires at least", "requires at most", "required flag"} {
-		if strings.Contains(msg, p) {
-			return true
+// onSignal makes SIGINT and SIGTERM remove the run's temporaries, say
+// "interrupted" and exit with 128 + the signal; the returned func undoes it.
+func onSignal(errOut io.Writer) func() {
+	ch := make(chan os.Signal, 1)
+	signal.Notify(ch, syscall.SIGINT, syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() {
+		select {
+		case sig := <-ch:
+			safefile.RemoveAll()
+			fmt.Fprintf(errOut, "bincompress: interrupted (%v); no output was written\n", sig)
+			code := ExitSIGINT
+			if sig == syscall.SIGTERM {
+				code = ExitSIGTERM
+			}
+			os.Exit(code)
+		case <-done:
 		}
+	}()
+	return func() {
+		signal.Stop(ch)
+		close(done)
 	}
-	return false
 }
 
 // usageArgs wraps a cobra argument validator so its error counts as usage.

@@ -10,9 +10,8 @@ import (
 	"io"
 	"math"
 	"os"
-	"path/filepath"
+	"slices"
 	"strconv"
-	"strings"
 
 	"github.com/spf13/pflag"
 
@@ -22,7 +21,6 @@ import (
 	"github.com/bincompress/bincompress/internal/dataset"
 	"github.com/bincompress/bincompress/internal/gpu"
 	"github.com/bincompress/bincompress/ir"
-	"github.com/bincompress/bincompress/onnx"
 	"github.com/bincompress/bincompress/pack"
 	"github.com/bincompress/bincompress/verify"
 )
@@ -40,11 +38,13 @@ type CompressOptions struct {
 	CalibBatches int
 	Prep         PrepFlags
 
-	Train  finetune.Config
-	Device string
-	Gate   GateFlags
-	JSON   bool
-	Report string
+	Train       finetune.Config
+	Device      string
+	Gate        GateFlags
+	JSON        bool
+	Report      string
+	MaxElements int
+	Quiet       bool
 }
 
 func defaultCompressOptions() *CompressOptions {
@@ -55,9 +55,9 @@ func (o *CompressOptions) register(fs *pflag.FlagSet) {
 	fs.StringVar(&o.Scale, "scale", "channel", "scale s of s*sign(W): he (sqrt(2/fan_in) per layer), channel (mean|W| per output channel) or layer (mean|W| per layer)")
 	fs.StringVar(&o.KeepFloat, "keep-float", "", "layers to keep in float: first, last and/or node names, comma-separated")
 	fs.BoolVar(&o.AllowEmpty, "allow-empty", false, "write a .bnn even when no layer can be binarized")
-	fs.StringVar(&o.Data, "data", "", "fine-tune on this data set (IDX, CIFAR binary, image folder or x.npy/y.npy); its test split verifies")
-	fs.StringVar(&o.Val, "val", "", "verify on this data set (default: the test split of --data)")
-	fs.StringVar(&o.Calib, "calib", "", "without --data: re-estimate BatchNormalization statistics on this data after binarizing")
+	pathFlag(fs, &o.Data, "data", "fine-tune on this data set (IDX, CIFAR binary, image folder or x.npy/y.npy); its test split verifies")
+	pathFlag(fs, &o.Val, "val", "verify on this data set (default: the test split of --data)")
+	pathFlag(fs, &o.Calib, "calib", "without --data: re-estimate BatchNormalization statistics on this data after binarizing")
 	fs.IntVar(&o.CalibBatches, "calib-batches", 50, "batches --calib averages over")
 	o.Prep.register(fs)
 	t := &o.Train
@@ -79,13 +79,15 @@ func (o *CompressOptions) register(fs *pflag.FlagSet) {
 	fs.IntVar(&t.Augment.Pad, "pad", t.Augment.Pad, "augmentation: pad by this many pixels and crop back at random (0: off)")
 	fs.BoolVar(&t.Augment.Flip, "flip", t.Augment.Flip, "augmentation: random horizontal flip")
 	fs.StringVar(&o.Device, "device", "cpu", "where to fine-tune: cpu, cuda or auto (the GPU when one is usable, else the CPU); see docs/GPU.md")
-	fs.StringVar(&t.CheckpointDir, "checkpoint", "", "save a checkpoint into this folder after every epoch")
+	pathFlag(fs, &t.CheckpointDir, "checkpoint", "save a checkpoint into this folder after every epoch")
 	fs.BoolVar(&t.Resume, "resume", false, "continue from the checkpoint in --checkpoint")
 	o.Gate.register(fs)
 	fs.BoolVar(&o.JSON, "json", false, "print a JSON-lines log on stdout: one line per training event, the summary (with the verify report) last")
-	fs.StringVar(&o.Report, "report", "", "write a self-contained HTML verify report (with the training curves) to this file")
+	pathFlag(fs, &o.Report, "report", "write a self-contained HTML verify report (with the training curves) to this file")
+	maxElementsFlag(fs, &o.MaxElements)
 }
 
+// validate checks every flag value before any work (usage errors, exit 2).
 func (o *CompressOptions) validate() error {
 	if o.Calib != "" && o.Data != "" {
 		return usagef("--calib and --data exclude each other: fine-tuning re-estimates BatchNormalization itself")
@@ -93,7 +95,48 @@ func (o *CompressOptions) validate() error {
 	if _, err := convert.ParseScaleMode(o.Scale); err != nil {
 		return usageError{err}
 	}
-	return o.Gate.validate()
+	if err := o.validateTraining(); err != nil {
+		return err
+	}
+	if o.Data == "" && o.Val == "" && o.Calib == "" {
+		if o.Gate.set() || o.Report != "" {
+			return usagef("--max-drop, --min-accuracy and --report need data to verify on: give --data or --val")
+		}
+	}
+	if !slices.Contains([]string{"cpu", "cuda", "auto"}, o.Device) { // gpu.Select's modes
+		return usagef("--device %q: want cpu, cuda or auto", o.Device)
+	}
+	if o.Train.Resume && o.Data == "" {
+		return usagef("--resume continues fine-tuning: give --data")
+	}
+	if fi, err := os.Stat(o.Train.CheckpointDir); o.Train.CheckpointDir != "" && err == nil && !fi.IsDir() {
+		return usagef("--checkpoint %s is a file; name a folder", o.Train.CheckpointDir)
+	}
+	return firstErr(o.Gate.validate(), checkRange("calib-batches", o.CalibBatches, 1, 1<<30),
+		o.Prep.validate(), checkMaxElements(o.MaxElements))
+}
+
+// validateTraining checks the fine-tuning flags by name, then as the
+// trainer will (finetune.Config.Validate).
+func (o *CompressOptions) validateTraining() error {
+	t := &o.Train
+	s := t.Schedule
+	err := firstErr(checkRange("epochs", t.Epochs, 0, 1<<20), checkRange("batch-size", t.BatchSize, 2, 1<<20),
+		checkRange("distill", t.Distill, 0, 1), checkRange("temperature", t.Temperature, 1e-6, 1e6),
+		checkRange("lr-max", s.LRMax, 1e-12, 1e6), checkRange("lr-min", s.LRMin, 0, s.LRMax),
+		checkRange("t0", s.T0, 1e-6, 1e6), checkRange("tmult", s.TMult, 1, 1e6),
+		checkRange("momentum", t.Momentum, 0, 0.999999), checkRange("weight-decay", t.WeightDecay, 0, 1e6),
+		checkRange("pad", t.Augment.Pad, 0, 1<<10))
+	if err != nil {
+		return err
+	}
+	if !slices.Contains([]int{1, 2, 4, 8}, t.BNBits) {
+		return usagef("--bn-bits %d: want 1, 2, 4 or 8", t.BNBits)
+	}
+	if err := t.Validate(); err != nil {
+		return usageError{err}
+	}
+	return nil
 }
 
 // CompressSummary is the last line of the main command's --json log.
@@ -116,6 +159,7 @@ type CompressSummary struct {
 	TrainSeconds        float64               `json:"train_seconds,omitempty"`
 	Epochs              []finetune.EpochStats `json:"epochs,omitempty"`
 	Memory              *finetune.Memory      `json:"memory,omitempty"`
+	Curves              []string              `json:"curves,omitempty"`
 	Verify              *verify.Report        `json:"verify,omitempty"`
 	Unverified          bool                  `json:"unverified"`
 }
@@ -124,28 +168,24 @@ func runCompress(ctx context.Context, o *CompressOptions, streams IO) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	srcBytes, err := readSource(o.In)
-	if err != nil {
+	var f files
+	o.declare(&f)
+	if err := f.stage(); err != nil {
 		return err
 	}
-	src, mio, prep, data, err := o.open()
+	defer f.discard()
+	log := newLogger(streams, o.Quiet, o.JSON)
+	src, srcBytes, mio, prep, data, err := o.open(log)
 	if err != nil {
 		return err
-	}
-	log := newLogger(streams)
-	if o.JSON {
-		log.events = streams.Out
 	}
 	work, tuned, err := o.train(ctx, src, data, prep, mio, log)
 	if err != nil {
 		return err
 	}
-	bnn, rep, err := o.binarizeAndPack(work, &prep, srcBytes)
+	bnn, rep, err := o.binarizeAndPack(work, &prep, data.labels(), srcBytes)
 	if err != nil {
 		return err
-	}
-	if labels := data.labels(); labels != nil {
-		bnn.SetMetadata(pack.KeyLabels, string(labels))
 	}
 	log.history.store(bnn)
 	sum := newSummary(o, srcBytes, rep, tuned)
@@ -153,10 +193,10 @@ func runCompress(ctx context.Context, o *CompressOptions, streams IO) error {
 	if gateErr != nil && gateErr != ErrGate {
 		return gateErr
 	}
-	if err := onnx.WriteFile(o.Out, bnn); err != nil {
+	if err := o.writeOutputs(&f, bnn, sum, log); err != nil {
 		return err
 	}
-	if err := o.writeExtras(bnn, sum, log); err != nil {
+	if err := f.commit(); err != nil {
 		return err
 	}
 	return o.finish(sum, log, streams, gateErr)
@@ -177,67 +217,40 @@ func newSummary(o *CompressOptions, srcBytes []byte, rep *convert.Report, tuned 
 	return sum
 }
 
-// writeExtras writes the training-curve PNGs beside the output and the
-// HTML report when asked for.
-func (o *CompressOptions) writeExtras(bnn *ir.Model, sum *CompressSummary, log *logger) error {
-	images, err := log.history.images()
-	if err != nil {
-		return err
-	}
-	base := strings.TrimSuffix(o.Out, filepath.Ext(o.Out))
-	for _, im := range images {
-		name := base + "." + curveFileStem[im.Title] + ".png"
-		if err := writeFileAtomic(name, func(f *os.File) error { _, err := f.Write(im.PNG); return err }); err != nil {
-			return err
-		}
-		log.printf("wrote %s", name)
-	}
-	if o.Report == "" || sum.Verify == nil {
-		return nil
-	}
-	return writeFileAtomic(o.Report, func(f *os.File) error {
-		return verify.WriteHTML(f, "bincompress: "+o.Out, sum.Verify, images)
-	})
-}
-
-// finish reports what was written and returns the gate's verdict.
-func (o *CompressOptions) finish(sum *CompressSummary, log *logger, streams IO, gateErr error) error {
-	if fi, err := os.Stat(o.Out); err == nil {
-		sum.OutputBytes = fi.Size()
-		sum.SizeRatio = float64(sum.OutputBytes) / float64(sum.SourceBytes)
-	}
-	log.printf("wrote %s: %d bytes, %.1fx smaller than %s; %d layers binarized, %d kept float",
-		o.Out, sum.OutputBytes, 1/sum.SizeRatio, o.In, sum.Binarized, sum.KeptFloat)
-	if sum.Unverified {
-		log.printf("accuracy is UNVERIFIED: pass --data DIR to fine-tune and verify (or --val DIR to verify only); see `bincompress --help`")
-	}
-	if gateErr == ErrGate {
-		log.printf("the accuracy gate FAILED (exit 3); %s holds the report (bincompress inspect)", o.Out)
-	}
-	if o.JSON {
-		if err := json.NewEncoder(streams.Out).Encode(sum); err != nil {
-			return err
-		}
-	}
-	return gateErr
-}
-
-// open reads the source model and the data sets and checks that they fit.
-func (o *CompressOptions) open() (*ir.Model, modelIO, dataset.Preprocess, *compressData, error) {
+// open reads the source model and the data sets and checks that they fit:
+// the graph is well formed and its shapes stay within the element limit,
+// the binarization plan applies (--keep-float names real layers), and the
+// data matches the input.
+func (o *CompressOptions) open(log *logger) (*ir.Model, []byte, modelIO, dataset.Preprocess, *compressData, error) {
 	var prep dataset.Preprocess
-	src, err := onnx.ReadFile(o.In)
+	src, srcBytes, err := importModel(o.In, o.stages()...)
 	if err != nil {
-		return nil, modelIO{}, prep, nil, err
+		return nil, nil, modelIO{}, prep, nil, err
 	}
-	mio, err := classifierIO(src)
+	mio, _, err := checkModel(o.In, src, infer.Options{MaxElements: o.MaxElements})
 	if err != nil {
-		return nil, mio, prep, nil, fmt.Errorf("%s: %w", o.In, err)
+		return nil, nil, mio, prep, nil, err
+	}
+	if _, err := convert.PlanPipeline().Run(src.Clone(), o.convertOptions()); err != nil {
+		if errors.Is(err, convert.ErrKeepFloat) {
+			return nil, nil, mio, prep, nil, usageError{fmt.Errorf("--keep-float: %w", err)}
+		}
+		return nil, nil, mio, prep, nil, fmt.Errorf("%s: %w", o.In, err)
 	}
 	if prep, err = o.Prep.preprocess(mio.Shape.C); err != nil {
-		return nil, mio, prep, nil, err
+		return nil, nil, mio, prep, nil, err
 	}
 	data, err := o.openAll(prep, mio)
-	return src, mio, prep, data, err
+	if err != nil {
+		return nil, nil, mio, prep, nil, err
+	}
+	if data.eval == nil && (o.Gate.set() || o.Report != "") {
+		return nil, nil, mio, prep, nil, usagef("--max-drop, --min-accuracy and --report need data to verify on: %s has no test split; give --val", o.trainPath())
+	}
+	if data.train != nil && !o.Prep.normalizes() {
+		log.warnf("no --mean/--std: %s is fed pixels scaled to [0,1] without normalization; give the normalization %s was trained with", o.In, o.In)
+	}
+	return src, srcBytes, mio, prep, data, nil
 }
 
 // compressData is the data a run uses, each set opened once: train for
@@ -342,23 +355,28 @@ func (o *CompressOptions) selectDevice(log *logger) error {
 }
 
 // binarizeAndPack runs the convert passes and packs the result, recording
-// the run's provenance in the metadata.
-// prep is nil when the preprocessing is unknown (pack of a checkpoint).
-func (o *CompressOptions) binarizeAndPack(m *ir.Model, prep *dataset.Preprocess, srcBytes []byte) (*ir.Model, *convert.Report, error) {
+// the run's provenance, the preprocessing and the labels in the metadata
+// first, so that the digest covers them.
+// prep is nil when the preprocessing is unknown (pack of a checkpoint);
+// labels is nil when the data names no classes.
+func (o *CompressOptions) binarizeAndPack(m *ir.Model, prep *dataset.Preprocess, labels []byte, srcBytes []byte) (*ir.Model, *convert.Report, error) {
 	rep, err := convert.Binarize(m, o.convertOptions())
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, fmt.Errorf("%s: %w", o.In, err)
+	}
+	sum := sha256.Sum256(srcBytes)
+	m.SetMetadata(pack.KeySourceSHA256, hex.EncodeToString(sum[:]))
+	m.SetMetadata(pack.KeySourceBytes, strconv.Itoa(len(srcBytes)))
+	m.SetMetadata(pack.KeySeed, strconv.FormatUint(o.Train.Seed, 10))
+	if prep != nil {
+		m.SetMetadata(pack.KeyPreprocess, prep.Marshal())
+	}
+	if labels != nil {
+		m.SetMetadata(pack.KeyLabels, string(labels))
 	}
 	bnn, err := pack.Pack(m)
 	if err != nil {
 		return nil, nil, err
-	}
-	sum := sha256.Sum256(srcBytes)
-	bnn.SetMetadata(pack.KeySourceSHA256, hex.EncodeToString(sum[:]))
-	bnn.SetMetadata(pack.KeySourceBytes, strconv.Itoa(len(srcBytes)))
-	bnn.SetMetadata(pack.KeySeed, strconv.FormatUint(o.Train.Seed, 10))
-	if prep != nil {
-		bnn.SetMetadata(pack.KeyPreprocess, prep.Marshal())
 	}
 	return bnn, rep, nil
 }
@@ -369,22 +387,20 @@ func (o *CompressOptions) binarizeAndPack(m *ir.Model, prep *dataset.Preprocess,
 func (o *CompressOptions) verifyInto(ctx context.Context, bnn, src *ir.Model, eval dataset.Dataset, prep dataset.Preprocess, mio modelIO, sum *CompressSummary, log *logger) error {
 	if eval == nil {
 		sum.Unverified = true
-		if o.Gate.set() {
-			return usagef("--max-drop and --min-accuracy need data to verify on: give --val, or --data with a test split")
-		}
 		return nil
 	}
-	rep, err := evaluate(ctx, bnn, src, eval, prep, mio, infer.Options{})
+	rep, err := evaluate(ctx, bnn, src, eval, prep, mio, infer.Options{MaxElements: o.MaxElements}, log)
 	if err != nil {
 		return err
 	}
 	if err := rep.ApplyGate(o.Gate.gate()); err != nil {
 		return usageError{err}
 	}
+	rep.Model = modelInfo(o.Out, bnn, nil, prep)
 	raw, _ := json.Marshal(rep)
 	bnn.SetMetadata(pack.KeyVerify, string(raw))
 	sum.Verify = rep
-	if err := verify.WriteTable(log.w, rep); err != nil {
+	if err := log.writeResult(func(w io.Writer) error { return verify.WriteTable(w, rep) }); err != nil {
 		return err
 	}
 	if !rep.Passed {
@@ -399,15 +415,6 @@ func finite(x float64) *float64 {
 		return nil
 	}
 	return &x
-}
-
-// readSource reads the source model's bytes for its SHA-256 and size.
-func readSource(path string) ([]byte, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, errors.Unwrap(err))
-	}
-	return b, nil
 }
 
 func writeJSON(w io.Writer, v any) error {

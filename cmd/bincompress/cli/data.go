@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 
@@ -33,6 +34,21 @@ func (p *PrepFlags) register(fs *pflag.FlagSet) {
 	fs.IntVar(&p.Limit, "limit", 0, "use only the first N images of each split (0: all)")
 }
 
+// validate checks the flags' syntax and ranges before a model says how many
+// channels there are.
+func (p *PrepFlags) validate() error {
+	if o := strings.ToUpper(p.ChannelOrder); o != "" && o != "RGB" && o != "BGR" {
+		return usagef("--channel-order %q: want RGB or BGR", p.ChannelOrder)
+	}
+	if _, err := p.preprocess(0); err != nil {
+		return err
+	}
+	return checkRange("limit", p.Limit, 0, 1<<40)
+}
+
+// normalizes reports whether --mean or --std was given.
+func (p *PrepFlags) normalizes() bool { return p.Mean != "" || p.Std != "" }
+
 // set reports whether any preprocessing flag was given.
 func (p *PrepFlags) set() bool {
 	return p.Mean != "" || p.Std != "" || p.Resize != "" || p.CenterCrop != "" || p.ChannelOrder != ""
@@ -58,7 +74,7 @@ func (p *PrepFlags) preprocess(c int) (dataset.Preprocess, error) {
 	out.ChannelOrder = strings.ToUpper(p.ChannelOrder)
 	out.Channels = c
 	if err := out.Validate(); err != nil {
-		return out, usageError{err}
+		return out, usagef("--mean, --std, --resize, --center-crop: %w", err)
 	}
 	return out, nil
 }
@@ -67,8 +83,8 @@ func parseFloats(flag, s string) ([]float32, error) {
 	var out []float32
 	for _, f := range convert.SplitList(s) {
 		v, err := strconv.ParseFloat(f, 32)
-		if err != nil {
-			return nil, usagef("%s: %q is not a number", flag, f)
+		if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
+			return nil, usagef("%s: %q is not a finite number", flag, f)
 		}
 		out = append(out, float32(v))
 	}
@@ -141,9 +157,11 @@ func openData(path string, prep dataset.Preprocess, mio modelIO, limit int) (*da
 	return s, nil
 }
 
-// evalBatches walks a dataset in order for verification.
-func evalBatches(ds dataset.Dataset, prep dataset.Preprocess, batch int) verify.Batches {
+// evalBatches walks a dataset in order for verification, reporting its
+// progress (nil: none).
+func evalBatches(ds dataset.Dataset, prep dataset.Preprocess, batch int, p *progress) verify.Batches {
 	return func(ctx context.Context, fn func(verify.Batch) error) error {
+		defer p.finish()
 		cfg := dataset.BatchConfig{Size: batch, Prep: prep}
 		for b, err := range dataset.Batches(ctx, ds, cfg) {
 			if err != nil {
@@ -153,6 +171,7 @@ func evalBatches(ds dataset.Dataset, prep dataset.Preprocess, batch int) verify.
 			if err := fn(verify.Batch{X: b.X, Shape: shape, Labels: b.Labels}); err != nil {
 				return err
 			}
+			p.add(b.N())
 		}
 		return nil
 	}

@@ -1,13 +1,16 @@
 package cli
 
 import (
+	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/bincompress/bincompress/export"
+	"github.com/bincompress/bincompress/ir"
 	"github.com/bincompress/bincompress/onnx"
 )
 
@@ -27,10 +30,11 @@ func newExportCmd(streams IO) *cobra.Command {
 		Long: "onnx:        standard ONNX with ±s float weights (any runtime; cross-checks)\n" +
 			"onnx-packed: standard ONNX storing the weights as bits, rebuilt by standard ops at load\n" +
 			"qonnx:       QONNX BipolarQuant nodes on the float weights, for FINN\n" +
-			"c:           NAME.h and NAME.c in --out (a folder): portable C99, no heap, libm only\n\n" +
+			"c:           NAME.h and NAME.c in --out (a folder, created when missing): portable C99,\n" +
+			"             no heap, libm only\n\n" +
 			"See docs/EXPORT.md.",
-		Example: "  bincompress export model.bnn --format onnx-packed --out model.packed.onnx\n" +
-			"  bincompress export model.bnn --format c --out firmware/ --prefix fmnist",
+		Example: "  bincompress export tiny.bnn --format onnx-packed --out tiny.packed.onnx\n" +
+			"  bincompress export tiny.bnn --format c --out firmware/ --prefix fmnist",
 		Args: usageArgs(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Model = args[0]
@@ -40,46 +44,102 @@ func newExportCmd(streams IO) *cobra.Command {
 			if opts.Out == "" {
 				return usagef("export: --out is required")
 			}
-			return runExport(opts, streams)
+			if err := export.CheckPrefix(opts.Prefix); err != nil {
+				return usageError{err}
+			}
+			return runExport(opts, newLogger(streams, quiet(cmd), false))
 		},
 	}
 	fs := cmd.Flags()
 	fs.StringVar(&opts.Format, "format", "", "onnx, onnx-packed, qonnx or c (required)")
-	fs.StringVar(&opts.Out, "out", "", "output file (a folder for --format c) (required)")
+	pathFlag(fs, &opts.Out, "out", "output file (a folder for --format c) (required)")
 	fs.StringVar(&opts.Prefix, "prefix", export.DefaultPrefix, "--format c: name of the files and the C symbols")
 	return cmd
 }
 
-func runExport(o *ExportOptions, streams IO) error {
-	m, err := loadModel(o.Model)
+// declare names the outputs: the model file, or for C the header and
+// source inside --out, whose folder is created (and removed on failure)
+// when missing.
+func (o *ExportOptions) declare(f *files) error {
+	f.input("MODEL", o.Model)
+	if o.Format != "c" {
+		f.output("--out", o.Out)
+		return nil
+	}
+	fi, err := os.Stat(o.Out)
+	switch {
+	case err == nil && !fi.IsDir():
+		return usagef("--out %s is a file; --format c writes into a folder", o.Out)
+	case err == nil:
+		f.output("--out", filepath.Join(o.Out, o.Prefix+".h"))
+		f.output("--out", filepath.Join(o.Out, o.Prefix+".c"))
+	default:
+		f.outputDir("--out", o.Out)
+	}
+	return nil
+}
+
+func runExport(o *ExportOptions, log *logger) error {
+	var f files
+	if err := o.declare(&f); err != nil {
+		return err
+	}
+	if err := f.stage(); err != nil {
+		return err
+	}
+	defer f.discard()
+	m, _, err := importModel(o.Model, exportStage(o.Format))
 	if err != nil {
 		return err
 	}
-	log := newLogger(streams)
 	if o.Format == "c" {
-		if err := os.MkdirAll(o.Out, 0o755); err != nil {
-			return err
-		}
-		if err := export.WriteC(o.Out, o.Prefix, m); err != nil {
-			return err
-		}
-		fp, err := export.Footprint(m)
-		if err != nil {
-			return err
-		}
-		log.printf("wrote %s/%s.h and %s.c: %d bytes of const data (flash), %d bytes of workspace (RAM)",
-			o.Out, o.Prefix, o.Prefix, fp.FlashBytes, fp.RAMBytes)
-		return nil
+		return o.writeC(&f, m, log)
 	}
 	out, err := export.Model(m, o.Format)
 	if err != nil {
 		return err
 	}
-	if err := onnx.WriteFile(o.Out, out); err != nil {
+	data, err := onnx.Encode(out)
+	if err != nil {
 		return err
 	}
-	if fi, err := os.Stat(o.Out); err == nil {
-		log.printf("wrote %s (%s): %d bytes", o.Out, o.Format, fi.Size())
+	if err := f.out(o.Out).WriteBytes(data); err != nil {
+		return err
 	}
+	if err := f.commit(); err != nil {
+		return err
+	}
+	log.resultf("wrote %s (%s): %d bytes", o.Out, o.Format, len(data))
+	return nil
+}
+
+func (o *ExportOptions) writeC(f *files, m *ir.Model, log *logger) error {
+	header, source, err := export.C(m, o.Prefix)
+	if err != nil {
+		return err
+	}
+	fp, err := export.Footprint(m)
+	if err != nil {
+		return err
+	}
+	files := map[string][]byte{o.Prefix + ".h": header, o.Prefix + ".c": source}
+	if dir := f.out(o.Out); dir != nil { // a new folder, staged whole
+		for name, b := range files {
+			if err := os.WriteFile(filepath.Join(dir.Path(), name), b, 0o644); err != nil {
+				return fmt.Errorf("--out %s: %w", o.Out, err)
+			}
+		}
+	} else {
+		for name, b := range files {
+			if err := f.out(filepath.Join(o.Out, name)).WriteBytes(b); err != nil {
+				return err
+			}
+		}
+	}
+	if err := f.commit(); err != nil {
+		return err
+	}
+	log.resultf("wrote %s/%s.h and %s.c: %d bytes of const data (flash), %d bytes of workspace (RAM)",
+		o.Out, o.Prefix, o.Prefix, fp.FlashBytes, fp.RAMBytes)
 	return nil
 }

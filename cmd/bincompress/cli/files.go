@@ -1,35 +1,141 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
+
+	"github.com/bincompress/bincompress/internal/safefile"
 )
 
-// writeFileAtomic writes through a temporary file in the target's folder
-// and renames it into place, so a failure leaves no partial file.
-func writeFileAtomic(path string, write func(*os.File) error) (err error) {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}()
-	if err = write(f); err != nil {
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	if err = f.Chmod(0o644); err != nil {
-		return err
-	}
-	if err = f.Sync(); err != nil {
-		return err
-	}
-	if err = f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), path)
+// files are the paths one run reads and writes. A command declares them
+// all, then stage, before any work: an output that is, or resolves to
+// (through a symlink or hard link), an input or another output is a usage
+// error (exit 2) and nothing is touched; every output's temporary is
+// created at once beside its target, which proves its folder exists and is
+// writable. The run writes into the temporaries, and commit renames them
+// into place only when the whole run succeeded; discard (deferred) removes
+// them otherwise, and the signal handler does on SIGINT/SIGTERM.
+type files struct {
+	inputs  []namedPath
+	outputs []namedPath
+	set     safefile.Set
+	staged  map[string]*safefile.Output
 }
+
+// namedPath is a path and how the user named it ("OUT", "--report").
+type namedPath struct {
+	name, path string
+	dir        bool // a folder output (export --format c)
+}
+
+func (f *files) input(name, path string) {
+	if path != "" {
+		f.inputs = append(f.inputs, namedPath{name: name, path: path})
+	}
+}
+
+func (f *files) output(name, path string) {
+	if path != "" {
+		f.outputs = append(f.outputs, namedPath{name: name, path: path})
+	}
+}
+
+func (f *files) outputDir(name, path string) {
+	f.outputs = append(f.outputs, namedPath{name: name, path: path, dir: true})
+}
+
+// stage checks the outputs against the inputs and each other, then creates
+// the temporaries.
+func (f *files) stage() error {
+	if err := f.check(); err != nil {
+		return err
+	}
+	f.staged = map[string]*safefile.Output{}
+	for _, o := range f.outputs {
+		var (
+			out *safefile.Output
+			err error
+		)
+		if o.dir {
+			out, err = f.set.Dir(o.path)
+		} else {
+			out, err = f.set.File(o.path)
+		}
+		if err != nil {
+			f.discard()
+			return fmt.Errorf("%s %s: %w", o.name, o.path, cause(err))
+		}
+		f.staged[o.path] = out
+	}
+	return nil
+}
+
+// check refuses outputs that collide with an input or another output, and
+// outputs that name a folder.
+func (f *files) check() error {
+	for i, o := range f.outputs {
+		oi, err := os.Stat(o.path)
+		switch {
+		case err == nil && oi.IsDir() && !o.dir:
+			return usagef("%s %s is a folder; name a file", o.name, o.path)
+		case err == nil && o.dir:
+			return usagef("%s %s exists; name a new folder", o.name, o.path)
+		case err != nil && !errors.Is(err, fs.ErrNotExist):
+			return fmt.Errorf("%s %s: %w", o.name, o.path, cause(err))
+		}
+		for _, in := range f.inputs {
+			if ii, ierr := os.Stat(in.path); err == nil && ierr == nil && os.SameFile(oi, ii) {
+				return usagef("%s %s is the input %s %s: refusing to overwrite it", o.name, o.path, in.name, in.path)
+			}
+		}
+		for _, p := range f.outputs[:i] {
+			if samePath(o.path, p.path) {
+				return usagef("%s %s and %s %s are the same file", o.name, o.path, p.name, p.path)
+			}
+		}
+	}
+	return nil
+}
+
+// samePath reports whether two output paths name one file: equal after
+// resolving the folder's symlinks, or (when both exist) the same file.
+func samePath(a, b string) bool {
+	if ai, err := os.Stat(a); err == nil {
+		if bi, err := os.Stat(b); err == nil {
+			return os.SameFile(ai, bi)
+		}
+	}
+	return canonical(a) == canonical(b)
+}
+
+func canonical(p string) string {
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		return filepath.Clean(p)
+	}
+	dir, base := filepath.Split(abs)
+	if real, err := filepath.EvalSymlinks(dir); err == nil {
+		dir = real
+	}
+	return filepath.Join(dir, base)
+}
+
+// cause drops the wrapping that repeats the path (the caller names it).
+func cause(err error) error {
+	if u := errors.Unwrap(err); u != nil {
+		return u
+	}
+	return err
+}
+
+// out is the staged output declared for path.
+func (f *files) out(path string) *safefile.Output { return f.staged[path] }
+
+// commit renames every staged output into place.
+func (f *files) commit() error { return f.set.Commit() }
+
+// discard removes the temporaries not committed; safe after commit.
+func (f *files) discard() { f.set.Discard() }

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/bincompress/bincompress/ir"
 	"github.com/bincompress/bincompress/onnx"
+	"github.com/bincompress/bincompress/pack"
 )
 
 // InspectOptions are the inputs of `bincompress inspect`.
@@ -29,8 +29,8 @@ func newInspectCmd(streams IO) *cobra.Command {
 		Long: "Prints the producer, opsets, inputs and outputs with shapes, an op histogram,\n" +
 			"the parameter count and bytes by element type. For a .bnn it also lists each\n" +
 			"layer: binarized or kept float and why, its scale mode and bytes by part.",
-		Example: "  bincompress inspect testdata/models/resnet20_op13.onnx\n" +
-			"  bincompress inspect model.bnn --json | jq .layers",
+		Example: "  bincompress inspect testdata/models/resnet20_cifar_op17.onnx\n" +
+			"  bincompress inspect tiny.bnn --json | jq .layers",
 		Args: usageArgs(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Path = args[0]
@@ -55,7 +55,10 @@ type ModelSummary struct {
 	Parameters      int64             `json:"parameters"`
 	BytesByDType    map[string]int64  `json:"bytes_by_dtype"`
 	Metadata        map[string]string `json:"metadata,omitempty"`
-	Artifact        *ArtifactSummary  `json:"artifact,omitempty"`
+	// Layers lists a .bnn's layers (the same list as artifact.layers, at the
+	// top level for `jq .layers`); absent for a plain ONNX model.
+	Layers   []pack.LayerInfo `json:"layers,omitempty"`
+	Artifact *ArtifactSummary `json:"artifact,omitempty"`
 }
 
 // ValueSummary is one graph input or output.
@@ -66,7 +69,7 @@ type ValueSummary struct {
 }
 
 func runInspect(opts *InspectOptions, streams IO) error {
-	m, err := onnx.ReadFile(opts.Path)
+	m, raw, err := onnx.ReadFileRaw(opts.Path)
 	if err != nil {
 		return err
 	}
@@ -74,12 +77,10 @@ func runInspect(opts *InspectOptions, streams IO) error {
 	if isArtifact(m) {
 		a, err := summarizeArtifact(m)
 		if err != nil {
-			return err
+			return fmt.Errorf("%s: %w", opts.Path, err)
 		}
-		if fi, err := os.Stat(opts.Path); err == nil {
-			a.FileBytes = fi.Size()
-		}
-		s.Artifact = a
+		a.FileBytes = int64(len(raw))
+		s.Artifact, s.Layers = a, a.Layers
 	}
 	if opts.JSON {
 		enc := json.NewEncoder(streams.Out)

@@ -5,45 +5,102 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"strings"
+	"sync"
 	"time"
 
 	"github.com/bincompress/bincompress/finetune"
 )
 
-// logger writes progress and messages to stderr: a line per epoch, and a
-// live bar redrawn in place only when stderr is a terminal.
+// logger writes what is not a result: logs, warnings and progress, on
+// stderr. Results a person reads (the summary, the verify table) go to
+// result: stdout, or stderr when --json puts JSON on stdout instead.
+// --quiet silences logs and progress; warnings and errors still print.
 type logger struct {
-	w        io.Writer
+	mu       sync.Mutex
+	w        io.Writer // stderr
+	result   io.Writer
 	terminal bool
-	lastBar  time.Time
+	quiet    bool
+	every    time.Duration // off-terminal progress interval
+	active   *progress     // the phase being reported, cleared before a line
+	phase    string        // the finetune phase active belongs to
 	history  history
 	// events, when set, receives a JSON line per training event (--json).
 	events io.Writer
 }
 
-func newLogger(streams IO) *logger { return &logger{w: streams.ErrOut, terminal: streams.IsTerminal} }
-
-func (l *logger) printf(format string, args ...any) {
-	if l.terminal {
-		fmt.Fprint(l.w, "\r\033[K")
+func newLogger(streams IO, quiet, json bool) *logger {
+	l := &logger{w: streams.ErrOut, result: streams.Out, terminal: streams.IsTerminal, quiet: quiet, every: progressEvery}
+	if json {
+		l.result, l.events = streams.ErrOut, streams.Out
 	}
-	fmt.Fprintf(l.w, format+"\n", args...)
+	return l
+}
+
+// printf logs one line unless --quiet.
+func (l *logger) printf(format string, args ...any) {
+	if !l.quiet {
+		l.line(l.w, format, args...)
+	}
+}
+
+// warnf logs one line, even with --quiet.
+func (l *logger) warnf(format string, args ...any) { l.line(l.w, "warning: "+format, args...) }
+
+// resultf prints one line of the results.
+func (l *logger) resultf(format string, args ...any) { l.line(l.result, format, args...) }
+
+// writeResult prints a block of results (a table) through fn.
+func (l *logger) writeResult(fn func(io.Writer) error) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.clearBar()
+	return fn(l.result)
+}
+
+func (l *logger) line(w io.Writer, format string, args ...any) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.clearBar()
+	fmt.Fprintf(w, format+"\n", args...)
+}
+
+// clearBar erases a terminal bar so a line can be printed; the bar comes
+// back at its next update. Callers hold l.mu.
+func (l *logger) clearBar() {
+	if l.active != nil && l.active.bar != nil {
+		_ = l.active.bar.Clear()
+	}
+}
+
+// endProgress finishes the active phase, if any.
+func (l *logger) endProgress() {
+	l.finishActive()
+	l.phase = ""
+}
+
+func (l *logger) finishActive() {
+	l.mu.Lock()
+	p := l.active
+	l.mu.Unlock()
+	p.finish()
 }
 
 // trainEvent renders the trainer's progress callback.
 func (l *logger) trainEvent(e finetune.Event) {
 	l.history.add(e)
-	if e.Phase != "batch" {
-		l.jsonEvent(e)
+	switch e.Phase {
+	case "batch", "bn", "eval":
+		l.phaseEvent(e)
+		return
 	}
+	l.endProgress()
+	l.jsonEvent(e)
 	switch e.Phase {
 	case "binarized":
 		l.printf("binarized: validation accuracy %s (BatchNormalization statistics still from the float model)", pct(e.ValAcc))
 	case "reestimated":
 		l.printf("BatchNormalization re-estimated: validation accuracy %s", pct(e.ValAcc))
-	case "batch":
-		l.bar(e)
 	case "epoch":
 		l.printf("epoch %d/%d  loss %.4f  train %s  val %s  lr %.3g  %.0f img/s  ETA %s",
 			e.Epoch, e.Epochs, e.Loss, pct(e.TrainAcc), pct(e.ValAcc), e.LR, e.ImagesPerSec, e.ETA.Round(time.Second))
@@ -52,15 +109,33 @@ func (l *logger) trainEvent(e finetune.Event) {
 	}
 }
 
-func (l *logger) bar(e finetune.Event) {
-	if !l.terminal || time.Since(l.lastBar) < 200*time.Millisecond || e.Batches == 0 {
+// phaseEvent moves the progress of the trainer's current phase (an epoch
+// of training, a BN re-estimation, a validation pass), starting a new one
+// when the phase changes.
+func (l *logger) phaseEvent(e finetune.Event) {
+	key, name, detail := e.Phase, "", ""
+	switch e.Phase {
+	case "batch":
+		key = fmt.Sprintf("epoch %d", e.Epoch)
+		name = fmt.Sprintf("fine-tuning epoch %d/%d", e.Epoch, e.Epochs)
+		detail = fmt.Sprintf("loss %.4f, %.0f img/s, whole run ETA %s", e.Loss, e.ImagesPerSec, e.ETA.Round(time.Second))
+	case "bn":
+		name = "BatchNormalization re-estimation"
+	case "eval":
+		name = "validation"
+	}
+	if l.phase != key {
+		l.endProgress()
+		l.phase = key
+		p := l.progress(name, e.Batches, "batches")
+		p.resumeAt(e.Batch - 1)
+		p.set(e.Batch, detail)
 		return
 	}
-	l.lastBar = time.Now()
-	const width = 30
-	done := width * e.Batch / e.Batches
-	fmt.Fprintf(l.w, "\r\033[Kepoch %d/%d [%s%s] %d/%d loss %.4f %.0f img/s", e.Epoch, e.Epochs,
-		strings.Repeat("=", done), strings.Repeat(" ", width-done), e.Batch, e.Batches, e.Loss, e.ImagesPerSec)
+	l.mu.Lock()
+	p := l.active
+	l.mu.Unlock()
+	p.set(e.Batch, detail)
 }
 
 // eventJSON is one line of the --json training log; accuracies are null

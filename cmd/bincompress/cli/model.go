@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -8,24 +10,63 @@ import (
 	"text/tabwriter"
 
 	"github.com/bincompress/bincompress/export"
+	"github.com/bincompress/bincompress/infer"
+	"github.com/bincompress/bincompress/internal/dataset"
 	"github.com/bincompress/bincompress/ir"
 	"github.com/bincompress/bincompress/onnx"
 	"github.com/bincompress/bincompress/pack"
+	"github.com/bincompress/bincompress/verify"
 )
 
-// loadModel reads an ONNX model or a .bnn; a .bnn is checked (version,
-// digest, layer consistency) before anything runs it.
-func loadModel(path string) (*ir.Model, error) {
-	m, err := onnx.ReadFile(path)
+// loadModel reads an ONNX model or a .bnn, and the file's bytes; a .bnn is
+// checked (version, digest, layer consistency) before anything runs it, an
+// ONNX model is simplified (ops.go).
+func loadModel(path string) (*ir.Model, []byte, error) {
+	m, raw, err := onnx.ReadFileRaw(path)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	if isArtifact(m) {
-		if err := pack.Check(m); err != nil {
-			return nil, fmt.Errorf("%s: %w", path, err)
-		}
+	if !isArtifact(m) {
+		s, err := simplified(path, m)
+		return s, raw, err
 	}
-	return m, nil
+	if err := pack.Check(m); err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return m, raw, nil
+}
+
+// checkModel checks, before any work, that a model is an image classifier
+// the executor can run: one NCHW input, a class count, a well-formed graph
+// of supported ops whose shapes fit and whose tensors for one image stay
+// within the element limit. Errors name the file and the node.
+func checkModel(path string, m *ir.Model, opts infer.Options) (modelIO, *infer.Program, error) {
+	mio, err := classifierIO(m)
+	if err != nil {
+		return mio, nil, fmt.Errorf("%s: %w", path, err)
+	}
+	prog, err := infer.CompileWith(m, opts)
+	if err != nil {
+		return mio, nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if err := prog.CheckShapes(1); err != nil {
+		return mio, nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return mio, prog, nil
+}
+
+// modelInfo names a model in a verify report: its path, its digest (a .bnn's
+// bnn.digest, which covers everything that changes its results; else the
+// SHA-256 of the file's bytes) and the preprocessing applied to its input.
+func modelInfo(path string, m *ir.Model, raw []byte, prep dataset.Preprocess) *verify.ModelInfo {
+	info := &verify.ModelInfo{Path: path, Preprocess: json.RawMessage(prep.Marshal())}
+	if d, ok := m.MetadataValue(pack.KeyDigest); ok && isArtifact(m) {
+		info.Digest = d
+	} else if raw != nil {
+		sum := sha256.Sum256(raw)
+		info.Digest = "sha256:" + hex.EncodeToString(sum[:])
+	}
+	return info
 }
 
 // isArtifact reports whether a model is a .bnn: it declares a .bnn format
@@ -101,9 +142,13 @@ func printArtifact(w io.Writer, a *ArtifactSummary) error {
 	fmt.Fprintf(w, "tensor bytes: packed bits %d, multipliers+biases %d, float weights %d, other %d, total %d\n",
 		s.PackedBits, s.MultBias, s.FloatWeights, s.OtherFloat, s.Tensors())
 	if a.SourceBytes > 0 && a.FileBytes > 0 {
-		fmt.Fprintf(w, "file: %d bytes against %d of the source model: %.1fx smaller\n", a.FileBytes, a.SourceBytes, float64(a.SourceBytes)/float64(a.FileBytes))
+		fmt.Fprintf(w, "file: %d bytes against %d of the source model: %s it\n", a.FileBytes, a.SourceBytes, sizeComparison(a.SourceBytes, a.FileBytes))
 	}
 	for _, e := range a.Exports {
+		if e.Unsupported != "" {
+			fmt.Fprintf(w, "export %-12s unsupported: %s\n", e.Format, e.Unsupported)
+			continue
+		}
 		fmt.Fprintf(w, "export %-12s %d bytes", e.Format, e.Bytes)
 		if e.Format == "c" {
 			fmt.Fprintf(w, " (flash %d, RAM %d)", e.FlashBytes, e.RAMBytes)

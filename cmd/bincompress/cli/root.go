@@ -13,7 +13,8 @@ const rootExample = `  # Binarize only (no data): fast, but accuracy is unverifi
       --epochs 4 --seed 1 --max-drop 0.01 --json > report.json
 
   # Only re-estimate BatchNormalization statistics on real data after binarizing
-  bincompress model.onnx model.bnn --calib data/ --calib-batches 50`
+  bincompress testdata/models/fmnist_tiny.onnx tiny.bnn --calib testdata/data/fmnist-mini --calib-batches 5 \
+      --mean 0.2860 --std 0.3530`
 
 func newRootCmd(streams IO) *cobra.Command {
 	opts := defaultCompressOptions()
@@ -24,19 +25,28 @@ func newRootCmd(streams IO) *cobra.Command {
 			"(W -> s*sign(W)), optionally fine-tunes them on your data with McDonnell's\n" +
 			"compressed learning, writes a bit-packed .bnn about 30x smaller, and verifies\n" +
 			"its accuracy against the source model.\n\n" +
-			"Exit codes: 0 ok, 1 failure, 2 usage error, 3 accuracy gate failed.",
-		Example:       rootExample,
-		Args:          usageArgs(cobra.ExactArgs(2)),
-		SilenceUsage:  true,
-		SilenceErrors: true,
+			"Results (the summary, the verify table) go to stdout, logs and progress to\n" +
+			"stderr; --json puts JSON on stdout instead. Outputs appear only once the run\n" +
+			"has finished (a failed gate included); an output that is an input is refused.\n" +
+			"See docs/CI.md.\n\n" +
+			"Exit codes: 0 ok, 1 failure, 2 usage error, 3 accuracy gate failed,\n" +
+			"130/143 interrupted (SIGINT/SIGTERM).",
+		Example:           rootExample,
+		Version:           version(),
+		Args:              usageArgs(cobra.ExactArgs(2)),
+		SilenceUsage:      true,
+		SilenceErrors:     true,
+		PersistentPreRunE: checkFlags,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.In, opts.Out = args[0], args[1]
+			opts.In, opts.Out, opts.Quiet = args[0], args[1], quiet(cmd)
 			if err := opts.validate(); err != nil {
 				return err
 			}
 			return runCompress(cmd.Context(), opts, streams)
 		},
 	}
+	cmd.SetVersionTemplate("bincompress {{.Version}}\n")
+	cmd.PersistentFlags().BoolP("quiet", "q", false, "no logs or progress on stderr (warnings and errors still print)")
 	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{err} })
 	opts.register(cmd.Flags())
 	cmd.AddCommand(newInspectCmd(streams), newRunCmd(streams), newVerifyCmd(streams), newFinetuneCmd(streams), newPackCmd(streams), newBenchCmd(streams), newExportCmd(streams))

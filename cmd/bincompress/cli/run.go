@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"io"
+	"math"
 	"sort"
 	"strings"
 
@@ -10,16 +11,18 @@ import (
 
 	"github.com/bincompress/bincompress/infer"
 	"github.com/bincompress/bincompress/internal/npy"
+	"github.com/bincompress/bincompress/internal/safefile"
 	"github.com/bincompress/bincompress/ir"
 )
 
 // RunOptions are the inputs of `bincompress run`.
 type RunOptions struct {
-	Model  string
-	Input  string
-	Output string
-	Top    int
-	Int8   bool
+	Model       string
+	Input       string
+	Output      string
+	Top         int
+	Int8        bool
+	MaxElements int
 }
 
 func newRunCmd(streams IO) *cobra.Command {
@@ -30,30 +33,39 @@ func newRunCmd(streams IO) *cobra.Command {
 		Long: "Runs a float32 NCHW batch (already preprocessed) through the model on the CPU.\n" +
 			"The first output is written as float32 .npy with --output, and/or the top-k\n" +
 			"classes of each row are printed with --top. A .bnn runs from its packed bits.",
-		Example: "  bincompress run testdata/models/resnet20_op13.onnx --input testdata/models/resnet20_op13.input.npy --top 3\n" +
-			"  bincompress run model.bnn --input batch.npy --output logits.npy",
+		Example: "  bincompress run testdata/models/resnet20_cifar_op17.onnx --input testdata/models/resnet20_cifar_op17.input.npy --top 3\n" +
+			"  bincompress run tiny.bnn --input testdata/models/fmnist_tiny.input.npy --output logits.npy",
 		Args: usageArgs(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Model = args[0]
 			if opts.Output == "" && opts.Top == 0 {
 				return usagef("run: nothing to do: give --output FILE and/or --top K")
 			}
-			if opts.Top < 0 {
-				return usagef("run: --top must be positive, got %d", opts.Top)
+			if err := firstErr(checkRange("top", opts.Top, 0, 1<<30), checkMaxElements(opts.MaxElements)); err != nil {
+				return err
 			}
 			return runRun(opts, streams)
 		},
 	}
-	cmd.Flags().StringVar(&opts.Input, "input", "", "float32 NCHW batch as .npy (required)")
-	cmd.Flags().StringVar(&opts.Output, "output", "", "write the first output here as float32 .npy")
+	pathFlag(cmd.Flags(), &opts.Input, "input", "float32 NCHW batch as .npy (required)")
+	pathFlag(cmd.Flags(), &opts.Output, "output", "write the first output here as float32 .npy")
 	cmd.Flags().IntVar(&opts.Top, "top", 0, "print the K best classes of each row")
 	cmd.Flags().BoolVar(&opts.Int8, "int8-activations", false, "run the binary convolutions with 8-bit activations (quantized per tensor at run time): faster, slightly less exact")
+	maxElementsFlag(cmd.Flags(), &opts.MaxElements)
 	_ = cmd.MarkFlagRequired("input")
 	return cmd
 }
 
 func runRun(opts *RunOptions, streams IO) error {
-	m, err := loadModel(opts.Model)
+	var f files
+	f.input("MODEL", opts.Model)
+	f.input("--input", opts.Input)
+	f.output("--output", opts.Output)
+	if err := f.stage(); err != nil {
+		return err
+	}
+	defer f.discard()
+	m, _, err := loadModel(opts.Model)
 	if err != nil {
 		return err
 	}
@@ -61,40 +73,51 @@ func runRun(opts *RunOptions, streams IO) error {
 	if err != nil {
 		return err
 	}
-	prog, err := infer.CompileWith(m, infer.Options{Int8Activations: opts.Int8})
+	prog, err := infer.CompileWith(m, infer.Options{Int8Activations: opts.Int8, MaxElements: opts.MaxElements})
 	if err != nil {
-		return err
+		return fmt.Errorf("%s: %w", opts.Model, err)
 	}
 	inputs := m.Graph.DataInputs()
 	if len(inputs) != 1 {
-		return fmt.Errorf("run: the model has %d inputs; run feeds models with exactly one", len(inputs))
+		return fmt.Errorf("run: %s has %d inputs; run feeds models with exactly one", opts.Model, len(inputs))
 	}
 	x.Name = inputs[0].Name
 	outs, err := prog.Run(map[string]*ir.Tensor{x.Name: x})
 	if err != nil {
-		return err
+		return fmt.Errorf("%s: %w", opts.Model, err)
 	}
 	y := outs[m.Graph.Outputs[0].Name]
 	data, err := y.Float32s()
 	if err != nil {
 		return fmt.Errorf("run: output %q: %w", y.Name, err)
 	}
-	if opts.Output != "" {
-		if err := npy.WriteFile(opts.Output, &npy.Array{Shape: y.Shape, DType: "float32", Data: data}); err != nil {
+	if opts.Top > 0 {
+		if err := printTop(streams.Out, y.Shape, data, opts.Top, modelLabels(m)); err != nil {
 			return err
 		}
 	}
-	if opts.Top > 0 {
-		return printTop(streams.Out, y.Shape, data, opts.Top, modelLabels(m))
+	if opts.Output != "" {
+		err := f.out(opts.Output).Write(func(w io.Writer) error {
+			return npy.Write(w, &npy.Array{Shape: y.Shape, DType: "float32", Data: data})
+		})
+		if err != nil {
+			return err
+		}
 	}
-	return nil
+	return f.commit()
 }
 
 // readInputNPY reads a batch and converts it to float32.
 func readInputNPY(path string) (*ir.Tensor, error) {
+	if _, err := safefile.CheckRegular(path, math.MaxInt64); err != nil {
+		return nil, fmt.Errorf("run: %s: %w", path, err)
+	}
 	a, err := npy.ReadFile(path)
 	if err != nil {
 		return nil, err
+	}
+	if len(a.Shape) == 0 || a.Shape[0] == 0 {
+		return nil, fmt.Errorf("run: %s holds an empty batch (shape %v)", path, a.Shape)
 	}
 	t := &ir.Tensor{Shape: a.Shape, Data: a.Data, DType: ir.DTypeOf(a.Data)}
 	if t.DType == ir.Undefined {

@@ -2,13 +2,18 @@ package cli
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/bincompress/bincompress/convert"
+	"github.com/bincompress/bincompress/infer"
 	"github.com/bincompress/bincompress/ir"
+	"github.com/bincompress/bincompress/ir/schema"
 	"github.com/bincompress/bincompress/onnx"
+	"github.com/bincompress/bincompress/pack"
 )
 
 // newFinetuneCmd runs the fine-tuning stage alone: it writes an ONNX model
@@ -23,11 +28,11 @@ func newFinetuneCmd(streams IO) *cobra.Command {
 		Long: "Runs only the fine-tuning stage. The output is an ordinary ONNX model holding the\n" +
 			"float latent weights, with the layers to binarize and their scale mode recorded in\n" +
 			"its metadata (bnn.layers); `bincompress pack` turns it into a .bnn.",
-		Example: "  bincompress finetune model.onnx --data /usr/share/datasets/fashion-mnist --mean 0.2860 --std 0.3530 --epochs 2 --out ckpt.onnx\n" +
+		Example: "  bincompress finetune testdata/models/fmnist_tiny.onnx --data testdata/data/fmnist-mini --mean 0.2860 --std 0.3530 --epochs 1 --out ckpt.onnx\n" +
 			"  bincompress pack ckpt.onnx model.bnn",
 		Args: usageArgs(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.In = args[0]
+			opts.In, opts.Quiet = args[0], quiet(cmd)
 			if opts.Data == "" || out == "" {
 				return usagef("finetune: --data and --out are required")
 			}
@@ -38,7 +43,7 @@ func newFinetuneCmd(streams IO) *cobra.Command {
 		},
 	}
 	opts.register(cmd.Flags())
-	cmd.Flags().StringVar(&out, "out", "", "write the fine-tuned float model here (required)")
+	pathFlag(cmd.Flags(), &out, "out", "write the fine-tuned float model here (required)")
 	return cmd
 }
 
@@ -46,18 +51,44 @@ func runFinetune(ctx context.Context, o *CompressOptions, out string, streams IO
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	src, mio, prep, data, err := o.open()
+	var f files
+	f.input("IN", o.In)
+	f.input("--data", o.Data)
+	f.input("--val", o.Val)
+	f.output("--out", out)
+	if err := f.stage(); err != nil {
+		return err
+	}
+	defer f.discard()
+	log := newLogger(streams, o.Quiet, o.JSON)
+	src, _, mio, prep, data, err := o.open(log)
 	if err != nil {
 		return err
 	}
-	tuned, _, err := o.train(ctx, src, data, prep, mio, newLogger(streams))
+	tuned, _, err := o.train(ctx, src, data, prep, mio, log)
 	if err != nil {
 		return err
 	}
 	if _, err := convert.PlanPipeline().Run(tuned, o.convertOptions()); err != nil {
 		return err
 	}
-	return onnx.WriteFile(out, tuned)
+	// pack keeps these, so the .bnn records how its inputs are prepared.
+	tuned.SetMetadata(pack.KeyPreprocess, prep.Marshal())
+	if labels := data.labels(); labels != nil {
+		tuned.SetMetadata(pack.KeyLabels, string(labels))
+	}
+	encoded, err := onnx.Encode(tuned)
+	if err != nil {
+		return err
+	}
+	if err := f.out(out).WriteBytes(encoded); err != nil {
+		return err
+	}
+	if err := f.commit(); err != nil {
+		return err
+	}
+	log.resultf("wrote %s: %d bytes of fine-tuned float weights; `bincompress pack %s OUT.bnn` binarizes them", out, len(encoded), out)
+	return nil
 }
 
 // newPackCmd binarizes and packs a model whose binarization was planned by
@@ -70,11 +101,14 @@ func newPackCmd(streams IO) *cobra.Command {
 		Long: "Binarizes the layers recorded by `bincompress finetune` with the recorded scale\n" +
 			"modes (or, for a model without records, as --scale and --keep-float say) and\n" +
 			"writes the bit-packed .bnn.",
-		Example: "  bincompress pack ckpt.onnx model.bnn\n  bincompress pack model.onnx model.bnn --scale he --keep-float first",
+		Example: "  bincompress pack ckpt.onnx model.bnn\n  bincompress pack testdata/models/fmnist_tiny.onnx tiny.he.bnn --scale he --keep-float first",
 		Args:    usageArgs(cobra.ExactArgs(2)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.In, opts.Out = args[0], args[1]
-			return runPack(opts, streams)
+			if _, err := convert.ParseScaleMode(opts.Scale); err != nil {
+				return usageError{err}
+			}
+			return runPack(opts, newLogger(streams, quiet(cmd), false))
 		},
 	}
 	fs := cmd.Flags()
@@ -84,26 +118,43 @@ func newPackCmd(streams IO) *cobra.Command {
 	return cmd
 }
 
-func runPack(o *CompressOptions, streams IO) error {
-	m, err := onnx.ReadFile(o.In)
+func runPack(o *CompressOptions, log *logger) error {
+	var f files
+	f.input("IN", o.In)
+	f.output("OUT", o.Out)
+	if err := f.stage(); err != nil {
+		return err
+	}
+	defer f.discard()
+	m, srcBytes, err := importModel(o.In, schema.Executor, schema.Pack)
 	if err != nil {
 		return err
 	}
 	if err := o.adoptRecords(m); err != nil {
 		return err
 	}
-	srcBytes, err := readSource(o.In)
+	if _, _, err := checkModel(o.In, m, infer.Options{}); err != nil {
+		return err
+	}
+	bnn, rep, err := o.binarizeAndPack(m, nil, nil, srcBytes)
+	if errors.Is(err, convert.ErrKeepFloat) {
+		return usageError{fmt.Errorf("--keep-float: %w", err)}
+	}
 	if err != nil {
 		return err
 	}
-	bnn, rep, err := o.binarizeAndPack(m, nil, srcBytes)
+	data, err := onnx.Encode(bnn)
 	if err != nil {
 		return err
 	}
-	if err := onnx.WriteFile(o.Out, bnn); err != nil {
+	if err := f.out(o.Out).WriteBytes(data); err != nil {
 		return err
 	}
-	newLogger(streams).printf("wrote %s: %d layers binarized, %d kept float", o.Out, rep.Binarized(), len(rep.Layers)-rep.Binarized())
+	if err := f.commit(); err != nil {
+		return err
+	}
+	log.resultf("wrote %s: %d bytes, %s %s; %d layers binarized, %d kept float",
+		o.Out, len(data), sizeComparison(int64(len(srcBytes)), int64(len(data))), o.In, rep.Binarized(), len(rep.Layers)-rep.Binarized())
 	return nil
 }
 

@@ -1,12 +1,13 @@
 package cli
 
-import "os"
+import (
+	"os"
 
-// Stdio returns the process's standard streams.
+	"golang.org/x/term"
+)
+
+// Stdio returns the process's standard streams; progress bars are drawn
+// only when stderr is a terminal.
 func Stdio() IO {
-	term := false
-	if fi, err := os.Stderr.Stat(); err == nil {
-		term = fi.Mode()&os.ModeCharDevice != 0
-	}
-	return IO{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr, IsTerminal: term}
+	return IO{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr, IsTerminal: term.IsTerminal(int(os.Stderr.Fd()))}
 }

@@ -2,9 +2,8 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"os"
+	"io"
 
 	"github.com/spf13/cobra"
 
@@ -17,15 +16,17 @@ import (
 
 // VerifyOptions are the inputs of `bincompress verify`.
 type VerifyOptions struct {
-	Model  string
-	Data   string
-	Ref    string
-	Report string
-	JSON   bool
-	Batch  int
-	Int8   bool
-	Prep   PrepFlags
-	Gate   GateFlags
+	Model       string
+	Data        string
+	Ref         string
+	Report      string
+	JSON        bool
+	Batch       int
+	Int8        bool
+	MaxElements int
+	Quiet       bool
+	Prep        PrepFlags
+	Gate        GateFlags
 }
 
 func newVerifyCmd(streams IO) *cobra.Command {
@@ -36,84 +37,85 @@ func newVerifyCmd(streams IO) *cobra.Command {
 		Long: "Evaluates top-1 and top-5 accuracy, per-class accuracy and the confusion matrix on\n" +
 			"the data's test split (or the whole set when it has no split). With --ref it also\n" +
 			"evaluates the source model: the drop, the agreement rate and the logit differences.\n" +
-			"Preprocessing comes from the .bnn metadata unless flags are given.\n\n" +
-			"Exit codes: 0 passed, 3 gate failed, 1 error, 2 usage error.",
-		Example: "  bincompress verify fmnist.bnn --data /usr/share/datasets/fashion-mnist --ref testdata/models/fmnist_resnet20.onnx --max-drop 0.01\n" +
-			"  bincompress verify fmnist.bnn --data test/ --min-accuracy 0.9 --json --report verify.html > verify.json",
+			"Preprocessing comes from the .bnn metadata unless flags are given. The table goes\n" +
+			"to stdout (stderr with --json, which puts the JSON report on stdout). Without\n" +
+			"--max-drop or --min-accuracy nothing is judged: the verdict is NO GATE SET.\n\n" +
+			"Exit codes: 0 passed (or no gate set), 3 gate failed, 1 error, 2 usage error.",
+		Example: "  bincompress verify testdata/models/fmnist_tiny.onnx --data testdata/data/fmnist-mini --mean 0.2860 --std 0.3530 --min-accuracy 0.05\n" +
+			"  bincompress verify tiny.bnn --data testdata/data/fmnist-mini --ref testdata/models/fmnist_tiny.onnx --max-drop 0.9 --json --report verify.html > verify.json",
 		Args: usageArgs(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.Model = args[0]
-			if opts.Data == "" {
-				return usagef("verify: --data is required")
-			}
-			if err := opts.Gate.validate(); err != nil {
+			opts.Model, opts.Quiet = args[0], quiet(cmd)
+			if err := opts.validate(); err != nil {
 				return err
 			}
 			return runVerify(cmd.Context(), opts, streams)
 		},
 	}
 	fs := cmd.Flags()
-	fs.StringVar(&opts.Data, "data", "", "labelled data set to evaluate on (required)")
-	fs.StringVar(&opts.Ref, "ref", "", "the source ONNX model to compare against")
-	fs.StringVar(&opts.Report, "report", "", "write a self-contained HTML report to this file")
+	pathFlag(fs, &opts.Data, "data", "labelled data set to evaluate on (required)")
+	pathFlag(fs, &opts.Ref, "ref", "the source ONNX model to compare against")
+	pathFlag(fs, &opts.Report, "report", "write a self-contained HTML report to this file")
 	fs.BoolVar(&opts.JSON, "json", false, "print the report as JSON on stdout")
 	fs.IntVar(&opts.Batch, "batch-size", 100, "images per batch")
 	fs.BoolVar(&opts.Int8, "int8-activations", false, "run the binary convolutions with 8-bit activations (quantized per tensor at run time): faster, slightly less exact")
+	maxElementsFlag(fs, &opts.MaxElements)
 	opts.Prep.register(fs)
 	opts.Gate.register(fs)
 	return cmd
 }
 
+func (o *VerifyOptions) validate() error {
+	if o.Data == "" {
+		return usagef("verify: --data is required")
+	}
+	if o.Gate.changed("max-drop") && o.Ref == "" {
+		return usagef("verify: --max-drop needs the source model to compare against: give --ref")
+	}
+	return firstErr(o.Gate.validate(), o.Prep.validate(), checkRange("batch-size", o.Batch, 1, 1<<20), checkMaxElements(o.MaxElements))
+}
+
 func runVerify(ctx context.Context, o *VerifyOptions, streams IO) error {
-	m, err := loadModel(o.Model)
+	var f files
+	f.input("MODEL", o.Model)
+	f.input("--ref", o.Ref)
+	f.input("--data", o.Data)
+	f.output("--report", o.Report)
+	if err := f.stage(); err != nil {
+		return err
+	}
+	defer f.discard()
+	log := newLogger(streams, o.Quiet, o.JSON)
+	opts := infer.Options{Int8Activations: o.Int8, MaxElements: o.MaxElements}
+	m, raw, err := loadModel(o.Model)
 	if err != nil {
 		return err
 	}
-	mio, err := classifierIO(m)
-	if err != nil {
-		return fmt.Errorf("%s: %w", o.Model, err)
-	}
-	prep, err := o.preprocess(m, mio)
+	mio, _, err := checkModel(o.Model, m, opts)
 	if err != nil {
 		return err
 	}
-	var ref *ir.Model
-	if o.Ref != "" {
-		if ref, err = loadModel(o.Ref); err != nil {
-			return err
-		}
-		rio, err := classifierIO(ref)
-		if err != nil {
-			return fmt.Errorf("%s: %w", o.Ref, err)
-		}
-		if rio.Shape != mio.Shape || rio.Classes != mio.Classes {
-			return fmt.Errorf("verify: reference %s takes %v and gives %d classes, but %s takes %v and gives %d",
-				o.Ref, rio.Shape, rio.Classes, o.Model, mio.Shape, mio.Classes)
-		}
+	prep, err := o.preprocess(m, mio, log)
+	if err != nil {
+		return err
+	}
+	ref, err := o.reference(mio)
+	if err != nil {
+		return err
 	}
 	splits, err := openData(o.Data, prep, mio, o.Prep.Limit)
 	if err != nil {
 		return err
 	}
-	rep, err := evaluate(ctx, m, ref, splits.Eval(), prep, mio, infer.Options{Int8Activations: o.Int8})
+	rep, err := evaluateBatch(ctx, m, ref, splits.Eval(), prep, mio, opts, o.Batch, log)
 	if err != nil {
 		return err
 	}
 	if err := rep.ApplyGate(o.Gate.gate()); err != nil {
 		return usageError{err}
 	}
-	if ref != nil && isArtifact(m) {
-		diff, err := ortMaxDiff(ctx, m, splits.Eval(), prep, mio)
-		switch {
-		case errors.Is(err, errNoORT):
-			fmt.Fprintf(streams.ErrOut, "skipping the onnxruntime cross-check: %v\n", err)
-		case err != nil:
-			return fmt.Errorf("verify: onnxruntime cross-check: %w", err)
-		default:
-			rep.ONNXRuntimeMaxDiff = &diff
-		}
-	}
-	if err := o.writeOutputs(rep, loadHistory(m), streams); err != nil {
+	rep.Model = modelInfo(o.Model, m, raw, prep)
+	if err := o.writeOutputs(&f, rep, loadHistory(m), log, streams); err != nil {
 		return err
 	}
 	if !rep.Passed {
@@ -122,8 +124,30 @@ func runVerify(ctx context.Context, o *VerifyOptions, streams IO) error {
 	return nil
 }
 
-// preprocess takes the flags when given, else the .bnn metadata.
-func (o *VerifyOptions) preprocess(m *ir.Model, mio modelIO) (dataset.Preprocess, error) {
+// reference loads --ref and checks it takes and gives what the model does.
+func (o *VerifyOptions) reference(mio modelIO) (*ir.Model, error) {
+	if o.Ref == "" {
+		return nil, nil
+	}
+	ref, _, err := loadModel(o.Ref)
+	if err != nil {
+		return nil, err
+	}
+	rio, _, err := checkModel(o.Ref, ref, infer.Options{MaxElements: o.MaxElements})
+	if err != nil {
+		return nil, err
+	}
+	if rio.Shape != mio.Shape || rio.Classes != mio.Classes {
+		return nil, fmt.Errorf("verify: reference %s takes %v and gives %d classes, but %s takes %v and gives %d",
+			o.Ref, rio.Shape, rio.Classes, o.Model, mio.Shape, mio.Classes)
+	}
+	return ref, nil
+}
+
+// preprocess takes the flags when given, else the .bnn metadata; a plain
+// ONNX model without --mean/--std gets a warning, since its pixels then go
+// in unnormalized.
+func (o *VerifyOptions) preprocess(m *ir.Model, mio modelIO, log *logger) (dataset.Preprocess, error) {
 	if !o.Prep.set() {
 		if v, ok := m.MetadataValue(pack.KeyPreprocess); ok {
 			p, err := dataset.ParsePreprocess(v)
@@ -133,11 +157,14 @@ func (o *VerifyOptions) preprocess(m *ir.Model, mio modelIO) (dataset.Preprocess
 			return p, nil
 		}
 	}
+	if !o.Prep.normalizes() {
+		log.warnf("%s records no preprocessing and no --mean/--std was given: images go in as pixels in [0,1], unnormalized; give the normalization the model was trained with", o.Model)
+	}
 	return o.Prep.preprocess(mio.Shape.C)
 }
 
-func (o *VerifyOptions) writeOutputs(rep *verify.Report, h *history, streams IO) error {
-	if err := verify.WriteTable(streams.ErrOut, rep); err != nil {
+func (o *VerifyOptions) writeOutputs(f *files, rep *verify.Report, h *history, log *logger, streams IO) error {
+	if err := log.writeResult(func(w io.Writer) error { return verify.WriteTable(w, rep) }); err != nil {
 		return err
 	}
 	if o.Report != "" {
@@ -148,11 +175,15 @@ func (o *VerifyOptions) writeOutputs(rep *verify.Report, h *history, streams IO)
 				return err
 			}
 		}
-		if err := writeFileAtomic(o.Report, func(f *os.File) error {
-			return verify.WriteHTML(f, "bincompress verify: "+o.Model, rep, images)
-		}); err != nil {
+		err := f.out(o.Report).Write(func(w io.Writer) error {
+			return verify.WriteHTML(w, "bincompress verify: "+o.Model, rep, images)
+		})
+		if err != nil {
 			return err
 		}
+	}
+	if err := f.commit(); err != nil {
+		return err
 	}
 	if o.JSON {
 		return writeJSON(streams.Out, rep)
@@ -160,23 +191,29 @@ func (o *VerifyOptions) writeOutputs(rep *verify.Report, h *history, streams IO)
 	return nil
 }
 
-// evaluate runs the model (and the reference, when given) over ds.
-// opts apply to the model, not the reference.
-func evaluate(ctx context.Context, m, ref *ir.Model, ds dataset.Dataset, prep dataset.Preprocess, mio modelIO, opts infer.Options) (*verify.Report, error) {
+// evaluate runs the model (and the reference, when given) over ds in
+// batches of 100, showing progress. opts apply to the model, not the
+// reference.
+func evaluate(ctx context.Context, m, ref *ir.Model, ds dataset.Dataset, prep dataset.Preprocess, mio modelIO, opts infer.Options, log *logger) (*verify.Report, error) {
+	return evaluateBatch(ctx, m, ref, ds, prep, mio, opts, 100, log)
+}
+
+func evaluateBatch(ctx context.Context, m, ref *ir.Model, ds dataset.Dataset, prep dataset.Preprocess, mio modelIO, opts infer.Options, batch int, log *logger) (*verify.Report, error) {
 	model, err := classifier(m, mio, opts)
 	if err != nil {
 		return nil, err
 	}
 	vopts := verify.Options{Classes: mio.Classes, ClassNames: ds.Info().ClassNames}
 	if ref != nil {
-		if vopts.Reference, err = classifier(ref, mio, infer.Options{}); err != nil {
+		if vopts.Reference, err = classifier(ref, mio, infer.Options{MaxElements: opts.MaxElements}); err != nil {
 			return nil, err
 		}
 	}
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	return verify.Evaluate(ctx, model, evalBatches(ds, prep, 100), vopts)
+	p := log.progress("verification", ds.Len(), "images")
+	return verify.Evaluate(ctx, model, evalBatches(ds, prep, batch, p), vopts)
 }
 
 // classifier compiles a model into a verify.Model.

@@ -1,0 +1,117 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/bincompress/bincompress/ir"
+	"github.com/bincompress/bincompress/onnx"
+	"github.com/bincompress/bincompress/verify"
+)
+
+// declare names the run's inputs and outputs for files.stage. The training
+// curves beside OUT are declared whenever fine-tuning may draw them.
+func (o *CompressOptions) declare(f *files) {
+	f.input("IN", o.In)
+	f.input("--data", o.Data)
+	f.input("--val", o.Val)
+	f.input("--calib", o.Calib)
+	f.output("OUT", o.Out)
+	if o.Data != "" {
+		for _, png := range o.curvePaths() {
+			f.output("OUT (training curve)", png)
+		}
+	}
+	f.output("--report", o.Report)
+}
+
+// curvePaths are the training-curve PNGs beside the output, by title.
+func (o *CompressOptions) curvePaths() map[string]string {
+	base := strings.TrimSuffix(o.Out, filepath.Ext(o.Out))
+	out := map[string]string{}
+	for title, stem := range curveFileStem {
+		out[title] = base + "." + stem + ".png"
+	}
+	return out
+}
+
+// writeOutputs fills the staged outputs: the .bnn, the training-curve PNGs
+// beside it (dropped when there is no curve) and the HTML report.
+func (o *CompressOptions) writeOutputs(f *files, bnn *ir.Model, sum *CompressSummary, log *logger) error {
+	data, err := onnx.Encode(bnn)
+	if err != nil {
+		return err
+	}
+	if err := f.out(o.Out).WriteBytes(data); err != nil {
+		return err
+	}
+	sum.OutputBytes = int64(len(data))
+	sum.SizeRatio = float64(sum.OutputBytes) / float64(sum.SourceBytes)
+	images, err := log.history.images()
+	if err != nil {
+		return err
+	}
+	drawn := map[string][]byte{}
+	for _, im := range images {
+		drawn[im.Title] = im.PNG
+	}
+	if o.Data != "" {
+		for title, path := range o.curvePaths() {
+			if png, ok := drawn[title]; ok {
+				if err := f.out(path).WriteBytes(png); err != nil {
+					return err
+				}
+				sum.Curves = append(sum.Curves, path)
+			} else {
+				f.out(path).Drop()
+			}
+		}
+		sort.Strings(sum.Curves)
+	}
+	if o.Report == "" {
+		return nil
+	}
+	return f.out(o.Report).Write(func(w io.Writer) error {
+		return verify.WriteHTML(w, "bincompress: "+o.Out, sum.Verify, images)
+	})
+}
+
+// finish prints the summary and returns the gate's verdict.
+func (o *CompressOptions) finish(sum *CompressSummary, log *logger, streams IO, gateErr error) error {
+	log.resultf("wrote %s: %d bytes, %s %s; %d layers binarized, %d kept float",
+		o.Out, sum.OutputBytes, sizeComparison(sum.SourceBytes, sum.OutputBytes), o.In, sum.Binarized, sum.KeptFloat)
+	for _, c := range sum.Curves {
+		log.resultf("wrote %s", c)
+	}
+	if o.Report != "" {
+		log.resultf("wrote %s", o.Report)
+	}
+	if sum.Unverified {
+		log.warnf("accuracy is UNVERIFIED: pass --data DIR to fine-tune and verify (or --val DIR to verify only); see `bincompress --help`")
+	}
+	if gateErr == ErrGate {
+		log.warnf("the accuracy gate FAILED (exit 3); %s holds the report (bincompress inspect)", o.Out)
+	}
+	if o.JSON {
+		if err := json.NewEncoder(streams.Out).Encode(sum); err != nil {
+			return err
+		}
+	}
+	return gateErr
+}
+
+// sizeComparison says how out compares with src: "4.5x smaller than" or
+// "1.3x larger than".
+func sizeComparison(src, out int64) string {
+	if out <= 0 || src <= 0 {
+		return "compared with"
+	}
+	if out > src {
+		return fmt.Sprintf("%.1fx larger than", float64(out)/float64(src))
+	}
+	return fmt.Sprintf("%.1fx smaller than", float64(src)/float64(out))
+}

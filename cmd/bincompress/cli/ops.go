@@ -1,0 +1,51 @@
+package cli
+
+import (
+	"fmt"
+
+	"github.com/bincompress/bincompress/ir"
+	"github.com/bincompress/bincompress/ir/schema"
+	"github.com/bincompress/bincompress/simplify"
+)
+
+// importModel loads a model and the file's bytes (loadModel: an ONNX
+// model comes back simplified) and refuses it, before the command writes
+// anything, when one of the stages the command runs cannot handle it: the
+// error is one line naming op and node (schema.Check).
+func importModel(path string, stages ...schema.Stage) (*ir.Model, []byte, error) {
+	m, raw, err := loadModel(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := schema.Check(m, stages...); err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return m, raw, nil
+}
+
+// simplified is an imported ONNX model as every stage sees it: constant
+// subgraphs folded for its declared input shapes, the batch symbolic.
+func simplified(path string, m *ir.Model) (*ir.Model, error) {
+	s, _, err := simplify.Model(m)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return s, nil
+}
+
+// stages are the stages the main command (and finetune) will run: the
+// trainer when there is data to train or calibrate on, the executor for
+// verification, the packer.
+func (o *CompressOptions) stages() []schema.Stage {
+	st := []schema.Stage{schema.Executor, schema.Pack}
+	if o.trainPath() != "" {
+		st = append(st, schema.Trainer)
+	}
+	return st
+}
+
+// exportStage is the stage an export format runs.
+func exportStage(format string) schema.Stage {
+	return map[string]schema.Stage{"onnx": schema.ONNXExport, "onnx-packed": schema.PackedExport,
+		"qonnx": schema.QONNXExport, "c": schema.CExport}[format]
+}

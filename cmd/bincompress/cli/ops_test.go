@@ -1,0 +1,89 @@
+package cli
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/bincompress/bincompress/ir"
+	"github.com/bincompress/bincompress/onnx"
+	"github.com/bincompress/bincompress/pack"
+)
+
+// withNode writes a copy of a model with one more node after its output,
+// which becomes the new output.
+func withNode(t *testing.T, m *ir.Model, path string, n *ir.Node) {
+	t.Helper()
+	g := *m.Graph
+	last := g.Outputs[0].Name
+	n.Inputs = []string{last}
+	n.Outputs = []string{"extra_out"}
+	g.Nodes = append(append([]*ir.Node(nil), g.Nodes...), n)
+	g.Outputs = []*ir.ValueInfo{{Name: "extra_out", DType: ir.Float32}}
+	c := *m
+	c.Graph = &g
+	if c.Opset(pack.Domain) != 0 {
+		c.Metadata = append([]ir.KeyValue(nil), m.Metadata...)
+		c.SetMetadata(pack.KeyDigest, pack.Digest(&c))
+	}
+	if err := onnx.WriteFile(path, &c); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestRefuseBeforeWriting: the main command, pack, finetune and export
+// check the graph against every stage they will run before writing: an
+// op a stage lacks gives exit 1, one line naming op and node, and no
+// output file.
+func TestRefuseBeforeWriting(t *testing.T) {
+	dir := t.TempDir()
+	m, err := onnx.ReadFile(testModel("fmnist_tiny.onnx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	odd := filepath.Join(dir, "odd.onnx") // an op no stage knows
+	withNode(t, m, odd, &ir.Node{Name: "odd_one", OpType: "Hardmax"})
+	argmax := &ir.Node{Name: "arg_one", OpType: "ArgMax", Attrs: []*ir.Attr{{Name: "axis", Type: ir.AttrInt, I: 1}}}
+	untrainable := filepath.Join(dir, "argmax.onnx") // the trainer lacks ArgMax
+	withNode(t, m, untrainable, argmax)
+	bnn := filepath.Join(dir, "tiny.bnn")
+	if code, _, errOut := run(t, testModel("fmnist_tiny.onnx"), bnn); code != 0 {
+		t.Fatalf("packing the tiny model: %s", errOut)
+	}
+	b, err := onnx.ReadFile(bnn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	oddBNN := filepath.Join(dir, "odd.bnn") // the C export lacks ArgMax
+	withNode(t, b, oddBNN, argmax)
+	cases := []struct {
+		args     []string
+		out      string
+		op, node string
+	}{
+		{[]string{odd, filepath.Join(dir, "a.bnn")}, "a.bnn", "Hardmax", "odd_one"},
+		{[]string{untrainable, filepath.Join(dir, "a.bnn"), "--data", dir}, "a.bnn", "trainer does not support op ArgMax", "arg_one"},
+		{[]string{"pack", odd, filepath.Join(dir, "b.bnn")}, "b.bnn", "Hardmax", "odd_one"},
+		{[]string{"finetune", untrainable, "--data", dir, "--out", filepath.Join(dir, "c.onnx")}, "c.onnx", "trainer does not support op ArgMax", "arg_one"},
+		{[]string{"export", oddBNN, "--format", "c", "--out", filepath.Join(dir, "d")}, "d", "C export does not support op ArgMax", "arg_one"},
+	}
+	for _, c := range cases {
+		code, _, errOut := run(t, c.args...)
+		if code != ExitFailure {
+			t.Errorf("%v: exit %d, want 1 (stderr %q)", c.args, code, errOut)
+		}
+		msg := strings.TrimSpace(errOut)
+		if strings.Contains(msg, "\n") || !strings.Contains(msg, c.op) || !strings.Contains(msg, c.node) {
+			t.Errorf("%v: want one line naming %s and %s, got %q", c.args, c.op, c.node, errOut)
+		}
+		if _, err := os.Stat(filepath.Join(dir, c.out)); err == nil {
+			t.Errorf("%v: %s was written", c.args, c.out)
+		}
+	}
+	// inspect still reads the .bnn and says what the C export lacks.
+	code, out, errOut := run(t, "inspect", oddBNN)
+	if code != 0 || !strings.Contains(out, "unsupported") || !strings.Contains(out, "ArgMax") {
+		t.Errorf("inspect: exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+}

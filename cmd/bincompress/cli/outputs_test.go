@@ -1,0 +1,240 @@
+package cli
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/bincompress/bincompress/internal/npy"
+)
+
+const miniData = "../../../testdata/data/fmnist-mini"
+
+// snapshot records every file under dir (name → contents and mtime), so a
+// test can check that a refused or failed run touched nothing.
+func snapshot(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	err := filepath.Walk(dir, func(p string, fi os.FileInfo, err error) error {
+		if err != nil || fi.IsDir() {
+			return err
+		}
+		b, _ := os.ReadFile(p)
+		rel, _ := filepath.Rel(dir, p)
+		out[rel] = string(b) + "@" + fi.ModTime().String()
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func sameSnapshot(t *testing.T, what string, before, after map[string]string) {
+	t.Helper()
+	if len(before) != len(after) {
+		t.Errorf("%s: the folder held %d files, now %d", what, len(before), len(after))
+	}
+	for k, v := range before {
+		if after[k] != v {
+			t.Errorf("%s: %s was changed or removed", what, k)
+		}
+	}
+}
+
+// copyModel puts a copy of a testdata model into dir.
+func copyModel(t *testing.T, dir, name string) string {
+	t.Helper()
+	b, err := os.ReadFile(testModel(name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// tinyBNN binarizes fmnist_tiny into dir.
+func tinyBNN(t *testing.T, dir string) string {
+	t.Helper()
+	bnn := filepath.Join(dir, "tiny.bnn")
+	if code, _, errOut := run(t, testModel("fmnist_tiny.onnx"), bnn); code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	return bnn
+}
+
+// TestOutputIsInput: every way of naming an input (or another output) as
+// an output is refused with exit 2 before anything is written: the same
+// path, a symlink, a hard link, and across commands.
+func TestOutputIsInput(t *testing.T) {
+	dir := t.TempDir()
+	m := copyModel(t, dir, "fmnist_tiny.onnx")
+	bnn := tinyBNN(t, dir)
+	if err := os.Symlink(m, filepath.Join(dir, "link.onnx")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Link(m, filepath.Join(dir, "hard.onnx")); err != nil {
+		t.Fatal(err)
+	}
+	in := filepath.Join(dir, "x.npy")
+	os.WriteFile(in, []byte("npy"), 0o644)
+	cases := [][]string{
+		{m, m},
+		{m, filepath.Join(dir, "link.onnx")},
+		{m, filepath.Join(dir, "hard.onnx")},
+		{m, filepath.Join(dir, ".", "fmnist_tiny.onnx")},
+		{m, filepath.Join(dir, "o.bnn"), "--val", miniData, "--report", m},
+		{m, filepath.Join(dir, "o.bnn"), "--val", miniData, "--report", filepath.Join(dir, "o.bnn")},
+		{m, filepath.Join(dir, "o.bnn"), "--data", miniData, "--report", filepath.Join(dir, "o.loss.png")},
+		{"pack", m, m},
+		{"finetune", m, "--data", miniData, "--out", m},
+		{"export", bnn, "--format", "onnx", "--out", bnn},
+		{"run", m, "--input", in, "--output", in},
+		{"verify", m, "--data", miniData, "--report", m},
+		{"verify", bnn, "--data", miniData, "--ref", m, "--report", filepath.Join(dir, "hard.onnx")},
+		{m, dir},
+	}
+	for _, args := range cases {
+		before := snapshot(t, dir)
+		code, _, errOut := run(t, args...)
+		if code != ExitUsage {
+			t.Errorf("%q: exit %d, want 2 (stderr %q)", args, code, errOut)
+		}
+		sameSnapshot(t, strings.Join(args, " "), before, snapshot(t, dir))
+	}
+}
+
+// TestFailedRunWritesNothing: a run that fails after its outputs were
+// staged leaves the folder as it was: no .bnn and PNGs before a bad
+// --report folder, no --output for an empty batch, no folder for a failed
+// C export, and no temporaries.
+func TestFailedRunWritesNothing(t *testing.T) {
+	dir := t.TempDir()
+	m := copyModel(t, dir, "fmnist_tiny.onnx")
+	empty := filepath.Join(dir, "empty.npy")
+	var buf bytes.Buffer
+	if err := npy.WriteFloat32(&buf, []int{0, 1, 28, 28}, nil); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(empty, buf.Bytes(), 0o644)
+	corrupt := filepath.Join(dir, "corrupt.bnn")
+	os.WriteFile(corrupt, []byte("not a model"), 0o644)
+	os.WriteFile(filepath.Join(dir, "y.npy"), []byte("old output"), 0o644)
+	cases := []struct {
+		args []string
+		code int
+	}{
+		{[]string{m, filepath.Join(dir, "o.bnn"), "--data", miniData, "--limit", "64", "--epochs", "1", "--batch-size", "32",
+			"--report", filepath.Join(dir, "missing", "r.html")}, ExitFailure},
+		{[]string{"run", m, "--input", empty, "--output", filepath.Join(dir, "y.npy"), "--top", "1"}, ExitFailure},
+		{[]string{"export", corrupt, "--format", "c", "--out", filepath.Join(dir, "firmware")}, ExitFailure},
+		{[]string{"export", corrupt, "--format", "onnx", "--out", filepath.Join(dir, "e.onnx")}, ExitFailure},
+		{[]string{"verify", corrupt, "--data", miniData, "--report", filepath.Join(dir, "r.html")}, ExitFailure},
+	}
+	for _, c := range cases {
+		before := snapshot(t, dir)
+		code, _, errOut := run(t, c.args...)
+		if code != c.code {
+			t.Errorf("%q: exit %d, want %d (stderr %q)", c.args, code, c.code, errOut)
+		}
+		sameSnapshot(t, strings.Join(c.args, " "), before, snapshot(t, dir))
+		if entries, _ := os.ReadDir(dir); len(entries) != len(before) {
+			t.Errorf("%q: the folder now holds %d entries, was %d", c.args, len(entries), len(before))
+		}
+	}
+}
+
+// TestStaleTemporaryRemoved: a temporary of a killed run (its PID gone) is
+// removed by the next run writing the same output; other names stay.
+func TestStaleTemporaryRemoved(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "tiny.bnn")
+	stale := filepath.Join(dir, ".tiny.bnn.tmp-"+strconv.Itoa(deadPID(t))+"-0badc0de")
+	other := filepath.Join(dir, ".tiny.bnn.tmp12345")
+	os.WriteFile(stale, []byte("partial"), 0o644)
+	os.WriteFile(other, []byte("not ours"), 0o644)
+	tinyBNN(t, dir)
+	if _, err := os.Stat(stale); err == nil {
+		t.Error("the stale temporary of a dead process is still there")
+	}
+	if _, err := os.Stat(other); err != nil {
+		t.Error("a file of another pattern was removed")
+	}
+	if _, err := os.Stat(out); err != nil {
+		t.Error(err)
+	}
+}
+
+// deadPID is the PID of a process that has exited.
+func deadPID(t *testing.T) int {
+	p, err := os.StartProcess("/bin/true", []string{"true"}, &os.ProcAttr{})
+	if err != nil {
+		t.Skip("cannot start /bin/true:", err)
+	}
+	p.Wait()
+	return p.Pid
+}
+
+// TestOutputMode: outputs are created 0644 less the umask, as os.Create
+// would (they were 0600).
+func TestOutputMode(t *testing.T) {
+	old := syscall.Umask(0o022)
+	defer syscall.Umask(old)
+	fi, err := os.Stat(tinyBNN(t, t.TempDir()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode().Perm() != 0o644 {
+		t.Errorf("mode %v, want 0644", fi.Mode().Perm())
+	}
+}
+
+// TestInterrupted runs the command as a real process (this test binary,
+// re-executed), sends SIGINT or SIGTERM once its output is staged, and
+// checks the exit code, the message and that no file is left.
+func TestInterrupted(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts processes")
+	}
+	for _, c := range []struct {
+		sig  syscall.Signal
+		code int
+	}{{syscall.SIGINT, ExitSIGINT}, {syscall.SIGTERM, ExitSIGTERM}} {
+		dir := t.TempDir()
+		out := filepath.Join(dir, "m.bnn")
+		cmd := selfCommand(t, testModel("fmnist_tiny.onnx"), out, "--data", miniData, "--epochs", "50", "--batch-size", "16")
+		var errOut bytes.Buffer
+		cmd.Stderr = &errOut
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, func() bool { entries, _ := os.ReadDir(dir); return len(entries) > 0 })
+		time.Sleep(200 * time.Millisecond)
+		cmd.Process.Signal(c.sig)
+		err := cmd.Wait()
+		if code := cmd.ProcessState.ExitCode(); code != c.code || !strings.Contains(errOut.String(), "interrupted") {
+			t.Errorf("%v: exit %d (%v), want %d; stderr %q", c.sig, code, err, c.code, errOut.String())
+		}
+		if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+			t.Errorf("%v: left %v", c.sig, entries)
+		}
+	}
+}
+
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if cond() {
+			return
+		}
+	}
+	t.Fatal("timed out waiting")
+}

@@ -1,0 +1,79 @@
+package cli
+
+import (
+	"bytes"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestProgressOffTerminal: off a terminal a phase prints a line with
+// count, rate and ETA at every interval, even with no update in between
+// (a slow batch), and a closing line; --quiet prints nothing.
+func TestProgressOffTerminal(t *testing.T) {
+	var buf bytes.Buffer
+	l := newLogger(IO{ErrOut: &buf, Out: &buf}, false, false)
+	l.every = 20 * time.Millisecond
+	p := l.progress("layer sensitivity", 40, "layers")
+	p.set(10, "worst so far conv3")
+	time.Sleep(70 * time.Millisecond)
+	p.add(30)
+	p.finish()
+	out := buf.String()
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) < 3 {
+		t.Fatalf("want at least two interval lines and a closing one, got %q", out)
+	}
+	for _, want := range []string{"layer sensitivity: 10/40 layers (25%)", "layers/s", "ETA", "worst so far conv3", "layer sensitivity: done, 40/40 layers"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("progress output lacks %q:\n%s", want, out)
+		}
+	}
+	buf.Reset()
+	q := newLogger(IO{ErrOut: &buf, Out: &buf}, true, false)
+	qp := q.progress("x", 10, "batches")
+	qp.set(5, "")
+	qp.finish()
+	q.printf("a log line")
+	if buf.Len() != 0 {
+		t.Errorf("--quiet printed %q", buf.String())
+	}
+}
+
+// TestProgressOnTerminal: on a terminal the phase is a bar with an ETA
+// (schollz/progressbar), and a log line clears it first.
+func TestProgressOnTerminal(t *testing.T) {
+	var buf bytes.Buffer
+	l := newLogger(IO{ErrOut: &buf, Out: &buf, IsTerminal: true}, false, false)
+	p := l.progress("fine-tuning epoch 1/2", 50, "batches")
+	for i := 1; i <= 50; i++ {
+		p.set(i, "loss 0.5")
+		time.Sleep(3 * time.Millisecond)
+	}
+	l.printf("a log line")
+	p.finish()
+	out := buf.String()
+	if !strings.Contains(out, "fine-tuning epoch 1/2") || !strings.Contains(out, "\r") || !strings.Contains(out, "a log line\n") {
+		t.Errorf("no bar drawn: %q", out)
+	}
+	if !strings.Contains(out, ":") || !strings.Contains(out, "batches/s") {
+		t.Errorf("the bar shows no rate or ETA: %q", out)
+	}
+}
+
+// TestTrainingPhasesReportProgress: a fine-tuning run off a terminal
+// reports BN re-estimation, validation and each epoch as phases (it
+// printed one line per epoch and nothing for BN or evaluation).
+func TestTrainingPhasesReportProgress(t *testing.T) {
+	code, _, errOut := run(t, testModel("fmnist_tiny.onnx"), filepath.Join(t.TempDir(), "m.bnn"), "--data", miniData,
+		"--limit", "200", "--epochs", "1", "--batch-size", "50", "--mean", "0.2860", "--std", "0.3530")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	for _, want := range []string{"BatchNormalization re-estimation: done", "validation: done", "fine-tuning epoch 1/1: done", "verification: done, 200/200 images"} {
+		if !strings.Contains(errOut, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, errOut)
+		}
+	}
+}

@@ -1,0 +1,28 @@
+package autograd
+
+// saveOperand keeps a Mul operand that the other operand's gradient reads
+// (n is the output's size). A parameter or constant stays a float
+// reference (counted as a parameter). An activation stays a float
+// reference on an exact tape; on a compressing tape one as large as the
+// output (the feature map an SE gate scales, either half of an unfused
+// x·σ(x)) is kept in SmoothBits-bit codes, unbiased because the gradient
+// it feeds is linear in it, while a broadcast one (the gate [N, C, 1, 1]
+// itself) is small and stays float.
+func (tp *Tape) saveOperand(x *Tensor, n int) Saved {
+	switch {
+	case x.g == nil || x.g.keep:
+		return floatRef{d: x.Data, param: true}
+	case len(x.Data) < n:
+		return floatRef{d: x.Data}
+	}
+	return tp.saveSmooth(x)
+}
+
+// operand returns the values of a saved Mul operand (nil when none was
+// saved) and a function that gives back any buffer decoding took.
+func operand(s Saved, n int, bufs *Buffers) ([]float32, func()) {
+	if s == nil {
+		return nil, func() {}
+	}
+	return values(s, n, bufs)
+}

@@ -1,0 +1,100 @@
+package infer
+
+import (
+	"fmt"
+
+	"github.com/bincompress/bincompress/ir"
+	"github.com/bincompress/bincompress/ir/schema"
+)
+
+// DefaultMaxElements bounds the elements of any one tensor a run allocates
+// unless Options.MaxElements says otherwise: 2^28, 1 GiB of float32. A
+// ResNet-50 at 224×224 needs 0.8 M per image in its largest activation, so
+// the default admits batches of about 300 such images; hostile or corrupt
+// models (a Conv padded by 12,496 on an 8×8 input) hit it at once.
+const DefaultMaxElements = 1 << 28
+
+// ErrTooLarge is wrapped by a LimitError and by the op layer's errors for
+// shapes beyond its bound (it is schema.ErrTooLarge).
+var ErrTooLarge = schema.ErrTooLarge
+
+// LimitError reports a tensor the element limit refused; Run and CheckShapes
+// wrap it with the node.
+type LimitError struct {
+	Shape    []int
+	Elements int
+	Limit    int
+}
+
+func (e *LimitError) Error() string {
+	return fmt.Sprintf("output of shape %v has %d elements, more than the limit of %d (raise it with --max-elements if the model really needs that)",
+		e.Shape, e.Elements, e.Limit)
+}
+
+func (e *LimitError) Unwrap() error { return ErrTooLarge }
+
+func (o Options) maxElements() int {
+	if o.MaxElements <= 0 {
+		return DefaultMaxElements
+	}
+	return min(o.MaxElements, maxElements)
+}
+
+// CheckShapes runs the model's shape pass for a batch of batch items on its
+// declared input shapes (with an unknown leading dimension set to batch), so
+// that a model whose tensors break the element limit, or whose shapes do
+// not fit, fails here with the node named before any run allocates its
+// activations. Inputs whose other dimensions are not fixed are left out;
+// Run still enforces the limit on them.
+func (p *Program) CheckShapes(batch int) error {
+	c := &ctx{prog: p}
+	opts := schema.Options{Inputs: map[string][]ir.Dim{}, Eval: Eval}
+	for _, spec := range p.inputs {
+		if spec.optional {
+			continue
+		}
+		shape, ok := batchShape(spec, batch)
+		if !ok {
+			return nil // Run will check what shape inference cannot
+		}
+		if _, err := c.size(shape); err != nil {
+			return fmt.Errorf("infer: input %q: %w", spec.name, err)
+		}
+		opts.Inputs[spec.name] = schema.Dims(shape)
+	}
+	res, err := schema.Infer(p.model, opts) // the op layer's shapes: nothing allocated
+	if err != nil {
+		return err
+	}
+	for _, st := range p.steps {
+		for _, o := range st.node.Outputs {
+			if shape, ok := res.Values[o].Fixed(); ok && o != "" {
+				if _, err := c.size(shape); err != nil {
+					return fmt.Errorf("infer: node %s (%s): %w", st.label, st.node.OpType, err)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// batchShape is an input's declared shape with an unknown leading
+// dimension set to batch; false when the rank or another dimension is
+// unknown.
+func batchShape(spec inputSpec, batch int) ([]int, bool) {
+	if spec.shape == nil {
+		return nil, false
+	}
+	shape := make([]int, len(spec.shape))
+	for i, d := range spec.shape {
+		switch {
+		case d.Known():
+			shape[i] = int(d.Size)
+		case i == 0:
+			shape[i] = batch
+		default:
+			return nil, false
+		}
+	}
+	return shape, true
+}

@@ -1,0 +1,60 @@
+package schema
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/bincompress/bincompress/ir"
+)
+
+// TestCheckStages: Check names the first node a stage lacks, with op,
+// opset, node and stage; the C export needs no code for what is constant
+// for one image (the flatten's shape arithmetic).
+func TestCheckStages(t *testing.T) {
+	m := flattenModel()
+	if err := Check(m, Executor, Pack, CExport); err != nil {
+		t.Fatalf("flatten model: %v", err)
+	}
+	m.Graph.Nodes = append(m.Graph.Nodes, &ir.Node{Name: "arg", OpType: "ArgMax", Inputs: []string{"y"}, Outputs: []string{"a"}})
+	m.Graph.Outputs = []*ir.ValueInfo{{Name: "a"}}
+	err := Check(m, Executor, CExport)
+	var u *UnsupportedOpError
+	if !errors.As(err, &u) || u.Op != "ArgMax" || u.Node != `"arg"` || u.Stage != CExport || u.Opset != 11 {
+		t.Fatalf("got %v, want the C export refusing ArgMax at arg", err)
+	}
+	if err := Check(m, Executor); err != nil {
+		t.Errorf("the executor runs ArgMax: %v", err)
+	}
+	m.Graph.Nodes[len(m.Graph.Nodes)-1].Attrs = []*ir.Attr{{Name: "axis", Type: ir.AttrFloat, F: 1}}
+	var ae *AttrError
+	if err := Check(m, Executor); !errors.As(err, &ae) || ae.Attr != "axis" {
+		t.Errorf("a FLOAT axis: got %v, want an AttrError", err)
+	}
+}
+
+// TestCheckLimits: a stage that implements an op but not one use of it
+// (a 3-D convolution) is named with the reason.
+func TestCheckLimits(t *testing.T) {
+	m := flattenModel()
+	m.Graph.Inputs[0].Shape = append(m.Graph.Inputs[0].Shape, ir.Dim{Size: 8})
+	m.Graph.Initializers[0] = ir.NewFloat32("w", []int{4, 3, 3, 3, 3}, make([]float32, 324))
+	m.Graph.Nodes[0].Attrs = nil
+	var u *UnsupportedOpError
+	if err := Check(m, Pack, Executor); !errors.As(err, &u) || u.Stage != Executor || u.Op != "Conv" || u.Reason == "" {
+		t.Fatalf("3-D Conv: got %v", err)
+	}
+	if err := Check(m, Pack); err != nil {
+		t.Errorf("the packer copies any Conv: %v", err)
+	}
+}
+
+// TestCheckAbsurdPads: a Conv padded by 12,496 on an 8×8 input (batch
+// symbolic) is refused naming the node, before anything is allocated.
+func TestCheckAbsurdPads(t *testing.T) {
+	m := flattenModel()
+	m.Graph.Nodes[0].Attrs[0] = ints("pads", 12496, 12496, 12496, 12496)
+	err := Check(m, Executor)
+	if err == nil || !contains(err.Error(), `"c" (Conv)`, "more than") {
+		t.Fatalf("got %v", err)
+	}
+}

@@ -1,0 +1,48 @@
+package schema
+
+import "github.com/bincompress/bincompress/ir"
+
+// The limits of stages that implement an op but not every use of it;
+// Check applies them with the inferred input values.
+var (
+	convLimits = map[Stage]func(*Node, []Value) string{
+		Executor: spatialRank(1, 2), Trainer: spatialRank(1, 2), CExport: spatialRank(1, 2),
+	}
+	bnLimits = map[Stage]func(*Node, []Value) string{
+		Executor: inferenceBN, CExport: inferenceBN,
+	}
+	resizeLimits = map[Stage]func(*Node, []Value) string{
+		Executor: func(n *Node, _ []Value) string {
+			if n.Attrs.(*Resize).Antialias {
+				return "antialiasing"
+			}
+			return ""
+		},
+	}
+	castLimits = map[Stage]func(*Node, []Value) string{
+		Executor: func(n *Node, in []Value) string {
+			if n.Attrs.(*Cast).To == ir.String || len(in) > 0 && in[0].DType == ir.String {
+				return "strings"
+			}
+			return ""
+		},
+	}
+)
+
+// spatialRank limits an input of rank N, C, spatial... to lo..hi spatial
+// dims (unknown ranks pass: the stage checks at run time).
+func spatialRank(lo, hi int) func(*Node, []Value) string {
+	return func(n *Node, in []Value) string {
+		if r := in[0].Rank() - 2; r >= 0 && (r < lo || r > hi) {
+			return map[bool]string{true: "convolutions of more than 2 spatial dims", false: "convolutions without spatial dims"}[r > hi]
+		}
+		return ""
+	}
+}
+
+func inferenceBN(n *Node, _ []Value) string {
+	if n.Attrs.(*BatchNormalization).TrainingMode {
+		return "training_mode=1"
+	}
+	return ""
+}

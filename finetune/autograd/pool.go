@@ -33,6 +33,10 @@ func poolGeom(x *Tensor, a PoolAttrs) (geom, error) {
 	if a.KH < 1 || a.KW < 1 || g.oh < 1 || g.ow < 1 {
 		return g, fmt.Errorf("autograd: pooling kernel %dx%d does not fit input %v", a.KH, a.KW, x.Shape)
 	}
+	if min(a.PadTop, a.PadLeft, a.PadBottom, a.PadRight) < 0 || max(a.PadTop, a.PadBottom) >= a.KH || max(a.PadLeft, a.PadRight) >= a.KW {
+		return g, fmt.Errorf("autograd: pooling pads %d,%d,%d,%d must be at least 0 and smaller than the kernel %dx%d",
+			a.PadTop, a.PadLeft, a.PadBottom, a.PadRight, a.KH, a.KW)
+	}
 	return g, nil
 }
 
@@ -51,23 +55,6 @@ func poolOut(in, pa, pb, k, s int, ceil bool) int {
 		out--
 	}
 	return out
-}
-
-// window calls f(input offset within the plane, window offset) for the taps of
-// output (oy, ox) that fall inside the input.
-func (g geom) window(oy, ox int, f func(xi, wi int)) {
-	for ky := range g.KH {
-		iy := oy*g.StrideH - g.PadTop + ky
-		if iy < 0 || iy >= g.h {
-			continue
-		}
-		for kx := range g.KW {
-			ix := ox*g.StrideW - g.PadLeft + kx
-			if ix >= 0 && ix < g.w {
-				f(iy*g.w+ix, ky*g.KW+kx)
-			}
-		}
-	}
 }
 
 // maxPoolOp saves each output's argmax as a window offset: int32 on an
@@ -145,6 +132,7 @@ func (o *maxPoolOp) saved() []Saved {
 type avgPoolOp struct {
 	g       geom
 	out, in *Grad
+	bufs    *Buffers // the tape's, for backward's dx
 }
 
 // AveragePool averages each window; the divisor counts the taps inside the
@@ -154,32 +142,13 @@ func (tp *Tape) AveragePool(x *Tensor, a PoolAttrs) (*Tensor, error) {
 	if err != nil {
 		return nil, err
 	}
-	planes, opl := g.n*g.c, g.oh*g.ow
-	y := make([]float32, planes*opl)
-	parallelFor(planes, func(p int) {
-		xp := x.Data[p*g.h*g.w : (p+1)*g.h*g.w]
-		for o := range opl {
-			var s float32
-			g.window(o/g.ow, o%g.ow, func(xi, _ int) { s += xp[xi] })
-			y[p*opl+o] = s / g.divisor(o/g.ow, o%g.ow)
-		}
-	})
+	y := tp.output(g.n*g.c*g.oh*g.ow, x)
+	kernels.AvgPool(g.kernel(), g.CountIncludePad, g.PadBottom, g.PadRight, x.Data, y)
 	out := result([]int{g.n, g.c, g.oh, g.ow}, y, x)
-	tp.record(out, &avgPoolOp{g: g, out: out.g, in: x.g})
+	if tp.recording(x) {
+		tp.record(out, &avgPoolOp{g: g, out: out.g, in: x.g, bufs: tp.Buffers})
+	}
 	return out, nil
-}
-
-func (g geom) divisor(oy, ox int) float32 {
-	if !g.CountIncludePad {
-		n := 0
-		g.window(oy, ox, func(int, int) { n++ })
-		return float32(max(n, 1))
-	}
-	span := func(o, s, p, k, in, pe int) int {
-		lo := o*s - p
-		return min(lo+k, in+pe) - lo
-	}
-	return float32(span(oy, g.StrideH, g.PadTop, g.KH, g.h, g.PadBottom) * span(ox, g.StrideW, g.PadLeft, g.KW, g.w, g.PadRight))
 }
 
 func (o *avgPoolOp) backward() {
@@ -187,15 +156,18 @@ func (o *avgPoolOp) backward() {
 	if dy == nil {
 		return
 	}
-	g := o.g
-	dx := o.in.buf()
-	opl, ipl := g.oh*g.ow, g.h*g.w
-	parallelFor(g.n*g.c, func(p int) {
-		for q := range opl {
-			v := dy[p*opl+q] / g.divisor(q/g.ow, q%g.ow)
-			g.window(q/g.ow, q%g.ow, func(xi, _ int) { dx[p*ipl+xi] += v })
-		}
-	})
+	first := o.in.Data == nil // then written into a recycled buffer, zeroed here
+	dx := o.in.Data
+	if first {
+		dx = o.bufs.get(o.in.n)
+		clear(dx)
+	} else {
+		dx = o.in.buf()
+	}
+	kernels.AvgPoolBackward(o.g.kernel(), o.g.CountIncludePad, o.g.PadBottom, o.g.PadRight, dy, dx)
+	if first && !o.in.take(dx) {
+		o.bufs.put(dx)
+	}
 }
 
 func (o *avgPoolOp) saved() []Saved { return nil }

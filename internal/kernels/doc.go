@@ -17,7 +17,8 @@
 //	BinaryGemm(m, n, k, x, wbits, scale, bias, y)   dense y = x·wᵀ + bias, binary w
 //	MaxInto(dst, src)                         dst = max(dst, src), the vector step of max pooling
 //	MaxPoolArg(p, x, y, arg)                  training max pooling: window maxima and their taps
-//	MaxPoolBackward(p, dy, arg, dx)           dx += dy at those taps
+//	MaxPoolBackward(p, dy, arg, dx, add)      dx (+)= dy at those taps
+//	AvgPool(p, includePad, padB, padR, x, y)  window means; AvgPoolBackward spreads dy back
 //
 // For the trainer: element-wise helpers (AddInto, ScaleAddRows, Relu,
 // ZeroOutside, MaskInRange, Combine), batch-normalization sums with float64

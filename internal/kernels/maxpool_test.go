@@ -117,3 +117,31 @@ func BenchmarkMaxPool(b *testing.B) {
 		benchFlops(b, float64(len(y)), "Gout/s", func() { MaxPoolBackward(p, y, arg, dx, false) })
 	})
 }
+
+// TestAvgPool holds AvgPool and AvgPoolBackward to their references bit
+// for bit (windows inside the input take the tap table), with and without
+// the pads in the divisor, over the pooling sweep.
+func TestAvgPool(t *testing.T) {
+	poolSizes(func(p PoolParams) {
+		x := randSlice(newRand(uint64(p.H*100+p.W*10+p.KH)), p.Planes*p.H*p.W)
+		n := p.Planes * p.OutH * p.OutW
+		dy := randSlice(newRand(5), n)
+		for _, incl := range []bool{false, true} {
+			name := fmt.Sprintf("%+v include pad %v", p, incl)
+			padB, padR := p.PadTop+1, p.PadLeft // the far pads may differ from the near ones
+			want, y := make([]float32, n), newGuarded(n)
+			AvgPoolRef(p, incl, padB, padR, x, want)
+			AvgPool(p, incl, padB, padR, x, y.data())
+			y.check(t, name)
+			if !sameBits(y.data(), want) {
+				t.Fatalf("%s: fast average pooling differs from the reference", name)
+			}
+			dxWant, dx := randSlice(newRand(6), len(x)), randSlice(newRand(6), len(x))
+			AvgPoolBackwardRef(p, incl, padB, padR, dy, dxWant)
+			AvgPoolBackward(p, incl, padB, padR, dy, dx)
+			if !sameBits(dx, dxWant) {
+				t.Fatalf("%s: fast average pooling backward differs from the reference", name)
+			}
+		}
+	})
+}

@@ -33,3 +33,29 @@ func MaxPoolBackwardRef[T PoolArg](p PoolParams, dy []float32, arg []T, dx []flo
 		}
 	}
 }
+
+// AvgPoolRef is the reference AvgPool: every window with bounds tests.
+func AvgPoolRef(p PoolParams, includePad bool, padB, padR int, x, y []float32) {
+	p.check("AvgPoolRef", len(x), len(y), len(y))
+	ipl, opl := p.H*p.W, p.OutH*p.OutW
+	for pl := range p.Planes {
+		for oy := range p.OutH {
+			for ox := range p.OutW {
+				y[pl*opl+oy*p.OutW+ox] = avgWindow(p, includePad, padB, padR, x[pl*ipl:(pl+1)*ipl], oy, ox)
+			}
+		}
+	}
+}
+
+// AvgPoolBackwardRef is the reference AvgPoolBackward.
+func AvgPoolBackwardRef(p PoolParams, includePad bool, padB, padR int, dy, dx []float32) {
+	p.check("AvgPoolBackwardRef", len(dx), len(dy), len(dy))
+	ipl, opl := p.H*p.W, p.OutH*p.OutW
+	for pl := range p.Planes {
+		for oy := range p.OutH {
+			for ox := range p.OutW {
+				avgWindowBackward(p, includePad, padB, padR, dx[pl*ipl:(pl+1)*ipl], dy[pl*opl+oy*p.OutW+ox], oy, ox)
+			}
+		}
+	}
+}

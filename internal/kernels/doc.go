@@ -73,7 +73,13 @@
 // L2-sized chunks whose partial sums are added in chunk order. Otherwise it
 // keeps lane-wise dot products of dy and the input windows over the batch,
 // pixels in the lanes. 1×1 stride-1 convolutions are plain GEMMs on x and y;
-// depthwise forward convolutions are a direct loop.
+// on planes under 512 pixels (and strided 1×1 ones, on the subsampled
+// pixels) a chunk of images goes through one GEMM, their planes side by
+// side as its columns and the weights packed once (conv_pointwise.go);
+// depthwise forward convolutions are a direct loop. Max and average
+// pooling for training (maxpool.go, avgpool.go) keep each window's taps in
+// scan order, so their sums and arg-maxima match the plain loops bit for
+// bit.
 // BinaryConv2D unpacks the bits into the GEMM's packed weight panels, one
 // ≤ blockKC block at a time, never into a whole weight tensor.
 // BinaryConv2DClasses cuts the arithmetic instead (signclass.go): for each

@@ -20,11 +20,11 @@
 #   BNN_MODELS=DIR       where the full-size models live (built when missing)
 #   PROFILE=DIR          also write per-layer profiles of each shape and mode
 #                        (DIR/SHAPE.exact, DIR/SHAPE.compressed; last round)
-#   EPOCH=1              also time one whole epoch per shape and mode through
-#                        the CLI (data pipeline included) on an npy pair of
-#                        uint8 images (256 at 224x224, 1024 at 32x32), and
-#                        for resnet18 on a folder of 256x256 JPEGs with
-#                        --resize 256 --center-crop 224
+#   EPOCH=R              in round R, also time one whole epoch per shape and
+#                        mode through the CLI (data pipeline included) on an
+#                        npy pair of uint8 images (256 at 224x224, 1024 at
+#                        32x32), and for resnet18 on a folder of 256x256
+#                        JPEGs with --resize 256 --center-crop 224
 #   TORCH="1:nchw 1:cl 2:nchw 2:cl"   the PyTorch settings to run
 #
 # Output: one JSON line per measurement, then the summary table on stderr.
@@ -141,7 +141,7 @@ for r in $(seq "$rounds"); do
     for t in $torch_settings; do
       torch_step "$s" "$r" "$batch" "$input" "$tsteps" "${t%%:*}" "${t##*:}" | tee -a "$out"
     done
-    if [ -n "${EPOCH:-}" ]; then
+    if [ "${EPOCH:-0}" = "$r" ]; then
       IFS=, read -r c h w <<<"$input"
       n=$([ "$h" -ge 224 ] && echo 256 || echo 1024)
       if [ ! -d "$tmp/npy-$s" ]; then

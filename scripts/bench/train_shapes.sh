@@ -44,10 +44,10 @@ trap 'rm -rf "$tmp"' EXIT
 # shape → ONNX file, batch, input, Go steps per measurement, torch steps
 spec() {
   case $1 in
-  resnet20) echo "testdata/models/resnet20_cifar_op17.onnx 128 3,32,32 8 8" ;;
-  resnet18) echo "$models/resnet18_op13.onnx 32 3,224,224 3 3" ;;
+  resnet20) echo "testdata/models/resnet20_cifar_op17.onnx 128 3,32,32 6 4" ;;
+  resnet18) echo "$models/resnet18_op13.onnx 32 3,224,224 2 2" ;;
   resnet50) echo "$models/resnet50_op13.onnx 32 3,224,224 2 2" ;;
-  wrn20_4) echo "$models/wrn20_4_op13.onnx 128 3,32,32 3 3" ;;
+  wrn20_4) echo "$models/wrn20_4_op13.onnx 128 3,32,32 2 2" ;;
   *) echo "unknown shape $1" >&2; exit 2 ;;
   esac
 }

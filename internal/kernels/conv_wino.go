@@ -145,24 +145,32 @@ func (g winoGeom) weights(u, w []float32, mr int) {
 			}
 		}
 	}
+	sandwich(n, winoG, 6, 3, wt, u, t1)
+}
+
+// sandwich sets Y = M X Mᵀ in every lane: M is mo×mi (row-major), X mi×mi
+// rows of n lanes (X[a][b] at x[(a·mi+b)·n:]), Y mo×mo rows likewise; t
+// holds mo·mi rows of scratch. Down the columns first (linRows), then
+// across.
+func sandwich(n int, m []float32, mo, mi int, x, y, t []float32) {
 	var so, do [6]int
-	for b := range 3 { // t1[i][b] = Σ_a G[i][a] g[a][b]
-		for a := range 3 {
-			so[a] = (a*3 + b) * n
+	for b := range mi { // T[i][b] = Σ_a M[i][a] X[a][b]
+		for a := range mi {
+			so[a] = (a*mi + b) * n
 		}
-		for i := range 6 {
-			do[i] = (i*3 + b) * n
+		for i := range mo {
+			do[i] = (i*mi + b) * n
 		}
-		linRows(n, winoG, wt, so[:3], t1, do[:6])
+		linRows(n, m, x, so[:mi], t, do[:mo])
 	}
-	for i := range 6 { // U[i][j] = Σ_b t1[i][b] G[j][b]
-		for b := range 3 {
-			so[b] = (i*3 + b) * n
+	for i := range mo { // Y[i][j] = Σ_b T[i][b] M[j][b]
+		for b := range mi {
+			so[b] = (i*mi + b) * n
 		}
-		for j := range 6 {
-			do[j] = (i*6 + j) * n
+		for j := range mo {
+			do[j] = (i*mo + j) * n
 		}
-		linRows(n, winoG, t1, so[:3], u, do[:6])
+		linRows(n, m, t, so[:mi], y, do[:mo])
 	}
 }
 
@@ -172,26 +180,8 @@ func (g winoGeom) filterOut(dw, dut []float32, kpad int) {
 	kc := g.p.C * kpad
 	buf := getBuf(27 * kc)
 	defer bufPool.Put(buf)
-	t2, wt := (*buf)[:18*kc], (*buf)[18*kc:]
-	var so, do [6]int
-	for i := range 6 { // t2[i][b] = Σ_j dU[i][j] G[j][b]
-		for j := range 6 {
-			so[j] = (i*6 + j) * kc
-		}
-		for b := range 3 {
-			do[b] = (i*3 + b) * kc
-		}
-		linRows(kc, winoGT, dut, so[:6], t2, do[:3])
-	}
-	for b := range 3 { // dg[a][b] = Σ_i G[i][a] t2[i][b]
-		for i := range 6 {
-			so[i] = (i*3 + b) * kc
-		}
-		for a := range 3 {
-			do[a] = (a*3 + b) * kc
-		}
-		linRows(kc, winoGT, t2, so[:6], wt, do[:3])
-	}
+	t2, wt := (*buf)[:18*kc], (*buf)[18*kc:27*kc]
+	sandwich(kc, winoGT, 3, 6, dut, wt, t2)
 	for k := range g.p.K {
 		for c := range g.p.C {
 			for a := range 9 {

@@ -3,6 +3,7 @@ package kernels
 import (
 	"runtime"
 	"sync"
+	"sync/atomic"
 )
 
 // The fast convolutions, dispatched by shape:
@@ -40,23 +41,46 @@ func forTasks(count int, flops float64, task func(t, innerWorkers int)) {
 		}
 		return
 	}
-	Workers(workers, func(w int) {
-		for t := count * w / workers; t < count*(w+1)/workers; t++ {
-			task(t, 1)
-		}
-	})
+	tasksOn(workers, count, func(t int) { task(t, 1) })
 }
 
-// splitRange runs f over [0, n) cut into up to workers contiguous ranges,
-// each on its own goroutine (on the caller's when there is one range). f
-// must write only what its range owns.
+// splitRange runs f over [0, n) cut into contiguous ranges, a few per
+// worker, on up to workers goroutines (on the caller's when there is one
+// range) that take them as they come free. f must write only what its
+// range owns.
 func splitRange(n, workers int, f func(lo, hi int)) {
 	workers = min(workers, n)
 	if workers <= 1 {
 		f(0, n) // before making a closure that escapes
 		return
 	}
-	Workers(workers, func(w int) { f(n*w/workers, n*(w+1)/workers) })
+	parts := min(n, 4*workers)
+	tasksOn(workers, parts, func(i int) { f(n*i/parts, n*(i+1)/parts) })
+}
+
+// Tasks runs f(i) for every i < n on up to GOMAXPROCS goroutines (the
+// caller's among them), each taking the next index not yet taken, so that
+// a goroutine the OS holds back leaves its share to the others instead of
+// holding up the rest at the end. f(i) must write only what index i owns;
+// the result then does not depend on who ran what.
+func Tasks(n int, f func(i int)) {
+	tasksOn(min(runtime.GOMAXPROCS(0), n), n, f)
+}
+
+// tasksOn is Tasks on up to workers goroutines.
+func tasksOn(workers, n int, f func(i int)) {
+	if workers <= 1 {
+		for i := range n {
+			f(i)
+		}
+		return
+	}
+	var next atomic.Int64
+	Workers(min(workers, n), func(int) {
+		for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
+			f(i)
+		}
+	})
 }
 
 // Workers runs f(w) for w < n, each on its own goroutine, f(0) on the

@@ -97,10 +97,10 @@ func sgemmWith(kern *microKernel, transA, transB bool, m, n, k int, alpha float3
 }
 
 // runGemm splits j by output columns (or rows, when C is tall) into chunks
-// that are whole multiples of the register tile and runs them on up to
-// workers goroutines. Each output element is computed by exactly the same
-// instruction sequence whichever chunk it falls in, so the split never
-// changes a bit.
+// that are whole multiples of the register tile, a few per worker, and
+// runs them on up to workers goroutines that take them as they come free.
+// Each output element is computed by exactly the same instruction
+// sequence whichever chunk it falls in, so the split never changes a bit.
 func runGemm(j gemmJob, kern *microKernel, workers int) {
 	if j.m == 0 || j.n == 0 {
 		return
@@ -123,9 +123,11 @@ func runGemm(j gemmJob, kern *microKernel, workers int) {
 		gemmSerial(j, kern)
 		return
 	}
-	Workers(workers, func(w int) {
-		lo := tiles * w / workers * unit
-		hi := min(tiles*(w+1)/workers*unit, span)
+	// A few chunks per worker, taken as workers come free.
+	parts := min(tiles, 4*workers)
+	tasksOn(workers, parts, func(i int) {
+		lo := tiles * i / parts * unit
+		hi := min(tiles*(i+1)/parts*unit, span)
 		gemmSerial(j.slice(byRows, lo, hi), kern)
 	})
 }

@@ -59,3 +59,16 @@ func fillSegMasks(masks []uint16, seg int) {
 		}
 	}
 }
+
+//go:noescape
+func linRowsAVX512(n, m, k int, coef, src *float32, soffs *int, dst *float32, doffs *int)
+
+// linRowsFast is linRows's AVX-512 body; the caller has checked the
+// offsets against the slices.
+func linRowsFast(n int, coef, src []float32, soffs []int, dst []float32, doffs []int) bool {
+	if !useAVX512 {
+		return false
+	}
+	linRowsAVX512(n, len(doffs), len(soffs), &coef[0], &src[0], &soffs[0], &dst[0], &doffs[0])
+	return true
+}

@@ -2,8 +2,9 @@
 
 #include "textflag.h"
 
-// The AVX-512 bodies of the Winograd transforms' passes across tiles
-// (winograd_rows.go has the Go loops that define them).
+// The AVX-512 bodies of the Winograd transforms: the passes across tiles
+// (winograd_rows.go has the Go loops that define them) and linRows
+// (linrows.go).
 
 DATA ·winoEven+0(SB)/4, $0
 DATA ·winoEven+4(SB)/4, $2
@@ -366,5 +367,90 @@ mnext:
 	INCQ R8
 	JMP mrow
 mdone:
+	VZEROUPPER
+	RET
+
+// func linRowsAVX512(n, m, k int, coef, src *float32, soffs *int, dst *float32, doffs *int)
+//
+//	for l < n, i < m: dst[doffs[i]+l] = Σ_{r<k} coef[i·k+r]·src[soffs[r]+l]
+//
+// 16 lanes at a time, the last n mod 16 through the mask K1: the k ≤ 6
+// source vectors are loaded once (Z0..Z5), then each destination is a
+// multiply and k−1 fused multiply-adds with the coefficient broadcast from
+// memory.
+TEXT ·linRowsAVX512(SB), NOSPLIT, $0-64
+	MOVQ n+0(FP), AX
+	MOVQ k+16(FP), R12
+	MOVQ src+32(FP), SI
+	MOVQ dst+48(FP), DI
+	MOVQ soffs+40(FP), R11
+	MOVL $0xffff, BX
+	KMOVW BX, K1
+lblock:
+	TESTQ AX, AX
+	JLE ldone
+	CMPQ AX, $16
+	JGE lfull
+	MOVL $1, BX
+	MOVQ AX, CX
+	SHLL CX, BX
+	DECL BX
+	KMOVW BX, K1
+lfull:
+	MOVQ (R11), CX
+	VMOVUPS.Z (SI)(CX*4), K1, Z0
+	CMPQ R12, $1
+	JEQ lloaded
+	MOVQ 8(R11), CX
+	VMOVUPS.Z (SI)(CX*4), K1, Z1
+	CMPQ R12, $2
+	JEQ lloaded
+	MOVQ 16(R11), CX
+	VMOVUPS.Z (SI)(CX*4), K1, Z2
+	CMPQ R12, $3
+	JEQ lloaded
+	MOVQ 24(R11), CX
+	VMOVUPS.Z (SI)(CX*4), K1, Z3
+	CMPQ R12, $4
+	JEQ lloaded
+	MOVQ 32(R11), CX
+	VMOVUPS.Z (SI)(CX*4), K1, Z4
+	CMPQ R12, $5
+	JEQ lloaded
+	MOVQ 40(R11), CX
+	VMOVUPS.Z (SI)(CX*4), K1, Z5
+lloaded:
+	MOVQ coef+24(FP), R8  // coef row i
+	MOVQ doffs+56(FP), R9 // &doffs[i]
+	MOVQ m+8(FP), R10
+lrow:
+	VMULPS.BCST (R8), Z0, Z8
+	CMPQ R12, $1
+	JEQ lstore
+	VFMADD231PS.BCST 4(R8), Z1, Z8
+	CMPQ R12, $2
+	JEQ lstore
+	VFMADD231PS.BCST 8(R8), Z2, Z8
+	CMPQ R12, $3
+	JEQ lstore
+	VFMADD231PS.BCST 12(R8), Z3, Z8
+	CMPQ R12, $4
+	JEQ lstore
+	VFMADD231PS.BCST 16(R8), Z4, Z8
+	CMPQ R12, $5
+	JEQ lstore
+	VFMADD231PS.BCST 20(R8), Z5, Z8
+lstore:
+	LEAQ (R8)(R12*4), R8
+	MOVQ (R9), CX
+	VMOVUPS Z8, K1, (DI)(CX*4)
+	ADDQ $8, R9
+	DECQ R10
+	JNZ lrow
+	ADDQ $64, SI
+	ADDQ $64, DI
+	SUBQ $16, AX
+	JMP lblock
+ldone:
 	VZEROUPPER
 	RET

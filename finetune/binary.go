@@ -70,7 +70,7 @@ func (n *net) selectBinary(sel *selection) error {
 // call it before each forward pass after weights change.
 func (n *net) binarize() {
 	for _, l := range n.layers {
-		binarize(l.hat.Data, l.latent.Data, l.layout, l.mode)
+		l.latent.Backend().Binarize(l.hat.Buffer(), l.latent.Buffer(), l.layout.out, l.layout.fanIn, l.layout.cols, string(l.mode))
 	}
 }
 

@@ -37,17 +37,18 @@ const checkpointVersion = 1
 // with different settings is refused.
 func (t *trainer) fingerprint() string {
 	c := t.cfg
-	c.Epochs, c.CheckpointDir, c.Resume = 0, "", false
+	c.Epochs, c.CheckpointDir, c.Resume, c.Backend = 0, "", false, nil
 	return fmt.Sprintf("%+v|%v|%d", c, t.names, t.batch)
 }
 
 func (t *trainer) snapshot() *checkpoint {
+	t.student.syncHost()
 	ck := &checkpoint{Version: checkpointVersion, Fingerprint: t.fingerprint(), Epoch: t.epoch, Step: t.step,
 		Params: map[string][]float32{}, Momentum: map[string][]float32{}, Running: map[string][]float32{},
 		History: t.res.Epochs, ValBin: t.res.ValBinarized, ValReest: t.res.ValReestimated}
 	for i, name := range t.names {
-		ck.Params[name] = t.student.params[name].Data
-		ck.Momentum[name] = t.opt.buf[i]
+		ck.Params[name] = t.student.hostValues(name)
+		ck.Momentum[name] = t.opt.momentumOf(i)
 	}
 	for nd, s := range t.student.bn {
 		ck.Running[nd.Input(3)], ck.Running[nd.Input(4)] = s.mean, s.variance
@@ -99,12 +100,14 @@ func (t *trainer) loadCheckpoint() error {
 
 func (t *trainer) restore(ck *checkpoint) error {
 	for i, name := range t.names {
-		if err := restoreInto(t.student.params[name].Data, ck.Params[name], name); err != nil {
+		if err := restoreInto(t.student.hostValues(name), ck.Params[name], name); err != nil {
 			return err
 		}
-		if err := restoreInto(t.opt.buf[i], ck.Momentum[name], name+" momentum"); err != nil {
+		m := make([]float32, t.opt.buf[i].Len())
+		if err := restoreInto(m, ck.Momentum[name], name+" momentum"); err != nil {
 			return err
 		}
+		t.opt.setMomentum(i, m)
 	}
 	for nd, s := range t.student.bn {
 		if err := restoreInto(s.mean, ck.Running[nd.Input(3)], nd.Input(3)); err != nil {
@@ -114,7 +117,8 @@ func (t *trainer) restore(ck *checkpoint) error {
 			return err
 		}
 	}
-	return nil
+	t.student.syncDevice()
+	return t.deviceErr()
 }
 
 func restoreInto(dst, src []float32, name string) error {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/bincompress/bincompress/internal/backend"
 	"github.com/bincompress/bincompress/ir"
 )
 
@@ -46,6 +47,12 @@ type Config struct {
 	// Resume continues from the one there.
 	CheckpointDir string
 	Resume        bool
+
+	// Backend runs the training's tensor work: nil (or autograd.CPU) for
+	// the CPU, a device backend (gpu.Device.Backend) to train on a GPU.
+	// It does not change the result beyond rounding, and a checkpoint from
+	// one backend resumes on another.
+	Backend backend.Backend
 }
 
 // DefaultConfig is McDonnell's recipe adapted to fine-tuning a pretrained

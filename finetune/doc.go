@@ -9,9 +9,14 @@
 // model is not modified; res.Model is a copy holding the float latent
 // weights W (Ŵ = s·sign(W) is what runs), re-estimated BN statistics, and
 // the list of binary layers in res.Layers and metadata key MetadataKey.
-// train and val are Sources (float32 CHW samples, already normalized);
-// NewDatasetSource adapts an internal/dataset Dataset and its
-// preprocessing, and its Black method gives Augment.Fill. val may be nil.
+// train and val are Sources: images and the preprocessing that makes them
+// the model's input. NewDatasetSource adapts an internal/dataset Dataset
+// and its Preprocess, SliceSource serves samples already in memory, and
+// Holdout splits off a seeded held-out slice. Every batch the trainer
+// reads (training, BN re-estimation, validation) comes from
+// internal/dataset's one pipeline, dataset.Batches, whose workers decode,
+// preprocess and augment (Config.Augment, dataset.Augment: random crop,
+// pad-and-crop with black, flip) ahead of the step. val may be nil.
 // progress receives Events; nothing is printed (the CLI draws the training
 // curves from them).
 //
@@ -53,10 +58,27 @@
 //     momentum reset at each restart. DefaultConfig and DefaultSchedule
 //     document the defaults (lr 0.01 → 1e-4, T0 = 2 epochs, Tmult = 2).
 //
+// # Devices
+//
+// Config.Backend runs the training's arithmetic on a device backend (the
+// GPU: gpu.Device.Backend): the same graph, plan, codes and recipe as on
+// the CPU. The parameters, Ŵ, the momentum, the BN running statistics and
+// the float constants move to the device once; a batch goes up and the
+// loss and the number of correct predictions come down each step; an
+// evaluation brings the logits down, a BN re-estimation each BN's batch
+// statistics; checkpoints and the end of training bring the model's
+// initializers down. A graph with an op that does not yet do its
+// arithmetic through the backend is refused before training by CheckDevice:
+// the op layer's *schema.UnsupportedOpError for stage
+// schema.TrainerDevice (docs/OPERATORS.md lists its ops; TestDeviceTable
+// holds deviceOps to it). When the device runs out of memory, the error
+// names the largest batch that fits.
+//
 // # Determinism and checkpoints
 //
 // Shuffling, augmentation and stochastic codes are drawn from generators
-// keyed by (seed, epoch, batch) and (seed, step), never from shared state,
+// keyed by (seed, epoch), (seed, epoch, image) and (seed, step), never
+// from shared state,
 // and every reduction runs in a fixed order, so equal inputs give
 // bit-identical weights at any GOMAXPROCS. With Config.CheckpointDir set, a
 // checkpoint (latent weights, momentum, BN statistics, epoch and step; the

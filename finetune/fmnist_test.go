@@ -58,7 +58,7 @@ func TestFashionMNISTTiny(t *testing.T) {
 	for _, exact := range modes {
 		cfg := DefaultConfig()
 		cfg.Epochs, cfg.ExactBackward = envInt("FMNIST_EPOCHS", 1), exact
-		cfg.Augment = Augment{Pad: 2, Flip: true, Fill: train.Black()}
+		cfg.Augment = Augment{Pad: 2, Flip: true}
 		if lr := envInt("FMNIST_LR_MILLI", 0); lr > 0 {
 			cfg.Schedule.LRMax = float64(lr) / 1000
 		}

@@ -39,7 +39,7 @@ func (n *net) forward(tp *autograd.Tape, x *autograd.Tensor, m mode) (*autograd.
 		return nil, fmt.Errorf("finetune: output %q is not a [N, classes] float tensor", n.output)
 	}
 	if len(out.Shape) > 2 {
-		out = r.tp.View(out, []int{out.Shape[0], len(out.Data) / max(out.Shape[0], 1)})
+		out = r.tp.View(out, []int{out.Shape[0], out.Len() / max(out.Shape[0], 1)})
 	}
 	return out, nil
 }
@@ -57,9 +57,11 @@ func (n *net) exec(tp *autograd.Tape, x *autograd.Tensor, m mode) (*run, error) 
 			h = f.run
 		}
 		if b := n.bound[nd]; !ok || !schema.Supports(schema.Trainer, b.Op, b.Opset) {
+			r.releaseAll()
 			return nil, &schema.UnsupportedOpError{Op: nd.OpType, Domain: b.Op.Domain, Opset: b.Opset, Node: b.Label, Stage: schema.Trainer}
 		}
 		if err := r.node(h, nd); err != nil {
+			r.releaseAll()
 			return nil, fmt.Errorf("finetune: node %q (%s): %w", nd.Name, nd.OpType, err)
 		}
 		for _, name := range n.release[i] {
@@ -81,14 +83,22 @@ func (r *run) node(h opFunc, nd *ir.Node) error {
 	return h(r, nd)
 }
 
+// releaseAll lets go of every live value (a pass that failed), each
+// storage once.
+func (r *run) releaseAll() {
+	for name, v := range r.env {
+		delete(r.env, name)
+		if v.t != nil && !r.shared(v.t) {
+			r.tp.Release(v.t)
+		}
+	}
+}
+
 // shared reports whether a live value's data starts where t's does: a view
 // of t, or an op's output written over t.
 func (r *run) shared(t *autograd.Tensor) bool {
-	if len(t.Data) == 0 {
-		return false
-	}
 	for _, v := range r.env {
-		if v.t != nil && len(v.t.Data) > 0 && &v.t.Data[0] == &t.Data[0] {
+		if v.t != nil && autograd.SameStorage(v.t, t) {
 			return true
 		}
 	}
@@ -102,6 +112,9 @@ func (r *run) get(name string) (value, bool) {
 	}
 	if p, ok := r.n.params[name]; ok {
 		return value{t: p}, true
+	}
+	if c := r.n.deviceConst(name); c != nil {
+		return value{t: c}, true
 	}
 	v, ok := r.n.consts[name]
 	return v, ok

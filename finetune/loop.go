@@ -99,11 +99,17 @@ func (t *trainer) trainStep(b batch, perEpoch int, lr *float64) (float64, int, e
 	tp := &autograd.Tape{Compress: !t.cfg.ExactBackward, BNBits: t.cfg.BNBits, Key: stepKey(t.cfg.Seed, t.step), Buffers: t.bufs, Around: t.around}
 	loss, correct, err := t.loss(tp, b)
 	if err != nil {
+		tp.Reset()
 		return 0, 0, err
 	}
 	t.samplePeak()
-	v := float64(loss.Data[0])
+	v := float64(values(loss)[0])
+	if err := t.deviceErr(); err != nil {
+		tp.Reset()
+		return 0, 0, err
+	}
 	if math.IsNaN(v) || math.IsInf(v, 0) {
+		tp.Reset()
 		return 0, 0, fmt.Errorf("%w (%v) at epoch %d, batch step %d; the last checkpoint is from epoch %d", ErrNaNLoss, v, t.epoch+1, t.step, t.epoch)
 	}
 	if err := tp.Backward(loss); err != nil {
@@ -111,12 +117,13 @@ func (t *trainer) trainStep(b batch, perEpoch int, lr *float64) (float64, int, e
 	}
 	t.opt.step(float32(rate))
 	t.step++
-	return v, correct, nil
+	return v, correct, t.deviceErr()
 }
 
 // loss is (1 − α)·CE + α·T²·KL(teacher ‖ student).
 func (t *trainer) loss(tp *autograd.Tape, b batch) (*autograd.Tensor, int, error) {
-	logits, err := t.student.forward(tp, b.x, modeTrain)
+	x := t.input(b.x)
+	logits, err := t.student.forward(tp, x, modeTrain)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -128,11 +135,12 @@ func (t *trainer) loss(tp *autograd.Tape, b batch) (*autograd.Tensor, int, error
 	if err != nil || t.teacher == nil {
 		return ce, correct, err
 	}
-	teach, err := t.teacher.forward(nil, b.x, modeEval)
+	teach, err := t.teacher.forward(nil, x, modeEval)
 	if err != nil {
 		return nil, 0, err
 	}
 	kd, err := tp.Distill(logits, teach, t.cfg.Temperature, a)
+	(*autograd.Tape)(nil).Release(teach) // on a device: its buffer back
 	if err != nil {
 		return nil, 0, err
 	}
@@ -174,16 +182,17 @@ func (t *trainer) evaluate(ctx context.Context) (float64, error) {
 		return math.NaN(), nil
 	}
 	t.student.binarize()
-	return accuracyReporting(ctx, t.student, t.val, t.batch, t.phaseProgress("eval"))
+	return accuracyReporting(ctx, t.student, t.val, t.batch, t.input, t.phaseProgress("eval"))
 }
 
 func accuracy(ctx context.Context, n *net, src Source, size int) (float64, error) {
-	return accuracyReporting(ctx, n, src, size, nil)
+	return accuracyReporting(ctx, n, src, size, func(x *autograd.Tensor) *autograd.Tensor { return x }, nil)
 }
 
-// accuracyReporting is accuracy that calls report(done, total) after each
-// batch when report is not nil.
-func accuracyReporting(ctx context.Context, n *net, src Source, size int, report func(done, total int)) (float64, error) {
+// accuracyReporting is accuracy with the batches put on n's backend by
+// input, calling report(done, total) after each batch when report is not
+// nil.
+func accuracyReporting(ctx context.Context, n *net, src Source, size int, input func(*autograd.Tensor) *autograd.Tensor, report func(done, total int)) (float64, error) {
 	plan := newPlan(src, size, false, false, Augment{}, 0, 0)
 	sctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -192,16 +201,17 @@ func accuracyReporting(ctx context.Context, n *net, src Source, size int, report
 		if b.err != nil {
 			return 0, b.err
 		}
-		logits, err := n.forward(nil, b.x, modeEval)
+		logits, err := n.forward(nil, input(b.x), modeEval)
 		if err != nil {
 			return 0, err
 		}
-		k := logits.Shape[1]
+		k, v := logits.Shape[1], values(logits)
+		(*autograd.Tape)(nil).Release(logits) // on a device: its buffer back
 		if err := checkLabels(b.labels, k); err != nil {
 			return 0, err
 		}
 		for i, l := range b.labels {
-			if argmaxRow(logits.Data[i*k:(i+1)*k]) == l {
+			if argmaxRow(v[i*k:(i+1)*k]) == l {
 				correct++
 			}
 		}
@@ -243,9 +253,11 @@ func (t *trainer) reestimate(ctx context.Context, tag int) error {
 		if b.err != nil {
 			return b.err
 		}
-		if _, err := t.student.forward(nil, b.x, modeStats); err != nil {
+		logits, err := t.student.forward(nil, t.input(b.x), modeStats)
+		if err != nil {
 			return err
 		}
+		(*autograd.Tape)(nil).Release(logits)
 		t.emit(Event{Phase: "bn", Batch: i + 1, Batches: limit})
 
 		if i++; i == limit {
@@ -256,7 +268,8 @@ func (t *trainer) reestimate(ctx context.Context, tag int) error {
 		return err
 	}
 	t.student.applyStats()
-	return nil
+	t.student.statsToDevice()
+	return t.deviceErr()
 }
 
 // measure records the bytes a training step saves for backward per image,

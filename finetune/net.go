@@ -68,6 +68,7 @@ type net struct {
 	bound    map[*ir.Node]*schema.Node // every node with its op layer attributes
 	acts     map[*ir.Node]actFusion    // chain anchors run as one activation (fuse_act.go)
 	absorbed map[*ir.Node]*ir.Node     // chain nodes that do not run → their anchor
+	dev      *deviceNet                // the device copies, when training on one
 	// around, when set, runs each node of a forward pass as
 	// around(r, nd, run): a profiler times the nodes with it.
 	around func(r *run, nd *ir.Node, run func() error) error
@@ -116,11 +117,44 @@ func (n *net) findIO(g *ir.Graph) error {
 	for _, d := range ins[0].Shape[min(1, len(ins[0].Shape)):] {
 		n.inShape = append(n.inShape, int(max(d.Size, 0)))
 	}
-	if p := g.Producers()[n.output]; p != nil && (p.OpType == "Softmax" || p.OpType == "LogSoftmax") {
+	if p := finalSoftmax(g); p != nil {
 		n.output = p.Input(0)
 		n.nodes = slices.DeleteFunc(slices.Clone(n.nodes), func(x *ir.Node) bool { return x == p })
 	}
 	return nil
+}
+
+// finalSoftmax is the Softmax or LogSoftmax that makes g's first output,
+// which the trainer does not run so that the loss sees logits; nil when
+// there is none.
+func finalSoftmax(g *ir.Graph) *ir.Node {
+	if g == nil || len(g.Outputs) == 0 {
+		return nil
+	}
+	if p := g.Producers()[g.Outputs[0].Name]; p != nil && (p.OpType == "Softmax" || p.OpType == "LogSoftmax") {
+		return p
+	}
+	return nil
+}
+
+// trainedGraph is m as the trainer runs it: without a final Softmax or
+// LogSoftmax (a shallow copy then; m itself otherwise).
+func trainedGraph(m *ir.Model) *ir.Model {
+	if m == nil {
+		return nil
+	}
+	p := finalSoftmax(m.Graph)
+	if p == nil {
+		return m
+	}
+	g := *m.Graph
+	g.Nodes = slices.DeleteFunc(slices.Clone(g.Nodes), func(x *ir.Node) bool { return x == p })
+	out := *g.Outputs[0]
+	out.Name = p.Input(0)
+	g.Outputs = append([]*ir.ValueInfo{&out}, g.Outputs[1:]...)
+	c := *m
+	c.Graph = &g
+	return &c
 }
 
 func (n *net) loadInitializers(g *ir.Graph) error {

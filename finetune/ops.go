@@ -110,8 +110,8 @@ func opBN(r *run, nd *ir.Node) error {
 	}
 	st := r.n.bn[nd]
 	if r.mode == modeEval {
-		c := len(st.mean)
-		y, err := autograd.BatchNormEval(in[0], in[1], in[2], autograd.New([]int{c}, st.mean), autograd.New([]int{c}, st.variance), st.eps)
+		mean, variance := r.n.runningStats(nd)
+		y, err := autograd.BatchNormEval(in[0], in[1], in[2], mean, variance, st.eps)
 		if err != nil {
 			return err
 		}
@@ -126,21 +126,24 @@ func opBN(r *run, nd *ir.Node) error {
 		return err
 	}
 	if r.mode == modeTrain {
-		st.update(bs)
+		mean, variance := r.n.runningStats(nd)
+		st.update(mean, variance, bs)
 	} else {
-		st.accumulate(bs)
+		st.accumulate(bs.Host())
+		bs.Free()
 	}
 	r.env[out] = value{t: y}
 	return nil
 }
 
-// update applies ONNX's running-statistics rule:
+// update applies ONNX's running-statistics rule to the running mean and
+// variance on their backend:
 // running = running·momentum + batch·(1 − momentum), batch variance biased.
-func (s *bnState) update(b autograd.BatchStats) {
-	for i := range s.mean {
-		s.mean[i] = s.mean[i]*s.momentum + b.Mean[i]*(1-s.momentum)
-		s.variance[i] = s.variance[i]*s.momentum + b.Var[i]*(1-s.momentum)
-	}
+func (s *bnState) update(mean, variance *autograd.Tensor, b autograd.BatchStats) {
+	bm, bv := b.Buffers()
+	be := mean.Backend()
+	be.RunningUpdate(mean.Buffer(), bm, s.momentum)
+	be.RunningUpdate(variance.Buffer(), bv, s.momentum)
 }
 
 func opRelu(r *run, nd *ir.Node) error {
@@ -171,8 +174,8 @@ func opClip(r *run, nd *ir.Node) error {
 		if err != nil {
 			return err
 		}
-		if t != nil && len(t.Data) == 1 {
-			*dst = t.Data[0]
+		if t != nil && t.Len() == 1 {
+			*dst = values(t)[0]
 		}
 	}
 	return r.set(nd, r.tp.Clip(x[0], lo, hi))

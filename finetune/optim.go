@@ -1,6 +1,9 @@
 package finetune
 
-import "github.com/bincompress/bincompress/finetune/autograd"
+import (
+	"github.com/bincompress/bincompress/finetune/autograd"
+	"github.com/bincompress/bincompress/internal/backend"
+)
 
 // sgd is SGD with momentum as PyTorch defines it (dampening 0):
 //
@@ -13,22 +16,24 @@ type sgd struct {
 	nesterov        bool
 	params          []*autograd.Tensor
 	decays          []bool
-	buf             [][]float32
+	buf             []backend.Buffer // on the parameters' backend
 }
 
 func newSGD(params []*autograd.Tensor, decays []bool, momentum, decay float32, nesterov bool) *sgd {
 	o := &sgd{momentum: momentum, decay: decay, nesterov: nesterov, params: params, decays: decays}
-	o.buf = make([][]float32, len(params))
+	o.buf = make([]backend.Buffer, len(params))
 	for i, p := range params {
-		o.buf[i] = make([]float32, len(p.Data))
+		o.buf[i] = p.Backend().Alloc(p.Len())
+		p.Backend().Fill(o.buf[i], 0)
 	}
 	return o
 }
 
-// step updates every parameter from its gradient and clears the gradients.
+// step updates every parameter from its gradient (the backend's SGD) and
+// clears the gradients.
 func (o *sgd) step(lr float32) {
 	for i, p := range o.params {
-		g := p.Grad()
+		g := p.GradBuffer()
 		if g == nil {
 			continue
 		}
@@ -36,28 +41,28 @@ func (o *sgd) step(lr float32) {
 		if o.decays[i] {
 			wd = o.decay
 		}
-		o.update(p.Data, g, o.buf[i], lr, wd)
+		p.Backend().SGD(p.Buffer(), g, o.buf[i], lr, wd, o.momentum, o.nesterov)
 		p.ZeroGrad()
-	}
-}
-
-func (o *sgd) update(w, g, b []float32, lr, wd float32) {
-	mu := o.momentum
-	for j := range w {
-		d := g[j] + wd*w[j]
-		b[j] = mu*b[j] + d
-		if o.nesterov {
-			d += mu * b[j]
-		} else {
-			d = b[j]
-		}
-		w[j] -= lr * d
 	}
 }
 
 // resetMomentum zeroes the momentum buffers (at a warm restart).
 func (o *sgd) resetMomentum() {
-	for _, b := range o.buf {
-		clear(b)
+	for i, b := range o.buf {
+		o.params[i].Backend().Fill(b, 0)
 	}
 }
+
+// momentumOf is parameter i's momentum on the host (downloaded from a
+// device).
+func (o *sgd) momentumOf(i int) []float32 {
+	if h, ok := o.buf[i].(backend.Host); ok {
+		return h
+	}
+	h := make([]float32, o.buf[i].Len())
+	o.params[i].Backend().Download(h, o.buf[i])
+	return h
+}
+
+// setMomentum restores parameter i's momentum from host values.
+func (o *sgd) setMomentum(i int, v []float32) { o.params[i].Backend().Upload(o.buf[i], v) }

@@ -2,8 +2,6 @@ package finetune
 
 import (
 	"fmt"
-
-	"github.com/bincompress/bincompress/internal/bits"
 )
 
 // ScaleMode chooses s in Ŵ = s·sign(W); the formulas are internal/bits'
@@ -36,31 +34,4 @@ func ParseScaleMode(s string) (ScaleMode, error) {
 type wlayout struct {
 	out, fanIn int
 	cols       bool // output channel = column
-}
-
-func (l wlayout) index(o, j int) int {
-	if l.cols {
-		return j*l.out + o
-	}
-	return o*l.fanIn + j
-}
-
-// scales returns s per output channel for w under mode.
-func scales(w []float32, l wlayout, mode ScaleMode) []float32 {
-	return bits.RowScales(w, l.out, l.fanIn, l.index, string(mode))
-}
-
-// binarize writes dst = s·sign(w) with sign(0) = +1.
-func binarize(dst, w []float32, l wlayout, mode ScaleMode) {
-	s := scales(w, l, mode)
-	for o := range l.out {
-		for j := range l.fanIn {
-			i := l.index(o, j)
-			if w[i] < 0 {
-				dst[i] = -s[o]
-			} else {
-				dst[i] = s[o]
-			}
-		}
-	}
 }

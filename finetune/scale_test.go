@@ -3,6 +3,10 @@ package finetune
 import (
 	"math"
 	"testing"
+
+	"github.com/bincompress/bincompress/finetune/autograd"
+	"github.com/bincompress/bincompress/internal/backend"
+	"github.com/bincompress/bincompress/internal/bits"
 )
 
 // TestScalesByHand checks each mode on a 2×3 weight in both layouts.
@@ -42,4 +46,23 @@ func TestScalesByHand(t *testing.T) {
 	if _, err := ParseScaleMode("bwn"); err == nil {
 		t.Fatal("want an error for an unknown mode")
 	}
+}
+
+// scales returns s per output channel for w under mode.
+func scales(w []float32, l wlayout, mode ScaleMode) []float32 {
+	return bits.RowScales(w, l.out, l.fanIn, l.index, string(mode))
+}
+
+// binarize writes dst = s·sign(w) with the trainer's binarizing, the
+// backends' Binarize.
+func binarize(dst, w []float32, l wlayout, mode ScaleMode) {
+	autograd.CPU{}.Binarize(backend.Host(dst), backend.Host(w), l.out, l.fanIn, l.cols, string(mode))
+}
+
+// index is element (o, j) of the layout.
+func (l wlayout) index(o, j int) int {
+	if l.cols {
+		return j*l.out + o
+	}
+	return o*l.fanIn + j
 }

@@ -13,6 +13,10 @@ import (
 // as PyTorch exports flatten) run on small int64 values and fold as they go.
 
 func opConstant(r *run, nd *ir.Node) error {
+	if c := r.n.deviceConst(nd.Outputs[0]); c != nil { // uploaded once (toDevice)
+		r.env[nd.Outputs[0]] = value{t: c}
+		return nil
+	}
 	a, err := attrsOf[schema.Constant](r.n, nd)
 	if err != nil {
 		return err

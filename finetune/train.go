@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/bincompress/bincompress/finetune/autograd"
+	"github.com/bincompress/bincompress/internal/backend"
 	"github.com/bincompress/bincompress/ir"
 )
 
@@ -33,6 +34,8 @@ type trainer struct {
 	res      *Result
 	begun    time.Time         // when Train was called, for the done event
 	bufs     *autograd.Buffers // recycled by every training step's tape
+	be       backend.Backend   // a device backend (Config.Backend), or nil for the CPU
+	inBuf    backend.Buffer    // the batch on the device
 	// around is each step tape's Around (a profiler's), or nil.
 	around func(i int, backward func())
 }
@@ -49,15 +52,17 @@ func Train(ctx context.Context, model *ir.Model, train, val Source, cfg Config, 
 	}
 	t.begun = time.Now()
 	defer collectSooner()()
+	defer t.freeDevice()
 	if err := t.start(ctx); err != nil {
-		return nil, err
+		return nil, t.batchAdvice(err)
 	}
 	for t.epoch < cfg.Epochs {
 		if err := t.runEpoch(ctx); err != nil {
-			return nil, err
+			return nil, t.batchAdvice(err)
 		}
 	}
-	return t.finish(ctx)
+	res, err := t.finish(ctx)
+	return res, t.batchAdvice(err)
 }
 
 // collectSooner lowers the garbage collector's target to 50 % growth for a
@@ -109,7 +114,21 @@ func newTrainer(model *ir.Model, train, val Source, cfg Config, progress func(Ev
 			return nil, err
 		}
 	}
+	if cfg.Backend != nil && !autograd.IsHost(cfg.Backend) {
+		if err := CheckDevice(model); err != nil {
+			return nil, err
+		}
+		t.be = cfg.Backend
+		t.student.toDevice(t.be)
+		if t.teacher != nil {
+			t.teacher.toDevice(t.be)
+		}
+	}
 	t.opt = t.newOptimizer()
+	if err := t.deviceErr(); err != nil {
+		t.freeDevice()
+		return nil, err
+	}
 	return t, nil
 }
 
@@ -155,6 +174,10 @@ func (t *trainer) finish(ctx context.Context) (*Result, error) {
 	}
 	var err error
 	if t.res.ValFinal, err = t.evaluate(ctx); err != nil {
+		return nil, err
+	}
+	t.student.syncHost() // the trained weights into the result's model
+	if err := t.deviceErr(); err != nil {
 		return nil, err
 	}
 	layers, _ := json.Marshal(t.res.Layers)

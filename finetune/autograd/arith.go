@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"math"
 
-	"github.com/bincompress/bincompress/internal/kernels"
+	"github.com/bincompress/bincompress/internal/backend"
 )
 
 var negZero = float32(math.Copysign(0, -1))
@@ -59,6 +59,16 @@ func bcStrides(s, out []int) []int {
 	return st
 }
 
+// geom is bc as the backend interface takes it.
+func (bc *broadcast) geom() backend.Broadcast {
+	return backend.Broadcast{Shape: bc.shape, Strides: [2][]int{bc.sa, bc.sb}, Same: bc.same}
+}
+
+// fromGeom is geom's inverse.
+func fromGeom(g backend.Broadcast) *broadcast {
+	return &broadcast{shape: g.Shape, sa: g.Strides[0], sb: g.Strides[1], same: g.Same, outTotal: lenOf(g.Shape)}
+}
+
 // each calls f(out, ia, ib) for every output element.
 func (bc *broadcast) each(f func(o, ia, ib int)) {
 	if bc.same {
@@ -88,6 +98,7 @@ func (bc *broadcast) each(f func(o, ia, ib int)) {
 // binOp is Add or Mul with broadcasting. Mul keeps each operand that the
 // other one's gradient needs (mul.go says in what form).
 type binOp struct {
+	be          backend.Backend
 	bc          *broadcast
 	mul         bool
 	as, bs      Saved // Mul: a (for b's gradient) and b (for a's)
@@ -106,7 +117,7 @@ func (tp *Tape) AddInPlace(a, b *Tensor) (*Tensor, error) {
 	if !sameShape(a.Shape, b.Shape) {
 		return tp.Add(a, b)
 	}
-	return tp.binary(a, b, false, a.Data)
+	return tp.binary(a, b, false, a.Buffer())
 }
 
 // Mul is a·b with numpy broadcasting. It saves an operand only when the
@@ -129,25 +140,30 @@ func (tp *Tape) Sum(xs ...*Tensor) (*Tensor, error) {
 }
 
 // binary is Add or Mul, into y when it is given (a's data, same shape).
-func (tp *Tape) binary(a, b *Tensor, mul bool, y []float32) (*Tensor, error) {
+func (tp *Tape) binary(a, b *Tensor, mul bool, y backend.Buffer) (*Tensor, error) {
 	bc, err := newBroadcast(a.Shape, b.Shape)
 	if err != nil {
 		return nil, err
 	}
+	be, err := backendOf(a, b)
+	if err != nil {
+		return nil, err
+	}
 	if y == nil {
-		y = tp.output(bc.outTotal, a, b)
+		y = tp.outputOn(be, bc.outTotal, a, b)
 	}
-	if bc.same && !mul {
+	switch {
+	case bc.same && !mul:
 		// 1·a + 1·b + (−0) is a + b for every input, signed zeros included.
-		chunks(len(y), func(lo, hi int) { kernels.Combine(y[lo:hi], a.Data[lo:hi], b.Data[lo:hi], 1, 1, negZero) })
-	} else if mul {
-		bc.each(func(o, ia, ib int) { y[o] = a.Data[ia] * b.Data[ib] })
-	} else {
-		bc.each(func(o, ia, ib int) { y[o] = a.Data[ia] + b.Data[ib] })
+		be.Combine(y, a.Buffer(), b.Buffer(), 1, 1, negZero)
+	case mul:
+		be.BroadcastMul(y, a.Buffer(), b.Buffer(), bc.geom())
+	default:
+		be.BroadcastAdd(y, a.Buffer(), b.Buffer(), bc.geom())
 	}
-	out := result(bc.shape, y, a, b)
+	out := resultOn(be, bc.shape, y, a, b)
 	if tp.recording(a, b) {
-		o := &binOp{bc: bc, mul: mul, out: out.g, ag: a.g, bg: b.g, aLen: len(a.Data), bLen: len(b.Data), bufs: tp.Buffers}
+		o := &binOp{be: be, bc: bc, mul: mul, out: out.g, ag: a.g, bg: b.g, aLen: a.Len(), bLen: b.Len(), bufs: tp.Buffers}
 		if mul && b.RequiresGrad() {
 			o.as = tp.saveOperand(a, bc.outTotal)
 		}
@@ -160,32 +176,33 @@ func (tp *Tape) binary(a, b *Tensor, mul bool, y []float32) (*Tensor, error) {
 }
 
 func (o *binOp) backward() {
-	dy := o.out.Data
+	dy := o.out.value()
 	if dy == nil {
 		return
 	}
 	if o.bc.same && !o.mul { // the common residual add: pass dy on
 		o.ag.takeFrom(o.out)
-		o.bg.share(dy)
+		o.bg.shareBuf(dy)
 		return
 	}
-	if !o.mul {
-		o.bc.backward(o.ag, o.bg, o.aLen, o.bLen, func(i, _, _ int) (float32, float32) { return dy[i], dy[i] })
-		return
+	a, doneA := operand(o.be, o.as, o.aLen, o.bufs)
+	b, doneB := operand(o.be, o.bs, o.bLen, o.bufs)
+	var da, db backend.Buffer
+	if o.ag != nil {
+		da = newBuf(o.be, o.aLen)
 	}
-	a, doneA := operand(o.as, o.aLen, o.bufs)
-	b, doneB := operand(o.bs, o.bLen, o.bufs)
-	defer doneA()
-	defer doneB()
-	o.bc.backward(o.ag, o.bg, o.aLen, o.bLen, func(i, ia, ib int) (ga, gb float32) {
-		if o.ag != nil {
-			ga = dy[i] * b[ib]
-		}
-		if o.bg != nil {
-			gb = dy[i] * a[ia]
-		}
-		return ga, gb
-	})
+	if o.bg != nil {
+		db = newBuf(o.be, o.bLen)
+	}
+	o.be.BroadcastGrad(o.mul, da, db, dy, a, b, o.bc.geom())
+	doneA()
+	doneB()
+	if da != nil {
+		o.ag.takeBuf(o.be, nil, da)
+	}
+	if db != nil {
+		o.bg.takeBuf(o.be, nil, db)
+	}
 }
 
 func (o *binOp) saved() []Saved {
@@ -196,4 +213,40 @@ func (o *binOp) saved() []Saved {
 		}
 	}
 	return s
+}
+
+// The CPU's broadcasting ops: sequential loops in output order.
+
+func (CPU) BroadcastAdd(yb, ab, bb backend.Buffer, g backend.Broadcast) {
+	y, a, b := host(yb), host(ab), host(bb)
+	fromGeom(g).each(func(o, ia, ib int) { y[o] = a[ia] + b[ib] })
+}
+
+func (CPU) BroadcastMul(yb, ab, bb backend.Buffer, g backend.Broadcast) {
+	y, a, b := host(yb), host(ab), host(bb)
+	fromGeom(g).each(func(o, ia, ib int) { y[o] = a[ia] * b[ib] })
+}
+
+// BroadcastGrad accumulates in output order into zeroed da and db. A
+// product reads b only for da and a only for db (the other may be nil).
+func (CPU) BroadcastGrad(mul bool, dab, dbb, dyb, ab, bb backend.Buffer, g backend.Broadcast) {
+	da, db, dy, a, b := host(dab), host(dbb), host(dyb), host(ab), host(bb)
+	clear(da)
+	clear(db)
+	fromGeom(g).each(func(i, ia, ib int) {
+		if da != nil {
+			ga := dy[i]
+			if mul {
+				ga *= b[ib]
+			}
+			da[ia] += ga
+		}
+		if db != nil {
+			gb := dy[i]
+			if mul {
+				gb *= a[ia]
+			}
+			db[ib] += gb
+		}
+	})
 }

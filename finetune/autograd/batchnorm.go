@@ -4,24 +4,58 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/bincompress/bincompress/internal/backend"
 	"github.com/bincompress/bincompress/internal/kernels"
 )
 
 // BatchStats are the per-channel statistics of one training-mode batch
 // normalization: the batch mean and the biased (population) variance, as
-// ONNX BatchNormalization's training mode defines them.
+// ONNX BatchNormalization's training mode defines them. On a device they
+// stay there (Buffers); Mean and Var are then nil until Host fills them.
 type BatchStats struct {
 	Mean, Var []float32
+	dev       backend.BNStats
+	be        backend.Backend
+}
+
+// Free gives back a device's statistics from a forward pass without a
+// tape (a recording tape owns them until backward); a no-op on the host.
+func (s BatchStats) Free() {
+	if s.be != nil {
+		s.be.Free(s.dev.Mean)
+		s.be.Free(s.dev.Var)
+	}
+}
+
+// Buffers are the statistics on their backend.
+func (s BatchStats) Buffers() (mean, variance backend.Buffer) {
+	if s.be != nil {
+		return s.dev.Mean, s.dev.Var
+	}
+	return backend.Host(s.Mean), backend.Host(s.Var)
+}
+
+// Host returns the statistics in host memory (downloaded from a device).
+func (s BatchStats) Host() BatchStats {
+	if s.be == nil || s.dev.Mean == nil {
+		return s
+	}
+	c := s.dev.Mean.Len()
+	h := BatchStats{Mean: make([]float32, c), Var: make([]float32, c)}
+	s.be.Download(h.Mean, s.dev.Mean)
+	s.be.Download(h.Var, s.dev.Var)
+	return h
 }
 
 // bnOp saves its input (a float reference of x on an exact tape, or k-bit
 // codes of the normalized x̂ on a compressing tape), the batch mean and
 // 1/σ, and γ.
 type bnOp struct {
-	n, c, inner     int
-	x               Saved // floatRef of x, or *Codes of x̂
-	mean, invStd    []float32
-	scale           []float32
+	a               backend.BN
+	be              backend.Backend
+	x               Saved // floatRef of x, or the codes of x̂
+	st              backend.BNStats
+	scale, beta     backend.Buffer
 	out, xg, sg, bg *Grad
 	bufs            *Buffers // the tape's, for backward's scratch
 }
@@ -30,63 +64,60 @@ type bnOp struct {
 // y = γ·(x − μ_B)/sqrt(σ²_B + eps) + β. It returns the statistics so that the
 // caller can update running averages.
 func (tp *Tape) BatchNormTrain(x, scale, bias *Tensor, eps float32) (*Tensor, BatchStats, error) {
+	return tp.batchNorm(x, scale, bias, eps, false)
+}
+
+// batchNorm is BatchNormTrain, and with relu BatchNormRelu.
+func (tp *Tape) batchNorm(x, scale, bias *Tensor, eps float32, relu bool) (*Tensor, BatchStats, error) {
 	if err := checkBN(x, scale, bias); err != nil {
 		return nil, BatchStats{}, err
 	}
+	be, err := backendOf(x, scale, bias)
+	if err != nil {
+		return nil, BatchStats{}, err
+	}
 	n, c, inner := nci(x.Shape)
+	a := backend.BN{N: n, C: c, Inner: inner, Eps: eps, Relu: relu}
 	rec := tp.recording(x, scale, bias)
-	var saved Saved = floatRef{d: x.Data} // exact: x by reference
-	var encode func(ch int, mean, invStd float32)
 	if rec && tp.Compress {
-		// x̂ in BNBits codes, each channel encoded as soon as BN has its
-		// statistics, while it is in cache.
-		q := newCodes(n, c, inner, tp.bnBits())
-		key, stream := tp.Key, tp.stream()
-		encode = func(ch int, mean, invStd float32) {
-			q.encodeNormalized(x.Data, ch, invStd, -invStd*mean, newStream(key, stream, uint64(ch)))
+		// x̂ in BNBits codes (with the ReLU's mask when fused), each channel
+		// encoded as soon as BN has its statistics, while it is in cache.
+		a.Save, a.Bits, a.Key, a.Stream = backend.SaveCodes, tp.bnBits(), tp.Key, tp.stream()
+		if relu {
+			a.Save = backend.SaveReluCodes
 		}
-		saved = q
 	}
-	y, st, inv := bnForward(tp.output(len(x.Data), x, scale, bias), x, scale, bias, eps, false, encode)
-	out := result(append([]int(nil), x.Shape...), y, x, scale, bias)
+	y := tp.outputOn(be, x.Len(), x, scale, bias)
+	st, code := be.BatchNorm(a, x.Buffer(), scale.Buffer(), bias.Buffer(), y, x.moments)
+	out := resultOn(be, append([]int(nil), x.Shape...), y, x, scale, bias)
+	stats := BatchStats{dev: st, be: be}
+	switch {
+	case IsHost(be):
+		stats = BatchStats{Mean: host(st.Mean), Var: host(st.Var)}
+	case tp != nil: // the tape's until backward is done
+		tp.devBe = be
+		tp.transient = append(tp.transient, st.Mean, st.Var, st.InvStd)
+	default: // the caller frees mean and variance (BatchStats.Free)
+		be.Free(st.InvStd)
+	}
 	if rec {
-		o := &bnOp{n: n, c: c, inner: inner, mean: st.Mean, invStd: inv, scale: scale.Data,
-			out: out.g, xg: x.g, sg: scale.g, bg: bias.g, bufs: tp.Buffers, x: saved}
-		tp.record(out, o)
+		o := &bnOp{a: a, be: be, st: st, scale: scale.Buffer(), beta: bias.Buffer(), out: out.g, xg: x.g, sg: scale.g, bg: bias.g, bufs: tp.Buffers}
+		if a.Save == backend.SaveInput {
+			o.x = ref(x) // exact: x by reference
+		} else {
+			o.x = asSaved(be, code)
+		}
+		tp.recordBN(out, o, y)
 	}
-	return out, st, nil
+	return out, stats, nil
 }
 
 func checkBN(x, scale, bias *Tensor) error {
 	_, c, _ := nci(x.Shape)
-	if len(x.Shape) < 2 || len(scale.Data) != c || len(bias.Data) != c {
-		return fmt.Errorf("autograd: batchnorm of %v needs scale and bias of %d, got %d and %d", x.Shape, c, len(scale.Data), len(bias.Data))
+	if len(x.Shape) < 2 || scale.Len() != c || bias.Len() != c {
+		return fmt.Errorf("autograd: batchnorm of %v needs scale and bias of %d, got %d and %d", x.Shape, c, scale.Len(), bias.Len())
 	}
 	return nil
-}
-
-// bnForward writes x normalized with its batch statistics into y (and
-// rectified, with relu, each row while it is in cache) and returns y, the
-// statistics and 1/σ per channel. When save is set it runs for each
-// channel as soon as the channel is written, while x and y are in cache.
-func bnForward(y []float32, x, scale, bias *Tensor, eps float32, relu bool, save func(ch int, mean, invStd float32)) ([]float32, BatchStats, []float32) {
-	n, c, inner := nci(x.Shape)
-	st := BatchStats{Mean: make([]float32, c), Var: make([]float32, c)}
-	inv := make([]float32, c)
-	parallelFor(c, func(ch int) {
-		if len(x.moments) == n*c && n > 0 {
-			st.Mean[ch], st.Var[ch] = combinedMoments(x.moments, n, c, ch)
-		} else {
-			st.Mean[ch], st.Var[ch] = channelMoments(x.Data, n, c, inner, ch)
-		}
-		inv[ch] = float32(1 / math.Sqrt(float64(st.Var[ch])+float64(eps)))
-		a := scale.Data[ch] * inv[ch]
-		affineChannel(y, x.Data, n, c, inner, ch, a, bias.Data[ch]-a*st.Mean[ch], relu)
-		if save != nil {
-			save(ch, st.Mean[ch], inv[ch])
-		}
-	})
-	return y, st, inv
 }
 
 // BatchNormEval normalizes with given (running) statistics. It has no
@@ -94,16 +125,181 @@ func bnForward(y []float32, x, scale, bias *Tensor, eps float32, relu bool, save
 func BatchNormEval(x, scale, bias, mean, variance *Tensor, eps float32) (*Tensor, error) {
 	n, c, inner := nci(x.Shape)
 	for _, p := range []*Tensor{scale, bias, mean, variance} {
-		if len(p.Data) != c {
-			return nil, fmt.Errorf("autograd: batchnorm of %v needs per-channel parameters of %d, got %d", x.Shape, c, len(p.Data))
+		if p.Len() != c {
+			return nil, fmt.Errorf("autograd: batchnorm of %v needs per-channel parameters of %d, got %d", x.Shape, c, p.Len())
 		}
 	}
-	y := make([]float32, len(x.Data))
+	be, err := backendOf(x, scale, bias, mean, variance)
+	if err != nil {
+		return nil, err
+	}
+	y := newBuf(be, x.Len())
+	be.BatchNormEval(n, c, inner, x.Buffer(), scale.Buffer(), bias.Buffer(), mean.Buffer(), variance.Buffer(), y, eps)
+	return resultOn(be, x.Shape, y), nil
+}
+
+// backward: with g = dy, M = N·inner per channel,
+// dβ = Σg, dγ = Σg·x̂, dx = γ/σ·(g − Σg/M − x̂·Σ(g·x̂)/M).
+// On an exact tape x̂ = (x − μ)/σ is never stored: the sums take x − μ and
+// dx is a combination of g and x.
+func (o *bnOp) backward() { o.finish(nil) }
+
+// finish runs the backward pass, for a fused ReLU (exact tape) masking the
+// gradient where reluOut is not positive. dx overwrites g, which nothing
+// reads after this op, unless another gradient shares g's buffer.
+func (o *bnOp) finish(reluOut backend.Buffer) {
+	if o.out.value() == nil {
+		return
+	}
+	if reluOut != nil || o.a.Save == backend.SaveReluCodes {
+		o.out.own() // masked in place
+	}
+	be, g := o.be, o.out.value()
+	gr := backend.BNGrad{G: g, ReluOut: reluOut, Gamma: o.scale, Mean: o.st.Mean, InvStd: o.st.InvStd}
+	if f, ok := o.x.(floatRef); ok {
+		gr.X = f.buf()
+	} else {
+		gr.Codes = backendSaved(o.x)
+		gr.Scratch = scratch(be, o.bufs, g.Len())
+		defer unscratch(be, o.bufs, gr.Scratch)
+	}
+	inPlace := !o.out.shared()
+	if o.xg != nil {
+		gr.DX = g
+		if !inPlace {
+			gr.DX = scratch(be, o.bufs, g.Len())
+		}
+	}
+	gr.DGamma, gr.DBeta = newBuf(be, o.a.C), newBuf(be, o.a.C)
+	be.BatchNormBackward(o.a, gr)
+	o.sg.takeBuf(be, nil, gr.DGamma)
+	o.bg.takeBuf(be, nil, gr.DBeta)
+	switch {
+	case o.xg == nil:
+	case inPlace:
+		o.xg.takeFrom(o.out)
+	default:
+		o.xg.takeBuf(be, o.bufs, gr.DX)
+	}
+}
+
+func (o *bnOp) saved() []Saved {
+	return []Saved{o.x, floatRef{b: o.st.Mean}, floatRef{b: o.st.InvStd}, floatRef{b: o.scale, param: true}}
+}
+
+// The CPU's batch normalization: one goroutine per channel, each channel's
+// statistics, output and codes (and in backward its sums and dx) taken
+// while it is in cache.
+
+func (CPU) BatchNorm(a backend.BN, xb, gamma, beta, yb backend.Buffer, moments backend.Moments) (backend.BNStats, backend.Saved) {
+	n, c, inner := a.N, a.C, a.Inner
+	x, y, scale, bias := host(xb), host(yb), host(gamma), host(beta)
+	mean, variance, inv := make([]float32, c), make([]float32, c), make([]float32, c)
+	ms, _ := moments.([]kernels.PlaneMoments)
+	var save func(ch int)
+	var code backend.Saved
+	switch a.Save {
+	case backend.SaveCodes:
+		q := newCodes(n, c, inner, a.Bits)
+		save = func(ch int) {
+			q.encodeNormalized(x, ch, inv[ch], -inv[ch]*mean[ch], newStream(a.Key, a.Stream, uint64(ch)))
+		}
+		code = q
+	case backend.SaveReluCodes:
+		q := newBNReluCode(n, c, inner, a.Bits, scale, bias)
+		save = func(ch int) { q.encodeChannel(x, y, mean[ch], inv[ch], ch, newStream(a.Key, a.Stream, uint64(ch))) }
+		code = q
+	}
 	parallelFor(c, func(ch int) {
-		a := scale.Data[ch] / float32(math.Sqrt(float64(variance.Data[ch])+float64(eps)))
-		affineChannel(y, x.Data, n, c, inner, ch, a, bias.Data[ch]-a*mean.Data[ch], false)
+		if len(ms) == n*c && n > 0 {
+			mean[ch], variance[ch] = combinedMoments(ms, n, c, ch)
+		} else {
+			mean[ch], variance[ch] = channelMoments(x, n, c, inner, ch)
+		}
+		inv[ch] = float32(1 / math.Sqrt(float64(variance[ch])+float64(a.Eps)))
+		s := scale[ch] * inv[ch]
+		affineChannel(y, x, n, c, inner, ch, s, bias[ch]-s*mean[ch], a.Relu)
+		if save != nil {
+			save(ch)
+		}
 	})
-	return New(x.Shape, y), nil
+	return backend.BNStats{Mean: backend.Host(mean), Var: backend.Host(variance), InvStd: backend.Host(inv)}, code
+}
+
+func (CPU) BatchNormEval(n, c, inner int, xb, gamma, beta, mean, variance, yb backend.Buffer, eps float32) {
+	x, y, scale, bias, mu, v := host(xb), host(yb), host(gamma), host(beta), host(mean), host(variance)
+	parallelFor(c, func(ch int) {
+		s := scale[ch] / float32(math.Sqrt(float64(v[ch])+float64(eps)))
+		affineChannel(y, x, n, c, inner, ch, s, bias[ch]-s*mu[ch], false)
+	})
+}
+
+func (CPU) RunningUpdate(run, batch backend.Buffer, momentum float32) {
+	r, b := host(run), host(batch)
+	for i := range r {
+		r[i] = r[i]*momentum + b[i]*(1-momentum)
+	}
+}
+
+// BatchNormBackward: with codes, x̂ is decoded channel by channel into
+// g.Scratch (and g masked by the fused code's bit 0) just before the
+// channel's sums; with a fused ReLU on an exact tape, g is zeroed where the
+// ReLU's output is not positive, one channel at a time.
+func (CPU) BatchNormBackward(a backend.BN, g backend.BNGrad) {
+	gr, dx := host(g.G), host(g.DX)
+	x, raw := host(g.X), true
+	var decode func(ch int)
+	switch q := g.Codes.(type) {
+	case *Codes:
+		x, raw = host(g.Scratch), false
+		decode = func(ch int) { q.decodeChannel(x, ch, q.channelTable(ch)) }
+	case *bnReluCode:
+		x, raw = host(g.Scratch), false
+		decode = func(ch int) {
+			tab := q.table(ch)
+			q.eachRow(ch, func(start, pos int) {
+				kernels.LookupCodes(x[start:start+q.inner], gr[start:start+q.inner], q.channelWords(ch), pos, q.bits, tab)
+			})
+		}
+	}
+	relu := host(g.ReluOut)
+	dgamma, dbeta := host(g.DGamma), host(g.DBeta)
+	mean, inv, scale := host(g.Mean), host(g.InvStd), host(g.Gamma)
+	parallelFor(a.C, func(ch int) {
+		if decode != nil {
+			decode(ch)
+		}
+		if relu != nil {
+			for b := 0; b < a.N; b++ {
+				off := (b*a.C + ch) * a.Inner
+				kernels.ZeroOutside(gr[off:off+a.Inner], relu[off:], 0, inf32)
+			}
+		}
+		channelBackward(a, ch, gr, x, dx, raw, mean[ch], inv[ch], scale[ch], dgamma, dbeta)
+	})
+}
+
+func channelBackward(a backend.BN, ch int, g, x, dx []float32, raw bool, mean, invStd, scale float32, dgamma, dbeta []float32) {
+	var mu, inv float64 = 0, 1 // x is x̂ already
+	if raw {
+		mu, inv = float64(mean), float64(invStd)
+	}
+	base, stride := ch*a.Inner, a.C*a.Inner
+	sg, sgx := kernels.CrossSums(g[base:], x[base:], a.N, a.Inner, stride, mu)
+	sgx *= inv // Σg·x̂
+	dbeta[ch], dgamma[ch] = float32(sg), float32(sgx)
+	if dx == nil {
+		return
+	}
+	// dx = k·g − k·Σg/M − k·Σ(g·x̂)/M·inv·(x − μ) = k·g + b·x + c.
+	m := float64(a.N * a.Inner)
+	k := float64(scale) * float64(invStd)
+	b := -k * sgx / m * inv
+	c := -k*sg/m - b*mu
+	for bt := 0; bt < a.N; bt++ {
+		off := base + bt*stride
+		kernels.Combine(dx[off:off+a.Inner], g[off:], x[off:], float32(k), float32(b), float32(c))
+	}
 }
 
 // channelMoments is the mean and biased variance of channel ch, in one
@@ -130,96 +326,4 @@ func affineChannel(y, x []float32, n, c, inner, ch int, a, b float32, relu bool)
 		return
 	}
 	kernels.ScaleAddRows(y[ch*inner:], x[ch*inner:], n, inner, c*inner, a, b, relu)
-}
-
-// normalize writes x̂ = (x − μ)/σ.
-func (o *bnOp) normalize(dst, x []float32) {
-	parallelFor(o.c, func(ch int) {
-		affineChannel(dst, x, o.n, o.c, o.inner, ch, o.invStd[ch], -o.invStd[ch]*o.mean[ch], false)
-	})
-}
-
-// backward: with g = dy, M = N·inner per channel,
-// dβ = Σg, dγ = Σg·x̂, dx = γ/σ·(g − Σg/M − x̂·Σ(g·x̂)/M).
-// On an exact tape x̂ = (x − μ)/σ is never stored: the sums take x − μ and
-// dx is a combination of g and x.
-func (o *bnOp) backward() {
-	g := o.out.Data
-	if g == nil {
-		return
-	}
-	if f, ok := o.x.(floatRef); ok {
-		o.finish(o.out, f.d, true, nil, nil)
-		return
-	}
-	xh, q := o.bufs.get(len(g)), o.x.(*Codes)
-	o.finish(o.out, xh, false, nil, func(ch int) { q.decodeChannel(xh, ch, q.channelTable(ch)) })
-	o.bufs.put(xh)
-}
-
-// finish accumulates the gradients of γ, β and x from the output gradient
-// g and x (raw when raw is set, else x̂). dx overwrites g, which nothing
-// reads after this op, unless another gradient shares g's buffer. With a
-// ReLU's output as relu, g is first zeroed where the ReLU was off, one
-// channel at a time (the ReLU's backward, while the channel is in cache).
-// decode, when set, first writes channel ch of x from the saved codes, so
-// that the channel is in cache for the sums that follow.
-func (o *bnOp) finish(out *Grad, x []float32, raw bool, relu []float32, decode func(ch int)) {
-	if relu != nil {
-		out.own() // masked in place
-	}
-	g := out.Data
-	dx, inPlace := g, !out.bufs.shared(g)
-	if o.xg != nil && !inPlace {
-		dx = o.bufs.get(len(g))
-	}
-	dgamma, dbeta := make([]float32, o.c), make([]float32, o.c)
-	parallelFor(o.c, func(ch int) {
-		if decode != nil {
-			decode(ch)
-		}
-		if relu != nil {
-			for b := 0; b < o.n; b++ {
-				off := (b*o.c + ch) * o.inner
-				kernels.ZeroOutside(g[off:off+o.inner], relu[off:], 0, inf32)
-			}
-		}
-		o.channelBackward(ch, g, x, dx, raw, dgamma, dbeta)
-	})
-	o.sg.add(dgamma)
-	o.bg.add(dbeta)
-	switch {
-	case o.xg == nil:
-	case inPlace:
-		o.xg.takeFrom(out)
-	case !o.xg.take(dx):
-		o.bufs.put(dx)
-	}
-}
-
-func (o *bnOp) channelBackward(ch int, g, x, dx []float32, raw bool, dgamma, dbeta []float32) {
-	var mu, inv float64 = 0, 1 // x is x̂ already
-	if raw {
-		mu, inv = float64(o.mean[ch]), float64(o.invStd[ch])
-	}
-	base, stride := ch*o.inner, o.c*o.inner
-	sg, sgx := kernels.CrossSums(g[base:], x[base:], o.n, o.inner, stride, mu)
-	sgx *= inv // Σg·x̂
-	dbeta[ch], dgamma[ch] = float32(sg), float32(sgx)
-	if o.xg == nil {
-		return
-	}
-	// dx = k·g − k·Σg/M − k·Σ(g·x̂)/M·inv·(x − μ) = k·g + b·x + c.
-	m := float64(o.n * o.inner)
-	k := float64(o.scale[ch]) * float64(o.invStd[ch])
-	b := -k * sgx / m * inv
-	c := -k*sg/m - b*mu
-	for bt := 0; bt < o.n; bt++ {
-		off := base + bt*stride
-		kernels.Combine(dx[off:off+o.inner], g[off:], x[off:], float32(k), float32(b), float32(c))
-	}
-}
-
-func (o *bnOp) saved() []Saved {
-	return []Saved{o.x, floatRef{d: o.mean}, floatRef{d: o.invStd}, floatRef{d: o.scale, param: true}}
 }

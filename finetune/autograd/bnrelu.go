@@ -1,6 +1,9 @@
 package autograd
 
-import "github.com/bincompress/bincompress/internal/kernels"
+import (
+	"github.com/bincompress/bincompress/internal/backend"
+	"github.com/bincompress/bincompress/internal/kernels"
+)
 
 // BatchNormRelu is Relu(BatchNormTrain(x)). On an exact tape it computes
 // exactly those two ops, recorded as one whose backward applies the ReLU's
@@ -27,42 +30,30 @@ func (tp *Tape) BatchNormRelu(x, scale, bias *Tensor, eps float32) (*Tensor, Bat
 		}
 		return tp.ReluInPlace(y), st, nil // BN keeps its input, not its output
 	}
-	if err := checkBN(x, scale, bias); err != nil {
-		return nil, BatchStats{}, err
-	}
 	// The ReLU runs on each row as BN writes it; relu(v) > 0 exactly where
 	// v > 0, so the code's mask reads the rectified values.
-	n, c, inner := nci(x.Shape)
-	rec := tp.recording(x, scale, bias)
-	y := tp.output(len(x.Data), x, scale, bias)
-	var code *bnReluCode
-	var encode func(ch int, mean, invStd float32)
-	if rec && tp.Compress { // each channel encoded as soon as BN has written it
-		code = newBNReluCode(n, c, inner, tp.bnBits(), scale.Data, bias.Data)
-		key, stream := tp.Key, tp.stream()
-		encode = func(ch int, mean, invStd float32) {
-			code.encodeChannel(x.Data, y, mean, invStd, ch, newStream(key, stream, uint64(ch)))
-		}
+	return tp.batchNorm(x, scale, bias, eps, true)
+}
+
+// recordBN records a batch normalization, with its ReLU when fused: on an
+// exact tape BN's input and the ReLU's output are kept, on a compressing
+// one the fused code, which also serves a binary layer reading the output.
+func (tp *Tape) recordBN(out *Tensor, o *bnOp, y backend.Buffer) {
+	if !o.a.Relu {
+		tp.record(out, o)
+		return
 	}
-	y, st, inv := bnForward(y, x, scale, bias, eps, true, encode)
-	out := result(append([]int(nil), x.Shape...), y, x, scale, bias)
-	if !rec {
-		return out, st, nil
+	r := &bnReluOp{bn: o}
+	if o.a.Save != backend.SaveReluCodes { // exactly BN then ReLU, as one op
+		r.relu = y
+		tp.record(out, r)
+		return
 	}
-	bn := &bnOp{n: n, c: c, inner: inner, mean: st.Mean, invStd: inv, scale: scale.Data, xg: x.g, sg: scale.g, bg: bias.g,
-		bufs: tp.Buffers}
-	if !tp.Compress { // exactly BN then ReLU, as one op: x and the output kept
-		bn.x = floatRef{d: x.Data}
-		tp.record(out, &bnReluOp{bn: bn, relu: y, out: out.g})
-		return out, st, nil
-	}
-	bn.x = code
-	tp.record(out, &bnReluOp{bn: bn, code: code, out: out.g})
+	tp.record(out, r)
 	if tp.codes == nil {
-		tp.codes = map[codeKey]inputCode{}
+		tp.codes = map[codeKey]Saved{}
 	}
-	tp.codes[keyOf(out)] = reluInput{code}
-	return out, st, nil
+	tp.codes[keyOf(out)] = asSaved(o.be, o.be.ReluInput(backendSaved(o.x)))
 }
 
 // bnReluCode is the fused code: per channel the x̂ range [Lo, Hi] and the
@@ -191,35 +182,17 @@ func (q *bnReluCode) Bytes() int64 { return 8*int64(len(q.words)) + 12*int64(q.c
 // exact tape from the ReLU's output (relu) and BN's float input.
 type bnReluOp struct {
 	bn   *bnOp
-	code *bnReluCode
-	relu []float32
-	out  *Grad
+	relu backend.Buffer // exact tape
 }
 
-func (o *bnReluOp) backward() {
-	if o.out.Data == nil {
-		return
-	}
-	if o.code == nil {
-		o.bn.finish(o.out, o.bn.x.(floatRef).d, true, o.relu, nil)
-		return
-	}
-	o.out.own() // the mask is applied in place
-	g := o.out.Data
-	xh := o.bn.bufs.get(len(g))
-	q := o.code
-	o.bn.finish(o.out, xh, false, nil, func(ch int) { // x̂ decoded and g masked per channel
-		tab := q.table(ch)
-		q.eachRow(ch, func(start, pos int) {
-			kernels.LookupCodes(xh[start:start+q.inner], g[start:start+q.inner], q.channelWords(ch), pos, q.bits, tab)
-		})
-	})
-	o.bn.bufs.put(xh)
-}
+func (o *bnReluOp) backward() { o.bn.finish(o.relu) }
 
 func (o *bnReluOp) saved() []Saved {
-	if o.code == nil {
-		return append(o.bn.saved(), floatRef{d: o.relu})
+	if o.relu != nil {
+		return append(o.bn.saved(), floatRef{b: o.relu})
 	}
-	return append(o.bn.saved(), floatRef{d: o.code.beta, param: true})
+	return append(o.bn.saved(), floatRef{b: o.bn.beta, param: true}) // the code reads β
 }
+
+// ReluInput is the fused code seen as the ReLU's output.
+func (CPU) ReluInput(code backend.Saved) backend.Saved { return reluInput{code.(*bnReluCode)} }

@@ -120,7 +120,7 @@ func TestImageDecoder(t *testing.T) {
 	g, b := randTensor(r, -1, 1, 4), randTensor(r, -1, 1, 4)
 	y, _, err := tp.BatchNormRelu(Param(x.Shape, x.Data), Param(g.Shape, g.Data), Param(b.Shape, b.Data), 1e-5)
 	must(t, err)
-	codes["bn+relu"] = tp.codes[keyOf(y)]
+	codes["bn+relu"] = tp.codes[keyOf(y)].(inputCode)
 	for name, c := range codes {
 		whole := make([]float32, len(x.Data))
 		c.Decode(whole)

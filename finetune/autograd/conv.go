@@ -3,6 +3,7 @@ package autograd
 import (
 	"fmt"
 
+	"github.com/bincompress/bincompress/internal/backend"
 	"github.com/bincompress/bincompress/internal/kernels"
 )
 
@@ -20,11 +21,12 @@ type ConvAttrs struct {
 // the input gradient.
 type convOp struct {
 	p        kernels.ConvParams
+	be       backend.Backend
 	out      *Grad
 	xg, wg   *Grad
 	bg       *Grad
-	xs       Saved // floatRef or *Codes
-	w        []float32
+	xs       Saved // floatRef or the input's codes
+	w        backend.Buffer
 	hasBias  bool
 	outInner int
 	bufs     *Buffers // the tape's, for backward's dx and decoded input
@@ -38,36 +40,37 @@ func (tp *Tape) Conv(x, w, b *Tensor, a ConvAttrs, binary bool) (*Tensor, error)
 	if err != nil {
 		return nil, err
 	}
-	var bias []float32
+	var bias backend.Buffer
 	if b != nil {
-		if len(b.Data) != p.K {
-			return nil, fmt.Errorf("autograd: conv bias has %d elements, want %d", len(b.Data), p.K)
+		if b.Len() != p.K {
+			return nil, fmt.Errorf("autograd: conv bias has %d elements, want %d", b.Len(), p.K)
 		}
-		bias = b.Data
+		bias = b.Buffer()
 	}
 	ins := []*Tensor{x, w}
 	if b != nil {
 		ins = append(ins, b)
 	}
-	y := tp.output(p.YLen(), ins...)
-	rec := tp.recording(ins...)
-	var ep kernels.Epilogue
-	if rec { // training: a BatchNormalization usually follows
-		ep.Moments = make([]kernels.PlaneMoments, p.N*p.K)
+	be, err := backendOf(ins...)
+	if err != nil {
+		return nil, err
 	}
-	kernels.Conv2DEpilogue(p, x.Data, w.Data, bias, y, ep)
-	out := result([]int{p.N, p.K, p.OutH(), p.OutW()}, y, ins...)
-	out.moments = ep.Moments
+	y := tp.outputOn(be, p.YLen(), ins...)
+	rec := tp.recording(ins...)
+	// Training: a BatchNormalization usually follows and takes the moments.
+	moments := be.Conv(backendConv(p), x.Buffer(), w.Buffer(), bias, y, rec)
+	out := resultOn(be, []int{p.N, p.K, p.OutH(), p.OutW()}, y, ins...)
+	out.moments = moments
 	if rec {
-		o := &convOp{p: p, out: out.g, xg: x.g, wg: w.g, hasBias: b != nil, outInner: p.OutH() * p.OutW(), bufs: tp.Buffers}
+		o := &convOp{p: p, be: be, out: out.g, xg: x.g, wg: w.g, hasBias: b != nil, outInner: p.OutH() * p.OutW(), bufs: tp.Buffers}
 		if b != nil {
 			o.bg = b.g
 		}
 		if w.RequiresGrad() {
-			o.xs = tp.saveInput(x, binary)
+			o.xs = tp.saveInput(be, x, binary)
 		}
 		if x.RequiresGrad() {
-			o.w = w.Data
+			o.w = w.Buffer()
 		}
 		tp.record(out, o)
 	}
@@ -76,23 +79,24 @@ func (tp *Tape) Conv(x, w, b *Tensor, a ConvAttrs, binary bool) (*Tensor, error)
 
 // saveInput keeps a binary layer's input as 1-bit codes on a compressing
 // tape, and as a float reference otherwise.
-func (tp *Tape) saveInput(x *Tensor, binary bool) Saved {
-	if !tp.Compress || !binary || len(x.Data) == 0 {
-		return floatRef{d: x.Data}
+func (tp *Tape) saveInput(be backend.Backend, x *Tensor, binary bool) Saved {
+	if !tp.Compress || !binary || x.Len() == 0 {
+		return ref(x)
 	}
 	k := keyOf(x)
 	if q, ok := tp.codes[k]; ok {
 		return q // a tensor read by two binary layers is encoded once
 	}
 	if tp.codes == nil {
-		tp.codes = map[codeKey]inputCode{}
+		tp.codes = map[codeKey]Saved{}
 	}
-	q := Encode(x, 1, tp.Key, tp.stream())
+	n, c, inner := nci(x.Shape)
+	q := asSaved(be, be.EncodeInput(x.Buffer(), n, c, inner, 1, tp.Key, tp.stream()))
 	tp.codes[k] = q
 	return q
 }
 
-// inputCode is a compressed form of a binary layer's input.
+// inputCode is a compressed form of a binary layer's input on the host.
 type inputCode interface {
 	Saved
 	Decode(dst []float32)
@@ -102,24 +106,46 @@ type inputCode interface {
 // keyOf is the cache key of x's data in x's layout.
 func keyOf(x *Tensor) codeKey {
 	n, c, inner := nci(x.Shape)
-	return codeKey{&x.Data[0], n, c, inner}
+	return codeKey{keyOfTensor(x), n, c, inner}
 }
 
 // codeKey identifies a tensor's data in one layout.
 type codeKey struct {
-	p           *float32
+	p           any
 	n, c, inner int
 }
 
-// restore returns the n float values of a saved input, decoding codes
-// into a new buffer.
-func restore(s Saved, n int) []float32 {
-	if v, ok := s.(inputCode); ok {
-		d := make([]float32, n)
-		v.Decode(d)
-		return d
+// backendSaved is what a Saved is to its backend (a device's unwrapped).
+func backendSaved(s Saved) backend.Saved {
+	if d, ok := s.(devSaved); ok {
+		return d.s
 	}
-	return s.(floatRef).d
+	return s
+}
+
+// restore returns the n values of a saved input on be: a float reference's
+// buffer, or its codes decoded into a new buffer (fresh, reports).
+func restore(be backend.Backend, s Saved, n int) (b backend.Buffer, fresh bool) {
+	if f, ok := s.(floatRef); ok {
+		return f.buf(), false
+	}
+	d := newBuf(be, n)
+	be.DecodeInput(backendSaved(s), d)
+	return d, true
+}
+
+// backendConv is p as the backend interface takes it.
+func backendConv(p kernels.ConvParams) backend.Conv {
+	return backend.Conv{N: p.N, C: p.C, H: p.H, W: p.W, K: p.K, KH: p.KH, KW: p.KW, StrideH: p.StrideH, StrideW: p.StrideW,
+		DilationH: p.DilationH, DilationW: p.DilationW, PadTop: p.PadTop, PadLeft: p.PadLeft, PadBottom: p.PadBottom,
+		PadRight: p.PadRight, Groups: p.Groups}
+}
+
+// kernelConv is backendConv's inverse.
+func kernelConv(p backend.Conv) kernels.ConvParams {
+	return kernels.ConvParams{N: p.N, C: p.C, H: p.H, W: p.W, K: p.K, KH: p.KH, KW: p.KW, StrideH: p.StrideH, StrideW: p.StrideW,
+		DilationH: p.DilationH, DilationW: p.DilationW, PadTop: p.PadTop, PadLeft: p.PadLeft, PadBottom: p.PadBottom,
+		PadRight: p.PadRight, Groups: p.Groups}
 }
 
 func convParams(x, w *Tensor, a ConvAttrs) (kernels.ConvParams, error) {
@@ -142,28 +168,29 @@ func convParams(x, w *Tensor, a ConvAttrs) (kernels.ConvParams, error) {
 }
 
 func (o *convOp) backward() {
-	dy := o.out.Data
+	dy := o.out.value()
 	if dy == nil {
 		return
 	}
+	be, p := o.be, backendConv(o.p)
 	if o.xg != nil && o.w != nil {
-		dx := o.bufs.get(o.p.XLen())
-		kernels.Conv2DBackwardData(o.p, dy, o.w, dx)
-		if !o.xg.take(dx) {
-			o.bufs.put(dx)
-		}
+		dx := scratch(be, o.bufs, o.p.XLen())
+		be.ConvBackwardData(p, dy, o.w, dx)
+		o.xg.takeBuf(be, o.bufs, dx)
 	}
 	if o.wg != nil && o.xs != nil {
-		dw := make([]float32, o.p.WLen())
-		if c, ok := o.xs.(inputCode); ok {
-			kernels.Conv2DBackwardFilterFrom(o.p, c.imageDecoder(), dy, dw) // decoded image by image, in cache
+		dw := newBuf(be, o.p.WLen())
+		if f, ok := o.xs.(floatRef); ok {
+			be.ConvBackwardFilter(p, f.buf(), dy, dw)
 		} else {
-			kernels.Conv2DBackwardFilter(o.p, o.xs.(floatRef).d, dy, dw)
+			be.ConvBackwardFilterCodes(p, backendSaved(o.xs), dy, dw)
 		}
-		o.wg.take(dw)
+		o.wg.takeBuf(be, nil, dw)
 	}
 	if o.bg != nil {
-		o.bg.add(sumPerChannel(dy, o.p.N, o.p.K, o.outInner))
+		sums := newBuf(be, o.p.K)
+		be.ChannelSums(sums, dy, o.p.N, o.p.K, o.outInner)
+		o.bg.takeBuf(be, nil, sums)
 	}
 }
 
@@ -173,14 +200,42 @@ func (o *convOp) saved() []Saved {
 		s = append(s, o.xs)
 	}
 	if o.w != nil {
-		s = append(s, floatRef{d: o.w, param: true})
+		s = append(s, floatRef{b: o.w, param: true})
 	}
 	return s
 }
 
-// sumPerChannel reduces an [N, C, inner] tensor over N and inner.
-func sumPerChannel(d []float32, n, c, inner int) []float32 {
-	out := make([]float32, c)
+// The CPU's convolution: internal/kernels' direct and indirect paths, with
+// the moments of each output plane taken in the epilogue.
+
+func (CPU) Conv(p backend.Conv, x, w, bias, y backend.Buffer, moments bool) backend.Moments {
+	var ep kernels.Epilogue
+	if moments {
+		ep.Moments = make([]kernels.PlaneMoments, p.N*p.K)
+	}
+	kernels.Conv2DEpilogue(kernelConv(p), host(x), host(w), host(bias), host(y), ep)
+	if !moments {
+		return nil
+	}
+	return ep.Moments
+}
+
+func (CPU) ConvBackwardData(p backend.Conv, dy, w, dx backend.Buffer) {
+	kernels.Conv2DBackwardData(kernelConv(p), host(dy), host(w), host(dx))
+}
+
+func (CPU) ConvBackwardFilter(p backend.Conv, x, dy, dw backend.Buffer) {
+	kernels.Conv2DBackwardFilter(kernelConv(p), host(x), host(dy), host(dw))
+}
+
+// ConvBackwardFilterCodes decodes the input image by image, in cache.
+func (CPU) ConvBackwardFilterCodes(p backend.Conv, x backend.Saved, dy, dw backend.Buffer) {
+	kernels.Conv2DBackwardFilterFrom(kernelConv(p), x.(inputCode).imageDecoder(), host(dy), host(dw))
+}
+
+// ChannelSums reduces an [N, C, inner] tensor over N and inner.
+func (CPU) ChannelSums(dst, x backend.Buffer, n, c, inner int) {
+	out, d := host(dst), host(x)
 	parallelFor(c, func(ch int) {
 		var s float64
 		for b := 0; b < n; b++ {
@@ -190,5 +245,4 @@ func sumPerChannel(d []float32, n, c, inner int) []float32 {
 		}
 		out[ch] = float32(s)
 	})
-	return out
 }

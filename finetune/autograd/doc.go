@@ -30,6 +30,27 @@
 // GOMAXPROCS 1 and 8 on inputs past the goroutine grain) and
 // TestOpsSavedBytes (SavedBytes equals what this file says each op keeps).
 //
+// # Backends
+//
+// Each op checks shapes, records itself and owns the gradients; its
+// arithmetic goes through a backend.Backend: CPU (this package's op bodies
+// over internal/kernels, on host memory; its methods sit beside the ops
+// that call them) or a device backend (internal/gpu). A Tensor lives on one
+// backend: host Data, or an opaque device buffer (OnDevice, DeviceParam;
+// Data nil); an op runs on its inputs' backend, which must be the same for
+// all of them, and its outputs, gradients and saved codes stay there. On a
+// device, the tape frees an op's output and gradient buffers when backward
+// is done with them (or at Release, on a compressing tape), transient
+// buffers (a loss's softmax, BN's statistics) at the end of the pass, and
+// what ops saved when the backward pass ends; with a nil tape, Release
+// frees an op's output, and BatchStats.Free the statistics. The ops of a
+// ResNet's main path go through the backend (Conv, Gemm, MatMul, the batch
+// normalizations, Relu, Clip, Add, Sum, Mul, the pools, View and the
+// losses); the others (the activations, Sub, Div, Max/Min, Pow, Where, the
+// element-moving ops and reductions) compute on host Data only, and the
+// trainer refuses them on a device before training (the op layer's stage
+// schema.TrainerDevice).
+//
 // # Gradients and binary weights
 //
 // A Tensor's gradient lives in a separate Grad, so an op's backward holds the

@@ -3,12 +3,13 @@ package autograd
 import (
 	"fmt"
 
+	"github.com/bincompress/bincompress/internal/backend"
 	"github.com/bincompress/bincompress/internal/kernels"
 )
 
 // mat is a stored row-major matrix used as op(X): X when !t, Xᵀ when t.
 type mat struct {
-	d          []float32
+	d          backend.Buffer
 	rows, cols int // stored dimensions
 	t          bool
 }
@@ -24,8 +25,12 @@ func pick(c bool, a, b int) int {
 }
 
 // mm writes dst = alpha·op(a)·op(b) (overwriting dst).
-func mm(dst []float32, alpha float32, a, b mat) {
-	kernels.Sgemm(a.t, b.t, a.r(), b.c(), a.c(), alpha, a.d, a.cols, b.d, b.cols, 0, dst, b.c())
+func mm(be backend.Backend, dst backend.Buffer, alpha float32, a, b mat) {
+	be.Gemm(a.t, b.t, a.r(), b.c(), a.c(), alpha, a.d, a.cols, b.d, b.cols, 0, dst, b.c())
+}
+
+func (CPU) Gemm(transA, transB bool, m, n, k int, alpha float32, a backend.Buffer, lda int, b backend.Buffer, ldb int, beta float32, c backend.Buffer, ldc int) {
+	kernels.Sgemm(transA, transB, m, n, k, alpha, host(a), lda, host(b), ldb, beta, host(c), ldc)
 }
 
 // GemmAttrs are ONNX Gemm's attributes.
@@ -37,6 +42,7 @@ type GemmAttrs struct {
 // gemmOp saves A (a float reference, or 1-bit codes for a binary layer on a
 // compressing tape) for B's gradient and B for A's gradient.
 type gemmOp struct {
+	be          backend.Backend
 	a, b        mat
 	as          Saved
 	alpha, beta float32
@@ -52,29 +58,39 @@ func (tp *Tape) Gemm(a, b, c *Tensor, at GemmAttrs, binary bool) (*Tensor, error
 	if len(a.Shape) != 2 || len(b.Shape) != 2 {
 		return nil, fmt.Errorf("autograd: gemm wants 2-D operands, got %v and %v", a.Shape, b.Shape)
 	}
-	am := mat{d: a.Data, rows: a.Shape[0], cols: a.Shape[1], t: at.TransA}
-	bm := mat{d: b.Data, rows: b.Shape[0], cols: b.Shape[1], t: at.TransB}
+	am := mat{d: a.Buffer(), rows: a.Shape[0], cols: a.Shape[1], t: at.TransA}
+	bm := mat{d: b.Buffer(), rows: b.Shape[0], cols: b.Shape[1], t: at.TransB}
 	if am.c() != bm.r() {
 		return nil, fmt.Errorf("autograd: gemm inner dimensions differ: %v and %v (transA %v, transB %v)", a.Shape, b.Shape, at.TransA, at.TransB)
 	}
-	m, n := am.r(), bm.c()
-	y := make([]float32, m*n)
-	mm(y, at.Alpha, am, bm)
 	ins := []*Tensor{a, b}
 	if c != nil {
-		if err := addBias(y, m, n, c, at.Beta); err != nil {
-			return nil, err
-		}
 		ins = append(ins, c)
 	}
-	out := result([]int{m, n}, y, ins...)
+	be, err := backendOf(ins...)
+	if err != nil {
+		return nil, err
+	}
+	m, n := am.r(), bm.c()
+	var rs, cs int
+	if c != nil {
+		if rs, cs, err = biasStrides(c.Shape, m, n); err != nil {
+			return nil, err
+		}
+	}
+	y := tp.fresh(be, m*n, ins...)
+	mm(be, y, at.Alpha, am, bm)
+	if c != nil {
+		be.AddBias(y, m, n, c.Buffer(), rs, cs, at.Beta)
+	}
+	out := resultOn(be, []int{m, n}, y, ins...)
 	if tp.recording(ins...) {
-		o := &gemmOp{a: am, b: bm, alpha: at.Alpha, beta: at.Beta, out: out.g, ag: a.g, bg: b.g, m: m, n: n}
+		o := &gemmOp{be: be, a: am, b: bm, alpha: at.Alpha, beta: at.Beta, out: out.g, ag: a.g, bg: b.g, m: m, n: n}
 		if c != nil {
 			o.cg, o.cShape = c.g, c.Shape
 		}
 		if b.RequiresGrad() {
-			o.as = tp.saveInput(a, binary)
+			o.as = tp.saveInput(be, a, binary)
 		}
 		if !a.RequiresGrad() {
 			o.b.d = nil
@@ -84,18 +100,25 @@ func (tp *Tape) Gemm(a, b, c *Tensor, at GemmAttrs, binary bool) (*Tensor, error
 	return out, nil
 }
 
-// addBias adds beta·C, C unidirectionally broadcast to [m, n].
-func addBias(y []float32, m, n int, c *Tensor, beta float32) error {
-	rs, cs, err := biasStrides(c.Shape, m, n)
-	if err != nil {
-		return err
-	}
+// AddBias adds beta·C, C unidirectionally broadcast to [m, n].
+func (CPU) AddBias(yb backend.Buffer, m, n int, cb backend.Buffer, rs, cs int, beta float32) {
+	y, c := host(yb), host(cb)
 	for i := range m {
 		for j := range n {
-			y[i*n+j] += beta * c.Data[i*rs+j*cs]
+			y[i*n+j] += beta * c[i*rs+j*cs]
 		}
 	}
-	return nil
+}
+
+// BiasGrad reduces beta·dY onto C's broadcast shape.
+func (CPU) BiasGrad(dcb, dyb backend.Buffer, m, n, rs, cs int, beta float32) {
+	dc, dy := host(dcb), host(dyb)
+	clear(dc)
+	for i := range m {
+		for j := range n {
+			dc[i*rs+j*cs] += beta * dy[i*n+j]
+		}
+	}
 }
 
 // biasStrides gives C's strides over rows and columns of [m, n] (0 where broadcast).
@@ -115,46 +138,42 @@ func biasStrides(shape []int, m, n int) (rs, cs int, err error) {
 }
 
 func (o *gemmOp) backward() {
-	dy := o.out.Data
+	dy := o.out.value()
 	if dy == nil {
 		return
 	}
+	be := o.be
 	d := mat{d: dy, rows: o.m, cols: o.n}
 	if o.ag != nil && o.b.d != nil {
-		da := make([]float32, len(o.a.d))
+		da := newBuf(be, o.a.rows*o.a.cols)
 		if o.a.t { // dA = alpha·op(B)·dYᵀ
-			mm(da, o.alpha, o.b, d.flip())
+			mm(be, da, o.alpha, o.b, d.flip())
 		} else { // dA = alpha·dY·op(B)ᵀ
-			mm(da, o.alpha, d, o.b.flip())
+			mm(be, da, o.alpha, d, o.b.flip())
 		}
-		o.ag.take(da)
+		o.ag.takeBuf(be, nil, da)
 	}
 	if o.bg != nil && o.as != nil {
 		a := o.a
-		a.d = restore(o.as, o.a.rows*o.a.cols)
-		db := make([]float32, o.b.rows*o.b.cols)
+		ad, fresh := restore(be, o.as, o.a.rows*o.a.cols)
+		a.d = ad
+		db := newBuf(be, o.b.rows*o.b.cols)
 		if o.b.t { // dB = alpha·dYᵀ·op(A)
-			mm(db, o.alpha, d.flip(), a)
+			mm(be, db, o.alpha, d.flip(), a)
 		} else { // dB = alpha·op(A)ᵀ·dY
-			mm(db, o.alpha, a.flip(), d)
+			mm(be, db, o.alpha, a.flip(), d)
 		}
-		o.bg.take(db)
+		o.bg.takeBuf(be, nil, db)
+		if fresh {
+			be.Free(ad)
+		}
 	}
 	if o.cg != nil {
-		o.cg.add(o.biasGrad(dy))
+		rs, cs, _ := biasStrides(o.cShape, o.m, o.n)
+		dc := newBuf(be, lenOf(o.cShape))
+		be.BiasGrad(dc, dy, o.m, o.n, rs, cs, o.beta)
+		o.cg.takeBuf(be, nil, dc)
 	}
-}
-
-// biasGrad reduces beta·dY onto C's broadcast shape.
-func (o *gemmOp) biasGrad(dy []float32) []float32 {
-	rs, cs, _ := biasStrides(o.cShape, o.m, o.n)
-	dc := make([]float32, lenOf(o.cShape))
-	for i := range o.m {
-		for j := range o.n {
-			dc[i*rs+j*cs] += o.beta * dy[i*o.n+j]
-		}
-	}
-	return dc
 }
 
 func lenOf(shape []int) int {
@@ -171,7 +190,7 @@ func (o *gemmOp) saved() []Saved {
 		s = append(s, o.as)
 	}
 	if o.b.d != nil {
-		s = append(s, floatRef{d: o.b.d, param: true})
+		s = append(s, floatRef{b: o.b.d, param: true})
 	}
 	return s
 }
@@ -183,7 +202,7 @@ func (tp *Tape) MatMul(a, b *Tensor, binary bool) (*Tensor, error) {
 		return nil, fmt.Errorf("autograd: matmul supports A of rank >= 2 and a 2-D B, got %v and %v", a.Shape, b.Shape)
 	}
 	k := a.Shape[len(a.Shape)-1]
-	flat := tp.View(a, []int{len(a.Data) / max(k, 1), k})
+	flat := tp.View(a, []int{a.Len() / max(k, 1), k})
 	y, err := tp.Gemm(flat, b, nil, GemmAttrs{Alpha: 1}, binary)
 	if err != nil {
 		return nil, err

@@ -1,5 +1,7 @@
 package autograd
 
+import "github.com/bincompress/bincompress/internal/backend"
+
 // hardSigmoidOp is a maskOp (the gradient passes where 0 < αx + β < 1)
 // that also scales by α: an exact tape keeps the output as a float
 // reference, a compressing tape the condition as one bit per element.
@@ -19,7 +21,7 @@ func (tp *Tape) HardSigmoid(x *Tensor, alpha, beta float32) *Tensor {
 	})
 	out := result(append([]int(nil), x.Shape...), y, x)
 	if tp.recording(x) {
-		tp.record(out, &hardSigmoidOp{mask: tp.newMask(y, 0, 1).bind(out, x), alpha: alpha})
+		tp.record(out, &hardSigmoidOp{mask: tp.newMask(CPU{}, backend.Host(y), 0, 1).bind(out, x), alpha: alpha})
 	}
 	return out
 }

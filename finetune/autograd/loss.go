@@ -3,12 +3,15 @@ package autograd
 import (
 	"fmt"
 	"math"
+
+	"github.com/bincompress/bincompress/internal/backend"
 )
 
 // lossOp's gradient with respect to the logits is coef·(p − target), where
 // p is the saved (tempered) softmax of the logits.
 type lossOp struct {
-	p, target []float32
+	be        backend.Backend
+	p, target backend.Buffer
 	coef      float32
 	out, in   *Grad
 }
@@ -21,21 +24,18 @@ func (tp *Tape) CrossEntropy(logits *Tensor, labels []int, weight float32) (*Ten
 	if err != nil {
 		return nil, 0, err
 	}
-	p := softmax(logits.Data, n, k, 1)
-	target := make([]float32, n*k)
-	var loss float64
-	correct := 0
+	lab := make([]int32, n)
 	for i, l := range labels {
 		if l < 0 || l >= k {
 			return nil, 0, fmt.Errorf("autograd: label %d of sample %d is outside [0, %d)", l, i, k)
 		}
-		target[i*k+l] = 1
-		loss -= math.Log(math.Max(float64(p[i*k+l]), 1e-30))
-		if argmax(logits.Data[i*k:(i+1)*k]) == l {
-			correct++
-		}
+		lab[i] = int32(l)
 	}
-	return tp.lossResult(logits, p, target, float32(loss)*weight/float32(n), weight/float32(n)), correct, nil
+	be := logits.Backend()
+	p, target := tp.keep(be, n*k), tp.keep(be, n*k)
+	loss := tp.fresh(be, 1, logits)
+	correct := be.CrossEntropy(loss, p, target, logits.Buffer(), lab, n, k, weight)
+	return tp.lossResult(be, logits, p, target, loss, weight/float32(n)), correct, nil
 }
 
 // Distill is weight·T²·mean over the batch of KL(softmax(teacher/T) ‖
@@ -48,23 +48,37 @@ func (tp *Tape) Distill(logits, teacher *Tensor, temperature, weight float32) (*
 	if !sameShape(logits.Shape, teacher.Shape) || temperature <= 0 {
 		return nil, fmt.Errorf("autograd: distill needs teacher logits of shape %v and T > 0, got %v and T = %v", logits.Shape, teacher.Shape, temperature)
 	}
-	ps := softmax(logits.Data, n, k, temperature)
-	pt := softmax(teacher.Data, n, k, temperature)
-	var kl float64
-	for i, t := range pt {
-		if t > 0 {
-			kl += float64(t) * (math.Log(float64(t)) - math.Log(math.Max(float64(ps[i]), 1e-30)))
-		}
+	be, err := backendOf(logits, teacher)
+	if err != nil {
+		return nil, err
 	}
-	t2 := temperature * temperature
-	loss := float32(kl) * weight * t2 / float32(n)
+	ps, pt := tp.keep(be, n*k), tp.keep(be, n*k)
+	be.Softmax(ps, logits.Buffer(), n, k, temperature)
+	be.Softmax(pt, teacher.Buffer(), n, k, temperature)
+	loss := tp.fresh(be, 1, logits)
+	be.KLDivergence(loss, ps, pt, n, temperature, weight)
 	// d/dz of T²·KL(pt‖softmax(z/T)) = T·(ps − pt).
-	return tp.lossResult(logits, ps, pt, loss, weight*temperature/float32(n)), nil
+	return tp.lossResult(be, logits, ps, pt, loss, weight*temperature/float32(n)), nil
 }
 
-func (tp *Tape) lossResult(logits *Tensor, p, target []float32, loss, coef float32) *Tensor {
-	out := result([]int{}, []float32{loss}, logits)
-	tp.record(out, &lossOp{p: p, target: target, coef: coef, out: out.g, in: logits.g})
+// keep is a buffer of n elements on be that lives until the end of the
+// pass (what a loss saves).
+func (tp *Tape) keep(be backend.Backend, n int) backend.Buffer {
+	b := be.Alloc(n)
+	if tp != nil && !IsHost(be) {
+		tp.devBe = be
+		tp.transient = append(tp.transient, b)
+	}
+	return b
+}
+
+func (tp *Tape) lossResult(be backend.Backend, logits *Tensor, p, target, loss backend.Buffer, coef float32) *Tensor {
+	out := resultOn(be, []int{}, loss, logits)
+	if tp == nil && !IsHost(be) {
+		be.Free(p)
+		be.Free(target)
+	}
+	tp.record(out, &lossOp{be: be, p: p, target: target, coef: coef, out: out.g, in: logits.g})
 	return out
 }
 
@@ -75,9 +89,22 @@ func logitDims(l *Tensor, n int) (int, int, error) {
 	return l.Shape[0], l.Shape[1], nil
 }
 
-// softmax of each row of z/T, computed in float64.
-func softmax(z []float32, n, k int, temp float32) []float32 {
-	p := make([]float32, n*k)
+func (o *lossOp) backward() {
+	dy := o.out.value()
+	if dy == nil || o.in == nil {
+		return
+	}
+	o.be.LossGrad(o.in.accumulator(), o.p, o.target, dy, o.coef)
+}
+
+func (o *lossOp) saved() []Saved {
+	return []Saved{floatRef{b: o.p}, floatRef{b: o.target}}
+}
+
+// The CPU's losses: softmax in float64, sums in row order.
+
+func (CPU) Softmax(pb, zb backend.Buffer, n, k int, temp float32) {
+	p, z := host(pb), host(zb)
 	for i := range n {
 		row := z[i*k : (i+1)*k]
 		m := float64(row[argmax(row)]) / float64(temp)
@@ -89,7 +116,42 @@ func softmax(z []float32, n, k int, temp float32) []float32 {
 			p[i*k+j] = float32(math.Exp(float64(v)/float64(temp)-m) / s)
 		}
 	}
-	return p
+}
+
+func (c CPU) CrossEntropy(lossb, pb, targetb, logitsb backend.Buffer, labels []int32, n, k int, weight float32) int {
+	c.Softmax(pb, logitsb, n, k, 1)
+	p, target, logits := host(pb), host(targetb), host(logitsb)
+	clear(target)
+	var loss float64
+	correct := 0
+	for i, l := range labels {
+		target[i*k+int(l)] = 1
+		loss -= math.Log(math.Max(float64(p[i*k+int(l)]), 1e-30))
+		if argmax(logits[i*k:(i+1)*k]) == int(l) {
+			correct++
+		}
+	}
+	host(lossb)[0] = float32(loss) * weight / float32(n)
+	return correct
+}
+
+func (CPU) KLDivergence(lossb, psb, ptb backend.Buffer, n int, temperature, weight float32) {
+	ps, pt := host(psb), host(ptb)
+	var kl float64
+	for i, t := range pt {
+		if t > 0 {
+			kl += float64(t) * (math.Log(float64(t)) - math.Log(math.Max(float64(ps[i]), 1e-30)))
+		}
+	}
+	host(lossb)[0] = float32(kl) * weight * (temperature * temperature) / float32(n)
+}
+
+func (CPU) LossGrad(db, pb, targetb, dyb backend.Buffer, coef float32) {
+	d, p, target := host(db), host(pb), host(targetb)
+	c := coef * host(dyb)[0]
+	for i := range p {
+		d[i] += c * (p[i] - target[i])
+	}
 }
 
 func argmax(row []float32) int {
@@ -100,20 +162,4 @@ func argmax(row []float32) int {
 		}
 	}
 	return best
-}
-
-func (o *lossOp) backward() {
-	dy := o.out.Data
-	if dy == nil || o.in == nil {
-		return
-	}
-	d := o.in.buf()
-	c := o.coef * dy[0]
-	for i := range o.p {
-		d[i] += c * (o.p[i] - o.target[i])
-	}
-}
-
-func (o *lossOp) saved() []Saved {
-	return []Saved{floatRef{d: o.p}, floatRef{d: o.target}}
 }

@@ -1,5 +1,7 @@
 package autograd
 
+import "github.com/bincompress/bincompress/internal/backend"
+
 // saveOperand keeps a Mul operand that the other operand's gradient reads
 // (n is the output's size). A parameter or constant stays a float
 // reference (counted as a parameter). An activation stays a float
@@ -11,18 +13,23 @@ package autograd
 func (tp *Tape) saveOperand(x *Tensor, n int) Saved {
 	switch {
 	case x.g == nil || x.g.keep:
-		return floatRef{d: x.Data, param: true}
-	case len(x.Data) < n:
-		return floatRef{d: x.Data}
+		return floatRef{b: x.Buffer(), param: true}
+	case x.Len() < n:
+		return ref(x)
 	}
 	return tp.saveSmooth(x)
 }
 
-// operand returns the values of a saved Mul operand (nil when none was
-// saved) and a function that gives back any buffer decoding took.
-func operand(s Saved, n int, bufs *Buffers) ([]float32, func()) {
-	if s == nil {
+// operand returns the values of a saved Mul operand on be (nil when none
+// was saved) and a function that gives back any buffer decoding took.
+func operand(be backend.Backend, s Saved, n int, bufs *Buffers) (backend.Buffer, func()) {
+	switch f, ok := s.(floatRef); {
+	case s == nil:
 		return nil, func() {}
+	case ok:
+		return f.buf(), func() {}
 	}
-	return values(s, n, bufs)
+	d := scratch(be, bufs, n)
+	be.DecodeInput(backendSaved(s), d)
+	return d, func() { unscratch(be, bufs, d) }
 }

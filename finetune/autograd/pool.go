@@ -3,6 +3,7 @@ package autograd
 import (
 	"fmt"
 
+	"github.com/bincompress/bincompress/internal/backend"
 	"github.com/bincompress/bincompress/internal/kernels"
 )
 
@@ -57,12 +58,32 @@ func poolOut(in, pa, pb, k, s int, ceil bool) int {
 	return out
 }
 
+// pool is g as the backend interface takes it.
+func (g geom) pool() backend.Pool {
+	return backend.Pool{N: g.n, C: g.c, H: g.h, W: g.w, OH: g.oh, OW: g.ow, KH: g.KH, KW: g.KW,
+		StrideH: g.StrideH, StrideW: g.StrideW, PadTop: g.PadTop, PadLeft: g.PadLeft, PadBottom: g.PadBottom,
+		PadRight: g.PadRight, CountIncludePad: g.CountIncludePad}
+}
+
+// geomOf is pool's inverse.
+func geomOf(p backend.Pool) geom {
+	return geom{PoolAttrs: PoolAttrs{KH: p.KH, KW: p.KW, StrideH: p.StrideH, StrideW: p.StrideW, PadTop: p.PadTop,
+		PadLeft: p.PadLeft, PadBottom: p.PadBottom, PadRight: p.PadRight, CountIncludePad: p.CountIncludePad},
+		n: p.N, c: p.C, h: p.H, w: p.W, oh: p.OH, ow: p.OW}
+}
+
+// kernel is g as the kernels' pooling parameters.
+func (g geom) kernel() kernels.PoolParams {
+	return kernels.PoolParams{Planes: g.n * g.c, H: g.h, W: g.w, KH: g.KH, KW: g.KW, StrideH: g.StrideH, StrideW: g.StrideW,
+		PadTop: g.PadTop, PadLeft: g.PadLeft, OutH: g.oh, OutW: g.ow}
+}
+
 // maxPoolOp saves each output's argmax as a window offset: int32 on an
 // exact tape, one byte on a compressing tape (windows up to 256 taps).
 type maxPoolOp struct {
 	g       geom
-	idx32   *int32Buf
-	idx8    *byteBuf
+	be      backend.Backend
+	arg     backend.Saved
 	out, in *Grad
 	bufs    *Buffers // the tape's, for backward's dx
 }
@@ -73,64 +94,48 @@ func (tp *Tape) MaxPool(x *Tensor, a PoolAttrs) (*Tensor, error) {
 	if err != nil {
 		return nil, err
 	}
-	y := tp.output(g.n*g.c*g.oh*g.ow, x)
+	be := x.Backend()
+	y := tp.fresh(be, g.n*g.c*g.oh*g.ow, x)
 	rec := tp.recording(x)
-	o := &maxPoolOp{g: g}
-	if (!rec || tp.Compress) && g.KH*g.KW <= 256 {
-		o.idx8 = &byteBuf{b: make([]uint8, len(y))}
-		kernels.MaxPoolArg(g.kernel(), x.Data, y, o.idx8.b)
-	} else {
-		o.idx32 = &int32Buf{v: make([]int32, len(y))}
-		kernels.MaxPoolArg(g.kernel(), x.Data, y, o.idx32.v)
+	arg := be.MaxPool(g.pool(), x.Buffer(), y, rec && tp.Compress && g.KH*g.KW <= 256)
+	out := resultOn(be, []int{g.n, g.c, g.oh, g.ow}, y, x)
+	if !rec {
+		be.Release(arg)
+		return out, nil
 	}
-	out := result([]int{g.n, g.c, g.oh, g.ow}, y, x)
-	if rec {
-		o.out, o.in, o.bufs = out.g, x.g, tp.Buffers
-		tp.record(out, o)
-	}
+	tp.record(out, &maxPoolOp{g: g, be: be, arg: arg, out: out.g, in: x.g, bufs: tp.Buffers})
 	return out, nil
 }
 
-// kernel is g as the kernels' pooling parameters.
-func (g geom) kernel() kernels.PoolParams {
-	return kernels.PoolParams{Planes: g.n * g.c, H: g.h, W: g.w, KH: g.KH, KW: g.KW, StrideH: g.StrideH, StrideW: g.StrideW,
-		PadTop: g.PadTop, PadLeft: g.PadLeft, OutH: g.oh, OutW: g.ow}
-}
-
 func (o *maxPoolOp) backward() {
-	dy := o.out.Data
+	dy := o.out.value()
 	if dy == nil {
 		return
 	}
-	// The first gradient to reach x is written whole, into a recycled
-	// buffer, rather than added to a zeroed one.
-	first := o.in.Data == nil
-	dx := o.in.Data
-	if first {
-		dx = o.bufs.get(o.in.n)
-	} else {
-		dx = o.in.buf()
-	}
-	if o.idx8 != nil {
-		kernels.MaxPoolBackward(o.g.kernel(), dy, o.idx8.b, dx, !first)
-	} else {
-		kernels.MaxPoolBackward(o.g.kernel(), dy, o.idx32.v, dx, !first)
-	}
-	if first && !o.in.take(dx) {
-		o.bufs.put(dx)
-	}
+	dx, done := poolGrad(o.be, o.bufs, o.in)
+	o.be.MaxPoolBackward(o.g.pool(), dy, o.arg, dx)
+	done()
 }
 
-func (o *maxPoolOp) saved() []Saved {
-	if o.idx8 != nil {
-		return []Saved{o.idx8}
+// poolGrad is the buffer a pooling backward adds x's gradient g into: g's
+// own once a gradient has arrived, else a recycled scratch buffer zeroed
+// here (not a freshly allocated one: 100 MB at 224×224), which done then
+// hands to g.
+func poolGrad(be backend.Backend, bufs *Buffers, g *Grad) (backend.Buffer, func()) {
+	if g.value() != nil {
+		return g.accumulator(), func() {}
 	}
-	return []Saved{o.idx32}
+	dx := scratch(be, bufs, g.n)
+	be.Fill(dx, 0)
+	return dx, func() { g.takeBuf(be, bufs, dx) }
 }
+
+func (o *maxPoolOp) saved() []Saved { return []Saved{asSaved(o.be, o.arg)} }
 
 // avgPoolOp saves nothing: the geometry alone defines the backward.
 type avgPoolOp struct {
 	g       geom
+	be      backend.Backend
 	out, in *Grad
 	bufs    *Buffers // the tape's, for backward's dx
 }
@@ -142,32 +147,24 @@ func (tp *Tape) AveragePool(x *Tensor, a PoolAttrs) (*Tensor, error) {
 	if err != nil {
 		return nil, err
 	}
-	y := tp.output(g.n*g.c*g.oh*g.ow, x)
-	kernels.AvgPool(g.kernel(), g.CountIncludePad, g.PadBottom, g.PadRight, x.Data, y)
-	out := result([]int{g.n, g.c, g.oh, g.ow}, y, x)
+	be := x.Backend()
+	y := tp.fresh(be, g.n*g.c*g.oh*g.ow, x)
+	be.AvgPool(g.pool(), x.Buffer(), y)
+	out := resultOn(be, []int{g.n, g.c, g.oh, g.ow}, y, x)
 	if tp.recording(x) {
-		tp.record(out, &avgPoolOp{g: g, out: out.g, in: x.g, bufs: tp.Buffers})
+		tp.record(out, &avgPoolOp{g: g, be: be, out: out.g, in: x.g, bufs: tp.Buffers})
 	}
 	return out, nil
 }
 
 func (o *avgPoolOp) backward() {
-	dy := o.out.Data
+	dy := o.out.value()
 	if dy == nil {
 		return
 	}
-	first := o.in.Data == nil // then written into a recycled buffer, zeroed here
-	dx := o.in.Data
-	if first {
-		dx = o.bufs.get(o.in.n)
-		clear(dx)
-	} else {
-		dx = o.in.buf()
-	}
-	kernels.AvgPoolBackward(o.g.kernel(), o.g.CountIncludePad, o.g.PadBottom, o.g.PadRight, dy, dx)
-	if first && !o.in.take(dx) {
-		o.bufs.put(dx)
-	}
+	dx, done := poolGrad(o.be, o.bufs, o.in)
+	o.be.AvgPoolBackward(o.g.pool(), dy, dx)
+	done()
 }
 
 func (o *avgPoolOp) saved() []Saved { return nil }
@@ -178,4 +175,38 @@ func (tp *Tape) GlobalAveragePool(x *Tensor) (*Tensor, error) {
 		return nil, fmt.Errorf("autograd: global average pool wants a 4-D input, got %v", x.Shape)
 	}
 	return tp.AveragePool(x, PoolAttrs{KH: x.Shape[2], KW: x.Shape[3]})
+}
+
+// The CPU's pooling: the kernels package's loops (a tap table per plane
+// row, windows in order).
+
+// MaxPool keeps the first maximum in window order; the offsets are bytes
+// when small, else int32.
+func (CPU) MaxPool(p backend.Pool, xb, yb backend.Buffer, small bool) backend.Saved {
+	k, x, y := geomOf(p).kernel(), host(xb), host(yb)
+	if small {
+		b := &byteBuf{b: make([]uint8, len(y))}
+		kernels.MaxPoolArg(k, x, y, b.b)
+		return b
+	}
+	b := &int32Buf{v: make([]int32, len(y))}
+	kernels.MaxPoolArg(k, x, y, b.v)
+	return b
+}
+
+func (CPU) MaxPoolBackward(p backend.Pool, dyb backend.Buffer, arg backend.Saved, dxb backend.Buffer) {
+	k, dy, dx := geomOf(p).kernel(), host(dyb), host(dxb)
+	if b, ok := arg.(*byteBuf); ok {
+		kernels.MaxPoolBackward(k, dy, b.b, dx, true)
+		return
+	}
+	kernels.MaxPoolBackward(k, dy, arg.(*int32Buf).v, dx, true)
+}
+
+func (CPU) AvgPool(p backend.Pool, xb, yb backend.Buffer) {
+	kernels.AvgPool(geomOf(p).kernel(), p.CountIncludePad, p.PadBottom, p.PadRight, host(xb), host(yb))
+}
+
+func (CPU) AvgPoolBackward(p backend.Pool, dyb, dxb backend.Buffer) {
+	kernels.AvgPoolBackward(geomOf(p).kernel(), p.CountIncludePad, p.PadBottom, p.PadRight, host(dyb), host(dxb))
 }

@@ -8,13 +8,14 @@ type viewOp struct{ out, in *Grad }
 // View returns x with a new shape of the same size, sharing its data
 // (Flatten and Reshape). It saves nothing for backward.
 func (tp *Tape) View(x *Tensor, shape []int) *Tensor {
-	out := result(append([]int(nil), shape...), x.Data, x)
+	out := resultOn(x.Backend(), append([]int(nil), shape...), x.Buffer(), x)
+	out.temp = x.temp
 	tp.record(out, &viewOp{out: out.g, in: x.g})
 	return out
 }
 
 func (o *viewOp) backward() {
-	if o.out.Data != nil {
+	if o.out.value() != nil {
 		o.in.takeFrom(o.out)
 	}
 }

@@ -3,6 +3,7 @@ package autograd
 import (
 	"math"
 
+	"github.com/bincompress/bincompress/internal/backend"
 	"github.com/bincompress/bincompress/internal/kernels"
 )
 
@@ -17,19 +18,59 @@ type Saved interface {
 	key() any
 }
 
-// floatRef is a float32 buffer kept by reference (exact backward).
+// floatRef is a float32 buffer kept by reference (exact backward): host
+// values in d, or a buffer on any backend in b.
 type floatRef struct {
 	d     []float32
+	b     backend.Buffer
 	param bool
 }
 
-func (f floatRef) Bytes() int64 { return 4 * int64(len(f.d)) }
+// ref keeps t's values by reference.
+func ref(t *Tensor) floatRef { return floatRef{b: t.Buffer()} }
+
+// buf is the referenced values on their backend.
+func (f floatRef) buf() backend.Buffer {
+	if f.b != nil {
+		return f.b
+	}
+	return backend.Host(f.d)
+}
+
+func (f floatRef) Bytes() int64 { return 4 * int64(f.buf().Len()) }
 func (f floatRef) Param() bool  { return f.param }
 func (f floatRef) key() any {
-	if len(f.d) == 0 {
-		return nil
+	if h, ok := f.buf().(backend.Host); ok {
+		return storageKey(h, nil)
 	}
-	return &f.d[0]
+	return storageKey(nil, f.b)
+}
+
+// devSaved is a device backend's saved object as a Saved.
+type devSaved struct {
+	s  backend.Saved
+	be backend.Backend
+}
+
+func (d devSaved) Bytes() int64 { return d.s.Bytes() }
+func (d devSaved) Param() bool  { return false }
+
+// key is the storage's identity: a device object that views another's
+// storage (a fused code seen as a layer's input) names it with Key.
+func (d devSaved) key() any {
+	if k, ok := d.s.(interface{ Key() any }); ok {
+		return k.Key()
+	}
+	return d.s
+}
+
+// asSaved is a backend's saved object as a Saved: the CPU's are Saved
+// already, a device's are wrapped.
+func asSaved(be backend.Backend, s backend.Saved) Saved {
+	if v, ok := s.(Saved); ok {
+		return v
+	}
+	return devSaved{s: s, be: be}
 }
 
 // bitMask is an exact one-bit-per-element mask, packed 64 to a word.
@@ -38,8 +79,11 @@ type bitMask struct{ w []uint64 }
 func newBitMask(n int) *bitMask { return &bitMask{w: make([]uint64, (n+63)/64)} }
 
 func (m *bitMask) Bytes() int64 { return 8 * int64(len(m.w)) }
-func (m *bitMask) Param() bool  { return false }
-func (m *bitMask) key() any     { return m }
+
+// Words are the mask's bits, 64 to a word.
+func (m *bitMask) Words() []uint64 { return m.w }
+func (m *bitMask) Param() bool     { return false }
+func (m *bitMask) key() any        { return m }
 
 // byteBuf is a small-integer buffer (pooling window offsets).
 type byteBuf struct{ b []uint8 }
@@ -73,18 +117,28 @@ type Codes struct {
 }
 
 func (q *Codes) Bytes() int64 { return 8*int64(len(q.words)) + 8*int64(len(q.Lo)) }
-func (q *Codes) Param() bool  { return false }
-func (q *Codes) key() any     { return q }
+
+// Words are the packed codes, channel after channel (for checks against
+// another backend's).
+func (q *Codes) Words() []uint64 { return q.words }
+func (q *Codes) Param() bool     { return false }
+func (q *Codes) key() any        { return q }
 
 // Encode stores x [N, C, inner...] (dims from shape) in bits per element with
 // per-channel min/max ranges, drawing U from the counter-based stream
 // (key, stream, channel).
 func Encode(x *Tensor, bits int, key, stream uint64) *Codes {
 	n, c, inner := nci(x.Shape)
-	q := newCodes(n, c, inner, bits)
-	parallelFor(c, func(ch int) { q.encodeChannel(x.Data, ch, newStream(key, stream, uint64(ch))) })
+	return CPU{}.EncodeInput(backend.Host(x.Data), n, c, inner, bits, key, stream).(*Codes)
+}
+
+func (CPU) EncodeInput(xb backend.Buffer, n, c, inner, bits int, key, stream uint64) backend.Saved {
+	x, q := host(xb), newCodes(n, c, inner, bits)
+	parallelFor(c, func(ch int) { q.encodeChannel(x, ch, newStream(key, stream, uint64(ch))) })
 	return q
 }
+
+func (CPU) DecodeInput(q backend.Saved, dst backend.Buffer) { q.(inputCode).Decode(host(dst)) }
 
 // newCodes returns empty codes of bits per element for an [n, c, inner]
 // tensor, for encodeChannel to fill.

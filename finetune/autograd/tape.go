@@ -3,6 +3,8 @@ package autograd
 import (
 	"errors"
 	"math"
+
+	"github.com/bincompress/bincompress/internal/backend"
 )
 
 // Tape records the ops of one forward pass so that Backward can run them in
@@ -27,18 +29,25 @@ type Tape struct {
 
 	ops     []recorded
 	streams uint64
-	codes   map[codeKey]inputCode
+	codes   map[codeKey]Saved // binary layers' inputs already encoded
 	lent    []float32         // the last output buffer taken from Buffers, not yet recorded
-	owner   map[*float32]int  // the op whose record owns each lent output buffer
-	pinned  map[*float32]bool // activations that ops saved as float references
+	owner   map[any]int       // the op whose record owns each lent output buffer (by storage)
+	pinned  map[any]bool      // activations that ops saved as float references (by storage)
+	// On a device backend: the last output buffer allocated, not yet
+	// recorded, and the outputs of ops that were not recorded, freed at
+	// the end of the pass.
+	lentDev   backend.Buffer
+	transient []backend.Buffer
+	devBe     backend.Backend
 }
 
 // recorded is an op with its output's gradient and, when the tape lent it,
 // the output's buffer: both are dead once the op's backward has run.
 type recorded struct {
-	op    op
-	out   *Grad
-	owned []float32
+	op       op
+	out      *Grad
+	owned    []float32
+	ownedDev backend.Buffer
 }
 
 // DefaultBNBits is BatchNormalization's saved-input width when Tape.BNBits is 0.
@@ -61,29 +70,50 @@ func (tp *Tape) record(out *Tensor, o op) {
 	if len(tp.lent) > 0 && len(out.Data) > 0 && &tp.lent[0] == &out.Data[0] {
 		r.owned = tp.lent
 	}
-	if tp.Compress && tp.Buffers != nil {
-		tp.track(r.owned, o)
+	if tp.lentDev != nil && out.dev == tp.lentDev {
+		r.ownedDev, tp.lentDev = tp.lentDev, nil
+	}
+	if (tp.Compress && tp.Buffers != nil) || out.be != nil {
+		tp.track(storageKey(r.owned, r.ownedDev), o)
 	}
 	tp.lent = nil
 	tp.ops = append(tp.ops, r)
 }
 
-// track notes, on a compressing tape, that the op about to be recorded
-// owns the buffer owned (if any), and which activations o saved as float
-// references: Release must leave those alone until backward.
-func (tp *Tape) track(owned []float32, o op) {
+// track notes, on a compressing tape (or any tape on a device), that the
+// op about to be recorded owns the buffer with key owned (if any), and
+// which activations o saved as float references: Release must leave those
+// alone until backward.
+func (tp *Tape) track(owned any, o op) {
 	if tp.owner == nil {
-		tp.owner, tp.pinned = map[*float32]int{}, map[*float32]bool{}
+		tp.owner, tp.pinned = map[any]int{}, map[any]bool{}
 	}
-	if len(owned) > 0 {
-		tp.owner[&owned[0]] = len(tp.ops)
+	if owned != nil {
+		tp.owner[owned] = len(tp.ops)
 	}
 	for _, s := range o.saved() {
-		if f, ok := s.(floatRef); ok && !f.param && len(f.d) > 0 {
-			tp.pinned[&f.d[0]] = true
+		if f, ok := s.(floatRef); ok && !f.param {
+			if k := f.key(); k != nil {
+				tp.pinned[k] = true
+			}
 		}
 	}
 }
+
+// storageKey identifies a buffer: a host slice by its first element, a
+// device buffer by itself; nil for none.
+func storageKey(h []float32, dev backend.Buffer) any {
+	if dev != nil {
+		return dev
+	}
+	if len(h) == 0 {
+		return nil
+	}
+	return &h[0]
+}
+
+// keyOfTensor is the storage key of t's values.
+func keyOfTensor(t *Tensor) any { return storageKey(t.Data, t.dev) }
 
 // Release tells a compressing tape with Buffers that the forward pass is
 // done with t: no op still to run reads it, and nothing else shares its
@@ -91,11 +121,24 @@ func (tp *Tape) track(owned []float32, o op) {
 // t's buffer and no op saved it as a float reference, the buffer goes back
 // now instead of after backward, so that the next output reuses it warm
 // and unzeroed. Elsewhere it does nothing.
+//
+// On a device backend it also frees what no tape owns: with a nil tape
+// (values only), t's buffer when t is an op's output.
 func (tp *Tape) Release(t *Tensor) {
-	if tp == nil || !tp.Compress || tp.Buffers == nil || t == nil || len(t.Data) == 0 {
+	if t == nil || t.Len() == 0 {
 		return
 	}
-	p := &t.Data[0]
+	if t.be != nil && tp == nil {
+		if t.temp && t.dev != nil {
+			t.be.Free(t.dev)
+			t.dev = nil
+		}
+		return
+	}
+	if tp == nil || ((!tp.Compress || tp.Buffers == nil) && t.be == nil) {
+		return
+	}
+	p := keyOfTensor(t)
 	i, ok := tp.owner[p]
 	if !ok || tp.pinned[p] {
 		return
@@ -105,6 +148,11 @@ func (tp *Tape) Release(t *Tensor) {
 		if k.p == p { // a later output may reuse the buffer: no stale code
 			delete(tp.codes, k)
 		}
+	}
+	if d := tp.ops[i].ownedDev; d != nil {
+		t.be.Free(d)
+		tp.ops[i].ownedDev = nil
+		return
 	}
 	tp.Buffers.put(tp.ops[i].owned)
 	tp.ops[i].owned = nil
@@ -120,6 +168,34 @@ func (tp *Tape) output(n int, ins ...*Tensor) []float32 {
 	}
 	tp.lent = tp.Buffers.get(n)
 	return tp.lent
+}
+
+// fresh is a new output buffer of n elements on be: made afresh on the
+// host (not from Buffers), on a device as outputOn.
+func (tp *Tape) fresh(be backend.Backend, n int, ins ...*Tensor) backend.Buffer {
+	if IsHost(be) {
+		return backend.Host(make([]float32, n))
+	}
+	return tp.outputOn(be, n, ins...)
+}
+
+// outputOn is output on the backend be: on a device, a buffer from its
+// memory that the op's record owns (freed after the op's backward), or,
+// for an op this tape does not record, freed at the end of the pass (a
+// nil tape leaves it to Release).
+func (tp *Tape) outputOn(be backend.Backend, n int, ins ...*Tensor) backend.Buffer {
+	if IsHost(be) {
+		return backend.Host(tp.output(n, ins...))
+	}
+	b := be.Alloc(n)
+	if tp != nil {
+		tp.devBe = be
+		if tp.lentDev != nil { // the previous output was not recorded
+			tp.transient = append(tp.transient, tp.lentDev)
+		}
+		tp.lentDev = b
+	}
+	return b
 }
 
 // recording reports whether an op producing out must save for backward.
@@ -153,7 +229,7 @@ func (tp *Tape) bnBits() int {
 // Backward runs the recorded ops in reverse from a scalar loss, then drops
 // them (and with them everything saved for backward).
 func (tp *Tape) Backward(loss *Tensor) error {
-	if len(loss.Data) != 1 || loss.g == nil {
+	if loss.Len() != 1 || loss.g == nil {
 		return errors.New("autograd: backward needs a scalar loss that depends on a parameter")
 	}
 	return tp.BackwardFrom(loss, []float32{1})
@@ -162,10 +238,17 @@ func (tp *Tape) Backward(loss *Tensor) error {
 // BackwardFrom runs backward with dOut as the gradient of out (for tests and
 // partial graphs).
 func (tp *Tape) BackwardFrom(out *Tensor, dOut []float32) error {
-	if out.g == nil || len(dOut) != len(out.Data) {
+	if out.g == nil || len(dOut) != out.Len() {
 		return errors.New("autograd: output carries no gradient or seed has the wrong length")
 	}
-	out.g.add(dOut)
+	if out.be != nil {
+		seed := out.be.Alloc(len(dOut))
+		out.be.Upload(seed, dOut)
+		out.g.takeBuf(out.be, nil, seed)
+	} else {
+		out.g.add(dOut)
+	}
+	saved := tp.deviceSaved()
 	for i := len(tp.ops) - 1; i >= 0; i-- {
 		r := tp.ops[i]
 		if tp.Around != nil {
@@ -173,37 +256,77 @@ func (tp *Tape) BackwardFrom(out *Tensor, dOut []float32) error {
 		} else {
 			r.op.backward()
 		}
-		if tp.Buffers != nil {
-			// Every consumer of the output has run: its value and gradient
-			// are dead (a gradient handed on as an input's has left r.out).
-			tp.Buffers.put(r.owned)
-			tp.Buffers.put(r.out.Data)
-			r.out.Data = nil
-		}
+		// Every consumer of the output has run: its value and gradient are
+		// dead (a gradient handed on as an input's has left r.out).
+		tp.free(r)
 		tp.ops[i] = recorded{}
 	}
+	tp.release(saved)
 	tp.Reset()
 	return nil
+}
+
+// free gives back a record's output buffer and its output's gradient
+// (on the host only with Buffers; nothing else holds them).
+func (tp *Tape) free(r recorded) {
+	if r.ownedDev != nil {
+		r.out.be.Free(r.ownedDev)
+	}
+	if r.out.be != nil || tp.Buffers != nil {
+		tp.Buffers.put(r.owned)
+		r.out.drop()
+	}
 }
 
 // Reset drops the recorded ops without running them (with Buffers, their
 // outputs and gradients go back: the pass's tensors must not be used after).
 func (tp *Tape) Reset() {
-	if tp.Buffers != nil {
-		for _, r := range tp.ops {
-			if r.op != nil {
-				tp.Buffers.put(r.owned)
-				tp.Buffers.put(r.out.Data)
-				r.out.Data = nil
-			}
+	tp.release(tp.deviceSaved())
+	for _, r := range tp.ops {
+		if r.op != nil {
+			tp.free(r)
 		}
 	}
+	if tp.lentDev != nil {
+		tp.transient = append(tp.transient, tp.lentDev)
+		tp.lentDev = nil
+	}
+	for _, b := range tp.transient {
+		tp.devBe.Free(b)
+	}
+	tp.transient = nil
 	clear(tp.ops)
 	tp.ops = tp.ops[:0]
 	tp.streams = 0
 	tp.codes = nil
 	tp.lent = nil
 	tp.owner, tp.pinned = nil, nil
+}
+
+// deviceSaved lists what the recorded ops saved for backward that a device
+// holds (codes, masks, indices; each once): it is given back after the
+// whole backward pass, as several ops may share one code.
+func (tp *Tape) deviceSaved() []devSaved {
+	var out []devSaved
+	seen := map[any]bool{}
+	for _, r := range tp.ops {
+		if r.op == nil || r.out.be == nil {
+			continue
+		}
+		for _, s := range r.op.saved() {
+			if d, ok := s.(devSaved); ok && !seen[d.key()] {
+				seen[d.key()] = true
+				out = append(out, d)
+			}
+		}
+	}
+	return out
+}
+
+func (tp *Tape) release(saved []devSaved) {
+	for _, d := range saved {
+		d.be.Release(d.s)
+	}
 }
 
 // SavedBytes adds up what the tape holds for backward, counting each stored

@@ -43,19 +43,23 @@ func (tp *Tape) unary(x *Tensor, f, df func(float32) float32, smooth bool) *Tens
 }
 
 // saveSmooth keeps an activation that a smooth derivative reads: a float
-// reference on an exact tape, SmoothBits-bit codes on a compressing one.
+// reference on an exact tape, SmoothBits-bit codes (on x's backend) on a
+// compressing one.
 func (tp *Tape) saveSmooth(x *Tensor) Saved {
-	if !tp.Compress || len(x.Data) == 0 {
-		return floatRef{d: x.Data}
+	if !tp.Compress || x.Len() == 0 {
+		return ref(x)
 	}
-	return Encode(x, SmoothBits, tp.Key, tp.stream())
+	be := x.Backend()
+	n, c, inner := nci(x.Shape)
+	return asSaved(be, be.EncodeInput(x.Buffer(), n, c, inner, SmoothBits, tp.Key, tp.stream()))
 }
 
-// values returns the float values of s (n of them): a float reference's
-// own data, or codes decoded into a buffer from bufs, which done gives back.
+// values returns the float values of s (n of them) on the host: a float
+// reference's own data, or codes decoded into a buffer from bufs, which
+// done gives back.
 func values(s Saved, n int, bufs *Buffers) (d []float32, done func()) {
 	if f, ok := s.(floatRef); ok {
-		return f.d, func() {}
+		return host(f.buf()), func() {}
 	}
 	d = bufs.get(n)
 	s.(inputCode).Decode(d)

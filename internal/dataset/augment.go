@@ -1,22 +1,32 @@
 package dataset
 
 import (
+	"math"
 	"math/bits"
 	"math/rand/v2"
+	"slices"
 )
 
-// Augment is training-time augmentation, applied after the geometric and
-// channel steps of Preprocess and before normalization, in this order:
+// Augment is training-time augmentation. Its random draws come from one
+// generator per image (NewRand(seed, augment tag, epoch, index)), in this
+// order:
 //
-//   - Pad > 0: pad-and-crop. Pad P zero pixels (black, before
-//     normalization) on every side and crop back to the original size at an
-//     offset (top, left) drawn uniformly from [0, 2P]×[0, 2P], as
-//     torchvision's RandomCrop(size, padding=P) does;
+//   - Crop: when Preprocess has a CenterCrop, take that window at an offset
+//     (top, left) drawn uniformly from every position inside the resized
+//     image instead of its center (torchvision's RandomCrop after Resize:
+//     the 224 crop of the 256 resize), and skip Pad, which the random window
+//     replaces. Without a CenterCrop it does nothing;
+//   - Pad > 0: pad-and-crop. Pad P black pixels (0 before normalization) on
+//     every side and crop back to the original size at an offset (top,
+//     left) drawn uniformly from [0, 2P]×[0, 2P], as torchvision's
+//     RandomCrop(size, padding=P) does;
 //   - Flip: mirror left-right with probability 1/2
 //     (RandomHorizontalFlip).
 //
-// The draws come from the given source in that order: top, left, flip.
+// The steps apply after Preprocess's geometric and channel steps and before
+// normalization.
 type Augment struct {
+	Crop bool
 	Pad  int
 	Flip bool
 }
@@ -26,54 +36,25 @@ type Augment struct {
 // how a Go release implements IntN or Perm.
 type randSource interface{ Uint64() uint64 }
 
-// Apply augments the CHW image x of shape s, returning a new slice (or x
-// itself when nothing applies).
-func (a Augment) Apply(x []float32, s Shape, r *rand.Rand) []float32 {
-	return a.apply(x, s, r)
+// placement is where each output pixel is read from after pad-and-crop and
+// flip: out(y, x) = in(y+dy, x+dx), or in(y+dy, w-1-x+dx) when flipped;
+// black outside the image.
+type placement struct {
+	dy, dx int
+	flip   bool
 }
 
-func (a Augment) apply(x []float32, s Shape, r randSource) []float32 {
+// draw takes the pad-and-crop offset and the flip from r (nil: none).
+func (a Augment) draw(r randSource) placement {
+	var p placement
+	if r == nil {
+		return p
+	}
 	if a.Pad > 0 {
-		top, left := intN(r, 2*a.Pad+1)-a.Pad, intN(r, 2*a.Pad+1)-a.Pad
-		x = shift(x, s, top, left)
+		p.dy, p.dx = intN(r, 2*a.Pad+1)-a.Pad, intN(r, 2*a.Pad+1)-a.Pad
 	}
-	if a.Flip && r.Uint64()>>63 == 1 {
-		x = flip(x, s)
-	}
-	return x
-}
-
-// shift returns out(y, x) = in(y+dy, x+dx), zero outside the image.
-func shift(in []float32, s Shape, dy, dx int) []float32 {
-	out := make([]float32, len(in))
-	for c := range s.C {
-		for y := range s.H {
-			sy := y + dy
-			if sy < 0 || sy >= s.H {
-				continue
-			}
-			x0, x1 := max(0, -dx), min(s.W, s.W-dx)
-			if x0 >= x1 {
-				continue
-			}
-			dst := out[(c*s.H+y)*s.W:]
-			src := in[(c*s.H+sy)*s.W:]
-			copy(dst[x0:x1], src[x0+dx:x1+dx])
-		}
-	}
-	return out
-}
-
-// flip mirrors every row.
-func flip(in []float32, s Shape) []float32 {
-	out := make([]float32, len(in))
-	for row := 0; row < s.C*s.H; row++ {
-		src, dst := in[row*s.W:(row+1)*s.W], out[row*s.W:(row+1)*s.W]
-		for x := range src {
-			dst[s.W-1-x] = src[x]
-		}
-	}
-	return out
+	p.flip = a.Flip && r.Uint64()>>63 == 1
+	return p
 }
 
 // intN is uniform in [0, n) for n > 0 (Lemire's multiply-and-reject).
@@ -97,10 +78,11 @@ func mix(x uint64) uint64 {
 	return x ^ x>>31
 }
 
-// Stream tags keep the shuffle and augmentation streams apart.
+// Stream tags keep the shuffle, augmentation and holdout streams apart.
 const (
 	tagShuffle = 1
 	tagAugment = 2
+	tagHoldout = 3
 )
 
 // NewRand is the PCG generator for one purpose (tag), seed, epoch and item.
@@ -113,7 +95,11 @@ func NewRand(seed uint64, tag, epoch, item int) *rand.Rand {
 // Permutation is epoch's shuffled order of n items for seed: a
 // Fisher-Yates shuffle driven by NewRand(seed, shuffle tag, epoch, 0).
 func Permutation(n int, seed uint64, epoch int) []int {
-	r := NewRand(seed, tagShuffle, epoch, 0)
+	return permute(n, NewRand(seed, tagShuffle, epoch, 0))
+}
+
+// permute is a Fisher-Yates shuffle of 0..n-1 driven by r.
+func permute(n int, r randSource) []int {
 	p := make([]int, n)
 	for i := range p {
 		p[i] = i
@@ -123,4 +109,21 @@ func Permutation(n int, seed uint64, epoch int) []int {
 		p[i], p[j] = p[j], p[i]
 	}
 	return p
+}
+
+// Holdout splits indices 0..n-1 into the ones to train on and a held-out
+// slice of round(frac·n) of them, at most most (no cap when most <= 0),
+// both in increasing order. The slice is a pure function of (n, frac,
+// most, seed), drawn from a stream of its own, so it does not change with
+// the batch size, the epoch or the worker count.
+func Holdout(n int, frac float64, most int, seed uint64) (train, held []int) {
+	k := int(math.Round(max(0, min(1, frac)) * float64(n)))
+	if most > 0 {
+		k = min(k, most)
+	}
+	p := permute(n, NewRand(seed, tagHoldout, 0, 0))
+	held, train = p[:k:k], p[k:]
+	slices.Sort(held)
+	slices.Sort(train)
+	return train, held
 }

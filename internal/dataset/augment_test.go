@@ -35,8 +35,17 @@ func offsetOf(t *testing.T, out []float32, s Shape, p int) (int, int) {
 	return 0, 0
 }
 
+// augmented runs the augmentation alone: pixels already on the [0,1]
+// scale, no other preprocessing.
+func augmented(t *testing.T, in []float32, s Shape, a Augment, r randSource) []float32 {
+	t.Helper()
+	out := make([]float32, len(in))
+	must(t, Preprocess{}.apply(out, Image{Shape: s, F32: in}, a, r))
+	return out
+}
+
 func TestPadCrop(t *testing.T) {
-	s, p := Shape{2, 5, 6}, 2
+	s, p := Shape{3, 5, 6}, 2
 	in := make([]float32, s.Len())
 	for i := range in {
 		in[i] = float32(1 + i)
@@ -44,7 +53,7 @@ func TestPadCrop(t *testing.T) {
 	counts := map[[2]int]int{}
 	const draws = 5000
 	for i := range draws {
-		out := Augment{Pad: p}.Apply(in, s, NewRand(9, tagAugment, 0, i))
+		out := augmented(t, in, s, Augment{Pad: p}, NewRand(9, tagAugment, 0, i))
 		dy, dx := offsetOf(t, out, s, p)
 		counts[[2]int{dy, dx}]++
 	}
@@ -64,7 +73,7 @@ func TestFlip(t *testing.T) {
 	in := []float32{1, 2, 3, 4, 5, 6}
 	flipped := 0
 	for i := range 2000 {
-		out := Augment{Flip: true}.Apply(in, s, NewRand(1, tagAugment, 3, i))
+		out := augmented(t, in, s, Augment{Flip: true}, NewRand(1, tagAugment, 3, i))
 		switch {
 		case reflect.DeepEqual(out, []float32{3, 2, 1, 6, 5, 4}):
 			flipped++

@@ -2,7 +2,6 @@ package dataset
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 )
@@ -26,18 +25,18 @@ var (
 )
 
 // loadCIFAR reads the given batch files of one split into a Memory dataset,
-// using the fine label for CIFAR-100.
-func loadCIFAR(k cifarKind, files []string) (*Memory, error) {
+// using the fine label for CIFAR-100: every record, or the first limit > 0.
+func loadCIFAR(k cifarKind, files []string, limit int) (*Memory, error) {
 	size := Shape{3, 32, 32}
 	rec := k.labelBytes + size.Len()
 	m := &Memory{Name: filepath.Dir(files[0]), Format: k.format, Size: size, Classes: k.classes, U8: []uint8{}}
 	for _, path := range files {
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return nil, fmt.Errorf("dataset: %w", err)
+		if limit > 0 && len(m.Labels) == limit {
+			break
 		}
-		if len(b)%rec != 0 {
-			return nil, fmt.Errorf("%w: %s: %d bytes is not a whole number of %d-byte records", ErrCorrupt, path, len(b), rec)
+		b, err := readRecords(path, rec, limit-len(m.Labels))
+		if err != nil {
+			return nil, err
 		}
 		for off := 0; off < len(b); off += rec {
 			m.Labels = append(m.Labels, int(b[off+k.labelBytes-1]))
@@ -51,11 +50,37 @@ func loadCIFAR(k cifarKind, files []string) (*Memory, error) {
 	return m, nil
 }
 
+// readRecords reads the first n > 0 (else all) rec-byte records of a file
+// that must hold a whole number of them.
+func readRecords(path string, rec, n int) ([]byte, error) {
+	f, err := openRegular(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("dataset: %w", err)
+	}
+	if st.Size()%int64(rec) != 0 {
+		return nil, fmt.Errorf("%w: %s: %d bytes is not a whole number of %d-byte records", ErrCorrupt, path, st.Size(), rec)
+	}
+	size := st.Size()
+	if n > 0 {
+		size = min(size, int64(n)*int64(rec))
+	}
+	b, err := readAtMost(f, size)
+	if err != nil || int64(len(b)) != size {
+		return nil, fmt.Errorf("%w: %s: read %d of %d bytes: %v", ErrCorrupt, path, len(b), size, err)
+	}
+	return b, nil
+}
+
 // cifarNames reads the class names file beside the batches, falling back to
 // the standard CIFAR-10 names; CIFAR-100 without the file has no names.
 func cifarNames(dir string, k cifarKind) []string {
 	var names []string
-	if b, err := os.ReadFile(filepath.Join(dir, k.namesFile)); err == nil {
+	if b, err := readFile(filepath.Join(dir, k.namesFile)); err == nil {
 		for _, line := range strings.Split(string(b), "\n") {
 			if s := strings.TrimSpace(line); s != "" {
 				names = append(names, s)
@@ -73,7 +98,7 @@ func cifarNames(dir string, k cifarKind) []string {
 
 // openCIFAR detects CIFAR-10 (data_batch_N.bin, test_batch.bin) or
 // CIFAR-100 (train.bin, test.bin) batches in dir.
-func openCIFAR(dir string) (*Splits, bool, error) {
+func (o *opener) openCIFAR(dir string) (*Splits, bool, error) {
 	train, _ := filepath.Glob(filepath.Join(dir, "data_batch_*.bin"))
 	test := existing(filepath.Join(dir, "test_batch.bin"))
 	k := cifar10
@@ -88,12 +113,12 @@ func openCIFAR(dir string) (*Splits, bool, error) {
 	s := &Splits{}
 	var err error
 	if len(train) > 0 {
-		if s.Train, err = loadCIFAR(k, train); err != nil {
+		if s.Train, err = loadCIFAR(k, train, o.limit); err != nil {
 			return nil, true, err
 		}
 	}
 	if len(test) > 0 {
-		if s.Test, err = loadCIFAR(k, test); err != nil {
+		if s.Test, err = loadCIFAR(k, test, o.limit); err != nil {
 			return nil, true, err
 		}
 	}
@@ -102,7 +127,7 @@ func openCIFAR(dir string) (*Splits, bool, error) {
 
 // existing returns []string{path} when path is a regular file, else nil.
 func existing(path string) []string {
-	if st, err := os.Stat(path); err == nil && st.Mode().IsRegular() {
+	if isRegular(path) {
 		return []string{path}
 	}
 	return nil

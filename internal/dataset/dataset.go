@@ -3,6 +3,8 @@ package dataset
 import (
 	"errors"
 	"fmt"
+
+	"github.com/bincompress/bincompress/internal/safefile"
 )
 
 // Sentinel errors, matched with errors.Is. Returned errors wrap them with the
@@ -16,6 +18,8 @@ var (
 	ErrImage         = errors.New("dataset: unreadable image")
 	ErrClasses       = errors.New("dataset: class count mismatch")
 	ErrUnknownFormat = errors.New("dataset: unrecognized data format")
+	ErrTooLarge      = errors.New("dataset: image over the size ceiling")
+	ErrNotRegular    = safefile.ErrNotRegular // a FIFO, device, socket or folder where a data file is expected
 )
 
 // Shape is the geometry of one image: C channels of H rows of W pixels.
@@ -50,8 +54,9 @@ type Info struct {
 type Dataset interface {
 	Len() int
 	Label(i int) int
-	// Shape is image i's geometry, known without decoding it.
-	Shape(i int) Shape
+	// Shape is image i's geometry, known without decoding it (an image
+	// file's header is read).
+	Shape(i int) (Shape, error)
 	// Image decodes image i.
 	Image(i int) (Image, error)
 	Info() Info
@@ -77,9 +82,9 @@ func (m *Memory) Len() int { return len(m.Labels) }
 func (m *Memory) Label(i int) int { return m.Labels[i] }
 
 // Shape is Size for every image.
-func (m *Memory) Shape(i int) Shape {
+func (m *Memory) Shape(i int) (Shape, error) {
 	_ = m.Labels[i]
-	return m.Size
+	return m.Size, nil
 }
 
 // Image returns a view of image i.
@@ -88,6 +93,9 @@ func (m *Memory) Image(i int) (Image, error) {
 		return Image{}, fmt.Errorf("dataset: %s: image %d out of range [0,%d)", m.Name, i, m.Len())
 	}
 	n := m.Size.Len()
+	if (i+1)*n > max(len(m.U8), len(m.F32)) {
+		return Image{}, fmt.Errorf("%w: %s: image %d of %v needs %d pixel values, there are %d", ErrCount, m.Name, i, m.Size, (i+1)*n, max(len(m.U8), len(m.F32)))
+	}
 	if m.U8 != nil {
 		return Image{Shape: m.Size, U8: m.U8[i*n : (i+1)*n : (i+1)*n]}, nil
 	}
@@ -145,8 +153,10 @@ func maxLabel(labels []int) int {
 // Check verifies that ds fits a model taking want-shaped input with
 // numClasses outputs once p (nil: no preprocessing) is applied: ds is not
 // empty (ErrEmpty), declares at most numClasses classes (ErrClasses), has
-// every label in [0, numClasses) (ErrLabel) and every image maps to want
-// (ErrShape).
+// every label in [0, numClasses) (ErrLabel) and its first image maps to
+// want (ErrShape). Only the first image's header is read: the rest are
+// checked as Batches decodes them, so that opening a folder of a million
+// files reads none of them.
 func Check(ds Dataset, p *Preprocess, want Shape, numClasses int) error {
 	info := ds.Info()
 	if ds.Len() == 0 {
@@ -161,21 +171,17 @@ func Check(ds Dataset, p *Preprocess, want Shape, numClasses int) error {
 	if p == nil {
 		p = &Preprocess{}
 	}
-	seen := map[Shape]bool{}
-	for i := range ds.Len() {
-		in := ds.Shape(i)
-		if seen[in] {
-			continue
-		}
-		out, err := p.OutShape(in)
-		if err != nil {
-			return fmt.Errorf("%s: image %d: %w", info.Name, i, err)
-		}
-		if out != want {
-			return fmt.Errorf("%w: %s: image %d is %v, becomes %v after preprocessing, the model wants %v",
-				ErrShape, info.Name, i, in, out, want)
-		}
-		seen[in] = true
+	in, err := ds.Shape(0)
+	if err != nil {
+		return err
+	}
+	out, err := p.OutShape(in)
+	if err != nil {
+		return fmt.Errorf("%s: image 0: %w", info.Name, err)
+	}
+	if out != want {
+		return fmt.Errorf("%w: %s: image 0 is %v, becomes %v after preprocessing, the model wants %v",
+			ErrShape, info.Name, in, out, want)
 	}
 	return nil
 }
@@ -188,7 +194,7 @@ type subset struct {
 
 func (s *subset) Len() int                   { return len(s.idx) }
 func (s *subset) Label(i int) int            { return s.Dataset.Label(s.idx[i]) }
-func (s *subset) Shape(i int) Shape          { return s.Dataset.Shape(s.idx[i]) }
+func (s *subset) Shape(i int) (Shape, error) { return s.Dataset.Shape(s.idx[i]) }
 func (s *subset) Image(i int) (Image, error) { return s.Dataset.Image(s.idx[i]) }
 
 // Subset is the view of ds holding images idx[0], idx[1], ... in that order.

@@ -1,9 +1,11 @@
 // Package dataset loads labelled image classification data and turns it into
-// float32 NCHW batches for training and evaluation.
+// float32 batches (NCHW or NHWC) for training and evaluation: the one batch
+// pipeline that fine-tuning, BN re-estimation and verification all read.
 //
 // # Formats
 //
-// Open detects the format from a path (see Open for the search order):
+// Open (OpenWith for Options) detects the format from a path (see Open for
+// the search order):
 //
 //   - IDX (MNIST, Fashion-MNIST): [N,H,W] unsigned-byte images and [N]
 //     labels, raw or gzip; train-* and t10k-* files are the two splits.
@@ -12,40 +14,67 @@
 //   - CIFAR-10 / CIFAR-100 binary batches (3×32×32, fine labels for 100).
 //   - Image folders: one subfolder per class (sorted names are the classes),
 //     PNG or JPEG files; optional train/ and test/ (or val/) subfolders.
-//     Images decode on demand with Go's image/png and image/jpeg, so JPEG
-//     pixels may differ by a few levels from PIL's libjpeg.
-//   - NPY pairs: x.npy [N,H,W], [N,C,H,W] (dimension 1 is 1 or 3) or
-//     [N,H,W,C] (otherwise, dimension 3 is 1 or 3), uint8 or float pixels
-//     (floats taken as already on the [0,1] scale), and y.npy [N] integer
-//     labels; also x_train/y_train and x_test/y_test.
+//     Opening lists the files and reads none: a header is read when an
+//     image's shape is asked for and when it is decoded. Images decode with
+//     Go's image/png and image/jpeg, so JPEG pixels may differ by a few
+//     levels from PIL's libjpeg. Each image keeps its own channels (one for
+//     grayscale, three otherwise); Preprocess.Channels reconciles them.
+//   - NPY pairs: x.npy [N,H,W], [N,C,H,W] or [N,H,W,C] (ImageDims's rule),
+//     uint8 or float pixels (floats taken as already on the [0,1] scale),
+//     and y.npy [N] integer labels; also x_train/y_train and x_test/y_test.
 //
 // Everything but image folders is held in memory as a *Memory.
+//
+// # Limits
+//
+// Bad or hostile input cannot make the package allocate without bound or
+// hang:
+//
+//   - Options.Limit reads only the first Limit images of each split and
+//     nothing after them (a gzipped IDX file is inflated only that far);
+//   - an image file's header is checked before decoding: at most 16384
+//     pixels a side and Options.MaxPixels (DefaultMaxPixels, 40 megapixels)
+//     in all, else ErrTooLarge naming the file; the images being decoded at
+//     once, by all workers together, share a budget of MaxPixels pixels;
+//   - only regular files are read (ErrNotRegular): a FIFO or device named
+//     like a data file is refused, without blocking, even if it replaces a
+//     file after the folder was listed;
+//   - header sizes are checked against the bytes the file really holds
+//     before anything is allocated for them.
 //
 // # Preprocessing and augmentation
 //
 // Preprocess follows torchvision's ToTensor, Resize, CenterCrop and
-// Normalize; its JSON form (Marshal, ParsePreprocess) is recorded in .bnn
-// metadata so that inference applies the same. Augment adds pad-and-crop and
-// horizontal flips for training.
+// Normalize and writes NCHW or NHWC (Layout); its JSON form (Marshal,
+// ParsePreprocess) is recorded in .bnn metadata so that inference applies
+// the same. Augment adds, for training, a random crop in place of the
+// center crop (the 224 crop of the 256 resize), pad-and-crop and
+// horizontal flips. Only the pixels the crop keeps are resized.
 //
 // # Determinism
 //
 // No global random source is used. The epoch order is Permutation(n, seed,
 // epoch) and the augmentation of the image at index i in an epoch draws from
-// NewRand(seed, tag, epoch, i), so batches depend only on the data and the
-// BatchConfig, never on the worker count or scheduling.
+// NewRand(seed, tag, epoch, i); results are written at their place in the
+// batch. So batches depend only on the data and the BatchConfig, never on
+// the worker count or scheduling. Holdout's split is seeded the same way.
 //
-// # Concurrency
+// # Concurrency and memory
 //
-// Batches decodes in a pipeline of worker goroutines, each owning every
-// W-th batch and a bounded channel, so the trainer finds batches ready.
-// Datasets are safe for concurrent use.
+// Batches runs a producer that keeps at most BatchConfig.Prefetch batches
+// (fewer when BatchConfig.MaxBytes says so) filled ahead of the consumer,
+// and BatchConfig.Workers goroutines (GOMAXPROCS by default) that decode,
+// preprocess and augment images one at a time straight into their batch
+// rows, so every worker helps with the next batch and the trainer finds it
+// ready. Datasets are safe for concurrent use.
 //
 // # Errors
 //
 // Bad input is reported with errors wrapping the sentinels ErrEmpty,
-// ErrLabel, ErrShape, ErrCount, ErrCorrupt, ErrImage, ErrClasses and
-// ErrUnknownFormat, naming the file, index or value at fault. Nothing here
-// panics on bad input. Check validates a dataset against a model's input
-// shape and class count before training or evaluation.
+// ErrLabel, ErrShape, ErrCount, ErrCorrupt, ErrImage, ErrClasses,
+// ErrUnknownFormat, ErrTooLarge and ErrNotRegular, naming the file, index
+// or value at fault. Nothing here panics on bad input. Check validates a
+// dataset against a model's input shape and class count before training
+// or evaluation (for an image folder, from its first image; the others are
+// checked as they are decoded, in epoch order).
 package dataset

@@ -222,16 +222,24 @@ func TestImageFolder(t *testing.T) {
 	if s.Test == nil || tr.Len() != 3 || !reflect.DeepEqual(tr.Info().ClassNames, []string{"a_dog", "b_cat"}) {
 		t.Fatalf("got %d images, classes %v", tr.Len(), tr.Info().ClassNames)
 	}
-	if !strings.HasSuffix(tr.File(1), "0.PNG") || tr.Label(0) != 0 || tr.Label(1) != 1 || tr.Shape(2) != (Shape{3, 3, 4}) {
-		t.Fatalf("order: %s, labels %d %d, shape %v", tr.File(1), tr.Label(0), tr.Label(1), tr.Shape(2))
+	if !strings.HasSuffix(tr.File(1), "0.PNG") || tr.Label(0) != 0 || tr.Label(1) != 1 || shapeOf(t, tr, 2) != (Shape{1, 3, 4}) || shapeOf(t, tr, 1) != (Shape{3, 3, 4}) {
+		t.Fatalf("order: %s, labels %d %d, shapes %v %v", tr.File(1), tr.Label(0), tr.Label(1), shapeOf(t, tr, 2), shapeOf(t, tr, 1))
 	}
-	// PNG is lossless: the gray image comes back replicated into 3 channels,
-	// the NRGBA one with its non-premultiplied colours and alpha dropped.
+	// PNG is lossless: the gray image comes back with its one channel (and
+	// replicated by Channels 3), the NRGBA one with its non-premultiplied
+	// colours and alpha dropped.
 	g, err := tr.Image(2)
 	must(t, err)
 	want := grayImage(4, 3, 1).Pix
-	if !bytes.Equal(g.U8, append(append(append([]byte{}, want...), want...), want...)) {
+	if !bytes.Equal(g.U8, want) {
 		t.Fatalf("gray image: %v", g.U8)
+	}
+	rgb := make([]float32, 36)
+	must(t, Preprocess{Channels: 3}.Apply(rgb, g))
+	for i, v := range rgb {
+		if v != float32(want[i%12])/255 {
+			t.Fatalf("gray image as 3 channels: %v", rgb)
+		}
 	}
 	c, err := tr.Image(1)
 	must(t, err)
@@ -270,8 +278,19 @@ func TestImageFolderBad(t *testing.T) {
 	writePNG(t, filepath.Join(root, "a", "ok.png"), grayImage(2, 2, 0))
 	bad := filepath.Join(root, "b", "broken.png")
 	writeFile(t, bad, []byte("\x89PNG not really"))
-	if _, err := Open(root); !errors.Is(err, ErrImage) || !strings.Contains(err.Error(), bad) {
-		t.Errorf("broken image: %v", err)
+	// Opening reads no image; the broken one is named when its header is
+	// read or when a batch decodes it.
+	s, err := Open(root)
+	must(t, err)
+	if _, err := s.Train.Shape(1); !errors.Is(err, ErrImage) || !strings.Contains(err.Error(), bad) {
+		t.Errorf("broken image header: %v", err)
+	}
+	var batchErr error
+	for _, err := range Batches(t.Context(), s.Train, BatchConfig{Size: 1, Workers: 2}) {
+		batchErr = err
+	}
+	if !errors.Is(batchErr, ErrImage) || !strings.Contains(batchErr.Error(), bad) {
+		t.Errorf("broken image in a batch: %v", batchErr)
 	}
 	must(t, os.Remove(bad))
 	if _, err := Open(root); !errors.Is(err, ErrEmpty) || !strings.Contains(err.Error(), filepath.Join(root, "b")) {
@@ -335,7 +354,7 @@ func TestNPYPairSplitsAndNHW(t *testing.T) {
 	}
 	s, err := Open(dir)
 	must(t, err)
-	if s.Train == nil || s.Test == nil || s.Test.Shape(0) != (Shape{1, 2, 2}) {
+	if s.Train == nil || s.Test == nil || shapeOf(t, s.Test, 0) != (Shape{1, 2, 2}) {
 		t.Fatalf("got %+v", s)
 	}
 	s, err = Open(filepath.Join(dir, "x_test.npy"))

@@ -15,7 +15,7 @@ func FuzzIDX(f *testing.F) {
 	f.Add(gzBytes(img))
 	f.Add(idxBytes([]int{1 << 20, 1 << 20, 1 << 20}, nil))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		dims, data, err := decodeIDX(bytes.NewReader(b), int64(len(b)), "fuzz", 3)
+		dims, data, err := decodeIDX(bytes.NewReader(b), int64(len(b)), "fuzz", 3, 0)
 		if err != nil {
 			if !errors.Is(err, ErrCorrupt) {
 				t.Fatalf("error %v is not ErrCorrupt", err)

@@ -3,7 +3,6 @@ package dataset
 import (
 	"bytes"
 	"compress/gzip"
-	"encoding/binary"
 	"image"
 	"image/color"
 	"image/jpeg"
@@ -11,9 +10,11 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/bincompress/bincompress/internal/dataset/datasettest"
 )
 
-func must(t *testing.T, err error) {
+func must(t testing.TB, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
@@ -21,13 +22,7 @@ func must(t *testing.T, err error) {
 }
 
 // idxBytes builds an unsigned-byte IDX file.
-func idxBytes(dims []int, data []byte) []byte {
-	b := []byte{0, 0, 0x08, byte(len(dims))}
-	for _, d := range dims {
-		b = binary.BigEndian.AppendUint32(b, uint32(d))
-	}
-	return append(b, data...)
-}
+var idxBytes = datasettest.IDX
 
 func gzBytes(b []byte) []byte {
 	var buf bytes.Buffer
@@ -37,7 +32,7 @@ func gzBytes(b []byte) []byte {
 	return buf.Bytes()
 }
 
-func writeFile(t *testing.T, path string, b []byte) {
+func writeFile(t testing.TB, path string, b []byte) {
 	t.Helper()
 	must(t, os.MkdirAll(filepath.Dir(path), 0o755))
 	must(t, os.WriteFile(path, b, 0o644))
@@ -106,4 +101,12 @@ func collect(t *testing.T, ds Dataset, cfg BatchConfig) []*Batch {
 		out = append(out, b)
 	}
 	return out
+}
+
+// shapeOf is ds.Shape(i), which must not fail.
+func shapeOf(t *testing.T, ds Dataset, i int) Shape {
+	t.Helper()
+	s, err := ds.Shape(i)
+	must(t, err)
+	return s
 }

@@ -6,7 +6,6 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
-	"os"
 	"slices"
 	"strings"
 )
@@ -16,13 +15,13 @@ var fashionNames = []string{"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat
 	"Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"}
 
 // loadIDX reads an IDX image file ([N,H,W] bytes) and its label file ([N]
-// bytes) into a Memory dataset.
-func loadIDX(imagesPath, labelsPath string) (*Memory, error) {
-	idims, pix, err := readIDX(imagesPath, 3)
+// bytes) into a Memory dataset: all N images, or the first limit > 0.
+func loadIDX(imagesPath, labelsPath string, limit int) (*Memory, error) {
+	idims, pix, err := readIDX(imagesPath, 3, limit)
 	if err != nil {
 		return nil, err
 	}
-	ldims, lab, err := readIDX(labelsPath, 1)
+	ldims, lab, err := readIDX(labelsPath, 1, limit)
 	if err != nil {
 		return nil, err
 	}
@@ -41,24 +40,26 @@ func loadIDX(imagesPath, labelsPath string) (*Memory, error) {
 }
 
 // readIDX reads an unsigned-byte IDX file, raw or gzip-compressed, with
-// wantDims dimensions.
-func readIDX(path string, wantDims int) ([]int, []byte, error) {
-	f, err := os.Open(path)
+// wantDims dimensions: its dimensions as the header declares them and the
+// data of the first limit items (all when limit <= 0).
+func readIDX(path string, wantDims, limit int) ([]int, []byte, error) {
+	f, err := openRegular(path)
 	if err != nil {
-		return nil, nil, fmt.Errorf("dataset: %w", err)
+		return nil, nil, err
 	}
 	defer f.Close()
 	st, err := f.Stat()
 	if err != nil {
 		return nil, nil, fmt.Errorf("dataset: %w", err)
 	}
-	return decodeIDX(f, st.Size(), path, wantDims)
+	return decodeIDX(f, st.Size(), path, wantDims, limit)
 }
 
 // decodeIDX reads IDX data of size bytes (raw or gzip) from r. The data
 // must match the dimensions exactly; the bytes read never exceed what the
-// input really holds, whatever the header claims.
-func decodeIDX(r io.Reader, size int64, path string, wantDims int) ([]int, []byte, error) {
+// input really holds, whatever the header claims. With 0 < limit < N only
+// the first limit items are read, and nothing after them.
+func decodeIDX(r io.Reader, size int64, path string, wantDims, limit int) ([]int, []byte, error) {
 	br := bufio.NewReader(r)
 	r = br
 	compressed := false
@@ -77,12 +78,19 @@ func decodeIDX(r io.Reader, size int64, path string, wantDims int) ([]int, []byt
 	if !compressed && size-hdr != n {
 		return nil, nil, fmt.Errorf("%w: %s: dimensions %v need %d data bytes, file holds %d", ErrCorrupt, path, dims, n, size-hdr)
 	}
-	data, err := readAtMost(r, n)
+	keep := n
+	if limit > 0 && limit < dims[0] {
+		keep = n / int64(dims[0]) * int64(limit)
+	}
+	data, err := readAtMost(r, keep)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w: %s: %v", ErrCorrupt, path, err)
 	}
-	if int64(len(data)) != n {
+	if int64(len(data)) != keep {
 		return nil, nil, fmt.Errorf("%w: %s: dimensions %v need %d data bytes, found %d", ErrCorrupt, path, dims, n, len(data))
+	}
+	if keep < n {
+		return dims, data, nil
 	}
 	// Reading on to the end also makes gzip verify its checksum.
 	var one [1]byte

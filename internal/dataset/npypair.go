@@ -6,22 +6,23 @@ import (
 	"github.com/bincompress/bincompress/internal/npy"
 )
 
-// loadNPYPair reads images from xPath and labels from yPath.
+// loadNPYPair reads images from xPath and labels from yPath: all of them,
+// or the first limit > 0.
 //
 // x is uint8 (pixels 0..255) or float32/float64 (pixels already on the
-// [0,1] scale) in one of three layouts: [N,H,W] (one channel), [N,C,H,W]
-// when C (dimension 1) is 1 or 3, else [N,H,W,C] when C (dimension 3) is 1
-// or 3. So a 4-D array is read as NCHW whenever dimension 1 could be a
-// channel count, as PyTorch stores it. y is [N] integers (int64, int32 or
-// uint8); the class count is the largest label plus one.
-func loadNPYPair(xPath, yPath string) (*Memory, error) {
-	x, err := npy.ReadFile(xPath)
+// [0,1] scale) in one of three layouts: [N,H,W] (one channel), or
+// [N,C,H,W] or [N,H,W,C] as ImageDims tells them apart (NCHW whenever
+// dimension 1 could be a channel count, as PyTorch stores it). y is [N]
+// integers (int64, int32 or uint8); the class count is the largest label
+// plus one.
+func loadNPYPair(xPath, yPath string, limit int) (*Memory, error) {
+	x, xn, err := readNPY(xPath, limit)
 	if err != nil {
-		return nil, fmt.Errorf("dataset: %w", err)
+		return nil, err
 	}
-	y, err := npy.ReadFile(yPath)
+	y, yn, err := readNPY(yPath, limit)
 	if err != nil {
-		return nil, fmt.Errorf("dataset: %w", err)
+		return nil, err
 	}
 	labels, err := npyLabels(y, yPath)
 	if err != nil {
@@ -31,8 +32,8 @@ func loadNPYPair(xPath, yPath string) (*Memory, error) {
 	if err != nil {
 		return nil, err
 	}
-	if x.Shape[0] != len(labels) {
-		return nil, fmt.Errorf("%w: %s holds %d images, %s %d labels", ErrCount, xPath, x.Shape[0], yPath, len(labels))
+	if xn != yn {
+		return nil, fmt.Errorf("%w: %s holds %d images, %s %d labels", ErrCount, xPath, xn, yPath, yn)
 	}
 	m := &Memory{Name: xPath, Format: "npy", Size: size, Labels: labels, Classes: max(1, maxLabel(labels)+1)}
 	switch d := x.Data.(type) {
@@ -54,23 +55,37 @@ func loadNPYPair(xPath, yPath string) (*Memory, error) {
 	return m, m.Validate()
 }
 
+// readNPY reads the first limit > 0 (else all) entries of a regular .npy
+// file, and the entry count its header declares.
+func readNPY(path string, limit int) (*npy.Array, int, error) {
+	f, err := openRegular(path)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer f.Close()
+	a, declared, err := npy.ReadPrefix(f, limit)
+	if err != nil {
+		return nil, 0, fmt.Errorf("dataset: %w", err)
+	}
+	if len(declared) == 0 {
+		return nil, 0, fmt.Errorf("%w: %s: a scalar, want an array", ErrShape, path)
+	}
+	return a, declared[0], nil
+}
+
 // npyLayout tells the image shape from x's shape and whether it is NHWC.
 func npyLayout(shape []int, path string) (Shape, bool, error) {
-	isC := func(d int) bool { return d == 1 || d == 3 }
-	for _, d := range shape[min(1, len(shape)):] {
-		if d <= 0 {
+	if len(shape) == 3 {
+		if shape[1] <= 0 || shape[2] <= 0 {
 			return Shape{}, false, fmt.Errorf("%w: %s: images of shape %v", ErrShape, path, shape)
 		}
-	}
-	switch {
-	case len(shape) == 3:
 		return Shape{1, shape[1], shape[2]}, false, nil
-	case len(shape) == 4 && isC(shape[1]):
-		return Shape{shape[1], shape[2], shape[3]}, false, nil
-	case len(shape) == 4 && isC(shape[3]):
-		return Shape{shape[3], shape[1], shape[2]}, true, nil
 	}
-	return Shape{}, false, fmt.Errorf("%w: %s: images of shape %v, want [N,H,W], [N,C,H,W] or [N,H,W,C] with C 1 or 3", ErrShape, path, shape)
+	s, layout, err := ImageDims(shape)
+	if err != nil {
+		return Shape{}, false, fmt.Errorf("%s: images: %w; want [N,H,W] too", path, err)
+	}
+	return s, layout == NHWC, nil
 }
 
 // npyLabels converts y to labels, which must be non-negative.

@@ -32,8 +32,27 @@ func (s *Splits) Training() (Dataset, error) {
 	return s.Train, nil
 }
 
-// Open detects the format of the data at path and loads it. For a folder
-// it tries, in order:
+// Options tune Open.
+type Options struct {
+	// Limit > 0 keeps only the first Limit images of each split, and no
+	// more than those (and their labels) is read from the files: a gzipped
+	// IDX file is decompressed only that far, so its checksum is not
+	// verified.
+	Limit int
+	// MaxPixels is the largest width × height an image file may declare,
+	// checked from its header before decoding (0: DefaultMaxPixels). The
+	// images being decoded at once share a budget of MaxPixels pixels.
+	MaxPixels int64
+}
+
+// opener carries the options through the format probes.
+type opener struct {
+	limit int
+	dec   *decoder
+}
+
+// Open detects the format of the data at path and loads it with the
+// default Options. For a folder it tries, in order:
 //
 //   - IDX (MNIST, Fashion-MNIST): train-images-idx3-ubyte and
 //     train-labels-idx1-ubyte, t10k-* for the test split, each raw or .gz;
@@ -46,22 +65,45 @@ func (s *Splits) Training() (Dataset, error) {
 //   - an image folder (one subfolder per class).
 //
 // A file path may name an IDX images file (its labels file is found beside
-// it) or an x*.npy file (its y*.npy is found beside it).
+// it) or an x*.npy file (its y*.npy is found beside it). Only regular files
+// are read.
 func Open(path string) (*Splits, error) {
+	return OpenWith(path, Options{})
+}
+
+// OpenWith is Open with options.
+func OpenWith(path string, opts Options) (*Splits, error) {
+	o := &opener{limit: max(0, opts.Limit), dec: newDecoder(opts.MaxPixels)}
+	s, err := o.open(path)
+	if err != nil {
+		return nil, err
+	}
+	for _, ds := range []*Dataset{&s.Train, &s.Test} {
+		if *ds != nil && o.limit > 0 && (*ds).Len() > o.limit {
+			*ds = Head(*ds, o.limit) // image folders: the listing is cheap, the files unread
+		}
+	}
+	return s, nil
+}
+
+func (o *opener) open(path string) (*Splits, error) {
 	st, err := os.Stat(path)
 	if err != nil {
 		return nil, fmt.Errorf("dataset: %w", err)
 	}
 	if !st.IsDir() {
-		return openFile(path)
+		if !st.Mode().IsRegular() {
+			return nil, fmt.Errorf("dataset: %s: %w, nor a folder", path, ErrNotRegular)
+		}
+		return o.openFile(path)
 	}
-	for _, try := range []func(string) (*Splits, bool, error){openIDXDir, openCIFAR, openNPYDir, openNested, openSplitDirs} {
+	for _, try := range []func(string) (*Splits, bool, error){o.openIDXDir, o.openCIFAR, o.openNPYDir, o.openNested, o.openSplitDirs} {
 		s, ok, err := try(path)
 		if ok || err != nil {
 			return s, err
 		}
 	}
-	f, err := OpenFolder(path)
+	f, err := openFolder(path, o.dec)
 	if err != nil {
 		return nil, err
 	}
@@ -71,7 +113,7 @@ func Open(path string) (*Splits, error) {
 var idxImages = regexp.MustCompile(`^(train|t10k)-images[.-]idx3-ubyte(\.gz)?$`)
 
 // openFile opens a single IDX images file or x*.npy file.
-func openFile(path string) (*Splits, error) {
+func (o *opener) openFile(path string) (*Splits, error) {
 	base := filepath.Base(path)
 	var ds Dataset
 	var err error
@@ -81,9 +123,9 @@ func openFile(path string) (*Splits, error) {
 		if labels == "" {
 			return nil, fmt.Errorf("%w: no labels file beside %s", ErrCount, path)
 		}
-		ds, err = loadIDX(path, labels)
+		ds, err = loadIDX(path, labels, o.limit)
 	case strings.HasPrefix(base, "x") && strings.HasSuffix(base, ".npy"):
-		ds, err = loadNPYPair(path, filepath.Join(filepath.Dir(path), "y"+base[1:]))
+		ds, err = loadNPYPair(path, filepath.Join(filepath.Dir(path), "y"+base[1:]), o.limit)
 	default:
 		return nil, fmt.Errorf("%w: %s (want a folder, an IDX images file or an x*.npy file)", ErrUnknownFormat, path)
 	}
@@ -101,7 +143,7 @@ func labelsFor(images string) string {
 	base := strings.TrimSuffix(filepath.Base(images), ".gz")
 	base = strings.Replace(strings.Replace(base, "-images", "-labels", 1), "idx3", "idx1", 1)
 	for _, name := range []string{base, base + ".gz"} {
-		if p := filepath.Join(filepath.Dir(images), name); existing(p) != nil {
+		if p := filepath.Join(filepath.Dir(images), name); isRegular(p) {
 			return p
 		}
 	}
@@ -109,7 +151,7 @@ func labelsFor(images string) string {
 }
 
 // openIDXDir loads the train and t10k IDX pairs in dir.
-func openIDXDir(dir string) (*Splits, bool, error) {
+func (o *opener) openIDXDir(dir string) (*Splits, bool, error) {
 	ents, err := os.ReadDir(dir)
 	if err != nil {
 		return nil, false, fmt.Errorf("dataset: %w", err)
@@ -126,7 +168,7 @@ func openIDXDir(dir string) (*Splits, bool, error) {
 		if labels == "" {
 			return nil, true, fmt.Errorf("%w: no labels file beside %s", ErrCount, path)
 		}
-		ds, err := loadIDX(path, labels)
+		ds, err := loadIDX(path, labels, o.limit)
 		if err != nil {
 			return nil, true, err
 		}
@@ -140,13 +182,13 @@ func openIDXDir(dir string) (*Splits, bool, error) {
 }
 
 // openNPYDir loads x.npy/y.npy or the x_train/x_test pairs in dir.
-func openNPYDir(dir string) (*Splits, bool, error) {
+func (o *opener) openNPYDir(dir string) (*Splits, bool, error) {
 	load := func(suffix string) (Dataset, bool, error) {
 		x := filepath.Join(dir, "x"+suffix+".npy")
-		if existing(x) == nil {
+		if !isRegular(x) {
 			return nil, false, nil
 		}
-		m, err := loadNPYPair(x, filepath.Join(dir, "y"+suffix+".npy"))
+		m, err := loadNPYPair(x, filepath.Join(dir, "y"+suffix+".npy"), o.limit)
 		return m, true, err
 	}
 	s := &Splits{}
@@ -165,17 +207,17 @@ func openNPYDir(dir string) (*Splits, bool, error) {
 }
 
 // openNested opens the folder the CIFAR archives unpack to.
-func openNested(dir string) (*Splits, bool, error) {
+func (o *opener) openNested(dir string) (*Splits, bool, error) {
 	for _, name := range []string{"cifar-10-batches-bin", "cifar-100-binary"} {
 		if st, err := os.Stat(filepath.Join(dir, name)); err == nil && st.IsDir() {
-			return openCIFARMust(filepath.Join(dir, name))
+			return o.openCIFARMust(filepath.Join(dir, name))
 		}
 	}
 	return nil, false, nil
 }
 
-func openCIFARMust(dir string) (*Splits, bool, error) {
-	s, ok, err := openCIFAR(dir)
+func (o *opener) openCIFARMust(dir string) (*Splits, bool, error) {
+	s, ok, err := o.openCIFAR(dir)
 	if !ok && err == nil {
 		err = fmt.Errorf("%w: %s holds no CIFAR batches", ErrEmpty, dir)
 	}
@@ -183,7 +225,7 @@ func openCIFARMust(dir string) (*Splits, bool, error) {
 }
 
 // openSplitDirs opens train/ and test/ (or val/) subfolders.
-func openSplitDirs(dir string) (*Splits, bool, error) {
+func (o *opener) openSplitDirs(dir string) (*Splits, bool, error) {
 	names, err := subdirs(dir)
 	if err != nil {
 		return nil, false, err
@@ -199,11 +241,11 @@ func openSplitDirs(dir string) (*Splits, bool, error) {
 	if !has["train"] || !has[testName] {
 		return nil, false, nil
 	}
-	train, err := openOne(filepath.Join(dir, "train"))
+	train, err := o.openOne(filepath.Join(dir, "train"))
 	if err != nil {
 		return nil, true, err
 	}
-	test, err := openOne(filepath.Join(dir, testName))
+	test, err := o.openOne(filepath.Join(dir, testName))
 	if err != nil {
 		return nil, true, err
 	}
@@ -218,8 +260,8 @@ func openSplitDirs(dir string) (*Splits, bool, error) {
 }
 
 // openOne opens a folder that must hold a single split.
-func openOne(dir string) (Dataset, error) {
-	s, err := Open(dir)
+func (o *opener) openOne(dir string) (Dataset, error) {
+	s, err := o.open(dir)
 	if err != nil {
 		return nil, err
 	}

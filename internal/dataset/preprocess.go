@@ -7,8 +7,8 @@ import (
 	"math"
 )
 
-// Preprocess turns a decoded image into a model's float32 CHW input, in
-// this order:
+// Preprocess turns a decoded image into a model's float32 input, in this
+// order:
 //
 //  1. pixels to float32 (8-bit values divided by 255; float pixels are
 //     taken as already on that scale), as torchvision's ToTensor does;
@@ -21,9 +21,13 @@ import (
 //     0 keeps what the data has); ChannelOrder "BGR" reverses three channels;
 //  5. (training only: the Augment steps);
 //  6. (x - Mean[c]) / Std[c] per channel; one value applies to every
-//     channel, none means mean 0 and std 1.
+//     channel, none means mean 0 and std 1;
+//  7. written in Layout order: "NCHW" (or empty: channel planes) or "NHWC"
+//     (channels interleaved per pixel, as TensorFlow-trained models take).
 //
-// Its JSON form (Marshal, ParsePreprocess) is what .bnn metadata records.
+// Only the pixels the crop keeps are resized, and steps 4 to 7 are one pass
+// over the output. Its JSON form (Marshal, ParsePreprocess) is what .bnn
+// metadata records.
 type Preprocess struct {
 	Resize       []int     `json:"resize,omitempty"`
 	CenterCrop   []int     `json:"center_crop,omitempty"`
@@ -31,7 +35,14 @@ type Preprocess struct {
 	ChannelOrder string    `json:"channel_order,omitempty"` // "" or "RGB": as stored; "BGR": reversed
 	Mean         []float32 `json:"mean,omitempty"`
 	Std          []float32 `json:"std,omitempty"`
+	Layout       string    `json:"layout,omitempty"` // "" or "NCHW"; "NHWC"
 }
+
+// The two input layouts (Preprocess.Layout, Batch.Layout).
+const (
+	NCHW = "NCHW"
+	NHWC = "NHWC"
+)
 
 // preprocessVersion is the version of the JSON form.
 const preprocessVersion = 1
@@ -81,6 +92,9 @@ func (p Preprocess) Validate() error {
 	}
 	if p.ChannelOrder != "" && p.ChannelOrder != "RGB" && p.ChannelOrder != "BGR" {
 		return fmt.Errorf("dataset: channel order %q: want RGB or BGR", p.ChannelOrder)
+	}
+	if p.Layout != "" && p.Layout != NCHW && p.Layout != NHWC {
+		return fmt.Errorf("dataset: layout %q: want NCHW or NHWC", p.Layout)
 	}
 	for _, v := range p.Mean {
 		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
@@ -160,7 +174,7 @@ func (p Preprocess) Apply(dst []float32, img Image) error {
 	return p.apply(dst, img, Augment{}, nil)
 }
 
-// apply runs steps 1-6, augmenting with a and r when r is not nil.
+// apply runs steps 1-7, augmenting with a and r when r is not nil.
 func (p Preprocess) apply(dst []float32, img Image, a Augment, r randSource) error {
 	out, err := p.OutShape(img.Shape)
 	if err != nil {
@@ -169,103 +183,91 @@ func (p Preprocess) apply(dst []float32, img Image, a Augment, r randSource) err
 	if len(dst) != out.Len() {
 		return fmt.Errorf("%w: destination of %d values for a %v image", ErrShape, len(dst), out)
 	}
-	x, s := toFloat(img), img.Shape
-	if len(p.Resize) > 0 {
-		h, w := p.resized(s.H, s.W)
-		x, s = resizeBilinear(x, s, h, w), Shape{s.C, h, w}
+	if len(img.U8)+len(img.F32) != img.Len() {
+		return fmt.Errorf("%w: %d pixel values for a %v image", ErrShape, len(img.U8)+len(img.F32), img.Shape)
 	}
-	if len(p.CenterCrop) > 0 {
-		h, w := hw(p.CenterCrop)
-		top := int(math.RoundToEven(float64(s.H-h) / 2))
-		left := int(math.RoundToEven(float64(s.W-w) / 2))
-		x, s = crop(x, s, top, left, h, w), Shape{s.C, h, w}
+	g := p.geometry(img.Shape, out, a, r)
+	if a.Crop && len(p.CenterCrop) > 0 {
+		a.Pad = 0 // the random window replaces pad-and-crop
 	}
-	if out.C == 3 && s.C == 1 {
-		x = append(append(x, x...), x...)
-	}
-	if p.ChannelOrder == "BGR" {
-		n := s.H * s.W
-		x = append(append(append([]float32{}, x[2*n:]...), x[n:2*n]...), x[:n]...)
-	}
-	if r != nil {
-		x = a.apply(x, out, r)
-	}
-	normalize(dst, x, out, p.Mean, p.Std)
+	planes := g.sample(img)
+	p.emit(dst, planes, img.C, out, a.draw(r))
 	return nil
 }
 
-// toFloat converts pixels to float32 on the [0,1] scale (a fresh slice).
-func toFloat(img Image) []float32 {
-	if img.U8 == nil {
-		return append([]float32(nil), img.F32...)
+// geometry is where the output window lies: the image resized to rh×rw,
+// then the h×w window at (top, left).
+type geometry struct{ rh, rw, top, left, h, w int }
+
+// geometry places the crop: at the center, or at random for a.Crop.
+func (p Preprocess) geometry(in, out Shape, a Augment, r randSource) geometry {
+	g := geometry{h: out.H, w: out.W}
+	g.rh, g.rw = p.resized(in.H, in.W)
+	switch {
+	case len(p.CenterCrop) == 0:
+	case a.Crop && r != nil:
+		g.top, g.left = intN(r, g.rh-g.h+1), intN(r, g.rw-g.w+1)
+	default:
+		g.top = int(math.RoundToEven(float64(g.rh-g.h) / 2))
+		g.left = int(math.RoundToEven(float64(g.rw-g.w) / 2))
 	}
-	x := make([]float32, len(img.U8))
-	for i, v := range img.U8 {
-		x[i] = float32(v) / 255
-	}
-	return x
+	return g
 }
 
-// normalize writes (x - mean[c]) / std[c] into dst.
-func normalize(dst, x []float32, s Shape, mean, std []float32) {
-	n := s.H * s.W
-	for c := range s.C {
-		m, sd := float32(0), float32(1)
-		if len(mean) > 0 {
-			m = mean[min(c, len(mean)-1)]
-		}
-		if len(std) > 0 {
-			sd = std[min(c, len(std)-1)]
-		}
-		for i := c * n; i < (c+1)*n; i++ {
-			dst[i] = (x[i] - m) / sd
-		}
+// emit writes steps 4-7: output channel c reads plane src(c), pixel (y, x)
+// reads the placement's source pixel (black outside), normalized, at
+// Layout's position.
+func (p Preprocess) emit(dst, planes []float32, inC int, out Shape, pl placement) {
+	h, w := out.H, out.W
+	stride, cstep, rstep := 1, h*w, w // NCHW: x, c and y steps in dst
+	if p.Layout == NHWC {
+		stride, cstep, rstep = out.C, 1, w*out.C
 	}
-}
-
-// crop copies the h×w window at (top, left) of every channel.
-func crop(x []float32, s Shape, top, left, h, w int) []float32 {
-	out := make([]float32, 0, s.C*h*w)
-	for c := range s.C {
-		for y := top; y < top+h; y++ {
-			row := (c*s.H + y) * s.W
-			out = append(out, x[row+left:row+left+w]...)
+	for c := range out.C {
+		sc := c
+		switch {
+		case inC == 1:
+			sc = 0
+		case p.ChannelOrder == "BGR":
+			sc = 2 - c
 		}
-	}
-	return out
-}
-
-// resizeBilinear resizes every channel to h×w. Source coordinates use
-// half-pixel centers, (dst+0.5)*in/out-0.5 clamped at 0, as PyTorch's
-// bilinear interpolation with align_corners=False.
-func resizeBilinear(x []float32, s Shape, h, w int) []float32 {
-	type tap struct {
-		i0, i1 int
-		l      float32
-	}
-	taps := func(in, out int) []tap {
-		t := make([]tap, out)
-		scale := float32(in) / float32(out)
-		for d := range t {
-			src := max(scale*(float32(d)+0.5)-0.5, 0)
-			i0 := int(src)
-			i1 := min(i0+1, in-1)
-			t[d] = tap{i0, i1, src - float32(i0)}
-		}
-		return t
-	}
-	ty, tx := taps(s.H, h), taps(s.W, w)
-	out := make([]float32, s.C*h*w)
-	for c := range s.C {
-		plane := x[c*s.H*s.W:]
-		for y, a := range ty {
-			r0, r1 := plane[a.i0*s.W:], plane[a.i1*s.W:]
-			for xx, b := range tx {
-				top := (1-b.l)*r0[b.i0] + b.l*r0[b.i1]
-				bot := (1-b.l)*r1[b.i0] + b.l*r1[b.i1]
-				out[(c*h+y)*w+xx] = (1-a.l)*top + a.l*bot
+		m, sd := pick(p.Mean, c, 0), pick(p.Std, c, 1)
+		plane := planes[sc*h*w : (sc+1)*h*w]
+		for y := range h {
+			var src []float32
+			if sy := y + pl.dy; sy >= 0 && sy < h {
+				src = plane[sy*w : (sy+1)*w]
 			}
+			emitRow(dst[c*cstep+y*rstep:], stride, w, src, pl, m, sd)
 		}
 	}
-	return out
+}
+
+// emitRow writes one output row of w values at dst[0], dst[stride], ...:
+// (src[x+dx] - m) / sd, or src[w-1-x+dx] when flipped, and (0 - m) / sd
+// where that falls outside src (nil: the whole row).
+func emitRow(dst []float32, stride, w int, src []float32, pl placement, m, sd float32) {
+	black := (0 - m) / sd
+	for x := range w {
+		sx := x + pl.dx
+		if pl.flip {
+			sx = w - 1 - x + pl.dx
+		}
+		v := black
+		if src != nil && sx >= 0 && sx < w {
+			v = (src[sx] - m) / sd
+		}
+		dst[x*stride] = v
+	}
+}
+
+// pick is v[c], v[0] when v holds one value for all channels, or def.
+func pick(v []float32, c int, def float32) float32 {
+	switch {
+	case len(v) == 1:
+		return v[0]
+	case c < len(v):
+		return v[c]
+	}
+	return def
 }

@@ -1,100 +1,291 @@
 package gpu
 
-import "fmt"
+import (
+	"fmt"
+	"math"
 
-// ConvGeom is a 2-D convolution's geometry (groups = 1), NCHW.
-type ConvGeom struct {
-	N, C, H, W, K, KH, KW                         int
-	StrideH, StrideW, PadTop, PadLeft, DilH, DilW int
-	OH, OW                                        int // output size, given by the caller
-}
+	"github.com/bincompress/bincompress/internal/backend"
+)
 
-// Rows is C·KH·KW, the rows of the column matrix and the columns of W.
-func (g ConvGeom) Rows() int { return g.C * g.KH * g.KW }
-
-// Cols is N·OH·OW, the columns of the column matrix.
-func (g ConvGeom) Cols() int { return g.N * g.OH * g.OW }
-
-func (g ConvGeom) valid() error {
-	ok := g.N >= 0 && g.C > 0 && g.H > 0 && g.W > 0 && g.KH > 0 && g.KW > 0 && g.StrideH > 0 &&
-		g.StrideW > 0 && g.DilH > 0 && g.DilW > 0 && g.OH > 0 && g.OW > 0 && g.PadTop >= 0 && g.PadLeft >= 0
-	if !ok || (g.OH-1)*g.StrideH-g.PadTop+(g.KH-1)*g.DilH < 0 || (g.OW-1)*g.StrideW-g.PadLeft+(g.KW-1)*g.DilW < 0 {
-		return fmt.Errorf("gpu: bad convolution geometry %+v", g)
-	}
-	return nil
-}
-
-// PoolGeom is a max pooling's geometry over Planes = N·C planes.
-type PoolGeom struct {
-	Planes, H, W, OH, OW, KH, KW, StrideH, StrideW, PadTop, PadLeft int
-}
-
-func (g PoolGeom) valid() error {
-	if g.Planes < 0 || g.H < 1 || g.W < 1 || g.OH < 1 || g.OW < 1 || g.KH < 1 || g.KW < 1 || g.KH*g.KW > 256 ||
-		g.StrideH < 1 || g.StrideW < 1 || g.PadTop < 0 || g.PadLeft < 0 || g.PadTop >= g.KH || g.PadLeft >= g.KW {
-		return fmt.Errorf("gpu: bad pooling geometry %+v", g)
-	}
-	return nil
-}
-
-// BNStats are training-mode batch normalization statistics per channel.
-type BNStats struct{ Mean, Var, InvStd []float32 }
-
-// Backend is the set of ops the trainer needs, on host slices: the surface
-// the parity suite compares. The CPU reference (CPU) and a GPU device
-// (Device.Host) implement it; tensors are NCHW float32, row-major. Every
-// output slice is overwritten, never accumulated into.
-type Backend interface {
-	Name() string
-	// Sgemm is C = alpha·op(A)·op(B) + beta·C, row-major.
-	Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) error
-	// Im2col writes col [C·KH·KW][N·OH·OW] from x [N, C, H, W]; Col2im is
-	// its adjoint (sums overlapping taps).
-	Im2col(g ConvGeom, x, col []float32) error
-	Col2im(g ConvGeom, col, dx []float32) error
-	// Permute01 writes y [B][A][inner] from x [A][B][inner].
-	Permute01(a, b, inner int, x, y []float32) error
-	// BatchNormTrain normalizes x [n, c, inner] with its batch statistics.
-	BatchNormTrain(n, c, inner int, x, gamma, beta, y []float32, eps float32) (BNStats, error)
-	// BatchNormNormalize writes x̂ = (x − mean)·invstd (saved for backward).
-	BatchNormNormalize(n, c, inner int, x []float32, st BNStats, xhat []float32) error
-	// BatchNormBackward writes dx, dgamma, dbeta from dy and x̂.
-	BatchNormBackward(n, c, inner int, dy, xhat, gamma []float32, st BNStats, dx, dgamma, dbeta []float32) error
-	Relu(x, y []float32) error
-	ReluMask(x []float32, mask []uint64) error
-	ReluBackward(mask []uint64, dy, dx []float32) error
-	Add(a, b, y []float32) error
-	GlobalAvgPool(planes, hw int, x, y []float32) error
-	GlobalAvgPoolBackward(planes, hw int, dy, dx []float32) error
-	MaxPool(g PoolGeom, x, y []float32, arg []uint8) error
-	MaxPoolBackward(g PoolGeom, dy []float32, arg []uint8, dx []float32) error
-	// SoftmaxCrossEntropy returns weight·mean cross-entropy of logits [n, k]
-	// and the top-1 hits, and writes its gradient.
-	SoftmaxCrossEntropy(n, k int, logits []float32, labels []int32, weight float32, dlogits []float32) (float32, int, error)
-	// SGDUpdate is one PyTorch SGD step with momentum and weight decay.
-	SGDUpdate(w, g, buf []float32, lr, wd, mu float32, nesterov bool) error
-	// RowAbsMean writes mean|w| per row of w [rows][cols].
-	RowAbsMean(rows, cols int, w, scale []float32) error
-	// SignScale writes ŵ = scale[row]·sign(w), sign(0) = +1.
-	SignScale(rows, cols int, w, scale, what []float32) error
-	// PackSigns packs sign bits in the .bnn convention (internal/bits).
-	PackSigns(rows, cols int, w []float32, words []uint64) error
-	// Encode fills q (allocated by NewCodes) from x; Decode inverts it.
-	Encode(q *Codes, x []float32, key, stream uint64) error
-	Decode(q *Codes, dst []float32) error
-}
-
-// checkLen reports slices shorter than an op needs.
-func checkLen(op string, need int, slices ...int) error {
-	for i, l := range slices {
-		if l < need {
-			return fmt.Errorf("gpu: %s: operand %d has %d elements, need %d", op, i, l, need)
-		}
-	}
-	return nil
+// Backend is the device's implementation of backend.Backend: every op
+// launches kernels of package cuda on the device's stream (or cuBLAS), on
+// buffers that stay in device memory. Ops do not return errors: the first
+// failure (an allocation that does not fit, a failed launch) is kept, later
+// ops are skipped, and Err reports it, as a CUDA stream's errors surface at
+// the next synchronization. It is not safe for concurrent use.
+type Backend struct {
+	d   *Device
+	err error
 }
 
 var (
-	_ Backend = CPU{}
-	_ Backend = Host{}
+	_ backend.Backend        = (*Backend)(nil)
+	_ backend.MemoryReporter = (*Backend)(nil)
 )
+
+// Backend returns the device's trainer backend.
+func (d *Device) Backend() *Backend { return &Backend{d: d} }
+
+// Device is the device the backend runs on.
+func (b *Backend) Device() *Device { return b.d }
+
+// Array is a float32 tensor in device memory: the backend's Buffer.
+type Array struct {
+	buf Buffer
+	n   int
+}
+
+// Len is the number of elements.
+func (a *Array) Len() int { return a.n }
+
+// Name says which device runs the ops.
+func (b *Backend) Name() string { return "cuda (" + b.d.Name + ")" }
+
+// Err returns the first failure since the last call and clears it.
+func (b *Backend) Err() error {
+	err := b.err
+	b.err = nil
+	return err
+}
+
+func (b *Backend) fail(err error) {
+	if b.err == nil && err != nil {
+		b.err = err
+	}
+}
+
+func (b *Backend) ok() bool { return b.err == nil }
+
+// arr is the device storage of a buffer (a zero Buffer for nil).
+func arr(x backend.Buffer) Buffer {
+	if x == nil {
+		return Buffer{}
+	}
+	return x.(*Array).buf
+}
+
+// at is the buffer from element off on.
+func at(x Buffer, off int) Buffer {
+	if x.Ptr == 0 {
+		return x
+	}
+	return Buffer{Ptr: x.Ptr + 4*uint64(off), Size: x.Size - 4*uint64(off)}
+}
+
+// Alloc returns n elements of device memory from the pool.
+func (b *Backend) Alloc(n int) backend.Buffer {
+	a := &Array{n: n}
+	if n > 0 && b.ok() {
+		buf, err := b.d.Alloc(4 * uint64(n))
+		b.fail(err)
+		a.buf = buf
+	}
+	return a
+}
+
+// Free returns a buffer to the pool.
+func (b *Backend) Free(x backend.Buffer) {
+	if a, ok := x.(*Array); ok && a.buf.Ptr != 0 {
+		b.fail(b.d.Free(a.buf))
+		a.buf = Buffer{}
+	}
+}
+
+func (b *Backend) Upload(dst backend.Buffer, src []float32) {
+	if b.ok() {
+		b.fail(b.d.Upload(arr(dst), src))
+	}
+}
+
+func (b *Backend) Download(dst []float32, src backend.Buffer) {
+	if b.ok() {
+		b.fail(b.d.Download(dst, arr(src)))
+	}
+}
+
+func (b *Backend) Copy(dst, src backend.Buffer) {
+	if b.ok() && src.Len() > 0 {
+		b.fail(b.d.CopyDev(arr(dst), arr(src), 4*uint64(src.Len())))
+	}
+}
+
+func (b *Backend) Fill(dst backend.Buffer, v float32) {
+	b.run("fill", dst.Len(), arr(dst), v, i64(dst.Len()))
+}
+
+// run launches one grid-stride kernel over n items, unless an op failed.
+func (b *Backend) run(name string, n int, args ...any) {
+	if n > 0 && b.ok() {
+		b.fail(b.d.run(name, n, args...))
+	}
+}
+
+// one launches a kernel on a single thread (a sum taken in order).
+func (b *Backend) one(name string, args ...any) {
+	if b.ok() {
+		b.fail(b.d.runOne(name, args...))
+	}
+}
+
+// scratch is device memory for an op's intermediate values.
+func (b *Backend) scratch(bytes uint64) Buffer {
+	if !b.ok() || bytes == 0 {
+		return Buffer{}
+	}
+	buf, err := b.d.Alloc(bytes)
+	b.fail(err)
+	return buf
+}
+
+func (b *Backend) drop(bufs ...Buffer) {
+	for _, x := range bufs {
+		if x.Ptr != 0 {
+			b.fail(b.d.Free(x))
+		}
+	}
+}
+
+func i64(n int) int64 { return int64(n) }
+func i32(n int) int32 { return int32(n) }
+
+func flag(v bool) int32 {
+	if v {
+		return 1
+	}
+	return 0
+}
+
+// ---- element-wise ops (cuda/elementwise.cu)
+
+func (b *Backend) AddInto(acc, x backend.Buffer) {
+	b.run("accumulate", x.Len(), arr(acc), arr(x), i64(x.Len()))
+}
+
+func (b *Backend) Combine(dst, x, y backend.Buffer, p, q, c float32) {
+	b.run("combine", dst.Len(), arr(dst), arr(x), arr(y), p, q, c, i64(dst.Len()))
+}
+
+// bshape is the broadcast geometry as the kernels take it (struct bshape).
+type bshape struct{ s, sa, sb [6]int64 }
+
+func broadcastArg(g backend.Broadcast) (*bshape, error) {
+	r := len(g.Shape)
+	if r > 6 {
+		return nil, fmt.Errorf("gpu: broadcasting over %d dimensions (at most 6)", r)
+	}
+	a := &bshape{}
+	for d := range 6 {
+		a.s[d] = 1
+	}
+	for d := range r {
+		a.s[6-r+d], a.sa[6-r+d], a.sb[6-r+d] = int64(g.Shape[d]), int64(g.Strides[0][d]), int64(g.Strides[1][d])
+	}
+	return a, nil
+}
+
+func (b *Backend) broadcast(mul bool, y, x, z backend.Buffer, g backend.Broadcast) {
+	a, err := broadcastArg(g)
+	b.fail(err)
+	b.run("broadcast_fwd", y.Len(), arr(y), arr(x), arr(z), a, flag(mul), i64(y.Len()))
+}
+
+func (b *Backend) BroadcastAdd(y, x, z backend.Buffer, g backend.Broadcast) {
+	b.broadcast(false, y, x, z, g)
+}
+func (b *Backend) BroadcastMul(y, x, z backend.Buffer, g backend.Broadcast) {
+	b.broadcast(true, y, x, z, g)
+}
+
+func (b *Backend) BroadcastGrad(mul bool, da, db, dy, x, z backend.Buffer, g backend.Broadcast) {
+	a, err := broadcastArg(g)
+	b.fail(err)
+	for which, d := range []backend.Buffer{da, db} {
+		if d != nil {
+			b.run("broadcast_grad", d.Len(), arr(d), arr(dy), arr(x), arr(z), a, flag(mul), int32(which), i64(d.Len()))
+		}
+	}
+}
+
+func (b *Backend) Relu(y, x backend.Buffer) { b.run("relu_fwd", x.Len(), arr(x), arr(y), i64(x.Len())) }
+
+// Mask is an exact bit per element on the device.
+type Mask struct {
+	words Buffer
+	n     int
+}
+
+// Bytes is the device memory the mask holds.
+func (m *Mask) Bytes() int64 { return 8 * int64((m.n+63)/64) }
+
+func (b *Backend) newMask(n int) *Mask { return &Mask{words: b.scratch(8 * uint64((n+63)/64)), n: n} }
+
+func (b *Backend) ReluMask(y, x backend.Buffer) backend.Saved {
+	m := b.newMask(x.Len())
+	b.run("relu_mask", (x.Len()+63)/64, arr(x), arr(y), m.words, i64(x.Len()))
+	return m
+}
+
+func (b *Backend) Mask(ref backend.Buffer, lo, hi float32) backend.Saved {
+	m := b.newMask(ref.Len())
+	b.run("mask_in_range", (ref.Len()+63)/64, arr(ref), m.words, lo, hi, i64(ref.Len()))
+	return m
+}
+
+func (b *Backend) ZeroOutside(dy, ref backend.Buffer, lo, hi float32) {
+	b.run("zero_outside", dy.Len(), arr(dy), arr(ref), lo, hi, i64(dy.Len()))
+}
+
+func (b *Backend) ZeroUnmasked(dy backend.Buffer, mask backend.Saved) {
+	b.run("zero_unmasked", dy.Len(), mask.(*Mask).words, arr(dy), i64(dy.Len()))
+}
+
+func (b *Backend) Clip(y, x backend.Buffer, lo, hi float32) {
+	b.run("clip", x.Len(), arr(x), arr(y), lo, hi, i64(x.Len()))
+}
+
+func (b *Backend) SGD(w, g, mom backend.Buffer, lr, wd, mu float32, nesterov bool) {
+	b.run("sgd_update", w.Len(), arr(w), arr(g), arr(mom), i64(w.Len()), lr, wd, mu, flag(nesterov))
+}
+
+// Binarize computes the scales with the formulas of internal/bits
+// (RowScales), each sum in double in the CPU's order, then ŵ = s·sign(w).
+func (b *Backend) Binarize(hat, w backend.Buffer, out, fanIn int, cols bool, mode string) {
+	scale := b.scratch(4 * uint64(out))
+	defer b.drop(scale)
+	switch mode {
+	case "he":
+		b.run("fill", out, scale, float32(math.Sqrt(2/float64(fanIn))), i64(out))
+	case "layer":
+		b.one("scale_layer", arr(w), scale, i32(out), i64(w.Len()))
+	default:
+		b.run("scale_rows", out, arr(w), scale, i32(out), i64(fanIn), flag(cols))
+	}
+	b.run("sign_scale", out*fanIn, arr(w), arr(hat), scale, i32(out), i64(fanIn), flag(cols))
+}
+
+// Release gives back the device memory a saved object holds.
+func (b *Backend) Release(s backend.Saved) {
+	switch v := s.(type) {
+	case *Mask:
+		b.drop(v.words)
+	case *Indices:
+		b.drop(v.arg)
+	case *Codes:
+		b.drop(v.words, v.lo, v.hi)
+	case *ReluCode:
+		b.drop(v.words, v.lo, v.hi, v.t)
+	case reluInput:
+		b.Release(v.q)
+	}
+}
+
+// Memory reports the pool's account and the device's free memory.
+func (b *Backend) Memory() backend.Memory {
+	st := b.d.PoolStats()
+	free, _, err := b.d.MemInfo()
+	b.fail(err)
+	return backend.Memory{InUse: st.InUse, Reserved: st.Reserved, PeakReserved: st.Peak, Capacity: free + st.Reserved}
+}
+
+func (b *Backend) ResetPeak()    { b.d.ResetPeak() }
+func (b *Backend) ReleaseCache() { b.d.ReleaseCache() }

@@ -230,7 +230,7 @@ func (d *Device) Close() error {
 	}
 	exit := d.enter()
 	if d.pool != nil {
-		d.pool.Release()
+		d.pool.FreeAll()
 	}
 	if d.mod.handle != 0 {
 		d.drv.cuModuleUnload(d.mod.handle)

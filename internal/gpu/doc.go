@@ -25,52 +25,52 @@
 // found. Probe turns that into one line for --device auto; Select
 // implements the --device flag (cpu, cuda, auto).
 //
+// # The trainer's backend
+//
+// Device.Backend is the GPU implementation of backend.Backend, the seam the
+// trainer (finetune, finetune/autograd) does all its arithmetic through;
+// autograd.CPU is the other. Tensors are Arrays in device memory; ops
+// launch kernels on the device's stream without returning errors: the
+// first failure is kept, later ops are skipped, and Err reports it. Host
+// data crosses only through Upload and Download.
+//
 // # Kernels and numerics
 //
-// The device code is CUDA C in cuda/*.cu, embedded, compiled by NVRTC on
+// The device code is CUDA C in package cuda, embedded, compiled by NVRTC on
 // Open for the device's architecture (CUBIN; PTX as fallback) with
 // --fmad=false and IEEE division and square root, and loaded with
-// cuModuleLoadData. CPU is the reference Backend: the same formulas in Go.
-// Elementwise kernels, im2col/col2im, pooling, SGD, binarizing and the
-// stochastic codes perform the same float operations in the same order as
-// the reference and must agree bit for bit; reductions (BN statistics,
-// GEMM) sum in a different order and agree within a tolerance. Reductions
-// use a fixed tree order, so a GPU run is deterministic too.
-//
-// # Stochastic codes
-//
-// Saved activations are packed on the GPU (Codes, EncodeDev): k bits per
-// element (1 for conv inputs, 2 for BN's x̂) with per-channel ranges and
-// stochastic rounding. The noise is counter-based (StreamStart, Uniform:
-// splitmix64 over (key, stream, channel, index)), identical to the CPU
-// trainer's generator in finetune/autograd, so a GPU step and a CPU step
-// with the same seed draw the same bits.
+// cuModuleLoadData. Where the CPU backend computes an element or a window
+// on its own, the kernel performs the same float operations in the same
+// order and the results are the same bits: element-wise ops, masks,
+// pooling, BN's statistics (the CPU's 16-lane float64 sums, per plane or
+// per channel) and output, the stochastic codes, SGD, binarizing. GEMMs,
+// convolutions and BN's backward sums take another order and agree within
+// a tolerance; every order is fixed, so a GPU run is deterministic too. The
+// codes' noise is the trainer's counter-based generator (splitmix64 over
+// key, stream, channel and index), so encoding a tensor gives the CPU's
+// bits.
 //
 // # Memory and threads
 //
 // Device memory is plain cuMemAlloc memory (never managed memory) from a
 // Pool of size classes that reuses blocks across steps; PoolStats reports
-// the peaks. CUDA contexts are per thread, so every call locks its
-// goroutine to the thread, makes the primary context current and holds the
-// Device's mutex: a Device may be shared between goroutines, calls are
-// serialized. Kernels run asynchronously on one stream; Download waits.
-//
-// # Layers of the API
-//
-//   - Backend: the trainer's ops on host slices; CPU and Device.Host
-//     implement it, Parity compares two implementations op by op and over
-//     whole training steps (TinyNet, TrainStep).
-//   - Device *Dev methods: the same ops on device Buffers, asynchronous.
-//   - Net: a ResNet of basic blocks trained entirely on the device (exact or
-//     compressed saved activations), the training step the device benchmark
-//     times and the pattern the trainer's GPU path follows.
+// the peaks, and the backend's Memory reports them to the trainer (which
+// turns an out-of-memory failure into the batch size that fits). An
+// allocation that does not fit matches backend.ErrOutOfMemory. CUDA
+// contexts are per thread, so every call locks its goroutine to the
+// thread, makes the primary context current and holds the Device's mutex:
+// a Device may be shared between goroutines, calls are serialized. Kernels
+// run asynchronously on one stream; Download waits.
 //
 // # Testing without a GPU
 //
-// The loader is tested on fake directory trees; the CUDA sources compile to
-// PTX with clang where it is installed; testdata/emu builds a fake driver,
-// cuBLAS and NVRTC from the real kernel sources with a C++ compiler, so the
-// whole Go path (loading, bindings, launches, pool, GEMM layout, Net) runs
-// in tests on the CPU. scripts/gpu/device_check.sh is the one prepared run
-// for a machine with a GPU.
+// The loader is tested on fake directory trees; the CUDA sources (package
+// cuda) compile to PTX with clang where it is installed; package emu builds
+// a fake driver, cuBLAS and NVRTC from the real kernel sources with a C++
+// compiler and runs them as a GPU does (every thread of a block, real
+// barriers and per-block shared memory, concurrent blocks). On it the
+// parity suite holds every op of the backend, and whole training steps of
+// the autograd tape, to autograd.CPU; the package ships no CPU reference of
+// its own. scripts/gpu/device_check.sh is the one prepared run for a
+// machine with a GPU.
 package gpu

@@ -1,27 +1,13 @@
 package gpu
 
 import (
-	"embed"
 	"fmt"
 	"math"
 	"strings"
 	"unsafe"
+
+	"github.com/bincompress/bincompress/internal/gpu/cuda"
 )
-
-//go:embed cuda/*.cu
-var cudaFS embed.FS
-
-// kernelFiles are the CUDA sources in compile order (prelude first).
-var kernelFiles = []string{"prelude", "elementwise", "reduce", "bn", "pool", "loss", "binary", "conv"}
-
-// kernelNames are the entry points looked up after loading.
-var kernelNames = []string{
-	"relu_fwd", "relu_mask", "relu_bwd_mask", "add", "accumulate", "sgd_update", "permute01", "bias_add",
-	"moments_part", "moments_mean", "moments_var", "dot_part", "dot_final", "minmax_part", "minmax_final",
-	"absmean_part", "absmean_final",
-	"bn_apply", "bn_normalize", "bn_bwd_dx", "gap_fwd", "gap_bwd", "maxpool_fwd", "maxpool_bwd",
-	"softmax_xent", "sign_scale", "pack_signs", "encode_codes", "decode_codes", "im2col", "col2im",
-}
 
 // Launch shapes: grid-stride kernels use blockSize threads and at most
 // maxGrid blocks; reductions run blocks of reduceBlock threads (RBLOCK in
@@ -31,20 +17,6 @@ const (
 	maxGrid     = 65535
 	reduceBlock = 256
 )
-
-// Source returns the concatenated CUDA source NVRTC compiles.
-func Source() (string, error) {
-	var b strings.Builder
-	for _, f := range kernelFiles {
-		data, err := cudaFS.ReadFile("cuda/" + f + ".cu")
-		if err != nil {
-			return "", fmt.Errorf("gpu: kernel source: %w", err)
-		}
-		fmt.Fprintf(&b, "// ---- %s.cu\n", f)
-		b.Write(data)
-	}
-	return b.String(), nil
-}
 
 // module is the loaded kernels.
 type module struct {
@@ -67,10 +39,7 @@ func compileOptions(major, minor int, cubin bool) []string {
 // of the same major version loads it without a PTX JIT; PTX if NVRTC
 // cannot target the architecture) and looks up every kernel.
 func (d *Device) loadKernels() error {
-	src, err := Source()
-	if err != nil {
-		return err
-	}
+	src := cuda.Source()
 	image, err := d.compile(src, true)
 	if err != nil {
 		var err2 error
@@ -84,7 +53,7 @@ func (d *Device) loadKernels() error {
 		return err
 	}
 	d.mod.funcs = map[string]uintptr{}
-	for _, name := range kernelNames {
+	for _, name := range cuda.Kernels {
 		var f uintptr
 		if err := d.drv.cuError("cuModuleGetFunction "+name, d.drv.cuModuleGetFunction(&f, d.mod.handle, name)); err != nil {
 			return err
@@ -139,7 +108,9 @@ func (d *Device) programLog(prog uintptr) string {
 // kernelArgs marshals kernel arguments the way cuLaunchKernel reads them:
 // an array of pointers, one per argument, to its value. Each value gets an
 // 8-byte slot; float32 and int32 sit in the slot's first 4 bytes (little
-// endian), device pointers (Buffer) and 64-bit integers take the slot.
+// endian), device pointers (Buffer) and 64-bit integers take the slot. A
+// struct argument (*bshape, *pgeom) is passed as the pointer to its Go
+// value, laid out as the C struct.
 type kernelArgs struct {
 	slots []uint64
 	ptrs  []unsafe.Pointer
@@ -159,6 +130,12 @@ func newKernelArgs(args []any) (*kernelArgs, error) {
 			k.slots[i] = uint64(uint32(v))
 		case float32:
 			k.slots[i] = uint64(math.Float32bits(v))
+		case *bshape:
+			k.ptrs[i] = unsafe.Pointer(v)
+			continue
+		case *pgeom:
+			k.ptrs[i] = unsafe.Pointer(v)
+			continue
 		default:
 			return nil, fmt.Errorf("gpu: kernel argument %d has unsupported type %T", i, a)
 		}
@@ -196,4 +173,25 @@ func (d *Device) launch(name string, grid, block uint32, args ...any) error {
 // launchN runs a grid-stride kernel over n items.
 func (d *Device) launchN(name string, n int64, args ...any) error {
 	return d.launch(name, gridFor(n), blockSize, args...)
+}
+
+// run enters the device and launches one grid-stride kernel over n items.
+func (d *Device) run(name string, n int, args ...any) error {
+	if n == 0 {
+		return nil
+	}
+	defer d.enter()()
+	return d.launchN(name, int64(n), args...)
+}
+
+// runOne launches a kernel on one thread.
+func (d *Device) runOne(name string, args ...any) error {
+	defer d.enter()()
+	return d.launch(name, 1, 1, args...)
+}
+
+// runBlocks launches blocks blocks of threads threads (a block reduction).
+func (d *Device) runBlocks(name string, blocks, threads int, args ...any) error {
+	defer d.enter()()
+	return d.launch(name, uint32(blocks), uint32(threads), args...)
 }

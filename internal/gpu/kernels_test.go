@@ -10,20 +10,19 @@ import (
 	"strings"
 	"testing"
 	"unsafe"
+
+	"github.com/bincompress/bincompress/internal/gpu/cuda"
 )
 
 // Every kernel the Go side looks up is defined, and every defined kernel is
 // looked up.
 func TestKernelNamesMatchSources(t *testing.T) {
-	src, err := Source()
-	if err != nil {
-		t.Fatal(err)
-	}
+	src := cuda.Source()
 	var defined []string
 	for _, m := range regexp.MustCompile(`extern "C" __global__ void (\w+)\(`).FindAllStringSubmatch(src, -1) {
 		defined = append(defined, m[1])
 	}
-	a, b := slices.Sorted(slices.Values(defined)), slices.Sorted(slices.Values(kernelNames))
+	a, b := slices.Sorted(slices.Values(defined)), slices.Sorted(slices.Values(cuda.Kernels))
 	if !slices.Equal(a, b) {
 		t.Errorf("kernels defined %q\nkernels looked up %q", a, b)
 	}
@@ -75,10 +74,7 @@ func TestKernelsCompileWithClang(t *testing.T) {
 	if clang == "" {
 		t.Skip("no clang: the CUDA sources are not syntax-checked here")
 	}
-	src, err := Source()
-	if err != nil {
-		t.Fatal(err)
-	}
+	src := cuda.Source()
 	prelude, err := os.ReadFile("testdata/clang_prelude.h")
 	if err != nil {
 		t.Fatal(err)
@@ -101,7 +97,7 @@ func TestKernelsCompileWithClang(t *testing.T) {
 		t.Logf("%s:\n%s", clang, msg)
 	}
 	ptx, _ := os.ReadFile(out)
-	for _, name := range kernelNames {
+	for _, name := range cuda.Kernels {
 		if !strings.Contains(string(ptx), ".entry "+name+"(") {
 			t.Errorf("PTX lacks entry %s", name)
 		}

@@ -60,6 +60,18 @@ func (d *Device) Download(dst any, b Buffer) error {
 	return d.drv.cuError("cuMemcpyDtoH", d.drv.cuMemcpyDtoH(p, b.Ptr, n))
 }
 
+// CopyDev copies n bytes from src to dst, in stream order.
+func (d *Device) CopyDev(dst, src Buffer, n uint64) error {
+	if n == 0 {
+		return nil
+	}
+	if n > dst.Size || n > src.Size {
+		return fmt.Errorf("gpu: copy of %d bytes between buffers of %d and %d", n, src.Size, dst.Size)
+	}
+	defer d.enter()()
+	return d.drv.cuError("cuMemcpyDtoD", d.drv.cuMemcpyDtoD(dst.Ptr, src.Ptr, n))
+}
+
 // Zero sets the first n bytes of b to zero.
 func (d *Device) Zero(b Buffer, n uint64) error {
 	if n == 0 {

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"math/bits"
+
+	"github.com/bincompress/bincompress/internal/backend"
 )
 
 // Buffer is a block of device memory (a CUdeviceptr) from a Pool. Size is
@@ -22,7 +24,7 @@ type allocator interface {
 
 // errOutOfMemory is what an allocator returns when the device is full; the
 // pool then frees its cached blocks and tries once more.
-var errOutOfMemory = errors.New("gpu: out of device memory")
+var errOutOfMemory = fmt.Errorf("gpu: %w", backend.ErrOutOfMemory)
 
 // Pool reuses device allocations across training steps. Sizes round up to
 // a size class (four classes per power of two, at least 256 bytes), and a
@@ -119,6 +121,17 @@ func (p *Pool) Release() {
 		}
 		delete(p.free, c)
 	}
+}
+
+// FreeAll frees every block, cached or in use (when the device closes).
+func (p *Pool) FreeAll() {
+	for ptr, c := range p.class {
+		p.a.free(ptr)
+		p.stats.InUse -= c
+		p.stats.Reserved -= c
+	}
+	clear(p.class)
+	p.Release()
 }
 
 // Stats returns the pool's counters.

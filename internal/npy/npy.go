@@ -102,31 +102,45 @@ func ReadFile(path string) (*Array, error) {
 		return nil, fmt.Errorf("npy: %w", err)
 	}
 	defer f.Close()
-	a, err := readSized(f)
-	var fe *FormatError
-	if errors.As(err, &fe) {
-		fe.File = path
-	}
+	a, _, err := ReadPrefix(f, 0)
 	return a, err
 }
 
-func readSized(f *os.File) (*Array, error) {
+// ReadPrefix reads the array in f, as ReadFile does, but keeps only its
+// first rows entries along the first dimension (all of them when rows <= 0
+// or beyond it) and reads nothing after those. declared is the shape the
+// header gives.
+func ReadPrefix(f *os.File, rows int) (a *Array, declared []int, err error) {
+	a, declared, err = readSized(f, rows)
+	var fe *FormatError
+	if errors.As(err, &fe) {
+		fe.File = f.Name()
+	}
+	return a, declared, err
+}
+
+func readSized(f *os.File, rows int) (*Array, []int, error) {
 	st, err := f.Stat()
 	if err != nil {
-		return nil, fmt.Errorf("npy: %w", err)
+		return nil, nil, fmt.Errorf("npy: %w", err)
 	}
 	h, err := readHeader(f)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if have := st.Size() - h.dataOffset; have != h.dataBytes {
-		return nil, formatErr(h.dataOffset, "shape %v needs %d data bytes, file holds %d", h.shape, h.dataBytes, have)
+		return nil, nil, formatErr(h.dataOffset, "shape %v needs %d data bytes, file holds %d", h.shape, h.dataBytes, have)
+	}
+	declared := h.shape
+	if rows > 0 && len(h.shape) > 0 && rows < h.shape[0] {
+		h.dataBytes = h.dataBytes / int64(h.shape[0]) * int64(rows)
+		h.shape = append([]int{rows}, h.shape[1:]...)
 	}
 	raw := make([]byte, h.dataBytes)
 	if _, err := io.ReadFull(f, raw); err != nil {
-		return nil, &FormatError{Offset: h.dataOffset, Reason: "reading data: " + err.Error(), Err: ErrFormat}
+		return nil, nil, &FormatError{Offset: h.dataOffset, Reason: "reading data: " + err.Error(), Err: ErrFormat}
 	}
-	return decode(h, raw), nil
+	return decode(h, raw), declared, nil
 }
 
 // decode converts little-endian raw bytes into the typed slice.

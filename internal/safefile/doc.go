@@ -7,6 +7,8 @@
 // ReadRegular reads only regular files, up to a size limit: a folder, a
 // device such as /dev/zero, a FIFO (whose open would block) or a socket is
 // refused by a check before the open, and again on the open file.
+// OpenRegular opens a regular file for a reader that streams it (data sets,
+// images); its open does not block on a FIFO either.
 //
 // # Writing
 //

@@ -25,9 +25,9 @@ func ReadRegular(path string, limit int64) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	f, err := os.Open(path)
+	f, err := OpenRegular(path) // a FIFO swapped in since the check does not block
 	if err != nil {
-		return nil, pathless(err)
+		return nil, err
 	}
 	defer f.Close()
 	after, err := f.Stat()

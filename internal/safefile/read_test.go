@@ -24,16 +24,29 @@ func TestReadRegular(t *testing.T) {
 	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	for _, c := range []struct{ path, kind string }{{"/dev/zero", "a device"}, {dir, "a folder"}, {fifo, "a FIFO"}} {
-		done := make(chan error, 1)
-		go func() { _, err := ReadRegular(c.path, 1<<40); done <- err }()
-		select {
-		case err := <-done:
-			if !errors.Is(err, ErrNotRegular) || !strings.Contains(err.Error(), c.kind) {
-				t.Errorf("%s: %v", c.path, err)
-			}
-		case <-time.After(5 * time.Second):
-			t.Fatalf("%s: ReadRegular blocks", c.path)
+	open := func(path string) error { // OpenRegular, for readers that stream
+		f, err := OpenRegular(path)
+		if err == nil {
+			f.Close()
 		}
+		return err
+	}
+	read := func(path string) error { _, err := ReadRegular(path, 1<<40); return err }
+	for _, c := range []struct{ path, kind string }{{"/dev/zero", "a device"}, {dir, "a folder"}, {fifo, "a FIFO"}} {
+		for name, f := range map[string]func(string) error{"ReadRegular": read, "OpenRegular": open} {
+			done := make(chan error, 1)
+			go func() { done <- f(c.path) }()
+			select {
+			case err := <-done:
+				if !errors.Is(err, ErrNotRegular) || !strings.Contains(err.Error(), c.kind) {
+					t.Errorf("%s(%s): %v", name, c.path, err)
+				}
+			case <-time.After(5 * time.Second):
+				t.Fatalf("%s(%s) blocks", name, c.path)
+			}
+		}
+	}
+	if err := open(path); err != nil {
+		t.Errorf("OpenRegular of a regular file: %v", err)
 	}
 }

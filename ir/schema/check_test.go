@@ -58,3 +58,17 @@ func TestCheckAbsurdPads(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 }
+
+// TestDeviceSubset: the GPU trainer runs a subset of the trainer's ops,
+// with at least the trainer's limits, so an op it takes also trains on the
+// CPU.
+func TestDeviceSubset(t *testing.T) {
+	for _, op := range Ops() {
+		if op.stages.Has(TrainerDevice) && !op.stages.Has(Trainer) {
+			t.Errorf("%s is marked for the GPU trainer but not the trainer", QualifiedName(op.Domain, op.Type))
+		}
+		if op.limits[Trainer] != nil && op.limits[TrainerDevice] == nil && op.stages.Has(TrainerDevice) {
+			t.Errorf("%s: the trainer has a limit the GPU trainer lacks", QualifiedName(op.Domain, op.Type))
+		}
+	}
+}

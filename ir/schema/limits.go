@@ -6,7 +6,7 @@ import "github.com/bincompress/bincompress/ir"
 // Check applies them with the inferred input values.
 var (
 	convLimits = map[Stage]func(*Node, []Value) string{
-		Executor: spatialRank(1, 2), Trainer: spatialRank(1, 2), CExport: spatialRank(1, 2),
+		Executor: spatialRank(1, 2), Trainer: spatialRank(1, 2), TrainerDevice: spatialRank(1, 2), CExport: spatialRank(1, 2),
 	}
 	bnLimits = map[Stage]func(*Node, []Value) string{
 		Executor: inferenceBN, CExport: inferenceBN,
@@ -23,6 +23,24 @@ var (
 		Executor: func(n *Node, in []Value) string {
 			if n.Attrs.(*Cast).To == ir.String || len(in) > 0 && in[0].DType == ir.String {
 				return "strings"
+			}
+			return ""
+		},
+		// The GPU trainer's float tensors live on the device, its integer
+		// values (shape subgraphs) on the host: nothing converts between them.
+		TrainerDevice: func(n *Node, in []Value) string {
+			if (n.Attrs.(*Cast).To == ir.Float32) != (len(in) > 0 && in[0].DType == ir.Float32) {
+				return "casts between float tensors and integers"
+			}
+			return ""
+		},
+	}
+	concatLimits = map[Stage]func(*Node, []Value) string{
+		TrainerDevice: func(_ *Node, in []Value) string {
+			for _, v := range in {
+				if v.DType == ir.Float32 {
+					return "concatenating float tensors"
+				}
 			}
 			return ""
 		},

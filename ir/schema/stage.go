@@ -15,17 +15,22 @@ type Stage string
 
 // The stages, in the order docs/OPERATORS.md lists them.
 const (
-	Executor     Stage = "executor"           // package infer
-	Trainer      Stage = "trainer"            // package finetune
-	CExport      Stage = "C export"           // export.C
-	ONNXExport   Stage = "ONNX export"        // export.ONNX
-	PackedExport Stage = "packed ONNX export" // export.ONNXPacked
-	QONNXExport  Stage = "QONNX export"       // export.QONNX
-	Pack         Stage = "packer"             // package pack
+	Executor      Stage = "executor"           // package infer
+	Trainer       Stage = "trainer"            // package finetune
+	TrainerDevice Stage = "GPU trainer"        // finetune on a device backend (CheckDevice)
+	CExport       Stage = "C export"           // export.C
+	ONNXExport    Stage = "ONNX export"        // export.ONNX
+	PackedExport  Stage = "packed ONNX export" // export.ONNXPacked
+	QONNXExport   Stage = "QONNX export"       // export.QONNX
+	Pack          Stage = "packer"             // package pack
 )
 
+// TrainerDevice's ops are the trainer's whose autograd code does all its
+// arithmetic through backend.Backend, so they run on a GPU too; a subset
+// of Trainer's (TestDeviceSubset).
+
 // Stages lists every stage in table order.
-var Stages = []Stage{Executor, Trainer, CExport, ONNXExport, PackedExport, QONNXExport, Pack}
+var Stages = []Stage{Executor, Trainer, TrainerDevice, CExport, ONNXExport, PackedExport, QONNXExport, Pack}
 
 // StageSet is a set of stages.
 type StageSet uint16
@@ -43,6 +48,7 @@ func (s StageSet) Has(st Stage) bool {
 const (
 	ex StageSet = 1 << iota // executor
 	tr                      // trainer
+	td                      // GPU trainer
 	cx                      // C export
 	ox                      // ONNX export
 	px                      // packed ONNX export

@@ -1,57 +1,75 @@
 #!/usr/bin/env bash
-# The one prepared GPU check (issue 7), for a session that is lent a device.
-# Prepare here first (builds build/gpu/gpu.test; the device has no Go):
+# The one prepared GPU check (issue 17), for a session that is lent a
+# device. Prepare here first (the device has no Go toolchain):
 #
 #   scripts/gpu/prepare.sh
-#   run(command="bash scripts/gpu/device_check.sh", carry=["build/gpu"], timeout_s=540)
+#   run(command='bash scripts/gpu/device_check.sh "$OUT"', carry=["build/gpu"], timeout_s=540)
 #
-# Phases, each under its own timeout so one failure keeps the others:
-#   (a) the parity suite on the GPU (TestDeviceParity: every op and three
-#       training steps of a small residual net against the CPU reference);
-#   (b) Go training throughput: ResNet-20 (batch 128, 32x32) and the ResNet-18
-#       topology (batch 64, 224x224), exact and compressed backward, TF32 off
-#       and on, with peak device memory (TestDeviceBenchmark);
-#   (c) PyTorch eager on the same GPU, same topologies (torch_bench.py);
-#   (d) one JSON summary on stdout and in $OUT/summary.json.
-# If the library search finds no CUDA (the Go error names what is missing),
-# phase (a) is retried once with BINCOMPRESS_CUDA_LIBS taken from python's
-# nvidia wheels, and the summary records both attempts.
+# Results go, as JSON, into the folder named by the first argument. Phases,
+# each under its own timeout so one failure keeps the others (about 8
+# minutes at most in all):
+#   (a) parity: TestDeviceParity, every op of the backend, forward and
+#       backward, and whole training steps, GPU against the CPU backend;
+#   (b) product: the main command fine-tunes fmnist_tiny on testdata's
+#       Fashion-MNIST sample with --device cuda and with --device cpu;
+#   (c) Go throughput: TestDeviceTrainStep, the trainer's step on ResNet-20
+#       (batch 128, 32x32) and the ResNet-18 topology (batch 64, 224x224),
+#       exact and compressed backward, TF32 off and on, with peak device
+#       memory and a per-kernel profile;
+#   (d) PyTorch eager on the same GPU, same topologies (torch_bench.py);
+#   (e) summary.json: Go/PyTorch ratios, memory, parity failures.
+# If the library search finds no CUDA, phase (a) is retried once with
+# BINCOMPRESS_CUDA_LIBS taken from python's nvidia wheels, and the later
+# phases use it too; the summary records the hint.
+# DEVICE_CHECK_SMOKE=1 shrinks (c) and (d) to toy sizes: prepare.sh runs the
+# whole script that way on the CPU emulation of the device.
 set -u
 cd "$(dirname "$0")/../.."
 ROOT=$(pwd)
-OUT=${OUT:-/tmp/gpu_check}
+OUT=${1:-${OUT:-/tmp/gpu_check}}
 mkdir -p "$OUT"
+OUT=$(cd "$OUT" && pwd)
 LOG="$OUT/log.txt"
+: >"$LOG"
 STEPS=${BINCOMPRESS_GPU_BENCH_STEPS:-20}
 export BINCOMPRESS_GPU_BENCH_STEPS=$STEPS
+SMOKE=${DEVICE_CHECK_SMOKE:-}
+TORCH_ARGS=()
+LIMIT=0
+if [ -n "$SMOKE" ]; then
+	export BINCOMPRESS_GPU_BENCH_SMALL=1 BINCOMPRESS_GPU_BENCH_STEPS=1
+	TORCH_ARGS=(--smoke)
+	LIMIT=128
+fi
 PY=$(command -v python3)
-
-BIN="$ROOT/build/gpu/gpu.test"
-if [ ! -x "$BIN" ] && command -v go >/dev/null; then
-	(CGO_ENABLED=0 go test -c -o "$BIN" ./internal/gpu) >>"$LOG" 2>&1
-fi
-if [ ! -x "$BIN" ]; then
-	echo '{"error":"no build/gpu/gpu.test: run scripts/gpu/prepare.sh and carry build/gpu"}' | tee "$OUT/summary.json"
-	exit 1
-fi
+BIN="$ROOT/build/gpu"
+for f in gpu.test finetune.test bincompress; do
+	if [ -f "$BIN/$f.gz" ]; then
+		gunzip -f "$BIN/$f.gz"
+	fi
+	if [ ! -x "$BIN/$f" ]; then
+		echo "{\"error\":\"no build/gpu/$f: run scripts/gpu/prepare.sh and carry build/gpu\"}" | tee "$OUT/summary.json"
+		exit 1
+	fi
+done
 
 { echo "== $(date -u)"; nvidia-smi 2>&1 | head -15; echo "python3: $PY"; } >>"$LOG"
 
-phase() { # name timeout_s command...
-	local name=$1 t=$2
-	shift 2
+phase() { # name timeout_s dir command...
+	local name=$1 t=$2 dir=$3
+	shift 3
 	echo "== phase $name: $*" >>"$LOG"
 	local s=$SECONDS
-	(cd "$ROOT/internal/gpu" && timeout "$t" "$@") >>"$LOG" 2>&1
+	(cd "$dir" && timeout "$t" "$@") >>"$LOG" 2>&1
 	local rc=$?
 	echo "== phase $name: rc=$rc in $((SECONDS - s)) s" >>"$LOG"
 	echo "$rc"
 }
 
 # (a) parity
-RC_A=$(BINCOMPRESS_GPU_REPORT="$OUT/parity.json" phase parity 120 "$BIN" -test.run 'TestDeviceParity$' -test.v -test.count=1)
+RC_A=$(BINCOMPRESS_GPU_REPORT="$OUT/parity.json" phase parity 90 "$ROOT/internal/gpu" "$BIN/gpu.test" -test.run 'TestDeviceParity$' -test.v -test.count=1)
 HINT=""
-if [ ! -s "$OUT/parity.json" ]; then
+if [ ! -s "$OUT/parity.json" ] && [ -z "${BINCOMPRESS_CUDA_LIBS:-}" ]; then
 	HINT=$("$PY" - <<'PYEOF' 2>/dev/null
 import glob, os
 import nvidia
@@ -65,51 +83,21 @@ print(":".join(dirs))
 PYEOF
 )
 	if [ -n "$HINT" ]; then
-		RC_A=$(BINCOMPRESS_CUDA_LIBS="$HINT" BINCOMPRESS_GPU_REPORT="$OUT/parity.json" phase parity-hinted 120 "$BIN" -test.run 'TestDeviceParity$' -test.v -test.count=1)
 		export BINCOMPRESS_CUDA_LIBS="$HINT"
+		RC_A=$(BINCOMPRESS_GPU_REPORT="$OUT/parity.json" phase parity-hinted 90 "$ROOT/internal/gpu" "$BIN/gpu.test" -test.run 'TestDeviceParity$' -test.v -test.count=1)
 	fi
 fi
 
-# (b) Go benchmark
-RC_B=$(BINCOMPRESS_GPU_BENCH="$OUT/go_bench.json" phase go-bench 220 "$BIN" -test.run 'TestDeviceBenchmark$' -test.v -test.count=1 -test.timeout 215s)
+# (b) the product path: the summary line of each run
+PRODUCT='"$0" testdata/models/fmnist_tiny.onnx "$1/$2.bnn" --data testdata/data/fmnist-mini --mean 0.2860 --std 0.3530 --epochs 1 --limit "$3" --device "$2" --json | tail -1 >"$1/product_$2.json"; rc=${PIPESTATUS[0]}; rm -f "$1/$2".*; exit $rc'
+RC_B=$(phase product-cuda 90 "$ROOT" bash -c "$PRODUCT" "$BIN/bincompress" "$OUT" cuda "$LIMIT")
+RC_B2=$(phase product-cpu 60 "$ROOT" bash -c "$PRODUCT" "$BIN/bincompress" "$OUT" cpu "$LIMIT")
 
-# (c) PyTorch
-RC_C=$(phase torch-bench 150 "$PY" "$ROOT/scripts/gpu/torch_bench.py" --out "$OUT/torch_bench.json" --steps "$STEPS")
+# (c) Go throughput
+RC_C=$(BINCOMPRESS_GPU_BENCH="$OUT/go_bench.json" phase go-bench 180 "$ROOT/finetune" "$BIN/finetune.test" -test.run 'TestDeviceTrainStep$' -test.v -test.count=1 -test.timeout 175s)
 
-# (d) summary
-"$PY" - "$OUT" "$RC_A" "$RC_B" "$RC_C" "$HINT" <<'PYEOF' | tee "$OUT/summary.json"
-import json, os, sys
-out, rca, rcb, rcc, hint = sys.argv[1:6]
-def load(name):
-    try:
-        with open(os.path.join(out, name)) as f:
-            return json.load(f)
-    except Exception as e:
-        return {"missing": repr(e)}
-parity, gob, tb = load("parity.json"), load("go_bench.json"), load("torch_bench.json")
-s = {"rc": {"parity": int(rca), "go_bench": int(rcb), "torch_bench": int(rcc)},
-     "library_hint_used": hint or None,
-     "device": parity.get("device") or gob.get("device"), "libraries": parity.get("libraries"),
-     "parity_failed": [r for r in parity.get("parity", []) if not r.get("ok")],
-     "parity_cases": len(parity.get("parity", [])),
-     "torch": {k: tb.get(k) for k in ("torch", "cuda", "cudnn", "device", "error")}}
-torch_by = {(r["model"], r["tf32"]): r for r in tb.get("results", [])}
-rows = []
-for g in gob.get("go", []):
-    t = torch_by.get((g["model"], g["tf32"]), {})
-    rows.append({"model": g["model"], "tf32": g["tf32"], "compressed": g["compressed"],
-                 "go_images_per_s": round(g["images_per_s"], 1),
-                 "torch_images_per_s": round(t.get("images_per_s", 0), 1),
-                 "ratio_go_over_torch": round(g["images_per_s"] / t["images_per_s"], 3) if t.get("images_per_s") else None,
-                 "go_peak_allocated_MiB": round(g["peak_allocated_bytes"] / 2**20, 1),
-                 "go_peak_reserved_MiB": round(g["peak_reserved_bytes"] / 2**20, 1),
-                 "torch_peak_allocated_MiB": round(t.get("peak_allocated_bytes", 0) / 2**20, 1),
-                 "saved_for_backward_KiB_per_image": round(g["saved_for_backward_bytes_per_image"] / 1024, 1),
-                 "go_loss_first_last": [g["first_loss"], g["last_loss"]], "error": g.get("error")})
-s["benchmark"] = rows
-try:
-    s["no_gpu"] = sorted({l.strip() for l in open(os.path.join(out, "log.txt")) if "no GPU:" in l})
-except OSError:
-    pass
-print(json.dumps(s, indent=1))
-PYEOF
+# (d) PyTorch
+RC_D=$(phase torch-bench 100 "$ROOT" "$PY" scripts/gpu/torch_bench.py --out "$OUT/torch_bench.json" --steps "$STEPS" "${TORCH_ARGS[@]}")
+
+# (e) summary
+"$PY" scripts/gpu/summary.py "$OUT" "$RC_A" "$RC_B" "$RC_B2" "$RC_C" "$RC_D" "$HINT" | tee "$OUT/summary.json"

@@ -3,7 +3,8 @@
 
 Times training steps (forward, cross-entropy, backward, SGD momentum 0.9 with
 weight decay 5e-4) of the same topologies the Go side trains
-(internal/gpu/net_layers.go NewResNet):
+(finetune/device_bench_test.go: testdata's PyTorch export of ResNet-20 and
+resnet18Model, torchvision's ResNet-18 topology):
 
   resnet20: CIFAR ResNet-20, widths 16/32/64, 3 basic blocks per stage,
             1x1 conv + BN projection shortcuts, batch 128, 32x32, 10 classes
@@ -12,6 +13,8 @@ weight decay 5e-4) of the same topologies the Go side trains
 
 in float32, with TF32 off and on (PyTorch's default lets cuDNN use TF32 for
 convolutions), on random data already on the GPU. Prints and writes JSON.
+--smoke runs every path once at toy sizes (on the CPU where there is no GPU),
+to check the script itself.
 """
 import argparse
 import json
@@ -56,7 +59,8 @@ def build(torch, model):
 def run(torch, model, batch, hw, tf32, steps):
     torch.backends.cuda.matmul.allow_tf32 = tf32
     torch.backends.cudnn.allow_tf32 = tf32
-    dev = torch.device("cuda")
+    cuda = torch.cuda.is_available()
+    dev = torch.device("cuda" if cuda else "cpu")
     torch.manual_seed(0)
     net, classes = build(torch, model)
     net = net.to(dev).train()
@@ -75,40 +79,48 @@ def run(torch, model, batch, hw, tf32, steps):
         opt.step()
         return loss
 
-    torch.cuda.synchronize()
-    torch.cuda.reset_peak_memory_stats()
+    sync = torch.cuda.synchronize if cuda else (lambda: None)
+    sync()
+    if cuda:
+        torch.cuda.reset_peak_memory_stats()
     first = float(step())
     for _ in range(2):
         step()
-    torch.cuda.synchronize()
+    sync()
     t0 = time.perf_counter()
     for _ in range(steps):
         loss = step()
-    torch.cuda.synchronize()
+    sync()
     dt = time.perf_counter() - t0
     return {"model": model, "batch": batch, "hw": hw, "classes": classes, "tf32": tf32, "steps": steps,
             "images_per_s": steps * batch / dt, "first_loss": first, "last_loss": float(loss),
-            "peak_allocated_bytes": torch.cuda.max_memory_allocated(),
-            "peak_reserved_bytes": torch.cuda.max_memory_reserved()}
+            "peak_allocated_bytes": torch.cuda.max_memory_allocated() if cuda else 0,
+            "peak_reserved_bytes": torch.cuda.max_memory_reserved() if cuda else 0}
 
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", default="torch_bench.json")
     ap.add_argument("--steps", type=int, default=20)
+    ap.add_argument("--smoke", action="store_true", help="toy sizes, one step: checks the script")
     a = ap.parse_args()
     out = {"results": []}
+    sizes = (("resnet20", 128, 32), ("resnet18", 64, 224))
+    if a.smoke:
+        sizes, a.steps = (("resnet20", 2, 32), ("resnet18", 2, 64)), 1
     try:
         import torch
         out.update(torch=torch.__version__, cuda=torch.version.cuda, cudnn=torch.backends.cudnn.version(),
-                   device=torch.cuda.get_device_name(0), cudnn_benchmark=torch.backends.cudnn.benchmark)
+                   device=torch.cuda.get_device_name(0) if torch.cuda.is_available() else "cpu",
+                   cudnn_benchmark=torch.backends.cudnn.benchmark)
         for tf32 in (False, True):
-            for model, batch, hw in (("resnet20", 128, 32), ("resnet18", 64, 224)):
+            for model, batch, hw in sizes:
                 r = run(torch, model, batch, hw, tf32, a.steps)
                 print(json.dumps(r), flush=True)
                 out["results"].append(r)
                 save(a.out, out)  # after each run: a timeout keeps what ran
-                torch.cuda.empty_cache()
+                if torch.cuda.is_available():
+                    torch.cuda.empty_cache()
     except Exception as e:  # record, do not lose the other phases' results
         out["error"] = repr(e)
         print("torch_bench:", repr(e), file=sys.stderr)

@@ -126,7 +126,7 @@ func randomBatch(mio modelIO, batch int) *ir.Tensor {
 	for i := range data {
 		data[i] = float32(rng.NormFloat64())
 	}
-	return ir.NewFloat32(mio.Input, []int{batch, mio.Shape.C, mio.Shape.H, mio.Shape.W}, data)
+	return ir.NewFloat32(mio.Input, mio.dims(batch), data)
 }
 
 // layerMedians takes, for each node, the median of its times over runs

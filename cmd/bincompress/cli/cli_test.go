@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 
@@ -158,29 +157,11 @@ func TestRunMatchesPyTorch(t *testing.T) {
 }
 
 // TestDeterministicAcrossThreads: same inputs and seed, byte-identical .bnn
-// at GOMAXPROCS 1 and 2, with a short fine-tune.
+// at GOMAXPROCS 1, 2 and 4, with a short fine-tune.
 func TestDeterministicAcrossThreads(t *testing.T) {
 	needFMNIST(t)
-	dir := t.TempDir()
-	var outputs [][]byte
-	for _, procs := range []int{1, 2} {
-		prev := runtime.GOMAXPROCS(procs)
-		out := filepath.Join(dir, "m.bnn")
-		code, _, errOut := run(t, testModel("fmnist_tiny.onnx"), out, "--data", fmnistDir, "--limit", "300",
-			"--epochs", "1", "--batch-size", "50", "--mean", "0.2860", "--std", "0.3530", "--seed", "7")
-		runtime.GOMAXPROCS(prev)
-		if code != 0 {
-			t.Fatalf("GOMAXPROCS=%d: exit %d: %s", procs, code, errOut)
-		}
-		b, err := os.ReadFile(out)
-		if err != nil {
-			t.Fatal(err)
-		}
-		outputs = append(outputs, b)
-	}
-	if !bytes.Equal(outputs[0], outputs[1]) {
-		t.Fatal("the .bnn differs between GOMAXPROCS=1 and 2")
-	}
+	sameBNNAcrossThreads(t, testModel("fmnist_tiny.onnx"), "--data", fmnistDir, "--limit", "300",
+		"--epochs", "1", "--batch-size", "50", "--mean", "0.2860", "--std", "0.3530", "--seed", "7")
 }
 
 // TestEndToEndGate fine-tunes the testdata fp32 model on a Fashion-MNIST

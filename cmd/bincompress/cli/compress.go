@@ -76,7 +76,7 @@ func (o *CompressOptions) register(fs *pflag.FlagSet) {
 	fs.BoolVar(&t.Nesterov, "nesterov", false, "Nesterov momentum")
 	fs.Float32Var(&t.WeightDecay, "weight-decay", t.WeightDecay, "weight decay on conv and dense weights")
 	fs.BoolVar(&t.ResetMomentum, "reset-momentum", false, "zero the momentum at each warm restart")
-	fs.IntVar(&t.Augment.Pad, "pad", t.Augment.Pad, "augmentation: pad by this many pixels and crop back at random (0: off)")
+	fs.IntVar(&t.Augment.Pad, "pad", t.Augment.Pad, "augmentation: pad by this many pixels and crop back at random (0: off; with --center-crop, training crops the resized image at random instead)")
 	fs.BoolVar(&t.Augment.Flip, "flip", t.Augment.Flip, "augmentation: random horizontal flip")
 	fs.StringVar(&o.Device, "device", "cpu", "where to fine-tune: cpu, cuda or auto (the GPU when one is usable, else the CPU); see docs/GPU.md")
 	pathFlag(fs, &t.CheckpointDir, "checkpoint", "save a checkpoint into this folder after every epoch")
@@ -237,7 +237,7 @@ func (o *CompressOptions) open(log *logger) (*ir.Model, []byte, modelIO, dataset
 		}
 		return nil, nil, mio, prep, nil, fmt.Errorf("%s: %w", o.In, err)
 	}
-	if prep, err = o.Prep.preprocess(mio.Shape.C); err != nil {
+	if prep, err = o.Prep.preprocess(mio); err != nil {
 		return nil, nil, mio, prep, nil, err
 	}
 	data, err := o.openAll(prep, mio)
@@ -263,7 +263,7 @@ type compressData struct {
 func (o *CompressOptions) openAll(prep dataset.Preprocess, mio modelIO) (*compressData, error) {
 	d := &compressData{}
 	if path := o.trainPath(); path != "" {
-		splits, err := openData(path, prep, mio, o.Prep.Limit)
+		splits, err := openData(path, prep, mio, o.Prep)
 		if err != nil {
 			return nil, err
 		}
@@ -273,7 +273,7 @@ func (o *CompressOptions) openAll(prep dataset.Preprocess, mio modelIO) (*compre
 		d.eval = splits.Test
 	}
 	if o.Val != "" {
-		splits, err := openData(o.Val, prep, mio, o.Prep.Limit)
+		splits, err := openData(o.Val, prep, mio, o.Prep)
 		if err != nil {
 			return nil, err
 		}
@@ -311,8 +311,13 @@ func (o *CompressOptions) train(ctx context.Context, src *ir.Model, data *compre
 	if o.Calib != "" {
 		cfg.Epochs, cfg.BNBatches = 0, o.CalibBatches
 	}
-	if err := o.selectDevice(log); err != nil {
+	dev, err := o.selectDevice(src, log)
+	if err != nil {
 		return nil, nil, err
+	}
+	if dev != nil {
+		defer dev.Close()
+		cfg.Backend = dev.Backend()
 	}
 	cfg.Scale = finetune.ScaleMode(o.Scale)
 	cfg.KeepFloat = convert.SplitList(o.KeepFloat)
@@ -320,7 +325,7 @@ func (o *CompressOptions) train(ctx context.Context, src *ir.Model, data *compre
 	if err != nil {
 		return nil, nil, err
 	}
-	cfg.Augment.Fill = train.Black() // pad with black, as torchvision pads before normalizing
+	cfg.Augment.Crop = len(prep.CenterCrop) > 0 // training crops at random where evaluation takes the center
 	var val finetune.Source
 	if data.eval != nil {
 		if val, err = finetune.NewDatasetSource(data.eval, prep); err != nil {
@@ -334,24 +339,27 @@ func (o *CompressOptions) train(ctx context.Context, src *ir.Model, data *compre
 	return res.Model, res, nil
 }
 
-// selectDevice applies --device. The GPU backend (internal/gpu) loads CUDA
-// and runs its kernels, but the trainer does not drive it yet, so a usable
-// GPU is reported and fine-tuning stays on the CPU for auto, and is an error
-// for an explicit cuda rather than a silent fallback.
-func (o *CompressOptions) selectDevice(log *logger) error {
+// selectDevice applies --device: the GPU to fine-tune on (for cuda, or
+// for auto when one is usable; said in one line), or nil for the CPU. The
+// caller closes the device.
+func (o *CompressOptions) selectDevice(m *ir.Model, log *logger) (*gpu.Device, error) {
 	dev, err := gpu.Select(o.Device, log.printf)
 	if errors.Is(err, gpu.ErrDeviceFlag) {
-		return usageError{err}
+		return nil, usageError{err}
 	}
 	if err != nil || dev == nil {
-		return err
+		return nil, err
 	}
-	defer dev.Close()
-	if o.Device == "cuda" {
-		return errors.New("--device cuda: a GPU is usable, but fine-tuning on it is not wired into the trainer yet (docs/GPU.md); use --device cpu or auto")
+	if err := finetune.CheckDevice(m); err != nil { // an op without GPU code
+		dev.Close()
+		if o.Device == "cuda" {
+			return nil, err
+		}
+		log.printf("device auto: using the CPU (%v)", err)
+		return nil, nil
 	}
-	log.printf("device auto: a GPU is usable, but the trainer runs on the CPU in this version (docs/GPU.md)")
-	return nil
+	log.printf("device %s: fine-tuning on the GPU, %s", o.Device, dev)
+	return dev, nil
 }
 
 // binarizeAndPack runs the convert passes and packs the result, recording

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math"
@@ -23,6 +24,7 @@ type PrepFlags struct {
 	CenterCrop   string
 	ChannelOrder string
 	Limit        int
+	MaxPixels    int
 }
 
 func (p *PrepFlags) register(fs *pflag.FlagSet) {
@@ -31,7 +33,8 @@ func (p *PrepFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&p.Resize, "resize", "", "resize images to H,W (or one size for both) before cropping")
 	fs.StringVar(&p.CenterCrop, "center-crop", "", "center-crop images to H,W (or one size for both)")
 	fs.StringVar(&p.ChannelOrder, "channel-order", "", "RGB (as stored) or BGR")
-	fs.IntVar(&p.Limit, "limit", 0, "use only the first N images of each split (0: all)")
+	fs.IntVar(&p.Limit, "limit", 0, "use only the first N images of each split, and read no further (0: all)")
+	fs.IntVar(&p.MaxPixels, "max-image-pixels", dataset.DefaultMaxPixels, "refuse image files larger than this many pixels (width x height), from their header")
 }
 
 // validate checks the flags' syntax and ranges before a model says how many
@@ -40,10 +43,10 @@ func (p *PrepFlags) validate() error {
 	if o := strings.ToUpper(p.ChannelOrder); o != "" && o != "RGB" && o != "BGR" {
 		return usagef("--channel-order %q: want RGB or BGR", p.ChannelOrder)
 	}
-	if _, err := p.preprocess(0); err != nil {
+	if _, err := p.preprocess(modelIO{}); err != nil {
 		return err
 	}
-	return checkRange("limit", p.Limit, 0, 1<<40)
+	return firstErr(checkRange("limit", p.Limit, 0, 1<<40), checkRange("max-image-pixels", p.MaxPixels, 1, 1<<40))
 }
 
 // normalizes reports whether --mean or --std was given.
@@ -54,9 +57,9 @@ func (p *PrepFlags) set() bool {
 	return p.Mean != "" || p.Std != "" || p.Resize != "" || p.CenterCrop != "" || p.ChannelOrder != ""
 }
 
-// preprocess turns the flags into a dataset.Preprocess for a model whose
-// input has c channels.
-func (p *PrepFlags) preprocess(c int) (dataset.Preprocess, error) {
+// preprocess turns the flags into a dataset.Preprocess for the model's
+// input: its channel count and layout.
+func (p *PrepFlags) preprocess(mio modelIO) (dataset.Preprocess, error) {
 	var out dataset.Preprocess
 	var err error
 	if out.Mean, err = parseFloats("--mean", p.Mean); err != nil {
@@ -72,7 +75,10 @@ func (p *PrepFlags) preprocess(c int) (dataset.Preprocess, error) {
 		return out, err
 	}
 	out.ChannelOrder = strings.ToUpper(p.ChannelOrder)
-	out.Channels = c
+	out.Channels = mio.Shape.C
+	if mio.Layout == dataset.NHWC {
+		out.Layout = dataset.NHWC // NCHW stays implicit: the metadata of NCHW models is unchanged
+	}
 	if err := out.Validate(); err != nil {
 		return out, usagef("--mean, --std, --resize, --center-crop: %w", err)
 	}
@@ -104,15 +110,24 @@ func parseInts(flag, s string) ([]int, error) {
 }
 
 // modelIO describes what a classifier takes and gives: its one data input
-// (C, H, W) and its number of classes.
+// (C, H, W, laid out NCHW or NHWC) and its number of classes.
 type modelIO struct {
 	Input   string
 	Shape   dataset.Shape
+	Layout  string
 	Classes int
 }
 
-// classifierIO reads the input shape from the graph input and the class
-// count from the output shape.
+// dims is the input's shape for a batch of n, in its layout.
+func (m modelIO) dims(n int) []int {
+	if m.Layout == dataset.NHWC {
+		return []int{n, m.Shape.H, m.Shape.W, m.Shape.C}
+	}
+	return []int{n, m.Shape.C, m.Shape.H, m.Shape.W}
+}
+
+// classifierIO reads the input shape and layout from the graph input
+// (dataset.ImageDims's rule) and the class count from the output shape.
 func classifierIO(m *ir.Model) (modelIO, error) {
 	ins := m.Graph.DataInputs()
 	if len(ins) != 1 {
@@ -120,9 +135,13 @@ func classifierIO(m *ir.Model) (modelIO, error) {
 	}
 	in := ins[0]
 	if len(in.Shape) != 4 || !in.Shape[1].Known() || !in.Shape[2].Known() || !in.Shape[3].Known() {
-		return modelIO{}, fmt.Errorf("input %q has shape %s; want [N, C, H, W] with C, H and W fixed", in.Name, ir.FormatDims(in.Shape))
+		return modelIO{}, fmt.Errorf("input %q has shape %s; want [N, C, H, W] or [N, H, W, C] with C, H and W fixed", in.Name, ir.FormatDims(in.Shape))
 	}
-	io := modelIO{Input: in.Name, Shape: dataset.Shape{C: int(in.Shape[1].Size), H: int(in.Shape[2].Size), W: int(in.Shape[3].Size)}}
+	shape, layout, err := dataset.ImageDims([]int{1, int(in.Shape[1].Size), int(in.Shape[2].Size), int(in.Shape[3].Size)})
+	if err != nil {
+		return modelIO{}, fmt.Errorf("input %q has shape %s: %w", in.Name, ir.FormatDims(in.Shape), err)
+	}
+	io := modelIO{Input: in.Name, Shape: shape, Layout: layout}
 	if len(m.Graph.Outputs) == 0 {
 		return io, fmt.Errorf("the model has no outputs")
 	}
@@ -137,20 +156,21 @@ func classifierIO(m *ir.Model) (modelIO, error) {
 }
 
 // openData opens a data set and checks it against the model: a named error
-// when classes, shapes or counts do not fit.
-func openData(path string, prep dataset.Preprocess, mio modelIO, limit int) (*dataset.Splits, error) {
-	s, err := dataset.Open(path)
+// when classes, shapes, layout or counts do not fit. --limit and
+// --max-image-pixels bound what is read.
+func openData(path string, prep dataset.Preprocess, mio modelIO, flags PrepFlags) (*dataset.Splits, error) {
+	if layout := cmp.Or(prep.Layout, dataset.NCHW); layout != mio.Layout {
+		return nil, fmt.Errorf("the preprocessing lays images out %s, but the model's input %q is %s", layout, mio.Input, mio.Layout)
+	}
+	s, err := dataset.OpenWith(path, dataset.Options{Limit: flags.Limit, MaxPixels: int64(flags.MaxPixels)})
 	if err != nil {
 		return nil, err
 	}
-	for _, ds := range []*dataset.Dataset{&s.Train, &s.Test} {
-		if *ds == nil {
+	for _, ds := range []dataset.Dataset{s.Train, s.Test} {
+		if ds == nil {
 			continue
 		}
-		if limit > 0 && (*ds).Len() > limit {
-			*ds = dataset.Head(*ds, limit)
-		}
-		if err := dataset.Check(*ds, &prep, mio.Shape, mio.Classes); err != nil {
+		if err := dataset.Check(ds, &prep, mio.Shape, mio.Classes); err != nil {
 			return nil, err
 		}
 	}
@@ -167,8 +187,7 @@ func evalBatches(ds dataset.Dataset, prep dataset.Preprocess, batch int, p *prog
 			if err != nil {
 				return err
 			}
-			shape := []int{b.N(), b.Shape.C, b.Shape.H, b.Shape.W}
-			if err := fn(verify.Batch{X: b.X, Shape: shape, Labels: b.Labels}); err != nil {
+			if err := fn(verify.Batch{X: b.X, Shape: b.Dims(), Labels: b.Labels}); err != nil {
 				return err
 			}
 			p.add(b.N())

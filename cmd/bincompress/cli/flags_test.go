@@ -29,6 +29,7 @@ var badValues = map[string][]string{
 	"format":                 {"tflite"},
 	"prefix":                 {"9lives", "a-b"},
 	"limit":                  {"-1"},
+	"max-image-pixels":       {"0", "-1"},
 	"calib-batches":          {"0"},
 	"epochs":                 {"-1"},
 	"batch-size":             {"0"},

@@ -103,7 +103,7 @@ func runVerify(ctx context.Context, o *VerifyOptions, streams IO) error {
 	if err != nil {
 		return err
 	}
-	splits, err := openData(o.Data, prep, mio, o.Prep.Limit)
+	splits, err := openData(o.Data, prep, mio, o.Prep)
 	if err != nil {
 		return err
 	}
@@ -137,7 +137,7 @@ func (o *VerifyOptions) reference(mio modelIO) (*ir.Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	if rio.Shape != mio.Shape || rio.Classes != mio.Classes {
+	if rio.Shape != mio.Shape || rio.Layout != mio.Layout || rio.Classes != mio.Classes {
 		return nil, fmt.Errorf("verify: reference %s takes %v and gives %d classes, but %s takes %v and gives %d",
 			o.Ref, rio.Shape, rio.Classes, o.Model, mio.Shape, mio.Classes)
 	}
@@ -160,7 +160,7 @@ func (o *VerifyOptions) preprocess(m *ir.Model, mio modelIO, log *logger) (datas
 	if !o.Prep.normalizes() {
 		log.warnf("%s records no preprocessing and no --mean/--std was given: images go in as pixels in [0,1], unnormalized; give the normalization the model was trained with", o.Model)
 	}
-	return o.Prep.preprocess(mio.Shape.C)
+	return o.Prep.preprocess(mio)
 }
 
 func (o *VerifyOptions) writeOutputs(f *files, rep *verify.Report, h *history, log *logger, streams IO) error {

@@ -1,30 +1,40 @@
 // Binary weights and the stochastic activation codes.
 
-// what = s*sign(w), sign(0) = +1 (and NaN -> +1: only w < 0 is negative),
-// s = scale[row] for w [rows][cols].
-extern "C" __global__ void sign_scale(const float* w, float* what, const float* scale, int rows, i64 cols) {
-  GRID_LOOP(j, (i64)rows * cols) {
-    float s = scale[j / cols];
-    what[j] = w[j] < 0.0f ? -s : s;
+// Per output channel o, s = mean |w| over its fanIn values (rows of w, or
+// columns when cols), summed in double in order: internal/bits.RowScales'
+// "channel" mode.
+extern "C" __global__ void scale_rows(const float* w, float* scale, int out, i64 fan, int cols) {
+  GRID_LOOP(o, out) {
+    double s = 0;
+    for (i64 j = 0; j < fan; j++) s += fabs((double)w[cols ? j * out + o : o * fan + j]);
+    scale[o] = (float)(s / (double)fan);
   }
 }
 
-// The .bnn bit convention (internal/bits): bit 1 unless w < 0, one row per
-// output channel padded to whole 64-bit words, least significant bit first.
-extern "C" __global__ void pack_signs(const float* w, u64* words, int rows, i64 cols) {
-  i64 wpr = (cols + 63) / 64;
-  GRID_LOOP(j, (i64)rows * wpr) {
-    i64 r = j / wpr, k0 = (j % wpr) * 64;
-    u64 m = 0;
-    for (i64 k = k0; k < k0 + 64 && k < cols; k++)
-      if (!(w[r * cols + k] < 0.0f)) m |= 1ULL << (k - k0);
-    words[j] = m;
+// One s = mean |w| over the whole weight for every channel ("layer" mode),
+// summed by one thread in order.
+extern "C" __global__ void scale_layer(const float* w, float* scale, int out, i64 len) {
+  if (blockIdx.x == 0 && threadIdx.x == 0) {
+    double s = 0;
+    for (i64 i = 0; i < len; i++) s += fabs((double)w[i]);
+    float v = (float)(s / (double)len);
+    for (int o = 0; o < out; o++) scale[o] = v;
   }
 }
 
-// One thread per 64-bit word of codes (gpu.Codes): channel ch's words are
+// hat = s*sign(w), sign(0) = +1 (and NaN -> +1: only w < 0 is negative),
+// s = scale of the element's output channel.
+extern "C" __global__ void sign_scale(const float* w, float* hat, const float* scale, int out, i64 fan, int cols) {
+  GRID_LOOP(i, (i64)out * fan) {
+    float s = scale[cols ? (int)(i % out) : (int)(i / fan)];
+    hat[i] = w[i] < 0.0f ? -s : s;
+  }
+}
+
+// One thread per 64-bit word of codes: channel ch's words are
 // [ch*wpc, (ch+1)*wpc); code j of a channel is element (j/inner, j%inner)
-// and takes bits [j*bits, (j+1)*bits). lo/hi come from channel_minmax.
+// and takes bits [j*bits, (j+1)*bits): level((x−lo)*inv + U, 2^bits − 1),
+// lo/hi the channel's range (minmax_final), as the CPU's Codes.
 extern "C" __global__ void encode_codes(const float* x, const float* lo, const float* hi, u64* words, int bits,
                                         int n, int c, i64 inner, u64 key, u64 stream) {
   i64 per = (i64)n * inner, wpc = (per * bits + 63) / 64;
@@ -36,16 +46,14 @@ extern "C" __global__ void encode_codes(const float* x, const float* lo, const f
     float inv = h > l ? (float)levels / (h - l) : 0.0f;
     u64 start = stream_start(key, stream, (u64)ch), m = 0;
     for (i64 j = j0; j < j0 + cpw && j < per; j++) {
-      float v = x[((j / inner) * c + ch) * inner + j % inner];
-      int code = (int)((v - l) * inv + uniform_at(start, j));
-      if (code > levels) code = levels;
-      m |= (u64)code << ((j - j0) * bits);
+      float f = (x[chan_index(j, ch, c, inner)] - l) * inv;
+      m |= level(f + uniform_at(start, j), levels) << ((j - j0) * bits);
     }
     words[wi] = m;
   }
 }
 
-// dst = lo + code*(hi-lo)/levels, the inverse layout of encode_codes.
+// dst = lo + code*((hi−lo)/levels), the inverse layout of encode_codes.
 extern "C" __global__ void decode_codes(const u64* words, const float* lo, const float* hi, float* dst, int bits,
                                         int n, int c, i64 inner) {
   i64 per = (i64)n * inner, wpc = (per * bits + 63) / 64;

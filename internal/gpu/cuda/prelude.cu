@@ -1,5 +1,5 @@
 // Shared definitions of the bincompress CUDA kernels. The .cu files of this
-// directory are concatenated in the order of kernelFiles (kernels.go) and
+// directory are concatenated in the order of source.go and
 // compiled by NVRTC as one program, with --fmad=false so that every float
 // operation rounds as the Go reference does (elementwise results are then
 // bit-identical to the CPU's). Every kernel is extern "C" so that its name
@@ -15,11 +15,8 @@ typedef unsigned char u8;
   for (i64 i = (i64)blockIdx.x * blockDim.x + threadIdx.x; i < (i64)(n); i += (i64)gridDim.x * blockDim.x)
 
 // Threads per block of the reduction kernels (a power of two); the Go side
-// launches them with exactly this many threads. The CPU emulation used in
-// tests (testdata/emu) runs one thread per block and defines it as 1.
-#ifndef RBLOCK
+// launches them with exactly this many threads (gpu.reduceBlock).
 #define RBLOCK 256
-#endif
 
 #define GOLDEN 0x9e3779b97f4a7c15ULL
 #define CHAN_SALT 0x632be59bd9b4e019ULL
@@ -31,28 +28,41 @@ __device__ __forceinline__ u64 mix64(u64 z) {
   return z ^ (z >> 31);
 }
 
-// Start of channel ch of stream s under key (gpu.StreamStart).
+// Start of channel ch of stream s under key: the state of finetune/
+// autograd's stream (newStream) for that channel.
 __device__ __forceinline__ u64 stream_start(u64 key, u64 s, u64 ch) {
   return mix64(mix64(key ^ GOLDEN) ^ mix64(((s << 20) ^ ch) + CHAN_SALT));
 }
 
-// Draw i of a stream (gpu.Uniform): 24 random bits, exact in float.
+// Draw i of a stream (kernels.Uniform): 24 random bits, exact in float.
 __device__ __forceinline__ float uniform_at(u64 start, i64 i) {
   u64 z = mix64(start + (u64)(i / 2 + 1) * GOLDEN);
   u32 r = (i % 2 == 0) ? (u32)(z >> 40) : (u32)(z & 0xffffffULL);
   return (float)r / 16777216.0f;
 }
 
-// Tree reduction of one double per thread over a block of RBLOCK threads;
-// the order is fixed, so the result is the same on every run.
-__device__ double block_sum(double v, double* sh) {
-  sh[threadIdx.x] = v;
-  __syncthreads();
-  for (int s = RBLOCK / 2; s > 0; s >>= 1) {
-    if (threadIdx.x < s) sh[threadIdx.x] += sh[threadIdx.x + s];
-    __syncthreads();
-  }
-  double r = sh[0];
-  __syncthreads();
-  return r;
+// level is kernels.Level: floor(f) clamped to [0, top], 0 for NaN.
+__device__ __forceinline__ u64 level(float f, int top) {
+  if (f >= (float)top) return (u64)top;
+  if (f >= 1.0f) return (u64)f;
+  return 0;
+}
+
+// Go's max and min of two floats: NaN wins, and -0 < +0.
+__device__ __forceinline__ float go_max(float a, float b) {
+  if (a != a) return a;
+  if (b != b) return b;
+  if (a == b) return __float_as_int(a) < 0 ? b : a;
+  return a > b ? a : b;
+}
+__device__ __forceinline__ float go_min(float a, float b) {
+  if (a != a) return a;
+  if (b != b) return b;
+  if (a == b) return __float_as_int(a) < 0 ? a : b;
+  return a < b ? a : b;
+}
+
+// Index j of channel ch of an [n][c][inner] tensor in channel order.
+__device__ __forceinline__ i64 chan_index(i64 j, int ch, int c, i64 inner) {
+  return ((j / inner) * c + ch) * inner + j % inner;
 }

@@ -11,3 +11,5 @@ extern "C" __device__ double exp(double);
 extern "C" __device__ double log(double);
 extern "C" __device__ double fabs(double);
 __device__ inline float __int_as_float(int i) { return __builtin_bit_cast(float, i); }
+__device__ inline int __float_as_int(float f) { return __builtin_bit_cast(int, f); }
+extern "C" __device__ double fma(double, double, double);

@@ -1,0 +1,281 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"image"
+	"image/color"
+	"image/jpeg"
+	"image/png"
+	"math"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/bincompress/bincompress/infer"
+	"github.com/bincompress/bincompress/internal/dataset"
+	"github.com/bincompress/bincompress/internal/dataset/datasettest"
+	"github.com/bincompress/bincompress/pack"
+	"github.com/bincompress/bincompress/verify"
+)
+
+func writeTestFile(t *testing.T, path string, b []byte) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestVerifyLimitStopsEarly (issue 18): `verify --limit 100` on a 2.3 MB
+// gzipped IDX test split of 3 million images (2.35 GB inflated) reads the
+// 100 images it evaluates, not the rest.
+func TestVerifyLimitStopsEarly(t *testing.T) {
+	const n = 3_000_000
+	dir := t.TempDir()
+	writeTestFile(t, filepath.Join(dir, "t10k-images-idx3-ubyte.gz"), datasettest.ZeroGzip(datasettest.IDX([]int{n, 28, 28}, nil), n*28*28))
+	writeTestFile(t, filepath.Join(dir, "t10k-labels-idx1-ubyte.gz"), datasettest.ZeroGzip(datasettest.IDX([]int{n}, nil), n))
+	var code int
+	var out, errOut string
+	alloc := datasettest.Allocated(func() {
+		code, out, errOut = run(t, "verify", testModel("fmnist_tiny.onnx"), "--data", dir, "--limit", "100",
+			"--mean", "0.2860", "--std", "0.3530", "--json")
+	})
+	var rep struct{ Images int }
+	if code != 0 || json.Unmarshal([]byte(out), &rep) != nil || rep.Images != 100 {
+		t.Fatalf("exit %d, report %q, stderr %q; want 100 images verified", code, out, errOut)
+	}
+	if alloc > 64<<20 {
+		t.Errorf("verify --limit 100 allocated %d MB", alloc>>20)
+	}
+}
+
+// TestVerifyRefusesHugeImages (issue 18): ten valid 16384×16384 PNGs of
+// 259 KB each are refused from their headers (exit 1, naming the file and
+// the ceiling) without decoding gigabytes; --max-image-pixels raises the
+// ceiling.
+func TestVerifyRefusesHugeImages(t *testing.T) {
+	root := t.TempDir()
+	big := datasettest.ZeroPNG(16384, 16384)
+	for i := range 10 {
+		writeTestFile(t, filepath.Join(root, fmt.Sprintf("c%d", i%2), fmt.Sprintf("%d.png", i)), big)
+	}
+	args := []string{"verify", testModel("fmnist_tiny.onnx"), "--data", root, "--resize", "28,28", "--mean", "0.2860", "--std", "0.3530"}
+	var code int
+	var errOut string
+	alloc := datasettest.Allocated(func() { code, _, errOut = run(t, args...) })
+	if code != ExitFailure || !strings.Contains(errOut, "16384x16384") || !strings.Contains(errOut, "ceiling") {
+		t.Errorf("exit %d, stderr %q; want 1 and the image and ceiling named", code, errOut)
+	}
+	if alloc > 64<<20 {
+		t.Errorf("refusing the images allocated %d MB", alloc>>20)
+	}
+	if code, _, errOut := run(t, append(args, "--max-image-pixels", "0")...); code != ExitUsage {
+		t.Errorf("--max-image-pixels 0: exit %d (%q), want 2", code, errOut)
+	}
+	small := t.TempDir()
+	for i := range 4 {
+		writeTestFile(t, filepath.Join(small, fmt.Sprintf("c%d", i%2), fmt.Sprintf("%d.png", i)), datasettest.ZeroPNG(40, 30))
+	}
+	args[3] = small
+	if code, _, errOut := run(t, append(args, "--max-image-pixels", "1199")...); code != ExitFailure || !strings.Contains(errOut, "ceiling of 1199") {
+		t.Errorf("40x30 images over a ceiling of 1199: exit %d (%q)", code, errOut)
+	}
+	if code, _, errOut := run(t, append(args, "--max-image-pixels", "1200")...); code != 0 {
+		t.Errorf("40x30 images within a ceiling of 1200: exit %d (%q)", code, errOut)
+	}
+}
+
+// colorFolder writes n w×h colour JPEGs (sizes vary a little) into
+// classes class folders.
+func colorFolder(t *testing.T, n, classes, w, h int) string {
+	root := t.TempDir()
+	for i := range n {
+		m := image.NewRGBA(image.Rect(0, 0, w+i%4, h+i%3))
+		for y := range m.Rect.Dy() {
+			for x := range m.Rect.Dx() {
+				m.SetRGBA(x, y, color.RGBA{byte(x*7 + i*13), byte(y*9 + i*5), byte((x*y + i) % 251), 255})
+			}
+		}
+		var b bytes.Buffer
+		if err := jpeg.Encode(&b, m, &jpeg.Options{Quality: 90}); err != nil {
+			t.Fatal(err)
+		}
+		writeTestFile(t, filepath.Join(root, fmt.Sprintf("class%d", i%classes), fmt.Sprintf("%03d.jpg", i)), b.Bytes())
+	}
+	return root
+}
+
+// logitsOf runs a model over the evaluation split of dir as the CLI feeds
+// it (preprocessing from the flags, layout from the model's input).
+func logitsOf(t *testing.T, model, dir string, flags PrepFlags) []float32 {
+	t.Helper()
+	m, _, err := loadModel(model)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mio, err := classifierIO(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	prep, err := flags.preprocess(mio)
+	if err != nil {
+		t.Fatal(err)
+	}
+	splits, err := openData(dir, prep, mio, flags)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := classifier(m, mio, infer.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var all []float32
+	err = evalBatches(splits.Eval(), prep, 7, nil)(context.Background(), func(b verify.Batch) error {
+		y, err := f(b.X, b.Shape)
+		all = append(all, y...)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return all
+}
+
+// TestNHWCInput (issue 14): a model whose input is [N,H,W,C] is fed NHWC:
+// with resize, crop and per-channel mean/std it gives the logits its NCHW
+// twin (same weights, testdata/scripts/export_layouts.py) gives; the main
+// command packs it without data and records the layout, verify reads it
+// back from the .bnn, and fine-tuning it matches fine-tuning the twin.
+func TestNHWCInput(t *testing.T) {
+	data := colorFolder(t, 20, 4, 26, 23)
+	flags := PrepFlags{Resize: "22", CenterCrop: "20", Mean: "0.485,0.456,0.406", Std: "0.229,0.224,0.225", MaxPixels: dataset.DefaultMaxPixels}
+	nchw := logitsOf(t, testModel("layout_nchw.onnx"), data, flags)
+	nhwc := logitsOf(t, testModel("layout_nhwc.onnx"), data, flags)
+	if len(nchw) != 20*4 || len(nhwc) != len(nchw) {
+		t.Fatalf("%d and %d logits, want 80", len(nchw), len(nhwc))
+	}
+	for i := range nchw {
+		if d := math.Abs(float64(nchw[i] - nhwc[i])); d > 1e-5*(1+math.Abs(float64(nchw[i]))) {
+			t.Fatalf("logit %d: NHWC model %v, NCHW model %v", i, nhwc[i], nchw[i])
+		}
+	}
+	dir := t.TempDir()
+	bnn := filepath.Join(dir, "nhwc.bnn")
+	if code, _, errOut := run(t, testModel("layout_nhwc.onnx"), bnn); code != 0 {
+		t.Fatalf("packing an NHWC model without data: exit %d: %s", code, errOut)
+	}
+	prepArgs := []string{"--resize", flags.Resize, "--center-crop", flags.CenterCrop, "--mean", flags.Mean, "--std", flags.Std}
+	accuracy := map[string]float64{}
+	for _, layout := range []string{"nchw", "nhwc"} {
+		out := filepath.Join(dir, layout+".bnn")
+		if code, _, errOut := run(t, append([]string{testModel("layout_" + layout + ".onnx"), out, "--val", data}, prepArgs...)...); code != 0 {
+			t.Fatalf("%s: exit %d: %s", layout, code, errOut)
+		}
+		m, _, err := loadModel(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		meta, _ := m.MetadataValue(pack.KeyPreprocess)
+		if strings.Contains(meta, `"layout":"NHWC"`) != (layout == "nhwc") {
+			t.Errorf("%s: preprocessing metadata %s", layout, meta)
+		}
+		code, stdout, errOut := run(t, "verify", out, "--data", data, "--json")
+		var rep verify.Report
+		if code != 0 || json.Unmarshal([]byte(stdout), &rep) != nil || rep.Images != 20 {
+			t.Fatalf("%s: verify from metadata: exit %d: %s %s", layout, code, stdout, errOut)
+		}
+		accuracy[layout] = rep.Accuracy
+	}
+	if accuracy["nchw"] != accuracy["nhwc"] {
+		t.Errorf("binarized NHWC model %v, NCHW twin %v", accuracy["nhwc"], accuracy["nchw"])
+	}
+	// Fine-tuning (random crops, flips) sees the same pixels in either
+	// layout: the same losses, to the bit, and the same accuracy.
+	var sums []CompressSummary
+	for _, layout := range []string{"nchw", "nhwc"} {
+		args := append([]string{testModel("layout_" + layout + ".onnx"), filepath.Join(dir, layout+"-ft.bnn"), "--data", data,
+			"--val", data, "--epochs", "1", "--batch-size", "8", "--seed", "2", "--json"}, prepArgs...)
+		code, stdout, errOut := run(t, args...)
+		lines := strings.Split(strings.TrimSpace(stdout), "\n")
+		var sum CompressSummary
+		if code != 0 || json.Unmarshal([]byte(lines[len(lines)-1]), &sum) != nil || len(sum.Epochs) != 1 || sum.Verify == nil {
+			t.Fatalf("fine-tuning %s: exit %d: %s", layout, code, errOut)
+		}
+		sums = append(sums, sum)
+	}
+	if a, b := sums[0], sums[1]; a.Epochs[0].Loss != b.Epochs[0].Loss || a.Verify.Accuracy != b.Verify.Accuracy {
+		t.Errorf("fine-tuned NCHW: loss %v, accuracy %v; NHWC: loss %v, accuracy %v",
+			a.Epochs[0].Loss, a.Verify.Accuracy, b.Epochs[0].Loss, b.Verify.Accuracy)
+	}
+}
+
+// TestVerifyBatchSize: verify batches as --batch-size says, with the same
+// report at any size; a size below 1 is a usage error.
+func TestVerifyBatchSize(t *testing.T) {
+	data := colorFolder(t, 11, 4, 22, 21)
+	args := []string{"verify", testModel("layout_nchw.onnx"), "--data", data, "--center-crop", "20", "--mean", "0.5", "--std", "0.25", "--json"}
+	_, want, _ := run(t, args...)
+	for _, size := range []string{"1", "4", "11", "50"} {
+		if code, got, errOut := run(t, append(args, "--batch-size", size)...); code != 0 || got != want {
+			t.Errorf("--batch-size %s: exit %d (%s), report differs: %v", size, code, errOut, got != want)
+		}
+	}
+	if code, _, _ := run(t, append(args, "--batch-size", "0")...); code != ExitUsage {
+		t.Errorf("--batch-size 0: exit %d, want %d", code, ExitUsage)
+	}
+}
+
+// TestDeterministicFolderAcrossThreads: fine-tuning from an image folder
+// with a resize, random crops and flips gives a byte-identical .bnn at
+// GOMAXPROCS 1, 2 and 4 (the pipeline's worker count follows it).
+func TestDeterministicFolderAcrossThreads(t *testing.T) {
+	root := t.TempDir()
+	for i := range 48 {
+		m := image.NewGray(image.Rect(0, 0, 34+i%3, 30))
+		for p := range m.Pix {
+			m.Pix[p] = byte((p%(34+i%3))*(1+i%3)*20 + p/(34+i%3)*3*(i%5))
+		}
+		var b bytes.Buffer
+		if err := png.Encode(&b, m); err != nil {
+			t.Fatal(err)
+		}
+		writeTestFile(t, filepath.Join(root, fmt.Sprintf("%d", i%3), fmt.Sprintf("%02d.png", i)), b.Bytes())
+	}
+	sameBNNAcrossThreads(t, testModel("fmnist_tiny.onnx"), "--data", root, "--resize", "30", "--center-crop", "28",
+		"--epochs", "1", "--batch-size", "16", "--mean", "0.2860", "--std", "0.3530", "--seed", "3")
+}
+
+// sameBNNAcrossThreads runs the main command on model with flags at
+// GOMAXPROCS 1, 2 and 4 and fails unless the three .bnn files are
+// byte-identical.
+func sameBNNAcrossThreads(t *testing.T, model string, flags ...string) {
+	t.Helper()
+	dir := t.TempDir()
+	var outputs [][]byte
+	for _, procs := range []int{1, 2, 4} {
+		prev := runtime.GOMAXPROCS(procs)
+		out := filepath.Join(dir, "m.bnn") // one path: the verify report in the .bnn names it
+		code, _, errOut := run(t, append([]string{model, out}, flags...)...)
+		runtime.GOMAXPROCS(prev)
+		if code != 0 {
+			t.Fatalf("GOMAXPROCS=%d: exit %d: %s", procs, code, errOut)
+		}
+		b, err := os.ReadFile(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		outputs = append(outputs, b)
+	}
+	for i, procs := range []int{2, 4} {
+		if !bytes.Equal(outputs[0], outputs[i+1]) {
+			t.Errorf("the .bnn differs between GOMAXPROCS=1 and %d", procs)
+		}
+	}
+}

@@ -1,0 +1,127 @@
+package dataset
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"image"
+	"image/color"
+	_ "image/jpeg" // registers the JPEG decoder
+	_ "image/png"  // registers the PNG decoder
+	"io"
+	"os"
+
+	"golang.org/x/sync/semaphore"
+)
+
+// DefaultMaxPixels is the largest image (width × height) an image file may
+// declare, 40 megapixels; Options.MaxPixels changes it. An image is checked
+// against it from its header, before anything is decoded.
+const DefaultMaxPixels = 40_000_000
+
+// decoder decodes image files within a pixel budget: one image may have at
+// most max pixels, and the images being decoded at any moment, by all
+// goroutines together, at most max pixels in all (a few bytes each: the
+// decoded image and its CHW copy), so memory stays bounded whatever the
+// worker count.
+type decoder struct {
+	max    int64
+	budget *semaphore.Weighted
+}
+
+func newDecoder(maxPixels int64) *decoder {
+	if maxPixels <= 0 {
+		maxPixels = DefaultMaxPixels
+	}
+	return &decoder{max: maxPixels, budget: semaphore.NewWeighted(maxPixels)}
+}
+
+// header reads path's image header: its shape (one channel for grayscale,
+// three otherwise), after checking that it is a regular file and that the
+// image is within the ceiling.
+func (d *decoder) header(path string) (Shape, error) {
+	f, s, err := d.open(path)
+	if err != nil {
+		return Shape{}, err
+	}
+	f.Close()
+	return s, nil
+}
+
+// open opens a regular file and reads and checks its image header; the
+// caller closes the file.
+func (d *decoder) open(path string) (*os.File, Shape, error) {
+	f, err := openRegular(path)
+	if err != nil {
+		return nil, Shape{}, err
+	}
+	s, err := d.readHeader(f, path)
+	if err != nil {
+		f.Close()
+		return nil, Shape{}, err
+	}
+	return f, s, nil
+}
+
+// readHeader reads an image header from r and checks its size.
+func (d *decoder) readHeader(r io.Reader, path string) (Shape, error) {
+	cfg, _, err := image.DecodeConfig(bufio.NewReader(r))
+	if err != nil {
+		return Shape{}, fmt.Errorf("%w: %s: %v", ErrImage, path, err)
+	}
+	if cfg.Width <= 0 || cfg.Height <= 0 || cfg.Width > maxSide || cfg.Height > maxSide {
+		return Shape{}, fmt.Errorf("%w: %s: %dx%d pixels (at most %d a side)", ErrTooLarge, path, cfg.Width, cfg.Height, maxSide)
+	}
+	if px := int64(cfg.Width) * int64(cfg.Height); px > d.max {
+		return Shape{}, fmt.Errorf("%w: %s: %dx%d is %d pixels, over the ceiling of %d", ErrTooLarge, path, cfg.Width, cfg.Height, px, d.max)
+	}
+	c := 3
+	if cfg.ColorModel == color.GrayModel || cfg.ColorModel == color.Gray16Model {
+		c = 1
+	}
+	return Shape{c, cfg.Height, cfg.Width}, nil
+}
+
+// decode reads path into CHW bytes: the header is checked first, then the
+// image waits for its pixels in the shared budget before decoding.
+func (d *decoder) decode(path string) (Image, error) {
+	f, s, err := d.open(path)
+	if err != nil {
+		return Image{}, err
+	}
+	defer f.Close()
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return Image{}, fmt.Errorf("%w: %s: %v", ErrImage, path, err)
+	}
+	px := int64(s.H) * int64(s.W)
+	_ = d.budget.Acquire(context.Background(), px) // cannot fail: no deadline, px <= max
+	defer d.budget.Release(px)
+	m, _, err := image.Decode(bufio.NewReader(f))
+	if err != nil {
+		return Image{}, fmt.Errorf("%w: %s: %v", ErrImage, path, err)
+	}
+	if b := m.Bounds(); b.Dx() != s.W || b.Dy() != s.H {
+		return Image{}, fmt.Errorf("%w: %s: decoded %dx%d, header said %dx%d", ErrImage, path, b.Dx(), b.Dy(), s.W, s.H)
+	}
+	return toCHW(m, s.C), nil
+}
+
+// LoadImage decodes one PNG or JPEG file within DefaultMaxPixels: one
+// channel for grayscale, three (RGB, alpha dropped) otherwise.
+func LoadImage(path string) (Image, error) {
+	return newDecoder(0).decode(path)
+}
+
+// readFile is os.ReadFile for regular files only.
+func readFile(path string) ([]byte, error) {
+	f, err := openRegular(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(f)
+	if err != nil {
+		return nil, fmt.Errorf("dataset: %w", err)
+	}
+	return b, nil
+}

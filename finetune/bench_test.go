@@ -68,10 +68,15 @@ func benchTrain(b *testing.B, m *ir.Model, batch int) {
 		b.Run(name, func(b *testing.B) {
 			cfg := DefaultConfig()
 			cfg.ExactBackward = exact
-			t, err := newTrainer(m, benchSource(b, m, batch), nil, cfg, nil)
+			src := benchSource(b, m, batch)
+			t, err := newTrainer(m, src, nil, cfg, nil)
 			if err != nil {
 				b.Fatal(err)
 			}
+			if t.mem, err = newMemoryModel(m, src.Shape, cfg); err != nil {
+				b.Fatal(err)
+			}
+			defer t.planMemory()() // the step buffers in their arena, as Train runs them
 			bt := newPlan(t.train, batch, true, false, Augment{}, 0, 0).load(0)
 			var lr float64
 			if _, _, err := t.trainStep(bt, 1, &lr); err != nil { // warm-up

@@ -13,8 +13,12 @@ import (
 // data give identical weights at any GOMAXPROCS. Start from DefaultConfig.
 type Config struct {
 	Epochs    int
-	BatchSize int
+	BatchSize int // AutoBatch: the largest that fits MaxMemory
 	Seed      uint64
+	// MaxMemory, when set, is the most resident memory the run may plan
+	// for (MemoryPlan.Peak, bytes): a batch whose plan exceeds it is an
+	// ErrMemory naming the largest batch that fits.
+	MaxMemory int64
 
 	Scale     ScaleMode // s in Ŵ = s·sign(W)
 	KeepFloat []string  // node or weight names, "first", "last"
@@ -77,7 +81,8 @@ func (c *Config) validate() error {
 		}
 	}
 	check(c.Epochs >= 0, "epochs %d must not be negative", c.Epochs)
-	check(c.BatchSize >= 2, "batch size %d must be at least 2 (batch statistics)", c.BatchSize)
+	check(c.BatchSize >= 2 || c.BatchSize == AutoBatch && c.MaxMemory > 0, "batch size %d must be at least 2 (batch statistics), or auto with a memory limit", c.BatchSize)
+	check(c.MaxMemory >= 0, "memory limit %d must not be negative", c.MaxMemory)
 	_, err := ParseScaleMode(string(c.Scale))
 	check(err == nil, "unknown scale mode %q", c.Scale)
 	check(c.BNBits == 1 || c.BNBits == 2 || c.BNBits == 4 || c.BNBits == 8, "BN bits %d must be 1, 2, 4 or 8", c.BNBits)
@@ -118,15 +123,25 @@ type EpochStats struct {
 	Seconds                float64
 }
 
-// Memory is what a training step keeps for backward, measured from the
-// tape on the first batch in both modes, and the peak Go heap seen right
-// after a forward pass (runtime/metrics, heap objects).
+// Memory is what a training step keeps for backward in both modes and the
+// memory the run planned (MemoryPlan, in both modes, at the run's batch)
+// and saw: the peak Go heap right after a forward pass (runtime/metrics,
+// heap objects) and the process's peak resident memory (VmHWM) at the end
+// of training.
 type Memory struct {
 	ExactPerImage      float64 // activation bytes per image, float32 autograd
 	CompressedPerImage float64 // activation bytes per image, compressed codes
 	ParamBytes         int64   // weight references the tape holds (per step, not per image)
 	PeakHeap           uint64
+	PeakRSS            int64
+	Batch              int
+	PlanExact          MemoryPlan
+	PlanCompressed     MemoryPlan
 }
+
+// AutoBatch as Config.BatchSize takes the largest batch whose planned peak
+// fits Config.MaxMemory.
+const AutoBatch = 0
 
 // Result is a fine-tuned model: float latent weights in the model's
 // initializers, BN statistics re-estimated, the binary layers listed in

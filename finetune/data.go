@@ -72,7 +72,7 @@ type batchPlan struct {
 func newPlan(src Source, size int, dropLast, shuffle bool, aug Augment, seed uint64, epoch int) *batchPlan {
 	ds, prep, err := src.Data()
 	return &batchPlan{ds: ds, err: err, cfg: dataset.BatchConfig{Size: size, Prep: prep, Aug: aug, Shuffle: shuffle,
-		Seed: seed, Epoch: epoch, DropLast: dropLast}}
+		Seed: seed, Epoch: epoch, DropLast: dropLast, Prefetch: 1}}
 }
 
 // count is the number of batches in the epoch.
@@ -84,14 +84,18 @@ func (p *batchPlan) count() int {
 }
 
 // stream hands the epoch's batches over as the pipeline completes them,
-// until the epoch ends, an error (sent last) or ctx is done.
+// until the epoch ends, an error (sent last) or ctx is done. At most
+// pipelineBatches are alive: the step's, the next one waiting in the
+// unbuffered send, and one being filled (Prefetch 1); each is memory the
+// plan counts.
 func (p *batchPlan) stream(ctx context.Context) <-chan batch {
-	ch := make(chan batch, 1)
 	if p.err != nil {
+		ch := make(chan batch, 1)
 		ch <- batch{err: p.err}
 		close(ch)
 		return ch
 	}
+	ch := make(chan batch)
 	go func() {
 		defer close(ch)
 		for b, err := range dataset.Batches(ctx, p.ds, p.cfg) {

@@ -66,6 +66,42 @@ func TestDeviceOutOfMemoryNamesBatch(t *testing.T) {
 	}
 }
 
+// TestDeviceMemoryPlan: a device run reports the bytes saved per image from
+// the memory plan's trace (made on the CPU, so the CPU run's figures) but
+// plans no host arena and no peak (its tensors are the device's), and a
+// memory limit or an automatic batch, which the plan cannot keep there, is
+// refused before training with ErrMemory naming the device.
+func TestDeviceMemoryPlan(t *testing.T) {
+	d := openEmulated(t)
+	train := stripes(1, 64, 3)
+	cfg := testConfig()
+	cfg.Epochs = 1
+	cpu, err := Train(context.Background(), tinyResNet(3, 3), train, nil, cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Backend = d.Backend()
+	dev, err := Train(context.Background(), tinyResNet(3, 3), train, nil, cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, g := cpu.Memory, dev.Memory
+	if g.ExactPerImage != c.ExactPerImage || g.CompressedPerImage != c.CompressedPerImage || g.Batch != c.Batch {
+		t.Errorf("device run: %.0f / %.0f B per image at batch %d, the CPU run's %.0f / %.0f at %d",
+			g.ExactPerImage, g.CompressedPerImage, g.Batch, c.ExactPerImage, c.CompressedPerImage, c.Batch)
+	}
+	if c.PlanCompressed.Peak == 0 || g.PlanCompressed.Peak != 0 || g.PlanExact.Peak != 0 {
+		t.Errorf("planned peaks: CPU %d, device %d / %d (want none on the device)", c.PlanCompressed.Peak, g.PlanCompressed.Peak, g.PlanExact.Peak)
+	}
+	for _, batch := range []int{16, AutoBatch} {
+		cfg.BatchSize, cfg.MaxMemory = batch, 1<<40
+		_, err := Train(context.Background(), tinyResNet(3, 3), train, nil, cfg, nil)
+		if !errors.Is(err, ErrMemory) || !strings.Contains(err.Error(), d.Backend().Name()) {
+			t.Errorf("batch %d with a memory limit on the device: %v, want ErrMemory naming it", batch, err)
+		}
+	}
+}
+
 // TestTrainOnEmulatedDevice: the trainer runs on the GPU backend (here the
 // CUDA emulation) with the CPU's graph, plan and codes: it reaches the CPU
 // run's accuracy and nearly its weights, gives back all device memory, and

@@ -43,8 +43,21 @@
 //     constant (LeakyReLU, PReLU, HardSigmoid) and 8-bit codes of their
 //     input where it is smooth (SiLU, GELU, HardSwish, …); the families'
 //     compressed tapes hold 8× to 31× less than exact ones.
-//     ExactBackward keeps float32 copies instead. Result.Memory reports the bytes the tape holds
-//     per image both ways, measured on a real batch, and the peak heap.
+//     ExactBackward keeps float32 copies instead.
+//   - Memory is planned before training (memplan.go): a training step, an
+//     evaluation and a statistics pass are traced at batches 2 and 3 on a
+//     copy of the model (on the CPU), and the trace replayed at the run's
+//     batch gives the bytes saved for backward, the arena of float tensors
+//     every pass then takes its buffers from, and the peak (MemoryPlan).
+//     The Go memory limit follows the plan while the run lasts (unless
+//     GOMEMLIMIT is set); Config.MaxMemory refuses a batch whose plan
+//     exceeds it (ErrMemory names the largest batch that fits) and
+//     BatchSize AutoBatch takes that batch. Result.Memory reports the
+//     saved bytes per image both ways, both modes' plans, the peak heap and
+//     the process's peak resident memory. On a device backend the plan
+//     gives the saved bytes only: the step's tensors come from the
+//     device's pool, which it does not model, so there is no arena, no
+//     heap limit and no MaxMemory or AutoBatch (docs/GPU.md).
 //   - BN statistics are re-estimated right after binarizing and again at
 //     the end: BNBatches augmented training batches run with batch
 //     statistics; the running mean becomes the mean of batch means and the

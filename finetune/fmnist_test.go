@@ -46,7 +46,7 @@ func TestFashionMNISTTiny(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	acc, err := accuracy(context.Background(), float, val, 256)
+	acc, err := accuracy(context.Background(), float, val, 256, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -96,28 +96,37 @@ func (t *trainer) trainStep(b batch, perEpoch int, lr *float64) (float64, int, e
 	if t.bufs == nil {
 		t.bufs = newStepBuffers()
 	}
-	tp := &autograd.Tape{Compress: !t.cfg.ExactBackward, BNBits: t.cfg.BNBits, Key: stepKey(t.cfg.Seed, t.step), Buffers: t.bufs, Around: t.around}
-	loss, correct, err := t.loss(tp, b)
+	v, correct, err := t.forwardBackward(b, stepKey(t.cfg.Seed, t.step))
 	if err != nil {
-		tp.Reset()
-		return 0, 0, err
-	}
-	t.samplePeak()
-	v := float64(values(loss)[0])
-	if err := t.deviceErr(); err != nil {
-		tp.Reset()
-		return 0, 0, err
-	}
-	if math.IsNaN(v) || math.IsInf(v, 0) {
-		tp.Reset()
-		return 0, 0, fmt.Errorf("%w (%v) at epoch %d, batch step %d; the last checkpoint is from epoch %d", ErrNaNLoss, v, t.epoch+1, t.step, t.epoch)
-	}
-	if err := tp.Backward(loss); err != nil {
 		return 0, 0, err
 	}
 	t.opt.step(float32(rate))
 	t.step++
 	return v, correct, t.deviceErr()
+}
+
+// forwardBackward runs the forward pass, the loss and the backward pass
+// of a training step on b (a "train" pass of the step buffers), leaving
+// the gradients in the parameters, and returns the loss and the number of
+// correct predictions.
+func (t *trainer) forwardBackward(b batch, key uint64) (float64, int, error) {
+	t.bufs.Begin("train")
+	defer t.bufs.End()
+	tp := &autograd.Tape{Compress: !t.cfg.ExactBackward, BNBits: t.cfg.BNBits, Key: key, Buffers: t.bufs, Around: t.around}
+	defer tp.Reset() // after an error; Backward resets it too
+	loss, correct, err := t.loss(tp, b)
+	if err != nil {
+		return 0, 0, err
+	}
+	t.samplePeak()
+	v := float64(values(loss)[0])
+	if err := t.deviceErr(); err != nil {
+		return 0, 0, err
+	}
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return 0, 0, fmt.Errorf("%w (%v) at epoch %d, batch step %d; the last checkpoint is from epoch %d", ErrNaNLoss, v, t.epoch+1, t.step, t.epoch)
+	}
+	return v, correct, tp.Backward(loss)
 }
 
 // loss is (1 − α)·CE + α·T²·KL(teacher ‖ student).
@@ -135,12 +144,14 @@ func (t *trainer) loss(tp *autograd.Tape, b batch) (*autograd.Tensor, int, error
 	if err != nil || t.teacher == nil {
 		return ce, correct, err
 	}
-	teach, err := t.teacher.forward(nil, x, modeEval)
+	vtp := &autograd.Tape{Buffers: t.bufs, ValuesOnly: true}
+	defer vtp.Reset() // Distill keeps its own softmax of the teacher's logits
+	teach, err := t.teacher.forward(vtp, x, modeEval)
 	if err != nil {
 		return nil, 0, err
 	}
 	kd, err := tp.Distill(logits, teach, t.cfg.Temperature, a)
-	(*autograd.Tape)(nil).Release(teach) // on a device: its buffer back
+	vtp.Release(teach) // its buffer back now
 	if err != nil {
 		return nil, 0, err
 	}
@@ -182,17 +193,19 @@ func (t *trainer) evaluate(ctx context.Context) (float64, error) {
 		return math.NaN(), nil
 	}
 	t.student.binarize()
-	return accuracyReporting(ctx, t.student, t.val, t.batch, t.input, t.phaseProgress("eval"))
+	return accuracyReporting(ctx, t.student, t.val, t.batch, t.bufs, t.input, t.phaseProgress("eval"))
 }
 
-func accuracy(ctx context.Context, n *net, src Source, size int) (float64, error) {
-	return accuracyReporting(ctx, n, src, size, func(x *autograd.Tensor) *autograd.Tensor { return x }, nil)
+// accuracy is the top-1 accuracy of n on src in batches of size, its
+// passes' outputs in bufs (which may be nil).
+func accuracy(ctx context.Context, n *net, src Source, size int, bufs *autograd.Buffers) (float64, error) {
+	return accuracyReporting(ctx, n, src, size, bufs, func(x *autograd.Tensor) *autograd.Tensor { return x }, nil)
 }
 
 // accuracyReporting is accuracy with the batches put on n's backend by
 // input, calling report(done, total) after each batch when report is not
 // nil.
-func accuracyReporting(ctx context.Context, n *net, src Source, size int, input func(*autograd.Tensor) *autograd.Tensor, report func(done, total int)) (float64, error) {
+func accuracyReporting(ctx context.Context, n *net, src Source, size int, bufs *autograd.Buffers, input func(*autograd.Tensor) *autograd.Tensor, report func(done, total int)) (float64, error) {
 	plan := newPlan(src, size, false, false, Augment{}, 0, 0)
 	sctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -201,19 +214,20 @@ func accuracyReporting(ctx context.Context, n *net, src Source, size int, input 
 		if b.err != nil {
 			return 0, b.err
 		}
-		logits, err := n.forward(nil, input(b.x), modeEval)
+		err := valuesPass(n, bufs, input(b.x), modeEval, func(logits *autograd.Tensor) error {
+			k, v := logits.Shape[1], values(logits)
+			if err := checkLabels(b.labels, k); err != nil {
+				return err
+			}
+			for i, l := range b.labels {
+				if argmaxRow(v[i*k:(i+1)*k]) == l {
+					correct++
+				}
+			}
+			return nil
+		})
 		if err != nil {
 			return 0, err
-		}
-		k, v := logits.Shape[1], values(logits)
-		(*autograd.Tape)(nil).Release(logits) // on a device: its buffer back
-		if err := checkLabels(b.labels, k); err != nil {
-			return 0, err
-		}
-		for i, l := range b.labels {
-			if argmaxRow(v[i*k:(i+1)*k]) == l {
-				correct++
-			}
 		}
 		if done++; report != nil {
 			report(done, plan.count())
@@ -223,6 +237,26 @@ func accuracyReporting(ctx context.Context, n *net, src Source, size int, input 
 		return 0, err
 	}
 	return float64(correct) / float64(src.Len()), nil
+}
+
+// valuesPass runs a forward pass of n on x that computes values only
+// (evaluation, or BN statistics), its outputs taken from bufs (nil: new)
+// and given back as soon as they are read, hands the logits to read (when
+// set), and gives every buffer back.
+func valuesPass(n *net, bufs *autograd.Buffers, x *autograd.Tensor, m mode, read func(*autograd.Tensor) error) error {
+	bufs.Begin(map[mode]string{modeEval: "eval", modeStats: "stats"}[m])
+	defer bufs.End()
+	tp := &autograd.Tape{Buffers: bufs, ValuesOnly: true}
+	defer tp.Reset()
+	logits, err := n.forward(tp, x, m)
+	if err != nil {
+		return err
+	}
+	defer tp.Release(logits) // on a device: its buffer back
+	if read == nil {
+		return nil
+	}
+	return read(logits)
 }
 
 func argmaxRow(row []float32) int {
@@ -253,13 +287,10 @@ func (t *trainer) reestimate(ctx context.Context, tag int) error {
 		if b.err != nil {
 			return b.err
 		}
-		logits, err := t.student.forward(nil, t.input(b.x), modeStats)
-		if err != nil {
+		if err := valuesPass(t.student, t.bufs, t.input(b.x), modeStats, nil); err != nil {
 			return err
 		}
-		(*autograd.Tape)(nil).Release(logits)
 		t.emit(Event{Phase: "bn", Batch: i + 1, Batches: limit})
-
 		if i++; i == limit {
 			break
 		}
@@ -273,27 +304,23 @@ func (t *trainer) reestimate(ctx context.Context, tag int) error {
 }
 
 // measure records the bytes a training step saves for backward per image,
-// exact and compressed, from what the tape holds after a forward pass on
-// the first training batch.
+// exact and compressed, and the planned memory of the run, from the memory
+// model's traces (no pass at the run's batch: an exact one would set the
+// compressed run's peak).
 func (t *trainer) measure(ctx context.Context) error {
-	b := newPlan(t.train, t.batch, true, false, Augment{}, 0, 0).load(0)
-	if b.err != nil {
-		return b.err
-	}
-	t.student.binarize()
-	for _, exact := range []bool{true, false} {
-		tp := &autograd.Tape{Compress: !exact, BNBits: t.cfg.BNBits, Key: 1}
-		if _, _, err := t.loss(tp, b); err != nil {
+	if t.mem == nil {
+		m, err := newMemoryModel(t.res.Model, t.train.SampleShape(), t.cfg)
+		if err != nil {
 			return err
 		}
-		act, par := tp.SavedBytes()
-		tp.Reset()
-		per := float64(act) / float64(len(b.labels))
-		if exact {
-			t.res.Memory.ExactPerImage = per
-		} else {
-			t.res.Memory.CompressedPerImage, t.res.Memory.ParamBytes = per, par
-		}
+		t.mem = m
+	}
+	exact, compressed := t.mem.plan(t.batch, true), t.mem.plan(t.batch, false)
+	mem := &t.res.Memory
+	mem.ExactPerImage, mem.CompressedPerImage, mem.ParamBytes = exact.SavedPerImage, compressed.SavedPerImage, compressed.ParamBytes
+	mem.Batch = t.batch
+	if t.be == nil { // a device run's step memory is the device's (not planned)
+		mem.PlanExact, mem.PlanCompressed = exact, compressed
 	}
 	return ctx.Err()
 }

@@ -63,7 +63,7 @@ type net struct {
 	release  [][]string                // values whose last reader is node i
 	fused    map[*ir.Node]*ir.Node     // BN → the ReLU that alone reads it
 	skip     map[*ir.Node]bool         // ReLUs run by their BN in training
-	inPlace  map[*ir.Node]bool         // ReLUs that may overwrite their input
+	inPlace  map[*ir.Node]bool         // ReLUs and BatchNormalizations that may overwrite their input
 	addInto  map[*ir.Node]int          // Adds that may overwrite input 0 or 1
 	bound    map[*ir.Node]*schema.Node // every node with its op layer attributes
 	acts     map[*ir.Node]actFusion    // chain anchors run as one activation (fuse_act.go)
@@ -270,7 +270,7 @@ func (n *net) planFusion() {
 		return p != nil && keepsNoOutput[p.OpType] && len(readers[in]) == 1 && in != n.output
 	}
 	for _, nd := range n.nodes {
-		if nd.OpType == "Relu" && overwritable(nd, nd.Input(0)) {
+		if (nd.OpType == "Relu" || nd.OpType == "BatchNormalization") && overwritable(nd, nd.Input(0)) {
 			n.inPlace[nd] = true
 		}
 		if nd.OpType == "Add" && len(nd.Inputs) == 2 && nd.Inputs[0] != nd.Inputs[1] {

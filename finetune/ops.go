@@ -108,18 +108,28 @@ func opBN(r *run, nd *ir.Node) error {
 	if err != nil {
 		return err
 	}
-	st := r.n.bn[nd]
+	st, inPlace := r.n.bn[nd], r.n.inPlace[nd] // the tape decides whether it may
 	if r.mode == modeEval {
 		mean, variance := r.n.runningStats(nd)
-		y, err := autograd.BatchNormEval(in[0], in[1], in[2], mean, variance, st.eps)
+		eval := r.tp.BatchNormEval
+		if inPlace {
+			eval = r.tp.BatchNormEvalInPlace
+		}
+		y, err := eval(in[0], in[1], in[2], mean, variance, st.eps)
 		if err != nil {
 			return err
 		}
 		return r.set(nd, y)
 	}
 	out, bnrelu := nd.Outputs[0], r.tp.BatchNormTrain
+	if inPlace {
+		bnrelu = r.tp.BatchNormTrainInPlace
+	}
 	if relu := r.n.fused[nd]; relu != nil {
 		out, bnrelu = relu.Outputs[0], r.tp.BatchNormRelu
+		if inPlace {
+			bnrelu = r.tp.BatchNormReluInPlace
+		}
 	}
 	y, bs, err := bnrelu(in[0], in[1], in[2], st.eps)
 	if err != nil {

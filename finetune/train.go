@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"runtime"
 	"runtime/debug"
 	"time"
 
@@ -36,6 +37,7 @@ type trainer struct {
 	bufs     *autograd.Buffers // recycled by every training step's tape
 	be       backend.Backend   // a device backend (Config.Backend), or nil for the CPU
 	inBuf    backend.Buffer    // the batch on the device
+	mem      *memoryModel      // the run's memory plan
 	// around is each step tape's Around (a profiler's), or nil.
 	around func(i int, backward func())
 }
@@ -46,13 +48,30 @@ type trainer struct {
 // goes to the callback (which may be nil). A cancelled ctx stops the run
 // between batches with ctx's error; the last checkpoint stays valid.
 func Train(ctx context.Context, model *ir.Model, train, val Source, cfg Config, progress func(Event)) (*Result, error) {
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	if train == nil {
+		return nil, errors.New("finetune: no training data")
+	}
+	begun := time.Now()
+	mem, err := newMemoryModel(model, train.SampleShape(), cfg)
+	if err != nil {
+		return nil, err
+	}
+	runtime.GC() // the traced copy of the model is garbage: let the trainer reuse its memory
+	if cfg.BatchSize, err = mem.chooseBatch(cfg, train.Len()); err != nil {
+		return nil, err
+	}
 	t, err := newTrainer(model, train, val, cfg, progress)
 	if err != nil {
 		return nil, err
 	}
-	t.begun = time.Now()
+	t.begun, t.mem = begun, mem
+	defer t.planMemory()()
 	defer collectSooner()()
 	defer t.freeDevice()
+	defer t.releaseMemory()
 	if err := t.start(ctx); err != nil {
 		return nil, t.batchAdvice(err)
 	}
@@ -114,7 +133,7 @@ func newTrainer(model *ir.Model, train, val Source, cfg Config, progress func(Ev
 			return nil, err
 		}
 	}
-	if cfg.Backend != nil && !autograd.IsHost(cfg.Backend) {
+	if onDevice(cfg) {
 		if err := CheckDevice(model); err != nil {
 			return nil, err
 		}
@@ -180,6 +199,7 @@ func (t *trainer) finish(ctx context.Context) (*Result, error) {
 	if err := t.deviceErr(); err != nil {
 		return nil, err
 	}
+	t.res.Memory.PeakRSS = PeakResident()
 	layers, _ := json.Marshal(t.res.Layers)
 	t.res.Model.SetMetadata(MetadataKey, string(layers))
 	t.emit(Event{Phase: "done", Epoch: t.epoch, Epochs: t.cfg.Epochs, ValAcc: t.res.ValFinal, TrainAcc: math.NaN(),

@@ -47,25 +47,11 @@ func (o Options) maxElements() int {
 // activations. Inputs whose other dimensions are not fixed are left out;
 // Run still enforces the limit on them.
 func (p *Program) CheckShapes(batch int) error {
-	c := &ctx{prog: p}
-	opts := schema.Options{Inputs: map[string][]ir.Dim{}, Eval: Eval}
-	for _, spec := range p.inputs {
-		if spec.optional {
-			continue
-		}
-		shape, ok := batchShape(spec, batch)
-		if !ok {
-			return nil // Run will check what shape inference cannot
-		}
-		if _, err := c.size(shape); err != nil {
-			return fmt.Errorf("infer: input %q: %w", spec.name, err)
-		}
-		opts.Inputs[spec.name] = schema.Dims(shape)
-	}
-	res, err := schema.Infer(p.model, opts) // the op layer's shapes: nothing allocated
-	if err != nil {
+	res, err := p.shapesAt(batch)
+	if err != nil || res == nil {
 		return err
 	}
+	c := &ctx{prog: p}
 	for _, st := range p.steps {
 		for _, o := range st.node.Outputs {
 			if shape, ok := res.Values[o].Fixed(); ok && o != "" {
@@ -76,6 +62,53 @@ func (p *Program) CheckShapes(batch int) error {
 		}
 	}
 	return nil
+}
+
+// BatchWithin is the largest batch, at most most, whose largest tensor (an
+// input or an activation) holds at most elements (at least 1): the executor's memory grows with its
+// largest tensors, so a caller that must stay within a memory budget (the
+// verification after training) sizes its batches by it. A model whose
+// shapes are not fixed apart from the batch gets most.
+func (p *Program) BatchWithin(elements, most int) int {
+	res, err := p.shapesAt(1)
+	if err != nil || res == nil {
+		return most
+	}
+	largest := 1
+	for _, spec := range p.inputs {
+		if shape, ok := batchShape(spec, 1); ok {
+			largest = max(largest, product(shape))
+		}
+	}
+	for _, st := range p.steps {
+		for _, o := range st.node.Outputs {
+			if shape, ok := res.Values[o].Fixed(); ok && o != "" {
+				largest = max(largest, product(shape))
+			}
+		}
+	}
+	return max(1, min(most, elements/largest))
+}
+
+// shapesAt is the op layer's shape pass for a batch of batch items (nothing
+// allocated), or nil when an input's shape is not fixed apart from the batch.
+func (p *Program) shapesAt(batch int) (*schema.Result, error) {
+	c := &ctx{prog: p}
+	opts := schema.Options{Inputs: map[string][]ir.Dim{}, Eval: Eval}
+	for _, spec := range p.inputs {
+		if spec.optional {
+			continue
+		}
+		shape, ok := batchShape(spec, batch)
+		if !ok {
+			return nil, nil // Run will check what shape inference cannot
+		}
+		if _, err := c.size(shape); err != nil {
+			return nil, fmt.Errorf("infer: input %q: %w", spec.name, err)
+		}
+		opts.Inputs[spec.name] = schema.Dims(shape)
+	}
+	return schema.Infer(p.model, opts)
 }
 
 // batchShape is an input's declared shape with an unknown leading

@@ -7,6 +7,7 @@ import (
 
 	"github.com/bincompress/bincompress/infer"
 	"github.com/bincompress/bincompress/ir"
+	"github.com/bincompress/bincompress/onnx"
 )
 
 // hugePadModels are the tiny models whose shapes explode: a Conv
@@ -80,6 +81,44 @@ func TestMaxElementsOption(t *testing.T) {
 		}
 		if err := prog.CheckShapes(4); (err == nil) != c.ok {
 			t.Errorf("limit %d: CheckShapes(4) = %v, want ok=%v", c.limit, err, c.ok)
+		}
+	}
+}
+
+// TestBatchWithin: the batch BatchWithin picks is the largest that the
+// element limit (the executor's own check, by shape and by a real run)
+// admits for the same number of elements.
+func TestBatchWithin(t *testing.T) {
+	const elements = 1 << 20
+	for _, name := range []string{"resnet18_w8_op11", "resnet20_cifar_op17"} {
+		m, err := onnx.ReadFile("../testdata/models/" + name + ".onnx")
+		if err != nil {
+			t.Fatal(err)
+		}
+		prog, err := infer.CompileWith(m, infer.Options{MaxElements: elements})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b := prog.BatchWithin(elements, 1000)
+		if err := prog.CheckShapes(b); err != nil {
+			t.Errorf("%s: batch %d: %v", name, b, err)
+		}
+		if err := prog.CheckShapes(b + 1); !errors.Is(err, infer.ErrTooLarge) {
+			t.Errorf("%s: batch %d+1 = %v, want ErrTooLarge", name, b, err)
+		}
+		in := m.Graph.Inputs[0]
+		shape := []int{b}
+		for _, d := range in.Shape[1:] {
+			shape = append(shape, int(d.Size))
+		}
+		if _, err := prog.Run(feed(map[string][]int{in.Name: shape})); err != nil {
+			t.Errorf("%s: run at batch %d: %v", name, b, err)
+		}
+		if got := prog.BatchWithin(elements, 2); got != min(2, b) {
+			t.Errorf("%s: BatchWithin(%d, 2) = %d", name, elements, got)
+		}
+		if got := prog.BatchWithin(1, 1000); got != 1 {
+			t.Errorf("%s: BatchWithin(1, 1000) = %d, want 1", name, got)
 		}
 	}
 }

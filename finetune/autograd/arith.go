@@ -189,19 +189,19 @@ func (o *binOp) backward() {
 	b, doneB := operand(o.be, o.bs, o.bLen, o.bufs)
 	var da, db backend.Buffer
 	if o.ag != nil {
-		da = newBuf(o.be, o.aLen)
+		da = scratch(o.be, o.bufs, o.aLen)
 	}
 	if o.bg != nil {
-		db = newBuf(o.be, o.bLen)
+		db = scratch(o.be, o.bufs, o.bLen)
 	}
 	o.be.BroadcastGrad(o.mul, da, db, dy, a, b, o.bc.geom())
 	doneA()
 	doneB()
 	if da != nil {
-		o.ag.takeBuf(o.be, nil, da)
+		o.ag.takeBuf(o.be, o.bufs, da)
 	}
 	if db != nil {
-		o.bg.takeBuf(o.be, nil, db)
+		o.bg.takeBuf(o.be, o.bufs, db)
 	}
 }
 

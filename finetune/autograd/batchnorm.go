@@ -64,11 +64,28 @@ type bnOp struct {
 // y = γ·(x − μ_B)/sqrt(σ²_B + eps) + β. It returns the statistics so that the
 // caller can update running averages.
 func (tp *Tape) BatchNormTrain(x, scale, bias *Tensor, eps float32) (*Tensor, BatchStats, error) {
-	return tp.batchNorm(x, scale, bias, eps, false)
+	return tp.batchNorm(x, scale, bias, eps, false, false)
 }
 
-// batchNorm is BatchNormTrain, and with relu BatchNormRelu.
-func (tp *Tape) batchNorm(x, scale, bias *Tensor, eps float32, relu bool) (*Tensor, BatchStats, error) {
+// BatchNormTrainInPlace is BatchNormTrain writing over x's data, for an x
+// that nothing reads afterwards and no op keeps (a conv output read only
+// by this BN), where the tape allows it: on a compressing tape (which
+// saves x̂'s codes, taken before x is overwritten) or one that records
+// nothing, on the host. An exact tape keeps x, and a device's BN writes a
+// buffer of its own, so there it is BatchNormTrain (SameStorage tells).
+func (tp *Tape) BatchNormTrainInPlace(x, scale, bias *Tensor, eps float32) (*Tensor, BatchStats, error) {
+	return tp.batchNorm(x, scale, bias, eps, false, true)
+}
+
+// inPlaceBN reports whether a BN on x asked to write over it may: on the
+// host, unless the tape records exactly (it keeps x).
+func (tp *Tape) inPlaceBN(asked bool, x *Tensor, ins ...*Tensor) bool {
+	return asked && !x.OnDevice() && (!tp.recording(ins...) || tp.Compress)
+}
+
+// batchNorm is BatchNormTrain, with relu BatchNormRelu, with inPlace
+// writing over x where inPlaceBN allows.
+func (tp *Tape) batchNorm(x, scale, bias *Tensor, eps float32, relu, inPlace bool) (*Tensor, BatchStats, error) {
 	if err := checkBN(x, scale, bias); err != nil {
 		return nil, BatchStats{}, err
 	}
@@ -87,14 +104,17 @@ func (tp *Tape) batchNorm(x, scale, bias *Tensor, eps float32, relu bool) (*Tens
 			a.Save = backend.SaveReluCodes
 		}
 	}
-	y := tp.outputOn(be, x.Len(), x, scale, bias)
+	y := x.Buffer()
+	if !tp.inPlaceBN(inPlace, x, x, scale, bias) {
+		y = tp.outputOn(be, x.Len(), x, scale, bias)
+	}
 	st, code := be.BatchNorm(a, x.Buffer(), scale.Buffer(), bias.Buffer(), y, x.moments)
 	out := resultOn(be, append([]int(nil), x.Shape...), y, x, scale, bias)
 	stats := BatchStats{dev: st, be: be}
 	switch {
 	case IsHost(be):
 		stats = BatchStats{Mean: host(st.Mean), Var: host(st.Var)}
-	case tp != nil: // the tape's until backward is done
+	case tp != nil && !tp.ValuesOnly: // the tape's until backward is done
 		tp.devBe = be
 		tp.transient = append(tp.transient, st.Mean, st.Var, st.InvStd)
 	default: // the caller frees mean and variance (BatchStats.Free)
@@ -123,6 +143,24 @@ func checkBN(x, scale, bias *Tensor) error {
 // BatchNormEval normalizes with given (running) statistics. It has no
 // backward: call it without a tape or with inputs that carry no gradient.
 func BatchNormEval(x, scale, bias, mean, variance *Tensor, eps float32) (*Tensor, error) {
+	return (*Tape)(nil).BatchNormEval(x, scale, bias, mean, variance, eps)
+}
+
+// BatchNormEval is the function BatchNormEval with its output from the
+// tape's Buffers on a ValuesOnly tape. It records nothing.
+func (tp *Tape) BatchNormEval(x, scale, bias, mean, variance *Tensor, eps float32) (*Tensor, error) {
+	return tp.batchNormEval(x, scale, bias, mean, variance, eps, false)
+}
+
+// BatchNormEvalInPlace is BatchNormEval writing over x's data, for an x
+// that nothing reads afterwards, on the host.
+func (tp *Tape) BatchNormEvalInPlace(x, scale, bias, mean, variance *Tensor, eps float32) (*Tensor, error) {
+	return tp.batchNormEval(x, scale, bias, mean, variance, eps, true)
+}
+
+// batchNormEval is BatchNormEval, with inPlace over x's data on the host
+// (a device's writes a buffer of its own: SameStorage tells).
+func (tp *Tape) batchNormEval(x, scale, bias, mean, variance *Tensor, eps float32, inPlace bool) (*Tensor, error) {
 	n, c, inner := nci(x.Shape)
 	for _, p := range []*Tensor{scale, bias, mean, variance} {
 		if p.Len() != c {
@@ -133,7 +171,15 @@ func BatchNormEval(x, scale, bias, mean, variance *Tensor, eps float32) (*Tensor
 	if err != nil {
 		return nil, err
 	}
-	y := newBuf(be, x.Len())
+	var y backend.Buffer
+	switch {
+	case inPlace && IsHost(be):
+		y = x.Buffer()
+	case IsHost(be):
+		y = backend.Host(tp.valueOutput(x.Len()))
+	default:
+		y = newBuf(be, x.Len())
+	}
 	be.BatchNormEval(n, c, inner, x.Buffer(), scale.Buffer(), bias.Buffer(), mean.Buffer(), variance.Buffer(), y, eps)
 	return resultOn(be, x.Shape, y), nil
 }
@@ -160,7 +206,7 @@ func (o *bnOp) finish(reluOut backend.Buffer) {
 		gr.X = f.buf()
 	} else {
 		gr.Codes = backendSaved(o.x)
-		gr.Scratch = scratch(be, o.bufs, g.Len())
+		gr.Scratch = scratch(be, o.bufs, bnScratchLen(be, o.a))
 		defer unscratch(be, o.bufs, gr.Scratch)
 	}
 	inPlace := !o.out.shared()
@@ -170,10 +216,10 @@ func (o *bnOp) finish(reluOut backend.Buffer) {
 			gr.DX = scratch(be, o.bufs, g.Len())
 		}
 	}
-	gr.DGamma, gr.DBeta = newBuf(be, o.a.C), newBuf(be, o.a.C)
+	gr.DGamma, gr.DBeta = scratch(be, o.bufs, o.a.C), scratch(be, o.bufs, o.a.C)
 	be.BatchNormBackward(o.a, gr)
-	o.sg.takeBuf(be, nil, gr.DGamma)
-	o.bg.takeBuf(be, nil, gr.DBeta)
+	o.sg.takeBuf(be, o.bufs, gr.DGamma)
+	o.bg.takeBuf(be, o.bufs, gr.DBeta)
 	switch {
 	case o.xg == nil:
 	case inPlace:
@@ -184,7 +230,17 @@ func (o *bnOp) finish(reluOut backend.Buffer) {
 }
 
 func (o *bnOp) saved() []Saved {
-	return []Saved{o.x, floatRef{b: o.st.Mean}, floatRef{b: o.st.InvStd}, floatRef{b: o.scale, param: true}}
+	return []Saved{o.x, floatRef{b: o.st.Mean, fixed: true}, floatRef{b: o.st.InvStd, fixed: true}, floatRef{b: o.scale, param: true}}
+}
+
+// bnScratchLen is the room BN's compressed backward decodes x̂ into: on
+// the host one channel ([N][inner]) per goroutine, so that x̂ is never
+// whole in memory; on a device the whole tensor.
+func bnScratchLen(be backend.Backend, a backend.BN) int {
+	if IsHost(be) {
+		return workersFor(a.C) * a.N * a.Inner
+	}
+	return a.N * a.C * a.Inner
 }
 
 // The CPU's batch normalization: one goroutine per channel, each channel's
@@ -196,6 +252,9 @@ func (CPU) BatchNorm(a backend.BN, xb, gamma, beta, yb backend.Buffer, moments b
 	x, y, scale, bias := host(xb), host(yb), host(gamma), host(beta)
 	mean, variance, inv := make([]float32, c), make([]float32, c), make([]float32, c)
 	ms, _ := moments.([]kernels.PlaneMoments)
+	// Written over x (y is x's data), each channel saves before it is
+	// overwritten, and the fused code makes the output's rows itself.
+	inPlace := len(y) > 0 && &y[0] == &x[0]
 	var save func(ch int)
 	var code backend.Saved
 	switch a.Save {
@@ -207,7 +266,11 @@ func (CPU) BatchNorm(a backend.BN, xb, gamma, beta, yb backend.Buffer, moments b
 		code = q
 	case backend.SaveReluCodes:
 		q := newBNReluCode(n, c, inner, a.Bits, scale, bias)
-		save = func(ch int) { q.encodeChannel(x, y, mean[ch], inv[ch], ch, newStream(a.Key, a.Stream, uint64(ch))) }
+		ybn := y
+		if inPlace {
+			ybn = nil
+		}
+		save = func(ch int) { q.encodeChannel(x, ybn, mean[ch], inv[ch], ch, newStream(a.Key, a.Stream, uint64(ch))) }
 		code = q
 	}
 	parallelFor(c, func(ch int) {
@@ -218,8 +281,11 @@ func (CPU) BatchNorm(a backend.BN, xb, gamma, beta, yb backend.Buffer, moments b
 		}
 		inv[ch] = float32(1 / math.Sqrt(float64(variance[ch])+float64(a.Eps)))
 		s := scale[ch] * inv[ch]
+		if save != nil && inPlace {
+			save(ch)
+		}
 		affineChannel(y, x, n, c, inner, ch, s, bias[ch]-s*mean[ch], a.Relu)
-		if save != nil {
+		if save != nil && !inPlace {
 			save(ch)
 		}
 	})
@@ -241,33 +307,34 @@ func (CPU) RunningUpdate(run, batch backend.Buffer, momentum float32) {
 	}
 }
 
-// BatchNormBackward: with codes, x̂ is decoded channel by channel into
-// g.Scratch (and g masked by the fused code's bit 0) just before the
-// channel's sums; with a fused ReLU on an exact tape, g is zeroed where the
-// ReLU's output is not positive, one channel at a time.
+// BatchNormBackward: with codes, channel ch of x̂ is decoded into the
+// goroutine's own part of g.Scratch ([N][inner], bnScratchLen) just
+// before the channel's sums (and g masked by the fused code's bit 0), so
+// that x̂ is never whole in memory; with a fused ReLU on an exact tape, g
+// is zeroed where the ReLU's output is not positive, one channel at a time.
 func (CPU) BatchNormBackward(a backend.BN, g backend.BNGrad) {
 	gr, dx := host(g.G), host(g.DX)
-	x, raw := host(g.X), true
-	var decode func(ch int)
+	var decode func(ch int, xc []float32)
 	switch q := g.Codes.(type) {
 	case *Codes:
-		x, raw = host(g.Scratch), false
-		decode = func(ch int) { q.decodeChannel(x, ch, q.channelTable(ch)) }
+		decode = func(ch int, xc []float32) { q.decodeChannelCompact(xc, ch, q.channelTable(ch)) }
 	case *bnReluCode:
-		x, raw = host(g.Scratch), false
-		decode = func(ch int) {
+		decode = func(ch int, xc []float32) {
 			tab := q.table(ch)
 			q.eachRow(ch, func(start, pos int) {
-				kernels.LookupCodes(x[start:start+q.inner], gr[start:start+q.inner], q.channelWords(ch), pos, q.bits, tab)
+				row := pos / q.bits // the batch row's first element in the channel
+				kernels.LookupCodes(xc[row:row+q.inner], gr[start:start+q.inner], q.channelWords(ch), pos, q.bits, tab)
 			})
 		}
 	}
-	relu := host(g.ReluOut)
+	relu, scratch, per := host(g.ReluOut), host(g.Scratch), a.N*a.Inner
 	dgamma, dbeta := host(g.DGamma), host(g.DBeta)
 	mean, inv, scale := host(g.Mean), host(g.InvStd), host(g.Gamma)
-	parallelFor(a.C, func(ch int) {
+	parallelForW(a.C, func(ch, w int) {
+		x := channelX{d: host(g.X), base: ch * a.Inner, stride: a.C * a.Inner, raw: true}
 		if decode != nil {
-			decode(ch)
+			x = channelX{d: scratch[w*per : (w+1)*per], stride: a.Inner}
+			decode(ch, x.d)
 		}
 		if relu != nil {
 			for b := 0; b < a.N; b++ {
@@ -275,17 +342,26 @@ func (CPU) BatchNormBackward(a backend.BN, g backend.BNGrad) {
 				kernels.ZeroOutside(gr[off:off+a.Inner], relu[off:], 0, inf32)
 			}
 		}
-		channelBackward(a, ch, gr, x, dx, raw, mean[ch], inv[ch], scale[ch], dgamma, dbeta)
+		channelBackward(a, ch, gr, dx, x, mean[ch], inv[ch], scale[ch], dgamma, dbeta)
 	})
 }
 
-func channelBackward(a backend.BN, ch int, g, x, dx []float32, raw bool, mean, invStd, scale float32, dgamma, dbeta []float32) {
+// channelX is one channel of BN's input for its backward pass: raw x, or
+// x̂, its batch rows stride apart from d[base].
+type channelX struct {
+	d            []float32
+	base, stride int
+	raw          bool
+}
+
+// channelBackward takes channel ch's sums and dx from g and x.
+func channelBackward(a backend.BN, ch int, g, dx []float32, x channelX, mean, invStd, scale float32, dgamma, dbeta []float32) {
 	var mu, inv float64 = 0, 1 // x is x̂ already
-	if raw {
+	if x.raw {
 		mu, inv = float64(mean), float64(invStd)
 	}
-	base, stride := ch*a.Inner, a.C*a.Inner
-	sg, sgx := kernels.CrossSums(g[base:], x[base:], a.N, a.Inner, stride, mu)
+	gbase, gstride := ch*a.Inner, a.C*a.Inner
+	sg, sgx := kernels.CrossSumsStrided(g[gbase:], gstride, x.d[x.base:], x.stride, a.N, a.Inner, mu)
 	sgx *= inv // Σg·x̂
 	dbeta[ch], dgamma[ch] = float32(sg), float32(sgx)
 	if dx == nil {
@@ -297,8 +373,8 @@ func channelBackward(a backend.BN, ch int, g, x, dx []float32, raw bool, mean, i
 	b := -k * sgx / m * inv
 	c := -k*sg/m - b*mu
 	for bt := 0; bt < a.N; bt++ {
-		off := base + bt*stride
-		kernels.Combine(dx[off:off+a.Inner], g[off:], x[off:], float32(k), float32(b), float32(c))
+		off := gbase + bt*gstride
+		kernels.Combine(dx[off:off+a.Inner], g[off:], x.d[x.base+bt*x.stride:], float32(k), float32(b), float32(c))
 	}
 }
 

@@ -23,8 +23,18 @@ import (
 // So a conv → BN → ReLU → conv chain keeps 2 bits per element where the
 // unfused ops keep 2 (x̂) + 1 (mask) + 1 (next conv's input).
 func (tp *Tape) BatchNormRelu(x, scale, bias *Tensor, eps float32) (*Tensor, BatchStats, error) {
+	return tp.batchNormRelu(x, scale, bias, eps, false)
+}
+
+// BatchNormReluInPlace is BatchNormRelu writing over x's data where the
+// tape allows it (see BatchNormTrainInPlace).
+func (tp *Tape) BatchNormReluInPlace(x, scale, bias *Tensor, eps float32) (*Tensor, BatchStats, error) {
+	return tp.batchNormRelu(x, scale, bias, eps, true)
+}
+
+func (tp *Tape) batchNormRelu(x, scale, bias *Tensor, eps float32, inPlace bool) (*Tensor, BatchStats, error) {
 	if tp.recording(x, scale, bias) && tp.Compress && tp.bnBits() < 2 {
-		y, st, err := tp.BatchNormTrain(x, scale, bias, eps)
+		y, st, err := tp.batchNorm(x, scale, bias, eps, false, inPlace)
 		if err != nil {
 			return nil, st, err
 		}
@@ -32,7 +42,7 @@ func (tp *Tape) BatchNormRelu(x, scale, bias *Tensor, eps float32) (*Tensor, Bat
 	}
 	// The ReLU runs on each row as BN writes it; relu(v) > 0 exactly where
 	// v > 0, so the code's mask reads the rectified values.
-	return tp.batchNorm(x, scale, bias, eps, true)
+	return tp.batchNorm(x, scale, bias, eps, true, inPlace)
 }
 
 // recordBN records a batch normalization, with its ReLU when fused: on an
@@ -71,8 +81,19 @@ func newBNReluCode(n, c, inner, bits int, gamma, beta []float32) *bnReluCode {
 }
 
 // encodeChannel encodes channel ch from BN's input x, its output ybn and the
-// channel's statistics.
+// channel's statistics. With ybn nil (BN about to write over x) each row
+// of the output is made in a row of scratch, as bnForward will write it.
 func (q *bnReluCode) encodeChannel(x, ybn []float32, mu, inv float32, ch int, r *stream) {
+	yRow := func(off int) []float32 { return ybn[off : off+q.inner] }
+	if ybn == nil {
+		row := make([]float32, q.inner)
+		a := q.gamma[ch] * inv
+		b := q.beta[ch] - a*mu
+		yRow = func(off int) []float32 {
+			kernels.ScaleAddRows(row, x[off:], 1, q.inner, 0, a, b, true)
+			return row
+		}
+	}
 	lo, hi := channelRange(x, q.n, q.c, q.inner, ch)
 	lo, hi = (lo-mu)*inv, (hi-mu)*inv
 	g, b := q.gamma[ch], q.beta[ch]
@@ -97,15 +118,16 @@ func (q *bnReluCode) encodeChannel(x, ybn []float32, mu, inv float32, ch int, r 
 	if q.bits == 2 { // the default width: vectorized
 		for bt := 0; bt < q.n; bt++ {
 			off := (bt*q.c + ch) * q.inner
-			kernels.StochasticReluCodes2(q.channelWords(ch), bt*q.inner, x[off:off+q.inner], ybn[off:off+q.inner], mul, add, r.x)
+			kernels.StochasticReluCodes2(q.channelWords(ch), bt*q.inner, x[off:off+q.inner], yRow(off), mul, add, r.x)
 		}
 		return
 	}
 	w := wordWriter{words: q.words[ch*q.perChan : (ch+1)*q.perChan], bits: uint(q.bits)}
 	for bt := 0; bt < q.n; bt++ {
 		off := (bt*q.c + ch) * q.inner
+		yr := yRow(off)
 		for i, v := range x[off : off+q.inner] {
-			on := b2u(ybn[off+i] > 0)
+			on := b2u(yr[i] > 0)
 			w.put(kernels.Level(float32(v*mul[on])+add[on]+r.uniform(), levels)<<1 | on) // as the 2-bit kernel
 		}
 	}
@@ -147,9 +169,10 @@ func (q *bnReluCode) table(ch int) *kernels.CodeTable {
 // reluInput decodes the fused code as the ReLU's output, for a binary layer.
 type reluInput struct{ q *bnReluCode }
 
-func (r reluInput) Bytes() int64 { return r.q.Bytes() }
-func (r reluInput) Param() bool  { return false }
-func (r reluInput) key() any     { return r.q }
+func (r reluInput) Bytes() int64    { return r.q.Bytes() }
+func (r reluInput) Param() bool     { return false }
+func (r reluInput) key() any        { return r.q }
+func (r reluInput) size() savedSize { return r.q.size() }
 
 // Decode writes relu(γ·x̂_q + β) (0 where the mask is clear).
 func (r reluInput) Decode(dst []float32) { r.q.decodeWith(dst, r.channelTable) }
@@ -175,7 +198,8 @@ func (r reluInput) imageDecoder() func(n int, dst []float32) {
 func (q *bnReluCode) key() any { return q }
 
 // Bytes counts the codes and Lo, T, Hi per channel.
-func (q *bnReluCode) Bytes() int64 { return 8*int64(len(q.words)) + 12*int64(q.c) }
+func (q *bnReluCode) Bytes() int64    { return 8*int64(len(q.words)) + 12*int64(q.c) }
+func (q *bnReluCode) size() savedSize { return q.sizeWith(12) }
 
 // bnReluOp masks the gradient with the exact ReLU mask, then runs BN's
 // backward: on a compressing tape both from the code (the decoded x̂), on an

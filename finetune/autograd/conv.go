@@ -124,12 +124,13 @@ func backendSaved(s Saved) backend.Saved {
 }
 
 // restore returns the n values of a saved input on be: a float reference's
-// buffer, or its codes decoded into a new buffer (fresh, reports).
-func restore(be backend.Backend, s Saved, n int) (b backend.Buffer, fresh bool) {
+// buffer, or its codes decoded into a scratch buffer (fresh reports it;
+// the caller gives it back with unscratch).
+func restore(be backend.Backend, s Saved, n int, bufs *Buffers) (b backend.Buffer, fresh bool) {
 	if f, ok := s.(floatRef); ok {
 		return f.buf(), false
 	}
-	d := newBuf(be, n)
+	d := scratch(be, bufs, n)
 	be.DecodeInput(backendSaved(s), d)
 	return d, true
 }
@@ -179,18 +180,18 @@ func (o *convOp) backward() {
 		o.xg.takeBuf(be, o.bufs, dx)
 	}
 	if o.wg != nil && o.xs != nil {
-		dw := newBuf(be, o.p.WLen())
+		dw := gradScratch(be, o.wg, o.bufs, o.p.WLen())
 		if f, ok := o.xs.(floatRef); ok {
 			be.ConvBackwardFilter(p, f.buf(), dy, dw)
 		} else {
 			be.ConvBackwardFilterCodes(p, backendSaved(o.xs), dy, dw)
 		}
-		o.wg.takeBuf(be, nil, dw)
+		o.wg.takeBuf(be, o.bufs, dw)
 	}
 	if o.bg != nil {
-		sums := newBuf(be, o.p.K)
+		sums := scratch(be, o.bufs, o.p.K)
 		be.ChannelSums(sums, dy, o.p.N, o.p.K, o.outInner)
-		o.bg.takeBuf(be, nil, sums)
+		o.bg.takeBuf(be, o.bufs, sums)
 	}
 }
 

@@ -75,6 +75,17 @@ func scratch(be backend.Backend, bufs *Buffers, n int) backend.Buffer {
 	return be.Alloc(n)
 }
 
+// gradScratch is a buffer of n elements to compute a gradient for g in
+// before g.takeBuf: on the host, the Buffers' one parameter-sized scratch
+// when g is a parameter's (takeBuf copies it), else a new buffer g may
+// adopt (see Grad.scratch); from be's memory on a device.
+func gradScratch(be backend.Backend, g *Grad, bufs *Buffers, n int) backend.Buffer {
+	if IsHost(be) {
+		return backend.Host(g.scratch(n, bufs))
+	}
+	return be.Alloc(n)
+}
+
 // unscratch gives a scratch buffer back.
 func unscratch(be backend.Backend, bufs *Buffers, b backend.Buffer) {
 	if h, ok := b.(backend.Host); ok {

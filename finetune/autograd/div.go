@@ -8,6 +8,7 @@ type divOp struct {
 	a, b        floatRef // a only when b needs a gradient
 	out, ag, bg *Grad
 	aLen        int
+	bufs        *Buffers // the tape's, for backward's gradients
 }
 
 // Div is a / b with numpy broadcasting.
@@ -20,7 +21,7 @@ func (tp *Tape) Div(a, b *Tensor) (*Tensor, error) {
 	bc.each(func(o, ia, ib int) { y[o] = a.Data[ia] / b.Data[ib] })
 	out := result(bc.shape, y, a, b)
 	if tp.recording(a, b) {
-		o := &divOp{bc: bc, b: reference(b), out: out.g, ag: a.g, bg: b.g, aLen: len(a.Data)}
+		o := &divOp{bc: bc, b: reference(b), out: out.g, ag: a.g, bg: b.g, aLen: len(a.Data), bufs: tp.Buffers}
 		if b.RequiresGrad() {
 			o.a = reference(a)
 		}
@@ -41,7 +42,7 @@ func (o *divOp) backward() {
 		return
 	}
 	a, b := o.a.d, o.b.d
-	o.bc.backward(o.ag, o.bg, o.aLen, len(b), func(i, ia, ib int) (ga, gb float32) {
+	o.bc.backward(o.ag, o.bg, o.aLen, len(b), o.bufs, func(i, ia, ib int) (ga, gb float32) {
 		if o.bg != nil {
 			gb = -dy[i] * (a[ia] / b[ib]) / b[ib]
 		}

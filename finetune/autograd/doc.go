@@ -40,10 +40,12 @@
 // Data nil); an op runs on its inputs' backend, which must be the same for
 // all of them, and its outputs, gradients and saved codes stay there. On a
 // device, the tape frees an op's output and gradient buffers when backward
-// is done with them (or at Release, on a compressing tape), transient
-// buffers (a loss's softmax, BN's statistics) at the end of the pass, and
-// what ops saved when the backward pass ends; with a nil tape, Release
-// frees an op's output, and BatchStats.Free the statistics. The ops of a
+// is done with them (or at Release), transient buffers (a loss's
+// softmax, BN's statistics) at the end of the pass, and what ops saved
+// when the backward pass ends; with a nil or ValuesOnly tape, Release
+// frees an op's output, and BatchStats.Free the statistics. Buffers and
+// their plan (below) hold host buffers only: a device's come from its
+// pool. The ops of a
 // ResNet's main path go through the backend (Conv, Gemm, MatMul, the batch
 // normalizations, Relu, Clip, Add, Sum, Mul, the pools, View and the
 // losses); the others (the activations, Sub, Div, Max/Min, Pow, Where, the
@@ -130,13 +132,36 @@
 // float buffers: op outputs and every activation gradient come from them
 // and go back as soon as backward is done with them, and a residual Add
 // hands its gradient to both inputs as one buffer shared copy-on-write
-// (Grad.share, Grad.own). A compressing tape saves codes, not outputs, so
-// its caller can give an output back in the forward pass, once the last op
-// that reads it has run (Tape.Release; the trainer's graph runner does,
-// for values no live value shares data with); outputs saved as float
-// references stay until backward. Parameter gradients never adopt a
-// recycled buffer; Buffers.Poison makes tests see any use after give-back.
+// (Grad.share, Grad.own). The caller gives an output back in the forward
+// pass once the last op that reads it has run (Tape.Release; the trainer's
+// graph runner does, for values no live value shares data with); outputs
+// an op saved as float references stay until backward, so on an exact
+// tape most stay, on a compressing tape, which saves codes, almost none.
+// A ValuesOnly tape records nothing but takes its outputs from Buffers
+// too, so evaluation and statistics passes reuse the same memory.
+// Parameter gradients never adopt a recycled buffer (a conv's filter
+// gradient is computed in one parameter-sized scratch); every other
+// gradient an op computes starts in a buffer from Buffers, so that none
+// lives outside the arena (Buffers.Foreign counts those that do, for
+// tests); Buffers.Poison makes tests see any use after give-back.
 //
+// # Planning memory
+//
+// Every buffer Buffers hands out has the batch as its first dimension or
+// a fixed size, and every saved buffer knows how its size follows the
+// batch (codes by their word layout). A Trace records, for passes at a
+// small batch, each float buffer and saved buffer with the ticks at which
+// it is taken and let go; Trace.Plan replays them at any batch: the bytes
+// saved for backward (what Tape.SavedBytes would count), the most float
+// memory live at once, and the arena that holds it. Buffers.Plan lays
+// that arena out (greedy, by size as inference runtimes plan tensors or
+// in request order, whichever is smaller: buffers live together never
+// overlap) and serves each later pass of a
+// planned kind (Buffers.Begin) from it in request order, so a step holds
+// the float memory its worst moment needs, not every size's worst case.
+// A pass that strays from its plan is served by plain allocations from
+// there on, never by a region still in use.
+
 // # Determinism
 //
 // Stochastic codes draw from a counter-based generator keyed by (Tape.Key,

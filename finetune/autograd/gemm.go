@@ -50,6 +50,7 @@ type gemmOp struct {
 	cg          *Grad
 	cShape      []int
 	m, n        int
+	bufs        *Buffers // the tape's, for backward's dA and decoded A
 }
 
 // Gemm computes Y = alpha·op(A)·op(B) + beta·C with C broadcast to [M, N]
@@ -78,14 +79,14 @@ func (tp *Tape) Gemm(a, b, c *Tensor, at GemmAttrs, binary bool) (*Tensor, error
 			return nil, err
 		}
 	}
-	y := tp.fresh(be, m*n, ins...)
+	y := tp.outputOn(be, m*n, ins...)
 	mm(be, y, at.Alpha, am, bm)
 	if c != nil {
 		be.AddBias(y, m, n, c.Buffer(), rs, cs, at.Beta)
 	}
 	out := resultOn(be, []int{m, n}, y, ins...)
 	if tp.recording(ins...) {
-		o := &gemmOp{be: be, a: am, b: bm, alpha: at.Alpha, beta: at.Beta, out: out.g, ag: a.g, bg: b.g, m: m, n: n}
+		o := &gemmOp{be: be, a: am, b: bm, alpha: at.Alpha, beta: at.Beta, out: out.g, ag: a.g, bg: b.g, m: m, n: n, bufs: tp.Buffers}
 		if c != nil {
 			o.cg, o.cShape = c.g, c.Shape
 		}
@@ -145,34 +146,34 @@ func (o *gemmOp) backward() {
 	be := o.be
 	d := mat{d: dy, rows: o.m, cols: o.n}
 	if o.ag != nil && o.b.d != nil {
-		da := newBuf(be, o.a.rows*o.a.cols)
+		da := scratch(be, o.bufs, o.a.rows*o.a.cols)
 		if o.a.t { // dA = alpha·op(B)·dYᵀ
 			mm(be, da, o.alpha, o.b, d.flip())
 		} else { // dA = alpha·dY·op(B)ᵀ
 			mm(be, da, o.alpha, d, o.b.flip())
 		}
-		o.ag.takeBuf(be, nil, da)
+		o.ag.takeBuf(be, o.bufs, da)
 	}
 	if o.bg != nil && o.as != nil {
 		a := o.a
-		ad, fresh := restore(be, o.as, o.a.rows*o.a.cols)
+		ad, fresh := restore(be, o.as, o.a.rows*o.a.cols, o.bufs)
 		a.d = ad
-		db := newBuf(be, o.b.rows*o.b.cols)
+		db := gradScratch(be, o.bg, o.bufs, o.b.rows*o.b.cols)
 		if o.b.t { // dB = alpha·dYᵀ·op(A)
 			mm(be, db, o.alpha, d.flip(), a)
 		} else { // dB = alpha·op(A)ᵀ·dY
 			mm(be, db, o.alpha, a.flip(), d)
 		}
-		o.bg.takeBuf(be, nil, db)
+		o.bg.takeBuf(be, o.bufs, db)
 		if fresh {
-			be.Free(ad)
+			unscratch(be, o.bufs, ad)
 		}
 	}
 	if o.cg != nil {
 		rs, cs, _ := biasStrides(o.cShape, o.m, o.n)
-		dc := newBuf(be, lenOf(o.cShape))
+		dc := scratch(be, o.bufs, lenOf(o.cShape))
 		be.BiasGrad(dc, dy, o.m, o.n, rs, cs, o.beta)
-		o.cg.takeBuf(be, nil, dc)
+		o.cg.takeBuf(be, o.bufs, dc)
 	}
 }
 

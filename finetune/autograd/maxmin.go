@@ -12,6 +12,7 @@ type extremumOp struct {
 	won, tie    *bitMask // compressing tape
 	out, ag, bg *Grad
 	aLen, bLen  int
+	bufs        *Buffers // the tape's, for backward's gradients
 }
 
 // Max is the elementwise maximum of a and b with numpy broadcasting (ONNX
@@ -36,7 +37,7 @@ func (tp *Tape) extremum(a, b *Tensor, isMax bool) (*Tensor, error) {
 	if !tp.recording(a, b) {
 		return out, nil
 	}
-	o := &extremumOp{bc: bc, isMax: isMax, out: out.g, ag: a.g, bg: b.g, aLen: len(a.Data), bLen: len(b.Data)}
+	o := &extremumOp{bc: bc, isMax: isMax, out: out.g, ag: a.g, bg: b.g, aLen: len(a.Data), bLen: len(b.Data), bufs: tp.Buffers}
 	if tp.Compress {
 		o.won, o.tie = newBitMask(bc.outTotal), newBitMask(bc.outTotal)
 		bc.each(func(i, ia, ib int) {
@@ -64,7 +65,7 @@ func (o *extremumOp) backward() {
 	if dy == nil {
 		return
 	}
-	o.bc.backward(o.ag, o.bg, o.aLen, o.bLen, func(i, ia, ib int) (float32, float32) {
+	o.bc.backward(o.ag, o.bg, o.aLen, o.bLen, o.bufs, func(i, ia, ib int) (float32, float32) {
 		var won, tie bool
 		if o.won != nil {
 			won, tie = o.won.has(i), o.tie.has(i)

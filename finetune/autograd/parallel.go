@@ -37,3 +37,10 @@ func wordChunks(n int, f func(w0, w1 int)) {
 // the next index as it comes free (kernels.Tasks). Each index must write
 // disjoint memory, so the result does not depend on scheduling.
 func parallelFor(n int, f func(i int)) { kernels.Tasks(n, f) }
+
+// parallelForW is parallelFor telling f which of the workersFor(n)
+// goroutines runs index i, for scratch of its own.
+func parallelForW(n int, f func(i, w int)) { kernels.TasksOn(workersFor(n), n, f) }
+
+// workersFor is how many goroutines parallelFor runs n indices on.
+func workersFor(n int) int { return max(1, min(runtime.GOMAXPROCS(0), n)) }

@@ -95,7 +95,7 @@ func (tp *Tape) MaxPool(x *Tensor, a PoolAttrs) (*Tensor, error) {
 		return nil, err
 	}
 	be := x.Backend()
-	y := tp.fresh(be, g.n*g.c*g.oh*g.ow, x)
+	y := tp.outputOn(be, g.n*g.c*g.oh*g.ow, x)
 	rec := tp.recording(x)
 	arg := be.MaxPool(g.pool(), x.Buffer(), y, rec && tp.Compress && g.KH*g.KW <= 256)
 	out := resultOn(be, []int{g.n, g.c, g.oh, g.ow}, y, x)
@@ -148,7 +148,7 @@ func (tp *Tape) AveragePool(x *Tensor, a PoolAttrs) (*Tensor, error) {
 		return nil, err
 	}
 	be := x.Backend()
-	y := tp.fresh(be, g.n*g.c*g.oh*g.ow, x)
+	y := tp.outputOn(be, g.n*g.c*g.oh*g.ow, x)
 	be.AvgPool(g.pool(), x.Buffer(), y)
 	out := resultOn(be, []int{g.n, g.c, g.oh, g.ow}, y, x)
 	if tp.recording(x) {

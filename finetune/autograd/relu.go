@@ -49,7 +49,7 @@ const maskBlockWords = 64
 // Clip is min(max(x, lo), hi); the gradient passes where lo < x < hi.
 func (tp *Tape) Clip(x *Tensor, lo, hi float32) *Tensor {
 	be := x.Backend()
-	y := tp.fresh(be, x.Len(), x)
+	y := tp.outputOn(be, x.Len(), x)
 	be.Clip(y, x.Buffer(), lo, hi)
 	out := resultOn(be, append([]int(nil), x.Shape...), y, x)
 	if tp.recording(x) {

@@ -18,12 +18,51 @@ type Saved interface {
 	key() any
 }
 
+// savedSize is how a saved buffer's size follows the batch, without the
+// buffer: at is its bytes for the same op on a batch of batch samples, the
+// buffer having been saved on a batch of from. The plan of memory replays
+// a small traced batch at any size with it.
+type savedSize interface {
+	at(from, batch int) int64
+}
+
+// sizer is a Saved whose size does not simply follow the batch.
+type sizer interface {
+	size() savedSize
+}
+
+// sizeOf is s's savedSize: a sizer says; else a weight's stays and
+// anything else is in proportion to the batch (its first dimension).
+func sizeOf(s Saved) savedSize {
+	if v, ok := s.(sizer); ok {
+		return v.size()
+	}
+	if s.Param() {
+		return fixedSize(s.Bytes())
+	}
+	return propSize(s.Bytes())
+}
+
+// savedBytesAt is s's size at batch, saved at from.
+func savedBytesAt(s Saved, from, batch int) int64 { return sizeOf(s).at(from, batch) }
+
+// fixedSize keeps its bytes at any batch; propSize follows the batch.
+type (
+	fixedSize int64
+	propSize  int64
+)
+
+func (f fixedSize) at(_, _ int) int64       { return int64(f) }
+func (p propSize) at(from, batch int) int64 { return int64(p) / int64(from) * int64(batch) }
+
 // floatRef is a float32 buffer kept by reference (exact backward): host
-// values in d, or a buffer on any backend in b.
+// values in d, or a buffer on any backend in b. A weight (param) or a
+// per-channel statistic (fixed) keeps its size at any batch; anything else
+// has the batch as its first dimension.
 type floatRef struct {
-	d     []float32
-	b     backend.Buffer
-	param bool
+	d            []float32
+	b            backend.Buffer
+	param, fixed bool
 }
 
 // ref keeps t's values by reference.
@@ -39,6 +78,12 @@ func (f floatRef) buf() backend.Buffer {
 
 func (f floatRef) Bytes() int64 { return 4 * int64(f.buf().Len()) }
 func (f floatRef) Param() bool  { return f.param }
+func (f floatRef) size() savedSize {
+	if f.param || f.fixed {
+		return fixedSize(f.Bytes())
+	}
+	return propSize(f.Bytes())
+}
 func (f floatRef) key() any {
 	if h, ok := f.buf().(backend.Host); ok {
 		return storageKey(h, nil)
@@ -74,11 +119,20 @@ func asSaved(be backend.Backend, s backend.Saved) Saved {
 }
 
 // bitMask is an exact one-bit-per-element mask, packed 64 to a word.
-type bitMask struct{ w []uint64 }
+type bitMask struct {
+	w []uint64
+	n int
+}
 
-func newBitMask(n int) *bitMask { return &bitMask{w: make([]uint64, (n+63)/64)} }
+func newBitMask(n int) *bitMask { return &bitMask{w: make([]uint64, (n+63)/64), n: n} }
 
-func (m *bitMask) Bytes() int64 { return 8 * int64(len(m.w)) }
+func (m *bitMask) Bytes() int64    { return 8 * int64(len(m.w)) }
+func (m *bitMask) size() savedSize { return maskSize(m.n) }
+
+// maskSize is a bit mask of so many elements: whole words.
+type maskSize int
+
+func (m maskSize) at(from, batch int) int64 { return 8 * int64((int(m)/from*batch+63)/64) }
 
 // Words are the mask's bits, 64 to a word.
 func (m *bitMask) Words() []uint64 { return m.w }
@@ -116,7 +170,25 @@ type Codes struct {
 	perChan           int // words per channel
 }
 
-func (q *Codes) Bytes() int64 { return 8*int64(len(q.words)) + 8*int64(len(q.Lo)) }
+func (q *Codes) Bytes() int64    { return 8*int64(len(q.words)) + 8*int64(len(q.Lo)) }
+func (q *Codes) size() savedSize { return q.sizeWith(8) }
+
+// sizeWith is the codes' savedSize with perChan bytes of ranges per channel.
+func (q *Codes) sizeWith(perChan int64) savedSize {
+	return codesSize{n: q.n, c: q.c, inner: q.inner, bits: q.bits, perChan: perChan}
+}
+
+// codesSize is codes of bits per element over [n, c, inner], each
+// channel's words whole, and perChan bytes of ranges per channel.
+type codesSize struct {
+	n, c, inner, bits int
+	perChan           int64
+}
+
+func (s codesSize) at(from, batch int) int64 {
+	words := (s.n/from*batch*s.inner*s.bits + 63) / 64
+	return 8*int64(s.c)*int64(words) + s.perChan*int64(s.c)
+}
 
 // Words are the packed codes, channel after channel (for checks against
 // another backend's).
@@ -266,6 +338,14 @@ func (q *Codes) decodeChannel(dst []float32, ch int, tab kernels.CodeTable) {
 	q.eachRow(ch, func(start, pos int) {
 		kernels.LookupCodes(dst[start:start+q.inner], nil, q.channelWords(ch), pos, q.bits, &tab)
 	})
+}
+
+// decodeChannelCompact writes channel ch's values through tab into dst
+// [N][inner] (the channel alone, rows back to back).
+func (q *Codes) decodeChannelCompact(dst []float32, ch int, tab kernels.CodeTable) {
+	for b := range q.n {
+		kernels.LookupCodes(dst[b*q.inner:(b+1)*q.inner], nil, q.channelWords(ch), b*q.inner*q.bits, q.bits, &tab)
+	}
 }
 
 // imageDecoderWith is imageDecoder with channel ch's values from table(ch),

@@ -7,6 +7,7 @@ type subOp struct {
 	bc          *broadcast
 	out, ag, bg *Grad
 	aLen, bLen  int
+	bufs        *Buffers // the tape's, for backward's gradients
 }
 
 // Sub is a − b with numpy broadcasting.
@@ -23,7 +24,7 @@ func (tp *Tape) Sub(a, b *Tensor) (*Tensor, error) {
 	}
 	out := result(bc.shape, y, a, b)
 	if tp.recording(a, b) {
-		tp.record(out, &subOp{bc: bc, out: out.g, ag: a.g, bg: b.g, aLen: len(a.Data), bLen: len(b.Data)})
+		tp.record(out, &subOp{bc: bc, out: out.g, ag: a.g, bg: b.g, aLen: len(a.Data), bLen: len(b.Data), bufs: tp.Buffers})
 	}
 	return out, nil
 }
@@ -33,7 +34,7 @@ func (o *subOp) backward() {
 	if dy == nil {
 		return
 	}
-	o.bc.backward(o.ag, o.bg, o.aLen, o.bLen, func(i, _, _ int) (float32, float32) { return dy[i], -dy[i] })
+	o.bc.backward(o.ag, o.bg, o.aLen, o.bLen, o.bufs, func(i, _, _ int) (float32, float32) { return dy[i], -dy[i] })
 }
 
 func (o *subOp) saved() []Saved { return nil }

@@ -2,7 +2,6 @@ package autograd
 
 import (
 	"errors"
-	"math"
 
 	"github.com/bincompress/bincompress/internal/backend"
 )
@@ -26,12 +25,18 @@ type Tape struct {
 	// Around, when set, runs the backward of recorded op i (recording
 	// order) as Around(i, backward): a profiler times each op with it.
 	Around func(i int, backward func())
+	// ValuesOnly makes the tape record nothing, as a nil Tape, while its
+	// ops still take their outputs from Buffers and Release gives them
+	// back: evaluation and statistics passes then reuse the training
+	// step's memory instead of leaving garbage. On a device it is a nil
+	// Tape (outputs come from the device's memory, Release frees them).
+	ValuesOnly bool
 
 	ops     []recorded
 	streams uint64
 	codes   map[codeKey]Saved // binary layers' inputs already encoded
 	lent    []float32         // the last output buffer taken from Buffers, not yet recorded
-	owner   map[any]int       // the op whose record owns each lent output buffer (by storage)
+	owner   map[any]lentBuf   // who owns each lent output buffer (by storage)
 	pinned  map[any]bool      // activations that ops saved as float references (by storage)
 	// On a device backend: the last output buffer allocated, not yet
 	// recorded, and the outputs of ops that were not recorded, freed at
@@ -39,6 +44,13 @@ type Tape struct {
 	lentDev   backend.Buffer
 	transient []backend.Buffer
 	devBe     backend.Backend
+}
+
+// lentBuf is an output buffer and who owns it: the op recorded at index
+// op, or the pass itself (op < 0, a ValuesOnly tape's host output in buf).
+type lentBuf struct {
+	op  int
+	buf []float32
 }
 
 // recorded is an op with its output's gradient and, when the tape lent it,
@@ -62,7 +74,7 @@ type op interface {
 
 // record appends o when the tape is live and out carries a gradient.
 func (tp *Tape) record(out *Tensor, o op) {
-	if tp == nil || out.g == nil {
+	if tp == nil || tp.ValuesOnly || out.g == nil {
 		return
 	}
 	out.g.bufs = tp.Buffers
@@ -73,23 +85,28 @@ func (tp *Tape) record(out *Tensor, o op) {
 	if tp.lentDev != nil && out.dev == tp.lentDev {
 		r.ownedDev, tp.lentDev = tp.lentDev, nil
 	}
-	if (tp.Compress && tp.Buffers != nil) || out.be != nil {
-		tp.track(storageKey(r.owned, r.ownedDev), o)
+	if tp.Buffers != nil || out.be != nil {
+		tp.track(storageKey(r.owned, r.ownedDev), lentBuf{len(tp.ops), r.owned}, o)
+		if tp.Buffers.tracing() {
+			tp.traceSaved(o)
+		}
 	}
 	tp.lent = nil
 	tp.ops = append(tp.ops, r)
 }
 
-// track notes, on a compressing tape (or any tape on a device), that the
-// op about to be recorded owns the buffer with key owned (if any), and
-// which activations o saved as float references: Release must leave those
-// alone until backward.
-func (tp *Tape) track(owned any, o op) {
+// track notes that l owns the buffer with key owned (if any), and which
+// activations o (when set) saved as float references: Release must leave
+// those alone until backward.
+func (tp *Tape) track(owned any, l lentBuf, o op) {
 	if tp.owner == nil {
-		tp.owner, tp.pinned = map[any]int{}, map[any]bool{}
+		tp.owner, tp.pinned = map[any]lentBuf{}, map[any]bool{}
 	}
 	if owned != nil {
-		tp.owner[owned] = len(tp.ops)
+		tp.owner[owned] = l
+	}
+	if o == nil {
+		return
 	}
 	for _, s := range o.saved() {
 		if f, ok := s.(floatRef); ok && !f.param {
@@ -115,31 +132,31 @@ func storageKey(h []float32, dev backend.Buffer) any {
 // keyOfTensor is the storage key of t's values.
 func keyOfTensor(t *Tensor) any { return storageKey(t.Data, t.dev) }
 
-// Release tells a compressing tape with Buffers that the forward pass is
-// done with t: no op still to run reads it, and nothing else shares its
-// data (the caller checks views and in-place outputs). When the tape lent
-// t's buffer and no op saved it as a float reference, the buffer goes back
-// now instead of after backward, so that the next output reuses it warm
-// and unzeroed. Elsewhere it does nothing.
+// Release tells a tape with Buffers (or any tape on a device) that the
+// forward pass is done with t: no op still to run reads it, and nothing
+// else shares its data (the caller checks views and in-place outputs).
+// When the tape lent t's buffer and no op saved it as a float reference,
+// the buffer goes back now instead of after backward, so that the next
+// output reuses it warm and unzeroed. Elsewhere it does nothing.
 //
-// On a device backend it also frees what no tape owns: with a nil tape
-// (values only), t's buffer when t is an op's output.
+// On a device backend it also frees what no tape owns: with a nil (or
+// ValuesOnly) tape, t's buffer when t is an op's output.
 func (tp *Tape) Release(t *Tensor) {
 	if t == nil || t.Len() == 0 {
 		return
 	}
-	if t.be != nil && tp == nil {
+	if t.be != nil && (tp == nil || tp.ValuesOnly) {
 		if t.temp && t.dev != nil {
 			t.be.Free(t.dev)
 			t.dev = nil
 		}
 		return
 	}
-	if tp == nil || ((!tp.Compress || tp.Buffers == nil) && t.be == nil) {
+	if tp == nil || (tp.Buffers == nil && t.be == nil) {
 		return
 	}
 	p := keyOfTensor(t)
-	i, ok := tp.owner[p]
+	l, ok := tp.owner[p]
 	if !ok || tp.pinned[p] {
 		return
 	}
@@ -149,29 +166,50 @@ func (tp *Tape) Release(t *Tensor) {
 			delete(tp.codes, k)
 		}
 	}
-	if d := tp.ops[i].ownedDev; d != nil {
-		t.be.Free(d)
-		tp.ops[i].ownedDev = nil
+	if l.op < 0 {
+		tp.Buffers.put(l.buf)
 		return
 	}
-	tp.Buffers.put(tp.ops[i].owned)
-	tp.ops[i].owned = nil
+	if d := tp.ops[l.op].ownedDev; d != nil {
+		t.be.Free(d)
+		tp.ops[l.op].ownedDev = nil
+		return
+	}
+	tp.Buffers.put(tp.ops[l.op].owned)
+	tp.ops[l.op].owned = nil
 }
 
 // output returns a buffer of n elements for the output of an op on ins,
 // which the op must overwrite entirely: from Buffers when this tape
-// records the op (the output then lives until the op's backward, or on a
-// compressing tape until Release), else new.
+// records the op (the output then lives until the op's backward, or until
+// Release) or computes values only, else new.
 func (tp *Tape) output(n int, ins ...*Tensor) []float32 {
-	if tp == nil || tp.Buffers == nil || !tp.recording(ins...) {
+	switch {
+	case tp == nil || tp.Buffers == nil:
+	case tp.ValuesOnly:
+		return tp.valueOutput(n)
+	case tp.recording(ins...):
+		tp.lent = tp.Buffers.get(n)
+		return tp.lent
+	}
+	return make([]float32, n)
+}
+
+// valueOutput is output for an op that never records (BatchNormEval): from
+// Buffers only on a ValuesOnly tape, which owns it until Release or Reset.
+func (tp *Tape) valueOutput(n int) []float32 {
+	if tp == nil || tp.Buffers == nil || !tp.ValuesOnly {
 		return make([]float32, n)
 	}
-	tp.lent = tp.Buffers.get(n)
-	return tp.lent
+	d := tp.Buffers.get(n)
+	if n > 0 {
+		tp.track(&d[0], lentBuf{-1, d}, nil)
+	}
+	return d
 }
 
 // fresh is a new output buffer of n elements on be: made afresh on the
-// host (not from Buffers), on a device as outputOn.
+// host (not from Buffers: a loss's scalar), on a device as outputOn.
 func (tp *Tape) fresh(be backend.Backend, n int, ins ...*Tensor) backend.Buffer {
 	if IsHost(be) {
 		return backend.Host(make([]float32, n))
@@ -182,13 +220,13 @@ func (tp *Tape) fresh(be backend.Backend, n int, ins ...*Tensor) backend.Buffer 
 // outputOn is output on the backend be: on a device, a buffer from its
 // memory that the op's record owns (freed after the op's backward), or,
 // for an op this tape does not record, freed at the end of the pass (a
-// nil tape leaves it to Release).
+// nil or ValuesOnly tape leaves it to Release).
 func (tp *Tape) outputOn(be backend.Backend, n int, ins ...*Tensor) backend.Buffer {
 	if IsHost(be) {
 		return backend.Host(tp.output(n, ins...))
 	}
 	b := be.Alloc(n)
-	if tp != nil {
+	if tp != nil && !tp.ValuesOnly {
 		tp.devBe = be
 		if tp.lentDev != nil { // the previous output was not recorded
 			tp.transient = append(tp.transient, tp.lentDev)
@@ -200,7 +238,7 @@ func (tp *Tape) outputOn(be backend.Backend, n int, ins ...*Tensor) backend.Buff
 
 // recording reports whether an op producing out must save for backward.
 func (tp *Tape) recording(ins ...*Tensor) bool {
-	if tp == nil {
+	if tp == nil || tp.ValuesOnly {
 		return false
 	}
 	for _, t := range ins {
@@ -248,6 +286,7 @@ func (tp *Tape) BackwardFrom(out *Tensor, dOut []float32) error {
 	} else {
 		out.g.add(dOut)
 	}
+	tp.codes = nil // only the forward pass looks codes up: each op holds its own
 	saved := tp.deviceSaved()
 	for i := len(tp.ops) - 1; i >= 0; i-- {
 		r := tp.ops[i]
@@ -276,15 +315,24 @@ func (tp *Tape) free(r recorded) {
 		tp.Buffers.put(r.owned)
 		r.out.drop()
 	}
+	if tp.Buffers.tracing() {
+		tp.traceFreed(r.op)
+	}
 }
 
 // Reset drops the recorded ops without running them (with Buffers, their
-// outputs and gradients go back: the pass's tensors must not be used after).
+// outputs and gradients go back: the pass's tensors must not be used
+// after), and on a ValuesOnly tape gives back every output not released.
 func (tp *Tape) Reset() {
 	tp.release(tp.deviceSaved())
 	for _, r := range tp.ops {
 		if r.op != nil {
 			tp.free(r)
+		}
+	}
+	for _, l := range tp.owner {
+		if l.op < 0 {
+			tp.Buffers.put(l.buf)
 		}
 	}
 	if tp.lentDev != nil {
@@ -353,77 +401,3 @@ func (tp *Tape) SavedBytes() (activations, params int64) {
 
 // Ops is the number of recorded ops.
 func (tp *Tape) Ops() int { return len(tp.ops) }
-
-// Buffers recycles float buffers from one training pass to the next, so
-// that a step does not allocate (and zero) its activations and gradients
-// anew. A tape with Buffers takes its exact outputs and the activation
-// gradients of backward from them, and gives each back as soon as backward
-// is done with it (or at Reset): neither the pass's outputs nor the
-// gradients of intermediate tensors may be used after Backward (parameters'
-// gradients are kept). Tapes sharing Buffers must not run at the same time.
-type Buffers struct {
-	free   map[int][][]float32
-	lent   map[*float32]int // holders of each buffer get handed out
-	poison bool
-}
-
-// NewBuffers returns an empty recycler.
-func NewBuffers() *Buffers { return &Buffers{free: map[int][][]float32{}, lent: map[*float32]int{}} }
-
-// Poison makes b fill every buffer given back with NaN, for tests: an op
-// that reads a buffer after giving it back, or leaves part of one it takes
-// unwritten, then shows in its results.
-func (b *Buffers) Poison() { b.poison = true }
-
-// get returns a buffer of n elements with undefined contents (new, and
-// zeroed, from nil Buffers).
-func (b *Buffers) get(n int) []float32 {
-	if b == nil {
-		return make([]float32, n)
-	}
-	var d []float32
-	if l := b.free[n]; len(l) > 0 {
-		d = l[len(l)-1]
-		b.free[n] = l[:len(l)-1]
-	} else {
-		d = make([]float32, n)
-	}
-	if n > 0 {
-		b.lent[&d[0]] = 1
-	}
-	return d
-}
-
-// share adds a holder to d when it is one of the lent buffers.
-func (b *Buffers) share(d []float32) bool {
-	if b == nil || len(d) == 0 || b.lent[&d[0]] == 0 {
-		return false
-	}
-	b.lent[&d[0]]++
-	return true
-}
-
-// shared reports whether d has more than one holder.
-func (b *Buffers) shared(d []float32) bool {
-	return b != nil && len(d) > 0 && b.lent[&d[0]] > 1
-}
-
-// put drops a holder of d; with the last one gone, d is free again and
-// nothing may use it any more. Buffers that get did not hand out (nil
-// included) are left to the garbage collector, so the free lists never
-// hold more than one pass had out at once.
-func (b *Buffers) put(d []float32) {
-	if b == nil || len(d) == 0 || b.lent[&d[0]] == 0 {
-		return
-	}
-	if b.lent[&d[0]]--; b.lent[&d[0]] > 0 {
-		return
-	}
-	delete(b.lent, &d[0])
-	if b.poison {
-		for i := range d {
-			d[i] = float32(math.NaN())
-		}
-	}
-	b.free[len(d)] = append(b.free[len(d)], d)
-}

@@ -210,7 +210,10 @@ func (t *Tensor) String() string { return fmt.Sprintf("tensor%v", t.Shape) }
 // buf returns the gradient buffer to accumulate into, allocating it on
 // first use.
 func (g *Grad) buf() []float32 {
-	if g.Data == nil {
+	if g.Data == nil && g.bufs != nil {
+		g.Data = g.bufs.get(g.n)
+		clear(g.Data)
+	} else if g.Data == nil {
 		g.Data = make([]float32, g.n)
 	}
 	g.own()
@@ -334,11 +337,23 @@ func (g *Grad) take(d []float32) bool {
 		return false
 	}
 	if g.Data == nil && len(d) == g.n && !g.keep {
+		g.bufs.noteAdopted(d)
 		g.Data = d
 		return true
 	}
 	g.add(d)
 	return false
+}
+
+// scratch returns a buffer of n elements to compute a gradient in before
+// take: the Buffers' parameter scratch for a parameter's gradient (which
+// take copies), else a buffer from bufs that take may adopt (the caller
+// gives it back when take does not).
+func (g *Grad) scratch(n int, bufs *Buffers) []float32 {
+	if g.keep {
+		return bufs.paramScratch(n)
+	}
+	return bufs.get(n)
 }
 
 // takeFrom takes src's gradient (an op's output gradient, dead after the

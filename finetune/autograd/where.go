@@ -12,6 +12,7 @@ type whereOp struct {
 	ag, bg     *Grad
 	aLen, bLen int
 	outG       *Grad
+	bufs       *Buffers // the tape's, for backward's gradients
 }
 
 // Where is cond ? a : b elementwise, the three broadcast numpy style (ONNX
@@ -43,7 +44,7 @@ func (tp *Tape) Where(cond []bool, condShape []int, a, b *Tensor) (*Tensor, erro
 	})
 	res := result(out, y, a, b)
 	if tp.recording(a, b) {
-		tp.record(res, &whereOp{out: out, cond: cond, st: st, ag: a.g, bg: b.g, aLen: len(a.Data), bLen: len(b.Data), outG: res.g})
+		tp.record(res, &whereOp{out: out, cond: cond, st: st, ag: a.g, bg: b.g, aLen: len(a.Data), bLen: len(b.Data), outG: res.g, bufs: tp.Buffers})
 	}
 	return res, nil
 }
@@ -76,13 +77,7 @@ func (o *whereOp) backward() {
 	if dy == nil {
 		return
 	}
-	var da, db []float32
-	if o.ag != nil {
-		da = make([]float32, o.aLen)
-	}
-	if o.bg != nil {
-		db = make([]float32, o.bLen)
-	}
+	da, db := zeroed(o.ag, o.aLen, o.bufs), zeroed(o.bg, o.bLen, o.bufs)
 	eachBroadcast(o.out, o.st, func(i int, ix [3]int) {
 		switch {
 		case o.cond[ix[0]] && da != nil:
@@ -91,8 +86,8 @@ func (o *whereOp) backward() {
 			db[ix[2]] += dy[i]
 		}
 	})
-	o.ag.take(da)
-	o.bg.take(db)
+	handOver(o.ag, da, o.bufs)
+	handOver(o.bg, db, o.bufs)
 }
 
 func (o *whereOp) saved() []Saved { return []Saved{&boolBuf{b: o.cond}} }

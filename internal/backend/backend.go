@@ -107,7 +107,8 @@ type BNGrad struct {
 	// DX receives the input's gradient (nil: not needed); it may be G.
 	// DGamma and DBeta receive the parameters' (overwritten).
 	DX, DGamma, DBeta Buffer
-	// Scratch, with Codes, is room for x̂ decoded (G's size).
+	// Scratch, with Codes, is room for x̂ decoded: G's size, or on the
+	// CPU, which decodes one channel per goroutine, N·Inner per goroutine.
 	Scratch Buffer
 }
 

@@ -41,3 +41,23 @@ func TestScratchReused(t *testing.T) {
 		}
 	}
 }
+
+// TestSizeClass: every length gets a class whose slices hold it with at
+// most a quarter to spare above 4096 elements, classes grow with the
+// length, and a slice of a class's length falls in that class (Put).
+func TestSizeClass(t *testing.T) {
+	prev := -1
+	for n := 1; n < 1<<22; n += 1 + n/97 {
+		c, size := sizeClass(n)
+		if size < n || (n > 4096 && 4*(size-n) > size) || c < prev || c >= poolClasses {
+			t.Fatalf("n=%d: class %d of %d elements (previous class %d)", n, c, size, prev)
+		}
+		if c2, s2 := sizeClass(size); c2 != c || s2 != size {
+			t.Fatalf("n=%d: a slice of %d elements goes back to class %d, not %d", n, size, c2, c)
+		}
+		prev = c
+	}
+	if c, _ := sizeClass(1 << 40); c >= poolClasses {
+		t.Fatalf("2^40 elements: class %d out of range", c)
+	}
+}

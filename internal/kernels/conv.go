@@ -44,27 +44,9 @@ func Conv2DBackwardFilter(p ConvParams, x, dy, dw []float32) {
 // called from several goroutines at once, and more than once per image.
 func Conv2DBackwardFilterFrom(p ConvParams, image func(n int, dst []float32), dy, dw []float32) {
 	p.mustCheck("Conv2DBackwardFilterFrom", namedLen{"dy", len(dy), p.YLen()}, namedLen{"dw", len(dw), p.WLen()})
-	if p.winograd() {
-		chw := p.C * p.H * p.W
-		winoBackwardFilter(p, imageSource{scratch: chw, at: func(n, _ int, scratch []float32) []float32 {
-			image(n, scratch)
-			return scratch
-		}}, dy, dw)
-		return
-	}
-	if fk := p.laneFilterKernels(); fk != nil {
-		chw := p.C * p.H * p.W
-		laneBackwardFilter(p, imageSource{scratch: chw, at: func(n, g int, scratch []float32) []float32 {
-			image(n, scratch)
-			return scratch[g*p.C/p.Groups*p.H*p.W:]
-		}}, dy, dw, fk)
-		return
-	}
-	x := getBuf(p.XLen())
-	defer bufPool.Put(x)
-	forTasks(p.N, float64(p.XLen()), func(n, _ int) {
-		chw := p.C * p.H * p.W
-		image(n, (*x)[n*chw:(n+1)*chw])
-	})
-	conv2DBackwardFilter(p, *x, dy, dw)
+	chw, cgHW := p.C*p.H*p.W, p.C/p.Groups*p.H*p.W
+	backwardFilterFrom(p, imageSource{scratch: chw, at: func(n, g int, scratch []float32) []float32 {
+		image(n, scratch)
+		return scratch[g*cgHW:]
+	}}, dy, dw)
 }

@@ -41,7 +41,7 @@ func forTasks(count int, flops float64, task func(t, innerWorkers int)) {
 		}
 		return
 	}
-	tasksOn(workers, count, func(t int) { task(t, 1) })
+	TasksOn(workers, count, func(t, _ int) { task(t, 1) })
 }
 
 // splitRange runs f over [0, n) cut into contiguous ranges, a few per
@@ -55,7 +55,7 @@ func splitRange(n, workers int, f func(lo, hi int)) {
 		return
 	}
 	parts := min(n, 4*workers)
-	tasksOn(workers, parts, func(i int) { f(n*i/parts, n*(i+1)/parts) })
+	TasksOn(workers, parts, func(i, _ int) { f(n*i/parts, n*(i+1)/parts) })
 }
 
 // Tasks runs f(i) for every i < n on up to GOMAXPROCS goroutines (the
@@ -64,21 +64,23 @@ func splitRange(n, workers int, f func(lo, hi int)) {
 // holding up the rest at the end. f(i) must write only what index i owns;
 // the result then does not depend on who ran what.
 func Tasks(n int, f func(i int)) {
-	tasksOn(min(runtime.GOMAXPROCS(0), n), n, f)
+	TasksOn(min(runtime.GOMAXPROCS(0), n), n, func(i, _ int) { f(i) })
 }
 
-// tasksOn is Tasks on up to workers goroutines.
-func tasksOn(workers, n int, f func(i int)) {
+// TasksOn is Tasks on up to workers goroutines, telling f which of them
+// (w < workers) runs index i, for scratch of its own: which goroutine
+// takes which index varies from run to run.
+func TasksOn(workers, n int, f func(i, w int)) {
 	if workers <= 1 {
 		for i := range n {
-			f(i)
+			f(i, 0)
 		}
 		return
 	}
 	var next atomic.Int64
-	Workers(min(workers, n), func(int) {
+	Workers(min(workers, n), func(w int) {
 		for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
-			f(i)
+			f(i, w)
 		}
 	})
 }
@@ -234,22 +236,37 @@ func (p ConvParams) subsample(dst, x []float32, c int) {
 }
 
 // strided1x1BackwardData is dx for an unpadded strided 1×1 convolution:
-// the pointwise backward on the subsampled pixels, zero elsewhere.
+// the pointwise backward on the subsampled pixels, zero elsewhere. Each
+// image's subsampled gradient goes through a scratch of one image group
+// and is scattered at once, so the scratch does not grow with the batch.
 func strided1x1BackwardData(p, q ConvParams, dy, w, dx []float32) {
-	dxs := getBuf(q.XLen())
-	defer bufPool.Put(dxs)
-	conv2DBackwardData(q, dy, w, *dxs)
-	oh, ow := q.H, q.W
-	forTasks(p.N*p.C, 2*float64(p.XLen()), func(t, _ int) {
-		plane, sub := dx[t*p.H*p.W:(t+1)*p.H*p.W], (*dxs)[t*oh*ow:]
-		clear(plane)
-		for r := range oh {
-			row, src := plane[r*p.StrideH*p.W:], sub[r*ow:(r+1)*ow]
-			for j, v := range src {
-				row[j*p.StrideW] = v
+	cg, hw, ohw := p.C/p.Groups, p.H*p.W, q.H*q.W
+	kern := gemmKernel()
+	forTasks(p.N*p.Groups, q.flops(), func(t, workers int) {
+		n, g := t/p.Groups, t%p.Groups
+		sub := getBuf(cg * ohw)
+		defer bufPool.Put(sub)
+		q.pointwiseBackwardData(n, g, dy, w, *sub, kern, workers)
+		for c := range cg {
+			plane, src := dx[(n*p.C+g*cg+c)*hw:][:hw], (*sub)[c*ohw:]
+			clear(plane)
+			for r := range q.H {
+				row := plane[r*p.StrideH*p.W:]
+				for j, v := range src[r*q.W : (r+1)*q.W] {
+					row[j*p.StrideW] = v
+				}
 			}
 		}
 	})
+}
+
+// pointwiseBackwardData writes into dst [C/G][H·W] the input gradient of
+// group g of image n of the pointwise convolution p: Wᵀ·dY.
+func (p ConvParams) pointwiseBackwardData(n, g int, dy, w, dst []float32, kern *microKernel, workers int) {
+	cg, kg, ohw := p.C/p.Groups, p.K/p.Groups, p.OutH()*p.OutW()
+	a := matA{w[g*kg*cg:], cg, true, 1}
+	b := matB{b: dy[(n*p.K+g*kg)*ohw:], ldb: ohw}
+	runGemm(gemmJob{m: cg, n: ohw, k: kg, a: a, b: b, c: dst[:cg*ohw], ldc: ohw}, kern, workers)
 }
 
 func conv2DBackwardData(p ConvParams, dy, w, dx []float32) {
@@ -261,8 +278,7 @@ func conv2DBackwardData(p ConvParams, dy, w, dx []float32) {
 		strided1x1BackwardData(p, q, dy, w, dx)
 		return
 	}
-	cg, kg := p.C/p.Groups, p.K/p.Groups
-	hw, ohw, taps := p.H*p.W, p.OutH()*p.OutW(), cg*p.KH*p.KW
+	cg, kg, hw := p.C/p.Groups, p.K/p.Groups, p.H*p.W
 	if q, ok := p.backwardAsForward(); ok && !p.pointwise() {
 		// Stride 1: the forward convolution of dy with the flipped weights.
 		wf := getBuf(p.WLen())
@@ -282,32 +298,29 @@ func conv2DBackwardData(p ConvParams, dy, w, dx []float32) {
 	kern := gemmKernel()
 	forTasks(p.N*p.Groups, p.flops(), func(t, workers int) {
 		n, g := t/p.Groups, t%p.Groups
-		dxg := dx[(n*p.C+g*cg)*hw : (n*p.C+(g+1)*cg)*hw]
-		a := matA{w[g*kg*taps:], taps, true, 1}
-		b := matB{b: dy[(n*p.K+g*kg)*ohw:], ldb: ohw}
-		runGemm(gemmJob{m: taps, n: ohw, k: kg, a: a, b: b, c: dxg, ldc: ohw}, kern, workers)
+		p.pointwiseBackwardData(n, g, dy, w, dx[(n*p.C+g*cg)*hw:], kern, workers)
 	})
 }
 
 func conv2DBackwardFilter(p ConvParams, x, dy, dw []float32) {
-	if q, ok := p.strided1x1(); ok {
-		// The filter gradient of the pointwise convolution on the
-		// subsampled input.
-		xs := getBuf(q.XLen())
-		defer bufPool.Put(xs)
-		forTasks(p.N, 2*float64(q.XLen()), func(n, _ int) {
-			p.subsample((*xs)[n*q.C*q.H*q.W:], x[n*p.C*p.H*p.W:], p.C)
-		})
-		conv2DBackwardFilter(q, *xs, dy, dw)
-		return
-	}
+	backwardFilterFrom(p, xSource(p, x), dy, dw)
+}
+
+// backwardFilterFrom is the filter gradient with images from src: by
+// Winograd where p.winograd(), else output channels in the lanes where that
+// serves, else pixels in the lanes; a strided 1×1 as the pointwise one on
+// the images subsampled one by one.
+func backwardFilterFrom(p ConvParams, src imageSource, dy, dw []float32) {
 	if p.winograd() {
-		winoBackwardFilter(p, imageSource{at: func(n, _ int, _ []float32) []float32 { return x[n*p.C*p.H*p.W:] }}, dy, dw)
+		winoBackwardFilter(p, src, dy, dw)
 		return
 	}
-	if fk := p.laneFilterKernels(); fk != nil {
-		channelBackwardFilter(p, x, dy, dw, fk)
+	if laneBackwardFilterFrom(p, src, dy, dw) {
 		return
 	}
-	shiftBackwardFilter(p, x, dy, dw)
+	if q, ok := p.strided1x1(); ok {
+		shiftBackwardFilter(q, subsampled(p, q, src), dy, dw)
+		return
+	}
+	shiftBackwardFilter(p, src, dy, dw)
 }

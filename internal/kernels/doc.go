@@ -117,6 +117,10 @@
 // filter gradient) runs in a fixed order. Results may differ in the
 // last bits between the AVX-512, AVX2 and Go paths. Scratch buffers come
 // from sync.Pools: steady-state calls allocate only a few small values.
+// On the assembly paths scratch follows the chunk of images a goroutine
+// works on (padded images, wide outputs, transposed gradients, partial
+// filter sums in waves of chunks), never the whole batch, so a training
+// step's scratch is set by its largest layer, not by the batch size.
 //
 // # Errors
 //

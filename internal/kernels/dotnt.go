@@ -44,8 +44,10 @@ var goDotKernel = dotKernel{mr: 4, nq: 4, lanes: 8, name: "go-dot-4x4",
 // in the discarded columns), dW[k][(c,i,j)] = Σ_n Σ_t dy′_n[k][t]·xp_n[offs(c,i,j)+t].
 // Each (k, tap) pair keeps lane sums over the whole batch, in image order,
 // that are added up lane by lane at the end; goroutines split the (k, tap)
-// tiles only, so the result is the same at any GOMAXPROCS.
-func shiftBackwardFilter(p ConvParams, x, dy, dw []float32) {
+// tiles only, so the result is the same at any GOMAXPROCS. Images come
+// from src and are laid out a few L2-sized blocks at a time, so scratch
+// does not grow with the batch; each tile still sums the blocks in order.
+func shiftBackwardFilter(p ConvParams, src imageSource, dy, dw []float32) {
 	dk := dotKernelFor()
 	offsBuf := getIntBuf(p.C / p.Groups * p.KH * p.KW)
 	defer intPool.Put(offsBuf)
@@ -54,9 +56,13 @@ func shiftBackwardFilter(p ConvParams, x, dy, dw []float32) {
 	tpad := (wide + dk.lanes - 1) / dk.lanes * dk.lanes
 	mrows := (geo.kg + dk.mr - 1) / dk.mr * dk.mr
 	nqPad := (geo.taps + dk.nq - 1) / dk.nq * dk.nq
+	// Images per sweep of the tiles: their padded images and dy′ stay in
+	// L2; shiftFilterBlocks sweeps are laid out at once.
+	imgBlock := max(1, (1<<20)/(4*(geo.xpLen+mrows*tpad)))
+	super := min(p.N, imgBlock*shiftFilterBlocks)
 	qoffs := getIntBuf(nqPad)
-	xp := getBuf(p.N * geo.xpLen)
-	dyw := getBuf(p.N * mrows * tpad)
+	xp := getBuf(super * geo.xpLen)
+	dyw := getBuf(super * mrows * tpad)
 	partial := getBuf(mrows * nqPad * dk.lanes)
 	defer intPool.Put(qoffs)
 	defer bufPool.Put(xp)
@@ -68,34 +74,38 @@ func shiftBackwardFilter(p ConvParams, x, dy, dw []float32) {
 	rowTiles, qTiles := mrows/dk.mr, nqPad/dk.nq
 	tiles := rowTiles * qTiles
 	tileLen := dk.mr * dk.nq * dk.lanes
-	// Images per sweep of the tiles: their padded images and dy′ stay in L2.
-	imgBlock := max(1, (1<<20)/(4*(geo.xpLen+mrows*tpad)))
 	for g := range p.Groups {
-		forTasks(p.N, p.flops(), func(n, _ int) {
-			geo.padImage((*xp)[n*geo.xpLen:(n+1)*geo.xpLen], x[(n*p.C+g*geo.cg)*p.H*p.W:])
-			geo.wideRows((*dyw)[n*mrows*tpad:(n+1)*mrows*tpad], tpad, dy[(n*p.K+g*geo.kg)*geo.oh*geo.ow:])
-		})
 		clear(*partial)
-		chunks := min(tiles, gomaxprocs())
-		forTasks(chunks, p.flops()/float64(p.Groups), func(c, _ int) {
-			lo, hi := tiles*c/chunks, tiles*(c+1)/chunks
-			// One row panel at a time, so that its lane sums stay in L2 and
-			// its rows of dy′ in L1 while the image block sweeps its taps.
-			for rlo := lo; rlo < hi; rlo = (rlo/qTiles + 1) * qTiles {
-				rhi := min(hi, (rlo/qTiles+1)*qTiles)
-				ir := rlo / qTiles * dk.mr
-				for n0 := 0; n0 < p.N; n0 += imgBlock {
-					nimg := min(imgBlock, p.N-n0)
-					xn := (*xp)[n0*geo.xpLen:]
-					dn := (*dyw)[(n0*mrows+ir)*tpad:]
-					for t := rlo; t < rhi; t++ {
-						jq := t % qTiles * dk.nq
-						dk.fn(tpad/dk.lanes, nimg, dn, tpad, mrows*tpad, xn, geo.xpLen,
-							(*qoffs)[jq:jq+dk.nq], (*partial)[t*tileLen:(t+1)*tileLen])
+		for s0 := 0; s0 < p.N; s0 += super {
+			ns := min(super, p.N-s0)
+			forTasks(ns, p.flops()*float64(ns)/float64(p.N), func(i, _ int) {
+				n := s0 + i
+				img := getBuf(src.scratch)
+				defer bufPool.Put(img)
+				geo.padImage((*xp)[i*geo.xpLen:(i+1)*geo.xpLen], src.at(n, g, *img))
+				geo.wideRows((*dyw)[i*mrows*tpad:(i+1)*mrows*tpad], tpad, dy[(n*p.K+g*geo.kg)*geo.oh*geo.ow:])
+			})
+			chunks := min(tiles, gomaxprocs())
+			forTasks(chunks, p.flops()/float64(p.Groups)*float64(ns)/float64(p.N), func(c, _ int) {
+				lo, hi := tiles*c/chunks, tiles*(c+1)/chunks
+				// One row panel at a time, so that its lane sums stay in L2 and
+				// its rows of dy′ in L1 while the image block sweeps its taps.
+				for rlo := lo; rlo < hi; rlo = (rlo/qTiles + 1) * qTiles {
+					rhi := min(hi, (rlo/qTiles+1)*qTiles)
+					ir := rlo / qTiles * dk.mr
+					for n0 := 0; n0 < ns; n0 += imgBlock {
+						nimg := min(imgBlock, ns-n0)
+						xn := (*xp)[n0*geo.xpLen:]
+						dn := (*dyw)[(n0*mrows+ir)*tpad:]
+						for t := rlo; t < rhi; t++ {
+							jq := t % qTiles * dk.nq
+							dk.fn(tpad/dk.lanes, nimg, dn, tpad, mrows*tpad, xn, geo.xpLen,
+								(*qoffs)[jq:jq+dk.nq], (*partial)[t*tileLen:(t+1)*tileLen])
+						}
 					}
 				}
-			}
-		})
+			})
+		}
 		dwg := dw[g*geo.kg*geo.taps : (g+1)*geo.kg*geo.taps]
 		for k := range geo.kg {
 			for q := range geo.taps {
@@ -110,6 +120,10 @@ func shiftBackwardFilter(p ConvParams, x, dy, dw []float32) {
 		}
 	}
 }
+
+// shiftFilterBlocks is how many L2-sized blocks of images
+// shiftBackwardFilter lays out at once (a variable for the tests).
+var shiftFilterBlocks = 4
 
 // wideRows lays one image's group of dy [Kg][OH][OW] out as rows of tpad
 // floats, each output row Wq wide, zero in the discarded columns, the tail

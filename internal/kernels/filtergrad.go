@@ -113,10 +113,15 @@ type imageSource struct {
 // channelBackwardFilter is Conv2DBackwardFilter with output channels in the
 // vector lanes (see the top of this file).
 func channelBackwardFilter(p ConvParams, x, dy, dw []float32, fk *filterKernels) {
+	laneBackwardFilter(p, xSource(p, x), dy, dw, fk)
+}
+
+// xSource serves the images of x [N, C, H, W] where they lie.
+func xSource(p ConvParams, x []float32) imageSource {
 	cg := p.C / p.Groups
-	laneBackwardFilter(p, imageSource{at: func(n, g int, _ []float32) []float32 {
+	return imageSource{at: func(n, g int, _ []float32) []float32 {
 		return x[(n*p.C+g*cg)*p.H*p.W:]
-	}}, dy, dw, fk)
+	}}
 }
 
 // laneBackwardFilter is channelBackwardFilter with x from src.
@@ -136,39 +141,50 @@ func laneBackwardFilter(p ConvParams, src imageSource, dy, dw []float32, fk *fil
 		}
 	}
 	// Chunks: as many as L2 asks for, rounded up to a multiple of 4 so that
-	// 2 or 4 goroutines get equal shares.
+	// 2 or 4 goroutines get equal shares. They run in waves of filterWave,
+	// each chunk into its own partial sums, and the partials are added in
+	// chunk order as each wave ends: the same sums in the same order as
+	// one partial per chunk, in scratch that does not grow with the batch.
 	chunks := (p.N*4*(xs+ds) + filterChunkBytes - 1) / filterChunkBytes
 	chunks = max(1, min(p.N, (chunks+3)/4*4))
+	wave := min(chunks, filterWave*gomaxprocs())
 	plen := spatial * geo.cg * kpad
-	partial := getBuf(chunks * plen)
+	partial := getBuf((wave + 1) * plen)
 	defer bufPool.Put(partial)
+	sums := (*partial)[wave*plen : (wave+1)*plen]
 	for g := range p.Groups {
-		forTasks(chunks, p.flops()/float64(p.Groups), func(ci, _ int) {
-			part := (*partial)[ci*plen : (ci+1)*plen]
-			clear(part)
-			n0, n1 := p.N*ci/chunks, p.N*(ci+1)/chunks
-			nimg := n1 - n0
-			if nimg == 0 {
-				return
-			}
-			scratch := getBuf(nimg*(xs+ds) + src.scratch)
-			defer bufPool.Put(scratch)
-			xp, dyT, img := (*scratch)[:nimg*xs], (*scratch)[nimg*xs:nimg*(xs+ds)], (*scratch)[nimg*(xs+ds):]
-			for i := range nimg {
-				n := n0 + i
-				geo.padImage(xp[i*xs:(i+1)*xs], src.at(n, g, img))
-				geo.transposeDy(dyT[i*ds:(i+1)*ds], kpad, dy[(n*p.K+g*geo.kg)*geo.oh*geo.ow:], fk)
-			}
-			for t := range spatial {
-				for _, b := range blocks {
-					fk.tile(b.c.n, b.k.n, steps, nimg, xp[geo.offs[t]+b.c.start*plane:], plane, xs,
-						dyT[16*b.k.start:], kpad, ds, part[(t*geo.cg+b.c.start)*kpad+16*b.k.start:], kpad)
+		for w0 := 0; w0 < chunks; w0 += wave {
+			n := min(wave, chunks-w0)
+			forTasks(n, p.flops()/float64(p.Groups)*float64(n)/float64(chunks), func(i, _ int) {
+				part := (*partial)[i*plen : (i+1)*plen]
+				clear(part)
+				n0, n1 := p.N*(w0+i)/chunks, p.N*(w0+i+1)/chunks
+				nimg := n1 - n0
+				if nimg == 0 {
+					return
+				}
+				scratch := getBuf(nimg*(xs+ds) + src.scratch)
+				defer bufPool.Put(scratch)
+				xp, dyT, img := (*scratch)[:nimg*xs], (*scratch)[nimg*xs:nimg*(xs+ds)], (*scratch)[nimg*(xs+ds):]
+				for j := range nimg {
+					n := n0 + j
+					geo.padImage(xp[j*xs:(j+1)*xs], src.at(n, g, img))
+					geo.transposeDy(dyT[j*ds:(j+1)*ds], kpad, dy[(n*p.K+g*geo.kg)*geo.oh*geo.ow:], fk)
+				}
+				for t := range spatial {
+					for _, b := range blocks {
+						fk.tile(b.c.n, b.k.n, steps, nimg, xp[geo.offs[t]+b.c.start*plane:], plane, xs,
+							dyT[16*b.k.start:], kpad, ds, part[(t*geo.cg+b.c.start)*kpad+16*b.k.start:], kpad)
+					}
+				}
+			})
+			for i := range n {
+				if w0+i == 0 {
+					copy(sums, (*partial)[:plen])
+				} else {
+					AddInto(sums, (*partial)[i*plen:(i+1)*plen])
 				}
 			}
-		})
-		sums := (*partial)[:plen]
-		for ci := 1; ci < chunks; ci++ {
-			AddInto(sums, (*partial)[ci*plen:(ci+1)*plen])
 		}
 		dwg := dw[g*geo.kg*geo.taps : (g+1)*geo.kg*geo.taps]
 		for t := range spatial {
@@ -180,6 +196,12 @@ func laneBackwardFilter(p ConvParams, src imageSource, dy, dw []float32, fk *fil
 		}
 	}
 }
+
+// filterWave is how many chunks of images laneBackwardFilter sums at once
+// per goroutine (a variable for the tests): the partial sums' scratch is
+// filterWave·GOMAXPROCS + 1 filter gradients, which for a 512-channel 3×3
+// layer are 9 MiB each.
+var filterWave = 1
 
 // transposeDy lays one image's group of dy [Kg][OH][OW] out as dst
 // [OH·Wq][kpad]: pixel (r, w) of the wide output at row r·Wq+w, zero in the
@@ -214,4 +236,47 @@ func (g shiftGeom) transposeEdge(row []float32, kpad, k0 int, dy []float32) {
 			row[w*kpad+k] = v
 		}
 	}
+}
+
+// laneBackwardFilterFrom runs the lane filter gradient of p with images
+// from src, and reports whether it could. A strided 1×1 runs as the
+// pointwise filter gradient on the subsampled images, each image
+// subsampled into the chunk's scratch as it is read: scratch follows the
+// chunk, not the batch.
+func laneBackwardFilterFrom(p ConvParams, src imageSource, dy, dw []float32) bool {
+	q, strided := p.strided1x1()
+	if !strided {
+		fk := p.laneFilterKernels()
+		if fk != nil {
+			laneBackwardFilter(p, src, dy, dw, fk)
+		}
+		return fk != nil
+	}
+	fk := q.laneFilterKernels()
+	if fk != nil {
+		laneBackwardFilter(q, subsampled(p, q, src), dy, dw, fk)
+	}
+	return fk != nil
+}
+
+// subsampled serves the images of src, for the strided 1×1 p, subsampled
+// to those of its pointwise form q, each into the caller's scratch.
+func subsampled(p, q ConvParams, src imageSource) imageSource {
+	cg := p.C / p.Groups
+	sub := cg * q.H * q.W
+	return imageSource{scratch: sub + src.scratch, at: func(n, g int, scratch []float32) []float32 {
+		p.subsample(scratch[:sub], src.at(n, g, scratch[sub:]), cg)
+		return scratch[:sub]
+	}}
+}
+
+// FilterScratch is the scratch (bytes) the filter gradient of a
+// convolution with p's channels and kernel holds for its partial sums, at
+// the current GOMAXPROCS and at any batch: the part of a training step's
+// kernel scratch set by the layer rather than by the chunk of images.
+func FilterScratch(p ConvParams) int64 {
+	g := max(p.Groups, 1)
+	kpad := (p.K/g + 15) / 16 * 16
+	plen := p.KH * p.KW * (p.C / g) * kpad
+	return 4 * int64(plen) * int64(filterWave*gomaxprocs()+1)
 }

@@ -105,7 +105,7 @@ func BenchmarkBackwardFilter(b *testing.B) {
 			})
 		}
 		b.Run("pixels/"+name, func(b *testing.B) {
-			benchFlops(b, p.flops(), "GFLOP/s", func() { shiftBackwardFilter(p, x, dy, dw) })
+			benchFlops(b, p.flops(), "GFLOP/s", func() { shiftBackwardFilter(p, xSource(p, x), dy, dw) })
 		})
 	}
 }
@@ -122,6 +122,103 @@ func TestConv2DBackwardFilterFrom(t *testing.T) {
 		Conv2DBackwardFilterFrom(p, func(n int, dst []float32) { copy(dst[:chw], x[n*chw:]) }, dy, got)
 		if !slices.Equal(got, want) {
 			t.Fatalf("%+v: the gradient from images differs from the one from x", p)
+		}
+	}
+}
+
+// TestFilterWaves: summing the chunks' partial gradients in waves gives,
+// bit for bit, what one partial per chunk gives (the same adds in the same
+// order), with a last wave shorter than the others, for a layer and its
+// strided 1×1 shortcut taken image by image; and both match the reference.
+func TestFilterWaves(t *testing.T) {
+	fk := filterKernelsFor()
+	if fk == nil {
+		fk = &goFilterKernels
+	}
+	for i, p := range []ConvParams{
+		{N: 24, C: 16, H: 32, W: 32, K: 16, KH: 3, KW: 3, StrideH: 1, StrideW: 1, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1, DilationH: 1, DilationW: 1, Groups: 1},
+		{N: 40, C: 16, H: 32, W: 32, K: 32, KH: 1, KW: 1, StrideH: 2, StrideW: 2, DilationH: 1, DilationW: 1, Groups: 1},
+	} {
+		r := newRand(uint64(500 + i))
+		x, dy := randSlice(r, p.XLen()), randSlice(r, p.YLen())
+		ref := make([]float32, p.WLen())
+		Conv2DBackwardFilterRef(p, x, dy, ref)
+		q, strided := p.strided1x1()
+		if !strided {
+			q = p
+		}
+		var got [2][]float32
+		for j, wave := range []int{1 << 20, 3} {
+			defer func(w int) { filterWave = w }(filterWave)
+			filterWave = wave
+			got[j] = make([]float32, p.WLen())
+			chw := p.C * p.H * p.W
+			src := imageSource{scratch: chw, at: func(n, g int, s []float32) []float32 { copy(s, x[n*chw:(n+1)*chw]); return s }}
+			if strided {
+				sub := p.C * q.H * q.W
+				src = imageSource{scratch: sub, at: func(n, g int, s []float32) []float32 {
+					p.subsample(s, x[n*chw:], p.C)
+					return s
+				}}
+			}
+			laneBackwardFilter(q, src, dy, got[j], fk)
+		}
+		if !slices.Equal(got[0], got[1]) {
+			t.Fatalf("%+v: the gradient summed in waves of 3 chunks differs from one wave", p)
+		}
+		if err := closeTo(got[1], ref, 3e-6*float64(p.C*p.KH*p.KW+p.N*p.OutH()*p.OutW())); err != nil {
+			t.Fatalf("%+v: %v", p, err)
+		}
+		for _, from := range []bool{false, true} {
+			if filterKernelsFor() == nil {
+				break // the entry points take the pixel-lane gradient
+			}
+			dw := make([]float32, p.WLen())
+			if from {
+				chw := p.C * p.H * p.W
+				Conv2DBackwardFilterFrom(p, func(n int, dst []float32) { copy(dst[:chw], x[n*chw:]) }, dy, dw)
+			} else {
+				Conv2DBackwardFilter(p, x, dy, dw)
+			}
+			if !slices.Equal(dw, got[1]) {
+				t.Fatalf("%+v (from images %v): the entry point differs from the lane gradient", p, from)
+			}
+		}
+	}
+}
+
+// TestShiftFilterBlocks: the pixel-lane filter gradient laid out one
+// L2-sized block of images at a time gives, bit for bit, what laying out
+// the whole batch at once gives (each tile sums the blocks in the same
+// order), for a layer with too few output channels for the lanes and for
+// a strided 1×1 shortcut, from x and image by image; both match the
+// reference.
+func TestShiftFilterBlocks(t *testing.T) {
+	for i, p := range []ConvParams{
+		{N: 40, C: 8, H: 32, W: 32, K: 8, KH: 3, KW: 3, StrideH: 1, StrideW: 1, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1, DilationH: 1, DilationW: 1, Groups: 1},
+		{N: 40, C: 8, H: 32, W: 32, K: 8, KH: 1, KW: 1, StrideH: 2, StrideW: 2, DilationH: 1, DilationW: 1, Groups: 1},
+	} {
+		r := newRand(uint64(600 + i))
+		x, dy := randSlice(r, p.XLen()), randSlice(r, p.YLen())
+		ref := make([]float32, p.WLen())
+		Conv2DBackwardFilterRef(p, x, dy, ref)
+		var got [3][]float32
+		for j, blocks := range []int{1 << 20, 1, 1} {
+			defer func(b int) { shiftFilterBlocks = b }(shiftFilterBlocks)
+			shiftFilterBlocks = blocks
+			got[j] = make([]float32, p.WLen())
+			if j < 2 {
+				Conv2DBackwardFilter(p, x, dy, got[j])
+			} else {
+				chw := p.C * p.H * p.W
+				Conv2DBackwardFilterFrom(p, func(n int, dst []float32) { copy(dst[:chw], x[n*chw:]) }, dy, got[j])
+			}
+		}
+		if !slices.Equal(got[0], got[1]) || !slices.Equal(got[0], got[2]) {
+			t.Fatalf("%+v: the gradient laid out block by block differs from the whole batch's", p)
+		}
+		if err := closeTo(got[0], ref, 3e-6*float64(p.C*p.KH*p.KW+p.N*p.OutH()*p.OutW())); err != nil {
+			t.Fatalf("%+v: %v", p, err)
 		}
 	}
 }

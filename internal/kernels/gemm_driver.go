@@ -125,7 +125,7 @@ func runGemm(j gemmJob, kern *microKernel, workers int) {
 	}
 	// A few chunks per worker, taken as workers come free.
 	parts := min(tiles, 4*workers)
-	tasksOn(workers, parts, func(i int) {
+	TasksOn(workers, parts, func(i, _ int) {
 		lo := tiles * i / parts * unit
 		hi := min(tiles*(i+1)/parts*unit, span)
 		gemmSerial(j.slice(byRows, lo, hi), kern)

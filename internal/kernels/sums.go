@@ -52,9 +52,16 @@ func ShiftedMoments(x []float32, rows, n, stride int, shift float64) (s, ss floa
 // CrossSums returns Σg and Σg·(x−shift) over rows rows of n elements of g
 // and x, stride apart (the gradient sums of batch normalization).
 func CrossSums(g, x []float32, rows, n, stride int, shift float64) (sg, sgx float64) {
+	return CrossSumsStrided(g, stride, x, stride, rows, n, shift)
+}
+
+// CrossSumsStrided is CrossSums with the rows of g gStride apart and those
+// of x xStride apart (x̂ decoded one channel at a time into a compact
+// buffer): the same sums, in the same order.
+func CrossSumsStrided(g []float32, gStride int, x []float32, xStride int, rows, n int, shift float64) (sg, sgx float64) {
 	var acc laneSums
 	for r := range rows {
-		gr, xr := g[r*stride:r*stride+n], x[r*stride:r*stride+n]
+		gr, xr := g[r*gStride:r*gStride+n], x[r*xStride:r*xStride+n]
 		done := crossFast(&acc, gr, xr, shift)
 		for j := done; j < n; j++ {
 			v := float64(gr[j])

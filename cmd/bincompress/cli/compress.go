@@ -62,7 +62,8 @@ func (o *CompressOptions) register(fs *pflag.FlagSet) {
 	o.Prep.register(fs)
 	t := &o.Train
 	fs.IntVar(&t.Epochs, "epochs", t.Epochs, "fine-tuning epochs")
-	fs.IntVar(&t.BatchSize, "batch-size", t.BatchSize, "images per batch")
+	fs.Var(batchSizeFlag{&t.BatchSize}, "batch-size", "images per batch, or auto: the largest batch whose planned memory fits --max-memory (the summary reports it: pass it explicitly to reproduce a run)")
+	fs.Var(memoryFlag{&t.MaxMemory}, "max-memory", "plan the run's memory before training and fail (exit 1, naming the largest batch that fits) if its peak exceeds this size, e.g. 2GiB")
 	fs.Uint64Var(&t.Seed, "seed", t.Seed, "seed of shuffling, augmentation and stochastic rounding: same seed, same .bnn")
 	fs.BoolVar(&t.ExactBackward, "exact-backward", false, "save float activations for backward instead of 1-bit codes")
 	fs.IntVar(&t.BNBits, "bn-bits", t.BNBits, "bits per element of BatchNormalization's saved input when compressing (1, 2, 4, 8)")
@@ -121,7 +122,14 @@ func (o *CompressOptions) validate() error {
 func (o *CompressOptions) validateTraining() error {
 	t := &o.Train
 	s := t.Schedule
-	err := firstErr(checkRange("epochs", t.Epochs, 0, 1<<20), checkRange("batch-size", t.BatchSize, 2, 1<<20),
+	if t.BatchSize == finetune.AutoBatch && t.MaxMemory == 0 {
+		return usagef("--batch-size auto needs --max-memory")
+	}
+	batch := error(nil)
+	if t.BatchSize != finetune.AutoBatch {
+		batch = checkRange("batch-size", t.BatchSize, 2, 1<<20)
+	}
+	err := firstErr(checkRange("epochs", t.Epochs, 0, 1<<20), batch,
 		checkRange("distill", t.Distill, 0, 1), checkRange("temperature", t.Temperature, 1e-6, 1e6),
 		checkRange("lr-max", s.LRMax, 1e-12, 1e6), checkRange("lr-min", s.LRMin, 0, s.LRMax),
 		checkRange("t0", s.T0, 1e-6, 1e6), checkRange("tmult", s.TMult, 1, 1e6),
@@ -186,6 +194,9 @@ func runCompress(ctx context.Context, o *CompressOptions, streams IO) error {
 	bnn, rep, err := o.binarizeAndPack(work, &prep, data.labels(), srcBytes)
 	if err != nil {
 		return err
+	}
+	if tuned != nil {
+		tuned.Model = nil // packed: the float weights need not outlive it through verification
 	}
 	log.history.store(bnn)
 	sum := newSummary(o, srcBytes, rep, tuned)
@@ -332,9 +343,12 @@ func (o *CompressOptions) train(ctx context.Context, src *ir.Model, data *compre
 			return nil, nil, err
 		}
 	}
-	res, err := finetune.Train(ctx, src.Clone(), train, val, cfg, log.trainEvent)
+	res, err := finetune.Train(ctx, src, train, val, cfg, log.trainEvent) // Train copies what it changes
 	if err != nil {
 		return nil, nil, err
+	}
+	if cfg.Epochs > 0 {
+		log.printf("%s", memoryLine(res.Memory, cfg.ExactBackward))
 	}
 	return res.Model, res, nil
 }

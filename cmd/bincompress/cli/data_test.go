@@ -132,7 +132,7 @@ func logitsOf(t *testing.T, model, dir string, flags PrepFlags) []float32 {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f, err := classifier(m, mio, infer.Options{})
+	f, _, err := classifier(m, mio, infer.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -32,7 +32,8 @@ var badValues = map[string][]string{
 	"max-image-pixels":       {"0", "-1"},
 	"calib-batches":          {"0"},
 	"epochs":                 {"-1"},
-	"batch-size":             {"0"},
+	"batch-size":             {"0", "x", "automatic"},
+	"max-memory":             {"0", "-1", "x", "2QB"},
 	"bincompress/batch-size": {"1"}, // training needs batch statistics
 	"finetune/batch-size":    {"1"},
 	"bn-bits":                {"3"},

@@ -191,21 +191,33 @@ func (o *VerifyOptions) writeOutputs(f *files, rep *verify.Report, h *history, l
 	return nil
 }
 
-// evaluate runs the model (and the reference, when given) over ds in
-// batches of 100, showing progress. opts apply to the model, not the
-// reference.
+// evaluate runs the model (and the reference, when given) over ds,
+// showing progress, in batches of at most 100 whose largest activation
+// stays within evalElements: verification after training must not need
+// more memory than the (compressed) training before it, and the executor's
+// memory follows its largest tensors (ResNet-18 at 224×224: 5 images).
+// opts apply to the model, not the reference.
 func evaluate(ctx context.Context, m, ref *ir.Model, ds dataset.Dataset, prep dataset.Preprocess, mio modelIO, opts infer.Options, log *logger) (*verify.Report, error) {
-	return evaluateBatch(ctx, m, ref, ds, prep, mio, opts, 100, log)
+	return evaluateBatch(ctx, m, ref, ds, prep, mio, opts, 0, log)
 }
 
+// evalElements bounds the largest activation of an automatic verification
+// batch: 4 Mi elements, 16 MiB of float32.
+const evalElements = 1 << 22
+
+// evaluateBatch is evaluate in batches of batch images (0: sized by
+// evalElements).
 func evaluateBatch(ctx context.Context, m, ref *ir.Model, ds dataset.Dataset, prep dataset.Preprocess, mio modelIO, opts infer.Options, batch int, log *logger) (*verify.Report, error) {
-	model, err := classifier(m, mio, opts)
+	model, prog, err := classifier(m, mio, opts)
 	if err != nil {
 		return nil, err
 	}
+	if batch <= 0 {
+		batch = prog.BatchWithin(evalElements, 100)
+	}
 	vopts := verify.Options{Classes: mio.Classes, ClassNames: ds.Info().ClassNames}
 	if ref != nil {
-		if vopts.Reference, err = classifier(ref, mio, infer.Options{MaxElements: opts.MaxElements}); err != nil {
+		if vopts.Reference, _, err = classifier(ref, mio, infer.Options{MaxElements: opts.MaxElements}); err != nil {
 			return nil, err
 		}
 	}
@@ -217,10 +229,10 @@ func evaluateBatch(ctx context.Context, m, ref *ir.Model, ds dataset.Dataset, pr
 }
 
 // classifier compiles a model into a verify.Model.
-func classifier(m *ir.Model, mio modelIO, opts infer.Options) (verify.Model, error) {
+func classifier(m *ir.Model, mio modelIO, opts infer.Options) (verify.Model, *infer.Program, error) {
 	prog, err := infer.CompileWith(m, opts)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	out := m.Graph.Outputs[0].Name
 	return func(x []float32, shape []int) ([]float32, error) {
@@ -229,5 +241,5 @@ func classifier(m *ir.Model, mio modelIO, opts infer.Options) (verify.Model, err
 			return nil, err
 		}
 		return res[out].Float32s()
-	}, nil
+	}, prog, nil
 }

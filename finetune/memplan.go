@@ -1,0 +1,349 @@
+package finetune
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"runtime"
+	"runtime/debug"
+	"runtime/metrics"
+	"strconv"
+	"strings"
+
+	"github.com/bincompress/bincompress/finetune/autograd"
+	"github.com/bincompress/bincompress/internal/kernels"
+	"github.com/bincompress/bincompress/ir"
+	"github.com/bincompress/bincompress/ir/schema"
+)
+
+// MemoryPlan is the memory a fine-tuning run needs at one batch size in one
+// backward mode, planned before it starts from a trace of the graph's
+// passes on a batch of two (memoryModel): what the tape keeps for
+// backward, the most float tensors the passes have live at once, and the
+// fixed costs around them. Peak is what the process's resident memory
+// should reach; Floor the least it could (Peak less the collector's
+// headroom for garbage).
+type MemoryPlan struct {
+	Batch int
+	Exact bool
+	// SavedPerImage and ParamBytes are what the tape keeps for backward at
+	// the end of the forward pass (as autograd.Tape.SavedBytes counts it),
+	// per image and in weight references.
+	SavedPerImage float64
+	ParamBytes    int64
+	// Floats is the arena of float activations and gradients: the most
+	// the worst pass holds at once, laid out.
+	Floats int64
+	// Saved is the most memory of its own the tape's saved buffers hold at
+	// once (codes, masks, indices; exact float references are in Floats).
+	Saved int64
+	// Model is the trainer's copy of the weights, Ŵ, gradients, momentum
+	// and one parameter-sized scratch; Data the batches in flight; Scratch
+	// an allowance for the kernels' scratch.
+	Model, Data, Scratch int64
+	// Base is the process's resident memory when the plan was made (the
+	// program, the source model, the data sets), BaseGo the part of it the
+	// Go runtime manages (the rest is the program's code and data).
+	Base, BaseGo int64
+	// Headroom is what the garbage collector may let pile up above the
+	// live memory (the heap limit is set at Peak).
+	Headroom int64
+	Floor    int64
+	Peak     int64
+}
+
+// ErrMemory is returned when the planned peak of a run exceeds
+// Config.MaxMemory.
+var ErrMemory = errors.New("finetune: the run does not fit the memory limit")
+
+// traceBatch is the batch the memory model traces its passes at, and
+// traceBatch+1 that of their twins: two, so that batch statistics mean
+// something and every buffer is small.
+const traceBatch = 2
+
+// memoryModel predicts a run's memory at any batch from traces of its
+// passes (a training step, an evaluation pass and a statistics pass) at
+// traceBatch, one trace per backward mode.
+type memoryModel struct {
+	traces       [2]*autograd.Trace // by exact
+	model        int64
+	sampleBytes  int64
+	base, baseGo int64
+	scratch      int64
+}
+
+// newMemoryModel traces a training step, an evaluation and a statistics
+// pass of model as cfg trains it, on a zero batch of traceBatch samples of
+// sample's shape, on a copy of the model (the traced step changes
+// nothing the run will use), on the CPU whatever cfg.Backend: the plan is
+// of host buffers.
+func newMemoryModel(model *ir.Model, sample []int, cfg Config) (*memoryModel, error) {
+	base, baseGo := processResident()
+	pcfg := cfg
+	pcfg.BatchSize, pcfg.CheckpointDir, pcfg.Resume, pcfg.Backend = traceBatch+1, "", false, nil
+	src := &SliceSource{X: make([]float32, (traceBatch+1)*ir.NumElements(sample)), Shape: sample, Labels: make([]int, traceBatch+1)}
+	p, err := newTrainer(model, src, nil, pcfg, nil)
+	if err != nil {
+		return nil, err
+	}
+	p.student.binarize()
+	m := &memoryModel{sampleBytes: 4 * int64(ir.NumElements(sample))}
+	for _, exact := range []bool{false, true} {
+		var twin [2]*autograd.Trace
+		for i := range twin {
+			if twin[i], err = p.trace(exact, traceBatch+i); err != nil {
+				return nil, err
+			}
+		}
+		twin[0].Twin(twin[1])
+		m.traces[b2i(exact)] = twin[0]
+	}
+	m.model, m.scratch = p.modelBytes(), p.student.scratchBytes()
+	m.base, m.baseGo = base, baseGo
+	return m, nil
+}
+
+// trace runs the passes of one backward mode at batch with a tracing
+// recycler.
+func (t *trainer) trace(exact bool, batch int) (*autograd.Trace, error) {
+	tr := autograd.NewTrace(batch)
+	t.bufs = autograd.NewBuffers()
+	t.bufs.Trace(tr)
+	defer func() { t.bufs = nil }()
+	b := newPlan(t.train, batch, false, false, Augment{}, 0, 0).load(0)
+	if b.err != nil {
+		return nil, b.err
+	}
+	tr.Extern(b.x.Data)
+	t.cfg.ExactBackward = exact
+	if _, _, err := t.forwardBackward(b, 0); err != nil {
+		return nil, err
+	}
+	for _, m := range []mode{modeEval, modeStats} {
+		if err := valuesPass(t.student, t.bufs, b.x, m, nil); err != nil {
+			return nil, err
+		}
+	}
+	return tr, nil
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// modelBytes is what the trainer holds besides the passes: its copy of
+// the model's initializers, Ŵ of each binary layer, a gradient and a
+// momentum buffer per parameter, and the scratch for the largest one's
+// gradient.
+func (t *trainer) modelBytes() int64 {
+	var n, largest int64
+	for _, in := range t.res.Model.Graph.Initializers {
+		n += int64(in.Len() * in.DType.Size())
+	}
+	for _, p := range t.student.params {
+		n += 2 * 4 * int64(len(p.Data))
+		largest = max(largest, 4*int64(len(p.Data)))
+	}
+	for _, l := range t.student.layers {
+		n += 4 * int64(len(l.hat.Data))
+	}
+	return n + largest
+}
+
+// plan is the memory of a run at batch in the given mode.
+func (m *memoryModel) plan(batch int, exact bool) MemoryPlan {
+	tp := m.traces[b2i(exact)].Plan(batch)
+	p := MemoryPlan{Batch: batch, Exact: exact, SavedPerImage: float64(tp.Saved) / float64(batch),
+		ParamBytes: tp.SavedParams, Floats: tp.Arena, Saved: tp.SavedPeak, Model: m.model,
+		Data: pipelineBatches * int64(batch) * (m.sampleBytes + 8), Scratch: m.scratch, Base: m.base, BaseGo: m.baseGo}
+	p.Floor = p.Base + p.Floats + p.Saved + p.Model + p.Data + p.Scratch
+	// The collector may let a step's garbage (its codes, a parameter
+	// gradient's copy) pile up before it runs: a quarter of the saved
+	// memory, and a few MiB for the rest.
+	p.Headroom = p.Saved/4 + 16<<20
+	p.Peak = p.Floor + p.Headroom
+	return p
+}
+
+// pipelineBatches is how many batches the input pipeline holds at most:
+// the one in the step, one ready to hand over and one being filled
+// (batchPlan.stream).
+const pipelineBatches = 3
+
+// scratchBytes is the kernels' scratch for n's convolutions: the partial
+// sums of the largest filter gradient (kernels.FilterScratch, a quarter
+// more for the pools' size classes) and chunks of a few MiB per goroutine
+// for the rest (internal/kernels sizes them to the caches, never to the
+// batch).
+func (n *net) scratchBytes() int64 {
+	var most int64
+	for _, nd := range n.nodes {
+		w, ok := n.params[nd.Input(1)]
+		if nd.OpType != "Conv" || !ok || len(w.Shape) != 4 {
+			continue
+		}
+		c, err := attrsOf[schema.Conv](n, nd)
+		if err != nil {
+			continue // the trainer refuses it before any step
+		}
+		g := int(c.Group)
+		most = max(most, kernels.FilterScratch(kernels.ConvParams{K: w.Shape[0], C: w.Shape[1] * g, KH: w.Shape[2], KW: w.Shape[3], Groups: g}))
+	}
+	return most + most/4 + int64(runtime.GOMAXPROCS(0))*8<<20
+}
+
+// largestBatch is the largest batch in [2, most] whose planned peak fits
+// budget, or 0 when none does (the peak grows with the batch).
+func (m *memoryModel) largestBatch(budget int64, exact bool, most int) int {
+	lo, hi := 1, most // plan(lo) fits (or lo = 1), plan(hi+1) does not
+	if m.plan(2, exact).Peak > budget {
+		return 0
+	}
+	for lo < hi {
+		mid := (lo + hi + 1) / 2
+		if m.plan(mid, exact).Peak <= budget {
+			lo = mid
+		} else {
+			hi = mid - 1
+		}
+	}
+	return lo
+}
+
+// chooseBatch applies Config.MaxMemory and returns the batch size to
+// train with: the one cfg asks for, which (at most the data's size) must
+// fit it, or with AutoBatch the largest batch that fits.
+func (m *memoryModel) chooseBatch(cfg Config, samples int) (int, error) {
+	if onDevice(cfg) && (cfg.MaxMemory > 0 || cfg.BatchSize == AutoBatch) {
+		return 0, fmt.Errorf("%w: the memory plan is of the CPU trainer's memory; on %s the step's tensors come from the device's own, which it does not plan yet: give a batch size (a step that runs out of device memory names the largest batch that fits)",
+			ErrMemory, cfg.Backend.Name())
+	}
+	exact := cfg.ExactBackward
+	batch := min(cfg.BatchSize, samples)
+	if cfg.BatchSize == AutoBatch {
+		batch = min(samples, m.largestBatch(cfg.MaxMemory, exact, samples))
+		if batch < 2 {
+			return 0, fmt.Errorf("%w: %s at batch 2 exceeds --max-memory %s", ErrMemory, FormatBytes(m.plan(2, exact).Peak), FormatBytes(cfg.MaxMemory))
+		}
+		return batch, nil
+	}
+	if cfg.MaxMemory > 0 && batch >= 2 {
+		if p := m.plan(batch, exact); p.Peak > cfg.MaxMemory {
+			fit := m.largestBatch(cfg.MaxMemory, exact, batch)
+			hint := "no batch of at least 2 fits"
+			if fit >= 2 {
+				hint = fmt.Sprintf("the largest batch that fits is %d", fit)
+			}
+			return 0, fmt.Errorf("%w: batch %d needs %s (plan: %s), more than %s; %s", ErrMemory, batch,
+				FormatBytes(p.Peak), p.Summary(), FormatBytes(cfg.MaxMemory), hint)
+		}
+	}
+	return cfg.BatchSize, nil
+}
+
+// Summary lists the plan's parts, for messages.
+func (p MemoryPlan) Summary() string {
+	return fmt.Sprintf("floats %s, saved %s, model %s, data %s, scratch %s, process before training %s, headroom %s",
+		FormatBytes(p.Floats), FormatBytes(p.Saved), FormatBytes(p.Model), FormatBytes(p.Data), FormatBytes(p.Scratch),
+		FormatBytes(p.Base), FormatBytes(p.Headroom))
+}
+
+// FormatBytes writes n in MiB (KiB below one MiB).
+func FormatBytes(n int64) string {
+	if n < 1<<20 {
+		return fmt.Sprintf("%.0f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%.0f MiB", float64(n)/(1<<20))
+}
+
+// limitMemory sets the Go runtime's memory limit to the planned peak less
+// what the runtime does not manage (the program's code), so that garbage
+// is collected before the process grows past the plan, unless GOMEMLIMIT
+// says otherwise; it returns the undo.
+func limitMemory(p MemoryPlan) (undo func()) {
+	if os.Getenv("GOMEMLIMIT") != "" {
+		return func() {}
+	}
+	// Never below what the runtime holds now (the arena included), plus
+	// the headroom: a plan that fell short must slow the collector down,
+	// not make it run without end.
+	old := debug.SetMemoryLimit(max(p.Peak-(p.Base-p.BaseGo), goMappedBytes()+p.Headroom))
+	return func() { debug.SetMemoryLimit(old) }
+}
+
+// processResident measures the process's memory before a run (tests pin
+// it, so that plans do not move with the test binary's own heap).
+var processResident = residentBytes
+
+// residentBytes is the process's resident memory now, after a collection
+// that returns what it freed (VmRSS where /proc has it, else what the Go
+// runtime has mapped), and the part of it the Go runtime manages.
+func residentBytes() (all, goPart int64) {
+	debug.FreeOSMemory()
+	goPart = goMappedBytes()
+	if v := procStatus("VmRSS"); v > goPart {
+		return v, goPart
+	}
+	return goPart, goPart
+}
+
+// PeakResident is the process's resident-memory high-water mark (VmHWM),
+// or 0 where /proc does not say.
+func PeakResident() int64 { return procStatus("VmHWM") }
+
+// procStatus reads a "kB" field of /proc/self/status in bytes (0 when absent).
+func procStatus(field string) int64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, field+":"); ok {
+			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+			if err == nil {
+				return kb << 10
+			}
+		}
+	}
+	return 0
+}
+
+// goMappedBytes is the memory the Go runtime holds from the system, less
+// what it has returned.
+func goMappedBytes() int64 {
+	s := []metrics.Sample{{Name: "/memory/classes/total:bytes"}, {Name: "/memory/classes/heap/released:bytes"}}
+	metrics.Read(s)
+	return int64(s[0].Value.Uint64() - s[1].Value.Uint64())
+}
+
+// releaseMemory hands the run's arena back to the system as Train
+// returns, so that what the caller does next (verification) starts from
+// the memory the process had before, not on top of a dead arena that the
+// collector, its limit lifted, would keep for a while.
+func (t *trainer) releaseMemory() {
+	t.bufs = nil
+	debug.FreeOSMemory()
+}
+
+// planMemory lays the step buffers out for the run's batch and mode and
+// limits the heap to the plan; it returns the undo of the limit. A device
+// run's step takes its tensors from the device: no arena, no limit.
+func (t *trainer) planMemory() (undo func()) {
+	if t.be != nil {
+		return func() {}
+	}
+	p := t.mem.plan(t.batch, t.cfg.ExactBackward)
+	if t.bufs == nil {
+		t.bufs = newStepBuffers()
+	}
+	if t.bufs != nil {
+		t.bufs.Plan(t.mem.traces[b2i(t.cfg.ExactBackward)], t.batch)
+	}
+	return limitMemory(p)
+}
+
+// onDevice reports whether cfg trains on a device backend.
+func onDevice(cfg Config) bool { return cfg.Backend != nil && !autograd.IsHost(cfg.Backend) }

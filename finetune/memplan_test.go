@@ -1,0 +1,140 @@
+package finetune
+
+import (
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/bincompress/bincompress/finetune/autograd"
+	"github.com/bincompress/bincompress/ir"
+	"github.com/bincompress/bincompress/onnx"
+)
+
+// planCase is a model the memory plan is checked on, with its input shape.
+type planCase struct {
+	name   string
+	model  func(testing.TB) *ir.Model
+	sample []int
+}
+
+func planCases() []planCase {
+	file := func(name string) func(testing.TB) *ir.Model {
+		return func(tb testing.TB) *ir.Model { return readModel(tb, name) }
+	}
+	family := func(name string) func(testing.TB) *ir.Model {
+		return func(tb testing.TB) *ir.Model {
+			m, err := onnx.ReadFile(filepath.Join(familyDir, name+".onnx"))
+			if err != nil {
+				tb.Fatal(err)
+			}
+			return m
+		}
+	}
+	return []planCase{
+		{"tiny", func(testing.TB) *ir.Model { return tinyResNet(3, 3) }, []int{1, 8, 8}},
+		{"fmnist_resnet20", file("fmnist_resnet20"), []int{1, 28, 28}},
+		{"resnet20_cifar_op17", file(resnet20), []int{3, 32, 32}},
+		{"resnet18_w8_op11", file("resnet18_w8_op11"), []int{3, 224, 224}},
+		{"resnet18_w16_op13", file("resnet18_w16_op13"), []int{3, 224, 224}},
+		// The trainer's later ops: an SE block (Sigmoid, Mul, ReduceMean) and
+		// an option-A shortcut (AveragePool, Pad, Concat).
+		{"se_silu_op17", family("se_silu_op17"), []int{3, 32, 32}},
+		{"wrn_mcdonnell_op11", family("wrn_mcdonnell_op11"), []int{3, 32, 32}},
+	}
+}
+
+// TestMemoryPlanMatchesTape holds the memory plan, made from a trace at a
+// batch of two, to what a training step really does at another batch, in
+// both backward modes and on several models: the bytes saved for backward
+// (activations and weight references) are what the tape holds, byte for
+// byte; every float buffer the step, an evaluation and a statistics pass
+// take is served by the planned arena (none falls outside it); the arena
+// holds no more than the float memory those passes really had live at
+// once, plus 10 %.
+func TestMemoryPlanMatchesTape(t *testing.T) {
+	const batch = 5
+	for _, c := range planCases() {
+		for _, exact := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/exact=%v", c.name, exact), func(t *testing.T) {
+				cfg := DefaultConfig()
+				cfg.ExactBackward, cfg.BatchSize = exact, batch
+				m, err := newMemoryModel(c.model(t), c.sample, cfg)
+				if err != nil {
+					t.Fatal(err)
+				}
+				p := m.plan(batch, exact)
+				tr, err := newTrainer(c.model(t), randomSource(batch, c.sample[0], c.sample[1], c.sample[2], 3, 4), nil, cfg, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				b := newPlan(tr.train, batch, false, false, Augment{}, 0, 0).load(0)
+				tr.student.binarize()
+				tp := &autograd.Tape{Compress: !exact, BNBits: cfg.BNBits, Key: 3}
+				if _, _, err := tr.loss(tp, b); err != nil {
+					t.Fatal(err)
+				}
+				act, par := tp.SavedBytes()
+				tp.Reset()
+				if act != int64(p.SavedPerImage*batch+0.5) || par != p.ParamBytes {
+					t.Errorf("the tape saves %d activation and %d weight bytes, the plan says %.0f and %d", act, par, p.SavedPerImage*batch, p.ParamBytes)
+				}
+
+				tr.bufs = autograd.NewBuffers()
+				tr.bufs.Poison()
+				arena := tr.bufs.Plan(m.traces[b2i(exact)], batch)
+				real := autograd.NewTrace(batch)
+				tr.bufs.Trace(real)
+				if _, _, err := tr.forwardBackward(b, 3); err != nil {
+					t.Fatal(err)
+				}
+				for _, md := range []mode{modeEval, modeStats} {
+					if err := valuesPass(tr.student, tr.bufs, b.x, md, nil); err != nil {
+						t.Fatal(err)
+					}
+				}
+				live := real.Plan(batch).FloatsLive
+				if tr.bufs.Misses() != 0 || arena != p.Floats || arena > live+live/10 {
+					t.Errorf("arena %d B (plan %d), %d requests outside it; the passes had %d B of floats live at most",
+						arena, p.Floats, tr.bufs.Misses(), live)
+				}
+			})
+		}
+	}
+}
+
+// TestMaxMemory: a batch whose planned peak exceeds Config.MaxMemory is
+// refused before training with ErrMemory naming the largest batch that
+// fits, and AutoBatch trains with that batch.
+func TestMaxMemory(t *testing.T) {
+	defer func(f func() (int64, int64)) { processResident = f }(processResident)
+	processResident = func() (int64, int64) { return 100 << 20, 90 << 20 }
+	cfg := testConfig()
+	cfg.Epochs = 1
+	train := stripes(1, 256, 3)
+	m, err := newMemoryModel(tinyResNet(3, 3), []int{1, 8, 8}, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A budget between the plans at batches 40 and 41 (the process's own
+	// memory dwarfs the tiny model's, so the steps are small).
+	p40, p41 := m.plan(40, false), m.plan(41, false)
+	if p41.Peak <= p40.Peak {
+		t.Fatalf("the plan does not grow with the batch: %d then %d", p40.Peak, p41.Peak)
+	}
+	cfg.MaxMemory, cfg.BatchSize = (p40.Peak+p41.Peak)/2, 64
+	_, err = Train(t.Context(), tinyResNet(3, 3), train, nil, cfg, nil)
+	if !errors.Is(err, ErrMemory) || !strings.Contains(err.Error(), "batch 64 needs") || !strings.Contains(err.Error(), "the largest batch that fits is 40") {
+		t.Fatalf("batch 64 over the limit: %v", err)
+	}
+	cfg.BatchSize = AutoBatch
+	res, err := Train(t.Context(), tinyResNet(3, 3), train, nil, cfg, nil)
+	if err != nil || res.Memory.Batch != 40 {
+		t.Fatalf("auto batch: %v, batch %d, want 40", err, res.Memory.Batch)
+	}
+	cfg.MaxMemory = m.plan(2, false).Peak - 1
+	if _, err := Train(t.Context(), tinyResNet(3, 3), train, nil, cfg, nil); !errors.Is(err, ErrMemory) {
+		t.Fatalf("no batch fits: %v", err)
+	}
+}

@@ -88,6 +88,26 @@ var (
 // of images.
 var winoChunkBytes = 16 << 20 // a variable for the tests
 
+// winoScratch bounds the scratch (bytes) any pass of a convolution with
+// p's channels and kernel holds at once when it may run by Winograd (only
+// the channels and kernel are known: any 3×3 with enough channels counts):
+// the transformed weights U (with the flipped weights, for the input
+// gradient) or the filter gradient's dU, both 36·C·K padded, plus a
+// chunk's transforms (winoChunkBytes, unless one image's are more) and
+// what a chunk adds to them (the images it decodes, each goroutine's
+// transposed M_ξ: under winoChunkBytes more). It does not grow with the
+// batch. 0 when p cannot run by Winograd.
+func winoScratch(p ConvParams) int64 {
+	q := p
+	q.StrideH, q.StrideW, q.DilationH, q.DilationW, q.N, q.H, q.W = 1, 1, 1, 1, 1, 3, 3
+	q.PadTop, q.PadLeft, q.PadBottom, q.PadRight = 0, 0, 0, 0
+	if !q.winograd() {
+		return 0
+	}
+	kpad := max((p.K+15)/16*16, (p.K+gemmKernel().mr-1)/gemmKernel().mr*gemmKernel().mr)
+	return 4*int64(36*p.C*kpad+9*p.C*p.K) + 2*int64(winoChunkBytes)
+}
+
 // winoGeom is the tile geometry of a convolution.
 type winoGeom struct {
 	p      ConvParams

@@ -2,6 +2,7 @@ package kernels
 
 import (
 	"fmt"
+	"runtime"
 	"slices"
 	"sync/atomic"
 	"testing"
@@ -115,4 +116,54 @@ func TestWinogradDeterministic(t *testing.T) {
 			return out
 		})
 	})
+}
+
+// TestWinogradScratch: each Winograd pass, from empty pools, allocates no
+// more than winoScratch (a quarter more for the pools' size classes, and
+// a little for closures), at a batch of 4 and of 48: its scratch follows
+// the layer and the chunk, not the batch, as the memory plan counts it
+// (FilterScratch).
+func TestWinogradScratch(t *testing.T) {
+	if raceEnabled {
+		t.Skip("sync.Pool drops items at random under the race detector")
+	}
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(4))
+	winoOn(512<<10, func() { // two images' transforms
+		for _, n := range []int{4, 48} {
+			p := ConvParams{N: n, C: 40, H: 16, W: 16, K: 48, KH: 3, KW: 3, StrideH: 1, StrideW: 1,
+				PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1, DilationH: 1, DilationW: 1, Groups: 1}
+			bound := winoScratch(p)
+			if bound == 0 || FilterScratch(p) < bound {
+				t.Fatalf("winoScratch %d, FilterScratch %d", bound, FilterScratch(p))
+			}
+			r := newRand(9)
+			x, w, dy := randSlice(r, p.XLen()), randSlice(r, p.WLen()), randSlice(r, p.YLen())
+			y, dx, dw := make([]float32, p.YLen()), make([]float32, p.XLen()), make([]float32, p.WLen())
+			chw := p.C * p.H * p.W
+			for name, f := range map[string]func(){
+				"forward":              func() { Conv2D(p, x, w, nil, y) },
+				"input gradient":       func() { Conv2DBackwardData(p, dy, w, dx) },
+				"filter gradient":      func() { Conv2DBackwardFilter(p, x, dy, dw) },
+				"filter gradient from": func() { Conv2DBackwardFilterFrom(p, func(i int, d []float32) { copy(d, x[i*chw:]) }, dy, dw) },
+			} {
+				emptyPools()
+				var before, after runtime.MemStats
+				runtime.ReadMemStats(&before)
+				f()
+				runtime.ReadMemStats(&after)
+				if got := int64(after.TotalAlloc - before.TotalAlloc); got > bound+bound/4+64<<10 {
+					t.Errorf("batch %d, %s: %d bytes allocated, winoScratch %d", n, name, got, bound)
+				}
+			}
+		}
+	})
+}
+
+// emptyPools drops the float scratch the pools hold.
+func emptyPools() {
+	runtime.GC()
+	runtime.GC() // a sync.Pool keeps its victims through one collection
+	bufPool.mu.Lock()
+	bufPool.kept = [poolClasses]*[]float32{}
+	bufPool.mu.Unlock()
 }

@@ -26,7 +26,8 @@
 // counter-based noise and stochastic rounding of the saved codes (Uniform,
 // StochasticBits, StochasticCodes2, StochasticReluCodes2) and their
 // decoding (LookupCodes); Workers runs a goroutine split with the caller
-// taking the first share.
+// taking the first share, Tasks and TasksOn hand out indices to goroutines
+// as they come free.
 //
 // Convolutions also come with an Epilogue (…Epilogue variants): a residual
 // add and a ReLU applied to each output row while it is in cache. A model
@@ -63,8 +64,9 @@
 // (winograd_rows.go); the filter gradient multiplies the transformed
 // output gradient with the transformed input through the lane filter
 // tiles below. Backward-data for stride 1 is the forward convolution of dy
-// with the flipped, transposed weights (by Winograd where that applies); for other strides each phase of dx is a
-// stride-1 indirect correlation of dy with that phase's taps (no col2im).
+// with the flipped, transposed weights (by Winograd where that applies);
+// for other strides each phase of dx is a stride-1 indirect correlation of
+// dy with that phase's taps (no col2im).
 // Backward-filter, on AVX-512 when each group has enough output channels
 // to fill its vectors, puts 16 output channels in the lanes: dy is
 // transposed per image to [pixel][channel], and each vector of it meets a
@@ -119,8 +121,14 @@
 // from sync.Pools: steady-state calls allocate only a few small values.
 // On the assembly paths scratch follows the chunk of images a goroutine
 // works on (padded images, wide outputs, transposed gradients, partial
-// filter sums in waves of chunks), never the whole batch, so a training
-// step's scratch is set by its largest layer, not by the batch size.
+// filter sums in waves of chunks; Winograd's transforms, in chunks of at
+// most 16 MiB), never the whole batch, so a training step's scratch is set
+// by its largest layer, not by the batch size: FilterScratch bounds a
+// layer's (for a Winograd layer, its 36 transformed weight or gradient
+// matrices and a chunk). Goroutines take work items (images, chunks,
+// tiles) as they come free, so a thread the OS holds back does not hold
+// up the others; each item writes only its own output, so who ran it does
+// not change the bits.
 //
 // # Errors
 //

@@ -1,13 +1,19 @@
 package finetune
 
 import (
+	"cmp"
 	"context"
 	"math/rand/v2"
+	"os"
+	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/bincompress/bincompress/finetune/autograd"
+	"github.com/bincompress/bincompress/ir"
+	"github.com/bincompress/bincompress/onnx"
 )
 
 // resnet20 is PyTorch's CIFAR ResNet-20 export (option-B shortcuts, 16/32/64).
@@ -30,22 +36,49 @@ func randomSource(n, c, h, w, classes int, seed uint64) *SliceSource {
 // update) of the CIFAR ResNet-20 at batch 128 on 3×32×32 inputs, and
 // reports images/s and the bytes saved for backward per image.
 func BenchmarkTrainStep(b *testing.B) {
+	benchTrain(b, readModel(b, resnet20), 128)
+}
+
+// BenchmarkTrainModel is BenchmarkTrainStep for the model at
+// $BNN_BENCH_MODEL (skipped when unset) at batch $BNN_BENCH_BATCH (32),
+// on random inputs of the model's input shape and 10 classes. With
+// $BNN_BENCH_PROFILE set, a per-layer profile of $BNN_BENCH_PROFILE_STEPS
+// (2) more steps goes to that file, one per mode (PATH.exact, PATH.compressed).
+// scripts/bench/train_shapes.sh runs it on the models users bring.
+func BenchmarkTrainModel(b *testing.B) {
+	path := os.Getenv("BNN_BENCH_MODEL")
+	if path == "" {
+		b.Skip("BNN_BENCH_MODEL is not set")
+	}
+	m, err := onnx.ReadFile(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	batch, err := strconv.Atoi(cmp.Or(os.Getenv("BNN_BENCH_BATCH"), "32"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	benchTrain(b, m, batch)
+}
+
+// benchTrain times training steps of m at the given batch in both modes.
+func benchTrain(b *testing.B, m *ir.Model, batch int) {
 	for _, exact := range []bool{true, false} {
 		name := map[bool]string{true: "exact", false: "compressed"}[exact]
 		b.Run(name, func(b *testing.B) {
 			cfg := DefaultConfig()
 			cfg.ExactBackward = exact
-			model := readModel(b, resnet20)
-			plan := planOfTest(b, model)
-			t, err := newTrainer(model, plan, randomSource(128, 3, 32, 32, 10, 2), nil, cfg, nil)
+			src := benchSource(b, m, batch)
+			plan := planOfTest(b, m)
+			t, err := newTrainer(m, plan, src, nil, cfg, nil)
 			if err != nil {
 				b.Fatal(err)
 			}
-			if t.mem, err = newMemoryModel(model, plan, []int{3, 32, 32}, cfg); err != nil {
+			if t.mem, err = newMemoryModel(m, plan, src.Shape, cfg); err != nil {
 				b.Fatal(err)
 			}
 			defer t.planMemory()() // the step buffers in their arena, as Train runs them
-			bt := newPlan(t.train, 128, true, false, Augment{}, 0, 0).load(0)
+			bt := newPlan(t.train, batch, true, false, Augment{}, 0, 0).load(0)
 			var lr float64
 			if _, _, _, err := t.trainStep(bt, &lr); err != nil { // warm-up
 				b.Fatal(err)
@@ -58,15 +91,49 @@ func BenchmarkTrainStep(b *testing.B) {
 				}
 			}
 			b.StopTimer()
-			b.ReportMetric(float64(128*b.N)/b.Elapsed().Seconds(), "images/s")
-			b.ReportMetric(float64(128*b.N)/(cpuSeconds()-cpu0), "images/cpu-s")
+			b.ReportMetric(float64(batch*b.N)/b.Elapsed().Seconds(), "images/s")
+			b.ReportMetric(float64(batch*b.N)/(cpuSeconds()-cpu0), "images/cpu-s")
 			if err := t.measure(context.Background()); err != nil {
 				b.Fatal(err)
 			}
 			b.ReportMetric(t.res.Memory.ExactPerImage, "exact-B/img")
 			b.ReportMetric(t.res.Memory.CompressedPerImage, "compressed-B/img")
 			b.ReportMetric(float64(t.res.Memory.PeakHeap)/(1<<20), "peak-heap-MiB")
+			if out := os.Getenv("BNN_BENCH_PROFILE"); out != "" {
+				writeProfile(b, t, bt, out+"."+name)
+			}
 		})
+	}
+}
+
+// benchSource is a batch of random samples in m's input shape.
+func benchSource(b *testing.B, m *ir.Model, batch int) *SliceSource {
+	in := m.Graph.DataInputs()
+	if len(in) != 1 || len(in[0].Shape) != 4 {
+		b.Fatalf("want one 4-D data input, got %d", len(in))
+	}
+	d := in[0].Shape
+	return randomSource(batch, int(d[1].Size), int(d[2].Size), int(d[3].Size), 10, 2)
+}
+
+// writeProfile times a few more steps layer by layer into the file out.
+func writeProfile(b *testing.B, t *trainer, bt batch, out string) {
+	steps, err := strconv.Atoi(cmp.Or(os.Getenv("BNN_BENCH_PROFILE_STEPS"), "2"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	p, stop := profiled(t)
+	defer stop()
+	var lr float64
+	for range steps {
+		if err := p.step(t, bt, &lr); err != nil {
+			b.Fatal(err)
+		}
+	}
+	var sb strings.Builder
+	p.write(&sb)
+	if err := os.WriteFile(out, []byte(sb.String()), 0o644); err != nil {
+		b.Fatal(err)
 	}
 }
 

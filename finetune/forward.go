@@ -60,7 +60,7 @@ func (n *net) exec(tp *autograd.Tape, x *autograd.Tensor, m mode) (*run, error) 
 			r.releaseAll()
 			return nil, &schema.UnsupportedOpError{Op: nd.OpType, Domain: b.Op.Domain, Opset: b.Opset, Node: b.Label, Stage: schema.Trainer}
 		}
-		if err := h(r, nd); err != nil {
+		if err := r.node(h, nd); err != nil {
 			r.releaseAll()
 			return nil, fmt.Errorf("finetune: node %q (%s): %w", nd.Name, nd.OpType, err)
 		}
@@ -73,6 +73,14 @@ func (n *net) exec(tp *autograd.Tape, x *autograd.Tensor, m mode) (*run, error) 
 		}
 	}
 	return r, nil
+}
+
+// node runs h on nd, through the net's around hook when it has one.
+func (r *run) node(h opFunc, nd *ir.Node) error {
+	if r.n.around != nil {
+		return r.n.around(r, nd, func() error { return h(r, nd) })
+	}
+	return h(r, nd)
 }
 
 // releaseAll lets go of every live value (a pass that failed), each

@@ -119,7 +119,7 @@ func (t *trainer) trainStep(b batch, lr *float64) (float64, int, bool, error) {
 func (t *trainer) forwardBackward(b batch, key uint64) (float64, int, error) {
 	t.bufs.Begin("train")
 	defer t.bufs.End()
-	tp := &autograd.Tape{Compress: !t.cfg.ExactBackward, BNBits: t.cfg.BNBits, Key: key, Buffers: t.bufs}
+	tp := &autograd.Tape{Compress: !t.cfg.ExactBackward, BNBits: t.cfg.BNBits, Key: key, Buffers: t.bufs, Around: t.around}
 	defer tp.Reset() // after an error; Backward resets it too
 	loss, correct, err := t.loss(tp, b)
 	if err != nil {

@@ -193,8 +193,8 @@ func (m *memoryModel) plan(batch int, exact bool) MemoryPlan {
 const pipelineBatches = 3
 
 // scratchBytes is the kernels' scratch for n's convolutions: the partial
-// sums of the largest filter gradient (kernels.FilterScratch, a quarter
-// more for the pools' size classes) and chunks of a few MiB per goroutine
+// sums of the largest filter gradient, or a Winograd layer's transforms
+// (kernels.FilterScratch, a quarter more for the pools' size classes) and chunks of a few MiB per goroutine
 // for the rest (internal/kernels sizes them to the caches, never to the
 // batch).
 func (n *net) scratchBytes() int64 {

@@ -63,6 +63,9 @@ type net struct {
 	acts     map[*ir.Node]actFusion    // chain anchors run as one activation (fuse_act.go)
 	absorbed map[*ir.Node]*ir.Node     // chain nodes that do not run → their anchor
 	dev      *deviceNet                // the device copies, when training on one
+	// around, when set, runs each node of a forward pass as
+	// around(r, nd, run): a profiler times the nodes with it.
+	around func(r *run, nd *ir.Node, run func() error) error
 }
 
 // compile builds a net from m (which it shares), binary where plan says;

@@ -46,6 +46,8 @@ type trainer struct {
 	inBuf     backend.Buffer    // the batch on the device
 	mem       *memoryModel      // the run's memory plan
 	devBase   uint64            // device memory reserved before the run (resetDevicePeak)
+	// around is each step tape's Around (a profiler's), or nil.
+	around func(i int, backward func())
 }
 
 // Train fine-tunes model into binary weights as cfg says, on train, and

@@ -100,7 +100,11 @@ func TestFamiliesAgainstONNXRuntime(t *testing.T) {
 				in := randomBatch(m, batch, uint64(batch))
 				want, got := run(t, orig, in), run(t, simple, in)
 				for name, w := range want {
-					if err := reftest.Compare(got[name], w, 1e-6); err != nil {
+					// Not bit for bit: folding can change which layers the
+					// executor fuses (BN into a Conv's weights) and so
+					// which convolution method (Winograd from 32
+					// channels) rounds them.
+					if err := reftest.Compare(got[name], w, 1e-5); err != nil {
 						t.Errorf("batch %d, the executor on the simplified model, %s: %v", batch, name, err)
 					}
 				}

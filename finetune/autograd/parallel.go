@@ -9,10 +9,10 @@ import (
 // grain is the fewest elements worth a goroutine in elementwise loops.
 const grain = 1 << 15
 
-// chunks runs f over [0, n) split into contiguous ranges, one per
+// chunks runs f over [0, n) split into contiguous ranges, a few per
 // goroutine; f must write only its own range.
 func chunks(n int, f func(lo, hi int)) {
-	parts := min(runtime.GOMAXPROCS(0), n/grain)
+	parts := min(4*runtime.GOMAXPROCS(0), n/grain)
 	if parts <= 1 {
 		f(0, n)
 		return
@@ -25,7 +25,7 @@ func chunks(n int, f func(lo, hi int)) {
 // splits them.
 func wordChunks(n int, f func(w0, w1 int)) {
 	words := (n + 63) / 64
-	parts := min(runtime.GOMAXPROCS(0), n/grain, words)
+	parts := min(4*runtime.GOMAXPROCS(0), n/grain, words)
 	if parts <= 1 {
 		f(0, words)
 		return
@@ -33,26 +33,14 @@ func wordChunks(n int, f func(w0, w1 int)) {
 	parallelFor(parts, func(p int) { f(p*words/parts, (p+1)*words/parts) })
 }
 
-// parallelFor runs f(0..n-1) on up to GOMAXPROCS goroutines. Each index
-// must write disjoint memory, so the result does not depend on scheduling.
-func parallelFor(n int, f func(i int)) { parallelForW(n, func(i, _ int) { f(i) }) }
+// parallelFor runs f(0..n-1) on up to GOMAXPROCS goroutines, each taking
+// the next index as it comes free (kernels.Tasks). Each index must write
+// disjoint memory, so the result does not depend on scheduling.
+func parallelFor(n int, f func(i int)) { kernels.Tasks(n, f) }
 
 // parallelForW is parallelFor telling f which of the workersFor(n)
 // goroutines runs index i, for scratch of its own.
-func parallelForW(n int, f func(i, w int)) {
-	workers := workersFor(n)
-	if workers <= 1 {
-		for i := range n {
-			f(i, 0)
-		}
-		return
-	}
-	kernels.Workers(workers, func(w int) {
-		for i := w; i < n; i += workers {
-			f(i, w)
-		}
-	})
-}
+func parallelForW(n int, f func(i, w int)) { kernels.TasksOn(workersFor(n), n, f) }
 
 // workersFor is how many goroutines parallelFor runs n indices on.
 func workersFor(n int) int { return max(1, min(runtime.GOMAXPROCS(0), n)) }

@@ -2,9 +2,9 @@ package autograd
 
 import (
 	"fmt"
-	"math"
 
 	"github.com/bincompress/bincompress/internal/backend"
+	"github.com/bincompress/bincompress/internal/kernels"
 )
 
 // PoolAttrs are ONNX MaxPool/AveragePool attributes for 2-D pooling.
@@ -33,6 +33,10 @@ func poolGeom(x *Tensor, a PoolAttrs) (geom, error) {
 	g.ow = poolOut(g.w, a.PadLeft, a.PadRight, a.KW, a.StrideW, a.CeilMode)
 	if a.KH < 1 || a.KW < 1 || g.oh < 1 || g.ow < 1 {
 		return g, fmt.Errorf("autograd: pooling kernel %dx%d does not fit input %v", a.KH, a.KW, x.Shape)
+	}
+	if min(a.PadTop, a.PadLeft, a.PadBottom, a.PadRight) < 0 || max(a.PadTop, a.PadBottom) >= a.KH || max(a.PadLeft, a.PadRight) >= a.KW {
+		return g, fmt.Errorf("autograd: pooling pads %d,%d,%d,%d must be at least 0 and smaller than the kernel %dx%d",
+			a.PadTop, a.PadLeft, a.PadBottom, a.PadRight, a.KH, a.KW)
 	}
 	return g, nil
 }
@@ -68,21 +72,10 @@ func geomOf(p backend.Pool) geom {
 		n: p.N, c: p.C, h: p.H, w: p.W, oh: p.OH, ow: p.OW}
 }
 
-// window calls f(input offset within the plane, window offset) for the taps of
-// output (oy, ox) that fall inside the input.
-func (g geom) window(oy, ox int, f func(xi, wi int)) {
-	for ky := range g.KH {
-		iy := oy*g.StrideH - g.PadTop + ky
-		if iy < 0 || iy >= g.h {
-			continue
-		}
-		for kx := range g.KW {
-			ix := ox*g.StrideW - g.PadLeft + kx
-			if ix >= 0 && ix < g.w {
-				f(iy*g.w+ix, ky*g.KW+kx)
-			}
-		}
-	}
+// kernel is g as the kernels' pooling parameters.
+func (g geom) kernel() kernels.PoolParams {
+	return kernels.PoolParams{Planes: g.n * g.c, H: g.h, W: g.w, KH: g.KH, KW: g.KW, StrideH: g.StrideH, StrideW: g.StrideW,
+		PadTop: g.PadTop, PadLeft: g.PadLeft, OutH: g.oh, OutW: g.ow}
 }
 
 // maxPoolOp saves each output's argmax as a window offset: int32 on an
@@ -92,6 +85,7 @@ type maxPoolOp struct {
 	be      backend.Backend
 	arg     backend.Saved
 	out, in *Grad
+	bufs    *Buffers // the tape's, for backward's dx
 }
 
 // MaxPool takes the maximum over each window (padding never wins).
@@ -109,7 +103,7 @@ func (tp *Tape) MaxPool(x *Tensor, a PoolAttrs) (*Tensor, error) {
 		be.Release(arg)
 		return out, nil
 	}
-	tp.record(out, &maxPoolOp{g: g, be: be, arg: arg, out: out.g, in: x.g})
+	tp.record(out, &maxPoolOp{g: g, be: be, arg: arg, out: out.g, in: x.g, bufs: tp.Buffers})
 	return out, nil
 }
 
@@ -118,7 +112,22 @@ func (o *maxPoolOp) backward() {
 	if dy == nil {
 		return
 	}
-	o.be.MaxPoolBackward(o.g.pool(), dy, o.arg, o.in.accumulator())
+	dx, done := poolGrad(o.be, o.bufs, o.in)
+	o.be.MaxPoolBackward(o.g.pool(), dy, o.arg, dx)
+	done()
+}
+
+// poolGrad is the buffer a pooling backward adds x's gradient g into: g's
+// own once a gradient has arrived, else a recycled scratch buffer zeroed
+// here (not a freshly allocated one: 100 MB at 224×224), which done then
+// hands to g.
+func poolGrad(be backend.Backend, bufs *Buffers, g *Grad) (backend.Buffer, func()) {
+	if g.value() != nil {
+		return g.accumulator(), func() {}
+	}
+	dx := scratch(be, bufs, g.n)
+	be.Fill(dx, 0)
+	return dx, func() { g.takeBuf(be, bufs, dx) }
 }
 
 func (o *maxPoolOp) saved() []Saved { return []Saved{asSaved(o.be, o.arg)} }
@@ -128,6 +137,7 @@ type avgPoolOp struct {
 	g       geom
 	be      backend.Backend
 	out, in *Grad
+	bufs    *Buffers // the tape's, for backward's dx
 }
 
 // AveragePool averages each window; the divisor counts the taps inside the
@@ -141,21 +151,10 @@ func (tp *Tape) AveragePool(x *Tensor, a PoolAttrs) (*Tensor, error) {
 	y := tp.outputOn(be, g.n*g.c*g.oh*g.ow, x)
 	be.AvgPool(g.pool(), x.Buffer(), y)
 	out := resultOn(be, []int{g.n, g.c, g.oh, g.ow}, y, x)
-	tp.record(out, &avgPoolOp{g: g, be: be, out: out.g, in: x.g})
+	if tp.recording(x) {
+		tp.record(out, &avgPoolOp{g: g, be: be, out: out.g, in: x.g, bufs: tp.Buffers})
+	}
 	return out, nil
-}
-
-func (g geom) divisor(oy, ox int) float32 {
-	if !g.CountIncludePad {
-		n := 0
-		g.window(oy, ox, func(int, int) { n++ })
-		return float32(max(n, 1))
-	}
-	span := func(o, s, p, k, in, pe int) int {
-		lo := o*s - p
-		return min(lo+k, in+pe) - lo
-	}
-	return float32(span(oy, g.StrideH, g.PadTop, g.KH, g.h, g.PadBottom) * span(ox, g.StrideW, g.PadLeft, g.KW, g.w, g.PadRight))
 }
 
 func (o *avgPoolOp) backward() {
@@ -163,7 +162,9 @@ func (o *avgPoolOp) backward() {
 	if dy == nil {
 		return
 	}
-	o.be.AvgPoolBackward(o.g.pool(), dy, o.in.accumulator())
+	dx, done := poolGrad(o.be, o.bufs, o.in)
+	o.be.AvgPoolBackward(o.g.pool(), dy, dx)
+	done()
 }
 
 func (o *avgPoolOp) saved() []Saved { return nil }
@@ -176,74 +177,36 @@ func (tp *Tape) GlobalAveragePool(x *Tensor) (*Tensor, error) {
 	return tp.AveragePool(x, PoolAttrs{KH: x.Shape[2], KW: x.Shape[3]})
 }
 
-// The CPU's pooling: one goroutine per plane, windows in order.
+// The CPU's pooling: the kernels package's loops (a tap table per plane
+// row, windows in order).
 
 // MaxPool keeps the first maximum in window order; the offsets are bytes
 // when small, else int32.
 func (CPU) MaxPool(p backend.Pool, xb, yb backend.Buffer, small bool) backend.Saved {
-	g, x, y := geomOf(p), host(xb), host(yb)
-	planes, opl := g.n*g.c, g.oh*g.ow
-	arg := make([]int32, len(y))
-	parallelFor(planes, func(p int) {
-		xp := x[p*g.h*g.w : (p+1)*g.h*g.w]
-		for o := range opl {
-			best, bi := float32(math.Inf(-1)), int32(0)
-			g.window(o/g.ow, o%g.ow, func(xi, wi int) {
-				if xp[xi] > best {
-					best, bi = xp[xi], int32(wi)
-				}
-			})
-			y[p*opl+o], arg[p*opl+o] = best, bi
-		}
-	})
-	if !small {
-		return &int32Buf{v: arg}
+	k, x, y := geomOf(p).kernel(), host(xb), host(yb)
+	if small {
+		b := &byteBuf{b: make([]uint8, len(y))}
+		kernels.MaxPoolArg(k, x, y, b.b)
+		return b
 	}
-	b := &byteBuf{b: make([]uint8, len(arg))}
-	for i, v := range arg {
-		b.b[i] = uint8(v)
-	}
+	b := &int32Buf{v: make([]int32, len(y))}
+	kernels.MaxPoolArg(k, x, y, b.v)
 	return b
 }
 
 func (CPU) MaxPoolBackward(p backend.Pool, dyb backend.Buffer, arg backend.Saved, dxb backend.Buffer) {
-	g, dy, dx := geomOf(p), host(dyb), host(dxb)
-	at := func(i int) int { return int(arg.(*int32Buf).v[i]) }
+	k, dy, dx := geomOf(p).kernel(), host(dyb), host(dxb)
 	if b, ok := arg.(*byteBuf); ok {
-		at = func(i int) int { return int(b.b[i]) }
+		kernels.MaxPoolBackward(k, dy, b.b, dx, true)
+		return
 	}
-	opl, ipl := g.oh*g.ow, g.h*g.w
-	parallelFor(g.n*g.c, func(p int) {
-		for q := range opl {
-			i := p*opl + q
-			oy, ox, wi := q/g.ow, q%g.ow, at(i)
-			iy := oy*g.StrideH - g.PadTop + wi/g.KW
-			ix := ox*g.StrideW - g.PadLeft + wi%g.KW
-			dx[p*ipl+iy*g.w+ix] += dy[i]
-		}
-	})
+	kernels.MaxPoolBackward(k, dy, arg.(*int32Buf).v, dx, true)
 }
 
 func (CPU) AvgPool(p backend.Pool, xb, yb backend.Buffer) {
-	g, x, y := geomOf(p), host(xb), host(yb)
-	opl := g.oh * g.ow
-	parallelFor(g.n*g.c, func(p int) {
-		xp := x[p*g.h*g.w : (p+1)*g.h*g.w]
-		for o := range opl {
-			var s float32
-			g.window(o/g.ow, o%g.ow, func(xi, _ int) { s += xp[xi] })
-			y[p*opl+o] = s / g.divisor(o/g.ow, o%g.ow)
-		}
-	})
+	kernels.AvgPool(geomOf(p).kernel(), p.CountIncludePad, p.PadBottom, p.PadRight, host(xb), host(yb))
 }
 
 func (CPU) AvgPoolBackward(p backend.Pool, dyb, dxb backend.Buffer) {
-	g, dy, dx := geomOf(p), host(dyb), host(dxb)
-	opl, ipl := g.oh*g.ow, g.h*g.w
-	parallelFor(g.n*g.c, func(p int) {
-		for q := range opl {
-			v := dy[p*opl+q] / g.divisor(q/g.ow, q%g.ow)
-			g.window(q/g.ow, q%g.ow, func(xi, _ int) { dx[p*ipl+xi] += v })
-		}
-	})
+	kernels.AvgPoolBackward(geomOf(p).kernel(), p.CountIncludePad, p.PadBottom, p.PadRight, host(dyb), host(dxb))
 }

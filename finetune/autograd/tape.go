@@ -22,6 +22,9 @@ type Tape struct {
 
 	// Buffers, when set, recycles the pass's float buffers (see Buffers).
 	Buffers *Buffers
+	// Around, when set, runs the backward of recorded op i (recording
+	// order) as Around(i, backward): a profiler times each op with it.
+	Around func(i int, backward func())
 	// ValuesOnly makes the tape record nothing, as a nil Tape, while its
 	// ops still take their outputs from Buffers and Release gives them
 	// back: evaluation and statistics passes then reuse the training
@@ -287,7 +290,11 @@ func (tp *Tape) BackwardFrom(out *Tensor, dOut []float32) error {
 	saved := tp.deviceSaved()
 	for i := len(tp.ops) - 1; i >= 0; i-- {
 		r := tp.ops[i]
-		r.op.backward()
+		if tp.Around != nil {
+			tp.Around(i, r.op.backward)
+		} else {
+			r.op.backward()
+		}
 		// Every consumer of the output has run: its value and gradient are
 		// dead (a gradient handed on as an input's has left r.out).
 		tp.free(r)

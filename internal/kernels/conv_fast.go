@@ -3,6 +3,7 @@ package kernels
 import (
 	"runtime"
 	"sync"
+	"sync/atomic"
 )
 
 // The fast convolutions, dispatched by shape:
@@ -40,23 +41,48 @@ func forTasks(count int, flops float64, task func(t, innerWorkers int)) {
 		}
 		return
 	}
-	Workers(workers, func(w int) {
-		for t := count * w / workers; t < count*(w+1)/workers; t++ {
-			task(t, 1)
-		}
-	})
+	TasksOn(workers, count, func(t, _ int) { task(t, 1) })
 }
 
-// splitRange runs f over [0, n) cut into up to workers contiguous ranges,
-// each on its own goroutine (on the caller's when there is one range). f
-// must write only what its range owns.
+// splitRange runs f over [0, n) cut into contiguous ranges, a few per
+// worker, on up to workers goroutines (on the caller's when there is one
+// range) that take them as they come free. f must write only what its
+// range owns.
 func splitRange(n, workers int, f func(lo, hi int)) {
 	workers = min(workers, n)
 	if workers <= 1 {
 		f(0, n) // before making a closure that escapes
 		return
 	}
-	Workers(workers, func(w int) { f(n*w/workers, n*(w+1)/workers) })
+	parts := min(n, 4*workers)
+	TasksOn(workers, parts, func(i, _ int) { f(n*i/parts, n*(i+1)/parts) })
+}
+
+// Tasks runs f(i) for every i < n on up to GOMAXPROCS goroutines (the
+// caller's among them), each taking the next index not yet taken, so that
+// a goroutine the OS holds back leaves its share to the others instead of
+// holding up the rest at the end. f(i) must write only what index i owns;
+// the result then does not depend on who ran what.
+func Tasks(n int, f func(i int)) {
+	TasksOn(min(runtime.GOMAXPROCS(0), n), n, func(i, _ int) { f(i) })
+}
+
+// TasksOn is Tasks on up to workers goroutines, telling f which of them
+// (w < workers) runs index i, for scratch of its own: which goroutine
+// takes which index varies from run to run.
+func TasksOn(workers, n int, f func(i, w int)) {
+	if workers <= 1 {
+		for i := range n {
+			f(i, 0)
+		}
+		return
+	}
+	var next atomic.Int64
+	Workers(min(workers, n), func(w int) {
+		for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
+			f(i, w)
+		}
+	})
 }
 
 // Workers runs f(w) for w < n, each on its own goroutine, f(0) on the
@@ -92,6 +118,10 @@ func conv2D(p ConvParams, x, w, bias, y []float32, ep Epilogue) {
 		}
 		return
 	}
+	if p.winograd() {
+		winoConv2D(p, w, x, bias, y, ep)
+		return
+	}
 	taps := cg * p.KH * p.KW
 	conv2DWith(p, func(g int) operandA { return matA{w[g*kg*taps:], taps, false, 1} }, x, bias, y, ep)
 }
@@ -101,6 +131,10 @@ func conv2D(p ConvParams, x, w, bias, y []float32, ep Epilogue) {
 func conv2DWith(p ConvParams, weights func(g int) operandA, x, bias, y []float32, ep Epilogue) {
 	if !p.unpadded1x1() {
 		shiftConv2D(p, weights, x, bias, y, ep)
+		return
+	}
+	if p.pointwiseBatch() > 1 {
+		batchedPointwise(p, weights(0), x, bias, y, ep)
 		return
 	}
 	// 1×1 unpadded: a GEMM on x, subsampled first when strided.
@@ -236,6 +270,10 @@ func (p ConvParams) pointwiseBackwardData(n, g int, dy, w, dst []float32, kern *
 }
 
 func conv2DBackwardData(p ConvParams, dy, w, dx []float32) {
+	if p.pointwiseBatch() > 1 {
+		batchedPointwiseBackwardData(p, w, dy, dx)
+		return
+	}
 	if q, ok := p.strided1x1(); ok {
 		strided1x1BackwardData(p, q, dy, w, dx)
 		return
@@ -246,6 +284,10 @@ func conv2DBackwardData(p ConvParams, dy, w, dx []float32) {
 		wf := getBuf(p.WLen())
 		defer bufPool.Put(wf)
 		p.flipWeights(*wf, w)
+		if q.winograd() {
+			winoConv2D(q, *wf, dy, nil, dx, Epilogue{})
+			return
+		}
 		shiftConv2D(q, func(g int) operandA { return matA{(*wf)[g*cg*kg*p.KH*p.KW:], kg * p.KH * p.KW, false, 1} }, dy, nil, dx, Epilogue{})
 		return
 	}
@@ -264,10 +306,15 @@ func conv2DBackwardFilter(p ConvParams, x, dy, dw []float32) {
 	backwardFilterFrom(p, xSource(p, x), dy, dw)
 }
 
-// backwardFilterFrom is the filter gradient with images from src: output
-// channels in the lanes where that serves, else pixels in the lanes; a
-// strided 1×1 as the pointwise one on the images subsampled one by one.
+// backwardFilterFrom is the filter gradient with images from src: by
+// Winograd where p.winograd(), else output channels in the lanes where that
+// serves, else pixels in the lanes; a strided 1×1 as the pointwise one on
+// the images subsampled one by one.
 func backwardFilterFrom(p ConvParams, src imageSource, dy, dw []float32) {
+	if p.winograd() {
+		winoBackwardFilter(p, src, dy, dw)
+		return
+	}
 	if laneBackwardFilterFrom(p, src, dy, dw) {
 		return
 	}

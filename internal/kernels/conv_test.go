@@ -150,7 +150,6 @@ func TestConvValidate(t *testing.T) {
 // TestConvDeterministic checks bit-identical results of every convolution
 // kernel at GOMAXPROCS 1, 2 and 4.
 func TestConvDeterministic(t *testing.T) {
-	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
 	params := []ConvParams{
 		{N: 5, C: 16, H: 16, W: 16, K: 32, KH: 3, KW: 3, StrideH: 1, StrideW: 1,
 			PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1, DilationH: 1, DilationW: 1, Groups: 1},
@@ -165,9 +164,7 @@ func TestConvDeterministic(t *testing.T) {
 		x, w, dy := randSlice(r, p.XLen()), randSlice(r, p.WLen()), randSlice(r, p.YLen())
 		scale := randSlice(r, p.K)
 		wb := randBits(r, p.K, p.C/p.Groups*p.KH*p.KW)
-		var first [][]float32
-		for _, procs := range []int{1, 2, 4} {
-			runtime.GOMAXPROCS(procs)
+		sameAtAnyProcs(t, fmt.Sprint("params ", pi), func() [][]float32 {
 			out := [][]float32{make([]float32, p.YLen()), make([]float32, p.XLen()), make([]float32, p.WLen()),
 				make([]float32, p.YLen()), make([]float32, p.YLen()), make([]float32, p.YLen())}
 			Conv2D(p, x, w, nil, out[0])
@@ -176,15 +173,28 @@ func TestConvDeterministic(t *testing.T) {
 			BinaryConv2D(p, x, wb, scale, nil, out[3])
 			BinaryConv2DInt8(p, x, wb, scale, nil, out[4])
 			BinaryConv2DClasses(p, x, NewSignClasses(p, wb), scale, nil, out[5], Epilogue{})
-			if first == nil {
-				first = out
-				continue
-			}
-			for o := range out {
-				for i := range out[o] {
-					if math.Float32bits(out[o][i]) != math.Float32bits(first[o][i]) {
-						t.Fatalf("params %d, output %d differs at GOMAXPROCS=%d, element %d", pi, o, procs, i)
-					}
+			return out
+		})
+	}
+}
+
+// sameAtAnyProcs runs f at GOMAXPROCS 1, 2 and 4 and fails unless every
+// run returns the same bits.
+func sameAtAnyProcs(t *testing.T, name string, f func() [][]float32) {
+	t.Helper()
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+	var first [][]float32
+	for _, procs := range []int{1, 2, 4} {
+		runtime.GOMAXPROCS(procs)
+		out := f()
+		if first == nil {
+			first = out
+			continue
+		}
+		for o := range out {
+			for i := range out[o] {
+				if math.Float32bits(out[o][i]) != math.Float32bits(first[o][i]) {
+					t.Fatalf("%s: output %d differs at GOMAXPROCS=%d, element %d", name, o, procs, i)
 				}
 			}
 		}

@@ -273,10 +273,12 @@ func subsampled(p, q ConvParams, src imageSource) imageSource {
 // FilterScratch is the scratch (bytes) the filter gradient of a
 // convolution with p's channels and kernel holds for its partial sums, at
 // the current GOMAXPROCS and at any batch: the part of a training step's
-// kernel scratch set by the layer rather than by the chunk of images.
+// kernel scratch set by the layer rather than by the chunk of images. For
+// a layer that may run by Winograd it is winoScratch, all its passes'
+// scratch, when that is larger.
 func FilterScratch(p ConvParams) int64 {
 	g := max(p.Groups, 1)
 	kpad := (p.K/g + 15) / 16 * 16
 	plen := p.KH * p.KW * (p.C / g) * kpad
-	return 4 * int64(plen) * int64(filterWave*gomaxprocs()+1)
+	return max(4*int64(plen)*int64(filterWave*gomaxprocs()+1), winoScratch(p))
 }

@@ -97,10 +97,10 @@ func sgemmWith(kern *microKernel, transA, transB bool, m, n, k int, alpha float3
 }
 
 // runGemm splits j by output columns (or rows, when C is tall) into chunks
-// that are whole multiples of the register tile and runs them on up to
-// workers goroutines. Each output element is computed by exactly the same
-// instruction sequence whichever chunk it falls in, so the split never
-// changes a bit.
+// that are whole multiples of the register tile, a few per worker, and
+// runs them on up to workers goroutines that take them as they come free.
+// Each output element is computed by exactly the same instruction
+// sequence whichever chunk it falls in, so the split never changes a bit.
 func runGemm(j gemmJob, kern *microKernel, workers int) {
 	if j.m == 0 || j.n == 0 {
 		return
@@ -123,9 +123,11 @@ func runGemm(j gemmJob, kern *microKernel, workers int) {
 		gemmSerial(j, kern)
 		return
 	}
-	Workers(workers, func(w int) {
-		lo := tiles * w / workers * unit
-		hi := min(tiles*(w+1)/workers*unit, span)
+	// A few chunks per worker, taken as workers come free.
+	parts := min(tiles, 4*workers)
+	TasksOn(workers, parts, func(i, _ int) {
+		lo := tiles * i / parts * unit
+		hi := min(tiles*(i+1)/parts*unit, span)
 		gemmSerial(j.slice(byRows, lo, hi), kern)
 	})
 }
@@ -173,38 +175,51 @@ func gemmSerial(j gemmJob, kern *microKernel) {
 	defer bufPool.Put(abuf)
 	defer bufPool.Put(bbuf)
 	defer bufPool.Put(tile)
+	db, direct := j.b.(*directB)
 	for jc := 0; jc < j.n; jc += ncMax {
 		nc := min(ncMax, j.n-jc)
 		for pc := 0; pc < j.k; pc += kcMax {
 			kc := min(kcMax, j.k-pc)
 			acc := pc > 0 || j.beta != 0
-			j.b.packB(*bbuf, pc, kc, j.j0+jc, nc, nr)
+			bsrc, ldb, bstep := *bbuf, nr, kc // packed panels
+			if direct {
+				bsrc, ldb, bstep = db.b[pc*db.ldb+j.j0+jc:], db.ldb, 1
+			} else {
+				j.b.packB(*bbuf, pc, kc, j.j0+jc, nc, nr)
+			}
 			for ic := 0; ic < j.m; ic += mcMax {
 				mc := min(mcMax, j.m-ic)
-				j.a.packA(*abuf, j.i0+ic, mc, pc, kc, mr)
-				macroKernel(kern, *abuf, *bbuf, kc, mc, nc, j.c[ic*j.ldc+jc:], j.ldc, acc, *tile)
+				ablk := *abuf
+				if pa, ok := j.a.(*packedA); ok && pa.mr == mr {
+					ablk = pa.block(j.i0+ic, mc, pc, kc)
+				} else {
+					j.a.packA(ablk, j.i0+ic, mc, pc, kc, mr)
+				}
+				macroKernel(kern, ablk, bsrc, ldb, bstep, kc, mc, nc, j.c[ic*j.ldc+jc:], j.ldc, acc, *tile)
 			}
 		}
 	}
 }
 
-// macroKernel runs the microkernel over an mc×nc block of C from packed
-// panels; edge tiles are computed into tile and then added or copied, which
-// is the same single rounding the kernel's own accumulate does.
-func macroKernel(kern *microKernel, a, b []float32, kc, mc, nc int, c []float32, ldc int, acc bool, tile []float32) {
+// macroKernel runs the microkernel over an mc×nc block of C from packed A
+// panels and B's column tiles, tile jr at b[jr·bstep:] with rows ldb apart
+// (packed panels: bstep kc, ldb nr); edge tiles are computed into tile and
+// then added or copied, which is the same single rounding the kernel's own
+// accumulate does.
+func macroKernel(kern *microKernel, a, b []float32, ldb, bstep, kc, mc, nc int, c []float32, ldc int, acc bool, tile []float32) {
 	mr, nr := kern.mr, kern.nr
 	for ir := 0; ir < mc; ir += mr {
 		ap := a[ir*kc : (ir+mr)*kc]
 		rows := min(mr, mc-ir)
 		for jr := 0; jr < nc; jr += nr {
-			bp := b[jr*kc : (jr+nr)*kc]
+			bp := b[jr*bstep:]
 			cols := min(nr, nc-jr)
 			ct := c[ir*ldc+jr:]
 			if rows == mr && cols == nr {
-				kern.fn(kc, ap, bp, nr, ct, ldc, acc)
+				kern.fn(kc, ap, bp, ldb, ct, ldc, acc)
 				continue
 			}
-			kern.fn(kc, ap, bp, nr, tile, nr, false)
+			kern.fn(kc, ap, bp, ldb, tile, nr, false)
 			for r := range rows {
 				dst := ct[r*ldc : r*ldc+cols]
 				src := tile[r*nr : r*nr+cols]

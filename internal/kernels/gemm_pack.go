@@ -70,3 +70,54 @@ func (o matB) packB(dst []float32, pc, kc, jc, nc, nr int) {
 		}
 	}
 }
+
+// packedA is a left operand packed once for a microkernel's mr, for a
+// product run many times (a Winograd point's weights against every chunk
+// of images): gemmSerial reads its blocks in place instead of packing.
+// Each blockKC-deep slice of the reduction holds all rows (rounded up to
+// mr) as mr-row micro-panels, so the block of rows [i0, i0+mc) at p0 is
+// contiguous.
+type packedA struct {
+	buf    []float32
+	m, mr  int
+	rounds int // rows rounded up to mr
+}
+
+// packAll packs the m×k operand a for mr-row tiles into buf, which must
+// hold roundup(m, mr)·k floats.
+func packAll[A operandA](buf []float32, a A, m, k, mr int) packedA {
+	pa := packedA{m: m, mr: mr, rounds: (m + mr - 1) / mr * mr}
+	pa.buf = buf[:pa.rounds*k]
+	for pc := 0; pc < k; pc += blockKC {
+		kc := min(blockKC, k-pc)
+		a.packA(pa.buf[pa.rounds*pc:], 0, m, pc, kc, mr)
+	}
+	return pa
+}
+
+// block is the packed block of rows [i0, i0+mc) (i0 a multiple of mr) and
+// reduction indices [pc, pc+kc) (pc a multiple of blockKC).
+func (o *packedA) block(i0, mc, pc, kc int) []float32 {
+	off := o.rounds*pc + i0*kc
+	return o.buf[off : off+(mc+o.mr-1)/o.mr*o.mr*kc]
+}
+
+func (o *packedA) packA(dst []float32, i0, mc, pc, kc, mr int) {
+	if mr != o.mr {
+		panic("kernels: packedA: packed for another tile height")
+	}
+	copy(dst, o.block(i0, mc, pc, kc))
+}
+
+// directB is a row-major right operand that gemmSerial reads in place,
+// without packing: each row must have readable floats up to the end of
+// the last column tile (nr past the last tile's start); what they hold
+// past the last column only reaches discarded columns of C.
+type directB struct {
+	b   []float32
+	ldb int
+}
+
+func (o *directB) packB(dst []float32, pc, kc, jc, nc, nr int) {
+	matB{b: o.b, ldb: o.ldb}.packB(dst, pc, kc, jc, nc, nr)
+}

@@ -222,24 +222,27 @@ func BenchmarkSgemm(b *testing.B) {
 	}
 }
 
-// benchFlops runs f b.N times and reports its rate by wall time and, at
-// GOMAXPROCS=1 on Linux, by the thread's CPU time ("cpu-" + unit), which
-// stays steady when other processes share the cores.
+// benchFlops runs f b.N times and reports its rate by wall time and, on
+// Linux, by CPU time ("cpu-" + unit), which stays steady when other
+// processes share the cores: the thread's at GOMAXPROCS=1, the process's
+// (every goroutine, the runtime's spinning included) otherwise.
 func benchFlops(b *testing.B, flops float64, unit string, f func()) {
 	single := runtime.GOMAXPROCS(0) == 1
+	cpu := processCPU
 	if single {
 		runtime.LockOSThread()
 		defer runtime.UnlockOSThread()
+		cpu = threadCPU
 	}
 	f()
-	c0, ok := threadCPU()
+	c0, ok := cpu()
 	b.ResetTimer()
 	for b.Loop() {
 		f()
 	}
 	b.StopTimer()
 	b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, unit)
-	if c1, ok1 := threadCPU(); single && ok && ok1 && c1 > c0 {
+	if c1, ok1 := cpu(); ok && ok1 && c1 > c0 {
 		b.ReportMetric(flops*float64(b.N)/(c1-c0).Seconds()/1e9, "cpu-"+unit)
 	}
 }

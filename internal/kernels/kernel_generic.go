@@ -81,3 +81,14 @@ func filterKernelsFor() *filterKernels { return nil }
 
 // asmFilterKernels lists the filter-gradient assembly: none.
 func asmFilterKernels() []*filterKernels { return nil }
+
+func maxArgStepFast(_ []float32, _ []int32, _ []float32, _ int32) int { return 0 }
+
+func linRowsFast(int, []float32, []float32, []int, []float32, []int) bool { return false }
+
+func winoSplitFast(int, int, int, []float32, []float32, int, []float32, int, int) bool { return false }
+
+func winoMergeFast(int, []float32, []float32, int, []float32, int, int) bool { return false }
+
+// useAVX512 is false: no assembly.
+const useAVX512 = false

@@ -1,0 +1,74 @@
+//go:build !purego
+
+package kernels
+
+//go:noescape
+func winoSplitAVX512(n, k, m int, coef, src *float32, sstride int, dst *float32, dstride int, masks *uint16, seg int)
+
+//go:noescape
+func winoMergeAVX512(n int, coef, src *float32, pstride int, dst *float32, dstride int, masks *uint16, seg int)
+
+// winoSplitFast and winoMergeFast are the AVX-512 bodies of winoSplit
+// and winoMerge, run when they report true; the callers have checked the
+// slices' lengths.
+func winoSplitFast(n, k, m int, coef, src []float32, sstride int, dst []float32, dstride int, seg int) bool {
+	if !useAVX512 {
+		return false
+	}
+	masks := segMasks(seg)
+	winoSplitAVX512(n, k, m, &coef[0], &src[0], sstride, &dst[0], dstride, &masks[0], seg)
+	return true
+}
+
+func winoMergeFast(n int, coef, src []float32, pstride int, dst []float32, dstride int, seg int) bool {
+	if !useAVX512 {
+		return false
+	}
+	masks := segMasks(seg)
+	winoMergeAVX512(n, &coef[0], &src[0], pstride, &dst[0], dstride, &masks[0], seg)
+	return true
+}
+
+// segMasks is, for each phase ph < seg of a block's first tile in its
+// segment, the 16-bit mask of the block's kept tiles (those not at phase
+// seg−1); one mask with every tile for seg 0.
+func segMasks(seg int) []uint16 {
+	if seg < len(segMaskTable) {
+		return segMaskTable[seg][:max(seg, 1)]
+	}
+	masks := make([]uint16, seg)
+	fillSegMasks(masks, seg)
+	return masks
+}
+
+// segMaskTable holds segMasks for segments of up to 64 tiles (a plane of
+// up to 252 columns), so that calls do not allocate.
+var segMaskTable = func() (t [65][64]uint16) {
+	for seg := range t {
+		fillSegMasks(t[seg][:max(seg, 1)], seg)
+	}
+	return t
+}()
+
+func fillSegMasks(masks []uint16, seg int) {
+	for ph := range masks {
+		for l := range 16 {
+			if seg == 0 || (ph+l)%seg != seg-1 {
+				masks[ph] |= 1 << l
+			}
+		}
+	}
+}
+
+//go:noescape
+func linRowsAVX512(n, m, k int, coef, src *float32, soffs *int, dst *float32, doffs *int)
+
+// linRowsFast is linRows's AVX-512 body; the caller has checked the
+// offsets against the slices.
+func linRowsFast(n int, coef, src []float32, soffs []int, dst []float32, doffs []int) bool {
+	if !useAVX512 {
+		return false
+	}
+	linRowsAVX512(n, len(doffs), len(soffs), &coef[0], &src[0], &soffs[0], &dst[0], &doffs[0])
+	return true
+}

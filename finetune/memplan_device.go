@@ -161,14 +161,16 @@ func resetDevicePeak(be backend.Backend) uint64 {
 }
 
 // limitDeviceCache holds a device run's pool to its plan (what the pool
-// held before the run plus the planned peak) and returns the undo; on the
-// CPU it does nothing.
+// held before the run plus the planned peak, and a sixteenth: the plan
+// rounds codes to words as a batch does not, and a limit a few KiB short
+// would free and reallocate the cache every step) and returns the undo;
+// on the CPU it does nothing.
 func limitDeviceCache(be backend.Backend, base uint64, p MemoryPlan) (undo func()) {
 	mr, ok := be.(backend.MemoryReporter)
 	if !ok || p.Device.Peak <= 0 {
 		return func() {}
 	}
-	mr.LimitCache(base + uint64(p.Device.Peak))
+	mr.LimitCache(base + uint64(p.Device.Peak+p.Device.Peak/16))
 	return func() { mr.LimitCache(0) }
 }
 

@@ -34,9 +34,12 @@ func randomSource(n, c, h, w, classes int, seed uint64) *SliceSource {
 
 // BenchmarkTrainStep times one training step (forward, loss, backward, SGD
 // update) of the CIFAR ResNet-20 at batch 128 on 3×32×32 inputs, and
-// reports images/s and the bytes saved for backward per image.
+// reports images/s and the bytes saved for backward per image: the step
+// on labels alone ("exact", "compressed": PyTorch's step does the same
+// work) and the default recipe's, which adds the teacher's forward pass
+// for distillation ("exact-distill", "compressed-distill").
 func BenchmarkTrainStep(b *testing.B) {
-	benchTrain(b, readModel(b, resnet20), 128)
+	benchTrain(b, readModel(b, resnet20), 128, false, true)
 }
 
 // BenchmarkTrainModel is BenchmarkTrainStep for the model at
@@ -58,52 +61,65 @@ func BenchmarkTrainModel(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	benchTrain(b, m, batch)
+	benchTrain(b, m, batch, false)
 }
 
-// benchTrain times training steps of m at the given batch in both modes.
-func benchTrain(b *testing.B, m *ir.Model, batch int) {
-	for _, exact := range []bool{true, false} {
-		name := map[bool]string{true: "exact", false: "compressed"}[exact]
-		b.Run(name, func(b *testing.B) {
-			cfg := DefaultConfig()
-			cfg.ExactBackward = exact
-			src := benchSource(b, m, batch)
-			plan := planOfTest(b, m)
-			t, err := newTrainer(m, plan, src, nil, cfg, nil)
-			if err != nil {
-				b.Fatal(err)
-			}
-			if t.mem, err = newMemoryModel(m, plan, src.Shape, cfg); err != nil {
-				b.Fatal(err)
-			}
-			defer t.planMemory()() // the step buffers in their arena, as Train runs them
-			bt := newPlan(t.train, batch, true, false, Augment{}, 0, 0).load(0)
-			var lr float64
-			if _, _, _, err := t.trainStep(bt, &lr); err != nil { // warm-up
-				b.Fatal(err)
-			}
-			cpu0 := cpuSeconds()
-			b.ResetTimer()
-			for range b.N {
-				if _, _, _, err := t.trainStep(bt, &lr); err != nil {
-					b.Fatal(err)
-				}
-			}
-			b.StopTimer()
-			b.ReportMetric(float64(batch*b.N)/b.Elapsed().Seconds(), "images/s")
-			b.ReportMetric(float64(batch*b.N)/(cpuSeconds()-cpu0), "images/cpu-s")
-			if err := t.measure(context.Background()); err != nil {
-				b.Fatal(err)
-			}
-			b.ReportMetric(t.res.Memory.ExactPerImage, "exact-B/img")
-			b.ReportMetric(t.res.Memory.CompressedPerImage, "compressed-B/img")
-			b.ReportMetric(float64(t.res.Memory.PeakHeap)/(1<<20), "peak-heap-MiB")
-			if out := os.Getenv("BNN_BENCH_PROFILE"); out != "" {
-				writeProfile(b, t, bt, out+"."+name)
-			}
-		})
+// benchTrain times training steps of m at the given batch in both modes,
+// once per distillation setting asked for (false: labels alone).
+func benchTrain(b *testing.B, m *ir.Model, batch int, distill ...bool) {
+	for _, d := range distill {
+		for _, exact := range []bool{true, false} {
+			benchTrainMode(b, m, batch, exact, d)
+		}
 	}
+}
+
+func benchTrainMode(b *testing.B, m *ir.Model, batch int, exact, distill bool) {
+	name := map[bool]string{true: "exact", false: "compressed"}[exact]
+	if distill {
+		name += "-distill"
+	}
+	b.Run(name, func(b *testing.B) {
+		cfg := DefaultConfig()
+		cfg.ExactBackward = exact
+		if !distill {
+			cfg.Distill = 0
+		}
+		src := benchSource(b, m, batch)
+		plan := planOfTest(b, m)
+		t, err := newTrainer(m, plan, src, nil, cfg, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if t.mem, err = newMemoryModel(m, plan, src.Shape, cfg); err != nil {
+			b.Fatal(err)
+		}
+		defer t.planMemory()() // the step buffers in their arena, as Train runs them
+		bt := newPlan(t.train, batch, true, false, Augment{}, 0, 0).load(0)
+		var lr float64
+		if _, _, _, err := t.trainStep(bt, &lr); err != nil { // warm-up
+			b.Fatal(err)
+		}
+		cpu0 := cpuSeconds()
+		b.ResetTimer()
+		for range b.N {
+			if _, _, _, err := t.trainStep(bt, &lr); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.StopTimer()
+		b.ReportMetric(float64(batch*b.N)/b.Elapsed().Seconds(), "images/s")
+		b.ReportMetric(float64(batch*b.N)/(cpuSeconds()-cpu0), "images/cpu-s")
+		if err := t.measure(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(t.res.Memory.ExactPerImage, "exact-B/img")
+		b.ReportMetric(t.res.Memory.CompressedPerImage, "compressed-B/img")
+		b.ReportMetric(float64(t.res.Memory.PeakHeap)/(1<<20), "peak-heap-MiB")
+		if out := os.Getenv("BNN_BENCH_PROFILE"); out != "" {
+			writeProfile(b, t, bt, out+"."+name)
+		}
+	})
 }
 
 // benchSource is a batch of random samples in m's input shape.

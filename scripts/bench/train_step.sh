@@ -4,7 +4,12 @@
 # compressed backward) against PyTorch CPU (Debian python3-torch), in one
 # run, alternating ROUNDS times so machine noise hits both. Medians.
 # PyTorch runs in both memory formats (NCHW and channels_last); the faster
-# one is its best setting.
+# one is its best setting. Ours runs the step on labels alone (exact,
+# compressed: the work of PyTorch's step) and the default recipe's step,
+# which adds the teacher's forward pass for distillation (exact-distill,
+# compressed-distill); PyTorch's distill_images_per_s is its step plus its
+# eval-mode forward of the same batch (the teacher's work), from the two
+# rates it measures.
 #
 #   scripts/bench/train_step.sh [ROUNDS]
 set -euo pipefail
@@ -21,7 +26,8 @@ for r in $(seq "$rounds"); do
   for threads in 1 2; do
     for layout in "" --channels-last; do
       /usr/bin/python3 testdata/scripts/torch_train_step_bench.py --threads "$threads" --steps 8 --warmup 2 $layout |
-        jq -c --argjson r "$r" '{who:"pytorch-\(.results[0].threads)t-\(.memory_format)", round:$r, images_per_s:.results[0].train_step.images_per_s, load_avg_1m}'
+        jq -c --argjson r "$r" '.results[0] as $x | {who:"pytorch-\($x.threads)t-\(.memory_format)", round:$r, images_per_s:$x.train_step.images_per_s,
+          distill_images_per_s:(1 / (1 / $x.train_step.images_per_s + 1 / $x.eval_forward.images_per_s) * 10 | round / 10), load_avg_1m}'
     done
   done
 done

@@ -61,7 +61,8 @@
 //     batch gives the bytes saved for backward, the arena of float tensors
 //     every pass then takes its buffers from, and the peak (MemoryPlan).
 //     The Go memory limit follows the plan while the run lasts (unless
-//     GOMEMLIMIT is set); Config.MaxMemory refuses a batch whose plan
+//     GOMEMLIMIT is set), and Memory.KeepWithinPlan holds it there for
+//     what the caller does after (packing, verification); Config.MaxMemory refuses a batch whose plan
 //     exceeds it (ErrMemory names the largest batch that fits) and
 //     BatchSize AutoBatch takes that batch. Result.Memory reports the
 //     saved bytes per image both ways, both modes' plans, the peak heap and
@@ -69,8 +70,9 @@
 //     tensors come from the device's pool, so the plan there is of device
 //     memory (memplan_device.go, MemoryPlan.Device): the same passes are
 //     traced on the device at batches 2 and 3, the pool recording every
-//     request, and replayed through the pool at the run's batch; there is
-//     no arena and no heap limit, MaxMemory and AutoBatch bound the
+//     request, and replayed through the pool at the run's batch; the pool
+//     is held to that plan (a pass it did not trace frees the cache rather
+//     than add to it); there is no arena and no heap limit, MaxMemory and AutoBatch bound the
 //     device's memory, and Memory.PeakDevice measures the pool's
 //     high-water mark (docs/GPU.md).
 //   - BN statistics are re-estimated right after binarizing and at every

@@ -314,20 +314,21 @@ func (p MemoryPlan) goLimit() int64 { return p.Peak - (p.Base - p.BaseGo) }
 
 // KeepWithinPlan holds the Go heap, for what the process does after
 // training (packing, verification), to the peak that training planned in
-// its backward mode, unless GOMEMLIMIT says otherwise: with the limit lifted the
-// collector would let verification's garbage grow to twice the live heap,
-// and the process would peak after training, above its plan. It is a soft
-// limit: work that needs more still gets it. A run without a plan (on a
-// device, or not trained) changes nothing.
-func (m Memory) KeepWithinPlan(exact bool) {
+// its backward mode, unless GOMEMLIMIT says otherwise: with the limit lifted
+// the collector would let verification's garbage grow to twice the live
+// heap, and the process would peak after training, above its plan. It is a
+// soft limit: work that needs more still gets it. It returns the undo. A
+// run without a plan (on a device, or not trained) changes nothing.
+func (m Memory) KeepWithinPlan(exact bool) (undo func()) {
 	p := m.PlanCompressed
 	if exact {
 		p = m.PlanExact
 	}
 	if os.Getenv("GOMEMLIMIT") != "" || p.Peak <= 0 {
-		return
+		return func() {}
 	}
-	debug.SetMemoryLimit(p.goLimit())
+	old := debug.SetMemoryLimit(p.goLimit())
+	return func() { debug.SetMemoryLimit(old) }
 }
 
 // processResident measures the process's memory before a run (tests pin

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"testing"
 
@@ -137,5 +138,34 @@ func TestMaxMemory(t *testing.T) {
 	cfg.MaxMemory = m.plan(2, false).Peak - 1
 	if _, err := Train(t.Context(), tinyResNet(3, 3), train, nil, cfg, nil); !errors.Is(err, ErrMemory) {
 		t.Fatalf("no batch fits: %v", err)
+	}
+}
+
+// TestKeepWithinPlan: after training the Go memory limit is the run's
+// mode's planned peak less what the runtime does not manage, the undo puts
+// the old limit back, a run without a plan and a GOMEMLIMIT leave it alone.
+func TestKeepWithinPlan(t *testing.T) {
+	m := Memory{PlanCompressed: MemoryPlan{Peak: 600 << 20, Base: 100 << 20, BaseGo: 60 << 20},
+		PlanExact: MemoryPlan{Peak: 900 << 20, Base: 100 << 20, BaseGo: 60 << 20}}
+	t.Setenv("GOMEMLIMIT", "")
+	before := debug.SetMemoryLimit(-1)
+	for _, c := range []struct {
+		m     Memory
+		exact bool
+		want  int64
+	}{{m, false, 560 << 20}, {m, true, 860 << 20}, {Memory{}, false, before}} {
+		undo := c.m.KeepWithinPlan(c.exact)
+		if got := debug.SetMemoryLimit(-1); got != c.want {
+			t.Errorf("exact=%v: limit %d, want %d", c.exact, got, c.want)
+		}
+		undo()
+		if got := debug.SetMemoryLimit(-1); got != before {
+			t.Errorf("exact=%v: after the undo the limit is %d, want %d", c.exact, got, before)
+		}
+	}
+	t.Setenv("GOMEMLIMIT", "1GiB")
+	defer m.KeepWithinPlan(false)()
+	if got := debug.SetMemoryLimit(-1); got != before {
+		t.Errorf("with GOMEMLIMIT set the limit became %d", got)
 	}
 }

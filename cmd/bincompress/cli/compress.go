@@ -236,7 +236,7 @@ func runCompress(ctx context.Context, o *CompressOptions, streams IO) error {
 	}
 	if tr.model = nil; tr.res != nil {
 		tr.res.Model = nil // packed: the float weights need not outlive it through verification
-		tr.res.Memory.KeepWithinPlan(o.Train.ExactBackward)
+		defer tr.res.Memory.KeepWithinPlan(o.Train.ExactBackward)()
 	}
 	log.history.store(bnn)
 	sum := newSummary(o, source, rep, tr)

@@ -46,3 +46,17 @@ func KeepRanked(plan []ir.LayerRecord, idx []int) []ir.LayerRecord {
 	}
 	return out
 }
+
+// AllBinary returns a copy of plan with every layer that can be binarized
+// (it has binary bytes) marked binarized: the all-binary plan that the size
+// bound of --keep-float auto is measured against, whatever other layers a
+// user kept float beside auto.
+func AllBinary(plan []ir.LayerRecord) []ir.LayerRecord {
+	out := append([]ir.LayerRecord(nil), plan...)
+	for i := range out {
+		if out[i].BinaryBytes > 0 {
+			out[i].Binarized = true
+		}
+	}
+	return out
+}

@@ -266,3 +266,27 @@ func TestRankFloat(t *testing.T) {
 		t.Fatalf("KeepRanked: %+v", kept)
 	}
 }
+
+// TestAllBinary: the all-binary plan made from a plan that keeps layers
+// float estimates the same bytes as planning with nothing kept float, and
+// leaves the plan it was given alone.
+func TestAllBinary(t *testing.T) {
+	m := resnetBlockModel()
+	none, err := PlanPipeline().Run(m.Clone(), Options{KeepFloat: []string{"none"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	kept, err := PlanPipeline().Run(m.Clone(), Options{KeepFloat: []string{"first", "last"}, SizeBound: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := EstimateBytes(m, none.Layers)
+	had, _ := EstimateBytes(m, kept.Layers)
+	got, err := EstimateBytes(m, AllBinary(kept.Layers))
+	if err != nil || got != want || had <= want {
+		t.Fatalf("all-binary estimate %d (%v), want %d; the plan with first and last float %d", got, err, want, had)
+	}
+	if kept.Layers[0].Binarized {
+		t.Error("AllBinary changed the plan it was given")
+	}
+}

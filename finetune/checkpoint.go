@@ -39,7 +39,8 @@ const checkpointVersion = 2
 
 // fingerprint captures what the trajectory depends on, so that a resume
 // with different settings is refused. The epoch count is part of it: the
-// schedule is fitted to it.
+// schedule is fitted to it; so are the sizes of the training and held-out
+// sets, whose best snapshot a resume carries on comparing against.
 func (t *trainer) fingerprint() string {
 	c := t.cfg
 	c.CheckpointDir, c.Resume, c.Backend = "", false, nil
@@ -47,7 +48,11 @@ func (t *trainer) fingerprint() string {
 	for _, l := range t.student.layers {
 		plan = append(plan, l.node.Name+":"+string(l.mode))
 	}
-	return fmt.Sprintf("%+v|%v|%d|%v", c, t.names, t.batch, plan)
+	held := 0
+	if t.val != nil {
+		held = t.val.Len()
+	}
+	return fmt.Sprintf("%+v|%v|%d|%v|%d|%d", c, t.names, t.batch, plan, t.train.Len(), held)
 }
 
 func (t *trainer) snapshot() *checkpoint {

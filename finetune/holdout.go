@@ -25,7 +25,8 @@ type HoldoutInfo struct {
 
 // HoldoutSize is how many of n training images a holdout setting takes:
 // amount < 1 is a fraction of n, capped at DefaultHoldoutMax; amount >= 1
-// is a count. At least one image is left to train on.
+// is a count. At least two images are left to train on (a batch's
+// statistics need two).
 func HoldoutSize(n int, amount float64) (int, error) {
 	if amount < 0 || math.IsNaN(amount) || math.IsInf(amount, 0) {
 		return 0, fmt.Errorf("finetune: holdout %v must be a fraction in [0, 1) or an image count", amount)

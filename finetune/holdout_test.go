@@ -306,3 +306,50 @@ func TestJSONWithoutHoldout(t *testing.T) {
 		t.Fatalf("got  %s\nwant %s", b, want)
 	}
 }
+
+// TestSensitivityOnDevice: on the emulated device the sensitivities are
+// the CPU's (the same codes; the sums may round apart by an image or two
+// of the 200 held out), and the measurement leaves no device memory in
+// use (the student's and optimizer's memory go before the per-layer nets
+// are built, and nothing else of theirs stays behind).
+func TestSensitivityOnDevice(t *testing.T) {
+	needData(t)
+	d := openEmulated(t)
+	splits, err := dataset.Open("../testdata/data/fmnist-mini")
+	if err != nil {
+		t.Fatal(err)
+	}
+	all, err := NewDatasetSource(splits.Train, dataset.Preprocess{Mean: []float32{0.286}, Std: []float32{0.353}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	train, held, _, err := Holdout(all, 200, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := DefaultConfig()
+	cfg.BNBatches = 4
+	m := withPlan(readModel(t, "fmnist_tiny"), "last")
+	_, cpu, err := Sensitivity(context.Background(), m, train, held, cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Backend = d.Backend()
+	before := d.PoolStats().InUse
+	_, dev, err := Sensitivity(context.Background(), m, train, held, cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Backend().Err(); err != nil {
+		t.Fatalf("the device reports: %v", err)
+	}
+	if in := d.PoolStats().InUse; in != before {
+		t.Errorf("device memory in use %d B after the measurement, %d before", in, before)
+	}
+	for i := range cpu {
+		if (cpu[i].Sensitivity == nil) != (dev[i].Sensitivity == nil) ||
+			cpu[i].Sensitivity != nil && math.Abs(*cpu[i].Sensitivity-*dev[i].Sensitivity) > 0.011 {
+			t.Errorf("%s: sensitivity on the device %v, on the CPU %v", cpu[i].Node, dev[i].Sensitivity, cpu[i].Sensitivity)
+		}
+	}
+}

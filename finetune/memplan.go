@@ -249,6 +249,9 @@ func (m *memoryModel) chooseBatch(cfg Config, samples int) (int, error) {
 	if onDevice(cfg) && m.dev == nil && (cfg.MaxMemory > 0 || cfg.BatchSize == AutoBatch) {
 		return 0, fmt.Errorf("%w: %s does not account for its memory, so no plan can bound it: give a batch size", ErrMemory, cfg.Backend.Name())
 	}
+	if samples < 2 {
+		return 0, fmt.Errorf("finetune: %d training samples, need at least 2 (batch statistics): %w", samples, ErrEmptyData)
+	}
 	exact := cfg.ExactBackward
 	batch := min(cfg.BatchSize, samples)
 	what := "--max-memory"

@@ -46,6 +46,7 @@ func Sensitivity(ctx context.Context, model *ir.Model, train, held Source, cfg C
 	if err != nil {
 		return 0, nil, err
 	}
+	t.releaseStudentDevice()
 	out := append([]ir.LayerRecord(nil), plan...)
 	n := len(t.student.layers)
 	for i, l := range t.student.layers {
@@ -62,6 +63,22 @@ func Sensitivity(ctx context.Context, model *ir.Model, train, held Source, cfg C
 		t.emit(Event{Phase: "sensitivity", Layer: l.node.Name, Batch: i + 1, Batches: n, ValAcc: acc, TrainAcc: math.NaN()})
 	}
 	return ref, out, nil
+}
+
+// releaseStudentDevice frees the device memory of the trainer's student
+// and optimizer, which Sensitivity never uses (each layer is measured on a
+// net of its own), so that a measurement fits where the training run's
+// batch does; the trainer's freeDevice then has nothing of theirs left.
+func (t *trainer) releaseStudentDevice() {
+	if t.be == nil {
+		return
+	}
+	for _, b := range t.opt.buf {
+		t.be.Free(b)
+	}
+	t.opt.buf = nil
+	t.student.freeDevice()
+	t.student.dev = nil
 }
 
 // alone is the held-out accuracy with only node binarized and BN

@@ -179,6 +179,9 @@ func TestResumeMatchesUninterrupted(t *testing.T) {
 	if len(resumed.Epochs) != cfg.Epochs {
 		t.Fatalf("resumed history has %d epochs, want %d", len(resumed.Epochs), cfg.Epochs)
 	}
+	if _, err := Train(context.Background(), tinyResNet(3, 3), train, stripes(2, 16, 3), cfg, nil); err == nil {
+		t.Fatal("resuming with another held-out set must be refused (its best snapshot was measured on none)")
+	}
 	cfg.Seed++
 	if _, err := Train(context.Background(), tinyResNet(3, 3), train, nil, cfg, nil); err == nil {
 		t.Fatal("resuming with another seed must be refused")

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"math"
 	"slices"
 	"strings"
 
@@ -132,7 +133,7 @@ func (o *CompressOptions) trainAuto(ctx context.Context, planned *ir.Model, trai
 // held-out drop meets the budget; it returns the last one tried.
 func autoRounds(ctx context.Context, planned *ir.Model, plan []ir.LayerRecord, rep *AutoReport, tune func(*ir.Model) (*finetune.Result, error), log *logger) (*trained, error) {
 	rank := convert.RankFloat(plan)
-	all, err := convert.EstimateBytes(planned, plan)
+	all, err := convert.EstimateBytes(planned, convert.AllBinary(plan))
 	if err != nil {
 		return nil, err
 	}
@@ -162,7 +163,7 @@ func autoRounds(ctx context.Context, planned *ir.Model, plan []ir.LayerRecord, r
 		rep.Rounds = append(rep.Rounds, AutoRound{Float: float, SizeRatio: ratio, HoldoutDrop: drop})
 		last = &trained{model: res.Model, res: res, auto: rep}
 		log.printf("keep-float auto: round %d: held-out drop %.2f pt (budget %.2f pt)", k+1, 100*drop, 100*rep.MaxDrop)
-		if !(drop > rep.MaxDrop) {
+		if !math.IsNaN(drop) && drop <= rep.MaxDrop {
 			rep.Reached = true
 			return last, nil
 		}

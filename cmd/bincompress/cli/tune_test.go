@@ -100,4 +100,12 @@ func TestKeepFloatAuto(t *testing.T) {
 	if code, _, errOut := run(t, args...); code != ExitUsage || !strings.Contains(errOut, "--max-drop") {
 		t.Errorf("auto without --max-drop: exit %d: %s", code, errOut)
 	}
+	// finetune fails the same unreachable budget as the main command, its
+	// checkpoint written.
+	ckpt := filepath.Join(dir, "auto.onnx")
+	code, _, errOut = run(t, "finetune", testModel("fmnist_tiny.onnx"), "--out", ckpt, "--data", fmnistMini, "--limit", "500",
+		"--mean", "0.2860", "--std", "0.3530", "--epochs", "1", "--batch-size", "50", "--seed", "3", "--keep-float", "auto", "--max-drop", "0")
+	if _, err := os.Stat(ckpt); code != ExitGate || err != nil || !strings.Contains(errOut, "out of reach") {
+		t.Errorf("finetune with an unreachable budget: exit %d (%v), want %d: %s", code, err, ExitGate, errOut)
+	}
 }

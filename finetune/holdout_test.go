@@ -232,19 +232,7 @@ func TestScheduleEndsTraining(t *testing.T) {
 // and starts with the same BN re-estimation.
 func TestSensitivity(t *testing.T) {
 	needData(t)
-	splits, err := dataset.Open("../testdata/data/fmnist-mini")
-	if err != nil {
-		t.Fatal(err)
-	}
-	prep := dataset.Preprocess{Mean: []float32{0.286}, Std: []float32{0.353}}
-	all, err := NewDatasetSource(splits.Train, prep)
-	if err != nil {
-		t.Fatal(err)
-	}
-	train, held, _, err := Holdout(all, 200, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
+	train, held := miniHoldout(t)
 	cfg := DefaultConfig()
 	cfg.BNBatches = 8
 	m := withPlan(readModel(t, "fmnist_tiny"), "last")
@@ -315,18 +303,7 @@ func TestJSONWithoutHoldout(t *testing.T) {
 func TestSensitivityOnDevice(t *testing.T) {
 	needData(t)
 	d := openEmulated(t)
-	splits, err := dataset.Open("../testdata/data/fmnist-mini")
-	if err != nil {
-		t.Fatal(err)
-	}
-	all, err := NewDatasetSource(splits.Train, dataset.Preprocess{Mean: []float32{0.286}, Std: []float32{0.353}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	train, held, _, err := Holdout(all, 200, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
+	train, held := miniHoldout(t)
 	cfg := DefaultConfig()
 	cfg.BNBatches = 4
 	m := withPlan(readModel(t, "fmnist_tiny"), "last")
@@ -352,4 +329,23 @@ func TestSensitivityOnDevice(t *testing.T) {
 			t.Errorf("%s: sensitivity on the device %v, on the CPU %v", cpu[i].Node, dev[i].Sensitivity, cpu[i].Sensitivity)
 		}
 	}
+}
+
+// miniHoldout is the Fashion-MNIST subset's training split, normalized,
+// with 200 images held out (seed 1).
+func miniHoldout(t *testing.T) (train, held Source) {
+	t.Helper()
+	splits, err := dataset.Open("../testdata/data/fmnist-mini")
+	if err != nil {
+		t.Fatal(err)
+	}
+	all, err := NewDatasetSource(splits.Train, dataset.Preprocess{Mean: []float32{0.286}, Std: []float32{0.353}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	train, held, _, err = Holdout(all, 200, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return train, held
 }

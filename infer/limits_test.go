@@ -2,10 +2,10 @@ package infer_test
 
 import (
 	"errors"
-	"runtime"
 	"testing"
 
 	"github.com/bincompress/bincompress/infer"
+	"github.com/bincompress/bincompress/internal/dataset/datasettest"
 	"github.com/bincompress/bincompress/ir"
 	"github.com/bincompress/bincompress/onnx"
 )
@@ -25,15 +25,6 @@ func hugePadModels() map[string]*ir.Model {
 	return map[string]*ir.Model{"Conv": conv.m, "Pad": pad.m}
 }
 
-// allocated runs fn and returns the bytes it allocated on the Go heap.
-func allocated(fn func()) uint64 {
-	var before, after runtime.MemStats
-	runtime.ReadMemStats(&before)
-	fn()
-	runtime.ReadMemStats(&after)
-	return after.TotalAlloc - before.TotalAlloc
-}
-
 // TestElementLimit: both models fail with ErrTooLarge naming the node, in
 // CheckShapes and in Run, having allocated next to nothing.
 func TestElementLimit(t *testing.T) {
@@ -43,7 +34,7 @@ func TestElementLimit(t *testing.T) {
 			t.Fatalf("%s: %v", op, err)
 		}
 		var checkErr, runErr error
-		bytes := allocated(func() {
+		bytes := datasettest.Allocated(func() {
 			checkErr = prog.CheckShapes(1)
 			_, runErr = prog.Run(feed(map[string][]int{"x": {1, 1, 8, 8}}))
 		})

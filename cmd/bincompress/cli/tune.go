@@ -32,8 +32,11 @@ type AutoReport struct {
 	ReferenceHoldoutAccuracy float64     `json:"reference_holdout_accuracy"`
 	Rounds                   []AutoRound `json:"rounds"`
 	// Reached is false when no plan within the size bound met the budget;
-	// the run then ends with the last plan tried and exit code 3.
+	// the run then ends with exit code 3, writing the plan with the
+	// smallest held-out drop of those tried.
 	Reached bool `json:"reached"`
+	// WrittenRound is the round (1-based) whose model was written.
+	WrittenRound int `json:"written_round"`
 }
 
 // AutoRound is one fine-tuning run of the search.
@@ -130,14 +133,19 @@ func (o *CompressOptions) trainAuto(ctx context.Context, planned *ir.Model, trai
 
 // autoRounds fine-tunes (with tune) the plans keeping the first k layers of
 // the ranking float, k = 0, 1, ..., within the size bound, until one's
-// held-out drop meets the budget; it returns the last one tried.
+// held-out drop meets the budget. When none does it returns the one with
+// the smallest drop: keeping a layer more float does not always lower the
+// measured drop (training noise), so the last round tried need not be the
+// best.
 func autoRounds(ctx context.Context, planned *ir.Model, plan []ir.LayerRecord, rep *AutoReport, tune func(*ir.Model) (*finetune.Result, error), log *logger) (*trained, error) {
 	rank := convert.RankFloat(plan)
 	all, err := convert.EstimateBytes(planned, convert.AllBinary(plan))
 	if err != nil {
 		return nil, err
 	}
-	var last *trained
+	var best *trained
+	var bestCurve history
+	bestDrop := math.Inf(1)
 	for k := 0; k <= len(rank); k++ {
 		try := convert.KeepRanked(plan, rank[:k])
 		size, err := convert.EstimateBytes(planned, try)
@@ -154,23 +162,29 @@ func autoRounds(ctx context.Context, planned *ir.Model, plan []ir.LayerRecord, r
 		}
 		float := floatNames(plan, rank[:k])
 		log.printf("keep-float auto: round %d: fine-tuning with %s float (.bnn tensors %.2fx the all-binary ones)", k+1, listOr(float, "no layer"), ratio)
-		log.history = history{} // the training curve is the kept round's
+		log.history = history{} // each round's curve; the written round's is restored below
 		res, err := tune(m)
 		if err != nil {
 			return nil, err
 		}
 		drop := rep.ReferenceHoldoutAccuracy - res.ValFinal
 		rep.Rounds = append(rep.Rounds, AutoRound{Float: float, SizeRatio: ratio, HoldoutDrop: drop})
-		last = &trained{model: res.Model, res: res, auto: rep}
 		log.printf("keep-float auto: round %d: held-out drop %.2f pt (budget %.2f pt)", k+1, 100*drop, 100*rep.MaxDrop)
+		if best == nil || drop < bestDrop { // a NaN drop never wins over a number
+			best, rep.WrittenRound, bestCurve = &trained{model: res.Model, res: res, auto: rep}, k+1, log.history
+			if !math.IsNaN(drop) {
+				bestDrop = drop
+			}
+		}
 		if !math.IsNaN(drop) && drop <= rep.MaxDrop {
 			rep.Reached = true
-			return last, nil
+			return best, nil
 		}
 	}
+	log.history = bestCurve
 	log.printf("keep-float auto: --max-drop %.4g is out of reach: no plan within %.2fx the all-binary size met it on the held-out data; "+
-		"writing the last plan tried, exit code 3", rep.MaxDrop, convert.DefaultSizeBound)
-	return last, ctx.Err()
+		"writing round %d's, the smallest held-out drop (%.2f pt), exit code 3", rep.MaxDrop, convert.DefaultSizeBound, rep.WrittenRound, 100*rep.Rounds[rep.WrittenRound-1].HoldoutDrop)
+	return best, ctx.Err()
 }
 
 func floatNames(plan []ir.LayerRecord, idx []int) []string {

@@ -1,12 +1,19 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
+	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/bincompress/bincompress/finetune"
+	"github.com/bincompress/bincompress/ir"
+	"github.com/bincompress/bincompress/onnx"
 )
 
 var fmnistMini = filepath.Join("..", "..", "..", "testdata", "data", "fmnist-mini")
@@ -25,9 +32,9 @@ func summaryOf(t *testing.T, out string) CompressSummary {
 // TestKeepFloatAuto runs --keep-float auto on a tiny budget: every
 // binarizable layer gets a measured sensitivity and its bytes; a budget
 // nothing meets tries plans keeping more layers float, fewest bytes first,
-// within the size bound, then exits 3 with the last plan written and its
-// table in the JSON, in inspect and in the HTML report; the measurement
-// shows as progress; a loose budget is met by the first plan, all binary.
+// within the size bound, then exits 3 with the plan of the smallest
+// held-out drop written and its table in the JSON, in inspect and in the
+// HTML report; the measurement shows as progress; a loose budget is met by the first plan, all binary.
 func TestKeepFloatAuto(t *testing.T) {
 	dir := t.TempDir()
 	bnn, page := filepath.Join(dir, "auto.bnn"), filepath.Join(dir, "auto.html")
@@ -54,28 +61,37 @@ func TestKeepFloatAuto(t *testing.T) {
 			t.Errorf("round %d %+v: each round keeps one more layer float, within 1.25x", i, r)
 		}
 	}
-	last := auto.Rounds[len(auto.Rounds)-1].Float
+	best := 0
+	for i, r := range auto.Rounds {
+		if r.HoldoutDrop < auto.Rounds[best].HoldoutDrop {
+			best = i
+		}
+	}
+	if auto.WrittenRound != best+1 {
+		t.Errorf("round %d written, round %d has the smallest held-out drop: %+v", auto.WrittenRound, best+1, auto.Rounds)
+	}
+	written := auto.Rounds[best].Float
 	for _, l := range sum.Layers {
 		if l.Sensitivity == nil || l.FloatBytes <= l.BinaryBytes || l.BinaryBytes == 0 {
 			t.Errorf("layer %s: sensitivity %v, bytes %d float / %d binary", l.Node, l.Sensitivity, l.FloatBytes, l.BinaryBytes)
 		}
 		kept := strings.Contains(l.Reason, "--keep-float auto")
-		if kept != !l.Binarized || kept != slices.Contains(last, l.Node) {
-			t.Errorf("layer %s: binarized %v, reason %q; the last plan keeps %v float", l.Node, l.Binarized, l.Reason, last)
+		if kept != !l.Binarized || kept != slices.Contains(written, l.Node) {
+			t.Errorf("layer %s: binarized %v, reason %q; the written plan keeps %v float", l.Node, l.Binarized, l.Reason, written)
 		}
 		if kept {
 			floatBytes += l.FloatBytes
 		}
 	}
-	if sum.KeptFloat != len(last) || floatBytes == 0 {
-		t.Errorf("%d layers kept float, the last plan keeps %v", sum.KeptFloat, last)
+	if sum.KeptFloat != len(written) || (len(written) > 0) != (floatBytes > 0) {
+		t.Errorf("%d layers kept float, the written plan keeps %v", sum.KeptFloat, written)
 	}
 	_, inspectOut, _ := run(t, "inspect", bnn)
 	if !strings.Contains(inspectOut, "sensitivity") || !strings.Contains(inspectOut, " pt") || !strings.Contains(inspectOut, "kept float by --keep-float auto") {
 		t.Errorf("inspect lacks the sensitivity table:\n%s", inspectOut)
 	}
 	html, err := os.ReadFile(page)
-	if err != nil || !strings.Contains(string(html), "<h2>Layers</h2>") || !strings.Contains(string(html), last[0]) {
+	if err != nil || !strings.Contains(string(html), "<h2>Layers</h2>") || !strings.Contains(string(html), sum.Layers[0].Node) {
 		t.Errorf("the HTML report lacks the layer table: %v", err)
 	}
 
@@ -84,7 +100,7 @@ func TestKeepFloatAuto(t *testing.T) {
 		t.Fatalf("a loose budget: exit %d: %s", code, errOut)
 	}
 	sum = summaryOf(t, out)
-	if a := sum.KeepFloatAuto; a == nil || !a.Reached || len(a.Rounds) != 1 || len(a.Rounds[0].Float) != 0 {
+	if a := sum.KeepFloatAuto; a == nil || !a.Reached || len(a.Rounds) != 1 || len(a.Rounds[0].Float) != 0 || a.WrittenRound != 1 {
 		t.Fatalf("a loose budget: auto report %+v", a)
 	}
 	// The JSON says which images decided: 10 % of the 500 training images.
@@ -107,5 +123,59 @@ func TestKeepFloatAuto(t *testing.T) {
 		"--mean", "0.2860", "--std", "0.3530", "--epochs", "1", "--batch-size", "50", "--seed", "3", "--keep-float", "auto", "--max-drop", "0")
 	if _, err := os.Stat(ckpt); code != ExitGate || err != nil || !strings.Contains(errOut, "out of reach") {
 		t.Errorf("finetune with an unreachable budget: exit %d (%v), want %d: %s", code, err, ExitGate, errOut)
+	}
+}
+
+// TestAutoRoundsWritesSmallestDrop: when no round meets the budget, the
+// round with the smallest held-out drop is written, not the last one
+// tried; on a tie the earlier (smaller) plan, and a NaN drop never wins.
+func TestAutoRoundsWritesSmallestDrop(t *testing.T) {
+	src, err := onnx.ReadFile(testModel("fmnist_tiny.onnx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := &CompressOptions{KeepFloat: "auto"}
+	planned, err := o.plan(src, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, err := planned.LayerRecords()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range plan {
+		if plan[i].Binarized {
+			s := 0.01 * float64(len(plan)-i)
+			plan[i].Sensitivity = &s
+		}
+	}
+	// Held-out accuracies of successive rounds against a reference of 0.95:
+	// drops NaN, 0.02, 0.02, 0.03, ... (the tiny model has three rounds
+	// within the size bound).
+	accs := []float64{math.NaN(), 0.93, 0.93, 0.92}
+	var tuned []*ir.Model
+	tune := func(m *ir.Model) (*finetune.Result, error) {
+		acc := accs[min(len(tuned), len(accs)-1)]
+		tuned = append(tuned, m)
+		return &finetune.Result{Model: m, ValFinal: acc}, nil
+	}
+	rep := &AutoReport{MaxDrop: 0.01, ReferenceHoldoutAccuracy: 0.95}
+	log := newLogger(IO{Out: io.Discard, ErrOut: io.Discard}, true, false)
+	tr, err := autoRounds(context.Background(), planned, plan, rep, tune, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Rounds) < 3 || rep.Reached || rep.WrittenRound != 2 || tr.model != tuned[1] {
+		t.Fatalf("rounds %+v: wrote round %d (reached %v), want round 2, the first of the smallest drop", rep.Rounds, rep.WrittenRound, rep.Reached)
+	}
+
+	// A budget met ends the search at that round.
+	accs = []float64{0.90, 0.945}
+	tuned, rep = nil, &AutoReport{MaxDrop: 0.01, ReferenceHoldoutAccuracy: 0.95}
+	if tr, err = autoRounds(context.Background(), planned, plan, rep, tune, log); err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Rounds) != 2 || !rep.Reached || rep.WrittenRound != 2 || tr.model != tuned[1] {
+		t.Fatalf("rounds %+v: wrote round %d (reached %v), want round 2, the first within budget", rep.Rounds, rep.WrittenRound, rep.Reached)
 	}
 }

@@ -66,26 +66,6 @@ func Train(ctx context.Context, model *ir.Model, train, val Source, cfg Config, 
 	return trainPlan(ctx, model, plan, train, val, cfg, progress)
 }
 
-// Reference fine-tunes model exactly as Train would, on the same data and
-// with the same recipe, but with every layer float: the matched control
-// for held-out drops. When the source model was trained on the held-out
-// images (the holdout is a slice of the training data), its own held-out
-// accuracy overstates what it does on unseen images, and more than a
-// fine-tuned model's does, since fine-tuning on the other images wears the
-// memory of them off; the reference has had the same exposure as the
-// binary model, so the difference of the two is the binarization's cost.
-func Reference(ctx context.Context, model *ir.Model, train, val Source, cfg Config, progress func(Event)) (*Result, error) {
-	plan, err := planOf(model)
-	if err != nil {
-		return nil, err
-	}
-	float := append([]ir.LayerRecord(nil), plan...)
-	for i := range float {
-		float[i].Binarized = false
-	}
-	return trainPlan(ctx, model, float, train, val, cfg, progress)
-}
-
 // trainPlan plans the run's memory (the batch too, for AutoBatch), then
 // trains plan's binary layers of model.
 func trainPlan(ctx context.Context, model *ir.Model, plan []ir.LayerRecord, train, val Source, cfg Config, progress func(Event)) (*Result, error) {

@@ -46,13 +46,13 @@ func TestKeepFloatAuto(t *testing.T) {
 	}
 	// The sensitivity measurement reports through the CLI's progress, one
 	// unit per layer, ended before the next phase's log line.
-	sens, ref := strings.Index(errOut, "layer sensitivity: done, 10/10 layers"), strings.Index(errOut, "with every layer float")
+	sens, ref := strings.Index(errOut, "layer sensitivity: done, 10/10 layers"), strings.Index(errOut, "the drops are taken from it")
 	if sens < 0 || ref < sens {
-		t.Errorf("no sensitivity progress before the reference run:\n%s", errOut)
+		t.Errorf("no sensitivity progress before the source model's held-out accuracy:\n%s", errOut)
 	}
 	sum := summaryOf(t, out)
 	auto := sum.KeepFloatAuto
-	if auto == nil || auto.Reached || len(auto.Rounds) < 2 || len(auto.Rounds[0].Float) != 0 || auto.ReferenceHoldoutAccuracy <= 0.1 || auto.FloatHoldoutAccuracy <= 0.1 {
+	if auto == nil || auto.Reached || len(auto.Rounds) < 2 || len(auto.Rounds[0].Float) != 0 || auto.FloatHoldoutAccuracy <= 0.1 {
 		t.Fatalf("auto report %+v", auto)
 	}
 	var floatBytes int64
@@ -149,7 +149,7 @@ func TestAutoRoundsWritesSmallestDrop(t *testing.T) {
 			plan[i].Sensitivity = &s
 		}
 	}
-	// Held-out accuracies of successive rounds against a reference of 0.95:
+	// Held-out accuracies of successive rounds, the source's being 0.95:
 	// drops NaN, 0.02, 0.02, 0.03, ... (the tiny model has three rounds
 	// within the size bound).
 	accs := []float64{math.NaN(), 0.93, 0.93, 0.92}
@@ -159,7 +159,7 @@ func TestAutoRoundsWritesSmallestDrop(t *testing.T) {
 		tuned = append(tuned, m)
 		return &finetune.Result{Model: m, ValFinal: acc}, nil
 	}
-	rep := &AutoReport{MaxDrop: 0.01, ReferenceHoldoutAccuracy: 0.95}
+	rep := &AutoReport{MaxDrop: 0.01, FloatHoldoutAccuracy: 0.95}
 	log := newLogger(IO{Out: io.Discard, ErrOut: io.Discard}, true, false)
 	tr, err := autoRounds(context.Background(), planned, plan, rep, tune, log)
 	if err != nil {
@@ -171,7 +171,7 @@ func TestAutoRoundsWritesSmallestDrop(t *testing.T) {
 
 	// A budget met ends the search at that round.
 	accs = []float64{0.90, 0.945}
-	tuned, rep = nil, &AutoReport{MaxDrop: 0.01, ReferenceHoldoutAccuracy: 0.95}
+	tuned, rep = nil, &AutoReport{MaxDrop: 0.01, FloatHoldoutAccuracy: 0.95}
 	if tr, err = autoRounds(context.Background(), planned, plan, rep, tune, log); err != nil {
 		t.Fatal(err)
 	}

@@ -226,17 +226,24 @@ func (t *trainer) freeDevice() {
 	if t.be == nil {
 		return
 	}
-	for i := range t.opt.buf {
-		t.be.Free(t.opt.buf[i])
-	}
+	t.freeStudentDevice()
 	if t.inBuf != nil {
 		t.be.Free(t.inBuf)
 	}
-	t.student.freeDevice()
 	if t.teacher != nil {
 		t.teacher.freeDevice()
 	}
 	t.be.Err() // nothing left to report to
+}
+
+// freeStudentDevice frees the device memory of the student and of the
+// optimizer's state.
+func (t *trainer) freeStudentDevice() {
+	for _, b := range t.opt.buf {
+		t.be.Free(b)
+	}
+	t.opt.buf = nil
+	t.student.freeDevice()
 }
 
 // hostValues is parameter name's host slice (the model's initializer).

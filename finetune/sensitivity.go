@@ -73,12 +73,8 @@ func (t *trainer) releaseStudentDevice() {
 	if t.be == nil {
 		return
 	}
-	for _, b := range t.opt.buf {
-		t.be.Free(b)
-	}
-	t.opt.buf = nil
-	t.student.freeDevice()
-	t.student.dev = nil
+	t.freeStudentDevice()
+	t.student.dev = nil // freed: the trainer's freeDevice skips it
 }
 
 // alone is the held-out accuracy with only node binarized and BN

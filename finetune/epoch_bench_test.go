@@ -26,7 +26,7 @@ import (
 // EPOCH_BENCH_PREP is the CLI's flags, e.g. "--resize 256 --center-crop
 // 224" (ImageNet's mean and std are always applied), EPOCH_BENCH_BATCH the
 // batch size (32). Training takes random crops where a center crop is set,
-// as the CLI does, and the default augmentation (pad 4, flip).
+// as the CLI does, and the default augmentation (DefaultConfig's).
 func BenchmarkEpochVsStep(b *testing.B) {
 	path, data := os.Getenv("EPOCH_BENCH_MODEL"), os.Getenv("EPOCH_BENCH_DATA")
 	if path == "" || data == "" {

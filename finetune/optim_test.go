@@ -89,11 +89,12 @@ func TestScheduleByHand(t *testing.T) {
 
 // TestScheduleFitsBudget: for every budget, the default schedule's last
 // batch is at LRMin and ends a cycle, the cycles keep the 1 : 2 : 4
-// proportions and cover the run, and the rule's cycle counts hold.
+// proportions and cover the run, and the cycle counts DefaultSchedule's
+// comment states hold.
 func TestScheduleFitsBudget(t *testing.T) {
 	s := DefaultSchedule
-	wantCycles := map[int]int{1: 1, 2: 1, 3: 1, 4: 1, 5: 1, 6: 2, 8: 2, 13: 2, 14: 3, 29: 3, 30: 4}
-	for epochs := 1; epochs <= 30; epochs++ {
+	wantCycles := map[int]int{1: 1, 2: 1, 4: 1, 8: 1, 23: 1, 24: 2, 55: 2, 56: 3, 119: 3, 120: 4}
+	for epochs := 1; epochs <= 120; epochs++ {
 		for _, perEpoch := range []int{1, 7, 469} {
 			total := epochs * perEpoch
 			p := s.layout(total, perEpoch)

@@ -24,11 +24,15 @@ type Schedule struct {
 }
 
 // DefaultSchedule suits fine-tuning a pretrained model: a tenth of the
-// from-scratch 0.1 so the first steps do not wreck the pretrained features,
-// annealed to 1e-4, cycles shaped 2, 4, 8 ... epochs (McDonnell's T0 = 2,
-// Tmult = 2) and fitted to the budget: 2 to 5 epochs are one cycle, 6 to
-// 13 two, 14 to 29 three.
-var DefaultSchedule = Schedule{LRMax: 0.01, LRMin: 1e-4, T0: 2, TMult: 2}
+// from-scratch 0.1 so the first steps do not wreck the pretrained features
+// (on ResNet-20 at 4 epochs, 0.003 and 0.03 both ended lower), annealed to
+// 1e-4, in cycles shaped 8, 16, 32 ... epochs (McDonnell's Tmult = 2, but a
+// first cycle of 8 epochs, not his 2) fitted to the budget: up to 23 epochs
+// are one cycle, 24 to 55 two, 56 to 119 three. A fine-tune starts near a
+// good solution, so an early restart at LRMax mostly throws progress away:
+// on ResNet-20 at 8 epochs, two cycles spent epochs 3 to 5 recovering and
+// ended below one cycle (docs/BENCHMARKS.md, "Recipe defaults").
+var DefaultSchedule = Schedule{LRMax: 0.01, LRMin: 1e-4, T0: 8, TMult: 2}
 
 // FitRule states how the cycles are fitted to the budget (for --help).
 const FitRule = "warm-restart cycles keep the proportions t0, t0*tmult, t0*tmult^2 ...; " +

@@ -1,8 +1,11 @@
 package cli
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -28,23 +31,22 @@ func TestParseSize(t *testing.T) {
 // largest batch that fits and writing nothing; --batch-size auto then
 // trains with a batch that fits and reports it, with the planned and
 // measured peaks, in the summary; auto without --max-memory is a usage
-// error. (The process's own memory, part of every plan, moves from run
-// to run in one test binary: the checks leave room for it.)
+// error. Every run is a fresh child process: the process's own memory is
+// part of every plan, and inside the test binary it moves with whatever
+// ran before (a run once planned 320 MiB of it, more than half-way to the
+// limit, and no batch fitted).
 func TestMaxMemory(t *testing.T) {
 	data := filepath.Join("..", "..", "..", "testdata", "data", "fmnist-mini")
 	dir := t.TempDir()
 	out := filepath.Join(dir, "m.bnn")
 	// --holdout 0: all 1000 images train, so batch 1000 is one batch.
 	args := []string{testModel("fmnist_tiny.onnx"), out, "--data", data, "--limit", "1000", "--epochs", "1", "--holdout", "0", "--json"}
-	if code, _, errOut := run(t, append(args, "--batch-size", "auto")...); code != ExitUsage {
+	if code, _, errOut := runFresh(t, append(args, "--batch-size", "auto")...); code != ExitUsage {
 		t.Fatalf("auto without --max-memory: exit %d (%q), want 2", code, errOut)
 	}
-	var code int
-	var stdout, errOut string
-	for range 2 { // the first run in this process leaves it larger: plan from the second
-		if code, stdout, errOut = run(t, append(args, "--batch-size", "1000")...); code != 0 {
-			t.Fatalf("exit %d: %s", code, errOut)
-		}
+	code, stdout, errOut := runFresh(t, append(args, "--batch-size", "1000")...)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
 	}
 	mem := lastSummary(t, stdout).Memory
 	plan := mem.PlanCompressed
@@ -55,7 +57,7 @@ func TestMaxMemory(t *testing.T) {
 	// Half-way between what the process held and the plan at batch 1000.
 	lim := plan.Base + (plan.Peak-plan.Base)/2
 	limit := strconv.FormatInt(lim, 10)
-	code, _, errOut = run(t, append(args, "--batch-size", "1000", "--max-memory", limit)...)
+	code, _, errOut = runFresh(t, append(args, "--batch-size", "1000", "--max-memory", limit)...)
 	m := regexp.MustCompile(`batch 1000 needs .* the largest batch that fits is (\d+)`).FindStringSubmatch(errOut)
 	if code != ExitFailure || m == nil || strings.Contains(errOut, "epoch 1/1") {
 		t.Fatalf("over the limit: exit %d, stderr %q; want 1 naming the largest batch, before training", code, errOut)
@@ -66,13 +68,28 @@ func TestMaxMemory(t *testing.T) {
 	if fit, _ := strconv.Atoi(m[1]); fit < 2 || fit >= 1000 {
 		t.Fatalf("largest batch %d, want one below 1000 (about 500 in a fresh process)", fit)
 	}
-	code, stdout, errOut = run(t, append(args, "--batch-size", "auto", "--max-memory", limit)...)
+	code, stdout, errOut = runFresh(t, append(args, "--batch-size", "auto", "--max-memory", limit)...)
 	if code != 0 {
 		t.Fatalf("auto: exit %d (stderr %q)", code, errOut)
 	}
 	if mem = lastSummary(t, stdout).Memory; mem.Batch < 2 || mem.Batch >= 1000 || mem.PlanCompressed.Peak > lim {
 		t.Fatalf("auto: batch %d planned at %d B, limit %s", mem.Batch, mem.PlanCompressed.Peak, limit)
 	}
+}
+
+// runFresh runs the command line in a child process (selfCommand) and
+// returns its exit code, stdout and stderr, as run does in this one.
+func runFresh(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	cmd := selfCommand(t, args...)
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	err := cmd.Run()
+	var exit *exec.ExitError
+	if err != nil && !errors.As(err, &exit) {
+		t.Fatal(err)
+	}
+	return cmd.ProcessState.ExitCode(), out.String(), errOut.String()
 }
 
 func lastSummary(t *testing.T, stdout string) CompressSummary {

@@ -146,7 +146,8 @@ func (n *net) statsToDevice() {
 	}
 }
 
-// freeDevice frees the net's device memory.
+// freeDevice frees the net's device memory and leaves the net on the host
+// side of every dev check, so that a second call frees nothing twice.
 func (n *net) freeDevice() {
 	if n.dev == nil {
 		return
@@ -162,6 +163,7 @@ func (n *net) freeDevice() {
 	for _, l := range n.layers {
 		be.Free(l.hat.Buffer())
 	}
+	n.dev = nil
 }
 
 // input puts a batch on the trainer's backend: the host tensor itself on

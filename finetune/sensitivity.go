@@ -46,7 +46,11 @@ func Sensitivity(ctx context.Context, model *ir.Model, train, held Source, cfg C
 	if err != nil {
 		return 0, nil, err
 	}
-	t.releaseStudentDevice()
+	// Each layer is measured on a net of its own: free the student and
+	// optimizer now, so that a measurement fits where the run's batch does.
+	if t.be != nil {
+		t.freeStudentDevice()
+	}
 	out := append([]ir.LayerRecord(nil), plan...)
 	n := len(t.student.layers)
 	for i, l := range t.student.layers {
@@ -63,18 +67,6 @@ func Sensitivity(ctx context.Context, model *ir.Model, train, held Source, cfg C
 		t.emit(Event{Phase: "sensitivity", Layer: l.node.Name, Batch: i + 1, Batches: n, ValAcc: acc, TrainAcc: math.NaN()})
 	}
 	return ref, out, nil
-}
-
-// releaseStudentDevice frees the device memory of the trainer's student
-// and optimizer, which Sensitivity never uses (each layer is measured on a
-// net of its own), so that a measurement fits where the training run's
-// batch does; the trainer's freeDevice then has nothing of theirs left.
-func (t *trainer) releaseStudentDevice() {
-	if t.be == nil {
-		return
-	}
-	t.freeStudentDevice()
-	t.student.dev = nil // freed: the trainer's freeDevice skips it
 }
 
 // alone is the held-out accuracy with only node binarized and BN

@@ -48,6 +48,11 @@ func usagef(format string, args ...any) error {
 // ErrGate is returned when verification ran but the accuracy gate failed.
 var ErrGate = errors.New("accuracy gate failed")
 
+// errAutoMissed is the gate failure of --keep-float auto: no plan within
+// the size bound met --max-drop on the held-out images. It exits 3 whatever
+// the test split says afterwards, since the held-out images decide.
+var errAutoMissed = fmt.Errorf("--keep-float auto: no plan met --max-drop on the held-out images: %w", ErrGate)
+
 // Main runs the command line and returns the process exit code. SIGINT and
 // SIGTERM remove every temporary output and exit 130 or 143 at once.
 func Main(args []string, streams IO) int {

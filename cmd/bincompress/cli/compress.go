@@ -245,7 +245,7 @@ func runCompress(ctx context.Context, o *CompressOptions, streams IO) error {
 		return gateErr
 	}
 	if tr.auto != nil && !tr.auto.Reached {
-		gateErr = ErrGate
+		gateErr = errAutoMissed
 	}
 	if err := o.writeOutputs(&f, bnn, sum, log); err != nil {
 		return err

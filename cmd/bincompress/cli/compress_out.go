@@ -2,12 +2,14 @@ package cli
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
 	"sort"
 	"strings"
 
+	"github.com/bincompress/bincompress/convert"
 	"github.com/bincompress/bincompress/ir"
 	"github.com/bincompress/bincompress/onnx"
 	"github.com/bincompress/bincompress/verify"
@@ -93,7 +95,10 @@ func (o *CompressOptions) finish(sum *CompressSummary, log *logger, streams IO, 
 	if sum.Unverified {
 		log.warnf("accuracy is UNVERIFIED: pass --data DIR to fine-tune and verify (or --val DIR to verify only); see `bincompress --help`")
 	}
-	if gateErr == ErrGate {
+	switch {
+	case errors.Is(gateErr, errAutoMissed):
+		log.warnf("%s", autoMissedWarning(sum, o.Out))
+	case gateErr == ErrGate:
 		log.warnf("the accuracy gate FAILED (exit 3); %s holds the report (bincompress inspect)", o.Out)
 	}
 	if o.JSON {
@@ -114,4 +119,21 @@ func sizeComparison(src, out int64) string {
 		return fmt.Sprintf("%.1fx larger than", float64(out)/float64(src))
 	}
 	return fmt.Sprintf("%.1fx smaller than", float64(src)/float64(out))
+}
+
+// autoMissedWarning says why --keep-float auto exits 3, and, where the
+// test split's verification passed, why the two disagree: a source model
+// trained on the held-out images is more accurate on them than on unseen
+// ones, which makes their drop the larger.
+func autoMissedWarning(sum *CompressSummary, out string) string {
+	a := sum.KeepFloatAuto
+	best := a.Rounds[a.WrittenRound-1]
+	msg := fmt.Sprintf("the accuracy gate FAILED (exit 3): --keep-float auto found no plan within %.2fx the all-binary size "+
+		"that loses at most %.2f pt on the held-out images; %s holds round %d's, the smallest held-out drop (%.2f pt)",
+		convert.DefaultSizeBound, 100*a.MaxDrop, out, a.WrittenRound, 100*best.HoldoutDrop)
+	if v := sum.Verify; v != nil && v.Passed && v.Drop != nil {
+		msg += fmt.Sprintf(". On the test split it loses %.2f pt, within the budget: if the source model was trained on "+
+			"the held-out images, their drop overstates the drop on unseen ones", 100**v.Drop)
+	}
+	return msg
 }

@@ -91,7 +91,7 @@ func runFinetune(ctx context.Context, o *CompressOptions, out string, streams IO
 	log.resultf("wrote %s: %d bytes of fine-tuned float weights; `bincompress pack %s OUT.bnn` binarizes them", out, len(encoded), out)
 	if tr.auto != nil && !tr.auto.Reached { // as the main command: the budget was missed
 		log.warnf("--keep-float auto did not meet --max-drop (exit 3); %s holds the plan tried with the smallest held-out drop", out)
-		return ErrGate
+		return errAutoMissed
 	}
 	return nil
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/bincompress/bincompress/finetune"
 	"github.com/bincompress/bincompress/ir"
 	"github.com/bincompress/bincompress/onnx"
+	"github.com/bincompress/bincompress/verify"
 )
 
 var fmnistMini = filepath.Join("..", "..", "..", "testdata", "data", "fmnist-mini")
@@ -41,8 +42,8 @@ func TestKeepFloatAuto(t *testing.T) {
 	args := []string{testModel("fmnist_tiny.onnx"), bnn, "--data", fmnistMini, "--limit", "500", "--mean", "0.2860", "--std", "0.3530",
 		"--epochs", "1", "--batch-size", "50", "--seed", "3", "--keep-float", "auto", "--json", "--report", page}
 	code, out, errOut := run(t, append(args, "--max-drop", "0")...)
-	if code != ExitGate || !strings.Contains(errOut, "out of reach") {
-		t.Fatalf("an unreachable budget: exit %d, want %d: %s", code, ExitGate, errOut)
+	if code != ExitGate || !strings.Contains(errOut, "out of reach") || !strings.Contains(errOut, "no plan met --max-drop on the held-out images") {
+		t.Fatalf("an unreachable budget: exit %d, want %d and the held-out images named as the cause: %s", code, ExitGate, errOut)
 	}
 	// The sensitivity measurement reports through the CLI's progress, one
 	// unit per layer, ended before the next phase's log line.
@@ -177,5 +178,28 @@ func TestAutoRoundsWritesSmallestDrop(t *testing.T) {
 	}
 	if len(rep.Rounds) != 2 || !rep.Reached || rep.WrittenRound != 2 || tr.model != tuned[1] {
 		t.Fatalf("rounds %+v: wrote round %d (reached %v), want round 2, the first within budget", rep.Rounds, rep.WrittenRound, rep.Reached)
+	}
+}
+
+// TestAutoMissedWarning: when the search misses the budget on the held-out
+// images but the test split's gate passes (a source trained on the
+// held-out images), the warning says both, so that "PASSED" above it and
+// exit 3 do not read as a contradiction.
+func TestAutoMissedWarning(t *testing.T) {
+	testDrop := 0.0048
+	sum := &CompressSummary{KeepFloatAuto: &AutoReport{MaxDrop: 0.005, WrittenRound: 2,
+		Rounds: []AutoRound{{HoldoutDrop: 0.013}, {HoldoutDrop: 0.0084}, {HoldoutDrop: 0.0112}}}}
+	msg := autoMissedWarning(sum, "m.bnn")
+	for _, want := range []string{"exit 3", "0.50 pt on the held-out images", "round 2's", "(0.84 pt)"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("warning lacks %q: %s", want, msg)
+		}
+	}
+	if strings.Contains(msg, "test split") {
+		t.Errorf("unverified, yet the warning speaks of the test split: %s", msg)
+	}
+	sum.Verify = &verify.Report{Passed: true, Drop: &testDrop}
+	if msg = autoMissedWarning(sum, "m.bnn"); !strings.Contains(msg, "On the test split it loses 0.48 pt, within the budget") {
+		t.Errorf("the test split passed, the warning does not say so: %s", msg)
 	}
 }

@@ -239,8 +239,11 @@ func (t *trainer) freeDevice() {
 }
 
 // freeStudentDevice frees the device memory of the student and of the
-// optimizer's state.
+// optimizer's state (none on the host).
 func (t *trainer) freeStudentDevice() {
+	if t.be == nil {
+		return
+	}
 	for _, b := range t.opt.buf {
 		t.be.Free(b)
 	}

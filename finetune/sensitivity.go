@@ -48,9 +48,7 @@ func Sensitivity(ctx context.Context, model *ir.Model, train, held Source, cfg C
 	}
 	// Each layer is measured on a net of its own: free the student and
 	// optimizer now, so that a measurement fits where the run's batch does.
-	if t.be != nil {
-		t.freeStudentDevice()
-	}
+	t.freeStudentDevice()
 	out := append([]ir.LayerRecord(nil), plan...)
 	n := len(t.student.layers)
 	for i, l := range t.student.layers {

@@ -1,11 +1,8 @@
 package cli
 
 import (
-	"bytes"
 	"encoding/json"
-	"errors"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -75,21 +72,6 @@ func TestMaxMemory(t *testing.T) {
 	if mem = lastSummary(t, stdout).Memory; mem.Batch < 2 || mem.Batch >= 1000 || mem.PlanCompressed.Peak > lim {
 		t.Fatalf("auto: batch %d planned at %d B, limit %s", mem.Batch, mem.PlanCompressed.Peak, limit)
 	}
-}
-
-// runFresh runs the command line in a child process (selfCommand) and
-// returns its exit code, stdout and stderr, as run does in this one.
-func runFresh(t *testing.T, args ...string) (int, string, string) {
-	t.Helper()
-	var out, errOut bytes.Buffer
-	cmd := selfCommand(t, args...)
-	cmd.Stdout, cmd.Stderr = &out, &errOut
-	err := cmd.Run()
-	var exit *exec.ExitError
-	if err != nil && !errors.As(err, &exit) {
-		t.Fatal(err)
-	}
-	return cmd.ProcessState.ExitCode(), out.String(), errOut.String()
 }
 
 func lastSummary(t *testing.T, stdout string) CompressSummary {

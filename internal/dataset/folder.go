@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -125,6 +126,16 @@ func (f *Folder) Image(i int) (Image, error) {
 	return f.dec.decode(f.files[i])
 }
 
+// sharesClass reports whether any of f's classes is among names.
+func (f *Folder) sharesClass(names []string) bool {
+	for _, n := range f.classes {
+		if slices.Contains(names, n) {
+			return true
+		}
+	}
+	return false
+}
+
 // useClasses relabels f with the class list of another split (train's),
 // so that both splits agree on label numbers. Every class of f must be in
 // names.
@@ -136,7 +147,7 @@ func (f *Folder) useClasses(names []string) error {
 	for i, l := range f.labels {
 		k, ok := index[f.classes[l]]
 		if !ok {
-			return fmt.Errorf("%w: class %q of %s is not among the training classes", ErrClasses, f.classes[l], f.root)
+			return fmt.Errorf("%w: class %q of %s is not among the %d classes the model's outputs are numbered by", ErrClasses, f.classes[l], f.root, len(names))
 		}
 		f.labels[i] = k
 	}

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -420,5 +421,36 @@ func TestImageFolderSplitClasses(t *testing.T) {
 	writePNG(t, filepath.Join(root, "val", "dog", "1.png"), grayImage(2, 2, 0))
 	if _, err := Open(root); !errors.Is(err, ErrClasses) || !strings.Contains(err.Error(), "dog") {
 		t.Fatalf("unknown val class: %v", err)
+	}
+}
+
+// TestImageFolderNumberedByClasses checks Options.Classes: a folder holding
+// some of the model's classes (a --val folder, or verify's data against a
+// .bnn's labels) is numbered by name, under --limit too; an unknown class
+// is refused; a folder whose names are all new keeps its sorted order.
+func TestImageFolderNumberedByClasses(t *testing.T) {
+	root := t.TempDir()
+	for _, c := range []string{"bee", "cow"} {
+		writePNG(t, filepath.Join(root, c, "1.png"), grayImage(2, 2, 0))
+	}
+	classes := []string{"ant", "bee", "cow"}
+	for _, limit := range []int{0, 1} {
+		s, err := OpenWith(root, Options{Classes: classes, Limit: limit})
+		must(t, err)
+		if got := s.Train.Label(0); got != 1 || !slices.Equal(s.Train.Info().ClassNames, classes) {
+			t.Errorf("limit %d: image of class bee has label %d among %q", limit, got, s.Train.Info().ClassNames)
+		}
+	}
+	s, err := Open(root)
+	must(t, err)
+	if s.Train.Label(0) != 0 || s.Train.Label(1) != 1 {
+		t.Errorf("without classes: labels %d, %d, want the folder's own 0, 1", s.Train.Label(0), s.Train.Label(1))
+	}
+	if s, err = OpenWith(root, Options{Classes: []string{"0", "1", "2"}}); err != nil || s.Train.Label(1) != 1 {
+		t.Errorf("all-new names: %v, want the folder's own order", err)
+	}
+	writePNG(t, filepath.Join(root, "dog", "1.png"), grayImage(2, 2, 0))
+	if _, err := OpenWith(root, Options{Classes: classes}); !errors.Is(err, ErrClasses) || !strings.Contains(err.Error(), "dog") {
+		t.Errorf("unknown class: %v", err)
 	}
 }

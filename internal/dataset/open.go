@@ -43,6 +43,14 @@ type Options struct {
 	// checked from its header before decoding (0: DefaultMaxPixels). The
 	// images being decoded at once share a budget of MaxPixels pixels.
 	MaxPixels int64
+	// Classes, when given, are the class names a model's outputs are
+	// numbered by (its training split's, or those a .bnn records). An image
+	// folder that shares any name with them is numbered by name, so a folder
+	// holding some of the classes is scored against the right outputs, and
+	// a folder class not among them is refused (ErrClasses). A folder whose
+	// names are all new keeps its own sorted order, as torchvision's
+	// ImageFolder numbers it. Other formats number their classes themselves.
+	Classes []string
 }
 
 // opener carries the options through the format probes.
@@ -77,6 +85,13 @@ func OpenWith(path string, opts Options) (*Splits, error) {
 	s, err := o.open(path)
 	if err != nil {
 		return nil, err
+	}
+	for _, ds := range []Dataset{s.Train, s.Test} {
+		if f, ok := ds.(*Folder); ok && len(opts.Classes) > 0 && f.sharesClass(opts.Classes) {
+			if err := f.useClasses(opts.Classes); err != nil {
+				return nil, err
+			}
+		}
 	}
 	for _, ds := range []*Dataset{&s.Train, &s.Test} {
 		if *ds != nil && o.limit > 0 && (*ds).Len() > o.limit {

@@ -327,7 +327,7 @@ type compressData struct {
 func (o *CompressOptions) openAll(prep dataset.Preprocess, mio modelIO) (*compressData, error) {
 	d := &compressData{}
 	if path := o.trainPath(); path != "" {
-		splits, err := openData(path, prep, mio, o.Prep)
+		splits, err := openData(path, prep, mio, o.Prep, nil)
 		if err != nil {
 			return nil, err
 		}
@@ -337,7 +337,11 @@ func (o *CompressOptions) openAll(prep dataset.Preprocess, mio modelIO) (*compre
 		d.eval = splits.Test
 	}
 	if o.Val != "" {
-		splits, err := openData(o.Val, prep, mio, o.Prep)
+		var trained []string // --val is numbered by the training split's names
+		if d.train != nil {
+			trained = d.train.Info().ClassNames
+		}
+		splits, err := openData(o.Val, prep, mio, o.Prep, trained)
 		if err != nil {
 			return nil, err
 		}
@@ -354,9 +358,10 @@ func (o *CompressOptions) trainPath() string {
 	return o.Calib
 }
 
-// labels is the class names as the JSON array .bnn metadata keeps, or nil.
+// labels is the class names as the JSON array .bnn metadata keeps, or nil:
+// the training split's, which number the outputs, else the eval split's.
 func (d *compressData) labels() []byte {
-	for _, ds := range []dataset.Dataset{d.eval, d.train} {
+	for _, ds := range []dataset.Dataset{d.train, d.eval} {
 		if ds != nil && len(ds.Info().ClassNames) > 0 {
 			b, _ := json.Marshal(ds.Info().ClassNames)
 			return b

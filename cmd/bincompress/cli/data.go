@@ -157,12 +157,14 @@ func classifierIO(m *ir.Model) (modelIO, error) {
 
 // openData opens a data set and checks it against the model: a named error
 // when classes, shapes, layout or counts do not fit. --limit and
-// --max-image-pixels bound what is read.
-func openData(path string, prep dataset.Preprocess, mio modelIO, flags PrepFlags) (*dataset.Splits, error) {
+// --max-image-pixels bound what is read. classes (nil: none known) are the
+// names the model's outputs are numbered by; an image folder that uses them
+// is numbered by them (dataset.Options.Classes).
+func openData(path string, prep dataset.Preprocess, mio modelIO, flags PrepFlags, classes []string) (*dataset.Splits, error) {
 	if layout := cmp.Or(prep.Layout, dataset.NCHW); layout != mio.Layout {
 		return nil, fmt.Errorf("the preprocessing lays images out %s, but the model's input %q is %s", layout, mio.Input, mio.Layout)
 	}
-	s, err := dataset.OpenWith(path, dataset.Options{Limit: flags.Limit, MaxPixels: int64(flags.MaxPixels)})
+	s, err := dataset.OpenWith(path, dataset.Options{Limit: flags.Limit, MaxPixels: int64(flags.MaxPixels), Classes: classes})
 	if err != nil {
 		return nil, err
 	}

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -13,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 
@@ -128,7 +130,7 @@ func logitsOf(t *testing.T, model, dir string, flags PrepFlags) []float32 {
 	if err != nil {
 		t.Fatal(err)
 	}
-	splits, err := openData(dir, prep, mio, flags)
+	splits, err := openData(dir, prep, mio, flags, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -277,5 +279,66 @@ func sameBNNAcrossThreads(t *testing.T, model string, flags ...string) {
 		if !bytes.Equal(outputs[0], outputs[i+1]) {
 			t.Errorf("the .bnn differs between GOMAXPROCS=1 and %d", procs)
 		}
+	}
+}
+
+// TestFolderSubsetNumberedByName: a --val folder, or verify's data, holding
+// only some of the training classes is scored against the outputs of those
+// classes by name, not by its own folder order: its per-class figures equal
+// those classes' figures on the whole folder, and the .bnn keeps the
+// training split's class names.
+func TestFolderSubsetNumberedByName(t *testing.T) {
+	full := colorFolder(t, 24, 4, 22, 21)
+	subset := t.TempDir()
+	for _, c := range []string{"class2", "class3"} {
+		if err := os.CopyFS(filepath.Join(subset, c), os.DirFS(filepath.Join(full, c))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	prep := []string{"--center-crop", "20", "--mean", "0.5", "--std", "0.25"}
+	perClass := func(args ...string) map[int]verify.ClassStats {
+		t.Helper()
+		code, out, errOut := run(t, append(append(args, prep...), "--json")...)
+		if code != 0 {
+			t.Fatalf("%v: exit %d: %s", args, code, errOut)
+		}
+		if args[0] != "verify" { // the main command's summary is its last line
+			lines := strings.Split(strings.TrimSpace(out), "\n")
+			out = lines[len(lines)-1]
+		}
+		var rep struct {
+			verify.Report
+			Verify *verify.Report `json:"verify"` // the main command's summary
+		}
+		if err := json.Unmarshal([]byte(out), &rep); err != nil {
+			t.Fatal(err)
+		}
+		r := cmp.Or(rep.Verify, &rep.Report)
+		stats := map[int]verify.ClassStats{}
+		for _, c := range r.PerClass {
+			if c.Images > 0 {
+				stats[c.Class] = c
+			}
+		}
+		return stats
+	}
+	bnn := filepath.Join(t.TempDir(), "m.bnn")
+	viaVal := perClass(testModel("layout_nchw.onnx"), bnn, "--data", full, "--val", subset, "--epochs", "0", "--keep-float", "none")
+	whole := perClass("verify", bnn, "--data", full)
+	viaVerify := perClass("verify", bnn, "--data", subset)
+	for name, got := range map[string]map[int]verify.ClassStats{"--val": viaVal, "verify": viaVerify} {
+		if len(got) != 2 || got[2].Images != whole[2].Images || got[3].Images != whole[3].Images {
+			t.Errorf("%s: per-class images %v, want classes 2 and 3 as on the whole folder %v", name, got, whole)
+		}
+	}
+	if got := viaVerify[3].Accuracy; got != whole[3].Accuracy {
+		t.Errorf("verify on the subset: class3 accuracy %v, on the whole folder %v", got, whole[3].Accuracy)
+	}
+	m, _, err := loadModel(bnn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := modelLabels(m); !slices.Equal(got, []string{"class0", "class1", "class2", "class3"}) {
+		t.Errorf("the .bnn's labels are %q, want the training split's", got)
 	}
 }

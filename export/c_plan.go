@@ -60,21 +60,23 @@ func newPlan(m *ir.Model) (*plan, error) {
 	return p, nil
 }
 
-// ends finds the one float data input and the one output.
+// ends finds the one float data input and the one output. A model the C
+// target cannot take is schema.ErrUnsupported, as an op it lacks is, so
+// that inspect reports the target as unsupported instead of failing.
 func (p *plan) ends() error {
 	g := p.m.Graph
 	ins := g.DataInputs()
 	if len(ins) != 1 || len(g.Outputs) != 1 {
-		return fmt.Errorf("export: the C target needs one data input and one output, the model has %d and %d", len(ins), len(g.Outputs))
+		return fmt.Errorf("export: %w: the C target needs one data input and one output, the model has %d and %d", schema.ErrUnsupported, len(ins), len(g.Outputs))
 	}
 	if ins[0].DType != ir.Float32 || len(ins[0].Shape) == 0 {
-		return fmt.Errorf("export: input %q is %v of rank %d, the C target needs a float32 tensor with a batch dimension", ins[0].Name, ins[0].DType, len(ins[0].Shape))
+		return fmt.Errorf("export: %w: input %q is %v of rank %d, the C target needs a float32 tensor with a batch dimension", schema.ErrUnsupported, ins[0].Name, ins[0].DType, len(ins[0].Shape))
 	}
 	p.input, p.output = ins[0].Name, g.Outputs[0].Name
 	p.inputShape = []int{1}
 	for i, d := range ins[0].Shape[1:] {
 		if !d.Known() {
-			return fmt.Errorf("export: input %q dimension %d is not fixed (%s); the C target needs a static shape apart from the batch", ins[0].Name, i+1, d.Param)
+			return fmt.Errorf("export: %w: input %q dimension %d is not fixed (%s); the C target needs a static shape apart from the batch", schema.ErrUnsupported, ins[0].Name, i+1, d.Param)
 		}
 		p.inputShape = append(p.inputShape, int(d.Size))
 	}

@@ -116,6 +116,25 @@ func TestCUnsupportedOp(t *testing.T) {
 	}
 }
 
+// TestCTwoOutputs: a .bnn with a second output (an intermediate tensor
+// exported as well) is beyond the C target, which Sizes reports instead of
+// failing, so inspect still describes the file.
+func TestCTwoOutputs(t *testing.T) {
+	bnn := loadBNN(t, "resnet20_cifar_op11")
+	m := *bnn
+	g := *bnn.Graph
+	m.Graph, m.Metadata = &g, append([]ir.KeyValue(nil), bnn.Metadata...)
+	g.Outputs = append(append([]*ir.ValueInfo(nil), g.Outputs...), &ir.ValueInfo{Name: g.Nodes[0].Outputs[0], DType: ir.Float32})
+	m.SetMetadata(pack.KeyDigest, pack.Digest(&m))
+	if err := WriteC(t.TempDir(), "", &m); !errors.Is(err, schema.ErrUnsupported) {
+		t.Errorf("WriteC: %v, want unsupported", err)
+	}
+	sizes, err := Sizes(&m, onnx.Encode)
+	if err != nil || len(sizes) != 4 || !strings.Contains(sizes[3].Unsupported, "one output") || sizes[0].Bytes == 0 {
+		t.Errorf("Sizes: %+v, %v", sizes, err)
+	}
+}
+
 // TestCPrefix checks the names --prefix changes and rejects prefixes that
 // are not C identifiers.
 func TestCPrefix(t *testing.T) {

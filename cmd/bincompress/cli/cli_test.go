@@ -304,3 +304,21 @@ func TestDeviceFlag(t *testing.T) {
 		t.Errorf("--device auto: exit %d, stderr %q", code, errOut)
 	}
 }
+
+// TestNoTestSplitSaysSo: training data without a test split leaves the
+// accuracy unverified, and the warning says that the data lacks the split
+// and how to give one, not that --data is missing.
+func TestNoTestSplitSaysSo(t *testing.T) {
+	dir := t.TempDir()
+	writeSyntheticData(t, dir, []int{1, 28, 28})
+	for _, f := range []string{"x_test.npy", "y_test.npy"} {
+		if err := os.Remove(filepath.Join(dir, f)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	code, _, errOut := run(t, testModel("fmnist_tiny.onnx"), filepath.Join(t.TempDir(), "m.bnn"), "--data", dir, "--epochs", "0")
+	if code != 0 || !strings.Contains(errOut, "UNVERIFIED: "+dir+" has no test split") || !strings.Contains(errOut, "--val") ||
+		strings.Contains(errOut, "pass --data") || strings.Contains(errOut, "the test split only verifies") {
+		t.Errorf("exit %d, stderr %q", code, errOut)
+	}
+}

@@ -92,7 +92,10 @@ func (o *CompressOptions) finish(sum *CompressSummary, log *logger, streams IO, 
 	if o.Report != "" {
 		log.resultf("wrote %s", o.Report)
 	}
-	if sum.Unverified {
+	switch {
+	case sum.Unverified && o.trainPath() != "":
+		log.warnf("accuracy is UNVERIFIED: %s has no test split (x_test.npy, t10k-* files, test_batch.bin or a test/ folder beside train/); give --val DIR to verify", o.trainPath())
+	case sum.Unverified:
 		log.warnf("accuracy is UNVERIFIED: pass --data DIR to fine-tune and verify (or --val DIR to verify only); see `bincompress --help`")
 	}
 	switch {

@@ -83,7 +83,11 @@ func (o *CompressOptions) train(ctx context.Context, planned *ir.Model, data *co
 	if err != nil {
 		return nil, usageError{err}
 	}
-	log.printf("holding out %d of %d training images to decide with (--holdout); the test split only verifies", info.Images, all.Len())
+	verifies := "the test split only verifies"
+	if data.eval == nil {
+		verifies = "there is no test split to verify on"
+	}
+	log.printf("holding out %d of %d training images to decide with (--holdout); %s", info.Images, all.Len(), verifies)
 	var tr *trained
 	if o.autoFloat() {
 		tr, err = o.trainAuto(ctx, planned, train, held, cfg, log)

@@ -3,6 +3,7 @@ package dataset
 import (
 	"errors"
 	"fmt"
+	"math"
 
 	"github.com/bincompress/bincompress/internal/safefile"
 )
@@ -19,6 +20,7 @@ var (
 	ErrClasses       = errors.New("dataset: class count mismatch")
 	ErrUnknownFormat = errors.New("dataset: unrecognized data format")
 	ErrTooLarge      = errors.New("dataset: image over the size ceiling")
+	ErrPixel         = errors.New("dataset: pixel is not a finite number")
 	ErrNotRegular    = safefile.ErrNotRegular // a FIFO, device, socket or folder where a data file is expected
 )
 
@@ -108,7 +110,7 @@ func (m *Memory) Info() Info {
 }
 
 // Validate checks that m is consistent: not empty, pixel count matching the
-// label count, labels in [0, Classes).
+// label count, float pixels finite, labels in [0, Classes).
 func (m *Memory) Validate() error {
 	if len(m.Labels) == 0 {
 		return fmt.Errorf("%w: %s holds no images", ErrEmpty, m.Name)
@@ -126,6 +128,13 @@ func (m *Memory) Validate() error {
 	}
 	if m.Classes <= 0 || (len(m.ClassNames) != 0 && len(m.ClassNames) != m.Classes) {
 		return fmt.Errorf("%w: %s: %d classes, %d class names", ErrClasses, m.Name, m.Classes, len(m.ClassNames))
+	}
+	// A NaN would pass through training as a NaN loss, or through BN
+	// re-estimation into the model's statistics, and be blamed on the model.
+	for i, v := range m.F32 {
+		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+			return fmt.Errorf("%w: %s: image %d holds %v", ErrPixel, m.Name, i/m.Size.Len(), v)
+		}
 	}
 	return checkLabels(m, m.Classes)
 }

@@ -3,6 +3,7 @@ package dataset
 import (
 	"bytes"
 	"errors"
+	"math"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -367,6 +368,7 @@ func TestNPYPairSplitsAndNHW(t *testing.T) {
 
 func TestNPYPairBad(t *testing.T) {
 	x := &npy.Array{Shape: []int{3, 2, 2}, DType: "uint8", Data: pattern(12, 0)}
+	y3 := &npy.Array{Shape: []int{3}, DType: "int64", Data: []int64{0, 1, 1}}
 	cases := map[string]struct {
 		x, y *npy.Array
 		want error
@@ -377,13 +379,20 @@ func TestNPYPairBad(t *testing.T) {
 		"2-D labels":   {x, &npy.Array{Shape: []int{3, 1}, DType: "int64", Data: []int64{0, 1, 1}}, ErrShape},
 		"5 channels":   {&npy.Array{Shape: []int{1, 5, 2, 2}, DType: "uint8", Data: pattern(20, 0)}, &npy.Array{Shape: []int{1}, DType: "int64", Data: []int64{0}}, ErrShape},
 		"empty":        {&npy.Array{Shape: []int{0, 2, 2}, DType: "uint8", Data: []uint8{}}, &npy.Array{Shape: []int{0}, DType: "int64", Data: []int64{}}, ErrEmpty},
+		"NaN pixel":    {&npy.Array{Shape: []int{3, 2, 2}, DType: "float32", Data: []float32{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, float32(math.NaN()), 0}}, y3, ErrPixel},
+		"Inf pixel":    {&npy.Array{Shape: []int{3, 2, 2}, DType: "float64", Data: []float64{0, 0, 0, 0, 0, 1e300, 0, 0, 0, 0, 0, 0}}, y3, ErrPixel},
 	}
 	for name, c := range cases {
 		dir := t.TempDir()
 		writeNPY(t, filepath.Join(dir, "x.npy"), c.x)
 		writeNPY(t, filepath.Join(dir, "y.npy"), c.y)
-		if _, err := Open(dir); !errors.Is(err, c.want) {
+		_, err := Open(dir)
+		if !errors.Is(err, c.want) {
 			t.Errorf("%s: got %v, want %v", name, err, c.want)
+			continue
+		}
+		if at := map[string]string{"NaN pixel": "image 2 holds NaN", "Inf pixel": "image 1 holds +Inf"}[name]; at != "" && !strings.Contains(err.Error(), at) {
+			t.Errorf("%s: %v does not say %q", name, err, at)
 		}
 	}
 	dir := t.TempDir()

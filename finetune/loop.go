@@ -131,7 +131,11 @@ func (t *trainer) forwardBackward(b batch, key uint64) (float64, int, error) {
 		return 0, 0, err
 	}
 	if math.IsNaN(v) || math.IsInf(v, 0) {
-		return 0, 0, fmt.Errorf("%w (%v) at epoch %d, batch step %d; the last checkpoint is from epoch %d", ErrNaNLoss, v, t.epoch+1, t.step, t.epoch)
+		err := fmt.Errorf("%w (%v) at epoch %d, batch step %d (a lower learning rate may avoid it)", ErrNaNLoss, v, t.epoch+1, t.step)
+		if t.cfg.CheckpointDir != "" && t.epoch > 0 {
+			err = fmt.Errorf("%w; the last checkpoint in %s is from epoch %d", err, t.cfg.CheckpointDir, t.epoch)
+		}
+		return 0, 0, err
 	}
 	return v, correct, tp.Backward(loss)
 }

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/bincompress/bincompress/finetune"
 	"github.com/bincompress/bincompress/ir"
@@ -12,11 +13,15 @@ import (
 // importModel loads a model and the file's bytes (loadModel: an ONNX
 // model comes back simplified) and refuses it, before the command writes
 // anything, when one of the stages the command runs cannot handle it: the
-// error is one line naming op and node (schema.Check).
+// error is one line naming op and node (schema.Check). A .bnn is refused
+// where it would be packed again.
 func importModel(path string, stages ...schema.Stage) (*ir.Model, []byte, error) {
 	m, raw, err := loadModel(path)
 	if err != nil {
 		return nil, nil, err
+	}
+	if isArtifact(m) && slices.Contains(stages, schema.Pack) {
+		return nil, nil, fmt.Errorf("%s is already a .bnn (binarized and packed); give the float ONNX model it was made from: inspect, run, verify and export read a .bnn", path)
 	}
 	if err := checkStages(m, stages); err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", path, err)

@@ -67,6 +67,11 @@ func TestRefuseBeforeWriting(t *testing.T) {
 		{[]string{"pack", odd, filepath.Join(dir, "b.bnn")}, "b.bnn", "Hardmax", "odd_one"},
 		{[]string{"finetune", untrainable, "--data", dir, "--out", filepath.Join(dir, "c.onnx")}, "c.onnx", "trainer does not support op ArgMax", "arg_one"},
 		{[]string{"export", oddBNN, "--format", "c", "--out", filepath.Join(dir, "d")}, "d", "C export does not support op ArgMax", "arg_one"},
+		// a .bnn where a float model belongs: said so, not an op the trainer lacks
+		{[]string{bnn, filepath.Join(dir, "e.bnn"), "--data", dir}, "e.bnn", "is already a .bnn", "float ONNX model"},
+		{[]string{bnn, filepath.Join(dir, "e.bnn")}, "e.bnn", "is already a .bnn", "float ONNX model"},
+		{[]string{"pack", bnn, filepath.Join(dir, "e.bnn")}, "e.bnn", "is already a .bnn", "float ONNX model"},
+		{[]string{"finetune", bnn, "--data", dir, "--out", filepath.Join(dir, "e.onnx")}, "e.onnx", "is already a .bnn", "float ONNX model"},
 	}
 	for _, c := range cases {
 		code, _, errOut := run(t, c.args...)

@@ -106,6 +106,15 @@ func (p Preprocess) Validate() error {
 			return fmt.Errorf("dataset: std %v: want positive finite values", p.Std)
 		}
 	}
+	for i, v := range [][]float32{p.Mean, p.Std} {
+		if p.Channels != 0 && len(v) > 1 && len(v) != p.Channels {
+			want := "one value"
+			if p.Channels > 1 {
+				want = fmt.Sprintf("one value or %d", p.Channels)
+			}
+			return fmt.Errorf("dataset: %s %v: %d values for the model's %d input channels; give %s", []string{"mean", "std"}[i], v, len(v), p.Channels, want)
+		}
+	}
 	return nil
 }
 

@@ -47,6 +47,9 @@ func TestUsageErrorsExit2(t *testing.T) {
 		{"run", "m.onnx"},
 		{"verify", "m.bnn"},
 		{"inspect"},
+		// flags the model refutes: the count of --mean/--std values against its input channels
+		{testModel("fmnist_tiny.onnx"), filepath.Join(t.TempDir(), "b.bnn"), "--data", "testdata/none", "--mean", "0.1,0.2", "--std", "0.3"},
+		{"verify", testModel("fmnist_tiny.onnx"), "--data", "testdata/none", "--mean", "0.1", "--std", "0.3,0.3,0.3"},
 	}
 	for _, args := range cases {
 		if code, _, errOut := run(t, args...); code != ExitUsage {

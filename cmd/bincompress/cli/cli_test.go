@@ -325,3 +325,22 @@ func TestNoTestSplitSaysSo(t *testing.T) {
 		t.Errorf("exit %d, stderr %q", code, errOut)
 	}
 }
+
+// TestRunRefusesRawPixels: run takes a preprocessed float batch; a uint8
+// batch (raw pixels, most likely) is refused naming the file and its type,
+// and nothing is written.
+func TestRunRefusesRawPixels(t *testing.T) {
+	dir := t.TempDir()
+	x := filepath.Join(dir, "x.npy")
+	if err := npy.WriteFile(x, &npy.Array{Shape: []int{1, 1, 28, 28}, DType: "uint8", Data: make([]uint8, 28*28)}); err != nil {
+		t.Fatal(err)
+	}
+	y := filepath.Join(dir, "y.npy")
+	code, _, errOut := run(t, "run", testModel("fmnist_tiny.onnx"), "--input", x, "--output", y)
+	if code != ExitFailure || !strings.Contains(errOut, "x.npy holds uint8") {
+		t.Errorf("exit %d, stderr %q", code, errOut)
+	}
+	if _, err := os.Stat(y); err == nil {
+		t.Error("run wrote an output")
+	}
+}

@@ -107,7 +107,7 @@ func runRun(opts *RunOptions, streams IO) error {
 	return f.commit()
 }
 
-// readInputNPY reads a batch and converts it to float32.
+// readInputNPY reads a float batch and converts it to float32.
 func readInputNPY(path string) (*ir.Tensor, error) {
 	if _, err := safefile.CheckRegular(path, math.MaxInt64); err != nil {
 		return nil, fmt.Errorf("run: %s: %w", path, err)
@@ -120,8 +120,9 @@ func readInputNPY(path string) (*ir.Tensor, error) {
 		return nil, fmt.Errorf("run: %s holds an empty batch (shape %v)", path, a.Shape)
 	}
 	t := &ir.Tensor{Shape: a.Shape, Data: a.Data, DType: ir.DTypeOf(a.Data)}
-	if t.DType == ir.Undefined {
-		return nil, fmt.Errorf("run: %s: unsupported element type %s", path, a.DType)
+	if t.DType != ir.Float32 && t.DType != ir.Float64 {
+		// integers would most likely be raw pixels, run unnormalized
+		return nil, fmt.Errorf("run: %s holds %s values; run takes a preprocessed float32 (or float64) batch, not raw pixels", path, a.DType)
 	}
 	f, err := t.Float32s()
 	if err != nil {

@@ -65,10 +65,10 @@ func Holdout(src Source, amount float64, seed uint64) (train, held Source, info 
 		return nil, nil, info, err
 	}
 	tr, ho := dataset.Holdout(n, 1, k, seed) // all of them, capped at k: k images
-	if train, err = view(ds, prep, tr); err != nil {
+	if train, err = view(src, ds, prep, tr); err != nil {
 		return nil, nil, info, err
 	}
-	if held, err = view(ds, prep, ho); err != nil {
+	if held, err = view(src, ds, prep, ho); err != nil {
 		return nil, nil, info, err
 	}
 	info = HoldoutInfo{Images: k, TrainImages: n - k, Seed: seed,
@@ -77,11 +77,17 @@ func Holdout(src Source, amount float64, seed uint64) (train, held Source, info 
 	return train, held, info, nil
 }
 
-// view is the Source of ds's images idx with prep.
-func view(ds dataset.Dataset, prep dataset.Preprocess, idx []int) (Source, error) {
+// view is the Source of ds's images idx with prep, the data of src. It
+// keeps src's sample shape, which src's first image set and the checks
+// before training held to the model's: an image of another shape is named
+// by the pipeline as it decodes it, not blamed on all the view's samples.
+func view(src Source, ds dataset.Dataset, prep dataset.Preprocess, idx []int) (Source, error) {
 	sub, err := dataset.Subset(ds, idx)
 	if err != nil {
 		return nil, fmt.Errorf("finetune: %w", err)
+	}
+	if d, ok := src.(*DatasetSource); ok {
+		return &DatasetSource{ds: sub, prep: prep, shape: d.shape}, nil
 	}
 	return NewDatasetSource(sub, prep)
 }

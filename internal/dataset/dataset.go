@@ -144,7 +144,7 @@ func (m *Memory) Validate() error {
 func checkLabels(ds Dataset, classes int) error {
 	for i := range ds.Len() {
 		if l := ds.Label(i); l < 0 || l >= classes {
-			return fmt.Errorf("%w: %s: image %d has label %d, want [0,%d)", ErrLabel, ds.Info().Name, i, l, classes)
+			return fmt.Errorf("%w: %s has label %d, want [0,%d)", ErrLabel, where(ds, i), l, classes)
 		}
 	}
 	return nil
@@ -171,10 +171,13 @@ func Check(ds Dataset, p *Preprocess, want Shape, numClasses int) error {
 	if ds.Len() == 0 {
 		return fmt.Errorf("%w: %s holds no images", ErrEmpty, info.Name)
 	}
-	if info.Classes > numClasses {
+	err := checkLabels(ds, numClasses) // names the first image beyond the model's classes
+	switch {
+	case info.Classes > numClasses && err != nil:
+		return fmt.Errorf("%w: %s has %d classes, the model %d outputs: %w", ErrClasses, info.Name, info.Classes, numClasses, err)
+	case info.Classes > numClasses:
 		return fmt.Errorf("%w: %s has %d classes, the model %d outputs", ErrClasses, info.Name, info.Classes, numClasses)
-	}
-	if err := checkLabels(ds, numClasses); err != nil {
+	case err != nil:
 		return err
 	}
 	if p == nil {
@@ -186,11 +189,11 @@ func Check(ds Dataset, p *Preprocess, want Shape, numClasses int) error {
 	}
 	out, err := p.OutShape(in)
 	if err != nil {
-		return fmt.Errorf("%s: image 0: %w", info.Name, err)
+		return fmt.Errorf("%s: %w", where(ds, 0), err)
 	}
 	if out != want {
-		return fmt.Errorf("%w: %s: image 0 is %v, becomes %v after preprocessing, the model wants %v",
-			ErrShape, info.Name, in, out, want)
+		return fmt.Errorf("%w: %s is %v, becomes %v after preprocessing, the model wants %v",
+			ErrShape, where(ds, 0), in, out, want)
 	}
 	return nil
 }
@@ -205,6 +208,19 @@ func (s *subset) Len() int                   { return len(s.idx) }
 func (s *subset) Label(i int) int            { return s.Dataset.Label(s.idx[i]) }
 func (s *subset) Shape(i int) (Shape, error) { return s.Dataset.Shape(s.idx[i]) }
 func (s *subset) Image(i int) (Image, error) { return s.Dataset.Image(s.idx[i]) }
+
+// where names image i of ds in an error: its file in an image folder, else
+// the data set and the image's index in it, through any subsets (a holdout,
+// --limit) so that the index is the one the user's data has.
+func where(ds Dataset, i int) string {
+	switch d := ds.(type) {
+	case *Folder:
+		return d.File(i)
+	case *subset:
+		return where(d.Dataset, d.idx[i])
+	}
+	return fmt.Sprintf("%s: image %d", ds.Info().Name, i)
+}
 
 // Subset is the view of ds holding images idx[0], idx[1], ... in that order.
 func Subset(ds Dataset, idx []int) (Dataset, error) {

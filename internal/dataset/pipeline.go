@@ -123,7 +123,7 @@ func (p *pipeline) shapeOf(i int) (Shape, error) {
 	}
 	out, err := p.cfg.Prep.OutShape(in)
 	if err != nil {
-		return Shape{}, fmt.Errorf("%s: image %d: %w", p.ds.Info().Name, i, err)
+		return Shape{}, fmt.Errorf("%s: %w", where(p.ds, i), err)
 	}
 	return out, nil
 }
@@ -197,11 +197,10 @@ func (p *pipeline) fill(b *Batch, k int) error {
 	if err != nil {
 		return err
 	}
-	name := p.ds.Info().Name
 	if out, err := p.cfg.Prep.OutShape(img.Shape); err != nil {
-		return fmt.Errorf("%s: image %d: %w", name, i, err)
+		return fmt.Errorf("%s: %w", where(p.ds, i), err)
 	} else if out != b.Shape {
-		return fmt.Errorf("%w: %s: image %d becomes %v, batch %d holds %v images", ErrShape, name, i, out, b.Seq, b.Shape)
+		return fmt.Errorf("%w: %s becomes %v, where batch %d holds %v images (images of mixed sizes need --resize or --center-crop)", ErrShape, where(p.ds, i), out, b.Seq, b.Shape)
 	}
 	var r randSource
 	if p.aug {
@@ -209,7 +208,7 @@ func (p *pipeline) fill(b *Batch, k int) error {
 	}
 	n := b.Shape.Len()
 	if err := p.cfg.Prep.apply(b.X[k*n:(k+1)*n], img, p.cfg.Aug, r); err != nil {
-		return fmt.Errorf("%s: image %d: %w", name, i, err)
+		return fmt.Errorf("%s: %w", where(p.ds, i), err)
 	}
 	return nil
 }

@@ -1,6 +1,7 @@
 package dataset
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"image"
@@ -8,6 +9,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -215,5 +217,35 @@ func TestSamplesPassThrough(t *testing.T) {
 	}
 	if _, _, err := Samples(x, []int{8, 5, 9}, []int{0, 1, 2, 3}); !errors.Is(err, ErrShape) {
 		t.Fatalf("8 channels: %v", err)
+	}
+}
+
+// TestErrorsNameTheImage: an image the pipeline cannot use is named by its
+// file in an image folder and by its index in the user's data otherwise,
+// also through a subset (a holdout) whose own index differs.
+func TestErrorsNameTheImage(t *testing.T) {
+	root := t.TempDir()
+	writePNG(t, filepath.Join(root, "a", "1.png"), grayImage(4, 4, 0))
+	writePNG(t, filepath.Join(root, "a", "2.png"), grayImage(5, 4, 0))
+	writePNG(t, filepath.Join(root, "b", "3.png"), grayImage(4, 4, 0))
+	f, err := OpenFolder(root)
+	must(t, err)
+	sub, err := Subset(f, []int{0, 2, 1}) // the odd image is the subset's third
+	must(t, err)
+	var got error
+	for _, err := range Batches(context.Background(), sub, BatchConfig{Size: 3}) {
+		if err != nil {
+			got = err
+			break
+		}
+	}
+	if !errors.Is(got, ErrShape) || !strings.Contains(fmt.Sprint(got), filepath.Join(root, "a", "2.png")) {
+		t.Errorf("mixed sizes: %v, want ErrShape naming a/2.png", got)
+	}
+	m := &Memory{Name: "x.npy", Size: Shape{1, 1, 1}, U8: []uint8{0, 0, 0}, Labels: []int{0, 1, 7}, Classes: 8}
+	sub, err = Subset(m, []int{1, 2})
+	must(t, err)
+	if err := Check(sub, nil, Shape{1, 1, 1}, 4); !errors.Is(err, ErrLabel) || !strings.Contains(err.Error(), "x.npy: image 2 has label 7") {
+		t.Errorf("label beyond the model's classes: %v, want image 2 of x.npy named", err)
 	}
 }

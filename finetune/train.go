@@ -225,8 +225,8 @@ func (t *trainer) start(ctx context.Context) error {
 	return nil
 }
 
-// finish measures the tape, and keeps the best snapshot or, after no
-// training, re-estimates BN once more and evaluates.
+// finish measures the tape, and keeps the best snapshot or, without one,
+// re-estimates BN once more after training and evaluates.
 func (t *trainer) finish(ctx context.Context) (*Result, error) {
 	if err := t.measure(ctx); err != nil {
 		return nil, err
@@ -235,7 +235,10 @@ func (t *trainer) finish(ctx context.Context) (*Result, error) {
 	if t.res.ValFinal, err = t.keepBest(ctx); err != nil {
 		return nil, err
 	}
-	if t.best == nil {
+	switch {
+	case t.best == nil && t.step == 0: // nothing trained: start re-estimated these weights
+		t.res.ValFinal = t.res.ValReestimated
+	case t.best == nil:
 		if err := t.reestimate(ctx, -2, t.cfg.BNBatches); err != nil {
 			return nil, err
 		}

@@ -237,3 +237,24 @@ func TestInputModelUntouched(t *testing.T) {
 		t.Fatal("Train changed its input model")
 	}
 }
+
+// TestNoEpochsReestimatesOnce: with no epochs (--epochs 0, --calib) BN is
+// re-estimated once, after binarizing, and that model is the result: its
+// statistics and the accuracy reported are those of the re-estimation.
+func TestNoEpochsReestimatesOnce(t *testing.T) {
+	train, val := stripes(1, 192, 3), stripes(2, 96, 3)
+	cfg := testConfig()
+	cfg.Epochs = 0
+	passes := 0
+	res, err := Train(context.Background(), tinyResNet(3, 3), train, val, cfg, func(e Event) {
+		if e.Phase == "bn" && e.Batch == 1 {
+			passes++
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if passes != 1 || res.ValFinal != res.ValReestimated {
+		t.Errorf("%d BN re-estimation passes, final accuracy %v against %v re-estimated; want one pass, the same", passes, res.ValFinal, res.ValReestimated)
+	}
+}

@@ -107,6 +107,10 @@ func (l *logger) trainEvent(e finetune.Event) {
 		l.printf("epoch %d/%d  loss %.4f  train %s  holdout %s  lr %.3g  %.0f img/s  ETA %s",
 			e.Epoch, e.Epochs, e.Loss, pct(e.TrainAcc), pct(e.ValAcc), e.LR, e.ImagesPerSec, e.ETA.Round(time.Second))
 	case "done":
+		if e.Epochs == 0 {
+			l.printf("no fine-tuning (no epochs): the binarized model with re-estimated BatchNormalization is kept, holdout accuracy %s", pct(e.ValAcc))
+			break
+		}
 		l.printf("fine-tuning done in %s: holdout accuracy %s (snapshot kept)", e.Elapsed.Round(time.Second), pct(e.ValAcc))
 	}
 }

@@ -1,15 +1,18 @@
 #!/usr/bin/python3
-"""Exports one small classifier twice: taking NCHW input, and taking NHWC input
-(a permute at the start, as tf2onnx exports of TensorFlow-trained models
-begin with a Transpose). Same weights, so for the same images laid out each
-way the two give the same logits: the CLI tests hold the data pipeline's
-NHWC layout to that.
+"""Exports one small classifier three times: taking NCHW input, taking NHWC
+input (a permute at the start, as tf2onnx exports of TensorFlow-trained models
+begin with a Transpose), and taking NCHW input of any height and width (the
+exporter's dynamic_axes on H and W too, as many users export). Same weights,
+so for the same images laid out each way they give the same logits: the CLI
+tests hold the data pipeline's NHWC layout, and the input size that
+--center-crop gives a model of symbolic size, to that.
 
 Writes into --out (default testdata/models):
   layout_nchw.onnx   input "input" [batch, 3, 20, 20], output "logits" [batch, 4]
   layout_nhwc.onnx   input "input" [batch, 20, 20, 3], same weights
-  layout_nchw.input.npy / layout_nhwc.input.npy      one seeded batch of 2, each layout
-  layout_nchw.torch_output.npy / layout_nhwc.torch_output.npy   PyTorch's logits (equal)
+  layout_dynhw.onnx  input "input" [batch, 3, height, width], same weights
+  layout_{nchw,nhwc,dynhw}.input.npy         one seeded batch of 2, each layout
+  layout_{nchw,nhwc,dynhw}.torch_output.npy  PyTorch's logits (equal)
 
 Run from the repo root with Debian's python (torch 1.13):
   /usr/bin/python3 testdata/scripts/export_layouts.py
@@ -47,10 +50,10 @@ class Net(nn.Module):
         return self.body(x)
 
 
-def export(model, x, path):
+def export(model, x, path, axes):
     torch.onnx.export(
         model, x, path, opset_version=13, input_names=["input"], output_names=["logits"],
-        dynamic_axes={"input": {0: "batch"}, "logits": {0: "batch"}},
+        dynamic_axes={"input": axes, "logits": {0: "batch"}},
         training=torch.onnx.TrainingMode.PRESERVE, do_constant_folding=False)
 
 
@@ -66,12 +69,16 @@ def main():
     x = torch.rand((2,) + SHAPE, generator=gen)
     with torch.no_grad():
         y = model(x)
-    for name, nhwc, inp in [("layout_nchw", False, x), ("layout_nhwc", True, x.permute(0, 2, 3, 1).contiguous())]:
+    batch = {0: "batch"}
+    anysize = {0: "batch", 2: "height", 3: "width"}
+    for name, nhwc, inp, axes in [("layout_nchw", False, x, batch),
+                                  ("layout_nhwc", True, x.permute(0, 2, 3, 1).contiguous(), batch),
+                                  ("layout_dynhw", False, x, anysize)]:
         model.nhwc = nhwc
         with torch.no_grad():
             if not torch.allclose(model(inp), y, rtol=1e-5, atol=1e-6):
                 raise SystemExit("%s: logits differ between layouts" % name)
-        export(model, inp, os.path.join(args.out, name + ".onnx"))
+        export(model, inp, os.path.join(args.out, name + ".onnx"), axes)
         np.save(os.path.join(args.out, name + ".input.npy"), inp.numpy().astype(np.float32))
         np.save(os.path.join(args.out, name + ".torch_output.npy"), y.numpy().astype(np.float32))
         print(name, list(inp.shape[1:]), os.path.getsize(os.path.join(args.out, name + ".onnx")), "bytes")

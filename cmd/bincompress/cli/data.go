@@ -27,11 +27,31 @@ type PrepFlags struct {
 	MaxPixels    int
 }
 
+// inputSize is the height and width the images come out at when the flags
+// say it without looking at the data: --center-crop, else a two-value
+// --resize; nil otherwise, or when the values do not parse (preprocess
+// reports that).
+func (p *PrepFlags) inputSize() []int {
+	crop, err1 := parseInts("", p.CenterCrop)
+	resize, err2 := parseInts("", p.Resize)
+	switch {
+	case err1 != nil || err2 != nil:
+		return nil
+	case len(crop) == 1:
+		return []int{crop[0], crop[0]}
+	case len(crop) == 2:
+		return crop
+	case len(resize) == 2: // one value keeps the aspect ratio: the size depends on the image
+		return resize
+	}
+	return nil
+}
+
 func (p *PrepFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&p.Mean, "mean", "", "per-channel mean subtracted from pixels scaled to [0,1], e.g. 0.2860 or 0.485,0.456,0.406")
 	fs.StringVar(&p.Std, "std", "", "per-channel std that pixels are divided by after the mean, e.g. 0.3530")
 	fs.StringVar(&p.Resize, "resize", "", "resize images to H,W (or one size for both) before cropping")
-	fs.StringVar(&p.CenterCrop, "center-crop", "", "center-crop images to H,W (or one size for both)")
+	fs.StringVar(&p.CenterCrop, "center-crop", "", "center-crop images to H,W (or one size for both); the input size of a model exported for any height and width")
 	fs.StringVar(&p.ChannelOrder, "channel-order", "", "RGB (as stored) or BGR")
 	fs.IntVar(&p.Limit, "limit", 0, "use only the first N images of each split, and read no further (0: all)")
 	fs.IntVar(&p.MaxPixels, "max-image-pixels", dataset.DefaultMaxPixels, "refuse image files larger than this many pixels (width x height), from their header")
@@ -135,7 +155,7 @@ func classifierIO(m *ir.Model) (modelIO, error) {
 	}
 	in := ins[0]
 	if len(in.Shape) != 4 || !in.Shape[1].Known() || !in.Shape[2].Known() || !in.Shape[3].Known() {
-		return modelIO{}, fmt.Errorf("input %q has shape %s; want [N, C, H, W] or [N, H, W, C] with C, H and W fixed", in.Name, ir.FormatDims(in.Shape))
+		return modelIO{}, fmt.Errorf("input %q has shape %s; want [N, C, H, W] or [N, H, W, C] with C, H and W fixed (--center-crop H,W or --resize H,W gives a model of any height and width the size its images come out at)", in.Name, ir.FormatDims(in.Shape))
 	}
 	shape, layout, err := dataset.ImageDims([]int{1, int(in.Shape[1].Size), int(in.Shape[2].Size), int(in.Shape[3].Size)})
 	if err != nil {

@@ -21,6 +21,8 @@ import (
 	"github.com/bincompress/bincompress/infer"
 	"github.com/bincompress/bincompress/internal/dataset"
 	"github.com/bincompress/bincompress/internal/dataset/datasettest"
+	"github.com/bincompress/bincompress/internal/reftest"
+	"github.com/bincompress/bincompress/ir"
 	"github.com/bincompress/bincompress/pack"
 	"github.com/bincompress/bincompress/verify"
 )
@@ -214,6 +216,53 @@ func TestNHWCInput(t *testing.T) {
 	}
 	if a, b := sums[0], sums[1]; a.Epochs[0].Loss != b.Epochs[0].Loss || a.Verify.Accuracy != b.Verify.Accuracy {
 		t.Errorf("fine-tuned NCHW: loss %v, accuracy %v; NHWC: loss %v, accuracy %v",
+			a.Epochs[0].Loss, a.Verify.Accuracy, b.Epochs[0].Loss, b.Verify.Accuracy)
+	}
+}
+
+// TestAnySizeInput: a model exported for any height and width (PyTorch's
+// dynamic_axes on H and W) runs as PyTorch does at the size it is given; the
+// main command, which plans for one size, refuses it without a size and
+// names the flags that give one; with --center-crop it fine-tunes and
+// verifies exactly as its fixed-size twin (the same weights), and the .bnn
+// records the size.
+func TestAnySizeInput(t *testing.T) {
+	y := filepath.Join(t.TempDir(), "y.npy")
+	if code, _, errOut := run(t, "run", testModel("layout_dynhw.onnx"), "--input", testModel("layout_dynhw.input.npy"), "--output", y); code != 0 {
+		t.Fatalf("run: exit %d: %s", code, errOut)
+	}
+	got, want := readFloatNPY(t, y), readFloatNPY(t, testModel("layout_dynhw.torch_output.npy"))
+	if err := reftest.Compare(got, want, familyTol); err != nil {
+		t.Errorf("run vs PyTorch: %v", err)
+	}
+	data := colorFolder(t, 20, 4, 26, 23)
+	dir := t.TempDir()
+	code, _, errOut := run(t, testModel("layout_dynhw.onnx"), filepath.Join(dir, "a.bnn"), "--data", data)
+	if code != ExitFailure || !strings.Contains(errOut, "--center-crop") {
+		t.Errorf("no size: exit %d, stderr %q; want 1 and the flags named", code, errOut)
+	}
+	var sums []CompressSummary
+	for _, name := range []string{"layout_nchw", "layout_dynhw"} {
+		out := filepath.Join(dir, name+".bnn")
+		args := []string{testModel(name + ".onnx"), out, "--data", data, "--val", data, "--resize", "22", "--center-crop", "20",
+			"--epochs", "1", "--batch-size", "8", "--seed", "2", "--json"}
+		code, stdout, errOut := run(t, args...)
+		lines := strings.Split(strings.TrimSpace(stdout), "\n")
+		var sum CompressSummary
+		if code != 0 || json.Unmarshal([]byte(lines[len(lines)-1]), &sum) != nil || len(sum.Epochs) != 1 || sum.Verify == nil {
+			t.Fatalf("%s: exit %d: %s", name, code, errOut)
+		}
+		sums = append(sums, sum)
+		m, _, err := loadModel(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if in := m.Graph.DataInputs()[0]; ir.FormatDims(in.Shape[1:]) != ir.FormatDims([]ir.Dim{{Size: 3}, {Size: 20}, {Size: 20}}) {
+			t.Errorf("%s: the .bnn's input is %s, want 3x20x20", name, ir.FormatDims(in.Shape))
+		}
+	}
+	if a, b := sums[0], sums[1]; a.Epochs[0].Loss != b.Epochs[0].Loss || a.Verify.Accuracy != b.Verify.Accuracy {
+		t.Errorf("fixed size: loss %v, accuracy %v; any size: loss %v, accuracy %v",
 			a.Epochs[0].Loss, a.Verify.Accuracy, b.Epochs[0].Loss, b.Verify.Accuracy)
 	}
 }

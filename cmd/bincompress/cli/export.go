@@ -88,7 +88,7 @@ func runExport(o *ExportOptions, log *logger) error {
 		return err
 	}
 	defer f.discard()
-	m, _, err := importModel(o.Model, exportStage(o.Format))
+	m, _, err := importModel(o.Model, nil, exportStage(o.Format))
 	if err != nil {
 		return err
 	}

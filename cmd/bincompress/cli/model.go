@@ -22,11 +22,18 @@ import (
 // checked (version, digest, layer consistency) before anything runs it, an
 // ONNX model is simplified (ops.go).
 func loadModel(path string) (*ir.Model, []byte, error) {
+	return loadModelSized(path, nil)
+}
+
+// loadModelSized is loadModel that first fixes a symbolic height and width
+// of an ONNX model's image input to size (H, W; nil: as declared).
+func loadModelSized(path string, size []int) (*ir.Model, []byte, error) {
 	m, raw, err := onnx.ReadFileRaw(path)
 	if err != nil {
 		return nil, nil, err
 	}
 	if !isArtifact(m) {
+		sizeInput(m, size)
 		s, err := simplified(path, m)
 		return s, raw, err
 	}
@@ -34,6 +41,28 @@ func loadModel(path string) (*ir.Model, []byte, error) {
 		return nil, nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return m, raw, nil
+}
+
+// sizeInput fixes a symbolic height and width of m's one image input to
+// size (H, W), the size preprocessing gives the images (PrepFlags.inputSize),
+// so that a model exported for any input size is planned, trained and
+// packed at the size it is fed. Fixed dimensions stay as they are: the data
+// checks hold them to the images.
+func sizeInput(m *ir.Model, size []int) {
+	ins := m.Graph.DataInputs()
+	if len(size) != 2 || len(ins) != 1 || len(ins[0].Shape) != 4 {
+		return
+	}
+	d := ins[0].Shape
+	hw := []int{2, 3} // NCHW, unless only the last dimension (the channels) is fixed
+	if !d[1].Known() && !d[2].Known() && d[3].Known() {
+		hw = []int{1, 2}
+	}
+	for i, k := range hw {
+		if !d[k].Known() {
+			d[k] = ir.Dim{Size: int64(size[i])}
+		}
+	}
 }
 
 // checkModel checks, before any work, that a model is an image classifier

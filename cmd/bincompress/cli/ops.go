@@ -10,13 +10,13 @@ import (
 	"github.com/bincompress/bincompress/simplify"
 )
 
-// importModel loads a model and the file's bytes (loadModel: an ONNX
-// model comes back simplified) and refuses it, before the command writes
+// importModel loads a model and the file's bytes (loadModelSized: an ONNX
+// model comes back simplified, a symbolic input size fixed to size) and refuses it, before the command writes
 // anything, when one of the stages the command runs cannot handle it: the
 // error is one line naming op and node (schema.Check). A .bnn is refused
 // where it would be packed again.
-func importModel(path string, stages ...schema.Stage) (*ir.Model, []byte, error) {
-	m, raw, err := loadModel(path)
+func importModel(path string, size []int, stages ...schema.Stage) (*ir.Model, []byte, error) {
+	m, raw, err := loadModelSized(path, size)
 	if err != nil {
 		return nil, nil, err
 	}

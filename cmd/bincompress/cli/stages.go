@@ -134,7 +134,7 @@ func runPack(o *CompressOptions, log *logger) error {
 		return err
 	}
 	defer f.discard()
-	m, srcBytes, err := importModel(o.In, schema.Executor, schema.Pack)
+	m, srcBytes, err := importModel(o.In, nil, schema.Executor, schema.Pack)
 	if err != nil {
 		return err
 	}

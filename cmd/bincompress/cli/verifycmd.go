@@ -87,7 +87,7 @@ func runVerify(ctx context.Context, o *VerifyOptions, streams IO) error {
 	defer f.discard()
 	log := newLogger(streams, o.Quiet, o.JSON)
 	opts := infer.Options{Int8Activations: o.Int8, MaxElements: o.MaxElements}
-	m, raw, err := loadModel(o.Model)
+	m, raw, err := loadModelSized(o.Model, o.Prep.inputSize())
 	if err != nil {
 		return err
 	}
@@ -130,7 +130,7 @@ func (o *VerifyOptions) reference(mio modelIO) (*ir.Model, error) {
 	if o.Ref == "" {
 		return nil, nil
 	}
-	ref, _, err := loadModel(o.Ref)
+	ref, _, err := loadModelSized(o.Ref, o.Prep.inputSize())
 	if err != nil {
 		return nil, err
 	}

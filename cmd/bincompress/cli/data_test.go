@@ -391,3 +391,17 @@ func TestFolderSubsetNumberedByName(t *testing.T) {
 		t.Errorf("the .bnn's labels are %q, want the training split's", got)
 	}
 }
+
+// TestLimitWarnsOfMissingClasses: --limit keeps an image folder's first
+// files, which hold its first classes only; the run says so.
+func TestLimitWarnsOfMissingClasses(t *testing.T) {
+	data := colorFolder(t, 20, 4, 22, 21)
+	args := []string{testModel("layout_nchw.onnx"), filepath.Join(t.TempDir(), "m.bnn"), "--data", data, "--center-crop", "20", "--epochs", "0"}
+	code, _, errOut := run(t, append(args, "--limit", "6")...)
+	if code != 0 || !strings.Contains(errOut, "hold 2 of its 4 classes") {
+		t.Errorf("--limit 6: exit %d, stderr %q; want a warning that 2 of 4 classes are held", code, errOut)
+	}
+	if code, _, errOut := run(t, append(args, "--limit", "20")...); code != 0 || strings.Contains(errOut, "classes (an image folder") {
+		t.Errorf("--limit 20: exit %d, stderr %q; want no warning", code, errOut)
+	}
+}

@@ -11,10 +11,10 @@ import (
 )
 
 // importModel loads a model and the file's bytes (loadModelSized: an ONNX
-// model comes back simplified, a symbolic input size fixed to size) and refuses it, before the command writes
-// anything, when one of the stages the command runs cannot handle it: the
-// error is one line naming op and node (schema.Check). A .bnn is refused
-// where it would be packed again.
+// model comes back simplified, a symbolic input size fixed to size) and
+// refuses it, before the command writes anything, when one of the stages
+// the command runs cannot handle it: the error is one line naming op and
+// node (schema.Check). A .bnn is refused where it would be packed again.
 func importModel(path string, size []int, stages ...schema.Stage) (*ir.Model, []byte, error) {
 	m, raw, err := loadModelSized(path, size)
 	if err != nil {

@@ -170,6 +170,20 @@ func TestGate(t *testing.T) {
 	if err := r.ApplyGate(Gate{MinAccuracy: ptr(0.95)}); err != nil || r.Passed {
 		t.Error("accuracy 0.90 < 0.95 should fail")
 	}
+	// A drop or accuracy equal to the threshold passes, though the float64
+	// arithmetic lands a hair past it: 85 and 69 right of 100 drop by
+	// 0.16000000000000003, and 69 right of 100 meet a minimum of 0.69.
+	ref, acc := 85.0/100, 69.0/100
+	eq := &Report{Accuracy: acc, ReferenceAccuracy: ptr(ref), Drop: ptr(ref - acc)}
+	if err := eq.ApplyGate(Gate{MaxDrop: ptr(0.16), MinAccuracy: ptr(0.69)}); err != nil || !eq.Passed {
+		t.Errorf("drop and accuracy equal to the thresholds should pass: %v %v", err, eq.Failures)
+	}
+	if err := eq.ApplyGate(Gate{MaxDrop: ptr(0.15)}); err != nil || eq.Passed {
+		t.Errorf("a drop of 16 images of 100 should fail a budget of 15: %v", eq.Failures)
+	}
+	if DropWithin(0.928-0.918, 0.01) != true || DropWithin(0.9282-0.918, 0.01) {
+		t.Error("DropWithin: 1.00 pt must meet a 1 pt budget, 1.02 pt must not")
+	}
 	noRef := &Report{Accuracy: 0.5}
 	if err := noRef.ApplyGate(Gate{MaxDrop: ptr(0.01)}); err == nil {
 		t.Error("max drop without reference should be an error")

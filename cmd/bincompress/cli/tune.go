@@ -10,6 +10,7 @@ import (
 	"github.com/bincompress/bincompress/finetune"
 	"github.com/bincompress/bincompress/internal/dataset"
 	"github.com/bincompress/bincompress/ir"
+	"github.com/bincompress/bincompress/verify"
 )
 
 // trained is what the fine-tuning stage hands on: the planned model,
@@ -173,7 +174,7 @@ func autoRounds(ctx context.Context, planned *ir.Model, plan []ir.LayerRecord, r
 				bestDrop = drop
 			}
 		}
-		if !math.IsNaN(drop) && drop <= rep.MaxDrop {
+		if !math.IsNaN(drop) && verify.DropWithin(drop, rep.MaxDrop) {
 			rep.Reached = true
 			return best, nil
 		}

@@ -35,6 +35,9 @@ func newFinetuneCmd(streams IO) *cobra.Command {
 			if opts.Data == "" || out == "" {
 				return usagef("finetune: --data and --out are required")
 			}
+			if opts.Gate.changed("min-accuracy") || opts.Report != "" || opts.Val != "" || (opts.Gate.changed("max-drop") && !opts.autoFloat()) {
+				return usagef("finetune does not verify: --val, --min-accuracy, --report and --max-drop (but as the budget of --keep-float auto) belong to the main command, or to `bincompress verify` of the packed model")
+			}
 			if err := opts.validate(); err != nil {
 				return err
 			}

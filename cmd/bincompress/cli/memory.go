@@ -75,7 +75,7 @@ func parseSize(s string) (int64, error) {
 		}
 	}
 	v, err := strconv.ParseFloat(t, 64)
-	if err != nil || v <= 0 || v*scale > 1<<62 {
+	if err != nil || !(v*scale >= 1) || v*scale > 1<<62 { // NaN fails >= too
 		return 0, fmt.Errorf("%q is not a memory size (e.g. 2GiB, 800M, 1.5GB)", s)
 	}
 	return int64(v * scale), nil

@@ -16,7 +16,7 @@ func TestParseSize(t *testing.T) {
 			t.Errorf("%q: %d, %v; want %d", s, got, err, want)
 		}
 	}
-	for _, s := range []string{"", "lots", "-1G", "0", "2XB"} {
+	for _, s := range []string{"", "lots", "-1G", "0", "2XB", "NaN", "nan G", "0.5", "0.4B", "Inf", "1e30T"} {
 		if _, err := parseSize(s); err == nil {
 			t.Errorf("%q: want an error", s)
 		}

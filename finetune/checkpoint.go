@@ -3,13 +3,17 @@ package finetune
 import (
 	"bytes"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/gob"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/bincompress/bincompress/internal/safefile"
+	"github.com/bincompress/bincompress/ir"
 )
 
 // CheckpointFile is the checkpoint's name inside Config.CheckpointDir.
@@ -27,6 +31,7 @@ type checkpoint struct {
 	Momentum    map[string][]float32
 	Running     map[string][]float32 // BN mean and variance initializers
 	History     []EpochStats
+	Loss        []LossPoint
 	ValBin      float64
 	ValReest    float64
 	Best        *weights // the best cycle end so far
@@ -35,15 +40,18 @@ type checkpoint struct {
 	Snapshots   []Snapshot
 }
 
-const checkpointVersion = 2
+const checkpointVersion = 3
 
 // fingerprint captures what the trajectory depends on, so that a resume
-// with different settings is refused. The epoch count is part of it: the
-// schedule is fitted to it; so are the sizes of the training and held-out
-// sets, whose best snapshot a resume carries on comparing against.
+// with different settings is refused: one part per line, named, so that
+// the refusal can say which differs. The epoch count is part of it (the
+// schedule is fitted to it); so are the sizes of the training and held-out
+// sets, whose best snapshot a resume carries on comparing against, the
+// source model's weights and the preprocessing. The memory limit is not:
+// it changes the batch only through --batch-size auto, and the batch is.
 func (t *trainer) fingerprint() string {
 	c := t.cfg
-	c.CheckpointDir, c.Resume, c.Backend = "", false, nil
+	c.CheckpointDir, c.Resume, c.Backend, c.MaxMemory = "", false, nil, 0
 	var plan []string
 	for _, l := range t.student.layers {
 		plan = append(plan, l.node.Name+":"+string(l.mode))
@@ -52,14 +60,48 @@ func (t *trainer) fingerprint() string {
 	if t.val != nil {
 		held = t.val.Len()
 	}
-	return fmt.Sprintf("%+v|%v|%d|%v|%d|%d", c, t.names, t.batch, plan, t.train.Len(), held)
+	prep := ""
+	if _, p, err := t.train.Data(); err == nil {
+		prep = p.Marshal()
+	}
+	return strings.Join([]string{
+		"settings: " + fmt.Sprintf("%+v", c), "parameters: " + fmt.Sprint(t.names), "batch: " + fmt.Sprint(t.batch),
+		"plan: " + fmt.Sprint(plan), "training images: " + fmt.Sprint(t.train.Len()), "held-out images: " + fmt.Sprint(held),
+		"source model weights: " + weightsDigest(t.source), "preprocessing: " + prep}, "\n")
+}
+
+// weightsDigest is the SHA-256 of m's initializers, names and values.
+func weightsDigest(m *ir.Model) string {
+	h := sha256.New()
+	for _, init := range m.Graph.Initializers {
+		h.Write([]byte(init.Name))
+		if v, ok := init.Data.([]float32); ok {
+			_ = binary.Write(h, binary.LittleEndian, v)
+		} else {
+			fmt.Fprint(h, init.Data)
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// fingerprintDiff names the parts of two fingerprints that differ.
+func fingerprintDiff(a, b string) string {
+	pa, pb := strings.Split(a, "\n"), strings.Split(b, "\n")
+	var diff []string
+	for i := range min(len(pa), len(pb)) {
+		if pa[i] != pb[i] {
+			name, _, _ := strings.Cut(pb[i], ":")
+			diff = append(diff, name)
+		}
+	}
+	return strings.Join(diff, ", ")
 }
 
 func (t *trainer) snapshot() *checkpoint {
 	t.student.syncHost()
 	ck := &checkpoint{Version: checkpointVersion, Fingerprint: t.fingerprint(), Epoch: t.epoch, Step: t.step,
 		Params: map[string][]float32{}, Momentum: map[string][]float32{}, Running: map[string][]float32{},
-		History: t.res.Epochs, ValBin: t.res.ValBinarized, ValReest: t.res.ValReestimated,
+		History: t.res.Epochs, Loss: t.res.Loss, ValBin: t.res.ValBinarized, ValReest: t.res.ValReestimated,
 		Best: t.best, BestAcc: t.bestAcc, BestQuick: t.bestQuick, Snapshots: t.res.Snapshots}
 	for i, name := range t.names {
 		ck.Params[name] = t.student.hostValues(name)
@@ -102,13 +144,16 @@ func (t *trainer) loadCheckpoint() error {
 	if err != nil {
 		return fmt.Errorf("finetune: resume: checkpoint %s: %w", path, err)
 	}
-	if ck.Version != checkpointVersion || ck.Fingerprint != t.fingerprint() {
-		return fmt.Errorf("finetune: resume: checkpoint %s was written by a different version or configuration", path)
+	if ck.Version != checkpointVersion {
+		return fmt.Errorf("finetune: resume: checkpoint %s was written by a different version of bincompress", path)
+	}
+	if fp := t.fingerprint(); ck.Fingerprint != fp {
+		return fmt.Errorf("finetune: resume: checkpoint %s was written for another run: its %s differ", path, fingerprintDiff(ck.Fingerprint, fp))
 	}
 	if err := t.restore(ck); err != nil {
 		return fmt.Errorf("finetune: resume from %s: %w", path, err)
 	}
-	t.epoch, t.step, t.res.Epochs = ck.Epoch, ck.Step, ck.History
+	t.epoch, t.step, t.res.Epochs, t.res.Loss = ck.Epoch, ck.Step, ck.History, ck.Loss
 	t.res.ValBinarized, t.res.ValReestimated = ck.ValBin, ck.ValReest
 	t.best, t.bestAcc, t.bestQuick, t.res.Snapshots = ck.Best, ck.BestAcc, ck.BestQuick, ck.Snapshots
 	return nil

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -87,4 +88,24 @@ func FuzzCheckpoint(f *testing.F) {
 		}
 		_ = tr.restore(ck)
 	})
+}
+
+// TestResumeRefusesAnotherRun: a checkpoint resumes only the run it was
+// written for: the same architecture with other weights is refused, naming
+// the source model's weights as what differs; a memory limit, which does
+// not change the trajectory, does not stop a resume.
+func TestResumeRefusesAnotherRun(t *testing.T) {
+	cfg := checkpointed(t)
+	cfg.Epochs = 1 // nothing left to train: the check is all that runs
+	other := tinyResNet(3, 3)
+	w := other.Graph.Initializers[0].Data.([]float32)
+	w[0] += 1
+	_, err := Train(context.Background(), other, stripes(1, 48, 3), nil, cfg, nil)
+	if err == nil || !strings.Contains(err.Error(), "its source model weights differ") {
+		t.Errorf("another model's weights: %v, want a refusal naming the source model's weights", err)
+	}
+	cfg.MaxMemory = 64 << 30
+	if _, err := Train(context.Background(), tinyResNet(3, 3), stripes(1, 48, 3), nil, cfg, nil); err != nil {
+		t.Errorf("with a memory limit: %v, want the resume to go on", err)
+	}
 }

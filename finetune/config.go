@@ -166,4 +166,15 @@ type Result struct {
 	// of them kept.
 	Cycles    []float64
 	Snapshots []Snapshot
+	// Loss is the training curve: the epoch's running loss at up to
+	// MaxLossPoints batches spaced evenly over the run (a resumed run
+	// carries the points before its checkpoint).
+	Loss []LossPoint
 }
+
+// LossPoint is the running mean loss of an epoch after a batch; Step is
+// the position in epochs (2.5: half-way through the third).
+type LossPoint struct{ Step, Loss float64 }
+
+// MaxLossPoints bounds Result.Loss.
+const MaxLossPoints = 100

@@ -28,6 +28,7 @@ func (t *trainer) runEpoch(ctx context.Context) error {
 			return err
 		}
 		m.add(loss, c, len(b.labels))
+		t.recordLoss(&m)
 		t.emit(m.event(t))
 		if m.cycleAcc = math.NaN(); endsCycle {
 			if m.cycleAcc, err = t.cycleEnd(ctx, t.step == t.sched.total()); err != nil {
@@ -82,6 +83,15 @@ func (t *trainer) endEpoch(ctx context.Context, st EpochStats, cycleAcc float64)
 		ValAcc: st.ValAcc, LR: st.LR, ImagesPerSec: st.ImagesPerSec, Elapsed: time.Duration(st.Seconds * float64(time.Second)),
 		ETA: time.Duration(st.Seconds*float64(t.cfg.Epochs-t.epoch)) * time.Second}) // at this epoch's pace
 	return nil
+}
+
+// recordLoss adds the running loss to the curve at every stride-th batch
+// of the run, so that it holds at most MaxLossPoints points.
+func (t *trainer) recordLoss(m *meter) {
+	stride := max(1, t.cfg.Epochs*m.total/MaxLossPoints)
+	if (t.epoch*m.total+m.batches)%stride == 0 {
+		t.res.Loss = append(t.res.Loss, LossPoint{Step: float64(t.epoch) + float64(m.batches)/float64(m.total), Loss: m.lossSum / float64(m.batches)})
+	}
 }
 
 // eta is the time left in the run at this epoch's rate per batch.

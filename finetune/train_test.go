@@ -151,7 +151,7 @@ func TestRecyclingChangesNothing(t *testing.T) {
 
 // TestResumeMatchesUninterrupted kills a run mid-way through epoch 2 and
 // resumes it from the epoch-1 checkpoint; it must end with exactly the
-// weights of a run that was never interrupted.
+// weights and the training curve of a run that was never interrupted.
 func TestResumeMatchesUninterrupted(t *testing.T) {
 	train := stripes(1, 96, 3)
 	cfg := testConfig()
@@ -178,6 +178,10 @@ func TestResumeMatchesUninterrupted(t *testing.T) {
 	sameWeights(t, "resumed vs uninterrupted", latent(t, full), latent(t, resumed))
 	if len(resumed.Epochs) != cfg.Epochs {
 		t.Fatalf("resumed history has %d epochs, want %d", len(resumed.Epochs), cfg.Epochs)
+	}
+	// The training curve the .bnn carries is the uninterrupted run's too.
+	if len(full.Loss) == 0 || !slices.Equal(resumed.Loss, full.Loss) {
+		t.Errorf("loss curve: resumed %v, uninterrupted %v", resumed.Loss, full.Loss)
 	}
 	if _, err := Train(context.Background(), tinyResNet(3, 3), train, stripes(2, 16, 3), cfg, nil); err == nil {
 		t.Fatal("resuming with another held-out set must be refused (its best snapshot was measured on none)")

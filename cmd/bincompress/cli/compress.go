@@ -10,6 +10,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 
@@ -238,6 +239,7 @@ func runCompress(ctx context.Context, o *CompressOptions, streams IO) error {
 		tr.res.Model = nil // packed: the float weights need not outlive it through verification
 		defer tr.res.Memory.KeepWithinPlan(o.Train.ExactBackward)()
 	}
+	log.history = historyOf(tr.res)
 	log.history.store(bnn)
 	sum := newSummary(o, source, rep, tr)
 	gateErr := o.verifyInto(ctx, bnn, src, data.eval, prep, mio, sum, log)
@@ -476,7 +478,7 @@ func (o *CompressOptions) verifyInto(ctx context.Context, bnn, src *ir.Model, ev
 	if err := rep.ApplyGate(o.Gate.gate()); err != nil {
 		return usageError{err}
 	}
-	rep.Model = modelInfo(o.Out, bnn, nil, prep)
+	rep.Model = modelInfo(filepath.Base(o.Out), bnn, nil, prep) // not the path as typed: the .bnn's bytes would depend on it
 	raw, _ := json.Marshal(rep)
 	bnn.SetMetadata(pack.KeyVerify, string(raw))
 	sum.Verify = rep

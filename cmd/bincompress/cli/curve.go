@@ -32,27 +32,24 @@ type history struct {
 // curveFileStem names the PNG of each curve beside the output.
 var curveFileStem = map[string]string{"training loss": "loss", "accuracy per epoch": "accuracy"}
 
-// maxLossPoints bounds the stored curve; batches are sampled evenly.
-const maxLossPoints = 100
-
-func (h *history) add(e finetune.Event) {
-	switch e.Phase {
-	case "batch":
-		if e.Batches == 0 {
-			return
-		}
-		stride := max(1, e.Epochs*e.Batches/maxLossPoints)
-		if ((e.Epoch-1)*e.Batches+e.Batch)%stride == 0 {
-			h.Steps = append(h.Steps, round4(float64(e.Epoch-1)+float64(e.Batch)/float64(e.Batches)))
-			h.Loss = append(h.Loss, round4(e.Loss))
-		}
-	case "epoch":
+// historyOf is the curve of a fine-tuning run (empty for nil: none ran).
+func historyOf(res *finetune.Result) history {
+	var h history
+	if res == nil {
+		return h
+	}
+	for _, p := range res.Loss {
+		h.Steps = append(h.Steps, round4(p.Step))
+		h.Loss = append(h.Loss, round4(p.Loss))
+	}
+	for _, e := range res.Epochs {
 		h.Epochs = append(h.Epochs, e.Epoch)
 		h.Train = append(h.Train, e.TrainAcc)
 		if !math.IsNaN(e.ValAcc) {
 			h.Val = append(h.Val, e.ValAcc)
 		}
 	}
+	return h
 }
 
 // round4 keeps four decimals: the curve is for the eye, and the .bnn

@@ -304,7 +304,8 @@ func TestDeterministicFolderAcrossThreads(t *testing.T) {
 }
 
 // sameBNNAcrossThreads runs the main command on model with flags at
-// GOMAXPROCS 1, 2 and 4 and fails unless the three .bnn files are
+// GOMAXPROCS 1, 2 and 4, writing into another folder each time (spelled
+// differently once), and fails unless the three .bnn files are
 // byte-identical.
 func sameBNNAcrossThreads(t *testing.T, model string, flags ...string) {
 	t.Helper()
@@ -312,7 +313,14 @@ func sameBNNAcrossThreads(t *testing.T, model string, flags ...string) {
 	var outputs [][]byte
 	for _, procs := range []int{1, 2, 4} {
 		prev := runtime.GOMAXPROCS(procs)
-		out := filepath.Join(dir, "m.bnn") // one path: the verify report in the .bnn names it
+		sub := filepath.Join(dir, fmt.Sprint(procs))
+		if err := os.MkdirAll(sub, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		out := filepath.Join(sub, "m.bnn")
+		if procs == 4 {
+			out = dir + "/1/../4/./m.bnn" // not cleaned, as a user might type it
+		}
 		code, _, errOut := run(t, append([]string{model, out}, flags...)...)
 		runtime.GOMAXPROCS(prev)
 		if code != 0 {

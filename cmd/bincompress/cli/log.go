@@ -88,7 +88,6 @@ func (l *logger) finishActive() {
 
 // trainEvent renders the trainer's progress callback.
 func (l *logger) trainEvent(e finetune.Event) {
-	l.history.add(e)
 	switch e.Phase {
 	case "batch", "bn", "eval", "sensitivity":
 		l.phaseEvent(e)

@@ -142,7 +142,6 @@ func autoRounds(ctx context.Context, planned *ir.Model, plan []ir.LayerRecord, r
 		return nil, err
 	}
 	var best *trained
-	var bestCurve history
 	bestDrop := math.Inf(1)
 	for k := 0; k <= len(rank); k++ {
 		try := convert.KeepRanked(plan, rank[:k])
@@ -160,7 +159,6 @@ func autoRounds(ctx context.Context, planned *ir.Model, plan []ir.LayerRecord, r
 		}
 		float := floatNames(plan, rank[:k])
 		log.printf("keep-float auto: round %d: fine-tuning with %s float (.bnn tensors %.2fx the all-binary ones)", k+1, listOr(float, "no layer"), ratio)
-		log.history = history{} // each round's curve; the written round's is restored below
 		res, err := tune(m)
 		if err != nil {
 			return nil, err
@@ -169,7 +167,7 @@ func autoRounds(ctx context.Context, planned *ir.Model, plan []ir.LayerRecord, r
 		rep.Rounds = append(rep.Rounds, AutoRound{Float: float, SizeRatio: ratio, HoldoutDrop: drop})
 		log.printf("keep-float auto: round %d: held-out drop %.2f pt (budget %.2f pt)", k+1, 100*drop, 100*rep.MaxDrop)
 		if best == nil || drop < bestDrop { // a NaN drop never wins over a number
-			best, rep.WrittenRound, bestCurve = &trained{model: res.Model, res: res, auto: rep}, k+1, log.history
+			best, rep.WrittenRound = &trained{model: res.Model, res: res, auto: rep}, k+1
 			if !math.IsNaN(drop) {
 				bestDrop = drop
 			}
@@ -179,7 +177,6 @@ func autoRounds(ctx context.Context, planned *ir.Model, plan []ir.LayerRecord, r
 			return best, nil
 		}
 	}
-	log.history = bestCurve
 	log.printf("keep-float auto: --max-drop %.4g is out of reach: no plan within %.2fx the all-binary size met it on the held-out data; "+
 		"writing round %d's, the smallest held-out drop (%.2f pt), exit code 3", rep.MaxDrop, convert.DefaultSizeBound, rep.WrittenRound, 100*rep.Rounds[rep.WrittenRound-1].HoldoutDrop)
 	return best, ctx.Err()

@@ -83,7 +83,7 @@ func keepEdges(s *State, edges []edge, all int64) error {
 		}
 		ratio := float64(size) / float64(all)
 		if s.Opts.SizeBound > 0 && ratio > s.Opts.SizeBound {
-			s.Notes = append(s.Notes, fmt.Sprintf("keep-float: %s left binary: kept float, the .bnn would be %.2fx the all-binary one (bound %.2fx)",
+			s.Notes = append(s.Notes, fmt.Sprintf("keep-float: keeping %s float would make the .bnn %.2fx the all-binary one (bound %.2fx)",
 				strings.Join(names, " and "), ratio, s.Opts.SizeBound))
 			continue
 		}

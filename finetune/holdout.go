@@ -41,7 +41,7 @@ func HoldoutSize(n int, amount float64) (int, error) {
 		k = 1
 	}
 	if k >= n-1 {
-		return 0, fmt.Errorf("%w: a holdout of %d images leaves %d of %d to train on", ErrEmptyData, k, n-k, n)
+		return 0, fmt.Errorf("%w: a holdout of %d images from %d leaves fewer than 2 to train on", ErrEmptyData, k, n)
 	}
 	return k, nil
 }

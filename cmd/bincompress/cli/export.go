@@ -139,7 +139,7 @@ func (o *ExportOptions) writeC(f *files, m *ir.Model, log *logger) error {
 	if err := f.commit(); err != nil {
 		return err
 	}
-	log.resultf("wrote %s/%s.h and %s.c: %d bytes of const data (flash), %d bytes of workspace (RAM)",
-		o.Out, o.Prefix, o.Prefix, fp.FlashBytes, fp.RAMBytes)
+	log.resultf("wrote %s.h and %s.c: %d bytes of const data (flash), %d bytes of workspace (RAM)",
+		filepath.Join(o.Out, o.Prefix), o.Prefix, fp.FlashBytes, fp.RAMBytes)
 	return nil
 }

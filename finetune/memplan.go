@@ -241,6 +241,18 @@ func (m *memoryModel) largestBatch(budget int64, exact bool, most int) int {
 	return lo
 }
 
+// fitMargin is what a batch chosen (AutoBatch) or named as fitting a limit
+// leaves free below it: the process's resident memory before training,
+// part of every host plan, moves a little from run to run (a MiB or so),
+// and a batch named as fitting must still fit when the user passes it
+// back. A device plan has no such part.
+func (m *memoryModel) fitMargin() int64 {
+	if m.dev != nil {
+		return 0
+	}
+	return m.base / 32
+}
+
 // chooseBatch applies Config.MaxMemory and returns the batch size to
 // train with: the one cfg asks for, which (at most the data's size) must
 // fit it, or with AutoBatch the largest batch that fits. On a device the
@@ -259,7 +271,7 @@ func (m *memoryModel) chooseBatch(cfg Config, samples int) (int, error) {
 		what = "--max-memory (device memory on " + cfg.Backend.Name() + ")"
 	}
 	if cfg.BatchSize == AutoBatch {
-		batch = min(samples, m.largestBatch(cfg.MaxMemory, exact, samples))
+		batch = min(samples, m.largestBatch(cfg.MaxMemory-m.fitMargin(), exact, samples))
 		if batch < 2 {
 			return 0, fmt.Errorf("%w: %s at batch 2 exceeds %s %s", ErrMemory, FormatBytes(m.peak(2, exact)), what, FormatBytes(cfg.MaxMemory))
 		}
@@ -267,7 +279,7 @@ func (m *memoryModel) chooseBatch(cfg Config, samples int) (int, error) {
 	}
 	if cfg.MaxMemory > 0 && batch >= 2 {
 		if p := m.plan(batch, exact); m.peak(batch, exact) > cfg.MaxMemory {
-			fit := m.largestBatch(cfg.MaxMemory, exact, batch)
+			fit := m.largestBatch(cfg.MaxMemory-m.fitMargin(), exact, batch)
 			hint := "no batch of at least 2 fits"
 			if fit >= 2 {
 				hint = fmt.Sprintf("the largest batch that fits is %d", fit)

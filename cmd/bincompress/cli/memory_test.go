@@ -62,9 +62,16 @@ func TestMaxMemory(t *testing.T) {
 	if _, err := os.Stat(out); err == nil {
 		t.Fatal("a run refused for memory left an output file")
 	}
-	if fit, _ := strconv.Atoi(m[1]); fit < 2 || fit >= 1000 {
+	fit, _ := strconv.Atoi(m[1])
+	if fit < 2 || fit >= 1000 {
 		t.Fatalf("largest batch %d, want one below 1000 (about 500 in a fresh process)", fit)
 	}
+	// The batch named fits when passed back, in another process whose own
+	// memory before training differs a little.
+	if code, _, errOut := runFresh(t, append(args, "--batch-size", m[1], "--max-memory", limit)...); code != 0 {
+		t.Fatalf("the named batch %d: exit %d (stderr %q)", fit, code, errOut)
+	}
+	os.Remove(out)
 	code, stdout, errOut = runFresh(t, append(args, "--batch-size", "auto", "--max-memory", limit)...)
 	if code != 0 {
 		t.Fatalf("auto: exit %d (stderr %q)", code, errOut)

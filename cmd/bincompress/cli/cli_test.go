@@ -349,3 +349,30 @@ func TestRunRefusesRawPixels(t *testing.T) {
 		t.Error("run wrote an output")
 	}
 }
+
+// TestInspectShowsThePlan: inspect of an ONNX model lists the layers under
+// the names --keep-float takes, binary or float exactly as the main
+// command with its defaults then packs them.
+func TestInspectShowsThePlan(t *testing.T) {
+	for _, model := range []string{"fmnist_tiny.onnx", "resnet20_cifar_op17.onnx"} {
+		code, out, errOut := run(t, "inspect", testModel(model), "--json")
+		var onnxSum ModelSummary
+		if code != 0 || json.Unmarshal([]byte(out), &onnxSum) != nil || len(onnxSum.Plan) == 0 {
+			t.Fatalf("%s: inspect: exit %d, %s", model, code, errOut)
+		}
+		bnn := filepath.Join(t.TempDir(), "m.bnn")
+		if code, _, errOut := run(t, testModel(model), bnn); code != 0 {
+			t.Fatalf("%s: exit %d: %s", model, code, errOut)
+		}
+		_, out, _ = run(t, "inspect", bnn, "--json")
+		var bnnSum ModelSummary
+		if err := json.Unmarshal([]byte(out), &bnnSum); err != nil || len(bnnSum.Layers) != len(onnxSum.Plan) {
+			t.Fatalf("%s: the .bnn has %d layers, the plan %d (%v)", model, len(bnnSum.Layers), len(onnxSum.Plan), err)
+		}
+		for i, l := range onnxSum.Plan {
+			if got := bnnSum.Layers[i]; got.Node != l.Node || got.Binarized != l.Binarized {
+				t.Errorf("%s: plan %s binarized=%v, the .bnn %s binarized=%v", model, l.Node, l.Binarized, got.Node, got.Binarized)
+			}
+		}
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/bincompress/bincompress/ir"
 	"github.com/bincompress/bincompress/onnx"
@@ -28,7 +29,9 @@ func newInspectCmd(streams IO) *cobra.Command {
 		Short: "Describe an ONNX model or a .bnn artifact",
 		Long: "Prints the producer, opsets, inputs and outputs with shapes, an op histogram,\n" +
 			"the parameter count and bytes by element type. For a .bnn it also lists each\n" +
-			"layer: binarized or kept float and why, its scale mode and bytes by part.",
+			"layer: binarized or kept float and why, its scale mode and bytes by part; for an\n" +
+			"ONNX model, the layers the main command binarizes by default, under the names\n" +
+			"--keep-float takes.",
 		Example: "  bincompress inspect testdata/models/resnet20_cifar_op17.onnx\n" +
 			"  bincompress inspect tiny.bnn --json | jq .layers",
 		Args: usageArgs(cobra.ExactArgs(1)),
@@ -59,6 +62,11 @@ type ModelSummary struct {
 	// top level for `jq .layers`); absent for a plain ONNX model.
 	Layers   []pack.LayerInfo `json:"layers,omitempty"`
 	Artifact *ArtifactSummary `json:"artifact,omitempty"`
+	// Plan is, for an ONNX model, the main command's default plan: each
+	// conv and dense layer, binarized or kept float and why; its node
+	// names are what --keep-float takes. Absent for a .bnn, or when the
+	// model cannot be planned (the main command would say why).
+	Plan []ir.LayerRecord `json:"plan,omitempty"`
 }
 
 // ValueSummary is one graph input or output.
@@ -81,6 +89,8 @@ func runInspect(opts *InspectOptions, streams IO) error {
 		}
 		a.FileBytes = int64(len(raw))
 		s.Artifact, s.Layers = a, a.Layers
+	} else {
+		s.Plan = defaultPlan(opts.Path)
 	}
 	if opts.JSON {
 		enc := json.NewEncoder(streams.Out)
@@ -88,6 +98,23 @@ func runInspect(opts *InspectOptions, streams IO) error {
 		return enc.Encode(s)
 	}
 	return printSummary(streams.Out, s)
+}
+
+// defaultPlan is the layer plan the main command makes for the model at
+// path with its defaults, or nil when it makes none.
+func defaultPlan(path string) []ir.LayerRecord {
+	m, _, err := loadModel(path)
+	if err != nil {
+		return nil
+	}
+	o := defaultCompressOptions()
+	o.register(pflag.NewFlagSet("defaults", pflag.ContinueOnError)) // the flags' defaults into o
+	planned, err := o.plan(m, nil)
+	if err != nil {
+		return nil
+	}
+	recs, _ := planned.LayerRecords()
+	return recs
 }
 
 func summarize(path string, m *ir.Model) *ModelSummary {
@@ -161,7 +188,26 @@ func printSummary(w io.Writer, s *ModelSummary) error {
 	if s.Artifact != nil {
 		return printArtifact(w, s.Artifact)
 	}
+	if len(s.Plan) > 0 {
+		return printPlan(w, s.Plan)
+	}
 	return nil
+}
+
+// printPlan lists the default plan's layers under the names --keep-float
+// takes.
+func printPlan(w io.Writer, plan []ir.LayerRecord) error {
+	fmt.Fprintln(w, "\nlayers the main command binarizes by default (--keep-float takes these names):")
+	tw := tabwriter.NewWriter(w, 0, 2, 2, ' ', 0)
+	fmt.Fprintln(tw, "node\top\tweight\tplan")
+	for _, l := range plan {
+		what := "binary"
+		if !l.Binarized {
+			what = "float: " + l.Reason
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%v\t%s\n", l.Node, l.Op, l.Shape, what)
+	}
+	return tw.Flush()
 }
 
 func joinSorted[V int | int64](m map[string]V) string {

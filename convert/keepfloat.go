@@ -10,6 +10,16 @@ import (
 // model.
 var ErrKeepFloat = errors.New("no such layer to keep float")
 
+// KeepFloatError is Options.KeepFloat naming Node, which is not a layer of
+// the model; it matches ErrKeepFloat.
+type KeepFloatError struct{ Node string }
+
+func (e *KeepFloatError) Error() string {
+	return fmt.Sprintf("node %q is not a Conv, Gemm or MatMul layer of the model", e.Node)
+}
+
+func (e *KeepFloatError) Unwrap() error { return ErrKeepFloat }
+
 // KeepFloat unmarks the layers Options.KeepFloat names. A node name is kept
 // float unconditionally; a name that matches no layer is an error. "first"
 // and "last" (the first and last binarizable layers in graph order) are kept
@@ -51,7 +61,7 @@ func runKeepFloat(s *State) error {
 		default:
 			i := layerIndex(s, sel)
 			if i < 0 {
-				return fmt.Errorf("keep-float: node %q is not a Conv, Gemm or MatMul layer of the model: %w", sel, ErrKeepFloat)
+				return &KeepFloatError{Node: sel}
 			}
 			keep(s, i, "named in --keep-float")
 		}

@@ -50,6 +50,8 @@ func TestUsageErrorsExit2(t *testing.T) {
 		// flags the model refutes: the count of --mean/--std values against its input channels
 		{testModel("fmnist_tiny.onnx"), filepath.Join(t.TempDir(), "b.bnn"), "--data", "testdata/none", "--mean", "0.1,0.2", "--std", "0.3"},
 		{"verify", testModel("fmnist_tiny.onnx"), "--data", "testdata/none", "--mean", "0.1", "--std", "0.3,0.3,0.3"},
+		{testModel("fmnist_tiny.onnx"), filepath.Join(t.TempDir(), "b.bnn"), "--keep-float", "none,first"},
+		{testModel("fmnist_tiny.onnx"), filepath.Join(t.TempDir(), "b.bnn"), "--keep-float", "no_such_node"},
 		// finetune does not verify: the flags that would gate or report are refused, not ignored
 		{"finetune", testModel("fmnist_tiny.onnx"), "--data", "testdata/none", "--out", "x.onnx", "--min-accuracy", "0.9"},
 		{"finetune", testModel("fmnist_tiny.onnx"), "--data", "testdata/none", "--out", "x.onnx", "--max-drop", "0.01"},

@@ -99,6 +99,9 @@ func (o *CompressOptions) validate() error {
 	if _, err := ir.ParseScaleMode(o.Scale); err != nil {
 		return usageError{err}
 	}
+	if keep := convert.SplitList(o.KeepFloat); slices.Contains(keep, "none") && len(keep) > 1 {
+		return usagef("--keep-float %s: none keeps no layer float, so it takes nothing beside it", o.KeepFloat)
+	}
 	if err := o.validateTraining(); err != nil {
 		return err
 	}
@@ -392,6 +395,16 @@ func (d *compressData) labels() []byte {
 	return nil
 }
 
+// keepFloatUsage is a --keep-float that names no layer as a usage error
+// (nil for any other error: the caller's to report).
+func keepFloatUsage(err error) error {
+	var k *convert.KeepFloatError
+	if errors.As(err, &k) {
+		return usagef("--keep-float: %v (bincompress inspect MODEL lists them)", k)
+	}
+	return nil
+}
+
 // plan decides once, on a copy of the source, which layers are binary
 // (convert's plan passes, recorded in the copy's metadata); the trainer
 // trains exactly that plan and binarizeAndPack finishes it. Its notes go
@@ -399,8 +412,8 @@ func (d *compressData) labels() []byte {
 func (o *CompressOptions) plan(src *ir.Model, log *logger) (*ir.Model, error) {
 	m := src.Clone()
 	rep, err := convert.PlanPipeline().Run(m, o.convertOptions())
-	if errors.Is(err, convert.ErrKeepFloat) {
-		return nil, usageError{fmt.Errorf("--keep-float: %w", err)}
+	if err := keepFloatUsage(err); err != nil {
+		return nil, err
 	}
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", o.In, err)

@@ -1,9 +1,9 @@
 package cli
 
 import (
+	"slices"
+
 	"context"
-	"errors"
-	"fmt"
 
 	"github.com/spf13/cobra"
 
@@ -152,8 +152,8 @@ func runPack(o *CompressOptions, log *logger) error {
 		return err
 	}
 	bnn, rep, err := o.binarizeAndPack(m, nil, nil, sourceOf(srcBytes))
-	if errors.Is(err, convert.ErrKeepFloat) {
-		return usageError{fmt.Errorf("--keep-float: %w", err)}
+	if err := keepFloatUsage(err); err != nil {
+		return err
 	}
 	if err != nil {
 		return err
@@ -175,5 +175,11 @@ func runPack(o *CompressOptions, log *logger) error {
 
 func (o *CompressOptions) convertOptions() convert.Options {
 	scale, _ := ir.ParseScaleMode(o.Scale)
-	return convert.Options{Scale: scale, KeepFloat: convert.SplitList(o.KeepFloat), SizeBound: convert.DefaultSizeBound, AllowEmpty: o.AllowEmpty}
+	var keep []string // each entry once: "first,first" is first
+	for _, k := range convert.SplitList(o.KeepFloat) {
+		if !slices.Contains(keep, k) {
+			keep = append(keep, k)
+		}
+	}
+	return convert.Options{Scale: scale, KeepFloat: keep, SizeBound: convert.DefaultSizeBound, AllowEmpty: o.AllowEmpty}
 }

@@ -49,7 +49,7 @@ func newBenchCmd(streams IO) *cobra.Command {
 	fs.IntVar(&opts.Batch, "batch", 1, "images per run")
 	fs.IntVar(&opts.Runs, "runs", 10, "timed runs")
 	fs.IntVar(&opts.Warmup, "warmup", 2, "untimed runs first")
-	fs.IntVar(&opts.Top, "top", 15, "layers to list, slowest first (0: all)")
+	fs.IntVar(&opts.Top, "top", 15, "layers the table lists, slowest first (0: all); --json lists every layer in graph order")
 	fs.BoolVar(&opts.JSON, "json", false, "print JSON on stdout")
 	fs.BoolVar(&opts.Int8, "int8-activations", false, "run the binary convolutions with 8-bit activations (quantized per tensor at run time): faster, slightly less exact")
 	maxElementsFlag(fs, &opts.MaxElements)

@@ -20,7 +20,8 @@ const (
 // decoder converts protobuf messages to the IR; dir is the model's folder
 // for external data, "" when decoding bytes.
 type decoder struct {
-	dir string
+	dir           string
+	externalBytes int64 // external data read so far (MaxExternalBytes)
 }
 
 var unmarshal = proto.UnmarshalOptions{DiscardUnknown: true}

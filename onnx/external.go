@@ -21,6 +21,15 @@ type externalRef struct {
 	hasLength      bool
 }
 
+// MaxExternalBytes bounds the external data of one model, all tensors
+// together, as MaxFileBytes bounds the file: without it, tensors naming one
+// sparse file (or the same bytes many times) could make a model of a few
+// kilobytes allocate without limit.
+const MaxExternalBytes = MaxFileBytes
+
+// externalBudget is MaxExternalBytes, smaller in tests.
+var externalBudget int64 = MaxExternalBytes
+
 // external reads the bytes of a tensor stored outside the model file. The
 // file must lie inside the model's folder (d.dir) after resolving symlinks,
 // and offset+length must lie within it; the length must match the dims
@@ -40,7 +49,12 @@ func (d *decoder) external(p *onnxpb.TensorProto, dt ir.DType, n int) ([]byte, e
 	if err != nil {
 		return nil, err
 	}
-	return readSection(path, ref, int64(n)*int64(dt.Size()))
+	need := int64(n) * int64(dt.Size())
+	if d.externalBytes+need > externalBudget {
+		return nil, errorf(ErrExternal, "tensor %q would take the model's external data to %d bytes, past the ceiling of %d", p.GetName(), d.externalBytes+need, externalBudget)
+	}
+	d.externalBytes += need
+	return readSection(path, ref, need)
 }
 
 func parseExternal(entries []*onnxpb.StringStringEntryProto) (externalRef, error) {

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"testing"
 
+	"google.golang.org/protobuf/proto"
+
 	"github.com/bincompress/bincompress/onnx/internal/onnxpb"
 )
 
@@ -104,5 +106,46 @@ func TestExternalDataBad(t *testing.T) {
 			checkBadError(t, err, c.want, append(c.words, path, `"fc.b"`)...)
 			t.Log(err)
 		})
+	}
+}
+
+// TestExternalDataBudget: the external data of one model is bounded in
+// all: tensors that each fit, naming the same bytes again and again, are
+// refused once their sum passes the budget, before it is allocated.
+func TestExternalDataBudget(t *testing.T) {
+	defer func(b int64) { externalBudget = b }(externalBudget)
+	dir := t.TempDir()
+	writeBytes(t, filepath.Join(dir, "w.bin"), fcBias())
+	path := writeExternalModel(t, dir, map[string]string{"location": "w.bin", "offset": "8", "length": "20"})
+	externalBudget = 20
+	if _, err := ReadFile(path); err != nil {
+		t.Fatalf("20 bytes within a budget of 20: %v", err)
+	}
+	p, err := modelToProto(tinyConvNet())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"fc.b", "copy.b"} { // the same 20 bytes twice
+		tp := initializer(p, "fc.b")
+		if name != "fc.b" {
+			tp = proto.Clone(tp).(*onnxpb.TensorProto)
+			tp.Name = name
+			p.Graph.Initializer = append(p.Graph.Initializer, tp)
+		}
+		tp.RawData, tp.DataLocation = nil, onnxpb.TensorProto_EXTERNAL
+		tp.ExternalData = []*onnxpb.StringStringEntryProto{{Key: "location", Value: "w.bin"}, {Key: "offset", Value: "8"}, {Key: "length", Value: "20"}}
+	}
+	data, err := marshalProto(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	twice := filepath.Join(dir, "twice.onnx")
+	writeBytes(t, twice, data)
+	externalBudget = 39
+	_, err = ReadFile(twice)
+	checkBadError(t, err, ErrExternal, `"copy.b"`, "40 bytes", "ceiling of 39")
+	externalBudget = 40
+	if _, err := ReadFile(twice); err != nil {
+		t.Errorf("40 bytes within a budget of 40: %v", err)
 	}
 }

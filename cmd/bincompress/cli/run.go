@@ -81,6 +81,9 @@ func runRun(opts *RunOptions, streams IO) error {
 	if len(inputs) != 1 {
 		return fmt.Errorf("run: %s has %d inputs; run feeds models with exactly one", opts.Model, len(inputs))
 	}
+	if len(m.Graph.Outputs) == 0 {
+		return fmt.Errorf("run: %s has no outputs", opts.Model)
+	}
 	x.Name = inputs[0].Name
 	outs, err := prog.Run(map[string]*ir.Tensor{x.Name: x})
 	if err != nil {

@@ -1,11 +1,14 @@
 package onnx
 
 import (
+	"bytes"
 	"errors"
 	"math"
 	"runtime"
 	"strings"
 	"testing"
+
+	"google.golang.org/protobuf/encoding/protowire"
 
 	"github.com/bincompress/bincompress/onnx/internal/onnxpb"
 )
@@ -187,4 +190,28 @@ func TestBadTensors(t *testing.T) {
 	}
 	_, err = DecodeTensor(data)
 	checkBadError(t, err, ErrData, `"x"`, "3 elements", "need 4")
+}
+
+// TestTooManyEntries: a file of millions of empty nodes (two bytes each,
+// hundreds once decoded) is refused before it is decoded, with the memory
+// it would have taken bounded; a graph under the limit decodes.
+func TestTooManyEntries(t *testing.T) {
+	emptyNodes := func(n int) []byte {
+		graph := bytes.Repeat([]byte{0x0a, 0x00}, n)          // GraphProto.node = {}
+		b := protowire.AppendTag(nil, 8, protowire.BytesType) // opset_import {version: 13}
+		b = protowire.AppendBytes(b, []byte{0x10, 13})
+		b = protowire.AppendTag(b, 7, protowire.BytesType) // graph
+		return protowire.AppendBytes(b, graph)
+	}
+	var err error
+	alloc := testing.AllocsPerRun(1, func() { _, err = Decode(emptyNodes(MaxEntries + 1)) })
+	if !errors.Is(err, ErrTooMany) {
+		t.Fatalf("%d empty nodes: %v, want ErrTooMany", MaxEntries+1, err)
+	}
+	if alloc > 100 {
+		t.Errorf("refusing them took %v allocations", alloc)
+	}
+	if _, err := Decode(emptyNodes(1000)); errors.Is(err, ErrTooMany) {
+		t.Errorf("1000 empty nodes: %v", err)
+	}
 }

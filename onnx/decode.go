@@ -43,6 +43,9 @@ func DecodeTensor(data []byte) (*ir.Tensor, error) {
 }
 
 func (d *decoder) model(data []byte) (*ir.Model, error) {
+	if err := countEntries(data); err != nil {
+		return nil, err
+	}
 	var p onnxpb.ModelProto
 	if err := unmarshal.Unmarshal(data, &p); err != nil {
 		return nil, &FormatError{Reason: "cannot parse model", Err: fmt.Errorf("%w: %v", ErrNotONNX, err)}

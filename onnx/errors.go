@@ -26,6 +26,9 @@ var (
 	ErrExternal = errors.New("bad external data")
 	// ErrInvalidModel: an ir.Model given to Encode cannot be written.
 	ErrInvalidModel = errors.New("invalid model")
+	// ErrTooMany: the model holds more entries (nodes, tensors, attributes,
+	// names) than MaxEntries.
+	ErrTooMany = errors.New("too many entries")
 )
 
 // FormatError reports a problem with ONNX input (or with a model that cannot
@@ -68,7 +71,7 @@ func (e *FormatError) Error() string {
 // text the Reason already conveys.
 func isSentinel(err error) bool {
 	switch err {
-	case ErrNotONNX, ErrNoGraph, ErrUnsupported, ErrShape, ErrData, ErrExternal, ErrInvalidModel:
+	case ErrNotONNX, ErrNoGraph, ErrUnsupported, ErrShape, ErrData, ErrExternal, ErrInvalidModel, ErrTooMany:
 		return true
 	}
 	return false

@@ -33,6 +33,16 @@ func initializer(p *onnxpb.ModelProto, name string) *onnxpb.TensorProto {
 
 var badCases = []badCase{
 	{"no graph", func(p *onnxpb.ModelProto) { p.Graph = nil }, ErrNoGraph, []string{"no graph"}},
+	{"duplicate initializer", func(p *onnxpb.ModelProto) {
+		p.Graph.Initializer = append(p.Graph.Initializer, initializer(p, "fc.b"))
+	}, ErrDuplicate, []string{`"fc.b"`, "second initializer"}},
+	{"duplicate attribute", func(p *onnxpb.ModelProto) {
+		n := p.Graph.Node[0]
+		n.Attribute = append(n.Attribute, n.Attribute[0])
+	}, ErrDuplicate, []string{`"conv" (Conv)`, "second attribute"}},
+	{"duplicate metadata key", func(p *onnxpb.ModelProto) {
+		p.MetadataProps = append(p.MetadataProps, &onnxpb.StringStringEntryProto{Key: "k", Value: "1"}, &onnxpb.StringStringEntryProto{Key: "k", Value: "2"})
+	}, ErrDuplicate, []string{`metadata key "k"`}},
 	{"ir version 2", func(p *onnxpb.ModelProto) { p.IrVersion = 2 }, ErrUnsupported, []string{"IR version 2"}},
 	{"ir version 11", func(p *onnxpb.ModelProto) { p.IrVersion = 11 }, ErrUnsupported, []string{"IR version 11"}},
 	{"opset 0", func(p *onnxpb.ModelProto) { p.OpsetImport[0].Version = 0 }, ErrUnsupported, []string{"opset 0"}},

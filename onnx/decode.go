@@ -53,6 +53,13 @@ func (d *decoder) model(data []byte) (*ir.Model, error) {
 	if err := checkModel(&p); err != nil {
 		return nil, err
 	}
+	keys := map[string]bool{} // a .bnn's digest covers the first of each key
+	for _, kv := range p.MetadataProps {
+		if keys[kv.GetKey()] {
+			return nil, errorf(ErrDuplicate, "metadata key %q appears twice", kv.GetKey())
+		}
+		keys[kv.GetKey()] = true
+	}
 	g, err := d.graph(p.Graph)
 	if err != nil {
 		return nil, err
@@ -145,7 +152,12 @@ func (d *decoder) graph(p *onnxpb.GraphProto) (*ir.Graph, error) {
 		Outputs:   valueInfosFromProto(p.Output),
 		ValueInfo: valueInfosFromProto(p.ValueInfo),
 	}
+	seen := map[string]bool{}
 	for _, tp := range p.Initializer {
+		if seen[tp.GetName()] {
+			return nil, &FormatError{Tensor: tp.GetName(), Reason: "a second initializer of that name", Err: ErrDuplicate}
+		}
+		seen[tp.GetName()] = true
 		t, err := d.tensor(tp)
 		if err != nil {
 			return nil, err
@@ -183,6 +195,9 @@ func (d *decoder) node(p *onnxpb.NodeProto, i int) (*ir.Node, error) {
 		n.Domain = ""
 	}
 	for _, ap := range p.Attribute {
+		if n.Attr(ap.GetName()) != nil {
+			return nil, &FormatError{Attr: ap.GetName(), Reason: "a second attribute of that name", Err: ErrDuplicate}
+		}
 		a, err := d.attr(ap)
 		if err != nil {
 			return nil, err

@@ -29,6 +29,9 @@ var (
 	// ErrTooMany: the model holds more entries (nodes, tensors, attributes,
 	// names) than MaxEntries.
 	ErrTooMany = errors.New("too many entries")
+	// ErrDuplicate: a name ONNX requires to be unique (an initializer, a
+	// node's attribute, a metadata key) appears twice.
+	ErrDuplicate = errors.New("duplicate name")
 )
 
 // FormatError reports a problem with ONNX input (or with a model that cannot
@@ -71,7 +74,7 @@ func (e *FormatError) Error() string {
 // text the Reason already conveys.
 func isSentinel(err error) bool {
 	switch err {
-	case ErrNotONNX, ErrNoGraph, ErrUnsupported, ErrShape, ErrData, ErrExternal, ErrInvalidModel, ErrTooMany:
+	case ErrNotONNX, ErrNoGraph, ErrUnsupported, ErrShape, ErrData, ErrExternal, ErrInvalidModel, ErrTooMany, ErrDuplicate:
 		return true
 	}
 	return false

@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/bincompress/bincompress/internal/npy"
+	"github.com/bincompress/bincompress/ir"
+	"github.com/bincompress/bincompress/pack"
 )
 
 const fmnistDir = "/usr/share/datasets/fashion-mnist"
@@ -376,5 +378,15 @@ func TestInspectShowsThePlan(t *testing.T) {
 				t.Errorf("%s: plan %s binarized=%v, the .bnn %s binarized=%v", model, l.Node, l.Binarized, got.Node, got.Binarized)
 			}
 		}
+	}
+}
+
+// TestLabelsReachTheTerminalClean: class names a .bnn carries reach the
+// terminal (run --top) with their control characters replaced.
+func TestLabelsReachTheTerminalClean(t *testing.T) {
+	m := &ir.Model{Graph: &ir.Graph{}}
+	m.SetMetadata(pack.KeyLabels, `["cat","\u001b[2Jdog\u0007"]`)
+	if got := modelLabels(m); len(got) != 2 || got[0] != "cat" || got[1] != "?[2Jdog?" {
+		t.Errorf("labels %q", got)
 	}
 }

@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 	"text/tabwriter"
+	"unicode"
 
 	"github.com/bincompress/bincompress/export"
 	"github.com/bincompress/bincompress/infer"
@@ -105,7 +107,9 @@ func isArtifact(m *ir.Model) bool {
 	return ok || m.Opset(pack.Domain) != 0
 }
 
-// modelLabels returns the class names recorded in a .bnn, if any.
+// modelLabels returns the class names recorded in a .bnn, if any, with
+// control characters replaced: they reach the terminal (run --top), and a
+// hostile file could move its cursor or change its colours.
 func modelLabels(m *ir.Model) []string {
 	v, ok := m.MetadataValue(pack.KeyLabels)
 	if !ok {
@@ -114,6 +118,14 @@ func modelLabels(m *ir.Model) []string {
 	var labels []string
 	if json.Unmarshal([]byte(v), &labels) != nil {
 		return nil
+	}
+	for i, l := range labels {
+		labels[i] = strings.Map(func(r rune) rune {
+			if unicode.IsControl(r) {
+				return '?'
+			}
+			return r
+		}, l)
 	}
 	return labels
 }

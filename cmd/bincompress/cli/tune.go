@@ -61,6 +61,9 @@ func (o *CompressOptions) autoFloat() bool {
 // (with --calib); with neither it returns the model as it is.
 func (o *CompressOptions) train(ctx context.Context, planned *ir.Model, data *compressData, prep dataset.Preprocess, log *logger) (*trained, error) {
 	if data.train == nil {
+		if o.Device != "cpu" {
+			log.warnf("--device %s: nothing is fine-tuned without --data or --calib, so no device is used", o.Device)
+		}
 		return &trained{model: planned}, nil
 	}
 	cfg := o.Train

@@ -204,15 +204,8 @@ func TestNHWCInput(t *testing.T) {
 	// layout: the same losses, to the bit, and the same accuracy.
 	var sums []CompressSummary
 	for _, layout := range []string{"nchw", "nhwc"} {
-		args := append([]string{testModel("layout_" + layout + ".onnx"), filepath.Join(dir, layout+"-ft.bnn"), "--data", data,
-			"--val", data, "--epochs", "1", "--batch-size", "8", "--seed", "2", "--json"}, prepArgs...)
-		code, stdout, errOut := run(t, args...)
-		lines := strings.Split(strings.TrimSpace(stdout), "\n")
-		var sum CompressSummary
-		if code != 0 || json.Unmarshal([]byte(lines[len(lines)-1]), &sum) != nil || len(sum.Epochs) != 1 || sum.Verify == nil {
-			t.Fatalf("fine-tuning %s: exit %d: %s", layout, code, errOut)
-		}
-		sums = append(sums, sum)
+		sums = append(sums, tunedOneEpoch(t, append([]string{testModel("layout_" + layout + ".onnx"), filepath.Join(dir, layout+"-ft.bnn"),
+			"--data", data, "--val", data, "--epochs", "1", "--batch-size", "8", "--seed", "2", "--json"}, prepArgs...)...))
 	}
 	if a, b := sums[0], sums[1]; a.Epochs[0].Loss != b.Epochs[0].Loss || a.Verify.Accuracy != b.Verify.Accuracy {
 		t.Errorf("fine-tuned NCHW: loss %v, accuracy %v; NHWC: loss %v, accuracy %v",
@@ -244,15 +237,8 @@ func TestAnySizeInput(t *testing.T) {
 	var sums []CompressSummary
 	for _, name := range []string{"layout_nchw", "layout_dynhw"} {
 		out := filepath.Join(dir, name+".bnn")
-		args := []string{testModel(name + ".onnx"), out, "--data", data, "--val", data, "--resize", "22", "--center-crop", "20",
-			"--epochs", "1", "--batch-size", "8", "--seed", "2", "--json"}
-		code, stdout, errOut := run(t, args...)
-		lines := strings.Split(strings.TrimSpace(stdout), "\n")
-		var sum CompressSummary
-		if code != 0 || json.Unmarshal([]byte(lines[len(lines)-1]), &sum) != nil || len(sum.Epochs) != 1 || sum.Verify == nil {
-			t.Fatalf("%s: exit %d: %s", name, code, errOut)
-		}
-		sums = append(sums, sum)
+		sums = append(sums, tunedOneEpoch(t, testModel(name+".onnx"), out, "--data", data, "--val", data, "--resize", "22", "--center-crop", "20",
+			"--epochs", "1", "--batch-size", "8", "--seed", "2", "--json"))
 		m, _, err := loadModel(out)
 		if err != nil {
 			t.Fatal(err)
@@ -265,6 +251,21 @@ func TestAnySizeInput(t *testing.T) {
 		t.Errorf("fixed size: loss %v, accuracy %v; any size: loss %v, accuracy %v",
 			a.Epochs[0].Loss, a.Verify.Accuracy, b.Epochs[0].Loss, b.Verify.Accuracy)
 	}
+}
+
+// tunedOneEpoch runs the main command (with --epochs 1 --json) and returns
+// its summary, failing unless it trained one epoch and verified.
+func tunedOneEpoch(t *testing.T, args ...string) CompressSummary {
+	t.Helper()
+	code, stdout, errOut := run(t, args...)
+	if code != 0 {
+		t.Fatalf("%s: exit %d: %s", filepath.Base(args[0]), code, errOut)
+	}
+	sum := lastSummary(t, stdout)
+	if len(sum.Epochs) != 1 || sum.Verify == nil {
+		t.Fatalf("%s: %d epochs, verify report %v", filepath.Base(args[0]), len(sum.Epochs), sum.Verify != nil)
+	}
+	return sum
 }
 
 // TestVerifyBatchSize: verify batches as --batch-size says, with the same

@@ -28,8 +28,12 @@ func Check(m *ir.Model) error {
 	if got := Digest(m); got != want {
 		return fmt.Errorf("pack: %w: the graph and metadata hash to %s but %s says %.80q", ErrDigest, got, KeyDigest, want)
 	}
-	if _, err := m.LayerRecords(); err != nil {
+	recs, err := m.LayerRecords()
+	if err != nil {
 		return fmt.Errorf("pack: %w: %w", ErrMetadata, err)
+	}
+	if err := checkRecords(m.Graph, recs); err != nil {
+		return err
 	}
 	if err := m.Validate(); err != nil {
 		return fmt.Errorf("pack: %w: %w", ErrGraph, err)
@@ -41,6 +45,26 @@ func Check(m *ir.Model) error {
 		}
 		if err := checkLayer(n, schema.Label(n, i), inits); err != nil {
 			return fmt.Errorf("pack: %w: node %s (%s): %w", ErrLayer, schema.Label(n, i), n.OpType, err)
+		}
+	}
+	return nil
+}
+
+// checkRecords holds the layer plan to the graph: a layer recorded as
+// binarized is an ai.bincompress node of that name, and a float one is a
+// standard node, so that inspect cannot be told a float layer is binary.
+func checkRecords(g *ir.Graph, recs []ir.LayerRecord) error {
+	nodes := map[string]*ir.Node{}
+	for _, n := range g.Nodes {
+		nodes[n.Name] = n
+	}
+	for _, r := range recs {
+		n := nodes[r.Node]
+		if n == nil {
+			return fmt.Errorf("pack: %w: %s names layer %q, which is no node of the graph", ErrMetadata, ir.LayersKey, r.Node)
+		}
+		if (n.Domain == Domain) != r.Binarized {
+			return fmt.Errorf("pack: %w: %s records layer %q as binarized=%v, but the graph runs it as %s", ErrMetadata, ir.LayersKey, r.Node, r.Binarized, n.OpType)
 		}
 	}
 	return nil

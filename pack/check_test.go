@@ -2,6 +2,7 @@ package pack
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/bincompress/bincompress/ir"
@@ -61,10 +62,24 @@ func corruptions() []corruption {
 		}, true, ErrLayer},
 		{"bad records", func(m *ir.Model) { m.SetMetadata(ir.LayersKey, "[{") }, true, ErrMetadata},
 		{"edited records", func(m *ir.Model) { m.SetMetadata(ir.LayersKey, "[{") }, false, ErrDigest},
+		{"records claim a float layer binary", func(m *ir.Model) { editRecords(m, func(r *ir.LayerRecord) { r.Binarized = !r.Binarized }) }, true, ErrMetadata},
+		{"records name no node", func(m *ir.Model) { editRecords(m, func(r *ir.LayerRecord) { r.Node += "_gone" }) }, true, ErrMetadata},
 		{"short tensor", func(m *ir.Model) {
 			t := m.Graph.Initializer("c70_bias")
 			t.Data = t.Data.([]float32)[:3]
 		}, true, ErrGraph},
+	}
+}
+
+// editRecords edits the first of m's layer records.
+func editRecords(m *ir.Model, edit func(r *ir.LayerRecord)) {
+	recs, err := m.LayerRecords()
+	if err != nil || len(recs) == 0 {
+		panic(fmt.Sprintf("no layer records: %v", err))
+	}
+	edit(&recs[0])
+	if err := m.SetLayerRecords(recs); err != nil {
+		panic(err)
 	}
 }
 

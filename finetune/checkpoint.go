@@ -3,9 +3,7 @@ package finetune
 import (
 	"bytes"
 	"crypto/sha256"
-	"encoding/binary"
 	"encoding/gob"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -13,7 +11,7 @@ import (
 	"strings"
 
 	"github.com/bincompress/bincompress/internal/safefile"
-	"github.com/bincompress/bincompress/ir"
+	"github.com/bincompress/bincompress/pack"
 )
 
 // CheckpointFile is the checkpoint's name inside Config.CheckpointDir.
@@ -47,7 +45,7 @@ const checkpointVersion = 3
 // the refusal can say which differs. The epoch count is part of it (the
 // schedule is fitted to it); so are the sizes of the training and held-out
 // sets, whose best snapshot a resume carries on comparing against, the
-// source model's weights and the preprocessing. The memory limit is not:
+// source model (graph and weights) and the preprocessing. The memory limit is not:
 // it changes the batch only through --batch-size auto, and the batch is.
 func (t *trainer) fingerprint() string {
 	c := t.cfg
@@ -67,21 +65,16 @@ func (t *trainer) fingerprint() string {
 	return strings.Join([]string{
 		"settings: " + fmt.Sprintf("%+v", c), "parameters: " + fmt.Sprint(t.names), "batch: " + fmt.Sprint(t.batch),
 		"plan: " + fmt.Sprint(plan), "training images: " + fmt.Sprint(t.train.Len()), "held-out images: " + fmt.Sprint(held),
-		"source model weights: " + weightsDigest(t.source), "preprocessing: " + prep}, "\n")
+		"source model weights: " + t.sourceDigest(), "preprocessing: " + prep}, "\n")
 }
 
-// weightsDigest is the SHA-256 of m's initializers, names and values.
-func weightsDigest(m *ir.Model) string {
-	h := sha256.New()
-	for _, init := range m.Graph.Initializers {
-		h.Write([]byte(init.Name))
-		if v, ok := init.Data.([]float32); ok {
-			_ = binary.Write(h, binary.LittleEndian, v)
-		} else {
-			fmt.Fprint(h, init.Data)
-		}
+// sourceDigest is the source model's canonical digest (pack.Digest: its
+// graph and weights), computed once a run: every checkpoint carries it.
+func (t *trainer) sourceDigest() string {
+	if t.srcDigest == "" {
+		t.srcDigest = pack.Digest(t.source)
 	}
-	return hex.EncodeToString(h.Sum(nil))
+	return t.srcDigest
 }
 
 // fingerprintDiff names the parts of two fingerprints that differ.

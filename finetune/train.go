@@ -23,6 +23,7 @@ var ErrNoBinaryLayer = errors.New("finetune: the plan binarizes no layer")
 type trainer struct {
 	cfg       Config
 	source    *ir.Model        // the caller's model, not modified
+	srcDigest string           // pack.Digest of source, once a checkpoint needs it
 	plan      []ir.LayerRecord // what the student trains binary
 	student   *net
 	teacher   *net

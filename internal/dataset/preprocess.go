@@ -121,6 +121,20 @@ func (p Preprocess) Validate() error {
 // hw expands a one- or two-value size.
 func hw(v []int) (int, int) { return v[0], v[len(v)-1] }
 
+// FixedSize is the height and width every image comes out at, whatever its
+// own size, when p fixes it: a center crop, else a resize to two sizes (one
+// size keeps each image's aspect ratio). ok is false otherwise.
+func (p Preprocess) FixedSize() (h, w int, ok bool) {
+	switch {
+	case len(p.CenterCrop) > 0:
+		h, w = hw(p.CenterCrop)
+		return h, w, true
+	case len(p.Resize) == 2:
+		return p.Resize[0], p.Resize[1], true
+	}
+	return 0, 0, false
+}
+
 // resized is the size after Resize.
 func (p Preprocess) resized(h, w int) (int, int) {
 	switch len(p.Resize) {

@@ -120,3 +120,24 @@ func TestPreprocessMarshal(t *testing.T) {
 		}
 	}
 }
+
+// TestFixedSize: a center crop or a two-size resize fixes the size images
+// come out at; a one-size resize (aspect kept) or nothing does not.
+func TestFixedSize(t *testing.T) {
+	for _, c := range []struct {
+		p        Preprocess
+		h, w     int
+		ok       bool
+		describe string
+	}{
+		{Preprocess{CenterCrop: []int{20}}, 20, 20, true, "crop 20"},
+		{Preprocess{Resize: []int{22}, CenterCrop: []int{20, 18}}, 20, 18, true, "resize 22, crop 20x18"},
+		{Preprocess{Resize: []int{30, 40}}, 30, 40, true, "resize 30x40"},
+		{Preprocess{Resize: []int{30}}, 0, 0, false, "resize 30"},
+		{Preprocess{}, 0, 0, false, "none"},
+	} {
+		if h, w, ok := c.p.FixedSize(); h != c.h || w != c.w || ok != c.ok {
+			t.Errorf("%s: %d, %d, %v; want %d, %d, %v", c.describe, h, w, ok, c.h, c.w, c.ok)
+		}
+	}
+}

@@ -28,21 +28,16 @@ type PrepFlags struct {
 }
 
 // inputSize is the height and width the images come out at when the flags
-// say it without looking at the data: --center-crop, else a two-value
-// --resize; nil otherwise, or when the values do not parse (preprocess
-// reports that).
+// fix it (dataset.Preprocess.FixedSize), before the model says its channels
+// and layout; nil otherwise, or when the flags are bad (preprocess reports
+// that once the model is read).
 func (p *PrepFlags) inputSize() []int {
-	crop, err1 := parseInts("", p.CenterCrop)
-	resize, err2 := parseInts("", p.Resize)
-	switch {
-	case err1 != nil || err2 != nil:
+	prep, err := p.preprocess(modelIO{})
+	if err != nil {
 		return nil
-	case len(crop) == 1:
-		return []int{crop[0], crop[0]}
-	case len(crop) == 2:
-		return crop
-	case len(resize) == 2: // one value keeps the aspect ratio: the size depends on the image
-		return resize
+	}
+	if h, w, ok := prep.FixedSize(); ok {
+		return []int{h, w}
 	}
 	return nil
 }

@@ -90,7 +90,7 @@ func runInspect(opts *InspectOptions, streams IO) error {
 		a.FileBytes = int64(len(raw))
 		s.Artifact, s.Layers = a, a.Layers
 	} else {
-		s.Plan = defaultPlan(opts.Path)
+		s.Plan = defaultPlan(opts.Path, m)
 	}
 	if opts.JSON {
 		enc := json.NewEncoder(streams.Out)
@@ -100,10 +100,10 @@ func runInspect(opts *InspectOptions, streams IO) error {
 	return printSummary(streams.Out, s)
 }
 
-// defaultPlan is the layer plan the main command makes for the model at
-// path with its defaults, or nil when it makes none.
-func defaultPlan(path string) []ir.LayerRecord {
-	m, _, err := loadModel(path)
+// defaultPlan is the layer plan the main command makes with its defaults
+// for the ONNX model m read from path, or nil when it makes none.
+func defaultPlan(path string, m *ir.Model) []ir.LayerRecord {
+	m, err := simplified(path, m)
 	if err != nil {
 		return nil
 	}

@@ -120,10 +120,17 @@ func onSignal(errOut io.Writer) func() {
 }
 
 // usageArgs wraps a cobra argument validator so its error counts as usage.
+// Every positional argument is a path, so an empty one (an unset shell
+// variable) is refused here too, as an empty path flag is.
 func usageArgs(v cobra.PositionalArgs) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, args []string) error {
 		if err := v(cmd, args); err != nil {
 			return usageError{err}
+		}
+		for i, a := range args {
+			if a == "" {
+				return usagef("argument %d is an empty path", i+1)
+			}
 		}
 		return nil
 	}

@@ -74,7 +74,7 @@ func (f *files) stage() error {
 }
 
 // check refuses outputs that collide with an input or another output, and
-// outputs that name a folder.
+// outputs that name a folder or anything else that is not a regular file.
 func (f *files) check() error {
 	for i, o := range f.outputs {
 		oi, err := os.Stat(o.path)
@@ -83,6 +83,11 @@ func (f *files) check() error {
 			return usagef("%s %s is a folder; name a file", o.name, o.path)
 		case err == nil && o.dir:
 			return usagef("%s %s exists; name a new folder", o.name, o.path)
+		case err == nil && !oi.Mode().IsRegular():
+			// The finished output is renamed over the target: over a
+			// device such as /dev/null that would replace the device
+			// for every program on the machine.
+			return usagef("%s %s is %s, not a regular file; outputs are written whole and renamed into place: name a file", o.name, o.path, safefile.Kind(oi.Mode()))
 		case err != nil && !errors.Is(err, fs.ErrNotExist):
 			return fmt.Errorf("%s %s: %w", o.name, o.path, cause(err))
 		}

@@ -112,6 +112,39 @@ func TestOutputIsInput(t *testing.T) {
 	}
 }
 
+// TestOutputNotRegular: an output that names a FIFO (or a device such as
+// /dev/null) would be replaced by the renamed temporary, for every program
+// that uses it; it is refused with exit 2 and stays what it was. An empty
+// positional path (an unset shell variable) is a usage error too.
+func TestOutputNotRegular(t *testing.T) {
+	dir := t.TempDir()
+	m := copyModel(t, dir, "fmnist_tiny.onnx")
+	bnn := tinyBNN(t, dir)
+	fifo := filepath.Join(dir, "fifo")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	in := filepath.Join(dir, "x.npy")
+	os.WriteFile(in, []byte("npy"), 0o644)
+	for _, args := range [][]string{
+		{m, fifo},
+		{"export", bnn, "--format", "onnx", "--out", fifo},
+		{"run", m, "--input", in, "--output", fifo},
+		{m, ""},
+		{"pack", m, ""},
+		{"inspect", ""},
+		{"export", "", "--format", "onnx"},
+	} {
+		code, _, errOut := run(t, args...)
+		if code != ExitUsage {
+			t.Errorf("%q: exit %d, want 2 (stderr %q)", args, code, errOut)
+		}
+		if fi, err := os.Lstat(fifo); err != nil || fi.Mode()&os.ModeNamedPipe == 0 {
+			t.Fatalf("%q: the FIFO was replaced (%v)", args, err)
+		}
+	}
+}
+
 // TestFailedRunWritesNothing: a run that fails after its outputs were
 // staged leaves the folder as it was: no .bnn and PNGs before a bad
 // --report folder, no --output for an empty batch, no folder for a failed

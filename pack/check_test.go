@@ -106,10 +106,43 @@ func TestCheckNamesTheFailedCheck(t *testing.T) {
 func TestMetadataOutsideDigest(t *testing.T) {
 	m := mustPack(t, mixedModel())
 	m.SetMetadata(KeyVerify, `{"top1":0.9}`)
-	m.SetMetadata("bnn.training", `{"loss":[1]}`)
+	m.SetMetadata(KeyTraining, `{"loss":[1]}`)
 	if err := Check(m); err != nil {
 		t.Fatalf("adding metadata broke the check: %v", err)
 	}
+}
+
+// TestRunReportsNotCarried: a verify report and a training curve describe
+// the .bnn one run wrote. Its export carries neither, nor does a .bnn
+// packed from a model that carries them (an export by an older build):
+// inspect would show the old report as the new file's. The labels, which
+// describe the model, stay.
+func TestRunReportsNotCarried(t *testing.T) {
+	withReports := func(m *ir.Model) {
+		m.SetMetadata(KeyVerify, `{"top1":0.9}`)
+		m.SetMetadata(KeyTraining, `{"loss":[1]}`)
+	}
+	m := mixedModel()
+	m.SetMetadata(KeyLabels, `["a","b"]`)
+	bnn := mustPack(t, m)
+	withReports(bnn)
+	exported, err := Unpacked(bnn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	check := func(name string, got *ir.Model) {
+		for _, k := range []string{KeyVerify, KeyTraining} {
+			if _, ok := got.MetadataValue(k); ok {
+				t.Errorf("%s carries %s", name, k)
+			}
+		}
+		if _, ok := got.MetadataValue(KeyLabels); !ok {
+			t.Errorf("%s lost %s", name, KeyLabels)
+		}
+	}
+	check("the export", exported)
+	withReports(exported)
+	check("the export packed again", mustPack(t, exported))
 }
 
 // TestDigestCoversMetadata: editing, adding or removing any digested entry

@@ -3,6 +3,7 @@ package pack
 import (
 	"errors"
 
+	"github.com/bincompress/bincompress/ir"
 	"github.com/bincompress/bincompress/ir/schema"
 )
 
@@ -36,7 +37,15 @@ const (
 	KeySourceBytes   = "bnn.source_bytes"   // decimal size of the source model file (inspect compares)
 	KeySeed          = "bnn.seed"           // decimal seed of the run that made the file
 	KeyVerify        = "bnn.verify_report"  // JSON verify report (docs/report-schema.md)
+	KeyTraining      = "bnn.training"       // JSON training curve (verify --report draws it)
 )
+
+// isRunReport reports whether key holds what one run found about the very
+// .bnn it wrote (its verify report, its training curve). Pack and Unpacked
+// drop them: a new .bnn, or an export compressed again, has not been
+// verified or trained by that run, and inspect would show the old report
+// as its own.
+func isRunReport(kv ir.KeyValue) bool { return kv.Key == KeyVerify || kv.Key == KeyTraining }
 
 // Errors a reader returns, matched with errors.Is; each names the check
 // that failed.

@@ -13,7 +13,9 @@ import (
 // Pack returns the .bnn form of a binarized float graph: every layer that
 // the ir.LayersKey records mark as binarized becomes a BinaryConv or
 // BinaryGemm with packed weights, the ai.bincompress opset is imported,
-// and the format version and digest are set. m is not modified.
+// the format version and digest are set, and a verify report or training
+// curve m carries from an earlier .bnn is dropped (isRunReport). m is not
+// modified.
 func Pack(m *ir.Model) (*ir.Model, error) {
 	if m == nil || m.Graph == nil {
 		return nil, errors.New("pack: model has no graph")
@@ -26,6 +28,7 @@ func Pack(m *ir.Model) (*ir.Model, error) {
 		return nil, fmt.Errorf("pack: model has no %s metadata (binarize it with package convert first)", ir.LayersKey)
 	}
 	c := cloneModel(m)
+	c.Metadata = deleteWhere(c.Metadata, isRunReport)
 	used := c.Graph.Names()
 	for _, r := range recs {
 		if !r.Binarized {

@@ -12,8 +12,9 @@ import (
 // becomes a Conv with float weights multiplier[k]·(±1) and bias; each
 // BinaryGemm becomes a Gemm (transB = 1) when the layer record says it
 // came from a Gemm or transA is set, and a MatMul followed by an Add
-// otherwise. The ai.bincompress opset import and the format version and
-// digest metadata are removed; other metadata stays. m is checked first
+// otherwise. The ai.bincompress opset import, the format version and
+// digest metadata and the run's reports (isRunReport) are removed; other
+// metadata stays. m is checked first
 // and not modified.
 func Unpacked(m *ir.Model) (*ir.Model, error) {
 	if err := Check(m); err != nil {
@@ -47,7 +48,7 @@ func Unpacked(m *ir.Model) (*ir.Model, error) {
 		}
 	}
 	c.OpsetImports = deleteWhere(c.OpsetImports, func(o ir.OpsetImport) bool { return o.Domain == Domain })
-	c.Metadata = deleteWhere(c.Metadata, func(kv ir.KeyValue) bool { return kv.Key == KeyFormatVersion || kv.Key == KeyDigest })
+	c.Metadata = deleteWhere(c.Metadata, func(kv ir.KeyValue) bool { return kv.Key == KeyFormatVersion || kv.Key == KeyDigest || isRunReport(kv) })
 	return c, nil
 }
 

@@ -12,12 +12,9 @@ import (
 
 	"github.com/bincompress/bincompress/finetune"
 	"github.com/bincompress/bincompress/ir"
+	"github.com/bincompress/bincompress/pack"
 	"github.com/bincompress/bincompress/verify"
 )
-
-// trainingKey is the .bnn metadata entry holding the training curve, so
-// that `verify --report` can draw it later.
-const trainingKey = "bnn.training"
 
 // history is the training curve: the loss every few batches and the
 // accuracies at the end of each epoch.
@@ -64,12 +61,12 @@ func (h *history) store(m *ir.Model) {
 		return
 	}
 	raw, _ := json.Marshal(h)
-	m.SetMetadata(trainingKey, string(raw))
+	m.SetMetadata(pack.KeyTraining, string(raw))
 }
 
 // loadHistory reads the curve a .bnn carries, if any.
 func loadHistory(m *ir.Model) *history {
-	v, ok := m.MetadataValue(trainingKey)
+	v, ok := m.MetadataValue(pack.KeyTraining)
 	if !ok {
 		return nil
 	}

@@ -90,6 +90,18 @@ func (p *Program) BatchWithin(elements, most int) int {
 	return max(1, min(most, elements/largest))
 }
 
+// OutputShape is the shape the shape pass gives graph output name for a
+// batch of batch items; ok is false when the inputs' shapes are not fixed
+// apart from the batch or the output's shape is known only at run time.
+func (p *Program) OutputShape(name string, batch int) (shape []int, ok bool, err error) {
+	res, err := p.shapesAt(batch)
+	if err != nil || res == nil {
+		return nil, false, err
+	}
+	shape, ok = res.Values[name].Fixed()
+	return shape, ok, nil
+}
+
 // shapesAt is the op layer's shape pass for a batch of batch items (nothing
 // allocated), or nil when an input's shape is not fixed apart from the batch.
 func (p *Program) shapesAt(batch int) (*schema.Result, error) {

@@ -3,6 +3,7 @@ package autograd
 import (
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/bincompress/bincompress/internal/backend"
 )
@@ -82,9 +83,12 @@ func (tp *Tape) lossResult(be backend.Backend, logits *Tensor, p, target, loss b
 	return out
 }
 
+// logitDims is N and K of logits [N, K], or [N, K, 1, ...] as a
+// 1×1-convolution head without a Flatten leaves them (the same values in
+// the same order).
 func logitDims(l *Tensor, n int) (int, int, error) {
-	if len(l.Shape) != 2 || (n >= 0 && l.Shape[0] != n) {
-		return 0, 0, fmt.Errorf("autograd: loss wants logits [N, K] with N = %d labels, got %v", n, l.Shape)
+	if len(l.Shape) < 2 || (n >= 0 && l.Shape[0] != n) || slices.ContainsFunc(l.Shape[2:], func(d int) bool { return d != 1 }) {
+		return 0, 0, fmt.Errorf("autograd: loss wants logits [N, K] (or [N, K, 1, 1]) with N = %d labels, got %v", n, l.Shape)
 	}
 	return l.Shape[0], l.Shape[1], nil
 }

@@ -377,7 +377,7 @@ func TestNPYPairBad(t *testing.T) {
 		"negative":     {x, &npy.Array{Shape: []int{3}, DType: "int64", Data: []int64{0, -1, 1}}, ErrLabel},
 		"float labels": {x, &npy.Array{Shape: []int{3}, DType: "float32", Data: []float32{0, 1, 1}}, ErrLabel},
 		"2-D labels":   {x, &npy.Array{Shape: []int{3, 1}, DType: "int64", Data: []int64{0, 1, 1}}, ErrShape},
-		"5 channels":   {&npy.Array{Shape: []int{1, 5, 2, 2}, DType: "uint8", Data: pattern(20, 0)}, &npy.Array{Shape: []int{1}, DType: "int64", Data: []int64{0}}, ErrShape},
+		"5-D images":   {&npy.Array{Shape: []int{1, 5, 2, 2, 1}, DType: "uint8", Data: pattern(20, 0)}, &npy.Array{Shape: []int{1}, DType: "int64", Data: []int64{0}}, ErrShape},
 		"empty":        {&npy.Array{Shape: []int{0, 2, 2}, DType: "uint8", Data: []uint8{}}, &npy.Array{Shape: []int{0}, DType: "int64", Data: []int64{}}, ErrEmpty},
 		"NaN pixel":    {&npy.Array{Shape: []int{3, 2, 2}, DType: "float32", Data: []float32{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, float32(math.NaN()), 0}}, y3, ErrPixel},
 		"Inf pixel":    {&npy.Array{Shape: []int{3, 2, 2}, DType: "float64", Data: []float64{0, 0, 0, 0, 0, 1e300, 0, 0, 0, 0, 0, 0}}, y3, ErrPixel},

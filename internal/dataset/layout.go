@@ -5,8 +5,10 @@ import "fmt"
 // ImageDims reads the geometry of a batch of images from a 4-D shape
 // [N, C, H, W] or [N, H, W, C] (N is not read): NCHW when dimension 1 is 1
 // or 3, else NHWC when dimension 3 is 1 or 3, as PyTorch and TensorFlow
-// lay images out. A model's declared input and an x.npy array follow this
-// one rule. Dimensions must be positive.
+// lay images out; for other channel counts (RGBA, RGB-D, multispectral:
+// 2, 4, ...) the smaller of dimensions 1 and 3 is the channels (NCHW on a
+// tie). A model's declared input and an x.npy array follow this one rule.
+// Dimensions must be positive.
 func ImageDims(dims []int) (Shape, string, error) {
 	isC := func(d int) bool { return d == 1 || d == 3 }
 	if len(dims) != 4 {
@@ -20,10 +22,10 @@ func ImageDims(dims []int) (Shape, string, error) {
 	switch {
 	case isC(dims[1]):
 		return Shape{dims[1], dims[2], dims[3]}, NCHW, nil
-	case isC(dims[3]):
+	case isC(dims[3]) || dims[3] < dims[1]:
 		return Shape{dims[3], dims[1], dims[2]}, NHWC, nil
 	}
-	return Shape{}, "", fmt.Errorf("%w: shape %v: want [N,C,H,W] or [N,H,W,C] with C 1 or 3", ErrShape, dims)
+	return Shape{dims[1], dims[2], dims[3]}, NCHW, nil
 }
 
 // Samples is a data set of float samples already preprocessed, laid out as

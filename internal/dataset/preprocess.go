@@ -17,7 +17,8 @@ import (
 //     or [s] to make the shorter side s, the longer int(s*long/short);
 //  3. CenterCrop [h, w] or [s] (s×s), offsets rounded half to even as
 //     torchvision does; a crop larger than the image is an error;
-//  4. Channels 3 replicates a one-channel image (1 demands one channel;
+//  4. Channels 3 replicates a one-channel image; any other count demands
+//     that many (RGBA, RGB-D or multispectral x.npy data give 2, 4 or more;
 //     0 keeps what the data has); ChannelOrder "BGR" reverses three channels;
 //  5. (training only: the Augment steps);
 //  6. (x - Mean[c]) / Std[c] per channel; one value applies to every
@@ -28,6 +29,10 @@ import (
 // Only the pixels the crop keeps are resized, and steps 4 to 7 are one pass
 // over the output. Its JSON form (Marshal, ParsePreprocess) is what .bnn
 // metadata records.
+// maxChannels bounds a preprocessing's channel count (it comes from .bnn
+// metadata too): far above any image model's input.
+const maxChannels = 1 << 12
+
 type Preprocess struct {
 	Resize       []int     `json:"resize,omitempty"`
 	CenterCrop   []int     `json:"center_crop,omitempty"`
@@ -87,8 +92,8 @@ func (p Preprocess) Validate() error {
 			return fmt.Errorf("dataset: %s %v: want one or two sizes in [1,%d]", s.name, s.v, maxSide)
 		}
 	}
-	if p.Channels != 0 && p.Channels != 1 && p.Channels != 3 {
-		return fmt.Errorf("dataset: channels %d: want 0, 1 or 3", p.Channels)
+	if p.Channels < 0 || p.Channels > maxChannels {
+		return fmt.Errorf("dataset: channels %d: want 0 to %d", p.Channels, maxChannels)
 	}
 	if p.ChannelOrder != "" && p.ChannelOrder != "RGB" && p.ChannelOrder != "BGR" {
 		return fmt.Errorf("dataset: channel order %q: want RGB or BGR", p.ChannelOrder)
@@ -171,14 +176,11 @@ func (p Preprocess) OutShape(in Shape) (Shape, error) {
 		}
 		out.H, out.W = ch, cw
 	}
-	if in.C != 1 && in.C != 3 {
-		return Shape{}, fmt.Errorf("%w: %d channels, want 1 or 3", ErrShape, in.C)
-	}
 	switch {
-	case p.Channels == 3:
+	case p.Channels == 3 && (in.C == 1 || in.C == 3):
 		out.C = 3
-	case p.Channels == 1 && in.C != 1:
-		return Shape{}, fmt.Errorf("%w: a %d-channel image where one channel is wanted", ErrShape, in.C)
+	case p.Channels != 0 && in.C != p.Channels:
+		return Shape{}, fmt.Errorf("%w: a %d-channel image where %d channels are wanted", ErrShape, in.C, p.Channels)
 	}
 	if p.ChannelOrder == "BGR" && out.C != 3 {
 		return Shape{}, fmt.Errorf("%w: BGR order for a %d-channel image", ErrShape, out.C)

@@ -66,6 +66,7 @@ func TestOutShape(t *testing.T) {
 		"shorter side w": {Preprocess{Resize: []int{32}}, Shape{1, 50, 28}, Shape{1, 57, 32}},
 		"resize+crop":    {Preprocess{Resize: []int{256}, CenterCrop: []int{224}}, Shape{3, 500, 375}, Shape{3, 224, 224}},
 		"crop hw":        {Preprocess{CenterCrop: []int{20, 10}, Channels: 3}, Shape{1, 28, 28}, Shape{3, 20, 10}},
+		"RGB-D":          {Preprocess{Channels: 4, Mean: []float32{0, 0, 0, 0}}, Shape{4, 8, 8}, Shape{4, 8, 8}},
 	}
 	for name, c := range ok {
 		got, err := c.p.OutShape(c.in)
@@ -81,7 +82,8 @@ func TestOutShape(t *testing.T) {
 		"1 from 3":       {Preprocess{Channels: 1}, Shape{3, 8, 8}},
 		"mean count":     {Preprocess{Mean: []float32{1, 2}}, Shape{3, 8, 8}},
 		"BGR gray":       {Preprocess{ChannelOrder: "BGR"}, Shape{1, 8, 8}},
-		"4 channels":     {Preprocess{}, Shape{4, 8, 8}},
+		"4 from 3":       {Preprocess{Channels: 4}, Shape{3, 8, 8}},
+		"3 from 4":       {Preprocess{Channels: 3}, Shape{4, 8, 8}},
 		"zero-size":      {Preprocess{}, Shape{1, 0, 8}},
 		"std after gray": {Preprocess{Std: []float32{1, 1, 1}}, Shape{1, 8, 8}},
 		"resize beyond":  {Preprocess{Resize: []int{16384}}, Shape{1, 2, 8}},
@@ -113,7 +115,7 @@ func TestPreprocessMarshal(t *testing.T) {
 	for _, bad := range []string{
 		`{"version":2}`, `{}`, `{"version":1,"size":3}`, `{"version":1,"std":[0]}`,
 		`{"version":1,"resize":[0]}`, `{"version":1,"resize":[1,2,3]}`, `{"version":1} {}`,
-		`{"version":1,"channels":2}`, `{"version":1,"channel_order":"GRB"}`, `not json`,
+		`{"version":1,"channels":-1}`, `{"version":1,"channels":5000}`, `{"version":1,"channel_order":"GRB"}`, `not json`,
 	} {
 		if _, err := ParsePreprocess(bad); err == nil {
 			t.Errorf("%s accepted", bad)

@@ -45,6 +45,8 @@ MODELS = [
      "ResNet-D: deep stem, avg-pool (ceil, no pad count) + 1x1 shortcut"),
     ("wrn_mcdonnell_op11", lambda: fam.McDonnellWRN(), CIFAR, 11, 1102,
      "McDonnell's wide ResNet: pre-act, affine-free BN, avg-pool + zero-channel shortcut, conv head"),
+    ("wrn_convhead_rgbd_op13", lambda: fam.ConvHeadWRN(widths=(8, 16, 32), in_channels=4), (4, 16, 16), 13, 1307,
+     "4-channel (RGB-D) input; 1x1-conv head whose logits stay [N, 10, 1, 1] (no flatten)"),
     ("cifar_option_a_op13", lambda: fam.option_a_resnet(), CIFAR, 13, 1303,
      "He's CIFAR ResNet-8, option-A shortcuts (strided Slice + channel Pad)"),
     ("tf_nhwc_op13", lambda: fam.TFStyleResNet(), (32, 32, 3), 13, 1304,

@@ -243,6 +243,15 @@ class McDonnellWRN(nn.Module):
         return torch.flatten(F.adaptive_avg_pool2d(x, 1), 1)
 
 
+class ConvHeadWRN(McDonnellWRN):
+    """McDonnellWRN as NiN and SqueezeNet end: the 1x1 head's pooled
+    output is the logits, [N, classes, 1, 1], with no flatten."""
+
+    def forward(self, x):
+        x = F.relu(self.bn(self.blocks(self.stem(self.bn_in(x)))))
+        return F.adaptive_avg_pool2d(self.bn_out(self.head(x)), 1)
+
+
 # --- He's option-A CIFAR ResNet ----------------------------------------------
 
 class OptionABlock(nn.Module):

@@ -5,14 +5,17 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/spf13/pflag"
 
 	"github.com/bincompress/bincompress/convert"
+	"github.com/bincompress/bincompress/infer"
 	"github.com/bincompress/bincompress/internal/dataset"
 	"github.com/bincompress/bincompress/ir"
+	"github.com/bincompress/bincompress/ir/schema"
 	"github.com/bincompress/bincompress/verify"
 )
 
@@ -141,14 +144,20 @@ func (m modelIO) dims(n int) []int {
 	return []int{n, m.Shape.C, m.Shape.H, m.Shape.W}
 }
 
-// classifierIO reads the input shape and layout from the graph input
-// (dataset.ImageDims's rule) and the class count from the output shape.
-func classifierIO(m *ir.Model) (modelIO, error) {
+// classifierInput reads the one image input's shape and layout from the
+// graph (dataset.ImageDims's rule); the class count is classCount's.
+func classifierInput(m *ir.Model) (modelIO, error) {
 	ins := m.Graph.DataInputs()
 	if len(ins) != 1 {
 		return modelIO{}, fmt.Errorf("the model has %d data inputs; bincompress handles image classifiers with exactly one", len(ins))
 	}
 	in := ins[0]
+	if in.DType != ir.Float32 {
+		// The data pipeline feeds float32 pixels scaled to [0,1] (then
+		// --mean/--std); a Cast from uint8 inside the graph would see them
+		// scaled twice.
+		return modelIO{}, fmt.Errorf("input %q is %s; bincompress feeds images as float32: export the model with a float32 input (normalization may stay in the graph; pass no --mean/--std then)", in.Name, in.DType)
+	}
 	if len(in.Shape) != 4 || !in.Shape[1].Known() || !in.Shape[2].Known() || !in.Shape[3].Known() {
 		return modelIO{}, fmt.Errorf("input %q has shape %s; want [N, C, H, W] or [N, H, W, C] with C, H and W fixed (--center-crop H,W or --resize H,W gives a model of any height and width the size its images come out at)", in.Name, ir.FormatDims(in.Shape))
 	}
@@ -156,18 +165,53 @@ func classifierIO(m *ir.Model) (modelIO, error) {
 	if err != nil {
 		return modelIO{}, fmt.Errorf("input %q has shape %s: %w", in.Name, ir.FormatDims(in.Shape), err)
 	}
-	io := modelIO{Input: in.Name, Shape: shape, Layout: layout}
+	return modelIO{Input: in.Name, Shape: shape, Layout: layout}, nil
+}
+
+// classCount is the number of classes of a classifier: K of its first
+// output, [N, K] or [N, K, 1, ...] (a 1×1-convolution head), as the shape
+// pass computes it for one image. The declared shape, which may be
+// symbolic, absent or simply wrong, is used only when the pass cannot
+// tell, and must agree with it when both are known.
+func classCount(m *ir.Model, prog *infer.Program) (int, error) {
 	if len(m.Graph.Outputs) == 0 {
-		return io, fmt.Errorf("the model has no outputs")
+		return 0, fmt.Errorf("the model has no outputs")
 	}
 	out := m.Graph.Outputs[0]
-	if n := len(out.Shape); n >= 1 && out.Shape[n-1].Known() {
-		io.Classes = int(out.Shape[n-1].Size)
+	computed, ok, err := prog.OutputShape(out.Name, 1)
+	if err != nil {
+		return 0, err
 	}
-	if io.Classes <= 0 {
-		return io, fmt.Errorf("output %q has shape %s; cannot tell the number of classes", out.Name, ir.FormatDims(out.Shape))
+	if !ok && len(out.Shape) >= 2 {
+		if declared, known := schema.Ints(out.Shape[1:]); known {
+			computed, ok = append([]int{1}, declared...), true
+		}
 	}
-	return io, nil
+	if !ok {
+		return 0, fmt.Errorf("output %q has shape %s; cannot tell the number of classes", out.Name, ir.FormatDims(out.Shape))
+	}
+	if out.Shape != nil && !declaredFits(out.Shape, computed) {
+		return 0, fmt.Errorf("output %q is declared %s but computes %v for one image", out.Name, ir.FormatDims(out.Shape), computed)
+	}
+	if len(computed) < 2 || computed[1] < 1 || slices.ContainsFunc(computed[2:], func(d int) bool { return d != 1 }) {
+		return 0, fmt.Errorf("output %q has shape %v for one image; a classifier's is [N, K] (or [N, K, 1, 1])", out.Name, computed)
+	}
+	return computed[1], nil
+}
+
+// declaredFits reports whether a declared shape agrees with a computed one:
+// the same rank, and equal wherever the declaration is known (the batch
+// aside).
+func declaredFits(declared []ir.Dim, computed []int) bool {
+	if len(declared) != len(computed) {
+		return false
+	}
+	for i, d := range declared[1:] {
+		if d.Known() && int(d.Size) != computed[i+1] {
+			return false
+		}
+	}
+	return true
 }
 
 // openData opens a data set and checks it against the model: a named error

@@ -124,7 +124,7 @@ func logitsOf(t *testing.T, model, dir string, flags PrepFlags) []float32 {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mio, err := classifierIO(m)
+	mio, _, err := checkModel(model, m, infer.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -412,5 +412,49 @@ func TestLimitWarnsOfMissingClasses(t *testing.T) {
 	}
 	if code, _, errOut := run(t, append(args, "--limit", "20")...); code != 0 || strings.Contains(errOut, "classes (an image folder") {
 		t.Errorf("--limit 20: exit %d, stderr %q; want no warning", code, errOut)
+	}
+}
+
+// TestClassifierShape: the class count is what the graph computes for one
+// image, whatever the output declares (nothing, a symbolic size as
+// dynamic_axes leave it, or a size that is wrong, which is refused); a
+// 1×1-convolution head's [N, K, 1, 1] and a 4-channel input are a
+// classifier's; an input that is not float32 is refused up front, before
+// the data pipeline would feed it float pixels its Cast rescales.
+func TestClassifierShape(t *testing.T) {
+	load := func(path string, edit func(m *ir.Model)) (modelIO, error) {
+		t.Helper()
+		m, _, err := loadModel(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		edit(m)
+		mio, _, err := checkModel(path, m, infer.Options{})
+		return mio, err
+	}
+	tiny := testModel("fmnist_tiny.onnx")
+	output := func(dims ...ir.Dim) func(m *ir.Model) {
+		return func(m *ir.Model) { m.Graph.Outputs[0].Shape = dims }
+	}
+	for name, edit := range map[string]func(m *ir.Model){
+		"declared":     func(*ir.Model) {},
+		"no shape":     output(),
+		"symbolic":     output(ir.Dim{Param: "batch"}, ir.Dim{Param: "classes"}),
+		"unknown rank": func(m *ir.Model) { m.Graph.Outputs[0].Shape = nil },
+	} {
+		mio, err := load(tiny, edit)
+		if err != nil || mio.Classes != 10 {
+			t.Errorf("%s: %d classes, %v; want 10", name, mio.Classes, err)
+		}
+	}
+	if _, err := load(tiny, output(ir.Dim{Param: "batch"}, ir.Dim{Size: 7})); err == nil || !strings.Contains(err.Error(), "declared [batch 7] but computes [1 10]") {
+		t.Errorf("an output declared with 7 classes that computes 10: %v", err)
+	}
+	if _, err := load(tiny, func(m *ir.Model) { m.Graph.DataInputs()[0].DType = ir.Uint8 }); err == nil || !strings.Contains(err.Error(), "is uint8") {
+		t.Errorf("a uint8 input: %v", err)
+	}
+	mio, err := load(familyFile("wrn_convhead_rgbd_op13", ".onnx"), func(*ir.Model) {})
+	if err != nil || mio.Classes != 10 || mio.Shape != (dataset.Shape{C: 4, H: 16, W: 16}) || mio.Layout != dataset.NCHW {
+		t.Errorf("4-channel input, [N, 10, 1, 1] logits: %+v, %v", mio, err)
 	}
 }

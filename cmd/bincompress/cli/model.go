@@ -68,11 +68,11 @@ func sizeInput(m *ir.Model, size []int) {
 }
 
 // checkModel checks, before any work, that a model is an image classifier
-// the executor can run: one NCHW input, a class count, a well-formed graph
+// the executor can run: one float32 image input, a class count, a well-formed graph
 // of supported ops whose shapes fit and whose tensors for one image stay
 // within the element limit. Errors name the file and the node.
 func checkModel(path string, m *ir.Model, opts infer.Options) (modelIO, *infer.Program, error) {
-	mio, err := classifierIO(m)
+	mio, err := classifierInput(m)
 	if err != nil {
 		return mio, nil, fmt.Errorf("%s: %w", path, err)
 	}
@@ -81,6 +81,9 @@ func checkModel(path string, m *ir.Model, opts infer.Options) (modelIO, *infer.P
 		return mio, nil, fmt.Errorf("%s: %w", path, err)
 	}
 	if err := prog.CheckShapes(1); err != nil {
+		return mio, nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if mio.Classes, err = classCount(m, prog); err != nil {
 		return mio, nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return mio, prog, nil

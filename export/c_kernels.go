@@ -139,7 +139,9 @@ static void PFX_gemm_bin(long m, long n, long k, int ta, const float *a, const u
     }
 }
 `},
-	{"maxpool", `static void PFX_maxpool(const PFX_window *p, const float *x, float *y)
+	{"maxpool", `/* The window maximum; a NaN in the window gives NaN (the first one wins),
+   as our executor and onnxruntime give it: a plain v > best would skip it. */
+static void PFX_maxpool(const PFX_window *p, const float *x, float *y)
 {
     long c, oy, ox, ky, kx;
     for (c = 0; c < p->c; c++) {
@@ -154,7 +156,7 @@ static void PFX_gemm_bin(long m, long n, long k, int ta, const float *a, const u
                         float v;
                         if (ix < 0 || ix >= p->w) continue;
                         v = x[(c * p->h + iy) * p->w + ix];
-                        if (v > best) best = v;
+                        if (v > best || (v != v && best == best)) best = v;
                     }
                 }
                 y[(c * p->oh + oy) * p->ow + ox] = best;
@@ -200,20 +202,26 @@ static void PFX_avgpool(const PFX_window *p, int include_pad, long eh, long ew, 
     }
 }
 `},
-	{"global_maxpool", `static void PFX_global_maxpool(long c, long hw, const float *x, float *y)
+	{"global_maxpool", `/* NaN propagates as in maxpool. */
+static void PFX_global_maxpool(long c, long hw, const float *x, float *y)
 {
     long i, j;
     for (i = 0; i < c; i++) {
         float best = x[i * hw];
-        for (j = 1; j < hw; j++) if (x[i * hw + j] > best) best = x[i * hw + j];
+        for (j = 1; j < hw; j++) {
+            float v = x[i * hw + j];
+            if (v > best || (v != v && best == best)) best = v;
+        }
         y[i] = best;
     }
 }
 `},
-	{"relu", `static void PFX_relu(long n, const float *x, float *y)
+	{"relu", `/* max(x, 0) as our executor computes it: NaN stays NaN (x > 0 alone would
+   make it 0 and hide a bad input behind plausible outputs), -0 becomes 0. */
+static void PFX_relu(long n, const float *x, float *y)
 {
     long i;
-    for (i = 0; i < n; i++) y[i] = x[i] > 0.0f ? x[i] : 0.0f;
+    for (i = 0; i < n; i++) y[i] = x[i] > 0.0f || x[i] != x[i] ? x[i] : 0.0f;
 }
 `},
 	{"leaky_relu", `static void PFX_leaky_relu(long n, float alpha, const float *x, float *y)
@@ -228,7 +236,8 @@ static void PFX_avgpool(const PFX_window *p, int include_pad, long eh, long ew, 
     for (i = 0; i < n; i++) y[i] = 1.0f / (1.0f + expf(-x[i]));
 }
 `},
-	{"clip", `static void PFX_clip(long n, float lo, float hi, const float *x, float *y)
+	{"clip", `/* NaN fails both comparisons and stays NaN, as in our executor. */
+static void PFX_clip(long n, float lo, float hi, const float *x, float *y)
 {
     long i;
     for (i = 0; i < n; i++) y[i] = x[i] < lo ? lo : (x[i] > hi ? hi : x[i]);

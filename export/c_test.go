@@ -3,6 +3,7 @@ package export
 import (
 	"errors"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 
@@ -65,6 +66,40 @@ func TestCMatchesBNN(t *testing.T) {
 			closeTo(t, "C export", got, want, 1e-4)
 		})
 	}
+}
+
+// TestCNaNLikeBNN feeds NaN through the ops that compare and select
+// (Relu, MaxPool, GlobalMaxPool, Clip): the C export gives NaN exactly
+// where our execution of the .bnn does, and every other value within
+// 1e-5. A comparison such as x > 0 that is false for NaN would turn a bad
+// pixel into plausible outputs. (onnxruntime 1.30 agrees for Relu and
+// Clip; its MaxPool and GlobalMaxPool skip NaN, so it is no reference here.)
+func TestCNaNLikeBNN(t *testing.T) {
+	bnn, x := selectBNN(t), nanInput()
+	want := runOurs(t, bnn, x)
+	w := want.Data.([]float32)
+	if !slices.ContainsFunc(w, func(v float32) bool { return v != v }) {
+		t.Fatal("our execution gives no NaN: the test input does not exercise NaN")
+	}
+	sameSelection(t, reftest.RunC(t, buildC(t, bnn, "net"), x, want.Shape), want)
+}
+
+// sameSelection fails unless got is NaN exactly where want is and within
+// 1e-5 of it elsewhere (closeTo never matches NaN).
+func sameSelection(t *testing.T, got, want *ir.Tensor) {
+	t.Helper()
+	g, w := slices.Clone(got.Data.([]float32)), slices.Clone(want.Data.([]float32))
+	if len(g) != len(w) {
+		t.Fatalf("%d values, want %d", len(g), len(w))
+	}
+	for i := range w {
+		if gn, wn := g[i] != g[i], w[i] != w[i]; gn != wn {
+			t.Errorf("element %d is %v, our execution gives %v", i, g[i], w[i])
+		} else if wn {
+			g[i], w[i] = 0, 0
+		}
+	}
+	closeTo(t, "non-NaN values", ir.NewFloat32("got", got.Shape, g), ir.NewFloat32("want", want.Shape, w), 1e-5)
 }
 
 // TestCSanitizers builds with the address and undefined-behaviour

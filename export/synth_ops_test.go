@@ -1,6 +1,7 @@
 package export
 
 import (
+	"math"
 	"math/rand"
 	"testing"
 
@@ -102,4 +103,61 @@ func opsInput(batch int) *ir.Tensor {
 		d[i] = float32(rng.NormFloat64())
 	}
 	return ir.NewFloat32("input", []int{batch, 4, 6, 5}, d)
+}
+
+// selectBNN packs a network of the ops that only compare and select input
+// values, each applied to the input [N, 2, 4, 5] and flattened into one
+// output: Relu, MaxPool (3×3, stride 2, padded), GlobalMaxPool and Clip,
+// then a binary Gemm of the input's last row (nanInput has no NaN there;
+// a .bnn needs a binary layer). NaN in the input reaches the output as
+// each op passes it on.
+func selectBNN(t testing.TB) *ir.Model {
+	t.Helper()
+	rng := rand.New(rand.NewSource(3))
+	g := &ir.Graph{Name: "select", Inputs: []*ir.ValueInfo{{Name: "input", DType: ir.Float32,
+		Shape: []ir.Dim{{Param: "batch"}, {Size: 2}, {Size: 4}, {Size: 5}}}}}
+	m := &ir.Model{IRVersion: 8, OpsetImports: []ir.OpsetImport{{Version: 13}}, Graph: g}
+	w := make([]float32, 3*10)
+	for i := range w {
+		w[i] = float32(rng.NormFloat64())
+	}
+	i64 := func(name string, v ...int64) *ir.Tensor { return ir.NewInt64(name, []int{len(v)}, v) }
+	g.Initializers = []*ir.Tensor{ir.NewFloat32("lo", nil, []float32{-0.5}), ir.NewFloat32("hi", nil, []float32{0.5}),
+		i64("starts", 3), i64("ends", 4), i64("axes", 2), ir.NewFloat32("w", []int{3, 10}, w)}
+	ints := func(name string, v ...int64) *ir.Attr { return &ir.Attr{Name: name, Type: ir.AttrInts, Ints: v} }
+	var flat []string
+	for _, n := range []*ir.Node{
+		{OpType: "Relu", Inputs: []string{"input"}},
+		{OpType: "MaxPool", Inputs: []string{"input"}, Attrs: []*ir.Attr{ints("kernel_shape", 3, 3), ints("strides", 2, 2), ints("pads", 1, 1, 1, 1)}},
+		{OpType: "GlobalMaxPool", Inputs: []string{"input"}},
+		{OpType: "Clip", Inputs: []string{"input", "lo", "hi"}},
+		{OpType: "Slice", Inputs: []string{"input", "starts", "ends", "axes"}},
+	} {
+		n.Name, n.Outputs = n.OpType, []string{n.OpType + "_y"}
+		g.Nodes = append(g.Nodes, n, &ir.Node{Name: n.OpType + "_flat", OpType: "Flatten", Inputs: n.Outputs, Outputs: []string{n.OpType + "_flat"}})
+		flat = append(flat, n.OpType+"_flat")
+	}
+	last := len(flat) - 1
+	g.Nodes = append(g.Nodes, &ir.Node{Name: "fc", OpType: "Gemm", Inputs: []string{flat[last], "w"}, Outputs: []string{"fc_y"},
+		Attrs: []*ir.Attr{{Name: "transB", Type: ir.AttrInt, I: 1}}})
+	flat[last] = "fc_y"
+	g.Nodes = append(g.Nodes, &ir.Node{Name: "cat", OpType: "Concat", Inputs: flat, Outputs: []string{"output"},
+		Attrs: []*ir.Attr{{Name: "axis", Type: ir.AttrInt, I: 1}}})
+	g.Outputs = []*ir.ValueInfo{{Name: "output", DType: ir.Float32}}
+	return binarizeAndPack(t, m)
+}
+
+// nanInput is a batch of 2 for selectBNN, standard normal with NaN at
+// places that each op must pass on: the first element of a plane (the
+// value a maximum starts from), one inside a pooling window and one in
+// the second image only; none in the last row.
+func nanInput() *ir.Tensor {
+	rng := rand.New(rand.NewSource(11))
+	d := make([]float32, 2*2*4*5)
+	for i := range d {
+		d[i] = float32(rng.NormFloat64())
+	}
+	nan := float32(math.NaN())
+	d[0], d[20+7], d[40+13] = nan, nan, nan
+	return ir.NewFloat32("input", []int{2, 2, 4, 5}, d)
 }

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/bincompress/bincompress/internal/dataset"
 	"github.com/bincompress/bincompress/ir"
 	"github.com/bincompress/bincompress/ir/schema"
 )
@@ -117,6 +118,7 @@ func writeTemp(dir, name string, data []byte) (string, error) {
 type cgen struct {
 	*plan
 	prefix, macro string
+	prep          *dataset.Preprocess // as the .bnn records it; nil: not recorded
 	data, body    strings.Builder
 	kernels       map[string]bool
 	flash         int64
@@ -134,7 +136,11 @@ func generate(m *ir.Model, prefix string) (*cgen, error) {
 	if err != nil {
 		return nil, err
 	}
-	g := &cgen{plan: p, prefix: prefix, macro: strings.ToUpper(prefix), kernels: map[string]bool{}}
+	prep, err := recordedPreprocess(m)
+	if err != nil {
+		return nil, err
+	}
+	g := &cgen{plan: p, prefix: prefix, macro: strings.ToUpper(prefix), prep: prep, kernels: map[string]bool{}}
 	for _, n := range p.nodes {
 		op, _ := lookupCOp(n)
 		if err := op.emit(g, n); err != nil {

@@ -47,7 +47,7 @@ func cCases(short bool) []cCase {
 			func(t *testing.T) *ir.Model { return opsBNN(t, opset) },
 			func(t *testing.T) *ir.Tensor { return opsInput(3) }}
 	}
-	cases := []cCase{model("resnet20_cifar_op11"), model("resnet20_cifar_op17", "first", "last"), synth(9), synth(13), ops(20)}
+	cases := []cCase{model("resnet20_cifar_op11"), model("resnet20_cifar_op17", "first", "last"), model("families/tf_nhwc_op13"), synth(9), synth(13), ops(20)}
 	if !short {
 		cases = append(cases, ops(14), model("resnet20_cifar_folded_op13"), model("resnet18_w8_op11"), model("resnet50_w8_op17"), model("fmnist_tiny"))
 	}
@@ -167,6 +167,41 @@ func TestCTwoOutputs(t *testing.T) {
 	sizes, err := Sizes(&m, onnx.Encode)
 	if err != nil || len(sizes) != 4 || !strings.Contains(sizes[3].Unsupported, "one output") || sizes[0].Bytes == 0 {
 		t.Errorf("Sizes: %+v, %v", sizes, err)
+	}
+}
+
+// TestCHeaderLayout: the header names the input's layout, from the .bnn's
+// preprocessing when it records one, else from the input shape, and lists
+// the preprocessing a caller must apply. (TestCMatchesBNN runs the NHWC
+// model's C export on the interleaved input that infer takes.)
+func TestCHeaderLayout(t *testing.T) {
+	nhwc := loadBNN(t, "families/tf_nhwc_op13")
+	cases := []struct {
+		name string
+		bnn  *ir.Model
+		want []string
+	}{
+		{"NHWC from the shape", nhwc, []string{"Input: float32 1x32x32x3 (one image), NHWC: channels interleaved per pixel.",
+			"Preprocessing: the .bnn records none"}},
+		{"NHWC recorded", withMetadata(t, nhwc, pack.KeyPreprocess, `{"version":1,"channels":3,"mean":[0.5],"std":[0.25],"layout":"NHWC"}`),
+			[]string{"1x32x32x3 (one image), NHWC:", "1. pixels to float32 in [0, 1]", "2. a one-channel image repeated into 3 channels", "3. (x - mean[c]) / std[c] per channel c, mean 0.5, std 0.25\n"}},
+		{"NCHW recorded", withMetadata(t, loadBNN(t, "resnet20_cifar_op11"), pack.KeyPreprocess, `{"version":1,"channels":3}`),
+			[]string{"Input: float32 1x3x32x32 (one image), NCHW: one channel plane after another.", "3. no mean/std normalization"}},
+		{"no image", synthBNN(t, 13, 1), []string{"Input: float32 1x6x9x7 (one image).\n"}},
+	}
+	for _, c := range cases {
+		h, _, err := C(c.bnn, "")
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		for _, w := range c.want {
+			if !strings.Contains(string(h), w) {
+				t.Errorf("%s: header lacks %q:\n%s", c.name, w, h)
+			}
+		}
+	}
+	if _, _, err := C(withMetadata(t, nhwc, pack.KeyPreprocess, `{"version":1,"layout":"planar"}`), ""); err == nil {
+		t.Error("a .bnn whose preprocessing does not parse was exported")
 	}
 }
 

@@ -1,10 +1,13 @@
 package export
 
 import (
+	"cmp"
 	"fmt"
 	"strings"
 
+	"github.com/bincompress/bincompress/internal/dataset"
 	"github.com/bincompress/bincompress/ir"
+	"github.com/bincompress/bincompress/pack"
 )
 
 func dimsText(shape []int) string {
@@ -20,8 +23,9 @@ func (g *cgen) header() string {
 	guard := g.macro + "_H"
 	fp := g.footprint()
 	return fmt.Sprintf(`/* %[1]s.h: a binarized model exported by bincompress (export --format c).
-   Input: float32 %[4]s NCHW (one image); output: float32 %[5]s.
-   Flash (const data): %[6]d bytes; RAM (workspace): %[7]d bytes.
+   Input: float32 %[4]s (one image)%[10]s.
+   Output: float32 %[5]s.
+%[11]s   Flash (const data): %[6]d bytes; RAM (workspace): %[7]d bytes.
    The workspace must be aligned for float (16 bytes is best) and may be
    reused between calls; %[1]s_run does not keep state. */
 #ifndef %[3]s
@@ -46,7 +50,55 @@ int %[1]s_run(const float *input, float *output, void *workspace);
 
 #endif /* %[3]s */
 `, g.prefix, g.macro, guard, dimsText(g.inputShape), dimsText(g.shapes[g.output]), fp.FlashBytes, fp.RAMBytes,
-		ir.NumElements(g.inputShape), ir.NumElements(g.shapes[g.output]))
+		ir.NumElements(g.inputShape), ir.NumElements(g.shapes[g.output]), g.layoutText(), g.prepText())
+}
+
+// layoutText names the input's layout, which a caller gets wrong silently:
+// the one the .bnn's preprocessing records, else the one dataset.ImageDims
+// reads from the shape (the rule the CLI applies to models and data); ""
+// for an input that is no image.
+func (g *cgen) layoutText() string {
+	layout := ""
+	if g.prep != nil {
+		layout = cmp.Or(g.prep.Layout, dataset.NCHW) // NCHW is not written
+	} else if _, l, err := dataset.ImageDims(g.inputShape); err == nil {
+		layout = l
+	}
+	switch layout {
+	case dataset.NHWC:
+		return ", NHWC: channels interleaved per pixel"
+	case dataset.NCHW:
+		return ", NCHW: one channel plane after another"
+	}
+	return ""
+}
+
+// prepText lists the preprocessing the .bnn records, which the caller must
+// apply to an image: the model gives other outputs for other values.
+func (g *cgen) prepText() string {
+	if g.prep == nil {
+		return "   Preprocessing: the .bnn records none; apply what the model was trained with.\n"
+	}
+	var b strings.Builder
+	b.WriteString("   Preprocessing to apply to an image (recorded in the .bnn), in order:\n")
+	for i, s := range g.prep.Steps() {
+		fmt.Fprintf(&b, "     %d. %s\n", i+1, s)
+	}
+	return b.String()
+}
+
+// recordedPreprocess is the preprocessing m records (pack.KeyPreprocess),
+// nil when it records none.
+func recordedPreprocess(m *ir.Model) (*dataset.Preprocess, error) {
+	v, ok := m.MetadataValue(pack.KeyPreprocess)
+	if !ok {
+		return nil, nil
+	}
+	p, err := dataset.ParsePreprocess(v)
+	if err != nil {
+		return nil, fmt.Errorf("export: metadata %s: %w", pack.KeyPreprocess, err)
+	}
+	return &p, nil
 }
 
 // source is PREFIX.c.

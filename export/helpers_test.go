@@ -90,3 +90,17 @@ func closeTo(t testing.TB, what string, got, want *ir.Tensor, tol float64) {
 		t.Errorf("%s: %v", what, err)
 	}
 }
+
+// withMetadata is a copy of the .bnn m with metadata key set to value and
+// the digest resealed, as the CLI writes it.
+func withMetadata(t testing.TB, m *ir.Model, key, value string) *ir.Model {
+	t.Helper()
+	c := *m
+	c.Metadata = append([]ir.KeyValue(nil), m.Metadata...)
+	c.SetMetadata(key, value)
+	c.SetMetadata(pack.KeyDigest, pack.Digest(&c))
+	if err := pack.Check(&c); err != nil {
+		t.Fatal(err)
+	}
+	return &c
+}

@@ -143,3 +143,28 @@ func TestFixedSize(t *testing.T) {
 		}
 	}
 }
+
+// TestPreprocessSteps: the words the C export's header gives a caller name
+// every step in Apply's order, with the values.
+func TestPreprocessSteps(t *testing.T) {
+	p := Preprocess{Resize: []int{36}, CenterCrop: []int{32, 30}, Channels: 3, ChannelOrder: "BGR",
+		Mean: []float32{0.4914, 0.4822, 0.4465}, Std: []float32{0.247, 0.2435, 0.2616}}
+	want := []string{
+		"pixels to float32 in [0, 1]: 8-bit values divided by 255",
+		"resize the shorter side to 36, keeping the aspect ratio (bilinear, half-pixel centers, no antialiasing)",
+		"center crop 32x30 (height x width)",
+		"a one-channel image repeated into 3 channels",
+		"channels in BGR order",
+		"(x - mean[c]) / std[c] per channel c, mean [0.4914 0.4822 0.4465], std [0.247 0.2435 0.2616]",
+	}
+	if got := p.Steps(); !reflect.DeepEqual(got, want) {
+		t.Errorf("Steps:\n %q\nwant\n %q", got, want)
+	}
+	want = []string{want[0], "(x - mean[c]) / std[c] per channel c, mean 0.286, std 1"}
+	if got := (Preprocess{Channels: 1, Mean: []float32{0.286}}).Steps(); !reflect.DeepEqual(got, want) {
+		t.Errorf("mean only: %q, want %q", got, want)
+	}
+	if got := (Preprocess{}).Steps(); len(got) != 2 || got[1] != "no mean/std normalization" {
+		t.Errorf("no normalization: %q", got)
+	}
+}

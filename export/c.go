@@ -16,10 +16,15 @@ import (
 )
 
 // CheckPrefix reports whether prefix can name the C export's files and
-// symbols: a C identifier of at most 31 characters.
+// symbols: a C identifier of at most MaxPrefix characters that is not the
+// name of a standard C header (in any case).
 func CheckPrefix(prefix string) error {
-	if !identifier.MatchString(prefix) {
-		return fmt.Errorf("export: prefix %q is not a C identifier of at most 31 characters", prefix)
+	if !identifier.MatchString(prefix) || len(prefix) > MaxPrefix {
+		return fmt.Errorf("export: prefix %q is not a C identifier of at most %d characters", prefix, MaxPrefix)
+	}
+	if stdHeaders[strings.ToLower(prefix)] {
+		return fmt.Errorf("export: prefix %q would write %s.h, which hides the standard header <%s.h> from every file compiled with the export's folder on the include path; choose another name",
+			prefix, prefix, strings.ToLower(prefix))
 	}
 	return nil
 }
@@ -27,7 +32,32 @@ func CheckPrefix(prefix string) error {
 // DefaultPrefix names the C export's files, function and macros.
 const DefaultPrefix = "bnn"
 
-var identifier = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,30}$`)
+// runSuffix makes PREFIX_run, the export's one identifier with external
+// linkage; the rest are static or macros.
+const runSuffix = "_run"
+
+// MaxPrefix is the longest prefix: C99 guarantees 31 significant
+// characters in an external identifier (PREFIX_run) and 63 in the others
+// (the longest is PREFIX_multiplierN for the N-th constant, then
+// PREFIX_WORKSPACE_BYTES), so longer names may collide on some compilers.
+const MaxPrefix = 31 - len(runSuffix)
+
+var identifier = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+// stdHeaders are the C99 and C11 standard headers. PREFIX.c includes
+// <math.h>, <stddef.h> and <string.h>, and the caller's code others: with
+// the export's folder on the include path (-I), as a firmware build puts
+// it, PREFIX.h would be found first. Case-insensitive file systems find
+// Math.h for <math.h> too.
+var stdHeaders = map[string]bool{}
+
+func init() {
+	for _, h := range strings.Fields(`assert complex ctype errno fenv float inttypes iso646 limits locale math
+		setjmp signal stdalign stdarg stdatomic stdbool stddef stdint stdio stdlib stdnoreturn string tgmath
+		threads time uchar wchar wctype`) {
+		stdHeaders[h] = true
+	}
+}
 
 // CFootprint is what the C export needs on a device: Flash is the bytes of
 // const data (weights, bits, multipliers, biases, layer geometry; 4-byte

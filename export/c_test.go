@@ -3,6 +3,9 @@ package export
 import (
 	"errors"
 	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -226,5 +229,65 @@ func TestCPrefix(t *testing.T) {
 		if _, _, err := C(bnn, bad); err == nil {
 			t.Errorf("prefix %q accepted", bad)
 		}
+	}
+}
+
+// TestCPrefixLimits compiles the export with the longest prefix: nm finds
+// every external symbol of the object within C99's 31 significant
+// characters and every other within 63, as the macros are. One character
+// more, or a standard header's name in any case (PREFIX.h would hide it),
+// is refused.
+func TestCPrefixLimits(t *testing.T) {
+	cc := reftest.NeedGCC(t)
+	nm, err := exec.LookPath("nm")
+	if err != nil {
+		t.Skipf("nm not available: %v", err)
+	}
+	prefix := strings.Repeat("p", MaxPrefix)
+	dir := t.TempDir()
+	if err := WriteC(dir, prefix, synthBNN(t, 13, 1)); err != nil {
+		t.Fatal(err)
+	}
+	args := append(append([]string{}, reftest.CFlags...), "-O0", "-c", "-o", "x.o", prefix+".c")
+	cmd := exec.Command(cc, args...)
+	cmd.Dir = dir
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("gcc: %v\n%s", err, out)
+	}
+	out, err := exec.Command(nm, "--defined-only", filepath.Join(dir, "x.o")).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	external := 0
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		f := strings.Fields(line) // address, type (upper case: external), name
+		limit := 63
+		if kind := f[len(f)-2]; kind == strings.ToUpper(kind) {
+			limit = 31
+			external++
+		}
+		if name := f[len(f)-1]; len(name) > limit {
+			t.Errorf("symbol %s has %d characters, C99 guarantees %d", name, len(name), limit)
+		}
+	}
+	if external == 0 {
+		t.Errorf("nm found no external symbol:\n%s", out)
+	}
+	h, err := os.ReadFile(filepath.Join(dir, prefix+".h"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range regexp.MustCompile(`#define (\w+)`).FindAllStringSubmatch(string(h), -1) {
+		if len(m[1]) > 63 {
+			t.Errorf("macro %s has %d characters, C99 guarantees 63", m[1], len(m[1]))
+		}
+	}
+	for _, bad := range []string{prefix + "p", "math", "Math", "string", "stddef", "stdint", "threads", "wctype"} {
+		if err := CheckPrefix(bad); err == nil {
+			t.Errorf("prefix %q accepted", bad)
+		}
+	}
+	if err := CheckPrefix("mathnet"); err != nil {
+		t.Errorf("prefix mathnet: %v", err)
 	}
 }

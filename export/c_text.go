@@ -27,7 +27,7 @@ func (g *cgen) header() string {
    Output: float32 %[5]s.
 %[11]s   Flash (const data): %[6]d bytes; RAM (workspace): %[7]d bytes.
    The workspace must be aligned for float (16 bytes is best) and may be
-   reused between calls; %[1]s_run does not keep state. */
+   reused between calls; %[12]s does not keep state. */
 #ifndef %[3]s
 #define %[3]s
 
@@ -42,7 +42,7 @@ extern "C" {
 /* Runs the model on one image: reads %[2]s_INPUT_SIZE floats from input,
    writes %[2]s_OUTPUT_SIZE floats to output, uses %[2]s_WORKSPACE_BYTES bytes
    of workspace. Returns 0, or -1 when a pointer is NULL. */
-int %[1]s_run(const float *input, float *output, void *workspace);
+int %[12]s(const float *input, float *output, void *workspace);
 
 #ifdef __cplusplus
 }
@@ -50,7 +50,7 @@ int %[1]s_run(const float *input, float *output, void *workspace);
 
 #endif /* %[3]s */
 `, g.prefix, g.macro, guard, dimsText(g.inputShape), dimsText(g.shapes[g.output]), fp.FlashBytes, fp.RAMBytes,
-		ir.NumElements(g.inputShape), ir.NumElements(g.shapes[g.output]), g.layoutText(), g.prepText())
+		ir.NumElements(g.inputShape), ir.NumElements(g.shapes[g.output]), g.layoutText(), g.prepText(), g.prefix+runSuffix)
 }
 
 // layoutText names the input's layout, which a caller gets wrong silently:
@@ -110,7 +110,7 @@ func (g *cgen) source() string {
 	fmt.Fprintf(&b, "#include \"%s.h\"\n\n#include <math.h>\n#include <stddef.h>\n#include <string.h>\n\n", g.prefix)
 	b.WriteString(g.kernelText())
 	b.WriteString(g.data.String())
-	fmt.Fprintf(&b, "\nint %s_run(const float *input, float *output, void *workspace)\n{\n", g.prefix)
+	fmt.Fprintf(&b, "\nint %s(const float *input, float *output, void *workspace)\n{\n", g.prefix+runSuffix)
 	if g.wsFloats > 0 {
 		b.WriteString("    float *ws = (float *)workspace;\n")
 		b.WriteString("    if (input == NULL || output == NULL || workspace == NULL) return -1;\n")

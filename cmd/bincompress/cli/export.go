@@ -53,7 +53,7 @@ func newExportCmd(streams IO) *cobra.Command {
 	fs := cmd.Flags()
 	fs.StringVar(&opts.Format, "format", "", "onnx, onnx-packed, qonnx or c (required)")
 	pathFlag(fs, &opts.Out, "out", "output file (a folder for --format c) (required)")
-	fs.StringVar(&opts.Prefix, "prefix", export.DefaultPrefix, "--format c: name of the files and the C symbols")
+	fs.StringVar(&opts.Prefix, "prefix", export.DefaultPrefix, fmt.Sprintf("--format c: name of the files and the C symbols: a C identifier of at most %d characters, not a standard header's name (math, string, ...)", export.MaxPrefix))
 	return cmd
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/bincompress/bincompress/internal/npy"
 	"github.com/bincompress/bincompress/ir"
+	"github.com/bincompress/bincompress/onnx"
 	"github.com/bincompress/bincompress/pack"
 )
 
@@ -292,6 +293,54 @@ func TestExportFormats(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(cdir, f)); err != nil {
 			t.Error(err)
 		}
+	}
+}
+
+// TestExportErrorsNameTheModel: export's own refusals name the model file
+// (exit 1, one line); the float ONNX model given instead of its .bnn also
+// gets the command that makes the .bnn, and nothing is written.
+func TestExportErrorsNameTheModel(t *testing.T) {
+	dir := t.TempDir()
+	src := testModel("fmnist_tiny.onnx")
+	bnn := filepath.Join(dir, "tiny.bnn")
+	if code, _, errOut := run(t, src, bnn); code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	b, err := onnx.ReadFile(bnn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A second output, an intermediate tensor: beyond the C target.
+	b.Graph.Outputs = append(b.Graph.Outputs, &ir.ValueInfo{Name: b.Graph.Nodes[0].Outputs[0], DType: ir.Float32})
+	b.SetMetadata(pack.KeyDigest, pack.Digest(b))
+	two := filepath.Join(dir, "two.bnn")
+	if err := onnx.WriteFile(two, b); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"export", src, "--format", "onnx", "--out", filepath.Join(dir, "x.onnx")},
+			[]string{src + ": ", "not a .bnn", "bincompress " + src + " OUT.bnn"}},
+		{[]string{"export", src, "--format", "c", "--out", filepath.Join(dir, "fw")},
+			[]string{src + ": ", "not a .bnn", "bincompress " + src + " OUT.bnn"}},
+		{[]string{"export", two, "--format", "c", "--out", filepath.Join(dir, "fw")}, []string{two + ": ", "one output"}},
+	}
+	for _, c := range cases {
+		code, _, errOut := run(t, c.args...)
+		msg := strings.TrimSpace(errOut)
+		if code != ExitFailure || strings.Contains(msg, "\n") {
+			t.Errorf("%q: exit %d, stderr %q; want 1 and one line", c.args, code, errOut)
+		}
+		for _, w := range c.want {
+			if !strings.Contains(msg, w) {
+				t.Errorf("%q: stderr %q lacks %q", c.args, msg, w)
+			}
+		}
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 2 {
+		t.Errorf("a failed export left files behind: %v", entries)
 	}
 }
 

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -12,6 +13,7 @@ import (
 	"github.com/bincompress/bincompress/export"
 	"github.com/bincompress/bincompress/ir"
 	"github.com/bincompress/bincompress/onnx"
+	"github.com/bincompress/bincompress/pack"
 )
 
 // ExportOptions are the inputs of `bincompress export`.
@@ -97,7 +99,7 @@ func runExport(o *ExportOptions, log *logger) error {
 	}
 	out, err := export.Model(m, o.Format)
 	if err != nil {
-		return err
+		return o.modelErr(err)
 	}
 	data, err := onnx.Encode(out)
 	if err != nil {
@@ -113,14 +115,24 @@ func runExport(o *ExportOptions, log *logger) error {
 	return nil
 }
 
+// modelErr names the model in an error of the export itself; a plain
+// ONNX model, the float source given instead of its .bnn, also gets the
+// command that makes the .bnn.
+func (o *ExportOptions) modelErr(err error) error {
+	if errors.Is(err, pack.ErrNotBNN) {
+		return fmt.Errorf("%s: %w; export takes a .bnn: compress the model first (bincompress %s OUT.bnn)", o.Model, err, o.Model)
+	}
+	return fmt.Errorf("%s: %w", o.Model, err)
+}
+
 func (o *ExportOptions) writeC(f *files, m *ir.Model, log *logger) error {
 	header, source, err := export.C(m, o.Prefix)
 	if err != nil {
-		return err
+		return o.modelErr(err)
 	}
 	fp, err := export.Footprint(m)
 	if err != nil {
-		return err
+		return o.modelErr(err)
 	}
 	files := map[string][]byte{o.Prefix + ".h": header, o.Prefix + ".c": source}
 	if dir := f.out(o.Out); dir != nil { // a new folder, staged whole

@@ -3,6 +3,7 @@ package export
 import (
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/bincompress/bincompress/internal/bits"
 	"github.com/bincompress/bincompress/ir"
@@ -192,4 +193,15 @@ func removeInitializer(g *ir.Graph, name string) {
 		}
 	}
 	g.Initializers = out
+}
+
+// removeIfUnused removes initializer name when no node reads it any more:
+// onnxruntime warns about an unused one each time it loads the model.
+func removeIfUnused(g *ir.Graph, name string) {
+	for _, n := range g.Nodes {
+		if slices.Contains(n.Inputs, name) {
+			return
+		}
+	}
+	removeInitializer(g, name)
 }

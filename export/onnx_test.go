@@ -68,3 +68,38 @@ func TestONNXFormatsOddSizes(t *testing.T) {
 		}
 	}
 }
+
+// TestExportsUseEveryInitializer: every initializer of every ONNX-family
+// export feeds a node or is a graph output; onnxruntime warns about any
+// other ("Removing initializer ... It is not used by any node") each time
+// it loads the model. (The C export's unused static arrays would fail
+// TestCMatchesBNN: -Wall -Werror warns about them.)
+func TestExportsUseEveryInitializer(t *testing.T) {
+	models := map[string]*ir.Model{"resnet20_cifar_op11": loadBNN(t, "resnet20_cifar_op11"),
+		"synth_op9": synthBNN(t, 9, 9), "synth_op13": synthBNN(t, 13, 13), "ops_op20": opsBNN(t, 20)}
+	for name, bnn := range models {
+		for _, f := range Formats {
+			if f == "c" {
+				continue
+			}
+			m, err := Model(bnn, f)
+			if err != nil {
+				t.Fatalf("%s %s: %v", name, f, err)
+			}
+			used := map[string]bool{}
+			for _, n := range m.Graph.Nodes {
+				for _, in := range n.Inputs {
+					used[in] = true
+				}
+			}
+			for _, o := range m.Graph.Outputs {
+				used[o.Name] = true
+			}
+			for _, init := range m.Graph.Initializers {
+				if !used[init.Name] {
+					t.Errorf("%s %s: initializer %q is used by no node", name, f, init.Name)
+				}
+			}
+		}
+	}
+}

@@ -8,8 +8,8 @@ import (
 )
 
 // consts are the names of the constants every unpack subgraph shares:
-// [1, 2, 4, ..., 128], 2 and 1.
-type consts struct{ pow2, two, one string }
+// [1, 2, 4, ..., 128] and 2.
+type consts struct{ pow2, two string }
 
 // ONNXPacked returns m as standard ONNX whose binary weights are stored as
 // bits: each layer's signs, flattened in the weight's row-major order, eight
@@ -40,7 +40,6 @@ func ONNXPacked(m *ir.Model) (*ir.Model, error) {
 	c := consts{
 		pow2: shared.init(ir.NewFloat32("bnn_unpack_pow2", []int{8}, []float32{1, 2, 4, 8, 16, 32, 64, 128})),
 		two:  shared.init(ir.NewFloat32("bnn_unpack_two", nil, []float32{2})),
-		one:  shared.init(ir.NewFloat32("bnn_unpack_one", nil, []float32{1})),
 	}
 	var pre []*ir.Node
 	for _, s := range sites {

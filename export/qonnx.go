@@ -74,6 +74,7 @@ func splitBias(u *ir.Model, b *subgraph, s *site, n *ir.Node) error {
 	out, mid := n.Outputs[0], b.fresh("out")
 	biasName := b.init(ir.NewFloat32(s.weight.Name+"_bias", shape, bias.Data.([]float32)))
 	n.Inputs, n.Outputs = n.Inputs[:2], []string{mid}
+	removeIfUnused(b.g, bias.Name) // the Add reads the reshaped copy
 	add := &ir.Node{Name: b.fresh("bias_add"), OpType: "Add", Inputs: []string{mid, biasName}, Outputs: []string{out}}
 	for i, x := range b.g.Nodes {
 		if x == n {

@@ -106,13 +106,7 @@ func checkLayer(n *ir.Node, label string, inits map[string]*ir.Tensor) error {
 	if err != nil {
 		return err
 	}
-	var cols int
-	switch a := b.Attrs.(type) {
-	case *schema.BinaryConv:
-		cols, err = convFanIn(a, lt.bits.Shape[0])
-	case *schema.BinaryGemm:
-		cols = int(a.InFeatures) // the op layer bounds it
-	}
+	cols, err := fanIn(b, lt.bits.Shape[0])
 	if err != nil {
 		return err
 	}
@@ -121,6 +115,18 @@ func checkLayer(n *ir.Node, label string, inits map[string]*ir.Tensor) error {
 		return fmt.Errorf("W_bits %q has %d words per row, fan-in %d needs %d", lt.bits.Name, lt.bits.Shape[1], cols, wpr)
 	}
 	return bits.CheckPadding(lt.bits.Data.([]uint64), rows, cols)
+}
+
+// fanIn is the row length (weights per output channel) of the binary layer
+// b with k rows.
+func fanIn(b *schema.Node, k int) (int, error) {
+	switch a := b.Attrs.(type) {
+	case *schema.BinaryConv:
+		return convFanIn(a, k)
+	case *schema.BinaryGemm:
+		return int(a.InFeatures), nil // the op layer bounds it
+	}
+	return 0, fmt.Errorf("%s is not a binary layer", b.OpType)
 }
 
 // tensorsOf finds and shape-checks W_bits [K, words], multiplier [K] and

@@ -4,6 +4,7 @@ import (
 	"errors"
 
 	"github.com/bincompress/bincompress/ir"
+	"github.com/bincompress/bincompress/ir/schema"
 )
 
 // Sizes counts the tensor bytes of a model by part, as stored in ONNX
@@ -46,6 +47,43 @@ func Measure(m *ir.Model) Sizes {
 		*part += tensorSize(t)
 	}
 	return s
+}
+
+// Parameters counts m's parameters as they are counted in the float model:
+// the elements of every initializer, except that a binary layer's W_bits
+// counts its K rows of fan-in weights, one per weight, not its uint64
+// words (64 weights each). m must pass Check.
+func Parameters(m *ir.Model) (int64, error) {
+	inits := m.Graph.InitializerMap()
+	weights := map[string]int64{}
+	for i, n := range m.Graph.Nodes {
+		if n.Domain != Domain {
+			continue
+		}
+		b, err := schema.Bind(n, DomainVersion, schema.Label(n, i))
+		if err != nil {
+			return 0, err
+		}
+		lt, err := tensorsOf(n, inits)
+		if err != nil {
+			return 0, err
+		}
+		k := lt.bits.Shape[0]
+		cols, err := fanIn(b, k)
+		if err != nil {
+			return 0, err
+		}
+		weights[lt.bits.Name] = int64(k) * int64(cols)
+	}
+	var total int64
+	for _, t := range m.Graph.Initializers {
+		n, ok := weights[t.Name]
+		if !ok {
+			n = int64(ir.NumElements(t.Shape))
+		}
+		total += n
+	}
+	return total, nil
 }
 
 func tensorSize(t *ir.Tensor) int64 {

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/bincompress/bincompress/convert"
+	"github.com/bincompress/bincompress/ir"
 	"github.com/bincompress/bincompress/onnx"
 )
 
@@ -46,5 +47,34 @@ func TestSizes(t *testing.T) {
 		if !strings.HasPrefix(path, "../testdata/") && ratio < 28 {
 			t.Errorf("%s: .bnn is 1/%.2f of the source, want at most 1/28", path, ratio)
 		}
+	}
+}
+
+// TestParameters: a binary layer's weights count one each, K rows of
+// fan-in (the weight shape its layer record keeps), not one per uint64
+// word of W_bits; every other initializer counts its elements. The mixed
+// model's rows of 54, 140, 9, 65 and 7 bits are no multiple of 64.
+func TestParameters(t *testing.T) {
+	m := mustPack(t, mixedModel())
+	var want int64
+	for _, init := range m.Graph.Initializers {
+		want += int64(ir.NumElements(init.Shape))
+	}
+	for _, n := range m.Graph.Nodes {
+		if n.Domain == Domain {
+			want -= int64(ir.NumElements(m.Graph.Initializer(n.Inputs[1]).Shape))
+		}
+	}
+	recs, err := m.LayerRecords()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range recs {
+		if r.Binarized {
+			want += int64(ir.NumElements(r.Shape))
+		}
+	}
+	if got, err := Parameters(m); err != nil || got != want {
+		t.Errorf("Parameters = %d, %v; want %d", got, err, want)
 	}
 }

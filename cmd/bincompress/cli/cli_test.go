@@ -3,8 +3,10 @@ package cli
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -126,10 +128,19 @@ func TestBinarizeInspectRun(t *testing.T) {
 	if s.Artifact == nil || len(s.Artifact.Layers) == 0 {
 		t.Fatalf("inspect of a .bnn lists no layers: %s", out)
 	}
+	var weights int64
 	for _, l := range s.Artifact.Layers {
 		if !l.Binarized && l.Reason == "" {
 			t.Errorf("layer %s kept float without a reason", l.Node)
 		}
+		weights += int64(ir.NumElements(l.Shape))
+	}
+	// Binary weights count one each, not one per uint64 word of 64.
+	if s.Parameters < weights {
+		t.Errorf("inspect --json: %d parameters, fewer than the layers' %d weights", s.Parameters, weights)
+	}
+	if _, out, _ := run(t, "inspect", bnn); !regexp.MustCompile(fmt.Sprintf(`(?m)^parameters +%d$`, s.Parameters)).MatchString(out) {
+		t.Errorf("inspect does not print the %d parameters of --json:\n%s", s.Parameters, out)
 	}
 	y := filepath.Join(dir, "y.npy")
 	code, out, errOut = run(t, "run", bnn, "--input", testModel("fmnist_tiny.input.npy"), "--output", y, "--top", "3")

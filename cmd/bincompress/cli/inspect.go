@@ -55,7 +55,7 @@ type ModelSummary struct {
 	Outputs         []ValueSummary    `json:"outputs"`
 	Ops             map[string]int    `json:"ops"`
 	Nodes           int               `json:"nodes"`
-	Parameters      int64             `json:"parameters"`
+	Parameters      int64             `json:"parameters"` // initializer elements; a .bnn's binary weights one per weight, not per uint64 word (pack.Parameters)
 	BytesByDType    map[string]int64  `json:"bytes_by_dtype"`
 	Metadata        map[string]string `json:"metadata,omitempty"`
 	// Layers lists a .bnn's layers (the same list as artifact.layers, at the
@@ -89,6 +89,9 @@ func runInspect(opts *InspectOptions, streams IO) error {
 		}
 		a.FileBytes = int64(len(raw))
 		s.Artifact, s.Layers = a, a.Layers
+		if s.Parameters, err = pack.Parameters(m); err != nil {
+			return fmt.Errorf("%s: %w", opts.Path, err)
+		}
 	} else {
 		s.Plan = defaultPlan(opts.Path, m)
 	}

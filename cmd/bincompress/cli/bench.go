@@ -81,12 +81,9 @@ func runBench(o *BenchOptions, streams IO) error {
 	if err != nil {
 		return err
 	}
-	mio, prog, err := checkModel(o.Model, m, infer.Options{Int8Activations: o.Int8, MaxElements: o.MaxElements})
+	mio, prog, err := checkModelBatch(o.Model, m, infer.Options{Int8Activations: o.Int8, MaxElements: o.MaxElements}, o.Batch)
 	if err != nil {
 		return err
-	}
-	if err := prog.CheckShapes(o.Batch); err != nil {
-		return fmt.Errorf("%s at --batch %d: %w", o.Model, o.Batch, err)
 	}
 	x := randomBatch(mio, o.Batch)
 	in := map[string]*ir.Tensor{mio.Input: x}

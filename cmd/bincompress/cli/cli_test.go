@@ -355,6 +355,16 @@ func TestExportErrorsNameTheModel(t *testing.T) {
 	}
 }
 
+// TestBenchLimitAtItsBatch: bench checks the element limit at its --batch,
+// the shapes it allocates, so a refusal names a shape at that batch, not
+// at batch 1.
+func TestBenchLimitAtItsBatch(t *testing.T) {
+	code, _, errOut := run(t, "bench", testModel("fmnist_tiny.onnx"), "--batch", "2", "--max-elements", "1000", "--runs", "1", "--warmup", "0")
+	if code != ExitFailure || !strings.Contains(errOut, "at --batch 2") || !strings.Contains(errOut, "of shape [2 ") {
+		t.Errorf("exit %d, stderr %q; want 1 and an over-limit shape at batch 2", code, errOut)
+	}
+}
+
 // TestDeviceFlag: without a GPU, --device cuda fails naming what is missing
 // and --device auto falls back to the CPU with one log line.
 func TestDeviceFlag(t *testing.T) {

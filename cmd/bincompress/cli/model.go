@@ -72,6 +72,13 @@ func sizeInput(m *ir.Model, size []int) {
 // of supported ops whose shapes fit and whose tensors for one image stay
 // within the element limit. Errors name the file and the node.
 func checkModel(path string, m *ir.Model, opts infer.Options) (modelIO, *infer.Program, error) {
+	return checkModelBatch(path, m, opts, 1)
+}
+
+// checkModelBatch is checkModel with the shapes checked for batch images
+// at once, as bench runs its --batch: a tensor over the element limit is
+// reported at the shape that would be allocated, not at batch 1.
+func checkModelBatch(path string, m *ir.Model, opts infer.Options, batch int) (modelIO, *infer.Program, error) {
 	mio, err := classifierInput(m)
 	if err != nil {
 		return mio, nil, fmt.Errorf("%s: %w", path, err)
@@ -80,7 +87,10 @@ func checkModel(path string, m *ir.Model, opts infer.Options) (modelIO, *infer.P
 	if err != nil {
 		return mio, nil, fmt.Errorf("%s: %w", path, err)
 	}
-	if err := prog.CheckShapes(1); err != nil {
+	if err := prog.CheckShapes(batch); err != nil {
+		if batch != 1 {
+			path = fmt.Sprintf("%s at --batch %d", path, batch)
+		}
 		return mio, nil, fmt.Errorf("%s: %w", path, err)
 	}
 	if mio.Classes, err = classCount(m, prog); err != nil {

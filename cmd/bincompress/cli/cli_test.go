@@ -305,6 +305,16 @@ func TestExportFormats(t *testing.T) {
 			t.Error(err)
 		}
 	}
+	// The folder is created, not its parent, as --help says.
+	if code, _, errOut := run(t, "export", bnn, "--format", "c", "--out", filepath.Join(dir, "missing", "c")); code != ExitFailure {
+		t.Errorf("--out in a missing folder: exit %d, want 1 (%s)", code, errOut)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "missing")); err == nil {
+		t.Error("a failed export created the parent folder")
+	}
+	if _, out, _ := run(t, "export", "--help"); !strings.Contains(out, "folder is created when missing,\n             but its parent must exist") {
+		t.Errorf("export --help does not say the parent must exist:\n%s", out)
+	}
 }
 
 // TestExportErrorsNameTheModel: export's own refusals name the model file

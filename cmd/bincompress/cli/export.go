@@ -32,8 +32,8 @@ func newExportCmd(streams IO) *cobra.Command {
 		Long: "onnx:        standard ONNX with ±s float weights (any runtime; cross-checks)\n" +
 			"onnx-packed: standard ONNX storing the weights as bits, rebuilt by standard ops at load\n" +
 			"qonnx:       QONNX BipolarQuant nodes on the float weights, for FINN\n" +
-			"c:           NAME.h and NAME.c in --out (a folder, created when missing): portable C99,\n" +
-			"             no heap, libm only\n\n" +
+			"c:           NAME.h and NAME.c in --out, a folder: the folder is created when missing,\n" +
+			"             but its parent must exist; portable C99, no heap, libm only\n\n" +
 			"See docs/EXPORT.md.",
 		Example: "  bincompress export tiny.bnn --format onnx-packed --out tiny.packed.onnx\n" +
 			"  bincompress export tiny.bnn --format c --out firmware/ --prefix fmnist",
@@ -61,7 +61,9 @@ func newExportCmd(streams IO) *cobra.Command {
 
 // declare names the outputs: the model file, or for C the header and
 // source inside --out, whose folder is created (and removed on failure)
-// when missing.
+// when missing. Its parent is not: the folder is staged as a temporary
+// beside it (docs/CI.md, "Outputs: all or nothing"), so that a failure
+// leaves nothing, and parents made for it would outlive a failure.
 func (o *ExportOptions) declare(f *files) error {
 	f.input("MODEL", o.Model)
 	if o.Format != "c" {

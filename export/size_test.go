@@ -3,6 +3,10 @@ package export
 import (
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/bincompress/bincompress/onnx"
@@ -31,18 +35,28 @@ func TestPackedSizeRatio(t *testing.T) {
 	}
 }
 
-// TestSizes checks Sizes against the files the exports write, and prints
-// the table docs/EXPORT.md records (go test -run Sizes -v).
+// TestSizes checks Sizes against the files the exports write and against
+// the table docs/EXPORT.md records, and prints the table (go test -run
+// Sizes -v).
 func TestSizes(t *testing.T) {
 	names := []string{"resnet20_cifar_op11", "resnet18_w16_op13"}
 	if !testing.Short() {
 		names = append(names, "resnet18_w8_op11", "resnet50_w8_op17", "fmnist_tiny")
 	}
+	doc := docSizes(t)
 	for _, name := range names {
 		bnn := loadBNN(t, name)
 		sizes, err := Sizes(bnn, onnx.Encode)
 		if err != nil {
 			t.Fatal(err)
+		}
+		row := []int64{fileSize(t, filepath.Join(modelsDir, name+".onnx"))}
+		for _, s := range sizes {
+			row = append(row, s.Bytes)
+		}
+		row = append(row, sizes[len(sizes)-1].FlashBytes, sizes[len(sizes)-1].RAMBytes)
+		if !slices.Equal(doc[name], row) {
+			t.Errorf("docs/EXPORT.md's size table says %s is %v, measured %v (float .onnx, %s, C flash, C RAM)", name, doc[name], row, strings.Join(Formats, ", "))
 		}
 		if len(sizes) != len(Formats) {
 			t.Fatalf("%d sizes for %d formats", len(sizes), len(Formats))
@@ -81,4 +95,27 @@ func fileSize(t *testing.T, path string) int64 {
 		t.Fatal(err)
 	}
 	return fi.Size()
+}
+
+// docSizes reads the table of docs/EXPORT.md's "Sizes and footprints": the
+// byte counts of each model's row, by model name.
+func docSizes(t *testing.T) map[string][]int64 {
+	t.Helper()
+	text, err := os.ReadFile("../docs/EXPORT.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := map[string][]int64{}
+	for _, m := range regexp.MustCompile(`(?m)^\| (\w+) \(\d+×\d+×\d+\) \|(.*)\|$`).FindAllStringSubmatch(string(text), -1) {
+		var row []int64
+		for _, cell := range strings.Split(m[2], "|") {
+			n, err := strconv.ParseInt(strings.ReplaceAll(strings.Fields(cell)[0], ",", ""), 10, 64)
+			if err != nil {
+				t.Fatalf("docs/EXPORT.md, %s: %v", m[1], err)
+			}
+			row = append(row, n)
+		}
+		rows[m[1]] = row
+	}
+	return rows
 }

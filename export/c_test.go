@@ -190,7 +190,7 @@ func TestCHeaderLayout(t *testing.T) {
 			[]string{"1x32x32x3 (one image), NHWC:", "1. pixels to float32 in [0, 1]", "2. a one-channel image repeated into 3 channels", "3. (x - mean[c]) / std[c] per channel c, mean 0.5, std 0.25\n"}},
 		{"NCHW recorded", withMetadata(t, loadBNN(t, "resnet20_cifar_op11"), pack.KeyPreprocess, `{"version":1,"channels":3}`),
 			[]string{"Input: float32 1x3x32x32 (one image), NCHW: one channel plane after another.", "3. no mean/std normalization"}},
-		{"no image", synthBNN(t, 13, 1), []string{"Input: float32 1x6x9x7 (one image).\n"}},
+		{"6 channels, NCHW by dataset.ImageDims's rule", synthBNN(t, 13, 1), []string{"Input: float32 1x6x9x7 (one image), NCHW: one channel plane after another."}},
 	}
 	for _, c := range cases {
 		h, _, err := C(c.bnn, "")

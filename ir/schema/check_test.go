@@ -72,3 +72,43 @@ func TestDeviceSubset(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckTrainingBN: before opset 14 BatchNormalization has no
+// training_mode attribute; naming a statistics output is what marks
+// training mode, and it is refused up front as training_mode=1 is from
+// opset 14, naming the node. Empty output names are inference.
+func TestCheckTrainingBN(t *testing.T) {
+	bn := func(opset int64, outputs []string, attrs ...*ir.Attr) *ir.Model {
+		g := &ir.Graph{
+			Inputs:  []*ir.ValueInfo{{Name: "x", DType: ir.Float32, Shape: []ir.Dim{{Size: -1, Param: "N"}, {Size: 4}, {Size: 8}, {Size: 8}}}},
+			Outputs: []*ir.ValueInfo{{Name: "y"}},
+			Nodes: []*ir.Node{{Name: "bn", OpType: "BatchNormalization",
+				Inputs: []string{"x", "scale", "bias", "mean", "var"}, Outputs: outputs, Attrs: attrs}},
+		}
+		for _, name := range []string{"scale", "bias", "mean", "var"} {
+			g.Initializers = append(g.Initializers, ir.NewFloat32(name, []int{4}, []float32{1, 1, 1, 1}))
+		}
+		return &ir.Model{OpsetImports: []ir.OpsetImport{{Version: opset}}, Graph: g}
+	}
+	cases := []struct {
+		m      *ir.Model
+		reason string // "" when Check must pass
+	}{
+		{bn(13, []string{"y"}), ""},
+		{bn(13, []string{"y", "", "", "", ""}), ""},
+		{bn(13, []string{"y", "running_mean", "running_var", "saved_mean", "saved_var"}), `"running_mean"`},
+		{bn(9, []string{"y", "", "", "", "saved_var"}), `"saved_var"`},
+		{bn(15, []string{"y"}, intAttr("training_mode", 1)), "training_mode=1"},
+		{bn(15, []string{"y", "running_mean", "running_var"}), `"running_mean"`},
+	}
+	for i, c := range cases {
+		err := Check(c.m, Executor, Pack)
+		var u *UnsupportedOpError
+		switch {
+		case c.reason == "" && err != nil:
+			t.Errorf("case %d: %v", i, err)
+		case c.reason != "" && (!errors.As(err, &u) || u.Node != `"bn"` || u.Stage != Executor || !contains(u.Reason, c.reason)):
+			t.Errorf("case %d: got %v, want the executor refusing training-mode BN at \"bn\" (%s)", i, err, c.reason)
+		}
+	}
+}

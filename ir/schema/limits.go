@@ -1,6 +1,10 @@
 package schema
 
-import "github.com/bincompress/bincompress/ir"
+import (
+	"fmt"
+
+	"github.com/bincompress/bincompress/ir"
+)
 
 // The limits of stages that implement an op but not every use of it;
 // Check applies them with the inferred input values.
@@ -58,9 +62,16 @@ func spatialRank(lo, hi int) func(*Node, []Value) string {
 	}
 }
 
+// inferenceBN refuses training mode, whether the attribute or a named
+// statistics output says so: no stage computes those statistics, so a
+// model naming them would only fail when run.
 func inferenceBN(n *Node, _ []Value) string {
-	if n.Attrs.(*BatchNormalization).TrainingMode {
+	switch a := n.Attrs.(*BatchNormalization); {
+	case !a.TrainingMode:
+		return ""
+	case a.StatsOutput == "":
 		return "training_mode=1"
+	default:
+		return fmt.Sprintf("training mode (output %q, running or saved statistics, is computed only in training)", a.StatsOutput)
 	}
-	return ""
 }

@@ -2,6 +2,7 @@ package schema
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/bincompress/bincompress/ir"
 )
@@ -149,7 +150,11 @@ type BatchNormalization struct {
 	Epsilon      float32 // default 1e-5
 	Momentum     float32 // default 0.9
 	Spatial      bool    // opsets 6-8, default 1; 0 (per-activation statistics) is not implemented
-	TrainingMode bool    // opset 14+, default 0
+	TrainingMode bool    // the training_mode attribute (opset 14+, default 0), or a named statistics output
+	// StatsOutput is the first named output after Y, "" when none: ONNX
+	// computes the running (and before opset 14 the saved) statistics
+	// only in training mode, which before opset 14 has no attribute.
+	StatsOutput string
 }
 
 func parseBatchNorm(r *reader) any {
@@ -165,6 +170,11 @@ func parseBatchNorm(r *reader) any {
 	}
 	if r.opset >= 14 {
 		a.TrainingMode = r.bool("training_mode", false)
+	}
+	if len(r.n.Outputs) > 1 {
+		if i := slices.IndexFunc(r.n.Outputs[1:], func(o string) bool { return o != "" }); i >= 0 {
+			a.StatsOutput, a.TrainingMode = r.n.Outputs[1+i], true
+		}
 	}
 	return a
 }

@@ -16,19 +16,16 @@ func opView(c *ctx, in []*ir.Tensor) ([]*ir.Tensor, error) {
 
 // opDropout is inference-mode Dropout: the input passes through and the
 // optional mask is all true. Training mode with a non-zero ratio is random
-// and not supported.
+// and not supported; the op layer decides which is which
+// (schema.DropoutModeOf), as it does for Check and the simplifier.
 func opDropout(c *ctx, in []*ir.Tensor) ([]*ir.Tensor, error) {
-	ratio, train := float64(attrs[schema.Dropout](c).Ratio), 0.0
-	var err error
-	if c.opset() >= 12 {
-		if ratio, err = optScalar(in, 1, "ratio", 0.5); err != nil { // default 0.5
-			return nil, err
-		}
-		if train, err = optScalar(in, 2, "training_mode", 0); err != nil { // default false
-			return nil, err
+	vals := make([]schema.Value, len(in))
+	for i, t := range in {
+		if t != nil {
+			vals[i] = schema.Concrete(t)
 		}
 	}
-	if train != 0 && ratio != 0 {
+	if schema.DropoutModeOf(c.node, vals) != schema.DropoutIdentity {
 		return nil, unsupported("Dropout in training mode")
 	}
 	mask, err := c.alloc(c.out[1].DType, c.shape(1))

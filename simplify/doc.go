@@ -15,9 +15,12 @@
 //   - rewrites a Reshape whose target still holds the symbolic batch (a
 //     flatten written x.view(x.size(0), -1)) to the constant target
 //     [0, -1]: a 0 copies the input's dim;
-//   - removes Identity and inference-mode Dropout (their readers read the
-//     input), then every node no graph output depends on, and the
-//     initializers and value_info entries nothing refers to any more.
+//   - removes Identity and each Dropout that passes its input through
+//     (schema.DropoutModeOf: inference, or training with ratio 0; their
+//     readers read the input; a random training-mode Dropout stays for
+//     schema.Check to refuse), then every node no graph output depends
+//     on, and the initializers and value_info entries nothing refers to
+//     any more.
 //
 // The batch stays symbolic, so a .bnn made from the result still takes any
 // batch. Model never changes its argument: the result shares the tensors

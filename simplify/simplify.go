@@ -124,8 +124,10 @@ func (s *state) isOutput(name string) bool {
 	return false
 }
 
-// passthrough reports whether n is an Identity, or a Dropout in inference
-// mode whose mask nothing reads, that can be removed.
+// passthrough reports whether n is an Identity, or a Dropout that passes
+// its input through (schema.DropoutModeOf: inference, or training with
+// ratio 0) whose mask nothing reads, that can be removed. A random
+// Dropout stays for Check to refuse.
 func (s *state) passthrough(n *schema.Node) bool {
 	if n.Op.Domain != "" || len(n.Outputs) == 0 || s.isOutput(n.Outputs[0]) {
 		return false
@@ -137,12 +139,7 @@ func (s *state) passthrough(n *schema.Node) bool {
 		if len(n.Outputs) > 1 && n.Outputs[1] != "" && s.read(n.Outputs[1]) {
 			return false
 		}
-		if n.Opset >= 12 && n.Input(2) != "" { // training_mode
-			t := s.res.Values[n.Inputs[2]].Const
-			v, err := constBool(t)
-			return err == nil && !v
-		}
-		return true
+		return schema.DropoutModeOf(n, s.res.Inputs(n)) == schema.DropoutIdentity
 	}
 	return false
 }
@@ -160,20 +157,6 @@ func (s *state) read(name string) bool {
 		}
 	}
 	return false
-}
-
-func constBool(t *ir.Tensor) (bool, error) {
-	if t == nil {
-		return false, fmt.Errorf("not constant")
-	}
-	v, err := t.Int64s()
-	if b, ok := t.Data.([]bool); ok && len(b) == 1 {
-		return b[0], nil
-	}
-	if err != nil || len(v) != 1 {
-		return false, fmt.Errorf("not a scalar")
-	}
-	return v[0] != 0, nil
 }
 
 // reshapeTarget returns a constant target for a Reshape whose target is

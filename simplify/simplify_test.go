@@ -11,6 +11,7 @@ import (
 	"github.com/bincompress/bincompress/internal/ortref"
 	"github.com/bincompress/bincompress/internal/reftest"
 	"github.com/bincompress/bincompress/ir"
+	"github.com/bincompress/bincompress/ir/schema"
 	"github.com/bincompress/bincompress/onnx"
 )
 
@@ -227,4 +228,45 @@ func TestIRv3Initializers(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestDropoutModes: the simplifier removes a Dropout exactly when the op
+// layer calls it a pass-through (schema.DropoutModeOf), so a random
+// training-mode Dropout stays for schema.Check to refuse, and one that
+// passes its input through (training with ratio 0 too) is gone.
+func TestDropoutModes(t *testing.T) {
+	cases := []struct {
+		ratio, training string
+		kept            bool
+	}{
+		{"half", "false", false},
+		{"zero", "true", false},
+		{"half", "true", true},
+		{"", "true", true},
+	}
+	for _, c := range cases {
+		s, _, err := Model(dropoutModel(c.ratio, c.training))
+		if err != nil {
+			t.Fatal(err)
+		}
+		kept := ops(s)["Dropout"] == 1
+		err = schema.Check(s, schema.Executor, schema.Pack)
+		if kept != c.kept || (err != nil) != c.kept {
+			t.Errorf("ratio %q training %q: Dropout kept %v (want %v), Check says %v", c.ratio, c.training, kept, c.kept, err)
+		}
+	}
+}
+
+// dropoutModel is x → Relu → Dropout(ratio, training) → y at opset 15.
+func dropoutModel(ratio, training string) *ir.Model {
+	g := &ir.Graph{
+		Inputs:  []*ir.ValueInfo{{Name: "x", DType: ir.Float32, Shape: []ir.Dim{{Size: -1, Param: "N"}, {Size: 4}}}},
+		Outputs: []*ir.ValueInfo{{Name: "y", DType: ir.Float32}},
+		Nodes: []*ir.Node{{Name: "r", OpType: "Relu", Inputs: []string{"x"}, Outputs: []string{"r"}},
+			{Name: "d", OpType: "Dropout", Inputs: []string{"r", ratio, training}, Outputs: []string{"d"}},
+			{Name: "y", OpType: "Relu", Inputs: []string{"d"}, Outputs: []string{"y"}}},
+		Initializers: []*ir.Tensor{ir.NewFloat32("half", nil, []float32{0.5}), ir.NewFloat32("zero", nil, []float32{0}),
+			{Name: "true", DType: ir.Bool, Data: []bool{true}}, {Name: "false", DType: ir.Bool, Data: []bool{false}}},
+	}
+	return &ir.Model{IRVersion: 8, OpsetImports: []ir.OpsetImport{{Version: 15}}, Graph: g}
 }

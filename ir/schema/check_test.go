@@ -112,3 +112,55 @@ func TestCheckTrainingBN(t *testing.T) {
 		}
 	}
 }
+
+// dropoutModel is x → Dropout "d" → y at opset 15; ratio and training are
+// its inputs 1 and 2 ("" omits one, a name not among the constants is a
+// graph input, known only when run).
+func dropoutModel(ratio, training string) *ir.Model {
+	g := &ir.Graph{
+		Inputs:  []*ir.ValueInfo{{Name: "x", DType: ir.Float32, Shape: []ir.Dim{{Size: -1, Param: "N"}, {Size: 4}}}},
+		Outputs: []*ir.ValueInfo{{Name: "y"}},
+		Nodes:   []*ir.Node{{Name: "d", OpType: "Dropout", Inputs: []string{"x", ratio, training}, Outputs: []string{"y"}}},
+		Initializers: []*ir.Tensor{ir.NewFloat32("half", nil, []float32{0.5}), ir.NewFloat32("zero", nil, []float32{0}),
+			{Name: "true", DType: ir.Bool, Data: []bool{true}}, {Name: "false", DType: ir.Bool, Data: []bool{false}}},
+	}
+	if training == "runtime" {
+		g.Inputs = append(g.Inputs, &ir.ValueInfo{Name: "runtime", DType: ir.Bool, Shape: []ir.Dim{}})
+	}
+	return &ir.Model{IRVersion: 8, OpsetImports: []ir.OpsetImport{{Version: 15}}, Graph: g}
+}
+
+// TestCheckTrainingDropout: a Dropout whose training_mode is a constant
+// true and whose ratio is not 0 (or the default 0.5) is random; Check
+// refuses it up front for the stages that run the model as written,
+// naming the node, instead of the executor refusing it when a written
+// .bnn runs. Inference, ratio 0 and a training_mode known only when run
+// pass.
+func TestCheckTrainingDropout(t *testing.T) {
+	cases := []struct {
+		ratio, training string
+		refused         bool
+	}{
+		{"", "", false},
+		{"half", "", false},
+		{"half", "false", false},
+		{"zero", "true", false},
+		{"half", "runtime", false},
+		{"half", "true", true},
+		{"", "true", true},
+	}
+	for _, c := range cases {
+		m := dropoutModel(c.ratio, c.training)
+		err := Check(m, Pack, Executor)
+		var u *UnsupportedOpError
+		switch {
+		case !c.refused && err != nil:
+			t.Errorf("ratio %q training %q: %v", c.ratio, c.training, err)
+		case c.refused && (!errors.As(err, &u) || u.Node != `"d"` || u.Stage != Executor || !contains(u.Reason, "training mode")):
+			t.Errorf("ratio %q training %q: got %v, want the executor refusing random Dropout at \"d\"", c.ratio, c.training, err)
+		}
+		if err := Check(m, Pack, ONNXExport); err != nil {
+			t.Errorf("ratio %q training %q: the packer and the ONNX export copy any Dropout: %v", c.ratio, c.training, err)
+		}
+	}
+}

@@ -114,8 +114,8 @@ func (r *Result) bind(m *ir.Model, opts Options) error {
 	return nil
 }
 
-// inputs returns a node's input values, the zero Value for omitted ones.
-func (r *Result) inputs(n *Node) []Value {
+// Inputs returns a node's input values, the zero Value for omitted ones.
+func (r *Result) Inputs(n *Node) []Value {
 	in := make([]Value, len(n.Inputs))
 	for i, name := range n.Inputs {
 		if name != "" {
@@ -127,7 +127,7 @@ func (r *Result) inputs(n *Node) []Value {
 
 // step infers one node's outputs and folds it when it can.
 func (r *Result) step(n *Node, opts Options) error {
-	in := r.inputs(n)
+	in := r.Inputs(n)
 	for i, v := range in {
 		if n.Input(i) != "" && v.Shape == nil {
 			return r.setUnknown(n) // nothing to say without the input's rank

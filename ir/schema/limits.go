@@ -15,6 +15,12 @@ var (
 	bnLimits = map[Stage]func(*Node, []Value) string{
 		Executor: inferenceBN, CExport: inferenceBN,
 	}
+	// The trainer runs Dropout as Y = X whatever its mode (fine-tuning
+	// does not drop), so the stages that run the model as written refuse
+	// random dropout.
+	dropoutLimits = map[Stage]func(*Node, []Value) string{
+		Executor: inferenceDropout, CExport: inferenceDropout,
+	}
 	resizeLimits = map[Stage]func(*Node, []Value) string{
 		Executor: func(n *Node, _ []Value) string {
 			if n.Attrs.(*Resize).Antialias {
@@ -74,4 +80,13 @@ func inferenceBN(n *Node, _ []Value) string {
 	default:
 		return fmt.Sprintf("training mode (output %q, running or saved statistics, is computed only in training)", a.StatsOutput)
 	}
+}
+
+// inferenceDropout refuses random dropout up front: the executor would
+// refuse it only when run, after a .bnn was written.
+func inferenceDropout(n *Node, in []Value) string {
+	if DropoutModeOf(n, in) == DropoutRandom {
+		return "training mode (training_mode is true and the ratio is not 0)"
+	}
+	return ""
 }

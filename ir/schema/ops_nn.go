@@ -309,6 +309,57 @@ func parseDropout(r *reader) any {
 	return a
 }
 
+// DropoutMode is how a Dropout node runs.
+type DropoutMode int
+
+const (
+	// DropoutIdentity is inference, or training with ratio 0: Y is X and
+	// the mask all true.
+	DropoutIdentity DropoutMode = iota
+	// DropoutRandom is training with a non-zero ratio (or one known only
+	// when the graph runs): it zeroes random elements, which no stage
+	// implements.
+	DropoutRandom
+	// DropoutRunTime is a training_mode known only when the graph runs.
+	DropoutRunTime
+)
+
+// DropoutModeOf reads a Dropout node's mode from its inputs' values: from
+// opset 12 ratio (default 0.5) and training_mode (default false) are
+// inputs, constants in PyTorch's export; before, there is no training mode
+// here (opset 6's is_test is read as inference). Check's limits and the
+// simplifier both decide by it, so what one keeps the other judges.
+func DropoutModeOf(n *Node, in []Value) DropoutMode {
+	if n.Opset < 12 || n.Input(2) == "" || len(in) < 3 {
+		return DropoutIdentity
+	}
+	train, ok := constScalar(in[2])
+	switch {
+	case !ok:
+		return DropoutRunTime
+	case train == 0:
+		return DropoutIdentity
+	case n.Input(1) == "":
+		return DropoutRandom // the default ratio, 0.5
+	}
+	if ratio, ok := constScalar(in[1]); ok && ratio == 0 {
+		return DropoutIdentity
+	}
+	return DropoutRandom
+}
+
+// constScalar returns the one element of a constant value.
+func constScalar(v Value) (float32, bool) {
+	if v.Const == nil || v.Const.Len() != 1 {
+		return 0, false
+	}
+	f, err := v.Const.Float32s()
+	if err != nil {
+		return 0, false
+	}
+	return f[0], true
+}
+
 // inferDropout: Y as X; the mask is bool (opset 10+) or X's type.
 func inferDropout(c *call) ([]Value, error) {
 	mask := ir.Bool

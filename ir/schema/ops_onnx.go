@@ -15,7 +15,7 @@ var onnxOps = map[string]*Op{
 	"BatchNormalization": {Since: 6, Until: 21, In: arity(5, 5), Out: arity(1, 5).from(14, 1, 3), parse: parseBatchNorm, infer: inferBatchNorm, stages: ex | tr | td | cx | passes, limits: bnLimits},
 	"Gemm":               {Since: 6, Until: 21, In: arity(3, 3).from(11, 2, 3), Out: arity(1, 1), parse: parseGemm, infer: inferGemm, stages: ex | tr | td | cx | passes},
 	"MatMul":             {Since: 1, Until: 21, In: arity(2, 2), Out: arity(1, 1), parse: none, infer: inferMatMul, stages: ex | tr | td | cx | passes},
-	"Dropout":            {Since: 6, Until: 21, In: arity(1, 1).from(12, 1, 3), Out: arity(1, 2), parse: parseDropout, infer: inferDropout, stages: ex | tr | td | cx | passes},
+	"Dropout":            {Since: 6, Until: 21, In: arity(1, 1).from(12, 1, 3), Out: arity(1, 2), parse: parseDropout, infer: inferDropout, stages: ex | tr | td | cx | passes, limits: dropoutLimits},
 	"Softmax":            {Since: 1, Until: 21, In: arity(1, 1), Out: arity(1, 1), parse: parseSoftmax, infer: inferSoftmax, stages: ex | tr | cx | passes},
 	"LogSoftmax":         {Since: 1, Until: 21, In: arity(1, 1), Out: arity(1, 1), parse: parseSoftmax, infer: inferSoftmax, stages: ex | cx | passes},
 

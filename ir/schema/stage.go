@@ -122,7 +122,7 @@ func Check(m *ir.Model, stages ...Stage) error {
 		return err
 	}
 	for _, n := range nodes {
-		in := res.inputs(n)
+		in := res.Inputs(n)
 		for _, st := range stages {
 			if lim := n.Op.limits[st]; lim != nil {
 				if reason := lim(n, in); reason != "" {

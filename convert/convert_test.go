@@ -89,6 +89,28 @@ func TestNothingToBinarize(t *testing.T) {
 	}
 }
 
+// TestNothingToBinarizeSaysWhy: the error is all a failed command prints,
+// so it names the first layers with their reasons (a float16 model's
+// weights) and counts the rest.
+func TestNothingToBinarizeSaysWhy(t *testing.T) {
+	m := foldedModel()
+	for _, w := range m.Graph.Initializers {
+		if strings.HasSuffix(w.Name, ".weight") {
+			*w = ir.Tensor{Name: w.Name, DType: ir.Float16, Shape: w.Shape, Data: make([]uint16, w.Len())}
+		}
+	}
+	_, err := Binarize(m, Options{})
+	if !errors.Is(err, ErrNothingToBinarize) || !strings.Contains(err.Error(), `"conv0": weight is float16, not float32`) ||
+		!strings.Contains(err.Error(), `"fc": weight is float16`) || strings.Contains(err.Error(), "more") {
+		t.Errorf("float16 weights: %v", err)
+	}
+	_, err = Binarize(unsupportedModel(), Options{KeepFloat: []string{"fc"}})
+	if !errors.Is(err, ErrNothingToBinarize) || !strings.Contains(err.Error(), `"dynamic": weight is not a constant initializer`) ||
+		!strings.Contains(err.Error(), "and 3 more") || strings.Contains(err.Error(), `"fc"`) {
+		t.Errorf("six float layers: %v", err)
+	}
+}
+
 func TestKeepFloatUnknownName(t *testing.T) {
 	_, err := Binarize(foldedModel(), Options{KeepFloat: []string{"relu0"}})
 	if err == nil || !strings.Contains(err.Error(), `"relu0"`) {

@@ -3,6 +3,7 @@ package convert
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/bincompress/bincompress/ir"
 )
@@ -132,6 +133,25 @@ func Require() Pass {
 				return nil
 			}
 		}
-		return fmt.Errorf("%w: %d candidate layers, none left to binarize (see the reasons in the report; --allow-empty accepts this)", ErrNothingToBinarize, len(s.Layers))
+		if len(s.Layers) == 0 {
+			return fmt.Errorf("%w: the model has no Conv, Gemm or MatMul layer (--allow-empty accepts this)", ErrNothingToBinarize)
+		}
+		return fmt.Errorf("%w: %d candidate layers, none left to binarize: %s (--allow-empty accepts this)", ErrNothingToBinarize, len(s.Layers), floatReasons(s.Layers))
 	}}
+}
+
+// shownReasons is how many layers' reasons an error lists.
+const shownReasons = 3
+
+// floatReasons says why the first layers stay float, and how many more do:
+// the error is all a failed command prints, there is no report to look in.
+func floatReasons(layers []ir.LayerRecord) string {
+	var parts []string
+	for _, l := range layers[:min(len(layers), shownReasons)] {
+		parts = append(parts, fmt.Sprintf("%q: %s", l.Node, l.Reason))
+	}
+	if n := len(layers) - shownReasons; n > 0 {
+		parts = append(parts, fmt.Sprintf("and %d more", n))
+	}
+	return strings.Join(parts, "; ")
 }

@@ -152,11 +152,8 @@ func classifierInput(m *ir.Model) (modelIO, error) {
 		return modelIO{}, fmt.Errorf("the model has %d data inputs; bincompress handles image classifiers with exactly one", len(ins))
 	}
 	in := ins[0]
-	if in.DType != ir.Float32 {
-		// The data pipeline feeds float32 pixels scaled to [0,1] (then
-		// --mean/--std); a Cast from uint8 inside the graph would see them
-		// scaled twice.
-		return modelIO{}, fmt.Errorf("input %q is %s; bincompress feeds images as float32: export the model with a float32 input (normalization may stay in the graph; pass no --mean/--std then)", in.Name, in.DType)
+	if err := checkInputType(in); err != nil {
+		return modelIO{}, err
 	}
 	if len(in.Shape) != 4 || !in.Shape[1].Known() || !in.Shape[2].Known() || !in.Shape[3].Known() {
 		return modelIO{}, fmt.Errorf("input %q has shape %s; want [N, C, H, W] or [N, H, W, C] with C, H and W fixed (--center-crop H,W or --resize H,W gives a model of any height and width the size its images come out at)", in.Name, ir.FormatDims(in.Shape))
@@ -212,6 +209,21 @@ func declaredFits(declared []ir.Dim, computed []int) bool {
 		}
 	}
 	return true
+}
+
+// checkInputType refuses an input that is not float32. Images are fed as
+// float32 pixels scaled to [0,1] (then --mean/--std): a uint8 input's Cast
+// inside the graph would see them scaled twice, and a half-precision model
+// (PyTorch's model.half()) has no float32 weight to binarize either, so
+// both would fail late or train on the wrong scale, with no word of why.
+func checkInputType(in *ir.ValueInfo) error {
+	switch in.DType {
+	case ir.Float32, ir.Undefined:
+		return nil
+	case ir.Float16, ir.BFloat16:
+		return fmt.Errorf("input %q is %v: bincompress reads float32 models; export the model in float32 (model.float() before torch.onnx.export)", in.Name, in.DType)
+	}
+	return fmt.Errorf("input %q is %v; bincompress feeds images as float32: export the model with a float32 input (normalization may stay in the graph; pass no --mean/--std then)", in.Name, in.DType)
 }
 
 // openData opens a data set and checks it against the model: a named error

@@ -67,6 +67,9 @@ type ModelSummary struct {
 	// names are what --keep-float takes. Absent for a .bnn, or when the
 	// model cannot be planned (the main command would say why).
 	Plan []ir.LayerRecord `json:"plan,omitempty"`
+	// PlanError says why an ONNX model has no plan: what the main command
+	// would refuse it with.
+	PlanError string `json:"plan_error,omitempty"`
 }
 
 // ValueSummary is one graph input or output.
@@ -93,7 +96,9 @@ func runInspect(opts *InspectOptions, streams IO) error {
 			return fmt.Errorf("%s: %w", opts.Path, err)
 		}
 	} else {
-		s.Plan = defaultPlan(opts.Path, m)
+		if s.Plan, err = defaultPlan(opts.Path, m); err != nil {
+			s.PlanError = err.Error()
+		}
 	}
 	if opts.JSON {
 		enc := json.NewEncoder(streams.Out)
@@ -104,20 +109,25 @@ func runInspect(opts *InspectOptions, streams IO) error {
 }
 
 // defaultPlan is the layer plan the main command makes with its defaults
-// for the ONNX model m read from path, or nil when it makes none.
-func defaultPlan(path string, m *ir.Model) []ir.LayerRecord {
+// for the ONNX model m read from path, or why it makes none.
+func defaultPlan(path string, m *ir.Model) ([]ir.LayerRecord, error) {
+	for _, in := range m.Graph.DataInputs() {
+		if err := checkInputType(in); err != nil {
+			return nil, err
+		}
+	}
 	m, err := simplified(path, m)
 	if err != nil {
-		return nil
+		return nil, err
 	}
 	o := defaultCompressOptions()
 	o.register(pflag.NewFlagSet("defaults", pflag.ContinueOnError)) // the flags' defaults into o
+	o.In = path // errors name the model
 	planned, err := o.plan(m, nil)
 	if err != nil {
-		return nil
+		return nil, err
 	}
-	recs, _ := planned.LayerRecords()
-	return recs
+	return planned.LayerRecords()
 }
 
 func summarize(path string, m *ir.Model) *ModelSummary {
@@ -193,6 +203,10 @@ func printSummary(w io.Writer, s *ModelSummary) error {
 	}
 	if len(s.Plan) > 0 {
 		return printPlan(w, s.Plan)
+	}
+	if s.PlanError != "" {
+		_, err := fmt.Fprintf(w, "\nno layer plan: %s\n", s.PlanError)
+		return err
 	}
 	return nil
 }

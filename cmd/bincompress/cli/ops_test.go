@@ -92,3 +92,39 @@ func TestRefuseBeforeWriting(t *testing.T) {
 		t.Errorf("inspect: exit %d, stdout %q, stderr %q", code, out, errOut)
 	}
 }
+
+// TestRefuseHalfPrecision: a float16 model (PyTorch's model.half()) is
+// refused before any work, exit 1, with one line that says to export it in
+// float32, instead of "no binarizable layer" with no reason; inspect
+// says the same where the plan would be.
+func TestRefuseHalfPrecision(t *testing.T) {
+	dir := t.TempDir()
+	m, err := onnx.ReadFile(testModel("fmnist_tiny.onnx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, w := range m.Graph.Initializers {
+		if w.DType == ir.Float32 {
+			m.Graph.Initializers[i] = &ir.Tensor{Name: w.Name, DType: ir.Float16, Shape: w.Shape, Data: make([]uint16, w.Len())}
+		}
+	}
+	for _, v := range append(m.Graph.DataInputs(), m.Graph.Outputs...) {
+		v.DType = ir.Float16
+	}
+	half := filepath.Join(dir, "half.onnx")
+	if err := onnx.WriteFile(half, m); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errOut := run(t, half, filepath.Join(dir, "a.bnn"))
+	msg := strings.TrimSpace(errOut)
+	if code != ExitFailure || strings.Contains(msg, "\n") || !strings.Contains(msg, "is float16") || !strings.Contains(msg, "model.float()") {
+		t.Errorf("main command: exit %d, stderr %q; want exit 1 and one line saying to export in float32", code, errOut)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "a.bnn")); err == nil {
+		t.Error("a.bnn was written")
+	}
+	code, out, errOut := run(t, "inspect", half)
+	if code != 0 || !strings.Contains(out, "no layer plan") || !strings.Contains(out, "model.float()") {
+		t.Errorf("inspect: exit %d, stdout %q, stderr %q; want the reason there is no plan", code, out, errOut)
+	}
+}

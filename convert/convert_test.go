@@ -312,3 +312,51 @@ func TestAllBinary(t *testing.T) {
 		t.Error("AllBinary changed the plan it was given")
 	}
 }
+
+// TestDuplicateNodeNames: ONNX's checker and onnxruntime accept repeated
+// node names (graphs merged with onnx.helper), but the plan, the packer
+// and --keep-float find layers by name. Select gives each repeat a fresh
+// name (the first keeps its own), a layer named like a Relu included, so
+// the model binarizes with a layer kept float by its new name, packs, and
+// the .bnn computes what the binarized float graph does.
+func TestDuplicateNodeNames(t *testing.T) {
+	src := resnetBlockModel()
+	for _, n := range src.Graph.Nodes {
+		switch n.Name {
+		case "conv1":
+			n.Name = "conv2" // a layer named like a later layer
+		case "relu2":
+			n.Name = "fc" // an earlier Relu named like the classifier
+		}
+	}
+	m := src.Clone()
+	rep, err := Binarize(m, Options{KeepFloat: []string{"conv2_2"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, l := range rep.Layers {
+		got = append(got, fmt.Sprintf("%s:%v", l.Node, l.Binarized))
+	}
+	if want := "[conv0:true conv2:true conv2_2:false proj:true fc_2:true]"; fmt.Sprint(got) != want {
+		t.Errorf("layers %v, want %s", got, want)
+	}
+	seen := map[string]bool{}
+	for _, n := range m.Graph.Nodes {
+		if seen[n.Name] {
+			t.Errorf("node name %q repeats", n.Name)
+		}
+		seen[n.Name] = true
+	}
+	bnn, err := pack.Pack(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := ir.NewFloat32("x", []int{2, 3, 8, 8}, make([]float32, 2*3*8*8))
+	for i := range x.Data.([]float32) {
+		x.Data.([]float32)[i] = float32(math.Sin(float64(i)))
+	}
+	if d := relDiff(runModel(t, bnn, x), runModel(t, m, x)); d > 1e-5 {
+		t.Errorf("the .bnn differs from the binarized float graph by %.3g relative", d)
+	}
+}

@@ -9,22 +9,20 @@ import (
 // Select records every Conv, Gemm and MatMul node of the default domain as
 // a layer, marked for binarization when its weight is a constant float32
 // tensor that only it reads, and otherwise with the reason it stays float.
-// Unnamed layers get a unique name so that records can refer to them.
+// Node names are made unique first (nameNodes) so that records can refer
+// to layers.
 func Select() Pass { return passFunc{"select", runSelect} }
 
 func runSelect(s *State) error {
 	g := s.Model.Graph
 	resolveConstInputs(g)
+	nameNodes(g)
 	inits := g.InitializerMap()
 	uses := useCounts(g)
-	names := g.Names()
 	s.Layers = nil
-	for i, n := range g.Nodes {
+	for _, n := range g.Nodes {
 		if !isLayerOp(n) {
 			continue
-		}
-		if n.Name == "" {
-			n.Name = ir.UniqueName(names, fmt.Sprintf("%s_%d", n.OpType, i))
 		}
 		rec := ir.LayerRecord{Node: n.Name, Op: n.OpType, Weight: n.Input(1)}
 		w := inits[rec.Weight]
@@ -48,6 +46,24 @@ func runSelect(s *State) error {
 		s.Layers = append(s.Layers, rec)
 	}
 	return nil
+}
+
+// nameNodes names each unnamed layer and renames each repeat of a node
+// name (ONNX's checker and onnxruntime accept repeats; the first keeps its
+// name): the layer records, the packer, the trainer and --keep-float find
+// layers by name. This is the one place node names are made unique.
+func nameNodes(g *ir.Graph) {
+	used := g.Names()
+	seen := map[string]bool{}
+	for i, n := range g.Nodes {
+		switch {
+		case n.Name == "" && isLayerOp(n):
+			n.Name = ir.UniqueName(used, fmt.Sprintf("%s_%d", n.OpType, i))
+		case n.Name != "" && seen[n.Name]:
+			n.Name = ir.UniqueName(used, n.Name)
+		}
+		seen[n.Name] = true
+	}
 }
 
 // resolveConstInputs points the weight and bias inputs of layers that

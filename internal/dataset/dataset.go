@@ -13,6 +13,7 @@ import (
 var (
 	ErrEmpty         = errors.New("dataset: empty dataset")
 	ErrLabel         = errors.New("dataset: label out of range")
+	ErrLabelType     = errors.New("dataset: labels are not class indices") // not integers, or not one per image
 	ErrShape         = errors.New("dataset: wrong image shape")
 	ErrCount         = errors.New("dataset: image and label counts differ")
 	ErrCorrupt       = errors.New("dataset: corrupt or truncated file")
@@ -69,6 +70,7 @@ type Dataset interface {
 // (call Validate).
 type Memory struct {
 	Name, Format string
+	LabelFile    string // the file the labels come from, when not Name (an NPY pair's y.npy); messages about labels name it
 	Size         Shape
 	U8           []uint8   // Len()*Size.Len() pixels, image after image; or
 	F32          []float32 // the same on the [0,1] scale
@@ -144,10 +146,38 @@ func (m *Memory) Validate() error {
 func checkLabels(ds Dataset, classes int) error {
 	for i := range ds.Len() {
 		if l := ds.Label(i); l < 0 || l >= classes {
-			return fmt.Errorf("%w: %s has label %d, want [0,%d)", ErrLabel, where(ds, i), l, classes)
+			return fmt.Errorf("%w: %s has label %d, want [0,%d)", ErrLabel, labelWhere(ds, i), l, classes)
 		}
 	}
 	return nil
+}
+
+// labelFile is the file ds's labels come from: Memory.LabelFile where set,
+// else the data set itself.
+func labelFile(ds Dataset) string {
+	switch d := ds.(type) {
+	case *Memory:
+		if d.LabelFile != "" {
+			return d.LabelFile
+		}
+	case *subset:
+		return labelFile(d.Dataset)
+	}
+	return ds.Info().Name
+}
+
+// labelWhere names image i's label for messages: as where does, but in
+// the label file when the labels have their own.
+func labelWhere(ds Dataset, i int) string {
+	switch d := ds.(type) {
+	case *Memory:
+		if d.LabelFile != "" {
+			return fmt.Sprintf("%s: image %d", d.LabelFile, i)
+		}
+	case *subset:
+		return labelWhere(d.Dataset, d.idx[i])
+	}
+	return where(ds, i)
 }
 
 // maxLabel is the largest label, or -1 for an empty list.
@@ -174,9 +204,9 @@ func Check(ds Dataset, p *Preprocess, want Shape, numClasses int) error {
 	err := checkLabels(ds, numClasses) // names the first image beyond the model's classes
 	switch {
 	case info.Classes > numClasses && err != nil:
-		return fmt.Errorf("%w: %s has %d classes, the model %d outputs: %w", ErrClasses, info.Name, info.Classes, numClasses, err)
+		return fmt.Errorf("%w: %s has %d classes, the model %d outputs: %w", ErrClasses, labelFile(ds), info.Classes, numClasses, err)
 	case info.Classes > numClasses:
-		return fmt.Errorf("%w: %s has %d classes, the model %d outputs", ErrClasses, info.Name, info.Classes, numClasses)
+		return fmt.Errorf("%w: %s has %d classes, the model %d outputs", ErrClasses, labelFile(ds), info.Classes, numClasses)
 	case err != nil:
 		return err
 	}

@@ -71,9 +71,10 @@
 // # Errors
 //
 // Bad input is reported with errors wrapping the sentinels ErrEmpty,
-// ErrLabel, ErrShape, ErrCount, ErrCorrupt, ErrImage, ErrClasses,
-// ErrUnknownFormat, ErrTooLarge and ErrNotRegular, naming the file, index
-// or value at fault. Nothing here panics on bad input. Check validates a
+// ErrLabel, ErrLabelType, ErrShape, ErrCount, ErrCorrupt, ErrImage,
+// ErrClasses, ErrUnknownFormat, ErrTooLarge and ErrNotRegular, naming the
+// file, index or value at fault (a label's file where labels have their
+// own). Nothing here panics on bad input. Check validates a
 // dataset against a model's input shape and class count before training
 // or evaluation (for an image folder, from its first image; the others are
 // checked as they are decoded, in epoch order).

@@ -375,8 +375,9 @@ func TestNPYPairBad(t *testing.T) {
 	}{
 		"count":        {x, &npy.Array{Shape: []int{2}, DType: "int64", Data: []int64{0, 1}}, ErrCount},
 		"negative":     {x, &npy.Array{Shape: []int{3}, DType: "int64", Data: []int64{0, -1, 1}}, ErrLabel},
-		"float labels": {x, &npy.Array{Shape: []int{3}, DType: "float32", Data: []float32{0, 1, 1}}, ErrLabel},
-		"2-D labels":   {x, &npy.Array{Shape: []int{3, 1}, DType: "int64", Data: []int64{0, 1, 1}}, ErrShape},
+		"float labels": {x, &npy.Array{Shape: []int{3}, DType: "float32", Data: []float32{0, 1, 1}}, ErrLabelType},
+		"2-D labels":   {x, &npy.Array{Shape: []int{3, 2}, DType: "int64", Data: []int64{0, 1, 1, 0, 1, 1}}, ErrLabelType},
+		"huge label":   {x, &npy.Array{Shape: []int{3}, DType: "uint64", Data: []uint64{0, 1 << 63, 1}}, ErrLabel},
 		"5-D images":   {&npy.Array{Shape: []int{1, 5, 2, 2, 1}, DType: "uint8", Data: pattern(20, 0)}, &npy.Array{Shape: []int{1}, DType: "int64", Data: []int64{0}}, ErrShape},
 		"empty":        {&npy.Array{Shape: []int{0, 2, 2}, DType: "uint8", Data: []uint8{}}, &npy.Array{Shape: []int{0}, DType: "int64", Data: []int64{}}, ErrEmpty},
 		"NaN pixel":    {&npy.Array{Shape: []int{3, 2, 2}, DType: "float32", Data: []float32{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, float32(math.NaN()), 0}}, y3, ErrPixel},
@@ -400,6 +401,47 @@ func TestNPYPairBad(t *testing.T) {
 	writeFile(t, filepath.Join(dir, "y.npy"), []byte("\x93NUMPY\x01\x00"))
 	if _, err := Open(dir); !errors.Is(err, npy.ErrFormat) || !strings.Contains(err.Error(), "y.npy") {
 		t.Errorf("corrupt y.npy: %v", err)
+	}
+}
+
+// TestNPYLabels: labels come as a column [N,1] (Keras, scikit-learn) and
+// in any integer dtype; float labels are said to need integers; every
+// label problem names y.npy, not x.npy, a label past the model's classes
+// too.
+func TestNPYLabels(t *testing.T) {
+	x := &npy.Array{Shape: []int{3, 2, 2}, DType: "uint8", Data: pattern(12, 0)}
+	for name, y := range map[string]*npy.Array{
+		"column": {Shape: []int{3, 1}, DType: "int64", Data: []int64{0, 2, 1}},
+		"int16":  {Shape: []int{3}, DType: "int16", Data: []int16{0, 2, 1}},
+		"uint32": {Shape: []int{3}, DType: "uint32", Data: []uint32{0, 2, 1}},
+		"int8":   {Shape: []int{3, 1}, DType: "int8", Data: []int8{0, 2, 1}},
+		"uint64": {Shape: []int{3}, DType: "uint64", Data: []uint64{0, 2, 1}},
+	} {
+		dir := t.TempDir()
+		writeNPY(t, filepath.Join(dir, "x.npy"), x)
+		writeNPY(t, filepath.Join(dir, "y.npy"), y)
+		s, err := Open(dir)
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		if m := s.Train.(*Memory); !reflect.DeepEqual(m.Labels, []int{0, 2, 1}) || m.Classes != 3 {
+			t.Errorf("%s: labels %v, %d classes", name, m.Labels, m.Classes)
+		}
+	}
+	dir := t.TempDir()
+	writeNPY(t, filepath.Join(dir, "x.npy"), x)
+	writeNPY(t, filepath.Join(dir, "y.npy"), &npy.Array{Shape: []int{3}, DType: "float32", Data: []float32{0, 2, 1}})
+	if _, err := Open(dir); !errors.Is(err, ErrLabelType) || !strings.Contains(err.Error(), "y.npy") || !strings.Contains(err.Error(), "must be integers") {
+		t.Errorf("float labels: %v, want one saying labels must be integers, naming y.npy", err)
+	}
+	writeNPY(t, filepath.Join(dir, "y.npy"), &npy.Array{Shape: []int{3}, DType: "int64", Data: []int64{0, 15, 1}})
+	s, err := Open(dir)
+	must(t, err)
+	err = Check(s.Train, nil, Shape{1, 2, 2}, 10)
+	if !errors.Is(err, ErrClasses) || !errors.Is(err, ErrLabel) || strings.Contains(err.Error(), "x.npy") ||
+		!strings.Contains(err.Error(), filepath.Join(dir, "y.npy")+": image 1 has label 15") {
+		t.Errorf("label past the model's classes: %v, want it to name y.npy only", err)
 	}
 }
 

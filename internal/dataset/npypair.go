@@ -2,6 +2,7 @@ package dataset
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/bincompress/bincompress/internal/npy"
 )
@@ -13,7 +14,7 @@ import (
 // [0,1] scale) in one of three layouts: [N,H,W] (one channel), or
 // [N,C,H,W] or [N,H,W,C] as ImageDims tells them apart (NCHW whenever
 // dimension 1 could be a channel count, as PyTorch stores it). y is [N]
-// integers (int64, int32 or uint8); the class count is the largest label
+// or [N,1] integers of any width; the class count is the largest label
 // plus one.
 func loadNPYPair(xPath, yPath string, limit int) (*Memory, error) {
 	x, xn, err := readNPY(xPath, limit)
@@ -35,7 +36,7 @@ func loadNPYPair(xPath, yPath string, limit int) (*Memory, error) {
 	if xn != yn {
 		return nil, fmt.Errorf("%w: %s holds %d images, %s %d labels", ErrCount, xPath, xn, yPath, yn)
 	}
-	m := &Memory{Name: xPath, Format: "npy", Size: size, Labels: labels, Classes: max(1, maxLabel(labels)+1)}
+	m := &Memory{Name: xPath, LabelFile: yPath, Format: "npy", Size: size, Labels: labels, Classes: max(1, maxLabel(labels)+1)}
 	switch d := x.Data.(type) {
 	case []uint8:
 		m.U8 = d
@@ -88,32 +89,46 @@ func npyLayout(shape []int, path string) (Shape, bool, error) {
 	return s, layout == NHWC, nil
 }
 
-// npyLabels converts y to labels, which must be non-negative.
+// npyLabels converts y to labels: class indices of any integer dtype
+// (int16 and uint32 come out of data pipelines too), shaped [N] or [N,1]
+// (a column, as Keras and scikit-learn keep them), each non-negative.
 func npyLabels(y *npy.Array, path string) ([]int, error) {
-	if len(y.Shape) != 1 {
-		return nil, fmt.Errorf("%w: %s: labels of shape %v, want [N]", ErrShape, path, y.Shape)
+	if len(y.Shape) != 1 && (len(y.Shape) != 2 || y.Shape[1] != 1) {
+		return nil, fmt.Errorf("%w: %s: labels of shape %v, want [N] or [N,1]", ErrLabelType, path, y.Shape)
 	}
-	labels := make([]int, y.Len())
 	switch d := y.Data.(type) {
 	case []int64:
-		for i, v := range d {
-			labels[i] = int(v)
-		}
+		return labelsOf(d, path)
 	case []int32:
-		for i, v := range d {
-			labels[i] = int(v)
-		}
+		return labelsOf(d, path)
+	case []int16:
+		return labelsOf(d, path)
+	case []int8:
+		return labelsOf(d, path)
+	case []uint64:
+		return labelsOf(d, path)
+	case []uint32:
+		return labelsOf(d, path)
+	case []uint16:
+		return labelsOf(d, path)
 	case []uint8:
-		for i, v := range d {
-			labels[i] = int(v)
-		}
-	default:
-		return nil, fmt.Errorf("%w: %s: labels of dtype %s, want integers", ErrLabel, path, y.DType)
+		return labelsOf(d, path)
 	}
-	for i, l := range labels {
-		if l < 0 {
-			return nil, fmt.Errorf("%w: %s: label %d of image %d is negative", ErrLabel, path, l, i)
+	return nil, fmt.Errorf("%w: %s: labels of dtype %s; labels must be integers (class indices, y.astype(\"int64\"))", ErrLabelType, path, y.DType)
+}
+
+// labelsOf converts integer labels, refusing a negative one or one beyond
+// what an int holds.
+func labelsOf[T int64 | int32 | int16 | int8 | uint64 | uint32 | uint16 | uint8](d []T, path string) ([]int, error) {
+	labels := make([]int, len(d))
+	for i, v := range d {
+		switch {
+		case v < 0:
+			return nil, fmt.Errorf("%w: %s: label %d of image %d is negative", ErrLabel, path, v, i)
+		case uint64(v) > math.MaxInt:
+			return nil, fmt.Errorf("%w: %s: label %d of image %d is too large", ErrLabel, path, v, i)
 		}
+		labels[i] = int(v)
 	}
 	return labels, nil
 }

@@ -11,10 +11,11 @@
 // padded with spaces and a newline, and then the raw array data.
 //
 // Read accepts versions 1.0, 2.0 and 3.0 with little-endian float32 ('<f4'),
-// float64 ('<f8'), int64 ('<i8'), int32 ('<i4') and uint8 ('|u1') data in C
-// order. Write produces version 1.0 (2.0 only when the header would not fit),
-// byte for byte what numpy.save writes for the same array, for all of those
-// types.
+// float64 ('<f8') and integer data of any width, signed ('<i8', '<i4',
+// '<i2', '|i1') or not ('<u8', '<u4', '<u2', '|u1'), in C order (labels
+// come in whatever integer type a data pipeline left them). Write produces
+// version 1.0 (2.0 only when the header would not fit), byte for byte what
+// numpy.save writes for the same array, for all of those types.
 //
 // # Errors
 //

@@ -83,7 +83,7 @@ func parseHeader(text string, base int64) (*header, error) {
 	}
 	dt, ok := dtypes[descr]
 	if !ok {
-		return nil, unsupportedErr(base, "dtype %q (want <f4, <f8, <i8, <i4 or |u1, little-endian)", descr)
+		return nil, unsupportedErr(base, "dtype %q (want <f4, <f8 or an integer type: <i8, <i4, <i2, |i1, <u8, <u4, <u2, |u1; little-endian)", descr)
 	}
 	n, ok := elementCount(shape, dt.size)
 	if !ok {

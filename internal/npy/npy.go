@@ -48,10 +48,11 @@ func unsupportedErr(off int64, format string, args ...any) *FormatError {
 // Array is an n-dimensional array in C (row-major) order.
 type Array struct {
 	Shape []int
-	// DType is one of "float32", "float64", "int64", "int32", "uint8".
+	// DType is one of "float32", "float64", "int64", "int32", "int16",
+	// "int8", "uint64", "uint32", "uint16", "uint8".
 	DType string
-	// Data is a []float32, []float64, []int64, []int32 or []uint8 matching
-	// DType, with Len() elements.
+	// Data is the slice matching DType ([]float32 for "float32", ...),
+	// with Len() elements.
 	Data any
 }
 
@@ -73,6 +74,12 @@ var dtypes = map[string]struct {
 	"<f8": {"float64", 8},
 	"<i8": {"int64", 8},
 	"<i4": {"int32", 4},
+	"<i2": {"int16", 2},
+	"|i1": {"int8", 1},
+	"<i1": {"int8", 1},
+	"<u8": {"uint64", 8},
+	"<u4": {"uint32", 4},
+	"<u2": {"uint16", 2},
 	"|u1": {"uint8", 1},
 	"<u1": {"uint8", 1},
 }
@@ -173,8 +180,27 @@ func decode(h *header, raw []byte) *Array {
 			d[i] = int32(le.Uint32(raw[4*i:]))
 		}
 		a.Data = d
+	case "int16":
+		a.Data = decodeEach(raw, 2, func(b []byte) int16 { return int16(le.Uint16(b)) })
+	case "int8":
+		a.Data = decodeEach(raw, 1, func(b []byte) int8 { return int8(b[0]) })
+	case "uint64":
+		a.Data = decodeEach(raw, 8, le.Uint64)
+	case "uint32":
+		a.Data = decodeEach(raw, 4, le.Uint32)
+	case "uint16":
+		a.Data = decodeEach(raw, 2, le.Uint16)
 	default: // uint8
 		a.Data = raw
 	}
 	return a
+}
+
+// decodeEach decodes raw as consecutive items of size bytes.
+func decodeEach[T any](raw []byte, size int, item func([]byte) T) []T {
+	d := make([]T, len(raw)/size)
+	for i := range d {
+		d[i] = item(raw[size*i:])
+	}
+	return d
 }

@@ -77,9 +77,27 @@ func want(t *testing.T, f fixture) any {
 			s[i] = uint8(in(i))
 		}
 		return s
+	case "int16":
+		return convertEach(n, func(i int) int16 { return int16(in(i)) })
+	case "int8":
+		return convertEach(n, func(i int) int8 { return int8(in(i)) })
+	case "uint64":
+		return convertEach(n, func(i int) uint64 { v, err := strconv.ParseUint(string(f.Data[i]), 10, 64); must(t, err); return v })
+	case "uint32":
+		return convertEach(n, func(i int) uint32 { return uint32(in(i)) })
+	case "uint16":
+		return convertEach(n, func(i int) uint16 { return uint16(in(i)) })
 	}
 	t.Fatalf("unknown dtype %s", f.DType)
 	return nil
+}
+
+func convertEach[T any](n int, at func(int) T) []T {
+	s := make([]T, n)
+	for i := range s {
+		s[i] = at(i)
+	}
+	return s
 }
 
 func must(t *testing.T, err error) {
@@ -249,7 +267,7 @@ func TestWriteRejects(t *testing.T) {
 	cases := map[string]*Array{
 		"dtype mismatch": {Shape: []int{1}, DType: "int64", Data: []float32{1}},
 		"negative dim":   {Shape: []int{-1}, DType: "float32", Data: []float32{}},
-		"unknown type":   {Shape: []int{1}, DType: "int16", Data: []int16{1}},
+		"unknown type":   {Shape: []int{1}, DType: "complex64", Data: []complex64{1}},
 		"count":          {Shape: []int{2, 2}, DType: "uint8", Data: []uint8{1, 2, 3}},
 	}
 	for name, a := range cases {

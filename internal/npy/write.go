@@ -75,7 +75,8 @@ func WriteFile(path string, a *Array) (err error) {
 // the digits of the first dimension as spare spaces, then spaces and a
 // newline up to a multiple of 64 bytes.
 func formatHeader(a *Array) ([]byte, error) {
-	descr := map[string]string{"float32": "<f4", "float64": "<f8", "int64": "<i8", "int32": "<i4", "uint8": "|u1"}[a.DType]
+	descr := map[string]string{"float32": "<f4", "float64": "<f8", "int64": "<i8", "int32": "<i4", "int16": "<i2", "int8": "|i1",
+		"uint64": "<u8", "uint32": "<u4", "uint16": "<u2", "uint8": "|u1"}[a.DType]
 	dims := make([]string, len(a.Shape))
 	for i, d := range a.Shape {
 		dims[i] = strconv.Itoa(d)
@@ -121,7 +122,7 @@ func encodeData(a *Array) ([]byte, error) {
 	if _, ok := elementCount(a.Shape, 8); !ok {
 		return nil, fmt.Errorf("npy: shape %v is too large", a.Shape)
 	}
-	if want := map[string]string{"float32": "[]float32", "float64": "[]float64", "int64": "[]int64", "int32": "[]int32", "uint8": "[]uint8"}[a.DType]; want != fmt.Sprintf("%T", a.Data) {
+	if want := "[]" + a.DType; want != fmt.Sprintf("%T", a.Data) {
 		return nil, fmt.Errorf("npy: dtype %q does not match data of type %T", a.DType, a.Data)
 	}
 	n := a.Len()
@@ -149,6 +150,16 @@ func encodeData(a *Array) ([]byte, error) {
 		for _, v := range d {
 			raw = le.AppendUint32(raw, uint32(v))
 		}
+	case []int16:
+		have, raw = len(d), encodeEach(d, 2, func(b []byte, v int16) []byte { return le.AppendUint16(b, uint16(v)) })
+	case []int8:
+		have, raw = len(d), encodeEach(d, 1, func(b []byte, v int8) []byte { return append(b, byte(v)) })
+	case []uint64:
+		have, raw = len(d), encodeEach(d, 8, le.AppendUint64)
+	case []uint32:
+		have, raw = len(d), encodeEach(d, 4, le.AppendUint32)
+	case []uint16:
+		have, raw = len(d), encodeEach(d, 2, le.AppendUint16)
 	case []uint8:
 		have, raw = len(d), d
 	default:
@@ -158,4 +169,13 @@ func encodeData(a *Array) ([]byte, error) {
 		return nil, fmt.Errorf("npy: shape %v needs %d elements, data has %d", a.Shape, n, have)
 	}
 	return raw, nil
+}
+
+// encodeEach appends each item of d (size bytes each) to a new slice.
+func encodeEach[T any](d []T, size int, appendItem func([]byte, T) []byte) []byte {
+	raw := make([]byte, 0, size*len(d))
+	for _, v := range d {
+		raw = appendItem(raw, v)
+	}
+	return raw
 }

@@ -13,6 +13,12 @@ cases = {
     "f4_scalar": np.float32(3.5).reshape(()),
     "f4_0x3": np.zeros((0, 3), dtype=np.float32),
     "i8_1000": np.arange(1000, dtype=np.int64) - 500,
+    # The other integer widths labels come in.
+    "i2_3": np.array([0, -2, 2**15 - 1], dtype=np.int16),
+    "i1_3": np.array([5, -128, 127], dtype=np.int8),
+    "u8_2": np.array([3, 2**63 + 5], dtype=np.uint64),
+    "u4_2x2": np.array([[0, 1], [9, 2**32 - 1]], dtype=np.uint32),
+    "u2_3": np.array([7, 0, 2**16 - 1], dtype=np.uint16),
 }
 expected = {}
 for name, a in cases.items():

@@ -19,7 +19,7 @@ func TestCheckDropsFinalSoftmax(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := Check(m); err != nil {
+	if err := Check(m, 0); err != nil {
 		t.Fatalf("the tiny model: %v", err)
 	}
 	axis := []*ir.Attr{{Name: "axis", Type: ir.AttrInt, I: 1}}
@@ -27,12 +27,12 @@ func TestCheckDropsFinalSoftmax(t *testing.T) {
 	if err := schema.Check(final, schema.Trainer); err == nil {
 		t.Fatal("the op layer's trainer stage should lack LogSoftmax (else this test proves nothing)")
 	}
-	if err := Check(final); err != nil {
+	if err := Check(final, 0); err != nil {
 		t.Errorf("a final LogSoftmax: %v", err)
 	}
 	inner := appendNode(final, &ir.Node{Name: "after", OpType: "Relu"}) // LogSoftmax is no longer final
 	var u *schema.UnsupportedOpError
-	if err := Check(inner); !errors.As(err, &u) || u.Op != "LogSoftmax" || u.Stage != schema.Trainer {
+	if err := Check(inner, 0); !errors.As(err, &u) || u.Op != "LogSoftmax" || u.Stage != schema.Trainer {
 		t.Errorf("a LogSoftmax before a Relu: got %v, want the trainer's unsupported-op error", err)
 	}
 }

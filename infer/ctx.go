@@ -106,7 +106,7 @@ func numElements(shape []int) (int, error) {
 			return 0, fmt.Errorf("negative dimension in shape %v", shape)
 		}
 		if d != 0 && n > maxElements/d {
-			return 0, fmt.Errorf("shape %v has more than %d elements, beyond what --max-elements allows: %w", shape, maxElements, ErrTooLarge)
+			return 0, fmt.Errorf("shape %v has more than %d elements: %w", shape, maxElements, ErrTooLarge)
 		}
 		n *= d
 	}

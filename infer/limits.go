@@ -27,8 +27,7 @@ type LimitError struct {
 }
 
 func (e *LimitError) Error() string {
-	return fmt.Sprintf("output of shape %v has %d elements, more than the limit of %d (raise it with --max-elements if the model really needs that)",
-		e.Shape, e.Elements, e.Limit)
+	return fmt.Sprintf("output of shape %v has %d elements, more than the limit of %d", e.Shape, e.Elements, e.Limit)
 }
 
 func (e *LimitError) Unwrap() error { return ErrTooLarge }

@@ -43,7 +43,7 @@ func TestElementLimit(t *testing.T) {
 				t.Errorf("%s: %s = %v, want ErrTooLarge", op, what, err)
 				continue
 			}
-			wantOneLine(t, err, op+"_", "more than the limit", "--max-elements")
+			wantOneLine(t, err, op+"_", "more than the limit")
 		}
 		if bytes > 64<<20 {
 			t.Errorf("%s: refusing the model allocated %d MB", op, bytes>>20)

@@ -164,3 +164,21 @@ func TestCheckTrainingDropout(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckLimitRaised: CheckLimit bounds values by the limit it is given
+// (a command's --max-elements), not by CheckElements, so a model the
+// executor may run under a raised limit passes; the error names no flag
+// (the op layer serves commands that have none).
+func TestCheckLimitRaised(t *testing.T) {
+	m := flattenModel()
+	m.Graph.Nodes[0].Attrs[0] = ints("pads", 12000, 12000, 12000, 12000) // [N 4 12003 12003]: 576 M per image
+	if err := Check(m, Executor); !errors.Is(err, ErrTooLarge) || !contains(err.Error(), `"c" (Conv)`) || contains(err.Error(), "--max-elements") {
+		t.Errorf("CheckElements: got %v, want ErrTooLarge naming the node and no flag", err)
+	}
+	if err := CheckLimit(m, 1<<28, Executor); err == nil {
+		t.Error("limit 2^28: passed")
+	}
+	if err := CheckLimit(m, 1<<30, Executor); err != nil {
+		t.Errorf("limit 2^30: %v", err)
+	}
+}

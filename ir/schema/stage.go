@@ -87,7 +87,7 @@ func QualifiedName(domain, opType string) string {
 // its known dims only (per item of a symbolic batch): 2^28, 1 GiB of
 // float32 for one image, far beyond any ResNet's largest activation, so a
 // model whose shapes explode (a Conv padded by 12,496) is refused before
-// anything is allocated.
+// anything is allocated. It is the executor's default limit too.
 const CheckElements = 1 << 28
 
 // Check returns the first reason the given stages cannot handle m: an
@@ -95,8 +95,19 @@ const CheckElements = 1 << 28
 // op, node and stage), a badly typed or unknown attribute (*AttrError),
 // a node whose inputs do not fit it, or a value of absurd size
 // (CheckElements), for the data input shapes the graph declares. Commands
-// call it before writing anything.
+// call it, or CheckLimit, before writing anything.
 func Check(m *ir.Model, stages ...Stage) error {
+	return CheckLimit(m, CheckElements, stages...)
+}
+
+// CheckLimit is Check with values bounded by maxElements instead of
+// CheckElements (<= 0 keeps CheckElements): a command that lets its
+// executor allocate more (--max-elements) checks with the same limit, so
+// the check refuses no model the run would take.
+func CheckLimit(m *ir.Model, maxElements int64, stages ...Stage) error {
+	if maxElements <= 0 {
+		maxElements = CheckElements
+	}
 	if m == nil || m.Graph == nil {
 		return fmt.Errorf("schema: no graph")
 	}
@@ -117,7 +128,7 @@ func Check(m *ir.Model, stages ...Stage) error {
 			}
 		}
 	}
-	res, err := inferNodes(m, nodes, Options{MaxElements: CheckElements})
+	res, err := inferNodes(m, nodes, Options{MaxElements: maxElements})
 	if err != nil {
 		return err
 	}

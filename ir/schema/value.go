@@ -224,7 +224,7 @@ func checkSize(shape []ir.Dim, limit int64) error {
 			return fmt.Errorf("negative dimension in shape %s", ir.FormatDims(shape))
 		}
 		if d.Size != 0 && n > limit/d.Size {
-			return fmt.Errorf("shape %s has more than %d elements, beyond the element limit (--max-elements): %w", ir.FormatDims(shape), limit, ErrTooLarge)
+			return fmt.Errorf("shape %s has more than %d elements: %w", ir.FormatDims(shape), limit, ErrTooLarge)
 		}
 		n *= d.Size
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/bincompress/bincompress/internal/safefile"
+	"github.com/bincompress/bincompress/ir/schema"
 )
 
 // Exit codes of the bincompress command (docs/CI.md).
@@ -64,7 +65,7 @@ func Main(args []string, streams IO) int {
 		if run := c.RunE; run != nil {
 			c.RunE = func(cmd *cobra.Command, args []string) error {
 				started = true
-				return run(cmd, args)
+				return limitHint(cmd, run(cmd, args))
 			}
 		}
 	}
@@ -81,6 +82,16 @@ func Main(args []string, streams IO) int {
 		return ExitUsage // cobra's errors: unknown flags, bad values, argument counts, required flags
 	}
 	return exitCode(err)
+}
+
+// limitHint adds to an error of the element limit how to raise it, where
+// the command has --max-elements: the limit's own messages (the op layer,
+// the executor) name no flag, since export and inspect have none.
+func limitHint(cmd *cobra.Command, err error) error {
+	if errors.Is(err, schema.ErrTooLarge) && cmd.Flags().Lookup("max-elements") != nil {
+		return fmt.Errorf("%w (raise the limit with --max-elements if the model really needs that)", err)
+	}
+	return err
 }
 
 func exitCode(err error) int {

@@ -295,7 +295,7 @@ func sourceOf(raw []byte) sourceFile {
 // itself is made again, logged, by plan), and the data matches the input.
 func (o *CompressOptions) open(log *logger) (*ir.Model, []byte, modelIO, dataset.Preprocess, *compressData, error) {
 	var prep dataset.Preprocess
-	src, srcBytes, err := importModel(o.In, o.Prep.inputSize(), o.stages()...)
+	src, srcBytes, err := importModel(o.In, o.Prep.inputSize(), o.MaxElements, o.stages()...)
 	if err != nil {
 		return nil, nil, modelIO{}, prep, nil, err
 	}

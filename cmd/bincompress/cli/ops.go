@@ -14,8 +14,10 @@ import (
 // model comes back simplified, a symbolic input size fixed to size) and
 // refuses it, before the command writes anything, when one of the stages
 // the command runs cannot handle it: the error is one line naming op and
-// node (schema.Check). A .bnn is refused where it would be packed again.
-func importModel(path string, size []int, stages ...schema.Stage) (*ir.Model, []byte, error) {
+// node (schema.Check). Its shapes are checked with the element limit the
+// command runs under (--max-elements; 0 for a command without the flag:
+// schema.CheckElements). A .bnn is refused where it would be packed again.
+func importModel(path string, size []int, maxElements int, stages ...schema.Stage) (*ir.Model, []byte, error) {
 	m, raw, err := loadModelSized(path, size)
 	if err != nil {
 		return nil, nil, err
@@ -23,26 +25,26 @@ func importModel(path string, size []int, stages ...schema.Stage) (*ir.Model, []
 	if isArtifact(m) && slices.Contains(stages, schema.Pack) {
 		return nil, nil, fmt.Errorf("%s is already a .bnn (binarized and packed); give the float ONNX model it was made from: inspect, run, verify and export read a .bnn", path)
 	}
-	if err := checkStages(m, stages); err != nil {
+	if err := checkStages(m, stages, int64(maxElements)); err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return m, raw, nil
 }
 
-// checkStages is schema.Check, except that the trainer's stage is checked
-// by the trainer itself on the graph it runs (finetune.Check: a final
-// Softmax or LogSoftmax is dropped, not trained).
-func checkStages(m *ir.Model, stages []schema.Stage) error {
+// checkStages is schema.CheckLimit, except that the trainer's stage is
+// checked by the trainer itself on the graph it runs (finetune.Check: a
+// final Softmax or LogSoftmax is dropped, not trained).
+func checkStages(m *ir.Model, stages []schema.Stage, maxElements int64) error {
 	rest := make([]schema.Stage, 0, len(stages))
 	for _, s := range stages {
 		if s != schema.Trainer {
 			rest = append(rest, s)
 		}
 	}
-	if err := schema.Check(m, rest...); err != nil || len(rest) == len(stages) {
+	if err := schema.CheckLimit(m, maxElements, rest...); err != nil || len(rest) == len(stages) {
 		return err
 	}
-	return finetune.Check(m)
+	return finetune.Check(m, maxElements)
 }
 
 // simplified is an imported ONNX model as every stage sees it: constant

@@ -128,3 +128,34 @@ func TestRefuseHalfPrecision(t *testing.T) {
 		t.Errorf("inspect: exit %d, stdout %q, stderr %q; want the reason there is no plan", code, out, errOut)
 	}
 }
+
+// TestMaxElementsReachesTheCheck: the shape check before any work uses the
+// command's --max-elements, so fmnist_tiny fixed to a 6000×6000 input (a
+// first activation of 288 M elements, over the default 2^28) is refused by
+// default with a hint to raise the flag, and binarized with
+// --max-elements 1000000000; export, which has no such flag, names none.
+func TestMaxElementsReachesTheCheck(t *testing.T) {
+	dir := t.TempDir()
+	m, err := onnx.ReadFile(testModel("fmnist_tiny.onnx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Graph.Inputs[0].Shape[2], m.Graph.Inputs[0].Shape[3] = ir.Dim{Size: 6000}, ir.Dim{Size: 6000}
+	m.Graph.ValueInfo = nil // the export's shapes for 28×28
+	big := filepath.Join(dir, "big.onnx")
+	if err := onnx.WriteFile(big, m); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errOut := run(t, big, filepath.Join(dir, "a.bnn"))
+	if code != ExitFailure || !strings.Contains(errOut, "element limit") || !strings.Contains(errOut, "--max-elements") {
+		t.Errorf("default limit: exit %d, stderr %q; want exit 1 and a hint naming --max-elements", code, errOut)
+	}
+	code, _, errOut = run(t, big, filepath.Join(dir, "b.bnn"), "--max-elements", "1000000000")
+	if code != ExitOK {
+		t.Errorf("--max-elements 1000000000: exit %d, stderr %q", code, errOut)
+	}
+	code, _, errOut = run(t, "export", big, "--format", "onnx", "--out", filepath.Join(dir, "c.onnx"))
+	if code != ExitFailure || !strings.Contains(errOut, "element limit") || strings.Contains(errOut, "--max-elements") {
+		t.Errorf("export: exit %d, stderr %q; want exit 1 naming no flag export lacks", code, errOut)
+	}
+}

@@ -137,7 +137,7 @@ func runPack(o *CompressOptions, log *logger) error {
 		return err
 	}
 	defer f.discard()
-	m, srcBytes, err := importModel(o.In, nil, schema.Executor, schema.Pack)
+	m, srcBytes, err := importModel(o.In, nil, 0, schema.Executor, schema.Pack)
 	if err != nil {
 		return err
 	}

@@ -122,7 +122,8 @@ func defaultPlan(path string, m *ir.Model) ([]ir.LayerRecord, error) {
 	}
 	o := defaultCompressOptions()
 	o.register(pflag.NewFlagSet("defaults", pflag.ContinueOnError)) // the flags' defaults into o
-	o.In = path // errors name the model
+	// errors name the model
+	o.In = path
 	planned, err := o.plan(m, nil)
 	if err != nil {
 		return nil, err

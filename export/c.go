@@ -20,7 +20,7 @@ import (
 // name of a standard C header (in any case).
 func CheckPrefix(prefix string) error {
 	if !identifier.MatchString(prefix) || len(prefix) > MaxPrefix {
-		return fmt.Errorf("export: prefix %q is not a C identifier of at most %d characters", prefix, MaxPrefix)
+		return fmt.Errorf("export: prefix %q is not a C identifier of at most %d characters starting with a letter", prefix, MaxPrefix)
 	}
 	if stdHeaders[strings.ToLower(prefix)] {
 		return fmt.Errorf("export: prefix %q would write %s.h, which hides the standard header <%s.h> from every file compiled with the export's folder on the include path; choose another name",
@@ -42,7 +42,9 @@ const runSuffix = "_run"
 // PREFIX_WORKSPACE_BYTES), so longer names may collide on some compilers.
 const MaxPrefix = 31 - len(runSuffix)
 
-var identifier = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+// identifier is a C identifier that does not start with an underscore:
+// PREFIX_run would then be a name C reserves for the implementation.
+var identifier = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]*$`)
 
 // stdHeaders are the C99 and C11 standard headers. PREFIX.c includes
 // <math.h>, <stddef.h> and <string.h>, and the caller's code others: with

@@ -282,7 +282,7 @@ func TestCPrefixLimits(t *testing.T) {
 			t.Errorf("macro %s has %d characters, C99 guarantees 63", m[1], len(m[1]))
 		}
 	}
-	for _, bad := range []string{prefix + "p", "math", "Math", "string", "stddef", "stdint", "threads", "wctype"} {
+	for _, bad := range []string{prefix + "p", "math", "Math", "string", "stddef", "stdint", "threads", "wctype", "_x", "__bnn"} {
 		if err := CheckPrefix(bad); err == nil {
 			t.Errorf("prefix %q accepted", bad)
 		}

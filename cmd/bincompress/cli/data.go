@@ -75,6 +75,33 @@ func (p *PrepFlags) set() bool {
 	return p.Mean != "" || p.Std != "" || p.Resize != "" || p.CenterCrop != "" || p.ChannelOrder != ""
 }
 
+// over is base with the steps the flags set replaced by theirs.
+func (p *PrepFlags) over(base dataset.Preprocess, mio modelIO) (dataset.Preprocess, error) {
+	f, err := p.preprocess(mio)
+	if err != nil {
+		return f, err
+	}
+	if p.Mean != "" {
+		base.Mean = f.Mean
+	}
+	if p.Std != "" {
+		base.Std = f.Std
+	}
+	if p.Resize != "" {
+		base.Resize = f.Resize
+	}
+	if p.CenterCrop != "" {
+		base.CenterCrop = f.CenterCrop
+	}
+	if p.ChannelOrder != "" {
+		base.ChannelOrder = f.ChannelOrder
+	}
+	if err := base.Validate(); err != nil {
+		return base, usagef("--mean, --std, --resize, --center-crop: %w", err)
+	}
+	return base, nil
+}
+
 // preprocess turns the flags into a dataset.Preprocess for the model's
 // input: its channel count and layout.
 func (p *PrepFlags) preprocess(mio modelIO) (dataset.Preprocess, error) {

@@ -208,3 +208,30 @@ func TestPackedHugePadRefused(t *testing.T) {
 		}
 	}
 }
+
+// TestVerifyFlagsOverRecord: a flag for one preprocessing step replaces
+// that step of the .bnn's record, not the record: `--channel-order RGB`
+// (the default) gives the accuracy the record gives, while a different
+// --mean changes it.
+func TestVerifyFlagsOverRecord(t *testing.T) {
+	bnn := filepath.Join(t.TempDir(), "t.bnn")
+	if code, _, errOut := run(t, testModel("fmnist_tiny.onnx"), bnn, "--mean", "0.2860", "--std", "0.3530"); code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	top1 := func(flags ...string) float64 {
+		t.Helper()
+		code, out, errOut := run(t, append([]string{"verify", bnn, "--data", miniData, "--limit", "300", "--json"}, flags...)...)
+		var rep struct{ Accuracy float64 }
+		if code != 0 || json.Unmarshal([]byte(out), &rep) != nil {
+			t.Fatalf("%q: exit %d: %s", flags, code, errOut)
+		}
+		return rep.Accuracy
+	}
+	recorded := top1()
+	if got := top1("--channel-order", "RGB"); got != recorded {
+		t.Errorf("--channel-order RGB: top-1 %v, the record alone gives %v", got, recorded)
+	}
+	if got := top1("--mean", "0.9"); got == recorded {
+		t.Errorf("--mean 0.9 left top-1 at %v: the flag was not applied", got)
+	}
+}

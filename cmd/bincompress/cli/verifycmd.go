@@ -145,18 +145,21 @@ func (o *VerifyOptions) reference(mio modelIO) (*ir.Model, error) {
 	return ref, nil
 }
 
-// preprocess takes the flags when given, else the .bnn metadata; a plain
-// ONNX model without --mean/--std gets a warning, since its pixels then go
-// in unnormalized.
+// preprocess takes the .bnn's recorded preprocessing with the fields the
+// flags give replaced by theirs (a flag for one step must not drop the
+// recorded mean and std), else the flags alone; a model with neither a
+// record nor --mean/--std gets a warning, since its pixels then go in
+// unnormalized.
 func (o *VerifyOptions) preprocess(m *ir.Model, mio modelIO, log *logger) (dataset.Preprocess, error) {
-	if !o.Prep.set() {
-		if v, ok := m.MetadataValue(pack.KeyPreprocess); ok {
-			p, err := dataset.ParsePreprocess(v)
-			if err != nil {
-				return p, fmt.Errorf("%s: metadata %s: %w", o.Model, pack.KeyPreprocess, err)
-			}
-			return p, nil
+	if v, ok := m.MetadataValue(pack.KeyPreprocess); ok {
+		rec, err := dataset.ParsePreprocess(v)
+		if err != nil {
+			return rec, fmt.Errorf("%s: metadata %s: %w", o.Model, pack.KeyPreprocess, err)
 		}
+		if o.Prep.set() {
+			log.printf("preprocessing: %s's record, with the steps the flags give replaced by theirs", o.Model)
+		}
+		return o.Prep.over(rec, mio)
 	}
 	if !o.Prep.normalizes() {
 		log.warnf("%s records no preprocessing and no --mean/--std was given: images go in as pixels in [0,1], unnormalized; give the normalization the model was trained with", o.Model)

@@ -81,7 +81,7 @@ func (t *trainer) endEpoch(ctx context.Context, st EpochStats, cycleAcc float64)
 	}
 	t.emit(Event{Phase: "epoch", Epoch: st.Epoch, Epochs: t.cfg.Epochs, Loss: st.Loss, TrainAcc: st.TrainAcc,
 		ValAcc: st.ValAcc, LR: st.LR, ImagesPerSec: st.ImagesPerSec, Elapsed: time.Duration(st.Seconds * float64(time.Second)),
-		ETA: time.Duration(st.Seconds*float64(t.cfg.Epochs-t.epoch)) * time.Second}) // at this epoch's pace
+		ETA: time.Duration(st.Seconds * float64(t.cfg.Epochs-t.epoch) * float64(time.Second))}) // at this epoch's pace
 	return nil
 }
 

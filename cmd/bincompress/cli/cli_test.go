@@ -473,3 +473,18 @@ func TestLabelsReachTheTerminalClean(t *testing.T) {
 		t.Errorf("labels %q", got)
 	}
 }
+
+// TestEpochsZeroIsNotFineTuned: --epochs 0 only re-estimates BN, and the
+// summary says so (it said fine_tuned: true).
+func TestEpochsZeroIsNotFineTuned(t *testing.T) {
+	code, out, errOut := run(t, testModel("fmnist_tiny.onnx"), filepath.Join(t.TempDir(), "m.bnn"),
+		"--data", miniData, "--limit", "100", "--epochs", "0", "--json")
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	var sum CompressSummary
+	if code != 0 || json.Unmarshal([]byte(lines[len(lines)-1]), &sum) != nil {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if sum.FineTuned || len(sum.Epochs) != 0 {
+		t.Errorf("--epochs 0: fine_tuned %v with %d epochs", sum.FineTuned, len(sum.Epochs))
+	}
+}

@@ -263,7 +263,7 @@ func runCompress(ctx context.Context, o *CompressOptions, streams IO) error {
 
 func newSummary(o *CompressOptions, source sourceFile, rep *convert.Report, tr *trained) *CompressSummary {
 	tuned := tr.res
-	sum := &CompressSummary{Event: "summary", Input: o.In, Output: o.Out, SourceBytes: source.size, FineTuned: tuned != nil,
+	sum := &CompressSummary{Event: "summary", Input: o.In, Output: o.Out, SourceBytes: source.size, FineTuned: tuned != nil && len(tuned.Epochs) > 0, // --calib and --epochs 0 only re-estimate BN
 		Binarized: rep.Binarized(), KeptFloat: len(rep.Layers) - rep.Binarized(), Layers: rep.Layers, KeepFloatAuto: tr.auto}
 	if tuned != nil {
 		sum.Epochs, sum.Memory = tuned.Epochs, &tuned.Memory

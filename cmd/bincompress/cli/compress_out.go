@@ -29,6 +29,7 @@ func (o *CompressOptions) declare(f *files) {
 		}
 	}
 	f.output("--report", o.Report)
+	f.workDir("--checkpoint", o.Train.CheckpointDir)
 }
 
 // curvePaths are the training-curve PNGs beside the output, by title.

@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"syscall"
 
 	"github.com/bincompress/bincompress/internal/safefile"
 )
@@ -21,6 +22,7 @@ import (
 type files struct {
 	inputs  []namedPath
 	outputs []namedPath
+	dirs    []namedPath // folders the run writes into as it goes
 	set     safefile.Set
 	staged  map[string]*safefile.Output
 }
@@ -43,6 +45,15 @@ func (f *files) output(name, path string) {
 	}
 }
 
+// workDir declares a folder the run writes into as it goes (--checkpoint,
+// one file after every epoch): stage checks that it is, or can be made, a
+// folder it can write, so a typo fails before the first epoch, not after.
+func (f *files) workDir(name, path string) {
+	if path != "" {
+		f.dirs = append(f.dirs, namedPath{name: name, path: path, dir: true})
+	}
+}
+
 func (f *files) outputDir(name, path string) {
 	f.outputs = append(f.outputs, namedPath{name: name, path: path, dir: true})
 }
@@ -52,6 +63,11 @@ func (f *files) outputDir(name, path string) {
 func (f *files) stage() error {
 	if err := f.check(); err != nil {
 		return err
+	}
+	for _, d := range f.dirs {
+		if err := writableDir(d.path); err != nil {
+			return fmt.Errorf("%s %s: %w", d.name, d.path, err)
+		}
 	}
 	f.staged = map[string]*safefile.Output{}
 	for _, o := range f.outputs {
@@ -144,3 +160,25 @@ func (f *files) commit() error { return f.set.Commit() }
 
 // discard removes the temporaries not committed; safe after commit.
 func (f *files) discard() { f.set.Discard() }
+
+// writableDir checks that path is a folder it can write, or that its
+// nearest existing ancestor is (the folder is made when first written),
+// by creating and removing a file there.
+func writableDir(path string) error {
+	for p := path; ; p = filepath.Dir(p) {
+		fi, err := os.Stat(p)
+		switch {
+		case err == nil && !fi.IsDir():
+			return fmt.Errorf("%s is %s, not a folder", p, safefile.Kind(fi.Mode()))
+		case err == nil:
+			probe, err := os.CreateTemp(p, ".bincompress-probe-*")
+			if err != nil {
+				return cause(err)
+			}
+			probe.Close()
+			return os.Remove(probe.Name())
+		case !errors.Is(err, fs.ErrNotExist) && !errors.Is(err, syscall.ENOTDIR) || filepath.Dir(p) == p:
+			return cause(err)
+		}
+	}
+}

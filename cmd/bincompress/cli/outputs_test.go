@@ -271,3 +271,23 @@ func waitFor(t *testing.T, cond func() bool) {
 	}
 	t.Fatal("timed out waiting")
 }
+
+// TestCheckpointFolderCheckedFirst: a --checkpoint folder that cannot be
+// made (under a file) fails before any training, not after the first
+// epoch, and a new nested one is fine.
+func TestCheckpointFolderCheckedFirst(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "notadir")
+	os.WriteFile(file, nil, 0o644)
+	base := []string{testModel("fmnist_tiny.onnx"), filepath.Join(dir, "m.bnn"), "--data", miniData, "--limit", "64", "--epochs", "1", "--json"}
+	code, out, errOut := run(t, append(base, "--checkpoint", filepath.Join(file, "ck"))...)
+	if code != ExitFailure || !strings.Contains(errOut, "not a folder") || strings.Contains(out, `"epoch"`) {
+		t.Errorf("checkpoint under a file: exit %d, stderr %q; want 1 before the first epoch", code, errOut)
+	}
+	if code, _, errOut := run(t, append(base, "--checkpoint", filepath.Join(dir, "a", "b"))...); code != 0 {
+		t.Errorf("a new nested checkpoint folder: exit %d: %s", code, errOut)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "a", "b", "finetune.ckpt")); err != nil {
+		t.Errorf("no checkpoint written: %v", err)
+	}
+}

@@ -58,6 +58,7 @@ func runFinetune(ctx context.Context, o *CompressOptions, out string, streams IO
 	f.input("--data", o.Data)
 	f.input("--val", o.Val)
 	f.output("--out", out)
+	f.workDir("--checkpoint", o.Train.CheckpointDir)
 	if err := f.stage(); err != nil {
 		return err
 	}

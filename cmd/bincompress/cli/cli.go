@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"sync/atomic"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -57,6 +58,7 @@ var errAutoMissed = fmt.Errorf("--keep-float auto: no plan met --max-drop on the
 // Main runs the command line and returns the process exit code. SIGINT and
 // SIGTERM remove every temporary output and exit 130 or 143 at once.
 func Main(args []string, streams IO) int {
+	outputsWritten.Store(false)
 	stop := onSignal(streams.ErrOut)
 	defer stop()
 	root := newRootCmd(streams)
@@ -115,7 +117,7 @@ func onSignal(errOut io.Writer) func() {
 		select {
 		case sig := <-ch:
 			safefile.RemoveAll()
-			fmt.Fprintf(errOut, "bincompress: interrupted (%v); no output was written\n", sig)
+			fmt.Fprintf(errOut, "bincompress: %s\n", interrupted(sig))
 			code := ExitSIGINT
 			if sig == syscall.SIGTERM {
 				code = ExitSIGTERM
@@ -128,6 +130,18 @@ func onSignal(errOut io.Writer) func() {
 		signal.Stop(ch)
 		close(done)
 	}
+}
+
+// outputsWritten is set once a run's outputs are renamed into place (files.
+// commit): a signal after that, while the summary is printed, leaves them.
+var outputsWritten atomic.Bool
+
+// interrupted is the message of a run stopped by sig.
+func interrupted(sig os.Signal) string {
+	if outputsWritten.Load() {
+		return fmt.Sprintf("interrupted (%v) after the outputs were written: they are complete", sig)
+	}
+	return fmt.Sprintf("interrupted (%v); no output was written", sig)
 }
 
 // usageArgs wraps a cobra argument validator so its error counts as usage.

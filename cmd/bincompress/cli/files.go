@@ -156,7 +156,13 @@ func cause(err error) error {
 func (f *files) out(path string) *safefile.Output { return f.staged[path] }
 
 // commit renames every staged output into place.
-func (f *files) commit() error { return f.set.Commit() }
+func (f *files) commit() error {
+	if err := f.set.Commit(); err != nil {
+		return err
+	}
+	outputsWritten.Store(len(f.outputs) > 0)
+	return nil
+}
 
 // discard removes the temporaries not committed; safe after commit.
 func (f *files) discard() { f.set.Discard() }

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/bincompress/bincompress/internal/npy"
 )
 
@@ -259,6 +261,40 @@ func TestInterrupted(t *testing.T) {
 		if entries, _ := os.ReadDir(dir); len(entries) != 0 {
 			t.Errorf("%v: left %v", c.sig, entries)
 		}
+	}
+}
+
+// TestInterruptedAfterCommit: a signal that arrives once the outputs are in
+// place (here while the --json summary waits on a full stdout pipe) says
+// they are complete, not that nothing was written.
+func TestInterruptedAfterCommit(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts processes")
+	}
+	dir := t.TempDir()
+	out := filepath.Join(dir, "m.bnn")
+	cmd := selfCommand(t, testModel("fmnist_tiny.onnx"), out, "--data", miniData, "--limit", "200", "--epochs", "1", "--json")
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	unix.FcntlInt(w.Fd(), unix.F_SETPIPE_SZ, 4096) // the summary alone is larger, and nothing reads it
+	var errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = w, &errOut
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	waitFor(t, func() bool { _, err := os.Stat(out); return err == nil })
+	time.Sleep(200 * time.Millisecond)
+	cmd.Process.Signal(syscall.SIGINT)
+	cmd.Wait()
+	if msg := errOut.String(); !strings.Contains(msg, "after the outputs were written") || strings.Contains(msg, "no output was written") {
+		t.Errorf("stderr %q", msg)
+	}
+	if _, err := os.Stat(out); err != nil {
+		t.Errorf("the committed output went: %v", err)
 	}
 }
 

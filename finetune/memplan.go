@@ -253,10 +253,36 @@ func (m *memoryModel) fitMargin() int64 {
 	return m.base / 32
 }
 
+// marginText says what the margin is and why, for messages that name a
+// batch chosen or named under limit less it ("" without a margin).
+func (m *memoryModel) marginText(limit int64) string {
+	if m.fitMargin() == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" with %s of the limit kept free (budget %s), since the process's own memory before training moves from run to run",
+		FormatBytes(m.fitMargin()), FormatBytes(limit-m.fitMargin()))
+}
+
+// noBatchFits says that no batch of at least 2 fits limit less the margin,
+// and which batch (at most most) fits the limit itself when one does: the
+// user who passes it runs, so the message must not read as if none could.
+func (m *memoryModel) noBatchFits(limit int64, exact bool, most int) string {
+	return "no batch of at least 2 fits" + m.marginText(limit) + m.fitsItself(limit, exact, most)
+}
+
+// fitsItself names the largest batch (at most most) that fits limit
+// without the margin, or "" when none does.
+func (m *memoryModel) fitsItself(limit int64, exact bool, most int) string {
+	if b := m.largestBatch(limit, exact, most); b >= 2 && m.fitMargin() > 0 {
+		return fmt.Sprintf("; batch %d fits the limit itself, without the margin, but may not in another run", b)
+	}
+	return ""
+}
+
 // chooseBatch applies Config.MaxMemory and returns the batch size to
 // train with: the one cfg asks for, which (at most the data's size) must
-// fit it, or with AutoBatch the largest batch that fits. On a device the
-// limit bounds the device's memory.
+// fit it, or with AutoBatch the largest batch that fits it less the
+// margin. On a device the limit bounds the device's memory.
 func (m *memoryModel) chooseBatch(cfg Config, samples int) (int, error) {
 	if onDevice(cfg) && m.dev == nil && (cfg.MaxMemory > 0 || cfg.BatchSize == AutoBatch) {
 		return 0, fmt.Errorf("%w: %s does not account for its memory, so no plan can bound it: give a batch size", ErrMemory, cfg.Backend.Name())
@@ -273,19 +299,21 @@ func (m *memoryModel) chooseBatch(cfg Config, samples int) (int, error) {
 	if cfg.BatchSize == AutoBatch {
 		batch = min(samples, m.largestBatch(cfg.MaxMemory-m.fitMargin(), exact, samples))
 		if batch < 2 {
-			return 0, fmt.Errorf("%w: %s at batch 2 exceeds %s %s", ErrMemory, FormatBytes(m.peak(2, exact)), what, FormatBytes(cfg.MaxMemory))
+			need, budget := FormatBytesPair(m.peak(2, exact), cfg.MaxMemory-m.fitMargin())
+			return 0, fmt.Errorf("%w: no batch of at least 2 fits: batch 2 needs %s, more than %s, which is %s %s less %s kept free since the process's own memory before training moves from run to run%s",
+				ErrMemory, need, budget, what, FormatBytes(cfg.MaxMemory), FormatBytes(m.fitMargin()), m.fitsItself(cfg.MaxMemory, exact, samples))
 		}
 		return batch, nil
 	}
 	if cfg.MaxMemory > 0 && batch >= 2 {
 		if p := m.plan(batch, exact); m.peak(batch, exact) > cfg.MaxMemory {
-			fit := m.largestBatch(cfg.MaxMemory-m.fitMargin(), exact, batch)
-			hint := "no batch of at least 2 fits"
-			if fit >= 2 {
-				hint = fmt.Sprintf("the largest batch that fits is %d", fit)
+			hint := m.noBatchFits(cfg.MaxMemory, exact, batch)
+			if fit := m.largestBatch(cfg.MaxMemory-m.fitMargin(), exact, batch); fit >= 2 {
+				hint = fmt.Sprintf("the largest batch that fits is %d%s", fit, m.marginText(cfg.MaxMemory))
 			}
+			need, limit := FormatBytesPair(m.peak(batch, exact), cfg.MaxMemory)
 			return 0, fmt.Errorf("%w: batch %d needs %s (plan: %s), more than %s %s; %s", ErrMemory, batch,
-				FormatBytes(m.peak(batch, exact)), p.Summary(), what, FormatBytes(cfg.MaxMemory), hint)
+				need, p.Summary(), what, limit, hint)
 		}
 	}
 	return cfg.BatchSize, nil
@@ -307,6 +335,17 @@ func FormatBytes(n int64) string {
 		return fmt.Sprintf("%.0f KiB", float64(n)/(1<<10))
 	}
 	return fmt.Sprintf("%.0f MiB", float64(n)/(1<<20))
+}
+
+// FormatBytesPair writes two sizes a message compares in MiB to one
+// decimal, or in bytes when they would read the same: "needs 105 MiB, more
+// than 105 MiB" hides the comparison it reports.
+func FormatBytesPair(a, b int64) (string, string) {
+	f := func(n int64) string { return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20)) }
+	if f(a) == f(b) {
+		return fmt.Sprintf("%d bytes", a), fmt.Sprintf("%d bytes", b)
+	}
+	return f(a), f(b)
 }
 
 // limitMemory sets the Go runtime's memory limit to the planned peak less

@@ -141,6 +141,33 @@ func TestMaxMemory(t *testing.T) {
 	if _, err := Train(t.Context(), tinyResNet(3, 3), train, nil, cfg, nil); !errors.Is(err, ErrMemory) {
 		t.Fatalf("no batch fits: %v", err)
 	}
+	// A limit batch 2 fits but not with the margin: the refusals say so
+	// and name the margin, and batch 2 passed explicitly runs.
+	cfg.MaxMemory = m.plan(2, false).Peak + m.fitMargin()/2
+	_, err = Train(t.Context(), tinyResNet(3, 3), train, nil, cfg, nil)
+	if !errors.Is(err, ErrMemory) || !strings.Contains(err.Error(), "fits the limit itself") || !strings.Contains(err.Error(), "kept free") {
+		t.Fatalf("auto under the margin: %v", err)
+	}
+	cfg.BatchSize = 64
+	_, err = Train(t.Context(), tinyResNet(3, 3), train, nil, cfg, nil)
+	if !errors.Is(err, ErrMemory) || !strings.Contains(err.Error(), "fits the limit itself") {
+		t.Fatalf("batch 64 under the margin: %v", err)
+	}
+	cfg.BatchSize = 2
+	if _, err := Train(t.Context(), tinyResNet(3, 3), train, nil, cfg, nil); err != nil {
+		t.Fatalf("batch 2 within the limit: %v", err)
+	}
+}
+
+// TestFormatBytesPair: sizes that round to the same MiB are written in
+// bytes, so that "needs X, more than Y" shows X > Y.
+func TestFormatBytesPair(t *testing.T) {
+	if a, b := FormatBytesPair(105<<20+1, 105<<20); a == b || a != "110100481 bytes" {
+		t.Errorf("close sizes: %q, %q", a, b)
+	}
+	if a, b := FormatBytesPair(104<<20+400<<10, 105<<20); a != "104.4 MiB" || b != "105.0 MiB" {
+		t.Errorf("distinct sizes: %q, %q", a, b)
+	}
 }
 
 // TestKeepWithinPlan: after training the Go memory limit is the run's

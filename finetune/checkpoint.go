@@ -49,7 +49,7 @@ const checkpointVersion = 3
 // it changes the batch only through --batch-size auto, and the batch is.
 func (t *trainer) fingerprint() string {
 	c := t.cfg
-	c.CheckpointDir, c.Resume, c.Backend, c.MaxMemory = "", false, nil, 0
+	c.CheckpointDir, c.Resume, c.Backend, c.MaxMemory, c.pinned = "", false, nil, 0, resident{}
 	var plan []string
 	for _, l := range t.student.layers {
 		plan = append(plan, l.node.Name+":"+string(l.mode))

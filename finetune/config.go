@@ -55,7 +55,15 @@ type Config struct {
 	// It does not change the result beyond rounding, and a checkpoint from
 	// one backend resumes on another.
 	Backend backend.Backend
+
+	// pinned, set by PinMemory, is the process's memory before training
+	// that every plan made with this config takes instead of measuring it.
+	pinned resident
 }
+
+// resident is the process's resident memory and the part of it the Go
+// runtime manages (residentBytes).
+type resident struct{ all, goPart int64 }
 
 // DefaultConfig is McDonnell's recipe adapted to fine-tuning a pretrained
 // model (design.md): batch 128, SGD momentum 0.9, weight decay 5e-4 on conv

@@ -84,7 +84,10 @@ type memoryModel struct {
 // of host buffers. A device run's passes are traced on its device too
 // (deviceModel), for the plan of device memory.
 func newMemoryModel(model *ir.Model, plan []ir.LayerRecord, sample []int, cfg Config) (*memoryModel, error) {
-	base, baseGo := processResident()
+	base, baseGo := cfg.pinned.all, cfg.pinned.goPart
+	if base == 0 {
+		base, baseGo = processResident()
+	}
 	pcfg := cfg
 	pcfg.BatchSize, pcfg.CheckpointDir, pcfg.Resume, pcfg.Backend = traceBatch+1, "", false, nil
 	src := &SliceSource{X: make([]float32, (traceBatch+1)*ir.NumElements(sample)), Shape: sample, Labels: make([]int, traceBatch+1)}
@@ -383,6 +386,24 @@ func (m Memory) KeepWithinPlan(exact bool) (undo func()) {
 	}
 	old := debug.SetMemoryLimit(p.goLimit())
 	return func() { debug.SetMemoryLimit(old) }
+}
+
+// PinMemory plans a run of model on train before a caller trains several
+// times (--keep-float auto: the sensitivity phase, then a run per round):
+// it measures the process's memory now, checks cfg's batch against
+// MaxMemory (choosing it for AutoBatch) and returns cfg with that batch
+// and that measure, which every later plan takes. Measured again before
+// each run, the process's memory would carry what the runs before left
+// resident, and a limit checked before any work could fail after it.
+func PinMemory(model *ir.Model, train Source, cfg Config) (Config, error) {
+	plan, err := planOf(model)
+	if err != nil {
+		return cfg, err
+	}
+	all, goPart := processResident()
+	cfg.pinned = resident{all, goPart}
+	_, cfg, err = planRun(model, plan, train, cfg)
+	return cfg, err
 }
 
 // processResident measures the process's memory before a run (tests pin

@@ -198,3 +198,38 @@ func TestKeepWithinPlan(t *testing.T) {
 		t.Errorf("with GOMEMLIMIT set the limit became %d", got)
 	}
 }
+
+// TestPinMemory: plans made with PinMemory's config take the process's
+// memory it measured, not the memory measured again before each run,
+// which grows with what the runs before leave resident: a limit the plan
+// fitted before any work holds for every later run, and AutoBatch is
+// resolved once.
+func TestPinMemory(t *testing.T) {
+	defer func(f func() (int64, int64)) { processResident = f }(processResident)
+	processResident = func() (int64, int64) { return 2 << 20, 1 << 20 }
+	cfg := testConfig()
+	cfg.Epochs = 1
+	train := stripes(1, 64, 3)
+	m, err := newMemoryModel(tinyResNet(3, 3), planOfTest(t, tinyResNet(3, 3)), []int{1, 8, 8}, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.MaxMemory, cfg.BatchSize = m.plan(16, false).Peak+m.fitMargin(), AutoBatch
+	grown := false // the first measure is 2 MiB, every later one 64 MiB more
+	processResident = func() (int64, int64) {
+		if grown {
+			return 66 << 20, 1 << 20
+		}
+		grown = true
+		return 2 << 20, 1 << 20
+	}
+	cfg, err = PinMemory(tinyResNet(3, 3), train, cfg)
+	if err != nil || cfg.BatchSize < 16 {
+		t.Fatalf("pinned plan: %v, batch %d", err, cfg.BatchSize)
+	}
+	for run := range 2 {
+		if _, err := Train(t.Context(), tinyResNet(3, 3), train, nil, cfg, nil); err != nil {
+			t.Fatalf("run %d after the pinned plan: %v", run+1, err)
+		}
+	}
+}

@@ -119,6 +119,12 @@ func (o *CompressOptions) trainAuto(ctx context.Context, planned *ir.Model, trai
 	if held == nil { // validateAuto refuses --holdout 0
 		return nil, usagef("--keep-float auto needs held-out images (--holdout)")
 	}
+	if cfg.MaxMemory > 0 { // checked once, before any work, for every run of the search
+		var err error
+		if cfg, err = finetune.PinMemory(planned, train, cfg); err != nil {
+			return nil, err
+		}
+	}
 	log.printf("keep-float auto: measuring each layer's sensitivity on %d held-out images", held.Len())
 	floatAcc, plan, err := finetune.Sensitivity(ctx, planned, train, held, cfg, log.trainEvent)
 	log.endProgress() // no event follows the last layer's

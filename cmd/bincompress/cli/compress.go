@@ -83,7 +83,7 @@ func (o *CompressOptions) register(fs *pflag.FlagSet) {
 	fs.IntVar(&t.Augment.Pad, "pad", t.Augment.Pad, "augmentation: pad by this many pixels and crop back at random (0: off; with --center-crop, training crops the resized image at random instead)")
 	fs.BoolVar(&t.Augment.Flip, "flip", t.Augment.Flip, "augmentation: random horizontal flip")
 	fs.StringVar(&o.Device, "device", "cpu", "where to fine-tune: cpu, cuda or auto (the GPU when one is usable, else the CPU); see docs/GPU.md")
-	pathFlag(fs, &t.CheckpointDir, "checkpoint", "save a checkpoint into this folder after every epoch")
+	pathFlag(fs, &t.CheckpointDir, "checkpoint", "save a checkpoint into this folder after every epoch (with --keep-float auto, each round into its subfolder round-N)")
 	fs.BoolVar(&t.Resume, "resume", false, "continue from the checkpoint in --checkpoint")
 	o.Gate.register(fs)
 	fs.BoolVar(&o.JSON, "json", false, "print a JSON-lines log on stdout: one line per training event, the summary (with the verify report) last")

@@ -2,7 +2,12 @@ package cli
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"io/fs"
 	"math"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -133,9 +138,28 @@ func (o *CompressOptions) trainAuto(ctx context.Context, planned *ir.Model, trai
 	}
 	log.printf("keep-float auto: the source model's holdout accuracy is %.2f%%; the drops are taken from it", 100*floatAcc)
 	rep := &AutoReport{Method: autoMethod, MaxDrop: o.Gate.MaxDrop, FloatHoldoutAccuracy: floatAcc}
-	return autoRounds(ctx, planned, plan, rep, func(m *ir.Model) (*finetune.Result, error) {
-		return finetune.Train(ctx, m, train, held, cfg, log.trainEvent)
+	return autoRounds(ctx, planned, plan, rep, func(round int, m *ir.Model) (*finetune.Result, error) {
+		return finetune.Train(ctx, m, train, held, roundConfig(cfg, round), log.trainEvent)
 	}, log)
+}
+
+// roundConfig is cfg for round (1-based) of the search. Each round is a
+// run of its own plan, so it checkpoints into a folder of its own,
+// --checkpoint's round-N (one file for all would hold the last round's,
+// which --resume refuses for round 1 as written for another run); with
+// --resume a round continues from its folder when it holds a checkpoint (a
+// finished round then ends without training) and starts afresh when not
+// (the interrupted search had not reached it).
+func roundConfig(cfg finetune.Config, round int) finetune.Config {
+	if cfg.CheckpointDir == "" {
+		return cfg
+	}
+	cfg.CheckpointDir = filepath.Join(cfg.CheckpointDir, fmt.Sprintf("round-%d", round))
+	if cfg.Resume {
+		_, err := os.Stat(filepath.Join(cfg.CheckpointDir, finetune.CheckpointFile))
+		cfg.Resume = !errors.Is(err, fs.ErrNotExist) // any other error is the resume's to report
+	}
+	return cfg
 }
 
 // autoRounds fine-tunes (with tune) the plans keeping the first k layers of
@@ -144,7 +168,7 @@ func (o *CompressOptions) trainAuto(ctx context.Context, planned *ir.Model, trai
 // the smallest drop: keeping a layer more float does not always lower the
 // measured drop (training noise), so the last round tried need not be the
 // best.
-func autoRounds(ctx context.Context, planned *ir.Model, plan []ir.LayerRecord, rep *AutoReport, tune func(*ir.Model) (*finetune.Result, error), log *logger) (*trained, error) {
+func autoRounds(ctx context.Context, planned *ir.Model, plan []ir.LayerRecord, rep *AutoReport, tune func(round int, m *ir.Model) (*finetune.Result, error), log *logger) (*trained, error) {
 	rank := convert.RankFloat(plan)
 	all, err := convert.EstimateBytes(planned, convert.AllBinary(plan))
 	if err != nil {
@@ -168,7 +192,7 @@ func autoRounds(ctx context.Context, planned *ir.Model, plan []ir.LayerRecord, r
 		}
 		float := floatNames(plan, rank[:k])
 		log.printf("keep-float auto: round %d: fine-tuning with %s float (.bnn tensors %.2fx the all-binary ones)", k+1, listOr(float, "no layer"), ratio)
-		res, err := tune(m)
+		res, err := tune(k+1, m)
 		if err != nil {
 			return nil, err
 		}

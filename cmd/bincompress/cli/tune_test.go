@@ -1,8 +1,10 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"math"
 	"os"
@@ -155,7 +157,7 @@ func TestAutoRoundsWritesSmallestDrop(t *testing.T) {
 	// within the size bound).
 	accs := []float64{math.NaN(), 0.93, 0.93, 0.92}
 	var tuned []*ir.Model
-	tune := func(m *ir.Model) (*finetune.Result, error) {
+	tune := func(_ int, m *ir.Model) (*finetune.Result, error) {
 		acc := accs[min(len(tuned), len(accs)-1)]
 		tuned = append(tuned, m)
 		return &finetune.Result{Model: m, ValFinal: acc}, nil
@@ -201,5 +203,41 @@ func TestAutoMissedWarning(t *testing.T) {
 	sum.Verify = &verify.Report{Passed: true, Drop: &testDrop}
 	if msg = autoMissedWarning(sum, "m.bnn"); !strings.Contains(msg, "On the test split it loses 0.48 pt, within the budget") {
 		t.Errorf("the test split passed, the warning does not say so: %s", msg)
+	}
+}
+
+// TestKeepFloatAutoResume: with --checkpoint each round of --keep-float
+// auto checkpoints into a folder of its own, round-N; a search interrupted
+// in its last round before that round's first checkpoint resumes with
+// --resume (the finished rounds end from their checkpoints, the last
+// starts afresh) and writes the same .bnn bytes as the uninterrupted one.
+func TestKeepFloatAutoResume(t *testing.T) {
+	dir := t.TempDir()
+	ck := filepath.Join(dir, "ck")
+	out := filepath.Join(dir, "m.bnn") // both runs write it: the .bnn records its path
+	args := []string{testModel("fmnist_tiny.onnx"), out, "--data", fmnistMini, "--limit", "200", "--mean", "0.2860", "--std", "0.3530",
+		"--epochs", "1", "--batch-size", "50", "--seed", "3", "--keep-float", "auto", "--max-drop", "0", "--checkpoint", ck, "-q"}
+	runTo := func(extra ...string) []byte {
+		t.Helper()
+		if code, _, errOut := run(t, append(slices.Clone(args), extra...)...); code != ExitGate {
+			t.Fatalf("%v: exit %d, want %d (an unreachable budget): %s", extra, code, ExitGate, errOut)
+		}
+		b, err := os.ReadFile(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	full := runTo()
+	os.Remove(out)
+	rounds, _ := filepath.Glob(filepath.Join(ck, "round-*", finetune.CheckpointFile))
+	if len(rounds) < 2 {
+		t.Fatalf("checkpoints %v, want one per round, two at least", rounds)
+	}
+	if err := os.RemoveAll(filepath.Join(ck, fmt.Sprintf("round-%d", len(rounds)))); err != nil {
+		t.Fatal(err)
+	}
+	if resumed := runTo("--resume"); !bytes.Equal(resumed, full) {
+		t.Fatal("the resumed search wrote another .bnn than the uninterrupted one")
 	}
 }

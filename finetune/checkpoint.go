@@ -126,16 +126,26 @@ func (t *trainer) saveCheckpoint() error {
 	return nil
 }
 
-// loadCheckpoint restores a run saved by saveCheckpoint.
-func (t *trainer) loadCheckpoint() error {
-	path := filepath.Join(t.cfg.CheckpointDir, CheckpointFile)
+// openCheckpoint reads and decodes the checkpoint in dir.
+func openCheckpoint(dir string) (*checkpoint, error) {
+	path := filepath.Join(dir, CheckpointFile)
 	data, err := safefile.ReadRegular(path, maxCheckpointBytes)
 	if err != nil {
-		return fmt.Errorf("finetune: resume: %s: %w", path, err)
+		return nil, fmt.Errorf("finetune: resume: %s: %w", path, err)
 	}
 	ck, err := decodeCheckpoint(data)
 	if err != nil {
-		return fmt.Errorf("finetune: resume: checkpoint %s: %w", path, err)
+		return nil, fmt.Errorf("finetune: resume: checkpoint %s: %w", path, err)
+	}
+	return ck, nil
+}
+
+// loadCheckpoint restores a run saved by saveCheckpoint.
+func (t *trainer) loadCheckpoint() error {
+	path := filepath.Join(t.cfg.CheckpointDir, CheckpointFile)
+	ck, err := openCheckpoint(t.cfg.CheckpointDir)
+	if err != nil {
+		return err
 	}
 	if ck.Version != checkpointVersion {
 		return fmt.Errorf("finetune: resume: checkpoint %s was written by a different version of bincompress", path)

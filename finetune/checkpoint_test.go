@@ -109,3 +109,20 @@ func TestResumeRefusesAnotherRun(t *testing.T) {
 		t.Errorf("with a memory limit: %v, want the resume to go on", err)
 	}
 }
+
+// TestResumeAutoBatch: a resume with AutoBatch trains at its checkpoint's
+// batch, not at the largest that fits now (which moves with the process's
+// memory); a limit that batch does not fit names it.
+func TestResumeAutoBatch(t *testing.T) {
+	cfg := checkpointed(t)                                          // batch 16 on 48 images
+	cfg.Epochs, cfg.BatchSize, cfg.MaxMemory = 1, AutoBatch, 64<<30 // nothing left to train
+	res, err := Train(context.Background(), tinyResNet(3, 3), stripes(1, 48, 3), nil, cfg, nil)
+	if err != nil || res.Memory.Batch != 16 {
+		t.Fatalf("auto resume: %v, want batch 16", err)
+	}
+	cfg.MaxMemory = 1 << 20
+	_, err = Train(context.Background(), tinyResNet(3, 3), stripes(1, 48, 3), nil, cfg, nil)
+	if !errors.Is(err, ErrMemory) || !strings.Contains(err.Error(), "the checkpoint was trained at batch 16") {
+		t.Fatalf("auto resume over the limit: %v, want the checkpoint's batch named", err)
+	}
+}

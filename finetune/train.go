@@ -9,6 +9,8 @@ import (
 	"runtime"
 	"runtime/debug"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/bincompress/bincompress/finetune/autograd"
@@ -99,8 +101,37 @@ func planRun(model *ir.Model, plan []ir.LayerRecord, train Source, cfg Config) (
 		return nil, cfg, err
 	}
 	runtime.GC() // the traced copy of the model is garbage: let the trainer reuse its memory
+	resumed := resumeBatch(cfg)
+	if resumed > 0 {
+		cfg.BatchSize = resumed
+	}
 	cfg.BatchSize, err = mem.chooseBatch(cfg, train.Len())
+	if err != nil && resumed > 0 {
+		err = fmt.Errorf("%w; the checkpoint was trained at batch %d, which a resume must keep: pass --batch-size %d with a --max-memory it fits", err, resumed, resumed)
+	}
 	return mem, cfg, err
+}
+
+// resumeBatch is the batch a resume with AutoBatch trains at: its
+// checkpoint's, since the batch is part of the trajectory and the largest
+// that fits moves with the process's measured memory from run to run (0
+// when cfg names a batch, does not resume, or the checkpoint does not
+// say: the resume itself then reports it).
+func resumeBatch(cfg Config) int {
+	if !cfg.Resume || cfg.BatchSize != AutoBatch {
+		return 0
+	}
+	ck, err := openCheckpoint(cfg.CheckpointDir)
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(ck.Fingerprint, "\n") {
+		if v, ok := strings.CutPrefix(line, "batch: "); ok {
+			b, _ := strconv.Atoi(v)
+			return b
+		}
+	}
+	return 0
 }
 
 // run trains the epochs and finishes.

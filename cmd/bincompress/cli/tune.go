@@ -125,10 +125,14 @@ func (o *CompressOptions) trainAuto(ctx context.Context, planned *ir.Model, trai
 		return nil, usagef("--keep-float auto needs held-out images (--holdout)")
 	}
 	if cfg.MaxMemory > 0 { // checked once, before any work, for every run of the search
+		// Planned as round 1, whose checkpoint on --resume gives the batch
+		// with --batch-size auto (as it does a run's of its own).
+		dir, resume := cfg.CheckpointDir, cfg.Resume
 		var err error
-		if cfg, err = finetune.PinMemory(planned, train, cfg); err != nil {
+		if cfg, err = finetune.PinMemory(planned, train, roundConfig(cfg, 1)); err != nil {
 			return nil, err
 		}
+		cfg.CheckpointDir, cfg.Resume = dir, resume
 	}
 	log.printf("keep-float auto: measuring each layer's sensitivity on %d held-out images", held.Len())
 	floatAcc, plan, err := finetune.Sensitivity(ctx, planned, train, held, cfg, log.trainEvent)

@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,7 +11,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 
 	"github.com/spf13/pflag"
 
@@ -234,7 +232,7 @@ func runCompress(ctx context.Context, o *CompressOptions, streams IO) error {
 	if err != nil {
 		return err
 	}
-	bnn, rep, err := o.binarizeAndPack(tr.model, &prep, data.labels(), source)
+	bnn, rep, err := o.binarizeAndPack(tr.model, &prep, data.labels(), provenance{source, o.Train.Seed})
 	if err != nil {
 		return err
 	}
@@ -455,14 +453,12 @@ func (o *CompressOptions) selectDevice(m *ir.Model, log *logger) (*gpu.Device, e
 // that the digest covers them.
 // prep is nil when the preprocessing is unknown (pack of a checkpoint);
 // labels is nil when the data names no classes.
-func (o *CompressOptions) binarizeAndPack(m *ir.Model, prep *dataset.Preprocess, labels []byte, source sourceFile) (*ir.Model, *convert.Report, error) {
+func (o *CompressOptions) binarizeAndPack(m *ir.Model, prep *dataset.Preprocess, labels []byte, prov provenance) (*ir.Model, *convert.Report, error) {
 	rep, err := convert.FinishPipeline().Run(m, o.convertOptions())
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", o.In, err)
 	}
-	m.SetMetadata(pack.KeySourceSHA256, hex.EncodeToString(source.sha256[:]))
-	m.SetMetadata(pack.KeySourceBytes, strconv.FormatInt(source.size, 10))
-	m.SetMetadata(pack.KeySeed, strconv.FormatUint(o.Train.Seed, 10))
+	prov.record(m)
 	if prep != nil {
 		m.SetMetadata(pack.KeyPreprocess, prep.Marshal())
 	}

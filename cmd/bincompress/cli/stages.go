@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"fmt"
 	"slices"
 
 	"context"
@@ -26,7 +27,8 @@ func newFinetuneCmd(streams IO) *cobra.Command {
 		Short: "Fine-tune into binary weights and write the float latent weights as ONNX",
 		Long: "Runs only the fine-tuning stage. The output is an ordinary ONNX model holding the\n" +
 			"float latent weights, with the layers to binarize and their scale mode recorded in\n" +
-			"its metadata (bnn.layers); `bincompress pack` turns it into a .bnn.",
+			"its metadata (bnn.layers), with the source model's SHA-256 and size and the seed, which\n" +
+			"`bincompress pack` carries into the .bnn it turns it into.",
 		Example: "  bincompress finetune testdata/models/fmnist_tiny.onnx --data testdata/data/fmnist-mini --mean 0.2860 --std 0.3530 --epochs 1 --out ckpt.onnx\n" +
 			"  bincompress pack ckpt.onnx model.bnn",
 		Args: usageArgs(cobra.ExactArgs(1)),
@@ -64,10 +66,12 @@ func runFinetune(ctx context.Context, o *CompressOptions, out string, streams IO
 	}
 	defer f.discard()
 	log := newLogger(streams, o.Quiet, o.JSON)
-	src, _, _, prep, data, err := o.open(log)
+	src, srcBytes, _, prep, data, err := o.open(log)
 	if err != nil {
 		return err
 	}
+	prov := provenance{sourceOf(srcBytes), o.Train.Seed}
+	srcBytes = nil // as large as the model: not kept through training
 	planned, err := o.plan(src, log)
 	if err != nil {
 		return err
@@ -77,7 +81,9 @@ func runFinetune(ctx context.Context, o *CompressOptions, out string, streams IO
 		return err
 	}
 	tuned := tr.model
-	// pack keeps these, so the .bnn records how its inputs are prepared.
+	// pack keeps these, so the .bnn records how its inputs are prepared
+	// and where its weights came from.
+	prov.record(tuned)
 	tuned.SetMetadata(pack.KeyPreprocess, prep.Marshal())
 	if labels := data.labels(); labels != nil {
 		tuned.SetMetadata(pack.KeyLabels, string(labels))
@@ -152,7 +158,14 @@ func runPack(o *CompressOptions, log *logger) error {
 	if _, _, err := checkModel(o.In, m, infer.Options{}); err != nil {
 		return err
 	}
-	bnn, rep, err := o.binarizeAndPack(m, nil, nil, sourceOf(srcBytes))
+	prov, recorded, err := recordedProvenance(m)
+	if err != nil {
+		return fmt.Errorf("%s: %w", o.In, err)
+	}
+	if !recorded { // not finetune's output: this file is the source
+		prov = provenance{sourceOf(srcBytes), o.Train.Seed}
+	}
+	bnn, rep, err := o.binarizeAndPack(m, nil, nil, prov)
 	if err := keepFloatUsage(err); err != nil {
 		return err
 	}

@@ -1,0 +1,51 @@
+package cli
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+
+	"github.com/bincompress/bincompress/onnx"
+	"github.com/bincompress/bincompress/pack"
+)
+
+// tunedModel runs finetune --seed 7 on fmnist_tiny into dir/tuned.onnx.
+func tunedModel(t *testing.T, dir string) string {
+	t.Helper()
+	tuned := filepath.Join(dir, "tuned.onnx")
+	code, _, errOut := run(t, "finetune", testModel("fmnist_tiny.onnx"), "--data", fmnistMini, "--limit", "200", "--mean", "0.2860", "--std", "0.3530",
+		"--epochs", "1", "--batch-size", "50", "--seed", "7", "-q", "--out", tuned)
+	if code != 0 {
+		t.Fatalf("finetune: exit %d: %s", code, errOut)
+	}
+	return tuned
+}
+
+// TestStagedProvenance: finetune then pack records in the .bnn the seed
+// of the fine-tuning run and the original source model's SHA-256 and
+// size, as the main command does, not pack's default seed and the
+// fine-tuned file's.
+func TestStagedProvenance(t *testing.T) {
+	dir := t.TempDir()
+	bnn := filepath.Join(dir, "m.bnn")
+	if code, _, errOut := run(t, "pack", "-q", tunedModel(t, dir), bnn); code != 0 {
+		t.Fatalf("pack: exit %d: %s", code, errOut)
+	}
+	src, err := os.ReadFile(testModel("fmnist_tiny.onnx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := onnx.ReadFile(bnn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(src)
+	for key, want := range map[string]string{pack.KeySeed: "7", pack.KeySourceSHA256: hex.EncodeToString(sum[:]), pack.KeySourceBytes: strconv.Itoa(len(src))} {
+		if got, _ := m.MetadataValue(key); got != want {
+			t.Errorf("%s = %q, want %q", key, got, want)
+		}
+	}
+}

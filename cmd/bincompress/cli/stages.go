@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"slices"
+	"strings"
 
 	"context"
 
@@ -126,7 +127,13 @@ func newPackCmd(streams IO) *cobra.Command {
 			if opts.autoFloat() {
 				return usagef("pack --keep-float auto: choosing float layers needs data; use the main command or finetune with --data and --max-drop")
 			}
-			return runPack(opts, newLogger(streams, quiet(cmd), false))
+			var planFlags []string // refused for a model whose plan is recorded (runPack)
+			for _, name := range []string{"keep-float", "scale"} {
+				if cmd.Flags().Changed(name) {
+					planFlags = append(planFlags, "--"+name)
+				}
+			}
+			return runPack(opts, planFlags, newLogger(streams, quiet(cmd), false))
 		},
 	}
 	fs := cmd.Flags()
@@ -136,7 +143,9 @@ func newPackCmd(streams IO) *cobra.Command {
 	return cmd
 }
 
-func runPack(o *CompressOptions, log *logger) error {
+// runPack packs o.In into o.Out; planFlags are the planning flags the
+// user gave, which only a model without a recorded plan takes.
+func runPack(o *CompressOptions, planFlags []string, log *logger) error {
 	var f files
 	f.input("IN", o.In)
 	f.output("OUT", o.Out)
@@ -154,6 +163,9 @@ func runPack(o *CompressOptions, log *logger) error {
 		if m, err = o.plan(m, log); err != nil {
 			return err
 		}
+	} else if len(planFlags) > 0 {
+		return usagef("pack %s: %s records its binarization plan (bnn.layers, from bincompress finetune), and its weights were trained for that plan, "+
+			"so they would change nothing; plan with them at finetune, or pack a float model", strings.Join(planFlags, " and "), o.In)
 	}
 	if _, _, err := checkModel(o.In, m, infer.Options{}); err != nil {
 		return err

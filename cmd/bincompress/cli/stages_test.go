@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/bincompress/bincompress/onnx"
@@ -46,6 +47,24 @@ func TestStagedProvenance(t *testing.T) {
 	for key, want := range map[string]string{pack.KeySeed: "7", pack.KeySourceSHA256: hex.EncodeToString(sum[:]), pack.KeySourceBytes: strconv.Itoa(len(src))} {
 		if got, _ := m.MetadataValue(key); got != want {
 			t.Errorf("%s = %q, want %q", key, got, want)
+		}
+	}
+}
+
+// TestPackRefusesPlanFlags: pack of a model whose plan finetune recorded
+// refuses --keep-float and --scale (exit 2, naming the recorded plan)
+// rather than ignore them, and writes nothing.
+func TestPackRefusesPlanFlags(t *testing.T) {
+	dir := t.TempDir()
+	tuned := tunedModel(t, dir)
+	bnn := filepath.Join(dir, "m.bnn")
+	for _, flags := range [][]string{{"--keep-float", "none"}, {"--scale", "he"}, {"--keep-float", "no/such/layer", "--scale", "layer"}} {
+		code, _, errOut := run(t, append([]string{"pack", tuned, bnn}, flags...)...)
+		if code != ExitUsage || !strings.Contains(errOut, "records its binarization plan") {
+			t.Errorf("pack %v: exit %d (%s), want %d naming the recorded plan", flags, code, errOut, ExitUsage)
+		}
+		if _, err := os.Stat(bnn); err == nil {
+			t.Fatalf("pack %v wrote %s", flags, bnn)
 		}
 	}
 }

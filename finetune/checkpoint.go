@@ -3,9 +3,12 @@ package finetune
 import (
 	"bytes"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/gob"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -38,14 +41,16 @@ type checkpoint struct {
 	Snapshots   []Snapshot
 }
 
-const checkpointVersion = 3
+const checkpointVersion = 4 // 4: the fingerprint names the training data
 
 // fingerprint captures what the trajectory depends on, so that a resume
 // with different settings is refused: one part per line, named, so that
 // the refusal can say which differs. The epoch count is part of it (the
 // schedule is fitted to it); so are the sizes of the training and held-out
 // sets, whose best snapshot a resume carries on comparing against, the
-// source model (graph and weights) and the preprocessing. The memory limit is not:
+// source model (graph and weights), the preprocessing and the training
+// data's identity (dataDigest: other images of the same count are another
+// run). The memory limit is not:
 // it changes the batch only through --batch-size auto, and the batch is.
 func (t *trainer) fingerprint() string {
 	c := t.cfg
@@ -65,7 +70,48 @@ func (t *trainer) fingerprint() string {
 	return strings.Join([]string{
 		"settings: " + fmt.Sprintf("%+v", c), "parameters: " + fmt.Sprint(t.names), "batch: " + fmt.Sprint(t.batch),
 		"plan: " + fmt.Sprint(plan), "training images: " + fmt.Sprint(t.train.Len()), "held-out images: " + fmt.Sprint(held),
-		"source model weights: " + t.sourceDigest(), "preprocessing: " + prep}, "\n")
+		"source model weights: " + t.sourceDigest(), "preprocessing: " + prep, "training data: " + t.trainDigest()}, "\n")
+}
+
+// trainDigest is dataDigest of the training data, computed once a run.
+func (t *trainer) trainDigest() string {
+	if t.trainID == "" {
+		t.trainID = dataDigest(t.train)
+	}
+	return t.trainID
+}
+
+// dataDigest identifies src's data cheaply: a SHA-256 of every label and
+// of the pixels of three fixed images (the first, the middle and the
+// last), read through the dataset. Hashing every image would decode the
+// whole set once more; labels and a few images tell other data of the
+// same size apart.
+func dataDigest(src Source) string {
+	ds, _, err := src.Data()
+	if err != nil {
+		return "unreadable: " + err.Error()
+	}
+	h := sha256.New()
+	n := ds.Len()
+	var buf []byte
+	for i := range n {
+		buf = binary.LittleEndian.AppendUint64(buf, uint64(ds.Label(i)))
+	}
+	h.Write(buf)
+	for _, i := range []int{0, n / 2, n - 1} {
+		img, err := ds.Image(i)
+		if err != nil {
+			fmt.Fprintf(h, "image %d: %v\n", i, err)
+			continue
+		}
+		buf = fmt.Appendf(buf[:0], "%+v\n", img.Shape)
+		buf = append(buf, img.U8...)
+		for _, v := range img.F32 {
+			buf = binary.LittleEndian.AppendUint32(buf, math.Float32bits(v))
+		}
+		h.Write(buf)
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // sourceDigest is the source model's canonical digest (pack.Digest: its

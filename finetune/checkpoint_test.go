@@ -126,3 +126,25 @@ func TestResumeAutoBatch(t *testing.T) {
 		t.Fatalf("auto resume over the limit: %v, want the checkpoint's batch named", err)
 	}
 }
+
+// TestResumeRefusesOtherData: a checkpoint written on other training data
+// of the same size is refused, naming the training data; a copy of the
+// same data resumes.
+func TestResumeRefusesOtherData(t *testing.T) {
+	cfg := checkpointed(t) // on stripes(1, 48, 3)
+	cfg.Epochs = 1         // nothing left to train: the check is all that runs
+	other := stripes(1, 48, 3)
+	other.X[len(other.X)-1] += 0.5 // the last image, one pixel
+	_, err := Train(context.Background(), tinyResNet(3, 3), other, nil, cfg, nil)
+	if err == nil || !strings.Contains(err.Error(), "its training data differ") {
+		t.Errorf("other training data: %v, want a refusal naming the training data", err)
+	}
+	relabeled := stripes(1, 48, 3)
+	relabeled.Labels[7] = (relabeled.Labels[7] + 1) % 3
+	if _, err := Train(context.Background(), tinyResNet(3, 3), relabeled, nil, cfg, nil); err == nil || !strings.Contains(err.Error(), "its training data differ") {
+		t.Errorf("other labels: %v, want a refusal naming the training data", err)
+	}
+	if _, err := Train(context.Background(), tinyResNet(3, 3), stripes(1, 48, 3), nil, cfg, nil); err != nil {
+		t.Errorf("the same data: %v", err)
+	}
+}

@@ -26,6 +26,7 @@ type trainer struct {
 	cfg       Config
 	source    *ir.Model        // the caller's model, not modified
 	srcDigest string           // pack.Digest of source, once a checkpoint needs it
+	trainID   string           // dataDigest of the training data, likewise
 	plan      []ir.LayerRecord // what the student trains binary
 	student   *net
 	teacher   *net

@@ -488,3 +488,20 @@ func TestEpochsZeroIsNotFineTuned(t *testing.T) {
 		t.Errorf("--epochs 0: fine_tuned %v with %d epochs", sum.FineTuned, len(sum.Epochs))
 	}
 }
+
+// TestFinetuneJSONSummary: finetune --json ends, as --help says, with a
+// summary line: the plan, the epochs and the output, nothing verified.
+func TestFinetuneJSONSummary(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "tuned.onnx")
+	code, stdout, errOut := run(t, "finetune", testModel("fmnist_tiny.onnx"), "--data", miniData, "--limit", "200",
+		"--epochs", "1", "--out", out, "--json")
+	lines := strings.Split(strings.TrimSpace(stdout), "\n")
+	var sum CompressSummary
+	if code != 0 || json.Unmarshal([]byte(lines[len(lines)-1]), &sum) != nil {
+		t.Fatalf("exit %d, last line %q: %s", code, lines[len(lines)-1], errOut)
+	}
+	if sum.Event != "summary" || sum.Output != out || !sum.FineTuned || len(sum.Epochs) != 1 || len(sum.Layers) == 0 ||
+		sum.Binarized == 0 || !sum.Unverified || sum.OutputBytes == 0 {
+		t.Errorf("summary %+v", sum)
+	}
+}

@@ -1,11 +1,11 @@
 package cli
 
 import (
+	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
-
-	"context"
 
 	"github.com/spf13/cobra"
 
@@ -100,11 +100,29 @@ func runFinetune(ctx context.Context, o *CompressOptions, out string, streams IO
 		return err
 	}
 	log.resultf("wrote %s: %d bytes of fine-tuned float weights; `bincompress pack %s OUT.bnn` binarizes them", out, len(encoded), out)
+	if o.JSON {
+		if err := writeFinetuneSummary(streams, o, prov, tuned, tr, out, len(encoded)); err != nil {
+			return err
+		}
+	}
 	if tr.auto != nil && !tr.auto.Reached { // as the main command: the budget was missed
 		log.warnf("--keep-float auto did not meet --max-drop (exit 3); %s holds the plan tried with the smallest held-out drop", out)
 		return errAutoMissed
 	}
 	return nil
+}
+
+// writeFinetuneSummary ends finetune's --json log with the main command's
+// summary line (the plan, the held-out figures, memory, the auto search),
+// with nothing verified: the output is float weights, not yet a .bnn.
+func writeFinetuneSummary(streams IO, o *CompressOptions, prov provenance, tuned *ir.Model, tr *trained, out string, size int) error {
+	recs, err := tuned.LayerRecords()
+	if err != nil {
+		return err
+	}
+	sum := newSummary(o, prov.source, &convert.Report{Layers: recs}, tr)
+	sum.Output, sum.OutputBytes, sum.Unverified = out, int64(size), true
+	return json.NewEncoder(streams.Out).Encode(sum)
 }
 
 // newPackCmd binarizes and packs a model whose binarization was planned by

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"math"
 	"slices"
 	"strings"
 
@@ -48,9 +49,12 @@ var deviceOps = []string{
 // or the op layer's *schema.UnsupportedOpError (stage
 // schema.TrainerDevice) for the first node that cannot, whose Reason says
 // so when --device cpu trains it. It checks the graph the trainer runs
-// (trainedGraph: a final Softmax or LogSoftmax is not run).
+// (trainedGraph: a final Softmax or LogSoftmax is not run). It asks only
+// whether every op has device code: the element limit is Check's, with
+// the caller's limit (--max-elements), and a second limit here, the
+// default one, would refuse on the device a model the CPU takes.
 func CheckDevice(model *ir.Model) error {
-	err := schema.Check(trainedGraph(model), schema.TrainerDevice)
+	err := schema.CheckLimit(trainedGraph(model), math.MaxInt64, schema.TrainerDevice)
 	var u *schema.UnsupportedOpError
 	if errors.As(err, &u) && u.Stage == schema.TrainerDevice && schema.Supports(schema.Trainer, schema.Lookup(u.Domain, u.Op), u.Opset) {
 		u.Reason = strings.TrimPrefix(u.Reason+"; --device cpu trains it", "; ")

@@ -214,6 +214,11 @@ func TestCheckDevice(t *testing.T) {
 	if err := CheckDevice(m); err != nil {
 		t.Fatal(err)
 	}
+	huge := tinyResNet(3, 3) // tensors over the default element limit, which --max-elements raises
+	huge.Graph.Inputs[0].Shape[2], huge.Graph.Inputs[0].Shape[3] = ir.Dim{Size: 12000}, ir.Dim{Size: 12000}
+	if err := CheckDevice(huge); err != nil {
+		t.Errorf("CheckDevice applied an element limit of its own: %v", err)
+	}
 	m.Graph.Nodes[2].OpType = "Sigmoid" // stands for an op not yet on the backend
 	var u *schema.UnsupportedOpError
 	if err := CheckDevice(m); !errors.As(err, &u) || u.Stage != schema.TrainerDevice || u.Op != "Sigmoid" ||

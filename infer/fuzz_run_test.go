@@ -50,7 +50,8 @@ func FuzzCompileRun(f *testing.F) {
 		if err != nil {
 			return
 		}
-		checked := prog.CheckShapes(1) == nil
+		_, checkErr := prog.CheckShapes(1)
+		checked := checkErr == nil
 		inputs, ok := zeroBatch(m)
 		if !ok {
 			return

@@ -44,23 +44,31 @@ func (o Options) maxElements() int {
 // that a model whose tensors break the element limit, or whose shapes do
 // not fit, fails here with the node named before any run allocates its
 // activations. Inputs whose other dimensions are not fixed are left out;
-// Run still enforces the limit on them.
-func (p *Program) CheckShapes(batch int) error {
+// Run still enforces the limit on them. It returns the shapes the pass
+// fixed of the graph's outputs (none when it could not run), so that a
+// caller reading them needs no second pass.
+func (p *Program) CheckShapes(batch int) (outputs map[string][]int, err error) {
 	res, err := p.shapesAt(batch)
 	if err != nil || res == nil {
-		return err
+		return nil, err
 	}
 	c := &ctx{prog: p}
 	for _, st := range p.steps {
 		for _, o := range st.node.Outputs {
 			if shape, ok := res.Values[o].Fixed(); ok && o != "" {
 				if _, err := c.size(shape); err != nil {
-					return fmt.Errorf("infer: node %s (%s): %w", st.label, st.node.OpType, err)
+					return nil, fmt.Errorf("infer: node %s (%s): %w", st.label, st.node.OpType, err)
 				}
 			}
 		}
 	}
-	return nil
+	outputs = map[string][]int{}
+	for _, name := range p.Outputs() {
+		if shape, ok := res.Values[name].Fixed(); ok {
+			outputs[name] = shape
+		}
+	}
+	return outputs, nil
 }
 
 // BatchWithin is the largest batch, at most most, whose largest tensor (an
@@ -87,18 +95,6 @@ func (p *Program) BatchWithin(elements, most int) int {
 		}
 	}
 	return max(1, min(most, elements/largest))
-}
-
-// OutputShape is the shape the shape pass gives graph output name for a
-// batch of batch items; ok is false when the inputs' shapes are not fixed
-// apart from the batch or the output's shape is known only at run time.
-func (p *Program) OutputShape(name string, batch int) (shape []int, ok bool, err error) {
-	res, err := p.shapesAt(batch)
-	if err != nil || res == nil {
-		return nil, false, err
-	}
-	shape, ok = res.Values[name].Fixed()
-	return shape, ok, nil
 }
 
 // shapesAt is the op layer's shape pass for a batch of batch items (nothing

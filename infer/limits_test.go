@@ -35,7 +35,7 @@ func TestElementLimit(t *testing.T) {
 		}
 		var checkErr, runErr error
 		bytes := datasettest.Allocated(func() {
-			checkErr = prog.CheckShapes(1)
+			_, checkErr = prog.CheckShapes(1)
 			_, runErr = prog.Run(feed(map[string][]int{"x": {1, 1, 8, 8}}))
 		})
 		for what, err := range map[string]error{"CheckShapes": checkErr, "Run": runErr} {
@@ -70,7 +70,7 @@ func TestMaxElementsOption(t *testing.T) {
 		if (err == nil) != c.ok || (err != nil && !errors.Is(err, infer.ErrTooLarge)) {
 			t.Errorf("limit %d: Run = %v, want ok=%v", c.limit, err, c.ok)
 		}
-		if err := prog.CheckShapes(4); (err == nil) != c.ok {
+		if _, err := prog.CheckShapes(4); (err == nil) != c.ok {
 			t.Errorf("limit %d: CheckShapes(4) = %v, want ok=%v", c.limit, err, c.ok)
 		}
 	}
@@ -91,10 +91,10 @@ func TestBatchWithin(t *testing.T) {
 			t.Fatal(err)
 		}
 		b := prog.BatchWithin(elements, 1000)
-		if err := prog.CheckShapes(b); err != nil {
+		if _, err := prog.CheckShapes(b); err != nil {
 			t.Errorf("%s: batch %d: %v", name, b, err)
 		}
-		if err := prog.CheckShapes(b + 1); !errors.Is(err, infer.ErrTooLarge) {
+		if _, err := prog.CheckShapes(b + 1); !errors.Is(err, infer.ErrTooLarge) {
 			t.Errorf("%s: batch %d+1 = %v, want ErrTooLarge", name, b, err)
 		}
 		in := m.Graph.Inputs[0]

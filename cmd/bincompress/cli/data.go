@@ -12,7 +12,6 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/bincompress/bincompress/convert"
-	"github.com/bincompress/bincompress/infer"
 	"github.com/bincompress/bincompress/internal/dataset"
 	"github.com/bincompress/bincompress/ir"
 	"github.com/bincompress/bincompress/ir/schema"
@@ -194,17 +193,17 @@ func classifierInput(m *ir.Model) (modelIO, error) {
 
 // classCount is the number of classes of a classifier: K of its first
 // output, [N, K] or [N, K, 1, ...] (a 1×1-convolution head), as the shape
-// pass computes it for one image. The declared shape, which may be
-// symbolic, absent or simply wrong, is used only when the pass cannot
-// tell, and must agree with it when both are known.
-func classCount(m *ir.Model, prog *infer.Program) (int, error) {
+// pass computed it (outputs, from infer.Program.CheckShapes). The declared
+// shape, which may be symbolic, absent or simply wrong, is used only when
+// the pass cannot tell, and must agree with it when both are known.
+func classCount(m *ir.Model, outputs map[string][]int) (int, error) {
 	if len(m.Graph.Outputs) == 0 {
 		return 0, fmt.Errorf("the model has no outputs")
 	}
 	out := m.Graph.Outputs[0]
-	computed, ok, err := prog.OutputShape(out.Name, 1)
-	if err != nil {
-		return 0, err
+	computed, ok := outputs[out.Name]
+	if ok && len(computed) > 0 {
+		computed = append([]int{1}, computed[1:]...) // for one image, whatever batch the pass ran at
 	}
 	if !ok && len(out.Shape) >= 2 {
 		if declared, known := schema.Ints(out.Shape[1:]); known {

@@ -87,13 +87,14 @@ func checkModelBatch(path string, m *ir.Model, opts infer.Options, batch int) (m
 	if err != nil {
 		return mio, nil, fmt.Errorf("%s: %w", path, err)
 	}
-	if err := prog.CheckShapes(batch); err != nil {
+	outputs, err := prog.CheckShapes(batch)
+	if err != nil {
 		if batch != 1 {
 			path = fmt.Sprintf("%s at --batch %d", path, batch)
 		}
 		return mio, nil, fmt.Errorf("%s: %w", path, err)
 	}
-	if mio.Classes, err = classCount(m, prog); err != nil {
+	if mio.Classes, err = classCount(m, outputs); err != nil {
 		return mio, nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return mio, prog, nil

@@ -303,11 +303,8 @@ func (m *memoryModel) chooseBatch(cfg Config, samples int) (int, error) {
 		batch = min(samples, m.largestBatch(cfg.MaxMemory-m.fitMargin(), exact, samples))
 		if batch < 2 {
 			need, budget := FormatBytesPair(m.peak(2, exact), cfg.MaxMemory-m.fitMargin())
-			if m.fitMargin() == 0 { // a device plan: the budget is the limit
-				return 0, fmt.Errorf("%w: no batch of at least 2 fits: batch 2 needs %s, more than %s %s", ErrMemory, need, what, budget)
-			}
-			return 0, fmt.Errorf("%w: no batch of at least 2 fits: batch 2 needs %s, more than %s, which is %s %s less %s kept free since the process's own memory before training moves from run to run%s",
-				ErrMemory, need, budget, what, FormatBytes(cfg.MaxMemory), FormatBytes(m.fitMargin()), m.fitsItself(cfg.MaxMemory, exact, samples))
+			return 0, fmt.Errorf("%w: no batch of at least 2 fits %s %s%s: batch 2 needs %s, more than %s%s", ErrMemory,
+				what, FormatBytes(cfg.MaxMemory), m.marginText(cfg.MaxMemory), need, budget, m.fitsItself(cfg.MaxMemory, exact, samples))
 		}
 		return batch, nil
 	}

@@ -27,6 +27,7 @@ const CheckpointFile = "finetune.ckpt"
 type checkpoint struct {
 	Version     int
 	Fingerprint string
+	Batch       int // also in the fingerprint; here for a resume with AutoBatch (resumeBatch)
 	Epoch, Step int
 	Params      map[string][]float32
 	Momentum    map[string][]float32
@@ -138,7 +139,7 @@ func fingerprintDiff(a, b string) string {
 
 func (t *trainer) snapshot() *checkpoint {
 	t.student.syncHost()
-	ck := &checkpoint{Version: checkpointVersion, Fingerprint: t.fingerprint(), Epoch: t.epoch, Step: t.step,
+	ck := &checkpoint{Version: checkpointVersion, Fingerprint: t.fingerprint(), Batch: t.batch, Epoch: t.epoch, Step: t.step,
 		Params: map[string][]float32{}, Momentum: map[string][]float32{}, Running: map[string][]float32{},
 		History: t.res.Epochs, Loss: t.res.Loss, ValBin: t.res.ValBinarized, ValReest: t.res.ValReestimated,
 		Best: t.best, BestAcc: t.bestAcc, BestQuick: t.bestQuick, Snapshots: t.res.Snapshots}

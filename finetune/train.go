@@ -9,8 +9,6 @@ import (
 	"runtime"
 	"runtime/debug"
 	"slices"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/bincompress/bincompress/finetune/autograd"
@@ -126,13 +124,7 @@ func resumeBatch(cfg Config) int {
 	if err != nil {
 		return 0
 	}
-	for _, line := range strings.Split(ck.Fingerprint, "\n") {
-		if v, ok := strings.CutPrefix(line, "batch: "); ok {
-			b, _ := strconv.Atoi(v)
-			return b
-		}
-	}
-	return 0
+	return ck.Batch
 }
 
 // run trains the epochs and finishes.

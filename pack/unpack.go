@@ -58,13 +58,9 @@ func unpackNode(g *ir.Graph, n *ir.Node, fromGemm bool, used map[string]bool) []
 	b, _ := schema.Bind(n, DomainVersion, n.Name) // Check has bound it
 	wb := g.Initializer(n.Inputs[1])
 	mult := g.Initializer(n.Inputs[2]).Data.([]float32)
-	rows, cols := wb.Shape[0], 0
+	rows := wb.Shape[0]
+	cols, _ := fanIn(b, rows) // Check has checked it
 	conv, isConv := b.Attrs.(*schema.BinaryConv)
-	if isConv {
-		cols = conv.FanIn()
-	} else {
-		cols = int(b.Attrs.(*schema.BinaryGemm).InFeatures)
-	}
 	w := make([]float32, rows*cols)
 	bits.UnpackRows(w, wb.Data.([]uint64), rows, cols, mult)
 	wname := ir.UniqueName(used, n.Name+"_weight")

@@ -122,8 +122,7 @@ func defaultPlan(path string, m *ir.Model) ([]ir.LayerRecord, error) {
 	}
 	o := defaultCompressOptions()
 	o.register(pflag.NewFlagSet("defaults", pflag.ContinueOnError)) // the flags' defaults into o
-	// errors name the model
-	o.In = path
+	o.In = path                                                     // plan's errors name the model
 	planned, err := o.plan(m, nil)
 	if err != nil {
 		return nil, err

@@ -23,4 +23,10 @@ func TestAVX2Paths(t *testing.T) {
 	t.Run("rows", TestRowHelpers)
 	t.Run("deinterleave", TestDeinterleave2)
 	t.Run("deterministic", TestConvDeterministic)
+	t.Run("elementwise", TestElementwise)
+	t.Run("scaleAddRows", TestScaleAddRows)
+	t.Run("masks", TestMasks)
+	t.Run("sums", TestSums)
+	t.Run("minMax", TestMinMax)
+	t.Run("combine", TestCombine)
 }

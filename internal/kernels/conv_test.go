@@ -281,11 +281,12 @@ func TestDeinterleave2(t *testing.T) {
 }
 
 // TestRowHelpers holds the vector bodies of copyRows and addConstRows to
-// their loops, with sentinels after each row.
+// their loops, with sentinels after each row and gaps of every width the
+// vector bodies take.
 func TestRowHelpers(t *testing.T) {
 	r := newRand(14)
 	for n := range 70 {
-		rows, ss, ds := 3, n+2, n+5
+		rows, ss, ds := 3, n+2, n+n%17 // gaps of 0 to 16
 		src := randSlice(r, rows*ss)
 		dst := make([]float32, rows*ds)
 		fillSentinel(dst)

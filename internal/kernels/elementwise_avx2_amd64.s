@@ -4,19 +4,7 @@
 
 // The AVX2 bodies of elementwise.go, for CPUs without AVX-512. Each takes
 // whole blocks of 8 elements (the Go loop does the rest) except
-// scaleAddRows, whose row tails go through VMASKMOVPS and tailMask8.
-
-// tailMask8 holds eight all-ones lanes, then eight zero lanes: the eight
-// lanes read at byte offset 4·(8−t) enable the first t.
-DATA tailMask8<>+0(SB)/8, $0xffffffffffffffff
-DATA tailMask8<>+8(SB)/8, $0xffffffffffffffff
-DATA tailMask8<>+16(SB)/8, $0xffffffffffffffff
-DATA tailMask8<>+24(SB)/8, $0xffffffffffffffff
-DATA tailMask8<>+32(SB)/8, $0
-DATA tailMask8<>+40(SB)/8, $0
-DATA tailMask8<>+48(SB)/8, $0
-DATA tailMask8<>+56(SB)/8, $0
-GLOBL tailMask8<>(SB), RODATA|NOPTR, $64
+// scaleAddRows, which finishes each row's tail itself.
 
 // laneBits8 is bit l in lane l: a mask byte broadcast to every lane and
 // compared against it gives each lane its bit.
@@ -117,16 +105,13 @@ mloop:
 //	for r < rows, i < n: dst[r·dstride+i] = max(floor, s·src[r·sstride+i] + b)
 //
 // A multiply, then an add (no FMA), then VMAXPS with floor as its first
-// source, so NaN and −0 pass. The last n mod 8 of a row are loaded and
-// stored under a VMASKMOVPS mask, which touches no other element.
+// source, so NaN and −0 pass. A row's last n mod 8 elements take the same
+// steps one at a time (scalar stores: AMD's cores microcode VMASKMOVPS
+// stores).
 TEXT ·scaleAddRowsAVX2(SB), NOSPLIT, $0-60
 	MOVQ n+8(FP), DX
-	MOVQ DX, CX
-	ANDQ $7, CX
-	MOVQ $8, AX
-	SUBQ CX, AX
-	LEAQ tailMask8<>(SB), BX
-	VMOVUPS (BX)(AX*4), Y15
+	MOVQ DX, BX
+	ANDQ $7, BX
 	SHRQ $3, DX
 	MOVQ rows+0(FP), R8
 	MOVQ src+16(FP), SI
@@ -154,13 +139,19 @@ sloop:
 	DECQ CX
 	JNZ sloop
 stail:
-	VPTEST Y15, Y15
+	MOVQ BX, CX
+	TESTQ CX, CX
 	JEQ snext
-	VMASKMOVPS (R10), Y15, Y0
-	VMULPS Y0, Y9, Y0
-	VADDPS Y10, Y0, Y0
-	VMAXPS Y0, Y11, Y0
-	VMASKMOVPS Y0, Y15, (R11)
+stloop:
+	VMOVSS (R10), X0
+	VMULSS X9, X0, X0
+	VADDSS X10, X0, X0
+	VMAXSS X0, X11, X0
+	VMOVSS X0, (R11)
+	ADDQ $4, R10
+	ADDQ $4, R11
+	DECQ CX
+	JNZ stloop
 snext:
 	ADDQ R9, SI
 	ADDQ R12, DI

@@ -45,14 +45,21 @@ func interleave2Fast(dst, first, second []float32) int {
 //go:noescape
 func copyRowsAVX512(rows, n int, src *float32, sstride int, dst *float32, dstride int, gap int)
 
+//go:noescape
+func copyRowsAVX2(rows, n int, src *float32, sstride int, dst *float32, dstride int, gap int)
+
 func copyRowsFast(dst []float32, dstride int, src []float32, sstride, rows, n, gap int) bool {
-	if !useAVX512 || rows == 0 || n == 0 || gap > 16 {
+	if !(useAVX512 || hasAVX2) || rows == 0 || n == 0 || gap > 16 {
 		return false
 	}
 	_, _ = src[(rows-1)*sstride+n-1], dst[(rows-1)*dstride+n-1]
 	if rows > 1 {
 		_ = dst[(rows-2)*dstride+n+gap-1]
 	}
-	copyRowsAVX512(rows, n, &src[0], sstride, &dst[0], dstride, gap)
+	if useAVX512 {
+		copyRowsAVX512(rows, n, &src[0], sstride, &dst[0], dstride, gap)
+	} else {
+		copyRowsAVX2(rows, n, &src[0], sstride, &dst[0], dstride, gap)
+	}
 	return true
 }

@@ -29,4 +29,5 @@ func TestAVX2Paths(t *testing.T) {
 	t.Run("sums", TestSums)
 	t.Run("minMax", TestMinMax)
 	t.Run("combine", TestCombine)
+	t.Run("maxPool", TestMaxPoolArg)
 }

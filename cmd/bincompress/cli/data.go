@@ -160,6 +160,10 @@ type modelIO struct {
 	Shape   dataset.Shape
 	Layout  string
 	Classes int
+	// Batch is the input's batch dimension when the model fixes it (a
+	// torch.onnx.export without dynamic_axes fixes it at the example's
+	// batch); 0 when it is symbolic or unknown.
+	Batch int
 }
 
 // dims is the input's shape for a batch of n, in its layout.
@@ -188,7 +192,11 @@ func classifierInput(m *ir.Model) (modelIO, error) {
 	if err != nil {
 		return modelIO{}, fmt.Errorf("input %q has shape %s: %w", in.Name, ir.FormatDims(in.Shape), err)
 	}
-	return modelIO{Input: in.Name, Shape: shape, Layout: layout}, nil
+	mio := modelIO{Input: in.Name, Shape: shape, Layout: layout}
+	if in.Shape[0].Known() {
+		mio.Batch = int(in.Shape[0].Size)
+	}
+	return mio, nil
 }
 
 // classCount is the number of classes of a classifier: K of its first
@@ -258,6 +266,10 @@ func checkInputType(in *ir.ValueInfo) error {
 // names the model's outputs are numbered by; an image folder that uses them
 // is numbered by them (dataset.Options.Classes).
 func openData(path string, prep dataset.Preprocess, mio modelIO, flags PrepFlags, classes []string) (*dataset.Splits, error) {
+	if mio.Batch > 0 {
+		return nil, fmt.Errorf("input %q has a fixed batch of %d (%s), but data runs through the model in batches of any size: "+
+			"export it with a symbolic batch (torch.onnx.export(..., dynamic_axes={%q: {0: \"batch\"}, ...}))", mio.Input, mio.Batch, fmt.Sprint(mio.dims(mio.Batch)), mio.Input)
+	}
 	if layout := cmp.Or(prep.Layout, dataset.NCHW); layout != mio.Layout {
 		return nil, fmt.Errorf("the preprocessing lays images out %s, but the model's input %q is %s", layout, mio.Input, mio.Layout)
 	}

@@ -159,3 +159,51 @@ func TestMaxElementsReachesTheCheck(t *testing.T) {
 		t.Errorf("export: exit %d, stderr %q; want exit 1 naming no flag export lacks", code, errOut)
 	}
 }
+
+// TestRefuseFixedBatch: a model exported with its batch fixed (what
+// torch.onnx.export writes without dynamic_axes) is refused before any work
+// by the commands that run data through it in batches, with one line that
+// names the input and says to export a symbolic batch: the main command used
+// to fine-tune for every epoch and then fail in verification (its first
+// batch of 64 against [1 1 28 28]). Binarizing without data still works.
+func TestRefuseFixedBatch(t *testing.T) {
+	dir := t.TempDir()
+	m, err := onnx.ReadFile(testModel("fmnist_tiny.onnx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range append(m.Graph.DataInputs(), m.Graph.Outputs...) {
+		v.Shape[0] = ir.Dim{Size: 1}
+	}
+	fixed := filepath.Join(dir, "fixed.onnx")
+	if err := onnx.WriteFile(fixed, m); err != nil {
+		t.Fatal(err)
+	}
+	data := filepath.Join("..", "..", "..", "testdata", "data", "fmnist-mini")
+	for _, args := range [][]string{
+		{fixed, filepath.Join(dir, "a.bnn"), "--data", data, "--limit", "32", "--epochs", "1"},
+		{fixed, filepath.Join(dir, "a.bnn"), "--calib", data, "--limit", "32"},
+		{"finetune", fixed, "--data", data, "--limit", "32", "--epochs", "1", "--out", filepath.Join(dir, "a.onnx")},
+		{"verify", fixed, "--data", data, "--limit", "32"},
+	} {
+		code, _, errOut := run(t, args...)
+		msg := strings.TrimSpace(errOut)
+		if i := strings.LastIndex(msg, "\n"); i >= 0 {
+			msg = msg[i+1:] // verify warns of the missing --mean/--std first
+		}
+		if code != ExitFailure || !strings.Contains(msg, `input "input" has a fixed batch of 1`) || !strings.Contains(msg, "dynamic_axes") {
+			t.Errorf("%v: exit %d, stderr %q; want exit 1 and one line naming the fixed batch", args, code, errOut)
+		}
+		if strings.Contains(errOut, "epoch") {
+			t.Errorf("%v: trained before refusing: %q", args, errOut)
+		}
+	}
+	for _, name := range []string{"a.bnn", "a.onnx"} {
+		if _, err := os.Stat(filepath.Join(dir, name)); err == nil {
+			t.Errorf("%s was written", name)
+		}
+	}
+	if code, _, errOut := run(t, fixed, filepath.Join(dir, "b.bnn")); code != 0 {
+		t.Errorf("binarizing without data: exit %d, stderr %q", code, errOut)
+	}
+}

@@ -2,6 +2,7 @@ package onnx
 
 import (
 	"fmt"
+	"hash"
 
 	"google.golang.org/protobuf/proto"
 
@@ -21,7 +22,8 @@ const (
 // for external data, "" when decoding bytes.
 type decoder struct {
 	dir           string
-	externalBytes int64 // external data read so far (MaxExternalBytes)
+	externalBytes int64     // external data read so far (MaxExternalBytes)
+	digest        hash.Hash // when not nil, takes the external data as it is read (Source)
 }
 
 var unmarshal = proto.UnmarshalOptions{DiscardUnknown: true}

@@ -54,7 +54,11 @@ func (d *decoder) external(p *onnxpb.TensorProto, dt ir.DType, n int) ([]byte, e
 		return nil, errorf(ErrExternal, "tensor %q would take the model's external data to %d bytes, past the ceiling of %d", p.GetName(), d.externalBytes+need, externalBudget)
 	}
 	d.externalBytes += need
-	return readSection(path, ref, need)
+	buf, err := readSection(path, ref, need)
+	if err == nil && d.digest != nil {
+		d.digest.Write(buf)
+	}
+	return buf, err
 }
 
 func parseExternal(entries []*onnxpb.StringStringEntryProto) (externalRef, error) {

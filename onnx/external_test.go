@@ -1,6 +1,7 @@
 package onnx
 
 import (
+	"crypto/sha256"
 	"os"
 	"path/filepath"
 	"testing"
@@ -147,5 +148,45 @@ func TestExternalDataBudget(t *testing.T) {
 	externalBudget = 40
 	if _, err := ReadFile(twice); err != nil {
 		t.Errorf("40 bytes within a budget of 40: %v", err)
+	}
+}
+
+// TestReadFileSourceCoversExternalData: a model's Source is its file and
+// then its external data, so that a .bnn's recorded source size and digest
+// change with the weights file beside the model; they were the model
+// file's alone (the summary called the .bnn of such a model "3.8x larger"
+// than its source, and new weights kept the old digest). Without external
+// data the Source is the file's size and SHA-256.
+func TestReadFileSourceCoversExternalData(t *testing.T) {
+	dir := t.TempDir()
+	weights := filepath.Join(dir, "w.bin")
+	writeBytes(t, weights, fcBias())
+	path := writeExternalModel(t, dir, map[string]string{"location": "w.bin", "offset": "8", "length": "20"})
+	file, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, src, err := ReadFileSource(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := sha256.Sum256(append(append([]byte(nil), file...), fcBias()[8:]...))
+	if src.Bytes != int64(len(file))+20 || src.SHA256 != want {
+		t.Errorf("source %d bytes %x, want %d bytes %x (the file, then the 20 bytes of fc.b)", src.Bytes, src.SHA256, len(file)+20, want)
+	}
+	other := fcBias()
+	other[8] ^= 1
+	writeBytes(t, weights, other)
+	if _, changed, err := ReadFileSource(path); err != nil || changed.SHA256 == src.SHA256 {
+		t.Errorf("new weights beside the model: digest %x (err %v), want a new one", changed.SHA256, err)
+	}
+	inline := filepath.Join(dir, "inline.onnx")
+	data, err := Encode(tinyConvNet())
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeBytes(t, inline, data)
+	if _, s, err := ReadFileSource(inline); err != nil || s.Bytes != int64(len(data)) || s.SHA256 != sha256.Sum256(data) {
+		t.Errorf("inline model: source %d bytes %x (err %v), want the file's %d bytes and SHA-256", s.Bytes, s.SHA256, err, len(data))
 	}
 }

@@ -1,6 +1,8 @@
 package onnx
 
 import (
+	"crypto/sha256"
+	"hash"
 	"path/filepath"
 
 	"github.com/bincompress/bincompress/internal/safefile"
@@ -14,22 +16,47 @@ const MaxFileBytes = 2<<30 - 1
 // ReadFile reads an ONNX model from path, resolving external data only
 // inside the model's own folder.
 func ReadFile(path string) (*ir.Model, error) {
-	m, _, err := ReadFileRaw(path)
+	m, _, err := readFile(path, nil)
 	return m, err
 }
 
-// ReadFileRaw is ReadFile that also returns the file's bytes (for a digest
-// of the source model).
-func ReadFileRaw(path string) (*ir.Model, []byte, error) {
+// Source is what a model read from a file amounts to: the file's bytes
+// followed by the external data its tensors name, in the order they were
+// read. Bytes is their total size and SHA256 their digest (the file's own
+// SHA-256 when it has no external data), so a weights file beside the model
+// counts in both: a .bnn records them as its source's size and digest.
+type Source struct {
+	Bytes  int64
+	SHA256 [sha256.Size]byte
+}
+
+// ReadFileSource is ReadFile that also returns the model's Source.
+func ReadFileSource(path string) (*ir.Model, Source, error) {
+	h := sha256.New()
+	m, n, err := readFile(path, h)
+	if err != nil {
+		return nil, Source{}, err
+	}
+	src := Source{Bytes: n}
+	h.Sum(src.SHA256[:0])
+	return m, src, nil
+}
+
+// readFile reads and decodes the model at path, feeding the file and then
+// its external data to digest (when not nil); n is their total size.
+func readFile(path string, digest hash.Hash) (m *ir.Model, n int64, err error) {
 	data, err := safefile.ReadRegular(path, MaxFileBytes)
 	if err != nil {
-		return nil, nil, &FormatError{Path: path, Reason: "cannot read model", Err: err}
+		return nil, 0, &FormatError{Path: path, Reason: "cannot read model", Err: err}
 	}
-	m, err := (&decoder{dir: filepath.Dir(path)}).model(data)
-	if err != nil {
-		return nil, nil, withPath(err, path)
+	if digest != nil {
+		digest.Write(data)
 	}
-	return m, data, nil
+	d := &decoder{dir: filepath.Dir(path), digest: digest}
+	if m, err = d.model(data); err != nil {
+		return nil, 0, withPath(err, path)
+	}
+	return m, int64(len(data)) + d.externalBytes, nil
 }
 
 // WriteFile encodes m and writes it to path through a temporary file in

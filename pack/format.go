@@ -33,8 +33,8 @@ const (
 	KeyDigest        = "bnn.digest"         // "sha256:" + 64 hex digits over the graph and DigestedKeys
 	KeyPreprocess    = "bnn.preprocess"     // JSON: how to turn an image into the input tensor
 	KeyLabels        = "bnn.labels"         // JSON array of class names, index = output position
-	KeySourceSHA256  = "bnn.source_sha256"  // hex SHA-256 of the source model file
-	KeySourceBytes   = "bnn.source_bytes"   // decimal size of the source model file (inspect compares)
+	KeySourceSHA256  = "bnn.source_sha256"  // hex SHA-256 of the source model file, then its external data (onnx.Source)
+	KeySourceBytes   = "bnn.source_bytes"   // decimal size of the source model file and its external data (inspect compares)
 	KeySeed          = "bnn.seed"           // decimal seed of the run that made the file
 	KeyVerify        = "bnn.verify_report"  // JSON verify report (docs/report-schema.md)
 	KeyTraining      = "bnn.training"       // JSON training curve (verify --report draws it)

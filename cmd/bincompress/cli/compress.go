@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -20,6 +19,7 @@ import (
 	"github.com/bincompress/bincompress/internal/dataset"
 	"github.com/bincompress/bincompress/internal/gpu"
 	"github.com/bincompress/bincompress/ir"
+	"github.com/bincompress/bincompress/onnx"
 	"github.com/bincompress/bincompress/pack"
 	"github.com/bincompress/bincompress/verify"
 )
@@ -218,12 +218,10 @@ func runCompress(ctx context.Context, o *CompressOptions, streams IO) error {
 	}
 	defer f.discard()
 	log := newLogger(streams, o.Quiet, o.JSON)
-	src, srcBytes, mio, prep, data, err := o.open(log)
+	src, source, mio, prep, data, err := o.open(log)
 	if err != nil {
 		return err
 	}
-	source := sourceOf(srcBytes)
-	srcBytes = nil // as large as the model: not kept through training
 	planned, err := o.plan(src, log)
 	if err != nil {
 		return err
@@ -259,9 +257,9 @@ func runCompress(ctx context.Context, o *CompressOptions, streams IO) error {
 	return o.finish(sum, log, streams, gateErr)
 }
 
-func newSummary(o *CompressOptions, source sourceFile, rep *convert.Report, tr *trained) *CompressSummary {
+func newSummary(o *CompressOptions, source onnx.Source, rep *convert.Report, tr *trained) *CompressSummary {
 	tuned := tr.res
-	sum := &CompressSummary{Event: "summary", Input: o.In, Output: o.Out, SourceBytes: source.size, FineTuned: tuned != nil && len(tuned.Epochs) > 0, // --calib and --epochs 0 only re-estimate BN
+	sum := &CompressSummary{Event: "summary", Input: o.In, Output: o.Out, SourceBytes: source.Bytes, FineTuned: tuned != nil && len(tuned.Epochs) > 0, // --calib and --epochs 0 only re-estimate BN
 		Binarized: rep.Binarized(), KeptFloat: len(rep.Layers) - rep.Binarized(), Layers: rep.Layers, KeepFloatAuto: tr.auto}
 	if tuned != nil {
 		sum.Epochs, sum.Memory = tuned.Epochs, &tuned.Memory
@@ -277,42 +275,32 @@ func newSummary(o *CompressOptions, source sourceFile, rep *convert.Report, tr *
 	return sum
 }
 
-// sourceFile is what the .bnn records of its source model's file.
-type sourceFile struct {
-	size   int64
-	sha256 [sha256.Size]byte
-}
-
-func sourceOf(raw []byte) sourceFile {
-	return sourceFile{size: int64(len(raw)), sha256: sha256.Sum256(raw)}
-}
-
 // open reads the source model and the data sets and checks that they fit:
 // the graph is well formed and its shapes stay within the element limit,
 // the binarization plan applies (--keep-float names real layers; the plan
 // itself is made again, logged, by plan), and the data matches the input.
-func (o *CompressOptions) open(log *logger) (*ir.Model, []byte, modelIO, dataset.Preprocess, *compressData, error) {
+func (o *CompressOptions) open(log *logger) (*ir.Model, onnx.Source, modelIO, dataset.Preprocess, *compressData, error) {
 	var prep dataset.Preprocess
-	src, srcBytes, err := importModel(o.In, o.Prep.inputSize(), o.MaxElements, o.stages()...)
+	src, source, err := importModel(o.In, o.Prep.inputSize(), o.MaxElements, o.stages()...)
 	if err != nil {
-		return nil, nil, modelIO{}, prep, nil, err
+		return nil, source, modelIO{}, prep, nil, err
 	}
 	mio, _, err := checkModel(o.In, src, infer.Options{MaxElements: o.MaxElements})
 	if err != nil {
-		return nil, nil, mio, prep, nil, err
+		return nil, source, mio, prep, nil, err
 	}
 	if _, err := o.plan(src, nil); err != nil {
-		return nil, nil, mio, prep, nil, err
+		return nil, source, mio, prep, nil, err
 	}
 	if prep, err = o.Prep.preprocess(mio); err != nil {
-		return nil, nil, mio, prep, nil, err
+		return nil, source, mio, prep, nil, err
 	}
 	data, err := o.openAll(prep, mio)
 	if err != nil {
-		return nil, nil, mio, prep, nil, err
+		return nil, source, mio, prep, nil, err
 	}
 	if data.eval == nil && (o.Gate.set() || o.Report != "") {
-		return nil, nil, mio, prep, nil, usagef("--max-drop, --min-accuracy and --report need data to verify on: %s has no test split; give --val", o.trainPath())
+		return nil, source, mio, prep, nil, usagef("--max-drop, --min-accuracy and --report need data to verify on: %s has no test split; give --val", o.trainPath())
 	}
 	if data.train != nil && !o.Prep.normalizes() {
 		log.warnf("no --mean/--std: %s is fed pixels scaled to [0,1] without normalization; give the normalization %s was trained with", o.In, o.In)
@@ -328,7 +316,7 @@ func (o *CompressOptions) open(log *logger) (*ir.Model, []byte, modelIO, dataset
 			}
 		}
 	}
-	return src, srcBytes, mio, prep, data, nil
+	return src, source, mio, prep, data, nil
 }
 
 // classesPresent is the number of distinct labels in ds.

@@ -80,7 +80,7 @@ type ValueSummary struct {
 }
 
 func runInspect(opts *InspectOptions, streams IO) error {
-	m, raw, err := onnx.ReadFileRaw(opts.Path)
+	m, src, err := onnx.ReadFileSource(opts.Path)
 	if err != nil {
 		return err
 	}
@@ -90,7 +90,7 @@ func runInspect(opts *InspectOptions, streams IO) error {
 		if err != nil {
 			return fmt.Errorf("%s: %w", opts.Path, err)
 		}
-		a.FileBytes = int64(len(raw))
+		a.FileBytes = src.Bytes
 		s.Artifact, s.Layers = a, a.Layers
 		if s.Parameters, err = pack.Parameters(m); err != nil {
 			return fmt.Errorf("%s: %w", opts.Path, err)

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -20,29 +19,30 @@ import (
 	"github.com/bincompress/bincompress/verify"
 )
 
-// loadModel reads an ONNX model or a .bnn, and the file's bytes; a .bnn is
-// checked (version, digest, layer consistency) before anything runs it, an
-// ONNX model is simplified (ops.go).
-func loadModel(path string) (*ir.Model, []byte, error) {
+// loadModel reads an ONNX model or a .bnn, and its source (the size and
+// SHA-256 of its file and external data); a .bnn is checked (version,
+// digest, layer consistency) before anything runs it, an ONNX model is
+// simplified (ops.go).
+func loadModel(path string) (*ir.Model, onnx.Source, error) {
 	return loadModelSized(path, nil)
 }
 
 // loadModelSized is loadModel that first fixes a symbolic height and width
 // of an ONNX model's image input to size (H, W; nil: as declared).
-func loadModelSized(path string, size []int) (*ir.Model, []byte, error) {
-	m, raw, err := onnx.ReadFileRaw(path)
+func loadModelSized(path string, size []int) (*ir.Model, onnx.Source, error) {
+	m, src, err := onnx.ReadFileSource(path)
 	if err != nil {
-		return nil, nil, err
+		return nil, src, err
 	}
 	if !isArtifact(m) {
 		sizeInput(m, size)
 		s, err := simplified(path, m)
-		return s, raw, err
+		return s, src, err
 	}
 	if err := pack.Check(m); err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", path, err)
+		return nil, src, fmt.Errorf("%s: %w", path, err)
 	}
-	return m, raw, nil
+	return m, src, nil
 }
 
 // sizeInput fixes a symbolic height and width of m's one image input to
@@ -102,14 +102,14 @@ func checkModelBatch(path string, m *ir.Model, opts infer.Options, batch int) (m
 
 // modelInfo names a model in a verify report: its path, its digest (a .bnn's
 // bnn.digest, which covers everything that changes its results; else the
-// SHA-256 of the file's bytes) and the preprocessing applied to its input.
-func modelInfo(path string, m *ir.Model, raw []byte, prep dataset.Preprocess) *verify.ModelInfo {
+// SHA-256 of the file's bytes and external data, src, when not nil) and
+// the preprocessing applied to its input.
+func modelInfo(path string, m *ir.Model, src *onnx.Source, prep dataset.Preprocess) *verify.ModelInfo {
 	info := &verify.ModelInfo{Path: path, Preprocess: json.RawMessage(prep.Marshal())}
 	if d, ok := m.MetadataValue(pack.KeyDigest); ok && isArtifact(m) {
 		info.Digest = d
-	} else if raw != nil {
-		sum := sha256.Sum256(raw)
-		info.Digest = "sha256:" + hex.EncodeToString(sum[:])
+	} else if src != nil {
+		info.Digest = "sha256:" + hex.EncodeToString(src.SHA256[:])
 	}
 	return info
 }

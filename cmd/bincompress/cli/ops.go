@@ -7,28 +7,29 @@ import (
 	"github.com/bincompress/bincompress/finetune"
 	"github.com/bincompress/bincompress/ir"
 	"github.com/bincompress/bincompress/ir/schema"
+	"github.com/bincompress/bincompress/onnx"
 	"github.com/bincompress/bincompress/simplify"
 )
 
-// importModel loads a model and the file's bytes (loadModelSized: an ONNX
+// importModel loads a model and its source (loadModelSized: an ONNX
 // model comes back simplified, a symbolic input size fixed to size) and
 // refuses it, before the command writes anything, when one of the stages
 // the command runs cannot handle it: the error is one line naming op and
 // node (schema.Check). Its shapes are checked with the element limit the
 // command runs under (--max-elements; 0 for a command without the flag:
 // schema.CheckElements). A .bnn is refused where it would be packed again.
-func importModel(path string, size []int, maxElements int, stages ...schema.Stage) (*ir.Model, []byte, error) {
-	m, raw, err := loadModelSized(path, size)
+func importModel(path string, size []int, maxElements int, stages ...schema.Stage) (*ir.Model, onnx.Source, error) {
+	m, src, err := loadModelSized(path, size)
 	if err != nil {
-		return nil, nil, err
+		return nil, src, err
 	}
 	if isArtifact(m) && slices.Contains(stages, schema.Pack) {
-		return nil, nil, fmt.Errorf("%s is already a .bnn (binarized and packed); give the float ONNX model it was made from: inspect, run, verify and export read a .bnn", path)
+		return nil, src, fmt.Errorf("%s is already a .bnn (binarized and packed); give the float ONNX model it was made from: inspect, run, verify and export read a .bnn", path)
 	}
 	if err := checkStages(m, stages, int64(maxElements)); err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", path, err)
+		return nil, src, fmt.Errorf("%s: %w", path, err)
 	}
-	return m, raw, nil
+	return m, src, nil
 }
 
 // checkStages is schema.CheckLimit, except that the trainer's stage is

@@ -67,12 +67,11 @@ func runFinetune(ctx context.Context, o *CompressOptions, out string, streams IO
 	}
 	defer f.discard()
 	log := newLogger(streams, o.Quiet, o.JSON)
-	src, srcBytes, _, prep, data, err := o.open(log)
+	src, source, _, prep, data, err := o.open(log)
 	if err != nil {
 		return err
 	}
-	prov := provenance{sourceOf(srcBytes), o.Train.Seed}
-	srcBytes = nil // as large as the model: not kept through training
+	prov := provenance{source, o.Train.Seed}
 	planned, err := o.plan(src, log)
 	if err != nil {
 		return err
@@ -171,7 +170,7 @@ func runPack(o *CompressOptions, planFlags []string, log *logger) error {
 		return err
 	}
 	defer f.discard()
-	m, srcBytes, err := importModel(o.In, nil, 0, schema.Executor, schema.Pack)
+	m, source, err := importModel(o.In, nil, 0, schema.Executor, schema.Pack)
 	if err != nil {
 		return err
 	}
@@ -193,7 +192,7 @@ func runPack(o *CompressOptions, planFlags []string, log *logger) error {
 		return fmt.Errorf("%s: %w", o.In, err)
 	}
 	if !recorded { // not finetune's output: this file is the source
-		prov = provenance{sourceOf(srcBytes), o.Train.Seed}
+		prov = provenance{source, o.Train.Seed}
 	}
 	bnn, rep, err := o.binarizeAndPack(m, nil, nil, prov)
 	if err := keepFloatUsage(err); err != nil {
@@ -213,7 +212,7 @@ func runPack(o *CompressOptions, planFlags []string, log *logger) error {
 		return err
 	}
 	log.resultf("wrote %s: %d bytes, %s %s; %d layers binarized, %d kept float",
-		o.Out, len(data), sizeComparison(int64(len(srcBytes)), int64(len(data))), o.In, rep.Binarized(), len(rep.Layers)-rep.Binarized())
+		o.Out, len(data), sizeComparison(source.Bytes, int64(len(data))), o.In, rep.Binarized(), len(rep.Layers)-rep.Binarized())
 	return nil
 }
 

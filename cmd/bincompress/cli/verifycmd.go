@@ -87,7 +87,7 @@ func runVerify(ctx context.Context, o *VerifyOptions, streams IO) error {
 	defer f.discard()
 	log := newLogger(streams, o.Quiet, o.JSON)
 	opts := infer.Options{Int8Activations: o.Int8, MaxElements: o.MaxElements}
-	m, raw, err := loadModelSized(o.Model, o.Prep.inputSize())
+	m, src, err := loadModelSized(o.Model, o.Prep.inputSize())
 	if err != nil {
 		return err
 	}
@@ -114,7 +114,7 @@ func runVerify(ctx context.Context, o *VerifyOptions, streams IO) error {
 	if err := rep.ApplyGate(o.Gate.gate()); err != nil {
 		return usageError{err}
 	}
-	rep.Model = modelInfo(o.Model, m, raw, prep)
+	rep.Model = modelInfo(o.Model, m, &src, prep)
 	layers, _ := m.LayerRecords() // a .bnn's plan, for the report; none for a float model
 	if err := o.writeOutputs(&f, rep, loadHistory(m), layers, log, streams); err != nil {
 		return err

@@ -70,9 +70,17 @@ func sizeInput(m *ir.Model, size []int) {
 // checkModel checks, before any work, that a model is an image classifier
 // the executor can run: one float32 image input, a class count, a well-formed graph
 // of supported ops whose shapes fit and whose tensors for one image stay
-// within the element limit. Errors name the file and the node.
+// within the element limit, and, when its input declares a symbolic batch,
+// that it takes one (checkBatchFree): the commands that check it run data
+// through it in batches. Errors name the file and the node.
 func checkModel(path string, m *ir.Model, opts infer.Options) (modelIO, *infer.Program, error) {
-	return checkModelBatch(path, m, opts, 1)
+	mio, prog, err := checkModelBatch(path, m, opts, 1)
+	if err == nil && mio.Batch == 0 {
+		if err = checkBatchFree(m, prog); err != nil {
+			return mio, nil, fmt.Errorf("%s: %w", path, err)
+		}
+	}
+	return mio, prog, err
 }
 
 // checkModelBatch is checkModel with the shapes checked for batch images
@@ -98,6 +106,25 @@ func checkModelBatch(path string, m *ir.Model, opts infer.Options, batch int) (m
 		return mio, nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return mio, prog, nil
+}
+
+// checkBatchFree checks that a model whose input declares a symbolic batch
+// takes one: its shapes fit for a batch of 2 images as well, and its first
+// output's leading dimension is that batch. A graph that fixes the batch
+// somewhere (a Reshape to a constant [1, -1], from an export at batch 1)
+// passes the shape pass for one image and used to fail at the first batch
+// of fine-tuning or verification, after the work before it.
+func checkBatchFree(m *ir.Model, prog *infer.Program) error {
+	const batch = 2
+	outputs, err := prog.CheckShapes(batch)
+	if err != nil {
+		return fmt.Errorf("for a batch of %d images, which its symbolic batch admits: %w (does the graph fix the batch it was exported at, as a Reshape to a constant [1, -1] does? export it with the batch symbolic throughout)", batch, err)
+	}
+	out := m.Graph.Outputs[0].Name
+	if shape, ok := outputs[out]; ok && (len(shape) == 0 || shape[0] != batch) {
+		return fmt.Errorf("output %q has shape %v for a batch of %d images, which its symbolic batch admits (does the graph fix the batch it was exported at, as a Reshape to a constant [1, -1] does? export it with the batch symbolic throughout)", out, shape, batch)
+	}
+	return nil
 }
 
 // modelInfo names a model in a verify report: its path, its digest (a .bnn's

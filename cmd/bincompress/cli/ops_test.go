@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/bincompress/bincompress/internal/npy"
 	"github.com/bincompress/bincompress/ir"
 	"github.com/bincompress/bincompress/onnx"
 	"github.com/bincompress/bincompress/pack"
@@ -205,5 +206,51 @@ func TestRefuseFixedBatch(t *testing.T) {
 	}
 	if code, _, errOut := run(t, fixed, filepath.Join(dir, "b.bnn")); code != 0 {
 		t.Errorf("binarizing without data: exit %d, stderr %q", code, errOut)
+	}
+}
+
+// TestRefuseBakedBatch: a model whose input declares a symbolic batch but
+// whose graph fixes it (a Reshape to a constant [1, -1], as a batch-1
+// export writes x.view(x.size(0), -1)) passed the shape check for one
+// image and failed at the first batch of fine-tuning, after the work before
+// it; it is refused before any work, with one line naming the node where
+// the shapes part and the batch, and run still takes it one image at a time.
+func TestRefuseBakedBatch(t *testing.T) {
+	dir := t.TempDir()
+	m, err := onnx.ReadFile(testModel("fmnist_tiny.onnx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range m.Graph.Nodes {
+		if n.OpType == "Flatten" {
+			n.OpType, n.Attrs = "Reshape", nil
+			n.Inputs = append(n.Inputs, "baked_target")
+			m.Graph.Initializers = append(m.Graph.Initializers, &ir.Tensor{Name: "baked_target", DType: ir.Int64, Shape: []int{2}, Data: []int64{1, -1}})
+		}
+	}
+	baked := filepath.Join(dir, "baked.onnx")
+	if err := onnx.WriteFile(baked, m); err != nil {
+		t.Fatal(err)
+	}
+	data := filepath.Join("..", "..", "..", "testdata", "data", "fmnist-mini")
+	for _, args := range [][]string{
+		{baked, filepath.Join(dir, "a.bnn"), "--data", data, "--limit", "32", "--epochs", "1", "--mean", "0.2860", "--std", "0.3530"},
+		{"verify", baked, "--data", data, "--limit", "32", "--mean", "0.2860", "--std", "0.3530"},
+	} {
+		code, _, errOut := run(t, args...)
+		msg := strings.TrimSpace(errOut)
+		if code != ExitFailure || strings.Contains(msg, "\n") || !strings.Contains(msg, "batch of 2 images") || !strings.Contains(msg, "Gemm") {
+			t.Errorf("%v: exit %d, stderr %q; want exit 1 and one line naming the batch and the Gemm", args, code, errOut)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "a.bnn")); err == nil {
+		t.Error("a.bnn was written")
+	}
+	one := filepath.Join(dir, "one.npy")
+	if err := npy.WriteFile(one, &npy.Array{Shape: []int{1, 1, 28, 28}, DType: "float32", Data: make([]float32, 28*28)}); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errOut := run(t, "run", baked, "--input", one, "--top", "1"); code != 0 {
+		t.Errorf("run on one image: exit %d, stderr %q", code, errOut)
 	}
 }

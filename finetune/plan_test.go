@@ -3,7 +3,10 @@ package finetune
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/bincompress/bincompress/convert"
@@ -105,4 +108,64 @@ func TestTiedStatisticsWithTeacher(t *testing.T) {
 	if math.IsNaN(res.ValFloat) || math.IsNaN(res.ValFinal) {
 		t.Fatalf("float %v, final %v", res.ValFloat, res.ValFinal)
 	}
+}
+
+// TestSharedBatchNormInitializers: tools that merge equal initializers
+// without an Identity (onnxoptimizer's eliminate_duplicate_initializer) make
+// BN nodes read one tensor, here bn1's offset serving as its mean and as
+// bn2's, and bn2 reading bn1's scale and variance. Each BN still trains
+// its own parameters and statistics: the run gives the same model as the
+// one with separate initializers of the same values. Shared, BN
+// re-estimation wrote every sharer's statistics into one tensor.
+func TestSharedBatchNormInitializers(t *testing.T) {
+	sep := tinyResNet(3, 3)
+	shared := tinyResNet(3, 3)
+	g := shared.Graph
+	for _, n := range g.Nodes {
+		switch n.Name {
+		case "bn1":
+			n.Inputs[3] = "bn1.b"
+		case "bn2":
+			n.Inputs[1], n.Inputs[2], n.Inputs[3], n.Inputs[4] = "bn1.g", "bn1.b", "bn1.b", "bn1.v"
+		}
+	}
+	g.Initializers = slices.DeleteFunc(g.Initializers, func(t *ir.Tensor) bool {
+		return t.Name == "bn1.m" || strings.HasPrefix(t.Name, "bn2.")
+	})
+	cfg := testConfig()
+	cfg.Epochs = 1
+	want, err := Train(context.Background(), sep, stripes(1, 64, 3), stripes(2, 32, 3), cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := Train(context.Background(), shared, stripes(1, 64, 3), stripes(2, 32, 3), cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.ValFinal != want.ValFinal || got.ValReestimated != want.ValReestimated {
+		t.Errorf("held-out accuracy shared %v/%v, separate %v/%v (re-estimated/final)", got.ValReestimated, got.ValFinal, want.ValReestimated, want.ValFinal)
+	}
+	seen := map[string]string{}
+	for _, name := range []string{"bn1", "bn2"} {
+		gn, wn := nodeNamed(got.Model.Graph, name), nodeNamed(want.Model.Graph, name)
+		for i := 1; i <= 4; i++ {
+			if other, dup := seen[gn.Inputs[i]]; dup {
+				t.Errorf("%s input %d reads %q, as %s does", name, i, gn.Inputs[i], other)
+			}
+			seen[gn.Inputs[i]] = fmt.Sprintf("%s input %d", name, i)
+			gt, wt := got.Model.Graph.Initializer(gn.Inputs[i]), want.Model.Graph.Initializer(wn.Inputs[i])
+			if gt == nil || wt == nil || !slices.Equal(gt.Data.([]float32), wt.Data.([]float32)) {
+				t.Errorf("%s input %d: %v, want %v (separate initializers)", name, i, gt, wt)
+			}
+		}
+	}
+}
+
+func nodeNamed(g *ir.Graph, name string) *ir.Node {
+	for _, n := range g.Nodes {
+		if n.Name == name {
+			return n
+		}
+	}
+	return nil
 }

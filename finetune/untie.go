@@ -1,6 +1,7 @@
 package finetune
 
 import (
+	"cmp"
 	"slices"
 
 	"github.com/bincompress/bincompress/ir"
@@ -31,6 +32,53 @@ func untie(g *ir.Graph) {
 		}
 		return true
 	})
+	untieBatchNorm(g, listed)
+}
+
+// bnSlots names BatchNormalization's inputs after X: the parameters and
+// statistics untieBatchNorm gives each node its own copy of.
+var bnSlots = [...]string{1: "scale", 2: "B", 3: "input_mean", 4: "input_var"}
+
+// untieBatchNorm gives each BatchNormalization input after X that names a
+// float initializer another input also reads (another BN's, or this BN's
+// own bias and mean, both zero) a copy of its own, named by the node and
+// the input; the last reader keeps the original. Tools that merge equal
+// initializers without an Identity (onnxoptimizer's
+// eliminate_duplicate_initializer) leave such graphs, and the trainer
+// updates each BN's parameters and re-estimates its statistics in the
+// tensors it reads: shared, the last BN written decided every sharer's
+// statistics.
+func untieBatchNorm(g *ir.Graph, listed map[string]bool) {
+	inits := g.InitializerMap()
+	reads := map[string]int{}
+	for _, nd := range g.Nodes {
+		for _, in := range nd.Inputs {
+			reads[in]++
+		}
+	}
+	for _, o := range g.Outputs {
+		reads[o.Name]++
+	}
+	used := g.Names()
+	for _, nd := range g.Nodes {
+		if nd.OpType != "BatchNormalization" || (nd.Domain != "" && nd.Domain != "ai.onnx") {
+			continue
+		}
+		for i := 1; i < len(nd.Inputs) && i < len(bnSlots); i++ {
+			src := inits[nd.Inputs[i]]
+			if src == nil || src.DType != ir.Float32 || reads[src.Name] < 2 {
+				continue
+			}
+			reads[src.Name]--
+			c := src.Clone()
+			c.Name = ir.UniqueName(used, cmp.Or(nd.Name, src.Name)+"."+bnSlots[i])
+			nd.Inputs[i] = c.Name
+			g.Initializers = append(g.Initializers, c)
+			if listed[src.Name] {
+				g.Inputs = append(g.Inputs, &ir.ValueInfo{Name: c.Name, DType: ir.Float32, Shape: dimsOf(c.Shape)})
+			}
+		}
+	}
 }
 
 func isGraphOutput(g *ir.Graph, name string) bool {

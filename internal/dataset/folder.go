@@ -11,7 +11,8 @@ import (
 )
 
 // Folder is an image folder dataset: one subfolder per class, named after
-// it, holding PNG or JPEG files (searched recursively, in lexical order).
+// it, holding PNG or JPEG files (searched recursively, in lexical order,
+// links to folders followed).
 // Classes are the sorted subfolder names, as torchvision's ImageFolder
 // sorts them. Opening lists the files and reads none of them; an image's
 // header is read when its shape is asked for and again when it is decoded,
@@ -39,7 +40,8 @@ func isImageFile(name string) bool {
 	return false
 }
 
-// subdirs lists dir's non-hidden subfolders, sorted.
+// subdirs lists dir's non-hidden subfolders, sorted, links to folders
+// included.
 func subdirs(dir string) ([]string, error) {
 	ents, err := os.ReadDir(dir)
 	if err != nil {
@@ -47,12 +49,24 @@ func subdirs(dir string) ([]string, error) {
 	}
 	var names []string
 	for _, e := range ents {
-		if e.IsDir() && !strings.HasPrefix(e.Name(), ".") {
+		if isDir(dir, e) && !strings.HasPrefix(e.Name(), ".") {
 			names = append(names, e.Name())
 		}
 	}
 	sort.Strings(names)
 	return names, nil
+}
+
+// isDir reports whether entry e of dir is a folder or a link to one, as
+// Python's DirEntry.is_dir (torchvision's find_classes) says: a data set
+// assembled from links (ln -s /data/cats train/cat) is read as the folders
+// they name, not silently missing those classes.
+func isDir(dir string, e fs.DirEntry) bool {
+	if e.Type()&fs.ModeSymlink == 0 {
+		return e.IsDir()
+	}
+	st, err := os.Stat(filepath.Join(dir, e.Name()))
+	return err == nil && st.IsDir()
 }
 
 // OpenFolder opens dir as an image folder with the default options.
@@ -81,24 +95,54 @@ func openFolder(dir string, dec *decoder) (*Folder, error) {
 	return f, nil
 }
 
-// addClass lists one class folder's images. Only the directory entries are
-// read; an image name that is not a regular file (a FIFO, a device, a link
-// to one) is an error.
+// addClass lists one class folder's images, in lexical order, following
+// links to folders as torchvision's os.walk(followlinks=True) does. Only the
+// directory entries are read; an image name that is not a regular file (a
+// FIFO, a device, a link to one) is an error, and so is a link back to a
+// folder it is in, which would list its images forever.
 func (f *Folder) addClass(dir string, label int) error {
-	return filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return fmt.Errorf("dataset: %w", err)
+	return f.walk(dir, label, nil)
+}
+
+// walked is a folder walk is in.
+type walked struct {
+	path string
+	st   os.FileInfo
+}
+
+// walk lists dir's images into f; above are the folders dir is in.
+func (f *Folder) walk(dir string, label int, above []walked) error {
+	st, err := os.Stat(dir)
+	if err != nil {
+		return fmt.Errorf("dataset: %w", err)
+	}
+	for _, a := range above {
+		if os.SameFile(a.st, st) {
+			return fmt.Errorf("dataset: %s is a link to %s, a folder it is in, which would list its images forever", dir, a.path)
 		}
-		if d.IsDir() || !isImageFile(path) {
-			return nil
+	}
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return fmt.Errorf("dataset: %w", err)
+	}
+	for _, e := range ents {
+		path := filepath.Join(dir, e.Name())
+		if isDir(dir, e) {
+			if err := f.walk(path, label, append(above, walked{dir, st})); err != nil {
+				return err
+			}
+			continue
 		}
-		if !d.Type().IsRegular() && !isRegular(path) {
+		if !isImageFile(path) {
+			continue
+		}
+		if !e.Type().IsRegular() && !isRegular(path) {
 			return fmt.Errorf("dataset: %s: %w", path, ErrNotRegular)
 		}
 		f.files = append(f.files, path)
 		f.labels = append(f.labels, label)
-		return nil
-	})
+	}
+	return nil
 }
 
 // Len is the number of images.

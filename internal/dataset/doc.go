@@ -12,7 +12,8 @@
 //     Classes: max(10, largest label+1); Fashion-MNIST class names when the
 //     path says "fashion".
 //   - CIFAR-10 / CIFAR-100 binary batches (3×32×32, fine labels for 100).
-//   - Image folders: one subfolder per class (sorted names are the classes),
+//   - Image folders: one subfolder per class (sorted names are the classes;
+//     links to folders followed, hidden files and folders skipped),
 //     PNG or JPEG files; optional train/ and test/ (or val/) subfolders.
 //     Opening lists the files and reads none: a header is read when an
 //     image's shape is asked for and when it is decoded. Images decode with

@@ -12,7 +12,7 @@ import (
 
 // Folder is an image folder dataset: one subfolder per class, named after
 // it, holding PNG or JPEG files (searched recursively, in lexical order,
-// links to folders followed).
+// links to folders followed, hidden names skipped).
 // Classes are the sorted subfolder names, as torchvision's ImageFolder
 // sorts them. Opening lists the files and reads none of them; an image's
 // header is read when its shape is asked for and again when it is decoded,
@@ -96,7 +96,10 @@ func openFolder(dir string, dec *decoder) (*Folder, error) {
 }
 
 // addClass lists one class folder's images, in lexical order, following
-// links to folders as torchvision's os.walk(followlinks=True) does. Only the
+// links to folders as torchvision's os.walk(followlinks=True) does and
+// skipping hidden files and folders, as subdirs skips hidden classes: a
+// Jupyter .ipynb_checkpoints copy is not a second image of its class, nor
+// macOS's ._photo.jpg resource fork an unreadable one. Only the
 // directory entries are read; an image name that is not a regular file (a
 // FIFO, a device, a link to one) is an error, and so is a link back to a
 // folder it is in, which would list its images forever.
@@ -126,6 +129,9 @@ func (f *Folder) walk(dir string, label int, above []walked) error {
 		return fmt.Errorf("dataset: %w", err)
 	}
 	for _, e := range ents {
+		if strings.HasPrefix(e.Name(), ".") {
+			continue // as hidden class folders: .ipynb_checkpoints, macOS's ._x.jpg
+		}
 		path := filepath.Join(dir, e.Name())
 		if isDir(dir, e) {
 			if err := f.walk(path, label, append(above, walked{dir, st})); err != nil {

@@ -505,3 +505,25 @@ func TestImageFolderNumberedByClasses(t *testing.T) {
 		t.Errorf("unknown class: %v", err)
 	}
 }
+
+// TestImageFolderSkipsHidden: hidden names inside a class folder are not
+// images of it, as hidden class folders are not classes: a Jupyter
+// checkpoint copy is not a second image, a macOS ._ resource fork (not an
+// image at all) does not fail the run when its batch comes.
+func TestImageFolderSkipsHidden(t *testing.T) {
+	root := t.TempDir()
+	writePNG(t, filepath.Join(root, "ant", "1.png"), grayImage(2, 2, 0))
+	writePNG(t, filepath.Join(root, "bee", "1.png"), grayImage(2, 2, 1))
+	writePNG(t, filepath.Join(root, "bee", ".ipynb_checkpoints", "1-checkpoint.png"), grayImage(2, 2, 1))
+	writeFile(t, filepath.Join(root, "ant", "._1.png"), []byte("\x00\x05\x16\x07 AppleDouble"))
+	writePNG(t, filepath.Join(root, ".hidden", "1.png"), grayImage(2, 2, 0))
+	s, err := Open(root)
+	must(t, err)
+	f := s.Train.(*Folder)
+	if f.Len() != 2 || f.Info().Classes != 2 {
+		t.Fatalf("%d images of %d classes, want 2 of 2: %v", f.Len(), f.Info().Classes, f.files)
+	}
+	for _, err := range Batches(t.Context(), f, BatchConfig{Size: 2}) {
+		must(t, err)
+	}
+}

@@ -14,7 +14,8 @@
 //   - CIFAR-10 / CIFAR-100 binary batches (3×32×32, fine labels for 100).
 //   - Image folders: one subfolder per class (sorted names are the classes;
 //     links to folders followed, hidden files and folders skipped),
-//     PNG or JPEG files; optional train/ and test/ (or val/) subfolders.
+//     PNG or JPEG files; optional train/ and test/ (or val/, valid/,
+//     validation/) subfolders, or one of them alone.
 //     Opening lists the files and reads none: a header is read when an
 //     image's shape is asked for and when it is decoded. Images decode with
 //     Go's image/png and image/jpeg, so JPEG pixels may differ by a few

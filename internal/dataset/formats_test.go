@@ -527,3 +527,47 @@ func TestImageFolderSkipsHidden(t *testing.T) {
 		must(t, err)
 	}
 }
+
+// TestSplitFoldersAlone: a folder of split folders that is not train/ with
+// test/ beside it (train/ alone, val/ alone, Kaggle's train/ and valid/) is
+// read as those splits, not as an image folder whose classes are "train"
+// and "valid", every image labelled by its split; CIFAR-100's class named
+// train among others stays a class.
+func TestSplitFoldersAlone(t *testing.T) {
+	for _, c := range []struct {
+		dirs        []string
+		train, test string // the folder each split is read from; "" none
+	}{
+		{[]string{"train"}, "train", ""},
+		{[]string{"val"}, "", "val"},
+		{[]string{"train", "valid"}, "train", "valid"},
+		{[]string{"train", "validation", "notes"}, "train", "validation"},
+		{[]string{"test", "train", "val"}, "train", "test"},
+	} {
+		root := t.TempDir()
+		for _, d := range c.dirs {
+			for _, class := range []string{"ant", "bee"} {
+				writePNG(t, filepath.Join(root, d, class, "1.png"), grayImage(2, 2, 0))
+			}
+		}
+		s, err := Open(root)
+		must(t, err)
+		for _, sp := range []struct {
+			ds   Dataset
+			want string
+		}{{s.Train, c.train}, {s.Test, c.test}} {
+			if (sp.ds == nil) != (sp.want == "") || sp.ds != nil && (sp.ds.Info().Name != filepath.Join(root, sp.want) || sp.ds.Info().Classes != 2) {
+				t.Errorf("%v: split %+v, want from %q with classes ant, bee", c.dirs, sp.ds, sp.want)
+			}
+		}
+	}
+	root := t.TempDir()
+	for _, class := range []string{"train", "tulip"} {
+		writePNG(t, filepath.Join(root, class, "1.png"), grayImage(2, 2, 0))
+	}
+	s, err := Open(root)
+	must(t, err)
+	if got := s.Train.Info().ClassNames; s.Test != nil || !slices.Equal(got, []string{"train", "tulip"}) {
+		t.Errorf("classes train and tulip: %q, test split %v", got, s.Test)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -69,7 +70,8 @@ type opener struct {
 //     cifar-10-batches-bin or cifar-100-binary subfolder;
 //   - an NPY pair: x.npy and y.npy, or x_train.npy/y_train.npy and
 //     x_test.npy/y_test.npy (layouts: see the package documentation);
-//   - train/ and test/ (or val/) subfolders, each opened as above;
+//   - train/ and test/ (or val/, valid/, validation/) subfolders, each
+//     opened as above, or one of them alone;
 //   - an image folder (one subfolder per class).
 //
 // A file path may name an IDX images file (its labels file is found beside
@@ -239,39 +241,57 @@ func (o *opener) openCIFARMust(dir string) (*Splits, bool, error) {
 	return s, true, err
 }
 
-// openSplitDirs opens train/ and test/ (or val/) subfolders.
+// testSplits are the names of a test split's folder, the first present
+// taken: test/, else a validation folder as Keras and Kaggle name it.
+var testSplits = []string{"test", "val", "valid", "validation"}
+
+// openSplitDirs opens train/ and test/ (or val/, ...) subfolders: when both
+// are there (other folders beside them ignored), or when every subfolder is
+// one of them (train/ alone, val/ alone, train/ and valid/), which would
+// otherwise be read as an image folder whose classes are the split names,
+// every image labelled by the split it is in. A folder of classes one of
+// which is named train (CIFAR-100's) has other subfolders too.
 func (o *opener) openSplitDirs(dir string) (*Splits, bool, error) {
 	names, err := subdirs(dir)
 	if err != nil {
 		return nil, false, err
 	}
-	has := map[string]bool{}
+	has, splits := map[string]bool{}, 0
 	for _, n := range names {
 		has[n] = true
+		if n == "train" || slices.Contains(testSplits, n) {
+			splits++
+		}
 	}
-	testName := "test"
-	if !has[testName] {
-		testName = "val"
+	testName := ""
+	for _, n := range testSplits {
+		if has[n] {
+			testName = n
+			break
+		}
 	}
-	if !has["train"] || !has[testName] {
+	if (!has["train"] || testName == "") && (splits == 0 || splits != len(names)) {
 		return nil, false, nil
 	}
-	train, err := o.openOne(filepath.Join(dir, "train"))
-	if err != nil {
-		return nil, true, err
+	s := &Splits{}
+	if has["train"] {
+		if s.Train, err = o.openOne(filepath.Join(dir, "train")); err != nil {
+			return nil, true, err
+		}
 	}
-	test, err := o.openOne(filepath.Join(dir, testName))
-	if err != nil {
-		return nil, true, err
+	if testName != "" {
+		if s.Test, err = o.openOne(filepath.Join(dir, testName)); err != nil {
+			return nil, true, err
+		}
 	}
-	trf, ok1 := train.(*Folder)
-	tef, ok2 := test.(*Folder)
+	trf, ok1 := s.Train.(*Folder)
+	tef, ok2 := s.Test.(*Folder)
 	if ok1 && ok2 {
 		if err := tef.useClasses(trf.classes); err != nil {
 			return nil, true, err
 		}
 	}
-	return &Splits{Train: train, Test: test}, true, nil
+	return s, true, nil
 }
 
 // openOne opens a folder that must hold a single split.

@@ -39,7 +39,13 @@ func loadCIFAR(k cifarKind, files []string, limit int) (*Memory, error) {
 			return nil, err
 		}
 		for off := 0; off < len(b); off += rec {
-			m.Labels = append(m.Labels, int(b[off+k.labelBytes-1]))
+			// Checked here, where the batch file is known: Validate can
+			// name only the folder and an index across all the batches.
+			l := int(b[off+k.labelBytes-1])
+			if l >= k.classes {
+				return nil, fmt.Errorf("%w: %s: record %d has label %d, want [0,%d)", ErrLabel, path, off/rec, l, k.classes)
+			}
+			m.Labels = append(m.Labels, l)
 			m.U8 = append(m.U8, b[off+k.labelBytes:off+rec]...)
 		}
 	}

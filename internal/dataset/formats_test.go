@@ -188,9 +188,11 @@ func TestCIFAR10(t *testing.T) {
 	if _, err := Open(dir); !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), "data_batch_2.bin") {
 		t.Errorf("truncated batch: %v", err)
 	}
-	bad, _ := cifarRecords([][]byte{{10}})
+	bad, _ := cifarRecords([][]byte{{1}, {10}})
 	writeFile(t, filepath.Join(dir, "data_batch_2.bin"), bad)
-	if _, err := Open(dir); !errors.Is(err, ErrLabel) {
+	// Named by its batch file and its record there, not by the folder and
+	// an index across batches.
+	if _, err := Open(dir); !errors.Is(err, ErrLabel) || !strings.Contains(err.Error(), "data_batch_2.bin: record 1 ") {
 		t.Errorf("label 10: %v", err)
 	}
 }

@@ -9,8 +9,8 @@
 //
 //   - IDX (MNIST, Fashion-MNIST): [N,H,W] unsigned-byte images and [N]
 //     labels, raw or gzip; train-* and t10k-* files are the two splits.
-//     Classes: max(10, largest label+1); Fashion-MNIST class names when the
-//     path says "fashion".
+//     Classes: largest label+1; Fashion-MNIST's 10, named, when the path
+//     says "fashion".
 //   - CIFAR-10 / CIFAR-100 binary batches (3×32×32, fine labels for 100).
 //   - Image folders: one subfolder per class (sorted names are the classes;
 //     links to folders followed, hidden files and folders skipped),

@@ -30,8 +30,36 @@ func TestIDXFolder(t *testing.T) {
 			t.Fatalf("image 3: %v %v label %d", img.Shape, img.U8, s.Train.Label(3))
 		}
 		timg, _ := s.Test.Image(1)
-		if !bytes.Equal(timg.U8, tpix[12:24]) || s.Eval() != s.Test || s.Train.Info().Classes != 10 {
+		if !bytes.Equal(timg.U8, tpix[12:24]) || s.Eval() != s.Test || s.Train.Info().Classes != 5 {
 			t.Fatalf("test split wrong")
+		}
+	}
+}
+
+// TestIDXClassesFromLabels: an IDX data set of 4 classes (labels 0..3)
+// fits a 4-class model: IDX files declare no class count, so it is the
+// labels', not a floor of 10 that Check then refuses ("has 10 classes, the
+// model 4 outputs"). Fashion-MNIST keeps its 10 named classes.
+func TestIDXClassesFromLabels(t *testing.T) {
+	for _, c := range []struct {
+		dir     string
+		classes int
+	}{{"digits", 4}, {"fashion-subset", 10}} {
+		dir := filepath.Join(t.TempDir(), c.dir)
+		lab := []byte{0, 1, 2, 3, 3, 1}
+		writeFile(t, filepath.Join(dir, "train-images-idx3-ubyte"), idxBytes([]int{6, 2, 2}, pattern(24, 0)))
+		writeFile(t, filepath.Join(dir, "train-labels-idx1-ubyte"), idxBytes([]int{6}, lab))
+		s, err := Open(dir)
+		must(t, err)
+		if got := s.Train.Info().Classes; got != c.classes {
+			t.Errorf("%s: %d classes, want %d", c.dir, got, c.classes)
+		}
+		err = Check(s.Train, nil, Shape{1, 2, 2}, 4)
+		if c.classes == 4 && err != nil {
+			t.Errorf("%s against a 4-class model: %v", c.dir, err)
+		}
+		if c.classes == 10 && !errors.Is(err, ErrClasses) {
+			t.Errorf("Fashion-MNIST against a 4-class model: %v, want ErrClasses", err)
 		}
 	}
 }

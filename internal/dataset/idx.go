@@ -32,9 +32,12 @@ func loadIDX(imagesPath, labelsPath string, limit int) (*Memory, error) {
 	for i, l := range lab {
 		m.Labels[i] = int(l)
 	}
-	m.Classes = max(10, maxLabel(m.Labels)+1)
-	if m.Classes == 10 && strings.Contains(strings.ToLower(imagesPath), "fashion") {
-		m.ClassNames = fashionNames
+	// The labels say how many classes there are: IDX files declare none,
+	// and an IDX data set of 4 classes fits a 4-class model. Fashion-MNIST
+	// is known to have its 10, named.
+	m.Classes = maxLabel(m.Labels) + 1
+	if m.Classes <= 10 && strings.Contains(strings.ToLower(imagesPath), "fashion") {
+		m.Classes, m.ClassNames = 10, fashionNames
 	}
 	return m, m.Validate()
 }

@@ -11,6 +11,9 @@ import (
 	"io"
 	"os"
 
+	_ "golang.org/x/image/bmp"  // registers the BMP decoder
+	_ "golang.org/x/image/tiff" // registers the TIFF decoder
+	_ "golang.org/x/image/webp" // registers the WebP decoder
 	"golang.org/x/sync/semaphore"
 )
 
@@ -106,7 +109,7 @@ func (d *decoder) decode(path string) (Image, error) {
 	return toCHW(m, s.C), nil
 }
 
-// LoadImage decodes one PNG or JPEG file within DefaultMaxPixels: one
+// LoadImage decodes one PNG, JPEG, BMP, TIFF or WebP file within DefaultMaxPixels: one
 // channel for grayscale, three (RGB, alpha dropped) otherwise.
 func LoadImage(path string) (Image, error) {
 	return newDecoder(0).decode(path)

@@ -14,12 +14,13 @@
 //   - CIFAR-10 / CIFAR-100 binary batches (3×32×32, fine labels for 100).
 //   - Image folders: one subfolder per class (sorted names are the classes;
 //     links to folders followed, hidden files and folders skipped),
-//     PNG or JPEG files; optional train/ and test/ (or val/, valid/,
+//     PNG, JPEG, BMP, TIFF or WebP files (torchvision's IMG_EXTENSIONS but
+//     PPM and PGM); optional train/ and test/ (or val/, valid/,
 //     validation/) subfolders, or one of them alone.
 //     Opening lists the files and reads none: a header is read when an
 //     image's shape is asked for and when it is decoded. Images decode with
-//     Go's image/png and image/jpeg, so JPEG pixels may differ by a few
-//     levels from PIL's libjpeg. Each image keeps its own channels (one for
+//     Go's image/png, image/jpeg and golang.org/x/image, so JPEG and lossy
+//     WebP pixels may differ by a few levels from PIL's libjpeg and libwebp. Each image keeps its own channels (one for
 //     grayscale, three otherwise); Preprocess.Channels reconciles them.
 //   - NPY pairs: x.npy [N,H,W], [N,C,H,W] or [N,H,W,C] (ImageDims's rule),
 //     uint8 or float pixels (floats taken as already on the [0,1] scale),

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/bincompress/bincompress/internal/safefile"
 )
@@ -226,6 +227,56 @@ func Check(ds Dataset, p *Preprocess, want Shape, numClasses int) error {
 			ErrShape, where(ds, 0), in, out, want)
 	}
 	return nil
+}
+
+// named is a data set whose classes have names and can be renumbered by
+// another list of them (Options.Classes): an image folder, and a Memory
+// data set whose format names its classes (Fashion-MNIST, CIFAR).
+type named interface {
+	sharesClass(names []string) bool
+	useClasses(names []string) error
+}
+
+// sharesClass reports whether any of m's class names is among names.
+func (m *Memory) sharesClass(names []string) bool { return sharesName(m.ClassNames, names) }
+
+// useClasses renumbers m's labels by names, as Folder.useClasses does.
+func (m *Memory) useClasses(names []string) error {
+	labels, err := renumber(m.Labels, m.ClassNames, names, labelFile(m))
+	if err != nil {
+		return err
+	}
+	m.Labels, m.ClassNames, m.Classes = labels, names, len(names)
+	return nil
+}
+
+// sharesName reports whether any of own is among names.
+func sharesName(own, names []string) bool {
+	for _, n := range own {
+		if slices.Contains(names, n) {
+			return true
+		}
+	}
+	return false
+}
+
+// renumber maps labels, indices into own, to the indices of the same names
+// in names; a class with images whose name is not among names is an
+// ErrClasses error naming where.
+func renumber(labels []int, own, names []string, where string) ([]int, error) {
+	index := map[string]int{}
+	for i, n := range names {
+		index[n] = i
+	}
+	out := make([]int, len(labels))
+	for i, l := range labels {
+		k, ok := index[own[l]]
+		if !ok {
+			return nil, fmt.Errorf("%w: class %q of %s is not among the %d classes the model's outputs are numbered by", ErrClasses, own[l], where, len(names))
+		}
+		out[i] = k
+	}
+	return out, nil
 }
 
 // subset is a view of some of a dataset's images.

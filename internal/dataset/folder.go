@@ -5,7 +5,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"slices"
 	"sort"
 	"strings"
 )
@@ -181,30 +180,16 @@ func (f *Folder) Image(i int) (Image, error) {
 }
 
 // sharesClass reports whether any of f's classes is among names.
-func (f *Folder) sharesClass(names []string) bool {
-	for _, n := range f.classes {
-		if slices.Contains(names, n) {
-			return true
-		}
-	}
-	return false
-}
+func (f *Folder) sharesClass(names []string) bool { return sharesName(f.classes, names) }
 
 // useClasses relabels f with the class list of another split (train's),
 // so that both splits agree on label numbers. Every class of f must be in
 // names.
 func (f *Folder) useClasses(names []string) error {
-	index := map[string]int{}
-	for i, n := range names {
-		index[n] = i
+	labels, err := renumber(f.labels, f.classes, names, f.root)
+	if err != nil {
+		return err
 	}
-	for i, l := range f.labels {
-		k, ok := index[f.classes[l]]
-		if !ok {
-			return fmt.Errorf("%w: class %q of %s is not among the %d classes the model's outputs are numbered by", ErrClasses, f.classes[l], f.root, len(names))
-		}
-		f.labels[i] = k
-	}
-	f.classes = names
+	f.labels, f.classes = labels, names
 	return nil
 }

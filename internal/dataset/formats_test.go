@@ -601,3 +601,29 @@ func TestSplitFoldersAlone(t *testing.T) {
 		t.Errorf("classes train and tulip: %q, test split %v", got, s.Test)
 	}
 }
+
+// TestNamedFormatNumberedByClasses: data whose format names its classes
+// (Fashion-MNIST's IDX, CIFAR) opened with the classes a model's outputs are
+// numbered by (a training folder of the same classes, sorted by name) is
+// numbered by name, as a folder is, not scored in its own order against
+// outputs that mean other classes; a class not among them is refused.
+func TestNamedFormatNumberedByClasses(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "fashion")
+	lab := []byte{0, 9, 3}
+	writeFile(t, filepath.Join(dir, "t10k-images-idx3-ubyte"), idxBytes([]int{3, 2, 2}, pattern(12, 0)))
+	writeFile(t, filepath.Join(dir, "t10k-labels-idx1-ubyte"), idxBytes([]int{3}, lab))
+	sorted := slices.Sorted(slices.Values(fashionNames)) // a folder's order
+	s, err := OpenWith(dir, Options{Classes: sorted})
+	must(t, err)
+	for i, l := range lab {
+		if got := s.Test.Label(i); sorted[got] != fashionNames[l] {
+			t.Errorf("image %d, a %s, has label %d: %s among the model's classes", i, fashionNames[l], got, sorted[got])
+		}
+	}
+	if got := s.Test.Info().ClassNames; !slices.Equal(got, sorted) {
+		t.Errorf("class names %q, want the model's %q", got, sorted)
+	}
+	if _, err := OpenWith(dir, Options{Classes: []string{"Coat", "Dress"}}); !errors.Is(err, ErrClasses) || !strings.Contains(err.Error(), "T-shirt/top") {
+		t.Errorf("a class not among the model's: %v", err)
+	}
+}

@@ -46,11 +46,15 @@ type Options struct {
 	MaxPixels int64
 	// Classes, when given, are the class names a model's outputs are
 	// numbered by (its training split's, or those a .bnn records). An image
-	// folder that shares any name with them is numbered by name, so a folder
-	// holding some of the classes is scored against the right outputs, and
-	// a folder class not among them is refused (ErrClasses). A folder whose
-	// names are all new keeps its own sorted order, as torchvision's
-	// ImageFolder numbers it. Other formats number their classes themselves.
+	// folder, or data whose format names its classes (Fashion-MNIST, CIFAR),
+	// that shares any name with them is numbered by name, so a folder
+	// holding some of the classes, or Fashion-MNIST's test split checked
+	// against a model trained on a folder of its classes (sorted by name,
+	// not in Fashion-MNIST's order), is scored against the right outputs;
+	// a class not among them is refused (ErrClasses). Data whose names are
+	// all new keeps its own numbering (a folder its sorted order, as
+	// torchvision's ImageFolder numbers it); other formats number their
+	// classes themselves.
 	Classes []string
 }
 
@@ -89,8 +93,8 @@ func OpenWith(path string, opts Options) (*Splits, error) {
 		return nil, err
 	}
 	for _, ds := range []Dataset{s.Train, s.Test} {
-		if f, ok := ds.(*Folder); ok && len(opts.Classes) > 0 && f.sharesClass(opts.Classes) {
-			if err := f.useClasses(opts.Classes); err != nil {
+		if n, ok := ds.(named); ok && len(opts.Classes) > 0 && n.sharesClass(opts.Classes) {
+			if err := n.useClasses(opts.Classes); err != nil {
 				return nil, err
 			}
 		}

@@ -8,7 +8,8 @@
 // the search order):
 //
 //   - IDX (MNIST, Fashion-MNIST): [N,H,W] unsigned-byte images and [N]
-//     labels, raw or gzip; train-* and t10k-* files are the two splits.
+//     labels, raw or gzip; train-* and t10k-* files are the two splits
+//     (in the folder given, or in its raw/, as torchvision downloads them).
 //     Classes: largest label+1; Fashion-MNIST's 10, named, when the path
 //     says "fashion".
 //   - CIFAR-10 / CIFAR-100 binary batches (3×32×32, fine labels for 100).

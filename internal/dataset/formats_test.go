@@ -627,3 +627,19 @@ func TestNamedFormatNumberedByClasses(t *testing.T) {
 		t.Errorf("a class not among the model's: %v", err)
 	}
 }
+
+// TestIDXTorchvisionLayout: the folder torchvision's FashionMNIST (MNIST,
+// KMNIST, EMNIST) downloads to keeps its IDX files in raw/, beside
+// processed/ in older versions; that folder is the data set, not an image
+// folder whose class raw holds no images.
+func TestIDXTorchvisionLayout(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "FashionMNIST")
+	writeIDXSplit(t, filepath.Join(dir, "raw"), "train", 3, 2, 2, true)
+	writeIDXSplit(t, filepath.Join(dir, "raw"), "t10k", 2, 2, 2, true)
+	writeFile(t, filepath.Join(dir, "processed", "training.pt"), []byte("torch"))
+	s, err := Open(dir)
+	must(t, err)
+	if s.Train == nil || s.Test == nil || s.Train.Len() != 3 || s.Test.Len() != 2 || s.Train.Info().ClassNames[0] != "T-shirt/top" {
+		t.Fatalf("splits %+v", s)
+	}
+}

@@ -74,6 +74,8 @@ type opener struct {
 //     cifar-10-batches-bin or cifar-100-binary subfolder;
 //   - an NPY pair: x.npy and y.npy, or x_train.npy/y_train.npy and
 //     x_test.npy/y_test.npy (layouts: see the package documentation);
+//   - IDX files inside a raw/ subfolder, where torchvision's MNIST
+//     data sets keep them;
 //   - train/ and test/ (or val/, valid/, validation/) subfolders, each
 //     opened as above, or one of them alone;
 //   - an image folder (one subfolder per class).
@@ -227,11 +229,20 @@ func (o *opener) openNPYDir(dir string) (*Splits, bool, error) {
 	return s, okAll || okTest, nil
 }
 
-// openNested opens the folder the CIFAR archives unpack to.
+// openNested opens the folder the CIFAR archives unpack to, or the raw/
+// folder torchvision's MNIST, FashionMNIST, KMNIST and EMNIST download
+// their IDX files to (ROOT/FashionMNIST/raw), beside processed/ in older
+// versions: that folder is the data set, not an image folder of one class
+// named raw.
 func (o *opener) openNested(dir string) (*Splits, bool, error) {
 	for _, name := range []string{"cifar-10-batches-bin", "cifar-100-binary"} {
 		if st, err := os.Stat(filepath.Join(dir, name)); err == nil && st.IsDir() {
 			return o.openCIFARMust(filepath.Join(dir, name))
+		}
+	}
+	if st, err := os.Stat(filepath.Join(dir, "raw")); err == nil && st.IsDir() {
+		if s, ok, err := o.openIDXDir(filepath.Join(dir, "raw")); ok || err != nil {
+			return s, true, err
 		}
 	}
 	return nil, false, nil

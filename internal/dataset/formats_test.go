@@ -643,3 +643,21 @@ func TestIDXTorchvisionLayout(t *testing.T) {
 		t.Fatalf("splits %+v", s)
 	}
 }
+
+// TestPickledCIFARNamed: CIFAR's Python version, which torchvision
+// downloads, is refused as that, from its root or its own folder, with the
+// binary version to use, not as an image folder of no PNG files.
+func TestPickledCIFARNamed(t *testing.T) {
+	root := t.TempDir()
+	py := filepath.Join(root, "cifar-10-batches-py")
+	for _, f := range []string{"data_batch_1", "data_batch_2", "test_batch", "batches.meta"} {
+		writeFile(t, filepath.Join(py, f), []byte("pickle"))
+	}
+	writeFile(t, filepath.Join(root, "cifar-100-python", "train"), []byte("pickle"))
+	writeFile(t, filepath.Join(root, "cifar-100-python", "meta"), []byte("pickle"))
+	for _, dir := range []string{root, py, filepath.Join(root, "cifar-100-python")} {
+		if _, err := Open(dir); !errors.Is(err, ErrUnknownFormat) || !strings.Contains(err.Error(), "Python version") || !strings.Contains(err.Error(), "binary") {
+			t.Errorf("%s: %v", dir, err)
+		}
+	}
+}

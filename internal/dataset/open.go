@@ -245,7 +245,21 @@ func (o *opener) openNested(dir string) (*Splits, bool, error) {
 			return s, true, err
 		}
 	}
+	for _, d := range []string{dir, filepath.Join(dir, "cifar-10-batches-py"), filepath.Join(dir, "cifar-100-python")} {
+		if pickledCIFAR(d) {
+			return nil, true, fmt.Errorf("%w: %s holds CIFAR's Python version (pickled batches, as torchvision downloads it), which is not read: "+
+				"use the binary version (cifar-10-binary.tar.gz or cifar-100-binary.tar.gz from the CIFAR site, which unpack to cifar-10-batches-bin or cifar-100-binary)", ErrUnknownFormat, d)
+		}
+	}
 	return nil, false, nil
+}
+
+// pickledCIFAR reports whether dir holds CIFAR-10's (data_batch_1 and
+// batches.meta) or CIFAR-100's (train and meta) Python batches, which
+// would otherwise be read as an image folder of no images.
+func pickledCIFAR(dir string) bool {
+	has := func(name string) bool { return isRegular(filepath.Join(dir, name)) }
+	return has("data_batch_1") && has("batches.meta") || has("train") && has("meta")
 }
 
 func (o *opener) openCIFARMust(dir string) (*Splits, bool, error) {

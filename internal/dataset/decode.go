@@ -66,9 +66,22 @@ func (d *decoder) open(path string) (*os.File, Shape, error) {
 	return f, s, nil
 }
 
-// readHeader reads an image header from r and checks its size.
-func (d *decoder) readHeader(r io.Reader, path string) (Shape, error) {
-	cfg, _, err := image.DecodeConfig(bufio.NewReader(r))
+// source is what the image decoders read f through: buffered, for
+// image.Decode to sniff the format, and with random access straight from
+// the file. TIFF's decoder reads at the offsets its header names; given only
+// a stream it buffers all of it up to them, so that a 200-byte file naming
+// a strip at 4 GB made it allocate 4 GB, before the pixel ceiling could
+// say no. From the file, such a read finds the end of the file.
+func source(f *os.File) io.Reader {
+	return struct {
+		*bufio.Reader
+		io.ReaderAt
+	}{bufio.NewReader(f), f}
+}
+
+// readHeader reads an image header from f and checks its size.
+func (d *decoder) readHeader(f *os.File, path string) (Shape, error) {
+	cfg, _, err := image.DecodeConfig(source(f))
 	if err != nil {
 		return Shape{}, fmt.Errorf("%w: %s: %v", ErrImage, path, err)
 	}
@@ -99,7 +112,7 @@ func (d *decoder) decode(path string) (Image, error) {
 	px := int64(s.H) * int64(s.W)
 	_ = d.budget.Acquire(context.Background(), px) // cannot fail: no deadline, px <= max
 	defer d.budget.Release(px)
-	m, _, err := image.Decode(bufio.NewReader(f))
+	m, _, err := image.Decode(source(f))
 	if err != nil {
 		return Image{}, fmt.Errorf("%w: %s: %v", ErrImage, path, err)
 	}

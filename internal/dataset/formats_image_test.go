@@ -2,14 +2,19 @@ package dataset
 
 import (
 	"bytes"
+	"encoding/binary"
+	"errors"
 	"image"
 	"image/color"
 	"image/gif"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"golang.org/x/image/bmp"
 	"golang.org/x/image/tiff"
+
+	"github.com/bincompress/bincompress/internal/dataset/datasettest"
 )
 
 // patternWebP is a lossless WebP of the 4×3 RGB image whose bytes, row by
@@ -58,6 +63,47 @@ func TestImageFolderOtherFormats(t *testing.T) {
 		must(t, err)
 		if got.Shape != want.Shape || shapeOf(t, f, i) != want.Shape || !bytes.Equal(got.U8, want.U8) {
 			t.Errorf("%s: %v %v, want %v %v", f.File(i), got.Shape, got.U8, want.Shape, want.U8)
+		}
+	}
+}
+
+// tiffAt is a little-endian TIFF of a 4×3 gray image whose first IFD is at
+// ifd and whose one strip of 12 bytes is said to be at strip; only the
+// header and the IFD are in the file.
+func tiffAt(ifd, strip uint32) []byte {
+	le := binary.LittleEndian
+	b := le.AppendUint32([]byte("II*\x00"), ifd)
+	b = le.AppendUint16(b, 8)
+	for _, e := range [][3]uint32{ // tag, type (3 SHORT, 4 LONG), value
+		{256, 3, 4}, {257, 3, 3}, {258, 3, 8}, {259, 3, 1}, {262, 3, 1}, {273, 4, strip}, {278, 3, 3}, {279, 4, 12},
+	} {
+		b = le.AppendUint16(le.AppendUint16(b, uint16(e[0])), uint16(e[1]))
+		b = le.AppendUint32(le.AppendUint32(b, 1), e[2])
+	}
+	return le.AppendUint32(b, 0)
+}
+
+// TestTIFFOffsetsNotBuffered: a TIFF of a few hundred bytes naming an IFD
+// or a strip 2 GB into the file is refused as unreadable, without the TIFF
+// decoder buffering the file up to that offset (gigabytes allocated before
+// the pixel ceiling, which the declared 4×3 image is well under, could say
+// no).
+func TestTIFFOffsetsNotBuffered(t *testing.T) {
+	const far = 1 << 31
+	dir := t.TempDir()
+	ok, ifd, strip := filepath.Join(dir, "ok.tif"), filepath.Join(dir, "ifd.tif"), filepath.Join(dir, "strip.tif")
+	writeFile(t, ok, append(tiffAt(8, 8+2+8*12+4), pattern(12, 1)...))
+	writeFile(t, ifd, tiffAt(far, 8))
+	writeFile(t, strip, tiffAt(8, far))
+	img, err := LoadImage(ok)
+	if err != nil || img.Shape != (Shape{1, 3, 4}) || !bytes.Equal(img.U8, pattern(12, 1)) {
+		t.Fatalf("the well-formed TIFF: %v %v %v", img.Shape, img.U8, err)
+	}
+	for _, path := range []string{ifd, strip} {
+		var err error
+		alloc := datasettest.Allocated(func() { _, err = LoadImage(path) })
+		if !errors.Is(err, ErrImage) || !strings.Contains(err.Error(), path) || alloc > 1<<20 {
+			t.Errorf("%s: %v after allocating %d bytes; want ErrImage, under 1 MB", filepath.Base(path), err, alloc)
 		}
 	}
 }

@@ -9,6 +9,9 @@ import (
 	"path/filepath"
 	"testing"
 
+	"golang.org/x/image/bmp"
+	"golang.org/x/image/tiff"
+
 	"github.com/bincompress/bincompress/internal/dataset/datasettest"
 )
 
@@ -44,6 +47,12 @@ func FuzzImage(f *testing.F) {
 	f.Add(pngBytes.Bytes())
 	f.Add(jpegBytes.Bytes())
 	f.Add(datasettest.ZeroPNG(16384, 16384))
+	var bmpBytes, tiffBytes bytes.Buffer
+	must(f, bmp.Encode(&bmpBytes, rgbaImage(3, 2, 1)))
+	must(f, tiff.Encode(&tiffBytes, grayImage(4, 3, 1), &tiff.Options{Compression: tiff.Deflate}))
+	f.Add(bmpBytes.Bytes())
+	f.Add(tiffBytes.Bytes())
+	f.Add([]byte(patternWebP))
 	dir := f.TempDir()
 	f.Fuzz(func(t *testing.T, b []byte) {
 		path := filepath.Join(dir, "img")

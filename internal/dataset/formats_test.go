@@ -629,7 +629,7 @@ func TestNamedFormatNumberedByClasses(t *testing.T) {
 }
 
 // TestIDXTorchvisionLayout: the folder torchvision's FashionMNIST (MNIST,
-// KMNIST, EMNIST) downloads to keeps its IDX files in raw/, beside
+// KMNIST) downloads to keeps its IDX files in raw/, beside
 // processed/ in older versions; that folder is the data set, not an image
 // folder whose class raw holds no images.
 func TestIDXTorchvisionLayout(t *testing.T) {

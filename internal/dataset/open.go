@@ -230,7 +230,7 @@ func (o *opener) openNPYDir(dir string) (*Splits, bool, error) {
 }
 
 // openNested opens the folder the CIFAR archives unpack to, or the raw/
-// folder torchvision's MNIST, FashionMNIST, KMNIST and EMNIST download
+// folder torchvision's MNIST, FashionMNIST and KMNIST download
 // their IDX files to (ROOT/FashionMNIST/raw), beside processed/ in older
 // versions: that folder is the data set, not an image folder of one class
 // named raw.

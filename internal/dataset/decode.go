@@ -112,14 +112,14 @@ func (d *decoder) decode(path string) (Image, error) {
 	px := int64(s.H) * int64(s.W)
 	_ = d.budget.Acquire(context.Background(), px) // cannot fail: no deadline, px <= max
 	defer d.budget.Release(px)
-	m, _, err := image.Decode(source(f))
+	m, format, err := image.Decode(source(f))
 	if err != nil {
 		return Image{}, fmt.Errorf("%w: %s: %v", ErrImage, path, err)
 	}
 	if b := m.Bounds(); b.Dx() != s.W || b.Dy() != s.H {
 		return Image{}, fmt.Errorf("%w: %s: decoded %dx%d, header said %dx%d", ErrImage, path, b.Dx(), b.Dy(), s.W, s.H)
 	}
-	return toCHW(m, s.C), nil
+	return toCHW(m, s.C, format), nil
 }
 
 // LoadImage decodes one PNG, JPEG, BMP, TIFF or WebP file within DefaultMaxPixels: one

@@ -162,7 +162,7 @@ func TestToCHWFastPaths(t *testing.T) {
 		c   int
 		tol int
 	}{"nrgba": {nrgba, 3, 0}, "rgba": {rgba, 3, 0}, "ycbcr": {ycc, 3, 1}, "gray": {grayImage(7, 5, 2), 1, 0}, "gray as rgb": {grayImage(7, 5, 2), 3, 0}} {
-		got := toCHW(c.m, c.c)
+		got := toCHW(c.m, c.c, "jpeg")
 		want := Image{Shape: got.Shape, U8: make([]uint8, len(got.U8))}
 		modelToCHW(want, c.m)
 		for i := range got.U8 {

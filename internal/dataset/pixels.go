@@ -5,19 +5,24 @@ import (
 	"image/color"
 )
 
-// toCHW converts m to planar bytes with c channels (1 or 3). Color is taken
+// toCHW converts m, decoded from a file of format (image.Decode's name
+// for it), to planar bytes with c channels (1 or 3). Color is taken
 // non-premultiplied, as PIL's convert("RGB") does; alpha is dropped. The
-// common decoder outputs (gray, YCbCr JPEG, RGBA and NRGBA PNG) are read
-// directly from their pixel buffers; anything else goes through the color
-// model, pixel by pixel.
-func toCHW(m image.Image, c int) Image {
+// common decoder outputs (gray, YCbCr JPEG and WebP, RGBA and NRGBA PNG)
+// are read directly from their pixel buffers; anything else goes through
+// the color model, pixel by pixel. A lossy WebP's YCbCr is studio range
+// (vp8ToRGB), not the full range of JPEG's that image.YCbCr's color
+// model assumes.
+func toCHW(m image.Image, c int, format string) Image {
 	b := m.Bounds()
 	out := Image{Shape: Shape{c, b.Dy(), b.Dx()}, U8: make([]uint8, c*b.Dy()*b.Dx())}
 	switch m := m.(type) {
 	case *image.Gray:
 		grayToCHW(out, m)
 	case *image.YCbCr:
-		ycbcrToCHW(out, m)
+		ycbcrToCHW(out, m, format == "webp")
+	case *image.NYCbCrA: // a lossy WebP with alpha
+		ycbcrToCHW(out, &m.YCbCr, format == "webp")
 	case *image.NRGBA:
 		rgbaToCHW(out, m.Pix, m.Stride, false)
 	case *image.RGBA:
@@ -47,30 +52,52 @@ func grayToCHW(out Image, m *image.Gray) {
 	}
 }
 
-// ycbcrToCHW converts a JPEG's YCbCr planes row by row, with the chroma
-// column of each x looked up once per image, as color.YCbCrToRGB does.
-func ycbcrToCHW(out Image, m *image.YCbCr) {
+// ycbcrToCHW converts YCbCr planes row by row, with the chroma column of
+// each x looked up once per image: a JPEG's (full range) as
+// color.YCbCrToRGB does, a lossy WebP's (studio) as vp8ToRGB does.
+func ycbcrToCHW(out Image, m *image.YCbCr, studio bool) {
 	n, b := out.H*out.W, m.Rect
 	cx := make([]int, out.W)
 	for x := range cx {
 		cx[x] = m.COffset(b.Min.X+x, b.Min.Y) - m.COffset(b.Min.X, b.Min.Y)
 	}
+	g, bl := make([]uint8, out.W), make([]uint8, out.W) // one channel: dropped
 	for y := range out.H {
 		yi, ci := m.YOffset(b.Min.X, b.Min.Y+y), m.COffset(b.Min.X, b.Min.Y+y)
 		yrow, cb, cr := m.Y[yi:yi+out.W], m.Cb[ci:], m.Cr[ci:]
 		dst := out.U8[y*out.W : (y+1)*out.W]
-		if out.C == 1 {
+		if out.C == 3 {
+			g, bl = out.U8[n+y*out.W:n+(y+1)*out.W], out.U8[2*n+y*out.W:2*n+(y+1)*out.W]
+		}
+		if studio {
 			for x, v := range yrow {
-				dst[x], _, _ = color.YCbCrToRGB(v, cb[cx[x]], cr[cx[x]])
+				dst[x], g[x], bl[x] = vp8ToRGB(v, cb[cx[x]], cr[cx[x]])
 			}
 			continue
 		}
-		g, bl := out.U8[n+y*out.W:n+(y+1)*out.W], out.U8[2*n+y*out.W:2*n+(y+1)*out.W]
 		for x, v := range yrow {
 			dst[x], g[x], bl[x] = color.YCbCrToRGB(v, cb[cx[x]], cr[cx[x]])
 		}
 	}
 }
+
+// vp8ToRGB converts VP8's (lossy WebP's) YCbCr, BT.601 in studio range
+// (Y in 16..235, Cb and Cr in 16..240), to RGB as libwebp does, and so
+// PIL: R = 1.164(Y-16) + 1.596(Cr-128), G = 1.164(Y-16) - 0.391(Cb-128) -
+// 0.813(Cr-128), B = 1.164(Y-16) + 2.018(Cb-128), with the coefficients
+// times 2^14 rounded, the products truncated to 6 fractional bits and the
+// result clamped. Read as full range, white would come out 235 and black
+// 16.
+func vp8ToRGB(y, cb, cr uint8) (uint8, uint8, uint8) {
+	l := int(y) * 19077 >> 8
+	r := l + int(cr)*26149>>8 - 14234
+	g := l - int(cb)*6419>>8 - int(cr)*13320>>8 + 8708
+	b := l + int(cb)*33050>>8 - 17685
+	return clip6(r), clip6(g), clip6(b)
+}
+
+// clip6 is v with 6 fractional bits dropped, clamped to a byte.
+func clip6(v int) uint8 { return uint8(min(max(v>>6, 0), 255)) }
 
 // rgbaToCHW reads 8-bit RGBA rows; premultiplied pixels that are not
 // opaque are converted as color.NRGBAModel does.

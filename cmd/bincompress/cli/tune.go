@@ -89,7 +89,10 @@ func (o *CompressOptions) train(ctx context.Context, planned *ir.Model, data *co
 	}
 	cfg.Augment.Crop = len(prep.CenterCrop) > 0 // training crops at random where evaluation takes the center
 	train, held, info, err := finetune.Holdout(all, o.Holdout, cfg.Seed)
-	if err != nil {
+	switch {
+	case errors.Is(err, finetune.ErrEmptyData):
+		return nil, err // the data set is too small for the holdout: it does not fit (exit 1), as for the trainer
+	case err != nil:
 		return nil, usageError{err}
 	}
 	verifies := "the test split only verifies"

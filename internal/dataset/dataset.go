@@ -279,6 +279,34 @@ func renumber(labels []int, own, names []string, where string) ([]int, error) {
 	return out, nil
 }
 
+// FloatPixelsLikeBytes reports whether ds holds float pixels that are all
+// whole numbers, the largest (returned) above 1: bytes 0..255 saved as
+// floats (x.astype("float32") without / 255), which Preprocess takes as
+// already on ToTensor's [0,1] scale, so that they go in up to 255 times
+// too bright. Pixels already scaled or normalized are not whole numbers.
+// Only float data held in memory (an NPY pair) is looked at.
+func FloatPixelsLikeBytes(ds Dataset) (float32, bool) {
+	for {
+		s, ok := ds.(*subset)
+		if !ok {
+			break
+		}
+		ds = s.Dataset
+	}
+	m, ok := ds.(*Memory)
+	if !ok || m.F32 == nil {
+		return 0, false
+	}
+	var hi float32
+	for _, v := range m.F32 {
+		if float64(v) != math.Trunc(float64(v)) {
+			return 0, false
+		}
+		hi = max(hi, v)
+	}
+	return hi, hi > 1
+}
+
 // subset is a view of some of a dataset's images.
 type subset struct {
 	Dataset

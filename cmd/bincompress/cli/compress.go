@@ -295,7 +295,7 @@ func (o *CompressOptions) open(log *logger) (*ir.Model, onnx.Source, modelIO, da
 	if prep, err = o.Prep.preprocess(mio); err != nil {
 		return nil, source, mio, prep, nil, err
 	}
-	data, err := o.openAll(prep, mio)
+	data, err := o.openAll(prep, mio, log)
 	if err != nil {
 		return nil, source, mio, prep, nil, err
 	}
@@ -335,10 +335,10 @@ type compressData struct {
 	train, eval dataset.Dataset
 }
 
-func (o *CompressOptions) openAll(prep dataset.Preprocess, mio modelIO) (*compressData, error) {
+func (o *CompressOptions) openAll(prep dataset.Preprocess, mio modelIO, log *logger) (*compressData, error) {
 	d := &compressData{}
 	if path := o.trainPath(); path != "" {
-		splits, err := openData(path, prep, mio, o.Prep, nil)
+		splits, err := openData(path, prep, mio, o.Prep, nil, log)
 		if err != nil {
 			return nil, err
 		}
@@ -352,7 +352,7 @@ func (o *CompressOptions) openAll(prep dataset.Preprocess, mio modelIO) (*compre
 		if d.train != nil {
 			trained = d.train.Info().ClassNames
 		}
-		splits, err := openData(o.Val, prep, mio, o.Prep, trained)
+		splits, err := openData(o.Val, prep, mio, o.Prep, trained, log)
 		if err != nil {
 			return nil, err
 		}

@@ -264,8 +264,9 @@ func checkInputType(in *ir.ValueInfo) error {
 // when classes, shapes, layout or counts do not fit. --limit and
 // --max-image-pixels bound what is read. classes (nil: none known) are the
 // names the model's outputs are numbered by; an image folder that uses them
-// is numbered by them (dataset.Options.Classes).
-func openData(path string, prep dataset.Preprocess, mio modelIO, flags PrepFlags, classes []string) (*dataset.Splits, error) {
+// is numbered by them (dataset.Options.Classes). Float pixels that look
+// like bytes (dataset.FloatPixelsLikeBytes) are warned of on log.
+func openData(path string, prep dataset.Preprocess, mio modelIO, flags PrepFlags, classes []string, log *logger) (*dataset.Splits, error) {
 	if mio.Batch > 0 {
 		return nil, fmt.Errorf("input %q has a fixed batch of %d (%s), but data runs through the model in batches of any size: "+
 			"export it with a symbolic batch (torch.onnx.export(..., dynamic_axes={%q: {0: \"batch\"}, ...}))", mio.Input, mio.Batch, fmt.Sprint(mio.dims(mio.Batch)), mio.Input)
@@ -283,6 +284,9 @@ func openData(path string, prep dataset.Preprocess, mio modelIO, flags PrepFlags
 		}
 		if err := dataset.Check(ds, &prep, mio.Shape, mio.Classes); err != nil {
 			return nil, err
+		}
+		if hi, ok := dataset.FloatPixelsLikeBytes(ds); ok {
+			log.warnf("%s holds float pixels that are all whole numbers, up to %g: float pixels are read as already scaled to [0,1] (ToTensor's scale, before --mean/--std), so these go in up to %g times too bright; divide them by 255, or save them as uint8", ds.Info().Name, hi, hi)
 		}
 	}
 	return s, nil

@@ -10,6 +10,7 @@ import (
 	"image/color"
 	"image/jpeg"
 	"image/png"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -21,6 +22,7 @@ import (
 	"github.com/bincompress/bincompress/infer"
 	"github.com/bincompress/bincompress/internal/dataset"
 	"github.com/bincompress/bincompress/internal/dataset/datasettest"
+	"github.com/bincompress/bincompress/internal/npy"
 	"github.com/bincompress/bincompress/internal/reftest"
 	"github.com/bincompress/bincompress/ir"
 	"github.com/bincompress/bincompress/pack"
@@ -132,7 +134,7 @@ func logitsOf(t *testing.T, model, dir string, flags PrepFlags) []float32 {
 	if err != nil {
 		t.Fatal(err)
 	}
-	splits, err := openData(dir, prep, mio, flags, nil)
+	splits, err := openData(dir, prep, mio, flags, nil, newLogger(IO{Out: io.Discard, ErrOut: io.Discard}, true, false))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -468,6 +470,31 @@ func TestTooLittleDataExitsOne(t *testing.T) {
 		args := append([]string{testModel("fmnist_tiny.onnx"), filepath.Join(t.TempDir(), "m.bnn"), "--data", fmnistMini, "--epochs", "1"}, extra...)
 		if code, _, errOut := run(t, args...); code != ExitFailure || !strings.Contains(errOut, "not enough data") {
 			t.Errorf("%v: exit %d, stderr %q; want exit %d, not enough data", extra, code, errOut, ExitFailure)
+		}
+	}
+}
+
+// TestFloatBytePixelsWarned: an x.npy of float pixels on the 0..255 scale
+// (x.astype("float32") without / 255), which are read as already on [0,1]
+// and would go in 255 times too bright, is warned of by name; the same
+// pixels divided by 255 are not.
+func TestFloatBytePixelsWarned(t *testing.T) {
+	for _, scale := range []float32{1, 255} {
+		dir := t.TempDir()
+		x := make([]float32, 4*3*20*20)
+		for i := range x {
+			x[i] = float32(i%256) / scale
+		}
+		must := func(err error) {
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		must(npy.WriteFile(filepath.Join(dir, "x.npy"), &npy.Array{Shape: []int{4, 3, 20, 20}, DType: "float32", Data: x}))
+		must(npy.WriteFile(filepath.Join(dir, "y.npy"), &npy.Array{Shape: []int{4}, DType: "int64", Data: []int64{0, 1, 2, 3}}))
+		code, _, errOut := run(t, "verify", testModel("layout_nchw.onnx"), "--data", dir)
+		if warned := strings.Contains(errOut, "whole numbers, up to 255") && strings.Contains(errOut, "x.npy"); code != 0 || warned != (scale == 1) {
+			t.Errorf("pixels 0..255 / %v: exit %d, warned %v; stderr %q", scale, code, warned, errOut)
 		}
 	}
 }

@@ -103,7 +103,7 @@ func runVerify(ctx context.Context, o *VerifyOptions, streams IO) error {
 	if err != nil {
 		return err
 	}
-	splits, err := openData(o.Data, prep, mio, o.Prep, modelLabels(m))
+	splits, err := openData(o.Data, prep, mio, o.Prep, modelLabels(m), log)
 	if err != nil {
 		return err
 	}

@@ -64,17 +64,27 @@ func (h *history) store(m *ir.Model) {
 	m.SetMetadata(pack.KeyTraining, string(raw))
 }
 
-// loadHistory reads the curve a .bnn carries, if any.
+// loadHistory reads the curve a .bnn carries, if any: none when it is not
+// JSON or its series do not pair up (the digest does not cover
+// bnn.training, so an edited file can hold anything; images plots x
+// against y point by point).
 func loadHistory(m *ir.Model) *history {
 	v, ok := m.MetadataValue(pack.KeyTraining)
 	if !ok {
 		return nil
 	}
 	var h history
-	if json.Unmarshal([]byte(v), &h) != nil || h.empty() {
+	if json.Unmarshal([]byte(v), &h) != nil || h.empty() || !h.paired() {
 		return nil
 	}
 	return &h
+}
+
+// paired reports whether each series has one value per x: a loss per
+// step and a training accuracy per epoch (images leaves out held-out
+// accuracies that do not pair up).
+func (h *history) paired() bool {
+	return len(h.Steps) == len(h.Loss) && len(h.Train) == len(h.Epochs)
 }
 
 // images draws the loss and accuracy curves as PNGs.

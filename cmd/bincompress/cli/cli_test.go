@@ -490,7 +490,8 @@ func TestEpochsZeroIsNotFineTuned(t *testing.T) {
 }
 
 // TestFinetuneJSONSummary: finetune --json ends, as --help says, with a
-// summary line: the plan, the epochs and the output, nothing verified.
+// summary line: the plan, the epochs and the output, nothing verified; its
+// size_ratio is the output's size over the source's (it said 0).
 func TestFinetuneJSONSummary(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "tuned.onnx")
 	code, stdout, errOut := run(t, "finetune", testModel("fmnist_tiny.onnx"), "--data", miniData, "--limit", "200",
@@ -503,5 +504,8 @@ func TestFinetuneJSONSummary(t *testing.T) {
 	if sum.Event != "summary" || sum.Output != out || !sum.FineTuned || len(sum.Epochs) != 1 || len(sum.Layers) == 0 ||
 		sum.Binarized == 0 || !sum.Unverified || sum.OutputBytes == 0 {
 		t.Errorf("summary %+v", sum)
+	}
+	if want := float64(sum.OutputBytes) / float64(sum.SourceBytes); sum.SourceBytes == 0 || sum.SizeRatio != want {
+		t.Errorf("size_ratio %v, want output_bytes/source_bytes = %d/%d", sum.SizeRatio, sum.OutputBytes, sum.SourceBytes)
 	}
 }

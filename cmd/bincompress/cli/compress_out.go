@@ -52,8 +52,7 @@ func (o *CompressOptions) writeOutputs(f *files, bnn *ir.Model, sum *CompressSum
 	if err := f.out(o.Out).WriteBytes(data); err != nil {
 		return err
 	}
-	sum.OutputBytes = int64(len(data))
-	sum.SizeRatio = float64(sum.OutputBytes) / float64(sum.SourceBytes)
+	sum.wrote(o.Out, len(data))
 	images, err := log.history.images()
 	if err != nil {
 		return err
@@ -81,6 +80,13 @@ func (o *CompressOptions) writeOutputs(f *files, bnn *ir.Model, sum *CompressSum
 	return f.out(o.Report).Write(func(w io.Writer) error {
 		return verify.WriteHTML(w, "bincompress: "+o.Out, sum.Verify, images, sum.Layers)
 	})
+}
+
+// wrote records the output the summary describes: its path, its size
+// and that size as a fraction of the source model's.
+func (s *CompressSummary) wrote(path string, size int) {
+	s.Output, s.OutputBytes = path, int64(size)
+	s.SizeRatio = float64(size) / float64(s.SourceBytes)
 }
 
 // finish prints the summary and returns the gate's verdict.

@@ -120,7 +120,8 @@ func writeFinetuneSummary(streams IO, o *CompressOptions, prov provenance, tuned
 		return err
 	}
 	sum := newSummary(o, prov.source, &convert.Report{Layers: recs}, tr)
-	sum.Output, sum.OutputBytes, sum.Unverified = out, int64(size), true
+	sum.wrote(out, size)
+	sum.Unverified = true
 	return json.NewEncoder(streams.Out).Encode(sum)
 }
 

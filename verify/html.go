@@ -110,7 +110,7 @@ th{background:#f4f4f4}.pass{color:#060;font-weight:bold}.fail{color:#b00;font-we
 </table>
 <h2>Per class</h2>
 <table><tr><th>class</th><th>images</th><th>top-1</th><th>reference</th></tr>
-{{range .R.PerClass}}<tr><td>{{.Class}} {{.Name}}</td><td>{{.Images}}</td><td>{{pct .Accuracy}}</td><td>{{pctp .ReferenceAccuracy}}</td></tr>
+{{range .R.PerClass}}<tr><td>{{.Class}} {{.Name}}</td><td>{{.Images}}</td><td>{{if .Images}}{{pct .Accuracy}}{{else}}–{{end}}</td><td>{{pctp .ReferenceAccuracy}}</td></tr>
 {{end}}</table>
 <h2>Confusion matrix</h2><p>Rows: true class; columns: predicted class.</p>
 <table class="conf"><tr><th></th>{{range $i, $row := .Cells}}<th>{{$i}}</th>{{end}}</tr>

@@ -42,7 +42,11 @@ func WriteTable(w io.Writer, r *Report) error {
 		if c.ReferenceAccuracy != nil {
 			ref = fmt.Sprintf("%.4f", *c.ReferenceAccuracy)
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%.4f\t%s\n", c.label(), c.Images, c.Accuracy, ref)
+		acc := "-"
+		if c.Images > 0 {
+			acc = fmt.Sprintf("%.4f", c.Accuracy)
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\n", c.label(), c.Images, acc, ref)
 	}
 	if hidden > 0 {
 		fmt.Fprintf(tw, "(%d more classes not shown; the JSON and HTML reports list all)\n", hidden)
@@ -71,13 +75,19 @@ func (r *Report) Verdict() string {
 
 // worstClasses returns at most n classes, lowest accuracy first (ties by
 // class index), and how many were left out; all of them, in class order,
-// when there are at most n.
+// when there are at most n. A class without images has no accuracy (its
+// 0 measures nothing): it comes after every class that has one.
 func worstClasses(all []ClassStats, n int) ([]ClassStats, int) {
 	if len(all) <= n {
 		return all, 0
 	}
 	s := append([]ClassStats(nil), all...)
-	sort.SliceStable(s, func(i, j int) bool { return s[i].Accuracy < s[j].Accuracy })
+	sort.SliceStable(s, func(i, j int) bool {
+		if (s[i].Images == 0) != (s[j].Images == 0) {
+			return s[j].Images == 0
+		}
+		return s[i].Accuracy < s[j].Accuracy
+	})
 	return s[:n], len(all) - n
 }
 

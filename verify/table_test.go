@@ -65,3 +65,45 @@ func atoi(t *testing.T, s string) int {
 	}
 	return n
 }
+
+// TestClassesWithoutImages: a class with no test image (a --limit, a small
+// test split) has no accuracy: the table and the HTML show "-" for it, not
+// 0.0000, and a large table does not list such classes as its worst ones,
+// ahead of the classes that really do worst.
+func TestClassesWithoutImages(t *testing.T) {
+	r := &Report{Schema: SchemaVersion, Images: 25, Classes: 50, Passed: true, Confusion: [][]int{}}
+	for c := range 50 {
+		cs := ClassStats{Class: c}
+		if c%2 == 0 {
+			cs.Images, cs.Accuracy = 1, 0.5+float64(c)/100
+		}
+		r.PerClass = append(r.PerClass, cs)
+	}
+	var b strings.Builder
+	if err := WriteTable(&b, r); err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range strings.Split(b.String(), "\n") {
+		f := strings.Fields(l)
+		if len(f) != 4 || f[3] != "-" || f[0] == "class" {
+			continue
+		}
+		if c := atoi(t, f[0]); c%2 == 1 || c >= 2*MaxTableClasses {
+			t.Errorf("row %q: not one of the %d worst classes that have images", l, MaxTableClasses)
+		}
+	}
+	small := &Report{Schema: SchemaVersion, Classes: 2, Passed: true, Confusion: [][]int{},
+		PerClass: []ClassStats{{Class: 0, Images: 1, Accuracy: 1}, {Class: 1}}}
+	b.Reset()
+	WriteTable(&b, small)
+	if !strings.Contains(b.String(), "\n1      0       -") {
+		t.Errorf("a class without images shows an accuracy:\n%s", b.String())
+	}
+	var page strings.Builder
+	if err := WriteHTML(&page, "empty class", small, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(page.String(), "<td>1 </td><td>0</td><td>–</td>") {
+		t.Errorf("the HTML shows an accuracy for a class without images:\n%s", page.String())
+	}
+}

@@ -75,15 +75,19 @@ func Main(args []string, streams IO) int {
 	root.SetIn(streams.In)
 	root.SetOut(streams.Out)
 	root.SetErr(streams.ErrOut)
-	err := root.ExecuteContext(context.Background())
+	cmd, err := root.ExecuteContextC(context.Background())
 	if err == nil {
 		return ExitOK
 	}
 	fmt.Fprintf(streams.ErrOut, "bincompress: %v\n", err)
-	if !started {
-		return ExitUsage // cobra's errors: unknown flags, bad values, argument counts, required flags
+	code := ExitUsage // cobra's errors: unknown flags, bad values, argument counts, required flags
+	if started {
+		code = exitCode(err)
 	}
-	return exitCode(err)
+	if code == ExitUsage {
+		fmt.Fprintf(streams.ErrOut, "Run '%s --help' for usage.\n", cmd.CommandPath())
+	}
+	return code
 }
 
 // limitHint adds to an error of the element limit how to raise it, where

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -67,8 +68,17 @@ func TestUsageErrorsExit2(t *testing.T) {
 		{"finetune", testModel("fmnist_tiny.onnx"), "--data", "testdata/none", "--out", "x.onnx", "--val", "testdata/none"},
 	}
 	for _, args := range cases {
-		if code, _, errOut := run(t, args...); code != ExitUsage {
+		code, _, errOut := run(t, args...)
+		if code != ExitUsage {
 			t.Errorf("%q: exit %d, want %d (stderr %q)", args, code, ExitUsage, errOut)
+		}
+		// a usage error points at the help of the command it was in
+		hint := "Run 'bincompress --help' for usage."
+		if len(args) > 0 && slices.Contains([]string{"run", "verify", "inspect", "export", "finetune"}, args[0]) {
+			hint = "Run 'bincompress " + args[0] + " --help' for usage."
+		}
+		if !strings.HasSuffix(errOut, hint+"\n") {
+			t.Errorf("%q: stderr %q does not end with %q", args, errOut, hint)
 		}
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"io"
 	"sort"
 	"text/tabwriter"
+
+	"github.com/bincompress/bincompress/internal/termtext"
 )
 
 // MaxTableClasses bounds the per-class rows WriteTable prints; a larger
@@ -91,9 +93,11 @@ func worstClasses(all []ClassStats, n int) ([]ClassStats, int) {
 	return s[:n], len(all) - n
 }
 
+// label is the class's row heading; its name comes from the data set (a
+// folder's name), so its control characters, tabs included, are replaced.
 func (c ClassStats) label() string {
 	if c.Name != "" {
-		return fmt.Sprintf("%d %s", c.Class, c.Name)
+		return fmt.Sprintf("%d %s", c.Class, termtext.Clean(c.Name))
 	}
 	return fmt.Sprint(c.Class)
 }

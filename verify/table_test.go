@@ -107,3 +107,18 @@ func TestClassesWithoutImages(t *testing.T) {
 		t.Errorf("the HTML shows an accuracy for a class without images:\n%s", page.String())
 	}
 }
+
+// TestTableClassNamesClean: class names are folder names of the data set;
+// a control character in one reached the terminal raw and a tab split its
+// row into one more column. Both are replaced; the JSON keeps the name.
+func TestTableClassNamesClean(t *testing.T) {
+	r := &Report{Schema: SchemaVersion, Images: 1, Classes: 1, Passed: true,
+		PerClass: []ClassStats{{Class: 0, Name: "\x1b[2Jred\tcar", Images: 1, Accuracy: 1}}}
+	var b strings.Builder
+	if err := WriteTable(&b, r); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "0 ?[2Jred?car  1       1.0000  -") {
+		t.Errorf("class row not cleaned:\n%q", b.String())
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/bincompress/bincompress/infer"
+	"github.com/bincompress/bincompress/internal/termtext"
 	"github.com/bincompress/bincompress/ir"
 )
 
@@ -112,7 +113,7 @@ func runBench(o *BenchOptions, streams IO) error {
 	if o.JSON {
 		return writeJSON(streams.Out, res)
 	}
-	return printBench(streams.Out, res, o.Top)
+	return printBench(termtext.NewWriter(streams.Out), res, o.Top) // node names come from the file
 }
 
 // randomBatch fills a batch with seeded standard-normal values: inference

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/bincompress/bincompress/internal/safefile"
+	"github.com/bincompress/bincompress/internal/termtext"
 	"github.com/bincompress/bincompress/ir/schema"
 )
 
@@ -79,7 +80,8 @@ func Main(args []string, streams IO) int {
 	if err == nil {
 		return ExitOK
 	}
-	fmt.Fprintf(streams.ErrOut, "bincompress: %v\n", err)
+	// errors name nodes and ops of the file: printed cleaned
+	fmt.Fprintf(streams.ErrOut, "bincompress: %s\n", termtext.Clean(err.Error()))
 	code := ExitUsage // cobra's errors: unknown flags, bad values, argument counts, required flags
 	if started {
 		code = exitCode(err)

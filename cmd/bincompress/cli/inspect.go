@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/bincompress/bincompress/internal/termtext"
 	"github.com/bincompress/bincompress/ir"
 	"github.com/bincompress/bincompress/onnx"
 	"github.com/bincompress/bincompress/pack"
@@ -105,7 +106,7 @@ func runInspect(opts *InspectOptions, streams IO) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(s)
 	}
-	return printSummary(streams.Out, s)
+	return printSummary(termtext.NewWriter(streams.Out), s) // names come from the file
 }
 
 // defaultPlan is the layer plan the main command makes with its defaults

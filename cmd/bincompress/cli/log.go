@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/bincompress/bincompress/finetune"
+	"github.com/bincompress/bincompress/internal/termtext"
 )
 
 // logger writes what is not a result: logs, warnings and progress, on
@@ -62,7 +63,7 @@ func (l *logger) line(w io.Writer, format string, args ...any) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.clearBar()
-	fmt.Fprintf(w, format+"\n", args...)
+	fmt.Fprintln(w, termtext.Clean(fmt.Sprintf(format, args...))) // layer and class names come from files
 }
 
 // clearBar erases a terminal bar so a line can be printed; the bar comes

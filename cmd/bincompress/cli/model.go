@@ -6,13 +6,12 @@ import (
 	"fmt"
 	"io"
 	"strconv"
-	"strings"
 	"text/tabwriter"
-	"unicode"
 
 	"github.com/bincompress/bincompress/export"
 	"github.com/bincompress/bincompress/infer"
 	"github.com/bincompress/bincompress/internal/dataset"
+	"github.com/bincompress/bincompress/internal/termtext"
 	"github.com/bincompress/bincompress/ir"
 	"github.com/bincompress/bincompress/onnx"
 	"github.com/bincompress/bincompress/pack"
@@ -161,12 +160,7 @@ func modelLabels(m *ir.Model) []string {
 		return nil
 	}
 	for i, l := range labels {
-		labels[i] = strings.Map(func(r rune) rune {
-			if unicode.IsControl(r) {
-				return '?'
-			}
-			return r
-		}, l)
+		labels[i] = termtext.Clean(l)
 	}
 	return labels
 }

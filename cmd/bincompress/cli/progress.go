@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/schollz/progressbar/v3"
+
+	"github.com/bincompress/bincompress/internal/termtext"
 )
 
 // progressEvery is how often a progress line is printed off a terminal.
@@ -64,7 +66,7 @@ func (p *progress) set(done int, detail string) {
 	p.done.Store(int64(done))
 	p.detail.Store(detail)
 	if p.bar != nil {
-		p.bar.Describe(p.phase + " " + detail)
+		p.bar.Describe(termtext.Clean(p.phase + " " + detail))
 		_ = p.bar.Set64(int64(done))
 	}
 }

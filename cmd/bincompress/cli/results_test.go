@@ -259,3 +259,39 @@ func TestVerifyReportSurvivesEditedCurve(t *testing.T) {
 		}
 	}
 }
+
+// TestFileNamesReachTheTerminalClean: names an untrusted model carries (its
+// producer, node names, op types) reach the terminal through inspect,
+// bench and error messages with their control characters replaced; they
+// went out raw, so inspecting a file could clear the screen or retitle the
+// window. --json keeps them exact.
+func TestFileNamesReachTheTerminalClean(t *testing.T) {
+	dir := t.TempDir()
+	m, err := onnx.ReadFile(testModel("fmnist_tiny.onnx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.ProducerName = "evil\x1b]0;title\x07"
+	for _, n := range m.Graph.Nodes {
+		n.Name += "\x1b[2J\u009b31m"
+	}
+	evil := filepath.Join(dir, "evil.onnx")
+	if err := onnx.WriteFile(evil, m); err != nil {
+		t.Fatal(err)
+	}
+	firstOp(m, "Relu").OpType = "Nope\x1b[2J"
+	unsupported := filepath.Join(dir, "unsupported.onnx")
+	if err := onnx.WriteFile(unsupported, m); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"inspect", evil}, {"bench", evil, "--runs", "1", "--warmup", "0"},
+		{"run", unsupported, "--input", testModel("fmnist_tiny.input.npy"), "--top", "1"}} {
+		_, out, errOut := run(t, args...)
+		if strings.ContainsAny(out+errOut, "\x1b\x07\u009b") || !strings.Contains(out+errOut, "?[2J") {
+			t.Errorf("%q: control characters reached the terminal, or the names did not:\n%q\n%q", args, out, errOut)
+		}
+	}
+	if _, out, _ := run(t, "inspect", evil, "--json"); !strings.Contains(out, `evil\u001b]0;title\u0007`) {
+		t.Errorf("inspect --json changed the producer's name:\n%s", out)
+	}
+}

@@ -88,11 +88,11 @@ var htmlPage = template.Must(template.New("report").Funcs(template.FuncMap{
 <style>
 body{font-family:system-ui,sans-serif;margin:2em;color:#222}
 table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}
-th{background:#f4f4f4}.pass{color:#060;font-weight:bold}.fail{color:#b00;font-weight:bold}
+th{background:#f4f4f4}.pass{color:#060;font-weight:bold}.fail{color:#b00;font-weight:bold}.nogate{color:#840;font-weight:bold}
 .conf td{min-width:2.5em}img{max-width:48%;border:1px solid #ddd;margin:4px}
 </style></head><body>
 <h1>{{.Title}}</h1>
-<p class="{{if .R.Passed}}pass{{else}}fail{{end}}">{{.R.Verdict}}</p>
+<p class="{{if not .R.Passed}}fail{{else if .R.Gated}}pass{{else}}nogate{{end}}">{{.R.Verdict}}</p>
 {{range .R.Failures}}<p class="fail">{{.}}</p>{{end}}
 <h2>Summary</h2>
 <table>

@@ -45,6 +45,27 @@ func TestHTMLIsSelfContainedAndEscaped(t *testing.T) {
 	}
 }
 
+// TestHTMLVerdictStyle: a report without a gate judged nothing; its
+// verdict, NO GATE SET, was styled as a pass (bold green, as PASSED).
+func TestHTMLVerdictStyle(t *testing.T) {
+	r := sampleReport(t)
+	for _, c := range []struct {
+		gate Gate
+		want string
+	}{{Gate{}, `<p class="nogate">NO GATE SET`}, {Gate{MaxDrop: ptr(0.5)}, `<p class="pass">PASSED`}, {Gate{MaxDrop: ptr(0.01)}, `<p class="fail">FAILED`}} {
+		if err := r.ApplyGate(c.gate); err != nil {
+			t.Fatal(err)
+		}
+		var buf bytes.Buffer
+		if err := WriteHTML(&buf, "verdict", r, nil, nil); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(buf.String(), c.want) {
+			t.Errorf("gate %+v: page lacks %q", c.gate, c.want)
+		}
+	}
+}
+
 // TestHTMLRendersInChromium renders the page headless to a PNG.
 func TestHTMLRendersInChromium(t *testing.T) {
 	browser, err := exec.LookPath("chromium")

@@ -83,6 +83,21 @@ func TestUsageErrorsExit2(t *testing.T) {
 	}
 }
 
+// TestMistypedCommand: "bincompress inpsect m.bnn" read inpsect as the
+// model to compress and failed with "cannot read model" (exit 1); a first
+// argument that is no file but close to a command's name is a usage error
+// that names the command. A missing model is still exit 1.
+func TestMistypedCommand(t *testing.T) {
+	code, _, errOut := run(t, "inpsect", "m.bnn")
+	if code != ExitUsage || !strings.Contains(errOut, `did you mean "bincompress inspect"`) {
+		t.Errorf("inpsect: exit %d, stderr %q", code, errOut)
+	}
+	code, _, errOut = run(t, "missing.onnx", filepath.Join(t.TempDir(), "m.bnn"))
+	if code != ExitFailure || strings.Contains(errOut, "did you mean") {
+		t.Errorf("missing model: exit %d, stderr %q", code, errOut)
+	}
+}
+
 func TestHelpShowsExamples(t *testing.T) {
 	for _, cmd := range [][]string{{"--help"}, {"inspect", "--help"}, {"run", "--help"}, {"verify", "--help"}} {
 		code, out, _ := run(t, cmd...)

@@ -1,6 +1,11 @@
 package cli
 
 import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+
 	"github.com/spf13/cobra"
 )
 
@@ -36,12 +41,13 @@ func newRootCmd(streams IO) *cobra.Command {
 			"See docs/CI.md.\n\n" +
 			"Exit codes: 0 ok, 1 failure, 2 usage error, 3 accuracy gate failed,\n" +
 			"130/143 interrupted (SIGINT/SIGTERM).",
-		Example:           rootExample,
-		Version:           version(),
-		Args:              usageArgs(cobra.ExactArgs(2)),
-		SilenceUsage:      true,
-		SilenceErrors:     true,
-		PersistentPreRunE: checkFlags,
+		Example:                    rootExample,
+		Version:                    version(),
+		Args:                       usageArgs(rootArgs),
+		SuggestionsMinimumDistance: 2, // rootArgs: "inpsect" is inspect
+		SilenceUsage:               true,
+		SilenceErrors:              true,
+		PersistentPreRunE:          checkFlags,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.In, opts.Out, opts.Quiet = args[0], args[1], quiet(cmd)
 			if err := opts.validate(); err != nil {
@@ -59,4 +65,18 @@ func newRootCmd(streams IO) *cobra.Command {
 		c.SilenceUsage, c.SilenceErrors = true, true
 	}
 	return cmd
+}
+
+// rootArgs takes IN and OUT. A first argument that names no file but is
+// close to a command's name is a mistyped command ("bincompress inpsect
+// m.bnn"), not a missing model: say which command was meant.
+func rootArgs(cmd *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		if _, err := os.Stat(args[0]); errors.Is(err, fs.ErrNotExist) {
+			if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
+				return fmt.Errorf("%q is neither a command nor a file; did you mean \"bincompress %s\"?", args[0], s[0])
+			}
+		}
+	}
+	return cobra.ExactArgs(2)(cmd, args)
 }

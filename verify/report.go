@@ -136,13 +136,13 @@ func (t *tally) addBatch(model, ref Model, b Batch) error {
 	if len(b.Shape) == 0 || b.Shape[0] != n {
 		return fmt.Errorf("verify: batch shape %v does not match %d labels", b.Shape, n)
 	}
-	logits, err := runModel(model, b, t.classes, "model")
+	logits, err := runModel(model, b, t.classes, t.images, "model")
 	if err != nil {
 		return err
 	}
 	var refLogits []float32
 	if ref != nil {
-		if refLogits, err = runModel(ref, b, t.classes, "reference"); err != nil {
+		if refLogits, err = runModel(ref, b, t.classes, t.images, "reference"); err != nil {
 			return err
 		}
 	}
@@ -155,7 +155,11 @@ func (t *tally) addBatch(model, ref Model, b Batch) error {
 	return nil
 }
 
-func runModel(m Model, b Batch, classes int, which string) ([]float32, error) {
+// runModel runs m on b, whose first image is image first of the data set.
+// A logit that is NaN or infinite is an error: the prediction it takes
+// part in means nothing, and the report's logit differences, which JSON
+// cannot hold, would be too (verify --json failed after writing --report).
+func runModel(m Model, b Batch, classes, first int, which string) ([]float32, error) {
 	logits, err := m(b.X, b.Shape)
 	if err != nil {
 		return nil, fmt.Errorf("verify: %s: %w", which, err)
@@ -163,6 +167,11 @@ func runModel(m Model, b Batch, classes int, which string) ([]float32, error) {
 	if len(logits) != len(b.Labels)*classes {
 		return nil, fmt.Errorf("verify: %s returned %d values for %d images of %d classes; the data set's classes do not match the model's outputs",
 			which, len(logits), len(b.Labels), classes)
+	}
+	for i, v := range logits {
+		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+			return nil, fmt.Errorf("verify: %s gave a non-finite logit (%v) for class %d of image %d", which, v, i%classes, first+i/classes)
+		}
 	}
 	return logits, nil
 }

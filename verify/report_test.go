@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"math"
 	"math/rand"
 	"os"
 	"regexp"
@@ -150,6 +151,20 @@ func TestEvaluateErrors(t *testing.T) {
 	if _, err := Evaluate(context.Background(), pixelClassifier(3), outOfRange, Options{Classes: 3}); err == nil ||
 		!strings.Contains(err.Error(), "outside the model's 3 classes") {
 		t.Errorf("label out of range: got %v", err)
+	}
+	// a reference with an infinite logit made a report whose JSON could not be written
+	calls := 0
+	infinite := func(x []float32, shape []int) ([]float32, error) { // in its second batch
+		out := make([]float32, shape[0]*3)
+		if calls++; calls == 2 {
+			out[5] = float32(math.Inf(1))
+		}
+		return out, nil
+	}
+	two := fixedBatches([]int{0, 1, 2, 0}, []int{0, 1, 2, 0}, 2, 2, rng)
+	if _, err := Evaluate(context.Background(), pixelClassifier(3), two, Options{Classes: 3, Reference: infinite}); err == nil ||
+		!strings.Contains(err.Error(), "reference gave a non-finite logit (+Inf) for class 2 of image 3") {
+		t.Errorf("infinite reference logit: got %v", err)
 	}
 	wrongWidth := func(x []float32, shape []int) ([]float32, error) { return make([]float32, shape[0]*4), nil }
 	ok := fixedBatches([]int{0, 1}, []int{0, 1}, 4, 8, rng)

@@ -295,3 +295,36 @@ func TestFileNamesReachTheTerminalClean(t *testing.T) {
 		t.Errorf("inspect --json changed the producer's name:\n%s", out)
 	}
 }
+
+// TestVerifyNonFiniteLogits: a reference whose logits overflow to Inf gave
+// a report verify wrote as HTML and then failed to print as JSON ("json:
+// unsupported value: +Inf", exit 1 with the report in place); it is now an
+// error naming the reference, before anything is written.
+func TestVerifyNonFiniteLogits(t *testing.T) {
+	dir := t.TempDir()
+	m, err := onnx.ReadFile(testModel("fmnist_tiny.onnx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range m.Graph.Initializers {
+		if w.Name == "fc.weight" {
+			f := w.Data.([]float32)
+			for i := range f {
+				f[i] *= 1e38
+			}
+		}
+	}
+	ref := filepath.Join(dir, "overflow.onnx")
+	if err := onnx.WriteFile(ref, m); err != nil {
+		t.Fatal(err)
+	}
+	report := filepath.Join(dir, "r.html")
+	code, out, errOut := run(t, "verify", testModel("fmnist_tiny.onnx"), "--ref", ref, "--data", miniData, "--limit", "20",
+		"--mean", "0.2860", "--std", "0.3530", "--json", "--report", report)
+	if code != ExitFailure || out != "" || !strings.Contains(errOut, "reference gave a non-finite logit") {
+		t.Errorf("exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+	if _, err := os.Stat(report); err == nil {
+		t.Error("the report was written")
+	}
+}

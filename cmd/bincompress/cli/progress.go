@@ -130,7 +130,7 @@ func (p *progress) figures(elapsed time.Duration) string {
 	s := fmt.Sprintf("%d/%d %s (%.0f%%)", done, p.total, p.unit, 100*float64(done)/float64(p.total))
 	if secs, moved := elapsed.Seconds(), done-p.base.Load(); secs > 0 && moved > 0 {
 		rate := float64(moved) / secs
-		s += fmt.Sprintf(", %.3g %s/s", rate, p.unit)
+		s += fmt.Sprintf(", %s %s/s", rateText(rate), p.unit)
 		if done < p.total {
 			s += ", ETA " + time.Duration(float64(p.total-done)/rate*float64(time.Second)).Round(time.Second).String()
 		} else {
@@ -141,4 +141,14 @@ func (p *progress) figures(elapsed time.Duration) string {
 		s += ", " + d
 	}
 	return s
+}
+
+// rateText is a rate for people: three significant figures below 100,
+// whole numbers above, never an exponent ("2090 images/s", which %.3g
+// wrote as "2.09e+03 images/s").
+func rateText(r float64) string {
+	if r >= 100 {
+		return fmt.Sprintf("%.0f", r)
+	}
+	return fmt.Sprintf("%.3g", r)
 }

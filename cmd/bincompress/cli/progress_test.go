@@ -77,3 +77,17 @@ func TestTrainingPhasesReportProgress(t *testing.T) {
 		}
 	}
 }
+
+// TestProgressRateReadable: a fast phase's rate is a plain number; it
+// read "1.84e+03 images/s".
+func TestProgressRateReadable(t *testing.T) {
+	l := newLogger(IO{ErrOut: &bytes.Buffer{}, Out: &bytes.Buffer{}}, false, false)
+	p := l.progress("verification", 4000, "images")
+	defer p.finish()
+	p.set(1840, "")
+	for elapsed, want := range map[time.Duration]string{time.Second: ", 1840 images/s, ", 100 * time.Second: ", 18.4 images/s, "} {
+		if got := p.figures(elapsed); !strings.Contains(got, want) {
+			t.Errorf("after %v: %q lacks %q", elapsed, got, want)
+		}
+	}
+}

@@ -2,6 +2,9 @@ package cli
 
 import (
 	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -88,6 +91,32 @@ func TestProgressRateReadable(t *testing.T) {
 	for elapsed, want := range map[time.Duration]string{time.Second: ", 1840 images/s, ", 100 * time.Second: ", 18.4 images/s, "} {
 		if got := p.figures(elapsed); !strings.Contains(got, want) {
 			t.Errorf("after %v: %q lacks %q", elapsed, got, want)
+		}
+	}
+}
+
+// TestDumbTerminalGetsLines: on a terminal with TERM=dumb, which cannot
+// redraw a line, progress is printed as lines, as off a terminal; it drew
+// the bar there too. Needs script(1) to give the command a terminal.
+func TestDumbTerminalGetsLines(t *testing.T) {
+	if _, err := exec.LookPath("script"); err != nil {
+		t.Skip("script(1) not installed: no terminal to test on")
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	bnn := tinyBNN(t, t.TempDir())
+	for termName, bar := range map[string]bool{"xterm": true, "dumb": false} {
+		line := fmt.Sprintf("%s verify %s --data %s --limit 200 --json > /dev/null", exe, bnn, miniData)
+		cmd := exec.Command("script", "-qec", line, "/dev/null")
+		cmd.Env = append(os.Environ(), "BINCOMPRESS_TEST_MAIN=1", "TERM="+termName)
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("TERM=%s: %v\n%s", termName, err, out)
+		}
+		if drawn := strings.Contains(string(out), "| ("); drawn != bar || !bar && !strings.Contains(string(out), "verification: done") {
+			t.Errorf("TERM=%s: bar drawn %v, want %v:\n%q", termName, drawn, bar, out)
 		}
 	}
 }

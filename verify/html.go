@@ -16,8 +16,14 @@ type Image struct {
 	PNG   []byte
 }
 
+// MaxHTMLConfusionClasses bounds the classes whose confusion matrix the
+// HTML page draws: a cell per pair of classes made an ImageNet report
+// (1000 classes) 45 MB that took 13 s to write. A larger matrix is left to
+// the JSON report.
+const MaxHTMLConfusionClasses = 100
+
 // WriteHTML writes one self-contained HTML page: the summary, the per-class
-// table, the confusion matrix as a heat map, the model's binarization plan
+// table, the confusion matrix as a heat map (up to MaxHTMLConfusionClasses), the model's binarization plan
 // (layers; may be nil) and the images embedded as data URIs. It loads
 // nothing from elsewhere.
 func WriteHTML(w io.Writer, title string, r *Report, images []Image, layers []ir.LayerRecord) error {
@@ -27,7 +33,10 @@ func WriteHTML(w io.Writer, title string, r *Report, images []Image, layers []ir
 		Images []htmlImage
 		Cells  [][]htmlCell
 		Layers []ir.LayerRecord
-	}{Title: title, R: r, Cells: confusionCells(r.Confusion), Layers: layers}
+	}{Title: title, R: r, Layers: layers}
+	if len(r.Confusion) <= MaxHTMLConfusionClasses {
+		data.Cells = confusionCells(r.Confusion)
+	}
 	for _, im := range images {
 		data.Images = append(data.Images, htmlImage{im.Title,
 			template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(im.PNG))})
@@ -112,10 +121,10 @@ th{background:#f4f4f4}.pass{color:#060;font-weight:bold}.fail{color:#b00;font-we
 <table><tr><th>class</th><th>images</th><th>top-1</th><th>reference</th></tr>
 {{range .R.PerClass}}<tr><td>{{.Class}} {{.Name}}</td><td>{{.Images}}</td><td>{{if .Images}}{{pct .Accuracy}}{{else}}–{{end}}</td><td>{{pctp .ReferenceAccuracy}}</td></tr>
 {{end}}</table>
-<h2>Confusion matrix</h2><p>Rows: true class; columns: predicted class.</p>
+<h2>Confusion matrix</h2>{{if .Cells}}<p>Rows: true class; columns: predicted class.</p>
 <table class="conf"><tr><th></th>{{range $i, $row := .Cells}}<th>{{$i}}</th>{{end}}</tr>
 {{range $i, $row := .Cells}}<tr><th>{{$i}}</th>{{range $row}}<td style="{{.Style}}">{{.Count}}</td>{{end}}</tr>
-{{end}}</table>
+{{end}}</table>{{else}}<p>{{.R.Classes}} classes: too many to draw here; the JSON report holds the matrix (<code>confusion</code>).</p>{{end}}
 {{if .Layers}}<h2>Layers</h2><p>The binarization plan: each conv and dense layer, binary or kept float and why, its weight's bytes
 both ways, and the held-out accuracy it costs binarized alone, where measured (--keep-float auto).</p>
 <table><tr><th>layer</th><th>op</th><th>shape</th><th>decision</th><th>sensitivity</th><th>float B</th><th>binary B</th></tr>

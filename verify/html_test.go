@@ -3,6 +3,7 @@ package verify
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"image/png"
 	"os"
 	"os/exec"
@@ -62,6 +63,32 @@ func TestHTMLVerdictStyle(t *testing.T) {
 		}
 		if !strings.Contains(buf.String(), c.want) {
 			t.Errorf("gate %+v: page lacks %q", c.gate, c.want)
+		}
+	}
+}
+
+// TestHTMLLargeConfusionLeftToJSON: the page drew a cell per pair of
+// classes, 45 MB for 1000 classes; past MaxHTMLConfusionClasses it says
+// the JSON holds the matrix, and every class still has its row.
+func TestHTMLLargeConfusionLeftToJSON(t *testing.T) {
+	for _, n := range []int{MaxHTMLConfusionClasses, MaxHTMLConfusionClasses + 1} {
+		r := &Report{Schema: SchemaVersion, Images: n, Classes: n, Passed: true, Confusion: make([][]int, n)}
+		for i := range r.Confusion {
+			r.Confusion[i] = make([]int, n)
+			r.Confusion[i][i] = 1
+			r.PerClass = append(r.PerClass, ClassStats{Class: i, Images: 1, Accuracy: 1})
+		}
+		var buf bytes.Buffer
+		if err := WriteHTML(&buf, "many classes", r, nil, nil); err != nil {
+			t.Fatal(err)
+		}
+		page := buf.String()
+		drawn := strings.Contains(page, `<table class="conf">`)
+		if drawn != (n <= MaxHTMLConfusionClasses) || !drawn && !strings.Contains(page, fmt.Sprintf("%d classes: too many to draw here", n)) {
+			t.Errorf("%d classes: matrix drawn %v", n, drawn)
+		}
+		if rows := strings.Count(page, "<td>100.00%</td>"); rows != n {
+			t.Errorf("%d classes: %d per-class rows", n, rows)
 		}
 	}
 }

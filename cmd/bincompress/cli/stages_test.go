@@ -5,10 +5,12 @@ import (
 	"encoding/hex"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/bincompress/bincompress/ir"
 	"github.com/bincompress/bincompress/onnx"
 	"github.com/bincompress/bincompress/pack"
 )
@@ -66,5 +68,40 @@ func TestPackRefusesPlanFlags(t *testing.T) {
 		if _, err := os.Stat(bnn); err == nil {
 			t.Fatalf("pack %v wrote %s", flags, bnn)
 		}
+	}
+}
+
+// TestPackPlansAsMain: pack of a float model keeps the same layers float
+// as the main command without data, its default plan (first and last),
+// so the staged and the one-step commands ship the same model.
+func TestPackPlansAsMain(t *testing.T) {
+	dir := t.TempDir()
+	model := testModel("fmnist_tiny.onnx")
+	plans := map[string][]ir.LayerRecord{}
+	for _, args := range [][]string{{model, filepath.Join(dir, "main.bnn")}, {"pack", model, filepath.Join(dir, "pack.bnn")}} {
+		if code, _, errOut := run(t, append([]string{"-q"}, args...)...); code != 0 {
+			t.Fatalf("%v: exit %d: %s", args, code, errOut)
+		}
+		m, err := onnx.ReadFile(args[len(args)-1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		recs, err := m.LayerRecords()
+		if err != nil {
+			t.Fatal(err)
+		}
+		plans[args[0]] = recs
+	}
+	floats := func(recs []ir.LayerRecord) (names []string) {
+		for _, r := range recs {
+			if !r.Binarized {
+				names = append(names, r.Node)
+			}
+		}
+		return names
+	}
+	got, want := floats(plans["pack"]), floats(plans[model])
+	if len(want) == 0 || !slices.Equal(got, want) {
+		t.Fatalf("pack keeps %v float, the main command %v", got, want)
 	}
 }

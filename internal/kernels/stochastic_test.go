@@ -41,6 +41,10 @@ func TestStochasticBits(t *testing.T) {
 					x[i] = float32(math.Inf(1 - 2*r.IntN(2)))
 				case 2:
 					x[i] = lo
+				case 3:
+					x[i] = float32(math.Copysign(0, -1))
+				case 4:
+					x[i] = float32(1 - 2*r.IntN(2)) * math.MaxFloat32
 				}
 			}
 			words := make([]uint64, (e0+n+63)/64+1)
@@ -86,7 +90,7 @@ func TestStochasticCodes2(t *testing.T) {
 	const lo, inv, seed = -1, 1.25, 99
 	mul, add := [2]float32{0.7, -1.3}, [2]float32{0.25, 0.5}
 	for e0 := range 36 {
-		for n := range 70 {
+		for n := range 90 {
 			x, relu := make([]float32, n), make([]float32, n)
 			for i := range x {
 				x[i] = lo + 3*r.Float32()/inv
@@ -100,6 +104,14 @@ func TestStochasticCodes2(t *testing.T) {
 					relu[i] = float32(math.NaN())
 				case 3:
 					relu[i] = 0
+				case 4:
+					relu[i] = float32(math.Copysign(0, -1))
+				case 5:
+					x[i] = float32(math.Copysign(0, -1))
+				case 6:
+					x[i] = float32(1 - 2*r.IntN(2)) * math.MaxFloat32
+				case 7:
+					relu[i] = float32(math.Inf(1 - 2*r.IntN(2)))
 				}
 			}
 			plain, fused := make([]uint64, (e0+n+31)/32+1), make([]uint64, (e0+n+31)/32+1)
@@ -138,4 +150,28 @@ func TestLevel(t *testing.T) {
 			t.Errorf("Level(%v, %d) = %d, want %d", c.f, c.top, got, c.want)
 		}
 	}
+}
+
+// BenchmarkStochastic times the encoders on a 32×32 feature-map row (the
+// assembly where the CPU has it; -tags purego for the Go loops).
+func BenchmarkStochastic(b *testing.B) {
+	const n = 1024
+	r := newRand(3)
+	x, relu := make([]float32, n), make([]float32, n)
+	for i := range x {
+		x[i], relu[i] = r.Float32(), r.Float32()-0.5
+	}
+	words := make([]uint64, n/32)
+	run := func(name string, f func()) {
+		b.Run(name, func(b *testing.B) {
+			b.SetBytes(4 * n)
+			for b.Loop() {
+				clear(words)
+				f()
+			}
+		})
+	}
+	run("bits", func() { StochasticBits(words, 0, x, 0, 1, 7) })
+	run("codes2", func() { StochasticCodes2(words, 0, x, 0, 3, 7) })
+	run("relu-codes2", func() { StochasticReluCodes2(words, 0, x, relu, [2]float32{1, 2}, [2]float32{0.5, -1}, 7) })
 }

@@ -1,6 +1,9 @@
 package kernels
 
-import "testing"
+import (
+	"math"
+	"testing"
+)
 
 // TestLookupCodes holds the decoder (assembly for 1- and 2-bit codes) to
 // the bit layout it reads (code i at bits [pos+i·bits, pos+(i+1)·bits),
@@ -16,6 +19,8 @@ func TestLookupCodes(t *testing.T) {
 	for i := range tab {
 		tab[i] = float32(i) + 0.5
 	}
+	tab[0] = float32(math.Copysign(0, -1)) // copied bit for bit
+	tab[2] = float32(math.NaN())
 	for _, bits := range []int{1, 2, 4, 8} {
 		for _, start := range []int{0, 1, 7, 32, 63} {
 			pos := start * bits % 64 // a code boundary
@@ -36,11 +41,41 @@ func TestLookupCodes(t *testing.T) {
 					if code&1 == 0 {
 						wantG = 0
 					}
-					if got[i] != tab[code] || plain[i] != tab[code] || g[i] != wantG {
+					if bits32(got[i]) != bits32(tab[code]) || bits32(plain[i]) != bits32(tab[code]) || bits32(g[i]) != bits32(wantG) {
 						t.Fatalf("bits %d pos %d n %d: [%d] = %v, g %v; want %v, %v", bits, pos, n, i, got[i], g[i], tab[code], wantG)
 					}
 				}
 			}
 		}
+	}
+}
+
+func bits32(v float32) uint32 { return math.Float32bits(v) }
+
+// BenchmarkLookupCodes times decoding a 32×32 feature-map row (the
+// assembly where the CPU has it; -tags purego for the Go loops).
+func BenchmarkLookupCodes(b *testing.B) {
+	const n = 1024
+	r := newRand(5)
+	words := make([]uint64, n/32)
+	for i := range words {
+		words[i] = r.Uint64()
+	}
+	var tab CodeTable
+	for i := range tab {
+		tab[i] = float32(i)
+	}
+	dst, g := make([]float32, n), make([]float32, n)
+	for _, c := range []struct {
+		name string
+		bits int
+		g    []float32
+	}{{"1bit", 1, nil}, {"2bit", 2, nil}, {"2bit-inactive", 2, g}} {
+		b.Run(c.name, func(b *testing.B) {
+			b.SetBytes(4 * n)
+			for b.Loop() {
+				LookupCodes(dst, c.g, words, 0, c.bits, &tab)
+			}
+		})
 	}
 }

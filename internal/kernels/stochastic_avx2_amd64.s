@@ -94,11 +94,11 @@ GLOBL avx2highbit<>(SB), RODATA|NOPTR, $64
 	VPADDQ avx2draws<>+32(SB), Y15, Y14; \
 	VPADDQ avx2draws<>+0(SB), Y15, Y15; \
 	MOVQ $0xbf58476d1ce4e5b9, AX; \
-	MOVQ AX, X12; \
+	VMOVQ AX, X12; \
 	VPBROADCASTQ X12, Y12; \
 	VPSHUFD $0xb1, Y12, Y11; \
 	MOVQ $0x94d049bb133111eb, AX; \
-	MOVQ AX, X10; \
+	VMOVQ AX, X10; \
 	VPBROADCASTQ X10, Y10; \
 	VPSHUFD $0xb1, Y10, Y9
 
@@ -207,7 +207,7 @@ TEXT ·stochasticCodes2AVX2(SB), NOSPLIT, $0-56
 	TESTQ DX, DX
 	JNE rloop
 	MOVL $0x40400000, AX
-	MOVQ AX, X7
+	VMOVQ AX, X7
 	VPBROADCASTD X7, Y7
 ploop:
 	uniforms8(Y15, Y0, Y1, Y2)

@@ -30,5 +30,10 @@ func TestAVX2Paths(t *testing.T) {
 	t.Run("minMax", TestMinMax)
 	t.Run("combine", TestCombine)
 	t.Run("maxPool", TestMaxPoolArg)
-	t.Run("codes", func(t *testing.T) { TestLookupCodes(t); TestStochasticBits(t); TestStochasticCodes2(t); TestEpilogueApplySpecials(t) })
+	t.Run("codes", func(t *testing.T) {
+		TestLookupCodes(t)
+		TestStochasticBits(t)
+		TestStochasticCodes2(t)
+		TestEpilogueApplySpecials(t)
+	})
 }

@@ -29,7 +29,6 @@ func quantRows4AVX2(n int, x0, x1, x2, x3 *float32, inv float32, dst *uint32)
 //go:noescape
 func dequantRowAVX2(n int, src *int32, corr int32, m, b float32, dst *float32)
 
-
 // maxAbsBitsFast handles the leading multiple of 64 elements of x; it
 // returns how many it handled and their maxAbsBits.
 func maxAbsBitsFast(x []float32) (int, uint32) {

@@ -44,7 +44,7 @@ func TestStochasticBits(t *testing.T) {
 				case 3:
 					x[i] = float32(math.Copysign(0, -1))
 				case 4:
-					x[i] = float32(1 - 2*r.IntN(2)) * math.MaxFloat32
+					x[i] = float32(1-2*r.IntN(2)) * math.MaxFloat32
 				}
 			}
 			words := make([]uint64, (e0+n+63)/64+1)
@@ -109,7 +109,7 @@ func TestStochasticCodes2(t *testing.T) {
 				case 5:
 					x[i] = float32(math.Copysign(0, -1))
 				case 6:
-					x[i] = float32(1 - 2*r.IntN(2)) * math.MaxFloat32
+					x[i] = float32(1-2*r.IntN(2)) * math.MaxFloat32
 				case 7:
 					relu[i] = float32(math.Inf(1 - 2*r.IntN(2)))
 				}

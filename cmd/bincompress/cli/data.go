@@ -166,6 +166,16 @@ type modelIO struct {
 	Batch int
 }
 
+// checkBatched refuses a fixed batch: data runs through the model in
+// batches of any size (openData; inspect reports the same refusal).
+func (m modelIO) checkBatched() error {
+	if m.Batch == 0 {
+		return nil
+	}
+	return fmt.Errorf("input %q has a fixed batch of %d (%s), but data runs through the model in batches of any size: "+
+		"export it with a symbolic batch (torch.onnx.export(..., dynamic_axes={%q: {0: \"batch\"}, ...}))", m.Input, m.Batch, fmt.Sprint(m.dims(m.Batch)), m.Input)
+}
+
 // dims is the input's shape for a batch of n, in its layout.
 func (m modelIO) dims(n int) []int {
 	if m.Layout == dataset.NHWC {
@@ -267,9 +277,8 @@ func checkInputType(in *ir.ValueInfo) error {
 // is numbered by them (dataset.Options.Classes). Float pixels that look
 // like bytes (dataset.FloatPixelsLikeBytes) are warned of on log.
 func openData(path string, prep dataset.Preprocess, mio modelIO, flags PrepFlags, classes []string, log *logger) (*dataset.Splits, error) {
-	if mio.Batch > 0 {
-		return nil, fmt.Errorf("input %q has a fixed batch of %d (%s), but data runs through the model in batches of any size: "+
-			"export it with a symbolic batch (torch.onnx.export(..., dynamic_axes={%q: {0: \"batch\"}, ...}))", mio.Input, mio.Batch, fmt.Sprint(mio.dims(mio.Batch)), mio.Input)
+	if err := mio.checkBatched(); err != nil {
+		return nil, err
 	}
 	if layout := cmp.Or(prep.Layout, dataset.NCHW); layout != mio.Layout {
 		return nil, fmt.Errorf("the preprocessing lays images out %s, but the model's input %q is %s", layout, mio.Input, mio.Layout)

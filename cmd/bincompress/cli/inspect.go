@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -11,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/bincompress/bincompress/infer"
 	"github.com/bincompress/bincompress/internal/termtext"
 	"github.com/bincompress/bincompress/ir"
 	"github.com/bincompress/bincompress/onnx"
@@ -66,10 +68,13 @@ type ModelSummary struct {
 	// Plan is, for an ONNX model, the main command's default plan: each
 	// conv and dense layer, binarized or kept float and why; its node
 	// names are what --keep-float takes. Absent for a .bnn, or when the
-	// model cannot be planned (the main command would say why).
+	// model cannot be planned (plan_error says why).
 	Plan []ir.LayerRecord `json:"plan,omitempty"`
-	// PlanError says why an ONNX model has no plan: what the main command
-	// would refuse it with.
+	// PlanError is, for an ONNX model the main command refuses, its
+	// refusal, word for word: the model check's (one data input, a
+	// classifier's single output, a batch the graph leaves free), a fixed
+	// batch (refused when data runs through the model) or the plan's.
+	// The plan may still be listed beside it.
 	PlanError string `json:"plan_error,omitempty"`
 }
 
@@ -110,7 +115,13 @@ func runInspect(opts *InspectOptions, streams IO) error {
 }
 
 // defaultPlan is the layer plan the main command makes with its defaults
-// for the ONNX model m read from path, or why it makes none.
+// for the ONNX model m read from path (nil when it makes none), and why the
+// main command refuses the model, in its words (nil when it takes it): the
+// model check's refusal (checkModel: the inputs, the outputs, a batch fixed
+// inside the graph), a fixed batch, which it refuses when data runs through
+// the model, or the plan's own error. A plan made for a refused model is
+// still returned: its node names are what --keep-float takes once the model
+// is fixed.
 func defaultPlan(path string, m *ir.Model) ([]ir.LayerRecord, error) {
 	for _, in := range m.Graph.DataInputs() {
 		if err := checkInputType(in); err != nil {
@@ -121,14 +132,19 @@ func defaultPlan(path string, m *ir.Model) ([]ir.LayerRecord, error) {
 	if err != nil {
 		return nil, err
 	}
+	mio, _, refused := checkModel(path, m, infer.Options{})
+	if refused == nil {
+		refused = mio.checkBatched()
+	}
 	o := defaultCompressOptions()
 	o.register(pflag.NewFlagSet("defaults", pflag.ContinueOnError)) // the flags' defaults into o
 	o.In = path                                                     // plan's errors name the model
 	planned, err := o.plan(m, nil)
 	if err != nil {
-		return nil, err
+		return nil, cmp.Or(refused, err)
 	}
-	return planned.LayerRecords()
+	recs, err := planned.LayerRecords()
+	return recs, cmp.Or(refused, err)
 }
 
 func summarize(path string, m *ir.Model) *ModelSummary {
@@ -203,7 +219,14 @@ func printSummary(w io.Writer, s *ModelSummary) error {
 		return printArtifact(w, s.Artifact)
 	}
 	if len(s.Plan) > 0 {
-		return printPlan(w, s.Plan)
+		if err := printPlan(w, s.Plan); err != nil {
+			return err
+		}
+		if s.PlanError != "" {
+			_, err := fmt.Fprintf(w, "\nrefused: %s\n", s.PlanError)
+			return err
+		}
+		return nil
 	}
 	if s.PlanError != "" {
 		_, err := fmt.Fprintf(w, "\nno layer plan: %s\n", s.PlanError)

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -169,17 +170,7 @@ func TestMaxElementsReachesTheCheck(t *testing.T) {
 // batch of 64 against [1 1 28 28]). Binarizing without data still works.
 func TestRefuseFixedBatch(t *testing.T) {
 	dir := t.TempDir()
-	m, err := onnx.ReadFile(testModel("fmnist_tiny.onnx"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, v := range append(m.Graph.DataInputs(), m.Graph.Outputs...) {
-		v.Shape[0] = ir.Dim{Size: 1}
-	}
-	fixed := filepath.Join(dir, "fixed.onnx")
-	if err := onnx.WriteFile(fixed, m); err != nil {
-		t.Fatal(err)
-	}
+	fixed := editedModel(t, dir, "fixed", fixBatch)
 	data := filepath.Join("..", "..", "..", "testdata", "data", "fmnist-mini")
 	for _, args := range [][]string{
 		{fixed, filepath.Join(dir, "a.bnn"), "--data", data, "--limit", "32", "--epochs", "1"},
@@ -217,21 +208,7 @@ func TestRefuseFixedBatch(t *testing.T) {
 // the shapes part and the batch, and run still takes it one image at a time.
 func TestRefuseBakedBatch(t *testing.T) {
 	dir := t.TempDir()
-	m, err := onnx.ReadFile(testModel("fmnist_tiny.onnx"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, n := range m.Graph.Nodes {
-		if n.OpType == "Flatten" {
-			n.OpType, n.Attrs = "Reshape", nil
-			n.Inputs = append(n.Inputs, "baked_target")
-			m.Graph.Initializers = append(m.Graph.Initializers, &ir.Tensor{Name: "baked_target", DType: ir.Int64, Shape: []int{2}, Data: []int64{1, -1}})
-		}
-	}
-	baked := filepath.Join(dir, "baked.onnx")
-	if err := onnx.WriteFile(baked, m); err != nil {
-		t.Fatal(err)
-	}
+	baked := editedModel(t, dir, "baked", bakeBatch)
 	data := filepath.Join("..", "..", "..", "testdata", "data", "fmnist-mini")
 	for _, args := range [][]string{
 		{baked, filepath.Join(dir, "a.bnn"), "--data", data, "--limit", "32", "--epochs", "1", "--mean", "0.2860", "--std", "0.3530"},
@@ -252,5 +229,72 @@ func TestRefuseBakedBatch(t *testing.T) {
 	}
 	if code, _, errOut := run(t, "run", baked, "--input", one, "--top", "1"); code != 0 {
 		t.Errorf("run on one image: exit %d, stderr %q", code, errOut)
+	}
+}
+
+// editedModel writes fmnist_tiny.onnx, changed by edit, to dir/name.onnx.
+func editedModel(t *testing.T, dir, name string, edit func(m *ir.Model)) string {
+	t.Helper()
+	m, err := onnx.ReadFile(testModel("fmnist_tiny.onnx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	edit(m)
+	path := filepath.Join(dir, name+".onnx")
+	if err := onnx.WriteFile(path, m); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// fixBatch declares a batch of 1, as torch.onnx.export writes without
+// dynamic_axes.
+func fixBatch(m *ir.Model) {
+	for _, v := range append(m.Graph.DataInputs(), m.Graph.Outputs...) {
+		v.Shape[0] = ir.Dim{Size: 1}
+	}
+}
+
+// bakeBatch fixes the batch inside the graph, leaving the input's symbolic:
+// the Flatten becomes a Reshape to a constant [1, -1], as a batch-1 export
+// writes x.view(x.size(0), -1).
+func bakeBatch(m *ir.Model) {
+	for _, n := range m.Graph.Nodes {
+		if n.OpType == "Flatten" {
+			n.OpType, n.Attrs = "Reshape", nil
+			n.Inputs = append(n.Inputs, "baked_target")
+			m.Graph.Initializers = append(m.Graph.Initializers, &ir.Tensor{Name: "baked_target", DType: ir.Int64, Shape: []int{2}, Data: []int64{1, -1}})
+		}
+	}
+}
+
+// TestInspectShowsTheRefusal: inspect of an ONNX model the main command
+// refuses gives that refusal, word for word, as plan_error and in its text;
+// it listed the plan alone for the model check's refusals (two data inputs,
+// a batch fixed inside the graph) and for a fixed batch.
+func TestInspectShowsTheRefusal(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join("..", "..", "..", "testdata", "data", "fmnist-mini")
+	for name, edit := range map[string]func(*ir.Model){
+		"fixed": fixBatch,
+		"baked": bakeBatch,
+		"two_inputs": func(m *ir.Model) {
+			m.Graph.Inputs = append(m.Graph.Inputs, &ir.ValueInfo{Name: "extra", DType: ir.Float32, Shape: []ir.Dim{{Size: 1}}})
+		},
+	} {
+		model := editedModel(t, dir, name, edit)
+		code, _, errOut := run(t, model, filepath.Join(dir, "a.bnn"), "--data", data, "--limit", "8", "--epochs", "1", "--mean", "0.2860", "--std", "0.3530")
+		refusal, ok := strings.CutPrefix(strings.TrimSpace(errOut), "bincompress: ")
+		if code != ExitFailure || !ok || strings.Contains(refusal, "\n") {
+			t.Fatalf("%s: main command: exit %d, stderr %q; want exit 1 and one line", name, code, errOut)
+		}
+		code, out, errOut := run(t, "inspect", model, "--json")
+		var s ModelSummary
+		if code != 0 || json.Unmarshal([]byte(out), &s) != nil || s.PlanError != refusal {
+			t.Errorf("%s: inspect --json: exit %d (%q), plan_error %q; want the main command's %q", name, code, errOut, s.PlanError, refusal)
+		}
+		if _, out, _ := run(t, "inspect", model); !strings.Contains(out, refusal) {
+			t.Errorf("%s: inspect: %q; want the main command's %q", name, out, refusal)
+		}
 	}
 }

@@ -195,6 +195,9 @@ func classifierInput(m *ir.Model) (modelIO, error) {
 	if err := checkInputType(in); err != nil {
 		return modelIO{}, err
 	}
+	if in.Shape == nil {
+		return modelIO{}, fmt.Errorf("input %q has no declared shape; want [N, C, H, W] or [N, H, W, C] with C, H and W fixed: export the model with its input's shape declared (torch.onnx.export declares its example input's)", in.Name)
+	}
 	if len(in.Shape) != 4 || !in.Shape[1].Known() || !in.Shape[2].Known() || !in.Shape[3].Known() {
 		return modelIO{}, fmt.Errorf("input %q has shape %s; want [N, C, H, W] or [N, H, W, C] with C, H and W fixed (--center-crop H,W or --resize H,W gives a model of any height and width the size its images come out at)", in.Name, ir.FormatDims(in.Shape))
 	}
@@ -207,6 +210,16 @@ func classifierInput(m *ir.Model) (modelIO, error) {
 		mio.Batch = int(in.Shape[0].Size)
 	}
 	return mio, nil
+}
+
+// declaredShape says what shape a graph input or output declares: "shape
+// [batch 3 224 224]", or "no declared shape" when it declares none (nil;
+// ir.FormatDims writes [] for it, which reads as a scalar's).
+func declaredShape(v *ir.ValueInfo) string {
+	if v.Shape == nil {
+		return "no declared shape"
+	}
+	return "shape " + ir.FormatDims(v.Shape)
 }
 
 // classCount is the number of classes of a classifier: K of its first
@@ -229,7 +242,7 @@ func classCount(m *ir.Model, outputs map[string][]int) (int, error) {
 		}
 	}
 	if !ok {
-		return 0, fmt.Errorf("output %q has shape %s; cannot tell the number of classes", out.Name, ir.FormatDims(out.Shape))
+		return 0, fmt.Errorf("output %q has %s; cannot tell the number of classes", out.Name, declaredShape(out))
 	}
 	if out.Shape != nil && !declaredFits(out.Shape, computed) {
 		return 0, fmt.Errorf("output %q is declared %s but computes %v for one image", out.Name, ir.FormatDims(out.Shape), computed)

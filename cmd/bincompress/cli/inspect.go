@@ -80,8 +80,11 @@ type ModelSummary struct {
 
 // ValueSummary is one graph input or output.
 type ValueSummary struct {
-	Name  string   `json:"name"`
-	DType string   `json:"dtype"`
+	Name  string `json:"name"`
+	DType string `json:"dtype"`
+	// Shape is the declared shape, one dimension a string (a size, a
+	// symbolic name, "?"); null when the value declares none, [] for a
+	// scalar.
 	Shape []string `json:"shape"`
 }
 
@@ -189,11 +192,22 @@ func summarize(path string, m *ir.Model) *ModelSummary {
 }
 
 func valueSummary(v *ir.ValueInfo) ValueSummary {
-	out := ValueSummary{Name: v.Name, DType: v.DType.String(), Shape: []string{}}
+	out := ValueSummary{Name: v.Name, DType: v.DType.String()}
+	if v.Shape != nil {
+		out.Shape = []string{}
+	}
 	for _, d := range v.Shape {
 		out.Shape = append(out.Shape, d.String())
 	}
 	return out
+}
+
+// shape is the declared shape as inspect prints it.
+func (v ValueSummary) shape() string {
+	if v.Shape == nil {
+		return "(no declared shape)"
+	}
+	return "[" + strings.Join(v.Shape, " ") + "]"
 }
 
 func printSummary(w io.Writer, s *ModelSummary) error {
@@ -203,10 +217,10 @@ func printSummary(w io.Writer, s *ModelSummary) error {
 	fmt.Fprintf(tw, "ir version\t%d\n", s.IRVersion)
 	fmt.Fprintf(tw, "opsets\t%s\n", joinSorted(s.Opsets))
 	for _, v := range s.Inputs {
-		fmt.Fprintf(tw, "input\t%s %s [%s]\n", v.Name, v.DType, strings.Join(v.Shape, " "))
+		fmt.Fprintf(tw, "input\t%s %s %s\n", v.Name, v.DType, v.shape())
 	}
 	for _, v := range s.Outputs {
-		fmt.Fprintf(tw, "output\t%s %s [%s]\n", v.Name, v.DType, strings.Join(v.Shape, " "))
+		fmt.Fprintf(tw, "output\t%s %s %s\n", v.Name, v.DType, v.shape())
 	}
 	fmt.Fprintf(tw, "nodes\t%d\n", s.Nodes)
 	fmt.Fprintf(tw, "ops\t%s\n", joinSorted(s.Ops))

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -296,5 +297,28 @@ func TestInspectShowsTheRefusal(t *testing.T) {
 		if _, out, _ := run(t, "inspect", model); !strings.Contains(out, refusal) {
 			t.Errorf("%s: inspect: %q; want the main command's %q", name, out, refusal)
 		}
+	}
+}
+
+// TestNoDeclaredShape: an input that declares no shape is said to have
+// none, by the main command and by inspect (text, and null in JSON); both
+// wrote "shape []", which reads as a scalar's.
+func TestNoDeclaredShape(t *testing.T) {
+	dir := t.TempDir()
+	model := editedModel(t, dir, "noshape", func(m *ir.Model) { m.Graph.DataInputs()[0].Shape = nil })
+	code, _, errOut := run(t, model, filepath.Join(dir, "a.bnn"))
+	if code != ExitFailure || !strings.Contains(errOut, `input "input" has no declared shape`) || strings.Contains(errOut, "[]") {
+		t.Errorf("main command: exit %d, stderr %q; want exit 1 saying the input has no declared shape", code, errOut)
+	}
+	_, out, _ := run(t, "inspect", model)
+	if !regexp.MustCompile(`(?m)^input +input float32 \(no declared shape\)$`).MatchString(out) || !strings.Contains(out, "has no declared shape;") {
+		t.Errorf("inspect: %q; want the input listed with no declared shape and the refusal", out)
+	}
+	_, out, _ = run(t, "inspect", model, "--json")
+	var s struct {
+		Inputs []struct{ Shape *[]string }
+	}
+	if err := json.Unmarshal([]byte(out), &s); err != nil || len(s.Inputs) != 1 || s.Inputs[0].Shape != nil {
+		t.Errorf("inspect --json: %s (%v); want the input's shape null", out, err)
 	}
 }

@@ -228,8 +228,8 @@ func declaredShape(v *ir.ValueInfo) string {
 // shape, which may be symbolic, absent or simply wrong, is used only when
 // the pass cannot tell, and must agree with it when both are known.
 func classCount(m *ir.Model, outputs map[string][]int) (int, error) {
-	if len(m.Graph.Outputs) == 0 {
-		return 0, fmt.Errorf("the model has no outputs")
+	if err := singleOutput(m, outputs); err != nil {
+		return 0, err
 	}
 	out := m.Graph.Outputs[0]
 	computed, ok := outputs[out.Name]
@@ -251,6 +251,50 @@ func classCount(m *ir.Model, outputs map[string][]int) (int, error) {
 		return 0, fmt.Errorf("output %q has shape %v for one image; a classifier's is [N, K] (or [N, K, 1, 1])", out.Name, computed)
 	}
 	return computed[1], nil
+}
+
+// singleOutput refuses a model without exactly one graph output. Which of
+// several outputs holds the logits cannot be told (PyTorch's `return
+// features, logits` exports the features first), and taking the first
+// trained and verified on the features. The error names each output with
+// the shape the shape pass computed for one image (outputs, at any batch;
+// nil: none), else the declared one.
+func singleOutput(m *ir.Model, outputs map[string][]int) error {
+	g := m.Graph
+	switch len(g.Outputs) {
+	case 0:
+		return fmt.Errorf("the model has no outputs")
+	case 1:
+		return nil
+	}
+	all := true // every shape computed: say "for one image" once
+	for _, o := range g.Outputs {
+		_, ok := outputs[o.Name]
+		all = all && ok
+	}
+	parts := make([]string, len(g.Outputs))
+	for i, o := range g.Outputs {
+		switch s, ok := outputs[o.Name]; {
+		case ok:
+			if len(s) > 0 {
+				s = append([]int{1}, s[1:]...)
+			}
+			parts[i] = fmt.Sprintf("%q %v", o.Name, s)
+			if !all {
+				parts[i] += " for one image"
+			}
+		case o.Shape == nil:
+			parts[i] = fmt.Sprintf("%q with no declared shape", o.Name)
+		default:
+			parts[i] = fmt.Sprintf("%q declared %s", o.Name, ir.FormatDims(o.Shape))
+		}
+	}
+	list := strings.Join(parts, ", ")
+	if all {
+		list += " for one image"
+	}
+	return fmt.Errorf("the model has %d outputs (%s); bincompress needs a model whose single output is the logits: re-export it returning only the logits (a forward that returns logits alone, not features and logits)",
+		len(g.Outputs), list)
 }
 
 // declaredFits reports whether a declared shape agrees with a computed one:

@@ -322,3 +322,53 @@ func TestNoDeclaredShape(t *testing.T) {
 		t.Errorf("inspect --json: %s (%v); want the input's shape null", out, err)
 	}
 }
+
+// TestRefuseTwoOutputs: a model with a second graph output (PyTorch's
+// `return features, logits`, the features first) was taken as if its first
+// output were the logits: trained and verified on the features. Every
+// command that runs it refuses it before any work with one line naming the
+// outputs and their shapes and saying to export the logits alone; inspect
+// gives the same words as plan_error.
+func TestRefuseTwoOutputs(t *testing.T) {
+	dir := t.TempDir()
+	model := editedModel(t, dir, "two_outputs", func(m *ir.Model) {
+		for _, n := range m.Graph.Nodes {
+			if n.OpType == "Flatten" {
+				features := &ir.ValueInfo{Name: n.Outputs[0], DType: ir.Float32, Shape: []ir.Dim{{Param: "batch"}, {Size: -1}}}
+				m.Graph.Outputs = append([]*ir.ValueInfo{features}, m.Graph.Outputs...)
+			}
+		}
+	})
+	data := filepath.Join("..", "..", "..", "testdata", "data", "fmnist-mini")
+	prep := []string{"--limit", "8", "--mean", "0.2860", "--std", "0.3530"}
+	var refusal string
+	for _, args := range [][]string{
+		append([]string{model, filepath.Join(dir, "a.bnn"), "--data", data, "--epochs", "1"}, prep...),
+		append([]string{"finetune", model, "--data", data, "--epochs", "1", "--out", filepath.Join(dir, "a.onnx")}, prep...),
+		append([]string{"verify", model, "--data", data}, prep...),
+		{"pack", model, filepath.Join(dir, "a.bnn")},
+		{"bench", model},
+		{"run", model, "--input", testModel("fmnist_tiny.input.npy"), "--top", "1"},
+	} {
+		code, _, errOut := run(t, args...)
+		msg := strings.TrimSpace(errOut)
+		if code != ExitFailure || strings.Contains(msg, "\n") || strings.Contains(msg, "epoch") ||
+			!strings.Contains(msg, `the model has 2 outputs ("/Flatten_output_0" [1 32], "logits" [1 10] for one image)`) ||
+			!strings.Contains(msg, "single output is the logits") {
+			t.Errorf("%v: exit %d, stderr %q; want exit 1 and one line naming both outputs and their shapes", args, code, errOut)
+		}
+		if refusal == "" {
+			refusal, _ = strings.CutPrefix(msg, "bincompress: ")
+		}
+	}
+	for _, name := range []string{"a.bnn", "a.onnx"} {
+		if _, err := os.Stat(filepath.Join(dir, name)); err == nil {
+			t.Errorf("%s was written", name)
+		}
+	}
+	_, out, _ := run(t, "inspect", model, "--json")
+	var s ModelSummary
+	if err := json.Unmarshal([]byte(out), &s); err != nil || s.PlanError != refusal {
+		t.Errorf("inspect --json: plan_error %q (%v); want the main command's %q", s.PlanError, err, refusal)
+	}
+}

@@ -31,7 +31,8 @@ func newRunCmd(streams IO) *cobra.Command {
 		Use:   "run MODEL --input X.npy [--output Y.npy] [--top K]",
 		Short: "Run an ONNX model or a .bnn on a batch from a .npy file",
 		Long: "Runs a float32 NCHW batch (already preprocessed) through the model on the CPU.\n" +
-			"The first output is written as float32 .npy with --output, and/or the top-k\n" +
+			"The output (the logits: a model with more than one output is refused, as by\n" +
+			"every command) is written as float32 .npy with --output, and/or the top-k\n" +
 			"classes of each row are printed with --top. A .bnn runs from its packed bits.",
 		Example: "  bincompress run testdata/models/resnet20_cifar_op17.onnx --input testdata/models/resnet20_cifar_op17.input.npy --top 3\n" +
 			"  bincompress run tiny.bnn --input testdata/models/fmnist_tiny.input.npy --output logits.npy",
@@ -48,7 +49,7 @@ func newRunCmd(streams IO) *cobra.Command {
 		},
 	}
 	pathFlag(cmd.Flags(), &opts.Input, "input", "float32 NCHW batch as .npy (required)")
-	pathFlag(cmd.Flags(), &opts.Output, "output", "write the first output here as float32 .npy")
+	pathFlag(cmd.Flags(), &opts.Output, "output", "write the output here as float32 .npy")
 	cmd.Flags().IntVar(&opts.Top, "top", 0, "print the K best classes of each row")
 	cmd.Flags().BoolVar(&opts.Int8, "int8-activations", false, "run the binary convolutions with 8-bit activations (quantized per tensor at run time): faster, slightly less exact")
 	maxElementsFlag(cmd.Flags(), &opts.MaxElements)
@@ -81,8 +82,9 @@ func runRun(opts *RunOptions, streams IO) error {
 	if len(inputs) != 1 {
 		return fmt.Errorf("run: %s has %d inputs; run feeds models with exactly one", opts.Model, len(inputs))
 	}
-	if len(m.Graph.Outputs) == 0 {
-		return fmt.Errorf("run: %s has no outputs", opts.Model)
+	if len(m.Graph.Outputs) != 1 {
+		shapes, _ := prog.CheckShapes(1) // to name the outputs' shapes; Run reports a shape error itself
+		return fmt.Errorf("run: %s: %w", opts.Model, singleOutput(m, shapes))
 	}
 	x.Name = inputs[0].Name
 	outs, err := prog.Run(map[string]*ir.Tensor{x.Name: x})

@@ -68,11 +68,11 @@ func transposed(m []float32, rows, cols int) []float32 {
 // winograd reports whether p runs by Winograd: 3×3, stride 1, no
 // dilation, one group, pads of at most 2, enough channels on both sides
 // for the point products to pay for the transforms, and vector transforms
-// (or a test that asks for the Go ones).
+// (AVX-512 or AVX2; or a test that asks for the Go ones).
 func (p ConvParams) winograd() bool {
 	return p.KH == 3 && p.KW == 3 && p.StrideH == 1 && p.StrideW == 1 && p.DilationH == 1 && p.DilationW == 1 &&
 		p.Groups == 1 && p.C >= winoMinChannels && p.K >= winoMinChannels && p.N > 0 && p.OutH() > 0 && p.OutW() > 0 &&
-		max(p.PadTop, p.PadLeft, p.PadBottom, p.PadRight) <= 2 && (useAVX512 || winoAnyCPU)
+		max(p.PadTop, p.PadLeft, p.PadBottom, p.PadRight) <= 2 && (useAVX512 || winoAVX2 || winoAnyCPU)
 }
 
 // winoMinChannels is the fewest input and output channels Winograd takes
@@ -384,6 +384,12 @@ func winoBackwardFilter(p ConvParams, src imageSource, dy, dw []float32) {
 	g := newWinoGeom(p)
 	fk := filterKernelsFor()
 	if fk == nil {
+		if !winoAnyCPU {
+			// Winograd by the AVX2 transforms, but no vector filter tiles:
+			// the indirect filter gradient is faster than the Go tiles.
+			shiftBackwardFilter(p, src, dy, dw)
+			return
+		}
 		fk = &goFilterKernels
 	}
 	kpad := (p.K + 15) / 16 * 16

@@ -384,12 +384,6 @@ func winoBackwardFilter(p ConvParams, src imageSource, dy, dw []float32) {
 	g := newWinoGeom(p)
 	fk := filterKernelsFor()
 	if fk == nil {
-		if !winoAnyCPU {
-			// Winograd by the AVX2 transforms, but no vector filter tiles:
-			// the indirect filter gradient is faster than the Go tiles.
-			shiftBackwardFilter(p, src, dy, dw)
-			return
-		}
 		fk = &goFilterKernels
 	}
 	kpad := (p.K + 15) / 16 * 16
@@ -402,12 +396,7 @@ func winoBackwardFilter(p ConvParams, src imageSource, dy, dw []float32) {
 	dut := getBuf(36 * p.C * kpad)
 	defer bufPool.Put(dut)
 	clear(*dut)
-	var blocks []struct{ c, k block }
-	for _, k := range splitBlocks(kpad/16, 4) {
-		for _, c := range splitBlocks(p.C, filterMaxCb[k.n]) {
-			blocks = append(blocks, struct{ c, k block }{c, k})
-		}
-	}
+	blocks := fk.tileBlocks(kpad/16, p.C)
 	ohw, chw := g.oh*g.ow, p.C*p.H*p.W
 	// Images that src makes (decodes) are made once per chunk, each into
 	// its own scratch, before the channels' transforms read them.

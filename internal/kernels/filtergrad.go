@@ -50,11 +50,37 @@ func transpose16Go(dst []float32, dstride int, src []float32, sstride, n int) {
 }
 
 // filterKernels is a set of filter-gradient tiles: tile(cb, nv) for
-// 1 ≤ nv ≤ 4 and 1 ≤ cb ≤ filterMaxCb[nv], and the transpose that feeds them.
+// 1 ≤ nv ≤ 4 and 1 ≤ cb ≤ maxCb[nv] (0: no tiles of nv vectors), and the
+// transpose that feeds them.
 type filterKernels struct {
 	name      string
 	tile      func(cb, nv, steps, nimg int, x []float32, plane, ximg int, dy []float32, dstep, dimg int, acc []float32, astride int)
 	transpose func(dst []float32, dstride int, src []float32, sstride, n int)
+	maxCb     [5]int
+}
+
+// maxNv is the widest block of output-channel vectors fk has tiles for.
+func (fk *filterKernels) maxNv() int {
+	nv := 1
+	for fk.maxCb[nv+1] > 0 {
+		nv++
+		if nv == 4 {
+			break
+		}
+	}
+	return nv
+}
+
+// tileBlocks cuts kv vectors of output channels and cg input channels
+// into fk's tile blocks.
+func (fk *filterKernels) tileBlocks(kv, cg int) []struct{ c, k block } {
+	var blocks []struct{ c, k block }
+	for _, k := range splitBlocks(kv, fk.maxNv()) {
+		for _, c := range splitBlocks(cg, fk.maxCb[k.n]) {
+			blocks = append(blocks, struct{ c, k block }{c, k})
+		}
+	}
+	return blocks
 }
 
 // filterMaxCb is the widest block of input channels per nv vectors of
@@ -62,7 +88,7 @@ type filterKernels struct {
 // sums fill at most 24 of the 32 vector registers.
 var filterMaxCb = [5]int{1: 16, 2: 12, 3: 8, 4: 6}
 
-var goFilterKernels = filterKernels{name: "go-filter", tile: filterTileGo, transpose: transpose16Go}
+var goFilterKernels = filterKernels{name: "go-filter", tile: filterTileGo, transpose: transpose16Go, maxCb: filterMaxCb}
 
 // filterChunkBytes is the most a chunk of padded images and transposed dy
 // should take: half this machine's L2, so that both stay while the tiles
@@ -133,13 +159,7 @@ func laneBackwardFilter(p ConvParams, src imageSource, dy, dw []float32, fk *fil
 	steps := geo.oh * geo.wq
 	kpad := (geo.kg + 15) / 16 * 16
 	xs, ds := geo.xpLen, steps*kpad
-	type tileBlock struct{ c, k block }
-	var blocks []tileBlock
-	for _, k := range splitBlocks(kpad/16, 4) {
-		for _, c := range splitBlocks(geo.cg, filterMaxCb[k.n]) {
-			blocks = append(blocks, tileBlock{c, k})
-		}
-	}
+	blocks := fk.tileBlocks(kpad/16, geo.cg)
 	// Chunks: as many as L2 asks for, rounded up to a multiple of 4 so that
 	// 2 or 4 goroutines get equal shares. They run in waves of filterWave,
 	// each chunk into its own partial sums, and the partials are added in

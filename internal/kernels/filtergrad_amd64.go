@@ -19,21 +19,54 @@ var avx512FilterKernels = filterKernels{name: "avx512-filter",
 		_ = dst[(n-1)*dstride+15]
 		_ = src[15*sstride+n-1]
 		transpose16AVX512(&dst[0], dstride, &src[0], sstride, n)
-	}}
+	},
+	maxCb: filterMaxCb}
+
+// avx2FilterKernels has tiles of 16 output channels (nv 1) only: wider
+// blocks' sums would not fit in the 16 ymm registers.
+var avx2FilterKernels = filterKernels{name: "avx2-filter",
+	tile: func(cb, nv, steps, nimg int, x []float32, plane, ximg int, dy []float32, dstep, dimg int, acc []float32, astride int) {
+		if nv != 1 || cb < 1 || cb >= len(filterTilesAVX2) {
+			panic("kernels: no AVX2 filter tile for this block")
+		}
+		if steps == 0 || nimg == 0 {
+			return
+		}
+		_ = x[(nimg-1)*ximg+(cb-1)*plane+steps-1]
+		_ = dy[(nimg-1)*dimg+(steps-1)*dstep+15]
+		_ = acc[(cb-1)*astride+15]
+		filterTilesAVX2[cb](steps, nimg, &x[0], plane, ximg, &dy[0], dstep, dimg, &acc[0], astride)
+	},
+	transpose: func(dst []float32, dstride int, src []float32, sstride, n int) {
+		if n == 0 {
+			return
+		}
+		_ = dst[(n-1)*dstride+15]
+		_ = src[15*sstride+n-1]
+		transpose16AVX2(&dst[0], dstride, &src[0], sstride, n)
+	},
+	maxCb: [5]int{1: len(filterTilesAVX2) - 1}}
 
 // filterKernelsFor is the filter-gradient set for channelBackwardFilter,
-// or nil where shiftBackwardFilter's tiles serve better (without AVX-512).
+// or nil where shiftBackwardFilter's tiles serve better.
 func filterKernelsFor() *filterKernels {
-	if useAVX512 {
+	switch {
+	case useAVX512:
 		return &avx512FilterKernels
+	case hasAVX2:
+		return &avx2FilterKernels
 	}
 	return nil
 }
 
 // asmFilterKernels lists the filter-gradient sets this CPU can run, for tests.
 func asmFilterKernels() []*filterKernels {
+	var fks []*filterKernels
 	if hasAVX512 {
-		return []*filterKernels{&avx512FilterKernels}
+		fks = append(fks, &avx512FilterKernels)
 	}
-	return nil
+	if hasAVX2 {
+		fks = append(fks, &avx2FilterKernels)
+	}
+	return fks
 }

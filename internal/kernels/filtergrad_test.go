@@ -12,7 +12,7 @@ func TestFilterTiles(t *testing.T) {
 	r := newRand(21)
 	for _, fk := range asmFilterKernels() {
 		for nv := 1; nv <= 4; nv++ {
-			for cb := 1; cb <= filterMaxCb[nv]; cb++ {
+			for cb := 1; cb <= fk.maxCb[nv]; cb++ {
 				for _, steps := range []int{0, 1, 2, 3, 5, 8, 37} {
 					for _, nimg := range []int{1, 3} {
 						plane, dstep, astride := steps+7, 16*nv+16, 16*nv+5

@@ -144,3 +144,28 @@ var filterTilesAVX512 = [5][17]func(steps, nimg int, x *float32, plane, ximg int
 
 //go:noescape
 func transpose16AVX512(dst *float32, dstride int, src *float32, sstride, n int)
+
+// filterTilesAVX2[cb] is the AVX2 tile of cb input channels by 16 output
+// channels (two ymm vectors).
+var filterTilesAVX2 = [7]func(steps, nimg int, x *float32, plane, ximg int, dy *float32, dstep, dimg int, acc *float32, astride int){1: filterTile1x1AVX2, 2: filterTile2x1AVX2, 3: filterTile3x1AVX2, 4: filterTile4x1AVX2, 5: filterTile5x1AVX2, 6: filterTile6x1AVX2}
+
+//go:noescape
+func transpose16AVX2(dst *float32, dstride int, src *float32, sstride, n int)
+
+//go:noescape
+func filterTile1x1AVX2(steps, nimg int, x *float32, plane, ximg int, dy *float32, dstep, dimg int, acc *float32, astride int)
+
+//go:noescape
+func filterTile2x1AVX2(steps, nimg int, x *float32, plane, ximg int, dy *float32, dstep, dimg int, acc *float32, astride int)
+
+//go:noescape
+func filterTile3x1AVX2(steps, nimg int, x *float32, plane, ximg int, dy *float32, dstep, dimg int, acc *float32, astride int)
+
+//go:noescape
+func filterTile4x1AVX2(steps, nimg int, x *float32, plane, ximg int, dy *float32, dstep, dimg int, acc *float32, astride int)
+
+//go:noescape
+func filterTile5x1AVX2(steps, nimg int, x *float32, plane, ximg int, dy *float32, dstep, dimg int, acc *float32, astride int)
+
+//go:noescape
+func filterTile6x1AVX2(steps, nimg int, x *float32, plane, ximg int, dy *float32, dstep, dimg int, acc *float32, astride int)

@@ -263,9 +263,20 @@ func (g shiftGeom) finishImage(gi, n, k0, k1 int, out, bias, y []float32, ep Epi
 			b = bias[gi*g.kg+k]
 		}
 		src, off := out[k*g.ncols:], base+k*g.oh*g.ow
-		if ep.none() {
+		switch {
+		case bias == nil:
+			// The sums start from +0, so none is −0 and adding 0 would
+			// change no bits: a copy.
+			for r := range g.oh {
+				row := off + r*g.ow
+				copy(y[row:row+g.ow], src[r*g.wq:r*g.wq+g.ow])
+				if !ep.none() {
+					ep.apply(y[row:row+g.ow], row)
+				}
+			}
+		case ep.none():
 			addConstRows(y[off:], g.ow, src, g.wq, g.oh, g.ow, b)
-		} else {
+		default:
 			for r := range g.oh {
 				row := off + r*g.ow
 				addConstRows(y[row:], g.ow, src[r*g.wq:], g.wq, 1, g.ow, b)

@@ -248,9 +248,14 @@ func (g winoGeom) padRow(dst, x []float32, iy int) {
 		return
 	}
 	n := min(p.W, len(dst)-p.PadLeft)
-	clear(dst[:p.PadLeft])
+	// The margins are a few floats: plain stores beat memclr calls.
+	for i := range dst[:p.PadLeft] {
+		dst[i] = 0
+	}
 	copy(dst[p.PadLeft:], x[iy*p.W:iy*p.W+n])
-	clear(dst[p.PadLeft+n:])
+	for i := p.PadLeft + n; i < len(dst); i++ {
+		dst[i] = 0
+	}
 }
 
 // gradStrip writes M = A dy Aᵀ of output channel k of a chunk's imgs
@@ -270,7 +275,9 @@ func (g winoGeom) gradStrip(m []float32, kpad, k, imgs int, dy func(i int) []flo
 				dst := strip[r*g.room+off:][:g.seg]
 				if oy := 4*ty + r; oy < g.oh {
 					copy(dst, plane[oy*g.ow:(oy+1)*g.ow])
-					clear(dst[g.ow:])
+					for i := g.ow; i < len(dst); i++ {
+						dst[i] = 0
+					}
 				} else {
 					clear(dst)
 				}

@@ -220,13 +220,31 @@ func (g winoGeom) inputStrip(v []float32, c, imgs int, image func(i int) []float
 	buf := getBuf(12 * g.room)
 	defer bufPool.Put(buf)
 	strip, tb := (*buf)[:6*g.room], (*buf)[6*g.room:]
-	plane := p.H * p.W
+	// Input row iy goes into a segment shifted by the left pad, zero where
+	// it has no pixel (the margins are a few floats: plain stores beat
+	// memclr calls). The geometry is read into locals once: the segments
+	// are short, and per-row calls with g by value cost as much as the copy.
+	h, w, pl, seg, room, th := p.H, p.W, p.PadLeft, g.seg, g.room, g.th
+	n := min(w, seg-pl)
+	plane := h * w
 	for i := range imgs {
 		x := image(i)[c*plane : (c+1)*plane]
-		for ty := range g.th {
-			off := (i*g.th + ty) * g.seg
+		for ty := range th {
+			off := (i*th + ty) * seg
 			for r := range 6 {
-				g.padRow(strip[r*g.room+off:][:g.seg], x, 4*ty+r-p.PadTop)
+				dst := strip[r*room+off:][:seg]
+				iy := 4*ty + r - p.PadTop
+				if iy < 0 || iy >= h {
+					clear(dst)
+					continue
+				}
+				for j := range dst[:pl] {
+					dst[j] = 0
+				}
+				copy(dst[pl:pl+n], x[iy*w:iy*w+n])
+				for j := pl + n; j < len(dst); j++ {
+					dst[j] = 0
+				}
 			}
 		}
 	}
@@ -237,25 +255,6 @@ func (g winoGeom) inputStrip(v []float32, c, imgs int, image func(i int) []float
 	}
 	linRows(4*tiles, winoBT, strip, so[:], tb, so[:])
 	winoSplit(tiles, 6, 6, winoBT, tb, g.room, v[c*g.ldv:], p.C*g.ldv, g.tw+1)
-}
-
-// padRow writes input row iy of plane x into a segment, shifted by the
-// left pad, zero where it has no pixel.
-func (g winoGeom) padRow(dst, x []float32, iy int) {
-	p := g.p
-	if iy < 0 || iy >= p.H {
-		clear(dst)
-		return
-	}
-	n := min(p.W, len(dst)-p.PadLeft)
-	// The margins are a few floats: plain stores beat memclr calls.
-	for i := range dst[:p.PadLeft] {
-		dst[i] = 0
-	}
-	copy(dst[p.PadLeft:], x[iy*p.W:iy*p.W+n])
-	for i := p.PadLeft + n; i < len(dst); i++ {
-		dst[i] = 0
-	}
 }
 
 // gradStrip writes M = A dy Aᵀ of output channel k of a chunk's imgs

@@ -36,4 +36,12 @@ func TestAVX2Paths(t *testing.T) {
 		TestStochasticCodes2(t)
 		TestEpilogueApplySpecials(t)
 	})
+	t.Run("winograd", TestWinograd)
+	t.Run("winograd-deterministic", TestWinogradDeterministic)
+	t.Run("wino-rows", TestWinoRows)
+	t.Run("wino-fused-bits", TestWinoFusedBits)
+	t.Run("linrows", TestLinRows)
+	t.Run("filter-tiles", TestFilterTiles)
+	t.Run("transpose16", TestTranspose16)
+	t.Run("filter-waves", TestFilterWaves)
 }

@@ -115,3 +115,14 @@ func linRowsFast(n int, coef, src []float32, soffs []int, dst []float32, doffs [
 	}
 	return true
 }
+
+func init() {
+	// Without AVX-512 the chunks are smaller: on an AVX2 EPYC (512 KiB of
+	// L2 a core), 4 MiB chunks ran ResNet-20's 32- and 64-channel layers'
+	// three passes 7-10% faster than 16 MiB ones. The chunks change no
+	// bits: each image's outputs are its own, and the filter gradient's
+	// sums run through the chunks' tiles in the same order.
+	if !hasAVX512 {
+		winoChunkBytes = 4 << 20
+	}
+}

@@ -726,7 +726,7 @@ tcol:
 	MOVQ $8, BX
 	SUBQ CX, BX
 	SHLQ $2, BX
-	LEAQ ·avx2Ones(SB), DX
+	LEAQ ·winoLaneOnes(SB), DX
 	ADDQ BX, DX // the mask of CX columns
 	XORQ R11, R11 // first row of the block
 trow:

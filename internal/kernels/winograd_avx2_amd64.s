@@ -8,28 +8,28 @@
 // order (a multiply, then fused multiply-adds), 8 tiles or lanes a vector
 // instead of 16, so the two give the same bits.
 
-// avx2Ones: 8 lanes of −1 then 8 of 0; the 32 bytes from float 8−r are the
-// mask of the r low lanes.
-DATA ·avx2Ones+0(SB)/8, $-1
-DATA ·avx2Ones+8(SB)/8, $-1
-DATA ·avx2Ones+16(SB)/8, $-1
-DATA ·avx2Ones+24(SB)/8, $-1
-DATA ·avx2Ones+32(SB)/8, $0
-DATA ·avx2Ones+40(SB)/8, $0
-DATA ·avx2Ones+48(SB)/8, $0
-DATA ·avx2Ones+56(SB)/8, $0
-GLOBL ·avx2Ones(SB), RODATA|NOPTR, $64
+// winoLaneOnes: 8 lanes of −1 then 8 of 0; the 32 bytes from float 8−r
+// are the mask of the r low lanes.
+DATA ·winoLaneOnes+0(SB)/8, $-1
+DATA ·winoLaneOnes+8(SB)/8, $-1
+DATA ·winoLaneOnes+16(SB)/8, $-1
+DATA ·winoLaneOnes+24(SB)/8, $-1
+DATA ·winoLaneOnes+32(SB)/8, $0
+DATA ·winoLaneOnes+40(SB)/8, $0
+DATA ·winoLaneOnes+48(SB)/8, $0
+DATA ·winoLaneOnes+56(SB)/8, $0
+GLOBL ·winoLaneOnes(SB), RODATA|NOPTR, $64
 
-// avx2Bits: lane l holds 1<<l.
-DATA ·avx2Bits+0(SB)/4, $1
-DATA ·avx2Bits+4(SB)/4, $2
-DATA ·avx2Bits+8(SB)/4, $4
-DATA ·avx2Bits+12(SB)/4, $8
-DATA ·avx2Bits+16(SB)/4, $16
-DATA ·avx2Bits+20(SB)/4, $32
-DATA ·avx2Bits+24(SB)/4, $64
-DATA ·avx2Bits+28(SB)/4, $128
-GLOBL ·avx2Bits(SB), RODATA|NOPTR, $32
+// winoLaneBits: lane l holds 1<<l.
+DATA ·winoLaneBits+0(SB)/4, $1
+DATA ·winoLaneBits+4(SB)/4, $2
+DATA ·winoLaneBits+8(SB)/4, $4
+DATA ·winoLaneBits+12(SB)/4, $8
+DATA ·winoLaneBits+16(SB)/4, $16
+DATA ·winoLaneBits+20(SB)/4, $32
+DATA ·winoLaneBits+24(SB)/4, $64
+DATA ·winoLaneBits+28(SB)/4, $128
+GLOBL ·winoLaneBits(SB), RODATA|NOPTR, $32
 
 // blockMasks8 sets AX to the 8-bit mask of the block's kept tiles (the
 // low byte of the block mask at phase R15 in the table at R14, and'ed with
@@ -49,7 +49,7 @@ GLOBL ·avx2Bits(SB), RODATA|NOPTR, $32
 	MOVQ $8, R11; \
 	SUBQ BX, R11; \
 	SHLQ $2, R11; \
-	LEAQ ·avx2Ones(SB), R12; \
+	LEAQ ·winoLaneOnes(SB), R12; \
 	VMOVUPS (R12)(R11*1), Y14; \
 	TESTQ DX, DX; \
 	JEQ 6(PC); \
@@ -236,8 +236,8 @@ mblock:
 	VMOVUPS (R11)(R12*1), Y13
 	VMOVD AX, X12
 	VPBROADCASTD X12, Y12
-	VPAND ·avx2Bits(SB), Y12, Y12
-	VPCMPEQD ·avx2Bits(SB), Y12, Y12
+	VPAND ·winoLaneBits(SB), Y12, Y12
+	VPCMPEQD ·winoLaneBits(SB), Y12, Y12
 	LEAQ (SI)(R10*4), R11
 	LEAQ 8(R10), R12
 	CMPQ R12, kept+64(FP)
@@ -443,7 +443,7 @@ ltail:
 	// Y14: the AX < 8 low lanes
 	MOVQ $8, CX
 	SUBQ AX, CX
-	LEAQ ·avx2Ones(SB), R8
+	LEAQ ·winoLaneOnes(SB), R8
 	VMOVUPS (R8)(CX*4), Y14
 	MOVQ (R11), CX
 	VMASKMOVPS (SI)(CX*4), Y14, Y0

@@ -412,7 +412,7 @@ TEXT ·%s(SB), NOSPLIT, $0-80
 
 // transposeAVX2 is transpose16AVX2: for each 8 columns, the two 8×8
 // blocks of 16 rows, loaded under the mask of the columns there are
-// (·avx2Ones, in winograd_avx2_amd64.s), transposed in three rounds of
+// (·winoLaneOnes, in winograd_avx2_amd64.s), transposed in three rounds of
 // shuffles (pairs of floats, pairs of pairs, 128-bit halves), and those
 // columns stored as 8-float halves of the destination rows.
 const transposeAVX2 = `
@@ -436,7 +436,7 @@ tcol:
 	MOVQ $8, BX
 	SUBQ CX, BX
 	SHLQ $2, BX
-	LEAQ ·avx2Ones(SB), DX
+	LEAQ ·winoLaneOnes(SB), DX
 	ADDQ BX, DX // the mask of CX columns
 	XORQ R11, R11 // first row of the block
 trow:

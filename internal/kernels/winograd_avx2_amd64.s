@@ -365,15 +365,94 @@ mdone:
 //
 //	for l < n, i < m: dst[doffs[i]+l] = Σ_{r<k} coef[i·k+r]·src[soffs[r]+l]
 //
-// linRowsAVX512 8 lanes at a time, the last n mod 8 through the mask Y14:
-// the k ≤ 6 source vectors are loaded once (Y0..Y5), then each destination
-// is a multiply and k−1 fused multiply-adds with the coefficient broadcast.
+// linRowsAVX512 16 lanes at a time (two vectors), then 8, the last n mod 8
+// through the mask Y14: the k ≤ 6 source vectors are loaded once, then
+// each destination is a multiply and k−1 fused multiply-adds with the
+// coefficient broadcast.
 TEXT ·linRowsAVX2(SB), NOSPLIT, $0-64
 	MOVQ n+0(FP), AX
 	MOVQ k+16(FP), R12
 	MOVQ src+32(FP), SI
 	MOVQ dst+48(FP), DI
 	MOVQ soffs+40(FP), R11
+lwide:
+	// 16 lanes a step while they last: the sources in Y0..Y5 and Y6..Y11,
+	// each coefficient broadcast once for both halves.
+	CMPQ AX, $16
+	JL lblock
+	MOVQ (R11), CX
+	VMOVUPS (SI)(CX*4), Y0
+	VMOVUPS 32(SI)(CX*4), Y6
+	CMPQ R12, $1
+	JEQ wloaded
+	MOVQ 8(R11), CX
+	VMOVUPS (SI)(CX*4), Y1
+	VMOVUPS 32(SI)(CX*4), Y7
+	CMPQ R12, $2
+	JEQ wloaded
+	MOVQ 16(R11), CX
+	VMOVUPS (SI)(CX*4), Y2
+	VMOVUPS 32(SI)(CX*4), Y8
+	CMPQ R12, $3
+	JEQ wloaded
+	MOVQ 24(R11), CX
+	VMOVUPS (SI)(CX*4), Y3
+	VMOVUPS 32(SI)(CX*4), Y9
+	CMPQ R12, $4
+	JEQ wloaded
+	MOVQ 32(R11), CX
+	VMOVUPS (SI)(CX*4), Y4
+	VMOVUPS 32(SI)(CX*4), Y10
+	CMPQ R12, $5
+	JEQ wloaded
+	MOVQ 40(R11), CX
+	VMOVUPS (SI)(CX*4), Y5
+	VMOVUPS 32(SI)(CX*4), Y11
+wloaded:
+	MOVQ coef+24(FP), R8
+	MOVQ doffs+56(FP), R9
+	MOVQ m+8(FP), R10
+wrow:
+	VBROADCASTSS (R8), Y15
+	VMULPS Y15, Y0, Y12
+	VMULPS Y15, Y6, Y13
+	CMPQ R12, $1
+	JEQ wstore
+	VBROADCASTSS 4(R8), Y15
+	VFMADD231PS Y15, Y1, Y12
+	VFMADD231PS Y15, Y7, Y13
+	CMPQ R12, $2
+	JEQ wstore
+	VBROADCASTSS 8(R8), Y15
+	VFMADD231PS Y15, Y2, Y12
+	VFMADD231PS Y15, Y8, Y13
+	CMPQ R12, $3
+	JEQ wstore
+	VBROADCASTSS 12(R8), Y15
+	VFMADD231PS Y15, Y3, Y12
+	VFMADD231PS Y15, Y9, Y13
+	CMPQ R12, $4
+	JEQ wstore
+	VBROADCASTSS 16(R8), Y15
+	VFMADD231PS Y15, Y4, Y12
+	VFMADD231PS Y15, Y10, Y13
+	CMPQ R12, $5
+	JEQ wstore
+	VBROADCASTSS 20(R8), Y15
+	VFMADD231PS Y15, Y5, Y12
+	VFMADD231PS Y15, Y11, Y13
+wstore:
+	LEAQ (R8)(R12*4), R8
+	MOVQ (R9), CX
+	VMOVUPS Y12, (DI)(CX*4)
+	VMOVUPS Y13, 32(DI)(CX*4)
+	ADDQ $8, R9
+	DECQ R10
+	JNZ wrow
+	ADDQ $64, SI
+	ADDQ $64, DI
+	SUBQ $16, AX
+	JMP lwide
 lblock:
 	TESTQ AX, AX
 	JLE ldone

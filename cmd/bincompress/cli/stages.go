@@ -175,6 +175,10 @@ func runPack(o *CompressOptions, planFlags []string, log *logger) error {
 	if err != nil {
 		return err
 	}
+	// Refuse what cannot run before planning says anything about it.
+	if _, _, err := checkModel(o.In, m, infer.Options{}); err != nil {
+		return err
+	}
 	if recs, err := m.LayerRecords(); err != nil {
 		return err
 	} else if recs == nil { // a float model: plan it here
@@ -184,9 +188,6 @@ func runPack(o *CompressOptions, planFlags []string, log *logger) error {
 	} else if len(planFlags) > 0 {
 		return usagef("pack %s: %s records its binarization plan (bnn.layers, from bincompress finetune), and its weights were trained for that plan, "+
 			"so they would change nothing; plan with them at finetune, or pack a float model", strings.Join(planFlags, " and "), o.In)
-	}
-	if _, _, err := checkModel(o.In, m, infer.Options{}); err != nil {
-		return err
 	}
 	prov, recorded, err := recordedProvenance(m)
 	if err != nil {

@@ -16,15 +16,16 @@ type Image struct {
 	PNG   []byte
 }
 
-// MaxHTMLConfusionClasses bounds the classes whose confusion matrix the
-// HTML page draws: a cell per pair of classes made an ImageNet report
-// (1000 classes) 45 MB that took 13 s to write. A larger matrix is left to
-// the JSON report.
-const MaxHTMLConfusionClasses = 100
+// MaxConfusionClasses bounds the classes whose confusion matrix the
+// HTML page draws and a .bnn keeps (Report.Stored): a cell per pair of
+// classes made an ImageNet report (1000 classes) 45 MB that took 13 s to
+// write, and its JSON about 2 MB, as much as a binary ResNet-18's weights.
+// A larger matrix is left to the JSON report that verify writes.
+const MaxConfusionClasses = 100
 
 // WriteHTML writes one self-contained HTML page: the summary, the per-class
-// table, the confusion matrix as a heat map (up to MaxHTMLConfusionClasses), the model's binarization plan
-// (layers; may be nil) and the images embedded as data URIs. It loads
+// table, the confusion matrix as a heat map (up to MaxConfusionClasses),
+// the model's binarization plan (layers; may be nil) and the images embedded as data URIs. It loads
 // nothing from elsewhere.
 func WriteHTML(w io.Writer, title string, r *Report, images []Image, layers []ir.LayerRecord) error {
 	data := struct {
@@ -34,7 +35,7 @@ func WriteHTML(w io.Writer, title string, r *Report, images []Image, layers []ir
 		Cells  [][]htmlCell
 		Layers []ir.LayerRecord
 	}{Title: title, R: r, Layers: layers}
-	if len(r.Confusion) <= MaxHTMLConfusionClasses {
+	if len(r.Confusion) <= MaxConfusionClasses {
 		data.Cells = confusionCells(r.Confusion)
 	}
 	for _, im := range images {

@@ -68,10 +68,10 @@ func TestHTMLVerdictStyle(t *testing.T) {
 }
 
 // TestHTMLLargeConfusionLeftToJSON: the page drew a cell per pair of
-// classes, 45 MB for 1000 classes; past MaxHTMLConfusionClasses it says
+// classes, 45 MB for 1000 classes; past MaxConfusionClasses it says
 // the JSON holds the matrix, and every class still has its row.
 func TestHTMLLargeConfusionLeftToJSON(t *testing.T) {
-	for _, n := range []int{MaxHTMLConfusionClasses, MaxHTMLConfusionClasses + 1} {
+	for _, n := range []int{MaxConfusionClasses, MaxConfusionClasses + 1} {
 		r := &Report{Schema: SchemaVersion, Images: n, Classes: n, Passed: true, Confusion: make([][]int, n)}
 		for i := range r.Confusion {
 			r.Confusion[i] = make([]int, n)
@@ -84,7 +84,7 @@ func TestHTMLLargeConfusionLeftToJSON(t *testing.T) {
 		}
 		page := buf.String()
 		drawn := strings.Contains(page, `<table class="conf">`)
-		if drawn != (n <= MaxHTMLConfusionClasses) || !drawn && !strings.Contains(page, fmt.Sprintf("%d classes: too many to draw here", n)) {
+		if drawn != (n <= MaxConfusionClasses) || !drawn && !strings.Contains(page, fmt.Sprintf("%d classes: too many to draw here", n)) {
 			t.Errorf("%d classes: matrix drawn %v", n, drawn)
 		}
 		if rows := strings.Count(page, "<td>100.00%</td>"); rows != n {

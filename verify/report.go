@@ -308,3 +308,15 @@ func (r *Report) ApplyGate(g Gate) error {
 	r.Passed = len(r.Failures) == 0
 	return nil
 }
+
+// Stored is the copy of r that a .bnn keeps: r itself, without the
+// confusion matrix past MaxConfusionClasses classes (there it would
+// outweigh the model's bits; the per-class rows stay).
+func (r *Report) Stored() *Report {
+	if len(r.Confusion) <= MaxConfusionClasses {
+		return r
+	}
+	c := *r
+	c.Confusion = nil
+	return &c
+}

@@ -237,3 +237,22 @@ func TestSchemaDocMatchesJSON(t *testing.T) {
 		}
 	}
 }
+
+// TestStoredReport: the copy a .bnn keeps drops the confusion matrix past
+// MaxConfusionClasses classes, and nothing else; up to it the report is
+// kept whole.
+func TestStoredReport(t *testing.T) {
+	for _, n := range []int{MaxConfusionClasses, MaxConfusionClasses + 1} {
+		r := &Report{Classes: n, Accuracy: 0.5, Confusion: make([][]int, n), PerClass: make([]ClassStats, n)}
+		for i := range r.Confusion {
+			r.Confusion[i] = make([]int, n)
+		}
+		s := r.Stored()
+		if kept := s.Confusion != nil; kept != (n <= MaxConfusionClasses) {
+			t.Fatalf("%d classes: confusion kept %v", n, kept)
+		}
+		if s.Classes != n || s.Accuracy != 0.5 || len(s.PerClass) != n || len(r.Confusion) != n {
+			t.Fatalf("%d classes: the stored copy changed more than the confusion matrix, or changed the report", n)
+		}
+	}
+}

@@ -480,7 +480,7 @@ func (o *CompressOptions) verifyInto(ctx context.Context, bnn, src *ir.Model, ev
 		return usageError{err}
 	}
 	rep.Model = modelInfo(filepath.Base(o.Out), bnn, nil, prep) // not the path as typed: the .bnn's bytes would depend on it
-	raw, _ := json.Marshal(rep)
+	raw, _ := json.Marshal(rep.Stored())
 	bnn.SetMetadata(pack.KeyVerify, string(raw))
 	sum.Verify = rep
 	if err := log.writeResult(func(w io.Writer) error { return verify.WriteTable(w, rep) }); err != nil {

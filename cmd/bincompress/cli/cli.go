@@ -73,9 +73,6 @@ func Main(args []string, streams IO) int {
 		}
 	}
 	root.SetArgs(args)
-	root.SetIn(streams.In)
-	root.SetOut(streams.Out)
-	root.SetErr(streams.ErrOut)
 	cmd, err := root.ExecuteContextC(context.Background())
 	if err == nil {
 		return ExitOK

@@ -98,6 +98,24 @@ func TestMistypedCommand(t *testing.T) {
 	}
 }
 
+// TestUnknownHelpTopicExit2: cobra's help and completion commands printed
+// help and exited 0 for a topic or shell they do not know, so a CI script's
+// typo passed as success. They are usage errors like any other.
+func TestUnknownHelpTopicExit2(t *testing.T) {
+	for _, args := range [][]string{{"help", "nosuchcommand"}, {"help", "run", "extra"}, {"completion", "badshell"}} {
+		code, out, errOut := run(t, args...)
+		hint := "Run 'bincompress " + args[0] + " --help' for usage.\n"
+		if code != ExitUsage || out != "" || !strings.Contains(errOut, args[len(args)-1]) || !strings.HasSuffix(errOut, hint) {
+			t.Errorf("%q: exit %d, stdout %d bytes, stderr %q; want exit 2, nothing on stdout, the word named and %q", args, code, len(out), errOut, hint)
+		}
+	}
+	for _, args := range [][]string{{"help", "run"}, {"help"}, {"completion", "bash"}, {"completion"}} {
+		if code, out, errOut := run(t, args...); code != ExitOK || out == "" {
+			t.Errorf("%q: exit %d, stdout %d bytes, stderr %q", args, code, len(out), errOut)
+		}
+	}
+}
+
 func TestHelpShowsExamples(t *testing.T) {
 	for _, cmd := range [][]string{{"--help"}, {"inspect", "--help"}, {"run", "--help"}, {"verify", "--help"}} {
 		code, out, _ := run(t, cmd...)

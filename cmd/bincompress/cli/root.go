@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 )
@@ -61,6 +62,10 @@ func newRootCmd(streams IO) *cobra.Command {
 	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{err} })
 	opts.register(cmd.Flags())
 	cmd.AddCommand(newInspectCmd(streams), newRunCmd(streams), newVerifyCmd(streams), newFinetuneCmd(streams), newPackCmd(streams), newBenchCmd(streams), newExportCmd(streams))
+	cmd.SetIn(streams.In)
+	cmd.SetOut(streams.Out) // before strictBuiltins: the completion scripts keep the writer they find
+	cmd.SetErr(streams.ErrOut)
+	strictBuiltins(cmd)
 	for _, c := range cmd.Commands() {
 		c.SilenceUsage, c.SilenceErrors = true, true
 	}
@@ -79,4 +84,53 @@ func rootArgs(cmd *cobra.Command, args []string) error {
 		}
 	}
 	return cobra.ExactArgs(2)(cmd, args)
+}
+
+// strictBuiltins makes cobra's own commands refuse what they do not know, as
+// ours do: "help nosuchcommand" printed the main command's help and
+// "completion badshell" the completion command's, both with exit 0 (cobra
+// shows a command without a Run its help before it checks the arguments), so
+// a pipeline's typo passed as success. They are usage errors now (exit 2).
+func strictBuiltins(root *cobra.Command) {
+	root.InitDefaultHelpCmd()
+	root.InitDefaultCompletionCmd()
+	for _, c := range root.Commands() {
+		switch {
+		case c.Name() == "help":
+			c.Run, c.RunE = nil, helpTopic
+		case !c.Runnable() && c.HasSubCommands():
+			c.SuggestionsMinimumDistance = 2 // cobra sets it only where it suggests itself
+			c.Args = usageArgs(func(c *cobra.Command, args []string) error {
+				if len(args) > 0 {
+					return suggest(usagef("unknown command %q for %q", args[0], c.CommandPath()), c, args[0])
+				}
+				return nil
+			})
+			c.RunE = func(c *cobra.Command, _ []string) error { return c.Help() }
+		}
+	}
+}
+
+// helpTopic is the help command: the help of the command its arguments
+// name, or a usage error when they name none.
+func helpTopic(c *cobra.Command, args []string) error {
+	target, rest, err := c.Root().Find(args)
+	if err != nil {
+		return usageError{err}
+	}
+	if len(rest) > 0 {
+		return suggest(usagef("unknown help topic %q", strings.Join(args, " ")), target, rest[0])
+	}
+	target.InitDefaultHelpFlag()
+	target.InitDefaultVersionFlag()
+	return target.Help()
+}
+
+// suggest adds to err the subcommand of parent that word, mistyped, may
+// have meant, if cobra finds one.
+func suggest(err error, parent *cobra.Command, word string) error {
+	if s := parent.SuggestionsFor(word); len(s) > 0 {
+		return usagef("%v; did you mean %q?", err, parent.CommandPath()+" "+s[0])
+	}
+	return err
 }

@@ -44,7 +44,9 @@
 //     like a data file is refused, without blocking, even if it replaces a
 //     file after the folder was listed;
 //   - header sizes are checked against the bytes the file really holds
-//     before anything is allocated for them.
+//     before anything is allocated for them; a gzipped IDX file may claim
+//     at most 64 times its size (or 64 MiB) of the data read, else
+//     ErrTooLarge naming the file.
 //
 // # Preprocessing and augmentation
 //

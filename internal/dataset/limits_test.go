@@ -3,6 +3,8 @@ package dataset
 import (
 	"errors"
 	"fmt"
+	"math/rand/v2"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -31,6 +33,44 @@ func TestLimitReadsOnlyWhatItNeeds(t *testing.T) {
 	}
 	if alloc > 4<<20 || time.Since(begin) > 5*time.Second {
 		t.Fatalf("Limit 100 allocated %d bytes in %v", alloc, time.Since(begin))
+	}
+}
+
+// TestGzipIDXRatio: a 77 KB gzipped IDX file of zeros whose header claims
+// 100,000 28×28 images (78 MB, 1000× its size) is refused from its header,
+// naming the file, before anything is inflated; with Limit the images read
+// fit the bound and it loads. Real gzipped IDX files (2× to 5×) load.
+func TestGzipIDXRatio(t *testing.T) {
+	const n, side = 100_000, 28
+	dir := t.TempDir()
+	img := filepath.Join(dir, "train-images-idx3-ubyte.gz")
+	writeFile(t, img, datasettest.ZeroGzip(idxBytes([]int{n, side, side}, nil), n*side*side))
+	writeFile(t, filepath.Join(dir, "train-labels-idx1-ubyte.gz"), datasettest.ZeroGzip(idxBytes([]int{n}, nil), n))
+	var err error
+	alloc := datasettest.Allocated(func() { _, err = Open(dir) })
+	if !errors.Is(err, ErrTooLarge) || !strings.Contains(err.Error(), img) {
+		t.Errorf("want ErrTooLarge naming %s, got %v", img, err)
+	}
+	if alloc > 4<<20 {
+		t.Errorf("refusing the file allocated %d bytes", alloc)
+	}
+	s, err := OpenWith(dir, Options{Limit: 1000})
+	if err != nil || s.Train.Len() != 1000 {
+		t.Errorf("Limit 1000: %v", err)
+	}
+	real := "/usr/share/datasets/fashion-mnist"
+	if _, err := os.Stat(filepath.Join(real, "train-images-idx3-ubyte.gz")); err != nil {
+		real = t.TempDir() // images that compress like real ones: random bytes
+		rnd := rand.New(rand.NewPCG(1, 2))
+		pix := make([]byte, 1000*side*side)
+		for i := range pix {
+			pix[i] = byte(rnd.UintN(256))
+		}
+		writeFile(t, filepath.Join(real, "train-images-idx3-ubyte.gz"), gzBytes(idxBytes([]int{1000, side, side}, pix)))
+		writeFile(t, filepath.Join(real, "train-labels-idx1-ubyte.gz"), gzBytes(idxBytes([]int{1000}, make([]byte, 1000))))
+	}
+	if _, err := Open(real); err != nil {
+		t.Errorf("%s: %v", real, err)
 	}
 }
 

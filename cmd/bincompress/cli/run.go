@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"math"
@@ -96,8 +97,13 @@ func runRun(opts *RunOptions, streams IO) error {
 	if err != nil {
 		return fmt.Errorf("run: output %q: %w", y.Name, err)
 	}
+	// The classes print only once --output is in place, as every command
+	// prints its results after its commit: a failed write must not follow
+	// results that read as success. Formatted first, so that an output
+	// printTop refuses writes nothing either.
+	var top bytes.Buffer
 	if opts.Top > 0 {
-		if err := printTop(streams.Out, y.Shape, data, opts.Top, modelLabels(m)); err != nil {
+		if err := printTop(&top, y.Shape, data, opts.Top, modelLabels(m)); err != nil {
 			return err
 		}
 	}
@@ -109,7 +115,11 @@ func runRun(opts *RunOptions, streams IO) error {
 			return err
 		}
 	}
-	return f.commit()
+	if err := f.commit(); err != nil {
+		return err
+	}
+	_, err = top.WriteTo(streams.Out)
+	return err
 }
 
 // readInputNPY reads a float batch and converts it to float32.

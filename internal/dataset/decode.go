@@ -10,12 +10,62 @@ import (
 	_ "image/png"  // registers the PNG decoder
 	"io"
 	"os"
+	"path/filepath"
+	"slices"
+	"strings"
 
 	_ "golang.org/x/image/bmp"  // registers the BMP decoder
 	_ "golang.org/x/image/tiff" // registers the TIFF decoder
 	_ "golang.org/x/image/webp" // registers the WebP decoder
 	"golang.org/x/sync/semaphore"
 )
+
+// imageFormats are the image file formats an image folder reads, by the
+// name messages and docs give them, with their file extensions: those of
+// torchvision's IMG_EXTENSIONS that the decoders registered above read, so
+// that a folder torchvision reads whole is not read here without some of
+// its files. GIF, which torchvision skips, is skipped too. This is the one
+// list: isImageFile, the empty-class error and LoadImage's doc follow it,
+// and a test holds doc.go and the README to it.
+var imageFormats = []struct {
+	name string
+	exts []string
+}{
+	{"PNG", []string{".png"}},
+	{"JPEG", []string{".jpg", ".jpeg"}},
+	{"BMP", []string{".bmp"}},
+	{"TIFF", []string{".tif", ".tiff"}},
+	{"WebP", []string{".webp"}},
+}
+
+// isImageFile reports whether name has the extension (any case) of one of
+// imageFormats.
+func isImageFile(name string) bool {
+	ext := strings.ToLower(filepath.Ext(name))
+	for _, f := range imageFormats {
+		if slices.Contains(f.exts, ext) {
+			return true
+		}
+	}
+	return false
+}
+
+// formatNames lists imageFormats' names joined by sep, the last by last:
+// formatNames(", ", " or ") is "PNG, JPEG, BMP, TIFF or WebP".
+func formatNames(sep, last string) string {
+	var b strings.Builder
+	for i, f := range imageFormats {
+		switch {
+		case i == 0:
+		case i == len(imageFormats)-1:
+			b.WriteString(last)
+		default:
+			b.WriteString(sep)
+		}
+		b.WriteString(f.name)
+	}
+	return b.String()
+}
 
 // DefaultMaxPixels is the largest image (width × height) an image file may
 // declare, 40 megapixels; Options.MaxPixels changes it. An image is checked
@@ -122,8 +172,9 @@ func (d *decoder) decode(path string) (Image, error) {
 	return toCHW(m, s.C, format), nil
 }
 
-// LoadImage decodes one PNG, JPEG, BMP, TIFF or WebP file within DefaultMaxPixels: one
-// channel for grayscale, three (RGB, alpha dropped) otherwise.
+// LoadImage decodes one image file of a format an image folder reads
+// (imageFormats: PNG, JPEG, BMP, TIFF or WebP) within DefaultMaxPixels:
+// one channel for grayscale, three (RGB, alpha dropped) otherwise.
 func LoadImage(path string) (Image, error) {
 	return newDecoder(0).decode(path)
 }

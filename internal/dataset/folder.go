@@ -10,7 +10,8 @@ import (
 )
 
 // Folder is an image folder dataset: one subfolder per class, named after
-// it, holding PNG, JPEG, BMP, TIFF or WebP files (searched recursively, in lexical order,
+// it, holding image files of the formats imageFormats lists (PNG, JPEG,
+// BMP, TIFF or WebP; searched recursively, in lexical order,
 // links to folders followed, hidden names skipped).
 // Classes are the sorted subfolder names, as torchvision's ImageFolder
 // sorts them. Opening lists the files and reads none of them; an image's
@@ -29,19 +30,6 @@ type Folder struct {
 // maxSide bounds image, resize and crop sizes, so that a hostile header or
 // setting cannot demand gigabytes.
 const maxSide = 1 << 14
-
-// isImageFile reports whether name has the extension of an image format
-// the folder reads: those of torchvision's IMG_EXTENSIONS that Go decodes
-// (all but PPM and PGM), so that a folder torchvision reads whole is not
-// read here without its BMP, TIFF or WebP files. GIF, which torchvision
-// skips, is skipped too.
-func isImageFile(name string) bool {
-	switch strings.ToLower(filepath.Ext(name)) {
-	case ".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp":
-		return true
-	}
-	return false
-}
 
 // subdirs lists dir's non-hidden subfolders, sorted, links to folders
 // included.
@@ -92,7 +80,7 @@ func openFolder(dir string, dec *decoder) (*Folder, error) {
 			return nil, err
 		}
 		if len(f.files) == n {
-			return nil, fmt.Errorf("%w: class folder %s holds no PNG, JPEG, BMP, TIFF or WebP files", ErrEmpty, filepath.Join(dir, class))
+			return nil, fmt.Errorf("%w: class folder %s holds no %s files", ErrEmpty, filepath.Join(dir, class), formatNames(", ", " or "))
 		}
 	}
 	return f, nil

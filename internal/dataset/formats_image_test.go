@@ -7,6 +7,7 @@ import (
 	"image"
 	"image/color"
 	"image/gif"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -132,6 +133,23 @@ func TestLossyWebPColours(t *testing.T) {
 			if d := int(v) - want[i/(img.H*img.W)]; img.C != 3 || d < -1 || d > 1 {
 				t.Fatalf("RGB %v: channel %d pixel %d is %d", want, i/(img.H*img.W), i%(img.H*img.W), v)
 			}
+		}
+	}
+}
+
+// TestImageFormatsDocumented: doc.go and the README list the image
+// formats an image folder reads as imageFormats does, so that the list in
+// the code, its error message and the docs stay one definition.
+func TestImageFormatsDocumented(t *testing.T) {
+	for path, want := range map[string]string{
+		"doc.go":          formatNames(", ", " or ") + " files",
+		"../../README.md": "(one subfolder per class, " + formatNames("/", "/") + ")",
+	} {
+		b, err := os.ReadFile(path)
+		must(t, err)
+		text := strings.Join(strings.Fields(strings.ReplaceAll(string(b), "//", "")), " ")
+		if !strings.Contains(text, want) {
+			t.Errorf("%s does not list the image formats as %q", path, want)
 		}
 	}
 }

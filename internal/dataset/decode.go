@@ -20,6 +20,14 @@ import (
 	"golang.org/x/sync/semaphore"
 )
 
+// The netpbm formats (netpbm.go), P1 to P6, whatever their extension, as
+// PIL reads them.
+func init() {
+	for _, magic := range []string{"P1", "P2", "P3", "P4", "P5", "P6"} {
+		image.RegisterFormat("netpbm", magic, decodePNM, decodePNMConfig)
+	}
+}
+
 // imageFormats are the image file formats an image folder reads, by the
 // name messages and docs give them, with their file extensions: those of
 // torchvision's IMG_EXTENSIONS that the decoders registered above read, so

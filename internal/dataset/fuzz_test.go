@@ -53,6 +53,15 @@ func FuzzImage(f *testing.F) {
 	f.Add(bmpBytes.Bytes())
 	f.Add(tiffBytes.Bytes())
 	f.Add([]byte(patternWebP))
+	pnms, err := filepath.Glob("testdata/netpbm/*.p?m")
+	must(f, err)
+	for _, name := range pnms { // P1 to P6, maxval 1 to 65535, header comments
+		b, err := os.ReadFile(name)
+		must(f, err)
+		f.Add(b)
+	}
+	f.Add([]byte("P5 16384 16384 255\n\x00"))
+	f.Add([]byte("P3 2 1 65535 # c\n65535 0 1 2 3 4"))
 	dir := f.TempDir()
 	f.Fuzz(func(t *testing.T, b []byte) {
 		path := filepath.Join(dir, "img")

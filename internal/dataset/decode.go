@@ -30,9 +30,11 @@ func init() {
 
 // imageFormats are the image file formats an image folder reads, by the
 // name messages and docs give them, with their file extensions: those of
-// torchvision's IMG_EXTENSIONS that the decoders registered above read, so
-// that a folder torchvision reads whole is not read here without some of
-// its files. GIF, which torchvision skips, is skipped too. This is the one
+// torchvision's IMG_EXTENSIONS, all of which the decoders registered above
+// read, so that a folder torchvision reads whole is not read here without
+// some of its files (GTSRB ships as .ppm). GIF, which torchvision skips, is
+// skipped too, and so are .pbm and .pnm, which it skips as well (a .ppm or
+// .pgm may hold a bitmap all the same). This is the one
 // list: isImageFile, the empty-class error and LoadImage's doc follow it,
 // and a test holds doc.go and the README to it.
 var imageFormats = []struct {
@@ -44,6 +46,8 @@ var imageFormats = []struct {
 	{"BMP", []string{".bmp"}},
 	{"TIFF", []string{".tif", ".tiff"}},
 	{"WebP", []string{".webp"}},
+	{"PPM", []string{".ppm"}}, // netpbm, any of P1 to P6, as PIL reads them
+	{"PGM", []string{".pgm"}},
 }
 
 // isImageFile reports whether name has the extension (any case) of one of
@@ -59,7 +63,7 @@ func isImageFile(name string) bool {
 }
 
 // formatNames lists imageFormats' names joined by sep, the last by last:
-// formatNames(", ", " or ") is "PNG, JPEG, BMP, TIFF or WebP".
+// formatNames(", ", " or ") is "PNG, JPEG, BMP, TIFF, WebP, PPM or PGM".
 func formatNames(sep, last string) string {
 	var b strings.Builder
 	for i, f := range imageFormats {
@@ -181,7 +185,7 @@ func (d *decoder) decode(path string) (Image, error) {
 }
 
 // LoadImage decodes one image file of a format an image folder reads
-// (imageFormats: PNG, JPEG, BMP, TIFF or WebP) within DefaultMaxPixels:
+// (imageFormats: PNG, JPEG, BMP, TIFF, WebP, PPM or PGM) within DefaultMaxPixels:
 // one channel for grayscale, three (RGB, alpha dropped) otherwise.
 func LoadImage(path string) (Image, error) {
 	return newDecoder(0).decode(path)

@@ -15,14 +15,20 @@
 //   - CIFAR-10 / CIFAR-100 binary batches (3×32×32, fine labels for 100).
 //   - Image folders: one subfolder per class (sorted names are the classes;
 //     links to folders followed, hidden files and folders skipped),
-//     PNG, JPEG, BMP, TIFF or WebP files (torchvision's IMG_EXTENSIONS but
-//     PPM and PGM); optional train/ and test/ (or val/, valid/,
-//     validation/) subfolders, or one of them alone.
+//     PNG, JPEG, BMP, TIFF, WebP, PPM or PGM files (torchvision's
+//     IMG_EXTENSIONS; a .ppm or .pgm may hold any netpbm image, P1 to P6,
+//     as PIL reads it; .pbm and .pnm, which torchvision skips, are
+//     skipped); optional train/ and test/ (or val/, valid/, validation/)
+//     subfolders, or one of them alone.
 //     Opening lists the files and reads none: a header is read when an
 //     image's shape is asked for and when it is decoded. Images decode with
-//     Go's image/png, image/jpeg and golang.org/x/image, so JPEG and lossy
-//     WebP pixels may differ by a few levels from PIL's libjpeg and libwebp. Each image keeps its own channels (one for
-//     grayscale, three otherwise); Preprocess.Channels reconciles them.
+//     Go's image/png, image/jpeg and golang.org/x/image, and netpbm with
+//     this package's decoder (netpbm.go), so JPEG and lossy WebP pixels may
+//     differ by a few levels from PIL's libjpeg and libwebp. Samples over 8
+//     bits (16-bit PNG and TIFF, netpbm maxval over 255) keep their high
+//     byte (netpbm's first scaled to 16 bits), where PIL rounds netpbm's.
+//     Each image keeps its own channels (one for grayscale and bitmaps,
+//     three otherwise); Preprocess.Channels reconciles them.
 //   - NPY pairs: x.npy [N,H,W], [N,C,H,W] or [N,H,W,C] (ImageDims's rule),
 //     uint8 or float pixels (floats taken as already on the [0,1] scale),
 //     and y.npy [N] integer labels; also x_train/y_train and x_test/y_test.

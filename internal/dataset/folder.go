@@ -11,7 +11,7 @@ import (
 
 // Folder is an image folder dataset: one subfolder per class, named after
 // it, holding image files of the formats imageFormats lists (PNG, JPEG,
-// BMP, TIFF or WebP; searched recursively, in lexical order,
+// BMP, TIFF, WebP, PPM or PGM; searched recursively, in lexical order,
 // links to folders followed, hidden names skipped).
 // Classes are the sorted subfolder names, as torchvision's ImageFolder
 // sorts them. Opening lists the files and reads none of them; an image's

@@ -120,6 +120,42 @@ func TestNetpbmHeaderComments(t *testing.T) {
 	}
 }
 
+// TestNetpbmFolder: an image folder of .ppm and .pgm files (GTSRB's
+// kind), any case, reads them as images of their class; .pbm and .pnm,
+// which torchvision's ImageFolder skips, stay out, and a class of nothing
+// else is empty, the message naming the formats read.
+func TestNetpbmFolder(t *testing.T) {
+	rgb, err := os.ReadFile("testdata/netpbm/rgb8.ppm")
+	must(t, err)
+	gray, err := os.ReadFile("testdata/netpbm/gray8.pgm")
+	must(t, err)
+	bits, err := os.ReadFile("testdata/netpbm/bits.pbm")
+	must(t, err)
+	root := t.TempDir()
+	writeFile(t, filepath.Join(root, "00000", "00000_00000.ppm"), rgb)
+	writeFile(t, filepath.Join(root, "00000", "00000_00001.PGM"), gray)
+	writeFile(t, filepath.Join(root, "00001", "a.ppm"), bits) // a bitmap named .ppm: read by content
+	writeFile(t, filepath.Join(root, "00001", "b.pbm"), bits)
+	writeFile(t, filepath.Join(root, "00001", "c.pnm"), rgb)
+	s, err := Open(root)
+	must(t, err)
+	f := s.Train.(*Folder)
+	if f.Len() != 3 {
+		t.Fatalf("%d images %v, want the two .ppm and the .pgm", f.Len(), f.files)
+	}
+	for i, want := range []Shape{{3, 3, 4}, {1, 2, 5}, {1, 3, 10}} {
+		img, err := f.Image(i)
+		must(t, err)
+		if img.Shape != want || shapeOf(t, f, i) != want {
+			t.Errorf("%s: %v, want %v", f.File(i), img.Shape, want)
+		}
+	}
+	must(t, os.Remove(filepath.Join(root, "00001", "a.ppm")))
+	if _, err := Open(root); !errors.Is(err, ErrEmpty) || !strings.Contains(err.Error(), "WebP, PPM or PGM files") {
+		t.Errorf("a class of .pbm and .pnm files: %v", err)
+	}
+}
+
 // TestNetpbmHostile: malformed and hostile netpbm files are refused with
 // ErrImage or ErrTooLarge naming the file, never a panic; a declared size
 // over the pixel ceiling is refused from the header, and a file too short

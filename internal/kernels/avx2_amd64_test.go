@@ -44,4 +44,5 @@ func TestAVX2Paths(t *testing.T) {
 	t.Run("filter-tiles", TestFilterTiles)
 	t.Run("transpose16", TestTranspose16)
 	t.Run("filter-waves", TestFilterWaves)
+	t.Run("classes", TestBinaryConv2DClassesSweep)
 }

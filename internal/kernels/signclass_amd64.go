@@ -13,7 +13,14 @@ func classSum4x48AVX512(counts, list *int32, b, c *float32, ldc int, acc bool)
 //go:noescape
 func classSum4x32AVX512(counts, list *int32, b, c *float32, ldc int, acc bool)
 
+// classSum4x16AVX2 is the AVX2 tile: classSumGo(16, ...), the caller
+// guaranteeing that b holds o+16 elements for every listed offset o.
+//
+//go:noescape
+func classSum4x16AVX2(counts, list *int32, b, c *float32, ldc int, acc bool)
+
 var (
+	avx2ClassKernel     = asmClassKernel(16, "avx2-class-4x16", classSum4x16AVX2, nil)
 	avx512ClassKernel   = asmClassKernel(48, "avx512-class-4x48", classSum4x48AVX512, &avx512ClassKernel32)
 	avx512ClassKernel32 = asmClassKernel(32, "avx512-class-4x32", classSum4x32AVX512, nil)
 )
@@ -38,17 +45,24 @@ func classKernelFor() *classKernel {
 	if useAVX512 {
 		return &avx512ClassKernel
 	}
+	if hasAVX2 {
+		return &avx2ClassKernel
+	}
 	return &goClassKernel
 }
 
 // FastSignClasses reports whether BinaryConv2DClasses has an assembly
 // kernel here; without one it is slower than BinaryConv2D.
-func FastSignClasses() bool { return useAVX512 }
+func FastSignClasses() bool { return useAVX512 || hasAVX2 }
 
 // asmClassKernels lists the sign-class assembly kernels this CPU runs.
 func asmClassKernels() []*classKernel {
+	var ks []*classKernel
 	if hasAVX512 {
-		return []*classKernel{&avx512ClassKernel, &avx512ClassKernel32}
+		ks = append(ks, &avx512ClassKernel, &avx512ClassKernel32)
 	}
-	return nil
+	if hasAVX2 {
+		ks = append(ks, &avx2ClassKernel)
+	}
+	return ks
 }

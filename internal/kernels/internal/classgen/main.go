@@ -51,88 +51,12 @@ TEXT ·classSum4x%dAVX512(SB), NOSPLIT, $0-41
 	MOVQ c+24(FP), DX
 	MOVQ ldc+32(FP), R8
 	SHLQ $2, R8`, nr, nr, nz, 4*nz-1, 4*nz, 8*nz-1, nr, nr)
-	for r := range 4 * nz {
-		w("\tVPXORD Z%d, Z%d, Z%d", r, r, r)
-	}
-	regs := []string{"R11", "R12", "R10", "AX"}
-	for c := range 8 {
-		for q := range 4 {
-			for i := range nz {
-				r := p(q, i)
-				w("\tVPXORD Z%d, Z%d, Z%d", r, r, r)
-			}
-		}
-		for sign := range 2 {
-			op := map[int]string{0: "VADDPS", 1: "VSUBPS"}[sign]
-			l := fmt.Sprintf("n%dc%ds%d", nr, c, sign)
-			w("\tMOVLQSX %d(R9), CX", 4*(2*c+sign))
-			w("\tMOVQ CX, BX")
-			w("\tSHRQ $2, BX")
-			w("\tJEQ %srest", l)
-			w("%squad:", l)
-			for q := range 4 {
-				w("\tMOVLQSX %d(SI), %s", 4*q, regs[q])
-			}
-			for q := range 4 {
-				for i := range nz {
-					w("\t%s %d(DI)(%s*4), Z%d, Z%d", op, 64*i, regs[q], p(q, i), p(q, i))
-				}
-			}
-			w("\tADDQ $16, SI")
-			w("\tDECQ BX")
-			w("\tJNZ %squad", l)
-			w("%srest:", l)
-			w("\tANDQ $3, CX")
-			for q := range 3 {
-				w("\tJEQ %sdone", l)
-				w("\tMOVLQSX (SI), R11")
-				for i := range nz {
-					w("\t%s %d(DI)(R11*4), Z%d, Z%d", op, 64*i, p(q, i), p(q, i))
-				}
-				w("\tADDQ $4, SI")
-				w("\tDECQ CX")
-			}
-			w("%sdone:", l)
-		}
-		for i := range nz {
-			w("\tVADDPS Z%d, Z%d, Z%d", p(1, i), p(0, i), s(i))
-			w("\tVADDPS Z%d, Z%d, Z%d", p(3, i), p(2, i), t(i))
-			w("\tVADDPS Z%d, Z%d, Z%d", t(i), s(i), s(i))
-		}
-		for k := range 4 {
-			op := "VSUBPS"
-			if k == 0 || c>>(k-1)&1 != 0 {
-				op = "VADDPS"
-			}
-			for i := range nz {
-				w("\t%s Z%d, Z%d, Z%d", op, s(i), y(k, i), y(k, i))
-			}
-		}
-	}
-	w("\tMOVBLZX acc+40(FP), AX")
-	w("\tTESTL AX, AX")
-	w("\tJEQ n%doverwrite", nr)
-	for k := range 4 {
-		for i := range nz {
-			w("\tVADDPS %d(DX), Z%d, Z%d", 64*i, y(k, i), y(k, i))
-		}
-		for i := range nz {
-			w("\tVMOVUPS Z%d, %d(DX)", y(k, i), 64*i)
-		}
-		if k < 3 {
-			w("\tADDQ R8, DX")
-		}
-	}
-	w("\tVZEROUPPER\n\tRET\nn%doverwrite:", nr)
-	for k := range 4 {
-		for i := range nz {
-			w("\tVMOVUPS Z%d, %d(DX)", y(k, i), 64*i)
-		}
-		if k < 3 {
-			w("\tADDQ R8, DX")
-		}
-	}
-	w("\tVZEROUPPER\n\tRET")
+	body(w, vec{reg: "Z", bytes: 64, zero: "VPXORD", label: "n"}, nz, y, p, func(i int) int {
+		w("\tVADDPS Z%d, Z%d, Z%d", p(1, i), p(0, i), s(i))
+		w("\tVADDPS Z%d, Z%d, Z%d", p(3, i), p(2, i), t(i))
+		w("\tVADDPS Z%d, Z%d, Z%d", t(i), s(i), s(i))
+		return s(i)
+	})
 	if nz == 3 {
 		w("")
 	}
@@ -144,7 +68,7 @@ TEXT ·classSum4x%dAVX512(SB), NOSPLIT, $0-41
 // place in P0 (the order classSumGo adds in), so no scratch is needed.
 func kernelAVX2(b *strings.Builder) {
 	w := func(format string, args ...any) { fmt.Fprintf(b, format+"\n", args...) }
-	const nz, nr = 2, 16
+	const nz = 2
 	y := func(k, i int) int { return nz*k + i }
 	p := func(q, i int) int { return 4*nz + nz*q + i }
 	w(`// func classSum4x16AVX2(counts, list *int32, b, c *float32, ldc int, acc bool)
@@ -162,20 +86,44 @@ TEXT ·classSum4x16AVX2(SB), NOSPLIT, $0-41
 	MOVQ c+24(FP), DX
 	MOVQ ldc+32(FP), R8
 	SHLQ $2, R8`)
+	body(w, vec{reg: "Y", bytes: 32, zero: "VXORPS", label: "y"}, nz, y, p, func(i int) int {
+		w("\tVADDPS Y%d, Y%d, Y%d", p(1, i), p(0, i), p(0, i))
+		w("\tVADDPS Y%d, Y%d, Y%d", p(3, i), p(2, i), p(2, i))
+		w("\tVADDPS Y%d, Y%d, Y%d", p(2, i), p(0, i), p(0, i))
+		return p(0, i)
+	})
+}
+
+// vec is what the two tiles' bodies differ in: register file, bytes per
+// register, the instruction that zeroes one, and the labels' prefix.
+type vec struct {
+	reg   string
+	bytes int
+	zero  string
+	label string
+}
+
+// body writes a tile's loops after its header: the 8 classes, each tap
+// list added or subtracted into four partial sums by quads, classSum
+// forming the class sum (returning its register), which each output row
+// then adds or subtracts by the class's sign pattern; then the store of
+// y, added to c when acc.
+func body(w func(string, ...any), v vec, nz int, y, p func(int, int) int, classSum func(i int) int) {
+	nr := nz * v.bytes / 4 // columns
 	for r := range 4 * nz {
-		w("\tVXORPS Y%d, Y%d, Y%d", r, r, r)
+		w("\t%s %s%d, %s%d, %s%d", v.zero, v.reg, r, v.reg, r, v.reg, r)
 	}
 	regs := []string{"R11", "R12", "R10", "AX"}
 	for c := range 8 {
 		for q := range 4 {
 			for i := range nz {
 				r := p(q, i)
-				w("\tVXORPS Y%d, Y%d, Y%d", r, r, r)
+				w("\t%s %s%d, %s%d, %s%d", v.zero, v.reg, r, v.reg, r, v.reg, r)
 			}
 		}
 		for sign := range 2 {
 			op := map[int]string{0: "VADDPS", 1: "VSUBPS"}[sign]
-			l := fmt.Sprintf("y%dc%ds%d", nr, c, sign)
+			l := fmt.Sprintf("%s%dc%ds%d", v.label, nr, c, sign)
 			w("\tMOVLQSX %d(R9), CX", 4*(2*c+sign))
 			w("\tMOVQ CX, BX")
 			w("\tSHRQ $2, BX")
@@ -186,7 +134,7 @@ TEXT ·classSum4x16AVX2(SB), NOSPLIT, $0-41
 			}
 			for q := range 4 {
 				for i := range nz {
-					w("\t%s %d(DI)(%s*4), Y%d, Y%d", op, 32*i, regs[q], p(q, i), p(q, i))
+					w("\t%s %d(DI)(%s*4), %s%d, %s%d", op, v.bytes*i, regs[q], v.reg, p(q, i), v.reg, p(q, i))
 				}
 			}
 			w("\tADDQ $16, SI")
@@ -198,17 +146,16 @@ TEXT ·classSum4x16AVX2(SB), NOSPLIT, $0-41
 				w("\tJEQ %sdone", l)
 				w("\tMOVLQSX (SI), R11")
 				for i := range nz {
-					w("\t%s %d(DI)(R11*4), Y%d, Y%d", op, 32*i, p(q, i), p(q, i))
+					w("\t%s %d(DI)(R11*4), %s%d, %s%d", op, v.bytes*i, v.reg, p(q, i), v.reg, p(q, i))
 				}
 				w("\tADDQ $4, SI")
 				w("\tDECQ CX")
 			}
 			w("%sdone:", l)
 		}
+		sums := make([]int, nz)
 		for i := range nz {
-			w("\tVADDPS Y%d, Y%d, Y%d", p(1, i), p(0, i), p(0, i))
-			w("\tVADDPS Y%d, Y%d, Y%d", p(3, i), p(2, i), p(2, i))
-			w("\tVADDPS Y%d, Y%d, Y%d", p(2, i), p(0, i), p(0, i))
+			sums[i] = classSum(i)
 		}
 		for k := range 4 {
 			op := "VSUBPS"
@@ -216,28 +163,28 @@ TEXT ·classSum4x16AVX2(SB), NOSPLIT, $0-41
 				op = "VADDPS"
 			}
 			for i := range nz {
-				w("\t%s Y%d, Y%d, Y%d", op, p(0, i), y(k, i), y(k, i))
+				w("\t%s %s%d, %s%d, %s%d", op, v.reg, sums[i], v.reg, y(k, i), v.reg, y(k, i))
 			}
 		}
 	}
 	w("\tMOVBLZX acc+40(FP), AX")
 	w("\tTESTL AX, AX")
-	w("\tJEQ y%doverwrite", nr)
+	w("\tJEQ %s%doverwrite", v.label, nr)
 	for k := range 4 {
 		for i := range nz {
-			w("\tVADDPS %d(DX), Y%d, Y%d", 32*i, y(k, i), y(k, i))
+			w("\tVADDPS %d(DX), %s%d, %s%d", v.bytes*i, v.reg, y(k, i), v.reg, y(k, i))
 		}
 		for i := range nz {
-			w("\tVMOVUPS Y%d, %d(DX)", y(k, i), 32*i)
+			w("\tVMOVUPS %s%d, %d(DX)", v.reg, y(k, i), v.bytes*i)
 		}
 		if k < 3 {
 			w("\tADDQ R8, DX")
 		}
 	}
-	w("\tVZEROUPPER\n\tRET\ny%doverwrite:", nr)
+	w("\tVZEROUPPER\n\tRET\n%s%doverwrite:", v.label, nr)
 	for k := range 4 {
 		for i := range nz {
-			w("\tVMOVUPS Y%d, %d(DX)", y(k, i), 32*i)
+			w("\tVMOVUPS %s%d, %d(DX)", v.reg, y(k, i), v.bytes*i)
 		}
 		if k < 3 {
 			w("\tADDQ R8, DX")

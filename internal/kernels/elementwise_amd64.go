@@ -38,26 +38,56 @@ func scaleAddRowsAVX2(rows, n int, src *float32, sstride int, s, b float32, dst 
 // them with AVX-512, the whole blocks of 8 with AVX2, none otherwise. The
 // callers cut src to len(dst).
 
-func addIntoFast(dst, src []float32) int { return pairFast(dst, src, addIntoAVX512, addIntoAVX2) }
+// addIntoFast, reluFast and maxIntoFast repeat one switch rather than
+// share a helper taking the bodies as func values: through a func value
+// dst and src would escape, and callers' stack buffers move to the heap.
 
-func reluFast(dst, src []float32) int { return pairFast(dst, src, reluAVX512, reluAVX2) }
-
-func maxIntoFast(dst, src []float32) int { return pairFast(dst, src, maxIntoAVX512, maxIntoAVX2) }
-
-// pairFast runs the vector body of an element rule over dst and src:
-// avx512 takes every element, avx2 the whole blocks of 8.
-func pairFast(dst, src []float32, avx512 func(n int, dst, src *float32), avx2 func(blocks int, dst, src *float32)) int {
+func addIntoFast(dst, src []float32) int {
 	n := len(dst)
 	switch {
 	case n == 0:
 		return 0
 	case useAVX512:
 		_ = src[n-1]
-		avx512(n, &dst[0], &src[0])
+		addIntoAVX512(n, &dst[0], &src[0])
 		return n
 	case hasAVX2 && n >= 8:
 		_ = src[n-1]
-		avx2(n/8, &dst[0], &src[0])
+		addIntoAVX2(n/8, &dst[0], &src[0])
+		return n &^ 7
+	}
+	return 0
+}
+
+func reluFast(dst, src []float32) int {
+	n := len(dst)
+	switch {
+	case n == 0:
+		return 0
+	case useAVX512:
+		_ = src[n-1]
+		reluAVX512(n, &dst[0], &src[0])
+		return n
+	case hasAVX2 && n >= 8:
+		_ = src[n-1]
+		reluAVX2(n/8, &dst[0], &src[0])
+		return n &^ 7
+	}
+	return 0
+}
+
+func maxIntoFast(dst, src []float32) int {
+	n := len(dst)
+	switch {
+	case n == 0:
+		return 0
+	case useAVX512:
+		_ = src[n-1]
+		maxIntoAVX512(n, &dst[0], &src[0])
+		return n
+	case hasAVX2 && n >= 8:
+		_ = src[n-1]
+		maxIntoAVX2(n/8, &dst[0], &src[0])
 		return n &^ 7
 	}
 	return 0

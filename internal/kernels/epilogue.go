@@ -66,11 +66,10 @@ func (e Epilogue) none() bool { return e.Add == nil && !e.ReLU }
 
 // apply runs the epilogue on y, the output elements starting at offset off.
 func (e Epilogue) apply(y []float32, off int) {
-	if epilogueRowFast(e, y, off) {
-		return
-	}
+	done := epilogueRowFast(e, y, off)
+	y = y[done:]
 	if e.Add != nil {
-		add := e.Add[off : off+len(y)]
+		add := e.Add[off+done : off+done+len(y)]
 		for i, v := range add {
 			y[i] += v
 		}

@@ -16,7 +16,7 @@ func asmInt8Kernels() []*int8Kernel { return nil }
 
 func maxAbsBitsFast([]float32) (int, uint32) { return 0, 0 }
 
-func epilogueRowFast(Epilogue, []float32, int) bool { return false }
+func epilogueRowFast(Epilogue, []float32, int) int { return 0 }
 
 func maxIntoFast(_, _ []float32) int { return 0 }
 

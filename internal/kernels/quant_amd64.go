@@ -15,7 +15,7 @@ func quantRows4AVX512(n int, x0, x1, x2, x3 *float32, inv float32, dst *uint32)
 func dequantRowAVX512(n int, src *int32, corr int32, m, b float32, dst *float32)
 
 // The AVX2 twins (quant_avx2_amd64.s) run where useAVX512 is false and the
-// CPU has AVX2: the same bits either way.
+// CPU has AVX2, on whole blocks of 8: the same bits either way.
 //
 //go:noescape
 func maxAbsBitsAVX2(x *float32, n int) uint32
@@ -44,27 +44,38 @@ func maxAbsBitsFast(x []float32) (int, uint32) {
 	return 0, 0
 }
 
-// epilogueRowFast applies e to all of y, or returns false.
-func epilogueRowFast(e Epilogue, y []float32, off int) bool {
+// epilogueRowFast applies e to the leading elements of y and returns how
+// many: all of them with AVX-512, the whole blocks of 8 with AVX2.
+func epilogueRowFast(e Epilogue, y []float32, off int) int {
 	n := len(y)
-	if !(useAVX512 || hasAVX2) || n == 0 {
-		return n == 0
+	if useAVX512 && n > 0 {
+		epilogueRowAVX512(n, &y[0], addAt(e, off, n), e.ReLU)
+		return n
 	}
-	var add *float32
-	if e.Add != nil {
-		add = &e.Add[off : off+n][0]
+	if n = n &^ 7; hasAVX2 && n > 0 {
+		epilogueRowAVX2(n, &y[0], addAt(e, off, n), e.ReLU)
+		return n
 	}
-	if useAVX512 {
-		epilogueRowAVX512(n, &y[0], add, e.ReLU)
-	} else {
-		epilogueRowAVX2(n, &y[0], add, e.ReLU)
-	}
-	return true
+	return 0
 }
 
+// addAt is e.Add's first element for y's elements from off, nil without Add.
+func addAt(e Epilogue, off, n int) *float32 {
+	if e.Add == nil {
+		return nil
+	}
+	return &e.Add[off : off+n][0]
+}
+
+// quantRows4Fast and dequantRowFast handle the leading elements and
+// return how many: all of them with AVX-512, the whole blocks of 8 with
+// AVX2.
 func quantRows4Fast(x0, x1, x2, x3 []float32, inv float32, dst []uint32) int {
 	n := len(dst)
-	if !(useAVX512 || hasAVX2) || n == 0 {
+	if !useAVX512 {
+		n &^= 7
+	}
+	if n == 0 || !(useAVX512 || hasAVX2) {
 		return 0
 	}
 	_, _, _, _ = x0[n-1], x1[n-1], x2[n-1], x3[n-1]
@@ -78,7 +89,10 @@ func quantRows4Fast(x0, x1, x2, x3 []float32, inv float32, dst []uint32) int {
 
 func dequantRowFast(src []int32, corr int32, m, b float32, dst []float32) int {
 	n := len(dst)
-	if !(useAVX512 || hasAVX2) || n == 0 {
+	if !useAVX512 {
+		n &^= 7
+	}
+	if n == 0 || !(useAVX512 || hasAVX2) {
 		return 0
 	}
 	_ = src[n-1]

@@ -4,30 +4,10 @@
 
 // The AVX2 helpers of the int8 path, the AVX-512 ones' twins in ymm
 // registers: maxAbs for n rounded down to a multiple of 64, the others for
-// all n elements, the last n mod 8 through a VMASKMOV mask (masked-off
-// lanes are neither read nor written). Their Go twins in quant.go and
-// epilogue.go define them.
-
-// avx2tail holds 8 all-ones dwords then 8 zeros: the 32 bytes from
-// avx2tail + 4·(8 − r) are the mask of the first r lanes.
-DATA avx2tail<>+0(SB)/8, $-1
-DATA avx2tail<>+8(SB)/8, $-1
-DATA avx2tail<>+16(SB)/8, $-1
-DATA avx2tail<>+24(SB)/8, $-1
-DATA avx2tail<>+32(SB)/8, $0
-DATA avx2tail<>+40(SB)/8, $0
-DATA avx2tail<>+48(SB)/8, $0
-DATA avx2tail<>+56(SB)/8, $0
-GLOBL avx2tail<>(SB), RODATA|NOPTR, $64
-
-// tailMask sets Y15 to the mask of the first DX lanes (0 < DX < 8;
-// clobbers AX, BX).
-#define tailMask \
-	LEAQ avx2tail<>+32(SB), AX; \
-	MOVQ DX, BX; \
-	SHLQ $2, BX; \
-	SUBQ BX, AX; \
-	VMOVDQU (AX), Y15
+// n a multiple of 8 (their Go twins in quant.go and epilogue.go, which
+// define them, do a row's last n mod 8: AMD's cores microcode VMASKMOV
+// stores, which made a masked tail cost more than the rest of a 49-wide
+// row).
 
 // func maxAbsBitsAVX2(x *float32, n int) uint32
 //
@@ -112,12 +92,10 @@ reduce:
 
 // func quantRows4AVX2(n int, x0, x1, x2, x3 *float32, inv float32, dst *uint32)
 //
-//	for i < n: dst[i] = Σ_c uint32(quantize(xc[i], inv)+128) << 8c
+//	for i < n (a multiple of 8): dst[i] = Σ_c uint32(quantize(xc[i], inv)+128) << 8c
 TEXT ·quantRows4AVX2(SB), NOSPLIT, $0-56
 	MOVQ n+0(FP), CX
-	MOVQ CX, DX
 	SHRQ $3, CX
-	ANDQ $7, DX
 	MOVQ x0+8(FP), R8
 	MOVQ x1+16(FP), R9
 	MOVQ x2+24(FP), R10
@@ -134,7 +112,7 @@ TEXT ·quantRows4AVX2(SB), NOSPLIT, $0-56
 	VMOVQ AX, X11
 	VPBROADCASTD X11, Y11
 	TESTQ CX, CX
-	JEQ qtail
+	JEQ qdone
 qloop:
 	VMOVUPS (R8), Y0
 	VMOVUPS (R9), Y1
@@ -149,35 +127,23 @@ qloop:
 	ADDQ $32, DI
 	DECQ CX
 	JNZ qloop
-qtail:
-	TESTQ DX, DX
-	JEQ qdone
-	tailMask
-	VMASKMOVPS (R8), Y15, Y0
-	VMASKMOVPS (R9), Y15, Y1
-	VMASKMOVPS (R10), Y15, Y2
-	VMASKMOVPS (R11), Y15, Y3
-	quant4
-	VPMASKMOVD Y0, Y15, (DI)
 qdone:
 	VZEROUPPER
 	RET
 
 // func dequantRowAVX2(n int, src *int32, corr int32, m, b float32, dst *float32)
 //
-//	for i < n: dst[i] = m·float32(src[i]−corr) + b   (a multiply, then an add: no FMA)
+//	for i < n (a multiple of 8): dst[i] = m·float32(src[i]−corr) + b   (a multiply, then an add: no FMA)
 TEXT ·dequantRowAVX2(SB), NOSPLIT, $0-40
 	MOVQ n+0(FP), CX
-	MOVQ CX, DX
 	SHRQ $3, CX
-	ANDQ $7, DX
 	MOVQ src+8(FP), SI
 	VBROADCASTSS corr+16(FP), Y8
 	VBROADCASTSS m+20(FP), Y9
 	VBROADCASTSS b+24(FP), Y10
 	MOVQ dst+32(FP), DI
 	TESTQ CX, CX
-	JEQ dtail
+	JEQ ddone
 dloop:
 	VMOVDQU (SI), Y0
 	VPSUBD Y8, Y0, Y0
@@ -189,23 +155,13 @@ dloop:
 	ADDQ $32, DI
 	DECQ CX
 	JNZ dloop
-dtail:
-	TESTQ DX, DX
-	JEQ ddone
-	tailMask
-	VPMASKMOVD (SI), Y15, Y0
-	VPSUBD Y8, Y0, Y0
-	VCVTDQ2PS Y0, Y0
-	VMULPS Y9, Y0, Y0
-	VADDPS Y10, Y0, Y0
-	VMASKMOVPS Y0, Y15, (DI)
 ddone:
 	VZEROUPPER
 	RET
 
 // func epilogueRowAVX2(n int, y, add *float32, relu bool)
 //
-//	for i < n: if add != nil { y[i] += add[i] }; if relu { y[i] = max(y[i], 0) }
+//	for i < n (a multiple of 8): if add != nil { y[i] += add[i] }; if relu { y[i] = max(y[i], 0) }
 //
 // with Go's max: NaN stays NaN and −0 becomes +0. VMAXPS returns its second
 // source when either is NaN or both are zero, so max(0, v) keeps a NaN v
@@ -216,11 +172,9 @@ TEXT ·epilogueRowAVX2(SB), NOSPLIT, $0-25
 	MOVQ add+16(FP), SI
 	MOVBLZX relu+24(FP), R8
 	VXORPS Y8, Y8, Y8
-	MOVQ CX, DX
 	SHRQ $3, CX
-	ANDQ $7, DX
 	TESTQ CX, CX
-	JEQ etail
+	JEQ edone
 eloop:
 	VMOVUPS (DI), Y0
 	TESTQ SI, SI
@@ -237,22 +191,6 @@ enorelu:
 	ADDQ $32, DI
 	DECQ CX
 	JNZ eloop
-etail:
-	TESTQ DX, DX
-	JEQ edone
-	tailMask
-	VMASKMOVPS (DI), Y15, Y0
-	TESTQ SI, SI
-	JEQ etnoadd
-	VMASKMOVPS (SI), Y15, Y1
-	VADDPS Y1, Y0, Y0
-etnoadd:
-	TESTL R8, R8
-	JEQ etnorelu
-	VMAXPS Y0, Y8, Y0
-	VADDPS Y8, Y0, Y0
-etnorelu:
-	VMASKMOVPS Y0, Y15, (DI)
 edone:
 	VZEROUPPER
 	RET

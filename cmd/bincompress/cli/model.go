@@ -107,6 +107,9 @@ func checkModelBatch(path string, m *ir.Model, opts infer.Options, batch int) (m
 	return mio, prog, nil
 }
 
+// bakedBatchHint ends checkBatchFree's refusals: the likely cause and fix.
+const bakedBatchHint = "does the graph fix the batch it was exported at, as a Reshape to a constant [1, -1] does? export it with the batch symbolic throughout"
+
 // checkBatchFree checks that a model whose input declares a symbolic batch
 // takes one: its shapes fit for a batch of 2 images as well, and its first
 // output's leading dimension is that batch. A graph that fixes the batch
@@ -117,11 +120,11 @@ func checkBatchFree(m *ir.Model, prog *infer.Program) error {
 	const batch = 2
 	outputs, err := prog.CheckShapes(batch)
 	if err != nil {
-		return fmt.Errorf("for a batch of %d images, which its symbolic batch admits: %w (does the graph fix the batch it was exported at, as a Reshape to a constant [1, -1] does? export it with the batch symbolic throughout)", batch, err)
+		return fmt.Errorf("for a batch of %d images, which its symbolic batch admits: %w (%s)", batch, err, bakedBatchHint)
 	}
 	out := m.Graph.Outputs[0].Name
 	if shape, ok := outputs[out]; ok && (len(shape) == 0 || shape[0] != batch) {
-		return fmt.Errorf("output %q has shape %v for a batch of %d images, which its symbolic batch admits (does the graph fix the batch it was exported at, as a Reshape to a constant [1, -1] does? export it with the batch symbolic throughout)", out, shape, batch)
+		return fmt.Errorf("output %q has shape %v for a batch of %d images, which its symbolic batch admits (%s)", out, shape, batch, bakedBatchHint)
 	}
 	return nil
 }

@@ -87,7 +87,11 @@ func TasksOn(workers, n int, f func(i, w int)) {
 
 // Workers runs f(w) for w < n, each on its own goroutine, f(0) on the
 // caller's: the caller works instead of waiting for a goroutine to start.
+// The others are the crew's helpers (crew.go) when it is free.
 func Workers(n int, f func(w int)) {
+	if theCrew.run(n, f) {
+		return
+	}
 	var wg sync.WaitGroup
 	for w := 1; w < n; w++ {
 		wg.Add(1)

@@ -76,21 +76,21 @@ var theCrew crew
 // run runs f(w) for w < n, f(0) on the caller's goroutine, and reports
 // false (running nothing) when the crew is busy or n is out of its range.
 func (c *crew) run(n int, f func(w int)) bool {
-	if n < 2 || n > maxCrew || !c.busy.TryLock() {
+	if n < 2 || n >= maxCrew || !c.busy.TryLock() {
 		return false
 	}
 	defer c.busy.Unlock()
+	if c.caller.wake == nil {
+		c.caller = newParker()
+	}
 	for len(c.helpers) < n-1 {
 		h := &helper{parker: newParker(), index: len(c.helpers) + 1}
 		c.helpers = append(c.helpers, h)
 		go c.serve(h, c.signal.Load())
 	}
-	if c.caller.wake == nil {
-		c.caller = newParker()
-	}
 	c.job = f
 	c.pending.Store(int64(n - 1))
-	c.signal.Store((c.signal.Load()/maxCrew+1)*maxCrew | uint64(n))
+	c.signal.Store((c.signal.Load()/maxCrew+1)*maxCrew + uint64(n))
 	for _, h := range c.helpers[:n-1] {
 		h.wakeUp()
 	}

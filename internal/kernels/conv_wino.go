@@ -65,11 +65,17 @@ func transposed(m []float32, rows, cols int) []float32 {
 	return t
 }
 
-// winograd reports whether p runs by Winograd: 3×3, stride 1, no
-// dilation, one group, pads of at most 2, enough channels on both sides
+// winograd reports whether p runs by Winograd: a winogradShape with
+// enough output tiles over the batch (winoMinTiles).
+func (p ConvParams) winograd() bool {
+	return p.winogradShape() && p.N*((p.OutH()+3)/4)*((p.OutW()+3)/4) >= winoMinTiles()
+}
+
+// winogradShape reports whether p's shape suits Winograd: 3×3, stride 1,
+// no dilation, one group, pads of at most 2, enough channels on both sides
 // for the point products to pay for the transforms, and vector transforms
 // (AVX-512 or AVX2; or a test that asks for the Go ones).
-func (p ConvParams) winograd() bool {
+func (p ConvParams) winogradShape() bool {
 	return p.KH == 3 && p.KW == 3 && p.StrideH == 1 && p.StrideW == 1 && p.DilationH == 1 && p.DilationW == 1 &&
 		p.Groups == 1 && p.C >= winoMinChannels && p.K >= winoMinChannels && p.N > 0 && p.OutH() > 0 && p.OutW() > 0 &&
 		max(p.PadTop, p.PadLeft, p.PadBottom, p.PadRight) <= 2 && (useAVX512 || winoAVX2 || winoAnyCPU)
@@ -83,6 +89,22 @@ var (
 	winoMinChannels = 32
 	winoAnyCPU      = false
 )
+
+// winoMinTiles is the fewest 4×4 output tiles (over the batch) Winograd
+// takes: one column tile of the GEMM microkernel. With fewer, the 36 point
+// products leave most of each microkernel tile empty while the weights'
+// transform (36·C·K floats) costs as much as at any batch: at batch 1 the
+// 7×7 and 14×14 layers of a ResNet-18 (4 and 16 tiles) ran 3–6× slower than
+// directly, and the whole model at half its direct rate (`bench --batch 1`).
+// Tests set winoTilesAny to take any count.
+func winoMinTiles() int {
+	if winoTilesAny {
+		return 1
+	}
+	return gemmKernel().nr
+}
+
+var winoTilesAny = false
 
 // winoChunkBytes bounds the transformed inputs and products of one chunk
 // of images.
@@ -101,7 +123,7 @@ func winoScratch(p ConvParams) int64 {
 	q := p
 	q.StrideH, q.StrideW, q.DilationH, q.DilationW, q.N, q.H, q.W = 1, 1, 1, 1, 1, 3, 3
 	q.PadTop, q.PadLeft, q.PadBottom, q.PadRight = 0, 0, 0, 0
-	if !q.winograd() {
+	if !q.winogradShape() {
 		return 0
 	}
 	kpad := max((p.K+15)/16*16, (p.K+gemmKernel().mr-1)/gemmKernel().mr*gemmKernel().mr)

@@ -11,8 +11,10 @@ import (
 // winoOn runs f with Winograd taken for every 3×3 stride-1 shape (from one
 // channel, on any CPU) and chunks of at most chunkBytes.
 func winoOn(chunkBytes int, f func()) {
-	defer func(m, c int, a bool) { winoMinChannels, winoChunkBytes, winoAnyCPU = m, c, a }(winoMinChannels, winoChunkBytes, winoAnyCPU)
-	winoMinChannels, winoChunkBytes, winoAnyCPU = 1, chunkBytes, true
+	defer func(m, c int, a, t bool) {
+		winoMinChannels, winoChunkBytes, winoAnyCPU, winoTilesAny = m, c, a, t
+	}(winoMinChannels, winoChunkBytes, winoAnyCPU, winoTilesAny)
+	winoMinChannels, winoChunkBytes, winoAnyCPU, winoTilesAny = 1, chunkBytes, true, true
 	f()
 }
 
@@ -166,4 +168,25 @@ func emptyPools() {
 	bufPool.mu.Lock()
 	bufPool.kept = [poolClasses]*[]float32{}
 	bufPool.mu.Unlock()
+}
+
+// TestWinogradNeedsTiles: a 3×3 layer runs by Winograd only with at least
+// one GEMM column tile of 4×4 output tiles over the batch, so ResNet-18's
+// 7×7 layers at batch 1 (4 tiles) run directly and at batch 32 by Winograd.
+func TestWinogradNeedsTiles(t *testing.T) {
+	if !useAVX512 && !winoAVX2 {
+		t.Skip("no vector Winograd transforms on this CPU")
+	}
+	p := ConvParams{N: 1, C: 64, H: 7, W: 7, K: 64, KH: 3, KW: 3, StrideH: 1, StrideW: 1,
+		PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1, DilationH: 1, DilationW: 1, Groups: 1}
+	nr := gemmKernel().nr
+	for _, n := range []int{1, (nr+3)/4 - 1, (nr + 3) / 4, 32} {
+		p.N = n
+		if want := 4*n >= nr; p.winograd() != want {
+			t.Errorf("batch %d (%d tiles, microkernel columns %d): winograd %v, want %v", n, 4*n, nr, p.winograd(), want)
+		}
+	}
+	if winoScratch(p) == 0 {
+		t.Error("winoScratch is 0 for a shape that runs by Winograd at larger batches")
+	}
 }

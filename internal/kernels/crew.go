@@ -23,11 +23,13 @@ import (
 // once.
 const spinFor = 200 * time.Microsecond
 
-// Tests change how long the crew spins (spinTime, nanoseconds) and set
-// lastDoneHook to run between a region's last helper finishing and its
-// waking the caller: the caller can be parked in the next region by then.
+// Tests change how long the crew spins (spinTime, nanoseconds), hold a
+// helper that has seen a region before it claims its index (claimHook),
+// and hold the region's last helper between its finishing and its waking
+// the caller, who can be parked in the next region by then (lastDoneHook).
 var (
 	spinTime     atomic.Int64
+	claimHook    atomic.Pointer[func(index int)]
 	lastDoneHook atomic.Pointer[func()]
 )
 
@@ -52,7 +54,8 @@ type crew struct {
 // helper is one of the crew's goroutines.
 type helper struct {
 	parker
-	index int
+	index   int
+	claimed atomic.Bool // its index in the current region is taken
 }
 
 // parker lets a goroutine sleep until woken without losing a wake-up that
@@ -75,6 +78,10 @@ var theCrew crew
 
 // run runs f(w) for w < n, f(0) on the caller's goroutine, and reports
 // false (running nothing) when the crew is busy or n is out of its range.
+// A helper claims its index before it runs it; once f(0) returns the
+// caller runs every index no helper has claimed yet itself, so a region
+// does not wait on a helper the scheduler has not run (its processor lent
+// to the data pipeline's decoders, or the whole machine loaded).
 func (c *crew) run(n int, f func(w int)) bool {
 	if n < 2 || n >= maxCrew || !c.busy.TryLock() {
 		return false
@@ -88,13 +95,25 @@ func (c *crew) run(n int, f func(w int)) bool {
 		c.helpers = append(c.helpers, h)
 		go c.serve(h, c.signal.Load())
 	}
+	helpers := c.helpers[:n-1]
 	c.job = f
 	c.pending.Store(int64(n - 1))
+	// A helper late from the last region may claim its index as soon as
+	// it is cleared: job and pending must be this region's by then.
+	for _, h := range helpers {
+		h.claimed.Store(false)
+	}
 	c.signal.Store((c.signal.Load()/maxCrew+1)*maxCrew + uint64(n))
-	for _, h := range c.helpers[:n-1] {
+	for _, h := range helpers {
 		h.wakeUp()
 	}
 	f(0)
+	for _, h := range helpers {
+		if h.claimed.CompareAndSwap(false, true) {
+			f(h.index)
+			c.pending.Add(-1)
+		}
+	}
 	for spin := newSpinner(); c.pending.Load() != 0; {
 		if spin.again() {
 			continue
@@ -131,8 +150,11 @@ func (c *crew) serve(h *helper, seen uint64) {
 			spin = newSpinner()
 		}
 		seen = c.signal.Load()
-		if h.index >= int(seen%maxCrew) {
-			continue // a region with fewer workers: not ours
+		if hook := claimHook.Load(); hook != nil {
+			(*hook)(h.index)
+		}
+		if h.index >= int(seen%maxCrew) || !h.claimed.CompareAndSwap(false, true) {
+			continue // a region with fewer workers, or the caller ran our index
 		}
 		c.job(h.index)
 		if c.pending.Add(-1) == 0 {

@@ -79,6 +79,47 @@ func TestWorkersLateWakeUp(t *testing.T) {
 	}
 }
 
+// TestWorkersDoNotWaitForAnIdleHelper holds helper 1 before it claims its
+// index, as a scheduler that has not run it would: the caller runs index 1
+// itself once its own is done, and the region returns without the helper.
+func TestWorkersDoNotWaitForAnIdleHelper(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(3))
+	Workers(3, func(int) {}) // the helpers exist
+	release := make(chan struct{})
+	var held atomic.Int32
+	hook := func(index int) {
+		if index == 1 && held.Add(1) == 1 {
+			<-release
+		}
+	}
+	claimHook.Store(&hook)
+	defer claimHook.Store(nil)
+	returned := make(chan [3]int32)
+	go func() {
+		var runs [3]atomic.Int32
+		Workers(3, func(w int) { runs[w].Add(1) })
+		returned <- [3]int32{runs[0].Load(), runs[1].Load(), runs[2].Load()}
+	}()
+	select {
+	case runs := <-returned:
+		close(release)
+		if runs != [3]int32{1, 1, 1} {
+			t.Fatalf("runs per index %v, want one each", runs)
+		}
+	case <-time.After(10 * time.Second):
+		close(release)
+		t.Fatal("the region waited for a helper that had not claimed its index")
+	}
+	claimHook.Store(nil)
+	var sum atomic.Int32 // the held helper rejoins the next regions
+	for range 100 {
+		Workers(3, func(w int) { sum.Add(int32(w)) })
+	}
+	if sum.Load() != 300 {
+		t.Fatalf("after the held helper returned, indices summed to %d over 100 regions, want 300", sum.Load())
+	}
+}
+
 // TestWorkersFromManyGoroutines opens regions from several goroutines at
 // once: one holds the crew, the others start goroutines of their own, and
 // every region still runs each index once.

@@ -94,9 +94,9 @@ var (
 // takes: one column tile of the GEMM microkernel. With fewer, the 36 point
 // products leave most of each microkernel tile empty while the weights'
 // transform (36·C·K floats) costs as much as at any batch: at batch 1 the
-// 7×7 and 14×14 layers of a ResNet-18 (4 and 16 tiles) ran 3–6× slower than
-// directly, and the whole model at half its direct rate (`bench --batch 1`).
-// Tests set winoTilesAny to take any count.
+// 7×7 layers of a ResNet-18 (4 tiles) ran about 4× slower by Winograd
+// than directly, and the whole model at half the rate it has now
+// (`bench --batch 1`). Tests set winoTilesAny to take any count.
 func winoMinTiles() int {
 	if winoTilesAny {
 		return 1

@@ -94,7 +94,7 @@ func (p *plan) inferValues() error {
 		FoldLimit: 1 << 22,
 	})
 	if err != nil {
-		return fmt.Errorf("export: for one image: %w", err)
+		return fmt.Errorf("export: %w", schema.OneImageError(p.m, err))
 	}
 	p.shapes, p.bound = map[string][]int{}, map[*ir.Node]*schema.Node{}
 	for name, v := range res.Values {

@@ -173,6 +173,65 @@ func TestCTwoOutputs(t *testing.T) {
 	}
 }
 
+// TestCFixedBatch: a model exported at a fixed batch of 3 whose graph bakes
+// that batch into a Reshape to [3, -1] runs on three images, not on one as
+// the C target does. WriteC refuses it as unsupported, naming the node and
+// the fixed batch, and Sizes (inspect's table) reports the C target as
+// unsupported instead of failing. A fixed batch the graph does not depend
+// on (Flatten) still exports.
+func TestCFixedBatch(t *testing.T) {
+	build := func(reshape bool) *ir.Model {
+		g := &ir.Graph{Name: "fixed_batch", Inputs: []*ir.ValueInfo{{Name: "input", DType: ir.Float32,
+			Shape: []ir.Dim{{Size: 3}, {Size: 2}, {Size: 4}, {Size: 4}}}}}
+		w := make([]float32, 8*2*3*3)
+		for i := range w {
+			w[i] = float32(i%7) - 3
+		}
+		fc := make([]float32, 5*8*4*4)
+		for i := range fc {
+			fc[i] = float32(i%5) - 2
+		}
+		g.Initializers = []*ir.Tensor{ir.NewFloat32("w", []int{8, 2, 3, 3}, w), ir.NewFloat32("fc", []int{5, 128}, fc),
+			ir.NewInt64("shape", []int{2}, []int64{3, -1})}
+		g.Nodes = []*ir.Node{{Name: "conv", OpType: "Conv", Inputs: []string{"input", "w"}, Outputs: []string{"c"},
+			Attrs: []*ir.Attr{{Name: "pads", Type: ir.AttrInts, Ints: []int64{1, 1, 1, 1}}}},
+			{Name: "relu", OpType: "Relu", Inputs: []string{"c"}, Outputs: []string{"r"}},
+			{Name: "flat", OpType: "Flatten", Inputs: []string{"r"}, Outputs: []string{"f"}},
+			{Name: "fc", OpType: "Gemm", Inputs: []string{"f", "fc"}, Outputs: []string{"logits"},
+				Attrs: []*ir.Attr{{Name: "transB", Type: ir.AttrInt, I: 1}}}}
+		if reshape {
+			g.Nodes[2] = &ir.Node{Name: "flat", OpType: "Reshape", Inputs: []string{"r", "shape"}, Outputs: []string{"f"}}
+		}
+		g.Outputs = []*ir.ValueInfo{{Name: "logits", DType: ir.Float32}}
+		return binarizeAndPack(t, &ir.Model{IRVersion: 7, OpsetImports: []ir.OpsetImport{{Version: 13}}, Graph: g})
+	}
+	m := build(true)
+	err := WriteC(t.TempDir(), "", m)
+	if !errors.Is(err, schema.ErrUnsupported) || !strings.Contains(err.Error(), `node "flat"`) ||
+		!strings.Contains(err.Error(), `input "input" has a fixed batch of 3`) {
+		t.Errorf("WriteC: %v, want unsupported naming node flat and the fixed batch of 3", err)
+	}
+	if err := schema.Check(m, schema.CExport); !errors.Is(err, schema.ErrUnsupported) || !strings.Contains(err.Error(), "fixed batch of 3") {
+		t.Errorf("schema.Check (the CLI's check before export): %v, want the same refusal", err)
+	}
+	sizes, err := Sizes(m, onnx.Encode)
+	if err != nil || len(sizes) != 4 || !strings.Contains(sizes[3].Unsupported, "fixed batch of 3") || sizes[0].Bytes == 0 {
+		t.Errorf("Sizes: %+v, %v", sizes, err)
+	}
+	if testing.Short() {
+		return
+	}
+	flat := build(false)
+	d := make([]float32, 2*4*4)
+	for i := range d {
+		d[i] = float32(i%9) - 4
+	}
+	x := ir.NewFloat32("input", []int{1, 2, 4, 4}, d)
+	want := runOurs(t, flat, ir.NewFloat32("input", []int{3, 2, 4, 4}, append(append(append([]float32{}, d...), d...), d...)))
+	got := reftest.RunC(t, buildC(t, flat, "net"), x, []int{1, 5})
+	closeTo(t, "C export of a fixed batch", got, ir.NewFloat32("", []int{1, 5}, want.Data.([]float32)[:5]), 1e-4)
+}
+
 // TestCHeaderLayout: the header names the input's layout, from the .bnn's
 // preprocessing when it records one, else from the input shape, and lists
 // the preprocessing a caller must apply. (TestCMatchesBNN runs the NHWC

@@ -158,7 +158,7 @@ func foldedForOneImage(m *ir.Model, nodes []*Node) (map[*Node]bool, error) {
 	}
 	res, err := inferNodes(m, nodes, opts)
 	if err != nil {
-		return nil, err
+		return nil, OneImageError(m, err)
 	}
 	constant := map[string]bool{}
 	for name, v := range res.Values {
@@ -181,6 +181,24 @@ func foldedForOneImage(m *ir.Model, nodes []*Node) (map[*Node]bool, error) {
 		}
 	}
 	return out, nil
+}
+
+// OneImageError is err, the failure to infer m's shapes for a batch of one
+// image, as the C export reports it: the model is valid (it runs at the
+// batch it declares) but not for the C target, which runs one image at a
+// time, so it matches ErrUnsupported (inspect reports the target as
+// unsupported). An input whose batch is fixed at another size gets a hint:
+// the exporter likely baked that batch into the graph.
+func OneImageError(m *ir.Model, err error) error {
+	hint := ""
+	for _, in := range m.Graph.DataInputs() {
+		if len(in.Shape) > 0 && in.Shape[0].Known() && in.Shape[0].Size != 1 {
+			b := in.Shape[0].Size
+			hint = fmt.Sprintf("; input %q has a fixed batch of %d, which the graph may have baked in (a Reshape to [%d, -1]): export the source model with the batch symbolic throughout (torch.onnx.export(..., dynamic_axes=...)) and compress it again", in.Name, b, b)
+			break
+		}
+	}
+	return fmt.Errorf("schema: %w: the %s runs one image at a time, and the model does not run on one image: %w%s", ErrUnsupported, CExport, err, hint)
 }
 
 // Unsupported lists every node of m that one of the stages cannot handle,

@@ -10,7 +10,8 @@
 //   - replaces each node whose outputs are all constant by initializers
 //     (shape arithmetic such as Shape → Gather → Unsqueeze → Concat, Cast
 //     and Transpose of weights, Constant nodes), when the folded values
-//     are small or no larger than the constants they come from, so a
+//     are small or no larger than the constants they come from (a Constant
+//     node's own value counts, so a large weight held by one folds), so a
 //     ConstantOfShape of a large zero tensor stays a node;
 //   - rewrites a Reshape whose target still holds the symbolic batch (a
 //     flatten written x.view(x.size(0), -1)) to the constant target

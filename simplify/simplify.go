@@ -95,9 +95,14 @@ func (s *state) node(n *schema.Node, rep *Report) {
 }
 
 // foldable reports whether every output of n is a constant worth storing
-// and none is a graph output (whose producer stays, so names stay put).
+// (small, or no larger than the constants it comes from: its constant
+// inputs, or a Constant node's own value) and none is a graph output (whose
+// producer stays, so names stay put).
 func (s *state) foldable(n *schema.Node) bool {
 	in := 0
+	if c, ok := n.Attrs.(*schema.Constant); ok { // its value is in the file already
+		in = c.Value.Len()
+	}
 	for _, name := range n.Inputs {
 		if v := s.res.Values[name]; name != "" && v.Const != nil {
 			in += v.Const.Len()

@@ -270,3 +270,30 @@ func dropoutModel(ratio, training string) *ir.Model {
 	}
 	return &ir.Model{IRVersion: 8, OpsetImports: []ir.OpsetImport{{Version: 15}}, Graph: g}
 }
+
+// TestLargeConstantNode: a weight held by a Constant node, as exporters that
+// skip constant folding write them, becomes an initializer whatever its size
+// (it is in the file already), so convert binarizes the layer; a weight of
+// 16·32·3·3 = 4608 elements stayed a Constant node, and convert kept the
+// layer float ("weight is not a constant initializer").
+func TestLargeConstantNode(t *testing.T) {
+	w := ir.NewFloat32("", []int{16, 32, 3, 3}, make([]float32, 16*32*3*3))
+	g := &ir.Graph{Name: "const_weight", Inputs: []*ir.ValueInfo{{Name: "x", DType: ir.Float32,
+		Shape: []ir.Dim{{Param: "N"}, {Size: 32}, {Size: 5}, {Size: 5}}}}}
+	g.Nodes = []*ir.Node{
+		{Name: "w", OpType: "Constant", Outputs: []string{"w"}, Attrs: []*ir.Attr{{Name: "value", Type: ir.AttrTensor, T: w}}},
+		{Name: "conv", OpType: "Conv", Inputs: []string{"x", "w"}, Outputs: []string{"y"}},
+	}
+	g.Outputs = []*ir.ValueInfo{{Name: "y", DType: ir.Float32}}
+	m := &ir.Model{IRVersion: 7, OpsetImports: []ir.OpsetImport{{Version: 13}}, Graph: g}
+	s, rep, err := Model(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fmt.Sprint(ops(s)); got != "map[Conv:1]" || rep.Folded != 1 {
+		t.Errorf("ops %s, report %+v: want the Constant folded", got, rep)
+	}
+	if init := s.Graph.Initializer("w"); init == nil || !slices.Equal(init.Shape, w.Shape) {
+		t.Errorf("initializer w: %v", init)
+	}
+}

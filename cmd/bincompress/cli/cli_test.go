@@ -56,6 +56,8 @@ func TestUsageErrorsExit2(t *testing.T) {
 		// a C prefix that would shadow a standard header, or make PREFIX_run longer than C99's 31 characters
 		{"export", "m.bnn", "--format", "c", "--out", "fw", "--prefix", "math"},
 		{"export", "m.bnn", "--format", "c", "--out", "fw", "--prefix", strings.Repeat("p", 28)},
+		// --prefix names C files and symbols: with another format it is refused, not ignored
+		{"export", "m.bnn", "--format", "onnx", "--out", "m.onnx", "--prefix", "net"},
 		// flags the model refutes: the count of --mean/--std values against its input channels
 		{testModel("fmnist_tiny.onnx"), filepath.Join(t.TempDir(), "b.bnn"), "--data", "testdata/none", "--mean", "0.1,0.2", "--std", "0.3"},
 		{"verify", testModel("fmnist_tiny.onnx"), "--data", "testdata/none", "--mean", "0.1", "--std", "0.3,0.3,0.3"},

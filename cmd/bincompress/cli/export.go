@@ -49,6 +49,9 @@ func newExportCmd(streams IO) *cobra.Command {
 			if err := export.CheckPrefix(opts.Prefix); err != nil {
 				return usageError{err}
 			}
+			if cmd.Flags().Changed("prefix") && opts.Format != "c" {
+				return usagef("export: --prefix names the C export's files and symbols; --format %s writes one model file (the name is --out)", opts.Format)
+			}
 			return runExport(opts, newLogger(streams, quiet(cmd), false))
 		},
 	}

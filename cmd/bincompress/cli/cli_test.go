@@ -392,6 +392,11 @@ func TestExportErrorsNameTheModel(t *testing.T) {
 		{[]string{"export", src, "--format", "c", "--out", filepath.Join(dir, "fw")},
 			[]string{src + ": ", "not a .bnn", "bincompress " + src + " OUT.bnn"}},
 		{[]string{"export", two, "--format", "c", "--out", filepath.Join(dir, "fw")}, []string{two + ": ", "one output"}},
+		// a missing folder is named: for --format c the parent of the new folder
+		{[]string{"export", bnn, "--format", "c", "--out", filepath.Join(dir, "nop", "a", "fw")},
+			[]string{"folder " + filepath.Join(dir, "nop", "a") + " does not exist"}},
+		{[]string{"export", bnn, "--format", "onnx", "--out", filepath.Join(dir, "nop") + "/"},
+			[]string{"folder " + filepath.Join(dir, "nop") + " does not exist"}},
 	}
 	for _, c := range cases {
 		code, _, errOut := run(t, c.args...)

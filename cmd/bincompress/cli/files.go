@@ -82,11 +82,24 @@ func (f *files) stage() error {
 		}
 		if err != nil {
 			f.discard()
+			if errors.Is(err, fs.ErrNotExist) {
+				return fmt.Errorf("%s %s: folder %s does not exist (outputs do not create folders above them)", o.name, o.path, parentDir(o.path, o.dir))
+			}
 			return fmt.Errorf("%s %s: %w", o.name, o.path, cause(err))
 		}
 		f.staged[o.path] = out
 	}
 	return nil
+}
+
+// parentDir is the folder an output goes into: for a new folder (export
+// --format c), the one above it; for a file, the folder its path names,
+// "d" for "d/" too.
+func parentDir(path string, dir bool) string {
+	if dir {
+		path = filepath.Clean(path)
+	}
+	return filepath.Dir(path)
 }
 
 // check refuses outputs that collide with an input or another output, and

@@ -223,8 +223,13 @@ func (g *cgen) comment(n *ir.Node, note string) {
 	if note != "" {
 		text += ": " + note
 	}
-	text = strings.ReplaceAll(strings.ReplaceAll(text, "*/", "* /"), "/*", "/ *")
-	fmt.Fprintf(&g.body, "    /* %s */\n", text)
+	fmt.Fprintf(&g.body, "    /* %s */\n", commentText(text))
+}
+
+// commentText is text made safe inside a C comment: a "*/" would end it
+// early and a "/*" is a nested comment, which gcc -Wall reports.
+func commentText(text string) string {
+	return strings.ReplaceAll(strings.ReplaceAll(text, "*/", "* /"), "/*", "/ *")
 }
 
 // float is a C float literal that reads back as exactly v.
@@ -248,7 +253,7 @@ func (g *cgen) float(v float32) string {
 // floats emits a const float array and returns its name.
 func (g *cgen) floats(n *ir.Node, what string, v []float32) string {
 	name := g.sym(what)
-	fmt.Fprintf(&g.data, "/* %s of %s */\nstatic const float %s[%d] = {", what, strconv.Quote(strings.ReplaceAll(n.Name, "*/", "* /")), name, max(1, len(v)))
+	fmt.Fprintf(&g.data, "/* %s of %s */\nstatic const float %s[%d] = {", what, commentText(strconv.Quote(n.Name)), name, max(1, len(v)))
 	for i, x := range v {
 		if i%8 == 0 {
 			g.data.WriteString("\n    ")
@@ -301,7 +306,7 @@ func (g *cgen) bitsArray(n *ir.Node, l *binLayer) string {
 	b := packBytes(signs)
 	name := g.sym("bits")
 	fmt.Fprintf(&g.data, "/* packed signs of %s: %d rows of %d bits */\nstatic const unsigned char %s[%d] = {",
-		strconv.Quote(strings.ReplaceAll(n.Name, "*/", "* /")), l.rows, l.cols, name, len(b))
+		commentText(strconv.Quote(n.Name)), l.rows, l.cols, name, len(b))
 	for i, x := range b {
 		if i%16 == 0 {
 			g.data.WriteString("\n    ")

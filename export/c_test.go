@@ -350,3 +350,30 @@ func TestCPrefixLimits(t *testing.T) {
 		t.Errorf("prefix mathnet: %v", err)
 	}
 }
+
+// TestCNodeNamesInComments: node names reach the C code's comments (before
+// each kernel call and each constant array), so a name holding "/*" or "*/"
+// must neither end a comment early nor open a nested one, which gcc -Wall
+// (-Wcomment) reports and -Werror refuses. The export must still compile
+// and match.
+func TestCNodeNamesInComments(t *testing.T) {
+	reftest.NeedGCC(t)
+	m := synthBNN(t, 13, 13)
+	c := *m
+	g := *m.Graph
+	c.Graph = &g
+	g.Nodes = make([]*ir.Node, len(m.Graph.Nodes))
+	layers, _ := m.MetadataValue(ir.LayersKey)
+	for i, n := range m.Graph.Nodes {
+		cp := *n
+		cp.Name = "a/*b*/c/" + n.Name + "/*"
+		g.Nodes[i] = &cp
+		layers = strings.ReplaceAll(layers, `"`+n.Name+`"`, `"`+cp.Name+`"`)
+	}
+	c.Metadata = append([]ir.KeyValue(nil), m.Metadata...)
+	c.SetMetadata(ir.LayersKey, layers)
+	c.SetMetadata(pack.KeyDigest, pack.Digest(&c))
+	x := synthInput(13, 2)
+	want := runOurs(t, &c, x)
+	closeTo(t, "C export", reftest.RunC(t, buildC(t, &c, "net"), x, want.Shape), want, 1e-4)
+}

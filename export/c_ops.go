@@ -201,6 +201,16 @@ func emitBatchNorm(g *cgen, n *ir.Node) error {
 	return nil
 }
 
+// errf is what the C target lacks for node n, a use of an op it has code
+// for only in part (a MatMul of two computed values, a BatchNormalization
+// without constant statistics, ...): a *schema.UnsupportedOpError with the
+// reason, so that inspect reports the target as unsupported, as for an op
+// it lacks.
 func (g *cgen) errf(n *ir.Node, format string, args ...any) error {
-	return fmt.Errorf("export: node %q (%s): %s", n.Name, n.OpType, fmt.Sprintf(format, args...))
+	e := &schema.UnsupportedOpError{Op: n.OpType, Domain: n.Domain, Opset: g.m.Opset(n.Domain), Node: fmt.Sprintf("%q", n.Name),
+		Stage: schema.CExport, Reason: fmt.Sprintf(format, args...)}
+	if b := g.bound[n]; b != nil {
+		e.Node, e.Opset = b.Label, b.Opset
+	}
+	return fmt.Errorf("export: %w", e)
 }

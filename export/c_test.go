@@ -377,3 +377,42 @@ func TestCNodeNamesInComments(t *testing.T) {
 	want := runOurs(t, &c, x)
 	closeTo(t, "C export", reftest.RunC(t, buildC(t, &c, "net"), x, want.Shape), want, 1e-4)
 }
+
+// TestCMatMulOfComputedValues: the C target multiplies by constant weights
+// only, so a MatMul of two computed values (attention's Q·Kᵀ) is a
+// *schema.UnsupportedOpError naming node and reason, and Sizes (inspect's
+// table) reports the C target as unsupported instead of failing.
+func TestCMatMulOfComputedValues(t *testing.T) {
+	g := &ir.Graph{Name: "attention", Inputs: []*ir.ValueInfo{{Name: "input", DType: ir.Float32,
+		Shape: []ir.Dim{{Param: "N"}, {Size: 2}, {Size: 3}, {Size: 3}}}}}
+	w := make([]float32, 8*2*3*3)
+	for i := range w {
+		w[i] = float32(i%7) - 3
+	}
+	fc := make([]float32, 5*64)
+	for i := range fc {
+		fc[i] = float32(i%5) - 2
+	}
+	g.Initializers = []*ir.Tensor{ir.NewFloat32("w", []int{8, 2, 3, 3}, w), ir.NewFloat32("fc", []int{5, 64}, fc),
+		ir.NewInt64("rows", []int{3}, []int64{0, 8, 9})}
+	g.Nodes = []*ir.Node{{Name: "conv", OpType: "Conv", Inputs: []string{"input", "w"}, Outputs: []string{"c"},
+		Attrs: []*ir.Attr{{Name: "pads", Type: ir.AttrInts, Ints: []int64{1, 1, 1, 1}}}},
+		{Name: "rows", OpType: "Reshape", Inputs: []string{"c", "rows"}, Outputs: []string{"q"}},
+		{Name: "kt", OpType: "Transpose", Inputs: []string{"q"}, Outputs: []string{"k"},
+			Attrs: []*ir.Attr{{Name: "perm", Type: ir.AttrInts, Ints: []int64{0, 2, 1}}}},
+		{Name: "qk", OpType: "MatMul", Inputs: []string{"q", "k"}, Outputs: []string{"s"}},
+		{Name: "flat", OpType: "Flatten", Inputs: []string{"s"}, Outputs: []string{"f"}},
+		{Name: "fc", OpType: "Gemm", Inputs: []string{"f", "fc"}, Outputs: []string{"logits"},
+			Attrs: []*ir.Attr{{Name: "transB", Type: ir.AttrInt, I: 1}}}}
+	g.Outputs = []*ir.ValueInfo{{Name: "logits", DType: ir.Float32}}
+	m := binarizeAndPack(t, &ir.Model{IRVersion: 7, OpsetImports: []ir.OpsetImport{{Version: 13}}, Graph: g})
+	err := WriteC(t.TempDir(), "", m)
+	var u *schema.UnsupportedOpError
+	if !errors.As(err, &u) || u.Op != "MatMul" || u.Node != `"qk"` || u.Stage != schema.CExport || !strings.Contains(u.Reason, "not a constant") {
+		t.Errorf("WriteC: %v, want an UnsupportedOpError for MatMul at qk in the C export, with the reason", err)
+	}
+	sizes, err := Sizes(m, onnx.Encode)
+	if err != nil || len(sizes) != 4 || !strings.Contains(sizes[3].Unsupported, "MatMul") || sizes[0].Bytes == 0 {
+		t.Errorf("Sizes: %+v, %v", sizes, err)
+	}
+}

@@ -248,6 +248,11 @@ func TestAnySizeInput(t *testing.T) {
 		if in := m.Graph.DataInputs()[0]; ir.FormatDims(in.Shape[1:]) != ir.FormatDims([]ir.Dim{{Size: 3}, {Size: 20}, {Size: 20}}) {
 			t.Errorf("%s: the .bnn's input is %s, want 3x20x20", name, ir.FormatDims(in.Shape))
 		}
+		// verify against the source takes the size from the .bnn's record,
+		// as it takes the rest of the preprocessing: no flags needed.
+		if code, _, errOut := run(t, "verify", out, "--data", data, "--ref", testModel(name+".onnx")); code != 0 {
+			t.Errorf("verify %s --ref %s.onnx: exit %d: %s", filepath.Base(out), name, code, errOut)
+		}
 	}
 	if a, b := sums[0], sums[1]; a.Epochs[0].Loss != b.Epochs[0].Loss || a.Verify.Accuracy != b.Verify.Accuracy {
 		t.Errorf("fixed size: loss %v, accuracy %v; any size: loss %v, accuracy %v",

@@ -126,11 +126,13 @@ func runVerify(ctx context.Context, o *VerifyOptions, streams IO) error {
 }
 
 // reference loads --ref and checks it takes and gives what the model does.
+// A reference exported for any height and width is fixed to the size the
+// model takes (a .bnn's recorded preprocessing gives it, not only flags).
 func (o *VerifyOptions) reference(mio modelIO) (*ir.Model, error) {
 	if o.Ref == "" {
 		return nil, nil
 	}
-	ref, _, err := loadModelSized(o.Ref, o.Prep.inputSize())
+	ref, _, err := loadModelSized(o.Ref, []int{mio.Shape.H, mio.Shape.W})
 	if err != nil {
 		return nil, err
 	}

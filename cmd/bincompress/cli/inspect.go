@@ -15,6 +15,7 @@ import (
 	"github.com/bincompress/bincompress/infer"
 	"github.com/bincompress/bincompress/internal/termtext"
 	"github.com/bincompress/bincompress/ir"
+	"github.com/bincompress/bincompress/ir/schema"
 	"github.com/bincompress/bincompress/onnx"
 	"github.com/bincompress/bincompress/pack"
 )
@@ -119,12 +120,13 @@ func runInspect(opts *InspectOptions, streams IO) error {
 
 // defaultPlan is the layer plan the main command makes with its defaults
 // for the ONNX model m read from path (nil when it makes none), and why the
-// main command refuses the model, in its words (nil when it takes it): the
-// model check's refusal (checkModel: the inputs, the outputs, a batch fixed
-// inside the graph), a fixed batch, which it refuses when data runs through
-// the model, or the plan's own error. A plan made for a refused model is
-// still returned: its node names are what --keep-float takes once the model
-// is fixed.
+// main command refuses the model, in its words (nil when it takes it): a
+// node one of its stages cannot run (importModel's check, for a run with
+// --data: executor, trainer, packer), the model check's refusal
+// (checkModel: the inputs, the outputs, a batch fixed inside the graph), a
+// fixed batch, which it refuses when data runs through the model, or the
+// plan's own error. A plan made for a refused model is still returned: its
+// node names are what --keep-float takes once the model is fixed.
 func defaultPlan(path string, m *ir.Model) ([]ir.LayerRecord, error) {
 	for _, in := range m.Graph.DataInputs() {
 		if err := checkInputType(in); err != nil {
@@ -135,13 +137,18 @@ func defaultPlan(path string, m *ir.Model) ([]ir.LayerRecord, error) {
 	if err != nil {
 		return nil, err
 	}
-	mio, _, refused := checkModel(path, m, infer.Options{})
-	if refused == nil {
-		refused = mio.checkBatched()
-	}
 	o := defaultCompressOptions()
 	o.register(pflag.NewFlagSet("defaults", pflag.ContinueOnError)) // the flags' defaults into o
 	o.In = path                                                     // plan's errors name the model
+	refused := checkStages(m, []schema.Stage{schema.Executor, schema.Pack, schema.Trainer}, int64(o.MaxElements))
+	if refused != nil {
+		refused = fmt.Errorf("%s: %w", path, refused)
+	} else {
+		var mio modelIO
+		if mio, _, refused = checkModel(path, m, infer.Options{MaxElements: o.MaxElements}); refused == nil {
+			refused = mio.checkBatched()
+		}
+	}
 	planned, err := o.plan(m, nil)
 	if err != nil {
 		return nil, cmp.Or(refused, err)

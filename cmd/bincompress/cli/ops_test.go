@@ -272,7 +272,10 @@ func bakeBatch(m *ir.Model) {
 // TestInspectShowsTheRefusal: inspect of an ONNX model the main command
 // refuses gives that refusal, word for word, as plan_error and in its text;
 // it listed the plan alone for the model check's refusals (two data inputs,
-// a batch fixed inside the graph) and for a fixed batch.
+// a batch fixed inside the graph), for a fixed batch and for a node one of
+// the main command's stages cannot run (a BatchNormalization exported in
+// training mode, as torch.onnx.export(..., training=TRAINING) or PRESERVE
+// of a model in train() writes it; an op the trainer lacks).
 func TestInspectShowsTheRefusal(t *testing.T) {
 	dir := t.TempDir()
 	data := filepath.Join("..", "..", "..", "testdata", "data", "fmnist-mini")
@@ -282,6 +285,11 @@ func TestInspectShowsTheRefusal(t *testing.T) {
 		"two_inputs": func(m *ir.Model) {
 			m.Graph.Inputs = append(m.Graph.Inputs, &ir.ValueInfo{Name: "extra", DType: ir.Float32, Shape: []ir.Dim{{Size: 1}}})
 		},
+		"training_bn": func(m *ir.Model) {
+			n := firstNode(t, m, "BatchNormalization")
+			n.Outputs = append(n.Outputs, "bn_running_mean")
+		},
+		"untrainable_op": func(m *ir.Model) { firstNode(t, m, "Relu").OpType = "Abs" },
 	} {
 		model := editedModel(t, dir, name, edit)
 		code, _, errOut := run(t, model, filepath.Join(dir, "a.bnn"), "--data", data, "--limit", "8", "--epochs", "1", "--mean", "0.2860", "--std", "0.3530")
@@ -298,6 +306,18 @@ func TestInspectShowsTheRefusal(t *testing.T) {
 			t.Errorf("%s: inspect: %q; want the main command's %q", name, out, refusal)
 		}
 	}
+}
+
+// firstNode is m's first node of type op.
+func firstNode(t *testing.T, m *ir.Model, op string) *ir.Node {
+	t.Helper()
+	for _, n := range m.Graph.Nodes {
+		if n.OpType == op {
+			return n
+		}
+	}
+	t.Fatalf("no %s node", op)
+	return nil
 }
 
 // TestNoDeclaredShape: an input that declares no shape is said to have

@@ -141,7 +141,8 @@ func cropOf(x []float32, s Shape, top, left, h, w int) []float32 {
 
 // TestToCHWFastPaths: the direct conversions of decoder outputs agree with
 // the colour model's, pixel for pixel (YCbCr within one level: the colour
-// model rounds from 16 bits).
+// model rounds from 16 bits). A JPEG's subsampled chroma is filtered as
+// libjpeg does (TestJPEGLikePIL), so only its 4:4:4 is held to the model.
 func TestToCHWFastPaths(t *testing.T) {
 	nrgba := rgbaImage(7, 5, 3)
 	rgba := image.NewRGBA(nrgba.Rect)
@@ -157,12 +158,19 @@ func TestToCHWFastPaths(t *testing.T) {
 	for i := range ycc.Cb {
 		ycc.Cb[i], ycc.Cr[i] = byte(i*29+40), byte(200-i*17)
 	}
+	ycc444 := image.NewYCbCr(image.Rect(0, 0, 7, 5), image.YCbCrSubsampleRatio444)
+	copy(ycc444.Y, ycc.Y)
+	for i := range ycc444.Cb {
+		ycc444.Cb[i], ycc444.Cr[i] = byte(i*29+40), byte(200-i*17)
+	}
 	for name, c := range map[string]struct {
-		m   image.Image
-		c   int
-		tol int
-	}{"nrgba": {nrgba, 3, 0}, "rgba": {rgba, 3, 0}, "ycbcr": {ycc, 3, 1}, "gray": {grayImage(7, 5, 2), 1, 0}, "gray as rgb": {grayImage(7, 5, 2), 3, 0}} {
-		got := toCHW(c.m, c.c, "jpeg")
+		m      image.Image
+		c      int
+		tol    int
+		format string
+	}{"nrgba": {nrgba, 3, 0, "png"}, "rgba": {rgba, 3, 0, "png"}, "ycbcr": {ycc, 3, 1, ""}, "jpeg 4:4:4": {ycc444, 3, 1, "jpeg"},
+		"gray": {grayImage(7, 5, 2), 1, 0, "png"}, "gray as rgb": {grayImage(7, 5, 2), 3, 0, "png"}} {
+		got := toCHW(c.m, c.c, c.format)
 		want := Image{Shape: got.Shape, U8: make([]uint8, len(got.U8))}
 		modelToCHW(want, c.m)
 		for i := range got.U8 {

@@ -12,7 +12,8 @@ import (
 // are read directly from their pixel buffers; anything else goes through
 // the color model, pixel by pixel. A lossy WebP's YCbCr is studio range
 // (vp8ToRGB), not the full range of JPEG's that image.YCbCr's color
-// model assumes.
+// model assumes; a JPEG's subsampled chroma is filtered as libjpeg, and so
+// PIL, does (jpegToCHW), not repeated as that model does.
 func toCHW(m image.Image, c int, format string) Image {
 	b := m.Bounds()
 	out := Image{Shape: Shape{c, b.Dy(), b.Dx()}, U8: make([]uint8, c*b.Dy()*b.Dx())}
@@ -20,6 +21,10 @@ func toCHW(m image.Image, c int, format string) Image {
 	case *image.Gray:
 		grayToCHW(out, m)
 	case *image.YCbCr:
+		if format == "jpeg" {
+			jpegToCHW(out, m)
+			break
+		}
 		ycbcrToCHW(out, m, format == "webp")
 	case *image.NYCbCrA: // a lossy WebP with alpha
 		ycbcrToCHW(out, &m.YCbCr, format == "webp")

@@ -130,7 +130,7 @@ func runInspect(opts *InspectOptions, streams IO) error {
 func defaultPlan(path string, m *ir.Model) ([]ir.LayerRecord, error) {
 	for _, in := range m.Graph.DataInputs() {
 		if err := checkInputType(in); err != nil {
-			return nil, err
+			return nil, fmt.Errorf("%s: %w", path, err) // as checkModel words it
 		}
 	}
 	m, err := simplified(path, m)

@@ -290,6 +290,7 @@ func TestInspectShowsTheRefusal(t *testing.T) {
 			n.Outputs = append(n.Outputs, "bn_running_mean")
 		},
 		"untrainable_op": func(m *ir.Model) { firstNode(t, m, "Relu").OpType = "Abs" },
+		"uint8_input":    func(m *ir.Model) { m.Graph.DataInputs()[0].DType = ir.Uint8 },
 	} {
 		model := editedModel(t, dir, name, edit)
 		code, _, errOut := run(t, model, filepath.Join(dir, "a.bnn"), "--data", data, "--limit", "8", "--epochs", "1", "--mean", "0.2860", "--std", "0.3530")

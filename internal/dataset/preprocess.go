@@ -17,9 +17,12 @@ import (
 //     or [s] to make the shorter side s, the longer int(s*long/short);
 //  3. CenterCrop [h, w] or [s] (s×s), offsets rounded half to even as
 //     torchvision does; a crop larger than the image is an error;
-//  4. Channels 3 replicates a one-channel image; any other count demands
-//     that many (RGBA, RGB-D or multispectral x.npy data give 2, 4 or more;
-//     0 keeps what the data has); ChannelOrder "BGR" reverses three channels;
+//  4. Channels 3 replicates a one-channel image, as PIL's convert("RGB");
+//     Channels 1 turns a three-channel image to luma, as torchvision's
+//     Grayscale (PIL's convert("L") for 8-bit pixels, rgb_to_grayscale's
+//     0.2989, 0.587, 0.114 for float ones); any other count demands that
+//     many (RGBA, RGB-D or multispectral x.npy data give 2, 4 or more; 0
+//     keeps what the data has); ChannelOrder "BGR" reverses three channels;
 //  5. (training only: the Augment steps);
 //  6. (x - Mean[c]) / Std[c] per channel; one value applies to every
 //     channel, none means mean 0 and std 1;
@@ -179,6 +182,8 @@ func (p Preprocess) OutShape(in Shape) (Shape, error) {
 	switch {
 	case p.Channels == 3 && (in.C == 1 || in.C == 3):
 		out.C = 3
+	case p.Channels == 1 && in.C == 3:
+		out.C = 1
 	case p.Channels != 0 && in.C != p.Channels:
 		return Shape{}, fmt.Errorf("%w: a %d-channel image where %d channels are wanted", ErrShape, in.C, p.Channels)
 	}
@@ -210,6 +215,9 @@ func (p Preprocess) apply(dst []float32, img Image, a Augment, r randSource) err
 	}
 	if len(img.U8)+len(img.F32) != img.Len() {
 		return fmt.Errorf("%w: %d pixel values for a %v image", ErrShape, len(img.U8)+len(img.F32), img.Shape)
+	}
+	if out.C == 1 && img.C == 3 {
+		img = luma(img)
 	}
 	g := p.geometry(img.Shape, out, a, r)
 	if a.Crop && len(p.CenterCrop) > 0 {
@@ -295,4 +303,26 @@ func pick(v []float32, c int, def float32) float32 {
 		return v[c]
 	}
 	return def
+}
+
+// luma is the three-channel img as one channel, as torchvision's
+// Grayscale: PIL's convert("L") (ITU-R 601-2 weights in 16-bit fixed
+// point, rounded) for bytes, rgb_to_grayscale's weights for floats.
+func luma(img Image) Image {
+	n := img.H * img.W
+	out := Image{Shape: Shape{1, img.H, img.W}}
+	if img.U8 != nil {
+		out.U8 = make([]uint8, n)
+		r, g, b := img.U8[:n], img.U8[n:2*n], img.U8[2*n:3*n]
+		for i := range out.U8 {
+			out.U8[i] = uint8((int(r[i])*19595 + int(g[i])*38470 + int(b[i])*7471 + 0x8000) >> 16)
+		}
+		return out
+	}
+	out.F32 = make([]float32, n)
+	r, g, b := img.F32[:n], img.F32[n:2*n], img.F32[2*n:3*n]
+	for i := range out.F32 {
+		out.F32[i] = 0.2989*r[i] + 0.587*g[i] + 0.114*b[i]
+	}
+	return out
 }

@@ -52,6 +52,26 @@ func TestPreprocessChannels(t *testing.T) {
 	if want := []float32{0.6, 0.4, 0.2}; !reflect.DeepEqual(got, want) {
 		t.Fatalf("BGR: %v, want %v", got, want)
 	}
+	// A one-channel model takes colour images as torchvision's Grayscale
+	// gives them; they were refused. The bytes are PIL's convert("L") of
+	// these pixels.
+	px := []uint8{255, 0, 0, 0, 255, 0, 0, 0, 255, 10, 200, 30, 128, 128, 128, 1, 2, 3, 255, 255, 255, 77, 13, 240}
+	colour := Image{Shape: Shape{3, 1, 8}, U8: make([]uint8, 24)}
+	for i := range 8 {
+		colour.U8[i], colour.U8[8+i], colour.U8[16+i] = px[3*i], px[3*i+1], px[3*i+2]
+	}
+	got = make([]float32, 8)
+	must(t, Preprocess{Channels: 1}.Apply(got, colour))
+	for i, l := range []uint8{76, 150, 29, 124, 128, 2, 255, 58} {
+		if got[i] != u8f[l] {
+			t.Fatalf("3 channels to 1: pixel %d is %v, PIL's convert(\"L\") gives %d/255", i, got[i], l)
+		}
+	}
+	got = got[:1]
+	must(t, Preprocess{Channels: 1}.Apply(got, rgb))
+	if want := float32(0.2989*0.1 + 0.587*0.2 + 0.114*0.3); math.Abs(float64(got[0]-want)) > 1e-7 {
+		t.Fatalf("float 3 channels to 1: %v, want %v", got[0], want)
+	}
 	if err := (Preprocess{}).Apply(make([]float32, 2), rgb); !errors.Is(err, ErrShape) {
 		t.Fatalf("short destination: %v", err)
 	}
@@ -67,6 +87,7 @@ func TestOutShape(t *testing.T) {
 		"resize+crop":    {Preprocess{Resize: []int{256}, CenterCrop: []int{224}}, Shape{3, 500, 375}, Shape{3, 224, 224}},
 		"crop hw":        {Preprocess{CenterCrop: []int{20, 10}, Channels: 3}, Shape{1, 28, 28}, Shape{3, 20, 10}},
 		"RGB-D":          {Preprocess{Channels: 4, Mean: []float32{0, 0, 0, 0}}, Shape{4, 8, 8}, Shape{4, 8, 8}},
+		"1 from 3":       {Preprocess{Channels: 1, Resize: []int{4}}, Shape{3, 8, 8}, Shape{1, 4, 4}},
 	}
 	for name, c := range ok {
 		got, err := c.p.OutShape(c.in)
@@ -79,7 +100,7 @@ func TestOutShape(t *testing.T) {
 		in Shape
 	}{
 		"crop too big":   {Preprocess{CenterCrop: []int{30}}, Shape{1, 28, 28}},
-		"1 from 3":       {Preprocess{Channels: 1}, Shape{3, 8, 8}},
+		"1 from 4":       {Preprocess{Channels: 1}, Shape{4, 8, 8}},
 		"mean count":     {Preprocess{Mean: []float32{1, 2}}, Shape{3, 8, 8}},
 		"BGR gray":       {Preprocess{ChannelOrder: "BGR"}, Shape{1, 8, 8}},
 		"4 from 3":       {Preprocess{Channels: 4}, Shape{3, 8, 8}},

@@ -10,10 +10,11 @@ import (
 // non-premultiplied, as PIL's convert("RGB") does; alpha is dropped. The
 // common decoder outputs (gray, YCbCr JPEG and WebP, RGBA and NRGBA PNG)
 // are read directly from their pixel buffers; anything else goes through
-// the color model, pixel by pixel. A lossy WebP's YCbCr is studio range
-// (vp8ToRGB), not the full range of JPEG's that image.YCbCr's color
-// model assumes; a JPEG's subsampled chroma is filtered as libjpeg, and so
-// PIL, does (jpegToCHW), not repeated as that model does.
+// the color model, pixel by pixel. A JPEG's and a lossy WebP's subsampled
+// chroma is filtered as libjpeg and libwebp, and so PIL, do (jpegToCHW,
+// webpToCHW), not repeated as image.YCbCr's color model does; a lossy
+// WebP's YCbCr is studio range (vp8ToRGB), not the full range of JPEG's
+// that model assumes.
 func toCHW(m image.Image, c int, format string) Image {
 	b := m.Bounds()
 	out := Image{Shape: Shape{c, b.Dy(), b.Dx()}, U8: make([]uint8, c*b.Dy()*b.Dx())}
@@ -21,13 +22,16 @@ func toCHW(m image.Image, c int, format string) Image {
 	case *image.Gray:
 		grayToCHW(out, m)
 	case *image.YCbCr:
-		if format == "jpeg" {
+		switch format {
+		case "jpeg":
 			jpegToCHW(out, m)
-			break
+		case "webp":
+			webpToCHW(out, m)
+		default:
+			ycbcrToCHW(out, m)
 		}
-		ycbcrToCHW(out, m, format == "webp")
 	case *image.NYCbCrA: // a lossy WebP with alpha
-		ycbcrToCHW(out, &m.YCbCr, format == "webp")
+		webpToCHW(out, &m.YCbCr)
 	case *image.NRGBA:
 		rgbaToCHW(out, m.Pix, m.Stride, false)
 	case *image.RGBA:
@@ -57,10 +61,10 @@ func grayToCHW(out Image, m *image.Gray) {
 	}
 }
 
-// ycbcrToCHW converts YCbCr planes row by row, with the chroma column of
-// each x looked up once per image: a JPEG's (full range) as
-// color.YCbCrToRGB does, a lossy WebP's (studio) as vp8ToRGB does.
-func ycbcrToCHW(out Image, m *image.YCbCr, studio bool) {
+// ycbcrToCHW converts YCbCr planes (of no format read with its own
+// filter) row by row as color.YCbCrToRGB does, with the chroma column of
+// each x looked up once per image.
+func ycbcrToCHW(out Image, m *image.YCbCr) {
 	n, b := out.H*out.W, m.Rect
 	cx := make([]int, out.W)
 	for x := range cx {
@@ -73,12 +77,6 @@ func ycbcrToCHW(out Image, m *image.YCbCr, studio bool) {
 		dst := out.U8[y*out.W : (y+1)*out.W]
 		if out.C == 3 {
 			g, bl = out.U8[n+y*out.W:n+(y+1)*out.W], out.U8[2*n+y*out.W:2*n+(y+1)*out.W]
-		}
-		if studio {
-			for x, v := range yrow {
-				dst[x], g[x], bl[x] = vp8ToRGB(v, cb[cx[x]], cr[cx[x]])
-			}
-			continue
 		}
 		for x, v := range yrow {
 			dst[x], g[x], bl[x] = color.YCbCrToRGB(v, cb[cx[x]], cr[cx[x]])

@@ -1,5 +1,6 @@
-# Writes the JPEG fixtures jpeg_test.go decodes and PIL's decoding of them
-# (libjpeg-turbo, fancy upsampling, as torchvision's ImageFolder reads them).
+# Writes the JPEG and lossy WebP fixtures jpeg_test.go decodes and PIL's
+# decoding of them (libjpeg-turbo's and libwebp's fancy upsampling, as
+# torchvision's ImageFolder reads them).
 # Run once with Debian's python: cd internal/dataset/testdata && /usr/bin/python3 gen_jpeg.py
 import numpy as np
 from PIL import Image
@@ -15,3 +16,6 @@ for name, sub in [("jpeg420", 2), ("jpeg422", 1), ("jpeg444", 0)]:
     Image.fromarray(a).save(name + ".jpg", quality=92, subsampling=sub)
     rgb = np.asarray(Image.open(name + ".jpg").convert("RGB"))  # HWC
     np.save(name + ".pil.npy", np.ascontiguousarray(rgb.transpose(2, 0, 1)))  # CHW uint8
+Image.fromarray(a).save("webp420.webp", quality=90)  # lossy VP8: always 4:2:0
+rgb = np.asarray(Image.open("webp420.webp").convert("RGB"))
+np.save("webp420.pil.npy", np.ascontiguousarray(rgb.transpose(2, 0, 1)))

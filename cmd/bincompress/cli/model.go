@@ -13,6 +13,7 @@ import (
 	"github.com/bincompress/bincompress/internal/dataset"
 	"github.com/bincompress/bincompress/internal/termtext"
 	"github.com/bincompress/bincompress/ir"
+	"github.com/bincompress/bincompress/ir/schema"
 	"github.com/bincompress/bincompress/onnx"
 	"github.com/bincompress/bincompress/pack"
 	"github.com/bincompress/bincompress/verify"
@@ -88,6 +89,11 @@ func checkModel(path string, m *ir.Model, opts infer.Options) (modelIO, *infer.P
 func checkModelBatch(path string, m *ir.Model, opts infer.Options, batch int) (modelIO, *infer.Program, error) {
 	mio, err := classifierInput(m)
 	if err != nil {
+		return mio, nil, fmt.Errorf("%s: %w", path, err)
+	}
+	// The nodes the executor cannot run, up front rather than at the first
+	// batch; the element limit below it is CheckShapes's, at batch.
+	if err := schema.CheckLimit(m, max(int64(opts.MaxElements), schema.CheckElements), schema.Executor); err != nil {
 		return mio, nil, fmt.Errorf("%s: %w", path, err)
 	}
 	prog, err := infer.CompileWith(m, opts)

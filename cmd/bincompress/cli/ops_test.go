@@ -309,6 +309,32 @@ func TestInspectShowsTheRefusal(t *testing.T) {
 	}
 }
 
+// TestRunnersRefuseUpFront: run, verify (the model and --ref) and bench
+// refuse a node the executor cannot run before any work, in the op layer's
+// words (node, op, why); a BatchNormalization exported in training mode
+// (its running statistics named as outputs) failed at the first batch as
+// "BatchNormalization training_mode=1", an attribute the opset-13 model
+// does not have.
+func TestRunnersRefuseUpFront(t *testing.T) {
+	dir := t.TempDir()
+	model := editedModel(t, dir, "training_bn", func(m *ir.Model) {
+		n := firstNode(t, m, "BatchNormalization")
+		n.Outputs = append(n.Outputs, "bn_running_mean")
+	})
+	data := filepath.Join("..", "..", "..", "testdata", "data", "fmnist-mini")
+	for _, args := range [][]string{
+		{"run", model, "--input", testModel("fmnist_tiny.input.npy"), "--top", "1"},
+		{"verify", model, "--data", data, "--limit", "8"},
+		{"verify", testModel("fmnist_tiny.onnx"), "--data", data, "--limit", "8", "--ref", model},
+		{"bench", model, "--batch", "2", "--runs", "1"},
+	} {
+		code, _, errOut := run(t, args...)
+		if code != ExitFailure || !strings.Contains(errOut, "running or saved statistics") || !strings.Contains(errOut, "training_bn.onnx: schema:") {
+			t.Errorf("%s: exit %d, stderr %q; want 1 and the op layer's refusal", strings.Join(args[:1], " "), code, errOut)
+		}
+	}
+}
+
 // firstNode is m's first node of type op.
 func firstNode(t *testing.T, m *ir.Model, op string) *ir.Node {
 	t.Helper()

@@ -14,6 +14,7 @@ import (
 	"github.com/bincompress/bincompress/internal/npy"
 	"github.com/bincompress/bincompress/internal/safefile"
 	"github.com/bincompress/bincompress/ir"
+	"github.com/bincompress/bincompress/ir/schema"
 )
 
 // RunOptions are the inputs of `bincompress run`.
@@ -67,7 +68,7 @@ func runRun(opts *RunOptions, streams IO) error {
 		return err
 	}
 	defer f.discard()
-	m, _, err := loadModel(opts.Model)
+	m, _, err := importModel(opts.Model, nil, opts.MaxElements, schema.Executor)
 	if err != nil {
 		return err
 	}

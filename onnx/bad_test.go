@@ -51,7 +51,7 @@ var badCases = []badCase{
 		p.OpsetImport[0] = &onnxpb.OperatorSetIdProto{Domain: "ai.onnx", Version: 22}
 	}, ErrUnsupported, []string{"opset 22"}},
 	{"no opset import", func(p *onnxpb.ModelProto) { p.OpsetImport = nil }, ErrUnsupported, []string{`"conv" (Conv)`, "no default-domain opset"}},
-	{"functions", func(p *onnxpb.ModelProto) { p.Functions = []*onnxpb.FunctionProto{{Name: "f"}} }, ErrUnsupported, []string{"functions", `"f"`}},
+	{"functions", func(p *onnxpb.ModelProto) { p.Functions = []*onnxpb.FunctionProto{{Name: "f"}} }, ErrUnsupported, []string{"functions", `"f"`, "export_modules_as_functions", "inline_local_functions"}},
 	{"raw data short", func(p *onnxpb.ModelProto) {
 		t := initializer(p, "conv.w")
 		t.RawData = t.RawData[:len(t.RawData)-4]

@@ -92,7 +92,7 @@ func checkModel(p *onnxpb.ModelProto) error {
 		return errorf(ErrUnsupported, "IR version %d not supported (want %d to %d)", p.IrVersion, MinIRVersion, MaxIRVersion)
 	}
 	if len(p.Functions) > 0 {
-		return errorf(ErrUnsupported, "model-local functions (%q, ...) are not supported", p.Functions[0].GetName())
+		return errorf(ErrUnsupported, "model-local functions (%q, ...) are not supported: export without torch.onnx.export's export_modules_as_functions, or inline them (onnx.inliner.inline_local_functions, onnx 1.15 or later)", p.Functions[0].GetName())
 	}
 	return checkOpsets(p)
 }

@@ -14,8 +14,10 @@ import (
 //   - Crop: when Preprocess has a CenterCrop, take that window at an offset
 //     (top, left) drawn uniformly from every position inside the resized
 //     image instead of its center (torchvision's RandomCrop after Resize:
-//     the 224 crop of the 256 resize), and skip Pad, which the random window
-//     replaces. Without a CenterCrop it does nothing;
+//     the 224 crop of the 256 resize; along a side the crop is larger than,
+//     every position of the image inside the window, as with pad_if_needed),
+//     and skip Pad, which the random window replaces. Without a CenterCrop
+//     it does nothing;
 //   - Pad > 0: pad-and-crop. Pad P black pixels (0 before normalization) on
 //     every side and crop back to the original size at an offset (top,
 //     left) drawn uniformly from [0, 2P]×[0, 2P], as torchvision's

@@ -163,7 +163,8 @@ func TestCheck(t *testing.T) {
 		"more classes":  {ds, nil, Shape{1, 6, 5}, 5, ErrClasses},
 		"wrong size":    {ds, nil, Shape{1, 28, 28}, 10, ErrShape},
 		"wrong channel": {ds, nil, Shape{3, 6, 5}, 10, ErrShape},
-		"bad crop":      {ds, &Preprocess{CenterCrop: []int{7}}, Shape{1, 7, 7}, 10, ErrShape},
+		"bad crop":      {ds, &Preprocess{CenterCrop: []int{7}}, Shape{1, 8, 8}, 10, ErrShape},
+		"crop pads":     {ds, &Preprocess{CenterCrop: []int{7}}, Shape{1, 7, 7}, 10, nil},
 	}
 	for name, c := range cases {
 		if err := Check(c.ds, c.p, c.want, c.classes); !errors.Is(err, c.err) {

@@ -16,7 +16,9 @@ import (
 //     (torch.nn.functional.interpolate, align_corners=False): [h, w] exactly,
 //     or [s] to make the shorter side s, the longer int(s*long/short);
 //  3. CenterCrop [h, w] or [s] (s×s), offsets rounded half to even as
-//     torchvision does; a crop larger than the image is an error;
+//     torchvision does; a crop larger than the image pads it with black
+//     (0 before normalization) up to the crop size, as torchvision's
+//     CenterCrop does: (crop-size)/2 rounded down before, the rest after;
 //  4. Channels 3 replicates a one-channel image, as PIL's convert("RGB");
 //     Channels 1 turns a three-channel image to luma, as torchvision's
 //     Grayscale (PIL's convert("L") for 8-bit pixels, rgb_to_grayscale's
@@ -159,7 +161,7 @@ func (p Preprocess) resized(h, w int) (int, int) {
 }
 
 // OutShape is the shape p turns an image of shape in into; ErrShape when it
-// cannot (crop larger than the image, channel or mean/std count mismatch).
+// cannot (channel or mean/std count mismatch).
 func (p Preprocess) OutShape(in Shape) (Shape, error) {
 	if err := p.Validate(); err != nil {
 		return Shape{}, err
@@ -173,11 +175,7 @@ func (p Preprocess) OutShape(in Shape) (Shape, error) {
 		return Shape{}, fmt.Errorf("%w: resizing %v gives %dx%d, more than %d a side", ErrShape, in, out.H, out.W, maxSide)
 	}
 	if len(p.CenterCrop) > 0 {
-		ch, cw := hw(p.CenterCrop)
-		if ch > out.H || cw > out.W {
-			return Shape{}, fmt.Errorf("%w: center crop %dx%d of a %dx%d image", ErrShape, ch, cw, out.H, out.W)
-		}
-		out.H, out.W = ch, cw
+		out.H, out.W = hw(p.CenterCrop)
 	}
 	switch {
 	case p.Channels == 3 && (in.C == 1 || in.C == 3):
@@ -229,7 +227,8 @@ func (p Preprocess) apply(dst []float32, img Image, a Augment, r randSource) err
 }
 
 // geometry is where the output window lies: the image resized to rh×rw,
-// then the h×w window at (top, left).
+// then the h×w window at (top, left). The window may reach past the image
+// (a crop larger than it, at a negative offset): those pixels are black.
 type geometry struct{ rh, rw, top, left, h, w int }
 
 // geometry places the crop: at the center, or at random for a.Crop.
@@ -239,12 +238,33 @@ func (p Preprocess) geometry(in, out Shape, a Augment, r randSource) geometry {
 	switch {
 	case len(p.CenterCrop) == 0:
 	case a.Crop && r != nil:
-		g.top, g.left = intN(r, g.rh-g.h+1), intN(r, g.rw-g.w+1)
+		g.top, g.left = randomOffset(r, g.rh, g.h), randomOffset(r, g.rw, g.w)
 	default:
-		g.top = int(math.RoundToEven(float64(g.rh-g.h) / 2))
-		g.left = int(math.RoundToEven(float64(g.rw-g.w) / 2))
+		g.top, g.left = centerOffset(g.rh, g.h), centerOffset(g.rw, g.w)
 	}
 	return g
+}
+
+// centerOffset is where torchvision's center_crop puts a crop of n pixels
+// of a side of size: (size-n)/2 rounded half to even inside the image; for
+// a larger crop, the image padded by (n-size)/2 rounded down before it (the
+// rest after), so the window starts that far before the image.
+func centerOffset(size, n int) int {
+	if n > size {
+		return -((n - size) / 2)
+	}
+	return int(math.RoundToEven(float64(size-n) / 2))
+}
+
+// randomOffset draws a crop's offset uniformly from every position that
+// keeps the window inside the image or, for a crop larger than the image,
+// the image inside the window (torchvision's RandomCrop with
+// pad_if_needed).
+func randomOffset(r randSource, size, n int) int {
+	if n > size {
+		return intN(r, n-size+1) - (n - size)
+	}
+	return intN(r, size-n+1)
 }
 
 // emit writes steps 4-7: output channel c reads plane src(c), pixel (y, x)

@@ -11,7 +11,8 @@ import (
 
 // TestPreprocessTorchvision compares with torchvision's Resize (bilinear,
 // antialias=False), CenterCrop and Normalize on the same uint8 image
-// (testdata/gen_preprocess.py).
+// (testdata/gen_preprocess.py). A crop larger than the image pads it with
+// zeros as torchvision does; it was refused.
 func TestPreprocessTorchvision(t *testing.T) {
 	in, err := npy.ReadFile("testdata/prep_in.npy")
 	must(t, err)
@@ -19,7 +20,11 @@ func TestPreprocessTorchvision(t *testing.T) {
 	for file, p := range map[string]Preprocess{
 		"testdata/prep_down.npy": {Resize: []int{5}, CenterCrop: []int{4},
 			Mean: []float32{0.485, 0.456, 0.406}, Std: []float32{0.229, 0.224, 0.225}},
-		"testdata/prep_up.npy": {Resize: []int{9, 13}, Mean: []float32{0.5}, Std: []float32{0.25}},
+		"testdata/prep_up.npy":    {Resize: []int{9, 13}, Mean: []float32{0.5}, Std: []float32{0.25}},
+		"testdata/prep_pad.npy":   {CenterCrop: []int{10, 13}, Mean: []float32{0.5}, Std: []float32{0.25}},
+		"testdata/prep_pad_w.npy": {CenterCrop: []int{4, 13}, Mean: []float32{0.5}, Std: []float32{0.25}},
+		"testdata/prep_pad_resize.npy": {Resize: []int{5}, CenterCrop: []int{8, 6},
+			Mean: []float32{0.485, 0.456, 0.406}, Std: []float32{0.229, 0.224, 0.225}},
 	} {
 		want, err := npy.ReadFile(file)
 		must(t, err)
@@ -86,6 +91,7 @@ func TestOutShape(t *testing.T) {
 		"shorter side w": {Preprocess{Resize: []int{32}}, Shape{1, 50, 28}, Shape{1, 57, 32}},
 		"resize+crop":    {Preprocess{Resize: []int{256}, CenterCrop: []int{224}}, Shape{3, 500, 375}, Shape{3, 224, 224}},
 		"crop hw":        {Preprocess{CenterCrop: []int{20, 10}, Channels: 3}, Shape{1, 28, 28}, Shape{3, 20, 10}},
+		"crop pads":      {Preprocess{CenterCrop: []int{30}}, Shape{1, 28, 28}, Shape{1, 30, 30}},
 		"RGB-D":          {Preprocess{Channels: 4, Mean: []float32{0, 0, 0, 0}}, Shape{4, 8, 8}, Shape{4, 8, 8}},
 		"1 from 3":       {Preprocess{Channels: 1, Resize: []int{4}}, Shape{3, 8, 8}, Shape{1, 4, 4}},
 	}
@@ -99,7 +105,6 @@ func TestOutShape(t *testing.T) {
 		p  Preprocess
 		in Shape
 	}{
-		"crop too big":   {Preprocess{CenterCrop: []int{30}}, Shape{1, 28, 28}},
 		"1 from 4":       {Preprocess{Channels: 1}, Shape{4, 8, 8}},
 		"mean count":     {Preprocess{Mean: []float32{1, 2}}, Shape{3, 8, 8}},
 		"BGR gray":       {Preprocess{ChannelOrder: "BGR"}, Shape{1, 8, 8}},
@@ -187,5 +192,29 @@ func TestPreprocessSteps(t *testing.T) {
 	}
 	if got := (Preprocess{}).Steps(); len(got) != 2 || got[1] != "no mean/std normalization" {
 		t.Errorf("no normalization: %q", got)
+	}
+}
+
+// TestRandomCropLargerThanImage: training's random window of a crop larger
+// than the image keeps the whole image inside it (pad_if_needed), at every
+// draw.
+func TestRandomCropLargerThanImage(t *testing.T) {
+	img := Image{Shape: Shape{1, 3, 5}, U8: make([]uint8, 15)}
+	for i := range img.U8 {
+		img.U8[i] = 255
+	}
+	p := Preprocess{CenterCrop: []int{6, 4}}
+	for item := range 50 {
+		got := make([]float32, 24)
+		must(t, p.apply(got, img, Augment{Crop: true}, NewRand(1, tagAugment, 0, item)))
+		white := 0
+		for _, v := range got {
+			if v == 1 {
+				white++
+			}
+		}
+		if white != 3*4 {
+			t.Fatalf("draw %d: %d image pixels in the window, want 12: %v", item, white, got)
+		}
 	}
 }

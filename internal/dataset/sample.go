@@ -9,10 +9,14 @@ var u8f = func() (t [256]float32) {
 }()
 
 // sample returns the g.h×g.w window at (g.top, g.left) of img resized to
-// g.rh×g.rw, every channel, on the [0,1] scale (steps 1-3 of Preprocess).
-// Only the window is computed: for a crop of a resize, the source rows and
-// columns outside it are never read.
+// g.rh×g.rw, every channel, on the [0,1] scale (steps 1-3 of Preprocess),
+// 0 where the window reaches past the image. Only the window is computed:
+// for a crop of a resize, the source rows and columns outside it are never
+// read.
 func (g geometry) sample(img Image) []float32 {
+	if g.top < 0 || g.left < 0 || g.top+g.h > g.rh || g.left+g.w > g.rw {
+		return g.padded(img)
+	}
 	s := img.Shape
 	out := make([]float32, s.C*g.h*g.w)
 	if g.rh == s.H && g.rw == s.W {
@@ -25,6 +29,27 @@ func (g geometry) sample(img Image) []float32 {
 		return out
 	}
 	g.resize(out, img)
+	return out
+}
+
+// padded samples the part of the window inside the image and places it in
+// a window of zeros.
+func (g geometry) padded(img Image) []float32 {
+	in := g
+	in.top, in.left = max(g.top, 0), max(g.left, 0)
+	in.h = min(g.top+g.h, g.rh) - in.top
+	in.w = min(g.left+g.w, g.rw) - in.left
+	out := make([]float32, img.C*g.h*g.w)
+	if in.h <= 0 || in.w <= 0 {
+		return out
+	}
+	part := in.sample(img)
+	dy, dx := in.top-g.top, in.left-g.left
+	for c := range img.C {
+		for y := range in.h {
+			copy(out[(c*g.h+dy+y)*g.w+dx:], part[(c*in.h+y)*in.w:(c*in.h+y+1)*in.w])
+		}
+	}
 	return out
 }
 

@@ -48,7 +48,7 @@ func (p *PrepFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&p.Mean, "mean", "", "per-channel mean subtracted from pixels scaled to [0,1], e.g. 0.2860 or 0.485,0.456,0.406")
 	fs.StringVar(&p.Std, "std", "", "per-channel std that pixels are divided by after the mean, e.g. 0.3530")
 	fs.StringVar(&p.Resize, "resize", "", "resize images to H,W (or one size for both) before cropping")
-	fs.StringVar(&p.CenterCrop, "center-crop", "", "center-crop images to H,W (or one size for both); the input size of a model exported for any height and width")
+	fs.StringVar(&p.CenterCrop, "center-crop", "", "center-crop images to H,W (or one size for both; an image smaller than that is padded with black, as torchvision's CenterCrop); the input size of a model exported for any height and width")
 	fs.StringVar(&p.ChannelOrder, "channel-order", "", "RGB (as stored) or BGR")
 	fs.IntVar(&p.Limit, "limit", 0, "use only the first N images of each split, and read no further (0: all)")
 	fs.IntVar(&p.MaxPixels, "max-image-pixels", dataset.DefaultMaxPixels, "refuse image files larger than this many pixels (width x height), from their header")

@@ -21,3 +21,16 @@ up = T.Compose([
     T.Normalize([0.5], [0.25]),
 ])
 np.save("prep_up.npy", up(x).numpy().astype(np.float32))
+
+# A crop larger than the image along one or both sides: torchvision pads
+# with zeros ((crop-size)//2 before, the rest after), then crops.
+pad = T.Compose([T.CenterCrop((10, 13)), T.Normalize([0.5], [0.25])])
+np.save("prep_pad.npy", pad(x).numpy().astype(np.float32))
+pad1 = T.Compose([T.CenterCrop((4, 13)), T.Normalize([0.5], [0.25])])
+np.save("prep_pad_w.npy", pad1(x).numpy().astype(np.float32))
+padr = T.Compose([
+    T.Resize(5, interpolation=T.InterpolationMode.BILINEAR, antialias=False),  # 5x7
+    T.CenterCrop((8, 6)),
+    T.Normalize([0.485, 0.456, 0.406], [0.229, 0.224, 0.225]),
+])
+np.save("prep_pad_resize.npy", padr(x).numpy().astype(np.float32))

@@ -29,13 +29,40 @@ type Options struct {
 func (o Options) scale() (ir.ScaleMode, error) { return ir.ParseScaleMode(string(o.Scale)) }
 
 // SplitList splits a comma-separated flag value such as "first,last,conv1"
-// into trimmed, non-empty items.
+// into trimmed, non-empty items. A backslash escapes a comma that belongs to
+// an item (`conv\,0` is the node "conv,0") and a backslash (`a\\` is
+// "a\"); any other backslash is kept as it is.
 func SplitList(s string) []string {
 	var out []string
-	for _, f := range strings.Split(s, ",") {
-		if f = strings.TrimSpace(f); f != "" {
+	var item strings.Builder
+	end := func() {
+		if f := strings.TrimSpace(item.String()); f != "" {
 			out = append(out, f)
 		}
+		item.Reset()
 	}
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '\\' && i+1 < len(s) && (s[i+1] == ',' || s[i+1] == '\\'):
+			i++
+			item.WriteByte(s[i])
+		case c == ',':
+			end()
+		default:
+			item.WriteByte(c)
+		}
+	}
+	end()
 	return out
+}
+
+// JoinList is SplitList's inverse for trimmed, non-empty items: the items
+// joined by commas, each comma and backslash in them escaped.
+func JoinList(items []string) string {
+	esc := strings.NewReplacer(`\`, `\\`, `,`, `\,`)
+	out := make([]string, len(items))
+	for i, it := range items {
+		out[i] = esc.Replace(it)
+	}
+	return strings.Join(out, ",")
 }

@@ -57,7 +57,7 @@ func defaultCompressOptions() *CompressOptions {
 
 func (o *CompressOptions) register(fs *pflag.FlagSet) {
 	fs.StringVar(&o.Scale, "scale", "channel", "scale s of s*sign(W): he (sqrt(2/fan_in) per layer), channel (mean|W| per output channel) or layer (mean|W| per layer)")
-	fs.StringVar(&o.KeepFloat, "keep-float", defaultKeepFloat, "layers to keep in float, comma-separated: first and last (the first and last conv or dense layer, each kept only while the .bnn stays within 1.25x the all-binary one), node names (always kept), none, or auto: with --data and --max-drop, measure each layer on the held-out images and keep float the fewest bytes that meet --max-drop there (exit 3 when none within 1.25x does)")
+	keepFloatFlag(fs, &o.KeepFloat, "layers to keep in float: first and last (the first and last conv or dense layer, each kept only while the .bnn stays within 1.25x the all-binary one), node names (always kept), none, or auto: with --data and --max-drop, measure each layer on the held-out images and keep float the fewest bytes that meet --max-drop there (exit 3 when none within 1.25x does)")
 	fs.BoolVar(&o.AllowEmpty, "allow-empty", false, "write a .bnn even when no layer can be binarized")
 	pathFlag(fs, &o.Data, "data", "fine-tune on this data set (IDX, CIFAR binary, image folder or x.npy/y.npy); its test split verifies")
 	pathFlag(fs, &o.Val, "val", "verify on this data set (default: the test split of --data)")

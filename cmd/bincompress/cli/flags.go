@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/bincompress/bincompress/convert"
 	"github.com/bincompress/bincompress/infer"
 )
 
@@ -35,6 +36,40 @@ func checkFlags(cmd *cobra.Command, _ []string) error {
 		}
 	})
 	return err
+}
+
+// listFlag is a comma-separated list flag that may be given again: each
+// value's items (convert.SplitList: `\,` is a comma inside an item) add to
+// the earlier values' and replace the default. *s holds them as one list
+// (convert.JoinList), so a repeated flag's items stay apart.
+type listFlag struct {
+	s   *string
+	set bool
+}
+
+func (f *listFlag) String() string {
+	if f.s == nil {
+		return ""
+	}
+	return *f.s
+}
+
+func (f *listFlag) Set(v string) error {
+	items := convert.SplitList(v)
+	if f.set {
+		items = append(convert.SplitList(*f.s), items...)
+	}
+	*f.s, f.set = convert.JoinList(items), true
+	return nil
+}
+
+func (f *listFlag) Type() string { return "list" }
+
+// keepFloatFlag registers --keep-float on p, default defaultKeepFloat.
+func keepFloatFlag(fs *pflag.FlagSet, p *string, usage string) {
+	*p = defaultKeepFloat
+	fs.Var(&listFlag{s: p}, "keep-float", usage+"; comma-separated, or the flag repeated (--keep-float first --keep-float NODE); "+
+		`a comma inside a node name is written \, (conv\,0 is the node "conv,0"), a backslash before a comma or a backslash \\`)
 }
 
 // pathFlag registers a string flag naming a file or folder (shell

@@ -156,7 +156,7 @@ func newPackCmd(streams IO) *cobra.Command {
 	}
 	fs := cmd.Flags()
 	fs.StringVar(&opts.Scale, "scale", "channel", "scale mode for a model without recorded binarization: he, channel or layer")
-	fs.StringVar(&opts.KeepFloat, "keep-float", defaultKeepFloat, "layers to keep in float for a model without recorded binarization, as the main command's --keep-float (none: every layer binary)")
+	keepFloatFlag(fs, &opts.KeepFloat, "layers to keep in float for a model without recorded binarization, as the main command's --keep-float (none: every layer binary)")
 	fs.BoolVar(&opts.AllowEmpty, "allow-empty", false, "write a .bnn even when no layer can be binarized")
 	return cmd
 }

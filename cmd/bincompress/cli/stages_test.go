@@ -105,3 +105,63 @@ func TestPackPlansAsMain(t *testing.T) {
 		t.Fatalf("pack keeps %v float, the main command %v", got, want)
 	}
 }
+
+// TestKeepFloatCommaName: a node whose name holds a comma is kept float
+// when the comma is escaped (conv\,0), and a repeated --keep-float adds to
+// the earlier values; --keep-float split such a name in two, and a second
+// --keep-float replaced the first.
+func TestKeepFloatCommaName(t *testing.T) {
+	dir := t.TempDir()
+	m, err := onnx.ReadFile(testModel("fmnist_tiny.onnx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const name, second = "/layers/layers.1/conv1/Conv,0", "/layers/layers.2/conv1/Conv"
+	for _, n := range m.Graph.Nodes {
+		if n.Name == "/layers/layers.1/conv1/Conv" {
+			n.Name = name
+		}
+	}
+	model := filepath.Join(dir, "comma.onnx")
+	if err := onnx.WriteFile(model, m); err != nil {
+		t.Fatal(err)
+	}
+	for i, flags := range [][]string{
+		{"--keep-float", `/layers/layers.1/conv1/Conv\,0,` + second},
+		{"--keep-float", `/layers/layers.1/conv1/Conv\,0`, "--keep-float", second},
+		{"--keep-float=" + second, "--keep-float", "none,", "--keep-float", `/layers/layers.1/conv1/Conv\,0`},
+	} {
+		bnn := filepath.Join(dir, strconv.Itoa(i)+".bnn")
+		args := []string{"-q", "pack", model, bnn}
+		if i == 2 { // the main command's check, across the repeated flag
+			args = []string{"-q", model, bnn}
+		}
+		code, _, errOut := run(t, append(args, flags...)...)
+		if i == 2 {
+			if code != ExitUsage || !strings.Contains(errOut, "none") {
+				t.Errorf("%q: exit %d (%s), want %d: none beside names across repeated flags", flags, code, errOut, ExitUsage)
+			}
+			continue
+		}
+		if code != ExitOK {
+			t.Fatalf("%q: exit %d: %s", flags, code, errOut)
+		}
+		b, err := onnx.ReadFile(bnn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		recs, err := b.LayerRecords()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var float []string
+		for _, r := range recs {
+			if !r.Binarized && r.Reason == "named in --keep-float" {
+				float = append(float, r.Node)
+			}
+		}
+		if want := []string{name, second}; !slices.Equal(float, want) {
+			t.Errorf("%q: kept %q float by name, want %q", flags, float, want)
+		}
+	}
+}

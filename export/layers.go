@@ -121,8 +121,9 @@ func (s site) scaleShape() []int {
 	return shape
 }
 
-// unpacked returns pack.Unpacked(m) and, for each binary layer of m, where
-// its float weight went. Layers are matched by output name: Unpacked keeps
+// unpacked returns pack.Unpacked(m), its SAME auto_pad made explicit pads
+// (explicitPads), and, for each binary layer of m, where its float weight
+// went. Layers are matched by output name: Unpacked keeps
 // the binary node's output on the Conv or Gemm, or on the Add after a
 // MatMul.
 func unpacked(m *ir.Model) (*ir.Model, []site, error) {
@@ -133,6 +134,9 @@ func unpacked(m *ir.Model) (*ir.Model, []site, error) {
 	u, err := pack.Unpacked(m)
 	if err != nil {
 		return nil, nil, fmt.Errorf("export: %w", err)
+	}
+	if err := explicitPads(u); err != nil {
+		return nil, nil, err
 	}
 	producers := u.Graph.Producers()
 	inits := u.Graph.InitializerMap()

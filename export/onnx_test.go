@@ -1,10 +1,13 @@
 package export
 
 import (
+	"math/rand"
 	"testing"
 
+	"github.com/bincompress/bincompress/convert"
 	"github.com/bincompress/bincompress/internal/ortref"
 	"github.com/bincompress/bincompress/ir"
+	"github.com/bincompress/bincompress/pack"
 )
 
 // onnxModels are the testdata ResNets the ONNX exports are checked on.
@@ -102,4 +105,96 @@ func TestExportsUseEveryInitializer(t *testing.T) {
 			}
 		}
 	}
+}
+
+// dilatedSameBNN packs a network of convs with auto_pad SAME_UPPER and
+// SAME_LOWER, dilations above 1 and odd strides, the middle one kept float.
+func dilatedSameBNN(t testing.TB) *ir.Model {
+	t.Helper()
+	rng := rand.New(rand.NewSource(5))
+	g := &ir.Graph{Name: "dilated", Inputs: []*ir.ValueInfo{{Name: "input", DType: ir.Float32,
+		Shape: []ir.Dim{{Param: "batch"}, {Size: 3}, {Size: 11}, {Size: 10}}}}}
+	m := &ir.Model{IRVersion: 7, OpsetImports: []ir.OpsetImport{{Version: 13}}, Graph: g}
+	randT := func(name string, shape ...int) string {
+		d := make([]float32, ir.NumElements(shape))
+		for i := range d {
+			d[i] = float32(rng.NormFloat64() * 0.3)
+		}
+		g.Initializers = append(g.Initializers, ir.NewFloat32(name, shape, d))
+		return name
+	}
+	node := func(op, name string, in []string, attrs ...*ir.Attr) string {
+		g.Nodes = append(g.Nodes, &ir.Node{Name: name, OpType: op, Inputs: in, Outputs: []string{name + "_y"}, Attrs: attrs})
+		return name + "_y"
+	}
+	ints := func(name string, v ...int64) *ir.Attr { return &ir.Attr{Name: name, Type: ir.AttrInts, Ints: v} }
+	pad := func(mode string) *ir.Attr { return &ir.Attr{Name: "auto_pad", Type: ir.AttrString, S: []byte(mode)} }
+	x := node("Conv", "conv1", []string{"input", randT("w1", 8, 3, 3, 3), randT("b1", 8)},
+		pad("SAME_UPPER"), ints("dilations", 2, 3), ints("strides", 2, 1))
+	x = node("Relu", "relu1", []string{x})
+	x = node("Conv", "conv2", []string{x, randT("w2", 8, 8, 3, 2), randT("b2", 8)},
+		pad("SAME_LOWER"), ints("dilations", 2, 2), ints("strides", 1, 2))
+	x = node("Relu", "relu2", []string{x})
+	x = node("Conv", "conv3", []string{x, randT("w3", 8, 8, 2, 3)}, pad("SAME_LOWER"), ints("dilations", 3, 1))
+	x = node("GlobalAveragePool", "gap", []string{x})
+	x = node("Flatten", "flat", []string{x})
+	x = node("Gemm", "fc", []string{x, randT("w4", 4, 8), randT("b4", 4)}, &ir.Attr{Name: "transB", Type: ir.AttrInt, I: 1})
+	g.Outputs = []*ir.ValueInfo{{Name: x, DType: ir.Float32}}
+	if _, err := convert.Binarize(m, convert.Options{KeepFloat: []string{"conv2"}}); err != nil {
+		t.Fatal(err)
+	}
+	b, err := pack.Pack(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if layers, err := binaryLayers(b); err != nil || len(layers) != 3 { // conv1, conv3, fc
+		t.Fatalf("%d binary layers (%v), want 3", len(layers), err)
+	}
+	return b
+}
+
+// TestONNXFormatsDilatedSame: the ONNX exports of convs with SAME auto_pad
+// and dilation, binary and kept float, run in onnxruntime and agree with
+// our execution of the .bnn. They kept auto_pad, which onnxruntime refuses
+// with a dilation other than 1 ("Dilation not supported for
+// AutoPadType::SAME_UPPER or AutoPadType::SAME_LOWER").
+func TestONNXFormatsDilatedSame(t *testing.T) {
+	ortref.SkipOrFail(t)
+	bnn := dilatedSameBNN(t)
+	x := synthInputShape(7, 2, 3, 11, 10)
+	want := runOurs(t, bnn, x)
+	dir := t.TempDir()
+	for _, f := range []struct {
+		name string
+		fn   func(*ir.Model) (*ir.Model, error)
+	}{{"onnx", ONNX}, {"onnx-packed", ONNXPacked}, {"qonnx", QONNX}} {
+		m, err := f.fn(bnn)
+		if err != nil {
+			t.Fatalf("%s: %v", f.name, err)
+		}
+		for _, n := range m.Graph.Nodes {
+			if n.OpType == "Conv" && n.Attr("auto_pad") != nil {
+				t.Errorf("%s: conv %q keeps auto_pad", f.name, n.Name)
+			}
+		}
+		if f.name == "qonnx" { // onnxruntime has no BipolarQuant: our executor runs it
+			closeTo(t, f.name, runOurs(t, m, x), want, 1e-5)
+			continue
+		}
+		out, err := ortref.Run(writeModel(t, dir, f.name+".onnx", m), map[string]*ir.Tensor{"input": x})
+		if err != nil {
+			t.Fatalf("%s: %v", f.name, err)
+		}
+		closeTo(t, f.name, out[bnn.Graph.Outputs[0].Name], want, 1e-4)
+	}
+}
+
+// synthInputShape is a seeded normal input of the given shape.
+func synthInputShape(seed int64, shape ...int) *ir.Tensor {
+	rng := rand.New(rand.NewSource(seed))
+	d := make([]float32, ir.NumElements(shape))
+	for i := range d {
+		d[i] = float32(rng.NormFloat64())
+	}
+	return ir.NewFloat32("input", shape, d)
 }

@@ -559,3 +559,19 @@ func TestFinetuneJSONSummary(t *testing.T) {
 		t.Errorf("size_ratio %v, want output_bytes/source_bytes = %d/%d", sum.SizeRatio, sum.OutputBytes, sum.SourceBytes)
 	}
 }
+
+// TestVerifyRefMustBeTheSource: a .bnn records its source's SHA-256; a --ref
+// that is another model (here a weaker one, which would let --max-drop pass)
+// is refused with exit 1 naming both files, and the true source is accepted.
+func TestVerifyRefMustBeTheSource(t *testing.T) {
+	needFMNIST(t)
+	bnn := tinyBNN(t, t.TempDir())
+	args := []string{"verify", bnn, "--data", fmnistDir, "--limit", "20", "--max-drop", "1"}
+	code, _, errOut := run(t, append(args, "--ref", testModel("fmnist_resnet20.onnx"))...)
+	if code != ExitFailure || !strings.Contains(errOut, "not the source model of") || !strings.Contains(errOut, "fmnist_resnet20.onnx") {
+		t.Errorf("another model as --ref: exit %d, stderr %q; want 1 and a message naming it", code, errOut)
+	}
+	if code, _, errOut := run(t, append(args, "--ref", testModel("fmnist_tiny.onnx"))...); code != 0 {
+		t.Errorf("the source as --ref: exit %d: %s", code, errOut)
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"github.com/bincompress/bincompress/infer"
 	"github.com/bincompress/bincompress/internal/dataset"
 	"github.com/bincompress/bincompress/ir"
+	"github.com/bincompress/bincompress/onnx"
 	"github.com/bincompress/bincompress/pack"
 	"github.com/bincompress/bincompress/verify"
 )
@@ -99,7 +100,7 @@ func runVerify(ctx context.Context, o *VerifyOptions, streams IO) error {
 	if err != nil {
 		return err
 	}
-	ref, err := o.reference(mio)
+	ref, err := o.reference(m, mio)
 	if err != nil {
 		return err
 	}
@@ -128,12 +129,18 @@ func runVerify(ctx context.Context, o *VerifyOptions, streams IO) error {
 // reference loads --ref and checks it takes and gives what the model does.
 // A reference exported for any height and width is fixed to the size the
 // model takes (a .bnn's recorded preprocessing gives it, not only flags).
-func (o *VerifyOptions) reference(mio modelIO) (*ir.Model, error) {
+// A model that records its source (a .bnn, finetune --out) must be compared
+// with that source: --max-drop against another model, a weaker one, would
+// pass a gate the real source fails.
+func (o *VerifyOptions) reference(m *ir.Model, mio modelIO) (*ir.Model, error) {
 	if o.Ref == "" {
 		return nil, nil
 	}
-	ref, _, err := loadModelSized(o.Ref, []int{mio.Shape.H, mio.Shape.W})
+	ref, src, err := loadModelSized(o.Ref, []int{mio.Shape.H, mio.Shape.W})
 	if err != nil {
+		return nil, err
+	}
+	if err := checkRefSource(o.Model, m, o.Ref, src); err != nil {
 		return nil, err
 	}
 	rio, _, err := checkModel(o.Ref, ref, infer.Options{MaxElements: o.MaxElements})
@@ -145,6 +152,20 @@ func (o *VerifyOptions) reference(mio modelIO) (*ir.Model, error) {
 			o.Ref, rio.Shape, rio.Classes, o.Model, mio.Shape, mio.Classes)
 	}
 	return ref, nil
+}
+
+// checkRefSource refuses a reference whose file is not the source model
+// records (its SHA-256 and size); a model that records none passes.
+func checkRefSource(model string, m *ir.Model, refPath string, ref onnx.Source) error {
+	p, ok, err := recordedProvenance(m)
+	if err != nil {
+		return fmt.Errorf("verify: %s: %w", model, err)
+	}
+	if !ok || p.source == ref {
+		return nil
+	}
+	return fmt.Errorf("verify: --ref %s is not the source model of %s: its SHA-256 is %x (%d bytes), the recorded source's (%s) %x (%d bytes); a drop measured against another model is meaningless",
+		refPath, model, ref.SHA256, ref.Bytes, pack.KeySourceSHA256, p.source.SHA256, p.source.Bytes)
 }
 
 // preprocess takes the .bnn's recorded preprocessing with the fields the

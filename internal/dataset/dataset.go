@@ -233,12 +233,12 @@ func Check(ds Dataset, p *Preprocess, want Shape, numClasses int) error {
 // another list of them (Options.Classes): an image folder, and a Memory
 // data set whose format names its classes (Fashion-MNIST, CIFAR).
 type named interface {
-	sharesClass(names []string) bool
+	classNames() []string
 	useClasses(names []string) error
 }
 
-// sharesClass reports whether any of m's class names is among names.
-func (m *Memory) sharesClass(names []string) bool { return sharesName(m.ClassNames, names) }
+// classNames are m's own class names (none for unnamed formats).
+func (m *Memory) classNames() []string { return m.ClassNames }
 
 // useClasses renumbers m's labels by names, as Folder.useClasses does.
 func (m *Memory) useClasses(names []string) error {

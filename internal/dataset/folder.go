@@ -167,8 +167,8 @@ func (f *Folder) Image(i int) (Image, error) {
 	return f.dec.decode(f.files[i])
 }
 
-// sharesClass reports whether any of f's classes is among names.
-func (f *Folder) sharesClass(names []string) bool { return sharesName(f.classes, names) }
+// classNames are f's classes, its sorted subfolder names.
+func (f *Folder) classNames() []string { return f.classes }
 
 // useClasses relabels f with the class list of another split (train's),
 // so that both splits agree on label numbers. Every class of f must be in

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -52,9 +53,10 @@ type Options struct {
 	// against a model trained on a folder of its classes (sorted by name,
 	// not in Fashion-MNIST's order), is scored against the right outputs;
 	// a class not among them is refused (ErrClasses). Data whose names are
-	// all new keeps its own numbering (a folder its sorted order, as
-	// torchvision's ImageFolder numbers it); other formats number their
-	// classes themselves.
+	// all new is refused too (ErrClasses): its own numbering (a folder's
+	// sorted order) would be a guess that scores every model against the
+	// wrong classes alike. Formats that do not name their classes (NPY,
+	// MNIST) number them themselves.
 	Classes []string
 }
 
@@ -95,10 +97,8 @@ func OpenWith(path string, opts Options) (*Splits, error) {
 		return nil, err
 	}
 	for _, ds := range []Dataset{s.Train, s.Test} {
-		if n, ok := ds.(named); ok && len(opts.Classes) > 0 && n.sharesClass(opts.Classes) {
-			if err := n.useClasses(opts.Classes); err != nil {
-				return nil, err
-			}
+		if err := numberByClasses(ds, opts.Classes); err != nil {
+			return nil, err
 		}
 	}
 	for _, ds := range []*Dataset{&s.Train, &s.Test} {
@@ -333,4 +333,36 @@ func (o *opener) openOne(dir string) (Dataset, error) {
 		return nil, fmt.Errorf("%w: split folder %s holds train and test splits itself", ErrUnknownFormat, dir)
 	}
 	return s.Eval(), nil
+}
+
+// numberByClasses renumbers ds, when it names its classes, by the names
+// the model's outputs are numbered by. Names all different from those
+// are refused: numbering them in their own order would be a guess, and a
+// wrong guess scores the model and its reference against the wrong
+// classes alike, so a drop gate could pass (a folder named 9..0 for
+// classes c0..c9).
+func numberByClasses(ds Dataset, classes []string) error {
+	n, ok := ds.(named)
+	if !ok || len(classes) == 0 || len(n.classNames()) == 0 {
+		return nil
+	}
+	own := n.classNames()
+	if !sharesName(own, classes) {
+		return fmt.Errorf("%w: %s names its classes %s, none of which is among the %d the model's outputs are numbered by (%s): rename them to the model's class names",
+			ErrClasses, ds.Info().Name, listNames(own), len(classes), listNames(classes))
+	}
+	return n.useClasses(classes)
+}
+
+// listNames quotes up to 5 names, then says how many more.
+func listNames(names []string) string {
+	q := make([]string, 0, 6)
+	for i, n := range names {
+		if i == 5 {
+			q = append(q, fmt.Sprintf("and %d more", len(names)-5))
+			break
+		}
+		q = append(q, strconv.Quote(n))
+	}
+	return strings.Join(q, ", ")
 }

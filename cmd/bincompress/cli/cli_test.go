@@ -575,3 +575,31 @@ func TestVerifyRefMustBeTheSource(t *testing.T) {
 		t.Errorf("the source as --ref: exit %d: %s", code, errOut)
 	}
 }
+
+// TestVerifyKeepsRecordedPreprocessing: flags may repeat a .bnn's recorded
+// preprocessing but not change it (exit 2, naming the flag and the record):
+// feeding both the .bnn and its reference other inputs made --max-drop
+// measure two wrongly fed models, and pass where the recorded one fails.
+// A resize the record lacks is added with a warning.
+func TestVerifyKeepsRecordedPreprocessing(t *testing.T) {
+	needFMNIST(t)
+	dir := t.TempDir()
+	bnn := filepath.Join(dir, "n.bnn")
+	if code, _, errOut := run(t, testModel("fmnist_tiny.onnx"), bnn, "--data", fmnistDir, "--limit", "50", "--epochs", "1", "--mean", "0.2860", "--std", "0.3530"); code != 0 {
+		t.Fatalf("compress: exit %d: %s", code, errOut)
+	}
+	args := []string{"verify", bnn, "--data", fmnistDir, "--limit", "20", "--ref", testModel("fmnist_tiny.onnx"), "--max-drop", "1"}
+	for _, flags := range [][]string{{"--mean", "0", "--std", "1"}, {"--std", "0.5"}, {"--channel-order", "BGR"}} {
+		code, _, errOut := run(t, append(args, flags...)...)
+		if code != ExitUsage || !strings.Contains(errOut, flags[0]+" changes the preprocessing") || !strings.Contains(errOut, "bnn.preprocess") {
+			t.Errorf("%q: exit %d, stderr %q; want 2 naming the flag and the record", flags, code, errOut)
+		}
+	}
+	if code, _, errOut := run(t, append(args, "--mean", "0.2860", "--std", "0.3530", "--channel-order", "RGB")...); code != 0 {
+		t.Errorf("flags repeating the record: exit %d: %s", code, errOut)
+	}
+	code, _, errOut := run(t, append(args, "--resize", "32", "--center-crop", "28")...)
+	if code != 0 || !strings.Contains(errOut, "records no resize step") {
+		t.Errorf("an added resize: exit %d, stderr %q; want 0 and a warning", code, errOut)
+	}
+}

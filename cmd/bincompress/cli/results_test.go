@@ -209,10 +209,10 @@ func TestPackedHugePadRefused(t *testing.T) {
 	}
 }
 
-// TestVerifyFlagsOverRecord: a flag for one preprocessing step replaces
-// that step of the .bnn's record, not the record: `--channel-order RGB`
-// (the default) gives the accuracy the record gives, while a different
-// --mean changes it.
+// TestVerifyFlagsOverRecord: a flag for one preprocessing step is checked
+// against that step of the .bnn's record, not the record: `--channel-order
+// RGB` (the default) gives the accuracy the record gives, while a different
+// --mean is refused.
 func TestVerifyFlagsOverRecord(t *testing.T) {
 	bnn := filepath.Join(t.TempDir(), "t.bnn")
 	if code, _, errOut := run(t, testModel("fmnist_tiny.onnx"), bnn, "--mean", "0.2860", "--std", "0.3530"); code != 0 {
@@ -231,8 +231,9 @@ func TestVerifyFlagsOverRecord(t *testing.T) {
 	if got := top1("--channel-order", "RGB"); got != recorded {
 		t.Errorf("--channel-order RGB: top-1 %v, the record alone gives %v", got, recorded)
 	}
-	if got := top1("--mean", "0.9"); got == recorded {
-		t.Errorf("--mean 0.9 left top-1 at %v: the flag was not applied", got)
+	// A different --mean is refused (TestVerifyKeepsRecordedPreprocessing).
+	if code, _, errOut := run(t, "verify", bnn, "--data", miniData, "--limit", "300", "--mean", "0.9"); code != ExitUsage {
+		t.Errorf("--mean 0.9 over a record of 0.286: exit %d, want 2: %s", code, errOut)
 	}
 }
 

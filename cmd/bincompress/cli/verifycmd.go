@@ -1,9 +1,12 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
+	"slices"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -38,7 +41,9 @@ func newVerifyCmd(streams IO) *cobra.Command {
 		Long: "Evaluates top-1 and top-5 accuracy, per-class accuracy and the confusion matrix on\n" +
 			"the data's test split (or the whole set when it has no split). With --ref it also\n" +
 			"evaluates the source model: the drop, the agreement rate and the logit differences.\n" +
-			"Preprocessing comes from the .bnn metadata unless flags are given. The table goes\n" +
+			"Preprocessing comes from the .bnn metadata: flags may repeat it but not change it\n" +
+			"(exit 2), only add a --resize or --center-crop it lacks; a model without a record\n" +
+			"takes the flags. The table goes\n" +
 			"to stdout (stderr with --json, which puts the JSON report on stdout). Without\n" +
 			"--max-drop or --min-accuracy nothing is judged: the verdict is NO GATE SET.\n\n" +
 			"Exit codes: 0 passed (or no gate set), 3 gate failed, 1 error, 2 usage error.",
@@ -168,26 +173,59 @@ func checkRefSource(model string, m *ir.Model, refPath string, ref onnx.Source) 
 		refPath, model, ref.SHA256, ref.Bytes, pack.KeySourceSHA256, p.source.SHA256, p.source.Bytes)
 }
 
-// preprocess takes the .bnn's recorded preprocessing with the fields the
-// flags give replaced by theirs (a flag for one step must not drop the
-// recorded mean and std), else the flags alone; a model with neither a
-// record nor --mean/--std gets a warning, since its pixels then go in
-// unnormalized.
+// preprocess takes the .bnn's recorded preprocessing, which flags may
+// repeat but not change (checkRecorded), else the flags alone; a model with
+// neither a record nor --mean/--std gets a warning, since its pixels then
+// go in unnormalized.
 func (o *VerifyOptions) preprocess(m *ir.Model, mio modelIO, log *logger) (dataset.Preprocess, error) {
 	if v, ok := m.MetadataValue(pack.KeyPreprocess); ok {
 		rec, err := dataset.ParsePreprocess(v)
 		if err != nil {
 			return rec, fmt.Errorf("%s: metadata %s: %w", o.Model, pack.KeyPreprocess, err)
 		}
-		if o.Prep.set() {
-			log.printf("preprocessing: %s's record, with the steps the flags give replaced by theirs", o.Model)
+		given, err := o.Prep.over(rec, mio)
+		if err != nil {
+			return given, err
 		}
-		return o.Prep.over(rec, mio)
+		return given, o.checkRecorded(rec, given, log)
 	}
 	if !o.Prep.normalizes() {
 		log.warnf("%s records no preprocessing and no --mean/--std was given: images go in as pixels in [0,1], unnormalized; give the normalization the model was trained with", o.Model)
 	}
 	return o.Prep.preprocess(mio)
+}
+
+// checkRecorded refuses flags that change a step of the preprocessing the
+// model records (exit 2): the model and its reference would both be scored
+// on inputs the model was not trained on, and the drop between two wrongly
+// fed models is no measure of the compression (--mean 0 --std 1 on a .bnn
+// trained normalized passed a --max-drop its recorded preprocessing fails).
+// A resize or crop the record lacks may be added, for images of another
+// size, with a warning.
+func (o *VerifyOptions) checkRecorded(rec, given dataset.Preprocess, log *logger) error {
+	type step struct {
+		flag      string
+		set, same bool
+		added     bool // a geometric step the record lacks
+	}
+	steps := []step{
+		{"--mean", o.Prep.Mean != "", slices.Equal(rec.Mean, given.Mean), false},
+		{"--std", o.Prep.Std != "", slices.Equal(rec.Std, given.Std), false},
+		{"--channel-order", o.Prep.ChannelOrder != "", cmp.Or(rec.ChannelOrder, "RGB") == cmp.Or(given.ChannelOrder, "RGB"), false},
+		{"--resize", o.Prep.Resize != "", slices.Equal(rec.Resize, given.Resize), len(rec.Resize) == 0},
+		{"--center-crop", o.Prep.CenterCrop != "", slices.Equal(rec.CenterCrop, given.CenterCrop), len(rec.CenterCrop) == 0},
+	}
+	for _, s := range steps {
+		switch {
+		case !s.set || s.same:
+		case s.added:
+			log.warnf("%s records no %s step; %s adds one: the model was not trained on inputs made so", o.Model, strings.TrimPrefix(s.flag, "--"), s.flag)
+		default:
+			return usagef("verify: %s changes the preprocessing %s records (%s), which its accuracy and any gate would then not measure; leave the flag out (the record is %s)",
+				s.flag, o.Model, pack.KeyPreprocess, rec.Marshal())
+		}
+	}
+	return nil
 }
 
 func (o *VerifyOptions) writeOutputs(f *files, rep *verify.Report, h *history, layers []ir.LayerRecord, log *logger, streams IO) error {

@@ -566,7 +566,7 @@ func TestFinetuneJSONSummary(t *testing.T) {
 func TestVerifyRefMustBeTheSource(t *testing.T) {
 	needFMNIST(t)
 	bnn := tinyBNN(t, t.TempDir())
-	args := []string{"verify", bnn, "--data", fmnistDir, "--limit", "20", "--max-drop", "1"}
+	args := []string{"verify", bnn, "--data", fmnistDir, "--limit", "20", "--max-drop", "0.99"}
 	code, _, errOut := run(t, append(args, "--ref", testModel("fmnist_resnet20.onnx"))...)
 	if code != ExitFailure || !strings.Contains(errOut, "not the source model of") || !strings.Contains(errOut, "fmnist_resnet20.onnx") {
 		t.Errorf("another model as --ref: exit %d, stderr %q; want 1 and a message naming it", code, errOut)
@@ -588,7 +588,7 @@ func TestVerifyKeepsRecordedPreprocessing(t *testing.T) {
 	if code, _, errOut := run(t, testModel("fmnist_tiny.onnx"), bnn, "--data", fmnistDir, "--limit", "50", "--epochs", "1", "--mean", "0.2860", "--std", "0.3530"); code != 0 {
 		t.Fatalf("compress: exit %d: %s", code, errOut)
 	}
-	args := []string{"verify", bnn, "--data", fmnistDir, "--limit", "20", "--ref", testModel("fmnist_tiny.onnx"), "--max-drop", "1"}
+	args := []string{"verify", bnn, "--data", fmnistDir, "--limit", "20", "--ref", testModel("fmnist_tiny.onnx"), "--max-drop", "0.99"}
 	for _, flags := range [][]string{{"--mean", "0", "--std", "1"}, {"--std", "0.5"}, {"--channel-order", "BGR"}} {
 		code, _, errOut := run(t, append(args, flags...)...)
 		if code != ExitUsage || !strings.Contains(errOut, flags[0]+" changes the preprocessing") || !strings.Contains(errOut, "bnn.preprocess") {

@@ -222,6 +222,7 @@ func runCompress(ctx context.Context, o *CompressOptions, streams IO) error {
 	}
 	defer f.discard()
 	log := newLogger(streams, o.Quiet, o.JSON)
+	o.Gate.warn(log)
 	src, source, mio, prep, data, err := o.open(log)
 	if err != nil {
 		return err

@@ -47,7 +47,7 @@ var badValues = map[string][]string{
 	"momentum":               {"1", "-0.5"},
 	"weight-decay":           {"-1"},
 	"pad":                    {"-1"},
-	"max-drop":               {"-0.1", "1.5"},
+	"max-drop":               {"-0.1", "1.5", "1"}, // 1: a gate that cannot fail, likely meant as 1%
 	"min-accuracy":           {"2", "-1"},
 	"max-elements":           {"0", "-5"},
 	"top":                    {"-1"},
@@ -161,4 +161,30 @@ func TestVersion(t *testing.T) {
 	}
 	var buf bytes.Buffer
 	_ = buf
+}
+
+// TestMaxDropLooksLikePercent: --max-drop is a fraction. 1, likely meant as
+// one percent, allowed every drop and passed any model (exit 0); it is
+// refused. 0.5, likely meant as half a point, allows fifty: it is warned
+// about (with --quiet too), on verify and the main command.
+func TestMaxDropLooksLikePercent(t *testing.T) {
+	needFMNIST(t)
+	bnn := tinyBNN(t, t.TempDir())
+	args := []string{"verify", bnn, "--data", fmnistDir, "--limit", "20", "--ref", testModel("fmnist_tiny.onnx"), "-q"}
+	code, _, errOut := run(t, append(args, "--max-drop", "1")...)
+	if code != ExitUsage || !strings.Contains(errOut, "cannot fail") || !strings.Contains(errOut, "0.01") {
+		t.Errorf("--max-drop 1: exit %d, stderr %q; want 2 saying 1%% is 0.01", code, errOut)
+	}
+	_, _, errOut = run(t, append(args, "--max-drop", "0.5")...)
+	if !strings.Contains(errOut, "warning: --max-drop 0.5 allows a drop of 50 points") || !strings.Contains(errOut, "give 0.005") {
+		t.Errorf("--max-drop 0.5: stderr %q; want a warning", errOut)
+	}
+	_, _, errOut = run(t, append(args, "--max-drop", "0.9")...)
+	if !strings.Contains(errOut, "for 0.9%, give 0.009\n") {
+		t.Errorf("--max-drop 0.9: stderr %q; want the fraction printed short", errOut)
+	}
+	_, _, errOut = run(t, append(args, "--max-drop", "0.05")...)
+	if strings.Contains(errOut, "warning") {
+		t.Errorf("--max-drop 0.05: unexpected warning %q", errOut)
+	}
 }

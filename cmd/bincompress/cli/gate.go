@@ -15,7 +15,7 @@ type GateFlags struct {
 
 func (g *GateFlags) register(fs *pflag.FlagSet) {
 	g.fs = fs
-	fs.Float64Var(&g.MaxDrop, "max-drop", 0, "fail (exit 3) when top-1 accuracy drops by more than this fraction (0.01 = one point) below the source model")
+	fs.Float64Var(&g.MaxDrop, "max-drop", 0, "fail (exit 3) when top-1 accuracy drops by more than this fraction (0.01 = one point, not 1; 0.5 = fifty points) below the source model")
 	fs.Float64Var(&g.MinAccuracy, "min-accuracy", 0, "fail (exit 3) when top-1 accuracy is below this fraction")
 }
 
@@ -25,7 +25,10 @@ func (g *GateFlags) set() bool { return g.changed("max-drop") || g.changed("min-
 
 func (g *GateFlags) validate() error {
 	if g.MaxDrop < 0 || g.MaxDrop > 1 {
-		return usagef("--max-drop %v must be a fraction in [0, 1]", g.MaxDrop)
+		return usagef("--max-drop %v must be a fraction in [0, 1)", g.MaxDrop)
+	}
+	if g.MaxDrop == 1 {
+		return usagef("--max-drop 1 allows a drop of 100 points, a gate that cannot fail: it is a fraction (0.01 is one point; for 1%%, give 0.01)")
 	}
 	if g.MinAccuracy < 0 || g.MinAccuracy > 1 {
 		return usagef("--min-accuracy %v must be a fraction in [0, 1]", g.MinAccuracy)
@@ -44,4 +47,16 @@ func (g *GateFlags) gate() verify.Gate {
 		out.MinAccuracy = &v
 	}
 	return out
+}
+
+// bigDrop is the --max-drop from which warn suspects a percentage: a
+// budget of half the accuracy or more is rarely meant.
+const bigDrop = 0.5
+
+// warn says, when --max-drop looks like a percentage given where a
+// fraction is wanted (0.5 meant as half a point allows 50), what it allows.
+func (g *GateFlags) warn(log *logger) {
+	if g.changed("max-drop") && g.MaxDrop >= bigDrop {
+		log.warnf("--max-drop %v allows a drop of %.6g points: it is a fraction (0.01 is one point); for %v%%, give %.6g", g.MaxDrop, 100*g.MaxDrop, g.MaxDrop, g.MaxDrop/100)
+	}
 }

@@ -92,6 +92,7 @@ func runVerify(ctx context.Context, o *VerifyOptions, streams IO) error {
 	}
 	defer f.discard()
 	log := newLogger(streams, o.Quiet, o.JSON)
+	o.Gate.warn(log)
 	opts := infer.Options{Int8Activations: o.Int8, MaxElements: o.MaxElements}
 	m, src, err := loadModelSized(o.Model, o.Prep.inputSize())
 	if err != nil {

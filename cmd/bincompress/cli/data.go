@@ -351,6 +351,9 @@ func openData(path string, prep dataset.Preprocess, mio modelIO, flags PrepFlags
 		if err := dataset.Check(ds, &prep, mio.Shape, mio.Classes); err != nil {
 			return nil, err
 		}
+		if names := ds.Info().ClassNames; len(classes) == 0 && len(names) > 0 && len(names) < mio.Classes {
+			log.warnf("%s names %d classes, the model has %d outputs and records no class names: its classes are numbered by sorted name from 0, so a class missing before the last shifts those after it and their accuracy is scored against the wrong outputs; give data with a folder for every class", ds.Info().Name, len(names), mio.Classes)
+		}
 		if hi, ok := dataset.FloatPixelsLikeBytes(ds); ok {
 			log.warnf("%s holds float pixels that are all whole numbers, up to %g: float pixels are read as already scaled to [0,1] (ToTensor's scale, before --mean/--std), so these go in up to %g times too bright; divide them by 255, or save them as uint8", ds.Info().Name, hi, hi)
 		}

@@ -503,3 +503,17 @@ func TestFloatBytePixelsWarned(t *testing.T) {
 		}
 	}
 }
+
+// TestFolderWithFewerClassesWarned: a model that records no class names
+// numbers an image folder's classes by sorted name from 0, so a folder
+// short of classes (a test split missing one) has the classes after the gap
+// scored against the wrong outputs: fmnist_tiny's accuracy fell from 0.87
+// to 0.30 with class 3 missing, silently. Verify warns.
+func TestFolderWithFewerClassesWarned(t *testing.T) {
+	data := colorFolder(t, 6, 2, 22, 21)
+	args := []string{"verify", testModel("layout_nchw.onnx"), "--data", data, "--center-crop", "20", "--mean", "0.5", "--std", "0.25", "-q"}
+	code, _, errOut := run(t, args...)
+	if code != 0 || !strings.Contains(errOut, "names 2 classes, the model has") || !strings.Contains(errOut, "records no class names") {
+		t.Errorf("exit %d, stderr %q; want a warning that the folder names 2 classes", code, errOut)
+	}
+}

@@ -517,3 +517,26 @@ func TestFolderWithFewerClassesWarned(t *testing.T) {
 		t.Errorf("exit %d, stderr %q; want a warning that the folder names 2 classes", code, errOut)
 	}
 }
+
+// TestVerifyOnTrainingSplitWarned: data with a train split and no test
+// split is evaluated whole, silently, though those are the images a model
+// is fine-tuned on (inflated accuracy, a smaller drop). Verify warns; a
+// test split or a folder without a split name does not.
+func TestVerifyOnTrainingSplitWarned(t *testing.T) {
+	root := t.TempDir()
+	if err := os.Rename(colorFolder(t, 6, 2, 22, 21), filepath.Join(root, "train")); err != nil {
+		t.Fatal(err)
+	}
+	args := []string{"verify", testModel("layout_nchw.onnx"), "--center-crop", "20", "--mean", "0.5", "--std", "0.25", "-q", "--data"}
+	for _, data := range []string{root, filepath.Join(root, "train")} {
+		if code, _, errOut := run(t, append(args, data)...); code != 0 || !strings.Contains(errOut, "is a training split and the data has no test split") {
+			t.Errorf("%s: exit %d, stderr %q; want a warning", data, code, errOut)
+		}
+	}
+	if err := os.Rename(filepath.Join(root, "train"), filepath.Join(root, "test")); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, errOut := run(t, append(args, filepath.Join(root, "test"))...); strings.Contains(errOut, "training split") {
+		t.Errorf("a test folder: unexpected warning %q", errOut)
+	}
+}

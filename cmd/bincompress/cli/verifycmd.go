@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -114,6 +115,9 @@ func runVerify(ctx context.Context, o *VerifyOptions, streams IO) error {
 	if err != nil {
 		return err
 	}
+	if splits.Test == nil && looksLikeTraining(splits.Train.Info().Name) {
+		log.warnf("%s is a training split and the data has no test split: verifying on the images a model is fine-tuned on inflates its accuracy and shrinks its drop; give the test split", splits.Train.Info().Name)
+	}
 	rep, err := evaluateBatch(ctx, m, ref, splits.Eval(), prep, mio, opts, o.Batch, log)
 	if err != nil {
 		return err
@@ -158,6 +162,19 @@ func (o *VerifyOptions) reference(m *ir.Model, mio modelIO) (*ir.Model, error) {
 			o.Ref, rio.Shape, rio.Classes, o.Model, mio.Shape, mio.Classes)
 	}
 	return ref, nil
+}
+
+// looksLikeTraining reports whether a split's name (its folder or file)
+// says it is training data: train/, train-images-idx3-ubyte, x_train.npy,
+// CIFAR's data_batch_1.bin or train.bin.
+func looksLikeTraining(name string) bool {
+	base := strings.ToLower(filepath.Base(name))
+	for _, p := range []string{"train", "x_train", "data_batch"} {
+		if strings.HasPrefix(base, p) {
+			return true
+		}
+	}
+	return false
 }
 
 // checkRefSource refuses a reference whose file is not the source model

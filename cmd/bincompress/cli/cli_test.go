@@ -603,3 +603,17 @@ func TestVerifyKeepsRecordedPreprocessing(t *testing.T) {
 		t.Errorf("an added resize: exit %d, stderr %q; want 0 and a warning", code, errOut)
 	}
 }
+
+// TestVerifyRefMustNotBeDerived: with MODEL and --ref swapped (the source
+// as MODEL, the .bnn as --ref), the drop came out negative and --max-drop
+// 0.01 passed (exit 0) a .bnn 62 points worse than its source (0.29 vs
+// 0.91 on 300 Fashion-MNIST images); a --ref that is a .bnn, or
+// records a source, is refused with exit 2.
+func TestVerifyRefMustNotBeDerived(t *testing.T) {
+	needFMNIST(t)
+	bnn := tinyBNN(t, t.TempDir())
+	code, _, errOut := run(t, "verify", testModel("fmnist_tiny.onnx"), "--ref", bnn, "--data", fmnistDir, "--limit", "20", "--max-drop", "0.01")
+	if code != ExitUsage || !strings.Contains(errOut, "swapped") || !strings.Contains(errOut, bnn) {
+		t.Errorf("a .bnn as --ref: exit %d, stderr %q; want 2 naming it", code, errOut)
+	}
+}

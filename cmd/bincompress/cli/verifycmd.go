@@ -153,6 +153,9 @@ func (o *VerifyOptions) reference(m *ir.Model, mio modelIO) (*ir.Model, error) {
 	if err := checkRefSource(o.Model, m, o.Ref, src); err != nil {
 		return nil, err
 	}
+	if _, derived, _ := recordedProvenance(ref); derived || isArtifact(ref) {
+		return nil, usagef("verify: --ref %s is a compressed or fine-tuned model (it records a source): the reference is the source ONNX model, and MODEL the one judged against it; are MODEL and --ref swapped?", o.Ref)
+	}
 	rio, _, err := checkModel(o.Ref, ref, infer.Options{MaxElements: o.MaxElements})
 	if err != nil {
 		return nil, err

@@ -188,3 +188,15 @@ func TestMaxDropLooksLikePercent(t *testing.T) {
 		t.Errorf("--max-drop 0.05: unexpected warning %q", errOut)
 	}
 }
+
+// TestGatePercentRefusedWithFraction: "--max-drop 0.5%" was refused with
+// pflag's bare `strconv.ParseFloat: parsing "0.5%": invalid syntax`; the
+// message now gives the fraction meant.
+func TestGatePercentRefusedWithFraction(t *testing.T) {
+	for _, flag := range []string{"--max-drop", "--min-accuracy"} {
+		code, _, errOut := run(t, "verify", testModel("fmnist_tiny.onnx"), "--data", miniData, flag, "0.5%")
+		if code != ExitUsage || !strings.Contains(errOut, "for 0.5% give 0.005") {
+			t.Errorf("%s 0.5%%: exit %d, stderr %q; want 2 giving 0.005", flag, code, errOut)
+		}
+	}
+}

@@ -1,6 +1,10 @@
 package cli
 
 import (
+	"fmt"
+	"strconv"
+	"strings"
+
 	"github.com/spf13/pflag"
 
 	"github.com/bincompress/bincompress/verify"
@@ -15,8 +19,8 @@ type GateFlags struct {
 
 func (g *GateFlags) register(fs *pflag.FlagSet) {
 	g.fs = fs
-	fs.Float64Var(&g.MaxDrop, "max-drop", 0, "fail (exit 3) when top-1 accuracy drops by more than this fraction (0.01 = one point, not 1; 0.5 = fifty points) below the source model")
-	fs.Float64Var(&g.MinAccuracy, "min-accuracy", 0, "fail (exit 3) when top-1 accuracy is below this fraction")
+	fs.Var((*fraction)(&g.MaxDrop), "max-drop", "fail (exit 3) when top-1 accuracy drops by more than this fraction (0.01 = one point, not 1; 0.5 = fifty points) below the source model")
+	fs.Var((*fraction)(&g.MinAccuracy), "min-accuracy", "fail (exit 3) when top-1 accuracy is below this fraction")
 }
 
 func (g *GateFlags) changed(name string) bool { return g.fs != nil && g.fs.Changed(name) }
@@ -59,4 +63,27 @@ func (g *GateFlags) warn(log *logger) {
 	if g.changed("max-drop") && g.MaxDrop >= bigDrop {
 		log.warnf("--max-drop %v allows a drop of %.6g points: it is a fraction (0.01 is one point); for %v%%, give %.6g", g.MaxDrop, 100*g.MaxDrop, g.MaxDrop, g.MaxDrop/100)
 	}
+}
+
+// fraction is a float64 flag that refuses a percentage ("0.5%") with the
+// fraction it means, rather than pflag's bare "invalid syntax". Its type is
+// float64, so checkFlags refuses NaN and Inf as for any number.
+type fraction float64
+
+func (f *fraction) String() string { return strconv.FormatFloat(float64(*f), 'g', -1, 64) }
+
+func (f *fraction) Type() string { return "float64" }
+
+func (f *fraction) Set(s string) error {
+	if p, ok := strings.CutSuffix(strings.TrimSpace(s), "%"); ok {
+		if v, err := strconv.ParseFloat(p, 64); err == nil {
+			return fmt.Errorf("a fraction is wanted, not a percentage: for %s give %.6g", s, v/100)
+		}
+	}
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		return fmt.Errorf("want a fraction such as 0.01 (one point)")
+	}
+	*f = fraction(v)
+	return nil
 }

@@ -49,7 +49,7 @@ func newVerifyCmd(streams IO) *cobra.Command {
 			"--max-drop or --min-accuracy nothing is judged: the verdict is NO GATE SET.\n\n" +
 			"Exit codes: 0 passed (or no gate set), 3 gate failed, 1 error, 2 usage error.",
 		Example: "  bincompress verify testdata/models/fmnist_tiny.onnx --data testdata/data/fmnist-mini --mean 0.2860 --std 0.3530 --min-accuracy 0.05\n" +
-			"  bincompress verify tiny.bnn --data testdata/data/fmnist-mini --ref testdata/models/fmnist_tiny.onnx --max-drop 0.9 --json --report verify.html > verify.json",
+			"  bincompress verify tiny.bnn --data testdata/data/fmnist-mini --ref testdata/models/fmnist_tiny.onnx --max-drop 0.05 --json --report verify.html > verify.json",
 		Args: usageArgs(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Model, opts.Quiet = args[0], quiet(cmd)

@@ -1,7 +1,6 @@
 package export
 
 import (
-	"math/rand"
 	"testing"
 
 	"github.com/bincompress/bincompress/convert"
@@ -111,23 +110,9 @@ func TestExportsUseEveryInitializer(t *testing.T) {
 // SAME_LOWER, dilations above 1 and odd strides, the middle one kept float.
 func dilatedSameBNN(t testing.TB) *ir.Model {
 	t.Helper()
-	rng := rand.New(rand.NewSource(5))
-	g := &ir.Graph{Name: "dilated", Inputs: []*ir.ValueInfo{{Name: "input", DType: ir.Float32,
-		Shape: []ir.Dim{{Param: "batch"}, {Size: 3}, {Size: 11}, {Size: 10}}}}}
-	m := &ir.Model{IRVersion: 7, OpsetImports: []ir.OpsetImport{{Version: 13}}, Graph: g}
-	randT := func(name string, shape ...int) string {
-		d := make([]float32, ir.NumElements(shape))
-		for i := range d {
-			d[i] = float32(rng.NormFloat64() * 0.3)
-		}
-		g.Initializers = append(g.Initializers, ir.NewFloat32(name, shape, d))
-		return name
-	}
-	node := func(op, name string, in []string, attrs ...*ir.Attr) string {
-		g.Nodes = append(g.Nodes, &ir.Node{Name: name, OpType: op, Inputs: in, Outputs: []string{name + "_y"}, Attrs: attrs})
-		return name + "_y"
-	}
-	ints := func(name string, v ...int64) *ir.Attr { return &ir.Attr{Name: name, Type: ir.AttrInts, Ints: v} }
+	n := newTestNet("dilated", 13, 5, ir.Dim{Param: "batch"}, ir.Dim{Size: 3}, ir.Dim{Size: 11}, ir.Dim{Size: 10})
+	g, m, node, ints := n.g, n.m, n.node, intsAttr
+	randT := func(name string, shape ...int) string { return n.weight(name, 0.3, shape...) }
 	pad := func(mode string) *ir.Attr { return &ir.Attr{Name: "auto_pad", Type: ir.AttrString, S: []byte(mode)} }
 	x := node("Conv", "conv1", []string{"input", randT("w1", 8, 3, 3, 3), randT("b1", 8)},
 		pad("SAME_UPPER"), ints("dilations", 2, 3), ints("strides", 2, 1))
@@ -187,14 +172,4 @@ func TestONNXFormatsDilatedSame(t *testing.T) {
 		}
 		closeTo(t, f.name, out[bnn.Graph.Outputs[0].Name], want, 1e-4)
 	}
-}
-
-// synthInputShape is a seeded normal input of the given shape.
-func synthInputShape(seed int64, shape ...int) *ir.Tensor {
-	rng := rand.New(rand.NewSource(seed))
-	d := make([]float32, ir.NumElements(shape))
-	for i := range d {
-		d[i] = float32(rng.NormFloat64())
-	}
-	return ir.NewFloat32("input", shape, d)
 }

@@ -16,23 +16,8 @@ import (
 // BatchNormalization scale (convert folds it into flipped signs).
 func synthBNN(t testing.TB, opset int64, seed int64) *ir.Model {
 	t.Helper()
-	rng := rand.New(rand.NewSource(seed))
-	g := &ir.Graph{Name: "synth", Inputs: []*ir.ValueInfo{{Name: "input", DType: ir.Float32,
-		Shape: []ir.Dim{{Param: "batch"}, {Size: 6}, {Size: 9}, {Size: 7}}}}}
-	m := &ir.Model{IRVersion: 7, OpsetImports: []ir.OpsetImport{{Version: opset}}, Graph: g}
-	randT := func(name string, scale float64, shape ...int) string {
-		d := make([]float32, ir.NumElements(shape))
-		for i := range d {
-			d[i] = float32(rng.NormFloat64() * scale)
-		}
-		g.Initializers = append(g.Initializers, ir.NewFloat32(name, shape, d))
-		return name
-	}
-	node := func(op, name string, in []string, attrs ...*ir.Attr) string {
-		g.Nodes = append(g.Nodes, &ir.Node{Name: name, OpType: op, Inputs: in, Outputs: []string{name + "_y"}, Attrs: attrs})
-		return name + "_y"
-	}
-	ints := func(name string, v ...int64) *ir.Attr { return &ir.Attr{Name: name, Type: ir.AttrInts, Ints: v} }
+	n := newTestNet("synth", opset, seed, ir.Dim{Param: "batch"}, ir.Dim{Size: 6}, ir.Dim{Size: 9}, ir.Dim{Size: 7})
+	g, randT, node, ints := n.g, n.weight, n.node, intsAttr
 	x := node("Conv", "conv1", []string{"input", randT("w1", 0.3, 10, 3, 3, 3), randT("b1", 0.1, 10)},
 		ints("pads", 1, 0, 1, 1), ints("strides", 2, 1), &ir.Attr{Name: "group", Type: ir.AttrInt, I: 2})
 	scale := randT("bn_s", 0.5, 10)
@@ -50,7 +35,7 @@ func synthBNN(t testing.TB, opset int64, seed int64) *ir.Model {
 	x = node("Gemm", "fc", []string{x, randT("w4", 0.2, 5, 13), randT("b4", 0.1, 5)},
 		&ir.Attr{Name: "transB", Type: ir.AttrInt, I: 1})
 	g.Outputs = []*ir.ValueInfo{{Name: x, DType: ir.Float32}}
-	b := binarizeAndPack(t, m)
+	b := binarizeAndPack(t, n.m)
 	layers, err := binaryLayers(b)
 	if err != nil {
 		t.Fatal(err)
@@ -61,13 +46,50 @@ func synthBNN(t testing.TB, opset int64, seed int64) *ir.Model {
 	return b
 }
 
-func synthInput(seed int64, batch int) *ir.Tensor {
+func synthInput(seed int64, batch int) *ir.Tensor { return synthInputShape(seed, batch, 6, 9, 7) }
+
+// synthInputShape is a seeded normal input of the given shape.
+func synthInputShape(seed int64, shape ...int) *ir.Tensor {
 	rng := rand.New(rand.NewSource(seed))
-	d := make([]float32, batch*6*9*7)
+	d := make([]float32, ir.NumElements(shape))
 	for i := range d {
 		d[i] = float32(rng.NormFloat64())
 	}
-	return ir.NewFloat32("input", []int{batch, 6, 9, 7}, d)
+	return ir.NewFloat32("input", shape, d)
+}
+
+// testNet builds a graph of seeded normal weights for the export tests.
+type testNet struct {
+	g   *ir.Graph
+	m   *ir.Model
+	rng *rand.Rand
+}
+
+// newTestNet is an empty graph named name at opset with one float input.
+func newTestNet(name string, opset, seed int64, input ...ir.Dim) *testNet {
+	g := &ir.Graph{Name: name, Inputs: []*ir.ValueInfo{{Name: "input", DType: ir.Float32, Shape: input}}}
+	return &testNet{g: g, m: &ir.Model{IRVersion: 7, OpsetImports: []ir.OpsetImport{{Version: opset}}, Graph: g},
+		rng: rand.New(rand.NewSource(seed))}
+}
+
+// weight adds an initializer of normal values times scale and returns its name.
+func (n *testNet) weight(name string, scale float64, shape ...int) string {
+	d := make([]float32, ir.NumElements(shape))
+	for i := range d {
+		d[i] = float32(n.rng.NormFloat64() * scale)
+	}
+	n.g.Initializers = append(n.g.Initializers, ir.NewFloat32(name, shape, d))
+	return name
+}
+
+// node appends an op whose output is name+"_y" and returns that output.
+func (n *testNet) node(op, name string, in []string, attrs ...*ir.Attr) string {
+	n.g.Nodes = append(n.g.Nodes, &ir.Node{Name: name, OpType: op, Inputs: in, Outputs: []string{name + "_y"}, Attrs: attrs})
+	return name + "_y"
+}
+
+func intsAttr(name string, v ...int64) *ir.Attr {
+	return &ir.Attr{Name: name, Type: ir.AttrInts, Ints: v}
 }
 
 // binarizeAndPack binarizes every layer of m with convert's defaults and

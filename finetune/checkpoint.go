@@ -124,17 +124,66 @@ func (t *trainer) sourceDigest() string {
 	return t.srcDigest
 }
 
-// fingerprintDiff names the parts of two fingerprints that differ.
+// fingerprintDiff names the parts of two fingerprints (a the checkpoint's,
+// b this run's) that differ; for the settings, each field with both
+// values, so that a resume refused for another --epochs says so.
 func fingerprintDiff(a, b string) string {
 	pa, pb := strings.Split(a, "\n"), strings.Split(b, "\n")
 	var diff []string
 	for i := range min(len(pa), len(pb)) {
 		if pa[i] != pb[i] {
-			name, _, _ := strings.Cut(pb[i], ":")
+			name, vb, _ := strings.Cut(pb[i], ": ")
+			_, va, _ := strings.Cut(pa[i], ": ")
+			if fields := fieldsDiff(va, vb); name == "settings" && len(fields) > 0 {
+				name += " (" + strings.Join(fields, "; ") + ")"
+			}
 			diff = append(diff, name)
 		}
 	}
 	return strings.Join(diff, ", ")
+}
+
+// fieldsDiff lists the fields of two %+v struct dumps whose values differ,
+// as "Name: a in the checkpoint, b now" (nested structs as Outer.Inner).
+func fieldsDiff(a, b string) []string {
+	fa, fb := structFields("", a), structFields("", b)
+	var out []string
+	for _, f := range fb {
+		for _, g := range fa {
+			if g[0] == f[0] && g[1] != f[1] {
+				out = append(out, fmt.Sprintf("%s: %s in the checkpoint, %s now", f[0], g[1], f[1]))
+			}
+		}
+	}
+	return out
+}
+
+// structFields splits a %+v dump, {A:1 B:{C:2}}, into name-value pairs,
+// [A 1] [B.C 2]; anything else gives none.
+func structFields(prefix, s string) [][2]string {
+	if len(s) < 2 || s[0] != '{' || s[len(s)-1] != '}' {
+		return nil
+	}
+	var out [][2]string
+	depth, start := 0, 1
+	for i := 1; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '{' || c == '[':
+			depth++
+		case (c == '}' || c == ']') && depth > 0:
+			depth--
+		case (c == ' ' && depth == 0) || i == len(s)-1:
+			if name, v, ok := strings.Cut(s[start:i], ":"); ok {
+				if inner := structFields(prefix+name+".", v); inner != nil {
+					out = append(out, inner...)
+				} else {
+					out = append(out, [2]string{prefix + name, v})
+				}
+			}
+			start = i + 1
+		}
+	}
+	return out
 }
 
 func (t *trainer) snapshot() *checkpoint {

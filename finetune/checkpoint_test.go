@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -107,6 +108,21 @@ func TestResumeRefusesAnotherRun(t *testing.T) {
 	cfg.MaxMemory = 64 << 30
 	if _, err := Train(context.Background(), tinyResNet(3, 3), stripes(1, 48, 3), nil, cfg, nil); err != nil {
 		t.Errorf("with a memory limit: %v, want the resume to go on", err)
+	}
+}
+
+// TestResumeNamesSettings: a resume refused for other settings names each
+// setting that changed, with the checkpoint's value and this run's, not
+// just "settings".
+func TestResumeNamesSettings(t *testing.T) {
+	cfg := checkpointed(t) // Epochs 1 in the checkpoint, 2 here
+	cfg.Schedule.LRMax *= 2
+	_, err := Train(context.Background(), tinyResNet(3, 3), stripes(1, 48, 3), nil, cfg, nil)
+	for _, want := range []string{"Epochs: 1 in the checkpoint, 2 now",
+		fmt.Sprintf("Schedule.LRMax: %v in the checkpoint, %v now", cfg.Schedule.LRMax/2, cfg.Schedule.LRMax)} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("other epochs and learning rate: %v, want %q in it", err, want)
+		}
 	}
 }
 

@@ -103,6 +103,10 @@ func (p Preprocess) Validate() error {
 	if p.ChannelOrder != "" && p.ChannelOrder != "RGB" && p.ChannelOrder != "BGR" {
 		return fmt.Errorf("dataset: channel order %q: want RGB or BGR", p.ChannelOrder)
 	}
+	if p.ChannelOrder == "BGR" && p.Channels != 0 && p.Channels != 3 {
+		// known before any image: refused then, not at the first image
+		return fmt.Errorf("dataset: channel order BGR reverses three channels, and the model takes %d-channel images", p.Channels)
+	}
 	if p.Layout != "" && p.Layout != NCHW && p.Layout != NHWC {
 		return fmt.Errorf("dataset: layout %q: want NCHW or NHWC", p.Layout)
 	}

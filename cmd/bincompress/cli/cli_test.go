@@ -61,6 +61,9 @@ func TestUsageErrorsExit2(t *testing.T) {
 		// flags the model refutes: the count of --mean/--std values against its input channels
 		{testModel("fmnist_tiny.onnx"), filepath.Join(t.TempDir(), "b.bnn"), "--data", "testdata/none", "--mean", "0.1,0.2", "--std", "0.3"},
 		{"verify", testModel("fmnist_tiny.onnx"), "--data", "testdata/none", "--mean", "0.1", "--std", "0.3,0.3,0.3"},
+		// BGR reverses three channels: a one-channel model refutes it before any image is read
+		{testModel("fmnist_tiny.onnx"), filepath.Join(t.TempDir(), "b.bnn"), "--data", "testdata/none", "--channel-order", "BGR"},
+		{"verify", testModel("fmnist_tiny.onnx"), "--data", "testdata/none", "--channel-order", "bgr"},
 		{testModel("fmnist_tiny.onnx"), filepath.Join(t.TempDir(), "b.bnn"), "--keep-float", "none,first"},
 		{testModel("fmnist_tiny.onnx"), filepath.Join(t.TempDir(), "b.bnn"), "--keep-float", "no_such_node"},
 		// finetune does not verify: the flags that would gate or report are refused, not ignored

@@ -96,7 +96,7 @@ func (p *PrepFlags) over(base dataset.Preprocess, mio modelIO) (dataset.Preproce
 		base.ChannelOrder = f.ChannelOrder
 	}
 	if err := base.Validate(); err != nil {
-		return base, usagef("--mean, --std, --resize, --center-crop: %w", err)
+		return base, usagef("--mean, --std, --resize, --center-crop, --channel-order: %w", err)
 	}
 	return base, nil
 }
@@ -124,7 +124,7 @@ func (p *PrepFlags) preprocess(mio modelIO) (dataset.Preprocess, error) {
 		out.Layout = dataset.NHWC // NCHW stays implicit: the metadata of NCHW models is unchanged
 	}
 	if err := out.Validate(); err != nil {
-		return out, usagef("--mean, --std, --resize, --center-crop: %w", err)
+		return out, usagef("--mean, --std, --resize, --center-crop, --channel-order: %w", err)
 	}
 	return out, nil
 }

@@ -29,7 +29,7 @@ var (
 func loadCIFAR(k cifarKind, files []string, limit int) (*Memory, error) {
 	size := Shape{3, 32, 32}
 	rec := k.labelBytes + size.Len()
-	m := &Memory{Name: filepath.Dir(files[0]), Format: k.format, Size: size, Classes: k.classes, U8: []uint8{}}
+	m := &Memory{Name: filepath.Dir(files[0]), Files: files, Format: k.format, Size: size, Classes: k.classes, U8: []uint8{}}
 	for _, path := range files {
 		if limit > 0 && len(m.Labels) == limit {
 			break

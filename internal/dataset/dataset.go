@@ -71,7 +71,8 @@ type Dataset interface {
 // (call Validate).
 type Memory struct {
 	Name, Format string
-	LabelFile    string // the file the labels come from, when not Name (an NPY pair's y.npy); messages about labels name it
+	LabelFile    string   // the file the labels come from, when not Name (an NPY pair's y.npy); messages about labels name it
+	Files        []string // the files it was read from (Files)
 	Size         Shape
 	U8           []uint8   // Len()*Size.Len() pixels, image after image; or
 	F32          []float32 // the same on the [0,1] scale
@@ -149,6 +150,22 @@ func checkLabels(ds Dataset, classes int) error {
 		if l := ds.Label(i); l < 0 || l >= classes {
 			return fmt.Errorf("%w: %s has label %d, want [0,%d)", ErrLabel, labelWhere(ds, i), l, classes)
 		}
+	}
+	return nil
+}
+
+// Files are the files ds is read from: an image folder's listing (every
+// image, --limit or not), the images and labels files of IDX and NPY data,
+// CIFAR's batches; none for data built in memory. Commands refuse to write
+// an output over one of them.
+func Files(ds Dataset) []string {
+	switch d := ds.(type) {
+	case *Folder:
+		return d.files
+	case *Memory:
+		return d.Files
+	case *subset:
+		return Files(d.Dataset)
 	}
 	return nil
 }

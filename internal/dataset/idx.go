@@ -28,7 +28,7 @@ func loadIDX(imagesPath, labelsPath string, limit int) (*Memory, error) {
 	if idims[0] != ldims[0] {
 		return nil, fmt.Errorf("%w: %s holds %d images, %s %d labels", ErrCount, imagesPath, idims[0], labelsPath, ldims[0])
 	}
-	m := &Memory{Name: imagesPath, LabelFile: labelsPath, Format: "idx", Size: Shape{1, idims[1], idims[2]}, U8: pix, Labels: make([]int, len(lab))}
+	m := &Memory{Name: imagesPath, LabelFile: labelsPath, Files: []string{imagesPath, labelsPath}, Format: "idx", Size: Shape{1, idims[1], idims[2]}, U8: pix, Labels: make([]int, len(lab))}
 	for i, l := range lab {
 		m.Labels[i] = int(l)
 	}

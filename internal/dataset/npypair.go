@@ -36,7 +36,7 @@ func loadNPYPair(xPath, yPath string, limit int) (*Memory, error) {
 	if xn != yn {
 		return nil, fmt.Errorf("%w: %s holds %d images, %s %d labels", ErrCount, xPath, xn, yPath, yn)
 	}
-	m := &Memory{Name: xPath, LabelFile: yPath, Format: "npy", Size: size, Labels: labels, Classes: max(1, maxLabel(labels)+1)}
+	m := &Memory{Name: xPath, LabelFile: yPath, Files: []string{xPath, yPath}, Format: "npy", Size: size, Labels: labels, Classes: max(1, maxLabel(labels)+1)}
 	switch d := x.Data.(type) {
 	case []uint8:
 		m.U8 = d

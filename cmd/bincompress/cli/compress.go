@@ -223,7 +223,7 @@ func runCompress(ctx context.Context, o *CompressOptions, streams IO) error {
 	defer f.discard()
 	log := newLogger(streams, o.Quiet, o.JSON)
 	o.Gate.warn(log)
-	src, source, mio, prep, data, err := o.open(log)
+	src, source, mio, prep, data, err := o.open(log, &f)
 	if err != nil {
 		return err
 	}
@@ -284,7 +284,7 @@ func newSummary(o *CompressOptions, source onnx.Source, rep *convert.Report, tr 
 // the graph is well formed and its shapes stay within the element limit,
 // the binarization plan applies (--keep-float names real layers; the plan
 // itself is made again, logged, by plan), and the data matches the input.
-func (o *CompressOptions) open(log *logger) (*ir.Model, onnx.Source, modelIO, dataset.Preprocess, *compressData, error) {
+func (o *CompressOptions) open(log *logger, f *files) (*ir.Model, onnx.Source, modelIO, dataset.Preprocess, *compressData, error) {
 	var prep dataset.Preprocess
 	src, source, err := importModel(o.In, o.Prep.inputSize(), o.MaxElements, o.stages()...)
 	if err != nil {
@@ -300,7 +300,7 @@ func (o *CompressOptions) open(log *logger) (*ir.Model, onnx.Source, modelIO, da
 	if prep, err = o.Prep.preprocess(mio); err != nil {
 		return nil, source, mio, prep, nil, err
 	}
-	data, err := o.openAll(prep, mio, log)
+	data, err := o.openAll(prep, mio, log, f)
 	if err != nil {
 		return nil, source, mio, prep, nil, err
 	}
@@ -340,10 +340,10 @@ type compressData struct {
 	train, eval dataset.Dataset
 }
 
-func (o *CompressOptions) openAll(prep dataset.Preprocess, mio modelIO, log *logger) (*compressData, error) {
+func (o *CompressOptions) openAll(prep dataset.Preprocess, mio modelIO, log *logger, f *files) (*compressData, error) {
 	d := &compressData{}
 	if path := o.trainPath(); path != "" {
-		splits, err := openData(path, prep, mio, o.Prep, nil, log)
+		splits, err := openData(path, prep, mio, o.Prep, nil, log, f)
 		if err != nil {
 			return nil, err
 		}
@@ -357,7 +357,7 @@ func (o *CompressOptions) openAll(prep dataset.Preprocess, mio modelIO, log *log
 		if d.train != nil {
 			trained = d.train.Info().ClassNames
 		}
-		splits, err := openData(o.Val, prep, mio, o.Prep, trained, log)
+		splits, err := openData(o.Val, prep, mio, o.Prep, trained, log, f)
 		if err != nil {
 			return nil, err
 		}

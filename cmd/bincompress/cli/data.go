@@ -332,8 +332,9 @@ func checkInputType(in *ir.ValueInfo) error {
 // --max-image-pixels bound what is read. classes (nil: none known) are the
 // names the model's outputs are numbered by; an image folder that uses them
 // is numbered by them (dataset.Options.Classes). Float pixels that look
-// like bytes (dataset.FloatPixelsLikeBytes) are warned of on log.
-func openData(path string, prep dataset.Preprocess, mio modelIO, flags PrepFlags, classes []string, log *logger) (*dataset.Splits, error) {
+// like bytes (dataset.FloatPixelsLikeBytes) are warned of on log. An
+// output of f (nil: none) that is one of the data set's files is refused.
+func openData(path string, prep dataset.Preprocess, mio modelIO, flags PrepFlags, classes []string, log *logger, f *files) (*dataset.Splits, error) {
 	if err := mio.checkBatched(); err != nil {
 		return nil, err
 	}
@@ -343,6 +344,11 @@ func openData(path string, prep dataset.Preprocess, mio modelIO, flags PrepFlags
 	s, err := dataset.OpenWith(path, dataset.Options{Limit: flags.Limit, MaxPixels: int64(flags.MaxPixels), Classes: classes})
 	if err != nil {
 		return nil, err
+	}
+	if f != nil {
+		if err := f.notData(path, s); err != nil {
+			return nil, err
+		}
 	}
 	for _, ds := range []dataset.Dataset{s.Train, s.Test} {
 		if ds == nil {

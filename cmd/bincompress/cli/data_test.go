@@ -134,7 +134,7 @@ func logitsOf(t *testing.T, model, dir string, flags PrepFlags) []float32 {
 	if err != nil {
 		t.Fatal(err)
 	}
-	splits, err := openData(dir, prep, mio, flags, nil, newLogger(IO{Out: io.Discard, ErrOut: io.Discard}, true, false))
+	splits, err := openData(dir, prep, mio, flags, nil, newLogger(IO{Out: io.Discard, ErrOut: io.Discard}, true, false), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

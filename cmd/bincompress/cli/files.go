@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"syscall"
 
+	"github.com/bincompress/bincompress/internal/dataset"
 	"github.com/bincompress/bincompress/internal/safefile"
 )
 
@@ -128,6 +129,45 @@ func (f *files) check() error {
 		for _, p := range f.outputs[:i] {
 			if samePath(o.path, p.path) {
 				return usagef("%s %s and %s %s are the same file", o.name, o.path, p.name, p.path)
+			}
+		}
+	}
+	return nil
+}
+
+// notData refuses an output that is one of the files the data set at path
+// was read from (exit 2, before any work). check cannot: a data set is
+// declared by its folder, and which files it reads is known only once it
+// is open; `bincompress m.onnx d/x.npy --data d` replaced the training
+// images with the .bnn. Only an output that exists can be one; each data
+// file's folder has its symlinks resolved once.
+func (f *files) notData(path string, s *dataset.Splits) error {
+	outs := map[string]namedPath{}
+	for _, o := range f.outputs {
+		if real, err := filepath.EvalSymlinks(o.path); err == nil && !o.dir {
+			outs[canonical(real)] = o
+		}
+	}
+	if len(outs) == 0 {
+		return nil
+	}
+	dirs := map[string]string{}
+	for _, ds := range []dataset.Dataset{s.Train, s.Test} {
+		if ds == nil {
+			continue
+		}
+		for _, p := range dataset.Files(ds) {
+			dir, base := filepath.Split(p)
+			real, ok := dirs[dir]
+			if !ok {
+				real = filepath.Dir(canonical(filepath.Join(dir, base)))
+				dirs[dir] = real
+			}
+			if o, hit := outs[filepath.Join(real, base)]; hit {
+				if filepath.Clean(p) != filepath.Clean(o.path) {
+					path = p + ", a file of the data set " + path
+				}
+				return usagef("%s %s is a file of the data set %s: refusing to overwrite it", o.name, o.path, path)
 			}
 		}
 	}

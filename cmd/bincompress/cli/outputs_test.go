@@ -114,6 +114,61 @@ func TestOutputIsInput(t *testing.T) {
 	}
 }
 
+// TestOutputIsDataFile: an output that is one of the files a data set is
+// read from (an IDX or NPY file, an image of a folder, through a symlink
+// too), for every command that reads data, is refused with exit 2 and the
+// data stays as it was; a new file beside the data is written.
+func TestOutputIsDataFile(t *testing.T) {
+	m := testModel("fmnist_tiny.onnx")
+	dir := t.TempDir()
+	idx := filepath.Join(dir, "idx")
+	for _, name := range []string{"train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"} {
+		b, err := os.ReadFile(filepath.Join(miniData, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		writeTestFile(t, filepath.Join(idx, name), b)
+	}
+	pair := filepath.Join(dir, "npy")
+	os.Mkdir(pair, 0o755)
+	if err := npy.WriteFile(filepath.Join(pair, "x.npy"), &npy.Array{Shape: []int{8, 28, 28}, DType: "uint8", Data: make([]uint8, 8*28*28)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := npy.WriteFile(filepath.Join(pair, "y.npy"), &npy.Array{Shape: []int{8}, DType: "int64", Data: []int64{0, 1, 2, 3, 4, 5, 6, 7}}); err != nil {
+		t.Fatal(err)
+	}
+	folder := filepath.Join(dir, "images")
+	os.Rename(colorFolder(t, 8, 2, 28, 28), folder)
+	if err := os.Symlink(filepath.Join("class1", "001.jpg"), filepath.Join(folder, "link.jpg")); err != nil {
+		t.Fatal(err)
+	}
+	small := []string{"--epochs", "1", "--limit", "8"}
+	cases := [][]string{
+		{m, filepath.Join(idx, "t10k-images-idx3-ubyte.gz"), "--data", idx},
+		{m, filepath.Join(dir, "o.bnn"), "--data", pair, "--report", filepath.Join(pair, "y.npy")},
+		{m, filepath.Join(folder, "class0", "000.jpg"), "--data", folder},
+		{m, filepath.Join(dir, "o.bnn"), "--calib", folder, "--report", filepath.Join(folder, "link.jpg")},
+		{m, filepath.Join(dir, "o.bnn"), "--data", idx, "--val", pair, "--report", filepath.Join(pair, "x.npy")},
+		{"finetune", m, "--data", filepath.Join(pair, "x.npy"), "--out", filepath.Join(pair, "y.npy")},
+		{"verify", m, "--data", folder, "--report", filepath.Join(folder, "class1", "003.jpg")},
+	}
+	for _, args := range cases {
+		args = append(args, "--center-crop", "28") // colorFolder's sizes vary
+		if args[0] != "verify" {
+			args = append(args, small...)
+		}
+		before := snapshot(t, dir)
+		code, _, errOut := run(t, args...)
+		if code != ExitUsage || !strings.Contains(errOut, "a file of the data set") {
+			t.Errorf("%q: exit %d, want 2 naming the data set (stderr %q)", args, code, errOut)
+		}
+		sameSnapshot(t, strings.Join(args, " "), before, snapshot(t, dir))
+	}
+	if code, _, errOut := run(t, append([]string{m, filepath.Join(pair, "o.bnn"), "--data", pair}, small...)...); code != 0 {
+		t.Errorf("a new output beside the data: exit %d (%q)", code, errOut)
+	}
+}
+
 // TestOutputNotRegular: an output that names a FIFO (or a device such as
 // /dev/null) would be replaced by the renamed temporary, for every program
 // that uses it; it is refused with exit 2 and stays what it was. An empty

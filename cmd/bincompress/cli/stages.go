@@ -67,7 +67,7 @@ func runFinetune(ctx context.Context, o *CompressOptions, out string, streams IO
 	}
 	defer f.discard()
 	log := newLogger(streams, o.Quiet, o.JSON)
-	src, source, _, prep, data, err := o.open(log)
+	src, source, _, prep, data, err := o.open(log, &f)
 	if err != nil {
 		return err
 	}

@@ -6,6 +6,8 @@ import (
 	"math"
 	"slices"
 
+	"golang.org/x/text/unicode/norm"
+
 	"github.com/bincompress/bincompress/internal/safefile"
 )
 
@@ -267,15 +269,21 @@ func (m *Memory) useClasses(names []string) error {
 	return nil
 }
 
-// sharesName reports whether any of own is among names.
+// sharesName reports whether any of own is among names (sameName).
 func sharesName(own, names []string) bool {
 	for _, n := range own {
-		if slices.Contains(names, n) {
+		if slices.ContainsFunc(names, func(m string) bool { return sameName(n, m) }) {
 			return true
 		}
 	}
 	return false
 }
+
+// sameName compares class names in Unicode's composed form (NFC): macOS
+// names a folder "café" with a combining accent (NFD), Linux and Windows
+// with a precomposed é, and a split copied from one beside a split made on
+// the other is the same class, though its bytes differ.
+func sameName(a, b string) bool { return a == b || norm.NFC.String(a) == norm.NFC.String(b) }
 
 // renumber maps labels, indices into own, to the indices of the same names
 // in names; a class with images whose name is not among names is an
@@ -283,13 +291,13 @@ func sharesName(own, names []string) bool {
 func renumber(labels []int, own, names []string, where string) ([]int, error) {
 	index := map[string]int{}
 	for i, n := range names {
-		index[n] = i
+		index[norm.NFC.String(n)] = i // sameName
 	}
 	out := make([]int, len(labels))
 	for i, l := range labels {
-		k, ok := index[own[l]]
+		k, ok := index[norm.NFC.String(own[l])]
 		if !ok {
-			return nil, fmt.Errorf("%w: class %q of %s is not among the %d classes the model's outputs are numbered by", ErrClasses, own[l], where, len(names))
+			return nil, fmt.Errorf("%w: class %q of %s is not among the %d classes the model's outputs are numbered by (%s)", ErrClasses, own[l], where, len(names), listNames(names))
 		}
 		out[i] = k
 	}

@@ -538,6 +538,27 @@ func TestImageFolderNumberedByClasses(t *testing.T) {
 	}
 }
 
+// TestClassNamesComposedOrNot: a class folder named with a combining accent
+// (macOS writes "café" so, NFD) is the class of the same name written with
+// a precomposed é (NFC), both between a train and a test split and against
+// the names a model records; the names keep the training split's bytes.
+func TestClassNamesComposedOrNot(t *testing.T) {
+	nfc, nfd := "caf\u00e9", "cafe\u0301"
+	root := t.TempDir()
+	for _, c := range []string{"ant", nfc, "cow"} {
+		writePNG(t, filepath.Join(root, "train", c, "1.png"), grayImage(2, 2, 0))
+	}
+	writePNG(t, filepath.Join(root, "test", nfd, "1.png"), grayImage(2, 2, 0))
+	s, err := Open(root)
+	if err != nil || s.Test.Label(0) != 1 || s.Test.Info().ClassNames[1] != nfc {
+		t.Fatalf("test split's %q against train's %q: %v, want label 1 named as in train", nfd, nfc, err)
+	}
+	s, err = OpenWith(filepath.Join(root, "test"), Options{Classes: []string{"ant", nfc, "cow"}})
+	if err != nil || s.Train.Label(0) != 1 {
+		t.Fatalf("folder %q against a model's %q: %v, want label 1", nfd, nfc, err)
+	}
+}
+
 // TestImageFolderSkipsHidden: hidden names inside a class folder are not
 // images of it, as hidden class folders are not classes: a Jupyter
 // checkpoint copy is not a second image, a macOS ._ resource fork (not an

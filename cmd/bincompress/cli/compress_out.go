@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/bincompress/bincompress/convert"
+	"github.com/bincompress/bincompress/finetune"
 	"github.com/bincompress/bincompress/ir"
 	"github.com/bincompress/bincompress/onnx"
 	"github.com/bincompress/bincompress/verify"
@@ -29,7 +30,7 @@ func (o *CompressOptions) declare(f *files) {
 		}
 	}
 	f.output("--report", o.Report)
-	f.workDir("--checkpoint", o.Train.CheckpointDir)
+	f.workDir("--checkpoint", o.Train.CheckpointDir, finetune.CheckpointFile)
 }
 
 // curvePaths are the training-curve PNGs beside the output, by title.

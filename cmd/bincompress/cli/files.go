@@ -24,6 +24,7 @@ type files struct {
 	inputs  []namedPath
 	outputs []namedPath
 	dirs    []namedPath // folders the run writes into as it goes
+	dirFile []string    // the file each of dirs gets, in it or a subfolder of it
 	set     safefile.Set
 	staged  map[string]*safefile.Output
 }
@@ -46,12 +47,16 @@ func (f *files) output(name, path string) {
 	}
 }
 
-// workDir declares a folder the run writes into as it goes (--checkpoint,
-// one file after every epoch): stage checks that it is, or can be made, a
-// folder it can write, so a typo fails before the first epoch, not after.
-func (f *files) workDir(name, path string) {
+// workDir declares a folder the run writes file into as it goes, in it or
+// in a subfolder (--checkpoint: finetune.ckpt after every epoch, round-N/
+// with --keep-float auto): stage checks that it is, or can be made, a
+// folder it can write, so a typo fails before the first epoch, not after,
+// and that no output is that file, which the output would replace at the
+// end (with --resume, the checkpoint the run resumed from).
+func (f *files) workDir(name, path, file string) {
 	if path != "" {
 		f.dirs = append(f.dirs, namedPath{name: name, path: path, dir: true})
+		f.dirFile = append(f.dirFile, file)
 	}
 }
 
@@ -129,6 +134,13 @@ func (f *files) check() error {
 		for _, p := range f.outputs[:i] {
 			if samePath(o.path, p.path) {
 				return usagef("%s %s and %s %s are the same file", o.name, o.path, p.name, p.path)
+			}
+		}
+		for j, d := range f.dirs {
+			real := filepath.Dir(canonical(filepath.Join(d.path, f.dirFile[j]))) // d.path's links resolved too
+			rel, err := filepath.Rel(real, canonical(o.path))
+			if err == nil && filepath.IsLocal(rel) && filepath.Base(rel) == f.dirFile[j] {
+				return usagef("%s %s is %s, the file the run keeps in %s %s: refusing to overwrite it", o.name, o.path, f.dirFile[j], d.name, d.path)
 			}
 		}
 	}

@@ -75,7 +75,8 @@ func tinyBNN(t *testing.T, dir string) string {
 
 // TestOutputIsInput: every way of naming an input (or another output) as
 // an output is refused with exit 2 before anything is written: the same
-// path, a symlink, a hard link, and across commands.
+// path, a symlink, a hard link, and across commands; so is the checkpoint
+// file --checkpoint keeps (and --resume reads), in its folder or a round's.
 func TestOutputIsInput(t *testing.T) {
 	dir := t.TempDir()
 	m := copyModel(t, dir, "fmnist_tiny.onnx")
@@ -88,6 +89,8 @@ func TestOutputIsInput(t *testing.T) {
 	}
 	in := filepath.Join(dir, "x.npy")
 	os.WriteFile(in, []byte("npy"), 0o644)
+	ck := filepath.Join(dir, "ck")
+	os.MkdirAll(filepath.Join(ck, "round-1"), 0o755)
 	cases := [][]string{
 		{m, m},
 		{m, filepath.Join(dir, "link.onnx")},
@@ -103,6 +106,8 @@ func TestOutputIsInput(t *testing.T) {
 		{"verify", m, "--data", miniData, "--report", m},
 		{"verify", bnn, "--data", miniData, "--ref", m, "--report", filepath.Join(dir, "hard.onnx")},
 		{m, dir},
+		{m, filepath.Join(ck, "finetune.ckpt"), "--data", miniData, "--checkpoint", ck, "--epochs", "1", "--limit", "50"},
+		{"finetune", m, "--data", miniData, "--checkpoint", filepath.Join(dir, ".", "ck"), "--out", filepath.Join(ck, "round-1", "finetune.ckpt"), "--epochs", "1", "--limit", "50"},
 	}
 	for _, args := range cases {
 		before := snapshot(t, dir)

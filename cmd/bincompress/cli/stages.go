@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/bincompress/bincompress/convert"
+	"github.com/bincompress/bincompress/finetune"
 	"github.com/bincompress/bincompress/infer"
 	"github.com/bincompress/bincompress/ir"
 	"github.com/bincompress/bincompress/ir/schema"
@@ -61,7 +62,7 @@ func runFinetune(ctx context.Context, o *CompressOptions, out string, streams IO
 	f.input("--data", o.Data)
 	f.input("--val", o.Val)
 	f.output("--out", out)
-	f.workDir("--checkpoint", o.Train.CheckpointDir)
+	f.workDir("--checkpoint", o.Train.CheckpointDir, finetune.CheckpointFile)
 	if err := f.stage(); err != nil {
 		return err
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -85,6 +86,30 @@ func TestUsageErrorsExit2(t *testing.T) {
 		if !strings.HasSuffix(errOut, hint+"\n") {
 			t.Errorf("%q: stderr %q does not end with %q", args, errOut, hint)
 		}
+	}
+}
+
+// TestAnySizeAdvice: a model of any height and width is refused by every
+// command that needs its size with advice that works there: pack and bench
+// told to pass --center-crop, which they do not take, so the advice names
+// the commands that do, and which those are is held to their flags.
+func TestAnySizeAdvice(t *testing.T) {
+	m := testModel("layout_dynhw.onnx")
+	for _, args := range [][]string{{"pack", m, filepath.Join(t.TempDir(), "o.bnn")}, {"bench", m}, {m, filepath.Join(t.TempDir(), "o.bnn")}} {
+		code, _, errOut := run(t, args...)
+		if code != ExitFailure || !strings.Contains(errOut, "the main command, finetune and verify fix a model of any height and width") {
+			t.Errorf("%q: exit %d, stderr %q; want exit 1 naming the commands that take --center-crop", args, code, errOut)
+		}
+	}
+	root := newRootCmd(IO{Out: io.Discard, ErrOut: io.Discard})
+	for _, c := range append(root.Commands(), root) {
+		takes := c == root || c.Name() == "finetune" || c.Name() == "verify"
+		if has := c.Flags().Lookup("center-crop") != nil; has != takes {
+			t.Errorf("%s: --center-crop %v, but the advice says %v", c.Name(), has, takes)
+		}
+	}
+	if code, _, errOut := run(t, m, filepath.Join(t.TempDir(), "o.bnn"), "--center-crop", "24"); code != 0 {
+		t.Errorf("following the advice: exit %d (%q)", code, errOut)
 	}
 }
 

@@ -199,7 +199,7 @@ func classifierInput(m *ir.Model) (modelIO, error) {
 		return modelIO{}, fmt.Errorf("input %q has no declared shape; want [N, C, H, W] or [N, H, W, C] with C, H and W fixed: export the model with its input's shape declared (torch.onnx.export declares its example input's)", in.Name)
 	}
 	if len(in.Shape) != 4 || !in.Shape[1].Known() || !in.Shape[2].Known() || !in.Shape[3].Known() {
-		return modelIO{}, fmt.Errorf("input %q has shape %s; want [N, C, H, W] or [N, H, W, C] with C, H and W fixed (--center-crop H,W or --resize H,W gives a model of any height and width the size its images come out at)", in.Name, ir.FormatDims(in.Shape))
+		return modelIO{}, fmt.Errorf("input %q has shape %s; want [N, C, H, W] or [N, H, W, C] with C, H and W fixed (the main command, finetune and verify fix a model of any height and width to the size its images come out at: --center-crop H,W or --resize H,W; pack and bench take no size)", in.Name, ir.FormatDims(in.Shape))
 	}
 	shape, layout, err := dataset.ImageDims([]int{1, int(in.Shape[1].Size), int(in.Shape[2].Size), int(in.Shape[3].Size)})
 	if err != nil {

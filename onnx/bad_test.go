@@ -1,6 +1,7 @@
 package onnx
 
 import (
+	"archive/zip"
 	"bytes"
 	"errors"
 	"math"
@@ -164,6 +165,37 @@ func TestNotONNX(t *testing.T) {
 			_, err := Decode(data)
 			checkBadError(t, err, ErrNotONNX)
 		})
+	}
+}
+
+// TestOtherModelFormats: a PyTorch, Keras or TFLite file given as the
+// model is refused as not ONNX, naming its format and how to export ONNX,
+// not as a protobuf parse error.
+func TestOtherModelFormats(t *testing.T) {
+	var zipped bytes.Buffer // torch.save's format since PyTorch 1.6
+	zw := zip.NewWriter(&zipped)
+	w, err := zw.Create("archive/data.pkl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Write([]byte("\x80\x02}q\x00."))
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for name, c := range map[string]struct {
+		data []byte
+		want string
+	}{
+		"torch.save":        {zipped.Bytes(), "torch.onnx.export"},
+		"legacy torch.save": {[]byte("\x80\x02\x8a\x0al\xfc\x9cF\xf9 j\xa8P\x19.\x80\x02M\xe9\x03."), "torch.onnx.export"},
+		"Keras .h5":         {append([]byte("\x89HDF\r\n\x1a\n"), make([]byte, 64)...), "tf2onnx"},
+		"TFLite":            {append([]byte("\x1c\x00\x00\x00TFL3"), make([]byte, 64)...), "tf2onnx"},
+	} {
+		_, err := Decode(c.data)
+		checkBadError(t, err, ErrNotONNX)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: %v, want the format named and %s", name, err, c.want)
+		}
 	}
 }
 

@@ -1,6 +1,7 @@
 package onnx
 
 import (
+	"errors"
 	"fmt"
 	"hash"
 
@@ -50,10 +51,10 @@ func (d *decoder) model(data []byte) (*ir.Model, error) {
 	}
 	var p onnxpb.ModelProto
 	if err := unmarshal.Unmarshal(data, &p); err != nil {
-		return nil, &FormatError{Reason: "cannot parse model", Err: fmt.Errorf("%w: %v", ErrNotONNX, err)}
+		return nil, otherFormat(data, &FormatError{Reason: "cannot parse model", Err: fmt.Errorf("%w: %v", ErrNotONNX, err)})
 	}
 	if err := checkModel(&p); err != nil {
-		return nil, err
+		return nil, otherFormat(data, err)
 	}
 	keys := map[string]bool{} // a .bnn's digest covers the first of each key
 	for _, kv := range p.MetadataProps {
@@ -77,6 +78,34 @@ func (d *decoder) model(data []byte) (*ir.Model, error) {
 		Metadata:        keyValuesFromProto(p.MetadataProps),
 		Graph:           g,
 	}, nil
+}
+
+// otherFormats are the model files passed in ONNX's place most often, by
+// the bytes at offset, with how to get ONNX from them.
+var otherFormats = []struct {
+	offset      int
+	magic, what string
+}{
+	{0, "PK\x03\x04", "a zip archive, as PyTorch's torch.save and torch.jit.save and Keras 3 write: export the model with torch.onnx.export (Keras: tf2onnx)"},
+	{0, "\x80\x02\x8a\x0a", "a PyTorch file in torch.save's legacy format: load the model and export it with torch.onnx.export"},
+	{0, "\x89HDF\r\n\x1a\n", "an HDF5 file, as Keras's model.save writes: convert it with tf2onnx"},
+	{4, "TFL3", "a TensorFlow Lite model: convert it with tf2onnx (--tflite)"},
+}
+
+// otherFormat replaces err, a refusal of data as not ONNX, by one naming
+// the format data is in and how to export ONNX from it, when it is one of
+// otherFormats; "cannot parse model: proto: ..." left a PyTorch user
+// nowhere.
+func otherFormat(data []byte, err error) error {
+	if !errors.Is(err, ErrNotONNX) {
+		return err
+	}
+	for _, f := range otherFormats {
+		if len(data) >= f.offset+len(f.magic) && string(data[f.offset:f.offset+len(f.magic)]) == f.magic {
+			return errorf(ErrNotONNX, "not an ONNX model but %s", f.what)
+		}
+	}
+	return err
 }
 
 // checkModel rejects what this reader does not support, before any tensor

@@ -49,6 +49,13 @@ func (d *decoder) external(p *onnxpb.TensorProto, dt ir.DType, n int) ([]byte, e
 	if err != nil {
 		return nil, err
 	}
+	if !d.seen[path] {
+		if d.seen == nil {
+			d.seen = map[string]bool{}
+		}
+		d.seen[path] = true
+		d.externalFiles = append(d.externalFiles, path)
+	}
 	need := int64(n) * int64(dt.Size())
 	if d.externalBytes+need > externalBudget {
 		return nil, errorf(ErrExternal, "tensor %q would take the model's external data to %d bytes, past the ceiling of %d", p.GetName(), d.externalBytes+need, externalBudget)

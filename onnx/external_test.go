@@ -156,7 +156,8 @@ func TestExternalDataBudget(t *testing.T) {
 // change with the weights file beside the model; they were the model
 // file's alone (the summary called the .bnn of such a model "3.8x larger"
 // than its source, and new weights kept the old digest). Without external
-// data the Source is the file's size and SHA-256.
+// data the Source is the file's size and SHA-256. Its External lists the
+// weights file, which commands must not write over.
 func TestReadFileSourceCoversExternalData(t *testing.T) {
 	dir := t.TempDir()
 	weights := filepath.Join(dir, "w.bin")
@@ -174,6 +175,9 @@ func TestReadFileSourceCoversExternalData(t *testing.T) {
 	if src.Bytes != int64(len(file))+20 || src.SHA256 != want {
 		t.Errorf("source %d bytes %x, want %d bytes %x (the file, then the 20 bytes of fc.b)", src.Bytes, src.SHA256, len(file)+20, want)
 	}
+	if real, _ := filepath.EvalSymlinks(weights); len(src.External) != 1 || src.External[0] != real {
+		t.Errorf("source's external files %q, want [%s]", src.External, real)
+	}
 	other := fcBias()
 	other[8] ^= 1
 	writeBytes(t, weights, other)
@@ -186,7 +190,7 @@ func TestReadFileSourceCoversExternalData(t *testing.T) {
 		t.Fatal(err)
 	}
 	writeBytes(t, inline, data)
-	if _, s, err := ReadFileSource(inline); err != nil || s.Bytes != int64(len(data)) || s.SHA256 != sha256.Sum256(data) {
+	if _, s, err := ReadFileSource(inline); err != nil || s.Bytes != int64(len(data)) || s.SHA256 != sha256.Sum256(data) || s.External != nil {
 		t.Errorf("inline model: source %d bytes %x (err %v), want the file's %d bytes and SHA-256", s.Bytes, s.SHA256, err, len(data))
 	}
 }

@@ -286,7 +286,7 @@ func newSummary(o *CompressOptions, source onnx.Source, rep *convert.Report, tr 
 // itself is made again, logged, by plan), and the data matches the input.
 func (o *CompressOptions) open(log *logger, f *files) (*ir.Model, onnx.Source, modelIO, dataset.Preprocess, *compressData, error) {
 	var prep dataset.Preprocess
-	src, source, err := importModel(o.In, o.Prep.inputSize(), o.MaxElements, o.stages()...)
+	src, source, err := importModel(o.In, o.Prep.inputSize(), o.MaxElements, f, o.stages()...)
 	if err != nil {
 		return nil, source, modelIO{}, prep, nil, err
 	}

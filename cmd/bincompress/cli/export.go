@@ -95,7 +95,7 @@ func runExport(o *ExportOptions, log *logger) error {
 		return err
 	}
 	defer f.discard()
-	m, _, err := importModel(o.Model, nil, 0, exportStage(o.Format))
+	m, _, err := importModel(o.Model, nil, 0, &f, exportStage(o.Format))
 	if err != nil {
 		return err
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/bincompress/bincompress/internal/dataset"
 	"github.com/bincompress/bincompress/internal/safefile"
+	"github.com/bincompress/bincompress/onnx"
 )
 
 // files are the paths one run reads and writes. A command declares them
@@ -148,12 +149,33 @@ func (f *files) check() error {
 }
 
 // notData refuses an output that is one of the files the data set at path
-// was read from (exit 2, before any work). check cannot: a data set is
-// declared by its folder, and which files it reads is known only once it
-// is open; `bincompress m.onnx d/x.npy --data d` replaced the training
-// images with the .bnn. Only an output that exists can be one; each data
-// file's folder has its symlinks resolved once.
+// was read from (exit 2, before any work); `bincompress m.onnx d/x.npy
+// --data d` replaced the training images with the .bnn.
 func (f *files) notData(path string, s *dataset.Splits) error {
+	for _, ds := range []dataset.Dataset{s.Train, s.Test} {
+		if ds == nil {
+			continue
+		}
+		if err := f.notRead("a file of the data set "+path, dataset.Files(ds)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// notModelData refuses an output that is one of the external data files
+// of the model at path (`bincompress m.onnx weights.bin` replaced the
+// model's weights with the .bnn).
+func (f *files) notModelData(path string, src onnx.Source) error {
+	return f.notRead("external data of the model "+path, src.External)
+}
+
+// notRead refuses an output that is one of paths, the files an input
+// (what) is read from. check cannot: a data set is declared by its folder
+// and a model by its file, and the files they read are known only once
+// they are open. Only an output that exists can be one; each path's
+// folder has its symlinks resolved once.
+func (f *files) notRead(what string, paths []string) error {
 	outs := map[string]namedPath{}
 	for _, o := range f.outputs {
 		if real, err := filepath.EvalSymlinks(o.path); err == nil && !o.dir {
@@ -164,23 +186,18 @@ func (f *files) notData(path string, s *dataset.Splits) error {
 		return nil
 	}
 	dirs := map[string]string{}
-	for _, ds := range []dataset.Dataset{s.Train, s.Test} {
-		if ds == nil {
-			continue
+	for _, p := range paths {
+		dir, base := filepath.Split(p)
+		real, ok := dirs[dir]
+		if !ok {
+			real = filepath.Dir(canonical(filepath.Join(dir, base)))
+			dirs[dir] = real
 		}
-		for _, p := range dataset.Files(ds) {
-			dir, base := filepath.Split(p)
-			real, ok := dirs[dir]
-			if !ok {
-				real = filepath.Dir(canonical(filepath.Join(dir, base)))
-				dirs[dir] = real
+		if o, hit := outs[filepath.Join(real, base)]; hit {
+			if filepath.Clean(p) != filepath.Clean(o.path) {
+				what = p + ", " + what
 			}
-			if o, hit := outs[filepath.Join(real, base)]; hit {
-				if filepath.Clean(p) != filepath.Clean(o.path) {
-					path = p + ", a file of the data set " + path
-				}
-				return usagef("%s %s is a file of the data set %s: refusing to overwrite it", o.name, o.path, path)
-			}
+			return usagef("%s %s is %s: refusing to overwrite it", o.name, o.path, what)
 		}
 	}
 	return nil

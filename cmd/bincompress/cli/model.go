@@ -24,15 +24,21 @@ import (
 // digest, layer consistency) before anything runs it, an ONNX model is
 // simplified (ops.go).
 func loadModel(path string) (*ir.Model, onnx.Source, error) {
-	return loadModelSized(path, nil)
+	return loadModelSized(path, nil, nil)
 }
 
 // loadModelSized is loadModel that first fixes a symbolic height and width
-// of an ONNX model's image input to size (H, W; nil: as declared).
-func loadModelSized(path string, size []int) (*ir.Model, onnx.Source, error) {
+// of an ONNX model's image input to size (H, W; nil: as declared), and
+// refuses an output of f (nil: none) that is the model's external data.
+func loadModelSized(path string, size []int, f *files) (*ir.Model, onnx.Source, error) {
 	m, src, err := onnx.ReadFileSource(path)
 	if err != nil {
 		return nil, src, err
+	}
+	if f != nil {
+		if err := f.notModelData(path, src); err != nil {
+			return nil, src, err
+		}
 	}
 	if !isArtifact(m) {
 		sizeInput(m, size)

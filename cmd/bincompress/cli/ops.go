@@ -17,9 +17,10 @@ import (
 // the command runs cannot handle it: the error is one line naming op and
 // node (schema.Check). Its shapes are checked with the element limit the
 // command runs under (--max-elements; 0 for a command without the flag:
-// schema.CheckElements). A .bnn is refused where it would be packed again.
-func importModel(path string, size []int, maxElements int, stages ...schema.Stage) (*ir.Model, onnx.Source, error) {
-	m, src, err := loadModelSized(path, size)
+// schema.CheckElements). A .bnn is refused where it would be packed again;
+// so is an output of f that is the model's external data.
+func importModel(path string, size []int, maxElements int, f *files, stages ...schema.Stage) (*ir.Model, onnx.Source, error) {
+	m, src, err := loadModelSized(path, size, f)
 	if err != nil {
 		return nil, src, err
 	}

@@ -174,6 +174,49 @@ func TestOutputIsDataFile(t *testing.T) {
 	}
 }
 
+// TestOutputIsExternalData: an output that is the weights file a model's
+// tensors are stored in (external data), directly or through a symlink,
+// is refused with exit 2 by every command that reads a model and writes,
+// and the model stays loadable; a new file beside it is written.
+func TestOutputIsExternalData(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{"model.onnx", "weights.bin"} {
+		b, err := os.ReadFile(filepath.Join("../../../testdata/onnx/external", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		writeTestFile(t, filepath.Join(dir, name), b)
+	}
+	m, w := filepath.Join(dir, "model.onnx"), filepath.Join(dir, "weights.bin")
+	if err := os.Symlink("weights.bin", filepath.Join(dir, "link.bin")); err != nil {
+		t.Fatal(err)
+	}
+	in := filepath.Join(dir, "x.npy")
+	if err := npy.WriteFile(in, &npy.Array{Shape: []int{1, 3, 8, 8}, DType: "float32", Data: make([]float32, 3*8*8)}); err != nil {
+		t.Fatal(err)
+	}
+	bnn := filepath.Join(t.TempDir(), "m.bnn")
+	for _, args := range [][]string{
+		{m, w},
+		{m, filepath.Join(dir, "link.bin")},
+		{"pack", m, w},
+		{"run", m, "--input", in, "--output", w},
+	} {
+		before := snapshot(t, dir)
+		code, _, errOut := run(t, args...)
+		if code != ExitUsage || !strings.Contains(errOut, "external data of the model") {
+			t.Errorf("%q: exit %d, want 2 naming the model's external data (stderr %q)", args, code, errOut)
+		}
+		sameSnapshot(t, strings.Join(args, " "), before, snapshot(t, dir))
+	}
+	if code, _, errOut := run(t, m, bnn); code != 0 {
+		t.Errorf("the model after the refusals: exit %d (%q)", code, errOut)
+	}
+	if code, _, errOut := run(t, m, filepath.Join(dir, "new.bnn")); code != 0 {
+		t.Errorf("a new output beside the weights: exit %d (%q)", code, errOut)
+	}
+}
+
 // TestOutputNotRegular: an output that names a FIFO (or a device such as
 // /dev/null) would be replaced by the renamed temporary, for every program
 // that uses it; it is refused with exit 2 and stays what it was. An empty

@@ -68,7 +68,7 @@ func runRun(opts *RunOptions, streams IO) error {
 		return err
 	}
 	defer f.discard()
-	m, _, err := importModel(opts.Model, nil, opts.MaxElements, schema.Executor)
+	m, _, err := importModel(opts.Model, nil, opts.MaxElements, &f, schema.Executor)
 	if err != nil {
 		return err
 	}

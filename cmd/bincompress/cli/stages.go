@@ -172,7 +172,7 @@ func runPack(o *CompressOptions, planFlags []string, log *logger) error {
 		return err
 	}
 	defer f.discard()
-	m, source, err := importModel(o.In, nil, 0, schema.Executor, schema.Pack)
+	m, source, err := importModel(o.In, nil, 0, &f, schema.Executor, schema.Pack)
 	if err != nil {
 		return err
 	}

@@ -95,7 +95,7 @@ func runVerify(ctx context.Context, o *VerifyOptions, streams IO) error {
 	log := newLogger(streams, o.Quiet, o.JSON)
 	o.Gate.warn(log)
 	opts := infer.Options{Int8Activations: o.Int8, MaxElements: o.MaxElements}
-	m, src, err := loadModelSized(o.Model, o.Prep.inputSize())
+	m, src, err := loadModelSized(o.Model, o.Prep.inputSize(), &f)
 	if err != nil {
 		return err
 	}
@@ -107,7 +107,7 @@ func runVerify(ctx context.Context, o *VerifyOptions, streams IO) error {
 	if err != nil {
 		return err
 	}
-	ref, err := o.reference(m, mio)
+	ref, err := o.reference(m, mio, &f)
 	if err != nil {
 		return err
 	}
@@ -142,11 +142,11 @@ func runVerify(ctx context.Context, o *VerifyOptions, streams IO) error {
 // A model that records its source (a .bnn, finetune --out) must be compared
 // with that source: --max-drop against another model, a weaker one, would
 // pass a gate the real source fails.
-func (o *VerifyOptions) reference(m *ir.Model, mio modelIO) (*ir.Model, error) {
+func (o *VerifyOptions) reference(m *ir.Model, mio modelIO, f *files) (*ir.Model, error) {
 	if o.Ref == "" {
 		return nil, nil
 	}
-	ref, src, err := loadModelSized(o.Ref, []int{mio.Shape.H, mio.Shape.W})
+	ref, src, err := loadModelSized(o.Ref, []int{mio.Shape.H, mio.Shape.W}, f)
 	if err != nil {
 		return nil, err
 	}
@@ -187,7 +187,7 @@ func checkRefSource(model string, m *ir.Model, refPath string, ref onnx.Source) 
 	if err != nil {
 		return fmt.Errorf("verify: %s: %w", model, err)
 	}
-	if !ok || p.source == ref {
+	if !ok || (p.source.SHA256 == ref.SHA256 && p.source.Bytes == ref.Bytes) {
 		return nil
 	}
 	return fmt.Errorf("verify: --ref %s is not the source model of %s: its SHA-256 is %x (%d bytes), the recorded source's (%s) %x (%d bytes); a drop measured against another model is meaningless",

@@ -634,6 +634,16 @@ func TestVerifyKeepsRecordedPreprocessing(t *testing.T) {
 	}
 }
 
+// TestVerifyRefOtherLayout: a reference taking the model's image size in
+// the other layout is refused naming both layouts, not the same shape
+// twice.
+func TestVerifyRefOtherLayout(t *testing.T) {
+	code, _, errOut := run(t, "verify", testModel("layout_nchw.onnx"), "--data", "testdata/none", "--ref", testModel("layout_nhwc.onnx"))
+	if code != ExitFailure || !strings.Contains(errOut, "3x20x20 NHWC") || !strings.Contains(errOut, "3x20x20 NCHW") {
+		t.Errorf("exit %d, stderr %q; want 1 naming both layouts", code, errOut)
+	}
+}
+
 // TestVerifyRefMustNotBeDerived: with MODEL and --ref swapped (the source
 // as MODEL, the .bnn as --ref), the drop came out negative and --max-drop
 // 0.01 passed (exit 0) a .bnn 62 points worse than its source (0.29 vs

@@ -161,8 +161,10 @@ func (o *VerifyOptions) reference(m *ir.Model, mio modelIO, f *files) (*ir.Model
 		return nil, err
 	}
 	if rio.Shape != mio.Shape || rio.Layout != mio.Layout || rio.Classes != mio.Classes {
-		return nil, fmt.Errorf("verify: reference %s takes %v and gives %d classes, but %s takes %v and gives %d",
-			o.Ref, rio.Shape, rio.Classes, o.Model, mio.Shape, mio.Classes)
+		// the layout too: two models taking 3x32x32, one [N,C,H,W] and one
+		// [N,H,W,C], were refused with the same shape named twice
+		return nil, fmt.Errorf("verify: reference %s takes %v %s and gives %d classes, but %s takes %v %s and gives %d",
+			o.Ref, rio.Shape, rio.Layout, rio.Classes, o.Model, mio.Shape, mio.Layout, mio.Classes)
 	}
 	return ref, nil
 }

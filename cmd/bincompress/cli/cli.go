@@ -2,11 +2,13 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
+	"slices"
 	"sync/atomic"
 	"syscall"
 
@@ -86,7 +88,37 @@ func Main(args []string, streams IO) int {
 	if code == ExitUsage {
 		fmt.Fprintf(streams.ErrOut, "Run '%s --help' for usage.\n", cmd.CommandPath())
 	}
+	if code != ExitGate && jsonRequested(cmd, args) {
+		writeErrorJSON(streams.Out, code, err)
+	}
 	return code
+}
+
+// jsonRequested reports whether the command line asked for JSON on stdout:
+// the flag as parsed, or as written when parsing stopped before it (an
+// unknown flag earlier on the line).
+func jsonRequested(cmd *cobra.Command, args []string) bool {
+	f := cmd.Flags().Lookup("json")
+	if f == nil {
+		return false
+	}
+	if f.Changed {
+		return f.Value.String() == "true"
+	}
+	return slices.Contains(args, "--json") || slices.Contains(args, "--json=true")
+}
+
+// writeErrorJSON gives a pipeline that reads stdout as JSON a document on
+// exit 1 and 2 too, where it would otherwise get nothing (exit 3 prints
+// the report that failed the gate): {"event": "error", "exit_code": N,
+// "error": "..."}, the last line of the main command's JSON-lines log.
+func writeErrorJSON(out io.Writer, code int, err error) {
+	b, _ := json.Marshal(struct {
+		Event    string `json:"event"`
+		ExitCode int    `json:"exit_code"`
+		Error    string `json:"error"`
+	}{"error", code, termtext.Clean(err.Error())})
+	fmt.Fprintf(out, "%s\n", b)
 }
 
 // limitHint adds to an error of the element limit how to raise it, where

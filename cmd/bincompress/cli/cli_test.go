@@ -657,3 +657,47 @@ func TestVerifyRefMustNotBeDerived(t *testing.T) {
 		t.Errorf("a .bnn as --ref: exit %d, stderr %q; want 2 naming it", code, errOut)
 	}
 }
+
+// A pipeline that reads stdout as JSON gets a document on failure too: the
+// last stdout line is {"event": "error"} with the exit code and the message
+// stderr carries, and without --json stdout stays empty.
+func TestJSONOnFailure(t *testing.T) {
+	dir := t.TempDir()
+	missing := filepath.Join(dir, "missing")
+	cases := []struct {
+		args []string
+		code int
+		want string // in the error
+	}{
+		{[]string{"verify", testModel("fmnist_tiny.onnx"), "--data", missing, "--json"}, ExitFailure, missing},
+		{[]string{testModel("fmnist_tiny.onnx"), filepath.Join(dir, "o.bnn"), "--data", missing, "--json"}, ExitFailure, missing},
+		{[]string{"inspect", missing, "--json"}, ExitFailure, missing},
+		{[]string{"verify", testModel("fmnist_tiny.onnx"), "--data", dir, "--max-drop", "2", "--json"}, ExitUsage, "--max-drop"},
+		// parsing stops at the unknown flag, before --json
+		{[]string{"verify", testModel("fmnist_tiny.onnx"), "--no-such-flag", "--json"}, ExitUsage, "no-such-flag"},
+	}
+	for _, c := range cases {
+		code, stdout, stderr := run(t, c.args...)
+		if code != c.code {
+			t.Errorf("%v: exit %d, want %d; stderr %q", c.args, code, c.code, stderr)
+			continue
+		}
+		lines := strings.Split(strings.TrimSpace(stdout), "\n")
+		var doc struct {
+			Event    string `json:"event"`
+			ExitCode int    `json:"exit_code"`
+			Error    string `json:"error"`
+		}
+		if err := json.Unmarshal([]byte(lines[len(lines)-1]), &doc); err != nil {
+			t.Errorf("%v: stdout's last line is not JSON: %v; stdout %q", c.args, err, stdout)
+			continue
+		}
+		if doc.Event != "error" || doc.ExitCode != c.code || !strings.Contains(doc.Error, c.want) || !strings.Contains(stderr, doc.Error) {
+			t.Errorf("%v: error document %+v, want exit %d naming %q, as stderr %q", c.args, doc, c.code, c.want, stderr)
+		}
+		plain := slices.DeleteFunc(slices.Clone(c.args), func(a string) bool { return a == "--json" })
+		if _, stdout, _ := run(t, plain...); stdout != "" {
+			t.Errorf("%v: stdout %q without --json, want nothing", plain, stdout)
+		}
+	}
+}

@@ -338,10 +338,11 @@ func classesPresent(ds dataset.Dataset) int {
 // (--val, else the test split of --data or --calib; nil when there is none).
 type compressData struct {
 	train, eval dataset.Dataset
+	classes     int // the model's outputs
 }
 
 func (o *CompressOptions) openAll(prep dataset.Preprocess, mio modelIO, log *logger, f *files) (*compressData, error) {
-	d := &compressData{}
+	d := &compressData{classes: mio.Classes}
 	if path := o.trainPath(); path != "" {
 		splits, err := openData(path, prep, mio, o.Prep, nil, log, f)
 		if err != nil {
@@ -375,11 +376,17 @@ func (o *CompressOptions) trainPath() string {
 }
 
 // labels is the class names as the JSON array .bnn metadata keeps, or nil:
-// the training split's, which number the outputs, else the eval split's.
+// the training split's, which number the outputs, else the eval split's;
+// only a list that names every output. A folder of fewer classes (a
+// calibration subset) names some outputs only, and recorded, its list
+// would refuse every later data set with the classes it lacks.
 func (d *compressData) labels() []byte {
 	for _, ds := range []dataset.Dataset{d.train, d.eval} {
-		if ds != nil && len(ds.Info().ClassNames) > 0 {
-			b, _ := json.Marshal(ds.Info().ClassNames)
+		if ds == nil {
+			continue
+		}
+		if names := ds.Info().ClassNames; len(names) > 0 && len(names) == d.classes {
+			b, _ := json.Marshal(names)
 			return b
 		}
 	}

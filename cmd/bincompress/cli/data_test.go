@@ -25,6 +25,7 @@ import (
 	"github.com/bincompress/bincompress/internal/npy"
 	"github.com/bincompress/bincompress/internal/reftest"
 	"github.com/bincompress/bincompress/ir"
+	"github.com/bincompress/bincompress/onnx"
 	"github.com/bincompress/bincompress/pack"
 	"github.com/bincompress/bincompress/verify"
 )
@@ -538,5 +539,33 @@ func TestVerifyOnTrainingSplitWarned(t *testing.T) {
 	}
 	if _, _, errOut := run(t, append(args, filepath.Join(root, "test"))...); strings.Contains(errOut, "training split") {
 		t.Errorf("a test folder: unexpected warning %q", errOut)
+	}
+}
+
+// TestCalibSubsetRecordsNoLabels: BN statistics re-estimated on a folder of
+// two classes recorded those two names for a four-output model, and
+// verify then refused the full data set ("class2 is not one of the
+// model's classes"). Only a list naming every output is recorded.
+func TestCalibSubsetRecordsNoLabels(t *testing.T) {
+	bnn := filepath.Join(t.TempDir(), "c.bnn")
+	prep := []string{"--center-crop", "20", "--mean", "0.5", "--std", "0.25"}
+	args := append([]string{testModel("layout_nchw.onnx"), bnn, "--calib", colorFolder(t, 8, 2, 22, 21), "--calib-batches", "1"}, prep...)
+	if code, _, errOut := run(t, args...); code != 0 {
+		t.Fatalf("calibrating: exit %d: %s", code, errOut)
+	}
+	if code, _, errOut := run(t, append([]string{"verify", bnn, "--data", colorFolder(t, 12, 4, 22, 21)}, prep...)...); code != 0 {
+		t.Errorf("verifying on all four classes: exit %d: %s", code, errOut)
+	}
+	// a folder of every class is still recorded, and numbers later data
+	args = append([]string{testModel("layout_nchw.onnx"), bnn, "--calib", colorFolder(t, 8, 4, 22, 21), "--calib-batches", "1"}, prep...)
+	if code, _, errOut := run(t, args...); code != 0 {
+		t.Fatalf("calibrating on every class: exit %d: %s", code, errOut)
+	}
+	m, err := onnx.ReadFile(bnn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := m.MetadataValue(pack.KeyLabels); got != `["class0","class1","class2","class3"]` {
+		t.Errorf("recorded labels %q, want the four folder names", got)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"runtime"
 	"runtime/debug"
 	"strings"
 	"testing"
@@ -231,5 +232,58 @@ func TestPinMemory(t *testing.T) {
 		if _, err := Train(t.Context(), tinyResNet(3, 3), train, nil, cfg, nil); err != nil {
 			t.Fatalf("run %d after the pinned plan: %v", run+1, err)
 		}
+	}
+}
+
+// TestMemoryPlanHoldsTheTrainer holds the plan's Model to what a run's
+// trainer really holds once it has trained, on a ResNet-34 topology (the
+// deepest the plan is checked on; its weights dwarf its activations, as
+// torchvision's do at small inputs): the heap that dropping the trainer
+// frees, after a run of two epochs with distillation (a teacher) and a
+// holdout (a best snapshot at each epoch's end), with its arena given back
+// as Train does. The plan must count all of it (it once left out the
+// teacher's copy of the weights and the snapshot, and a torchvision
+// ResNet-34 peaked 10 % above its plan), and no more than a tenth over.
+func TestMemoryPlanHoldsTheTrainer(t *testing.T) {
+	model := resnetModel([4]int{3, 4, 6, 3}, 16, 32, 10, 1)
+	cfg := DefaultConfig()
+	cfg.Epochs, cfg.BatchSize, cfg.BNBatches = 2, 8, 2
+	train, val := randomSource(16, 3, 32, 32, 10, 1), randomSource(8, 3, 32, 32, 10, 2)
+	plan := planOfTest(t, model)
+	m, cfg, err := planRun(model, plan, train, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	live := func() int64 {
+		var ms runtime.MemStats
+		runtime.GC()
+		runtime.GC() // the second empties what sync.Pools kept through the first
+		runtime.ReadMemStats(&ms)
+		return int64(ms.HeapAlloc)
+	}
+	tr, err := newTrainer(model, plan, train, val, cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr.mem = m
+	res, err := tr.run(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Snapshots) != 2 || tr.teacher == nil || tr.best == nil {
+		t.Fatalf("%d snapshots, teacher %v, best %v: the run must hold a teacher and a snapshot", len(res.Snapshots), tr.teacher != nil, tr.best != nil)
+	}
+	with := live()
+	runtime.KeepAlive(tr)
+	runtime.KeepAlive(res)
+	tr, res = nil, nil
+	held := with - live()
+	runtime.KeepAlive(model) // the source, the data: the process's before training
+	runtime.KeepAlive(train)
+	runtime.KeepAlive(val)
+	// The graph's nodes, maps and headers (tens of KiB) are left to the
+	// headroom: 2 % under is allowed.
+	if p := m.plan(cfg.BatchSize, cfg.ExactBackward).Model; held > p+p/50 || p > held+held/10 {
+		t.Errorf("the trainer holds %d B once it has trained, the plan counts %d B", held, p)
 	}
 }

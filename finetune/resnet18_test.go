@@ -18,12 +18,18 @@ import (
 // structure is held to PyTorch's export of the same model at base 16
 // (TestResNet18MatchesPyTorch).
 func resnet18Model(base, hw, classes int, seed uint64) *ir.Model {
+	return resnetModel([4]int{2, 2, 2, 2}, base, hw, classes, seed)
+}
+
+// resnetModel is torchvision's basic-block ResNet with blocks[s] blocks in
+// stage s: ResNet-18 with {2, 2, 2, 2}, ResNet-34 with {3, 4, 6, 3}.
+func resnetModel(blocks [4]int, base, hw, classes int, seed uint64) *ir.Model {
 	b := &graphBuilder{r: rand.New(rand.NewPCG(seed, 18))}
 	x := b.convBN("conv1", "input", 3, base, 7, 2, true)
 	x = b.node("MaxPool", "maxpool", []string{x}, ints("kernel_shape", 3, 3), ints("strides", 2, 2), ints("pads", 1, 1, 1, 1))
 	cin := base
 	for s, w := range []int{base, 2 * base, 4 * base, 8 * base} {
-		for i := range 2 {
+		for i := range blocks[s] {
 			stride := 1
 			if i == 0 && s > 0 {
 				stride = 2

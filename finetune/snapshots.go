@@ -3,7 +3,6 @@ package finetune
 import (
 	"context"
 	"math"
-	"slices"
 )
 
 // Snapshots. SGDR's models worth keeping are those at the end of a
@@ -33,15 +32,23 @@ type weights struct {
 }
 
 // copyWeights copies the student's weights to the host (from the device,
-// on a device backend).
-func (t *trainer) copyWeights() *weights {
+// on a device backend), into w's buffers when w is not nil: a new best
+// made beside the old one would hold two snapshots at once, one more than
+// the memory plan counts (modelBytes).
+func (t *trainer) copyWeights(w *weights) *weights {
 	t.student.syncHost()
-	w := &weights{Params: map[string][]float32{}, Running: map[string][]float32{}}
+	if w == nil {
+		w = &weights{Params: map[string][]float32{}, Running: map[string][]float32{}}
+	}
+	into := func(m map[string][]float32, name string, v []float32) {
+		m[name] = append(m[name][:0], v...)
+	}
 	for _, name := range t.names {
-		w.Params[name] = slices.Clone(t.student.hostValues(name))
+		into(w.Params, name, t.student.hostValues(name))
 	}
 	for nd, s := range t.student.bn {
-		w.Running[nd.Input(3)], w.Running[nd.Input(4)] = slices.Clone(s.mean), slices.Clone(s.variance)
+		into(w.Running, nd.Input(3), s.mean)
+		into(w.Running, nd.Input(4), s.variance)
 	}
 	return w
 }
@@ -78,7 +85,7 @@ func (t *trainer) candidate(ctx context.Context, batches int, cycleEnd bool) (fl
 	}
 	s := Snapshot{Epoch: float64(t.step) / float64(t.perEpoch), Step: t.step, CycleEnd: cycleEnd, BNBatches: batches, Accuracy: acc}
 	if t.best == nil || !(acc < t.bestAcc) {
-		t.best, t.bestAcc, t.bestQuick = t.copyWeights(), acc, batches != t.cfg.BNBatches
+		t.best, t.bestAcc, t.bestQuick = t.copyWeights(t.best), acc, batches != t.cfg.BNBatches
 		for i := range t.res.Snapshots {
 			t.res.Snapshots[i].Kept = false
 		}

@@ -38,9 +38,9 @@ type MemoryPlan struct {
 	// once (codes, masks, indices; exact float references are in Floats).
 	Saved int64
 	// Model is the trainer's copy of the weights, Ŵ, gradients, momentum
-	// and one parameter-sized scratch, the teacher's copy of the source's
-	// weights (distillation) and the best snapshot's copy of the latent
-	// weights and BN statistics; Data the batches in flight; Scratch an
+	// and one parameter-sized scratch, and the best snapshot's copy of the
+	// latent weights and BN statistics (the distillation teacher shares
+	// the source's weights); Data the batches in flight; Scratch an
 	// allowance for the kernels' scratch.
 	Model, Data, Scratch int64
 	// Base is the process's resident memory when the plan was made (the
@@ -156,11 +156,11 @@ func b2i(b bool) int {
 // modelBytes is what the trainer holds besides the passes: its copy of
 // the model's initializers, Ŵ of each binary layer, a gradient and a
 // momentum buffer per parameter, and the scratch for the largest one's
-// gradient; with distillation the teacher's own copy of the source's
-// initializers; and once a run has trained, the best snapshot
-// (copyWeights), held to the end. The last two are each as large as the
-// weights: on a ResNet-34 (81 MiB of weights) the plan left them out and
-// the run peaked 10 % above it, as the snapshot was taken.
+// gradient; and once a run has trained, the best snapshot (copyWeights),
+// held to the end, as large as the weights: on a ResNet-34 (81 MiB of
+// weights) the plan left it out and the run peaked 10 % above it, as the
+// snapshot was taken. The distillation teacher shares the source's
+// weights (floatNet), which Base counts.
 func (t *trainer) modelBytes() int64 {
 	var n, largest int64
 	for _, in := range t.res.Model.Graph.Initializers {
@@ -173,25 +173,10 @@ func (t *trainer) modelBytes() int64 {
 	for _, l := range t.student.layers {
 		n += 4 * int64(len(l.hat.Data))
 	}
-	if t.teacher != nil {
-		n += t.teacher.constBytes()
-	}
 	if t.cfg.Epochs > 0 {
 		n += t.snapshotBytes()
 	}
 	return n + largest
-}
-
-// constBytes is what n's initializers hold (floats and integers).
-func (n *net) constBytes() int64 {
-	var b int64
-	for _, c := range n.consts {
-		if c.t != nil {
-			b += 4 * int64(len(c.t.Data))
-		}
-		b += 8 * int64(len(c.ints))
-	}
-	return b
 }
 
 // snapshotBytes is what a snapshot of the student's weights

@@ -242,8 +242,9 @@ func TestPinMemory(t *testing.T) {
 // frees, after a run of two epochs with distillation (a teacher) and a
 // holdout (a best snapshot at each epoch's end), with its arena given back
 // as Train does. The plan must count all of it (it once left out the
-// teacher's copy of the weights and the snapshot, and a torchvision
-// ResNet-34 peaked 10 % above its plan), and no more than a tenth over.
+// snapshot, and the teacher's copy of the weights before the teacher
+// shared the source's, and a torchvision ResNet-34 peaked 10 % above its
+// plan), and no more than a tenth over.
 func TestMemoryPlanHoldsTheTrainer(t *testing.T) {
 	model := resnetModel([4]int{3, 4, 6, 3}, 16, 32, 10, 1)
 	cfg := DefaultConfig()
@@ -285,5 +286,51 @@ func TestMemoryPlanHoldsTheTrainer(t *testing.T) {
 	// headroom: 2 % under is allowed.
 	if p := m.plan(cfg.BatchSize, cfg.ExactBackward).Model; held > p+p/50 || p > held+held/10 {
 		t.Errorf("the trainer holds %d B once it has trained, the plan counts %d B", held, p)
+	}
+}
+
+// TestTeacherSharesTheSource: the distillation teacher runs on the source
+// model's own tensor data (no second copy of the weights, which the plan
+// no longer counts) and leaves it as it was through a run that trains,
+// re-estimates BN statistics and evaluates.
+func TestTeacherSharesTheSource(t *testing.T) {
+	model := resnetModel([4]int{1, 1, 1, 1}, 8, 16, 10, 1)
+	before := map[string][]byte{}
+	for _, in := range model.Graph.Initializers {
+		before[in.Name] = fmt.Appendf(nil, "%v", in.Data)
+	}
+	cfg := DefaultConfig()
+	cfg.Epochs, cfg.BatchSize, cfg.BNBatches = 2, 8, 2
+	train, val := randomSource(16, 3, 16, 16, 10, 1), randomSource(8, 3, 16, 16, 10, 2)
+	plan := planOfTest(t, model)
+	m, cfg, err := planRun(model, plan, train, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := newTrainer(model, plan, train, val, cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr.mem = m
+	shared := 0
+	for _, in := range model.Graph.Initializers {
+		src, ok := in.Data.([]float32)
+		if c, has := tr.teacher.consts[in.Name]; ok && has && c.t != nil && len(src) > 0 && &c.t.Data[0] == &src[0] {
+			shared++
+		}
+		if p, has := tr.teacher.params[in.Name]; ok && has && len(src) > 0 && &p.Data[0] == &src[0] {
+			shared++
+		}
+	}
+	if shared == 0 {
+		t.Error("the teacher holds its own copy of every initializer")
+	}
+	if _, err := tr.run(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	for _, in := range model.Graph.Initializers {
+		if got := fmt.Appendf(nil, "%v", in.Data); string(got) != string(before[in.Name]) {
+			t.Errorf("the run changed the source's %s", in.Name)
+		}
 	}
 }

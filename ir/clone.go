@@ -14,6 +14,29 @@ func (m *Model) Clone() *Model {
 	return &c
 }
 
+// CloneSharingData is Clone, except that the initializers' data is m's,
+// not a copy: for a reader that never writes tensor data (the
+// distillation teacher), which would otherwise hold a second copy of the
+// weights.
+func (m *Model) CloneSharingData() *Model {
+	if m.Graph == nil {
+		return m.Clone()
+	}
+	g := *m.Graph
+	g.Initializers = nil
+	c := *m
+	c.Graph = nil
+	cc := c.Clone()
+	cc.Graph = g.Clone()
+	cc.Graph.Initializers = make([]*Tensor, len(m.Graph.Initializers))
+	for i, t := range m.Graph.Initializers {
+		s := *t
+		s.Shape = append([]int(nil), t.Shape...)
+		cc.Graph.Initializers[i] = &s
+	}
+	return cc
+}
+
 // Clone returns a deep copy of the graph.
 func (g *Graph) Clone() *Graph {
 	c := *g

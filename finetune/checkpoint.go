@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -208,7 +209,7 @@ func (t *trainer) saveCheckpoint() error {
 	if t.cfg.CheckpointDir == "" {
 		return nil
 	}
-	data, err := encodeCheckpoint(t.snapshot())
+	payload, err := encodeCheckpoint(t.snapshot())
 	if err != nil {
 		return err
 	}
@@ -216,7 +217,16 @@ func (t *trainer) saveCheckpoint() error {
 		return fmt.Errorf("finetune: checkpoint directory: %w", err)
 	}
 	path := filepath.Join(t.cfg.CheckpointDir, CheckpointFile)
-	if err := safefile.WriteFile(path, data); err != nil {
+	var s safefile.Set
+	o, err := s.File(path)
+	if err == nil {
+		err = o.Write(func(w io.Writer) error { return writeCheckpoint(w, payload) })
+	}
+	if err == nil {
+		err = s.Commit()
+	}
+	if err != nil {
+		s.Discard()
 		return fmt.Errorf("finetune: writing checkpoint: %w", err)
 	}
 	return nil
@@ -290,15 +300,28 @@ const maxCheckpointBytes = 4 << 30
 // ErrCheckpoint marks a checkpoint file that is not one, or fails its digest.
 var ErrCheckpoint = errors.New("corrupt checkpoint")
 
+// encodeCheckpoint is a checkpoint's payload, the gob encoding that
+// writeCheckpoint puts after the magic and the payload's digest.
 func encodeCheckpoint(ck *checkpoint) ([]byte, error) {
 	var payload bytes.Buffer
 	if err := gob.NewEncoder(&payload).Encode(ck); err != nil {
 		return nil, fmt.Errorf("finetune: encoding checkpoint: %w", err)
 	}
-	sum := sha256.Sum256(payload.Bytes())
-	out := make([]byte, 0, len(checkpointMagic)+len(sum)+payload.Len())
-	out = append(append(append(out, checkpointMagic...), sum[:]...), payload.Bytes()...)
-	return out, nil
+	return payload.Bytes(), nil
+}
+
+// writeCheckpoint writes the file decodeCheckpoint reads: magic, digest,
+// payload, in pieces, so the file's bytes are never in memory twice (on a
+// ResNet-34 the weights, momentum and best snapshot encode to about
+// 330 MB).
+func writeCheckpoint(w io.Writer, payload []byte) error {
+	sum := sha256.Sum256(payload)
+	for _, b := range [][]byte{[]byte(checkpointMagic), sum[:], payload} {
+		if _, err := w.Write(b); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func decodeCheckpoint(data []byte) (*checkpoint, error) {

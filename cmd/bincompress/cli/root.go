@@ -19,6 +19,7 @@ const rootExample = `  # Binarize only (no data): fast, but accuracy is unverifi
       --epochs 4 --seed 1 --max-drop 0.01 --json > report.json
 
   # Let held-out data choose which layers stay float: the fewest bytes that keep the drop within half a point
+  # (exit 3 when no plan within 1.25x the all-binary size does)
   bincompress testdata/models/fmnist_resnet20.onnx fmnist.bnn \
       --data /usr/share/datasets/fashion-mnist --mean 0.2860 --std 0.3530 \
       --epochs 4 --keep-float auto --max-drop 0.005

@@ -48,7 +48,10 @@ func newVerifyCmd(streams IO) *cobra.Command {
 			"to stdout (stderr with --json, which puts the JSON report on stdout). Without\n" +
 			"--max-drop or --min-accuracy nothing is judged: the verdict is NO GATE SET.\n\n" +
 			"Exit codes: 0 passed (or no gate set), 3 gate failed, 1 error, 2 usage error.",
-		Example: "  bincompress verify testdata/models/fmnist_tiny.onnx --data testdata/data/fmnist-mini --mean 0.2860 --std 0.3530 --min-accuracy 0.05\n" +
+		Example: "  # A float model alone: its accuracy, exit 3 below 5%\n" +
+			"  bincompress verify testdata/models/fmnist_tiny.onnx --data testdata/data/fmnist-mini --mean 0.2860 --std 0.3530 --min-accuracy 0.05\n\n" +
+			"  # A .bnn against its source model: exit 3 on a drop over 5 points (as tiny.bnn of\n" +
+			"  # `bincompress --help`, binarized without fine-tuning, drops)\n" +
 			"  bincompress verify tiny.bnn --data testdata/data/fmnist-mini --ref testdata/models/fmnist_tiny.onnx --max-drop 0.05 --json --report verify.html > verify.json",
 		Args: usageArgs(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -64,27 +65,63 @@ func (h *history) store(m *ir.Model) {
 	m.SetMetadata(pack.KeyTraining, string(raw))
 }
 
-// loadHistory reads the curve a .bnn carries, if any: none when it is not
-// JSON or its series do not pair up (the digest does not cover
-// bnn.training, so an edited file can hold anything; images plots x
-// against y point by point).
-func loadHistory(m *ir.Model) *history {
+// loadHistory reads the curve a .bnn carries: nil when it has none, and an
+// error saying why when it cannot be drawn (the digest does not cover
+// bnn.training, so an edited file can hold anything).
+func loadHistory(m *ir.Model) (*history, error) {
 	v, ok := m.MetadataValue(pack.KeyTraining)
 	if !ok {
-		return nil
+		return nil, nil
 	}
 	var h history
-	if json.Unmarshal([]byte(v), &h) != nil || h.empty() || !h.paired() {
-		return nil
+	if err := json.Unmarshal([]byte(v), &h); err != nil {
+		return nil, fmt.Errorf("%s is not a training curve: %w", pack.KeyTraining, err)
 	}
-	return &h
+	if h.empty() {
+		return nil, nil
+	}
+	if err := h.check(); err != nil {
+		return nil, fmt.Errorf("%s: %w", pack.KeyTraining, err)
+	}
+	return &h, nil
 }
 
-// paired reports whether each series has one value per x: a loss per
-// step and a training accuracy per epoch (images leaves out held-out
-// accuracies that do not pair up).
-func (h *history) paired() bool {
-	return len(h.Steps) == len(h.Loss) && len(h.Train) == len(h.Epochs)
+// check refuses a curve no run writes: series that do not pair up (images
+// plots x against y point by point; held-out accuracies that do not pair
+// up are left out), and values out of their range. Beyond being wrong, a
+// span that overflows float64 (a loss from -1e308 to 1e308) sends the
+// plot's tick search into a loop that never ends, so the loss, the one
+// series that may dip below 0 by rounding, must span a finite range.
+func (h *history) check() error {
+	if len(h.Steps) != len(h.Loss) {
+		return fmt.Errorf("%d steps but %d losses", len(h.Steps), len(h.Loss))
+	}
+	if len(h.Train) != len(h.Epochs) {
+		return fmt.Errorf("%d epochs but %d training accuracies", len(h.Epochs), len(h.Train))
+	}
+	for _, s := range []struct {
+		name     string
+		xs       []float64
+		min, max float64
+	}{{"steps", h.Steps, 0, math.MaxFloat64}, {"loss", h.Loss, -math.MaxFloat64, math.MaxFloat64},
+		{"train_accuracy", h.Train, 0, 1}, {"val_accuracy", h.Val, 0, 1}} {
+		for i, x := range s.xs {
+			if !(x >= s.min && x <= s.max) { // NaN fails both
+				return fmt.Errorf("%s[%d] is %v, outside [%v, %v]", s.name, i, x, s.min, s.max)
+			}
+		}
+	}
+	if len(h.Loss) > 0 {
+		if span := slices.Max(h.Loss) - slices.Min(h.Loss); math.IsInf(span, 0) {
+			return fmt.Errorf("loss spans %v to %v, a range beyond float64", slices.Min(h.Loss), slices.Max(h.Loss))
+		}
+	}
+	for i, e := range h.Epochs {
+		if e < 0 {
+			return fmt.Errorf("epochs[%d] is %d, below 0", i, e)
+		}
+	}
+	return nil
 }
 
 // images draws the loss and accuracy curves as PNGs.

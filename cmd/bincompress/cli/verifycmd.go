@@ -130,7 +130,11 @@ func runVerify(ctx context.Context, o *VerifyOptions, streams IO) error {
 	}
 	rep.Model = modelInfo(o.Model, m, &src, prep)
 	layers, _ := m.LayerRecords() // a .bnn's plan, for the report; none for a float model
-	if err := o.writeOutputs(&f, rep, loadHistory(m), layers, log, streams); err != nil {
+	hist, err := loadHistory(m)
+	if err != nil && o.Report != "" {
+		log.warnf("%s: the report leaves out the training curve: %v", o.Model, err)
+	}
+	if err := o.writeOutputs(&f, rep, hist, layers, log, streams); err != nil {
 		return err
 	}
 	if !rep.Passed {

@@ -157,11 +157,13 @@ func (o *VerifyOptions) reference(m *ir.Model, mio modelIO, f *files) (*ir.Model
 	if err != nil {
 		return nil, err
 	}
-	if err := checkRefSource(o.Model, m, o.Ref, src); err != nil {
-		return nil, err
-	}
+	// A derived --ref is a usage error whatever MODEL records, so it is
+	// refused before the source check, which would call it another model.
 	if _, derived, _ := recordedProvenance(ref); derived || isArtifact(ref) {
 		return nil, usagef("verify: --ref %s is a compressed or fine-tuned model (it records a source): the reference is the source ONNX model, and MODEL the one judged against it; are MODEL and --ref swapped?", o.Ref)
+	}
+	if err := checkRefSource(o.Model, m, o.Ref, src); err != nil {
+		return nil, err
 	}
 	rio, _, err := checkModel(o.Ref, ref, infer.Options{MaxElements: o.MaxElements})
 	if err != nil {

@@ -240,9 +240,10 @@ func TestVerifyFlagsOverRecord(t *testing.T) {
 // TestVerifyReportSurvivesEditedCurve: the digest does not cover the
 // training curve a .bnn carries (bnn.training), and verify --report
 // panicked (exit 2, "index out of range") on one whose series do not pair
-// up, and never finished on one whose loss spans -1e308 to 1e308 (the
-// plot's tick search loops on a span that overflows); such a curve is left
-// out, as one that is not JSON is, with a warning that says why.
+// up, never finished on one whose loss spans -1e308 to 1e308 (the plot's
+// tick search loops on a span that overflows) and panicked on a flat one
+// at 1e308 (widening it by ±1 leaves it flat); such a curve is left out,
+// as one that is not JSON is, with a warning that says why.
 func TestVerifyReportSurvivesEditedCurve(t *testing.T) {
 	dir := t.TempDir()
 	bnn := tinyBNN(t, dir)
@@ -251,7 +252,9 @@ func TestVerifyReportSurvivesEditedCurve(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, curve := range []string{`{"loss":[1]}`, `{"steps":[0.5],"loss":[1,2]}`, `{"epochs":[1],"train_accuracy":[0.5,0.6]}`,
-		`{"steps":[0,1],"loss":[-1.7e308,1.7e308]}`, `{"steps":[-1.7e308,1.7e308],"loss":[1,2]}`} {
+		`{"steps":[0,1],"loss":[-1.7e308,1.7e308]}`, `{"steps":[-1.7e308,1.7e308],"loss":[1,2]}`,
+		`{"steps":[1.7e308,1.7e308],"loss":[1,1]}`, `{"steps":[0,1],"loss":[1e300,1e300]}`,
+		`{"epochs":[9223372036854775807],"train_accuracy":[1]}`} {
 		m.SetMetadata(pack.KeyTraining, curve)
 		if err := onnx.WriteFile(bnn, m); err != nil {
 			t.Fatal(err)

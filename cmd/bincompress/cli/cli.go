@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"slices"
 	"sync/atomic"
 	"syscall"
@@ -70,7 +71,7 @@ func Main(args []string, streams IO) int {
 		if run := c.RunE; run != nil {
 			c.RunE = func(cmd *cobra.Command, args []string) error {
 				started = true
-				return limitHint(cmd, run(cmd, args))
+				return limitHint(cmd, guard(run)(cmd, args))
 			}
 		}
 	}
@@ -119,6 +120,21 @@ func writeErrorJSON(out io.Writer, code int, err error) {
 		Error    string `json:"error"`
 	}{"error", code, termtext.Clean(err.Error())})
 	fmt.Fprintf(out, "%s\n", b)
+}
+
+// guard turns a panic in run into an error (exit 1, with --json an error
+// document), after run's deferred calls have removed its temporaries: a
+// bug must not exit 2, the code of a usage error, nor end without saying
+// what to report.
+func guard(run func(*cobra.Command, []string) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) (err error) {
+		defer func() {
+			if r := recover(); r != nil {
+				err = fmt.Errorf("internal error, a bug in bincompress (please report it with the command line and this message): %v\n%s", r, debug.Stack())
+			}
+		}()
+		return run(cmd, args)
+	}
 }
 
 // limitHint adds to an error of the element limit how to raise it, where

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/spf13/cobra"
+
 	"github.com/bincompress/bincompress/internal/npy"
 	"github.com/bincompress/bincompress/ir"
 	"github.com/bincompress/bincompress/onnx"
@@ -703,5 +705,28 @@ func TestJSONOnFailure(t *testing.T) {
 		if _, stdout, _ := run(t, plain...); stdout != "" {
 			t.Errorf("%v: stdout %q without --json, want nothing", plain, stdout)
 		}
+	}
+}
+
+// TestPanicIsAFailure: a panic in a command (a bug) was exit 2, the code
+// of a usage error, with a bare stack trace. Main's commands run through
+// guard: the panic becomes an error that says it is a bug, exit 1, after
+// the command's deferred clean-up has run.
+func TestPanicIsAFailure(t *testing.T) {
+	cleaned := false
+	err := guard(func(*cobra.Command, []string) error {
+		defer func() { cleaned = true }()
+		var m map[string]int
+		m["x"]++ // a nil map: a real runtime panic
+		return nil
+	})(&cobra.Command{}, nil)
+	if err == nil || !strings.Contains(err.Error(), "internal error, a bug in bincompress") || !strings.Contains(err.Error(), "nil map") {
+		t.Fatalf("error %v, want one that names the panic as a bug", err)
+	}
+	if code := exitCode(err); code != ExitFailure || !cleaned {
+		t.Errorf("exit %d, deferred clean-up ran %v; want exit %d after it", code, cleaned, ExitFailure)
+	}
+	if err := guard(func(*cobra.Command, []string) error { return usagef("bad") })(&cobra.Command{}, nil); exitCode(err) != ExitUsage {
+		t.Errorf("an error passes through guard as %v, exit %d", err, exitCode(err))
 	}
 }

@@ -247,14 +247,6 @@ func TestPinMemory(t *testing.T) {
 // plan), and no more than a tenth over.
 func TestMemoryPlanHoldsTheTrainer(t *testing.T) {
 	model := resnetModel([4]int{3, 4, 6, 3}, 16, 32, 10, 1)
-	cfg := DefaultConfig()
-	cfg.Epochs, cfg.BatchSize, cfg.BNBatches = 2, 8, 2
-	train, val := randomSource(16, 3, 32, 32, 10, 1), randomSource(8, 3, 32, 32, 10, 2)
-	plan := planOfTest(t, model)
-	m, cfg, err := planRun(model, plan, train, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
 	live := func() int64 {
 		var ms runtime.MemStats
 		runtime.GC()
@@ -262,11 +254,8 @@ func TestMemoryPlanHoldsTheTrainer(t *testing.T) {
 		runtime.ReadMemStats(&ms)
 		return int64(ms.HeapAlloc)
 	}
-	tr, err := newTrainer(model, plan, train, val, cfg, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tr.mem = m
+	tr, m, train, val := distillingTrainer(t, model, 32)
+	cfg := tr.cfg
 	res, err := tr.run(t.Context())
 	if err != nil {
 		t.Fatal(err)
@@ -299,19 +288,7 @@ func TestTeacherSharesTheSource(t *testing.T) {
 	for _, in := range model.Graph.Initializers {
 		before[in.Name] = fmt.Appendf(nil, "%v", in.Data)
 	}
-	cfg := DefaultConfig()
-	cfg.Epochs, cfg.BatchSize, cfg.BNBatches = 2, 8, 2
-	train, val := randomSource(16, 3, 16, 16, 10, 1), randomSource(8, 3, 16, 16, 10, 2)
-	plan := planOfTest(t, model)
-	m, cfg, err := planRun(model, plan, train, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tr, err := newTrainer(model, plan, train, val, cfg, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tr.mem = m
+	tr, _, _, _ := distillingTrainer(t, model, 16)
 	shared := 0
 	for _, in := range model.Graph.Initializers {
 		src, ok := in.Data.([]float32)
@@ -333,4 +310,27 @@ func TestTeacherSharesTheSource(t *testing.T) {
 			t.Errorf("the run changed the source's %s", in.Name)
 		}
 	}
+}
+
+// distillingTrainer is a trainer of model as Train makes one, for two
+// epochs at batch 8 with distillation (a teacher) and a holdout (a best
+// snapshot), on random size×size images, its memory planned; with its
+// training and held-out data, which a caller measuring the trainer's
+// memory keeps alive.
+func distillingTrainer(t *testing.T, model *ir.Model, size int) (*trainer, *memoryModel, Source, Source) {
+	t.Helper()
+	cfg := DefaultConfig()
+	cfg.Epochs, cfg.BatchSize, cfg.BNBatches = 2, 8, 2
+	train, val := randomSource(16, 3, size, size, 10, 1), randomSource(8, 3, size, size, 10, 2)
+	plan := planOfTest(t, model)
+	m, cfg, err := planRun(model, plan, train, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := newTrainer(model, plan, train, val, cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr.mem = m
+	return tr, m, train, val
 }

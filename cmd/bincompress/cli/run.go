@@ -32,7 +32,8 @@ func newRunCmd(streams IO) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "run MODEL --input X.npy [--output Y.npy] [--top K]",
 		Short: "Run an ONNX model or a .bnn on a batch from a .npy file",
-		Long: "Runs a float32 NCHW batch (already preprocessed) through the model on the CPU.\n" +
+		Long: "Runs a float32 batch (already preprocessed, in the model input's layout:\n" +
+			"NCHW, or NHWC for an NHWC model) through the model on the CPU.\n" +
 			"The output (the logits: a model with more than one output is refused, as by\n" +
 			"every command) is written as float32 .npy with --output, and/or the top-k\n" +
 			"classes of each row are printed with --top. A .bnn runs from its packed bits.",
@@ -50,7 +51,7 @@ func newRunCmd(streams IO) *cobra.Command {
 			return runRun(opts, streams)
 		},
 	}
-	pathFlag(cmd.Flags(), &opts.Input, "input", "float32 NCHW batch as .npy (required)")
+	pathFlag(cmd.Flags(), &opts.Input, "input", "float32 batch as .npy, in the model input's layout (required)")
 	pathFlag(cmd.Flags(), &opts.Output, "output", "write the output here as float32 .npy")
 	cmd.Flags().IntVar(&opts.Top, "top", 0, "print the K best classes of each row")
 	cmd.Flags().BoolVar(&opts.Int8, "int8-activations", false, "run the binary convolutions with 8-bit activations (quantized per tensor at run time): faster, slightly less exact")

@@ -24,10 +24,16 @@ import (
 type files struct {
 	inputs  []namedPath
 	outputs []namedPath
-	dirs    []namedPath // folders the run writes into as it goes
-	dirFile []string    // the file each of dirs gets, in it or a subfolder of it
+	dirs    []workDir // folders the run writes into as it goes
 	set     safefile.Set
 	staged  map[string]*safefile.Output
+}
+
+// workDir is a folder the run writes into as it goes and the name of the
+// file it keeps there (in it or in a subfolder of it).
+type workDir struct {
+	namedPath
+	file string
 }
 
 // namedPath is a path and how the user named it ("OUT", "--report").
@@ -56,8 +62,7 @@ func (f *files) output(name, path string) {
 // end (with --resume, the checkpoint the run resumed from).
 func (f *files) workDir(name, path, file string) {
 	if path != "" {
-		f.dirs = append(f.dirs, namedPath{name: name, path: path, dir: true})
-		f.dirFile = append(f.dirFile, file)
+		f.dirs = append(f.dirs, workDir{namedPath{name: name, path: path, dir: true}, file})
 	}
 }
 
@@ -137,11 +142,11 @@ func (f *files) check() error {
 				return usagef("%s %s and %s %s are the same file", o.name, o.path, p.name, p.path)
 			}
 		}
-		for j, d := range f.dirs {
-			real := filepath.Dir(canonical(filepath.Join(d.path, f.dirFile[j]))) // d.path's links resolved too
+		for _, d := range f.dirs {
+			real := filepath.Dir(canonical(filepath.Join(d.path, d.file))) // d.path's links resolved too
 			rel, err := filepath.Rel(real, canonical(o.path))
-			if err == nil && filepath.IsLocal(rel) && filepath.Base(rel) == f.dirFile[j] {
-				return usagef("%s %s is %s, the file the run keeps in %s %s: refusing to overwrite it", o.name, o.path, f.dirFile[j], d.name, d.path)
+			if err == nil && filepath.IsLocal(rel) && filepath.Base(rel) == d.file {
+				return usagef("%s %s is %s, the file the run keeps in %s %s: refusing to overwrite it", o.name, o.path, d.file, d.name, d.path)
 			}
 		}
 	}

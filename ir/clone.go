@@ -4,48 +4,43 @@ package ir
 // tensor data. Stages that rewrite a model in place clone it first when the
 // caller still needs the original (the source model is the teacher and the
 // reference for verification).
-func (m *Model) Clone() *Model {
-	c := *m
-	c.OpsetImports = append([]OpsetImport(nil), m.OpsetImports...)
-	c.Metadata = append([]KeyValue(nil), m.Metadata...)
-	if m.Graph != nil {
-		c.Graph = m.Graph.Clone()
-	}
-	return &c
-}
+func (m *Model) Clone() *Model { return m.clone(false) }
 
 // CloneSharingData is Clone, except that the initializers' data is m's,
 // not a copy: for a reader that never writes tensor data (the
 // distillation teacher), which would otherwise hold a second copy of the
 // weights.
-func (m *Model) CloneSharingData() *Model {
-	if m.Graph == nil {
-		return m.Clone()
-	}
-	g := *m.Graph
-	g.Initializers = nil
+func (m *Model) CloneSharingData() *Model { return m.clone(true) }
+
+func (m *Model) clone(shareData bool) *Model {
 	c := *m
-	c.Graph = nil
-	cc := c.Clone()
-	cc.Graph = g.Clone()
-	cc.Graph.Initializers = make([]*Tensor, len(m.Graph.Initializers))
-	for i, t := range m.Graph.Initializers {
-		s := *t
-		s.Shape = append([]int(nil), t.Shape...)
-		cc.Graph.Initializers[i] = &s
+	c.OpsetImports = append([]OpsetImport(nil), m.OpsetImports...)
+	c.Metadata = append([]KeyValue(nil), m.Metadata...)
+	if m.Graph != nil {
+		c.Graph = m.Graph.clone(shareData)
 	}
-	return cc
+	return &c
 }
 
 // Clone returns a deep copy of the graph.
-func (g *Graph) Clone() *Graph {
+func (g *Graph) Clone() *Graph { return g.clone(false) }
+
+// clone copies the graph; with shareData its initializers are new
+// tensors (name, shape) over g's data.
+func (g *Graph) clone(shareData bool) *Graph {
 	c := *g
 	c.Inputs = cloneValueInfos(g.Inputs)
 	c.Outputs = cloneValueInfos(g.Outputs)
 	c.ValueInfo = cloneValueInfos(g.ValueInfo)
 	c.Initializers = make([]*Tensor, len(g.Initializers))
 	for i, t := range g.Initializers {
-		c.Initializers[i] = t.Clone()
+		if shareData {
+			s := *t
+			s.Shape = append([]int(nil), t.Shape...)
+			c.Initializers[i] = &s
+		} else {
+			c.Initializers[i] = t.Clone()
+		}
 	}
 	c.Nodes = make([]*Node, len(g.Nodes))
 	for i, n := range g.Nodes {

@@ -23,9 +23,8 @@ const (
 // for external data, "" when decoding bytes.
 type decoder struct {
 	dir           string
-	externalBytes int64    // external data read so far (MaxExternalBytes)
-	externalFiles []string // the files it was read from, each once (Source.External)
-	seen          map[string]bool
+	externalBytes int64     // external data read so far (MaxExternalBytes)
+	externalFiles []string  // the files it was read from, each once (Source.External)
 	digest        hash.Hash // when not nil, takes the external data as it is read (Source)
 }
 

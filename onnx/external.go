@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -49,11 +50,7 @@ func (d *decoder) external(p *onnxpb.TensorProto, dt ir.DType, n int) ([]byte, e
 	if err != nil {
 		return nil, err
 	}
-	if !d.seen[path] {
-		if d.seen == nil {
-			d.seen = map[string]bool{}
-		}
-		d.seen[path] = true
+	if !slices.Contains(d.externalFiles, path) { // a file per tensor at most: hundreds
 		d.externalFiles = append(d.externalFiles, path)
 	}
 	need := int64(n) * int64(dt.Size())

@@ -283,7 +283,10 @@ func sharesName(own, names []string) bool {
 // names a folder "café" with a combining accent (NFD), Linux and Windows
 // with a precomposed é, and a split copied from one beside a split made on
 // the other is the same class, though its bytes differ.
-func sameName(a, b string) bool { return a == b || norm.NFC.String(a) == norm.NFC.String(b) }
+func sameName(a, b string) bool { return a == b || nameKey(a) == nameKey(b) }
+
+// nameKey is the form sameName compares.
+func nameKey(name string) string { return norm.NFC.String(name) }
 
 // renumber maps labels, indices into own, to the indices of the same names
 // in names; a class with images whose name is not among names is an
@@ -291,15 +294,22 @@ func sameName(a, b string) bool { return a == b || norm.NFC.String(a) == norm.NF
 func renumber(labels []int, own, names []string, where string) ([]int, error) {
 	index := map[string]int{}
 	for i, n := range names {
-		index[norm.NFC.String(n)] = i // sameName
+		index[nameKey(n)] = i
+	}
+	to := make([]int, len(own)) // own class → its index in names, once per class
+	for c, n := range own {
+		k, ok := index[nameKey(n)]
+		to[c] = k
+		if !ok {
+			to[c] = -1
+		}
 	}
 	out := make([]int, len(labels))
 	for i, l := range labels {
-		k, ok := index[norm.NFC.String(own[l])]
-		if !ok {
+		if to[l] < 0 {
 			return nil, fmt.Errorf("%w: class %q of %s is not among the %d classes the model's outputs are numbered by (%s)", ErrClasses, own[l], where, len(names), listNames(names))
 		}
-		out[i] = k
+		out[i] = to[l]
 	}
 	return out, nil
 }

@@ -20,7 +20,19 @@ type HoldoutInfo struct {
 	Images      int    `json:"images"`       // held out
 	TrainImages int    `json:"train_images"` // left to train on
 	Seed        uint64 `json:"seed"`
-	Rule        string `json:"rule"`
+	// Data is the held-out data set of the user's own (GivenHoldout);
+	// empty when the images were drawn from the training data.
+	Data string `json:"data,omitempty"`
+	Rule string `json:"rule"`
+}
+
+// GivenHoldout describes a held-out data set of the user's own, path, of
+// images images, beside trainImages that all train: images the source
+// model may never have seen, unlike a slice of its training data.
+func GivenHoldout(path string, images, trainImages int) HoldoutInfo {
+	return HoldoutInfo{Images: images, TrainImages: trainImages, Data: path,
+		Rule: fmt.Sprintf("the %d images of %s are held out; they choose the snapshot kept, check BN re-estimation "+
+			"and rank layer sensitivity; all %d training images train; the test split only verifies", images, path, trainImages)}
 }
 
 // HoldoutSize is how many of n training images a holdout setting takes:

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -39,12 +40,15 @@ type CompressOptions struct {
 
 	Train       finetune.Config
 	Holdout     float64
+	HoldoutData string
 	Device      string
 	Gate        GateFlags
 	JSON        bool
 	Report      string
 	MaxElements int
 	Quiet       bool
+
+	fs *pflag.FlagSet // the flags as parsed: which were given
 }
 
 // defaultKeepFloat is the plan every command that binarizes a float model
@@ -56,6 +60,7 @@ func defaultCompressOptions() *CompressOptions {
 }
 
 func (o *CompressOptions) register(fs *pflag.FlagSet) {
+	o.fs = fs
 	fs.StringVar(&o.Scale, "scale", "channel", "scale s of s*sign(W): he (sqrt(2/fan_in) per layer), channel (mean|W| per output channel) or layer (mean|W| per layer)")
 	keepFloatFlag(fs, &o.KeepFloat, "layers to keep in float: first and last (the first and last conv or dense layer, each kept only while the .bnn stays within 1.25x the all-binary one), node names (always kept), none, or auto: with --data and --max-drop, measure each layer on the held-out images and keep float the fewest bytes that meet --max-drop there (exit 3 when none within 1.25x does)")
 	fs.BoolVar(&o.AllowEmpty, "allow-empty", false, "write a .bnn even when no layer can be binarized")
@@ -66,7 +71,9 @@ func (o *CompressOptions) register(fs *pflag.FlagSet) {
 	o.Prep.register(fs)
 	t := &o.Train
 	fs.IntVar(&t.Epochs, "epochs", t.Epochs, "fine-tuning epochs; the learning-rate schedule is fitted to them: "+finetune.FitRule)
-	fs.Float64Var(&o.Holdout, "holdout", finetune.DefaultHoldout, "training images held out to decide the snapshot kept, BN checks and layer sensitivity: a fraction (at most 5000 images) or a count; the test split only verifies")
+	fs.Float64Var(&o.Holdout, "holdout", finetune.DefaultHoldout, "training images held out to decide the snapshot kept, BN checks and layer sensitivity: a fraction (at most 5000 images) or a count; the test split only verifies (--holdout-data: a data set of your own instead)")
+	pathFlag(fs, &o.HoldoutData, "holdout-data", "decide with this data set (its test split, else its only one) instead of images held out of --data, which then all train: "+
+		"images the source model never saw, so that the held-out drop --keep-float auto weighs is the drop on unseen images")
 	fs.Var(batchSizeFlag{&t.BatchSize}, "batch-size", "images per batch, or auto: the largest batch whose planned memory fits --max-memory (the summary reports it: pass it explicitly to reproduce a run)")
 	fs.Var(memoryFlag{&t.MaxMemory}, "max-memory", "plan the run's memory before training and fail (exit 1, naming the largest batch that fits) if its peak exceeds this size, e.g. 2GiB; with --device cuda it bounds the GPU's memory, not the host's")
 	fs.Uint64Var(&t.Seed, "seed", t.Seed, "seed of shuffling, augmentation and stochastic rounding: same seed, same .bnn")
@@ -152,11 +159,33 @@ func (o *CompressOptions) validateTraining() error {
 	if o.Holdout >= 1 && o.Holdout != math.Trunc(o.Holdout) {
 		return usagef("--holdout %v: a fraction below 1 or a whole number of images", o.Holdout)
 	}
+	if err := o.validateHoldoutData(); err != nil {
+		return err
+	}
 	if !slices.Contains([]int{1, 2, 4, 8}, t.BNBits) {
 		return usagef("--bn-bits %d: want 1, 2, 4 or 8", t.BNBits)
 	}
 	if err := t.Validate(); err != nil {
 		return usageError{err}
+	}
+	return nil
+}
+
+// validateHoldoutData checks that a held-out data set of the user's own
+// replaces the slice of --data, and is not the data that verifies: the
+// images that decide would then be scored again as unseen.
+func (o *CompressOptions) validateHoldoutData() error {
+	if o.HoldoutData == "" {
+		return nil
+	}
+	verifies := cmp.Or(o.Val, o.Data)
+	switch {
+	case o.Data == "":
+		return usagef("--holdout-data needs --data: it replaces the images held out of the training data")
+	case o.fs != nil && o.fs.Changed("holdout"):
+		return usagef("--holdout and --holdout-data exclude each other: with --holdout-data no training image is held out")
+	case samePath(o.HoldoutData, verifies):
+		return usagef("--holdout-data %s is the data that verifies (%s): the images that decide would also verify; give a data set of its own", o.HoldoutData, verifies)
 	}
 	return nil
 }
@@ -170,7 +199,7 @@ func (o *CompressOptions) validateAuto() error {
 	switch {
 	case o.Data == "":
 		return usagef("--keep-float auto needs --data: it measures each layer on held-out training images")
-	case o.Holdout == 0:
+	case o.Holdout == 0 && o.HoldoutData == "":
 		return usagef("--keep-float auto needs held-out images: --holdout 0 leaves none")
 	case !o.Gate.changed("max-drop"):
 		return usagef("--keep-float auto needs --max-drop, the accuracy budget it keeps layers float for")
@@ -310,7 +339,7 @@ func (o *CompressOptions) open(log *logger, f *files) (*ir.Model, onnx.Source, m
 	if data.train != nil && !o.Prep.normalizes() {
 		log.warnf("no --mean/--std: %s is fed pixels scaled to [0,1] without normalization; give the normalization %s was trained with", o.In, o.In)
 	}
-	for _, ds := range []dataset.Dataset{data.train, data.eval} {
+	for _, ds := range []dataset.Dataset{data.train, data.eval, data.held} {
 		if ds != nil && o.Prep.Limit > 0 {
 			if n, info := classesPresent(ds), ds.Info(); n < info.Classes {
 				why := ""
@@ -334,11 +363,12 @@ func classesPresent(ds dataset.Dataset) int {
 }
 
 // compressData is the data a run uses, each set opened once: train for
-// fine-tuning or BN re-estimation, eval for validation and verification
-// (--val, else the test split of --data or --calib; nil when there is none).
+// fine-tuning or BN re-estimation, eval for verification (--val, else the
+// test split of --data or --calib; nil when there is none) and held, the
+// held-out data of --holdout-data (nil: a slice of train is held out).
 type compressData struct {
-	train, eval dataset.Dataset
-	classes     int // the model's outputs
+	train, eval, held dataset.Dataset
+	classes           int // the model's outputs
 }
 
 func (o *CompressOptions) openAll(prep dataset.Preprocess, mio modelIO, log *logger, f *files) (*compressData, error) {
@@ -363,6 +393,13 @@ func (o *CompressOptions) openAll(prep dataset.Preprocess, mio modelIO, log *log
 			return nil, err
 		}
 		d.eval = splits.Eval()
+	}
+	if o.HoldoutData != "" {
+		splits, err := openData(o.HoldoutData, prep, mio, o.Prep, d.train.Info().ClassNames, log, f) // validate: --data is given
+		if err != nil {
+			return nil, err
+		}
+		d.held = splits.Eval()
 	}
 	return d, nil
 }

@@ -28,6 +28,9 @@ type logger struct {
 	history  history
 	// events, when set, receives a JSON line per training event (--json).
 	events io.Writer
+	// sourceTrainedOnHoldout: the held-out images are a slice of the
+	// training data, so the source model has likely seen them.
+	sourceTrainedOnHoldout bool
 }
 
 func newLogger(streams IO, quiet, json bool) *logger {
@@ -98,7 +101,11 @@ func (l *logger) trainEvent(e finetune.Event) {
 	l.jsonEvent(e)
 	switch e.Phase {
 	case "float":
-		l.printf("float model: holdout accuracy %s (these images trained it; the drops below are from this)", pct(e.ValAcc))
+		seen := ""
+		if l.sourceTrainedOnHoldout {
+			seen = "these images trained it; "
+		}
+		l.printf("float model: holdout accuracy %s (%sthe drops below are from this)", pct(e.ValAcc), seen)
 	case "binarized":
 		l.printf("binarized: holdout accuracy %s (BatchNormalization statistics still from the float model)", pct(e.ValAcc))
 	case "reestimated":

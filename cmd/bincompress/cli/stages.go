@@ -58,9 +58,7 @@ func runFinetune(ctx context.Context, o *CompressOptions, out string, streams IO
 		ctx = context.Background()
 	}
 	var f files
-	f.input("IN", o.In)
-	f.input("--data", o.Data)
-	f.input("--val", o.Val)
+	o.declareInputs(&f)
 	f.output("--out", out)
 	f.workDir("--checkpoint", o.Train.CheckpointDir, finetune.CheckpointFile)
 	if err := f.stage(); err != nil {

@@ -54,8 +54,19 @@ const autoMethod = "each layer the plan binarizes is binarized alone (the rest f
 	"accuracy loss is its sensitivity; layers are ranked by sensitivity per byte kept float, and the plans keeping the " +
 	"first k float (k = 0, 1, ...) are fine-tuned in turn until one loses at most --max-drop of the source model's " +
 	"held-out accuracy (the drop verify takes on the test split, on other images), or the next would make the .bnn " +
-	"more than 1.25x the all-binary one. If the source model was trained on this data it has seen the held-out " +
-	"images, which makes the held-out drop larger than the drop on unseen images: the budget errs on the safe side"
+	"more than 1.25x the all-binary one. "
+
+// autoMethodHoldout completes autoMethod with what the held-out images
+// are: a slice of the training data biases the drop, which a data set of
+// the user's own (--holdout-data) need not.
+func autoMethodHoldout(info finetune.HoldoutInfo) string {
+	if info.Data != "" {
+		return autoMethod + "The held-out images are " + info.Data + " (--holdout-data): if the source model never saw them, " +
+			"the held-out drop estimates the drop on unseen images"
+	}
+	return autoMethod + "If the source model was trained on this data it has seen the held-out images, which makes the " +
+		"held-out drop larger than the drop on unseen images: the budget errs on the safe side (--holdout-data names images it never saw)"
+}
 
 // autoFloat reports whether --keep-float asks for auto.
 func (o *CompressOptions) autoFloat() bool {
@@ -88,7 +99,7 @@ func (o *CompressOptions) train(ctx context.Context, planned *ir.Model, data *co
 		return nil, err
 	}
 	cfg.Augment.Crop = len(prep.CenterCrop) > 0 // training crops at random where evaluation takes the center
-	train, held, info, err := finetune.Holdout(all, o.Holdout, cfg.Seed)
+	train, held, info, err := o.holdout(all, data.held, prep, cfg.Seed)
 	switch {
 	case errors.Is(err, finetune.ErrEmptyData):
 		return nil, err // the data set is too small for the holdout: it does not fit (exit 1), as for the trainer
@@ -99,10 +110,15 @@ func (o *CompressOptions) train(ctx context.Context, planned *ir.Model, data *co
 	if data.eval == nil {
 		verifies = "there is no test split to verify on"
 	}
-	log.printf("holding out %d of %d training images to decide with (--holdout); %s", info.Images, all.Len(), verifies)
+	if info.Data != "" {
+		log.printf("deciding with the %d images of %s (--holdout-data); all %d training images train; %s", info.Images, info.Data, info.TrainImages, verifies)
+	} else {
+		log.printf("holding out %d of %d training images to decide with (--holdout); %s", info.Images, all.Len(), verifies)
+	}
+	log.sourceTrainedOnHoldout = info.Data == ""
 	var tr *trained
 	if o.autoFloat() {
-		tr, err = o.trainAuto(ctx, planned, train, held, cfg, log)
+		tr, err = o.trainAuto(ctx, planned, train, held, info, cfg, log)
 	} else {
 		var res *finetune.Result
 		if res, err = finetune.Train(ctx, planned, train, held, cfg, log.trainEvent); err == nil { // Train copies what it changes
@@ -119,11 +135,24 @@ func (o *CompressOptions) train(ctx context.Context, planned *ir.Model, data *co
 	return tr, err
 }
 
+// holdout splits the images that decide from those that train: the
+// held-out data set of --holdout-data (given, not nil) with all of the
+// training data, else a seeded slice of it (--holdout).
+func (o *CompressOptions) holdout(all finetune.Source, given dataset.Dataset, prep dataset.Preprocess, seed uint64) (train, held finetune.Source, info finetune.HoldoutInfo, err error) {
+	if given == nil {
+		return finetune.Holdout(all, o.Holdout, seed)
+	}
+	if held, err = finetune.NewDatasetSource(given, prep); err != nil {
+		return nil, nil, info, err
+	}
+	return all, held, finetune.GivenHoldout(o.HoldoutData, held.Len(), all.Len()), nil
+}
+
 // trainAuto measures each binarized layer's sensitivity on the held-out
 // data, then fine-tunes the plans that keep the most worthwhile layers
 // float, fewest bytes first, until one meets --max-drop on the held-out
-// data (autoMethod).
-func (o *CompressOptions) trainAuto(ctx context.Context, planned *ir.Model, train, held finetune.Source, cfg finetune.Config, log *logger) (*trained, error) {
+// data (autoMethodHoldout).
+func (o *CompressOptions) trainAuto(ctx context.Context, planned *ir.Model, train, held finetune.Source, info finetune.HoldoutInfo, cfg finetune.Config, log *logger) (*trained, error) {
 	if held == nil { // validateAuto refuses --holdout 0
 		return nil, usagef("--keep-float auto needs held-out images (--holdout)")
 	}
@@ -144,7 +173,7 @@ func (o *CompressOptions) trainAuto(ctx context.Context, planned *ir.Model, trai
 		return nil, err
 	}
 	log.printf("keep-float auto: the source model's holdout accuracy is %.2f%%; the drops are taken from it", 100*floatAcc)
-	rep := &AutoReport{Method: autoMethod, MaxDrop: o.Gate.MaxDrop, FloatHoldoutAccuracy: floatAcc}
+	rep := &AutoReport{Method: autoMethodHoldout(info), MaxDrop: o.Gate.MaxDrop, FloatHoldoutAccuracy: floatAcc}
 	return autoRounds(ctx, planned, plan, rep, func(round int, m *ir.Model) (*finetune.Result, error) {
 		return finetune.Train(ctx, m, train, held, roundConfig(cfg, round), log.trainEvent)
 	}, log)

@@ -129,6 +129,63 @@ func TestKeepFloatAuto(t *testing.T) {
 	}
 }
 
+// TestHoldoutData: --holdout-data decides with a data set of the user's
+// own, and every training image trains; the JSON and the log name it, the
+// log no longer says the source trained on it, and --keep-float auto's
+// method says what its drop is. It excludes --holdout, needs --data, may
+// not be the data that verifies, and is an input no output may replace.
+func TestHoldoutData(t *testing.T) {
+	dir := t.TempDir()
+	held := filepath.Join(dir, "held")
+	if err := os.Mkdir(held, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"} {
+		b, err := os.ReadFile(filepath.Join(fmnistMini, name))
+		if err == nil {
+			err = os.WriteFile(filepath.Join(held, name), b, 0o644)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	bnn := filepath.Join(dir, "m.bnn")
+	args := []string{testModel("fmnist_tiny.onnx"), bnn, "--data", fmnistMini, "--limit", "300", "--mean", "0.2860", "--std", "0.3530",
+		"--epochs", "1", "--batch-size", "50", "--seed", "3", "--json", "--holdout-data", held}
+	code, out, errOut := run(t, args...)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	h := summaryOf(t, out).Holdout
+	if h == nil || h.Data != held || h.Images != 300 || h.TrainImages != 300 || !strings.Contains(h.Rule, held) {
+		t.Errorf("holdout %+v: want the 300 images of %s deciding and all 300 training images training", h, held)
+	}
+	if !strings.Contains(errOut, "deciding with the 300 images of "+held) || strings.Contains(errOut, "these images trained it") {
+		t.Errorf("the log does not name the held-out data, or says the source trained on it:\n%s", errOut)
+	}
+
+	code, out, errOut = run(t, append(args, "--keep-float", "auto", "--max-drop", "0.9")...)
+	if a := summaryOf(t, out).KeepFloatAuto; code != 0 || a == nil || !strings.Contains(a.Method, "(--holdout-data): if the source model never saw them") {
+		t.Errorf("--keep-float auto: exit %d, report %+v: %s", code, a, errOut)
+	}
+
+	for _, c := range []struct {
+		why  string
+		args []string
+		want string
+	}{
+		{"with --holdout", append(slices.Clone(args), "--holdout", "0.2"), "exclude each other"},
+		{"the test split of --data", append(slices.Clone(args), "--holdout-data", fmnistMini), "is the data that verifies"},
+		{"the --val data", append(slices.Clone(args), "--val", held), "is the data that verifies"},
+		{"an output", append(slices.Clone(args), "--report", filepath.Join(held, "t10k-labels-idx1-ubyte.gz")), "refusing to overwrite"},
+		{"without --data", []string{testModel("fmnist_tiny.onnx"), bnn, "--calib", fmnistMini, "--holdout-data", held}, "needs --data"},
+	} {
+		if code, _, errOut := run(t, c.args...); code != ExitUsage || !strings.Contains(errOut, c.want) {
+			t.Errorf("--holdout-data %s: exit %d, want %d and %q: %s", c.why, code, ExitUsage, c.want, errOut)
+		}
+	}
+}
+
 // TestAutoRoundsWritesSmallestDrop: when no round meets the budget, the
 // round with the smallest held-out drop is written, not the last one
 // tried; on a tie the earlier (smaller) plan, and a NaN drop never wins.

@@ -261,6 +261,12 @@ func TestAutoMissedWarning(t *testing.T) {
 	if msg = autoMissedWarning(sum, "m.bnn"); !strings.Contains(msg, "On the test split it loses 0.48 pt, within the budget") {
 		t.Errorf("the test split passed, the warning does not say so: %s", msg)
 	}
+	// Held-out images of the user's own (--holdout-data) need not have
+	// trained the source: the warning does not blame them for the gap.
+	sum.Holdout = &finetune.HoldoutInfo{Data: "val"}
+	if msg = autoMissedWarning(sum, "m.bnn"); strings.Contains(msg, "overstates") {
+		t.Errorf("with --holdout-data the warning still says the source trained on the held-out images: %s", msg)
+	}
 }
 
 // TestKeepFloatAutoResume: with --checkpoint each round of --keep-float

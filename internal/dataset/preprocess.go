@@ -12,9 +12,12 @@ import (
 //
 //  1. pixels to float32 (8-bit values divided by 255; float pixels are
 //     taken as already on that scale), as torchvision's ToTensor does;
-//  2. Resize, bilinear with half-pixel centers and no antialiasing
+//  2. Resize, bilinear with half-pixel centers
 //     (torch.nn.functional.interpolate, align_corners=False): [h, w] exactly,
-//     or [s] to make the shorter side s, the longer int(s*long/short);
+//     or [s] to make the shorter side s, the longer int(s*long/short); with
+//     Antialias a side it shrinks averages every source pixel an output
+//     pixel covers (the bilinear filter stretched by the shrink factor), as
+//     PIL's resize and torchvision's Resize(antialias=True) do;
 //  3. CenterCrop [h, w] or [s] (s×s), offsets rounded half to even as
 //     torchvision does; a crop larger than the image pads it with black
 //     (0 before normalization) up to the crop size, as torchvision's
@@ -40,6 +43,7 @@ const maxChannels = 1 << 12
 
 type Preprocess struct {
 	Resize       []int     `json:"resize,omitempty"`
+	Antialias    bool      `json:"antialias,omitempty"` // of Resize; absent in records before it, which did not antialias
 	CenterCrop   []int     `json:"center_crop,omitempty"`
 	Channels     int       `json:"channels,omitempty"`
 	ChannelOrder string    `json:"channel_order,omitempty"` // "" or "RGB": as stored; "BGR": reversed
@@ -96,6 +100,9 @@ func (p Preprocess) Validate() error {
 		if len(s.v) > 2 || (len(s.v) > 0 && (min(s.v[0], s.v[len(s.v)-1]) <= 0 || max(s.v[0], s.v[len(s.v)-1]) > maxSide)) {
 			return fmt.Errorf("dataset: %s %v: want one or two sizes in [1,%d]", s.name, s.v, maxSide)
 		}
+	}
+	if p.Antialias && len(p.Resize) == 0 {
+		return fmt.Errorf("dataset: antialias without a resize")
 	}
 	if p.Channels < 0 || p.Channels > maxChannels {
 		return fmt.Errorf("dataset: channels %d: want 0 to %d", p.Channels, maxChannels)
@@ -233,11 +240,15 @@ func (p Preprocess) apply(dst []float32, img Image, a Augment, r randSource) err
 // geometry is where the output window lies: the image resized to rh×rw,
 // then the h×w window at (top, left). The window may reach past the image
 // (a crop larger than it, at a negative offset): those pixels are black.
-type geometry struct{ rh, rw, top, left, h, w int }
+// antialias widens the filter of a side the resize shrinks.
+type geometry struct {
+	rh, rw, top, left, h, w int
+	antialias               bool
+}
 
 // geometry places the crop: at the center, or at random for a.Crop.
 func (p Preprocess) geometry(in, out Shape, a Augment, r randSource) geometry {
-	g := geometry{h: out.H, w: out.W}
+	g := geometry{h: out.H, w: out.W, antialias: p.Antialias}
 	g.rh, g.rw = p.resized(in.H, in.W)
 	switch {
 	case len(p.CenterCrop) == 0:

@@ -43,6 +43,60 @@ func TestPreprocessTorchvision(t *testing.T) {
 	}
 }
 
+// TestPreprocessAntialias compares an antialiased shrink with
+// torchvision's Resize(antialias=True) of the float tensor (to float
+// rounding) and with PIL's resize of the uint8 image, which torchvision's
+// Resize of a PIL image calls (to within a level: PIL rounds to 8 bits
+// between its two passes); testdata/gen_preprocess.py writes both. A side
+// that grows is bilinear as without antialias.
+func TestPreprocessAntialias(t *testing.T) {
+	in, err := npy.ReadFile("testdata/prep_aa_in.npy")
+	must(t, err)
+	img := Image{Shape: Shape{in.Shape[0], in.Shape[1], in.Shape[2]}, U8: in.Data.([]uint8)}
+	for file, size := range map[string][]int{"prep_aa_short": {14}, "prep_aa_hw": {10, 19}, "prep_aa_mixed": {10, 60}} {
+		p := Preprocess{Resize: size, Antialias: true}
+		out, err := p.OutShape(img.Shape)
+		must(t, err)
+		got := make([]float32, out.Len())
+		must(t, p.Apply(got, img))
+		want, err := npy.ReadFile("testdata/" + file + ".npy")
+		must(t, err)
+		pil, err := npy.ReadFile("testdata/" + file + ".pil.npy")
+		must(t, err)
+		if !reflect.DeepEqual([]int{out.C, out.H, out.W}, want.Shape) || !reflect.DeepEqual(want.Shape, pil.Shape) {
+			t.Fatalf("%s: shape %v, torchvision %v, PIL %v", file, out, want.Shape, pil.Shape)
+		}
+		for i, w := range want.Data.([]float32) {
+			if math.Abs(float64(got[i]-w)) > 1e-5 {
+				t.Fatalf("%s: value %d = %v, torchvision %v", file, i, got[i], w)
+			}
+			if d := math.Abs(float64(got[i])*255 - float64(pil.Data.([]uint8)[i])); d > 1 {
+				t.Fatalf("%s: value %d = %v levels, PIL %d", file, i, got[i]*255, pil.Data.([]uint8)[i])
+			}
+		}
+	}
+	// Without antialias the same shrink aliases: it must differ, or the
+	// comparison above proves nothing.
+	p := Preprocess{Resize: []int{14}}
+	got := make([]float32, 3*14*18)
+	must(t, p.Apply(got, img))
+	want, _ := npy.ReadFile("testdata/prep_aa_short.npy")
+	if maxDiff(got, want.Data.([]float32)) < 0.05 {
+		t.Errorf("plain bilinear matches the antialiased reference: the test cannot tell them apart")
+	}
+	if err := (Preprocess{Antialias: true}).Validate(); err == nil {
+		t.Errorf("antialias without a resize validates")
+	}
+}
+
+func maxDiff(a, b []float32) float64 {
+	var m float64
+	for i := range a {
+		m = max(m, math.Abs(float64(a[i]-b[i])))
+	}
+	return m
+}
+
 func TestPreprocessChannels(t *testing.T) {
 	gray := Image{Shape: Shape{1, 1, 2}, U8: []uint8{0, 255}}
 	p := Preprocess{Channels: 3, Mean: []float32{0, 0.5, 1}}

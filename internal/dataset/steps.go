@@ -8,7 +8,10 @@ import "fmt"
 // them into its header.
 func (p Preprocess) Steps() []string {
 	steps := []string{"pixels to float32 in [0, 1]: 8-bit values divided by 255"}
-	const bilinear = " (bilinear, half-pixel centers, no antialiasing)"
+	bilinear := " (bilinear, half-pixel centers, no antialiasing)"
+	if p.Antialias {
+		bilinear = " (bilinear, half-pixel centers, antialiased: a side it shrinks averages every source pixel an output pixel covers, as PIL's resize)"
+	}
 	switch len(p.Resize) {
 	case 1:
 		steps = append(steps, fmt.Sprintf("resize the shorter side to %d, keeping the aspect ratio%s", p.Resize[0], bilinear))

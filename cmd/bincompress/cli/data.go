@@ -23,6 +23,7 @@ import (
 type PrepFlags struct {
 	Mean, Std    string
 	Resize       string
+	Antialias    bool
 	CenterCrop   string
 	ChannelOrder string
 	Limit        int
@@ -48,6 +49,7 @@ func (p *PrepFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&p.Mean, "mean", "", "per-channel mean subtracted from pixels scaled to [0,1], e.g. 0.2860 or 0.485,0.456,0.406")
 	fs.StringVar(&p.Std, "std", "", "per-channel std that pixels are divided by after the mean, e.g. 0.3530")
 	fs.StringVar(&p.Resize, "resize", "", "resize images to H,W (or one size for both) before cropping")
+	fs.BoolVar(&p.Antialias, "antialias", true, "with --resize: a shrink averages every source pixel an output pixel covers, as PIL and torchvision's Resize do (false: plain bilinear, as torch.nn.functional.interpolate)")
 	fs.StringVar(&p.CenterCrop, "center-crop", "", "center-crop images to H,W (or one size for both; an image smaller than that is padded with black, as torchvision's CenterCrop); the input size of a model exported for any height and width")
 	fs.StringVar(&p.ChannelOrder, "channel-order", "", "RGB (as stored) or BGR")
 	fs.IntVar(&p.Limit, "limit", 0, "use only the first N images of each split, and read no further (0: all)")
@@ -87,7 +89,7 @@ func (p *PrepFlags) over(base dataset.Preprocess, mio modelIO) (dataset.Preproce
 		base.Std = f.Std
 	}
 	if p.Resize != "" {
-		base.Resize = f.Resize
+		base.Resize, base.Antialias = f.Resize, f.Antialias
 	}
 	if p.CenterCrop != "" {
 		base.CenterCrop = f.CenterCrop
@@ -115,6 +117,7 @@ func (p *PrepFlags) preprocess(mio modelIO) (dataset.Preprocess, error) {
 	if out.Resize, err = parseInts("--resize", p.Resize); err != nil {
 		return out, err
 	}
+	out.Antialias = p.Antialias && len(out.Resize) > 0
 	if out.CenterCrop, err = parseInts("--center-crop", p.CenterCrop); err != nil {
 		return out, err
 	}

@@ -216,6 +216,38 @@ func TestNHWCInput(t *testing.T) {
 	}
 }
 
+// TestResizeAntialias: --resize antialiases a shrink by default, as
+// torchvision's Resize does, and the .bnn records it; --antialias=false
+// records plain bilinear; verify reads the record, and refuses a --resize
+// whose antialiasing differs from it.
+func TestResizeAntialias(t *testing.T) {
+	data := colorFolder(t, 8, 2, 40, 44)
+	dir := t.TempDir()
+	for _, c := range []struct {
+		flag string
+		want bool
+	}{{"--antialias=true", true}, {"--antialias=false", false}} {
+		out := filepath.Join(dir, strings.TrimPrefix(c.flag, "--")+".bnn")
+		if code, _, errOut := run(t, testModel("fmnist_tiny.onnx"), out, "--val", data, "--resize", "28", "--center-crop", "28", c.flag); code != 0 {
+			t.Fatalf("%s: exit %d: %s", c.flag, code, errOut)
+		}
+		m, _, err := loadModel(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if meta, _ := m.MetadataValue(pack.KeyPreprocess); strings.Contains(meta, `"antialias":true`) != c.want {
+			t.Errorf("%s: preprocessing metadata %s", c.flag, meta)
+		}
+		if code, _, errOut := run(t, "verify", out, "--data", data); code != 0 {
+			t.Errorf("%s: verify from the record: exit %d: %s", c.flag, code, errOut)
+		}
+		other := fmt.Sprintf("--antialias=%v", !c.want)
+		if code, _, errOut := run(t, "verify", out, "--data", data, "--resize", "28", other); code != ExitUsage || !strings.Contains(errOut, "--resize changes the preprocessing") {
+			t.Errorf("%s: verify with %s: exit %d, want %d: %s", c.flag, other, code, ExitUsage, errOut)
+		}
+	}
+}
+
 // TestAnySizeInput: a model exported for any height and width (PyTorch's
 // dynamic_axes on H and W) runs as PyTorch does at the size it is given; the
 // main command, which plans for one size, refuses it without a size and

@@ -244,7 +244,7 @@ func (o *VerifyOptions) checkRecorded(rec, given dataset.Preprocess, log *logger
 		{"--mean", o.Prep.Mean != "", slices.Equal(rec.Mean, given.Mean), false},
 		{"--std", o.Prep.Std != "", slices.Equal(rec.Std, given.Std), false},
 		{"--channel-order", o.Prep.ChannelOrder != "", cmp.Or(rec.ChannelOrder, "RGB") == cmp.Or(given.ChannelOrder, "RGB"), false},
-		{"--resize", o.Prep.Resize != "", slices.Equal(rec.Resize, given.Resize), len(rec.Resize) == 0},
+		{"--resize", o.Prep.Resize != "", slices.Equal(rec.Resize, given.Resize) && rec.Antialias == given.Antialias, len(rec.Resize) == 0},
 		{"--center-crop", o.Prep.CenterCrop != "", slices.Equal(rec.CenterCrop, given.CenterCrop), len(rec.CenterCrop) == 0},
 	}
 	for _, s := range steps {

@@ -34,3 +34,20 @@ padr = T.Compose([
     T.Normalize([0.485, 0.456, 0.406], [0.229, 0.224, 0.225]),
 ])
 np.save("prep_pad_resize.npy", padr(x).numpy().astype(np.float32))
+
+# Antialiased shrinking (Preprocess.Antialias): torchvision's Resize with
+# antialias=True on the float tensor, and PIL's resize (BILINEAR) on the
+# uint8 image, which torchvision's Resize of a PIL image calls. Factors of
+# 2.6 and 3.7 down, one side up, and a resize to one size.
+from PIL import Image
+
+rng = np.random.default_rng(11)
+big = rng.integers(0, 256, size=(3, 37, 50), dtype=np.uint8)  # CHW
+np.save("prep_aa_in.npy", big)
+xb = torch.from_numpy(big).float() / 255
+for name, size in (("prep_aa_short.npy", 14), ("prep_aa_hw.npy", (10, 19)), ("prep_aa_mixed.npy", (10, 60))):
+    aa = T.Resize(size, interpolation=T.InterpolationMode.BILINEAR, antialias=True)
+    np.save(name, aa(xb).numpy().astype(np.float32))
+    h, w = (size, int(size * 50 / 37)) if isinstance(size, int) else size
+    pil = np.stack([np.asarray(Image.fromarray(c).resize((w, h), Image.BILINEAR)) for c in big])
+    np.save(name.replace(".npy", ".pil.npy"), pil)

@@ -42,7 +42,8 @@ func BenchmarkBatches(b *testing.B) {
 
 // BenchmarkBatchesJPEG measures the pipeline on 500×375 colour JPEGs with
 // ImageNet's preprocessing for training: resize to 256, random 224 crop,
-// flip, normalize (images/s is reported; compare with GOMAXPROCS).
+// flip, normalize (images/s is reported; compare with GOMAXPROCS), with and
+// without antialiasing the shrink.
 func BenchmarkBatchesJPEG(b *testing.B) {
 	root := b.TempDir()
 	for i := range 64 {
@@ -52,15 +53,20 @@ func BenchmarkBatchesJPEG(b *testing.B) {
 	}
 	f, err := OpenFolder(root)
 	must(b, err)
-	cfg := BatchConfig{Size: 32, Shuffle: true, Aug: Augment{Crop: true, Flip: true},
-		Prep: Preprocess{Resize: []int{256}, CenterCrop: []int{224}, Mean: []float32{0.485, 0.456, 0.406}, Std: []float32{0.229, 0.224, 0.225}}}
-	images := 0
-	for i := 0; b.Loop(); i++ {
-		cfg.Epoch = i
-		for bt, err := range Batches(b.Context(), f, cfg) {
-			must(b, err)
-			images += bt.N()
-		}
+	for _, antialias := range []bool{false, true} {
+		b.Run(fmt.Sprintf("antialias=%v", antialias), func(b *testing.B) {
+			cfg := BatchConfig{Size: 32, Shuffle: true, Aug: Augment{Crop: true, Flip: true},
+				Prep: Preprocess{Resize: []int{256}, Antialias: antialias, CenterCrop: []int{224},
+					Mean: []float32{0.485, 0.456, 0.406}, Std: []float32{0.229, 0.224, 0.225}}}
+			images := 0
+			for i := 0; b.Loop(); i++ {
+				cfg.Epoch = i
+				for bt, err := range Batches(b.Context(), f, cfg) {
+					must(b, err)
+					images += bt.N()
+				}
+			}
+			b.ReportMetric(float64(images)/b.Elapsed().Seconds(), "images/s")
+		})
 	}
-	b.ReportMetric(float64(images)/b.Elapsed().Seconds(), "images/s")
 }

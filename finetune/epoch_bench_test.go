@@ -126,7 +126,7 @@ func benchPrep(b *testing.B) dataset.Preprocess {
 		}
 		switch f[i] {
 		case "--resize":
-			p.Resize = []int{v}
+			p.Resize, p.Antialias = []int{v}, true // antialiased, as the CLI's --resize by default
 		case "--center-crop":
 			p.CenterCrop = []int{v}
 		default:

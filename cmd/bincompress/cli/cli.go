@@ -10,8 +10,10 @@ import (
 	"os/signal"
 	"runtime/debug"
 	"slices"
+	"sync"
 	"sync/atomic"
 	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -63,7 +65,9 @@ var errAutoMissed = fmt.Errorf("--keep-float auto: no plan met --max-drop on the
 // SIGTERM remove every temporary output and exit 130 or 143 at once.
 func Main(args []string, streams IO) int {
 	outputsWritten.Store(false)
-	stop := onSignal(streams.ErrOut)
+	out := &stdout{w: streams.Out}
+	streams.Out = out
+	stop := onSignal(streams.ErrOut, out)
 	defer stop()
 	root := newRootCmd(streams)
 	started := false // set when a command's RunE starts: errors before are cobra's
@@ -71,6 +75,7 @@ func Main(args []string, streams IO) int {
 		if run := c.RunE; run != nil {
 			c.RunE = func(cmd *cobra.Command, args []string) error {
 				started = true
+				out.json.Store(jsonRequested(cmd, args))
 				return limitHint(cmd, guard(run)(cmd, args))
 			}
 		}
@@ -113,6 +118,7 @@ func jsonRequested(cmd *cobra.Command, args []string) bool {
 // exit 1 and 2 too, where it would otherwise get nothing (exit 3 prints
 // the report that failed the gate): {"event": "error", "exit_code": N,
 // "error": "..."}, the last line of the main command's JSON-lines log.
+// An interrupt writes it too (stdout.end).
 func writeErrorJSON(out io.Writer, code int, err error) {
 	b, _ := json.Marshal(struct {
 		Event    string `json:"event"`
@@ -158,9 +164,46 @@ func exitCode(err error) int {
 	return ExitFailure
 }
 
+// stdout is the command's stdout, one Write at a time, so that an
+// interrupt can end it with the error document on a line of its own.
+type stdout struct {
+	mu   sync.Mutex
+	w    io.Writer
+	json atomic.Bool // the command asked for --json
+}
+
+func (s *stdout) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(p)
+}
+
+// end writes the error document of an interrupt (exit code, message) as
+// stdout's last line under --json, so that a pipeline reading the
+// JSON-lines log sees why it stopped rather than a training event, and
+// keeps stdout locked until the process exits. It waits a second at
+// most: a write blocked on a stdout nobody reads (a full pipe) holds the
+// lock, and the interrupt must still exit.
+func (s *stdout) end(code int, msg string) {
+	if !s.json.Load() {
+		return
+	}
+	done := make(chan struct{})
+	go func() {
+		s.mu.Lock() // never unlocked: nothing may follow the document
+		writeErrorJSON(s.w, code, errors.New(msg))
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(time.Second):
+	}
+}
+
 // onSignal makes SIGINT and SIGTERM remove the run's temporaries, say
-// "interrupted" and exit with 128 + the signal; the returned func undoes it.
-func onSignal(errOut io.Writer) func() {
+// "interrupted" (on stderr, and on out as the error document under
+// --json) and exit with 128 + the signal; the returned func undoes it.
+func onSignal(errOut io.Writer, out *stdout) func() {
 	ch := make(chan os.Signal, 1)
 	signal.Notify(ch, syscall.SIGINT, syscall.SIGTERM)
 	done := make(chan struct{})
@@ -168,11 +211,13 @@ func onSignal(errOut io.Writer) func() {
 		select {
 		case sig := <-ch:
 			safefile.RemoveAll()
-			fmt.Fprintf(errOut, "bincompress: %s\n", interrupted(sig))
+			msg := interrupted(sig)
+			fmt.Fprintf(errOut, "bincompress: %s\n", msg)
 			code := ExitSIGINT
 			if sig == syscall.SIGTERM {
 				code = ExitSIGTERM
 			}
+			out.end(code, msg)
 			os.Exit(code)
 		case <-done:
 		}

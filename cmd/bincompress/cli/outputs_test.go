@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -337,7 +338,9 @@ func TestOutputMode(t *testing.T) {
 
 // TestInterrupted runs the command as a real process (this test binary,
 // re-executed), sends SIGINT or SIGTERM once its output is staged, and
-// checks the exit code, the message and that no file is left.
+// checks the exit code, the message and that no file is left; with
+// --json, stdout ends with the error document, as on exit 1 and 2, not
+// with the last training event.
 func TestInterrupted(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts processes")
@@ -348,9 +351,9 @@ func TestInterrupted(t *testing.T) {
 	}{{syscall.SIGINT, ExitSIGINT}, {syscall.SIGTERM, ExitSIGTERM}} {
 		dir := t.TempDir()
 		out := filepath.Join(dir, "m.bnn")
-		cmd := selfCommand(t, testModel("fmnist_tiny.onnx"), out, "--data", miniData, "--epochs", "50", "--batch-size", "16")
-		var errOut bytes.Buffer
-		cmd.Stderr = &errOut
+		cmd := selfCommand(t, testModel("fmnist_tiny.onnx"), out, "--data", miniData, "--epochs", "50", "--batch-size", "16", "--json")
+		var stdout, errOut bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &stdout, &errOut
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
@@ -363,6 +366,15 @@ func TestInterrupted(t *testing.T) {
 		}
 		if entries, _ := os.ReadDir(dir); len(entries) != 0 {
 			t.Errorf("%v: left %v", c.sig, entries)
+		}
+		lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")
+		var last struct {
+			Event    string `json:"event"`
+			ExitCode int    `json:"exit_code"`
+			Error    string `json:"error"`
+		}
+		if err := json.Unmarshal([]byte(lines[len(lines)-1]), &last); err != nil || last.Event != "error" || last.ExitCode != c.code || !strings.Contains(last.Error, "interrupted") {
+			t.Errorf("%v: stdout's last line %q (%v), want the error document with exit_code %d", c.sig, lines[len(lines)-1], err, c.code)
 		}
 	}
 }

@@ -28,8 +28,11 @@ const (
 	ExitFailure = 1
 	ExitUsage   = 2
 	ExitGate    = 3
-	// ExitSIGINT and ExitSIGTERM are 128 + the signal, as shells report.
+	// ExitSIGHUP, ExitSIGINT, ExitSIGPIPE and ExitSIGTERM are 128 + the
+	// signal, as shells report.
+	ExitSIGHUP  = 129
 	ExitSIGINT  = 130
+	ExitSIGPIPE = 141
 	ExitSIGTERM = 143
 )
 
@@ -61,13 +64,15 @@ var ErrGate = errors.New("accuracy gate failed")
 // the test split says afterwards, since the held-out images decide.
 var errAutoMissed = fmt.Errorf("--keep-float auto: no plan met --max-drop on the held-out images: %w", ErrGate)
 
-// Main runs the command line and returns the process exit code. SIGINT and
-// SIGTERM remove every temporary output and exit 130 or 143 at once.
+// Main runs the command line and returns the process exit code. SIGINT,
+// SIGTERM, SIGHUP and (on the process's own stdout or stderr) SIGPIPE
+// remove every temporary output and exit 128 + the signal at once.
 func Main(args []string, streams IO) int {
 	outputsWritten.Store(false)
+	pipes := streams.Out == os.Stdout || streams.ErrOut == os.Stderr
 	out := &stdout{w: streams.Out}
 	streams.Out = out
-	stop := onSignal(streams.ErrOut, out)
+	stop := onSignal(streams.ErrOut, out, pipes)
 	defer stop()
 	root := newRootCmd(streams)
 	started := false // set when a command's RunE starts: errors before are cobra's
@@ -84,6 +89,11 @@ func Main(args []string, streams IO) int {
 	cmd, err := root.ExecuteContextC(context.Background())
 	if err == nil {
 		return ExitOK
+	}
+	if pipes && errors.Is(err, syscall.EPIPE) {
+		// a reader closed stdout or stderr: the write failed before onSignal
+		// could end the process; end it as onSignal does, quietly
+		return ExitSIGPIPE
 	}
 	// errors name nodes and ops of the file: printed cleaned
 	fmt.Fprintf(streams.ErrOut, "bincompress: %s\n", termtext.Clean(err.Error()))
@@ -200,23 +210,38 @@ func (s *stdout) end(code int, msg string) {
 	}
 }
 
-// onSignal makes SIGINT and SIGTERM remove the run's temporaries, say
-// "interrupted" (on stderr, and on out as the error document under
-// --json) and exit with 128 + the signal; the returned func undoes it.
-func onSignal(errOut io.Writer, out *stdout) func() {
+// onSignal makes SIGINT, SIGTERM and SIGHUP (a closed terminal or ssh
+// session) remove the run's temporaries, say "interrupted" (on stderr, and
+// on out as the error document under --json) and exit with 128 + the
+// signal; the returned func undoes it. With pipes (the streams are the
+// process's own), SIGPIPE does too, without a word, as any Unix tool
+// stops: a reader that closed stdout or stderr (`--json | head -1`)
+// otherwise kills the process where it writes, before it can remove its
+// temporaries. Without pipes (Main on buffers, in tests) SIGPIPE is left
+// alone: it could only come from another file's pipe.
+func onSignal(errOut io.Writer, out *stdout, pipes bool) func() {
 	ch := make(chan os.Signal, 1)
-	signal.Notify(ch, syscall.SIGINT, syscall.SIGTERM)
+	sigs := []os.Signal{syscall.SIGINT, syscall.SIGTERM}
+	// Notify would undo an ignored SIGHUP or SIGPIPE: `nohup bincompress`
+	// must outlive its terminal
+	if !signal.Ignored(syscall.SIGHUP) {
+		sigs = append(sigs, syscall.SIGHUP)
+	}
+	if pipes && !signal.Ignored(syscall.SIGPIPE) {
+		sigs = append(sigs, syscall.SIGPIPE)
+	}
+	signal.Notify(ch, sigs...)
 	done := make(chan struct{})
 	go func() {
 		select {
 		case sig := <-ch:
 			safefile.RemoveAll()
+			code := 128 + int(sig.(syscall.Signal))
+			if sig == syscall.SIGPIPE { // quietly, as Unix tools do: `inspect m.bnn | head` is no error
+				os.Exit(code)
+			}
 			msg := interrupted(sig)
 			fmt.Fprintf(errOut, "bincompress: %s\n", msg)
-			code := ExitSIGINT
-			if sig == syscall.SIGTERM {
-				code = ExitSIGTERM
-			}
 			out.end(code, msg)
 			os.Exit(code)
 		case <-done:

@@ -12,7 +12,8 @@
 //   - Files: a command declares its inputs and outputs in a files value and
 //     stages them first: an output that resolves to an input or another
 //     output is refused, every output is a temporary until the whole run
-//     succeeded (internal/safefile), and SIGINT/SIGTERM remove them.
+//     succeeded (internal/safefile), and SIGINT, SIGTERM, SIGHUP and
+//     SIGPIPE remove them.
 //   - Models are checked before they run: graph, ops, and a shape pass under
 //     the element limit (--max-elements).
 //   - Streams: results a person reads go to stdout (stderr when --json puts
@@ -26,5 +27,5 @@
 //	1   failure (bad input, I/O, unsupported model)
 //	2   usage error (flags and arguments only)
 //	3   accuracy gate failed (--max-drop / --min-accuracy)
-//	130 interrupted by SIGINT, 143 by SIGTERM
+//	130 interrupted by SIGINT, 143 by SIGTERM, 129 by SIGHUP, 141 by SIGPIPE
 package cli

@@ -1,9 +1,11 @@
 package cli
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -337,7 +339,7 @@ func TestOutputMode(t *testing.T) {
 }
 
 // TestInterrupted runs the command as a real process (this test binary,
-// re-executed), sends SIGINT or SIGTERM once its output is staged, and
+// re-executed), sends SIGINT, SIGTERM or SIGHUP once its output is staged, and
 // checks the exit code, the message and that no file is left; with
 // --json, stdout ends with the error document, as on exit 1 and 2, not
 // with the last training event.
@@ -348,7 +350,7 @@ func TestInterrupted(t *testing.T) {
 	for _, c := range []struct {
 		sig  syscall.Signal
 		code int
-	}{{syscall.SIGINT, ExitSIGINT}, {syscall.SIGTERM, ExitSIGTERM}} {
+	}{{syscall.SIGINT, ExitSIGINT}, {syscall.SIGTERM, ExitSIGTERM}, {syscall.SIGHUP, ExitSIGHUP}} {
 		dir := t.TempDir()
 		out := filepath.Join(dir, "m.bnn")
 		cmd := selfCommand(t, testModel("fmnist_tiny.onnx"), out, "--data", miniData, "--epochs", "50", "--batch-size", "16", "--json")
@@ -375,6 +377,85 @@ func TestInterrupted(t *testing.T) {
 		}
 		if err := json.Unmarshal([]byte(lines[len(lines)-1]), &last); err != nil || last.Event != "error" || last.ExitCode != c.code || !strings.Contains(last.Error, "interrupted") {
 			t.Errorf("%v: stdout's last line %q (%v), want the error document with exit_code %d", c.sig, lines[len(lines)-1], err, c.code)
+		}
+	}
+}
+
+// TestNohup: a run started with SIGHUP ignored (nohup) keeps running
+// through a hangup, and SIGINT still stops it.
+func TestNohup(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts processes")
+	}
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	cmd := exec.Command("/bin/sh", "-c", `trap "" HUP && exec "$0" "$@"`, self, testModel("fmnist_tiny.onnx"), filepath.Join(dir, "m.bnn"), "--data", miniData, "--epochs", "50", "--batch-size", "16")
+	cmd.Env = append(os.Environ(), "BINCOMPRESS_TEST_MAIN=1")
+	var errOut bytes.Buffer
+	cmd.Stderr = &errOut
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, func() bool { entries, _ := os.ReadDir(dir); return len(entries) > 0 })
+	time.Sleep(200 * time.Millisecond)
+	cmd.Process.Signal(syscall.SIGHUP)
+	time.Sleep(300 * time.Millisecond)
+	cmd.Process.Signal(syscall.SIGINT)
+	cmd.Wait()
+	if code := cmd.ProcessState.ExitCode(); code != ExitSIGINT {
+		t.Errorf("exit %d (%v), want %d: the ignored hangup stopped it; stderr %q", code, cmd.ProcessState, ExitSIGINT, errOut.String())
+	}
+}
+
+// TestBrokenPipe: a reader that closes stdout after the first line of the
+// --json log (`| head -1`) stops the run, exit 141, quietly as Unix tools
+// do, with no temporaries left; the process used to die of SIGPIPE at its
+// next line, leaving them.
+func TestBrokenPipe(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts processes")
+	}
+	dir := t.TempDir()
+	cmd := selfCommand(t, testModel("fmnist_tiny.onnx"), filepath.Join(dir, "m.bnn"), "--data", miniData, "--epochs", "50", "--batch-size", "16", "--json")
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = w, &errOut
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	if _, err := bufio.NewReader(r).ReadString('\n'); err != nil {
+		t.Fatal(err)
+	}
+	r.Close()
+	cmd.Wait()
+	if code := cmd.ProcessState.ExitCode(); code != ExitSIGPIPE || strings.Contains(errOut.String(), "interrupted") {
+		t.Errorf("exit %d (%v), want %d and no message; stderr %q", code, cmd.ProcessState, ExitSIGPIPE, errOut.String())
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("left %v", entries)
+	}
+	// A write that fails on the closed pipe before the signal ends the
+	// process ends it the same way, not with exit 1 and "broken pipe".
+	for range 10 {
+		cmd := selfCommand(t, "inspect", testModel("resnet20_cifar_op17.onnx"))
+		r, w, err := os.Pipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.Close()
+		var errOut bytes.Buffer
+		cmd.Stdout, cmd.Stderr = w, &errOut
+		err = cmd.Run()
+		w.Close()
+		if code := cmd.ProcessState.ExitCode(); code != ExitSIGPIPE || errOut.Len() > 0 {
+			t.Fatalf("inspect into a closed pipe: exit %d (%v), want %d; stderr %q", code, err, ExitSIGPIPE, errOut.String())
 		}
 	}
 }

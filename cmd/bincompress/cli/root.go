@@ -42,7 +42,7 @@ func newRootCmd(streams IO) *cobra.Command {
 			"has finished (a failed gate included); an output that is an input is refused.\n" +
 			"See docs/CI.md.\n\n" +
 			"Exit codes: 0 ok, 1 failure, 2 usage error, 3 accuracy gate failed,\n" +
-			"130/143 interrupted (SIGINT/SIGTERM).",
+			"130/143/129/141 interrupted (SIGINT/SIGTERM/SIGHUP/SIGPIPE).",
 		Example:                    rootExample,
 		Version:                    version(),
 		Args:                       usageArgs(rootArgs),

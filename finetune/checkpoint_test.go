@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -23,6 +24,31 @@ func checkpointed(t testing.TB) Config {
 	}
 	cfg.Epochs, cfg.Resume = 2, true
 	return cfg
+}
+
+// TestResumeSaysWhere: a resumed run reports a "resumed" event with the
+// epochs its checkpoint had done, in place of binarizing and re-estimating,
+// so that its log does not jump from the float model to epoch 2 unexplained.
+func TestResumeSaysWhere(t *testing.T) {
+	cfg := checkpointed(t)
+	cfg.Epochs = 1 // the run checkpointed: a resume needs its settings
+	var phases []string
+	var resumed *Event
+	_, err := Train(context.Background(), tinyResNet(3, 3), stripes(1, 48, 3), nil, cfg, func(e Event) {
+		if e.Phase == "batch" || e.Phase == "bn" || e.Phase == "eval" {
+			return
+		}
+		phases = append(phases, e.Phase)
+		if e.Phase == "resumed" {
+			resumed = &e
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resumed == nil || resumed.Epoch != 1 || resumed.Epochs != 1 || slices.Contains(phases, "binarized") {
+		t.Errorf("events %v, resumed %+v: want a resumed event at epoch 1 of 1 in place of binarized", phases, resumed)
+	}
 }
 
 // TestCheckpointDigest: a checkpoint with one flipped byte anywhere is

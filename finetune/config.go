@@ -111,7 +111,9 @@ func (c *Config) validate() error {
 type Event struct {
 	// Phase is "float" (the source model's accuracy), "binarized"
 	// (accuracy with stale BN statistics), "reestimated" (after BN
-	// re-estimation), "batch", "epoch", "done", or "sensitivity"
+	// re-estimation), "resumed" (in their place with Config.Resume: Epoch
+	// of Epochs were done, ValAcc is the last one's held-out accuracy),
+	// "batch", "epoch", "done", or "sensitivity"
 	// (Sensitivity measured Layer: Batch of Batches); or, for progress
 	// within a phase, "bn" (a BN re-estimation batch) or "eval" (a
 	// validation batch), with Batch of Batches set.

@@ -233,7 +233,14 @@ func (t *trainer) start(ctx context.Context) error {
 		t.emit(Event{Phase: "float", ValAcc: t.res.ValFloat})
 	}
 	if t.cfg.Resume {
-		return t.loadCheckpoint()
+		if err := t.loadCheckpoint(); err != nil {
+			return err
+		}
+		// A resumed run skips binarizing and re-estimating and starts at a
+		// later epoch: say so, and from where, rather than leave the log
+		// jumping from the float model to epoch N+1.
+		t.emit(Event{Phase: "resumed", Epoch: t.epoch, Epochs: t.cfg.Epochs, ValAcc: t.lastValAcc()})
+		return nil
 	}
 	t.student.binarize()
 	if t.res.ValBinarized, err = t.evaluate(ctx); err != nil {
@@ -307,6 +314,15 @@ func (t *trainer) floatAccuracy(ctx context.Context) (float64, error) {
 		return 0, err
 	}
 	return accuracy(ctx, n, t.val, t.batch, nil)
+}
+
+// lastValAcc is the held-out accuracy of the last epoch done, NaN before
+// any or without held-out images.
+func (t *trainer) lastValAcc() float64 {
+	if len(t.res.Epochs) == 0 {
+		return math.NaN()
+	}
+	return t.res.Epochs[len(t.res.Epochs)-1].ValAcc
 }
 
 func (t *trainer) emit(e Event) {

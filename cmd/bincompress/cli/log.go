@@ -110,6 +110,8 @@ func (l *logger) trainEvent(e finetune.Event) {
 		l.printf("binarized: holdout accuracy %s (BatchNormalization statistics still from the float model)", pct(e.ValAcc))
 	case "reestimated":
 		l.printf("BatchNormalization re-estimated: holdout accuracy %s", pct(e.ValAcc))
+	case "resumed":
+		l.printf("resumed from the checkpoint (--resume): %d of %d epochs done, holdout accuracy %s", e.Epoch, e.Epochs, pct(e.ValAcc))
 	case "epoch":
 		l.printf("epoch %d/%d  loss %.4f  train %s  holdout %s  lr %.3g  %.0f img/s  ETA %s",
 			e.Epoch, e.Epochs, e.Loss, pct(e.TrainAcc), pct(e.ValAcc), e.LR, e.ImagesPerSec, e.ETA.Round(time.Second))

@@ -339,27 +339,8 @@ func (o *CompressOptions) open(log *logger, f *files) (*ir.Model, onnx.Source, m
 	if data.train != nil && !o.Prep.normalizes() {
 		log.warnf("no --mean/--std: %s is fed pixels scaled to [0,1] without normalization; give the normalization %s was trained with", o.In, o.In)
 	}
-	for _, ds := range []dataset.Dataset{data.train, data.eval, data.held} {
-		if ds != nil && o.Prep.Limit > 0 {
-			if n, info := classesPresent(ds), ds.Info(); n < info.Classes {
-				why := ""
-				if info.Format == "imagefolder" {
-					why = " (an image folder lists its files class by class)"
-				}
-				log.warnf("--limit %d: the first %d images of %s hold %d of its %d classes%s", o.Prep.Limit, ds.Len(), info.Name, n, info.Classes, why)
-			}
-		}
-	}
+	warnLimitClasses(log, o.Prep.Limit, data.train, data.eval, data.held)
 	return src, source, mio, prep, data, nil
-}
-
-// classesPresent is the number of distinct labels in ds.
-func classesPresent(ds dataset.Dataset) int {
-	seen := map[int]bool{}
-	for i := range ds.Len() {
-		seen[ds.Label(i)] = true
-	}
-	return len(seen)
 }
 
 // compressData is the data a run uses, each set opened once: train for

@@ -370,6 +370,35 @@ func openData(path string, prep dataset.Preprocess, mio modelIO, flags PrepFlags
 	return s, nil
 }
 
+// warnLimitClasses warns of each split (nil: none) a run uses whose first
+// limit images (--limit; 0: all) hold only some of its classes: training on
+// them, or a gate judged on them, sees those classes alone. The main
+// command and verify call it on the splits they train and evaluate on, not
+// on a split they open and leave.
+func warnLimitClasses(log *logger, limit int, splits ...dataset.Dataset) {
+	for _, ds := range splits {
+		if ds == nil || limit == 0 {
+			continue
+		}
+		if n, info := classesPresent(ds), ds.Info(); n < info.Classes {
+			why := ""
+			if info.Format == "imagefolder" {
+				why = " (an image folder lists its files class by class)"
+			}
+			log.warnf("--limit %d: the first %d images of %s hold %d of its %d classes%s", limit, ds.Len(), info.Name, n, info.Classes, why)
+		}
+	}
+}
+
+// classesPresent is the number of distinct labels in ds.
+func classesPresent(ds dataset.Dataset) int {
+	seen := map[int]bool{}
+	for i := range ds.Len() {
+		seen[ds.Label(i)] = true
+	}
+	return len(seen)
+}
+
 // evalBatches walks a dataset in order for verification, reporting its
 // progress (nil: none).
 func evalBatches(ds dataset.Dataset, prep dataset.Preprocess, batch int, p *progress) verify.Batches {

@@ -442,7 +442,7 @@ func TestFolderSubsetNumberedByName(t *testing.T) {
 }
 
 // TestLimitWarnsOfMissingClasses: --limit keeps an image folder's first
-// files, which hold its first classes only; the run says so.
+// files, which hold its first classes only; the run, and verify, say so.
 func TestLimitWarnsOfMissingClasses(t *testing.T) {
 	data := colorFolder(t, 20, 4, 22, 21)
 	args := []string{testModel("layout_nchw.onnx"), filepath.Join(t.TempDir(), "m.bnn"), "--data", data, "--center-crop", "20", "--epochs", "0"}
@@ -452,6 +452,11 @@ func TestLimitWarnsOfMissingClasses(t *testing.T) {
 	}
 	if code, _, errOut := run(t, append(args, "--limit", "20")...); code != 0 || strings.Contains(errOut, "classes (an image folder") {
 		t.Errorf("--limit 20: exit %d, stderr %q; want no warning", code, errOut)
+	}
+	// verify, which gates on the images --limit keeps, says so too
+	code, _, errOut = run(t, "verify", testModel("layout_nchw.onnx"), "--data", data, "--center-crop", "20", "--limit", "6")
+	if code != 0 || !strings.Contains(errOut, "hold 2 of its 4 classes") {
+		t.Errorf("verify --limit 6: exit %d, stderr %q; want a warning that 2 of 4 classes are held", code, errOut)
 	}
 }
 

@@ -121,6 +121,7 @@ func runVerify(ctx context.Context, o *VerifyOptions, streams IO) error {
 	if splits.Test == nil && looksLikeTraining(splits.Train.Info().Name) {
 		log.warnf("%s is a training split and the data has no test split: verifying on the images a model is fine-tuned on inflates its accuracy and shrinks its drop; give the test split", splits.Train.Info().Name)
 	}
+	warnLimitClasses(log, o.Prep.Limit, splits.Eval())
 	rep, err := evaluateBatch(ctx, m, ref, splits.Eval(), prep, mio, opts, o.Batch, log)
 	if err != nil {
 		return err

@@ -18,7 +18,9 @@
 // the writing process, RAND 8 hex digits): in the same folder, so the rename
 // is atomic; hidden; and recognizable, so that a later run can remove the
 // ones a killed process left (CleanStale removes only names of exactly this
-// pattern whose PID is no running process). Files are created with mode
+// pattern whose PID is no running process, or is this process's own on a
+// temporary it does not hold: a container's entry point has the same PID
+// every run). Files are created with mode
 // 0644 and folders with 0755, both less the umask, as os.Create would.
 //
 // # Signals

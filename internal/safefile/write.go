@@ -62,8 +62,12 @@ func tempName(target string) (string, error) {
 }
 
 // CleanStale removes the temporaries of target that processes which no
-// longer run left behind (a kill -9, a power cut). Temporaries of running
-// processes, this one included, and names of any other pattern are kept.
+// longer run left behind (a kill -9, an OOM kill, a power cut). Temporaries
+// of other running processes, those this process holds, and names of any
+// other pattern are kept. One with this process's PID that it does not hold
+// was left by an earlier process with the same PID: a container runs its
+// entry point as PID 1 (or the same small PID) every time, so a run killed
+// there would otherwise leave its temporary for good.
 func CleanStale(target string) {
 	dir, base := filepath.Split(target)
 	if dir == "" {
@@ -80,11 +84,19 @@ func CleanStale(target string) {
 			continue
 		}
 		pid, _ := strconv.Atoi(m[1])
-		if pid == os.Getpid() || alive(pid) {
+		path := filepath.Join(dir, e.Name())
+		if pid == os.Getpid() && held(path) || pid != os.Getpid() && alive(pid) {
 			continue
 		}
-		os.RemoveAll(filepath.Join(dir, e.Name()))
+		os.RemoveAll(path)
 	}
+}
+
+// held reports whether tmp is a temporary this process registered.
+func held(tmp string) bool {
+	live.Lock()
+	defer live.Unlock()
+	return live.paths[tmp]
 }
 
 // Set is the outputs of one run: add each before the work starts (which
@@ -110,11 +122,12 @@ func (s *Set) File(target string) (*Output, error) {
 	if err != nil {
 		return nil, err
 	}
+	register(tmp) // before it exists: CleanStale keeps what this process holds
 	f, err := os.OpenFile(tmp, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o644)
 	if err != nil {
+		unregister(tmp)
 		return nil, fmt.Errorf("safefile: cannot write %s: %w", target, pathless(err))
 	}
-	register(tmp)
 	o := &Output{Target: target, tmp: tmp, f: f}
 	s.items = append(s.items, o)
 	return o, nil
@@ -128,10 +141,11 @@ func (s *Set) Dir(target string) (*Output, error) {
 	if err != nil {
 		return nil, err
 	}
+	register(tmp)
 	if err := os.Mkdir(tmp, 0o755); err != nil {
+		unregister(tmp)
 		return nil, fmt.Errorf("safefile: cannot create folder %s: %w", target, pathless(err))
 	}
-	register(tmp)
 	o := &Output{Target: target, tmp: tmp, dir: true}
 	s.items = append(s.items, o)
 	return o, nil

@@ -137,6 +137,9 @@ func TestMissingFolderFailsAtAdd(t *testing.T) {
 	}
 }
 
+// TestCleanStale: a dead process's temporaries go, and so does one with
+// this process's PID that it does not hold; those of running processes and
+// this process's own staged outputs stay.
 func TestCleanStale(t *testing.T) {
 	dir := t.TempDir()
 	target := filepath.Join(dir, "m.bnn")
@@ -153,6 +156,12 @@ func TestCleanStale(t *testing.T) {
 		os.WriteFile(filepath.Join(dir, n), nil, 0o644)
 	}
 	os.Mkdir(filepath.Join(dir, ".m.bnn.tmp-"+strconv.Itoa(dead)+"-deadbeef"), 0o755)
+	var s Set // a temporary this process holds, staged after the others
+	o, err := s.File(target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Discard()
 	CleanStale(target)
 	got := map[string]bool{}
 	for _, n := range names(t, dir) {
@@ -161,7 +170,12 @@ func TestCleanStale(t *testing.T) {
 	if got[stale] || got[".m.bnn.tmp-"+strconv.Itoa(dead)+"-deadbeef"] {
 		t.Errorf("a dead process's temporaries were kept: %v", got)
 	}
-	for _, n := range append([]string{mine, parent}, others...) {
+	// mine has this process's PID but is not one it holds: an earlier
+	// process with the same PID left it (a container's PID 1)
+	if got[mine] {
+		t.Errorf("%s, left by an earlier process with this PID, was kept", mine)
+	}
+	for _, n := range append([]string{parent, filepath.Base(o.Path())}, others...) {
 		if !got[n] {
 			t.Errorf("%s was removed", n)
 		}

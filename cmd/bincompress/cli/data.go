@@ -3,6 +3,7 @@ package cli
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -340,6 +341,12 @@ func checkInputType(in *ir.ValueInfo) error {
 func openData(path string, prep dataset.Preprocess, mio modelIO, flags PrepFlags, classes []string, log *logger, f *files) (*dataset.Splits, error) {
 	if err := mio.checkBatched(); err != nil {
 		return nil, err
+	}
+	if mio.Classes == 1 {
+		// a sigmoid binary classifier: its one logit is no class score,
+		// and the data's two labels would be refused as "2 classes, the
+		// model 1 outputs", which names no way out
+		return nil, errors.New("the model's output has one value per image (a single-logit binary classifier, trained with a sigmoid): bincompress scores, trains and verifies a classifier by its top-1 over one logit per class; export it with two logits, torch.cat([torch.zeros_like(z), z], 1) for the logit z, which softmax turns into the same probabilities")
 	}
 	if layout := cmp.Or(prep.Layout, dataset.NCHW); layout != mio.Layout {
 		return nil, fmt.Errorf("the preprocessing lays images out %s, but the model's input %q is %s", layout, mio.Input, mio.Layout)

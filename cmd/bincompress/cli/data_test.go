@@ -504,6 +504,30 @@ func TestClassifierShape(t *testing.T) {
 	}
 }
 
+// TestSingleLogitRefusedByName: a model with one output value (a sigmoid
+// binary classifier) meets data with a message that says so and how to
+// export it, not "2 classes, the model 1 outputs: label out of range".
+func TestSingleLogitRefusedByName(t *testing.T) {
+	dir := t.TempDir()
+	model := editedModel(t, dir, "one_logit", func(m *ir.Model) {
+		fc := firstNode(t, m, "Gemm") // keep the weight's first row and the bias's first value
+		w, bias := m.Graph.Initializer(fc.Inputs[1]), m.Graph.Initializer(fc.Inputs[2])
+		w.Data, w.Shape = w.Data.([]float32)[:w.Shape[1]], []int{1, w.Shape[1]}
+		bias.Data, bias.Shape = bias.Data.([]float32)[:1], []int{1}
+		m.Graph.Outputs[0].Shape = nil
+	})
+	data := colorFolder(t, 6, 2, 28, 28)
+	for _, args := range [][]string{
+		{model, filepath.Join(dir, "m.bnn"), "--data", data, "--epochs", "0"},
+		{"verify", model, "--data", data},
+	} {
+		code, _, errOut := run(t, args...)
+		if code != ExitFailure || !strings.Contains(errOut, "single-logit binary classifier") || !strings.Contains(errOut, "two logits") {
+			t.Errorf("%s: exit %d, stderr %q; want exit 1 naming a single-logit classifier", args[0], code, errOut)
+		}
+	}
+}
+
 // TestTooLittleDataExitsOne: training data too small for the holdout (two
 // images under the default --holdout 0.1, which holds one out) is a data
 // set that does not fit, exit 1 as docs/CI.md says and as the trainer's own

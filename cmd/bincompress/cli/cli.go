@@ -95,12 +95,18 @@ func Main(args []string, streams IO) int {
 		// could end the process; end it as onSignal does, quietly
 		return ExitSIGPIPE
 	}
-	// errors name nodes and ops of the file: printed cleaned
-	fmt.Fprintf(streams.ErrOut, "bincompress: %s\n", termtext.Clean(err.Error()))
 	code := ExitUsage // cobra's errors: unknown flags, bad values, argument counts, required flags
 	if started {
 		code = exitCode(err)
 	}
+	if code == ExitFailure && outputsWritten.Load() {
+		// a failure after the outputs were renamed into place (the summary
+		// on a full or closed stdout) leaves them, complete: say so, as an
+		// interrupt then does, or a pipeline takes exit 1 for no output
+		err = fmt.Errorf("%w (the outputs were written before this and are complete)", err)
+	}
+	// errors name nodes and ops of the file: printed cleaned
+	fmt.Fprintf(streams.ErrOut, "bincompress: %s\n", termtext.Clean(err.Error()))
 	if code == ExitUsage {
 		fmt.Fprintf(streams.ErrOut, "Run '%s --help' for usage.\n", cmd.CommandPath())
 	}

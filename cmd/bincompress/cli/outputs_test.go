@@ -381,6 +381,26 @@ func TestInterrupted(t *testing.T) {
 	}
 }
 
+// failingWriter fails every write, as a stdout on a full disk does.
+type failingWriter struct{}
+
+func (failingWriter) Write([]byte) (int, error) { return 0, syscall.ENOSPC }
+
+// TestFailureAfterCommitSaysOutputsComplete: the --json summary, written
+// once the .bnn is in place, failing on a full stdout exits 1 and says the
+// outputs are there and complete, not as if the run had written nothing.
+func TestFailureAfterCommitSaysOutputsComplete(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "m.bnn")
+	var errOut bytes.Buffer
+	code := Main([]string{testModel("fmnist_tiny.onnx"), out, "--json", "-q"}, IO{In: strings.NewReader(""), Out: failingWriter{}, ErrOut: &errOut})
+	if _, err := os.Stat(out); err != nil {
+		t.Fatalf("the .bnn is not there: %v (stderr %q)", err, errOut.String())
+	}
+	if code != ExitFailure || !strings.Contains(errOut.String(), "no space left on device") || !strings.Contains(errOut.String(), "are complete") {
+		t.Errorf("exit %d, stderr %q; want 1 saying the outputs are complete", code, errOut.String())
+	}
+}
+
 // TestNohup: a run started with SIGHUP ignored (nohup) keeps running
 // through a hangup, and SIGINT still stops it.
 func TestNohup(t *testing.T) {

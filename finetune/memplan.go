@@ -11,9 +11,7 @@ import (
 	"strings"
 
 	"github.com/bincompress/bincompress/finetune/autograd"
-	"github.com/bincompress/bincompress/internal/kernels"
 	"github.com/bincompress/bincompress/ir"
-	"github.com/bincompress/bincompress/ir/schema"
 )
 
 // MemoryPlan is the memory a fine-tuning run needs at one batch size in one
@@ -75,7 +73,6 @@ type memoryModel struct {
 	model        int64
 	sampleBytes  int64
 	base, baseGo int64
-	scratch      int64
 	dev          *deviceModel // a device run's (nil on the CPU)
 }
 
@@ -112,7 +109,7 @@ func newMemoryModel(model *ir.Model, plan []ir.LayerRecord, sample []int, cfg Co
 		twin[0].Twin(twin[1])
 		m.traces[b2i(exact)] = twin[0]
 	}
-	m.model, m.scratch = p.modelBytes(), p.student.scratchBytes()
+	m.model = p.modelBytes()
 	m.base, m.baseGo = base, baseGo
 	if onDevice(cfg) {
 		if m.dev, err = newDeviceModel(model, plan, sample, cfg); err != nil {
@@ -202,7 +199,7 @@ func (m *memoryModel) plan(batch int, exact bool) MemoryPlan {
 	}
 	p := MemoryPlan{Batch: batch, Exact: exact, SavedPerImage: float64(tp.Saved) / float64(batch),
 		ParamBytes: tp.SavedParams, Floats: tp.Arena, Saved: tp.SavedPeak, Model: m.model,
-		Data: pipelineBatches * int64(batch) * (m.sampleBytes + 8), Scratch: m.scratch, Base: m.base, BaseGo: m.baseGo}
+		Data: pipelineBatches * int64(batch) * (m.sampleBytes + 8), Scratch: scratchBytes(tp), Base: m.base, BaseGo: m.baseGo}
 	p.Floor = p.Base + p.Floats + p.Saved + p.Model + p.Data + p.Scratch
 	// The collector may let a step's garbage (its codes, a parameter
 	// gradient's copy) pile up before it runs: a quarter of the saved
@@ -217,26 +214,14 @@ func (m *memoryModel) plan(batch int, exact bool) MemoryPlan {
 // (batchPlan.stream).
 const pipelineBatches = 3
 
-// scratchBytes is the kernels' scratch for n's convolutions: the partial
-// sums of the largest filter gradient, or a Winograd layer's transforms
-// (kernels.FilterScratch, a quarter more for the pools' size classes) and chunks of a few MiB per goroutine
-// for the rest (internal/kernels sizes them to the caches, never to the
-// batch).
-func (n *net) scratchBytes() int64 {
-	var most int64
-	for _, nd := range n.nodes {
-		w, ok := n.params[nd.Input(1)]
-		if nd.OpType != "Conv" || !ok || len(w.Shape) != 4 {
-			continue
-		}
-		c, err := attrsOf[schema.Conv](n, nd)
-		if err != nil {
-			continue // the trainer refuses it before any step
-		}
-		g := int(c.Group)
-		most = max(most, kernels.FilterScratch(kernels.ConvParams{K: w.Shape[0], C: w.Shape[1] * g, KH: w.Shape[2], KW: w.Shape[3], Groups: g}))
-	}
-	return most + most/4 + int64(runtime.GOMAXPROCS(0))*8<<20
+// scratchBytes is the kernels' scratch for the traced passes'
+// convolutions at the plan's batch: the largest layer's partial sums or
+// Winograd transforms (kernels.FilterScratch at the layer's own spatial
+// size and the batch, tp.Scratch; a quarter more for the pools' size
+// classes) and chunks of a few MiB per goroutine for the rest
+// (internal/kernels sizes them to the caches, never to the batch).
+func scratchBytes(tp autograd.TracePlan) int64 {
+	return tp.Scratch + tp.Scratch/4 + int64(runtime.GOMAXPROCS(0))*8<<20
 }
 
 // peak is the planned peak at batch that a memory limit bounds: the

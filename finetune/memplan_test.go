@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/bincompress/bincompress/finetune/autograd"
+	"github.com/bincompress/bincompress/internal/kernels"
 	"github.com/bincompress/bincompress/ir"
 	"github.com/bincompress/bincompress/onnx"
 )
@@ -256,6 +257,7 @@ func TestMemoryPlanHoldsTheTrainer(t *testing.T) {
 	}
 	tr, m, train, val := distillingTrainer(t, model, 32)
 	cfg := tr.cfg
+	pools := live()
 	res, err := tr.run(t.Context())
 	if err != nil {
 		t.Fatal(err)
@@ -275,6 +277,40 @@ func TestMemoryPlanHoldsTheTrainer(t *testing.T) {
 	// headroom: 2 % under is allowed.
 	if p := m.plan(cfg.BatchSize, cfg.ExactBackward).Model; held > p+p/50 || p > held+held/10 {
 		t.Errorf("the trainer holds %d B once it has trained, the plan counts %d B", held, p)
+	}
+	// What outlives the trainer is the kernels' pools: the scratch the
+	// run's layers kept, which the plan's Scratch (now from each layer's
+	// own size and the batch, not the widest layer's bound) must cover.
+	if kept, p := live()-pools, m.plan(cfg.BatchSize, cfg.ExactBackward).Scratch; kept > p {
+		t.Errorf("the kernels' pools keep %d B more after the run, the plan's scratch is %d B", kept, p)
+	}
+}
+
+// TestMemoryPlanScratchFollowsTheLayers: the plan's kernel scratch is
+// that of the layers as the run has them, at their spatial size and the
+// batch (kernels.FilterScratch of the traced convolutions): it grows with
+// the input's size and the batch, and on a ResNet-18 at 64×64, whose
+// widest layers are 2×2, stays under the bound for the widest layer at
+// any size, which the plan took before and which put it 12 % over a
+// torchvision ResNet-18's measured peak.
+func TestMemoryPlanScratchFollowsTheLayers(t *testing.T) {
+	scratch := func(hw, batch int) int64 {
+		model := resnet18Model(32, hw, 10, 1)
+		cfg := DefaultConfig()
+		cfg.Epochs, cfg.BatchSize = 1, batch
+		m, _, err := planRun(model, planOfTest(t, model), randomSource(batch, 3, hw, hw, 10, 1), cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m.plan(batch, false).Scratch
+	}
+	small, large, larger := scratch(64, 8), scratch(64, 32), scratch(256, 32)
+	if !(small <= large && large < larger) {
+		t.Errorf("scratch at 64×64: %d at batch 8, %d at 32; at 256×256, batch 32: %d: it must follow the layers' size and the batch", small, large, larger)
+	}
+	widest := kernels.FilterScratch(kernels.ConvParams{C: 256, K: 256, KH: 3, KW: 3, Groups: 1}) // any size, any batch
+	if allowance := int64(runtime.GOMAXPROCS(0)) * 8 << 20; large-allowance > (widest+widest/4)/2 {
+		t.Errorf("scratch at 64×64, batch 32: %d, not well under the widest layer's bound at any size %d (and %d for the chunks)", large, widest+widest/4, allowance)
 	}
 }
 

@@ -40,6 +40,9 @@ func (tp *Tape) Conv(x, w, b *Tensor, a ConvAttrs, binary bool) (*Tensor, error)
 	if err != nil {
 		return nil, err
 	}
+	if tp != nil && tp.Buffers.tracing() {
+		tp.Buffers.trace.conv(p)
+	}
 	var bias backend.Buffer
 	if b != nil {
 		if b.Len() != p.K {

@@ -1,5 +1,7 @@
 package autograd
 
+import "github.com/bincompress/bincompress/internal/kernels"
+
 // Trace records what passes on tapes with Buffers do with memory: every
 // float buffer taken from Buffers and every buffer an op saves for
 // backward, with the ticks at which each is taken and let go. Every such
@@ -19,6 +21,7 @@ type Trace struct {
 	passes []*passTrace
 	cur    *passTrace
 	extern map[*float32]bool
+	convs  []kernels.ConvParams // the convolutions the passes ran, each once
 }
 
 // passTrace is one traced pass (Buffers.Begin to End).
@@ -78,6 +81,17 @@ func (tr *Trace) elems(i, k, batch int) int {
 	o := tr.twin.passes[i]
 	e2 := o.blocks[o.floats[k]].elems
 	return e + (e2-e)/(tr.twin.Batch-tr.Batch)*(batch-tr.Batch)
+}
+
+// conv notes a convolution the traced passes run, for the kernels'
+// scratch at another batch (TracePlan.Scratch).
+func (tr *Trace) conv(p kernels.ConvParams) {
+	for _, q := range tr.convs {
+		if q == p {
+			return
+		}
+	}
+	tr.convs = append(tr.convs, p)
 }
 
 // tracing reports whether b records a trace.
@@ -199,11 +213,19 @@ type TracePlan struct {
 	// SavedPeak is the most saved memory of its own (codes, masks, indices;
 	// not references to float buffers, the input or weights) live at once.
 	SavedPeak int64
+	// Scratch is the largest kernels.FilterScratch of the traced
+	// convolutions at batch: the scratch a layer's passes hold, which
+	// follows its spatial size and the batch.
+	Scratch int64
 }
 
 // Plan replays the trace at batch.
 func (tr *Trace) Plan(batch int) TracePlan {
 	var p TracePlan
+	for _, c := range tr.convs {
+		c.N = max(1, c.N*batch/tr.Batch) // every traced convolution runs on the batch's images
+		p.Scratch = max(p.Scratch, kernels.FilterScratch(c))
+	}
 	for pi, ps := range tr.passes {
 		p.Arena = max(p.Arena, 4*int64(tr.arena(pi, batch).total))
 		var saved, params, live, peak, flive, fpeak int64

@@ -110,24 +110,50 @@ var winoTilesAny = false
 // of images.
 var winoChunkBytes = 16 << 20 // a variable for the tests
 
-// winoScratch bounds the scratch (bytes) any pass of a convolution with
-// p's channels and kernel holds at once when it may run by Winograd (only
-// the channels and kernel are known: any 3×3 with enough channels counts):
-// the transformed weights U (with the flipped weights, for the input
-// gradient) or the filter gradient's dU, both 36·C·K padded, plus a
-// chunk's transforms (winoChunkBytes, unless one image's are more) and
-// what a chunk adds to them (the images it decodes, each goroutine's
-// transposed M_ξ: under winoChunkBytes more). It does not grow with the
-// batch. 0 when p cannot run by Winograd.
+// winoScratch is the scratch (bytes) the passes of a convolution of p's
+// shape hold at once when it runs by Winograd, 0 when it does not: the
+// transformed weights U (with the flipped weights, for the input
+// gradient) or the filter gradient's dU, both 36·C·K padded, beside the
+// 27·C·K of their transform (the pools keep both), and a chunk's
+// transforms with what a chunk adds to them (the images it decodes, each
+// goroutine's transposed M_ξ: under one chunk more). A chunk is set by
+// p's batch and tiles (winoGeom), under winoChunkBytes: a 2×2 layer's
+// chunk of 32 images is a fifth of it, and with too few tiles over the
+// batch the layer runs directly. With the shape not known (N, H or W 0),
+// the bound over every batch and size: any 3×3 with enough channels, at
+// the chunk bound.
 func winoScratch(p ConvParams) int64 {
-	q := p
-	q.StrideH, q.StrideW, q.DilationH, q.DilationW, q.N, q.H, q.W = 1, 1, 1, 1, 1, 3, 3
-	q.PadTop, q.PadLeft, q.PadBottom, q.PadRight = 0, 0, 0, 0
-	if !q.winogradShape() {
+	pad := func(n int) int { return (n + 15) / 16 * 16 } // mr divides 16
+	weights := 4 * int64(63*p.C*max(pad(p.K), pad(p.C))+9*p.C*p.K)
+	if !known(p) {
+		q := p
+		q.StrideH, q.StrideW, q.DilationH, q.DilationW, q.N, q.H, q.W = 1, 1, 1, 1, 1, 3, 3
+		q.PadTop, q.PadLeft, q.PadBottom, q.PadRight = 0, 0, 0, 0
+		if !q.winogradShape() {
+			return 0
+		}
+		return weights + 2*int64(winoChunkBytes)
+	}
+	var chunk int64
+	for _, q := range []ConvParams{p, p.backwardAsForwardOr()} {
+		if q.winograd() {
+			g := newWinoGeom(q)
+			chunk = max(chunk, 4*int64(36*(q.C+pad(q.K))*g.ldv+gemmKernel().nr))
+		}
+	}
+	if chunk == 0 {
 		return 0
 	}
-	kpad := max((p.K+15)/16*16, (p.K+gemmKernel().mr-1)/gemmKernel().mr*gemmKernel().mr)
-	return 4*int64(36*p.C*kpad+9*p.C*p.K) + 2*int64(winoChunkBytes)
+	return weights + 2*chunk
+}
+
+// backwardAsForwardOr is the forward convolution the input gradient of
+// p runs as, or p when it runs otherwise.
+func (p ConvParams) backwardAsForwardOr() ConvParams {
+	if q, ok := p.backwardAsForward(); ok {
+		return q
+	}
+	return p
 }
 
 // winoGeom is the tile geometry of a convolution.

@@ -123,8 +123,8 @@ func TestWinogradDeterministic(t *testing.T) {
 // TestWinogradScratch: each Winograd pass, from empty pools, allocates no
 // more than winoScratch (a quarter more for the pools' size classes, and
 // a little for closures), at a batch of 4 and of 48: its scratch follows
-// the layer and the chunk, not the batch, as the memory plan counts it
-// (FilterScratch).
+// the layer and its chunk, which grows with the batch up to winoChunkBytes,
+// as the memory plan counts it (FilterScratch).
 func TestWinogradScratch(t *testing.T) {
 	if raceEnabled {
 		t.Skip("sync.Pool drops items at random under the race detector")
@@ -159,6 +159,49 @@ func TestWinogradScratch(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestFilterScratchFollowsTheLayer: FilterScratch of a layer at its own
+// spatial size and batch (a 64×64 ResNet's 2×2, 4×4 and 8×8 stages at
+// batch 32) bounds what its training passes allocate from empty pools,
+// with the memory plan's allowance around it (a quarter for the pools'
+// size classes, 8 MiB a goroutine for the chunks of images), and is well
+// under the bound for an unknown shape: the plan took that bound, the
+// 16 MiB Winograd chunk a 2×2 layer never reaches, and was 12 % over a
+// ResNet-18's measured peak.
+func TestFilterScratchFollowsTheLayer(t *testing.T) {
+	if raceEnabled {
+		t.Skip("sync.Pool drops items at random under the race detector")
+	}
+	for _, c := range []struct{ ch, size, n int }{{512, 2, 32}, {256, 4, 32}, {128, 8, 32}, {64, 16, 8}} {
+		p := ConvParams{N: c.n, C: c.ch, H: c.size, W: c.size, K: c.ch, KH: 3, KW: 3, StrideH: 1, StrideW: 1,
+			PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1, DilationH: 1, DilationW: 1, Groups: 1}
+		shapeFree := p
+		shapeFree.N, shapeFree.H, shapeFree.W = 0, 0, 0
+		got, bound := FilterScratch(p), FilterScratch(shapeFree)
+		if got <= 0 || 2*got > bound && c.size <= 4 {
+			t.Errorf("%d channels at %d×%d, batch %d: FilterScratch %d, the bound for any shape %d", c.ch, c.size, c.size, c.n, got, bound)
+		}
+		r := newRand(3)
+		x, w, dy := randSlice(r, p.XLen()), randSlice(r, p.WLen()), randSlice(r, p.YLen())
+		y, dx, dw := make([]float32, p.YLen()), make([]float32, p.XLen()), make([]float32, p.WLen())
+		allowance := got + got/4 + int64(gomaxprocs())*8<<20
+		for name, f := range map[string]func(){
+			"forward":         func() { Conv2D(p, x, w, nil, y) },
+			"input gradient":  func() { Conv2DBackwardData(p, dy, w, dx) },
+			"filter gradient": func() { Conv2DBackwardFilter(p, x, dy, dw) },
+		} {
+			emptyPools()
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
+			f()
+			runtime.ReadMemStats(&after)
+			if alloc := int64(after.TotalAlloc - before.TotalAlloc); alloc > allowance {
+				t.Errorf("%d channels at %d×%d, batch %d, %s (winograd %v): %d bytes allocated, allowance %d (FilterScratch %d)",
+					c.ch, c.size, c.size, c.n, name, p.winograd(), alloc, allowance, got)
+			}
+		}
+	}
 }
 
 // emptyPools drops the float scratch the pools hold.

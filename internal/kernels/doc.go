@@ -133,9 +133,10 @@
 // works on (padded images, wide outputs, transposed gradients, partial
 // filter sums in waves of chunks; Winograd's transforms, in chunks of at
 // most 16 MiB), never the whole batch, so a training step's scratch is set
-// by its largest layer, not by the batch size: FilterScratch bounds a
-// layer's (for a Winograd layer, its 36 transformed weight or gradient
-// matrices and a chunk). Goroutines take work items (images, chunks,
+// by its largest layer, not by the batch size beyond a chunk:
+// FilterScratch gives a layer's at its spatial size and batch (for a
+// Winograd layer, its 36 transformed weight or gradient matrices and a
+// chunk, which a small layer fills only at a large batch). Goroutines take work items (images, chunks,
 // tiles) as they come free, so a thread the OS holds back does not hold
 // up the others; each item writes only its own output, so who ran it does
 // not change the bits.

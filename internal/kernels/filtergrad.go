@@ -165,8 +165,7 @@ func laneBackwardFilter(p ConvParams, src imageSource, dy, dw []float32, fk *fil
 	// each chunk into its own partial sums, and the partials are added in
 	// chunk order as each wave ends: the same sums in the same order as
 	// one partial per chunk, in scratch that does not grow with the batch.
-	chunks := (p.N*4*(xs+ds) + filterChunkBytes - 1) / filterChunkBytes
-	chunks = max(1, min(p.N, (chunks+3)/4*4))
+	chunks := filterChunks(p.N, xs+ds)
 	wave := min(chunks, filterWave*gomaxprocs())
 	plen := spatial * geo.cg * kpad
 	partial := getBuf((wave + 1) * plen)
@@ -215,6 +214,13 @@ func laneBackwardFilter(p ConvParams, src imageSource, dy, dw []float32, fk *fil
 			}
 		}
 	}
+}
+
+// filterChunks is how many chunks laneBackwardFilter splits n images of
+// perImage floats of scratch (padded image and transposed gradient) into.
+func filterChunks(n, perImage int) int {
+	chunks := (n*4*perImage + filterChunkBytes - 1) / filterChunkBytes
+	return max(1, min(n, (chunks+3)/4*4))
 }
 
 // filterWave is how many chunks of images laneBackwardFilter sums at once
@@ -290,15 +296,35 @@ func subsampled(p, q ConvParams, src imageSource) imageSource {
 	}}
 }
 
-// FilterScratch is the scratch (bytes) the filter gradient of a
-// convolution with p's channels and kernel holds for its partial sums, at
-// the current GOMAXPROCS and at any batch: the part of a training step's
-// kernel scratch set by the layer rather than by the chunk of images. For
-// a layer that may run by Winograd it is winoScratch, all its passes'
-// scratch, when that is larger.
+// FilterScratch is the scratch (bytes) a training step's passes of a
+// convolution of p's shape, at p's batch and spatial size, hold at once:
+// the filter gradient's partial sums (one filter gradient per chunk of
+// images a wave runs, and their sum) and the input gradient's flipped
+// weights or, for a layer that runs by Winograd
+// at that batch and size, winoScratch when that is larger; the chunks of
+// images around them, a few MiB a goroutine, are the caller's allowance.
+// It follows the layer's real size: a 2×2 or 4×4 layer (a 64×64 ResNet's
+// last stages) has too few tiles for Winograd at a small batch and too few
+// images for a wave, and the bound over every batch and size (the 16 MiB
+// Winograd chunk) put a ResNet-18's plan 12 % over its measured peak. With
+// N, H or W 0 (shape not known) it is that bound.
 func FilterScratch(p ConvParams) int64 {
 	g := max(p.Groups, 1)
 	kpad := (p.K/g + 15) / 16 * 16
 	plen := p.KH * p.KW * (p.C / g) * kpad
-	return max(4*int64(plen)*int64(filterWave*gomaxprocs()+1), winoScratch(p))
+	wave := filterWave * gomaxprocs()
+	if known(p) {
+		if q, ok := p.strided1x1(); ok {
+			p = q // runs as the pointwise gradient of the subsampled images
+		}
+		offs := make([]int, (p.C/g)*p.KH*p.KW)
+		geo := newShiftGeom(p, gemmKernel(), offs)
+		wave = min(wave, filterChunks(p.N, geo.xpLen+geo.oh*geo.wq*kpad))
+	}
+	// The input gradient's flipped weights (a stride-1 layer's) are
+	// another pass's, but the pools keep them beside the partial sums.
+	return max(4*int64(plen)*int64(wave+1)+4*int64(p.WLen()), winoScratch(p))
 }
+
+// known reports whether p has its batch and spatial size.
+func known(p ConvParams) bool { return p.N > 0 && p.H > 0 && p.W > 0 }

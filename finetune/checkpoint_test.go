@@ -1,8 +1,10 @@
 package finetune
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/gob"
 	"errors"
 	"fmt"
 	"os"
@@ -188,5 +190,55 @@ func TestResumeRefusesOtherData(t *testing.T) {
 	}
 	if _, err := Train(context.Background(), tinyResNet(3, 3), stripes(1, 48, 3), nil, cfg, nil); err != nil {
 		t.Errorf("the same data: %v", err)
+	}
+}
+
+// TestResumeVersion4: a checkpoint written before the tensors were
+// written one gob value each (version 4: the whole checkpoint one value)
+// still resumes, to the same result as the same state in version 5; and
+// the plan sees the decoder's buffer of each (firstValueBytes): the whole
+// payload in version 4, the small header in version 5.
+func TestResumeVersion4(t *testing.T) {
+	cfg := checkpointed(t)
+	cfg.Epochs = 1 // the checkpoint's: a resume at its end restores it and finishes
+	path := filepath.Join(cfg.CheckpointDir, CheckpointFile)
+	v5, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ck, err := decodeCheckpoint(v5)
+	if err != nil || ck.Version != checkpointVersion || len(ck.Params) == 0 || len(ck.Momentum) == 0 || ck.Best == nil {
+		t.Fatalf("version-5 checkpoint: %v (version %d, %d params, %d momentum, best %v)", err, ck.Version, len(ck.Params), len(ck.Momentum), ck.Best != nil)
+	}
+	header := firstValueBytes(cfg.CheckpointDir)
+	ck.Version, ck.Tensors, ck.HasBest = oneValueVersion, 0, false
+	var payload bytes.Buffer
+	if err := gob.NewEncoder(&payload).Encode(ck); err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(payload.Bytes())
+	v4 := append(append([]byte(checkpointMagic), sum[:]...), payload.Bytes()...)
+	weightsAfter := func(file []byte) string {
+		if err := os.WriteFile(path, file, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		res, err := Train(context.Background(), tinyResNet(3, 3), stripes(1, 48, 3), nil, cfg, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out strings.Builder
+		for _, in := range res.Model.Graph.Initializers {
+			fmt.Fprintf(&out, "%s %v\n", in.Name, in.Data)
+		}
+		return out.String()
+	}
+	if err := os.WriteFile(path, v4, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if n := firstValueBytes(cfg.CheckpointDir); header <= 0 || n < int64(payload.Len())/2 || 2*header > n {
+		t.Errorf("first value: %d B in version 4 (a %d-B payload), %d B in version 5", n, payload.Len(), header)
+	}
+	if weightsAfter(v4) != weightsAfter(v5) {
+		t.Error("resumed from version 4, the run ends with other weights than from version 5")
 	}
 }

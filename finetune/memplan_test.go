@@ -3,6 +3,7 @@ package finetune
 import (
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
@@ -264,6 +265,29 @@ func TestMemoryPlanHoldsTheTrainer(t *testing.T) {
 	}
 	if len(res.Snapshots) != 2 || tr.teacher == nil || tr.best == nil {
 		t.Fatalf("%d snapshots, teacher %v, best %v: the run must hold a teacher and a snapshot", len(res.Snapshots), tr.teacher != nil, tr.best != nil)
+	}
+	// Writing a checkpoint holds gob's buffer of its largest value, a
+	// tensor, which the plan counts (checkpointBytes): every byte it
+	// allocates (with the collector off, more than it holds at once) stays
+	// within a few times that, and far under the file, whose whole payload
+	// gob once held, grown a quarter at a time, beside a copy.
+	tr.cfg.CheckpointDir = t.TempDir()
+	tr.fingerprint() // the digests of the source and the data, taken once a run
+	var before, after runtime.MemStats
+	runtime.GC()
+	gc := debug.SetGCPercent(-1)
+	runtime.ReadMemStats(&before)
+	err = tr.saveCheckpoint()
+	runtime.ReadMemStats(&after)
+	debug.SetGCPercent(gc)
+	fi, serr := os.Stat(filepath.Join(tr.cfg.CheckpointDir, CheckpointFile))
+	if err != nil || serr != nil {
+		t.Fatal(err, serr)
+	}
+	alloc, planned := int64(after.TotalAlloc-before.TotalAlloc), tr.checkpointBytes(false, "")
+	t.Logf("checkpoint: %d B allocated, %d B planned, file %d B", alloc, planned, fi.Size())
+	if alloc > fi.Size()/4 || alloc > 3*planned {
+		t.Errorf("writing the checkpoint (%d B) allocated %d B; the plan counts %d B", fi.Size(), alloc, planned)
 	}
 	with := live()
 	runtime.KeepAlive(tr)

@@ -21,34 +21,45 @@ var (
 // it checked (so /dev/zero or a growing file cannot exhaust memory). Errors
 // do not repeat the path: the caller names the file.
 func ReadRegular(path string, limit int64) ([]byte, error) {
-	before, err := CheckRegular(path, limit)
-	if err != nil {
-		return nil, err
-	}
-	f, err := OpenRegular(path) // a FIFO swapped in since the check does not block
+	f, size, err := OpenChecked(path, limit)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	after, err := f.Stat()
-	if err != nil {
-		return nil, pathless(err)
-	}
-	if !os.SameFile(before, after) {
-		return nil, errors.New("the file was replaced while it was opened")
-	}
-	if err := checkInfo(after, limit); err != nil {
-		return nil, err
-	}
-	data := make([]byte, after.Size())
+	data := make([]byte, size)
 	if _, err := io.ReadFull(f, data); err != nil {
-		return nil, fmt.Errorf("reading %d bytes: %w", after.Size(), err)
+		return nil, fmt.Errorf("reading %d bytes: %w", size, err)
 	}
 	return data, nil
 }
 
-// CheckRegular stats path (following links) and returns an error unless it
-// is a regular file of at most limit bytes.
+// OpenChecked opens path for reading with ReadRegular's checks, for a
+// caller that reads it in pieces: a regular file of at most limit bytes,
+// the same one that was checked. It returns the file and its size.
+func OpenChecked(path string, limit int64) (*os.File, int64, error) {
+	before, err := CheckRegular(path, limit)
+	if err != nil {
+		return nil, 0, err
+	}
+	f, err := OpenRegular(path) // a FIFO swapped in since the check does not block
+	if err != nil {
+		return nil, 0, err
+	}
+	after, err := f.Stat()
+	if err == nil && !os.SameFile(before, after) {
+		err = errors.New("the file was replaced while it was opened")
+	} else if err == nil {
+		err = checkInfo(after, limit)
+	} else {
+		err = pathless(err)
+	}
+	if err != nil {
+		f.Close()
+		return nil, 0, err
+	}
+	return f, after.Size(), nil
+}
+
 func CheckRegular(path string, limit int64) (os.FileInfo, error) {
 	fi, err := os.Stat(path)
 	if err != nil {

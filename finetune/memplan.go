@@ -311,7 +311,15 @@ func (m *memoryModel) marginText(limit int64) string {
 // and which batch (at most most) fits the limit itself when one does: the
 // user who passes it runs, so the message must not read as if none could.
 func (m *memoryModel) noBatchFits(limit int64, exact bool, most int) string {
-	return "no batch of at least 2 fits" + m.marginText(limit) + m.fitsItself(limit, exact, most)
+	return "no batch of at least 2 fits" + m.marginText(limit) + m.fitsItself(limit, exact, most) + m.smallestLimit(exact)
+}
+
+// smallestLimit names the smallest limit, in whole MiB, that batch 2 fits
+// with the margin: the refusal said what batch 2 needed, and a user who
+// passed that back was refused again for the margin.
+func (m *memoryModel) smallestLimit(exact bool) string {
+	need := (m.peak(2, exact) + m.fitMargin() + 1<<20 - 1) >> 20
+	return fmt.Sprintf("; the smallest limit that fits (batch 2) is %dMiB", need)
 }
 
 // fitsItself names the largest batch (at most most) that fits limit
@@ -344,8 +352,9 @@ func (m *memoryModel) chooseBatch(cfg Config, samples int) (int, error) {
 		batch = min(samples, m.largestBatch(cfg.MaxMemory-m.fitMargin(), exact, samples))
 		if batch < 2 {
 			need, budget := FormatBytesPair(m.peak(2, exact), cfg.MaxMemory-m.fitMargin())
-			return 0, fmt.Errorf("%w: no batch of at least 2 fits %s %s%s: batch 2 needs %s, more than %s%s", ErrMemory,
-				what, FormatBytes(cfg.MaxMemory), m.marginText(cfg.MaxMemory), need, budget, m.fitsItself(cfg.MaxMemory, exact, samples))
+			return 0, fmt.Errorf("%w: no batch of at least 2 fits %s %s%s: batch 2 needs %s, more than %s%s%s", ErrMemory,
+				what, FormatBytes(cfg.MaxMemory), m.marginText(cfg.MaxMemory), need, budget, m.fitsItself(cfg.MaxMemory, exact, samples),
+				m.smallestLimit(exact))
 		}
 		return batch, nil
 	}

@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -140,10 +142,23 @@ func TestMaxMemory(t *testing.T) {
 	if err != nil || res.Memory.Batch != 40 {
 		t.Fatalf("auto batch: %v, batch %d, want 40", err, res.Memory.Batch)
 	}
+	// Under any batch: the refusal names the smallest limit that fits
+	// (batch 2's need and the margin, in whole MiB), and with it the run
+	// goes on.
 	cfg.MaxMemory = m.plan(2, false).Peak - 1
-	if _, err := Train(t.Context(), tinyResNet(3, 3), train, nil, cfg, nil); !errors.Is(err, ErrMemory) {
-		t.Fatalf("no batch fits: %v", err)
+	_, err = Train(t.Context(), tinyResNet(3, 3), train, nil, cfg, nil)
+	sm := regexp.MustCompile(`the smallest limit that fits \(batch 2\) is (\d+)MiB`).FindStringSubmatch(fmt.Sprint(err))
+	if !errors.Is(err, ErrMemory) || sm == nil {
+		t.Fatalf("no batch fits: %v, want ErrMemory naming the smallest limit", err)
 	}
+	smallest, _ := strconv.ParseInt(sm[1], 10, 64)
+	if cfg.MaxMemory = smallest << 20; cfg.MaxMemory-m.fitMargin() < m.plan(2, false).Peak || cfg.MaxMemory-1<<20-m.fitMargin() >= m.plan(2, false).Peak {
+		t.Fatalf("named %d MiB: not the smallest whole MiB that fits batch 2 with the margin", smallest)
+	}
+	if res, err := Train(t.Context(), tinyResNet(3, 3), train, nil, cfg, nil); err != nil || res.Memory.Batch < 2 {
+		t.Fatalf("auto at the named limit: %v", err)
+	}
+	cfg.MaxMemory = m.plan(2, false).Peak - 1
 	// A limit batch 2 fits but not with the margin: the refusals say so
 	// and name the margin, and batch 2 passed explicitly runs.
 	cfg.MaxMemory = m.plan(2, false).Peak + m.fitMargin()/2

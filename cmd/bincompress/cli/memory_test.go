@@ -112,7 +112,7 @@ func TestPackingWithinPlan(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
 	plan := lastSummary(t, stdout).Memory.PlanCompressed
-	if want := plan.Peak - (plan.Base - plan.BaseGo); limit != want {
+	if want := plan.GoLimit(); limit != want {
 		t.Errorf("memory limit while packing %d, want the plan's %d", limit, want)
 	}
 }

@@ -63,7 +63,7 @@ type Config struct {
 
 // resident is the process's resident memory and the part of it the Go
 // runtime manages (residentBytes).
-type resident struct{ all, goPart int64 }
+type resident struct{ all, goPart int64 } // in the fingerprint (as zeros): a field more would refuse every existing checkpoint
 
 // DefaultConfig is McDonnell's recipe adapted to fine-tuning a pretrained
 // model (design.md): batch 128, SGD momentum 0.9, weight decay 5e-4 on conv

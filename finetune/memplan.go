@@ -458,15 +458,37 @@ func (m Memory) KeepWithinPlan(exact bool) (undo func()) {
 // and that measure, which every later plan takes. Measured again before
 // each run, the process's memory would carry what the runs before left
 // resident, and a limit checked before any work could fail after it.
-func PinMemory(model *ir.Model, train Source, cfg Config) (Config, error) {
+//
+// It also returns the first run's plan, which HoldSearch holds the heap to.
+func PinMemory(model *ir.Model, train Source, cfg Config) (Config, MemoryPlan, error) {
 	plan, err := planOf(model)
 	if err != nil {
-		return cfg, err
+		return cfg, MemoryPlan{}, err
 	}
 	all, goPart := processResident()
 	cfg.pinned = resident{all, goPart}
-	_, cfg, err = planRun(model, plan, train, cfg)
-	return cfg, err
+	mem, cfg, err := planRun(model, plan, train, cfg)
+	if err != nil || mem.dev != nil {
+		return cfg, MemoryPlan{}, err
+	}
+	return cfg, mem.plan(cfg.BatchSize, cfg.ExactBackward), nil
+}
+
+// HoldSearch holds the Go heap, between and around the runs of a search
+// that PinMemory planned (--keep-float auto: the sensitivity phase, then
+// a run per round), to the first run's plan p (p.GoLimit), unless
+// GOMEMLIMIT says otherwise or there is no plan (a device run); it
+// returns the undo. Each run holds the heap to its plan while it runs,
+// but between them the limit was lifted and the collector let the
+// sensitivity phase's and the next round's planning garbage grow to twice
+// the live heap: a ResNet-18 at 64×64 under --max-memory 560MiB, planned
+// at 431 MiB, peaked at 663.
+func HoldSearch(p MemoryPlan) (undo func()) {
+	if os.Getenv("GOMEMLIMIT") != "" || p.Peak <= 0 {
+		return func() {}
+	}
+	old := debug.SetMemoryLimit(p.GoLimit())
+	return func() { debug.SetMemoryLimit(old) }
 }
 
 // processResident measures the process's memory before a run (tests pin

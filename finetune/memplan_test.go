@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -242,7 +243,7 @@ func TestPinMemory(t *testing.T) {
 		grown = true
 		return 2 << 20, 1 << 20
 	}
-	cfg, err = PinMemory(tinyResNet(3, 3), train, cfg)
+	cfg, _, err = PinMemory(tinyResNet(3, 3), train, cfg)
 	if err != nil || cfg.BatchSize < 16 {
 		t.Fatalf("pinned plan: %v, batch %d", err, cfg.BatchSize)
 	}
@@ -409,4 +410,44 @@ func distillingTrainer(t *testing.T, model *ir.Model, size int) (*trainer, *memo
 	}
 	tr.mem = m
 	return tr, m, train, val
+}
+
+// TestSearchWithinPlan: the --keep-float auto search holds the Go heap to
+// its plan throughout: the sensitivity phase, whose per-layer copies of
+// the source are garbage one layer later, runs under its plan's limit,
+// and HoldSearch holds the heap between the runs to the first run's plan
+// that PinMemory made (a ResNet-18 at 64×64 under --max-memory 560MiB,
+// planned at 431 MiB, peaked at 663 with the limit lifted there).
+func TestSearchWithinPlan(t *testing.T) {
+	t.Setenv("GOMEMLIMIT", "")
+	defer func(f func() (int64, int64)) { processResident = f }(processResident)
+	processResident = func() (int64, int64) { return 64 << 20, 48 << 20 }
+	before := debug.SetMemoryLimit(-1)
+	cfg := testConfig()
+	cfg.Epochs, cfg.MaxMemory = 1, 8<<30
+	train, held := stripes(1, 64, 3), stripes(2, 16, 3)
+	var during []int64
+	progress := func(e Event) {
+		if e.Phase == "sensitivity" {
+			during = append(during, debug.SetMemoryLimit(-1))
+		}
+	}
+	if _, _, err := Sensitivity(t.Context(), tinyResNet(3, 3), train, held, cfg, progress); err != nil {
+		t.Fatal(err)
+	}
+	if len(during) == 0 || slices.Contains(during, before) {
+		t.Errorf("memory limits while measuring sensitivity %v: the heap must be held to the plan (no limit is %d)", during, before)
+	}
+	pinned, first, err := PinMemory(tinyResNet(3, 3), train, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	undo := HoldSearch(first)
+	if got, want := debug.SetMemoryLimit(-1), first.Peak-(16<<20)-codeSlack; first.Peak <= 0 || first.Batch != pinned.BatchSize || got != want {
+		t.Errorf("memory limit through the search %d, want the first run's plan less the memory outside the heap, %d", got, want)
+	}
+	undo()
+	if got := debug.SetMemoryLimit(-1); got != before {
+		t.Errorf("after the search: limit %d, want %d", got, before)
+	}
 }

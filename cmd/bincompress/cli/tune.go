@@ -161,10 +161,12 @@ func (o *CompressOptions) trainAuto(ctx context.Context, planned *ir.Model, trai
 		// with --batch-size auto (as it does a run's of its own).
 		dir, resume := cfg.CheckpointDir, cfg.Resume
 		var err error
-		if cfg, err = finetune.PinMemory(planned, train, roundConfig(cfg, 1)); err != nil {
+		var first finetune.MemoryPlan
+		if cfg, first, err = finetune.PinMemory(planned, train, roundConfig(cfg, 1)); err != nil {
 			return nil, err
 		}
 		cfg.CheckpointDir, cfg.Resume = dir, resume
+		defer finetune.HoldSearch(first)()
 	}
 	log.printf("keep-float auto: measuring each layer's sensitivity on %d held-out images", held.Len())
 	floatAcc, plan, err := finetune.Sensitivity(ctx, planned, train, held, cfg, log.trainEvent)

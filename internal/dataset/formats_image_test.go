@@ -153,3 +153,28 @@ func TestImageFormatsDocumented(t *testing.T) {
 		}
 	}
 }
+
+// TestPNG16BitAlphaLikePIL: a 16-bit RGBA PNG's colour is each sample's high
+// byte, as PIL's convert("RGB") gives it (the values below are PIL's), also
+// where alpha is low or 0, which a premultiplied round trip turned dark or
+// black.
+func TestPNG16BitAlphaLikePIL(t *testing.T) {
+	m := image.NewNRGBA64(image.Rect(0, 0, 4, 1))
+	for x, c := range []color.NRGBA64{
+		{0x1234, 0xabcd, 0xff00, 0x0101},
+		{0x8080, 0x7f7f, 0x00ff, 0x00ff},
+		{0xffff, 0x8000, 0x4000, 0x0000},
+		{0x0202, 0x0303, 0x0404, 0xfffe},
+	} {
+		m.SetNRGBA64(x, 0, c)
+	}
+	path := filepath.Join(t.TempDir(), "a.png")
+	writePNG(t, path, m) // 16-bit RGBA: not opaque
+	got, err := LoadImage(path)
+	must(t, err)
+	// PIL: [[18, 171, 255], [128, 127, 0], [255, 128, 64], [2, 3, 4]], in CHW.
+	want := []byte{18, 128, 255, 2, 171, 127, 128, 3, 255, 0, 64, 4}
+	if got.Shape != (Shape{3, 1, 4}) || !bytes.Equal(got.U8, want) {
+		t.Errorf("16-bit RGBA PNG: %v %v, PIL gives %v", got.Shape, got.U8, want)
+	}
+}

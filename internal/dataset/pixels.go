@@ -8,8 +8,8 @@ import (
 // toCHW converts m, decoded from a file of format (image.Decode's name
 // for it), to planar bytes with c channels (1 or 3). Color is taken
 // non-premultiplied, as PIL's convert("RGB") does; alpha is dropped. The
-// common decoder outputs (gray, YCbCr JPEG and WebP, RGBA and NRGBA PNG)
-// are read directly from their pixel buffers; anything else goes through
+// common decoder outputs (gray, YCbCr JPEG and WebP, RGBA, NRGBA and
+// 16-bit NRGBA PNG) are read directly from their pixel buffers; anything else goes through
 // the color model, pixel by pixel. A JPEG's and a lossy WebP's subsampled
 // chroma is filtered as libjpeg and libwebp, and so PIL, do (jpegToCHW,
 // webpToCHW), not repeated as image.YCbCr's color model does; a lossy
@@ -36,6 +36,8 @@ func toCHW(m image.Image, c int, format string) Image {
 		rgbaToCHW(out, m.Pix, m.Stride, false)
 	case *image.RGBA:
 		rgbaToCHW(out, m.Pix, m.Stride, true)
+	case *image.NRGBA64: // 16-bit RGBA and gray+alpha PNG, TIFF
+		nrgba64ToCHW(out, m)
 	default:
 		modelToCHW(out, m)
 	}
@@ -115,6 +117,20 @@ func rgbaToCHW(out Image, pix []uint8, stride int, premul bool) {
 				r, g, b = n.R, n.G, n.B
 			}
 			set(out, x, y, r, g, b)
+		}
+	}
+}
+
+// nrgba64ToCHW takes the high byte of each 16-bit sample, as PIL reads
+// them (rawmode RGBA;16B), whatever the alpha: through the colour model the
+// samples would be premultiplied and divided back, which loses their colour
+// where alpha is low and all of it (black) where it is 0.
+func nrgba64ToCHW(out Image, m *image.NRGBA64) {
+	for y := range out.H {
+		row := m.Pix[y*m.Stride:]
+		for x := range out.W {
+			p := row[8*x : 8*x+8 : 8*x+8]
+			set(out, x, y, p[0], p[2], p[4])
 		}
 	}
 }

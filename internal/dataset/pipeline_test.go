@@ -257,3 +257,18 @@ func TestErrorsNameTheImage(t *testing.T) {
 		t.Errorf("label beyond the model's classes: %v, want image 2 of x.npy named", err)
 	}
 }
+
+// TestCMYKLikePIL: a CMYK JPEG's pixels convert to RGB as PIL's
+// convert("RGB") gives them (the values below are PIL 9.4's), not a level
+// darker where color.CMYK's conversion truncates.
+func TestCMYKLikePIL(t *testing.T) {
+	m := image.NewCMYK(image.Rect(0, 0, 3, 2))
+	copy(m.Pix, []byte{0, 0, 0, 0, 255, 255, 255, 255, 10, 200, 128, 1,
+		128, 128, 128, 128, 1, 2, 3, 254, 200, 100, 50, 77})
+	got := toCHW(m, 3, "jpeg")
+	// PIL: [255 255 255] [0 0 0] [244 55 127] [63 63 63] [1 1 1] [38 108 143]
+	want := []byte{255, 0, 244, 63, 1, 38, 255, 0, 55, 63, 1, 108, 255, 0, 127, 63, 1, 143}
+	if !slices.Equal(got.U8, want) {
+		t.Errorf("CMYK to RGB: %v, PIL gives %v", got.U8, want)
+	}
+}

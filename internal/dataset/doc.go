@@ -26,7 +26,12 @@
 //     this package's decoder (netpbm.go), so JPEG and lossy WebP pixels may
 //     differ by a few levels from PIL's libjpeg and libwebp. Samples over 8
 //     bits (16-bit PNG and TIFF, netpbm maxval over 255) keep their high
-//     byte (netpbm's first scaled to 16 bits), where PIL rounds netpbm's.
+//     byte (netpbm's first scaled to 16 bits), as PIL reads 16-bit colour
+//     PNG and TIFF, where PIL rounds netpbm's. A 16-bit grayscale PNG or
+//     TIFF differs: PIL opens it as mode I (I;16), whose convert("L") and
+//     convert("RGB"), torchvision's loader, clip each value to 255, so that
+//     every sample from 256 up is white there (a 12-bit scan almost
+//     entirely); here it is value/256, the image as it looks.
 //     Each image keeps its own channels (one for grayscale and bitmaps,
 //     three otherwise); Preprocess.Channels reconciles them.
 //   - NPY pairs: x.npy [N,H,W], [N,C,H,W] or [N,H,W,C] (ImageDims's rule),

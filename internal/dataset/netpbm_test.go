@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"image"
+	"image/color"
 	"image/png"
 	"os"
 	"path/filepath"
@@ -196,5 +197,22 @@ func TestNetpbmHostile(t *testing.T) {
 		if alloc > 1<<20 {
 			t.Errorf("%s: allocated %d bytes", c.name, alloc)
 		}
+	}
+}
+
+// TestGray16HighByte pins what doc.go and the README say of a 16-bit
+// grayscale PNG: each sample's high byte, where PIL's convert("L") gives
+// [0 1 200 255 255 255 255 255] (clipped at 255).
+func TestGray16HighByte(t *testing.T) {
+	g := image.NewGray16(image.Rect(0, 0, 8, 1))
+	for x, v := range []uint16{0, 1, 200, 255, 256, 1000, 0x8000, 0xffff} {
+		g.SetGray16(x, 0, color.Gray16{v})
+	}
+	path := filepath.Join(t.TempDir(), "a.png")
+	writePNG(t, path, g)
+	got, err := LoadImage(path)
+	must(t, err)
+	if want := []byte{0, 0, 0, 0, 1, 3, 128, 255}; got.Shape != (Shape{1, 1, 8}) || !bytes.Equal(got.U8, want) {
+		t.Errorf("16-bit gray PNG: %v %v, want %v", got.Shape, got.U8, want)
 	}
 }

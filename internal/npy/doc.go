@@ -21,8 +21,8 @@
 //
 // The header parser is strict: exactly the three keys, no other value types,
 // nothing but padding after the dict. Fortran order, big-endian data and other
-// dtypes are rejected with an error matching ErrUnsupported; every other
-// problem matches ErrFormat. Errors are *FormatError values naming the file
+// dtypes (structured ones included) are rejected with an error matching
+// ErrUnsupported; every other problem matches ErrFormat. Errors are *FormatError values naming the file
 // (when known), the byte offset and the reason.
 //
 // The data size a header claims is checked against the bytes that actually

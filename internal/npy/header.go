@@ -72,6 +72,9 @@ func parseHeader(text string, base int64) (*header, error) {
 	if err != nil {
 		return nil, err
 	}
+	if sd, ok := fields["descr"].(structured); ok {
+		return nil, unsupportedErr(base, "structured dtype %s (a record array): save each field as an array of its own", sd)
+	}
 	descr, ok1 := fields["descr"].(string)
 	fortran, ok2 := fields["fortran_order"].(bool)
 	shape, ok3 := fields["shape"].([]int)
@@ -185,8 +188,44 @@ func (p *parser) value() (any, error) {
 		return false, nil
 	case p.peek('('):
 		return p.tuple()
+	case p.peek('['):
+		return p.list()
 	}
 	return nil, p.errf("unsupported value")
+}
+
+// structured is the descr of a structured dtype, a list of fields such as
+// [('x', '<f4', (3,)), ('y', '<i8')]: valid, not supported, and named so
+// in the error rather than as a malformed header.
+type structured string
+
+// list skips a list literal, brackets, parentheses and quoted strings
+// balanced, and returns its text.
+func (p *parser) list() (structured, error) {
+	start, depth := p.i, 0
+	for p.i < len(p.s) {
+		switch c := p.s[p.i]; c {
+		case '\'', '"':
+			end := strings.IndexByte(p.s[p.i+1:], c)
+			if end < 0 {
+				return "", p.errf("unterminated string")
+			}
+			p.i += end + 1
+		case '[', '(':
+			depth++
+		case ']', ')':
+			depth--
+		}
+		p.i++
+		if depth == 0 {
+			v := p.s[start:p.i]
+			if len(v) > 80 {
+				v = v[:77] + "..."
+			}
+			return structured(v), nil
+		}
+	}
+	return "", p.errf("unterminated list")
 }
 
 // str reads a quoted string without escapes (numpy never writes any).

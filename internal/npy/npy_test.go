@@ -189,6 +189,17 @@ func TestBadInput(t *testing.T) {
 		}
 	}
 	v4 := []byte(magic + "\x04\x00\x00\x00")
+	// A structured dtype, as numpy.save writes np.zeros(4, "f4,i4"): valid,
+	// and refused as such, not as a malformed header.
+	st := build("{'descr': [('f0', '<f4'), ('f1', '<i4', (2,))], 'fortran_order': False, 'shape': (4,), }\n", 48)
+	if _, err := Read(bytes.NewReader(st)); !errors.Is(err, ErrUnsupported) || !strings.Contains(err.Error(), "structured dtype [('f0', '<f4'), ('f1', '<i4', (2,))]") {
+		t.Errorf("structured dtype: got %v, want ErrUnsupported naming it", err)
+	}
+	for name, h := range map[string]string{"unterminated list": "{'descr': [('a', '<f4'), 'fortran_order': False, 'shape': (4,)}", "unterminated string in list": "{'descr': [('a}"} {
+		if _, err := Read(bytes.NewReader(build(h, 16))); !errors.Is(err, ErrFormat) {
+			t.Errorf("%s: got %v, want ErrFormat", name, err)
+		}
+	}
 	if _, err := Read(bytes.NewReader(v4)); !errors.Is(err, ErrUnsupported) {
 		t.Errorf("version 4.0: got %v, want ErrUnsupported", err)
 	}

@@ -25,6 +25,7 @@ type header struct {
 	itemSize   int
 	dataOffset int64 // where the data starts
 	dataBytes  int64 // bytes the shape and dtype need
+	fortran    bool  // data in column-major order
 }
 
 // readHeader reads the magic, version, header length and header dict.
@@ -81,9 +82,6 @@ func parseHeader(text string, base int64) (*header, error) {
 	if !ok1 || !ok2 || !ok3 || len(fields) != 3 {
 		return nil, formatErr(base, "header needs exactly 'descr' (str), 'fortran_order' (bool) and 'shape' (tuple), got %s", strings.TrimSpace(text))
 	}
-	if fortran {
-		return nil, unsupportedErr(base, "fortran_order is True; save a C-ordered array (numpy.ascontiguousarray)")
-	}
 	dt, ok := dtypes[descr]
 	if !ok {
 		return nil, unsupportedErr(base, "dtype %q (want <f4, <f8 or an integer type: <i8, <i4, <i2, |i1, <u8, <u4, <u2, |u1; little-endian)", descr)
@@ -92,7 +90,7 @@ func parseHeader(text string, base int64) (*header, error) {
 	if !ok {
 		return nil, formatErr(base, "shape %v is too large", shape)
 	}
-	return &header{shape: shape, dtype: dt.name, itemSize: dt.size, dataBytes: n * int64(dt.size)}, nil
+	return &header{shape: shape, dtype: dt.name, itemSize: dt.size, dataBytes: n * int64(dt.size), fortran: fortran}, nil
 }
 
 // elementCount multiplies the dimensions, failing on overflow of the byte

@@ -14,7 +14,7 @@ var (
 	// ErrFormat marks a file that is not a valid .npy file.
 	ErrFormat = errors.New("invalid npy file")
 	// ErrUnsupported marks a valid .npy file this package does not handle
-	// (Fortran order, big-endian data, other dtypes).
+	// (big-endian data, other dtypes).
 	ErrUnsupported = errors.New("unsupported npy feature")
 )
 
@@ -144,14 +144,59 @@ func readSized(f *os.File, rows int) (*Array, []int, error) {
 		h.shape = append([]int{rows}, h.shape[1:]...)
 	}
 	raw := make([]byte, h.dataBytes)
-	if _, err := io.ReadFull(f, raw); err != nil {
+	if h.fortran && len(declared) > 1 && h.shape[0] < declared[0] {
+		// Column-major: the first rows entries of each column, one column
+		// after another, are the prefix in Fortran order.
+		run, col := int64(h.shape[0]*h.itemSize), int64(declared[0]*h.itemSize)
+		for c := int64(0); c*run < h.dataBytes; c++ {
+			if _, err := f.ReadAt(raw[c*run:(c+1)*run], h.dataOffset+c*col); err != nil {
+				return nil, nil, &FormatError{Offset: h.dataOffset + c*col, Reason: "reading data: " + err.Error(), Err: ErrFormat}
+			}
+		}
+	} else if _, err := io.ReadFull(f, raw); err != nil {
 		return nil, nil, &FormatError{Offset: h.dataOffset, Reason: "reading data: " + err.Error(), Err: ErrFormat}
 	}
 	return decode(h, raw), declared, nil
 }
 
-// decode converts little-endian raw bytes into the typed slice.
+// fortranToC reorders raw, items of size bytes in Fortran (column-major)
+// order for shape, into C (row-major) order, as numpy.load gives them.
+func fortranToC(raw []byte, shape []int, size int) []byte {
+	k := len(shape)
+	if k < 2 || len(raw) == 0 {
+		return raw // a scalar, a vector or nothing: both orders are one
+	}
+	stride := make([]int, k) // Fortran strides, in items
+	s := 1
+	for i, d := range shape {
+		stride[i], s = s, s*d
+	}
+	out := make([]byte, len(raw))
+	idx := make([]int, k-1) // C index of the row along the last axis
+	f, last, ls := 0, shape[k-1], stride[k-1]
+	for o := 0; o < len(out); o += size * last {
+		for j := range last {
+			copy(out[o+j*size:o+(j+1)*size], raw[(f+j*ls)*size:])
+		}
+		for d := k - 2; d >= 0; d-- {
+			idx[d]++
+			f += stride[d]
+			if idx[d] < shape[d] {
+				break
+			}
+			f -= idx[d] * stride[d]
+			idx[d] = 0
+		}
+	}
+	return out
+}
+
+// decode converts little-endian raw bytes, in C or Fortran order, into
+// the typed slice in C order.
 func decode(h *header, raw []byte) *Array {
+	if h.fortran {
+		raw = fortranToC(raw, h.shape, h.itemSize)
+	}
 	a := &Array{Shape: h.shape, DType: h.dtype}
 	n := len(raw) / h.itemSize
 	le := binary.LittleEndian

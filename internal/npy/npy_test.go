@@ -147,12 +147,58 @@ func TestWriteMatchesNumpy(t *testing.T) {
 }
 
 func TestUnsupportedNumpyFiles(t *testing.T) {
-	for _, name := range []string{"fortran", "bigendian", "complex"} {
+	for _, name := range []string{"bigendian", "complex"} {
 		path := filepath.Join("testdata", name+".npy")
 		_, err := ReadFile(path)
 		if !errors.Is(err, ErrUnsupported) || !strings.Contains(err.Error(), path) {
 			t.Errorf("%s: got %v, want ErrUnsupported naming the file", name, err)
 		}
+	}
+}
+
+// TestFortranOrder: an array numpy saved in Fortran order reads as
+// numpy.load gives it, in C order, whole (Read, ReadFile) or its first rows
+// (ReadPrefix, which reads each column's first entries).
+func TestFortranOrder(t *testing.T) {
+	a, err := ReadFile("testdata/fortran.npy") // np.asfortranarray(np.arange(6, dtype=np.float32).reshape(2, 3))
+	must(t, err)
+	if !reflect.DeepEqual(a.Shape, []int{2, 3}) || !reflect.DeepEqual(a.Data, []float32{0, 1, 2, 3, 4, 5}) {
+		t.Fatalf("fortran.npy: %v %v, numpy gives [2 3] [0 1 2 3 4 5]", a.Shape, a.Data)
+	}
+	// [4,2,3] uint16 with element (i,j,k) = 100i+10j+k, stored with i
+	// varying fastest, then j, then k.
+	var raw []byte
+	for k := range 3 {
+		for j := range 2 {
+			for i := range 4 {
+				raw = binary.LittleEndian.AppendUint16(raw, uint16(100*i+10*j+k))
+			}
+		}
+	}
+	b := build("{'descr': '<u2', 'fortran_order': True, 'shape': (4, 2, 3), }\n", 0)
+	b = append(b, raw...)
+	c := make([]uint16, 0, 24)
+	for i := range 4 {
+		for j := range 2 {
+			for k := range 3 {
+				c = append(c, uint16(100*i+10*j+k))
+			}
+		}
+	}
+	a, err = Read(bytes.NewReader(b))
+	must(t, err)
+	if !reflect.DeepEqual(a.Shape, []int{4, 2, 3}) || !reflect.DeepEqual(a.Data, c) {
+		t.Fatalf("Read: %v %v, want %v", a.Shape, a.Data, c)
+	}
+	path := filepath.Join(t.TempDir(), "f.npy")
+	must(t, os.WriteFile(path, b, 0o644))
+	f, err := os.Open(path)
+	must(t, err)
+	defer f.Close()
+	a, declared, err := ReadPrefix(f, 2)
+	must(t, err)
+	if !reflect.DeepEqual(declared, []int{4, 2, 3}) || !reflect.DeepEqual(a.Shape, []int{2, 2, 3}) || !reflect.DeepEqual(a.Data, c[:12]) {
+		t.Fatalf("ReadPrefix(2): %v %v (declared %v), want [2 2 3] %v", a.Shape, a.Data, declared, c[:12])
 	}
 }
 

@@ -32,8 +32,10 @@ for v in [(2, 0), (3, 0)]:
         fmt.write_array(f, cases["f4_2x3"], version=v)
     expected[name] = expected["f4_2x3"]
 
-# Files numpy writes that we must reject as unsupported.
+# Fortran order, read in C order by TestFortranOrder.
 np.save("fortran.npy", np.asfortranarray(np.arange(6, dtype=np.float32).reshape(2, 3)))
+
+# Files numpy writes that we must reject as unsupported.
 np.save("bigendian.npy", np.arange(3, dtype=">f4"))
 np.save("complex.npy", np.arange(3, dtype=np.complex64))
 

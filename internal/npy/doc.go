@@ -10,20 +10,21 @@
 //
 // padded with spaces and a newline, and then the raw array data.
 //
-// Read accepts versions 1.0, 2.0 and 3.0 with little-endian float32 ('<f4'),
-// float64 ('<f8') and integer data of any width, signed ('<i8', '<i4',
-// '<i2', '|i1') or not ('<u8', '<u4', '<u2', '|u1') (labels come in
-// whatever integer type a data pipeline left them), in C order or in
-// Fortran order (np.asfortranarray, scipy.io.loadmat's arrays, a
-// transpose), which it reorders to the C order numpy.load gives. Write
-// produces version 1.0 (2.0 only when the header would not fit), byte for
-// byte what numpy.save writes for the same array, for all of those types.
+// Read accepts versions 1.0, 2.0 and 3.0 with float32 ('<f4'), float64
+// ('<f8') and integer data of any width, signed ('<i8', '<i4', '<i2',
+// '|i1') or not ('<u8', '<u4', '<u2', '|u1') (labels come in whatever
+// integer type a data pipeline left them), little- or big-endian ('>f4'),
+// in C order or in Fortran order (np.asfortranarray, scipy.io.loadmat's
+// arrays, a transpose): Array holds them as numpy.load gives them, in
+// native byte order and C order. Write produces version 1.0 (2.0 only when
+// the header would not fit), byte for byte what numpy.save writes for the
+// same array, for all of those types.
 //
 // # Errors
 //
 // The header parser is strict: exactly the three keys, no other value types,
-// nothing but padding after the dict. Big-endian data and other dtypes
-// (structured ones included) are rejected with an error matching
+// nothing but padding after the dict. Other dtypes (complex, bool, strings,
+// objects, structured ones) are rejected with an error matching
 // ErrUnsupported; every other problem matches ErrFormat. Errors are
 // *FormatError values naming the file (when known), the byte offset and the
 // reason.

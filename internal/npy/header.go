@@ -26,6 +26,7 @@ type header struct {
 	dataOffset int64 // where the data starts
 	dataBytes  int64 // bytes the shape and dtype need
 	fortran    bool  // data in column-major order
+	bigEndian  bool  // items stored most significant byte first
 }
 
 // readHeader reads the magic, version, header length and header dict.
@@ -82,15 +83,21 @@ func parseHeader(text string, base int64) (*header, error) {
 	if !ok1 || !ok2 || !ok3 || len(fields) != 3 {
 		return nil, formatErr(base, "header needs exactly 'descr' (str), 'fortran_order' (bool) and 'shape' (tuple), got %s", strings.TrimSpace(text))
 	}
-	dt, ok := dtypes[descr]
+	// '>' is big-endian (numpy writes it for '>f4' arrays: FITS data, raw
+	// big-endian buffers); decode swaps such items.
+	key, big := descr, strings.HasPrefix(descr, ">")
+	if big {
+		key = "<" + descr[1:]
+	}
+	dt, ok := dtypes[key]
 	if !ok {
-		return nil, unsupportedErr(base, "dtype %q (want <f4, <f8 or an integer type: <i8, <i4, <i2, |i1, <u8, <u4, <u2, |u1; little-endian)", descr)
+		return nil, unsupportedErr(base, "dtype %q (want <f4, <f8 or an integer type: <i8, <i4, <i2, |i1, <u8, <u4, <u2, |u1; little- or big-endian)", descr)
 	}
 	n, ok := elementCount(shape, dt.size)
 	if !ok {
 		return nil, formatErr(base, "shape %v is too large", shape)
 	}
-	return &header{shape: shape, dtype: dt.name, itemSize: dt.size, dataBytes: n * int64(dt.size), fortran: fortran}, nil
+	return &header{shape: shape, dtype: dt.name, itemSize: dt.size, dataBytes: n * int64(dt.size), fortran: fortran, bigEndian: big}, nil
 }
 
 // elementCount multiplies the dimensions, failing on overflow of the byte

@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"slices"
 )
 
 // Sentinel errors, matched with errors.Is.
@@ -14,7 +15,7 @@ var (
 	// ErrFormat marks a file that is not a valid .npy file.
 	ErrFormat = errors.New("invalid npy file")
 	// ErrUnsupported marks a valid .npy file this package does not handle
-	// (big-endian data, other dtypes).
+	// (dtypes other than the float and integer ones).
 	ErrUnsupported = errors.New("unsupported npy feature")
 )
 
@@ -191,9 +192,14 @@ func fortranToC(raw []byte, shape []int, size int) []byte {
 	return out
 }
 
-// decode converts little-endian raw bytes, in C or Fortran order, into
-// the typed slice in C order.
+// decode converts raw bytes, of either byte order and in C or Fortran
+// order, into the typed slice in C order.
 func decode(h *header, raw []byte) *Array {
+	if h.bigEndian && h.itemSize > 1 {
+		for i := 0; i < len(raw); i += h.itemSize {
+			slices.Reverse(raw[i : i+h.itemSize])
+		}
+	}
 	if h.fortran {
 		raw = fortranToC(raw, h.shape, h.itemSize)
 	}

@@ -32,11 +32,12 @@ for v in [(2, 0), (3, 0)]:
         fmt.write_array(f, cases["f4_2x3"], version=v)
     expected[name] = expected["f4_2x3"]
 
-# Fortran order, read in C order by TestFortranOrder.
+# Fortran order and big-endian data, read by TestFortranOrder and
+# TestBigEndian.
 np.save("fortran.npy", np.asfortranarray(np.arange(6, dtype=np.float32).reshape(2, 3)))
+np.save("bigendian.npy", np.arange(3, dtype=">f4"))
 
 # Files numpy writes that we must reject as unsupported.
-np.save("bigendian.npy", np.arange(3, dtype=">f4"))
 np.save("complex.npy", np.arange(3, dtype=np.complex64))
 
 with open("expected.json", "w") as f:

@@ -24,7 +24,7 @@ var (
 	ErrClasses       = errors.New("dataset: class count mismatch")
 	ErrUnknownFormat = errors.New("dataset: unrecognized data format")
 	ErrTooLarge      = errors.New("dataset: image over the size ceiling")
-	ErrPixel         = errors.New("dataset: pixel is not a finite number")
+	ErrPixel         = errors.New("dataset: pixel value out of range")
 	ErrNotRegular    = safefile.ErrNotRegular // a FIFO, device, socket or folder where a data file is expected
 )
 

@@ -35,7 +35,8 @@
 //     Each image keeps its own channels (one for grayscale and bitmaps,
 //     three otherwise); Preprocess.Channels reconciles them.
 //   - NPY pairs: x.npy [N,H,W], [N,C,H,W] or [N,H,W,C] (ImageDims's rule),
-//     uint8 or float pixels (floats taken as already on the [0,1] scale),
+//     uint8 pixels (or any integer dtype holding 0..255, ErrPixel for a
+//     value outside) or float ones (taken as already on the [0,1] scale),
 //     and y.npy [N] integer labels; also x_train/y_train and x_test/y_test.
 //
 // Everything but image folders is held in memory as a *Memory.

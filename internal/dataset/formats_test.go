@@ -396,6 +396,41 @@ func TestNPYPairSplitsAndNHW(t *testing.T) {
 	}
 }
 
+// TestNPYIntegerPixels: pixels of any integer dtype holding 0..255 (int64
+// from pandas, int32 from Python lists) are the bytes they hold, in either
+// layout, as the same pixels saved as uint8 are.
+func TestNPYIntegerPixels(t *testing.T) {
+	u8 := pattern(2*2*3*3, 4)
+	i64 := make([]int64, len(u8))
+	u16 := make([]uint16, len(u8))
+	for i, v := range u8 {
+		i64[i], u16[i] = int64(v), uint16(v)
+	}
+	y := &npy.Array{Shape: []int{2}, DType: "int64", Data: []int64{0, 1}}
+	for _, shape := range [][]int{{2, 3, 2, 3}, {2, 2, 3, 3}} {
+		var want *Memory
+		for _, x := range []*npy.Array{
+			{Shape: shape, DType: "uint8", Data: u8},
+			{Shape: shape, DType: "int64", Data: i64},
+			{Shape: shape, DType: "uint16", Data: u16},
+		} {
+			dir := t.TempDir()
+			writeNPY(t, filepath.Join(dir, "x.npy"), x)
+			writeNPY(t, filepath.Join(dir, "y.npy"), y)
+			s, err := Open(dir)
+			if err != nil {
+				t.Fatalf("%v %s: %v", shape, x.DType, err)
+			}
+			m := s.Train.(*Memory)
+			if want == nil {
+				want = m
+			} else if m.Size != want.Size || !bytes.Equal(m.U8, want.U8) || m.F32 != nil {
+				t.Errorf("%v %s: %v %v, uint8 gives %v %v", shape, x.DType, m.Size, m.U8, want.Size, want.U8)
+			}
+		}
+	}
+}
+
 func TestNPYPairBad(t *testing.T) {
 	x := &npy.Array{Shape: []int{3, 2, 2}, DType: "uint8", Data: pattern(12, 0)}
 	y3 := &npy.Array{Shape: []int{3}, DType: "int64", Data: []int64{0, 1, 1}}
@@ -412,6 +447,8 @@ func TestNPYPairBad(t *testing.T) {
 		"empty":        {&npy.Array{Shape: []int{0, 2, 2}, DType: "uint8", Data: []uint8{}}, &npy.Array{Shape: []int{0}, DType: "int64", Data: []int64{}}, ErrEmpty},
 		"NaN pixel":    {&npy.Array{Shape: []int{3, 2, 2}, DType: "float32", Data: []float32{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, float32(math.NaN()), 0}}, y3, ErrPixel},
 		"Inf pixel":    {&npy.Array{Shape: []int{3, 2, 2}, DType: "float64", Data: []float64{0, 0, 0, 0, 0, 1e300, 0, 0, 0, 0, 0, 0}}, y3, ErrPixel},
+		"16-bit pixel": {&npy.Array{Shape: []int{3, 2, 2}, DType: "uint16", Data: []uint16{0, 0, 0, 0, 0, 300, 0, 0, 0, 0, 0, 0}}, y3, ErrPixel},
+		"int8 pixel":   {&npy.Array{Shape: []int{3, 2, 2}, DType: "int8", Data: []int8{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, -1}}, y3, ErrPixel},
 	}
 	for name, c := range cases {
 		dir := t.TempDir()
@@ -422,7 +459,7 @@ func TestNPYPairBad(t *testing.T) {
 			t.Errorf("%s: got %v, want %v", name, err, c.want)
 			continue
 		}
-		if at := map[string]string{"NaN pixel": "image 2 holds NaN", "Inf pixel": "image 1 holds +Inf"}[name]; at != "" && !strings.Contains(err.Error(), at) {
+		if at := map[string]string{"NaN pixel": "image 2 holds NaN", "Inf pixel": "image 1 holds +Inf", "16-bit pixel": "x.npy: image 1 holds 300", "int8 pixel": "x.npy: image 2 holds -1"}[name]; at != "" && !strings.Contains(err.Error(), at) {
 			t.Errorf("%s: %v does not say %q", name, err, at)
 		}
 	}

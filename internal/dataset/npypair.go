@@ -10,8 +10,9 @@ import (
 // loadNPYPair reads images from xPath and labels from yPath: all of them,
 // or the first limit > 0.
 //
-// x is uint8 (pixels 0..255) or float32/float64 (pixels already on the
-// [0,1] scale) in one of three layouts: [N,H,W] (one channel), or
+// x is uint8 (pixels 0..255), another integer type holding 0..255 (int64
+// from a CSV read with pandas, as Kaggle's MNIST comes), or float32/float64
+// (pixels already on the [0,1] scale) in one of three layouts: [N,H,W] (one channel), or
 // [N,C,H,W] or [N,H,W,C] as ImageDims tells them apart (NCHW whenever
 // dimension 1 could be a channel count, as PyTorch stores it). y is [N]
 // or [N,1] integers of any width; the class count is the largest label
@@ -47,8 +48,25 @@ func loadNPYPair(xPath, yPath string, limit int) (*Memory, error) {
 		for i, v := range d {
 			m.F32[i] = float32(v)
 		}
+	case []int64:
+		m.U8, err = bytePixels(d, xPath, size)
+	case []int32:
+		m.U8, err = bytePixels(d, xPath, size)
+	case []int16:
+		m.U8, err = bytePixels(d, xPath, size)
+	case []int8:
+		m.U8, err = bytePixels(d, xPath, size)
+	case []uint64:
+		m.U8, err = bytePixels(d, xPath, size)
+	case []uint32:
+		m.U8, err = bytePixels(d, xPath, size)
+	case []uint16:
+		m.U8, err = bytePixels(d, xPath, size)
 	default:
-		return nil, fmt.Errorf("%w: %s: images of dtype %s, want uint8, float32 or float64", ErrShape, xPath, x.DType)
+		return nil, fmt.Errorf("%w: %s: images of dtype %s, want integers (0..255) or floats", ErrShape, xPath, x.DType)
+	}
+	if err != nil {
+		return nil, err
 	}
 	if nhwc {
 		m.U8, m.F32 = hwcToCHW(m.U8, size), hwcToCHW(m.F32, size)
@@ -131,6 +149,20 @@ func labelsOf[T int64 | int32 | int16 | int8 | uint64 | uint32 | uint16 | uint8]
 		labels[i] = int(v)
 	}
 	return labels, nil
+}
+
+// bytePixels takes integer pixels as the bytes they are when every one is
+// in 0..255; any other value (a 16-bit image, a negative int8) is refused,
+// naming its image (index in HWC or CHW order alike), not wrapped.
+func bytePixels[T int64 | int32 | int16 | int8 | uint64 | uint32 | uint16](d []T, path string, size Shape) ([]uint8, error) {
+	out := make([]uint8, len(d))
+	for i, v := range d {
+		if v < 0 || uint64(v) > 255 {
+			return nil, fmt.Errorf("%w: %s: image %d holds %d; integer pixels must be 0..255 (convert to uint8, or to floats on the [0,1] scale)", ErrPixel, path, i/size.Len(), v)
+		}
+		out[i] = uint8(v)
+	}
+	return out, nil
 }
 
 // hwcToCHW reorders images from HWC to CHW (nil stays nil).

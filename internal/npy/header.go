@@ -91,7 +91,7 @@ func parseHeader(text string, base int64) (*header, error) {
 	}
 	dt, ok := dtypes[key]
 	if !ok {
-		return nil, unsupportedErr(base, "dtype %q (want <f4, <f8 or an integer type: <i8, <i4, <i2, |i1, <u8, <u4, <u2, |u1; little- or big-endian)", descr)
+		return nil, unsupportedErr(base, "dtype %q (want <f4, <f8, <f2 or an integer type: <i8, <i4, <i2, |i1, <u8, <u4, <u2, |u1; little- or big-endian)", descr)
 	}
 	n, ok := elementCount(shape, dt.size)
 	if !ok {

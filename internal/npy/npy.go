@@ -50,7 +50,8 @@ func unsupportedErr(off int64, format string, args ...any) *FormatError {
 type Array struct {
 	Shape []int
 	// DType is one of "float32", "float64", "int64", "int32", "int16",
-	// "int8", "uint64", "uint32", "uint16", "uint8".
+	// "int8", "uint64", "uint32", "uint16", "uint8" (float16 data is read
+	// as "float32").
 	DType string
 	// Data is the slice matching DType ([]float32 for "float32", ...),
 	// with Len() elements.
@@ -73,6 +74,7 @@ var dtypes = map[string]struct {
 }{
 	"<f4": {"float32", 4},
 	"<f8": {"float64", 8},
+	"<f2": {"float16", 2}, // widened to float32 by decode
 	"<i8": {"int64", 8},
 	"<i4": {"int32", 4},
 	"<i2": {"int16", 2},
@@ -207,6 +209,8 @@ func decode(h *header, raw []byte) *Array {
 	n := len(raw) / h.itemSize
 	le := binary.LittleEndian
 	switch h.dtype {
+	case "float16":
+		a.DType, a.Data = "float32", decodeEach(raw, 2, func(b []byte) float32 { return halfToFloat32(le.Uint16(b)) })
 	case "float32":
 		d := make([]float32, n)
 		for i := range d {
@@ -245,6 +249,20 @@ func decode(h *header, raw []byte) *Array {
 		a.Data = raw
 	}
 	return a
+}
+
+// halfToFloat32 widens an IEEE half-precision value to the float32 of the
+// same value, as numpy's astype("float32") does: every half is a float32.
+func halfToFloat32(h uint16) float32 {
+	sign := uint32(h>>15) << 31
+	exp, man := uint32(h>>10)&0x1f, uint32(h)&0x3ff
+	switch exp {
+	case 0: // zero or subnormal: man·2^-24, exact in float32
+		return math.Float32frombits(sign | math.Float32bits(float32(man)/(1<<24)))
+	case 0x1f: // infinity or NaN, payload kept
+		return math.Float32frombits(sign | 0x7f800000 | man<<13)
+	}
+	return math.Float32frombits(sign | (exp+127-15)<<23 | man<<13)
 }
 
 // decodeEach decodes raw as consecutive items of size bytes.

@@ -235,6 +235,29 @@ func TestBigEndian(t *testing.T) {
 	}
 }
 
+// TestFloat16: half-precision data reads as float32 holding the same
+// values, the bits numpy's astype("float32") gives (the want values),
+// subnormals, signed zero and infinities included.
+func TestFloat16(t *testing.T) {
+	halves := []uint16{0x3c00, 0xc000, 0x7bff, 0x0001, 0x03ff, 0x8000, 0x7c00, 0xfc00, 0x3555, 0x0400, 0x7e00}
+	want := []uint32{0x3f800000, 0xc0000000, 0x477fe000, 0x33800000, 0x387fc000, 0x80000000, 0x7f800000, 0xff800000, 0x3eaaa000, 0x38800000, 0x7fc00000}
+	b := build(fmt.Sprintf("{'descr': '<f2', 'fortran_order': False, 'shape': (%d,), }\n", len(halves)), 0)
+	for _, h := range halves {
+		b = binary.LittleEndian.AppendUint16(b, h)
+	}
+	a, err := Read(bytes.NewReader(b))
+	must(t, err)
+	got, ok := a.Data.([]float32)
+	if !ok || a.DType != "float32" || len(got) != len(want) {
+		t.Fatalf("float16: %s %T, want float32", a.DType, a.Data)
+	}
+	for i, w := range want {
+		if math.Float32bits(got[i]) != w {
+			t.Errorf("half %#04x: %#08x, numpy gives %#08x", halves[i], math.Float32bits(got[i]), w)
+		}
+	}
+}
+
 // build makes a version 1.0 file with the given header text and data bytes.
 func build(header string, data int) []byte {
 	b := []byte(magic + "\x01\x00")

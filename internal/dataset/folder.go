@@ -1,12 +1,16 @@
 package dataset
 
 import (
+	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/bincompress/bincompress/internal/safefile"
 )
 
 // Folder is an image folder dataset: one subfolder per class, named after
@@ -92,8 +96,8 @@ func openFolder(dir string, dec *decoder) (*Folder, error) {
 // Jupyter .ipynb_checkpoints copy is not a second image of its class, nor
 // macOS's ._photo.jpg resource fork an unreadable one. Only the
 // directory entries are read; an image name that is not a regular file (a
-// FIFO, a device, a link to one) is an error, and so is a link back to a
-// folder it is in, which would list its images forever.
+// FIFO, a device, a link to one or to nothing) is an error, and so is a
+// link back to a folder it is in, which would list its images forever.
 func (f *Folder) addClass(dir string, label int) error {
 	return f.walk(dir, label, nil)
 }
@@ -133,8 +137,14 @@ func (f *Folder) walk(dir string, label int, above []walked) error {
 		if !isImageFile(path) {
 			continue
 		}
-		if !e.Type().IsRegular() && !isRegular(path) {
-			return fmt.Errorf("dataset: %s: %w", path, ErrNotRegular)
+		if !e.Type().IsRegular() {
+			if _, err := safefile.CheckRegular(path, math.MaxInt64); err != nil {
+				if target, lerr := os.Readlink(path); lerr == nil && errors.Is(err, fs.ErrNotExist) {
+					// A dangling link is no FIFO: say what is missing.
+					return fmt.Errorf("dataset: %s: a link to %s, which does not exist: %w", path, target, err)
+				}
+				return fmt.Errorf("dataset: %s: %w", path, err)
+			}
 		}
 		f.files = append(f.files, path)
 		f.labels = append(f.labels, label)

@@ -1,6 +1,8 @@
 package dataset
 
 import (
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -47,5 +49,21 @@ func TestImageFolderFollowsLinks(t *testing.T) {
 	symlink(t, filepath.Join(src, "ant"), filepath.Join(src, "ant", "loop"))
 	if _, err := Open(root); err == nil || !strings.Contains(err.Error(), filepath.Join("train", "ant", "loop")) {
 		t.Fatalf("link loop: %v", err)
+	}
+}
+
+// TestImageFolderDanglingLink: an image name that is a link to a file that
+// is gone (a data set copied without the files its links name) is refused
+// naming the link and its missing target, not called "not a regular file"
+// as a FIFO is.
+func TestImageFolderDanglingLink(t *testing.T) {
+	root := t.TempDir()
+	writePNG(t, filepath.Join(root, "a", "1.png"), grayImage(2, 2, 0))
+	gone := filepath.Join(t.TempDir(), "gone.png")
+	symlink(t, gone, filepath.Join(root, "b", "2.png"))
+	_, err := Open(root)
+	if err == nil || errors.Is(err, ErrNotRegular) || !errors.Is(err, fs.ErrNotExist) ||
+		!strings.Contains(err.Error(), filepath.Join(root, "b", "2.png")+": a link to "+gone+", which does not exist") {
+		t.Fatalf("dangling link: %v", err)
 	}
 }

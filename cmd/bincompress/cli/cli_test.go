@@ -517,6 +517,19 @@ func TestRunRefusesRawPixels(t *testing.T) {
 	}
 }
 
+// TestRunRefusesScalar: a 0-d array (np.save of a number) is said to be a
+// scalar, not an empty batch.
+func TestRunRefusesScalar(t *testing.T) {
+	x := filepath.Join(t.TempDir(), "x.npy")
+	if err := npy.WriteFile(x, &npy.Array{Shape: []int{}, DType: "float32", Data: []float32{0.5}}); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errOut := run(t, "run", testModel("fmnist_tiny.onnx"), "--input", x, "--top", "1")
+	if code != ExitFailure || !strings.Contains(errOut, "x.npy holds a scalar") {
+		t.Errorf("exit %d, stderr %q", code, errOut)
+	}
+}
+
 // TestInspectShowsThePlan: inspect of an ONNX model lists the layers under
 // the names --keep-float takes, binary or float exactly as the main
 // command with its defaults then packs them.

@@ -133,7 +133,10 @@ func readInputNPY(path string) (*ir.Tensor, error) {
 	if err != nil {
 		return nil, err
 	}
-	if len(a.Shape) == 0 || a.Shape[0] == 0 {
+	if len(a.Shape) == 0 {
+		return nil, fmt.Errorf("run: %s holds a scalar (shape ()), not a batch: save the batch, in the model input's layout, with its first dimension N", path)
+	}
+	if a.Shape[0] == 0 {
 		return nil, fmt.Errorf("run: %s holds an empty batch (shape %v)", path, a.Shape)
 	}
 	t := &ir.Tensor{Shape: a.Shape, Data: a.Data, DType: ir.DTypeOf(a.Data)}

@@ -3,6 +3,7 @@ package dataset
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"image"
 	"image/color"
@@ -144,6 +145,14 @@ func source(f *os.File) io.Reader {
 // readHeader reads an image header from f and checks its size.
 func (d *decoder) readHeader(f *os.File, path string) (Shape, error) {
 	cfg, _, err := image.DecodeConfig(source(f))
+	if errors.Is(err, image.ErrFormat) {
+		// "image: unknown format" says neither what the file is nor what
+		// was wanted: a zero-byte file (a failed download) or a text file.
+		if st, serr := f.Stat(); serr == nil && st.Size() == 0 {
+			return Shape{}, fmt.Errorf("%w: %s: an empty file (0 bytes), not an image", ErrImage, path)
+		}
+		return Shape{}, fmt.Errorf("%w: %s: not a %s image (%v)", ErrImage, path, formatNames(", ", " or "), err)
+	}
 	if err != nil {
 		return Shape{}, fmt.Errorf("%w: %s: %v", ErrImage, path, err)
 	}

@@ -324,6 +324,13 @@ func TestImageFolderBad(t *testing.T) {
 	if !errors.Is(batchErr, ErrImage) || !strings.Contains(batchErr.Error(), bad) {
 		t.Errorf("broken image in a batch: %v", batchErr)
 	}
+	// A zero-byte file and one that is no image at all say so.
+	for content, want := range map[string]string{"": "an empty file (0 bytes)", "hello\n": "not a PNG, JPEG, BMP, TIFF, WebP, PPM or PGM image"} {
+		writeFile(t, bad, []byte(content))
+		if _, err := LoadImage(bad); !errors.Is(err, ErrImage) || !strings.Contains(err.Error(), bad+": "+want) {
+			t.Errorf("%q: %v, want %q", content, err, want)
+		}
+	}
 	must(t, os.Remove(bad))
 	if _, err := Open(root); !errors.Is(err, ErrEmpty) || !strings.Contains(err.Error(), filepath.Join(root, "b")) {
 		t.Errorf("empty class: %v", err)

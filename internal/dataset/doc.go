@@ -32,6 +32,10 @@
 //     convert("RGB"), torchvision's loader, clip each value to 255, so that
 //     every sample from 256 up is white there (a 12-bit scan almost
 //     entirely); here it is value/256, the image as it looks.
+//     A JPEG's EXIF orientation is not applied, as torchvision's loader
+//     (PIL's Image.open, convert("RGB")) does not apply it: a photo stored
+//     sideways is read sideways (ImageOps.exif_transpose the files first
+//     if the model was trained on upright ones).
 //     Each image keeps its own channels (one for grayscale and bitmaps,
 //     three otherwise); Preprocess.Channels reconciles them.
 //   - NPY pairs: x.npy [N,H,W], [N,C,H,W] or [N,H,W,C] (ImageDims's rule),

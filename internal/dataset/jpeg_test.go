@@ -1,6 +1,8 @@
 package dataset
 
 import (
+	"bytes"
+	"image/jpeg"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -41,5 +43,29 @@ func TestJPEGLikePIL(t *testing.T) {
 		if mean := float64(sum) / float64(len(px)); worst > tol || mean > meanTol {
 			t.Errorf("%s: differs from PIL by up to %d levels (mean %.2f); want at most %d (mean %.1f)", name, worst, mean, tol, meanTol)
 		}
+	}
+}
+
+// TestJPEGEXIFOrientationIgnored pins what doc.go says: a JPEG's EXIF
+// orientation (here 6, "rotate 90° clockwise to view") is not applied, as
+// PIL's Image.open and so torchvision's ImageFolder do not apply it: the
+// pixels are read as stored, 6 wide and 4 high.
+func TestJPEGEXIFOrientationIgnored(t *testing.T) {
+	var b bytes.Buffer
+	must(t, jpeg.Encode(&b, grayImage(6, 4, 1), &jpeg.Options{Quality: 100}))
+	plain := b.Bytes()
+	ifd := "II*\x00\x08\x00\x00\x00" + "\x01\x00" + "\x12\x01\x03\x00\x01\x00\x00\x00\x06\x00\x00\x00" + "\x00\x00\x00\x00"
+	app1 := "Exif\x00\x00" + ifd
+	seg := append([]byte{0xff, 0xe1, byte((len(app1) + 2) >> 8), byte(len(app1) + 2)}, app1...)
+	rotated := append(append(append([]byte{}, plain[:2]...), seg...), plain[2:]...)
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "plain.jpg"), plain)
+	writeFile(t, filepath.Join(dir, "exif6.jpg"), rotated)
+	want, err := LoadImage(filepath.Join(dir, "plain.jpg"))
+	must(t, err)
+	got, err := LoadImage(filepath.Join(dir, "exif6.jpg"))
+	must(t, err)
+	if got.Shape != (Shape{1, 4, 6}) || !bytes.Equal(got.U8, want.U8) {
+		t.Errorf("EXIF orientation 6: %v, want the stored %v pixels unrotated", got.Shape, want.Shape)
 	}
 }

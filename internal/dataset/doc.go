@@ -41,7 +41,8 @@
 //   - NPY pairs: x.npy [N,H,W], [N,C,H,W] or [N,H,W,C] (ImageDims's rule),
 //     uint8 pixels (or any integer dtype holding 0..255, ErrPixel for a
 //     value outside) or float ones (taken as already on the [0,1] scale),
-//     and y.npy [N] integer labels; also x_train/y_train and x_test/y_test.
+//     and y.npy [N] integer labels; also x_train/y_train and x_test/y_test,
+//     and X for x (X_train.npy, as scikit-learn names it).
 //
 // Everything but image folders is held in memory as a *Memory.
 //

@@ -438,6 +438,36 @@ func TestNPYIntegerPixels(t *testing.T) {
 	}
 }
 
+// TestNPYPairScikitLearnNames: X_train.npy/y_train.npy and X_test.npy/
+// y_test.npy, as scikit-learn's convention names them, are the two splits,
+// and X_test.npy opens as a file; a y.npy whose x.npy is missing (left
+// gzipped) is named, not read as an image folder of no classes.
+func TestNPYPairScikitLearnNames(t *testing.T) {
+	dir := t.TempDir()
+	x := &npy.Array{Shape: []int{3, 2, 2}, DType: "uint8", Data: pattern(12, 0)}
+	y := &npy.Array{Shape: []int{3}, DType: "int64", Data: []int64{0, 1, 2}}
+	for _, s := range []string{"_train", "_test"} {
+		writeNPY(t, filepath.Join(dir, "X"+s+".npy"), x)
+		writeNPY(t, filepath.Join(dir, "y"+s+".npy"), y)
+	}
+	s, err := Open(dir)
+	must(t, err)
+	if s.Train == nil || s.Test == nil || s.Test.Label(2) != 2 {
+		t.Fatalf("X_train/X_test: %+v", s)
+	}
+	s, err = Open(filepath.Join(dir, "X_test.npy"))
+	must(t, err)
+	if s.Test == nil || s.Train != nil {
+		t.Fatalf("X_test.npy as a file: %+v", s)
+	}
+	gz := t.TempDir()
+	writeNPY(t, filepath.Join(gz, "y.npy"), y)
+	writeFile(t, filepath.Join(gz, "x.npy.gz"), gzBytes([]byte("x")))
+	if _, err := Open(gz); !errors.Is(err, ErrUnknownFormat) || !strings.Contains(err.Error(), filepath.Join(gz, "y.npy")+" has no x.npy beside it") {
+		t.Errorf("y.npy without x.npy: %v", err)
+	}
+}
+
 func TestNPYPairBad(t *testing.T) {
 	x := &npy.Array{Shape: []int{3, 2, 2}, DType: "uint8", Data: pattern(12, 0)}
 	y3 := &npy.Array{Shape: []int{3}, DType: "int64", Data: []int64{0, 1, 1}}

@@ -75,7 +75,9 @@ type opener struct {
 //     binary (train.bin, test.bin; fine labels), also inside a
 //     cifar-10-batches-bin or cifar-100-binary subfolder;
 //   - an NPY pair: x.npy and y.npy, or x_train.npy/y_train.npy and
-//     x_test.npy/y_test.npy (layouts: see the package documentation);
+//     x_test.npy/y_test.npy, X for x as scikit-learn names them (layouts:
+//     see the package documentation); a y.npy without its x.npy is an
+//     error, not an image folder;
 //   - IDX files inside a raw/ subfolder, where torchvision's MNIST
 //     data sets keep them;
 //   - train/ and test/ (or val/, valid/, validation/) subfolders, each
@@ -83,7 +85,7 @@ type opener struct {
 //   - an image folder (one subfolder per class).
 //
 // A file path may name an IDX images file (its labels file is found beside
-// it) or an x*.npy file (its y*.npy is found beside it). Only regular files
+// it) or an x*.npy or X*.npy file (its y*.npy is found beside it). Only regular files
 // are read.
 func Open(path string) (*Splits, error) {
 	return OpenWith(path, Options{})
@@ -135,7 +137,7 @@ func (o *opener) open(path string) (*Splits, error) {
 
 var idxImages = regexp.MustCompile(`^(train|t10k)-images[.-]idx3-ubyte(\.gz)?$`)
 
-// openFile opens a single IDX images file or x*.npy file.
+// openFile opens a single IDX images file or x*.npy (X*.npy) file.
 func (o *opener) openFile(path string) (*Splits, error) {
 	base := filepath.Base(path)
 	var ds Dataset
@@ -147,8 +149,8 @@ func (o *opener) openFile(path string) (*Splits, error) {
 			return nil, fmt.Errorf("%w: no labels file beside %s", ErrCount, path)
 		}
 		ds, err = loadIDX(path, labels, o.limit)
-	case strings.HasPrefix(base, "x") && strings.HasSuffix(base, ".npy"):
-		ds, err = loadNPYPair(path, filepath.Join(filepath.Dir(path), "y"+base[1:]), o.limit)
+	case (strings.HasPrefix(base, "x") || strings.HasPrefix(base, "X")) && strings.HasSuffix(base, ".npy"):
+		ds, err = loadNPYPair(path, labelsNPY(path), o.limit)
 	default:
 		return nil, fmt.Errorf("%w: %s (want a folder, an IDX images file or an x*.npy file)", ErrUnknownFormat, path)
 	}
@@ -204,15 +206,34 @@ func (o *opener) openIDXDir(dir string) (*Splits, bool, error) {
 	return s, found, nil
 }
 
-// openNPYDir loads x.npy/y.npy or the x_train/x_test pairs in dir.
+// labelsNPY is the y*.npy beside an x*.npy or X*.npy file: y, else Y,
+// then the rest of the name (y when neither is there, for the error).
+func labelsNPY(x string) string {
+	dir, rest := filepath.Dir(x), filepath.Base(x)[1:]
+	for _, p := range []string{"y", "Y"} {
+		if y := filepath.Join(dir, p+rest); isRegular(y) {
+			return y
+		}
+	}
+	return filepath.Join(dir, "y"+rest)
+}
+
+// openNPYDir loads x.npy/y.npy or the x_train/x_test pairs in dir; X for
+// x, as scikit-learn names them (X_train, y_train), and Y for y too.
 func (o *opener) openNPYDir(dir string) (*Splits, bool, error) {
 	load := func(suffix string) (Dataset, bool, error) {
-		x := filepath.Join(dir, "x"+suffix+".npy")
-		if !isRegular(x) {
-			return nil, false, nil
+		for _, p := range []string{"x", "X"} {
+			if x := filepath.Join(dir, p+suffix+".npy"); isRegular(x) {
+				m, err := loadNPYPair(x, labelsNPY(x), o.limit)
+				return m, true, err
+			}
 		}
-		m, err := loadNPYPair(x, filepath.Join(dir, "y"+suffix+".npy"), o.limit)
-		return m, true, err
+		if y := labelsNPY(filepath.Join(dir, "x"+suffix+".npy")); isRegular(y) {
+			// Not an image folder of no classes: the images are missing,
+			// or in a file not read (x.npy.gz, an .npz archive).
+			return nil, true, fmt.Errorf("%w: %s has no x%s.npy beside it (the images must be a plain .npy file: .npy.gz and .npz are not read)", ErrUnknownFormat, y, suffix)
+		}
+		return nil, false, nil
 	}
 	s := &Splits{}
 	var okAll, okTest bool

@@ -286,5 +286,8 @@ func (p *parser) int() (int, error) {
 		return 0, p.errf("bad dimension %q", p.s[p.i:j])
 	}
 	p.i = j
+	if p.i < len(p.s) && p.s[p.i] == 'L' {
+		p.i++ // Python 2's long (numpy on Windows wrote (3L, 28L)); numpy.load reads it
+	}
 	return v, nil
 }

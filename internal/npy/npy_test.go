@@ -258,6 +258,16 @@ func TestFloat16(t *testing.T) {
 	}
 }
 
+// TestPython2Shape: a header written by numpy under Python 2, whose
+// dimensions are longs, "(2L, 3L)", reads as numpy.load reads it.
+func TestPython2Shape(t *testing.T) {
+	b := build("{'descr': '|u1', 'fortran_order': False, 'shape': (2L, 3L), }\n", 6)
+	a, err := Read(bytes.NewReader(b))
+	if err != nil || !reflect.DeepEqual(a.Shape, []int{2, 3}) {
+		t.Fatalf("(2L, 3L): %v %v", a, err)
+	}
+}
+
 // build makes a version 1.0 file with the given header text and data bytes.
 func build(header string, data int) []byte {
 	b := []byte(magic + "\x01\x00")

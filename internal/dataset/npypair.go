@@ -111,6 +111,9 @@ func npyLayout(shape []int, path string) (Shape, bool, error) {
 // (int16 and uint32 come out of data pipelines too), shaped [N] or [N,1]
 // (a column, as Keras and scikit-learn keep them), each non-negative.
 func npyLabels(y *npy.Array, path string) ([]int, error) {
+	if len(y.Shape) == 2 && y.Shape[1] > 1 {
+		return nil, fmt.Errorf("%w: %s: labels of shape %v, want [N] or [N,1] class indices (one-hot or score rows? save y.argmax(axis=1))", ErrLabelType, path, y.Shape)
+	}
 	if len(y.Shape) != 1 && (len(y.Shape) != 2 || y.Shape[1] != 1) {
 		return nil, fmt.Errorf("%w: %s: labels of shape %v, want [N] or [N,1]", ErrLabelType, path, y.Shape)
 	}

@@ -479,6 +479,7 @@ func TestNPYPairBad(t *testing.T) {
 		"negative":     {x, &npy.Array{Shape: []int{3}, DType: "int64", Data: []int64{0, -1, 1}}, ErrLabel},
 		"float labels": {x, &npy.Array{Shape: []int{3}, DType: "float32", Data: []float32{0, 1, 1}}, ErrLabelType},
 		"2-D labels":   {x, &npy.Array{Shape: []int{3, 2}, DType: "int64", Data: []int64{0, 1, 1, 0, 1, 1}}, ErrLabelType},
+		"scalar label": {x, &npy.Array{Shape: []int{}, DType: "int64", Data: []int64{1}}, ErrLabelType},
 		"huge label":   {x, &npy.Array{Shape: []int{3}, DType: "uint64", Data: []uint64{0, 1 << 63, 1}}, ErrLabel},
 		"5-D images":   {&npy.Array{Shape: []int{1, 5, 2, 2, 1}, DType: "uint8", Data: pattern(20, 0)}, &npy.Array{Shape: []int{1}, DType: "int64", Data: []int64{0}}, ErrShape},
 		"empty":        {&npy.Array{Shape: []int{0, 2, 2}, DType: "uint8", Data: []uint8{}}, &npy.Array{Shape: []int{0}, DType: "int64", Data: []int64{}}, ErrEmpty},

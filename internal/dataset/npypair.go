@@ -18,11 +18,11 @@ import (
 // or [N,1] integers of any width; the class count is the largest label
 // plus one.
 func loadNPYPair(xPath, yPath string, limit int) (*Memory, error) {
-	x, xn, err := readNPY(xPath, limit)
+	x, xn, err := readNPY(xPath, limit, ErrShape)
 	if err != nil {
 		return nil, err
 	}
-	y, yn, err := readNPY(yPath, limit)
+	y, yn, err := readNPY(yPath, limit, ErrLabelType)
 	if err != nil {
 		return nil, err
 	}
@@ -75,8 +75,9 @@ func loadNPYPair(xPath, yPath string, limit int) (*Memory, error) {
 }
 
 // readNPY reads the first limit > 0 (else all) entries of a regular .npy
-// file, and the entry count its header declares.
-func readNPY(path string, limit int) (*npy.Array, int, error) {
+// file, and the entry count its header declares; a scalar is a scalarErr
+// error (ErrShape for images, ErrLabelType for labels).
+func readNPY(path string, limit int, scalarErr error) (*npy.Array, int, error) {
 	f, err := openRegular(path)
 	if err != nil {
 		return nil, 0, err
@@ -87,7 +88,7 @@ func readNPY(path string, limit int) (*npy.Array, int, error) {
 		return nil, 0, fmt.Errorf("dataset: %w", err)
 	}
 	if len(declared) == 0 {
-		return nil, 0, fmt.Errorf("%w: %s: a scalar, want an array", ErrShape, path)
+		return nil, 0, fmt.Errorf("%w: %s: a scalar, want an array", scalarErr, path)
 	}
 	return a, declared[0], nil
 }

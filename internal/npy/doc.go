@@ -24,7 +24,7 @@
 // # Errors
 //
 // The header parser is strict: exactly the three keys, no other value types,
-// nothing but padding after the dict. Other dtypes (complex, bool, strings,
+// nothing but padding after the dict, at most 64 dimensions (numpy's limit). Other dtypes (complex, bool, strings,
 // objects, structured ones) are rejected with an error matching
 // ErrUnsupported; every other problem matches ErrFormat. Errors are
 // *FormatError values naming the file (when known), the byte offset and the

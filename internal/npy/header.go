@@ -12,6 +12,7 @@ const (
 	magic         = "\x93NUMPY"
 	maxHeaderLen  = 1 << 20 // far above anything numpy writes for these dtypes
 	maxDigits     = 18      // keeps a single dimension below 1e18
+	maxDims       = 64      // numpy's NPY_MAXDIMS (32 before numpy 2)
 	arrayAlign    = 64      // numpy.lib.format.ARRAY_ALIGN
 	growthDigits  = 21      // numpy.lib.format.GROWTH_AXIS_MAX_DIGITS
 	prefixLenV1   = len(magic) + 2 + 2
@@ -92,6 +93,11 @@ func parseHeader(text string, base int64) (*header, error) {
 	dt, ok := dtypes[key]
 	if !ok {
 		return nil, unsupportedErr(base, "dtype %q (want <f4, <f8, <f2 or an integer type: <i8, <i4, <i2, |i1, <u8, <u4, <u2, |u1; little- or big-endian)", descr)
+	}
+	if len(shape) > maxDims {
+		// No numpy array has more; and a Fortran-order reorder of a 1 MB
+		// header's 300,000 dimensions of 1 took time items × dimensions.
+		return nil, formatErr(base, "shape of %d dimensions (numpy allows at most %d)", len(shape), maxDims)
 	}
 	n, ok := elementCount(shape, dt.size)
 	if !ok {

@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 type fixture struct {
@@ -265,6 +266,32 @@ func TestPython2Shape(t *testing.T) {
 	a, err := Read(bytes.NewReader(b))
 	if err != nil || !reflect.DeepEqual(a.Shape, []int{2, 3}) {
 		t.Fatalf("(2L, 3L): %v %v", a, err)
+	}
+}
+
+// TestTooManyDimensions: a shape of more dimensions than numpy allows (64)
+// is refused from the header: a Fortran-order file whose header names
+// 300,000 dimensions of 1 took items × dimensions to reorder, minutes for
+// 100,000 bytes of data.
+func TestTooManyDimensions(t *testing.T) {
+	for _, c := range []struct {
+		dims int
+		ok   bool
+	}{{64, true}, {65, false}, {300000, false}} {
+		h := "{'descr': '|u1', 'fortran_order': True, 'shape': (1000, " + strings.Repeat("1, ", c.dims-1) + "), }\n"
+		b := []byte(magic + "\x02\x00")
+		b = binary.LittleEndian.AppendUint32(b, uint32(len(h)))
+		b = append(append(b, h...), make([]byte, 1000)...)
+		done := make(chan error, 1)
+		go func() { _, err := Read(bytes.NewReader(b)); done <- err }()
+		select {
+		case err := <-done:
+			if (err == nil) != c.ok || (!c.ok && !errors.Is(err, ErrFormat)) {
+				t.Errorf("%d dimensions: %v", c.dims, err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%d dimensions: Read still running after 10s", c.dims)
+		}
 	}
 }
 

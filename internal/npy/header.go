@@ -92,7 +92,9 @@ func parseHeader(text string, base int64) (*header, error) {
 	}
 	dt, ok := dtypes[key]
 	if !ok {
-		return nil, unsupportedErr(base, "dtype %q (want <f4, <f8, <f2 or an integer type: <i8, <i4, <i2, |i1, <u8, <u4, <u2, |u1; little- or big-endian)", descr)
+		what := map[byte]string{'O': "an object array, pickled Python objects (a ragged list of images?), ", 'b': "booleans, ", 'U': "strings, ",
+			'S': "bytes, ", 'c': "complex numbers, ", 'M': "datetimes, ", 'm': "timedeltas, ", 'V': "raw bytes, "}[kind(descr)]
+		return nil, unsupportedErr(base, "dtype %q: %snot read (want <f4, <f8, <f2 or an integer type: <i8, <i4, <i2, |i1, <u8, <u4, <u2, |u1; little- or big-endian)", descr, what)
 	}
 	if len(shape) > maxDims {
 		// No numpy array has more; and a Fortran-order reorder of a 1 MB
@@ -104,6 +106,17 @@ func parseHeader(text string, base int64) (*header, error) {
 		return nil, formatErr(base, "shape %v is too large", shape)
 	}
 	return &header{shape: shape, dtype: dt.name, itemSize: dt.size, dataBytes: n * int64(dt.size), fortran: fortran, bigEndian: big}, nil
+}
+
+// kind is a descr's type character: 'O' of "|O", 'f' of "<f4".
+func kind(descr string) byte {
+	if len(descr) > 1 && strings.ContainsRune("<>|=", rune(descr[0])) {
+		return descr[1]
+	}
+	if descr != "" {
+		return descr[0]
+	}
+	return 0
 }
 
 // elementCount multiplies the dimensions, failing on overflow of the byte

@@ -269,6 +269,18 @@ func TestPython2Shape(t *testing.T) {
 	}
 }
 
+// TestUnsupportedDTypeNamed: dtypes numpy writes that are not read are
+// named by what they hold, an object array (np.save of a ragged list of
+// images) as pickled objects.
+func TestUnsupportedDTypeNamed(t *testing.T) {
+	for descr, want := range map[string]string{"|O": "an object array, pickled Python objects", "|b1": "booleans", "<U3": "strings", "<c8": "complex numbers"} {
+		b := build("{'descr': '"+descr+"', 'fortran_order': False, 'shape': (1,), }\n", 16)
+		if _, err := Read(bytes.NewReader(b)); !errors.Is(err, ErrUnsupported) || !strings.Contains(err.Error(), fmt.Sprintf("dtype %q: %s", descr, want)) {
+			t.Errorf("%s: %v, want it to say %q", descr, err, want)
+		}
+	}
+}
+
 // TestTooManyDimensions: a shape of more dimensions than numpy allows (64)
 // is refused from the header: a Fortran-order file whose header names
 // 300,000 dimensions of 1 took items × dimensions to reorder, minutes for

@@ -154,7 +154,7 @@ func (d *decoder) readHeader(f *os.File, path string) (Shape, error) {
 		return Shape{}, fmt.Errorf("%w: %s: not a %s image (%v)", ErrImage, path, formatNames(", ", " or "), err)
 	}
 	if err != nil {
-		return Shape{}, fmt.Errorf("%w: %s: %v", ErrImage, path, err)
+		return Shape{}, undecoded(f, path, err)
 	}
 	if cfg.Width <= 0 || cfg.Height <= 0 || cfg.Width > maxSide || cfg.Height > maxSide {
 		return Shape{}, fmt.Errorf("%w: %s: %dx%d pixels (at most %d a side)", ErrTooLarge, path, cfg.Width, cfg.Height, maxSide)
@@ -167,6 +167,17 @@ func (d *decoder) readHeader(f *os.File, path string) (Shape, error) {
 		c = 1
 	}
 	return Shape{c, cfg.Height, cfg.Width}, nil
+}
+
+// undecoded is the ErrImage error for path, whose decoder failed with err.
+// An animated WebP, which golang.org/x/image/webp does not read, is named
+// as such: its "webp: invalid format" reads as a damaged file.
+func undecoded(f *os.File, path string, err error) error {
+	var b [21]byte // RIFF, size, WEBP, VP8X, chunk size, flags
+	if n, _ := f.ReadAt(b[:], 0); n == len(b) && string(b[:4]) == "RIFF" && string(b[8:16]) == "WEBPVP8X" && b[20]&0x02 != 0 {
+		return fmt.Errorf("%w: %s: an animated WebP, which is not read (PIL reads its first frame: save that as a still image): %v", ErrImage, path, err)
+	}
+	return fmt.Errorf("%w: %s: %v", ErrImage, path, err)
 }
 
 // decode reads path into CHW bytes: the header is checked first, then the
@@ -185,7 +196,7 @@ func (d *decoder) decode(path string) (Image, error) {
 	defer d.budget.Release(px)
 	m, format, err := image.Decode(source(f))
 	if err != nil {
-		return Image{}, fmt.Errorf("%w: %s: %v", ErrImage, path, err)
+		return Image{}, undecoded(f, path, err)
 	}
 	if b := m.Bounds(); b.Dx() != s.W || b.Dy() != s.H {
 		return Image{}, fmt.Errorf("%w: %s: decoded %dx%d, header said %dx%d", ErrImage, path, b.Dx(), b.Dy(), s.W, s.H)

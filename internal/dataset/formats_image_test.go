@@ -178,3 +178,22 @@ func TestPNG16BitAlphaLikePIL(t *testing.T) {
 		t.Errorf("16-bit RGBA PNG: %v %v, PIL gives %v", got.Shape, got.U8, want)
 	}
 }
+
+// TestAnimatedWebPNamed: an animated WebP (VP8X with the animation flag),
+// which the WebP decoder does not read, is refused as one, not as a file
+// in an "invalid format".
+func TestAnimatedWebPNamed(t *testing.T) {
+	le := binary.LittleEndian
+	b := []byte("WEBPVP8X")
+	b = le.AppendUint32(b, 10)
+	b = append(b, 0x02, 0, 0, 0, 3, 0, 0, 2, 0, 0) // animation; 4×3 canvas
+	b = append(b, "ANIM"...)
+	b = le.AppendUint32(b, 6)
+	b = append(b, 0, 0, 0, 0, 0, 0)
+	b = append(le.AppendUint32([]byte("RIFF"), uint32(len(b))), b...)
+	path := filepath.Join(t.TempDir(), "a.webp")
+	writeFile(t, path, b)
+	if _, err := LoadImage(path); !errors.Is(err, ErrImage) || !strings.Contains(err.Error(), path+": an animated WebP, which is not read") {
+		t.Errorf("animated WebP: %v", err)
+	}
+}

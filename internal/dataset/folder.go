@@ -15,8 +15,9 @@ import (
 
 // Folder is an image folder dataset: one subfolder per class, named after
 // it, holding image files of the formats imageFormats lists (PNG, JPEG,
-// BMP, TIFF, WebP, PPM or PGM; searched recursively, in lexical order,
-// links to folders followed, hidden names skipped).
+// BMP, TIFF, WebP, PPM or PGM; searched recursively, in the order of
+// torchvision's ImageFolder, links to folders followed, hidden names
+// skipped).
 // Classes are the sorted subfolder names, as torchvision's ImageFolder
 // sorts them. Opening lists the files and reads none of them; an image's
 // header is read when its shape is asked for and again when it is decoded,
@@ -90,8 +91,8 @@ func openFolder(dir string, dec *decoder) (*Folder, error) {
 	return f, nil
 }
 
-// addClass lists one class folder's images, in lexical order, following
-// links to folders as torchvision's os.walk(followlinks=True) does and
+// addClass lists one class folder's images in torchvision's order,
+// following links to folders as its os.walk(followlinks=True) does and
 // skipping hidden files and folders, as subdirs skips hidden classes: a
 // Jupyter .ipynb_checkpoints copy is not a second image of its class, nor
 // macOS's ._photo.jpg resource fork an unreadable one. Only the
@@ -99,7 +100,22 @@ func openFolder(dir string, dec *decoder) (*Folder, error) {
 // FIFO, a device, a link to one or to nothing) is an error, and so is a
 // link back to a folder it is in, which would list its images forever.
 func (f *Folder) addClass(dir string, label int) error {
-	return f.walk(dir, label, nil)
+	var groups []listed
+	if err := walk(dir, nil, &groups); err != nil {
+		return err
+	}
+	// make_dataset walks sorted(os.walk(...)): folder by folder in the
+	// order of their paths, so a folder's own files come before those of
+	// its subfolders, and a/x's after "a b"'s; image i is then the same
+	// file as torchvision's samples[i] (--limit, holdout, messages).
+	sort.SliceStable(groups, func(i, j int) bool { return groups[i].dir < groups[j].dir })
+	for _, g := range groups {
+		for _, p := range g.files {
+			f.files = append(f.files, p)
+			f.labels = append(f.labels, label)
+		}
+	}
+	return nil
 }
 
 // walked is a folder walk is in.
@@ -108,8 +124,15 @@ type walked struct {
 	st   os.FileInfo
 }
 
-// walk lists dir's images into f; above are the folders dir is in.
-func (f *Folder) walk(dir string, label int, above []walked) error {
+// listed is one folder's images, sorted by name.
+type listed struct {
+	dir   string
+	files []string
+}
+
+// walk lists the images of dir and its subfolders into groups, one per
+// folder; above are the folders dir is in.
+func walk(dir string, above []walked, groups *[]listed) error {
 	st, err := os.Stat(dir)
 	if err != nil {
 		return fmt.Errorf("dataset: %w", err)
@@ -123,13 +146,14 @@ func (f *Folder) walk(dir string, label int, above []walked) error {
 	if err != nil {
 		return fmt.Errorf("dataset: %w", err)
 	}
+	var files []string
 	for _, e := range ents {
 		if strings.HasPrefix(e.Name(), ".") {
 			continue // as hidden class folders: .ipynb_checkpoints, macOS's ._x.jpg
 		}
 		path := filepath.Join(dir, e.Name())
 		if isDir(dir, e) {
-			if err := f.walk(path, label, append(above, walked{dir, st})); err != nil {
+			if err := walk(path, append(above, walked{dir, st}), groups); err != nil {
 				return err
 			}
 			continue
@@ -146,9 +170,9 @@ func (f *Folder) walk(dir string, label int, above []walked) error {
 				return fmt.Errorf("dataset: %s: %w", path, err)
 			}
 		}
-		f.files = append(f.files, path)
-		f.labels = append(f.labels, label)
+		files = append(files, path)
 	}
+	*groups = append(*groups, listed{dir, files})
 	return nil
 }
 

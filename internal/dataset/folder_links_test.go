@@ -67,3 +67,26 @@ func TestImageFolderDanglingLink(t *testing.T) {
 		t.Fatalf("dangling link: %v", err)
 	}
 }
+
+// TestImageFolderOrderLikeTorchvision: a class folder holding images and
+// subfolders lists them as torchvision's ImageFolder.samples does (the
+// order below is its), folder by folder sorted by path, not depth first:
+// image i of --limit, a holdout or a message is torchvision's image i.
+func TestImageFolderOrderLikeTorchvision(t *testing.T) {
+	root := t.TempDir()
+	for _, p := range []string{"cls/z.png", "cls/a/1.png", "cls/a/x/2.png", "cls/a b/3.png", "cls/B/4.png", "cls/c.png", "dog/5.png"} {
+		writePNG(t, filepath.Join(root, p), grayImage(2, 2, 0))
+	}
+	f, err := OpenFolder(root)
+	must(t, err)
+	var got []string
+	for i := range f.Len() {
+		rel, _ := filepath.Rel(root, f.File(i))
+		got = append(got, filepath.ToSlash(rel))
+	}
+	// torchvision 0.14: [s[0] for s in ImageFolder(root).samples]
+	want := []string{"cls/c.png", "cls/z.png", "cls/B/4.png", "cls/a/1.png", "cls/a b/3.png", "cls/a/x/2.png", "dog/5.png"}
+	if !slices.Equal(got, want) {
+		t.Errorf("order %q, torchvision's %q", got, want)
+	}
+}

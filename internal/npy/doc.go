@@ -11,15 +11,15 @@
 // padded with spaces and a newline, and then the raw array data.
 //
 // Read accepts versions 1.0, 2.0 and 3.0 with float32 ('<f4'), float64
-// ('<f8'), float16 ('<f2', widened to float32, exactly) and integer data
-// of any width, signed ('<i8', '<i4', '<i2',
-// '|i1') or not ('<u8', '<u4', '<u2', '|u1') (labels come in whatever
-// integer type a data pipeline left them), little- or big-endian ('>f4'),
-// in C order or in Fortran order (np.asfortranarray, scipy.io.loadmat's
-// arrays, a transpose): Array holds them as numpy.load gives them, in
-// native byte order and C order. Write produces version 1.0 (2.0 only when
-// the header would not fit), byte for byte what numpy.save writes for the
-// same array, for all of those types.
+// ('<f8'), float16 ('<f2', widened to float32, exactly) and integer data of
+// any width, signed ('<i8', '<i4', '<i2', '|i1') or not ('<u8', '<u4',
+// '<u2', '|u1') (labels come in whatever integer type a data pipeline left
+// them), little- or big-endian ('>f4'), in C order or in Fortran order
+// (np.asfortranarray, scipy.io.loadmat's arrays, a transpose): Array holds
+// them as numpy.load gives them, in native byte order and C order. Write
+// produces version 1.0 (2.0 only when the header would not fit), byte for
+// byte what numpy.save writes for the same array, for every DType an Array
+// holds (little-endian, C order).
 //
 // # Errors
 //

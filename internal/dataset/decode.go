@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"image"
 	"image/color"
+	_ "image/gif"  // a GIF under a .png or .jpg name, which PIL reads too
 	_ "image/jpeg" // registers the JPEG decoder
 	_ "image/png"  // registers the PNG decoder
 	"io"
@@ -35,7 +36,8 @@ func init() {
 // read, so that a folder torchvision reads whole is not read here without
 // some of its files (GTSRB ships as .ppm). GIF, which torchvision skips, is
 // skipped too, and so are .pbm and .pnm, which it skips as well (a .ppm or
-// .pgm may hold a bitmap all the same). This is the one
+// .pgm may hold a bitmap all the same); a GIF under one of these names is
+// read, its first frame, as PIL reads it (gifOpaque). This is the one
 // list: isImageFile, the empty-class error and LoadImage's doc follow it,
 // and a test holds doc.go and the README to it.
 var imageFormats = []struct {
@@ -201,7 +203,79 @@ func (d *decoder) decode(path string) (Image, error) {
 	if b := m.Bounds(); b.Dx() != s.W || b.Dy() != s.H {
 		return Image{}, fmt.Errorf("%w: %s: decoded %dx%d, header said %dx%d", ErrImage, path, b.Dx(), b.Dy(), s.W, s.H)
 	}
+	if format == "gif" {
+		gifOpaque(f, m)
+	}
 	return toCHW(m, s.C, format), nil
+}
+
+// gifOpaque gives the transparent colour of a GIF's first frame (a GIF
+// saved under a .png or .jpg name, as scraped data sets hold) back the RGB
+// its colour table holds: image/gif makes that entry transparent black,
+// where PIL's convert("RGB") keeps the colour. m is image.Decode's frame;
+// a table that cannot be read leaves it as it is.
+func gifOpaque(f *os.File, m image.Image) {
+	p, ok := m.(*image.Paletted)
+	if !ok {
+		return
+	}
+	r := bufio.NewReader(io.NewSectionReader(f, 0, 1<<62))
+	read := func(n int) []byte {
+		b := make([]byte, n)
+		if _, err := io.ReadFull(r, b); err != nil {
+			return nil
+		}
+		return b
+	}
+	table := func(flags byte) []byte { return read(3 << (flags&7 + 1)) }
+	head := read(13) // signature, screen size, flags, background, aspect
+	if head == nil {
+		return
+	}
+	var colors []byte
+	if head[10]&0x80 != 0 {
+		colors = table(head[10])
+	}
+	trans := -1
+	for {
+		c, err := r.ReadByte()
+		if err != nil {
+			return
+		}
+		switch c {
+		case 0x21: // extension: label, then blocks up to an empty one
+			label, _ := r.ReadByte()
+			for {
+				n, err := r.ReadByte()
+				if err != nil {
+					return
+				}
+				if n == 0 {
+					break
+				}
+				b := read(int(n))
+				if b == nil {
+					return
+				}
+				if label == 0xf9 && n == 4 && b[0]&1 != 0 { // graphic control: transparency
+					trans = int(b[3])
+				}
+			}
+			continue
+		case 0x2c: // the first frame: its own table, if any, is the one it uses
+			d := read(9)
+			if d == nil {
+				return
+			}
+			if d[8]&0x80 != 0 {
+				colors = table(d[8])
+			}
+		}
+		break
+	}
+	if trans >= 0 && trans < len(p.Palette) && 3*trans+2 < len(colors) {
+		p.Palette[trans] = color.RGBA{colors[3*trans], colors[3*trans+1], colors[3*trans+2], 0xff}
+	}
 }
 
 // LoadImage decodes one image file of a format an image folder reads

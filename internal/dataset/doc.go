@@ -18,7 +18,8 @@
 //     PNG, JPEG, BMP, TIFF, WebP, PPM or PGM files (torchvision's
 //     IMG_EXTENSIONS; a .ppm or .pgm may hold any netpbm image, P1 to P6,
 //     as PIL reads it; .pbm and .pnm, which torchvision skips, are
-//     skipped); optional train/ and test/ (or val/, valid/, validation/)
+//     skipped, as .gif files are, but a GIF under a .png or .jpg name is
+//     read, its first frame, as PIL reads it); optional train/ and test/ (or val/, valid/, validation/)
 //     subfolders, or one of them alone.
 //     Opening lists the files and reads none: a header is read when an
 //     image's shape is asked for and when it is decoded. Images decode with

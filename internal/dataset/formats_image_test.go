@@ -197,3 +197,25 @@ func TestAnimatedWebPNamed(t *testing.T) {
 		t.Errorf("animated WebP: %v", err)
 	}
 }
+
+// transparentGIF is a 4×3 GIF whose rows hold palette indices 0 1 2 3 of
+// the colours (200,10,10) (10,200,10) (10,10,200) (90,90,90), index 1
+// transparent, as PIL writes it: Image.fromarray(a, "P") with that palette,
+// .save(f, format="GIF", transparency=1).
+const transparentGIF = "\x47\x49\x46\x38\x39\x61\x04\x00\x03\x00\x81\x00\x00\xc8\x0a\x0a\x0a\xc8\x0a\x0a\x0a\xc8\x5a\x5a\x5a\x21\xf9\x04\x01\x00\x00\x01\x00\x2c\x00\x00\x00\x00\x04\x00\x03\x00\x00\x08\x0c\x00\x01\x04\x10\x30\x40\x20\x41\x83\x03\x02\x02\x00\x3b"
+
+// TestGIFUnderImageNameLikePIL: a GIF saved under a .png name (scraped
+// data) reads as PIL's convert("RGB") gives it (the values below are
+// PIL's), its transparent colour included, which image/gif made black.
+func TestGIFUnderImageNameLikePIL(t *testing.T) {
+	root := t.TempDir()
+	writeFile(t, filepath.Join(root, "a", "x.png"), []byte(transparentGIF))
+	s, err := Open(root)
+	must(t, err)
+	got, err := s.Train.Image(0)
+	must(t, err)
+	row := []byte{200, 10, 10, 90, 200, 10, 10, 90, 200, 10, 10, 90, 10, 200, 10, 90, 10, 200, 10, 90, 10, 200, 10, 90, 10, 10, 200, 90, 10, 10, 200, 90, 10, 10, 200, 90}
+	if got.Shape != (Shape{3, 3, 4}) || !bytes.Equal(got.U8, row) {
+		t.Errorf("GIF as .png: %v %v, PIL gives %v", got.Shape, got.U8, row)
+	}
+}

@@ -54,6 +54,7 @@ func FuzzImage(f *testing.F) {
 	f.Add(bmpBytes.Bytes())
 	f.Add(tiffBytes.Bytes())
 	f.Add([]byte(patternWebP))
+	f.Add([]byte(transparentGIF))
 	pnms, err := filepath.Glob("testdata/netpbm/*.p?m")
 	must(f, err)
 	for _, name := range pnms { // P1 to P6, maxval 1 to 65535, header comments

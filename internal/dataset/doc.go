@@ -14,7 +14,8 @@
 //     says "fashion".
 //   - CIFAR-10 / CIFAR-100 binary batches (3×32×32, fine labels for 100).
 //   - Image folders: one subfolder per class (sorted names are the classes;
-//     links to folders followed, hidden files and folders skipped),
+//     links to folders followed, hidden files and folders and macOS's
+//     __MACOSX skipped),
 //     PNG, JPEG, BMP, TIFF, WebP, PPM or PGM files (torchvision's
 //     IMG_EXTENSIONS; a .ppm or .pgm may hold any netpbm image, P1 to P6,
 //     as PIL reads it; .pbm and .pnm, which torchvision skips, are

@@ -16,8 +16,8 @@ import (
 // Folder is an image folder dataset: one subfolder per class, named after
 // it, holding image files of the formats imageFormats lists (PNG, JPEG,
 // BMP, TIFF, WebP, PPM or PGM; searched recursively, in the order of
-// torchvision's ImageFolder, links to folders followed, hidden names
-// skipped).
+// torchvision's ImageFolder, links to folders followed, hidden names and
+// __MACOSX skipped).
 // Classes are the sorted subfolder names, as torchvision's ImageFolder
 // sorts them. Opening lists the files and reads none of them; an image's
 // header is read when its shape is asked for and again when it is decoded,
@@ -36,8 +36,13 @@ type Folder struct {
 // setting cannot demand gigabytes.
 const maxSide = 1 << 14
 
-// subdirs lists dir's non-hidden subfolders, sorted, links to folders
-// included.
+// skipped reports whether a file or folder name is left out of an image
+// folder: hidden names, and __MACOSX, the folder of ._ resource forks that
+// a zip made on macOS unpacks to beside the data, which is not a class.
+func skipped(name string) bool { return strings.HasPrefix(name, ".") || name == "__MACOSX" }
+
+// subdirs lists dir's subfolders that are not skipped, sorted, links to
+// folders included.
 func subdirs(dir string) ([]string, error) {
 	ents, err := os.ReadDir(dir)
 	if err != nil {
@@ -45,7 +50,7 @@ func subdirs(dir string) ([]string, error) {
 	}
 	var names []string
 	for _, e := range ents {
-		if isDir(dir, e) && !strings.HasPrefix(e.Name(), ".") {
+		if isDir(dir, e) && !skipped(e.Name()) {
 			names = append(names, e.Name())
 		}
 	}
@@ -148,7 +153,7 @@ func walk(dir string, above []walked, groups *[]listed) error {
 	}
 	var files []string
 	for _, e := range ents {
-		if strings.HasPrefix(e.Name(), ".") {
+		if skipped(e.Name()) {
 			continue // as hidden class folders: .ipynb_checkpoints, macOS's ._x.jpg
 		}
 		path := filepath.Join(dir, e.Name())

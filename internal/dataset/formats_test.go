@@ -645,6 +645,9 @@ func TestImageFolderSkipsHidden(t *testing.T) {
 	writePNG(t, filepath.Join(root, "bee", ".ipynb_checkpoints", "1-checkpoint.png"), grayImage(2, 2, 1))
 	writeFile(t, filepath.Join(root, "ant", "._1.png"), []byte("\x00\x05\x16\x07 AppleDouble"))
 	writePNG(t, filepath.Join(root, ".hidden", "1.png"), grayImage(2, 2, 0))
+	// A zip made on macOS, unpacked: __MACOSX/ holds the resource forks.
+	writeFile(t, filepath.Join(root, "__MACOSX", "bee", "._1.png"), []byte("\x00\x05\x16\x07 AppleDouble"))
+	writeFile(t, filepath.Join(root, "bee", "__MACOSX", "1.png"), []byte("\x00\x05\x16\x07 AppleDouble"))
 	s, err := Open(root)
 	must(t, err)
 	f := s.Train.(*Folder)

@@ -68,6 +68,11 @@ func readRecords(path string, rec, n int) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("dataset: %w", err)
 	}
+	if st.Size() == 0 {
+		// A failed download or copy; among other batches it would pass
+		// as a batch of no images, the data set silently a fifth short.
+		return nil, fmt.Errorf("%w: %s: 0 bytes, no records", ErrCorrupt, path)
+	}
 	if st.Size()%int64(rec) != 0 {
 		return nil, fmt.Errorf("%w: %s: %d bytes is not a whole number of %d-byte records", ErrCorrupt, path, st.Size(), rec)
 	}

@@ -216,6 +216,11 @@ func TestCIFAR10(t *testing.T) {
 	if _, err := Open(dir); !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), "data_batch_2.bin") {
 		t.Errorf("truncated batch: %v", err)
 	}
+	// An empty batch among full ones is no batch of no images.
+	writeFile(t, filepath.Join(dir, "data_batch_2.bin"), nil)
+	if s, err := Open(dir); !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), "data_batch_2.bin: 0 bytes") {
+		t.Errorf("empty batch: %v (%v)", err, s)
+	}
 	bad, _ := cifarRecords([][]byte{{1}, {10}})
 	writeFile(t, filepath.Join(dir, "data_batch_2.bin"), bad)
 	// Named by its batch file and its record there, not by the folder and

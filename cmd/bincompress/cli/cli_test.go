@@ -530,6 +530,19 @@ func TestRunRefusesScalar(t *testing.T) {
 	}
 }
 
+// TestRunNamesTheBatchOfTheWrongShape: a batch the model refuses (a 1-D
+// array, an NHWC batch for an NCHW model) is named with its shape.
+func TestRunNamesTheBatchOfTheWrongShape(t *testing.T) {
+	x := filepath.Join(t.TempDir(), "flat.npy")
+	if err := npy.WriteFile(x, &npy.Array{Shape: []int{784}, DType: "float32", Data: make([]float32, 784)}); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errOut := run(t, "run", testModel("fmnist_tiny.onnx"), "--input", x, "--top", "1")
+	if code != ExitFailure || !strings.Contains(errOut, "on "+x+": ") || !strings.Contains(errOut, "[784]") {
+		t.Errorf("exit %d, stderr %q", code, errOut)
+	}
+}
+
 // TestInspectShowsThePlan: inspect of an ONNX model lists the layers under
 // the names --keep-float takes, binary or float exactly as the main
 // command with its defaults then packs them.

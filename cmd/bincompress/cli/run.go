@@ -92,7 +92,8 @@ func runRun(opts *RunOptions, streams IO) error {
 	x.Name = inputs[0].Name
 	outs, err := prog.Run(map[string]*ir.Tensor{x.Name: x})
 	if err != nil {
-		return fmt.Errorf("%s: %w", opts.Model, err)
+		// The batch file is named too: a shape the model refuses is its.
+		return fmt.Errorf("%s on %s: %w", opts.Model, opts.Input, err)
 	}
 	y := outs[m.Graph.Outputs[0].Name]
 	data, err := y.Float32s()

@@ -81,7 +81,7 @@ func openFolder(dir string, dec *decoder) (*Folder, error) {
 		return nil, err
 	}
 	if len(classes) == 0 {
-		return nil, fmt.Errorf("%w: %s has no class subfolders", ErrEmpty, dir)
+		return nil, fmt.Errorf("%w: %s has no class subfolders%s", ErrEmpty, dir, unreadData(dir))
 	}
 	f := &Folder{root: dir, classes: classes, dec: dec}
 	for label, class := range classes {
@@ -94,6 +94,22 @@ func openFolder(dir string, dec *decoder) (*Folder, error) {
 		}
 	}
 	return f, nil
+}
+
+// unreadData names, for the error of a folder with no classes, NumPy files
+// in it that are there to be read but are not: an .npz archive, a gzipped
+// .npy, arrays not named x and y (x_train, X_test, ... are read).
+func unreadData(dir string) string {
+	for _, c := range []struct{ glob, why string }{
+		{"*.npz", ".npz archives are not read: save the arrays as x.npy and y.npy"},
+		{"*.npy.gz", "gzipped .npy files are not read: gunzip them"},
+		{"*.npy", "NPY data is read from x.npy and y.npy, or x_train/y_train and x_test/y_test"},
+	} {
+		if m, _ := filepath.Glob(filepath.Join(dir, c.glob)); len(m) > 0 {
+			return fmt.Sprintf(" (it holds %s: %s)", filepath.Base(m[0]), c.why)
+		}
+	}
+	return ""
 }
 
 // addClass lists one class folder's images in torchvision's order,

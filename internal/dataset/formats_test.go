@@ -473,6 +473,19 @@ func TestNPYPairScikitLearnNames(t *testing.T) {
 	}
 }
 
+// TestNPYFilesNotReadNamed: a folder whose NumPy data is in files that
+// are not read (an .npz, arrays named otherwise) says so, not only that it
+// has no class subfolders.
+func TestNPYFilesNotReadNamed(t *testing.T) {
+	for name, want := range map[string]string{"data.npz": ".npz archives are not read", "images.npy": "NPY data is read from x.npy and y.npy"} {
+		dir := t.TempDir()
+		writeFile(t, filepath.Join(dir, name), []byte("PK"))
+		if _, err := Open(dir); !errors.Is(err, ErrEmpty) || !strings.Contains(err.Error(), "it holds "+name+": "+want) {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+}
+
 func TestNPYPairBad(t *testing.T) {
 	x := &npy.Array{Shape: []int{3, 2, 2}, DType: "uint8", Data: pattern(12, 0)}
 	y3 := &npy.Array{Shape: []int{3}, DType: "int64", Data: []int64{0, 1, 1}}

@@ -64,8 +64,8 @@ func autoMethodHoldout(info finetune.HoldoutInfo) string {
 		return autoMethod + "The held-out images are " + info.Data + " (--holdout-data): if the source model never saw them, " +
 			"the held-out drop estimates the drop on unseen images"
 	}
-	return autoMethod + "If the source model was trained on this data it has seen the held-out images, which makes the " +
-		"held-out drop larger than the drop on unseen images: the budget errs on the safe side (--holdout-data names images it never saw)"
+	return autoMethod + "If the source model was trained on this data it has seen the held-out images, which can make the " +
+		"held-out drop larger than the drop on unseen images (--holdout-data names images it never saw)"
 }
 
 // autoFloat reports whether --keep-float asks for auto.

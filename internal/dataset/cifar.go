@@ -3,6 +3,8 @@ package dataset
 import (
 	"fmt"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -107,22 +109,21 @@ func cifarNames(dir string, k cifarKind) []string {
 	return nil
 }
 
+// cifar10Batch matches CIFAR-10's training batches, data_batch_1.bin to
+// data_batch_5.bin: only these names are read (see cifarFiles).
+var cifar10Batch = regexp.MustCompile(`^data_batch_([1-5])\.bin$`)
+
 // openCIFAR detects CIFAR-10 (data_batch_N.bin, test_batch.bin) or
 // CIFAR-100 (train.bin, test.bin) batches in dir.
 func (o *opener) openCIFAR(dir string) (*Splits, bool, error) {
-	train, _ := filepath.Glob(filepath.Join(dir, "data_batch_*.bin"))
-	test := existing(filepath.Join(dir, "test_batch.bin"))
-	k := cifar10
-	if len(train) == 0 && len(test) == 0 {
-		k = cifar100
-		train = existing(filepath.Join(dir, "train.bin"))
-		test = existing(filepath.Join(dir, "test.bin"))
+	k, train, test, unread, err := cifarFiles(dir)
+	if err != nil {
+		return nil, true, err
 	}
 	if len(train) == 0 && len(test) == 0 {
 		return nil, false, nil
 	}
 	s := &Splits{}
-	var err error
 	if len(train) > 0 {
 		if s.Train, err = loadCIFAR(k, train, o.limit); err != nil {
 			return nil, true, err
@@ -133,7 +134,81 @@ func (o *opener) openCIFAR(dir string) (*Splits, bool, error) {
 			return nil, true, err
 		}
 	}
+	// The files not read are told with the split read beside them (a
+	// warning, dataset.Unread), the test split's when there is no other.
+	m := s.Train
+	if m == nil {
+		m = s.Test
+	}
+	m.(*Memory).Unread = unread
 	return s, true, nil
+}
+
+// cifarFiles lists dir's CIFAR batches by the format's own names, not by a
+// pattern: CIFAR-10's data_batch_1.bin..data_batch_5.bin (in number order)
+// and test_batch.bin, or CIFAR-100's train.bin and test.bin. A numbered
+// batch missing below the highest present (data_batch_3.bin of 1..5) is an
+// error naming it: reading the others would train on less data, silently.
+// Files that look like batches but are not the format's names (a copy,
+// "data_batch_1 copy.bin", or data_batch_6.bin) are not read and are
+// returned as unread: reading them would duplicate images, and the names
+// read are checked complete, so the run can go on with them named.
+func cifarFiles(dir string) (k cifarKind, train, test, unread []string, err error) {
+	globs := func(patterns ...string) []string {
+		var out []string
+		for _, p := range patterns {
+			m, _ := filepath.Glob(filepath.Join(dir, p))
+			out = append(out, m...)
+		}
+		return out
+	}
+	k = cifar10
+	var nums []int
+	for _, path := range globs("data_batch*.bin") {
+		if m := cifar10Batch.FindStringSubmatch(filepath.Base(path)); m != nil {
+			nums = append(nums, int(m[1][0]-'0'))
+		} else {
+			unread = append(unread, path)
+		}
+	}
+	test = existing(filepath.Join(dir, "test_batch.bin"))
+	for _, path := range globs("test_batch*.bin") {
+		if len(test) == 0 || path != test[0] {
+			unread = append(unread, path)
+		}
+	}
+	if len(nums) == 0 && len(test) == 0 {
+		k, unread = cifar100, nil
+		train = existing(filepath.Join(dir, "train.bin"))
+		test = existing(filepath.Join(dir, "test.bin"))
+		for _, path := range globs("train*.bin", "test*.bin") {
+			if !slices.Contains(train, path) && !slices.Contains(test, path) {
+				unread = append(unread, path)
+			}
+		}
+		if len(train) == 0 && len(test) == 0 {
+			return k, nil, nil, nil, nil // not CIFAR: the strays alone make no data set
+		}
+		return k, train, test, unread, nil
+	}
+	slices.Sort(nums)
+	for i, n := range nums {
+		if n != i+1 {
+			return k, nil, nil, nil, fmt.Errorf("%w: %s: data_batch_%d.bin is missing (CIFAR-10's training split is data_batch_1.bin to data_batch_5.bin; present: %s): restore it, or the split is a batch short",
+				ErrMissing, dir, i+1, batchList(nums))
+		}
+		train = append(train, filepath.Join(dir, fmt.Sprintf("data_batch_%d.bin", n)))
+	}
+	return k, train, test, unread, nil
+}
+
+// batchList names the CIFAR-10 batches present: "data_batch_1.bin, data_batch_2.bin".
+func batchList(nums []int) string {
+	var s []string
+	for _, n := range nums {
+		s = append(s, fmt.Sprintf("data_batch_%d.bin", n))
+	}
+	return strings.Join(s, ", ")
 }
 
 // existing returns []string{path} when path is a regular file, else nil.

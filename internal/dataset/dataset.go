@@ -20,6 +20,7 @@ var (
 	ErrShape         = errors.New("dataset: wrong image shape")
 	ErrCount         = errors.New("dataset: image and label counts differ")
 	ErrCorrupt       = errors.New("dataset: corrupt or truncated file")
+	ErrMissing       = errors.New("dataset: a file of the data set is missing")
 	ErrImage         = errors.New("dataset: unreadable image")
 	ErrClasses       = errors.New("dataset: class count mismatch")
 	ErrUnknownFormat = errors.New("dataset: unrecognized data format")
@@ -75,6 +76,7 @@ type Memory struct {
 	Name, Format string
 	LabelFile    string   // the file the labels come from, when not Name (an NPY pair's y.npy); messages about labels name it
 	Files        []string // the files it was read from (Files)
+	Unread       []string // files beside them named like the format's but not its names, so not read (Unread)
 	Size         Shape
 	U8           []uint8   // Len()*Size.Len() pixels, image after image; or
 	F32          []float32 // the same on the [0,1] scale
@@ -168,6 +170,19 @@ func Files(ds Dataset) []string {
 		return d.Files
 	case *subset:
 		return Files(d.Dataset)
+	}
+	return nil
+}
+
+// Unread are files beside ds's that look like its format's files but are
+// not named as the format names them (a copy, "data_batch_1 copy.bin"), so
+// were not read; commands warn of them. None for other data.
+func Unread(ds Dataset) []string {
+	switch d := ds.(type) {
+	case *Memory:
+		return d.Unread
+	case *subset:
+		return Unread(d.Dataset)
 	}
 	return nil
 }

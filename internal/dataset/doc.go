@@ -12,7 +12,8 @@
 //     (in the folder given, or in its raw/, as torchvision downloads them).
 //     Classes: largest label+1; Fashion-MNIST's 10, named, when the path
 //     says "fashion".
-//   - CIFAR-10 / CIFAR-100 binary batches (3×32×32, fine labels for 100).
+//   - CIFAR-10 / CIFAR-100 binary batches (3×32×32, fine labels for 100),
+//     read by the format's own file names only (see Open).
 //   - Image folders: one subfolder per class (sorted names are the classes;
 //     links to folders followed, hidden files and folders and macOS's
 //     __MACOSX skipped),

@@ -3,6 +3,7 @@ package dataset
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -227,6 +228,49 @@ func TestCIFAR10(t *testing.T) {
 	// an index across batches.
 	if _, err := Open(dir); !errors.Is(err, ErrLabel) || !strings.Contains(err.Error(), "data_batch_2.bin: record 1 ") {
 		t.Errorf("label 10: %v", err)
+	}
+}
+
+// TestCIFARBatchNames: CIFAR-10's batches are read by the format's names.
+// A gap in data_batch_1..5 is an error naming the missing batch, not a
+// split silently a batch short; a copy ("data_batch_1 copy.bin") or a
+// number the format lacks is not read (no duplicated images) but listed by
+// Unread, for the commands to warn of.
+func TestCIFARBatchNames(t *testing.T) {
+	dir := t.TempDir()
+	b, _ := cifarRecords([][]byte{{1}})
+	for _, n := range []int{1, 2, 4, 5} {
+		writeFile(t, filepath.Join(dir, fmt.Sprintf("data_batch_%d.bin", n)), b)
+	}
+	writeFile(t, filepath.Join(dir, "test_batch.bin"), b)
+	if _, err := Open(dir); !errors.Is(err, ErrMissing) || !strings.Contains(err.Error(), "data_batch_3.bin is missing") {
+		t.Errorf("data_batch_3.bin missing: %v", err)
+	}
+	writeFile(t, filepath.Join(dir, "data_batch_3.bin"), b)
+	for _, stray := range []string{"data_batch_1 copy.bin", "data_batch_6.bin", "test_batch (1).bin"} {
+		writeFile(t, filepath.Join(dir, stray), b)
+	}
+	s, err := Open(dir)
+	must(t, err)
+	if s.Train.Len() != 5 || s.Test.Len() != 1 {
+		t.Errorf("read %d training and %d test images, want 5 and 1", s.Train.Len(), s.Test.Len())
+	}
+	var got []string
+	for _, u := range Unread(s.Train) {
+		got = append(got, filepath.Base(u))
+	}
+	if want := []string{"data_batch_1 copy.bin", "data_batch_6.bin", "test_batch (1).bin"}; !slices.Equal(got, want) {
+		t.Errorf("Unread %q, want %q", got, want)
+	}
+	// CIFAR-100: train.bin and test.bin only.
+	dir = t.TempDir()
+	b, _ = cifarRecords([][]byte{{1, 42}})
+	writeFile(t, filepath.Join(dir, "train.bin"), b)
+	writeFile(t, filepath.Join(dir, "train copy.bin"), b)
+	s, err = Open(dir)
+	must(t, err)
+	if s.Train.Len() != 1 || len(Unread(s.Train)) != 1 || !strings.HasSuffix(Unread(s.Train)[0], "train copy.bin") {
+		t.Errorf("CIFAR-100: %d images, unread %q", s.Train.Len(), Unread(s.Train))
 	}
 }
 

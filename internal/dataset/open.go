@@ -71,9 +71,12 @@ type opener struct {
 //
 //   - IDX (MNIST, Fashion-MNIST): train-images-idx3-ubyte and
 //     train-labels-idx1-ubyte, t10k-* for the test split, each raw or .gz;
-//   - CIFAR-10 binary (data_batch_*.bin, test_batch.bin) or CIFAR-100
-//     binary (train.bin, test.bin; fine labels), also inside a
-//     cifar-10-batches-bin or cifar-100-binary subfolder;
+//   - CIFAR-10 binary (data_batch_1.bin to data_batch_5.bin, test_batch.bin)
+//     or CIFAR-100 binary (train.bin, test.bin; fine labels), also inside a
+//     cifar-10-batches-bin or cifar-100-binary subfolder; a numbered batch
+//     missing below the highest present is an error (ErrMissing), and
+//     other files named like batches ("data_batch_1 copy.bin") are not
+//     read but listed by Unread;
 //   - an NPY pair: x.npy and y.npy, or x_train.npy/y_train.npy and
 //     x_test.npy/y_test.npy, X for x as scikit-learn names them (layouts:
 //     see the package documentation); a y.npy without its x.npy is an

@@ -370,6 +370,11 @@ func openData(path string, prep dataset.Preprocess, mio modelIO, flags PrepFlags
 		if names := ds.Info().ClassNames; len(classes) == 0 && len(names) > 0 && len(names) < mio.Classes {
 			log.warnf("%s names %d classes, the model has %d outputs and records no class names: its classes are numbered by sorted name from 0, so a class missing before the last shifts those after it and their accuracy is scored against the wrong outputs; give data with a folder for every class", ds.Info().Name, len(names), mio.Classes)
 		}
+		for _, u := range dataset.Unread(ds) {
+			// not read: a copy would duplicate images; the batches read are
+			// checked complete, so the run need not stop for it
+			log.warnf("%s is not a file name of the %s format, so it is not read (a copy would duplicate images): rename or remove it", u, ds.Info().Format)
+		}
 		if hi, ok := dataset.FloatPixelsLikeBytes(ds); ok {
 			log.warnf("%s holds float pixels that are all whole numbers, up to %g: float pixels are read as already scaled to [0,1] (ToTensor's scale, before --mean/--std), so these go in up to %g times too bright; divide them by 255, or save them as uint8", ds.Info().Name, hi, hi)
 		}

@@ -630,3 +630,21 @@ func TestCalibSubsetRecordsNoLabels(t *testing.T) {
 		t.Errorf("recorded labels %q, want the four folder names", got)
 	}
 }
+
+// TestCIFARStrayBatchWarned: a file named like a CIFAR batch that is not
+// one of the format's names ("data_batch_1 copy.bin") is not read, and
+// verify names it in a warning, exit 0.
+func TestCIFARStrayBatchWarned(t *testing.T) {
+	dir := t.TempDir()
+	rec := make([]byte, 1+3*32*32)
+	rec[0] = 3
+	for _, name := range []string{"data_batch_1.bin", "test_batch.bin", "data_batch_1 copy.bin"} {
+		if err := os.WriteFile(filepath.Join(dir, name), rec, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	code, _, errOut := run(t, "verify", testModel("resnet20_cifar_op17.onnx"), "--data", dir, "--mean", "0.5", "--std", "0.25", "-q")
+	if code != 0 || !strings.Contains(errOut, "data_batch_1 copy.bin is not a file name of the cifar10 format, so it is not read") {
+		t.Errorf("exit %d, stderr %q; want a warning naming the copy", code, errOut)
+	}
+}

@@ -87,6 +87,13 @@ func Main(args []string, streams IO) int {
 	}
 	root.SetArgs(args)
 	cmd, err := root.ExecuteContextC(context.Background())
+	failedOut := false
+	if werr := out.failed(); werr != nil && err == nil {
+		// a command that ignored a failed write (a summary, a table, a
+		// help text on a full disk) would exit 0 with its output lost:
+		// every write goes through out, so this one check covers them all
+		err, failedOut = fmt.Errorf("stdout: %w", werr), true
+	}
 	if err == nil {
 		return ExitOK
 	}
@@ -96,7 +103,7 @@ func Main(args []string, streams IO) int {
 		return ExitSIGPIPE
 	}
 	code := ExitUsage // cobra's errors: unknown flags, bad values, argument counts, required flags
-	if started {
+	if started || failedOut {
 		code = exitCode(err)
 	}
 	if code == ExitFailure && outputsWritten.Load() {
@@ -181,17 +188,34 @@ func exitCode(err error) int {
 }
 
 // stdout is the command's stdout, one Write at a time, so that an
-// interrupt can end it with the error document on a line of its own.
+// interrupt can end it with the error document on a line of its own. It
+// keeps the first write error, which Main turns into exit 1 (141 for a
+// closed pipe) where the command itself returned none.
 type stdout struct {
 	mu   sync.Mutex
 	w    io.Writer
+	err  error       // the first failed Write's
 	json atomic.Bool // the command asked for --json
 }
 
 func (s *stdout) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.w.Write(p)
+	n, err := s.w.Write(p)
+	if err == nil && n < len(p) {
+		err = io.ErrShortWrite
+	}
+	if err != nil && s.err == nil {
+		s.err = err
+	}
+	return n, err
+}
+
+// failed is the first write error, nil if every write succeeded.
+func (s *stdout) failed() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.err
 }
 
 // end writes the error document of an interrupt (exit code, message) as

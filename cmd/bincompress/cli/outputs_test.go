@@ -386,6 +386,33 @@ type failingWriter struct{}
 
 func (failingWriter) Write([]byte) (int, error) { return 0, syscall.ENOSPC }
 
+// TestFailedStdoutFailsEveryCommand: a stdout whose write fails (a full
+// disk) is exit 1 naming stdout for every command, whether or not the
+// command checks its writes (pack, export and run --top did not, and
+// exited 0 with their output lost); one that wrote outputs says they are
+// complete.
+func TestFailedStdoutFailsEveryCommand(t *testing.T) {
+	dir := t.TempDir()
+	bnn := filepath.Join(dir, "m.bnn")
+	for _, c := range []struct {
+		args     []string
+		complete bool
+	}{
+		{[]string{"pack", testModel("fmnist_tiny.onnx"), bnn}, true},
+		{[]string{"export", bnn, "--format", "onnx", "--out", filepath.Join(dir, "m.onnx")}, true},
+		{[]string{"run", bnn, "--input", testModel("fmnist_tiny.input.npy"), "--top", "1"}, false},
+		{[]string{"run", bnn, "--input", testModel("fmnist_tiny.input.npy"), "--top", "1", "--output", filepath.Join(dir, "y.npy")}, true},
+		{[]string{"inspect", bnn}, false},
+		{[]string{"--help"}, false},
+	} {
+		var errOut bytes.Buffer
+		code := Main(c.args, IO{In: strings.NewReader(""), Out: failingWriter{}, ErrOut: &errOut})
+		if code != ExitFailure || !strings.Contains(errOut.String(), "no space left on device") || strings.Contains(errOut.String(), "are complete") != c.complete {
+			t.Errorf("%q: exit %d, stderr %q; want 1 naming the failed write (outputs complete: %v)", c.args, code, errOut.String(), c.complete)
+		}
+	}
+}
+
 // TestFailureAfterCommitSaysOutputsComplete: the --json summary, written
 // once the .bnn is in place, failing on a full stdout exits 1 and says the
 // outputs are there and complete, not as if the run had written nothing.

@@ -116,14 +116,19 @@ var cifar10Batch = regexp.MustCompile(`^data_batch_([1-5])\.bin$`)
 // openCIFAR detects CIFAR-10 (data_batch_N.bin, test_batch.bin) or
 // CIFAR-100 (train.bin, test.bin) batches in dir.
 func (o *opener) openCIFAR(dir string) (*Splits, bool, error) {
-	k, train, test, unread, err := cifarFiles(dir)
-	if err != nil {
-		return nil, true, err
-	}
-	if len(train) == 0 && len(test) == 0 {
+	k, train, test, unread, missing := cifarFiles(dir)
+	if len(train) == 0 && len(test) == 0 && missing == nil {
 		return nil, false, nil
 	}
 	s := &Splits{}
+	if o.skipTrain(len(test) > 0) {
+		// a batch missing from the training split matters to no one here
+		s.Unopened, train, missing = train, nil, nil
+	}
+	if missing != nil {
+		return nil, true, missing
+	}
+	var err error
 	if len(train) > 0 {
 		if s.Train, err = loadCIFAR(k, train, o.limit); err != nil {
 			return nil, true, err
@@ -136,11 +141,11 @@ func (o *opener) openCIFAR(dir string) (*Splits, bool, error) {
 	}
 	// The files not read are told with the split read beside them (a
 	// warning, dataset.Unread), the test split's when there is no other.
-	m := s.Train
-	if m == nil {
-		m = s.Test
+	if s.Train != nil {
+		s.Train.(*Memory).Unread = unread
+	} else {
+		s.Test.(*Memory).Unread = unread
 	}
-	m.(*Memory).Unread = unread
 	return s, true, nil
 }
 
@@ -153,7 +158,8 @@ func (o *opener) openCIFAR(dir string) (*Splits, bool, error) {
 // "data_batch_1 copy.bin", or data_batch_6.bin) are not read and are
 // returned as unread: reading them would duplicate images, and the names
 // read are checked complete, so the run can go on with them named.
-func cifarFiles(dir string) (k cifarKind, train, test, unread []string, err error) {
+// missing is the gap's error; train then lists the batches present.
+func cifarFiles(dir string) (k cifarKind, train, test, unread []string, missing error) {
 	globs := func(patterns ...string) []string {
 		var out []string
 		for _, p := range patterns {
@@ -193,13 +199,13 @@ func cifarFiles(dir string) (k cifarKind, train, test, unread []string, err erro
 	}
 	slices.Sort(nums)
 	for i, n := range nums {
-		if n != i+1 {
-			return k, nil, nil, nil, fmt.Errorf("%w: %s: data_batch_%d.bin is missing (CIFAR-10's training split is data_batch_1.bin to data_batch_5.bin; present: %s): restore it, or the split is a batch short",
+		if n != i+1 && missing == nil {
+			missing = fmt.Errorf("%w: %s: data_batch_%d.bin is missing (CIFAR-10's training split is data_batch_1.bin to data_batch_5.bin; present: %s): restore it, or the split is a batch short",
 				ErrMissing, dir, i+1, batchList(nums))
 		}
 		train = append(train, filepath.Join(dir, fmt.Sprintf("data_batch_%d.bin", n)))
 	}
-	return k, train, test, unread, nil
+	return k, train, test, unread, missing
 }
 
 // batchList names the CIFAR-10 batches present: "data_batch_1.bin, data_batch_2.bin".

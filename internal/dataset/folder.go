@@ -76,12 +76,9 @@ func OpenFolder(dir string) (*Folder, error) {
 }
 
 func openFolder(dir string, dec *decoder) (*Folder, error) {
-	classes, err := subdirs(dir)
+	classes, err := folderClasses(dir)
 	if err != nil {
 		return nil, err
-	}
-	if len(classes) == 0 {
-		return nil, fmt.Errorf("%w: %s has no class subfolders%s", ErrEmpty, dir, unreadData(dir))
 	}
 	f := &Folder{root: dir, classes: classes, dec: dec}
 	for label, class := range classes {
@@ -94,6 +91,19 @@ func openFolder(dir string, dec *decoder) (*Folder, error) {
 		}
 	}
 	return f, nil
+}
+
+// folderClasses are an image folder's classes, its subfolders' names
+// (subdirs); a folder of none is ErrEmpty.
+func folderClasses(dir string) ([]string, error) {
+	classes, err := subdirs(dir)
+	if err != nil {
+		return nil, err
+	}
+	if len(classes) == 0 {
+		return nil, fmt.Errorf("%w: %s has no class subfolders%s", ErrEmpty, dir, unreadData(dir))
+	}
+	return classes, nil
 }
 
 // unreadData names, for the error of a folder with no classes, NumPy files

@@ -824,3 +824,71 @@ func TestPickledCIFARNamed(t *testing.T) {
 		}
 	}
 }
+
+// TestEvalOnlyLeavesTrainUnopened: with EvalOnly, a training split beside
+// a test split is not read nor checked (verify evaluates only the test
+// split): a corrupt train IDX file, NPY pair or CIFAR batch gap, or a
+// train/ class folder of no images, is no error, and the files are named
+// in Unopened. A test/ image folder is still numbered by train/'s class
+// names. Without a test split, the training split is read as before.
+func TestEvalOnlyLeavesTrainUnopened(t *testing.T) {
+	opts := Options{EvalOnly: true}
+	idx := t.TempDir()
+	writeIDXSplit(t, idx, "t10k", 2, 3, 4, true)
+	writeFile(t, filepath.Join(idx, "train-images-idx3-ubyte.gz"), []byte("not gzip"))
+	writeFile(t, filepath.Join(idx, "train-labels-idx1-ubyte.gz"), []byte("not gzip"))
+	npyDir := t.TempDir()
+	x := &npy.Array{Shape: []int{2, 3, 4}, DType: "uint8", Data: make([]uint8, 24)}
+	y := &npy.Array{Shape: []int{2}, DType: "int64", Data: []int64{0, 1}}
+	must(t, npy.WriteFile(filepath.Join(npyDir, "x_test.npy"), x))
+	must(t, npy.WriteFile(filepath.Join(npyDir, "y_test.npy"), y))
+	writeFile(t, filepath.Join(npyDir, "x_train.npy"), []byte("garbage"))
+	writeFile(t, filepath.Join(npyDir, "y_train.npy"), []byte("garbage"))
+	cifar := t.TempDir()
+	b, _ := cifarRecords([][]byte{{1}})
+	writeFile(t, filepath.Join(cifar, "data_batch_2.bin"), b) // data_batch_1.bin missing
+	writeFile(t, filepath.Join(cifar, "test_batch.bin"), b)
+	for _, c := range []struct {
+		dir      string
+		unopened []string
+	}{
+		{idx, []string{"train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"}},
+		{npyDir, []string{"x_train.npy", "y_train.npy"}},
+		{cifar, []string{"data_batch_2.bin"}},
+	} {
+		if _, err := Open(c.dir); err == nil {
+			t.Errorf("%s: the broken training split opens without EvalOnly", c.dir)
+		}
+		s, err := OpenWith(c.dir, opts)
+		if err != nil || s.Train != nil || s.Test == nil || s.Test.Len() != 2 && s.Test.Len() != 1 {
+			t.Errorf("%s: EvalOnly: %v, splits %+v", c.dir, err, s)
+			continue
+		}
+		var got []string
+		for _, u := range s.Unopened {
+			got = append(got, filepath.Base(u))
+		}
+		if !slices.Equal(got, c.unopened) {
+			t.Errorf("%s: Unopened %q, want %q", c.dir, got, c.unopened)
+		}
+	}
+	// train/ with a class of no images (an error when it is opened), test/
+	// holding only class b: labelled 1, by train/'s names a and b.
+	root := t.TempDir()
+	must(t, os.MkdirAll(filepath.Join(root, "train", "a"), 0o755))
+	writePNG(t, filepath.Join(root, "train", "b", "1.png"), grayImage(4, 4, 1))
+	writePNG(t, filepath.Join(root, "test", "b", "1.png"), grayImage(4, 4, 2))
+	if _, err := Open(root); !errors.Is(err, ErrEmpty) {
+		t.Errorf("train/a of no images without EvalOnly: %v", err)
+	}
+	s, err := OpenWith(root, opts)
+	if err != nil || s.Train != nil || s.Test.Len() != 1 || s.Test.Label(0) != 1 || !slices.Equal(s.Test.Info().ClassNames, []string{"a", "b"}) {
+		t.Errorf("image folders, EvalOnly: %v, splits %+v", err, s)
+	}
+	// No test split: the training split is what is evaluated, and read.
+	lone := t.TempDir()
+	writeIDXSplit(t, lone, "train", 2, 3, 4, false)
+	if s, err := OpenWith(lone, opts); err != nil || s.Train == nil || s.Train.Len() != 2 || len(s.Unopened) != 0 {
+		t.Errorf("a lone training split, EvalOnly: %v, splits %+v", err, s)
+	}
+}

@@ -14,8 +14,12 @@ import (
 // train/test division is in Train; a single file named like a test split
 // (t10k-*, *test*) is in Test.
 type Splits struct {
-	Train Dataset // nil when absent
+	Train Dataset // nil when absent, or not opened (Options.EvalOnly)
 	Test  Dataset // nil when absent
+	// Unopened are the files of a training split that Options.EvalOnly
+	// left unopened, where their names are known without reading them
+	// (IDX, NPY, CIFAR): an output is still refused over them (Files).
+	Unopened []string
 }
 
 // Eval is the split to evaluate on: Test when present, else Train.
@@ -58,13 +62,27 @@ type Options struct {
 	// wrong classes alike. Formats that do not name their classes (NPY,
 	// MNIST) number them themselves.
 	Classes []string
+	// EvalOnly is for a caller that uses only Splits.Eval (verify): when
+	// the data has a test split, the training split is not opened, so
+	// neither read nor checked (Splits.Train is nil; Splits.Unopened names
+	// its files). Only its class folders' names are listed where a test/
+	// image folder is numbered by its train/ folder's classes.
+	EvalOnly bool
 }
 
 // opener carries the options through the format probes.
 type opener struct {
 	limit int
 	dec   *decoder
+	// evalOnly: Options.EvalOnly. namesOnly: the folder opened is a
+	// train/ whose class names alone are wanted; an image folder is then
+	// listed only as far as its class folders' names.
+	evalOnly, namesOnly bool
 }
+
+// skipTrain reports whether a training split is left unopened: EvalOnly,
+// and the data has a test split to evaluate.
+func (o *opener) skipTrain(hasTest bool) bool { return o.evalOnly && hasTest }
 
 // Open detects the format of the data at path and loads it with the
 // default Options. For a folder it tries, in order:
@@ -96,7 +114,7 @@ func Open(path string) (*Splits, error) {
 
 // OpenWith is Open with options.
 func OpenWith(path string, opts Options) (*Splits, error) {
-	o := &opener{limit: max(0, opts.Limit), dec: newDecoder(opts.MaxPixels)}
+	o := &opener{limit: max(0, opts.Limit), dec: newDecoder(opts.MaxPixels), evalOnly: opts.EvalOnly}
 	s, err := o.open(path)
 	if err != nil {
 		return nil, err
@@ -130,6 +148,13 @@ func (o *opener) open(path string) (*Splits, error) {
 		if ok || err != nil {
 			return s, err
 		}
+	}
+	if o.namesOnly {
+		classes, err := folderClasses(path)
+		if err != nil {
+			return nil, err
+		}
+		return &Splits{Train: &Folder{root: path, classes: classes, dec: o.dec}}, nil
 	}
 	f, err := openFolder(path, o.dec)
 	if err != nil {
@@ -184,6 +209,10 @@ func (o *opener) openIDXDir(dir string) (*Splits, bool, error) {
 	if err != nil {
 		return nil, false, fmt.Errorf("dataset: %w", err)
 	}
+	hasTest := slices.ContainsFunc(ents, func(e os.DirEntry) bool {
+		m := idxImages.FindStringSubmatch(e.Name())
+		return m != nil && m[1] == "t10k"
+	})
 	s, found := &Splits{}, false
 	for _, e := range ents {
 		m := idxImages.FindStringSubmatch(e.Name())
@@ -193,6 +222,13 @@ func (o *opener) openIDXDir(dir string) (*Splits, bool, error) {
 		found = true
 		path := filepath.Join(dir, e.Name())
 		labels := labelsFor(path)
+		if m[1] == "train" && o.skipTrain(hasTest) {
+			s.Unopened = append(s.Unopened, path)
+			if labels != "" {
+				s.Unopened = append(s.Unopened, labels)
+			}
+			continue
+		}
 		if labels == "" {
 			return nil, true, fmt.Errorf("%w: no labels file beside %s", ErrCount, path)
 		}
@@ -221,15 +257,24 @@ func labelsNPY(x string) string {
 	return filepath.Join(dir, "y"+rest)
 }
 
+// xNPY is dir's x<suffix>.npy, else X<suffix>.npy; "" when neither is
+// a regular file.
+func xNPY(dir, suffix string) string {
+	for _, p := range []string{"x", "X"} {
+		if x := filepath.Join(dir, p+suffix+".npy"); isRegular(x) {
+			return x
+		}
+	}
+	return ""
+}
+
 // openNPYDir loads x.npy/y.npy or the x_train/x_test pairs in dir; X for
 // x, as scikit-learn names them (X_train, y_train), and Y for y too.
 func (o *opener) openNPYDir(dir string) (*Splits, bool, error) {
 	load := func(suffix string) (Dataset, bool, error) {
-		for _, p := range []string{"x", "X"} {
-			if x := filepath.Join(dir, p+suffix+".npy"); isRegular(x) {
-				m, err := loadNPYPair(x, labelsNPY(x), o.limit)
-				return m, true, err
-			}
+		if x := xNPY(dir, suffix); x != "" {
+			m, err := loadNPYPair(x, labelsNPY(x), o.limit)
+			return m, true, err
 		}
 		if y := labelsNPY(filepath.Join(dir, "x"+suffix+".npy")); isRegular(y) {
 			// Not an image folder of no classes: the images are missing,
@@ -244,7 +289,9 @@ func (o *opener) openNPYDir(dir string) (*Splits, bool, error) {
 	if s.Train, okAll, err = load(""); okAll {
 		return s, true, err
 	}
-	if s.Train, okAll, err = load("_train"); err != nil {
+	if x := xNPY(dir, "_train"); x != "" && o.skipTrain(xNPY(dir, "_test") != "") {
+		s.Unopened, okAll = []string{x, labelsNPY(x)}, true
+	} else if s.Train, okAll, err = load("_train"); err != nil {
 		return nil, true, err
 	}
 	if s.Test, okTest, err = load("_test"); err != nil {
@@ -327,8 +374,15 @@ func (o *opener) openSplitDirs(dir string) (*Splits, bool, error) {
 		return nil, false, nil
 	}
 	s := &Splits{}
+	train := o
+	if has["train"] && o.skipTrain(testName != "") {
+		// only the class names of a train/ image folder are needed, to
+		// number test/'s by: its images are neither listed nor checked
+		train = &opener{limit: o.limit, dec: o.dec, namesOnly: true}
+	}
+	var trainDS Dataset
 	if has["train"] {
-		if s.Train, err = o.openOne(filepath.Join(dir, "train")); err != nil {
+		if trainDS, err = train.openOne(filepath.Join(dir, "train")); err != nil {
 			return nil, true, err
 		}
 	}
@@ -337,12 +391,17 @@ func (o *opener) openSplitDirs(dir string) (*Splits, bool, error) {
 			return nil, true, err
 		}
 	}
-	trf, ok1 := s.Train.(*Folder)
+	trf, ok1 := trainDS.(*Folder)
 	tef, ok2 := s.Test.(*Folder)
 	if ok1 && ok2 {
 		if err := tef.useClasses(trf.classes); err != nil {
 			return nil, true, err
 		}
+	}
+	if train == o {
+		s.Train = trainDS
+	} else {
+		s.Unopened = Files(trainDS) // IDX, NPY or CIFAR under train/: read, not being a folder, but not used
 	}
 	return s, true, nil
 }

@@ -366,7 +366,7 @@ type compressData struct {
 func (o *CompressOptions) openAll(prep dataset.Preprocess, mio modelIO, log *logger, f *files) (*compressData, error) {
 	d := &compressData{classes: mio.Classes}
 	if path := o.trainPath(); path != "" {
-		splits, err := openData(path, prep, mio, o.Prep, nil, log, f)
+		splits, err := openData(path, prep, mio, o.Prep, nil, false, log, f)
 		if err != nil {
 			return nil, err
 		}
@@ -380,14 +380,14 @@ func (o *CompressOptions) openAll(prep dataset.Preprocess, mio modelIO, log *log
 		if d.train != nil {
 			trained = d.train.Info().ClassNames
 		}
-		splits, err := openData(o.Val, prep, mio, o.Prep, trained, log, f)
+		splits, err := openData(o.Val, prep, mio, o.Prep, trained, true, log, f) // only its Eval is used
 		if err != nil {
 			return nil, err
 		}
 		d.eval = splits.Eval()
 	}
 	if o.HoldoutData != "" {
-		splits, err := openData(o.HoldoutData, prep, mio, o.Prep, d.train.Info().ClassNames, log, f) // validate: --data is given
+		splits, err := openData(o.HoldoutData, prep, mio, o.Prep, d.train.Info().ClassNames, true, log, f) // validate: --data is given; only its Eval is used
 		if err != nil {
 			return nil, err
 		}

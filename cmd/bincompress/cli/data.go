@@ -338,7 +338,9 @@ func checkInputType(in *ir.ValueInfo) error {
 // is numbered by them (dataset.Options.Classes). Float pixels that look
 // like bytes (dataset.FloatPixelsLikeBytes) are warned of on log. An
 // output of f (nil: none) that is one of the data set's files is refused.
-func openData(path string, prep dataset.Preprocess, mio modelIO, flags PrepFlags, classes []string, log *logger, f *files) (*dataset.Splits, error) {
+// evalOnly is dataset.Options.EvalOnly: a caller that evaluates only
+// (verify) leaves a training split beside a test split unopened.
+func openData(path string, prep dataset.Preprocess, mio modelIO, flags PrepFlags, classes []string, evalOnly bool, log *logger, f *files) (*dataset.Splits, error) {
 	if err := mio.checkBatched(); err != nil {
 		return nil, err
 	}
@@ -351,7 +353,7 @@ func openData(path string, prep dataset.Preprocess, mio modelIO, flags PrepFlags
 	if layout := cmp.Or(prep.Layout, dataset.NCHW); layout != mio.Layout {
 		return nil, fmt.Errorf("the preprocessing lays images out %s, but the model's input %q is %s", layout, mio.Input, mio.Layout)
 	}
-	s, err := dataset.OpenWith(path, dataset.Options{Limit: flags.Limit, MaxPixels: int64(flags.MaxPixels), Classes: classes})
+	s, err := dataset.OpenWith(path, dataset.Options{Limit: flags.Limit, MaxPixels: int64(flags.MaxPixels), Classes: classes, EvalOnly: evalOnly})
 	if err != nil {
 		return nil, err
 	}

@@ -135,7 +135,7 @@ func logitsOf(t *testing.T, model, dir string, flags PrepFlags) []float32 {
 	if err != nil {
 		t.Fatal(err)
 	}
-	splits, err := openData(dir, prep, mio, flags, nil, newLogger(IO{Out: io.Discard, ErrOut: io.Discard}, true, false), nil)
+	splits, err := openData(dir, prep, mio, flags, nil, false, newLogger(IO{Out: io.Discard, ErrOut: io.Discard}, true, false), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -646,5 +646,51 @@ func TestCIFARStrayBatchWarned(t *testing.T) {
 	code, _, errOut := run(t, "verify", testModel("resnet20_cifar_op17.onnx"), "--data", dir, "--mean", "0.5", "--std", "0.25", "-q")
 	if code != 0 || !strings.Contains(errOut, "data_batch_1 copy.bin is not a file name of the cifar10 format, so it is not read") {
 		t.Errorf("exit %d, stderr %q; want a warning naming the copy", code, errOut)
+	}
+}
+
+// TestVerifyReadsOnlyTheTestSplit: verify evaluates the test split alone,
+// so the training split beside it is neither read nor checked: a train/
+// class folder of no images or an image that is no image, or a training
+// IDX file that is no gzip, is no error (it was exit 1, and
+// Fashion-MNIST's 26 MB train file was inflated for nothing). A --report
+// over the unread training file is still refused.
+func TestVerifyReadsOnlyTheTestSplit(t *testing.T) {
+	root := t.TempDir()
+	if err := os.Rename(colorFolder(t, 6, 2, 22, 21), filepath.Join(root, "train")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(colorFolder(t, 4, 2, 22, 21), filepath.Join(root, "test")); err != nil {
+		t.Fatal(err)
+	}
+	writeTestFile(t, filepath.Join(root, "train", "class1", "broken.jpg"), []byte("not a JPEG"))
+	if err := os.Mkdir(filepath.Join(root, "train", "class2"), 0o755); err != nil { // a class of no images
+		t.Fatal(err)
+	}
+	code, _, errOut := run(t, "verify", testModel("layout_nchw.onnx"), "--data", root, "--center-crop", "20", "--mean", "0.5", "--std", "0.25", "-q")
+	if code != 0 || strings.Contains(errOut, "broken.jpg") || strings.Contains(errOut, "class2") {
+		t.Errorf("a broken train/: exit %d, stderr %q; want 0, train/ unread", code, errOut)
+	}
+
+	idx := t.TempDir()
+	for _, name := range []string{"t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"} {
+		b, err := os.ReadFile(filepath.Join("../../../testdata/data/fmnist-mini", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		writeTestFile(t, filepath.Join(idx, name), b)
+	}
+	train := filepath.Join(idx, "train-images-idx3-ubyte.gz")
+	writeTestFile(t, train, []byte("not gzip"))
+	writeTestFile(t, filepath.Join(idx, "train-labels-idx1-ubyte.gz"), []byte("not gzip"))
+	args := []string{"verify", testModel("fmnist_tiny.onnx"), "--data", idx, "--mean", "0.2860", "--std", "0.3530", "--limit", "20", "-q"}
+	if code, _, errOut := run(t, args...); code != 0 {
+		t.Errorf("a broken training IDX file: exit %d, stderr %q; want 0", code, errOut)
+	}
+	if code, _, errOut := run(t, append(args, "--report", train)...); code != ExitUsage || !strings.Contains(errOut, "a file of the data set") {
+		t.Errorf("--report over the training images: exit %d, stderr %q; want 2", code, errOut)
+	}
+	if b, _ := os.ReadFile(train); string(b) != "not gzip" {
+		t.Error("the training images file was overwritten")
 	}
 }

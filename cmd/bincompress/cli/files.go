@@ -165,7 +165,8 @@ func (f *files) notData(path string, s *dataset.Splits) error {
 			return err
 		}
 	}
-	return nil
+	// a training split verify left unopened is still the user's data
+	return f.notRead("a file of the data set "+path, s.Unopened)
 }
 
 // notModelData refuses an output that is one of the external data files

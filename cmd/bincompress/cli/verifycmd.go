@@ -114,7 +114,7 @@ func runVerify(ctx context.Context, o *VerifyOptions, streams IO) error {
 	if err != nil {
 		return err
 	}
-	splits, err := openData(o.Data, prep, mio, o.Prep, modelLabels(m), log, &f)
+	splits, err := openData(o.Data, prep, mio, o.Prep, modelLabels(m), true, log, &f)
 	if err != nil {
 		return err
 	}

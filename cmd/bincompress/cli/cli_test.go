@@ -756,3 +756,44 @@ func TestPanicIsAFailure(t *testing.T) {
 		t.Errorf("an error passes through guard as %v, exit %d", err, exitCode(err))
 	}
 }
+
+// TestInspectUnknownBNNVersion: a .bnn of a format version this reader
+// does not know is described as the ONNX model it also is (inputs, ops),
+// with a note (artifact_error under --json) that its version is unknown,
+// exit 0 as for an ONNX model the main command refuses; it was refused
+// outright, describing nothing.
+func TestInspectUnknownBNNVersion(t *testing.T) {
+	dir := t.TempDir()
+	bnn := filepath.Join(dir, "tiny.bnn")
+	if code, _, errOut := run(t, "pack", testModel("fmnist_tiny.onnx"), bnn); code != 0 {
+		t.Fatalf("pack: exit %d: %s", code, errOut)
+	}
+	m, err := onnx.ReadFile(bnn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.SetMetadata(pack.KeyFormatVersion, "3")
+	v3 := filepath.Join(dir, "v3.bnn")
+	if err := onnx.WriteFile(v3, m); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := run(t, "inspect", v3)
+	if code != 0 || !strings.Contains(out, "unknown version") || !strings.Contains(out, `format version "3"`) || !regexp.MustCompile(`(?m)^input +\S+ float32`).MatchString(out) {
+		t.Errorf("inspect: exit %d, stdout %q, stderr %q; want the ONNX part and a note of the unknown version", code, out, errOut)
+	}
+	code, out, errOut = run(t, "inspect", v3, "--json")
+	var s ModelSummary
+	if err := json.Unmarshal([]byte(out), &s); code != 0 || err != nil || !strings.Contains(s.ArtifactError, "unsupported .bnn version") || len(s.Inputs) != 1 || s.Nodes == 0 || s.Artifact != nil {
+		t.Errorf("inspect --json: exit %d (%v), summary %+v, stderr %q", code, err, s, errOut)
+	}
+	// Other damage is still refused: a digest that does not match.
+	m.SetMetadata(pack.KeyFormatVersion, pack.FormatVersion)
+	m.SetMetadata(pack.KeyPreprocess, `{"mean":[0.9]}`)
+	bad := filepath.Join(dir, "bad.bnn")
+	if err := onnx.WriteFile(bad, m); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, _ := run(t, "inspect", bad); code != ExitFailure {
+		t.Errorf("an edited .bnn: exit %d, want 1", code)
+	}
+}

@@ -3,6 +3,7 @@ package cli
 import (
 	"cmp"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"sort"
@@ -77,6 +78,12 @@ type ModelSummary struct {
 	// batch (refused when data runs through the model) or the plan's.
 	// The plan may still be listed beside it.
 	PlanError string `json:"plan_error,omitempty"`
+	// ArtifactError is, for a .bnn of a format or operator version this
+	// bincompress does not know (pack.ErrVersion), why it is not described
+	// as a .bnn: the fields above describe its ONNX part alone (parameters
+	// then count its initializers' elements, packed words as one each),
+	// and artifact and layers are absent.
+	ArtifactError string `json:"artifact_error,omitempty"`
 }
 
 // ValueSummary is one graph input or output.
@@ -97,13 +104,21 @@ func runInspect(opts *InspectOptions, streams IO) error {
 	s := summarize(opts.Path, m)
 	if isArtifact(m) {
 		a, err := summarizeArtifact(m)
-		if err != nil {
+		switch {
+		case errors.Is(err, pack.ErrVersion):
+			// a .bnn of a newer (or older) version is still an ONNX
+			// model: describe that part, as for any model, and say why
+			// the rest is not, rather than describe nothing (exit 0, as
+			// an ONNX model the main command refuses gets plan_error)
+			s.ArtifactError = err.Error()
+		case err != nil:
 			return fmt.Errorf("%s: %w", opts.Path, err)
-		}
-		a.FileBytes = src.Bytes
-		s.Artifact, s.Layers = a, a.Layers
-		if s.Parameters, err = pack.Parameters(m); err != nil {
-			return fmt.Errorf("%s: %w", opts.Path, err)
+		default:
+			a.FileBytes = src.Bytes
+			s.Artifact, s.Layers = a, a.Layers
+			if s.Parameters, err = pack.Parameters(m); err != nil {
+				return fmt.Errorf("%s: %w", opts.Path, err)
+			}
 		}
 	} else {
 		if s.Plan, err = defaultPlan(opts.Path, m); err != nil {
@@ -238,6 +253,10 @@ func printSummary(w io.Writer, s *ModelSummary) error {
 	}
 	if s.Artifact != nil {
 		return printArtifact(w, s.Artifact)
+	}
+	if s.ArtifactError != "" {
+		_, err := fmt.Fprintf(w, "\n.bnn of an unknown version, described above as a plain ONNX model only (no layers, sizes or report): %s\n", s.ArtifactError)
+		return err
 	}
 	if len(s.Plan) > 0 {
 		if err := printPlan(w, s.Plan); err != nil {

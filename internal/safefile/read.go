@@ -60,6 +60,8 @@ func OpenChecked(path string, limit int64) (*os.File, int64, error) {
 	return f, after.Size(), nil
 }
 
+// CheckRegular stats path (following links) and returns an error unless it
+// is a regular file of at most limit bytes.
 func CheckRegular(path string, limit int64) (os.FileInfo, error) {
 	fi, err := os.Stat(path)
 	if err != nil {

@@ -179,7 +179,11 @@ func TestFilterScratchFollowsTheLayer(t *testing.T) {
 		shapeFree := p
 		shapeFree.N, shapeFree.H, shapeFree.W = 0, 0, 0
 		got, bound := FilterScratch(p), FilterScratch(shapeFree)
-		if got <= 0 || 2*got > bound && c.size <= 4 {
+		// Where the lanes serve, a small layer's scratch is well under the
+		// shape-free bound; shiftBackwardFilter's lane sums (no assembly)
+		// do not shrink with the layer, so there it is only under it.
+		small := c.size <= 4 && p.laneFilterKernels() != nil
+		if got <= 0 || got > bound || 2*got > bound && small {
 			t.Errorf("%d channels at %d×%d, batch %d: FilterScratch %d, the bound for any shape %d", c.ch, c.size, c.size, c.n, got, bound)
 		}
 		r := newRand(3)

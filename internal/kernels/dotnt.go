@@ -47,19 +47,40 @@ var goDotKernel = dotKernel{mr: 4, nq: 4, lanes: 8, name: "go-dot-4x4",
 // tiles only, so the result is the same at any GOMAXPROCS. Images come
 // from src and are laid out a few L2-sized blocks at a time, so scratch
 // does not grow with the batch; each tile still sums the blocks in order.
+// shiftFilterSizes are the blocking of shiftBackwardFilter: dy′ rows of
+// tpad floats (the output's padded rows, a multiple of the lanes), mrows
+// output channels and nqPad taps padded to the tile, imgBlock images per
+// sweep of the tiles and super images laid out at once.
+type shiftFilterSizes struct{ tpad, mrows, nqPad, imgBlock, super int }
+
+func shiftFilterSizesOf(p ConvParams, dk *dotKernel, geo shiftGeom) shiftFilterSizes {
+	wide := geo.oh * geo.wq
+	z := shiftFilterSizes{
+		tpad:  (wide + dk.lanes - 1) / dk.lanes * dk.lanes,
+		mrows: (geo.kg + dk.mr - 1) / dk.mr * dk.mr,
+		nqPad: (geo.taps + dk.nq - 1) / dk.nq * dk.nq,
+	}
+	// Images per sweep of the tiles: their padded images and dy′ stay in
+	// L2; shiftFilterBlocks sweeps are laid out at once.
+	z.imgBlock = max(1, (1<<20)/(4*(geo.xpLen+z.mrows*z.tpad)))
+	z.super = min(p.N, z.imgBlock*shiftFilterBlocks)
+	return z
+}
+
+// scratch is the bytes shiftBackwardFilter takes from the pools for a
+// layer of geo: the laid-out images and dy′ rows, and the lane sums of
+// every tile.
+func (z shiftFilterSizes) scratch(geo shiftGeom, dk *dotKernel) int64 {
+	return 4 * (int64(z.super)*int64(geo.xpLen+z.mrows*z.tpad) + int64(z.mrows)*int64(z.nqPad)*int64(dk.lanes))
+}
+
 func shiftBackwardFilter(p ConvParams, src imageSource, dy, dw []float32) {
 	dk := dotKernelFor()
 	offsBuf := getIntBuf(p.C / p.Groups * p.KH * p.KW)
 	defer intPool.Put(offsBuf)
 	geo := newShiftGeom(p, gemmKernel(), *offsBuf)
-	wide := geo.oh * geo.wq
-	tpad := (wide + dk.lanes - 1) / dk.lanes * dk.lanes
-	mrows := (geo.kg + dk.mr - 1) / dk.mr * dk.mr
-	nqPad := (geo.taps + dk.nq - 1) / dk.nq * dk.nq
-	// Images per sweep of the tiles: their padded images and dy′ stay in
-	// L2; shiftFilterBlocks sweeps are laid out at once.
-	imgBlock := max(1, (1<<20)/(4*(geo.xpLen+mrows*tpad)))
-	super := min(p.N, imgBlock*shiftFilterBlocks)
+	sz := shiftFilterSizesOf(p, dk, geo)
+	tpad, mrows, nqPad, imgBlock, super := sz.tpad, sz.mrows, sz.nqPad, sz.imgBlock, sz.super
 	qoffs := getIntBuf(nqPad)
 	xp := getBuf(super * geo.xpLen)
 	dyw := getBuf(super * mrows * tpad)

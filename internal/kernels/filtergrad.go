@@ -309,21 +309,39 @@ func subsampled(p, q ConvParams, src imageSource) imageSource {
 // Winograd chunk) put a ResNet-18's plan 12 % over its measured peak. With
 // N, H or W 0 (shape not known) it is that bound.
 func FilterScratch(p ConvParams) int64 {
-	g := max(p.Groups, 1)
-	kpad := (p.K/g + 15) / 16 * 16
-	plen := p.KH * p.KW * (p.C / g) * kpad
-	wave := filterWave * gomaxprocs()
-	if known(p) {
-		if q, ok := p.strided1x1(); ok {
-			p = q // runs as the pointwise gradient of the subsampled images
-		}
-		offs := make([]int, (p.C/g)*p.KH*p.KW)
+	if q, ok := p.strided1x1(); ok {
+		p = q // runs as the pointwise gradient of the subsampled images
+	}
+	var partials int64
+	if p.laneFilterKernels() == nil {
+		// The lanes do not serve it (too few output channels, or no
+		// assembly): shiftBackwardFilter's tiles of lane sums, whose size
+		// the batch and image size do not change, beside the images it
+		// lays out (about a MiB a sweep when the shape is not known).
+		dk := dotKernelFor()
+		offs := make([]int, (p.C/max(p.Groups, 1))*p.KH*p.KW)
 		geo := newShiftGeom(p, gemmKernel(), offs)
-		wave = min(wave, filterChunks(p.N, geo.xpLen+geo.oh*geo.wq*kpad))
+		z := shiftFilterSizesOf(p, dk, geo)
+		if !known(p) {
+			z.super, geo.xpLen, z.tpad = 0, 0, 0
+			partials = int64(shiftFilterBlocks) << 20
+		}
+		partials += z.scratch(geo, dk)
+	} else {
+		g := max(p.Groups, 1)
+		kpad := (p.K/g + 15) / 16 * 16
+		plen := p.KH * p.KW * (p.C / g) * kpad
+		wave := filterWave * gomaxprocs()
+		if known(p) {
+			offs := make([]int, (p.C/g)*p.KH*p.KW)
+			geo := newShiftGeom(p, gemmKernel(), offs)
+			wave = min(wave, filterChunks(p.N, geo.xpLen+geo.oh*geo.wq*kpad))
+		}
+		partials = 4 * int64(plen) * int64(wave+1)
 	}
 	// The input gradient's flipped weights (a stride-1 layer's) are
 	// another pass's, but the pools keep them beside the partial sums.
-	return max(4*int64(plen)*int64(wave+1)+4*int64(p.WLen()), winoScratch(p))
+	return max(partials+4*int64(p.WLen()), winoScratch(p))
 }
 
 // known reports whether p has its batch and spatial size.

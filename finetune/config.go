@@ -170,7 +170,12 @@ type Result struct {
 	// model, right after binarizing, after BN re-estimation, and the kept
 	// snapshot.
 	ValFloat, ValBinarized, ValReestimated, ValFinal float64
-	Memory                                           Memory
+	// ValDropStdErr is the standard error of ValFloat − ValFinal, from the
+	// held-out images only one of the two models gets right
+	// (pairedStdErr); NaN without held-out data or when the kept snapshot
+	// came from a checkpoint, unmeasured.
+	ValDropStdErr float64
+	Memory        Memory
 	// Cycles is the warm-restart cycle lengths in epochs as fitted to the
 	// budget; Snapshots the cycle ends measured on the held-out data, one
 	// of them kept.

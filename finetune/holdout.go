@@ -103,3 +103,27 @@ func view(src Source, ds dataset.Dataset, prep dataset.Preprocess, idx []int) (S
 	}
 	return NewDatasetSource(sub, prep)
 }
+
+// pairedStdErr is the standard error of the difference of two accuracies
+// taken on the same n images, a[i] and b[i] saying whether each model gets
+// image i right: sqrt(d − (r−w)²/n)/n, where r and w count the images only
+// a and only b gets right and d = r + w (the variance of a paired
+// difference of proportions, as McNemar's test has it). Images both get
+// right or wrong carry no uncertainty about the difference. NaN when
+// either is missing or they differ in length.
+func pairedStdErr(a, b []bool) float64 {
+	if len(a) == 0 || len(a) != len(b) {
+		return math.NaN()
+	}
+	var r, w float64
+	for i := range a {
+		switch {
+		case a[i] && !b[i]:
+			r++
+		case b[i] && !a[i]:
+			w++
+		}
+	}
+	n := float64(len(a))
+	return math.Sqrt(max(0, r+w-(r-w)*(r-w)/n)) / n
+}

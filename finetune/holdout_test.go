@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
@@ -16,6 +17,35 @@ import (
 
 // TestHoldoutSize: a fraction is capped at 5,000 images, a count is taken
 // as is, and a holdout must leave at least two images to train on.
+// TestPairedStdErr: the standard error of a paired difference of
+// accuracies is that of the mean of the per-image differences
+// (right − right, each -1, 0 or 1), computed here the long way.
+func TestPairedStdErr(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	for _, n := range []int{1, 7, 500} {
+		a, b := make([]bool, n), make([]bool, n)
+		for i := range n {
+			a[i], b[i] = r.Float64() < 0.9, r.Float64() < 0.85
+		}
+		var mean, sq float64
+		for i := range n {
+			d := float64(b2i(a[i]) - b2i(b[i]))
+			mean += d / float64(n)
+			sq += d * d / float64(n)
+		}
+		want := math.Sqrt((sq - mean*mean) / float64(n))
+		if got := pairedStdErr(a, b); math.Abs(got-want) > 1e-12 {
+			t.Errorf("n=%d: %v, want %v", n, got, want)
+		}
+	}
+	if !math.IsNaN(pairedStdErr(nil, nil)) || !math.IsNaN(pairedStdErr([]bool{true}, nil)) {
+		t.Error("missing hits give a number")
+	}
+	if got := pairedStdErr([]bool{true, true}, []bool{true, true}); got != 0 {
+		t.Errorf("two models right on the same images: %v, want 0", got)
+	}
+}
+
 func TestHoldoutSize(t *testing.T) {
 	for _, c := range []struct {
 		n      int
@@ -172,7 +202,21 @@ func checkKeptSnapshot(t *testing.T, train, held Source, cfg Config) *Result {
 			kept = i
 		}
 	}
-	t.Logf("snapshots %+v, final %.3f", res.Snapshots, res.ValFinal)
+	t.Logf("snapshots %+v, final %.3f, drop %.3f ± %.3f", res.Snapshots, res.ValFinal, res.ValFloat-res.ValFinal, res.ValDropStdErr)
+	// The drop's standard error is at least what its own size implies
+	// (the images only one model gets right are at least the difference)
+	// and at most that of every image disagreeing.
+	n := float64(held.Len())
+	drop := math.Abs(res.ValFloat - res.ValFinal)
+	if se := res.ValDropStdErr; !(se >= math.Sqrt(drop*(1-drop)/n)-1e-9 && se <= 1/math.Sqrt(n)) {
+		t.Errorf("drop %.4f on %v images: standard error %v", drop, n, se)
+	}
+	// A kept snapshot right on every image differs from the source on
+	// exactly the images the source gets wrong: the bound is the value,
+	// which another snapshot's images (the last one's) would not give.
+	if se := res.ValDropStdErr; res.ValFinal == 1 && math.Abs(se-math.Sqrt(drop*(1-drop)/n)) > 1e-9 {
+		t.Errorf("kept snapshot right on all %v images, drop %.4f: standard error %v, want %v", n, drop, se, math.Sqrt(drop*(1-drop)/n))
+	}
 	if kept < 0 || res.Snapshots[kept].Accuracy != best || len(res.Snapshots) != cfg.Epochs {
 		t.Fatalf("kept snapshot %d of %+v, want the best (%.3f)", kept, res.Snapshots, best)
 	}

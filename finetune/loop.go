@@ -214,23 +214,29 @@ func (t *trainer) evaluate(ctx context.Context) (float64, error) {
 		return math.NaN(), nil
 	}
 	t.student.binarize()
-	return accuracyReporting(ctx, t.student, t.val, t.batch, t.bufs, t.input, t.phaseProgress("eval"))
+	if len(t.lastHits) != t.val.Len() {
+		t.lastHits = make([]bool, t.val.Len())
+	}
+	return accuracyReporting(ctx, t.student, t.val, t.batch, t.bufs, t.input, t.phaseProgress("eval"), t.lastHits)
 }
 
 // accuracy is the top-1 accuracy of n on src in batches of size, its
 // passes' outputs in bufs (which may be nil).
 func accuracy(ctx context.Context, n *net, src Source, size int, bufs *autograd.Buffers) (float64, error) {
-	return accuracyReporting(ctx, n, src, size, bufs, func(x *autograd.Tensor) *autograd.Tensor { return x }, nil)
+	return accuracyReporting(ctx, n, src, size, bufs, identityInput, nil, nil)
 }
+
+func identityInput(x *autograd.Tensor) *autograd.Tensor { return x }
 
 // accuracyReporting is accuracy with the batches put on n's backend by
 // input, calling report(done, total) after each batch when report is not
-// nil.
-func accuracyReporting(ctx context.Context, n *net, src Source, size int, bufs *autograd.Buffers, input func(*autograd.Tensor) *autograd.Tensor, report func(done, total int)) (float64, error) {
+// nil, and setting hits[i] to whether image i is right when hits is not
+// nil (len src.Len(): the batches come in order).
+func accuracyReporting(ctx context.Context, n *net, src Source, size int, bufs *autograd.Buffers, input func(*autograd.Tensor) *autograd.Tensor, report func(done, total int), hits []bool) (float64, error) {
 	plan := newPlan(src, size, false, false, Augment{}, 0, 0)
 	sctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	correct, done := 0, 0
+	correct, done, seen := 0, 0, 0
 	for b := range plan.stream(sctx) {
 		if b.err != nil {
 			return 0, b.err
@@ -241,10 +247,15 @@ func accuracyReporting(ctx context.Context, n *net, src Source, size int, bufs *
 				return err
 			}
 			for i, l := range b.labels {
-				if argmaxRow(v[i*k:(i+1)*k]) == l {
+				right := argmaxRow(v[i*k:(i+1)*k]) == l
+				if right {
 					correct++
 				}
+				if hits != nil {
+					hits[seen+i] = right
+				}
 			}
+			seen += len(b.labels)
 			return nil
 		})
 		if err != nil {

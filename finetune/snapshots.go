@@ -86,6 +86,7 @@ func (t *trainer) candidate(ctx context.Context, batches int, cycleEnd bool) (fl
 	s := Snapshot{Epoch: float64(t.step) / float64(t.perEpoch), Step: t.step, CycleEnd: cycleEnd, BNBatches: batches, Accuracy: acc}
 	if t.best == nil || !(acc < t.bestAcc) {
 		t.best, t.bestAcc, t.bestQuick = t.copyWeights(t.best), acc, batches != t.cfg.BNBatches
+		t.bestHits = append(t.bestHits[:0], t.lastHits...)
 		for i := range t.res.Snapshots {
 			t.res.Snapshots[i].Kept = false
 		}
@@ -126,7 +127,9 @@ func (t *trainer) keepBest(ctx context.Context) (float64, error) {
 	if err := t.reestimate(ctx, -2, t.cfg.BNBatches); err != nil {
 		return 0, err
 	}
-	return t.evaluate(ctx)
+	acc, err := t.evaluate(ctx)
+	t.bestHits = append(t.bestHits[:0], t.lastHits...)
+	return acc, err
 }
 
 // quickBN is the number of batches of a quick BN re-estimation: a quarter

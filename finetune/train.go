@@ -48,6 +48,10 @@ type trainer struct {
 	inBuf     backend.Buffer    // the batch on the device
 	mem       *memoryModel      // the run's memory plan
 	devBase   uint64            // device memory reserved before the run (resetDevicePeak)
+	// Which held-out images each model gets right, for the drop's
+	// standard error: the last evaluation's, the source's and the best
+	// snapshot's (nil when not measured: a resumed best).
+	lastHits, floatHits, bestHits []bool
 	// around is each step tape's Around (a profiler's), or nil.
 	around func(i int, backward func())
 }
@@ -278,6 +282,11 @@ func (t *trainer) finish(ctx context.Context) (*Result, error) {
 			return nil, err
 		}
 	}
+	final := t.lastHits // the last evaluation's: of the model kept, unless a best was restored
+	if t.best != nil {
+		final = t.bestHits
+	}
+	t.res.ValDropStdErr = pairedStdErr(t.floatHits, final)
 	t.student.syncHost() // the trained weights into the result's model
 	if err := t.deviceErr(); err != nil {
 		return nil, err
@@ -307,13 +316,15 @@ func (t *trainer) floatAccuracy(ctx context.Context) (float64, error) {
 		return math.NaN(), nil
 	}
 	if t.teacher != nil { // on the trainer's backend
-		return accuracyReporting(ctx, t.teacher, t.val, t.batch, t.bufs, t.input, t.phaseProgress("eval"))
+		t.floatHits = make([]bool, t.val.Len())
+		return accuracyReporting(ctx, t.teacher, t.val, t.batch, t.bufs, t.input, t.phaseProgress("eval"), t.floatHits)
 	}
 	n, err := floatNet(t.source)
 	if err != nil {
 		return 0, err
 	}
-	return accuracy(ctx, n, t.val, t.batch, nil)
+	t.floatHits = make([]bool, t.val.Len())
+	return accuracyReporting(ctx, n, t.val, t.batch, nil, identityInput, nil, t.floatHits)
 }
 
 // lastValAcc is the held-out accuracy of the last epoch done, NaN before

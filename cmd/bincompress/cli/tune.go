@@ -48,6 +48,10 @@ type AutoRound struct {
 	Float       []string `json:"float"` // layers kept float by the search
 	SizeRatio   float64  `json:"size_ratio"`
 	HoldoutDrop float64  `json:"holdout_drop"`
+	// HoldoutDropStdErr is the drop's standard error on these images
+	// (finetune.Result.ValDropStdErr): a budget within about two of it of
+	// the drop is decided by which images were held out.
+	HoldoutDropStdErr *float64 `json:"holdout_drop_stderr,omitempty"`
 }
 
 const autoMethod = "each layer the plan binarizes is binarized alone (the rest float), BN re-estimated, and its held-out " +
@@ -66,6 +70,14 @@ func autoMethodHoldout(info finetune.HoldoutInfo) string {
 	}
 	return autoMethod + "If the source model was trained on this data it has seen the held-out images, which can make the " +
 		"held-out drop larger than the drop on unseen images (--holdout-data names images it never saw)"
+}
+
+// stdErrText is " ± X" (one standard error, in points) where known.
+func stdErrText(se float64) string {
+	if math.IsNaN(se) {
+		return ""
+	}
+	return fmt.Sprintf(" ± %.2f", 100*se)
 }
 
 // autoFloat reports whether --keep-float asks for auto.
@@ -235,8 +247,8 @@ func autoRounds(ctx context.Context, planned *ir.Model, plan []ir.LayerRecord, r
 			return nil, err
 		}
 		drop := rep.FloatHoldoutAccuracy - res.ValFinal
-		rep.Rounds = append(rep.Rounds, AutoRound{Float: float, SizeRatio: ratio, HoldoutDrop: drop})
-		log.printf("keep-float auto: round %d: held-out drop %.2f pt (budget %.2f pt)", k+1, 100*drop, 100*rep.MaxDrop)
+		rep.Rounds = append(rep.Rounds, AutoRound{Float: float, SizeRatio: ratio, HoldoutDrop: drop, HoldoutDropStdErr: finite(res.ValDropStdErr)})
+		log.printf("keep-float auto: round %d: held-out drop %.2f pt%s (budget %.2f pt)", k+1, 100*drop, stdErrText(res.ValDropStdErr), 100*rep.MaxDrop)
 		if best == nil || drop < bestDrop { // a NaN drop never wins over a number
 			best, rep.WrittenRound = &trained{model: res.Model, res: res, auto: rep}, k+1
 			if !math.IsNaN(drop) {

@@ -63,6 +63,14 @@ func TestKeepFloatAuto(t *testing.T) {
 		if len(r.Float) != i || r.SizeRatio > 1.25 || (i > 0 && r.SizeRatio <= auto.Rounds[i-1].SizeRatio) {
 			t.Errorf("round %d %+v: each round keeps one more layer float, within 1.25x", i, r)
 		}
+		// Each drop comes with its standard error on the 50 held-out
+		// images: above zero (the models disagree on some), at most 1/√50.
+		if se := r.HoldoutDropStdErr; se == nil || *se <= 0 || *se > 1/math.Sqrt(50) {
+			t.Errorf("round %d: held-out drop %v, standard error %v", i, r.HoldoutDrop, se)
+		}
+	}
+	if !strings.Contains(errOut, "held-out drop") || !strings.Contains(errOut, " ± ") {
+		t.Errorf("the log gives no round's drop with its standard error:\n%s", errOut)
 	}
 	best := 0
 	for i, r := range auto.Rounds {

@@ -111,7 +111,7 @@ th{background:#f4f4f4}.pass{color:#060;font-weight:bold}.fail{color:#b00;font-we
 {{if .Preprocess}}<tr><th>preprocessing</th><td>{{printf "%s" .Preprocess}}</td></tr>{{end}}
 {{end}}<tr><th>images</th><td>{{.R.Images}}</td></tr>
 <tr><th>top-1</th><td>{{pct .R.Accuracy}}</td></tr>
-<tr><th>top-5</th><td>{{pct .R.Top5}}</td></tr>
+<tr><th>top-5</th><td>{{pct .R.Top5}}{{if and (gt .R.Classes 0) (le .R.Classes 5)}} (every image: {{.R.Classes}} classes){{end}}</td></tr>
 <tr><th>reference top-1</th><td>{{pctp .R.ReferenceAccuracy}}</td></tr>
 <tr><th>drop</th><td>{{pctp .R.Drop}}</td></tr>
 <tr><th>agreement</th><td>{{pctp .R.Agreement}}</td></tr>

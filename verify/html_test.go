@@ -34,7 +34,8 @@ func TestHTMLIsSelfContainedAndEscaped(t *testing.T) {
 	}
 	page := buf.String()
 	for _, want := range []string{"FAILED", "&lt;Trouser&gt;", "data:image/png;base64,", "fmnist &lt;check&gt;", "75.00%",
-		"<td>conv0</td>", "float: kept float by --keep-float auto", "<td>12.50%</td>", "binary (channel)"} {
+		"<td>conv0</td>", "float: kept float by --keep-float auto", "<td>12.50%</td>", "binary (channel)",
+		"100.00% (every image: 2 classes)"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("page lacks %q", want)
 		}

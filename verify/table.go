@@ -27,7 +27,12 @@ func WriteTable(w io.Writer, r *Report) error {
 	}
 	fmt.Fprintf(tw, "images\t%d\n", r.Images)
 	fmt.Fprintf(tw, "top-1\t%.4f\n", r.Accuracy)
-	fmt.Fprintf(tw, "top-5\t%.4f\n", r.Top5)
+	if r.Classes > 0 && r.Classes <= 5 {
+		// every label is among the top 5 of 5 or fewer outputs
+		fmt.Fprintf(tw, "top-5\t%.4f (every image: %d classes)\n", r.Top5, r.Classes)
+	} else {
+		fmt.Fprintf(tw, "top-5\t%.4f\n", r.Top5)
+	}
 	if r.ReferenceAccuracy != nil {
 		fmt.Fprintf(tw, "reference top-1\t%.4f\n", *r.ReferenceAccuracy)
 		fmt.Fprintf(tw, "drop\t%+.4f\n", *r.Drop)

@@ -38,6 +38,11 @@ func TestTableShowsWorstClasses(t *testing.T) {
 	if strings.Contains(b.String(), "not shown") || !strings.Contains(b.String(), "\n2 ") {
 		t.Errorf("small table:\n%s", b.String())
 	}
+	// With 3 classes every label is in the top 5: the table says so
+	// rather than print a top-5 of 1 as a measurement; 1000 classes do not.
+	if !strings.Contains(b.String(), "(every image: 3 classes)") || strings.Contains(out, "every image") {
+		t.Errorf("top-5 of 3 classes not marked, or of 1000 marked:\n%s\n%s", b.String(), out)
+	}
 }
 
 // TestVerdict: PASSED only when a gate was set and held.

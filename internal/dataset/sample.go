@@ -158,22 +158,28 @@ func (g geometry) resize(out []float32, img Image) {
 	}
 }
 
-// blendRow writes the horizontal taps of the source row at offset i.
+// blendRow writes the horizontal taps of the source row at offset i (the
+// pixel type tested once per row, not per tap: this runs for every row of
+// every image resized).
 func blendRow(dst []float32, img Image, i int, tx taps) {
-	for x := range dst {
-		idx, w := tx.idx[x*tx.n:(x+1)*tx.n], tx.w[x*tx.n:(x+1)*tx.n]
-		if img.U8 == nil {
-			row := img.F32[i:]
-			v := w[0] * row[idx[0]]
-			for j := 1; j < tx.n; j++ {
+	n, idx, w := tx.n, tx.idx, tx.w
+	if img.U8 == nil {
+		row := img.F32[i:]
+		for x := range dst {
+			k := x * n
+			v := w[k] * row[idx[k]]
+			for j := k + 1; j < k+n; j++ {
 				v += w[j] * row[idx[j]]
 			}
 			dst[x] = v
-			continue
 		}
-		row := img.U8[i:]
-		v := w[0] * u8f[row[idx[0]]]
-		for j := 1; j < tx.n; j++ {
+		return
+	}
+	row := img.U8[i:]
+	for x := range dst {
+		k := x * n
+		v := w[k] * u8f[row[idx[k]]]
+		for j := k + 1; j < k+n; j++ {
 			v += w[j] * u8f[row[idx[j]]]
 		}
 		dst[x] = v

@@ -440,10 +440,16 @@ const codeSlack = 4 << 20
 // soft limit: work that needs more still gets it. It returns the undo. A
 // run without a plan (on a device, or not trained) changes nothing.
 func (m Memory) KeepWithinPlan(exact bool) (undo func()) {
-	p := m.PlanCompressed
 	if exact {
-		p = m.PlanExact
+		return m.PlanExact.Hold()
 	}
+	return m.PlanCompressed.Hold()
+}
+
+// Hold holds the Go heap to p (p.GoLimit), unless GOMEMLIMIT says
+// otherwise or p is no plan (a device run's, or none made); it returns
+// the undo. It is a soft limit: work that needs more still gets it.
+func (p MemoryPlan) Hold() (undo func()) {
 	if os.Getenv("GOMEMLIMIT") != "" || p.Peak <= 0 {
 		return func() {}
 	}
@@ -459,7 +465,12 @@ func (m Memory) KeepWithinPlan(exact bool) (undo func()) {
 // each run, the process's memory would carry what the runs before left
 // resident, and a limit checked before any work could fail after it.
 //
-// It also returns the first run's plan, which HoldSearch holds the heap to.
+// It also returns the first run's plan. Each run holds the heap to its
+// plan while it runs, but between them the limit is lifted, and the
+// collector let the sensitivity phase's and the next round's planning
+// garbage grow to twice the live heap (a ResNet-18 at 64×64 under
+// --max-memory 560MiB, planned at 431 MiB, peaked at 663): the caller
+// holds the heap to that plan around the runs (MemoryPlan.Hold).
 func PinMemory(model *ir.Model, train Source, cfg Config) (Config, MemoryPlan, error) {
 	plan, err := planOf(model)
 	if err != nil {
@@ -472,23 +483,6 @@ func PinMemory(model *ir.Model, train Source, cfg Config) (Config, MemoryPlan, e
 		return cfg, MemoryPlan{}, err
 	}
 	return cfg, mem.plan(cfg.BatchSize, cfg.ExactBackward), nil
-}
-
-// HoldSearch holds the Go heap, between and around the runs of a search
-// that PinMemory planned (--keep-float auto: the sensitivity phase, then
-// a run per round), to the first run's plan p (p.GoLimit), unless
-// GOMEMLIMIT says otherwise or there is no plan (a device run); it
-// returns the undo. Each run holds the heap to its plan while it runs,
-// but between them the limit was lifted and the collector let the
-// sensitivity phase's and the next round's planning garbage grow to twice
-// the live heap: a ResNet-18 at 64×64 under --max-memory 560MiB, planned
-// at 431 MiB, peaked at 663.
-func HoldSearch(p MemoryPlan) (undo func()) {
-	if os.Getenv("GOMEMLIMIT") != "" || p.Peak <= 0 {
-		return func() {}
-	}
-	old := debug.SetMemoryLimit(p.GoLimit())
-	return func() { debug.SetMemoryLimit(old) }
 }
 
 // processResident measures the process's memory before a run (tests pin

@@ -415,7 +415,7 @@ func distillingTrainer(t *testing.T, model *ir.Model, size int) (*trainer, *memo
 // TestSearchWithinPlan: the --keep-float auto search holds the Go heap to
 // its plan throughout: the sensitivity phase, whose per-layer copies of
 // the source are garbage one layer later, runs under its plan's limit,
-// and HoldSearch holds the heap between the runs to the first run's plan
+// and Hold holds the heap between the runs to the first run's plan
 // that PinMemory made (a ResNet-18 at 64×64 under --max-memory 560MiB,
 // planned at 431 MiB, peaked at 663 with the limit lifted there).
 func TestSearchWithinPlan(t *testing.T) {
@@ -442,7 +442,7 @@ func TestSearchWithinPlan(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	undo := HoldSearch(first)
+	undo := first.Hold()
 	if got, want := debug.SetMemoryLimit(-1), first.Peak-(16<<20)-codeSlack; first.Peak <= 0 || first.Batch != pinned.BatchSize || got != want {
 		t.Errorf("memory limit through the search %d, want the first run's plan less the memory outside the heap, %d", got, want)
 	}

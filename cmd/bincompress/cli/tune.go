@@ -178,7 +178,7 @@ func (o *CompressOptions) trainAuto(ctx context.Context, planned *ir.Model, trai
 			return nil, err
 		}
 		cfg.CheckpointDir, cfg.Resume = dir, resume
-		defer finetune.HoldSearch(first)()
+		defer first.Hold()() // between the runs too, as each run does while it runs
 	}
 	log.printf("keep-float auto: measuring each layer's sensitivity on %d held-out images", held.Len())
 	floatAcc, plan, err := finetune.Sensitivity(ctx, planned, train, held, cfg, log.trainEvent)
